@@ -1,0 +1,2 @@
+// Public door of chaos/ (filled as the part lands).
+export {};

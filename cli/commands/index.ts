@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+
+/** Every subcommand registers itself here; main.ts stays thin. */
+export type Register = (program: Command, ctx: CliContext) => void;
+
+export const commands: Register[] = [
+];

@@ -1,0 +1,12 @@
+import type { EnvConfig } from '../common/index.ts';
+
+/** What every command receives: configuration parsed once, and where to write. */
+export interface CliContext {
+  env: EnvConfig;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Aborted on the first SIGINT/SIGTERM; long work stops, rolls back and writes what it measured. */
+  signal: AbortSignal;
+  /** Set by a command to the exit code it wants when it returns normally (e.g. 1 on a breach). */
+  exitCode: number;
+}

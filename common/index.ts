@@ -1,0 +1,19 @@
+export {
+  RampartError,
+  InputError,
+  EnvironmentError,
+  ConfigInvalidError,
+  PortInUseError,
+  TargetUnreachableError,
+  ObjectivesBreachedError,
+  isRampartError,
+} from './errors.ts';
+export type { ErrorCategory, RampartErrorOptions } from './errors.ts';
+export { parseDuration, formatDuration } from './duration.ts';
+export { loadEnvConfig, envSchema } from './config.ts';
+export type { EnvConfig } from './config.ts';
+export { parseOrThrow, formatIssues, formatPath, deepFreeze } from './validation.ts';
+export { getFreePort, assertPortFree, isLoopbackHost } from './net.ts';
+export { waitFor, forHttp, systemClock, WaitTimeoutError } from './wait.ts';
+export type { Clock, WaitStrategy, WaitOptions } from './wait.ts';
+export { repoRoot, repoPath, tsNodeArgs } from './node-process.ts';

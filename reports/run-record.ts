@@ -1,0 +1,229 @@
+import { z } from 'zod';
+
+/**
+ * The run record: the one document that crosses from a run (load, drill,
+ * scan, gate) to a report. Versioned; its JSON Schema is generated from this
+ * zod schema into reports/run-record.schema.json (see `npm run schema`).
+ * Everything a report shows is derived from it.
+ */
+export const RUN_RECORD_FORMAT = 'rampart.run-record' as const;
+export const RUN_RECORD_VERSION = 1 as const;
+
+const statusClasses = z.object({
+  '1xx': z.number().int().nonnegative().default(0),
+  '2xx': z.number().int().nonnegative().default(0),
+  '3xx': z.number().int().nonnegative().default(0),
+  '4xx': z.number().int().nonnegative().default(0),
+  '5xx': z.number().int().nonnegative().default(0),
+  /** No HTTP response at all: refused, reset, timed out. */
+  net: z.number().int().nonnegative().default(0),
+});
+export type StatusClasses = z.infer<typeof statusClasses>;
+
+/** One time bucket (1 s by default) for one request tag of one scenario. */
+export const sampleSchema = z.object({
+  /** Bucket start, epoch milliseconds. */
+  ts: z.number(),
+  scenario: z.string(),
+  /** The request's tag (its name, e.g. "GET /v1/feed"); "*" never appears: aggregate by merging. */
+  tag: z.string(),
+  /** Requests completed (with or without a response) in this bucket. */
+  count: z.number().int().nonnegative(),
+  /** Requests counted as failed (k6's http_req_failed: network error or status outside the expected set). */
+  failed: z.number().int().nonnegative(),
+  status: statusClasses,
+  checks: z.object({ passed: z.number().int().nonnegative(), failed: z.number().int().nonnegative() }),
+  /** Open model: requests that started later than intended (no free connection/VU at their time). */
+  late: z.number().int().nonnegative().default(0),
+  /** Open model: requests that were never sent (the engine gave up on them); they count as failed. */
+  dropped: z.number().int().nonnegative().default(0),
+  /** HdrHistogram (µs, compressed base64) of latency; open model measures from the intended start. */
+  latency: z.string(),
+});
+export type Sample = z.infer<typeof sampleSchema>;
+
+/** Engine-level series, one per scenario per bucket: what was asked vs what was done, and the generator's health. */
+export const engineSampleSchema = z.object({
+  ts: z.number(),
+  scenario: z.string(),
+  /** Intended arrival rate (req/s) in this bucket; null for closed-model scenarios. */
+  targetRate: z.number().nullable(),
+  /** Iterations/requests started in this bucket. */
+  started: z.number().int().nonnegative(),
+  vus: z.number().int().nonnegative().nullable(),
+  /** Event-loop lag of the generator in this bucket, ms. */
+  loopLagP99Ms: z.number().nonnegative(),
+  /** CPU used by the generator process in this bucket, fraction of one core. */
+  cpu: z.number().nonnegative(),
+});
+export type EngineSample = z.infer<typeof engineSampleSchema>;
+
+export const eventTypes = [
+  'run.started', 'run.ended', 'run.aborted',
+  'phase.started', 'phase.ended',
+  'fault.injected', 'fault.removed',
+  'process.stopped', 'process.killed', 'process.paused', 'process.resumed', 'process.started', 'process.ready',
+  'probe', 'slo.breached', 'threshold.aborted', 'note',
+] as const;
+
+export const eventSchema = z.object({
+  ts: z.number(),
+  type: z.enum(eventTypes),
+  /** Short label shown on charts ("pg latency 500ms", "steady state"). */
+  label: z.string(),
+  /** Pairs fault.injected with fault.removed, phase.started with phase.ended. */
+  id: z.string().optional(),
+  scenario: z.string().optional(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+export type RunEvent = z.infer<typeof eventSchema>;
+
+export const severities = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof severities)[number];
+
+const httpExchange = z.object({
+  request: z.object({
+    method: z.string(),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.string().optional(),
+  }),
+  response: z.object({
+    status: z.number().int(),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.string().optional(),
+  }).nullable(),
+});
+
+export const findingSchema = z.object({
+  /** Unique per run: ruleId + endpoint. */
+  id: z.string(),
+  /** Stable rule id, used by suppression files ("rampart-api1-bola-read", "zap-10038"). */
+  ruleId: z.string(),
+  title: z.string(),
+  /** OWASP API Security Top 10 (2023) category, e.g. "API1:2023"; or "fuzz", "transport". */
+  category: z.string(),
+  severity: z.enum(severities),
+  endpoint: z.string(),
+  description: z.string(),
+  evidence: httpExchange.nullable(),
+  source: z.string().default('rampart'),
+  /** Set when a suppression file accepted it (IGNORE/WARN) with a reason. */
+  suppressed: z.object({ action: z.enum(['IGNORE', 'WARN', 'FAIL']), reason: z.string() }).optional(),
+});
+export type Finding = z.infer<typeof findingSchema>;
+
+export const thresholdResultSchema = z.object({
+  scenario: z.string(),
+  metric: z.string(),
+  /** Tag filter, e.g. "name:GET /v1/feed"; absent for the whole metric. */
+  filter: z.string().optional(),
+  expression: z.string(),
+  ok: z.boolean(),
+  /** Observed value over the whole run (or the worst window when a window breached). */
+  value: z.number().nullable(),
+  /** Set when a sliding window breached: its bounds, epoch ms. */
+  window: z.object({ start: z.number(), end: z.number(), seconds: z.number() }).optional(),
+  abortedRun: z.boolean().default(false),
+});
+export type ThresholdResult = z.infer<typeof thresholdResultSchema>;
+
+export const scenarioSummarySchema = z.object({
+  scenario: z.string(),
+  executor: z.string(),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  requests: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  late: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  rate: z.object({ target: z.number().nullable(), achieved: z.number() }),
+  latencyMs: z.object({ p50: z.number(), p90: z.number(), p95: z.number(), p99: z.number(), p999: z.number(), max: z.number() }),
+  checks: z.object({ passed: z.number().int(), failed: z.number().int() }),
+  /** False when the generator itself was the bottleneck; reasons say why. */
+  valid: z.boolean(),
+  invalidReasons: z.array(z.string()).default([]),
+});
+export type ScenarioSummary = z.infer<typeof scenarioSummarySchema>;
+
+export const drillResultSchema = z.object({
+  name: z.string(),
+  passed: z.boolean(),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  /** Fault window(s), epoch ms. */
+  faults: z.array(z.object({ label: z.string(), start: z.number(), end: z.number().nullable() })),
+  /** Seconds from rollback until the SLO held again; null when it never recovered in the observation time. */
+  recoverySeconds: z.number().nullable(),
+  reconciliation: z.object({
+    acknowledged: z.number().int(),
+    found: z.number().int(),
+    lost: z.number().int(),
+    duplicated: z.number().int(),
+  }).nullable(),
+  /** Expectations checked, each with its outcome. */
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  skipped: z.array(z.string()).default([]),
+  aborted: z.string().nullable().default(null),
+});
+export type DrillResult = z.infer<typeof drillResultSchema>;
+
+export const verdictSchema = z.object({
+  objective: z.string(),
+  kind: z.string(),
+  description: z.string(),
+  target: z.string(),
+  measured: z.string(),
+  /** Measured value as a number when there is one. */
+  value: z.number().nullable(),
+  pass: z.boolean(),
+  /** Error budget left, as a fraction of the budget (1 = untouched, <0 = overspent); null when not a ratio objective. */
+  budgetRemaining: z.number().nullable(),
+  burnRate: z.number().nullable(),
+  /** Multi-window burn rates (SRE workbook), where the run is long enough. */
+  burnRates: z.array(z.object({ window: z.string(), burnRate: z.number(), threshold: z.number(), alert: z.boolean() })).default([]),
+  /** Where in the run record the evidence came from. */
+  evidence: z.string(),
+  regression: z.object({ baseline: z.number().nullable(), change: z.number().nullable(), regressed: z.boolean() }).optional(),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
+
+export const runRecordSchema = z.object({
+  format: z.literal(RUN_RECORD_FORMAT),
+  version: z.literal(RUN_RECORD_VERSION),
+  id: z.string(),
+  meta: z.object({
+    command: z.string(),
+    profile: z.string().nullable().default(null),
+    target: z.string().nullable().default(null),
+    startedAt: z.number(),
+    endedAt: z.number().nullable(),
+    gitCommit: z.string().nullable(),
+    rampartVersion: z.string(),
+    node: z.string(),
+    platform: z.string(),
+    cpus: z.number().int(),
+    cpuModel: z.string(),
+    memoryBytes: z.number(),
+    hostname: z.string(),
+  }),
+  /** Bucket width of samples, ms. */
+  intervalMs: z.number().int().positive().default(1000),
+  /** The SLO spec the run was evaluated against (reports/ validates it). */
+  slo: z.unknown().nullable().default(null),
+  /** Scenario definitions as run (data, for re-rendering and k6 export). */
+  scenarios: z.array(z.record(z.string(), z.unknown())).default([]),
+  samples: z.array(sampleSchema).default([]),
+  engine: z.array(engineSampleSchema).default([]),
+  events: z.array(eventSchema).default([]),
+  summaries: z.array(scenarioSummarySchema).default([]),
+  thresholds: z.array(thresholdResultSchema).default([]),
+  drills: z.array(drillResultSchema).default([]),
+  findings: z.array(findingSchema).default([]),
+  /** Notes about what did not run and why ("security scan: skipped, ..."). */
+  notes: z.array(z.string()).default([]),
+  verdicts: z.array(verdictSchema).default([]),
+  verdict: z.enum(['pass', 'fail']).nullable().default(null),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;
+export type RunRecordInput = z.input<typeof runRecordSchema>;

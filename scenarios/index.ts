@@ -1,0 +1,2 @@
+// Public door of scenarios/ (filled as the part lands).
+export {};

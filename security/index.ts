@@ -1,0 +1,2 @@
+// Public door of security/ (filled as the part lands).
+export {};

@@ -1,0 +1,2 @@
+// Public door of stack/ (filled as the part lands).
+export {};

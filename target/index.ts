@@ -1,0 +1,2 @@
+// Public door of target/ (filled as the part lands).
+export {};
