@@ -12,6 +12,7 @@ export {
   drillResultSchema,
   verdictSchema,
   severities,
+  appendPart,
 } from './run-record.ts';
 export type {
   RunRecord,
@@ -26,6 +27,7 @@ export type {
   DrillResult,
   Verdict,
   StatusClasses,
+  RunRecordPart,
 } from './run-record.ts';
 export { createRunRecord, writeRunRecord, readRunRecord } from './run-record-io.ts';
 export {

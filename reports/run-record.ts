@@ -227,3 +227,22 @@ export const runRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type RunRecordInput = z.input<typeof runRecordSchema>;
+
+/**
+ * What one runner (a load scenario, a drill, a scan) hands back: measurements
+ * only. The caller folds parts into the run record with appendPart(); runners
+ * never mutate a record they did not create.
+ */
+export type RunRecordPart = Partial<Pick<RunRecord,
+  'scenarios' | 'samples' | 'engine' | 'events' | 'summaries' | 'thresholds' | 'drills' | 'findings' | 'notes'>>;
+
+const partKeys = ['scenarios', 'samples', 'engine', 'events', 'summaries', 'thresholds', 'drills', 'findings', 'notes'] as const;
+
+export function appendPart(record: RunRecord, part: RunRecordPart): RunRecord {
+  for (const key of partKeys) {
+    const items = part[key];
+    if (items && items.length > 0) (record[key] as unknown[]).push(...items);
+  }
+  record.events.sort((a, b) => a.ts - b.ts);
+  return record;
+}
