@@ -1,0 +1,70 @@
+import type { Socket } from 'node:net';
+import { Link, type ByteCounters, type LinkOwner } from './link.ts';
+import type { RandomSource } from './random.ts';
+import type { Direction, ToxicSpec } from './toxic-spec.ts';
+
+/** A client socket paired with its upstream socket, and the two links between them. */
+export class Connection implements LinkOwner {
+  readonly links: Record<Direction, Link>;
+  private closing = false;
+  private closed = false;
+
+  constructor(
+    private readonly client: Socket,
+    private readonly upstream: Socket,
+    readonly random: RandomSource,
+    counters: Record<Direction, ByteCounters>,
+    private readonly onClosed: (c: Connection) => void,
+  ) {
+    this.links = {
+      upstream: new Link('upstream', client, upstream, this, counters.upstream),
+      downstream: new Link('downstream', upstream, client, this, counters.downstream),
+    };
+    for (const socket of [client, upstream]) {
+      socket.on('error', () => this.destroy());
+      socket.on('close', () => this.destroy());
+    }
+  }
+
+  start(toxics: readonly ToxicSpec[]): void {
+    this.links.upstream.start(toxics);
+    this.links.downstream.start(toxics);
+  }
+
+  addToxic(spec: ToxicSpec): void {
+    for (const link of Object.values(this.links)) if (spec.stream === 'both' || spec.stream === link.direction) link.addToxic(spec);
+  }
+
+  updateToxic(spec: ToxicSpec): void {
+    for (const link of Object.values(this.links)) link.updateToxic(spec);
+  }
+
+  removeToxic(spec: ToxicSpec): void {
+    for (const link of Object.values(this.links)) link.removeToxic(spec);
+  }
+
+  closeAfterEnd(dest: Socket): void {
+    if (this.closing) return;
+    this.closing = true;
+    // The link's end() flushes what was written to `dest`; then both sockets go.
+    if (dest.writableFinished || dest.destroyed) this.destroy();
+    else dest.once('finish', () => this.destroy());
+  }
+
+  reset(): void {
+    if (this.closed) return;
+    for (const s of [this.client, this.upstream]) if (!s.destroyed) s.resetAndDestroy();
+    this.destroy();
+  }
+
+  /** Closes both sockets (FIN where possible) and stops every toxic's timers. */
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.destroy();
+    this.upstream.destroy();
+    this.links.upstream.dispose();
+    this.links.downstream.dispose();
+    this.onClosed(this);
+  }
+}

@@ -1,0 +1,4 @@
+/** Messages from the proxy process (chaos/proxy-main.ts) to the process that started it, over the IPC channel. */
+export type ProxyProcessMessage =
+  | { type: 'proxy.ready'; url: string; pid: number; seed: number }
+  | { type: 'proxy.fatal'; message: string; code: string; exitCode: number };

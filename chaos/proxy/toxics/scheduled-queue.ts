@@ -1,0 +1,88 @@
+import type { Sink } from './toxic.ts';
+
+type Item = { at: number; chunk: Buffer | null };
+
+/**
+ * Holds chunks (and the end-of-stream marker, `null`) until their release
+ * time, in order. Used by the toxics that delay data (latency, bandwidth,
+ * slicer). One timer at a time, armed for the head of the queue.
+ */
+export class ScheduledQueue {
+  private items: Item[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private heldBytes = 0;
+  /** Release time of the last item queued; later items never overtake it. */
+  lastAt = 0;
+
+  constructor(private readonly out: () => Sink) {}
+
+  get buffered(): number {
+    return this.heldBytes;
+  }
+
+  get empty(): boolean {
+    return this.head >= this.items.length;
+  }
+
+  push(at: number, chunk: Buffer | null): void {
+    const when = Math.max(at, this.lastAt);
+    this.lastAt = when;
+    if (this.empty && when <= performance.now()) {
+      this.emit(chunk);
+      return;
+    }
+    this.items.push({ at: when, chunk });
+    if (chunk) this.heldBytes += chunk.length;
+    if (!this.timer) this.arm();
+  }
+
+  /** Hands everything on now. */
+  flush(): void {
+    this.cancel();
+    while (!this.empty) this.shift();
+    this.lastAt = 0;
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.items = [];
+    this.head = 0;
+    this.heldBytes = 0;
+  }
+
+  private emit(chunk: Buffer | null): void {
+    if (chunk) this.out().write(chunk);
+    else this.out().end();
+  }
+
+  private shift(): void {
+    const item = this.items[this.head++]!;
+    if (item.chunk) this.heldBytes -= item.chunk.length;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.emit(item.chunk);
+  }
+
+  private arm(): void {
+    const first = this.items[this.head];
+    if (!first) return;
+    const wait = Math.max(0, first.at - performance.now());
+    this.timer = setTimeout(() => this.release(), wait);
+  }
+
+  private release(): void {
+    this.timer = null;
+    const now = performance.now();
+    // Release what is due, allowing for timer coarseness (setTimeout has ~1 ms resolution).
+    while (!this.empty && this.items[this.head]!.at <= now + 0.5) this.shift();
+    if (!this.empty && !this.timer) this.arm();
+  }
+}
