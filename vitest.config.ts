@@ -6,6 +6,7 @@ export default defineConfig({
     exclude: ['node_modules/**', 'reports/out/**'],
     restoreMocks: true,
     unstubEnvs: true,
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration tests start real PostgreSQL/Redis/process trees; two cores cannot run many at once.
