@@ -1,0 +1,2 @@
+// Public door of the admin component.
+export { adminRouter } from './routes.ts';

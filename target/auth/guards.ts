@@ -1,0 +1,60 @@
+import type { RequestHandler } from 'express';
+import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../platform/http-errors.ts';
+import type { Role } from '../platform/locals.ts';
+import type { Metrics } from '../platform/metrics.ts';
+import type { AccessTokens } from './domain/access-tokens.ts';
+import type { DenyList } from './data-access/deny-list.ts';
+
+/**
+ * authenticate: reads `Authorization: Bearer <jwt>` when present; a valid,
+ * non-revoked token puts `{ id, role }` on res.locals.user, a bad one is 401.
+ * No header: anonymous (res.locals.user undefined). Runs before the rate
+ * limiter so it can key by user.
+ *
+ * Redis down while checking the deny-list: with REDIS_FALLBACK on, the token is
+ * accepted (it is short-lived; this worker's own revocations are still
+ * honoured) and the fact is counted; with it off, 503.
+ */
+export function authenticate(deps: { tokens: AccessTokens; denyList: DenyList; redisFallback: boolean; retryAfterSeconds: number; metrics: Metrics }): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.get('authorization');
+    if (!header) {
+      next();
+      return;
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthorizedError('Use an Authorization: Bearer <access token> header.', 'TOKEN_MISSING');
+    const user = await deps.tokens.verify(match[1] as string);
+    const revoked = await deps.denyList.has(user.tokenId);
+    if (revoked === true) throw new UnauthorizedError('The access token has been revoked.', 'TOKEN_REVOKED');
+    if (revoked === 'unknown') {
+      if (!deps.redisFallback) throw new ServiceUnavailableError('Cannot check token revocation: Redis is unavailable.', deps.retryAfterSeconds, 'REDIS_UNAVAILABLE');
+      deps.metrics.degraded.inc({ dependency: 'redis', operation: 'token-deny-list' });
+    }
+    res.locals.user = user;
+    next();
+  };
+}
+
+/** 401 unless authenticate found a valid token. */
+export const requireAuth: RequestHandler = (_req, res, next) => {
+  if (!res.locals.user) throw new UnauthorizedError();
+  next();
+};
+
+/** 401 when anonymous, 403 unless the caller has one of `roles`. */
+export function requireRole(...roles: Role[]): RequestHandler {
+  return (_req, res, next) => {
+    const user = res.locals.user;
+    if (!user) throw new UnauthorizedError();
+    if (!roles.includes(user.role)) throw new ForbiddenError(`This needs the ${roles.join(' or ')} role.`, 'ROLE_REQUIRED');
+    next();
+  };
+}
+
+/** The authenticated caller, for handlers behind requireAuth. */
+export function currentUser(res: { locals: { user?: { id: string; role: Role } } }): { id: string; role: Role } {
+  const user = res.locals.user;
+  if (!user) throw new UnauthorizedError();
+  return user;
+}

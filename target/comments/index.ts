@@ -1,0 +1,2 @@
+export { commentsRouter, addComment, listComments, commentSchema, createCommentBody } from './comments.ts';
+export type { Comment } from './comments.ts';

@@ -1,0 +1,2 @@
+export { runIdempotent, requestHash, sweepIdempotencyKeys } from './idempotency.ts';
+export type { StoredResponse } from './idempotency.ts';

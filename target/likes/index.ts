@@ -1,0 +1,2 @@
+export { likesRouter, setLike, likeStateSchema } from './likes.ts';
+export type { LikeState } from './likes.ts';

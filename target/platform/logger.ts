@@ -1,0 +1,38 @@
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import type { LogLevel } from '../config.ts';
+
+export type { Logger };
+
+/**
+ * JSON logs on stdout. Secrets and PII are redacted wherever they appear in a
+ * logged object (headers, bodies, error details): tokens, passwords, emails.
+ */
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.newPassword',
+  '*.passwordHash',
+  '*.password_hash',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.email',
+  '*.jwtSecret',
+  '*.authorization',
+  'password',
+  'email',
+  'token',
+];
+
+export function createLogger(level: LogLevel, bindings: Record<string, unknown> = {}): Logger {
+  return pino({
+    level,
+    base: { pid: process.pid, service: 'socialconnect', ...bindings },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}

@@ -1,0 +1,92 @@
+import type { Queryable } from '../platform/db.ts';
+import { ForbiddenError, NotFoundError } from '../platform/http-errors.ts';
+import { requestHash, runIdempotent } from '../idempotency/index.ts';
+import type { RecordedEvent } from '../notifications/relay.ts';
+import { decodeCursor, toPage } from './cursor.ts';
+import type { Page } from './cursor.ts';
+import { isModerator, reader } from './deps.ts';
+import type { Caller } from './deps.ts';
+import type { FeatureDeps } from './deps.ts';
+import * as repo from './repository.ts';
+import type { PostRow } from './repository.ts';
+import type { CreatePostInput, Post, UpdatePostInput } from './schemas.ts';
+
+/**
+ * Post rules. Visibility: a private post exists only for its author and for
+ * moderators (editor/admin) — anyone else gets 404, never 403, so private ids
+ * cannot be probed. Changing a visible post someone else wrote is 403.
+ */
+export function canSee(user: Caller, row: Pick<PostRow, 'author_id' | 'visibility'>): boolean {
+  return row.visibility === 'public' || row.author_id === user.id || isModerator(user);
+}
+
+function assertCanChange(user: Caller, row: PostRow): void {
+  if (!canSee(user, row)) throw new NotFoundError('No such post.', 'POST_NOT_FOUND');
+  if (row.author_id !== user.id && !isModerator(user)) throw new ForbiddenError('Only the author, an editor or an admin may change this post.', 'NOT_POST_OWNER');
+}
+
+export interface CreateResult {
+  status: number;
+  body: Post;
+  replayed: boolean;
+}
+
+export async function createPost(deps: FeatureDeps, user: Caller, input: CreatePostInput, idempotencyKey?: string): Promise<CreateResult> {
+  const events: RecordedEvent[] = [];
+  const perform = async (tx: Queryable) => {
+    const row = await repo.insertPost(tx, user.id, input.body, input.visibility);
+    if (row.visibility === 'public') {
+      events.push(await deps.relay.record(tx, { type: 'post.created', actorId: user.id, targetUserId: user.id, postId: row.id }));
+    }
+    return { status: 201, body: repo.toPost(row) };
+  };
+  const result = await deps.db.transaction(async (tx) => {
+    if (!idempotencyKey) return { ...(await perform(tx)), replayed: false };
+    const hash = requestHash({ route: 'POST /v1/posts', body: input.body, visibility: input.visibility });
+    return runIdempotent(tx, { userId: user.id, key: idempotencyKey, hash }, () => perform(tx));
+  });
+  await deps.relay.publish(events);
+  return result as CreateResult;
+}
+
+/** Loads a post the caller may see, or throws 404. */
+export async function getVisiblePost(deps: FeatureDeps, user: Caller, id: string): Promise<PostRow> {
+  const row = await repo.findPost(reader(deps.db), id);
+  if (!row || !canSee(user, row)) throw new NotFoundError('No such post.', 'POST_NOT_FOUND');
+  return row;
+}
+
+export async function getPost(deps: FeatureDeps, user: Caller, id: string): Promise<Post> {
+  return repo.toPost(await getVisiblePost(deps, user, id));
+}
+
+export async function listPosts(deps: FeatureDeps, user: Caller, q: { limit: number; cursor?: string; authorId?: string }): Promise<Page<Post>> {
+  const cursor = decodeCursor(q.cursor);
+  const includePrivate = q.authorId !== undefined && (q.authorId === user.id || isModerator(user));
+  const rows = await repo.listPosts(reader(deps.db), {
+    authorId: q.authorId,
+    includePrivate,
+    cursor,
+    limit: q.limit,
+  });
+  return toPage(rows, q.limit, repo.toPost, repo.postKey);
+}
+
+export async function updatePost(deps: FeatureDeps, user: Caller, id: string, patch: UpdatePostInput): Promise<Post> {
+  return deps.db.transaction(async (tx) => {
+    const row = await repo.findPost(tx, id, true);
+    if (!row) throw new NotFoundError('No such post.', 'POST_NOT_FOUND');
+    assertCanChange(user, row);
+    const updated = await repo.updatePost(tx, id, patch);
+    return repo.toPost(updated as PostRow);
+  });
+}
+
+export async function deletePost(deps: FeatureDeps, user: Caller, id: string): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const row = await repo.findPost(tx, id, true);
+    if (!row) throw new NotFoundError('No such post.', 'POST_NOT_FOUND');
+    assertCanChange(user, row);
+    await repo.deletePost(tx, id);
+  });
+}

@@ -1,0 +1,32 @@
+import type { Router } from 'express';
+import type { AppDeps, BackgroundService } from './platform/deps.ts';
+import { authRouter } from './auth/index.ts';
+import { usersRouter } from './users/index.ts';
+import { adminRouter } from './admin/index.ts';
+
+/**
+ * THE extension point: every component's router, mounted by createApp in this
+ * order, after the platform middleware (request id, logging, metrics, security
+ * headers, CORS, body parsing, authentication, rate limiting) and before the
+ * 404 and problem+json handlers. Add a component with one line.
+ */
+export interface RouteModule {
+  /** Mount path, e.g. '/v1/posts' ('/' for root documents like /openapi.json). */
+  readonly path: string;
+  readonly router: (deps: AppDeps) => Router;
+}
+
+export const routeModules: readonly RouteModule[] = [
+  { path: '/v1/auth', router: authRouter },
+  { path: '/v1/users', router: usersRouter },
+  { path: '/v1/admin', router: adminRouter },
+  // posts, feed, trending, notifications, openapi: one line each below.
+];
+
+/**
+ * Background services started in every worker (and by startTarget) after the
+ * HTTP server listens, stopped on shutdown after it has drained.
+ */
+export const backgroundServices: ReadonlyArray<(deps: AppDeps) => BackgroundService | Promise<BackgroundService>> = [
+  // e.g. startNotificationConsumer,
+];

@@ -1,0 +1,85 @@
+/**
+ * Test support for target/ tests (imported by *.test.ts only): a real target
+ * in this process on a fresh database of the shared PostgreSQL and a Redis of
+ * its own.
+ */
+import { useDatabase, useRedis } from '../test/services.ts';
+import type { StartedRedis } from '../stack/index.ts';
+import { loadTargetConfig } from './config.ts';
+import type { TargetConfig } from './config.ts';
+import { startTarget } from './server.ts';
+import type { RunningServer } from './server.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export interface TestTarget {
+  readonly url: string;
+  readonly config: TargetConfig;
+  readonly server: RunningServer;
+  readonly redis: StartedRedis;
+  readonly databaseUrl: string;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface TestTargetOptions {
+  env?: Record<string, string>;
+  /** Reuse an existing Redis / database (e.g. two instances sharing them). */
+  redis?: StartedRedis;
+  databaseUrl?: string;
+}
+
+export function testConfig(databaseUrl: string, redisUrl: string, env: Record<string, string> = {}): TargetConfig {
+  return loadTargetConfig({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    PORT: '0',
+    WORKERS: '1',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  });
+}
+
+export async function startTestTarget(opts: TestTargetOptions = {}): Promise<TestTarget> {
+  const ownDb = opts.databaseUrl ? undefined : await useDatabase();
+  const databaseUrl = opts.databaseUrl ?? (ownDb as { url: string }).url;
+  const redis = opts.redis ?? (await useRedis());
+  const config = testConfig(databaseUrl, redis.url, opts.env);
+  const server = await startTarget(config);
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await server.stop();
+      if (!opts.redis) await redis.stop();
+      await ownDb?.drop();
+    })());
+  return { url: server.url, config, server, redis, databaseUrl, stop, [Symbol.asyncDispose]: stop };
+}
+
+/** fetch + JSON for tests. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON fields
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body };
+}

@@ -1,0 +1,2 @@
+// Public door of the users component.
+export { usersRouter } from './routes.ts';
