@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerProxy } from './proxy.ts';
 
 /** Every subcommand registers itself here; main.ts stays thin. */
 export type Register = (program: Command, ctx: CliContext) => void;
 
 export const commands: Register[] = [
+  registerProxy,
 ];

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { startProxyServer } from './server.ts';
+import { api, startEchoServer } from './test-support.ts';
+
+describe('the fault proxy API, driven by toxiproxy-node-client', () => {
+  it('creates, lists, updates and deletes proxies and toxics as Toxiproxy does', async () => {
+    await using upstream = await startEchoServer();
+    await using server = await startProxyServer({ port: 0 });
+    const client = new Toxiproxy(server.url);
+
+    expect(JSON.parse(await client.getVersion())).toEqual({ version: expect.stringMatching(/^2\.\d+\.\d+/) });
+
+    const proxy = await client.createProxy({ name: 'postgres', listen: '127.0.0.1:0', upstream: upstream.address });
+    expect(proxy.name).toBe('postgres');
+    expect(proxy.enabled).toBe(true);
+    expect(proxy.listen).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(proxy.listen).not.toBe('127.0.0.1:0');
+
+    const toxic = await proxy.addToxic({ type: 'latency', attributes: { latency: 100, jitter: 5 } } as never);
+    expect(toxic.toJson()).toEqual({
+      name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 100, jitter: 5 },
+    });
+    // Updates merge: jitter keeps its value.
+    const updated = await toxic.update({ attributes: { latency: 250 } } as never);
+    expect(updated.attributes).toEqual({ latency: 250, jitter: 5 });
+    expect((await proxy.getToxic('latency_downstream')).attributes).toEqual({ latency: 250, jitter: 5 });
+
+    const all = await client.getAll();
+    expect(Object.keys(all)).toEqual(['postgres']);
+    expect(all.postgres!.upstream).toBe(upstream.address);
+    expect((await api<{ postgres: { toxics: unknown[] } }>(server, 'GET', '/proxies')).body.postgres.toxics).toHaveLength(1);
+
+    const down = await proxy.update({ enabled: false } as never);
+    expect(down.enabled).toBe(false);
+    expect(down.listen).toBe(proxy.listen);
+
+    await client.reset();
+    const after = await client.get('postgres');
+    expect(after.enabled).toBe(true);
+    expect((await api(server, 'GET', '/proxies/postgres/toxics')).body).toEqual([]);
+
+    const populated = await client.populate([
+      { name: 'postgres', listen: after.listen, upstream: upstream.address },
+      { name: 'redis', listen: '127.0.0.1:0', upstream: upstream.address },
+    ]);
+    expect(Object.keys(populated).sort()).toEqual(['postgres', 'redis']);
+    expect(populated.postgres!.listen).toBe(after.listen);
+
+    await populated.redis!.remove();
+    expect(Object.keys(await client.getAll())).toEqual(['postgres']);
+  });
+});
+
+describe('the fault proxy API status codes and error bodies', () => {
+  it('answers 201/200/204/400/404/409 with {"error","status"} bodies', async () => {
+    await using upstream = await startEchoServer();
+    await using server = await startProxyServer({ port: 0 });
+    const create = (body: unknown) => api(server, 'POST', '/proxies', body);
+
+    expect((await create({ name: 'a', listen: '127.0.0.1:0', upstream: upstream.address })).status).toBe(201);
+    expect(await create({ name: 'a', listen: '127.0.0.1:0', upstream: upstream.address })).toEqual({
+      status: 409, body: { error: 'proxy already exists', status: 409 },
+    });
+    expect(await create({ listen: '127.0.0.1:0', upstream: upstream.address })).toEqual({
+      status: 400, body: { error: 'missing required field: name', status: 400 },
+    });
+    expect(await create({ name: 'b', listen: '127.0.0.1:0' })).toEqual({
+      status: 400, body: { error: 'missing required field: upstream', status: 400 },
+    });
+    expect((await create('{not json')).status).toBe(400);
+    expect((await create('{not json')).body).toMatchObject({ error: expect.stringMatching(/^bad request body: /), status: 400 });
+    expect(await api(server, 'GET', '/proxies/nope')).toEqual({ status: 404, body: { error: 'proxy not found', status: 404 } });
+    expect(await api(server, 'GET', '/proxies/a/toxics/nope')).toEqual({ status: 404, body: { error: 'toxic not found', status: 404 } });
+    expect(await api(server, 'DELETE', '/proxies/a/toxics/nope')).toEqual({ status: 404, body: { error: 'toxic not found', status: 404 } });
+
+    const addToxic = (body: unknown) => api(server, 'POST', '/proxies/a/toxics', body);
+    const added = await addToxic({ type: 'bandwidth', stream: 'upstream', attributes: { rate: 10 } });
+    expect(added).toEqual({
+      status: 200, body: { attributes: { rate: 10 }, name: 'bandwidth_upstream', type: 'bandwidth', stream: 'upstream', toxicity: 1 },
+    });
+    expect(await addToxic({ type: 'bandwidth', stream: 'upstream', attributes: { rate: 10 } })).toEqual({
+      status: 409, body: { error: 'toxic already exists', status: 409 },
+    });
+    expect(await addToxic({ type: 'nope' })).toEqual({ status: 400, body: { error: 'invalid toxic type', status: 400 } });
+    expect((await addToxic({ type: 'latency', stream: 'sideways' })).status).toBe(400);
+    expect((await addToxic({ type: 'latency', stream: 'sideways' })).body).toMatchObject({ error: expect.stringMatching(/^stream was invalid/) });
+    // Invalid attributes are named.
+    const bad = await addToxic({ type: 'latency', name: 'l', attributes: { latency: -5 } });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: string }).error).toMatch(/attributes\.latency/);
+    const badSlicer = await addToxic({ type: 'slicer', attributes: { average_size: 10, size_variation: 20 } });
+    expect((badSlicer.body as { error: string }).error).toMatch(/attributes\.size_variation/);
+    expect((await addToxic({ type: 'latency', name: 'l2', toxicity: 2 })).body).toMatchObject({ error: expect.stringMatching(/toxicity/) });
+
+    // Defaults: toxicity 1, downstream, name <type>_<stream>, Go zero-value attributes.
+    const defaults = await addToxic({ type: 'latency' });
+    expect(defaults.body).toEqual({ attributes: { latency: 0, jitter: 0 }, name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1 });
+    expect((await api(server, 'GET', '/proxies/a/toxics')).body).toHaveLength(2);
+
+    expect((await api(server, 'PATCH', '/proxies/a/toxics/latency_downstream', { toxicity: 0.5 })).body).toMatchObject({
+      toxicity: 0.5, attributes: { latency: 0, jitter: 0 },
+    });
+    expect((await api(server, 'DELETE', '/proxies/a/toxics/latency_downstream')).status).toBe(204);
+    expect((await api(server, 'PATCH', '/proxies/a', { enabled: false })).body).toMatchObject({ enabled: false });
+    expect((await api(server, 'POST', '/reset')).status).toBe(204);
+    expect((await api(server, 'GET', '/proxies/a')).body).toMatchObject({ enabled: true, toxics: [] });
+    expect((await api(server, 'DELETE', '/proxies/a')).status).toBe(204);
+    expect((await api(server, 'DELETE', '/proxies/a')).status).toBe(404);
+  });
+
+  it('populate is all-or-nothing and accepts toxics (beyond Toxiproxy)', async () => {
+    await using upstream = await startEchoServer();
+    await using server = await startProxyServer({ port: 0 });
+    const bad = await api(server, 'POST', '/populate', [
+      { name: 'ok', listen: '127.0.0.1:0', upstream: upstream.address },
+      { name: 'broken', listen: '127.0.0.1:0', upstream: upstream.address, toxics: [{ type: 'latency', attributes: { latency: 'slow' } }] },
+    ]);
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: string }).error).toMatch(/attributes\.latency/);
+    expect((await api(server, 'GET', '/proxies')).body).toEqual({});
+
+    const missing = await api(server, 'POST', '/populate', [{ name: 'x', listen: '127.0.0.1:0' }]);
+    expect(missing.body).toEqual({ error: 'missing required field: upstream at proxy 1', status: 400 });
+
+    const good = await api<{ proxies: { name: string; toxics: { name: string; stream: string }[] }[] }>(server, 'POST', '/populate', [
+      { name: 'pg', listen: '127.0.0.1:0', upstream: upstream.address, toxics: [{ type: 'latency', stream: 'both', attributes: { latency: 10 } }] },
+    ]);
+    expect(good.status).toBe(201);
+    expect(good.body.proxies[0]!.toxics).toEqual([expect.objectContaining({ name: 'latency_both', stream: 'both' })]);
+  });
+
+  it('refuses browsers, unknown paths and wrong methods', async () => {
+    await using server = await startProxyServer({ port: 0 });
+    const browser = await fetch(`${server.url}/proxies`, { headers: { 'user-agent': 'Mozilla/5.0' } });
+    expect(browser.status).toBe(403);
+    expect((await api(server, 'GET', '/nowhere')).status).toBe(404);
+    expect((await api(server, 'PUT', '/proxies')).status).toBe(405);
+  });
+
+  it('answers a listen on port 0 with the bound port, and a port in use with an error', async () => {
+    await using upstream = await startEchoServer();
+    await using server = await startProxyServer({ port: 0 });
+    const first = await api<{ listen: string }>(server, 'POST', '/proxies', { name: 'a', listen: '127.0.0.1:0', upstream: upstream.address });
+    const taken = await api(server, 'POST', '/proxies', { name: 'b', listen: first.body.listen, upstream: upstream.address });
+    expect(taken.status).toBe(500);
+    expect(taken.body).toMatchObject({ error: expect.stringMatching(/address already in use/) });
+    expect((await api(server, 'GET', '/proxies')).body).not.toHaveProperty('b');
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startProxyProcess } from './process.ts';
+import { startEchoServer } from './test-support.ts';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('startProxyProcess', () => {
+  it('runs the proxy as its own process, loads a config file, and leaves nothing behind on stop', async () => {
+    await using echo = await startEchoServer();
+    const dir = await mkdtemp(path.join(tmpdir(), 'rampart-proxy-'));
+    const config = path.join(dir, 'proxies.json');
+    await writeFile(config, JSON.stringify([{ name: 'postgres', listen: '127.0.0.1:0', upstream: echo.address }]));
+    const proxy = await startProxyProcess({ seed: 5, config });
+    try {
+      expect(proxy.pid).not.toBe(process.pid);
+      expect(proxy.seed).toBe(5);
+      const proxies = (await (await fetch(`${proxy.url}/proxies`)).json()) as Record<string, { upstream: string }>;
+      expect(proxies.postgres?.upstream).toBe(echo.address);
+    } finally {
+      await proxy.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(alive(proxy.pid)).toBe(false);
+  });
+
+  it('reports a port in use and a bad config as typed errors', async () => {
+    await using first = await startProxyProcess();
+    const port = Number(new URL(first.url).port);
+    await expect(startProxyProcess({ port })).rejects.toMatchObject({ code: 'RAMPART_PORT_IN_USE' });
+    const dir = await mkdtemp(path.join(tmpdir(), 'rampart-proxy-'));
+    const config = path.join(dir, 'proxies.json');
+    await writeFile(config, JSON.stringify([{ name: 'x', listen: '127.0.0.1:0' }]));
+    await expect(startProxyProcess({ config })).rejects.toMatchObject({ code: 'RAMPART_CONFIG_INVALID', message: expect.stringMatching(/\[0\]\.upstream/) });
+    await rm(dir, { recursive: true, force: true });
+  });
+});

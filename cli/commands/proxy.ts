@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { InputError } from '../../common/index.ts';
+import { loadProxyConfig, startProxyServer } from '../../chaos/index.ts';
+import type { CliContext } from '../context.ts';
+
+function intFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a whole number from ${min} to ${max}, got "${value}"`, {
+      hint: `e.g. ${flag} ${min === 0 ? 8474 : 1}`,
+    });
+  }
+  return n;
+}
+
+/** `rampart proxy`: the Toxiproxy-compatible fault proxy in the foreground until Ctrl-C. */
+export function registerProxy(program: Command, ctx: CliContext): void {
+  program
+    .command('proxy')
+    .description('Run the TCP fault proxy that speaks Toxiproxy\'s HTTP API (any Toxiproxy client works against it)')
+    .option('--host <host>', 'address the HTTP API listens on', '127.0.0.1')
+    .option('--port <port>', 'HTTP API port (0 picks a free one)', '8474')
+    .option('--config <file>', 'proxies to create at start: a JSON array like Toxiproxy\'s -config file')
+    .option('--seed <n>', 'seed of the random source (toxicity rolls, jitter, slicing) for reproducible runs')
+    .addHelpText('after', `
+Examples:
+  $ rampart proxy --port 8474 --config proxies.json
+  $ curl -s -XPOST localhost:8474/proxies/postgres/toxics -d '{"type":"latency","attributes":{"latency":500}}'
+  $ curl -s -XPATCH localhost:8474/proxies/postgres -d '{"enabled":false}'   # down
+`)
+    .action(async (opts: { host: string; port: string; config?: string; seed?: string }) => {
+      const port = intFlag('--port', opts.port, 0, 65535)!;
+      const seed = intFlag('--seed', opts.seed, 0, 2 ** 32 - 1);
+      const proxies = opts.config ? await loadProxyConfig(opts.config) : undefined;
+      await using server = await startProxyServer({ host: opts.host, port, seed, proxies });
+      ctx.stdout.write(`rampart proxy: Toxiproxy API on ${server.url} (seed ${server.seed}); Ctrl-C to stop\n`);
+      for (const p of server.collection.all()) ctx.stdout.write(`  ${p.name}: ${p.listen} -> ${p.upstream}\n`);
+      if (!ctx.signal.aborted) {
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      }
+      ctx.stdout.write('rampart proxy: stopped\n');
+    });
+}
