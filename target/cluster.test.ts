@@ -1,0 +1,103 @@
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getFreePort, repoPath, tsNodeArgs } from '../common/index.ts';
+import type { StartedRedis } from '../stack/index.ts';
+import { useDatabase, useRedis } from '../test/services.ts';
+import type { TestDatabase } from '../test/services.ts';
+import { isTargetMessage } from './protocol.ts';
+import type { TargetMessage } from './protocol.ts';
+
+interface Cluster {
+  child: ChildProcess;
+  messages: TargetMessage[];
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  next(type: TargetMessage['type'], after?: number, timeoutMs?: number): Promise<TargetMessage>;
+}
+
+function startCluster(env: Record<string, string>): Cluster {
+  const child = fork(repoPath('target/cluster.ts'), [], {
+    execArgv: tsNodeArgs(),
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const messages: TargetMessage[] = [];
+  const waiters: Array<() => void> = [];
+  child.on('message', (m) => {
+    if (isTargetMessage(m)) messages.push(m);
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    messages,
+    stderr: () => err,
+    exited,
+    async next(type, after = 0, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.slice(after).find((m) => m.type === type);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no ${type} within ${timeoutMs} ms; got ${JSON.stringify(messages)}; stderr: ${err}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
+      }
+    },
+  };
+}
+
+describe('the cluster primary', () => {
+  let db: TestDatabase;
+  let redis: StartedRedis;
+  beforeAll(async () => {
+    db = await useDatabase();
+    redis = await useRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    await db?.drop();
+  });
+
+  it('forks WORKERS workers on one port, restarts a killed one, and drains to exit 0 on SIGTERM', async () => {
+    const port = await getFreePort();
+    const c = startCluster({ DATABASE_URL: db.url, REDIS_URL: redis.url, PORT: String(port), WORKERS: '2' });
+    try {
+      const ready = await c.next('target.ready', 0, 60_000);
+      expect(ready).toMatchObject({ type: 'target.ready', url: `http://127.0.0.1:${port}` });
+      const workers = (ready as { workers: number[] }).workers;
+      expect(workers).toHaveLength(2);
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(res.status).toBe(200);
+
+      const mark = c.messages.length;
+      process.kill(workers[0] as number, 'SIGKILL');
+      const exit = await c.next('target.worker-exit', mark);
+      expect(exit).toMatchObject({ pid: workers[0], signal: 'SIGKILL' });
+      const online = await c.next('target.worker-online', mark);
+      expect((online as { pid: number }).pid).not.toBe(workers[0]);
+      expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
+
+      c.child.kill('SIGTERM');
+      expect(await c.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 2 naming the key on bad configuration, and 3 when PostgreSQL is unreachable', async () => {
+    const bad = startCluster({ DATABASE_URL: db.url, REDIS_URL: redis.url, WORKERS: 'many' });
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr()).toContain('WORKERS');
+    expect(bad.messages.find((m) => m.type === 'target.fatal')).toBeTruthy();
+
+    const deadPort = await getFreePort();
+    const unreachable = startCluster({ DATABASE_URL: `postgres://x:y@127.0.0.1:${deadPort}/db`, REDIS_URL: redis.url, PORT: '0' });
+    expect((await unreachable.exited).code).toBe(3);
+    expect(unreachable.stderr()).toMatch(/PostgreSQL/);
+  });
+});
