@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import type { Exchange } from '../http.ts';
+import { jsonBody } from '../http.ts';
+import type { ApiOperation } from '../openapi.ts';
+import { documentedResponse } from '../openapi.ts';
+import type { ScanContext } from '../scan-context.ts';
+import { call, isAdminPath, nextPoolUser, paramsForPath } from '../scan-context.ts';
+import { exampleFor } from '../schema-example.ts';
+import type { BodyCase } from './arbitraries.ts';
+import { bodyCaseArb, paramCaseArb } from './arbitraries.ts';
+import { toCurl } from './curl.ts';
+import { SchemaValidator } from './schema-validator.ts';
+
+const CAT = 'fuzz';
+
+interface FuzzCase { body?: BodyCase; param?: { where: 'path' | 'query'; name: string; value: unknown } }
+
+function opSeed(seed: number, key: string): number {
+  return (seed ^ createHash('sha1').update(key).digest().readInt32BE(0)) | 0;
+}
+
+function caseArb(op: ApiOperation): fc.Arbitrary<FuzzCase> {
+  const arbs: fc.Arbitrary<FuzzCase>[] = [];
+  if (op.bodySchema && op.method !== 'GET' && op.method !== 'DELETE') arbs.push(bodyCaseArb(op.bodySchema).map((body) => ({ body })));
+  for (const p of [...op.pathParams, ...op.queryParams]) {
+    arbs.push(paramCaseArb(p.schema).map((value) => ({ param: { where: p.in as 'path' | 'query', name: p.name, value } })));
+  }
+  return arbs.length > 0 ? fc.oneof(...arbs) : fc.constant({});
+}
+
+function stringify(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * Negative fuzzing from the OpenAPI document: for each operation, seeded
+ * fast-check samples of valid and invalid bodies and parameters. A case is
+ * "invalid" when ajv says so against the documented schema (so a generator
+ * can never produce a false alarm). Checks: no 5xx, 4xx for invalid input,
+ * status documented, response body matches the documented schema.
+ */
+export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLimited: number }> {
+  const validator = new SchemaValidator();
+  const numRuns = ctx.profile === 'quick' ? 10 : 60;
+  let cases = 0;
+  let rateLimited = 0;
+  for (const op of ctx.api.operations.filter((o) => !isAdminPath(ctx, o.path) && o.path !== ctx.auth.logout?.path)) {
+    ctx.signal.throwIfAborted();
+    const ownParams = paramsForPath(ctx, op.path);
+    if (ownParams === null && op.pathParams.length > 0 && op.method !== 'GET') continue;
+    const seed = opSeed(ctx.seed, op.key);
+    const samples = fc.sample(caseArb(op), { seed, numRuns });
+    for (const [i, c] of samples.entries()) {
+      // DELETE with a real id would remove A's objects; fuzz only its parameters.
+      if (op.method === 'DELETE' && !c.param) continue;
+      const params = { ...(ownParams ?? Object.fromEntries(op.pathParams.map((p) => [p.name, 'rampart']))) };
+      const query: Record<string, string> = Object.fromEntries(op.queryParams.filter((p) => p.required).map((p) => [p.name, String(exampleFor(p.schema))]));
+      const reasons: string[] = [];
+      if (c.param?.where === 'path') params[c.param.name] = stringify(c.param.value);
+      if (c.param?.where === 'query') query[c.param.name] = stringify(c.param.value);
+      if (c.param) {
+        const spec = [...op.pathParams, ...op.queryParams].find((p) => p.name === c.param?.name);
+        const err = spec ? validator.checkParam(spec.schema, stringify(c.param.value)) : null;
+        if (err) reasons.push(`${c.param.where} parameter "${c.param.name}" ${err}`);
+      }
+      let json: unknown;
+      let raw: string | undefined;
+      if (op.bodySchema && op.method !== 'GET' && op.method !== 'DELETE') {
+        const body = c.body ?? { kind: 'valid' as const, value: exampleFor(op.bodySchema, { preferPrivate: true }) };
+        if (body.kind === 'malformed-json') {
+          raw = body.raw;
+          reasons.push('malformed JSON');
+        } else {
+          json = body.value;
+          const err = validator.check(op.bodySchema, body.value);
+          if (err) reasons.push(`body ${err} (${body.kind})`);
+        }
+      }
+      const user = ownParams && op.pathParams.length > 0 && c.param?.where !== 'path' ? ctx.a : nextPoolUser(ctx);
+      const ex = await call(ctx, op, { user, params, query, ...(raw !== undefined ? { raw } : json !== undefined ? { json } : {}) });
+      cases += 1;
+      if (ex.response?.status === 429) {
+        rateLimited += 1;
+        continue;
+      }
+      judge(ctx, validator, op, ex, reasons, `seed ${ctx.seed}, case ${i + 1}/${numRuns}`);
+    }
+  }
+  ctx.notes.push(`security scan: fuzzing sent ${cases} cases (seed ${ctx.seed})${rateLimited ? `, ${rateLimited} answered 429 and were not evaluated` : ''}`);
+  return { cases, rateLimited };
+}
+
+function judge(ctx: ScanContext, validator: SchemaValidator, op: ApiOperation, ex: Exchange, reasons: string[], where: string): void {
+  const invalid = reasons.length > 0;
+  const input = invalid ? `invalid input (${reasons.join('; ')})` : 'valid input';
+  const repro = `\nReproduce (${where}):\n  ${toCurl(ex)}`;
+  if (!ex.response) {
+    ctx.sink.add({ ruleId: 'rampart-fuzz-no-response', title: 'No response (connection dropped or timed out)', category: CAT, severity: 'medium', endpoint: op.key, evidence: ex,
+      description: `${op.key} gave no response to ${input}: ${ex.error}.${repro}` });
+    return;
+  }
+  const status = ex.response.status;
+  if (status >= 500 && status !== 503) {
+    ctx.sink.add({ ruleId: 'rampart-fuzz-5xx', title: `Server error ${status} on ${invalid ? 'invalid' : 'valid'} input`, category: CAT, severity: 'medium', endpoint: op.key, evidence: ex,
+      description: `${op.key} answered ${status} to ${input}. Validate input and answer 4xx; a 5xx means an unhandled path.${repro}` });
+    return;
+  }
+  if (invalid && status >= 200 && status < 300) {
+    ctx.sink.add({ ruleId: 'rampart-fuzz-invalid-accepted', title: 'Invalid input accepted', category: CAT, severity: 'medium', endpoint: op.key, evidence: ex,
+      description: `${op.key} answered ${status} to ${input}; the document says it is invalid. Validate every input against the documented schema and answer 4xx (or fix the document).${repro}` });
+  }
+  // 503 (degraded), and transport-level refusals (413/414/431) are legitimate for any operation.
+  if ([503, 413, 414, 431].includes(status)) return;
+  const documented = documentedResponse(op, status);
+  if (!documented) {
+    ctx.sink.add({ ruleId: 'rampart-fuzz-undocumented-status', title: `Undocumented status ${status}`, category: CAT, severity: 'low', endpoint: `${op.key} → ${status}`, evidence: ex,
+      description: `${op.key} answered ${status}, which its responses do not list.${repro}` });
+    return;
+  }
+  if (documented.schema && ex.response.body !== '') {
+    const body = jsonBody(ex);
+    const err = body === undefined ? 'body is not JSON' : validator.check(documented.schema, body);
+    if (err) {
+      ctx.sink.add({ ruleId: 'rampart-fuzz-response-schema', title: `Response ${status} does not match its documented schema`, category: CAT,
+        severity: status < 300 ? 'medium' : 'low', endpoint: `${op.key} → ${status}`, evidence: ex,
+        description: `${op.key} answered ${status} with a body that fails the documented schema: ${err}.${repro}` });
+    }
+  }
+}

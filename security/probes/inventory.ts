@@ -1,0 +1,56 @@
+import type { ScanContext } from '../scan-context.ts';
+import { call, paramsForPath } from '../scan-context.ts';
+import { templateRegex } from '../openapi.ts';
+
+const CAT = 'API9:2023';
+
+/** Routes often left behind: old versions, debug and internal endpoints, config files. */
+const COMMON = ['/admin', '/debug', '/internal', '/test', '/api', '/v0', '/v2', '/.env', '/.git/config', '/config.json', '/graphql',
+  '/actuator', '/actuator/env', '/server-status', '/swagger.json', '/api-docs', '/phpinfo.php', '/console', '/debug/vars', '/metrics', '/status', '/health'];
+const RISKY = /admin|debug|internal|\.env|\.git|config|actuator|console|phpinfo|env|vars|^\/v[02]/;
+
+/**
+ * API9: routes that answer but are not in the document (old versions of
+ * documented routes, debug/internal endpoints) and documented routes that 404.
+ */
+export async function probeInventory(ctx: ScanContext): Promise<void> {
+  const documented = ctx.api.operations.map((o) => ({ re: templateRegex(o.path), method: o.method }));
+  const isDocumented = (path: string) => documented.some((d) => d.re.test(path)) || path === ctx.auth.openapiPath;
+  const candidates = new Set(COMMON);
+  for (const op of ctx.api.operations) {
+    const m = /^\/v(\d+)\//.exec(op.path);
+    if (m && op.method === 'GET' && op.pathParams.length === 0) {
+      const v = Number(m[1]);
+      for (const other of [v - 1, v + 1]) if (other >= 0) candidates.add(op.path.replace(/^\/v\d+\//, `/v${other}/`));
+      candidates.add(op.path.replace(/^\/v\d+\//, '/'));
+      candidates.add(op.path.replace(/^\/v\d+\//, '/api/'));
+    }
+  }
+  const budget = ctx.profile === 'quick' ? 60 : 200;
+  for (const path of [...candidates].slice(0, budget)) {
+    if (isDocumented(path)) continue;
+    const ex = await call(ctx, { method: 'GET', path }, { user: ctx.b });
+    const status = ex.response?.status ?? 0;
+    if (status >= 200 && status < 300) {
+      const risky = RISKY.test(path);
+      ctx.sink.add({
+        ruleId: risky ? 'rampart-api9-undocumented-sensitive-route' : 'rampart-api9-undocumented-route',
+        title: `Undocumented route answers: GET ${path}`, category: CAT, severity: risky ? 'medium' : 'low', endpoint: `GET ${path}`, evidence: ex,
+        description: `GET ${path} answered ${status} but the OpenAPI document does not list it. Remove forgotten versions and debug routes, or document (and protect) them.`,
+      });
+    }
+  }
+  // Documented routes that do not exist: documented GETs we can call with real ids.
+  for (const op of ctx.api.operations.filter((o) => o.method === 'GET')) {
+    const params = paramsForPath(ctx, op.path);
+    if (params === null) continue;
+    const seen = ctx.client.history.filter((e) => e.request.method === 'GET' && templateRegex(op.path).test(new URL(e.request.url).pathname) && e.response);
+    const ex = seen.find((e) => e.actor === 'A') ?? await call(ctx, op, { user: ctx.a, params });
+    if (ex.response?.status === 404 && op.pathParams.length === 0 && op.responses['404'] === undefined) {
+      ctx.sink.add({
+        ruleId: 'rampart-api9-documented-route-missing', title: `Documented route does not exist: ${op.key}`, category: CAT, severity: 'medium', endpoint: op.key, evidence: ex,
+        description: `${op.key} is in the OpenAPI document but answered 404. The document must match the server.`,
+      });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { randomInt } from 'node:crypto';
+import { InputError, isLoopbackHost } from '../common/index.ts';
+import type { RunEvent, RunRecordPart } from '../reports/index.ts';
+import type { AuthConfig } from './auth-config.ts';
+import { parseAuthConfig } from './auth-config.ts';
+import { createUser } from './auth.ts';
+import type { ScanUser } from './auth.ts';
+import { FindingSink } from './findings.ts';
+import { runFuzz } from './fuzz/run-fuzz.ts';
+import { ScanHttpClient } from './http.ts';
+import { loadApiModel } from './openapi.ts';
+import { probeBfla, probeBola } from './probes/access-control.ts';
+import { probeBruteForce, probeLogout, probeTokens } from './probes/authentication.ts';
+import { probeInjection } from './probes/injection.ts';
+import { probeInventory } from './probes/inventory.ts';
+import { checkErrorLeaks, probeCors, probeHeaders } from './probes/misconfiguration.ts';
+import { checkLeaks, probeMassAssignment } from './probes/properties.ts';
+import { probeOversizedBody, probeRateLimit, probeUnboundedLimit } from './probes/resources.ts';
+import { probeTransport } from './probes/transport.ts';
+import type { ScanContext, ScanProfile } from './scan-context.ts';
+import { setupObjects } from './setup-objects.ts';
+import type { SuppressionRule } from './suppressions.ts';
+import { applySuppressions, loadSuppressions } from './suppressions.ts';
+import { runZapScan } from './zap/zap-driver.ts';
+
+export interface ScanOptions {
+  target: string;
+  zapUrl?: string;
+  zapApiKey?: string;
+  authConfig?: AuthConfig;
+  suppressionsFile?: string;
+  suppressions?: SuppressionRule[];
+  /** fast-check seed; random (and reported) when absent. */
+  seed?: number;
+  profile: ScanProfile;
+  signal: AbortSignal;
+  progress?: (line: string) => void;
+  /** Accept a self-signed certificate (default: on for loopback targets). */
+  insecureTls?: boolean;
+  /** ZAP status poll interval (ms). */
+  zapPollMs?: number;
+}
+
+type Step = [name: string, run: () => Promise<void> | void];
+
+/**
+ * Runs the built-in probes (OWASP API Top 10), negative fuzzing and, when a
+ * ZAP URL is given, a ZAP scan; returns findings (suppressions applied) and notes.
+ */
+export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
+  let base: URL;
+  try {
+    base = new URL(options.target);
+    if (!['http:', 'https:'].includes(base.protocol)) throw new Error('scheme');
+  } catch {
+    throw new InputError('RAMPART_SCAN_TARGET_INVALID', `--target ${options.target} is not an http(s) URL`, { hint: 'e.g. --target http://127.0.0.1:3000' });
+  }
+  const auth = options.authConfig ?? parseAuthConfig({});
+  const rules = options.suppressions ?? (options.suppressionsFile ? await loadSuppressions(options.suppressionsFile) : []);
+  const seed = options.seed ?? randomInt(0, 2 ** 31 - 1);
+  const progress = options.progress ?? (() => {});
+  const events: RunEvent[] = [];
+  const notes: string[] = [`security scan: profile ${options.profile}, seed ${seed} (rerun with --seed ${seed} to reproduce the fuzz cases)`];
+  const client = new ScanHttpClient(base.toString(), { signal: options.signal, insecureTls: options.insecureTls ?? isLoopbackHost(base.hostname) });
+  const sink = new FindingSink();
+  const startedAt = Date.now();
+  events.push({ ts: startedAt, type: 'phase.started', label: 'security scan', id: 'security-scan' });
+  try {
+    progress(`scan: reading ${auth.openapiPath} from ${base.origin}`);
+    const api = await loadApiModel(client, auth.openapiPath);
+    progress(`scan: ${api.operations.length} documented operations; creating scan users`);
+    const poolSize = options.profile === 'quick' ? 3 : 6;
+    const mk = (label: string) => createUser(client, auth, label);
+    const a = await mk('A');
+    const b = await mk('B');
+    const pool: ScanUser[] = [];
+    for (let i = 1; i <= poolSize; i += 1) pool.push(await mk(`P${i}`));
+    const logoutUser = await mk('L');
+    const rateUser = await mk('R');
+    const ctx: ScanContext = { client, api, auth, profile: options.profile, seed, sink, a, b, pool, objects: new Map(), notes, progress, signal: options.signal };
+    const steps: Step[] = [
+      ['transport', () => probeTransport(ctx)],
+      ['objects of user A', () => setupObjects(ctx)],
+      ['API1 BOLA', () => probeBola(ctx)],
+      ['API5 BFLA', () => probeBfla(ctx)],
+      ['API2 forged tokens', () => probeTokens(ctx)],
+      ['API2 token after logout', () => probeLogout(ctx, logoutUser)],
+      ['API3 mass assignment', () => probeMassAssignment(ctx)],
+      ['API8 headers', () => probeHeaders(ctx)],
+      ['API8 CORS', () => probeCors(ctx)],
+      ['injection', () => probeInjection(ctx)],
+      ['fuzzing', async () => void (await runFuzz(ctx))],
+      ['API9 inventory', () => probeInventory(ctx)],
+      ['API4 page size', () => probeUnboundedLimit(ctx)],
+      ['API4 body size', () => probeOversizedBody(ctx)],
+      ['API4 rate limit', () => probeRateLimit(ctx, rateUser)],
+      ['API2 brute force', () => probeBruteForce(ctx, logoutUser)],
+      ['API3/API8 passive checks', () => { checkLeaks(ctx); checkErrorLeaks(ctx); }],
+    ];
+    for (const [name, run] of steps) {
+      options.signal.throwIfAborted();
+      const t0 = Date.now();
+      progress(`scan: ${name}…`);
+      try {
+        await run();
+      } catch (err) {
+        if (options.signal.aborted) throw err;
+        notes.push(`security scan: step "${name}" failed and was skipped: ${(err as Error).message.split('\n')[0]}`);
+      }
+      events.push({ ts: t0, type: 'probe', label: `scan: ${name}`, detail: { ms: Date.now() - t0, findings: sink.list().length } });
+    }
+    if (options.zapUrl) {
+      progress(`scan: ZAP at ${options.zapUrl}`);
+      const zapFindings = await runZapScan({
+        zapUrl: options.zapUrl, ...(options.zapApiKey ? { apiKey: options.zapApiKey } : {}), target: base.origin, openapiPath: auth.openapiPath,
+        authHeader: { name: auth.sendToken.name, value: `${auth.sendToken.prefix}${a.token}` },
+        profile: options.profile, signal: options.signal, progress, ...(options.zapPollMs ? { pollMs: options.zapPollMs } : {}),
+      });
+      for (const f of zapFindings) sink.add({ ...f, evidence: null });
+      const added = new Map(zapFindings.map((f) => [f.id, f]));
+      notes.push(`security scan: ZAP reported ${zapFindings.length} alert groups`);
+      return finish(sink.list().map((f) => (added.get(f.id) ?? f)));
+    }
+    notes.push('security scan: ZAP not run (no --zap URL / ZAP_URL); built-in probes only');
+    return finish(sink.list());
+  } catch (err) {
+    if (!options.signal.aborted) throw err;
+    notes.push('security scan: interrupted; findings so far are kept');
+    return finish(sink.list());
+  } finally {
+    await client.close();
+  }
+
+  function finish(findings: RunRecordPart['findings'] & object): RunRecordPart {
+    const ended = Date.now();
+    events.push({ ts: ended, type: 'phase.ended', label: 'security scan', id: 'security-scan', detail: { ms: ended - startedAt, requests: client.requests } });
+    notes.push(`security scan: ${client.requests} requests in ${((ended - startedAt) / 1000).toFixed(1)} s`);
+    return { findings: applySuppressions(findings, rules), notes, events };
+  }
+}

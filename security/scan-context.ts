@@ -1,0 +1,107 @@
+import type { AuthConfig } from './auth-config.ts';
+import type { ScanUser } from './auth.ts';
+import { credentials } from './auth.ts';
+import type { FindingSink } from './findings.ts';
+import type { Exchange, ScanHttpClient } from './http.ts';
+import type { ApiModel, ApiOperation } from './openapi.ts';
+import { fillPath, templateRegex } from './openapi.ts';
+
+export type ScanProfile = 'quick' | 'full';
+
+/** An object user A created during setup, found again by the collection it lives in. */
+export interface CreatedObject {
+  /** Path template of the item ("/v1/posts/{id}"). */
+  itemPath: string;
+  id: string;
+  /** Created as private (or the API has no notion of visibility): B must not read it. */
+  private: boolean;
+  createdBy: string;
+  body: unknown;
+}
+
+export interface ScanContext {
+  client: ScanHttpClient;
+  api: ApiModel;
+  auth: AuthConfig;
+  profile: ScanProfile;
+  seed: number;
+  sink: FindingSink;
+  a: ScanUser;
+  b: ScanUser;
+  /** Extra users for request-heavy probes, so per-user rate limits do not starve them. */
+  pool: ScanUser[];
+  /** itemPath template → A's object. */
+  objects: Map<string, CreatedObject>;
+  notes: string[];
+  progress: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface CallOptions {
+  user: ScanUser | null;
+  /** Raw token to present instead of a user's (forged tokens). */
+  token?: string;
+  json?: unknown;
+  raw?: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+let poolCursor = 0;
+
+export function nextPoolUser(ctx: ScanContext): ScanUser {
+  const users = ctx.pool.length > 0 ? ctx.pool : [ctx.a];
+  poolCursor = (poolCursor + 1) % users.length;
+  return users[poolCursor] as ScanUser;
+}
+
+/** Sends a request for `op` (or a plain method + path) as a user, with path params filled. */
+export function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | 'path'>, opts: CallOptions): Promise<Exchange> {
+  const token = opts.token ?? opts.user?.token ?? null;
+  const creds = credentials(ctx.auth, token);
+  const path = fillPath(op.path, opts.params ?? {});
+  const qs = new URLSearchParams(opts.query ?? {}).toString();
+  const query = [qs, creds.query].filter((s) => s !== '').join('&');
+  return ctx.client.send({
+    method: op.method,
+    path: query ? `${path}${path.includes('?') ? '&' : '?'}${query}` : path,
+    headers: { ...creds.headers, ...opts.headers },
+    actor: opts.token !== undefined ? 'forged' : opts.user?.label ?? 'anonymous',
+    ...(opts.raw !== undefined ? { raw: opts.raw } : opts.json !== undefined ? { json: opts.json } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+  });
+}
+
+/** Path-parameter values that point at A's objects (or A's user id) for a path template. */
+export function paramsForPath(ctx: ScanContext, template: string): Record<string, string> | null {
+  const names = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+  if (names.length === 0) return {};
+  const values: Record<string, string> = {};
+  const segments = template.split('/');
+  for (const name of names) {
+    const idx = segments.indexOf(`{${name}}`);
+    const itemPath = segments.slice(0, idx + 1).join('/');
+    const obj = ctx.objects.get(itemPath);
+    if (obj) values[name] = obj.id;
+    else if (ctx.auth.usersCollection && itemPath.replace(/\{[^}]+\}$/, '') === `${ctx.auth.usersCollection}/` && ctx.a.id) values[name] = ctx.a.id;
+    else return null;
+  }
+  return values;
+}
+
+export function endpoint(op: Pick<ApiOperation, 'method' | 'path'>): string {
+  return `${op.method} ${op.path}`;
+}
+
+export function isAdminPath(ctx: ScanContext, path: string): boolean {
+  return new RegExp(ctx.auth.adminPathPattern).test(path);
+}
+
+/** "GET /v1/posts/{id}" for a concrete request (falls back to the concrete path). */
+export function templateEndpoint(ctx: ScanContext, method: string, url: string): string {
+  const path = new URL(url).pathname;
+  const op = ctx.api.operations.find((o) => o.method === method && templateRegex(o.path).test(path));
+  return `${method} ${op ? op.path : path}`;
+}

@@ -1,0 +1,56 @@
+import { getPointer } from './auth-config.ts';
+import { jsonBody, ok2xx } from './http.ts';
+import type { ApiOperation } from './openapi.ts';
+import type { ScanContext } from './scan-context.ts';
+import { call, isAdminPath, paramsForPath } from './scan-context.ts';
+import { exampleFor } from './schema-example.ts';
+
+function findId(body: unknown): string | null {
+  for (const candidate of [getPointer(body, '/id'), getPointer(body, '/data/id')]) {
+    if (typeof candidate === 'string' || typeof candidate === 'number') return String(candidate);
+  }
+  if (body && typeof body === 'object') {
+    for (const v of Object.values(body)) {
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        const id = (v as Record<string, unknown>).id;
+        if (typeof id === 'string' || typeof id === 'number') return String(id);
+      }
+    }
+  }
+  return null;
+}
+
+/** The item template under a collection ("/v1/posts" → "/v1/posts/{id}"), when the document has one. */
+export function itemTemplateOf(ctx: ScanContext, collection: string): string | undefined {
+  return ctx.api.operations.map((o) => o.path).find((p) => p.startsWith(`${collection}/{`) && p.split('/').length === collection.split('/').length + 1);
+}
+
+/**
+ * Creates one object as user A through every documented POST that makes an
+ * addressable item (POST /things with a GET|PATCH|DELETE /things/{id}),
+ * parents before children, so BOLA probes have A's ids to try as B.
+ */
+export async function setupObjects(ctx: ScanContext): Promise<void> {
+  const creators = ctx.api.operations
+    .filter((op) => op.method === 'POST' && !isAdminPath(ctx, op.path) && itemTemplateOf(ctx, op.path) !== undefined)
+    .sort((x, y) => x.path.split('/').length - y.path.split('/').length);
+  for (const op of creators) {
+    await createOne(ctx, op);
+  }
+}
+
+async function createOne(ctx: ScanContext, op: ApiOperation): Promise<void> {
+  const params = paramsForPath(ctx, op.path);
+  if (params === null) return;
+  const body = op.bodySchema ? exampleFor(op.bodySchema, { preferPrivate: true }) : undefined;
+  const ex = await call(ctx, op, { user: ctx.a, params, json: body });
+  const itemPath = itemTemplateOf(ctx, op.path) as string;
+  const id = ok2xx(ex) ? findId(jsonBody(ex)) : null;
+  if (id === null) {
+    ctx.notes.push(`security scan: could not create an object with ${op.key} as user A (${ex.response?.status ?? ex.error}); BOLA checks under ${itemPath} were skipped`);
+    return;
+  }
+  const declaresVisibility = JSON.stringify(op.bodySchema ?? {}).includes('"private"');
+  const publicByConfig = ctx.auth.publicReadPaths.includes(itemPath);
+  ctx.objects.set(itemPath, { itemPath, id, private: !publicByConfig && (declaresVisibility || !JSON.stringify(op.bodySchema ?? {}).includes('visib')), createdBy: op.key, body });
+}
