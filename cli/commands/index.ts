@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerProxy } from './proxy.ts';
+import { registerScan } from './scan.ts';
 
 /** Every subcommand registers itself here; main.ts stays thin. */
 export type Register = (program: Command, ctx: CliContext) => void;
 
 export const commands: Register[] = [
   registerProxy,
+  registerScan,
 ];

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { EnvironmentError, InputError } from '../../common/index.ts';
+import type { EnvConfig } from '../../common/index.ts';
+import { appendPart, createRunRecord, severities, writeRunRecord } from '../../reports/index.ts';
+import type { Finding, Severity } from '../../reports/index.ts';
+import { failingFindings, loadAuthConfig, runScan } from '../../security/index.ts';
+import type { ScanProfile } from '../../security/index.ts';
+import type { CliContext } from '../context.ts';
+
+interface ScanFlags {
+  target?: string; zap?: string; out: string; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
+}
+
+/** The managed stack, loaded lazily so `scan --target` never touches PostgreSQL or Redis. */
+type StartStack = (opts: { env: EnvConfig; signal?: AbortSignal; log?: (l: string) => void }) => Promise<{ targetUrl: string; stop(): Promise<void> }>;
+
+async function managedStack(ctx: CliContext) {
+  const mod = (await import('../../stack/index.ts')) as unknown as { startStack?: StartStack };
+  if (typeof mod.startStack !== 'function') {
+    throw new EnvironmentError('RAMPART_STACK_UNAVAILABLE', 'the managed stack is not available in this build', { hint: 'pass --target URL of a running server' });
+  }
+  return mod.startStack({ env: ctx.env, signal: ctx.signal, log: (l) => ctx.stderr.write(`stack: ${l}\n`) });
+}
+
+function parseFlags(opts: ScanFlags): { profile: ScanProfile; seed: number | undefined; failOn: Severity } {
+  if (opts.profile !== 'quick' && opts.profile !== 'full') throw new InputError('RAMPART_BAD_FLAG', `--profile must be quick or full, got "${opts.profile}"`);
+  let seed: number | undefined;
+  if (opts.seed !== undefined) {
+    if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 2 ** 31 - 1) throw new InputError('RAMPART_BAD_FLAG', `--seed must be a whole number from 0 to ${2 ** 31 - 1}, got "${opts.seed}"`, { hint: 'e.g. --seed 42' });
+    seed = Number(opts.seed);
+  }
+  if (!(severities as readonly string[]).includes(opts.failOn)) throw new InputError('RAMPART_BAD_FLAG', `--fail-on must be one of ${severities.join(', ')}, got "${opts.failOn}"`);
+  for (const [flag, value] of [['--target', opts.target], ['--zap', opts.zap]] as const) {
+    if (value !== undefined && !/^https?:\/\/[^/]+/.test(value)) throw new InputError('RAMPART_BAD_FLAG', `${flag} must be an http(s) URL, got "${value}"`, { hint: `e.g. ${flag} http://127.0.0.1:${flag === '--zap' ? 8090 : 3000}` });
+  }
+  return { profile: opts.profile, seed, failOn: opts.failOn as Severity };
+}
+
+function line(f: Finding): string {
+  const mark = f.suppressed ? ` [${f.suppressed.action}: ${f.suppressed.reason}]` : '';
+  return `  ${f.severity.toUpperCase().padEnd(8)} ${f.category.padEnd(10)} ${f.ruleId.padEnd(40)} ${f.endpoint}${mark}`;
+}
+
+/** `rampart scan`: OWASP API Top 10 probes, negative fuzzing and (optionally) ZAP against a target. */
+export function registerScan(program: Command, ctx: CliContext): void {
+  program
+    .command('scan')
+    .description('Security scan: authenticated OWASP API Top 10 probes, negative fuzzing from the OpenAPI document, and ZAP when a daemon is given')
+    .option('--target <url>', 'base URL of the API to scan (default: start the managed stack and scan its target)')
+    .option('--zap <url>', 'ZAP daemon to drive as well (default: $ZAP_URL; key from $ZAP_API_KEY)')
+    .option('--out <dir>', 'directory for run.json', 'reports/out/scan')
+    .option('--seed <n>', 'fuzzing seed, to reproduce a run (printed in every run)')
+    .option('--suppressions <file>', 'accepted findings: ZAP-style rules file (id<TAB>IGNORE|WARN|FAIL<TAB>(reason)) or YAML rules')
+    .option('--auth-config <file>', 'how to register/log in users on an API other than SocialConnect (YAML/JSON, see docs/security.md)')
+    .option('--profile <name>', 'quick (CI, < 2 min) or full', 'quick')
+    .option('--fail-on <severity>', 'lowest unsuppressed severity that fails the scan (exit 1)', 'medium')
+    .addHelpText('after', `
+Examples:
+  $ rampart scan                                   # starts the managed stack, scans it, writes reports/out/scan/run.json
+  $ rampart scan --target http://127.0.0.1:3000 --seed 42 --suppressions security/suppressions.tsv
+  $ rampart scan --target https://api.example.test --auth-config my-api-auth.yaml --profile full --zap http://127.0.0.1:8090
+Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppressed), 2 bad input, 3 environment.
+`)
+    .action(async (opts: ScanFlags) => {
+      const { profile, seed, failOn } = parseFlags(opts);
+      const authConfig = opts.authConfig ? await loadAuthConfig(opts.authConfig) : undefined;
+      const zapUrl = opts.zap ?? ctx.env.zapUrl;
+      const stack = opts.target ? null : await managedStack(ctx);
+      try {
+        const target = opts.target ?? (stack as { targetUrl: string }).targetUrl;
+        const record = createRunRecord({ command: 'scan', profile, target });
+        const part = await runScan({
+          target, profile, signal: ctx.signal, progress: (l) => ctx.stderr.write(`${l}\n`),
+          ...(seed !== undefined ? { seed } : {}), ...(authConfig ? { authConfig } : {}), ...(opts.suppressions ? { suppressionsFile: opts.suppressions } : {}),
+          ...(zapUrl ? { zapUrl } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),
+        });
+        appendPart(record, part);
+        record.meta.endedAt = Date.now();
+        const file = path.join(opts.out, 'run.json');
+        await writeRunRecord(file, record);
+        const findings = record.findings;
+        const failing = failingFindings(findings, failOn);
+        const order = (f: Finding) => -severities.indexOf(f.severity);
+        ctx.stdout.write(`rampart scan: ${findings.length} findings (${failing.length} failing at --fail-on ${failOn}) against ${target}\n`);
+        for (const f of [...findings].sort((x, y) => order(x) - order(y))) ctx.stdout.write(`${line(f)}\n`);
+        for (const n of record.notes) ctx.stdout.write(`  note: ${n}\n`);
+        ctx.stdout.write(`run record: ${file}\n`);
+        if (failing.length > 0) ctx.exitCode = 1;
+      } finally {
+        await stack?.stop();
+      }
+    });
+}
