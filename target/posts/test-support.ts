@@ -29,7 +29,8 @@ export interface FeatureHarness {
 let counter = 0;
 
 export async function startFeatureHarness(opts: TestTargetOptions = {}): Promise<FeatureHarness> {
-  const target = await startTestTarget(opts);
+  // Generous rate limits: these tests are about the features, not the limiter.
+  const target = await startTestTarget({ ...opts, env: { RATE_LIMIT_PER_MINUTE: '100000', ...opts.env } });
   const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 3 });
   pool.on('error', () => {});
   const tokens = createAccessTokens(TEST_JWT_SECRET, 3600_000);
