@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../platform/http-errors.ts';
-import type { Role } from '../platform/locals.ts';
+import type { AuthUser, Role } from '../platform/locals.ts';
 import type { Metrics } from '../platform/metrics.ts';
 import type { AccessTokens } from './domain/access-tokens.ts';
 import type { DenyList } from './data-access/deny-list.ts';
@@ -53,7 +53,7 @@ export function requireRole(...roles: Role[]): RequestHandler {
 }
 
 /** The authenticated caller, for handlers behind requireAuth. */
-export function currentUser(res: { locals: { user?: { id: string; role: Role } } }): { id: string; role: Role } {
+export function currentUser(res: { locals: { user?: AuthUser } }): AuthUser {
   const user = res.locals.user;
   if (!user) throw new UnauthorizedError();
   return user;

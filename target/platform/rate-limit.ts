@@ -101,11 +101,11 @@ export function createLimiter(opts: LimiterOptions): Limiter {
     async peek(key) {
       try {
         const res = await opts.redis.run(() => shared.get(key));
-        return res ? decision(res, opts.points, res.remainingPoints > 0 || res.consumedPoints <= opts.points, false) : null;
+        return res ? decision(res, opts.points, res.remainingPoints > 0, false) : null;
       } catch (err) {
         degrade(err);
         const res = await local.get(key);
-        return res ? decision(res, localPoints, res.consumedPoints <= localPoints, true) : null;
+        return res ? decision(res, localPoints, res.remainingPoints > 0, true) : null;
       }
     },
     async reset(key) {

@@ -1,2 +1,4 @@
 // Public door of the users component.
-export { usersRouter } from './routes.ts';
+export { usersRouter, ownView } from './routes.ts';
+export { createUsersRepo } from './data-access/users-repo.ts';
+export type { UsersRepo, UserRecord, PublicProfile } from './data-access/users-repo.ts';

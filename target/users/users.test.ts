@@ -1,0 +1,133 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startTestTarget } from '../testing.ts';
+import type { TestTarget } from '../testing.ts';
+
+let t: TestTarget;
+let n = 0;
+
+async function user() {
+  const u = { email: `p${++n}-${Date.now()}@example.test`, password: 'password123!', handle: `p${n}_${Date.now() % 100000}` };
+  const reg = await call(t.url, 'POST', '/v1/auth/register', { body: u });
+  const login = await call(t.url, 'POST', '/v1/auth/login', { body: { email: u.email, password: u.password } });
+  return { ...u, id: reg.body.user.id as string, token: login.body.accessToken as string };
+}
+
+async function sql(text: string, values: unknown[] = []) {
+  const client = new pg.Client({ connectionString: t.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  t = await startTestTarget({ env: { RATE_LIMIT_PER_MINUTE: '10000' } });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('/v1/users/me', () => {
+  it('reads and patches the own profile; role, email and id in the body are ignored', async () => {
+    const a = await user();
+    const me = await call(t.url, 'GET', '/v1/users/me', { token: a.token });
+    expect(me.body).toMatchObject({ id: a.id, email: a.email, handle: a.handle, role: 'user', followers: 0, following: 0 });
+    const patched = await call(t.url, 'PATCH', '/v1/users/me', { token: a.token, body: { bio: 'hello', displayName: 'A', role: 'admin', email: 'evil@example.test', id: 'x' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ id: a.id, bio: 'hello', displayName: 'A', role: 'user', email: a.email });
+    expect((await sql('SELECT role, email FROM users WHERE id = $1', [a.id]))[0]).toEqual({ role: 'user', email: a.email });
+  });
+
+  it('is 401 without a token, 409 on a taken handle, 422 on a bad one', async () => {
+    const [a, b] = [await user(), await user()];
+    expect((await call(t.url, 'GET', '/v1/users/me')).status).toBe(401);
+    expect((await call(t.url, 'PATCH', '/v1/users/me', { body: { bio: 'x' } })).status).toBe(401);
+    expect((await call(t.url, 'PATCH', '/v1/users/me', { token: a.token, body: { handle: b.handle.toUpperCase() } })).status).toBe(409);
+    const bad = await call(t.url, 'PATCH', '/v1/users/me', { token: a.token, body: { handle: 'no spaces allowed' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].field).toBe('handle');
+  });
+});
+
+describe('/v1/users/{id}', () => {
+  it('shows the public profile only: no email, no hash, no role', async () => {
+    const [a, b] = [await user(), await user()];
+    const res = await call(t.url, 'GET', `/v1/users/${a.id}`, { token: b.token });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(['bio', 'createdAt', 'displayName', 'followers', 'following', 'handle', 'id']);
+    expect(JSON.stringify(res.body)).not.toContain(a.email);
+    expect((await call(t.url, 'GET', '/v1/users/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await call(t.url, 'GET', "/v1/users/1' OR '1'='1")).status).toBe(404);
+  });
+});
+
+describe('follow', () => {
+  it('follows idempotently, publishes one follow event to the events stream, and unfollows', async () => {
+    const [a, b] = [await user(), await user()];
+    const first = await call(t.url, 'POST', `/v1/users/${b.id}/follow`, { token: a.token });
+    expect(first.status).toBe(201);
+    expect((await call(t.url, 'POST', `/v1/users/${b.id}/follow`, { token: a.token })).status).toBe(200);
+    expect((await call(t.url, 'GET', `/v1/users/${b.id}`)).body.followers).toBe(1);
+
+    const redis = new Redis(t.redis.url);
+    const entries = await redis.xrange('events', '-', '+');
+    redis.disconnect();
+    const events = entries.map(([, fields]) => Object.fromEntries(fields.reduce<string[][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, fields[i + 1] as string]]), [])));
+    const mine = events.filter((e) => e.actorId === a.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ type: 'follow.created', targetUserId: b.id });
+    expect(mine[0]!.eventId).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect((await call(t.url, 'DELETE', `/v1/users/${b.id}/follow`, { token: a.token })).status).toBe(204);
+    expect((await call(t.url, 'GET', `/v1/users/${b.id}`)).body.followers).toBe(0);
+  });
+
+  it('is 401 anonymous, 404 for an unknown user, 422 for oneself', async () => {
+    const a = await user();
+    expect((await call(t.url, 'POST', `/v1/users/${a.id}/follow`)).status).toBe(401);
+    expect((await call(t.url, 'POST', '/v1/users/00000000-0000-4000-8000-000000000000/follow', { token: a.token })).status).toBe(404);
+    const self = await call(t.url, 'POST', `/v1/users/${a.id}/follow`, { token: a.token });
+    expect(self.status).toBe(422);
+    expect(self.body.errors[0].field).toBe('id');
+  });
+});
+
+describe('/v1/admin', () => {
+  it('is 401 anonymous and 403 for users and editors; an admin lists users by cursor and changes roles', async () => {
+    const [plain, admin] = [await user(), await user()];
+    await sql("UPDATE users SET role = 'admin' WHERE id = $1", [admin.id]);
+    const adminToken = (await call(t.url, 'POST', '/v1/auth/login', { body: { email: admin.email, password: admin.password } })).body.accessToken as string;
+
+    expect((await call(t.url, 'GET', '/v1/admin/users')).status).toBe(401);
+    expect((await call(t.url, 'GET', '/v1/admin/users', { token: plain.token })).status).toBe(403);
+    expect((await call(t.url, 'POST', `/v1/admin/users/${plain.id}/role`, { token: plain.token, body: { role: 'admin' } })).status).toBe(403);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { items: Array<{ id: string }>; nextCursor: string | null } } = await call(t.url, 'GET', `/v1/admin/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: adminToken });
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((i) => i.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const total = Number((await sql('SELECT count(*) AS c FROM users'))[0]!.c);
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen).size).toBe(total);
+
+    const promoted = await call(t.url, 'POST', `/v1/admin/users/${plain.id}/role`, { token: adminToken, body: { role: 'editor' } });
+    expect(promoted.status).toBe(200);
+    expect(promoted.body.user.role).toBe('editor');
+    const editorToken = (await call(t.url, 'POST', '/v1/auth/login', { body: { email: plain.email, password: plain.password } })).body.accessToken as string;
+    expect((await call(t.url, 'GET', '/v1/admin/users', { token: editorToken })).status).toBe(403);
+
+    expect((await call(t.url, 'POST', `/v1/admin/users/${plain.id}/role`, { token: adminToken, body: { role: 'root' } })).status).toBe(422);
+    expect((await call(t.url, 'POST', '/v1/admin/users/00000000-0000-4000-8000-000000000000/role', { token: adminToken, body: { role: 'user' } })).status).toBe(404);
+    expect((await call(t.url, 'GET', '/v1/admin/users?cursor=bogus', { token: adminToken })).status).toBe(422);
+    expect((await call(t.url, 'GET', '/v1/admin/users?limit=1000', { token: adminToken })).body.errors[0].field).toBe('query.limit');
+  });
+});
