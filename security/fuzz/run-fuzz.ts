@@ -55,7 +55,7 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
       // DELETE with a real id would remove A's objects; fuzz only its parameters.
       if (op.method === 'DELETE' && !c.param) continue;
       const params = { ...(ownParams ?? Object.fromEntries(op.pathParams.map((p) => [p.name, 'rampart']))) };
-      const query: Record<string, string> = Object.fromEntries(op.queryParams.filter((p) => p.required).map((p) => [p.name, String(exampleFor(p.schema))]));
+      const query: Record<string, string> = Object.fromEntries(op.queryParams.filter((p) => p.required).map((p) => [p.name, String(exampleFor(p.schema, { unique: `f${ctx.seed}` }))]));
       const reasons: string[] = [];
       if (c.param?.where === 'path') params[c.param.name] = stringify(c.param.value);
       if (c.param?.where === 'query') query[c.param.name] = stringify(c.param.value);
@@ -67,7 +67,7 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
       let json: unknown;
       let raw: string | undefined;
       if (op.bodySchema && op.method !== 'GET' && op.method !== 'DELETE') {
-        const body = c.body ?? { kind: 'valid' as const, value: exampleFor(op.bodySchema, { preferPrivate: true }) };
+        const body = c.body ?? { kind: 'valid' as const, value: exampleFor(op.bodySchema, { preferPrivate: true, unique: `f${ctx.seed}` }) };
         if (body.kind === 'malformed-json') {
           raw = body.raw;
           reasons.push('malformed JSON');

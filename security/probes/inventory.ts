@@ -5,7 +5,7 @@ import { templateRegex } from '../openapi.ts';
 const CAT = 'API9:2023';
 
 /** Routes often left behind: old versions, debug and internal endpoints, config files. */
-const COMMON = ['/admin', '/debug', '/internal', '/test', '/api', '/v0', '/v2', '/.env', '/.git/config', '/config.json', '/graphql',
+const COMMON = ['/admin', '/debug', '/debug/env', '/env', '/internal', '/test', '/api', '/v0', '/v2', '/.env', '/.git/config', '/config.json', '/graphql',
   '/actuator', '/actuator/env', '/server-status', '/swagger.json', '/api-docs', '/phpinfo.php', '/console', '/debug/vars', '/metrics', '/status', '/health'];
 const RISKY = /admin|debug|internal|\.env|\.git|config|actuator|console|phpinfo|env|vars|^\/v[02]/;
 
@@ -17,6 +17,8 @@ export async function probeInventory(ctx: ScanContext): Promise<void> {
   const documented = ctx.api.operations.map((o) => ({ re: templateRegex(o.path), method: o.method }));
   const isDocumented = (path: string) => documented.some((d) => d.re.test(path)) || path === ctx.auth.openapiPath;
   const candidates = new Set(COMMON);
+  const prefixes = new Set(ctx.api.operations.map((o) => /^\/(api\/)?v\d+/.exec(o.path)?.[0]).filter((p): p is string => p !== undefined));
+  for (const prefix of prefixes) for (const c of ['/debug', '/debug/env', '/env', '/internal', '/test', '/config']) candidates.add(`${prefix}${c}`);
   for (const op of ctx.api.operations) {
     const m = /^\/v(\d+)\//.exec(op.path);
     if (m && op.method === 'GET' && op.pathParams.length === 0) {

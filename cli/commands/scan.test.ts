@@ -1,0 +1,80 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRunRecord } from '../../reports/index.ts';
+import { failingFindings, startVulnerableApp, startZapReplay } from '../../security/index.ts';
+import { main } from '../main.ts';
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += String(c)));
+  err.on('data', (c) => (stderr += String(c)));
+  const code = await main(['node', 'rampart', ...args], { stdout: out, stderr: err, env, handleSignals: false });
+  return { code, stdout, stderr };
+}
+
+let dir: string;
+let app: Awaited<ReturnType<typeof startVulnerableApp>>;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'rampart-cli-scan-'));
+  app = await startVulnerableApp();
+});
+afterAll(async () => {
+  await app?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('rampart scan', () => {
+  it('exits 2 naming the flag for a bad profile, seed, target or fail-on', async () => {
+    for (const [args, flag] of [[['--profile', 'huge'], '--profile'], [['--seed', 'abc'], '--seed'], [['--target', 'ftp://x'], '--target'], [['--fail-on', 'scary'], '--fail-on']] as const) {
+      const r = await run(['scan', '--target', 'http://127.0.0.1:1', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(flag);
+    }
+  });
+
+  it('exits 2 for an auth config with a bad key, naming it', async () => {
+    const file = path.join(dir, 'auth.yaml');
+    await writeFile(file, 'login:\n  path: no-leading-slash\n');
+    const r = await run(['scan', '--target', app.url, '--auth-config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('login.path');
+  });
+
+  it('exits 3 when the target does not answer', async () => {
+    const r = await run(['scan', '--target', 'http://127.0.0.1:9', '--out', dir]);
+    expect(r.code).toBe(3);
+  });
+
+  it('writes run.json and exits 1 on a vulnerable target; a suppression file accepting every failing rule makes it exit 0', async () => {
+    const out = path.join(dir, 'first');
+    const first = await run(['scan', '--target', app.url, '--seed', '3', '--out', out]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/CRITICAL +API1:2023 +rampart-api1-bola-write +PATCH \/v1\/notes\/\{id\}/);
+    const record = await readRunRecord(path.join(out, 'run.json'));
+    expect(record.meta.command).toBe('scan');
+    expect(record.findings.length).toBeGreaterThan(10);
+    expect(record.notes.join('\n')).toContain('seed 3');
+
+    const failing = [...new Set(failingFindings(record.findings).map((f) => f.ruleId))];
+    const rules = path.join(dir, 'rules.tsv');
+    await writeFile(rules, failing.map((id) => `${id}\tIGNORE\t(accepted for this test app)`).join('\n'));
+    const second = await run(['scan', '--target', app.url, '--seed', '3', '--out', path.join(dir, 'second'), '--suppressions', rules]);
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.stdout).toContain('[IGNORE: accepted for this test app]');
+  });
+
+  it('drives ZAP from ZAP_URL / ZAP_API_KEY and merges its alerts (mock ZAP daemon replaying a recorded exchange)', async () => {
+    await using zap = await startZapReplay({ target: app.url });
+    const out = path.join(dir, 'zap');
+    const r = await run(['scan', '--target', app.url, '--seed', '4', '--out', out], { ZAP_URL: zap.url, ZAP_API_KEY: 'rampart-test-key' });
+    expect(r.code).toBe(1);
+    const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as { findings: { ruleId: string; source: string }[] };
+    expect(record.findings.filter((f) => f.source === 'zap').map((f) => f.ruleId)).toContain('zap-40018');
+  }, 60_000);
+});
