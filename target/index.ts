@@ -11,3 +11,6 @@ export { EVENTS_STREAM, publishEvent } from './platform/events.ts';
 export type { DomainEvent, EventType } from './platform/events.ts';
 /** Path of the cluster entry for spawning the target as a process tree. */
 export const TARGET_ENTRY = 'target/cluster.ts';
+export { seed, SEED_PASSWORD, SEED_ADMIN_EMAIL } from './seed/index.ts';
+export type { SeedCounts, SeedResult } from './seed/index.ts';
+export { openApiDocument } from './openapi/index.ts';

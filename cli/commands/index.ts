@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerProxy } from './proxy.ts';
 import { registerScan } from './scan.ts';
+import { registerSeed } from './seed.ts';
+import { registerStack } from './stack.ts';
 
 /** Every subcommand registers itself here; main.ts stays thin. */
 export type Register = (program: Command, ctx: CliContext) => void;
@@ -9,4 +11,6 @@ export type Register = (program: Command, ctx: CliContext) => void;
 export const commands: Register[] = [
   registerProxy,
   registerScan,
+  registerSeed,
+  registerStack,
 ];
