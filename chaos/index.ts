@@ -6,3 +6,6 @@ export type { ProxyServerOptions, StartedProxyServer } from './proxy/server.ts';
 export { loadProxyConfig } from './proxy/config-file.ts';
 export { PROXY_VERSION } from './proxy/api.ts';
 export type { ProxyProcessMessage } from './proxy/protocol.ts';
+export { runDrill, listDrills, UnknownDrillError } from './drills/runner.ts';
+export { drills } from './drills/catalog.ts';
+export type { DrillDefinition, DrillStack, RunDrillOptions, Profile as DrillProfile, Objective, FaultAction, TimedAction } from './drills/types.ts';

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'undici';
+import type { Observation } from './types.ts';
+
+/**
+ * The drill's own load: an open model (fixed arrival rate, latency measured
+ * from the intended start) of cached reads (feed, trending) and writes
+ * (POST /v1/posts with an Idempotency-Key; a retry after a dropped
+ * connection or a 503 reuses the key). Idempotent reads are retried once on
+ * a dropped connection, as HTTP clients do. Every acknowledged (2xx) write is
+ * remembered for reconciliation.
+ *
+ * Written here rather than taken from scenarios/ because a drill needs each
+ * request's outcome tied to its idempotency key and its time; when the
+ * engine's runScenario (with onResponse) is available it can feed the same
+ * Observation stream.
+ */
+export interface DrillLoadOptions {
+  baseUrl: string;
+  rate: number;
+  writeFraction: number;
+  /** Marker put in every post body so reconciliation finds this run's writes. */
+  runId: string;
+  users?: number;
+  requestTimeoutMs?: number;
+  maxInFlight?: number;
+}
+
+export interface AckedWrite {
+  key: string;
+  id: string | null;
+  body: string;
+}
+
+export interface DrillLoad {
+  readonly observations: Observation[];
+  readonly acknowledged: Map<string, AckedWrite>;
+  readonly attempts: { total: number; retried: number };
+  stop(): Promise<void>;
+}
+
+interface Session {
+  token: string;
+}
+
+const PASSWORD = 'drill-password-123!';
+
+async function json(res: Awaited<ReturnType<typeof request>>): Promise<unknown> {
+  const text = await res.body.text();
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Registers and logs in `count` users for this run. */
+async function setupUsers(agent: Agent, baseUrl: string, runId: string, count: number): Promise<Session[]> {
+  const sessions: Session[] = [];
+  for (let i = 0; i < count; i++) {
+    const email = `drill-${runId}-${i}@example.test`;
+    const handle = `d${runId.slice(0, 8)}${i}`;
+    const reg = await request(`${baseUrl}/v1/auth/register`, {
+      dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD, handle }),
+    });
+    await reg.body.dump();
+    if (reg.statusCode !== 201 && reg.statusCode !== 409) throw new Error(`register answered ${reg.statusCode}`);
+    const login = await request(`${baseUrl}/v1/auth/login`, {
+      dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    const body = (await json(login)) as { accessToken?: string } | undefined;
+    if (login.statusCode !== 200 || !body?.accessToken) throw new Error(`login answered ${login.statusCode}`);
+    sessions.push({ token: body.accessToken });
+  }
+  return sessions;
+}
+
+export async function startDrillLoad(options: DrillLoadOptions): Promise<DrillLoad> {
+  const timeoutMs = options.requestTimeoutMs ?? 5000;
+  const agent = new Agent({ connections: 64, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 10_000 });
+  const sessions = await setupUsers(agent, options.baseUrl, options.runId, options.users ?? 20);
+  const observations: Observation[] = [];
+  const acknowledged = new Map<string, AckedWrite>();
+  const attempts = { total: 0, retried: 0 };
+  const inFlight = new Set<Promise<void>>();
+  let seq = 0;
+  let stopped = false;
+
+  const attempt = async (method: 'GET' | 'POST', path: string, token: string, body?: string, key?: string) => {
+    attempts.total += 1;
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body) headers['content-type'] = 'application/json';
+    if (key) headers['idempotency-key'] = key;
+    try {
+      const res = await request(`${options.baseUrl}${path}`, { dispatcher: agent, method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      const payload = (await json(res)) as { id?: string } | undefined;
+      return { status: res.statusCode, retryAfter: res.headers['retry-after'] !== undefined, payload, timedOut: false };
+    } catch (err) {
+      const code = (err as { code?: string; name?: string }).code ?? (err as Error).name;
+      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'TimeoutError' || code === 'AbortError' || code === 'UND_ERR_ABORTED';
+      return { status: 0, retryAfter: false, payload: undefined, timedOut };
+    }
+  };
+
+  const one = async (intended: number) => {
+    const n = seq++;
+    const session = sessions[n % sessions.length]!;
+    const isWrite = (n * 0.618034) % 1 < options.writeFraction;
+    const startedAt = Date.now() - (performance.now() - intended);
+    let result: Awaited<ReturnType<typeof attempt>>;
+    let tries = 0;
+    let name: string;
+    if (isWrite) {
+      name = 'POST /v1/posts';
+      const key = randomUUID();
+      const text = `drill ${options.runId} ${key}`;
+      const body = JSON.stringify({ body: text });
+      for (;;) {
+        tries += 1;
+        result = await attempt('POST', '/v1/posts', session.token, body, key);
+        const retriable = (result.status === 0 && !result.timedOut) || result.status === 502 || result.status === 503;
+        if (!retriable || tries >= 3 || stopped) break;
+        attempts.retried += 1;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** tries));
+      }
+      if (result.status >= 200 && result.status < 300) acknowledged.set(key, { key, id: result.payload?.id ?? null, body: text });
+    } else {
+      name = n % 2 === 0 ? 'GET /v1/feed' : 'GET /v1/trending';
+      const path = n % 2 === 0 ? '/v1/feed?limit=20' : '/v1/trending';
+      for (;;) {
+        tries += 1;
+        result = await attempt('GET', path, session.token);
+        if (!(result.status === 0 && !result.timedOut) || tries >= 2 || stopped) break;
+        attempts.retried += 1;
+      }
+    }
+    observations.push({
+      ts: startedAt, tag: isWrite ? 'write' : 'read', name, status: result.status,
+      latencyMs: performance.now() - intended, timedOut: result.timedOut, retryAfter: result.retryAfter, attempts: tries,
+    });
+  };
+
+  const interval = 1000 / options.rate;
+  let next = performance.now();
+  const maxInFlight = options.maxInFlight ?? 256;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    while (!stopped && next <= now) {
+      const intended = next;
+      next += interval;
+      if (inFlight.size >= maxInFlight) {
+        observations.push({ ts: Date.now(), tag: 'read', name: 'dropped', status: 0, latencyMs: 0, timedOut: true, retryAfter: false, attempts: 0 });
+        continue;
+      }
+      const p = one(intended).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  }, 5);
+
+  return {
+    observations,
+    acknowledged,
+    attempts,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.allSettled([...inFlight]);
+      await agent.close();
+    },
+  };
+}

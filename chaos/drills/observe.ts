@@ -1,0 +1,103 @@
+import { createLatencyHistogram, encodeHistogram, percentileMs, recordMs, type Sample } from '../../reports/index.ts';
+import type { Metric, Objective, Observation, Tag } from './types.ts';
+
+export interface Window {
+  start: number;
+  end: number;
+}
+
+export function inWindow(obs: readonly Observation[], w: Window, tag: Tag): Observation[] {
+  return obs.filter((o) => o.ts >= w.start && o.ts < w.end && (tag === 'all' || o.tag === tag));
+}
+
+const isServerError = (o: Observation) => o.status === 0 || o.status >= 500;
+
+/** The metric's value over these observations; null when there is nothing to measure. */
+export function measure(obs: readonly Observation[], metric: Metric): number | null {
+  if (metric === 'timeouts') return obs.filter((o) => o.timedOut).length;
+  if (obs.length === 0) return null;
+  switch (metric) {
+    case 'availability':
+      return obs.filter((o) => !isServerError(o)).length / obs.length;
+    case 'success':
+      return obs.filter((o) => o.status >= 200 && o.status < 300).length / obs.length;
+    case 'fastFail': {
+      const failed = obs.filter(isServerError);
+      return failed.length === 0 ? 1 : failed.filter((o) => o.status === 503 && o.retryAfter).length / failed.length;
+    }
+    case 'max':
+      return Math.max(...obs.map((o) => o.latencyMs));
+    default: {
+      const h = createLatencyHistogram();
+      for (const o of obs) recordMs(h, o.latencyMs);
+      const p = metric === 'p50' ? 50 : metric === 'p95' ? 95 : 99;
+      const v = percentileMs(h, p);
+      h.destroy();
+      return v;
+    }
+  }
+}
+
+export interface ObjectiveResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  value: number | null;
+}
+
+const fmt = (metric: Metric, v: number) =>
+  metric === 'availability' || metric === 'success' || metric === 'fastFail' ? `${(v * 100).toFixed(2)} %` : metric === 'timeouts' ? String(v) : `${v.toFixed(0)} ms`;
+
+/** Checks one objective on a window. An empty window passes only for counts (there was nothing to fail). */
+export function check(obs: readonly Observation[], w: Window, objective: Objective): ObjectiveResult {
+  const selected = inWindow(obs, w, objective.tag);
+  const value = measure(selected, objective.metric);
+  const bound = `${objective.op} ${fmt(objective.metric, objective.value)}`;
+  if (value === null) {
+    return { name: objective.name, ok: false, value, detail: `no ${objective.tag} requests in the window to measure (${bound})` };
+  }
+  const ok = objective.op === '<=' ? value <= objective.value : value >= objective.value;
+  return { name: objective.name, ok, value, detail: `${fmt(objective.metric, value)} (${bound}) over ${selected.length} requests` };
+}
+
+/**
+ * Seconds from `from` until the objectives hold on every 1 s bucket of a
+ * 2 s sliding window (with at least one request per tag measured); null if never before `until`.
+ */
+export function recoverySeconds(obs: readonly Observation[], objectives: readonly Objective[], from: number, until: number): number | null {
+  for (let t = from; t + 2000 <= until; t += 250) {
+    const w = { start: t, end: t + 2000 };
+    if (objectives.every((o) => check(obs, w, o).ok)) return Math.round((t - from) / 100) / 10;
+  }
+  return null;
+}
+
+/** Run-record samples: one per second per request name, as the engine writes them. */
+export function toSamples(scenario: string, obs: readonly Observation[], intervalMs = 1000): Sample[] {
+  const buckets = new Map<string, Observation[]>();
+  for (const o of obs) {
+    const ts = Math.floor(o.ts / intervalMs) * intervalMs;
+    const key = `${ts}\u0000${o.name}`;
+    let list = buckets.get(key);
+    if (!list) buckets.set(key, (list = []));
+    list.push(o);
+  }
+  const samples: Sample[] = [];
+  for (const [key, list] of buckets) {
+    const [ts, tag] = key.split('\u0000') as [string, string];
+    const h = createLatencyHistogram();
+    const status = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 };
+    for (const o of list) {
+      recordMs(h, o.latencyMs);
+      if (o.status === 0) status.net += 1;
+      else status[`${Math.min(5, Math.floor(o.status / 100))}xx` as keyof typeof status] += 1;
+    }
+    const failed = list.filter(isServerError).length;
+    samples.push({
+      ts: Number(ts), scenario, tag, count: list.length, failed, status,
+      checks: { passed: list.length - failed, failed }, late: 0, dropped: 0, latency: encodeHistogram(h),
+    });
+    h.destroy();
+  }
+  return samples.sort((a, b) => a.ts - b.ts || a.tag.localeCompare(b.tag));
+}
