@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerProxy } from './proxy.ts';
+import { registerDrill } from './drill.ts';
 import { registerScan } from './scan.ts';
 import { registerSeed } from './seed.ts';
 import { registerStack } from './stack.ts';
@@ -10,6 +11,7 @@ export type Register = (program: Command, ctx: CliContext) => void;
 
 export const commands: Register[] = [
   registerProxy,
+  registerDrill,
   registerScan,
   registerSeed,
   registerStack,

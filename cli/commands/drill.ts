@@ -1,0 +1,112 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { EnvironmentError, InputError } from '../../common/index.ts';
+import { drills, listDrills, runDrill, UnknownDrillError, type DrillProfile, type DrillStack } from '../../chaos/index.ts';
+import { appendPart, createRunRecord, writeRunRecord, type RunRecord } from '../../reports/index.ts';
+import type { CliContext } from '../context.ts';
+
+interface DrillFlags {
+  target?: string;
+  toxiproxy?: string;
+  databaseUrl?: string;
+  postgresProxy: string;
+  redisProxy: string;
+  profile: string;
+  out: string;
+  list?: boolean;
+}
+
+function urlFlag(flag: string, value: string | undefined, schemes: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    if (schemes.includes(new URL(value).protocol)) return value.replace(/\/$/, '');
+  } catch {
+    // falls through to the error
+  }
+  throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a ${schemes.join(' or ')}// URL, got "${value}"`, { hint: `e.g. ${flag} http://127.0.0.1:${flag === '--toxiproxy' ? 8474 : 3000}` });
+}
+
+/** Writes HTML/JUnit/Markdown too when reports/ offers a writer (looked up at run time so this command does not depend on it). */
+async function writeExtraReports(record: RunRecord, dir: string, ctx: CliContext): Promise<void> {
+  const mod = (await import('../../reports/index.ts')) as unknown as { writeReports?: (r: RunRecord, d: string, f: string[]) => Promise<unknown> };
+  if (typeof mod.writeReports !== 'function') return;
+  try {
+    await mod.writeReports(record, dir, ['html', 'junit', 'markdown']);
+  } catch (err) {
+    ctx.stderr.write(`rampart drill: reports not written: ${(err as Error).message}\n`);
+  }
+}
+
+/** `rampart drill`: failure drills with load, fault injection, rollback, recovery time and write reconciliation. */
+export function registerDrill(program: Command, ctx: CliContext): void {
+  program
+    .command('drill')
+    .description('Run failure drills: verify steady state, inject a fault under load, roll back, measure recovery, reconcile writes')
+    .argument('[name]', `drill to run, or "all": ${drills.map((d) => d.name).join(', ')}`)
+    .option('--target <url>', 'a target someone else deployed (default: start the managed stack)')
+    .option('--toxiproxy <url>', 'Toxiproxy API on that target\'s dependency paths (default $TOXIPROXY_URL)')
+    .option('--database-url <url>', 'PostgreSQL of that target, to reconcile acknowledged writes (default $DATABASE_URL)')
+    .option('--postgres-proxy <name>', 'name of the PostgreSQL proxy in that Toxiproxy', 'postgres')
+    .option('--redis-proxy <name>', 'name of the Redis proxy in that Toxiproxy', 'redis')
+    .option('--profile <name>', 'quick (CI, ~20-30 s per drill) or full', 'quick')
+    .option('--out <dir>', 'directory for run.json and reports', 'reports/out/drill')
+    .option('--list', 'list the drills and exit')
+    .addHelpText('after', `
+Examples:
+  $ rampart drill pg-down                          # managed stack, quick profile
+  $ rampart drill all --profile full --out reports/out/drills
+  $ rampart drill redis-down --target http://localhost:8080 --toxiproxy http://localhost:8474
+`)
+    .action(async (name: string | undefined, opts: DrillFlags) => {
+      if (opts.list || !name) {
+        for (const d of listDrills()) ctx.stdout.write(`${d.name.padEnd(18)} ${d.description}\n`);
+        if (!name && !opts.list) throw new InputError('RAMPART_BAD_FLAG', 'name a drill to run, or "all"', { hint: 'rampart drill --list shows them' });
+        return;
+      }
+      if (opts.profile !== 'quick' && opts.profile !== 'full') throw new InputError('RAMPART_BAD_FLAG', `--profile must be quick or full, got "${opts.profile}"`);
+      const profile = opts.profile as DrillProfile;
+      const names = name === 'all' ? drills.map((d) => d.name) : [name];
+      for (const n of names) if (!drills.some((d) => d.name === n)) throw new UnknownDrillError(n);
+      const target = urlFlag('--target', opts.target, ['http:', 'https:']);
+      const toxiproxyUrl = urlFlag('--toxiproxy', opts.toxiproxy ?? ctx.env.toxiproxyUrl, ['http:', 'https:']);
+      const databaseUrl = urlFlag('--database-url', opts.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:']);
+      if (!target && opts.toxiproxy) throw new InputError('RAMPART_BAD_FLAG', '--toxiproxy needs --target (the managed stack brings its own fault proxy)');
+
+      const progress = (line: string) => ctx.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+      let stack: (DrillStack & { stop(): Promise<void> }) | undefined;
+      if (!target) {
+        const mod = (await import('../../stack/index.ts')) as unknown as {
+          startStack?: (o: { env: typeof ctx.env; signal?: AbortSignal; stateDir?: string | null; log?: (l: string) => void }) => Promise<DrillStack & { stop(): Promise<void> }>;
+        };
+        if (typeof mod.startStack !== 'function') throw new EnvironmentError('RAMPART_STACK_UNAVAILABLE', 'the managed stack is not available in this build', { hint: 'pass --target and --toxiproxy' });
+        progress('starting the managed stack (PostgreSQL, Redis, fault proxy, target)');
+        stack = await mod.startStack({ env: ctx.env, signal: ctx.signal, stateDir: null, log: (l) => ctx.stderr.write(`stack: ${l}\n`) });
+      }
+      const record = createRunRecord({ command: `drill ${name}`, profile, target: target ?? stack?.targetUrl ?? null });
+      try {
+        for (const n of names) {
+          if (ctx.signal.aborted) break;
+          const part = await runDrill(n, {
+            stack, target, toxiproxyUrl, databaseUrl, profile, signal: ctx.signal, progress,
+            proxyNames: { postgres: opts.postgresProxy, redis: opts.redisProxy },
+          });
+          appendPart(record, part);
+        }
+      } finally {
+        await stack?.stop();
+        record.meta.endedAt = Date.now();
+        const file = path.join(opts.out, 'run.json');
+        await writeRunRecord(file, record);
+        await writeExtraReports(record, opts.out, ctx);
+        ctx.stdout.write(`\n`);
+        for (const d of record.drills) {
+          ctx.stdout.write(`${d.passed ? 'PASS' : 'FAIL'} ${d.name}${d.aborted ? ` (${d.aborted})` : ''}${d.recoverySeconds !== null ? `, recovered in ${d.recoverySeconds} s` : ''}\n`);
+          for (const c of d.checks) ctx.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+          for (const s of d.skipped) ctx.stdout.write(`  skipped: ${s}\n`);
+        }
+        for (const note of record.notes) ctx.stdout.write(`note: ${note}\n`);
+        ctx.stdout.write(`run record: ${file}\n`);
+      }
+      if (record.drills.some((d) => !d.passed) || record.drills.length < names.length) ctx.exitCode = 1;
+    });
+}
