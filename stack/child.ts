@@ -31,6 +31,8 @@ export interface SpawnManagedOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   onOutput?: (line: string) => void;
+  /** Open a Node IPC channel (the child is a Node process that talks back with process.send). */
+  ipc?: boolean;
 }
 
 const live = new Set<ManagedChild>();
@@ -80,7 +82,7 @@ export function spawnManaged(command: string, args: string[], options: SpawnMana
     cwd: options.cwd,
     env: options.env ?? process.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   if (proc.pid === undefined) {
     // spawn reports ENOENT asynchronously; surface it synchronously for callers.

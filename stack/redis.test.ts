@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +57,7 @@ describe('startRedis', () => {
   it('says how to install it when redis-server is not on PATH', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'rampart-nopath-'));
     const err = await startRedis({ searchPath: empty }).catch((e: unknown) => e);
+    rmSync(empty, { recursive: true, force: true });
     expect(err).toBeInstanceOf(RedisServerMissingError);
     expect((err as RedisServerMissingError).hint).toMatch(/apt-get install redis-server/);
     expect((err as RedisServerMissingError).hint).toMatch(/REDIS_URL/);

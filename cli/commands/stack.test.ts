@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { repoPath } from '../../common/index.ts';
+import { isAlive, treeMembers } from '../../stack/index.ts';
+import { main } from '../main.ts';
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += String(c)));
+  err.on('data', (c) => (stderr += String(c)));
+  const code = await main(['node', 'rampart', ...args], { stdout: out, stderr: err, env, handleSignals: false });
+  return { code, stdout, stderr };
+}
+
+/** Spawns bin/rampart.js as a user would; resolves on exit. */
+function spawnCli(args: string[], env: NodeJS.ProcessEnv, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void) {
+  const child = spawn(process.execPath, [repoPath('bin/rampart.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => {
+    stdout += String(c);
+    onStdout?.(stdout, child);
+  });
+  child.stderr.on('data', (c) => (stderr += String(c)));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout, stderr })),
+  );
+}
+
+describe('rampart stack', () => {
+  it('up: prints "rampart stack ready", writes stack.json, and on SIGTERM stops every process and exits 0', async () => {
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'));
+    let state: { target: string; pids: Record<string, number | number[]> } | undefined;
+    let tree: number[] = [];
+    let readyStatus = 0;
+    const started = performance.now();
+    let readyMs = 0;
+    const result = await spawnCli(['stack', 'up', '--workers', '2', '--state-dir', stateDir], { ...process.env }, (text, child) => {
+      if (state || !text.includes('rampart stack ready')) return;
+      readyMs = performance.now() - started;
+      state = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8'));
+      const pids = Object.entries(state!.pids).filter(([k]) => k !== 'stack').flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
+      tree = [...new Set(pids.flatMap((p) => [p, ...treeMembers(p)]))];
+      void fetch(`${state!.target}/readyz`).then((r) => {
+        readyStatus = r.status;
+        child.kill('SIGTERM');
+      });
+    });
+    expect(result.stderr).not.toContain('exited unexpectedly');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/target\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(readyStatus).toBe(200);
+    expect(Object.keys(state!.pids).sort()).toEqual(['postgres', 'proxy', 'redis', 'stack', 'target', 'workers']);
+    expect(tree.length).toBeGreaterThanOrEqual(6);
+    expect(tree.filter(isAlive)).toEqual([]);
+    expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
+    expect(readyMs).toBeLessThan(60_000); // the goal (< 15 s) is measured in docs/stack.md, not asserted on a shared machine
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('up: exits 3 saying how to install redis-server when it is not on PATH', async () => {
+    const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-nopath-'));
+    try {
+      const result = await spawnCli(['stack', 'up', '--state-dir', emptyDir], { ...process.env, PATH: emptyDir, REDIS_URL: '' });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain('redis-server');
+      expect(result.stderr).toContain('apt-get install redis-server');
+    } finally {
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('up: exits 3 naming a requested port that is in use', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const result = await run(['stack', 'up', '--port', String(port)]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`port ${port}`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('up: exits 2 naming DATABASE_URL when it is not a postgres URL, and 3 when it does not answer', async () => {
+    const bad = await run(['stack', 'up'], { DATABASE_URL: 'mysql://127.0.0.1/x' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('DATABASE_URL');
+    const unreachable = await run(['stack', 'up', '--no-proxy'], { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/app' });
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toContain('DATABASE_URL');
+    expect(unreachable.stderr).toMatch(/ECONNREFUSED|does not answer/);
+  });
+
+  it.each([
+    [['--workers', '0'], '--workers'],
+    [['--workers', 'two'], '--workers'],
+    [['--port', '70000'], '--port'],
+    [['--seed-users', '-1'], '--seed-users'],
+    [['--provider', 'kubernetes'], '--provider'],
+  ])('up %j: exits 2 naming the flag', async (flags, name) => {
+    const result = await run(['stack', 'up', ...flags]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(name);
+  });
+
+  it('up --provider docker: exits 3 saying no Docker engine is reachable (none on this machine)', async () => {
+    const result = await run(['stack', 'up', '--provider', 'docker']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/Docker engine/);
+    expect(result.stderr).toContain('RAMPART_DOCKER_UNAVAILABLE');
+  });
+
+  it('down/status: exit 3 with a hint when no stack is recorded', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'));
+    const status = await run(['stack', 'status', '--state-dir', dir]);
+    expect(status.code).toBe(3);
+    expect(status.stderr).toContain('rampart stack up');
+    const down = await run(['stack', 'down', '--state-dir', dir]);
+    expect(down.code).toBe(3);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has --help with an example', async () => {
+    const result = await run(['stack', 'up', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('$ rampart stack up');
+  });
+});

@@ -1,0 +1,169 @@
+import { Option, type Command } from 'commander';
+import { EnvironmentError, InputError } from '../../common/index.ts';
+import { isAlive, readStackState, startStack, type ExitInfo } from '../../stack/index.ts';
+import type { CliContext } from '../context.ts';
+import { ExitCode } from '../exit-codes.ts';
+
+function intFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+interface UpFlags {
+  workers: string;
+  provider: 'managed' | 'docker';
+  port?: string;
+  tls?: boolean;
+  proxy: boolean;
+  seedUsers?: string;
+  seedPosts?: string;
+  stateDir: string;
+  verbose?: boolean;
+}
+
+async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
+  const workers = intFlag('--workers', flags.workers, 1, 64)!;
+  const targetPort = intFlag('--port', flags.port, 1, 65535);
+  const users = intFlag('--seed-users', flags.seedUsers, 0, 10_000_000) ?? 0;
+  const posts = intFlag('--seed-posts', flags.seedPosts, 0, 100_000_000) ?? 0;
+  const started = performance.now();
+  const log = flags.verbose ? (line: string) => ctx.stderr.write(`${line}\n`) : undefined;
+  await using stack = await startStack({
+    env: ctx.env,
+    workers,
+    provider: flags.provider,
+    targetPort,
+    tls: flags.tls ?? false,
+    proxy: flags.proxy,
+    seed: users || posts ? { users, posts } : undefined,
+    stateDir: flags.stateDir,
+    signal: ctx.signal,
+    // Without --verbose children's output is kept for error messages only; crashes are always reported.
+    log: (line) => {
+      if (line.startsWith('rampart stack:')) ctx.stderr.write(`${line}\n`);
+      else log?.(line);
+    },
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const out = ctx.stdout;
+  out.write(`rampart stack ready in ${seconds} s (${flags.provider}, ${workers} workers)\n`);
+  out.write(`  target    ${stack.targetUrl}\n`);
+  out.write(`  postgres  ${stack.postgresUrl}\n`);
+  out.write(`  redis     ${stack.redisUrl}\n`);
+  out.write(`  proxy     ${stack.proxyUrl ? `${stack.proxyUrl} (proxies: postgres, redis)` : 'none (the target connects directly)'}\n`);
+  if (stack.stateFile) out.write(`  state     ${stack.stateFile}\n`);
+  out.write('Ctrl-C (or `rampart stack down`) stops everything.\n');
+
+  // Stay up until Ctrl-C/SIGTERM, or until the target's primary itself dies.
+  const targetDied = await new Promise<ExitInfo | undefined>((resolve) => {
+    if (ctx.signal.aborted) return resolve(undefined);
+    ctx.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+    stack.onCrash((info) => {
+      if (info.component === 'target') resolve(info);
+    });
+  });
+  await stack.stop();
+  if (targetDied) {
+    throw new EnvironmentError('RAMPART_TARGET_CRASHED', `the target cluster (pid ${targetDied.pid}) exited unexpectedly (code ${targetDied.code}, signal ${targetDied.signal}); the stack was stopped`, {
+      hint: 'run `rampart stack up --verbose` to see its output',
+    });
+  }
+  ctx.stderr.write('rampart stack stopped; nothing left running\n');
+}
+
+async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = pids.filter(isAlive);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = left.filter(isAlive);
+  }
+  return left;
+}
+
+async function down(ctx: CliContext, stateDir: string): Promise<void> {
+  const state = await readStackState(stateDir);
+  const owner = state.pids.stack;
+  const others = Object.entries(state.pids)
+    .filter(([k]) => k !== 'stack')
+    .flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
+  if (typeof owner === 'number' && isAlive(owner)) {
+    // The owning `stack up` stops everything in order and removes its temp data and stack.json.
+    process.kill(owner, 'SIGTERM');
+    const left = await waitGone([owner, ...others], 40_000);
+    if (left.length > 0) throw new EnvironmentError('RAMPART_STACK_DOWN_TIMEOUT', `still running after 40 s: pids ${left.join(', ')}`, { hint: `kill -9 ${left.join(' ')}` });
+  } else {
+    for (const pid of others) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
+    const left = await waitGone(others, 20_000);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    const { rm } = await import('node:fs/promises');
+    const { stackFile } = await import('../../stack/index.ts');
+    await rm(stackFile(stateDir), { force: true });
+  }
+  ctx.stdout.write(`rampart stack down: stopped the stack at ${state.target}\n`);
+}
+
+async function status(ctx: CliContext, stateDir: string): Promise<void> {
+  const state = await readStackState(stateDir);
+  let healthy = true;
+  for (const [name, v] of Object.entries(state.pids)) {
+    const pids = Array.isArray(v) ? v : [v];
+    const alive = pids.map((p) => `${p}${isAlive(p) ? '' : ' (dead)'}`);
+    if (pids.some((p) => !isAlive(p))) healthy = false;
+    ctx.stdout.write(`  ${name.padEnd(9)} ${alive.join(', ')}\n`);
+  }
+  let ready = 'unreachable';
+  try {
+    const res = await fetch(`${state.target}/readyz`, { signal: AbortSignal.timeout(3000) });
+    ready = String(res.status);
+    if (res.status !== 200) healthy = false;
+    await res.body?.cancel();
+  } catch {
+    healthy = false;
+  }
+  ctx.stdout.write(`rampart stack ${healthy ? 'up' : 'degraded'}: ${state.target} (/readyz ${ready}) since ${state.startedAt ?? '?'}\n`);
+  if (!healthy) ctx.exitCode = ExitCode.environment;
+}
+
+/** `rampart stack up|down|status`. */
+export function registerStack(program: Command, ctx: CliContext): void {
+  const stack = program.command('stack').description('Run the system under test: PostgreSQL, Redis, the fault proxy and the target cluster');
+  stack
+    .command('up')
+    .description('Start the stack in the foreground on free loopback ports; Ctrl-C stops everything')
+    .option('--workers <n>', 'target cluster workers', '2')
+    .addOption(new Option('--provider <name>', 'where PostgreSQL/Redis/proxy run').choices(['managed', 'docker']).default('managed'))
+    .option('--port <n>', 'target port (default: a free one)')
+    .option('--tls', 'serve the target over HTTPS with a self-signed certificate for 127.0.0.1/localhost')
+    .option('--no-proxy', 'connect the target directly to PostgreSQL and Redis (no fault proxy)')
+    .option('--seed-users <n>', 'users to create after start (password123!)')
+    .option('--seed-posts <n>', 'posts to create after start')
+    .option('--state-dir <dir>', 'where stack.json is written', '.rampart')
+    .option('--verbose', 'print the output of every process')
+    .addHelpText('after', `
+Uses DATABASE_URL / REDIS_URL when set instead of starting PostgreSQL / redis-server.
+Examples:
+  $ rampart stack up --workers 4
+  $ rampart stack up --port 3000 --tls --seed-users 100 --seed-posts 1000
+  $ DATABASE_URL=postgres://u:p@127.0.0.1:5432/app rampart stack up --no-proxy
+`)
+    .action((flags: UpFlags) => up(ctx, flags));
+  stack
+    .command('down')
+    .description('Stop the stack recorded in .rampart/stack.json (started by `rampart stack up` elsewhere)')
+    .option('--state-dir <dir>', 'where stack.json is', '.rampart')
+    .addHelpText('after', '\nExample:\n  $ rampart stack down\n')
+    .action((flags: { stateDir: string }) => down(ctx, flags.stateDir));
+  stack
+    .command('status')
+    .description('Show the recorded stack, whether its processes are alive and whether the target is ready (exit 3 if not)')
+    .option('--state-dir <dir>', 'where stack.json is', '.rampart')
+    .addHelpText('after', '\nExample:\n  $ rampart stack status\n')
+    .action((flags: { stateDir: string }) => status(ctx, flags.stateDir));
+}
+
+

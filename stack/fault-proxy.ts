@@ -1,0 +1,111 @@
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { EnvironmentError, waitFor, type WaitStrategy } from '../common/index.ts';
+import { startProxyProcess, type StartedProxyProcess } from '../chaos/index.ts';
+import { isAlive } from './child.ts';
+
+/** The dependencies the target reaches through the fault proxy, by Toxiproxy proxy name. */
+export interface ProxiedUpstreams {
+  postgres: string;
+  redis: string;
+}
+
+/** `host:port` of a postgres:// or redis:// URL. */
+export function hostPort(url: string): string {
+  const u = new URL(url);
+  const port = u.port || (u.protocol.startsWith('redis') ? '6379' : '5432');
+  return `${u.hostname}:${port}`;
+}
+
+/** The same URL pointing at another `host:port` (credentials, path and query kept). */
+export function viaListen(url: string, listen: string): string {
+  const u = new URL(url);
+  const idx = listen.lastIndexOf(':');
+  u.hostname = listen.slice(0, idx);
+  u.port = listen.slice(idx + 1);
+  return u.toString();
+}
+
+function forToxiproxy(url: string): WaitStrategy {
+  return {
+    description: `the fault proxy API at ${url}`,
+    async check() {
+      const res = await fetch(`${url}/version`, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      return res.ok;
+    },
+  };
+}
+
+/**
+ * The fault proxy of a managed stack: chaos/'s Toxiproxy-compatible server as its
+ * own process, with proxies `postgres` and `redis` in front of the real servers.
+ * A restart comes back on the same API port and the same listen ports, so the
+ * target's URLs stay valid.
+ */
+export class FaultProxy {
+  #process: StartedProxyProcess | undefined;
+  #listens = new Map<string, string>();
+  #apiPort = 0;
+  readonly upstreams: ProxiedUpstreams;
+  readonly log: ((line: string) => void) | undefined;
+
+  constructor(upstreams: ProxiedUpstreams, log?: (line: string) => void) {
+    this.upstreams = upstreams;
+    this.log = log;
+  }
+
+  get url(): string {
+    return this.#process?.url ?? '';
+  }
+
+  get pid(): number {
+    return this.#process?.pid ?? -1;
+  }
+
+  /** `listen` address (host:port) of a proxy. */
+  listen(name: keyof ProxiedUpstreams): string {
+    const l = this.#listens.get(name);
+    if (!l) throw new Error(`proxy ${name} not created`);
+    return l;
+  }
+
+  async start(): Promise<void> {
+    this.#process = await startProxyProcess({ host: '127.0.0.1', port: this.#apiPort, log: this.log });
+    this.#apiPort = Number(new URL(this.#process.url).port);
+    const client = new Toxiproxy(this.#process.url);
+    for (const name of ['postgres', 'redis'] as const) {
+      const proxy = await client.createProxy({
+        name,
+        listen: this.#listens.get(name) ?? '127.0.0.1:0',
+        upstream: hostPort(this.upstreams[name]),
+      }).catch((err: unknown) => {
+        throw new EnvironmentError('RAMPART_PROXY_SETUP_FAILED', `could not create the fault proxy "${name}": ${(err as Error).message}`, { cause: err });
+      });
+      this.#listens.set(name, proxy.listen);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#process?.stop();
+  }
+
+  async kill(): Promise<void> {
+    await this.#process?.kill();
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.#process && isAlive(this.#process.pid)) process.kill(this.#process.pid, sig);
+  }
+
+  async restart(): Promise<void> {
+    if (this.#process && isAlive(this.#process.pid)) {
+      this.signal('SIGCONT');
+      await this.#process.stop();
+    }
+    await this.start();
+  }
+
+  async waitReady(timeoutMs: number): Promise<void> {
+    await waitFor(forToxiproxy(this.url), { timeoutMs, intervalMs: 50 });
+  }
+}

@@ -1,0 +1,244 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError, assertPortFree, getFreePort, type EnvConfig } from '../common/index.ts';
+import { isAlive } from './child.ts';
+import { NotControllableError, proxyControl, serverControl, workerControl, type StackComponent } from './control.ts';
+import { startManagedDependencies, type Dependencies } from './dependencies.ts';
+import { FaultProxy, viaListen } from './fault-proxy.ts';
+import { removeStackState, writeStackState, type StackState } from './state-file.ts';
+import { TargetProcess } from './target-process.ts';
+import { writeSelfSignedCert } from './tls.ts';
+import type { ExitInfo, ProcessControl } from './types.ts';
+
+export interface StackOptions {
+  workers?: number;
+  provider?: 'managed' | 'docker';
+  env: EnvConfig;
+  targetPort?: number;
+  /** Put the fault proxy on the target→PG and target→Redis paths (default true). */
+  proxy?: boolean;
+  tls?: boolean;
+  seed?: { users: number; posts: number };
+  /** Extra environment for the target (e.g. { REDIS_FALLBACK: 'off' }). */
+  targetEnv?: Record<string, string>;
+  /** Where stack.json goes (default .rampart); null writes none (tests running several stacks). */
+  stateDir?: string | null;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Environment the target inherits (PATH, NODE_OPTIONS...); default process.env. */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+export interface StartedStack {
+  targetUrl: string;
+  postgresUrl: string;
+  redisUrl: string;
+  proxyUrl: string | null;
+  proxies: { postgres: string; redis: string } | null;
+  pids: Record<string, number | number[]>;
+  /** PEM of the self-signed certificate when started with tls (clients trust it as CA). */
+  tlsCert: string | null;
+  /** Where stack.json was written, or null. */
+  stateFile: string | null;
+  control(component: StackComponent): ProcessControl;
+  onCrash(cb: (info: ExitInfo) => void): void;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+function checkOptions(opts: StackOptions): { workers: number } {
+  const workers = opts.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new InputError('RAMPART_STACK_WORKERS_INVALID', `workers: ${opts.workers} is not a whole number from 1 to 64`);
+  }
+  if (opts.targetPort !== undefined && (!Number.isInteger(opts.targetPort) || opts.targetPort < 0 || opts.targetPort > 65535)) {
+    throw new InputError('RAMPART_STACK_PORT_INVALID', `targetPort: ${opts.targetPort} is not a port number (0-65535)`);
+  }
+  return { workers };
+}
+
+async function startDependencies(opts: StackOptions): Promise<Dependencies> {
+  if (opts.provider === 'docker') {
+    const { startDockerDependencies } = await import('./docker-provider.ts');
+    return startDockerDependencies(opts.env, { proxy: opts.proxy !== false, log: opts.log });
+  }
+  return startManagedDependencies(opts.env, opts.log);
+}
+
+/** Starts PostgreSQL, Redis, the fault proxy and the target cluster; see docs/stack.md. */
+export async function startStack(opts: StackOptions): Promise<StartedStack> {
+  const { workers } = checkOptions(opts);
+  const host = '127.0.0.1';
+  if (opts.targetPort) await assertPortFree(host, opts.targetPort);
+  const log = opts.log;
+  const crashListeners: Array<(info: ExitInfo) => void> = [];
+  const report = (info: ExitInfo) => {
+    const line = `rampart stack: ${info.component} (pid ${info.pid}) exited unexpectedly (code ${info.code}, signal ${info.signal})`;
+    if (log) log(line);
+    else process.stderr.write(`${line}\n`);
+    for (const cb of crashListeners) cb(info);
+  };
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => log?.(`rampart stack: stop failed: ${(err as Error).message}`));
+  };
+  const checkAbort = () => {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new InputError('RAMPART_INTERRUPTED', 'interrupted');
+  };
+  try {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'rampart-stack-'));
+    cleanups.push(() => rm(tmp, { recursive: true, force: true }));
+    const deps = await startDependencies(opts);
+    cleanups.push(() => deps.stop());
+    deps.postgres?.onExit(report);
+    deps.redis?.onExit(report);
+    checkAbort();
+
+    let proxy: FaultProxy | undefined;
+    let targetDb = deps.postgresUrl;
+    let targetRedis = deps.redisUrl;
+    let proxyUrl: string | null = null;
+    let proxyListen: StackState['proxyListen'] = null;
+    if (deps.toxiproxy) {
+      proxyUrl = deps.toxiproxy.url;
+      targetDb = deps.toxiproxy.postgresUrl;
+      targetRedis = deps.toxiproxy.redisUrl;
+    } else if (opts.proxy !== false) {
+      proxy = new FaultProxy({ postgres: deps.postgresUrl, redis: deps.redisUrl }, log);
+      cleanups.push(() => proxy!.stop());
+      await proxy.start();
+      proxyUrl = proxy.url;
+      proxyListen = { postgres: proxy.listen('postgres'), redis: proxy.listen('redis') };
+      targetDb = viaListen(deps.postgresUrl, proxyListen.postgres);
+      targetRedis = viaListen(deps.redisUrl, proxyListen.redis);
+    }
+    checkAbort();
+
+    const tls = opts.tls ? await writeSelfSignedCert(tmp) : undefined;
+    const port = opts.targetPort || (await getFreePort(host));
+    const target = new TargetProcess({
+      host,
+      port,
+      workers,
+      ca: tls?.cert,
+      log,
+      env: {
+        ...(opts.baseEnv ?? process.env),
+        HOST: host,
+        PORT: String(port),
+        WORKERS: String(workers),
+        DATABASE_URL: targetDb,
+        REDIS_URL: targetRedis,
+        LOG_LEVEL: 'warn',
+        ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : { TLS_CERT_FILE: '', TLS_KEY_FILE: '' }),
+        ...opts.targetEnv,
+      },
+    });
+    cleanups.push(() => target.stop());
+    target.onExit(report);
+    await target.start();
+    checkAbort();
+
+    if (opts.seed && (opts.seed.users > 0 || opts.seed.posts > 0)) {
+      const { seedTarget } = await import('./seed.ts');
+      const result = await seedTarget(deps.postgresUrl, { ...opts.seed, env: target.opts.env });
+      log?.(`rampart stack: seeded ${result.users} users and ${result.posts} posts in ${Math.round(result.ms)} ms`);
+    }
+
+    let proxyWatch: NodeJS.Timeout | undefined;
+    let proxyDownExpected = false;
+    if (proxy) {
+      // The proxy process belongs to chaos/ and exposes no exit event: poll its pid (cheap, unref'd).
+      let lastPid = proxy.pid;
+      proxyWatch = setInterval(() => {
+        if (proxy.pid !== lastPid) lastPid = proxy.pid;
+        else if (!proxyDownExpected && !isAlive(lastPid)) {
+          proxyDownExpected = true;
+          report({ component: 'proxy', pid: lastPid, code: null, signal: null });
+        }
+      }, 500).unref();
+      cleanups.push(async () => clearInterval(proxyWatch));
+    }
+
+    const pids = (): Record<string, number | number[]> => ({
+      stack: process.pid,
+      ...(deps.postgres ? { postgres: deps.postgres.pid } : {}),
+      ...(deps.redis ? { redis: deps.redis.pid } : {}),
+      ...(proxy ? { proxy: proxy.pid } : {}),
+      target: target.pid,
+      workers: target.workerPids,
+    });
+    const stateDir = opts.stateDir === undefined ? '.rampart' : opts.stateDir;
+    const state: StackState = {
+      target: target.url,
+      postgres: deps.postgresUrl,
+      redis: deps.redisUrl,
+      proxy: proxyUrl,
+      pids: pids(),
+      proxies: proxyUrl ? { postgres: 'postgres', redis: 'redis' } : null,
+      proxyListen,
+      provider: deps.provider,
+      workers,
+      tls: tls ? { certFile: tls.certFile } : null,
+      startedAt: new Date().toISOString(),
+    };
+    const stateFile = stateDir === null ? null : await writeStackState(stateDir, state);
+    if (stateDir !== null) cleanups.push(() => removeStackState(stateDir, process.pid));
+
+    const controls: Partial<Record<StackComponent, ProcessControl>> = {
+      worker: workerControl(target, workers),
+      ...(deps.postgres ? { postgres: serverControl(deps.postgres) } : {}),
+      ...(deps.redis ? { redis: serverControl(deps.redis) } : {}),
+      ...(proxy ? { proxy: wrapProxyControl(proxyControl(proxy), (v) => (proxyDownExpected = v)) } : {}),
+    };
+    let stopped: Promise<void> | undefined;
+    const stop = () => {
+      proxyDownExpected = true;
+      stopped ??= stopAll();
+      return stopped;
+    };
+    return {
+      targetUrl: target.url,
+      postgresUrl: deps.postgresUrl,
+      redisUrl: deps.redisUrl,
+      proxyUrl,
+      proxies: state.proxies ?? null,
+      get pids() {
+        return pids();
+      },
+      tlsCert: tls?.cert ?? null,
+      stateFile,
+      control(component) {
+        const c = controls[component];
+        if (c) return c;
+        if (!['postgres', 'redis', 'worker', 'proxy'].includes(component)) throw new InputError('RAMPART_UNKNOWN_COMPONENT', `unknown component "${component}" (postgres, redis, worker, proxy)`);
+        throw new NotControllableError(component, component === 'proxy' ? 'this stack runs without the fault proxy' : `this stack did not start ${component} (${deps.provider === 'docker' ? 'it runs in a container' : 'an external URL was given'})`);
+      },
+      onCrash: (cb) => void crashListeners.push(cb),
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Stopping/killing the proxy on purpose is not a crash; it is expected again once it is back. */
+function wrapProxyControl(c: ProcessControl, expectDown: (v: boolean) => void): ProcessControl {
+  const down = (fn: () => Promise<void>) => async () => {
+    expectDown(true);
+    await fn();
+  };
+  return {
+    ...c,
+    stop: down(c.stop),
+    kill: down(c.kill),
+    restart: async () => {
+      expectDown(true);
+      await c.restart();
+      expectDown(false);
+    },
+  };
+}
