@@ -37,6 +37,8 @@ export async function setupObjects(ctx: ScanContext): Promise<void> {
   for (const op of creators) {
     await createOne(ctx, op);
   }
+  const made = [...ctx.objects.values()].map((o) => `${o.itemPath}${o.private ? ' (private)' : ''}`);
+  ctx.notes.push(`security scan: user A created ${made.length} object(s) for the BOLA checks: ${made.join(', ') || 'none'}`);
 }
 
 async function createOne(ctx: ScanContext, op: ApiOperation): Promise<void> {

@@ -57,7 +57,8 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
   const sleepS = 3;
   let rateLimited = 0;
   let tested = 0;
-  for (const op of ctx.api.operations.filter((o) => o.method !== 'DELETE' && !isAdminPath(ctx, o.path))) {
+  // DELETE and logout would destroy the scan's own objects and sessions.
+  for (const op of ctx.api.operations.filter((o) => o.method !== 'DELETE' && !isAdminPath(ctx, o.path) && o.path !== ctx.auth.logout?.path)) {
     ctx.signal.throwIfAborted();
     const params = paramsForPath(ctx, op.path) ?? Object.fromEntries(op.pathParams.map((p) => [p.name, 'rampart']));
     const user = op.pathParams.length > 0 ? ctx.a : nextPoolUser(ctx);
