@@ -41,7 +41,8 @@ const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 const UNAVAILABLE_MESSAGE = /timeout|terminated|Connection ended|not queryable|Client was closed|ECONNREFUSED|connect/i;
 
 export function isPgUnavailable(err: unknown): boolean {
-  if (err instanceof DependencyUnavailableError) return true;
+  // Another dependency's outage (e.g. Redis inside a transaction) is not PostgreSQL's.
+  if (err instanceof DependencyUnavailableError) return err.dependency === 'postgres';
   if (!err || typeof err !== 'object') return false;
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
@@ -82,6 +83,7 @@ export function createDatabase(config: TargetConfig, logger: Logger, onBreakerCh
     onStateChange: onBreakerChange,
   });
   const unavailable = (err: unknown): never => {
+    if (err instanceof DependencyUnavailableError) throw err;
     if (isPgUnavailable(err)) throw new DependencyUnavailableError('postgres', config.retryAfterSeconds, err);
     throw err;
   };

@@ -36,7 +36,7 @@ export interface RedisService {
 const UNAVAILABLE_MESSAGE = /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|MaxRetriesPerRequest|LOADING|Reached the max retries|Breaker is open|Semaphore locked|shutdown/i;
 
 export function isRedisUnavailable(err: unknown): boolean {
-  if (err instanceof DependencyUnavailableError) return true;
+  if (err instanceof DependencyUnavailableError) return err.dependency === 'redis';
   if (!err || typeof err !== 'object') return false;
   const e = err as { code?: unknown; message?: unknown; name?: unknown };
   if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EOPENBREAKER', 'ESEMLOCKED', 'ESHUTDOWN', 'ENOTFOUND'].includes(e.code)) return true;

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Request } from 'express';
 import { currentUser } from '../auth/index.ts';
 import type { AppDeps } from '../platform/deps.ts';
+import { createReadCache } from '../platform/cache.ts';
 import { NotFoundError } from '../platform/http-errors.ts';
 import { validate } from '../platform/validate.ts';
 import { createUsersRepo } from './data-access/users-repo.ts';
@@ -20,7 +21,8 @@ function userId(req: Request): string {
 
 /** /v1/users */
 export function usersRouter(deps: AppDeps): Router {
-  const service = createUsersService({ db: deps.db, redis: deps.redis, users: createUsersRepo(deps.db) });
+  const cache = createReadCache({ redis: deps.redis, metrics: deps.metrics, fallback: deps.config.redisFallback });
+  const service = createUsersService({ db: deps.db, redis: deps.redis, users: createUsersRepo(deps.db), cache });
   const { requireAuth } = deps.guards;
   const router = Router();
 
@@ -34,7 +36,9 @@ export function usersRouter(deps: AppDeps): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(await service.profile(userId(req)));
+    const { profile, source } = await service.profile(userId(req));
+    res.setHeader('X-Cache', source === 'database' ? 'miss' : source === 'cache' ? 'hit' : 'stale');
+    res.json(profile);
   });
 
   router.post('/:id/follow', requireAuth, async (req, res) => {

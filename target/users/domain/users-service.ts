@@ -1,6 +1,7 @@
 import type { Database } from '../../platform/db.ts';
 import { publishEvent } from '../../platform/events.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../platform/http-errors.ts';
+import type { ReadCache } from '../../platform/cache.ts';
 import type { RedisService } from '../../platform/redis.ts';
 import type { PublicProfile, UserRecord, UsersRepo } from '../data-access/users-repo.ts';
 
@@ -10,7 +11,10 @@ export interface Me extends UserRecord {
   following: number;
 }
 
-export function createUsersService(d: { db: Database; redis: RedisService; users: UsersRepo }) {
+const profileKey = (id: string) => `cache:user-profile:${id}`;
+const PROFILE_CACHE = { freshMs: 5_000, ttlSeconds: 600, dependency: 'user-profile' };
+
+export function createUsersService(d: { db: Database; redis: RedisService; users: UsersRepo; cache: ReadCache }) {
   return {
     async me(id: string): Promise<Me> {
       const [user, profile] = await Promise.all([d.users.findById(id), d.users.publicProfile(id)]);
@@ -22,6 +26,7 @@ export function createUsersService(d: { db: Database; redis: RedisService; users
       try {
         const user = await d.users.updateProfile(id, patch);
         if (!user) throw new NotFoundError('Your account no longer exists.', 'USER_NOT_FOUND');
+        await d.cache.invalidate(profileKey(id));
         return user;
       } catch (err) {
         if ((err as { code?: unknown }).code === '23505') throw new ConflictError('That handle is taken.', 'HANDLE_TAKEN');
@@ -29,10 +34,11 @@ export function createUsersService(d: { db: Database; redis: RedisService; users
       }
     },
 
-    async profile(id: string): Promise<PublicProfile> {
-      const p = await d.users.publicProfile(id);
-      if (!p) throw new NotFoundError('No such user.', 'USER_NOT_FOUND');
-      return p;
+    /** Cached (5 s fresh); served stale from Redis while PostgreSQL is down. */
+    async profile(id: string): Promise<{ profile: PublicProfile; source: string }> {
+      const { value, source } = await d.cache.read(profileKey(id), PROFILE_CACHE, () => d.users.publicProfile(id));
+      if (!value) throw new NotFoundError('No such user.', 'USER_NOT_FOUND');
+      return { profile: value, source };
     },
 
     /**
@@ -47,12 +53,13 @@ export function createUsersService(d: { db: Database; redis: RedisService; users
         const created = await d.users.follow(tx, followerId, followeeId);
         if (created) await publishEvent(d.redis, { type: 'follow.created', actorId: followerId, targetUserId: followeeId });
         return { created };
-      });
+      }).finally(() => d.cache.invalidate(profileKey(followerId), profileKey(followeeId)));
     },
 
     async unfollow(followerId: string, followeeId: string): Promise<void> {
       if (!(await d.users.exists(followeeId))) throw new NotFoundError('No such user.', 'USER_NOT_FOUND');
       await d.users.unfollow(followerId, followeeId);
+      await d.cache.invalidate(profileKey(followerId), profileKey(followeeId));
     },
   };
 }
