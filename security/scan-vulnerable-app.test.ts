@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, RunRecordPart } from '../reports/index.ts';
+import { parse as parseYaml } from 'yaml';
+import { parseAuthConfig } from './auth-config.ts';
 import { runScan } from './run-scan.ts';
 import { startVulnerableApp } from './test-apps/vulnerable-app.ts';
 import type { VulnerableApp } from './test-apps/vulnerable-app.ts';
@@ -78,5 +80,23 @@ describe('a scan of the deliberately vulnerable app reports every planted flaw w
     expect(accepted[0]?.category).toBe('fuzz');
     expect(accepted[0]?.description).toMatch(/Reproduce \(seed 1234, case \d+\/\d+\):\n {2}curl -sS -i -X /);
     expect(part.notes?.join('\n')).toContain('seed 1234');
+  });
+});
+
+describe('an API with another auth contract is scanned by writing --auth-config alone', () => {
+  it('registers, logs in and presents tokens the configured way, and finds the same planted flaws', async () => {
+    await using custom = await startVulnerableApp('custom');
+    const authConfig = parseAuthConfig(parseYaml(`
+register: { path: /accounts/signup, body: { mail: "{{email}}", secret: "{{password}}", nick: "{{handle}}" }, userIdPointer: /account/uid }
+login: { path: /accounts/session, body: { mail: "{{email}}", secret: "{{password}}" }, token: { source: header, name: x-session-token }, refreshTokenPointer: null }
+logout: { path: /accounts/session/end, body: {} }
+sendToken: { in: header, name: x-api-token, prefix: "" }
+`));
+    const result = await runScan({ target: custom.url, profile: 'quick', seed: 5, authConfig, signal: new AbortController().signal });
+    const ids = new Set((result.findings ?? []).map((f) => `${f.ruleId} ${f.endpoint}`));
+    for (const expected of ['rampart-api1-bola-write PATCH /v1/notes/{id}', 'rampart-api2-alg-none GET /v1/users/me', 'rampart-api5-bfla GET /v1/admin/users',
+      'rampart-api3-mass-assignment-register POST /accounts/signup', 'rampart-api2-token-after-logout GET /v1/users/me', 'rampart-api3-other-user-email GET /v1/users/{id}']) {
+      expect(ids, expected).toContain(expected);
+    }
   });
 });

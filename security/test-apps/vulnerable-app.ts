@@ -2,7 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { vulnerableOpenApi } from './vulnerable-openapi.ts';
+import { vulnerableOpenApiFor } from './vulnerable-openapi.ts';
 
 /**
  * A DELIBERATELY VULNERABLE API, for the scanner's own tests only — never
@@ -22,7 +22,18 @@ const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const sign = (data: string) => createHmac('sha256', secret).update(data).digest('base64url');
 const fakeHash = (pw: string) => `$argon2id$v=19$m=65536,t=3,p=4$${randomBytes(8).toString('base64url')}$${createHmac('sha256', 'salt').update(pw).digest('base64url')}`;
 
-export function createVulnerableApp(): express.Express {
+/**
+ * `custom` moves the auth contract elsewhere (POST /accounts/signup {mail, secret, nick},
+ * POST /accounts/session answering the token in an x-session-token header, tokens sent
+ * raw in x-api-token), to prove an unknown API is scanned by writing --auth-config alone.
+ */
+export type AuthStyle = 'default' | 'custom';
+
+export function createVulnerableApp(style: AuthStyle = 'default'): express.Express {
+  const paths = style === 'default'
+    ? { register: '/v1/auth/register', login: '/v1/auth/login', logout: '/v1/auth/logout' }
+    : { register: '/accounts/signup', login: '/accounts/session', logout: '/accounts/session/end' };
+  const field = style === 'default' ? { email: 'email', password: 'password', handle: 'handle' } : { email: 'mail', password: 'secret', handle: 'nick' };
   const users = new Map<string, User>();
   const notes = new Map<string, Note>();
   const app = express(); // X-Powered-By left on, no helmet: planted.
@@ -36,7 +47,7 @@ export function createVulnerableApp(): express.Express {
   app.use(express.json({ limit: '10mb' }));
 
   const auth = (req: Request, res: Response, next: NextFunction) => {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const token = style === 'default' ? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] : req.headers['x-api-token'] as string | undefined;
     const [h = '', p = '', s = ''] = (token ?? '').split('.');
     try {
       const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string };
@@ -54,25 +65,27 @@ export function createVulnerableApp(): express.Express {
     res.status(401).json({ title: 'unauthorized' });
   };
 
-  app.get('/openapi.json', (_req, res) => void res.json(vulnerableOpenApi));
-  app.post('/v1/auth/register', (req, res) => {
-    const { email, password, handle, ...rest } = req.body as Record<string, string>;
+  app.get('/openapi.json', (_req, res) => void res.json(vulnerableOpenApiFor(style)));
+  app.post(paths.register, (req, res) => {
+    const { [field.email]: email, [field.password]: password, [field.handle]: handle, ...rest } = req.body as Record<string, string>;
     if (typeof email !== 'string' || typeof password !== 'string' || typeof handle !== 'string') return void res.status(422).json({ title: 'invalid' });
     const user: User = { id: randomUUID(), email, handle, role: 'user', ...rest, passwordHash: fakeHash(password) }; // planted: mass assignment
     users.set(user.id, user);
-    res.status(201).json({ user }); // planted: hash leaked
+    res.status(201).json(style === 'default' ? { user } : { account: { ...user, uid: user.id } }); // planted: hash leaked
   });
-  app.post('/v1/auth/login', (req, res) => {
-    const { email, password } = req.body as Record<string, string>;
+  app.post(paths.login, (req, res) => {
+    const { [field.email]: email, [field.password]: password } = req.body as Record<string, string>;
     const user = [...users.values()].find((u) => u.email === email);
     if (!user || typeof password !== 'string' || !user.passwordHash.endsWith(createHmac('sha256', 'salt').update(password).digest('base64url'))) {
       return void res.status(401).json({ title: 'bad credentials' }); // planted: no brute-force limit
     }
     const h = b64({ alg: 'HS256', typ: 'JWT' });
     const p = b64({ sub: user.id, exp: Math.floor(Date.now() / 1000) + 900 });
-    res.json({ accessToken: `${h}.${p}.${sign(`${h}.${p}`)}`, refreshToken: randomUUID() });
+    const token = `${h}.${p}.${sign(`${h}.${p}`)}`;
+    if (style === 'custom') return void res.setHeader('x-session-token', token).json({});
+    res.json({ accessToken: token, refreshToken: randomUUID() });
   });
-  app.post('/v1/auth/logout', auth, (_req, res) => void res.status(204).end()); // planted: nothing revoked
+  app.post(paths.logout, auth, (_req, res) => void res.status(204).end()); // planted: nothing revoked
   app.get('/v1/users/me', auth, (_req, res) => void res.json(res.locals.vulnUser));
   app.patch('/v1/users/me', auth, (req, res) => void res.json(Object.assign(res.locals.vulnUser as User, req.body))); // planted: mass assignment
   app.get('/v1/users/:id', auth, (req, res) => {
@@ -114,8 +127,8 @@ export function createVulnerableApp(): express.Express {
 
 export interface VulnerableApp { url: string; stop(): Promise<void>; [Symbol.asyncDispose](): Promise<void> }
 
-export async function startVulnerableApp(): Promise<VulnerableApp> {
-  const app = createVulnerableApp();
+export async function startVulnerableApp(style: AuthStyle = 'default'): Promise<VulnerableApp> {
+  const app = createVulnerableApp(style);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

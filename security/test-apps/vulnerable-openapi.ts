@@ -38,3 +38,22 @@ export const vulnerableOpenApi = {
     '/v1/admin/users': { get: { security: bearer, responses: { 200: { description: 'all users', content: json({ type: 'object' }) } } } },
   },
 } as const;
+
+/** The document for an auth style: `custom` renames the auth routes and fields (see vulnerable-app.ts). */
+export function vulnerableOpenApiFor(style: 'default' | 'custom'): Record<string, unknown> {
+  if (style === 'default') return vulnerableOpenApi;
+  const { '/v1/auth/register': _r, '/v1/auth/login': _l, '/v1/auth/logout': logout, ...rest } = vulnerableOpenApi.paths;
+  const str = { type: 'string' };
+  return {
+    ...vulnerableOpenApi,
+    components: { securitySchemes: { bearer: { type: 'apiKey', in: 'header', name: 'x-api-token' } } },
+    paths: {
+      '/accounts/signup': { post: { requestBody: { required: true, content: json({ type: 'object', required: ['mail', 'secret', 'nick'], properties: { mail: str, secret: str, nick: str } }) },
+        responses: { 201: { description: 'created', content: json({ type: 'object' }) } } } },
+      '/accounts/session': { post: { requestBody: { required: true, content: json({ type: 'object', required: ['mail', 'secret'], properties: { mail: str, secret: str } }) },
+        responses: { 200: { description: 'token in x-session-token', content: json({ type: 'object' }) }, 401: { description: 'bad credentials', content: problem } } } },
+      '/accounts/session/end': logout,
+      ...rest,
+    },
+  };
+}
