@@ -5,6 +5,7 @@ import { registerDrill } from './drill.ts';
 import { registerScan } from './scan.ts';
 import { registerSeed } from './seed.ts';
 import { registerStack } from './stack.ts';
+import { registerLoad } from './load.ts';
 
 /** Every subcommand registers itself here; main.ts stays thin. */
 export type Register = (program: Command, ctx: CliContext) => void;
@@ -15,4 +16,5 @@ export const commands: Register[] = [
   registerScan,
   registerSeed,
   registerStack,
+  registerLoad,
 ];

@@ -1,0 +1,105 @@
+import { writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { InputError, parseDuration } from '../../common/index.ts';
+import { formatSummary, parseScenario, parseTargetUrl, runScenario, type ScenarioInput } from '../../scenarios/index.ts';
+import type { CliContext } from '../context.ts';
+
+interface LoadFlags {
+  rate?: string;
+  vus?: string;
+  duration: string;
+  method: string;
+  header: string[];
+  body?: string;
+  connections?: string;
+  summaryJson?: string;
+}
+
+const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+function positive(flag: string, value: string | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new InputError('RAMPART_FLAG_INVALID', `${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Builds the ad-hoc scenario from flags (one request, open model with --rate, closed with --vus). */
+export function loadScenarioFromFlags(url: string, f: LoadFlags): ScenarioInput {
+  const target = parseTargetUrl(url, 'the <url> argument');
+  const rate = positive('--rate', f.rate, false);
+  const vus = positive('--vus', f.vus, true);
+  const connections = positive('--connections', f.connections, true);
+  if (rate !== undefined && vus !== undefined) throw new InputError('RAMPART_FLAG_INVALID', '--rate and --vus cannot be used together', { hint: '--rate N for an open model (arrivals per second), --vus N for a closed model' });
+  try {
+    parseDuration(f.duration, '--duration');
+  } catch {
+    throw new InputError('RAMPART_FLAG_INVALID', `--duration "${f.duration}" is not a duration`, { hint: 'write it like 30s, 1m30s or 500ms' });
+  }
+  const method = f.method.toUpperCase();
+  if (!(methods as readonly string[]).includes(method)) throw new InputError('RAMPART_FLAG_INVALID', `--method "${f.method}" is not one of ${methods.join(', ')}`);
+  const headers: Record<string, string> = {};
+  for (const h of f.header) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new InputError('RAMPART_FLAG_INVALID', `--header "${h}" must look like "name: value"`);
+    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  let body: Record<string, unknown> = {};
+  if (f.body !== undefined) {
+    try {
+      body = { body: JSON.parse(f.body) as unknown };
+    } catch {
+      body = { bodyText: f.body };
+    }
+  }
+  const step = { name: `${method} ${target.pathname}`, method, path: `${target.pathname}${target.search}`, headers, ...body };
+  const common = { name: 'load', flows: [{ name: 'request', steps: [step] }], thresholdWindows: [] };
+  if (rate !== undefined) {
+    const c = connections ?? 100;
+    return { ...common, executor: 'constant-arrival-rate', rate, duration: f.duration, connections: c, maxVUs: c } as ScenarioInput;
+  }
+  const v = vus ?? connections ?? 10;
+  return { ...common, executor: 'constant-vus', vus: v, duration: f.duration, connections: connections ?? v } as ScenarioInput;
+}
+
+export function registerLoad(program: Command, ctx: CliContext): void {
+  program
+    .command('load')
+    .description('Quick ad-hoc load against one URL (open model with --rate, closed with --vus); honest latency from the intended start time.')
+    .argument('<url>', 'the URL to load, e.g. http://127.0.0.1:3000/v1/trending')
+    .addOption(new Option('--rate <n>', 'arrivals per second (open model; latency counted from the intended start)'))
+    .addOption(new Option('--vus <n>', 'virtual users looping without think time (closed model)'))
+    .option('--duration <d>', 'how long to run (500ms, 30s, 1m30s)', '30s')
+    .option('--method <m>', 'HTTP method', 'GET')
+    .option('--header <k:v>', 'request header, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--body <s>', 'request body (JSON is sent as application/json)')
+    .option('--connections <n>', 'keep-alive connections (default 100 with --rate, = --vus otherwise)')
+    .option('--summary-json <file>', 'write {"requests","errors","rate","latencyMs","late"} to FILE')
+    .addHelpText('after', `
+Examples:
+  rampart load http://127.0.0.1:3000/livez --rate 500 --duration 30s
+  rampart load http://127.0.0.1:3000/v1/posts --vus 50 --duration 1m --method POST \\
+      --header 'authorization: Bearer TOKEN' --body '{"body":"hello"}' --summary-json out/summary.json`)
+    .action(async (url: string, flags: LoadFlags) => {
+      const scenario = parseScenario(loadScenarioFromFlags(url, flags), 'flags');
+      const target = parseTargetUrl(url, 'the <url> argument');
+      const result = await runScenario(scenario, { baseUrl: target.origin, signal: ctx.signal, progress: ctx.stderr });
+      ctx.stdout.write(formatSummary(result.summary, result.thresholds, result.failedChecks));
+      if (flags.summaryJson) {
+        const s = result.summary;
+        const out = {
+          requests: s.requests,
+          errors: s.errors,
+          rate: { target: s.rate.target, achieved: s.rate.achieved },
+          latencyMs: { p50: s.latencyMs.p50, p90: s.latencyMs.p90, p95: s.latencyMs.p95, p99: s.latencyMs.p99, p999: s.latencyMs.p999, max: s.latencyMs.max },
+          late: s.late,
+        };
+        await mkdir(path.dirname(path.resolve(flags.summaryJson)), { recursive: true });
+        await writeFile(flags.summaryJson, `${JSON.stringify(out)}\n`);
+      }
+      if (result.aborted) ctx.stderr.write(`rampart: run stopped early: ${result.abortReason}\n`);
+    });
+}

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { parseDuration } from '../common/index.ts';
+import { summarize, type RunEvent, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../reports/index.ts';
+import { isOpenModel } from './schema/executors.ts';
+import type { Scenario } from './schema/scenario.ts';
+import { parseThresholds } from './thresholds/parse.ts';
+import { Aggregator } from './metrics/aggregator.ts';
+import { compileFlow, flowPicker } from './flow/compile.ts';
+import { runIteration, type IterationEnv, type OnResponse } from './flow/iteration.ts';
+import { sharedTransport, perVuTransport, type Transport } from './http/transport.ts';
+import { assertReachable, parseTargetUrl } from './http/reachable.ts';
+import { runSetup } from './setup-phase.ts';
+import { thinker } from './think-time.ts';
+import { SelfCheck, invalidReasons } from './self-check.ts';
+import { Progress, type ProgressStream } from './progress.ts';
+import { startExecutor } from './executors/start.ts';
+
+export interface RunScenarioOptions {
+  baseUrl: string;
+  signal?: AbortSignal;
+  /** Where the progress line goes (a TTY gets a live line, anything else a line every 10 s). */
+  progress?: ProgressStream;
+  onResponse?: OnResponse;
+}
+
+export interface ScenarioResult {
+  part: RunRecordPart;
+  summary: ScenarioSummary;
+  thresholds: ThresholdResult[];
+  /** True when the run stopped early (interrupt or a threshold's abortOnFail); abortReason says why. */
+  aborted: boolean;
+  abortReason?: string;
+  /** Failed check names with their counts, "tag: check" → n. */
+  failedChecks: Record<string, number>;
+}
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/** Runs one scenario against baseUrl and returns what it measured (never throws for a slow or failing target). */
+export async function runScenario(scenario: Scenario, options: RunScenarioOptions): Promise<ScenarioResult> {
+  const url = parseTargetUrl(options.baseUrl);
+  await assertReachable(options.baseUrl);
+  const prefix = url.pathname.replace(/\/$/, '');
+  const thresholds = parseThresholds(scenario.thresholds, (d) => parseDuration(d));
+  const timeoutMs = parseDuration(scenario.requestTimeout);
+  const runId = randomUUID().slice(0, 8);
+  const events: RunEvent[] = [];
+  const notes: string[] = [];
+
+  // cancel: stop everything now (interrupt, abortOnFail); stop: start no new requests (end of duration).
+  const cancel = new AbortController();
+  const stop = new AbortController();
+  setMaxListeners(0, cancel.signal, stop.signal);
+  let abortReason: string | undefined;
+  const onOuterAbort = () => {
+    abortReason ??= `interrupted: ${String((options.signal?.reason as Error | undefined)?.message ?? 'signal')}`;
+    cancel.abort();
+  };
+  if (options.signal?.aborted) onOuterAbort();
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  cancel.signal.addEventListener('abort', () => stop.abort(), { once: true });
+
+  const flows = scenario.flows.map((f) => compileFlow({ ...f, steps: f.steps.map((s) => ({ ...s, path: prefix + s.path })) }));
+  const pick = flowPicker(flows);
+
+  // Setup phase (k6 setup()): its requests are not part of the measured load.
+  let users: Array<Record<string, unknown>> = [];
+  if (scenario.setup?.users) {
+    events.push({ ts: epochNow(), type: 'phase.started', label: `${scenario.name}: setup`, id: `${scenario.name}:setup`, scenario: scenario.name });
+    const setupTransport = sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.setup.users.concurrency });
+    try {
+      users = await runSetup({ users: { ...scenario.setup.users, steps: scenario.setup.users.steps.map((s) => ({ ...s, path: prefix + s.path })) } },
+        setupTransport.dispatcherFor(0), runId, cancel.signal);
+    } finally {
+      await setupTransport.close();
+      events.push({ ts: epochNow(), type: 'phase.ended', label: `${scenario.name}: setup`, id: `${scenario.name}:setup`, scenario: scenario.name, detail: { users: users.length } });
+    }
+  }
+
+  const open = isOpenModel(scenario);
+  const maxVUs = open ? (scenario.maxVUs ?? Math.max(scenario.preAllocatedVUs ?? 0, scenario.connections ?? 0, 100)) : 0;
+  const transport: Transport = open
+    ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections ?? Math.min(maxVUs, 1024) })
+    : scenario.executor !== 'per-vu-iterations' && scenario.connections
+      ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections })
+      : perVuTransport({ origin: url.origin, timeoutMs });
+
+  const startedAt = epochNow();
+  const agg = new Aggregator(scenario.name, thresholds, scenario.thresholdWindows, startedAt);
+  const self = new SelfCheck();
+  const progress = new Progress(options.progress);
+  const failedChecks: Record<string, number> = {};
+  const think = open ? undefined : thinker(scenario.thinkTime, stop.signal);
+  let iterationsStarted = 0;
+  const baseEnv: Omit<IterationEnv, 'dispatcher'> = {
+    scenario: scenario.name,
+    signal: stop.signal,
+    requestSignal: cancel.signal,
+    record: (o, at) => agg.record(o, at),
+    onResponse: options.onResponse,
+    think,
+    onCheckFailed: (tag, name) => {
+      const k = `${tag}: ${name}`;
+      failedChecks[k] = (failedChecks[k] ?? 0) + 1;
+    },
+  };
+  const iterate = (vu: number, iter: number, intendedStart: number | null, late: boolean) => {
+    iterationsStarted += 1;
+    const user = users.length > 0 ? users[vu % users.length] : undefined;
+    const ctx: Record<string, unknown> = { vu, iter, runId, user };
+    return runIteration(pick(), ctx, { ...baseEnv, dispatcher: transport.dispatcherFor(vu) }, intendedStart, late);
+  };
+
+  events.push({ ts: startedAt, type: 'phase.started', label: scenario.name, id: scenario.name, scenario: scenario.name, detail: { executor: scenario.executor } });
+  self.start();
+  const t0 = performance.now();
+  const exec = startExecutor(scenario, {
+    t0, maxVUs, signal: stop.signal,
+    maxLatenessMs: parseDuration(scenario.maxLateness),
+    iterate,
+    dropped: (intended) => agg.recordDropped(flows.length === 1 ? ((flows[0]?.steps[0]?.tag) ?? scenario.name) : 'dropped', performance.timeOrigin + intended),
+    schedulerLag: (ms) => self.noteSchedulerLag(ms),
+  });
+  const deadline = setTimeout(() => stop.abort(), exec.durationMs);
+
+  // Once a second: close buckets, check thresholds (abortOnFail), sample the engine, draw progress.
+  let lastStarted = 0;
+  let lastBucket = Math.floor(startedAt / 1000) * 1000;
+  const engine: NonNullable<RunRecordPart['engine']> = [];
+  const tick = () => {
+    const now = epochNow();
+    const abortOn = agg.flush(now);
+    const bucket = Math.floor(now / 1000) * 1000;
+    if (bucket > lastBucket) {
+      const { loopLagP99Ms, cpu } = self.sample();
+      const elapsed = performance.now() - t0;
+      engine.push({
+        ts: lastBucket, scenario: scenario.name, targetRate: exec.targetRateAt ? exec.targetRateAt(Math.max(0, lastBucket - startedAt)) : null,
+        started: iterationsStarted - lastStarted, vus: exec.vus(), loopLagP99Ms, cpu,
+      });
+      lastStarted = iterationsStarted;
+      lastBucket = bucket;
+      progress.update(progressState(elapsed));
+    }
+    if (abortOn && !cancel.signal.aborted) {
+      abortReason = `threshold ${abortOn.metric}${abortOn.filter ? `{${abortOn.filter}}` : ''} ${abortOn.source} failed (abortOnFail)`;
+      events.push({ ts: now, type: 'threshold.aborted', label: abortReason, scenario: scenario.name });
+      cancel.abort();
+    }
+  };
+  const progressState = (elapsed: number) => {
+    const all = agg.allStats();
+    const recent = agg.recent ?? all;
+    const p95 = recent.hist.totalCount > 0 ? summarize(recent.hist).p95 : 0;
+    return {
+      scenario: scenario.name, elapsedMs: elapsed, durationMs: exec.durationMs,
+      targetRate: exec.targetRate, achievedRate: elapsed > 0 ? (iterationsStarted * 1000) / Math.min(elapsed, exec.durationMs) : 0,
+      p95Ms: p95, requests: all.count, errors: all.failed, late: all.late, dropped: all.dropped, vus: exec.vus(),
+    };
+  };
+  const ticker = setInterval(tick, 250);
+
+  try {
+    await exec.done;
+  } finally {
+    clearTimeout(deadline);
+    clearInterval(ticker);
+    options.signal?.removeEventListener('abort', onOuterAbort);
+  }
+  const endedAt = epochNow();
+  const mainMs = Math.max(1, Math.min(performance.now() - t0, exec.durationMs));
+  agg.flush(endedAt, true);
+  const selfStats = self.stop();
+  await transport.close();
+  events.push({ ts: endedAt, type: 'phase.ended', label: scenario.name, id: scenario.name, scenario: scenario.name, detail: { aborted: abortReason ?? null } });
+
+  const all = agg.allStats();
+  const lat = summarize(all.hist);
+  const execStats = exec.stats();
+  const achieved = open ? (execStats.started * 1000) / mainMs : ((all.count - all.dropped) * 1000) / mainMs;
+  const reasons = invalidReasons({
+    loopLagP99Ms: selfStats.loopLagP99Ms, maxLoopLagP99Ms: scenario.selfCheck.maxLoopLagP99Ms, cpu: selfStats.cpu,
+    targetRate: exec.targetRate, achievedRate: achieved, minRateRatio: scenario.selfCheck.minRateRatio,
+    late: all.late, dropped: all.dropped, schedulerLate: self.schedulerLate, due: execStats.due,
+  });
+  if (abortReason) reasons.length = 0; // an aborted run is reported as aborted, not judged on its rate
+  const summary: ScenarioSummary = {
+    scenario: scenario.name, executor: scenario.executor, startedAt, endedAt,
+    requests: all.count, errors: all.failed, late: all.late, dropped: all.dropped,
+    rate: { target: exec.targetRate, achieved: Math.round(achieved * 100) / 100 },
+    latencyMs: { p50: lat.p50, p90: lat.p90, p95: lat.p95, p99: lat.p99, p999: lat.p999, max: lat.max },
+    checks: { passed: all.checksPassed, failed: all.checksFailed },
+    valid: reasons.length === 0,
+    invalidReasons: reasons,
+  };
+  progress.done(progressState(mainMs));
+  const results = agg.results(mainMs);
+  for (const [k, n] of Object.entries(failedChecks).slice(0, 20)) notes.push(`${scenario.name}: check failed ${n}x: ${k}`);
+  if (!summary.valid) notes.push(`${scenario.name}: run INVALID as a measurement of the target: ${reasons.join('; ')}`);
+  notes.push(`${scenario.name}: generator loop lag p99 ${selfStats.loopLagP99Ms} ms, max ${selfStats.loopLagMaxMs} ms, CPU ${(selfStats.cpu * 100).toFixed(0)} % of a core, peak VUs/in-flight ${execStats.peak}`);
+
+  const part: RunRecordPart = {
+    scenarios: [scenario as unknown as Record<string, unknown>],
+    samples: agg.samples,
+    engine,
+    events,
+    summaries: [summary],
+    thresholds: results,
+    notes,
+  };
+  const out: ScenarioResult = { part, summary, thresholds: results, aborted: abortReason !== undefined, failedChecks };
+  if (abortReason) out.abortReason = abortReason;
+  return out;
+}

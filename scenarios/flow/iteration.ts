@@ -1,0 +1,83 @@
+import type { Dispatcher } from 'undici';
+import type { CompiledFlow } from './compile.ts';
+import { applyCaptures, runChecks, sendStep } from './run-step.ts';
+import { TemplateValueMissingError, type TemplateContext } from '../template.ts';
+import type { Outcome } from '../metrics/stats.ts';
+
+/** What a drill receives for every response (e.g. to collect acknowledged writes). */
+export interface ResponseInfo {
+  scenario: string;
+  tag: string;
+  method: string;
+  path: string;
+  status: number | null;
+  ok: boolean;
+  body?: unknown;
+  requestHeaders: Record<string, string>;
+  requestBody?: unknown;
+  /** Epoch ms when the request was sent. */
+  startedAt: number;
+  latencyMs: number;
+}
+export type OnResponse = (info: ResponseInfo) => void;
+
+export interface IterationEnv {
+  scenario: string;
+  dispatcher: Dispatcher;
+  /** Aborted when the scenario stops starting requests (end of duration, interrupt). */
+  signal: AbortSignal;
+  /** Aborted when in-flight requests must be cancelled (interrupt, abortOnFail). */
+  requestSignal: AbortSignal;
+  record(o: Outcome, epochMs: number): void;
+  onResponse?: OnResponse | undefined;
+  /** Think time between requests (closed model); resolves early when the signal aborts. */
+  think?: (() => Promise<void>) | undefined;
+  /** Called once per failed check name (for the end-of-run report). */
+  onCheckFailed?: ((tag: string, name: string) => void) | undefined;
+}
+
+const epochOf = (perfMs: number) => performance.timeOrigin + perfMs;
+
+/**
+ * Runs one iteration of a flow. `intendedStart` (performance.now() ms) is set in
+ * the open model: the first request's latency is measured from it, so time spent
+ * waiting for a VU/connection or behind a stalled server is counted.
+ */
+export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env: IterationEnv, intendedStart: number | null, late: boolean): Promise<void> {
+  let first = true;
+  for (const step of flow.steps) {
+    for (let rep = 0; rep < step.repeat; rep++) {
+      if (env.signal.aborted) return;
+      ctx.rep = rep;
+      const sentAt = performance.now();
+      let res;
+      try {
+        res = await sendStep(env.dispatcher, step, ctx, step.needsJson || env.onResponse !== undefined, env.requestSignal);
+      } catch (err) {
+        // A value a later step needs was never captured (an earlier step failed): the iteration cannot go on.
+        if (err instanceof TemplateValueMissingError) return;
+        throw err;
+      }
+      const end = performance.now();
+      if (env.requestSignal.aborted && res.status === null) return;
+      const from = first && intendedStart !== null ? Math.min(intendedStart, sentAt) : sentAt;
+      const latencyMs = end - from;
+      const ok = res.status !== null && step.expect(res.status);
+      const [passed, failed, failedNames] = runChecks(step, res, ctx);
+      env.record({ tag: step.tag, latencyMs, status: res.status, failed: !ok, checksPassed: passed, checksFailed: failed, late: first && late }, epochOf(end));
+      if (env.onCheckFailed) for (const n of failedNames) env.onCheckFailed(step.tag, n);
+      if (env.onResponse) {
+        const info: ResponseInfo = {
+          scenario: env.scenario, tag: step.tag, method: step.method, path: res.path, status: res.status, ok,
+          requestHeaders: res.requestHeaders, startedAt: epochOf(sentAt), latencyMs,
+        };
+        if (res.json !== undefined) info.body = res.json;
+        if (res.requestBody !== undefined) info.requestBody = res.requestBody;
+        env.onResponse(info);
+      }
+      applyCaptures(step, res, ctx);
+      first = false;
+      if (env.think) await env.think();
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { Dispatcher } from 'undici';
+import type { CompiledCheck, CompiledStep } from './compile.ts';
+import { getPath, type TemplateContext } from '../template.ts';
+
+export interface StepResponse {
+  status: number | null;
+  headers: Record<string, string>;
+  /** Parsed JSON body when it was read and is JSON; undefined otherwise. */
+  json: unknown;
+  error: Error | null;
+  requestHeaders: Record<string, string>;
+  requestBody: unknown;
+  path: string;
+}
+
+function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** Sends one rendered request; never throws for network errors (they become status null). */
+export async function sendStep(dispatcher: Dispatcher, step: CompiledStep, ctx: TemplateContext, readJson: boolean, signal: AbortSignal): Promise<StepResponse> {
+  const path = step.path(ctx);
+  const requestHeaders: Record<string, string> = {};
+  for (const [k, f] of step.headers) requestHeaders[k] = f(ctx);
+  const requestBody = step.body ? step.body(ctx) : step.bodyText ? step.bodyText(ctx) : undefined;
+  const wire = requestBody === undefined ? null : step.body ? JSON.stringify(requestBody) : (requestBody as string);
+  try {
+    const res = await dispatcher.request({
+      path,
+      method: step.method,
+      headers: requestHeaders,
+      body: wire,
+      signal,
+    });
+    let json: unknown;
+    if (readJson) {
+      const text = await res.body.text();
+      if (text.length > 0) {
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+      }
+    } else {
+      await res.body.dump();
+    }
+    return { status: res.statusCode, headers: flatHeaders(res.headers), json, error: null, requestHeaders, requestBody, path };
+  } catch (err) {
+    return { status: null, headers: {}, json: undefined, error: err as Error, requestHeaders, requestBody, path };
+  }
+}
+
+function matchValue(c: CompiledCheck, value: unknown, exists: boolean | undefined, ctx: TemplateContext): boolean {
+  const present = value !== undefined && value !== null;
+  if (exists !== undefined && exists !== present) return false;
+  if (c.equals) {
+    const expected = c.equals(ctx);
+    if (typeof value === 'string' && typeof expected !== 'string') return value === String(expected);
+    if (value !== expected) return false;
+  }
+  if (c.matches && !(present && new RegExp(c.matches(ctx)).test(String(value)))) return false;
+  if (exists === undefined && !c.equals && !c.matches) return present;
+  return true;
+}
+
+/** Evaluates a step's checks; returns [passed, failed, names of the failed checks]. */
+export function runChecks(step: CompiledStep, res: StepResponse, ctx: TemplateContext): [number, number, string[]] {
+  let passed = 0;
+  const failedNames: string[] = [];
+  for (const c of step.checks) {
+    const s = c.source;
+    let ok: boolean;
+    try {
+      if (s.type === 'status') ok = res.status !== null && (Array.isArray(s.equals) ? s.equals.includes(res.status) : s.equals === res.status);
+      else if (s.type === 'json') ok = matchValue(c, getPath(res.json, s.path), s.exists, ctx);
+      else ok = matchValue(c, res.headers[s.header.toLowerCase()], s.exists, ctx);
+    } catch {
+      ok = false;
+    }
+    if (ok) passed += 1;
+    else failedNames.push(s.name ?? describeCheck(s));
+  }
+  return [passed, failedNames.length, failedNames];
+}
+
+export function describeCheck(s: CompiledCheck['source']): string {
+  if (s.type === 'status') return `status is ${Array.isArray(s.equals) ? s.equals.join('|') : s.equals}`;
+  if (s.type === 'json') return `json ${s.path}${s.equals !== undefined ? ` == ${String(s.equals)}` : s.matches ? ` ~ ${s.matches}` : ' exists'}`;
+  return `header ${s.header}${s.equals !== undefined ? ` == ${String(s.equals)}` : s.matches ? ` ~ ${s.matches}` : ' exists'}`;
+}
+
+/** Copies captured values into the iteration's context for later steps. */
+export function applyCaptures(step: CompiledStep, res: StepResponse, into: TemplateContext): void {
+  for (const [name, c] of step.captures) {
+    const v = 'json' in c ? getPath(res.json, c.json) : res.headers[c.header.toLowerCase()];
+    if (v !== undefined) into[name] = v;
+  }
+}

@@ -1,0 +1,61 @@
+import { Client, Pool, type Dispatcher } from 'undici';
+
+/**
+ * Where a VU's requests go. undici 7 with keep-alive and pipelining 1:
+ * - shared: one Pool of N connections for the whole scenario (open model, max-throughput runs);
+ * - per-VU: each VU owns one keep-alive connection (a Client), as real users do (closed model).
+ */
+export interface Transport {
+  dispatcherFor(vu: number): Dispatcher;
+  /** Connections currently open (for the progress line and RSS-per-VU figures). */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export interface TransportOptions {
+  origin: string;
+  timeoutMs: number;
+}
+
+const clientOptions = (timeoutMs: number) => ({
+  pipelining: 1,
+  keepAliveTimeout: 60_000,
+  keepAliveMaxTimeout: 600_000,
+  headersTimeout: timeoutMs,
+  bodyTimeout: timeoutMs,
+  connect: { timeout: Math.min(timeoutMs, 10_000) },
+});
+
+export function sharedTransport(opts: TransportOptions & { connections: number }): Transport {
+  const pool = new Pool(opts.origin, { ...clientOptions(opts.timeoutMs), connections: opts.connections });
+  return {
+    dispatcherFor: () => pool,
+    connections: () => pool.stats.connected,
+    close: async () => {
+      await pool.destroy().catch(() => undefined);
+    },
+  };
+}
+
+export function perVuTransport(opts: TransportOptions): Transport {
+  const clients = new Map<number, Client>();
+  return {
+    dispatcherFor(vu) {
+      let c = clients.get(vu);
+      if (!c) {
+        c = new Client(opts.origin, clientOptions(opts.timeoutMs));
+        clients.set(vu, c);
+      }
+      return c;
+    },
+    connections: () => {
+      let n = 0;
+      for (const c of clients.values()) if (!c.closed && !c.destroyed) n += 1;
+      return n;
+    },
+    close: async () => {
+      await Promise.all([...clients.values()].map((c) => c.destroy().catch(() => undefined)));
+      clients.clear();
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import { encodeHistogram, type Sample, type ThresholdResult } from '../../reports/index.ts';
+import { addDropped, addOutcome, addStats, emptyStats, subtractStats, type Outcome, type Stats } from './stats.ts';
+import { holds, observe, windowed, worse } from '../thresholds/evaluate.ts';
+import type { ParsedThreshold } from '../thresholds/parse.ts';
+
+const ALL = '\u0000all';
+const SECOND = 1000;
+
+interface WindowState {
+  seconds: number;
+  /** Closed buckets inside the window, oldest first. */
+  buckets: Array<{ ts: number; byTag: Map<string, Stats> }>;
+  byKey: Map<string, Stats>;
+}
+
+interface ThresholdState {
+  t: ParsedThreshold;
+  worst: { value: number; start: number; end: number; seconds: number } | null;
+  aborted: boolean;
+}
+
+/**
+ * Folds request outcomes into 1 s buckets per tag (the run record's samples),
+ * whole-run totals per tag, and sliding windows (10 s, 60 s) kept up to date
+ * by adding the newest closed bucket and subtracting the one that left, so
+ * thresholds are checked every second without re-merging histograms.
+ */
+export class Aggregator {
+  readonly samples: Sample[] = [];
+  readonly totals = new Map<string, Stats>();
+  /** All tags of the most recently closed second (the progress line's "current p95"). */
+  recent: Stats | null = null;
+  private readonly open = new Map<number, Map<string, Stats>>();
+  private readonly windows: WindowState[];
+  private readonly thresholds: ThresholdState[];
+  private lastClosedEnd: number;
+
+  constructor(
+    private readonly scenario: string,
+    thresholds: ParsedThreshold[],
+    windowSeconds: number[],
+    private readonly startedAt: number,
+  ) {
+    this.thresholds = thresholds.map((t) => ({ t, worst: null, aborted: false }));
+    const needWindows = thresholds.some(windowed);
+    this.windows = needWindows ? windowSeconds.map((seconds) => ({ seconds, buckets: [], byKey: new Map() })) : [];
+    this.totals.set(ALL, emptyStats());
+    this.lastClosedEnd = Math.floor(startedAt / SECOND) * SECOND;
+  }
+
+  private bucket(tag: string, epochMs: number): Stats {
+    const ts = Math.floor(epochMs / SECOND) * SECOND;
+    let byTag = this.open.get(ts);
+    if (!byTag) {
+      byTag = new Map();
+      this.open.set(ts, byTag);
+    }
+    let s = byTag.get(tag);
+    if (!s) {
+      s = emptyStats();
+      byTag.set(tag, s);
+    }
+    return s;
+  }
+
+  record(o: Outcome, epochMs: number): void {
+    addOutcome(this.bucket(o.tag, epochMs), o);
+  }
+
+  recordDropped(tag: string, epochMs: number): void {
+    addDropped(this.bucket(tag, epochMs));
+  }
+
+  /**
+   * Closes every bucket that ended at or before `nowEpoch` (all of them when final),
+   * updates totals and windows, evaluates thresholds. Returns a threshold that
+   * asks to abort the run, if any.
+   */
+  flush(nowEpoch: number, final = false): ParsedThreshold | null {
+    const ready = [...this.open.keys()].filter((ts) => final || ts + SECOND <= nowEpoch).sort((a, b) => a - b);
+    let abort: ParsedThreshold | null = null;
+    for (const ts of ready) {
+      const byTag = this.open.get(ts) as Map<string, Stats>;
+      this.open.delete(ts);
+      this.close(ts, byTag);
+    }
+    const end = final ? Math.max(nowEpoch, this.lastClosedEnd) : Math.floor(nowEpoch / SECOND) * SECOND;
+    if (end > this.lastClosedEnd) this.lastClosedEnd = end;
+    for (const w of this.windows) this.evict(w, this.lastClosedEnd);
+    abort = this.evaluate(this.lastClosedEnd);
+    return abort;
+  }
+
+  private close(ts: number, byTag: Map<string, Stats>): void {
+    const all = this.totals.get(ALL) as Stats;
+    const recent = emptyStats();
+    this.recent = recent;
+    for (const [tag, s] of byTag) {
+      addStats(recent, s);
+      this.samples.push({
+        ts, scenario: this.scenario, tag, count: s.count, failed: s.failed, status: { ...s.status },
+        checks: { passed: s.checksPassed, failed: s.checksFailed }, late: s.late, dropped: s.dropped,
+        latency: encodeHistogram(s.hist),
+      });
+      let total = this.totals.get(tag);
+      if (!total) {
+        total = emptyStats();
+        this.totals.set(tag, total);
+      }
+      addStats(total, s);
+      addStats(all, s);
+    }
+    for (const w of this.windows) {
+      w.buckets.push({ ts, byTag });
+      for (const [tag, s] of byTag) {
+        for (const key of [tag, ALL]) {
+          let ws = w.byKey.get(key);
+          if (!ws) {
+            ws = emptyStats();
+            w.byKey.set(key, ws);
+          }
+          addStats(ws, s);
+        }
+      }
+    }
+  }
+
+  private evict(w: WindowState, end: number): void {
+    while (w.buckets.length > 0 && (w.buckets[0] as { ts: number }).ts < end - w.seconds * SECOND) {
+      const old = w.buckets.shift() as { byTag: Map<string, Stats> };
+      for (const [tag, s] of old.byTag) {
+        subtractStats(w.byKey.get(tag) as Stats, s);
+        subtractStats(w.byKey.get(ALL) as Stats, s);
+      }
+    }
+  }
+
+  private statsFor(t: ParsedThreshold, source: Map<string, Stats>): Stats | null {
+    if (!t.tag) return source.get(ALL) ?? null;
+    if (t.tag.key === 'scenario') return t.tag.value === this.scenario ? source.get(ALL) ?? null : null;
+    return source.get(t.tag.value) ?? null;
+  }
+
+  private evaluate(end: number): ParsedThreshold | null {
+    let abort: ParsedThreshold | null = null;
+    const elapsed = end - this.startedAt;
+    for (const st of this.thresholds) {
+      const { t } = st;
+      let breached = false;
+      if (windowed(t)) {
+        for (const w of this.windows) {
+          if (elapsed < w.seconds * SECOND) continue;
+          const s = this.statsFor(t, w.byKey);
+          const v = s ? observe(t, s, w.seconds) : null;
+          if (v !== null && !holds(t, v)) {
+            breached = true;
+            if (!st.worst || worse(t, v, st.worst.value)) st.worst = { value: v, start: end - w.seconds * SECOND, end, seconds: w.seconds };
+          }
+        }
+      }
+      if (t.abortOnFail && !st.aborted && elapsed >= t.delayAbortEvalMs) {
+        const s = this.statsFor(t, this.totals);
+        const v = s ? observe(t, s, Math.max(elapsed, SECOND) / SECOND) : null;
+        if (breached || (v !== null && !holds(t, v))) {
+          st.aborted = true;
+          abort ??= t;
+        }
+      }
+    }
+    return abort;
+  }
+
+  /** Final threshold results: whole run, or the worst window when one breached. */
+  results(durationMs: number): ThresholdResult[] {
+    return this.thresholds.map(({ t, worst, aborted }) => {
+      const s = this.statsFor(t, this.totals);
+      const value = s ? observe(t, s, Math.max(durationMs, 1) / SECOND) : null;
+      const wholeOk = holds(t, value);
+      const base = {
+        scenario: this.scenario, metric: t.metric, expression: t.source, abortedRun: aborted,
+        ...(t.filter ? { filter: t.filter } : {}),
+      };
+      if (wholeOk && worst) return { ...base, ok: false, value: worst.value, window: { start: worst.start, end: worst.end, seconds: worst.seconds } };
+      return { ...base, ok: wholeOk, value };
+    });
+  }
+
+  allStats(): Stats {
+    return this.totals.get(ALL) as Stats;
+  }
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { durationSchema } from './executors.ts';
+
+export const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+const matcher = {
+  exists: z.boolean().optional(),
+  equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  /** A regular expression (JavaScript syntax) the value must match. */
+  matches: z.string().optional(),
+};
+
+/** A check: its outcome feeds k6's `checks` metric; it never stops the flow. */
+export const checkSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), name: z.string().optional(), equals: z.union([z.number().int(), z.array(z.number().int()).min(1)]) }).strict(),
+  z.object({ type: z.literal('json'), name: z.string().optional(), path: z.string().min(1), ...matcher }).strict(),
+  z.object({ type: z.literal('header'), name: z.string().optional(), header: z.string().min(1), ...matcher }).strict(),
+]);
+export type Check = z.infer<typeof checkSchema>;
+
+/** Where a captured value comes from: a JSON field of the response ("user.id", "items[0].id") or a header. */
+export const captureSchema = z.union([
+  z.object({ json: z.string().min(1) }).strict(),
+  z.object({ header: z.string().min(1) }).strict(),
+]);
+export type Capture = z.infer<typeof captureSchema>;
+
+export const stepSchema = z.object({
+  /** The request's tag (k6's `name` tag); default "<METHOD> <path>". Thresholds filter on it: http_req_duration{name:GET /v1/feed}. */
+  name: z.string().min(1).optional(),
+  method: z.enum(httpMethods).default('GET'),
+  /** Path template, e.g. "/v1/posts/{{postId}}/like". */
+  path: z.string().startsWith('/', { message: 'must start with /' }),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** JSON body template; strings inside are templates ("{{user.email}}"). */
+  body: z.unknown().optional(),
+  /** A raw (non-JSON) body template, sent as is; use instead of `body`. */
+  bodyText: z.string().optional(),
+  /** Statuses that count as success for http_req_failed (default 200-399). */
+  expectStatus: z.array(z.number().int()).min(1).optional(),
+  checks: z.array(checkSchema).default([]),
+  captures: z.record(z.string(), captureSchema).default({}),
+  /** Send this step this many times in a row ({{rep}} is 0-based inside). */
+  repeat: z.number().int().positive().default(1),
+}).strict();
+export type Step = z.infer<typeof stepSchema>;
+
+export const flowSchema = z.object({
+  name: z.string().min(1),
+  weight: z.number().positive().default(1),
+  steps: z.array(stepSchema).min(1),
+}).strict();
+export type Flow = z.infer<typeof flowSchema>;
+
+/** Think time between requests of a closed-model VU. */
+export const thinkTimeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }).strict(),
+  z.object({ type: z.literal('constant'), duration: durationSchema }).strict(),
+  z.object({ type: z.literal('uniform'), min: durationSchema, max: durationSchema }).strict(),
+  z.object({ type: z.literal('normal'), mean: durationSchema, stddev: durationSchema }).strict(),
+  z.object({ type: z.literal('exponential'), mean: durationSchema }).strict(),
+]);
+export type ThinkTime = z.infer<typeof thinkTimeSchema>;
+
+/** Like k6's setup(): runs once before the load; each user's captures become {{user.<name>}}. */
+export const setupSchema = z.object({
+  users: z.object({
+    count: z.number().int().positive(),
+    concurrency: z.number().int().positive().default(8),
+    /** Steps run for each user; {{i}} is the user's index, {{runId}} is unique per run. */
+    steps: z.array(stepSchema).min(1),
+  }).strict().optional(),
+}).strict();
+export type Setup = z.infer<typeof setupSchema>;

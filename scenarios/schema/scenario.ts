@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { InputError, parseDuration, parseOrThrow } from '../../common/index.ts';
+import {
+  constantArrivalRateSchema, rampingArrivalRateSchema, constantVusSchema, rampingVusSchema, perVuIterationsSchema, durationSchema,
+} from './executors.ts';
+import { flowSchema, setupSchema, thinkTimeSchema } from './flow.ts';
+import { parseThresholdKey, parseThresholdExpression, ThresholdSyntaxError } from '../thresholds/parse.ts';
+
+const thresholdItem = z.union([
+  z.string(),
+  z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEval: durationSchema.optional() }).strict(),
+]);
+
+/** k6's thresholds object; keys and expressions are checked by the k6-syntax parser with the failing path named. */
+export const thresholdsSchema = z.record(z.string(), z.array(thresholdItem).min(1)).superRefine((spec, ctx) => {
+  for (const [key, list] of Object.entries(spec)) {
+    let metric;
+    try {
+      metric = parseThresholdKey(key).metric;
+    } catch (err) {
+      if (!(err instanceof ThresholdSyntaxError)) throw err;
+      ctx.addIssue({ code: 'custom', path: [key], message: err.message });
+      continue;
+    }
+    list.forEach((item, i) => {
+      try {
+        parseThresholdExpression(typeof item === 'string' ? item : item.threshold, metric);
+      } catch (err) {
+        if (!(err instanceof ThresholdSyntaxError)) throw err;
+        ctx.addIssue({ code: 'custom', path: typeof item === 'string' ? [key, i] : [key, i, 'threshold'], message: err.message });
+      }
+    });
+  }
+});
+
+const common = {
+  name: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, { message: 'use letters, digits, - and _ only' }),
+  description: z.string().optional(),
+  flows: z.array(flowSchema).min(1),
+  thinkTime: thinkTimeSchema.default({ type: 'none' }),
+  setup: setupSchema.optional(),
+  thresholds: thresholdsSchema.default({}),
+  /** Sliding windows (seconds) over which thresholds are also evaluated; [] for whole-run only. */
+  thresholdWindows: z.array(z.number().int().positive()).default([10, 60]),
+  /** Per-request timeout (headers and body). */
+  requestTimeout: durationSchema.default('10s'),
+  /** Open model: an arrival still waiting for a free VU/connection after this long is dropped. */
+  maxLateness: durationSchema.default('10s'),
+  /** When is the generator itself the bottleneck (run marked invalid)? */
+  selfCheck: z.object({
+    maxLoopLagP99Ms: z.number().positive().default(20),
+    minRateRatio: z.number().min(0).max(1).default(0.97),
+  }).strict().default({ maxLoopLagP99Ms: 20, minRateRatio: 0.97 }),
+};
+
+export const scenarioSchema = z.discriminatedUnion('executor', [
+  constantArrivalRateSchema.extend(common),
+  rampingArrivalRateSchema.extend(common),
+  constantVusSchema.extend(common),
+  rampingVusSchema.extend(common),
+  perVuIterationsSchema.extend(common),
+]).superRefine((s, ctx) => {
+  if (s.executor === 'per-vu-iterations') return;
+  const total = 'duration' in s ? parseDuration(s.duration) : s.stages.reduce((a, st) => a + parseDuration(st.duration), 0);
+  if (total <= 0) ctx.addIssue({ code: 'custom', path: ['duration' in s ? 'duration' : 'stages'], message: 'the scenario must last longer than 0s' });
+});
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+export class ScenarioInvalidError extends InputError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('RAMPART_SCENARIO_INVALID', message, { hint: 'fix the named field (see docs/engine.md for the scenario format)', details });
+  }
+}
+
+/** Validates scenario data; a bad scenario is an InputError (exit 2) naming each bad field's path. */
+export function parseScenario(value: unknown, what = 'scenario'): Scenario {
+  try {
+    return parseOrThrow(scenarioSchema, value, { code: 'RAMPART_SCENARIO_INVALID', what, hint: 'fix the named field (see docs/engine.md)' });
+  } catch (err) {
+    if (err instanceof InputError) throw new ScenarioInvalidError(err.message, err.details);
+    throw err;
+  }
+}

@@ -1,0 +1,89 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+const RESOLUTION_MS = 5;
+
+/**
+ * The generator watching itself: event-loop lag (perf_hooks) and CPU
+ * (process.cpuUsage) per interval and over the whole run. A loaded loop means
+ * requests left late because of us, not because of the target.
+ */
+export class SelfCheck {
+  private readonly interval: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  private readonly whole: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  private lastCpu = process.cpuUsage();
+  private lastAt = performance.now();
+  private readonly startCpu = process.cpuUsage();
+  private readonly startAt = performance.now();
+  /** Most lag the scheduler saw issuing an arrival after its time (ms). */
+  schedulerLagMaxMs = 0;
+  /** Arrivals the scheduler issued more than 10 ms after their time (our fault, not the target's). */
+  schedulerLate = 0;
+
+  start(): void {
+    this.interval.enable();
+    this.whole.enable();
+  }
+
+  /** Lag p99 (ms, beyond the sampling resolution) and CPU (fraction of one core) since the last call. */
+  sample(): { loopLagP99Ms: number; cpu: number } {
+    const now = performance.now();
+    const cpu = process.cpuUsage(this.lastCpu);
+    const wall = Math.max(1, now - this.lastAt);
+    const lag = this.interval.count > 0 ? Math.max(0, this.interval.percentile(99) / 1e6 - RESOLUTION_MS) : 0;
+    this.interval.reset();
+    this.lastCpu = process.cpuUsage();
+    this.lastAt = now;
+    return { loopLagP99Ms: round(lag), cpu: round((cpu.user + cpu.system) / 1000 / wall) };
+  }
+
+  noteSchedulerLag(ms: number): void {
+    if (ms > this.schedulerLagMaxMs) this.schedulerLagMaxMs = ms;
+    if (ms > 10) this.schedulerLate += 1;
+  }
+
+  stop(): { loopLagP99Ms: number; loopLagMaxMs: number; cpu: number } {
+    const cpu = process.cpuUsage(this.startCpu);
+    const wall = Math.max(1, performance.now() - this.startAt);
+    const out = {
+      loopLagP99Ms: this.whole.count > 0 ? round(Math.max(0, this.whole.percentile(99) / 1e6 - RESOLUTION_MS)) : 0,
+      loopLagMaxMs: this.whole.count > 0 ? round(Math.max(0, this.whole.max / 1e6 - RESOLUTION_MS)) : 0,
+      cpu: round((cpu.user + cpu.system) / 1000 / wall),
+    };
+    this.interval.disable();
+    this.whole.disable();
+    return out;
+  }
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+/** Why a run is not trustworthy as a measurement of the target, if it is not. */
+export function invalidReasons(input: {
+  loopLagP99Ms: number;
+  maxLoopLagP99Ms: number;
+  cpu: number;
+  targetRate: number | null;
+  achievedRate: number;
+  minRateRatio: number;
+  late: number;
+  dropped: number;
+  schedulerLate: number;
+  due: number;
+}): string[] {
+  const reasons: string[] = [];
+  if (input.loopLagP99Ms > input.maxLoopLagP99Ms) {
+    reasons.push(`generator event-loop lag p99 ${input.loopLagP99Ms.toFixed(1)} ms > ${input.maxLoopLagP99Ms} ms: the load generator was overloaded`);
+  }
+  if (input.cpu > 0.95) reasons.push(`generator used ${(input.cpu * 100).toFixed(0)} % of a core: it was CPU-bound`);
+  if (input.due > 0 && input.schedulerLate / input.due > 0.01) {
+    reasons.push(`${input.schedulerLate} of ${input.due} arrivals were issued > 10 ms after their time by the generator itself`);
+  }
+  // A shortfall explained by late/dropped requests is the target's doing (no free connection); otherwise it is ours.
+  if (input.targetRate !== null && input.targetRate > 0 && input.late === 0 && input.dropped === 0) {
+    const ratio = input.achievedRate / input.targetRate;
+    if (ratio < input.minRateRatio) {
+      reasons.push(`achieved ${input.achievedRate.toFixed(1)}/s of the target ${input.targetRate.toFixed(1)}/s (${(ratio * 100).toFixed(1)} % < ${(input.minRateRatio * 100).toFixed(0)} %)`);
+    }
+  }
+  return reasons;
+}

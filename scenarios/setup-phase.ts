@@ -1,0 +1,50 @@
+import type { Dispatcher } from 'undici';
+import { EnvironmentError } from '../common/index.ts';
+import type { Setup } from './schema/flow.ts';
+import { compileStep } from './flow/compile.ts';
+import { applyCaptures, runChecks, sendStep } from './flow/run-step.ts';
+import type { TemplateContext } from './template.ts';
+
+export class SetupFailedError extends EnvironmentError {
+  constructor(message: string) {
+    super('RAMPART_SETUP_FAILED', message, {
+      hint: 'the target refused the setup requests (register/login); check it is the SocialConnect API and not rate-limiting the setup',
+    });
+  }
+}
+
+/**
+ * Like k6's setup(): runs once before the load. For each of `users.count`
+ * users it runs the steps (e.g. register then login); what the steps capture
+ * becomes that user's data ({{user.accessToken}}).
+ */
+export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher, runId: string, signal: AbortSignal): Promise<Array<Record<string, unknown>>> {
+  if (!setup?.users) return [];
+  const { count, concurrency, steps } = setup.users;
+  const compiled = steps.map(compileStep);
+  const users: Array<Record<string, unknown>> = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count && !signal.aborted) {
+      const i = next++;
+      const user: Record<string, unknown> = { index: i };
+      const ctx: TemplateContext = { i, runId, user, vu: 0, iter: 0 };
+      for (const step of compiled) {
+        for (let rep = 0; rep < step.repeat; rep++) {
+          ctx.rep = rep;
+          const res = await sendStep(dispatcher, step, ctx, true, signal);
+          const [, failed, names] = runChecks(step, res, ctx);
+          if (res.status === null || !step.expect(res.status) || failed > 0) {
+            const why = res.status === null ? (res.error?.message ?? 'no response') : `status ${res.status}${failed > 0 ? `, failed checks: ${names.join('; ')}` : ''}`;
+            throw new SetupFailedError(`setup for user ${i} failed at ${step.tag}: ${why}`);
+          }
+          applyCaptures(step, res, user);
+          applyCaptures(step, res, ctx);
+        }
+      }
+      users[i] = user;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return users;
+}

@@ -1,0 +1,51 @@
+import type { Stats } from '../metrics/stats.ts';
+import { compare, metricKinds, type ParsedThreshold } from './parse.ts';
+
+const round = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** The observed value of a threshold's aggregation over `stats` spanning `seconds`; null when there is no data. */
+export function observe(t: ParsedThreshold, stats: Stats, seconds: number): number | null {
+  switch (t.metric) {
+    case 'http_req_duration': {
+      const h = stats.hist;
+      if (h.totalCount === 0) return null;
+      const ms = (us: number) => round(us / 1000);
+      switch (t.aggregation) {
+        case 'p': return ms(h.getValueAtPercentile(t.percentile ?? 50));
+        case 'med': return ms(h.getValueAtPercentile(50));
+        case 'avg': return ms(h.mean);
+        case 'min': return ms(h.minNonZeroValue);
+        case 'max': return ms(h.maxValue);
+        default: return null;
+      }
+    }
+    case 'http_req_failed':
+      return stats.count === 0 ? null : round(stats.failed / stats.count);
+    case 'checks': {
+      const n = stats.checksPassed + stats.checksFailed;
+      return n === 0 ? null : round(stats.checksPassed / n);
+    }
+    case 'http_reqs':
+    case 'dropped_iterations':
+    case 'late_requests': {
+      const count = t.metric === 'http_reqs' ? stats.count : t.metric === 'dropped_iterations' ? stats.dropped : stats.late;
+      if (t.aggregation === 'count') return count;
+      return seconds > 0 ? round(count / seconds) : null;
+    }
+  }
+}
+
+/** No data is not a breach (k6 behaves the same). */
+export function holds(t: ParsedThreshold, value: number | null): boolean {
+  return value === null || compare(value, t.op, t.value);
+}
+
+/** Sliding windows apply to latency and ratio metrics; counters over a window would only restate the rate. */
+export function windowed(t: ParsedThreshold): boolean {
+  return metricKinds[t.metric] !== 'counter';
+}
+
+/** Which of two breaching values is worse for this threshold's direction. */
+export function worse(t: ParsedThreshold, a: number, b: number): boolean {
+  return t.op === '<' || t.op === '<=' ? a > b : a < b;
+}

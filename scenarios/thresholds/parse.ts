@@ -1,0 +1,116 @@
+/**
+ * k6 threshold syntax, parsed by hand: no maintained JavaScript library parses
+ * k6 threshold expressions (k6 itself does it in Go), and the grammar is tiny:
+ *
+ *   key        := metric [ "{" tag ":" value "}" ]
+ *   expression := aggregation op number        e.g. p(95)<200, rate<0.01, avg<=150
+ *   aggregation:= p(N) | avg | min | max | med | rate | count
+ *   op         := < | <= | > | >= | == | ===  | !=
+ */
+export const metricKinds = {
+  http_req_duration: 'trend',
+  http_req_failed: 'rate',
+  checks: 'rate',
+  http_reqs: 'counter',
+  dropped_iterations: 'counter',
+  late_requests: 'counter',
+} as const;
+export type MetricName = keyof typeof metricKinds;
+export type MetricKind = (typeof metricKinds)[MetricName];
+
+const aggregationsByKind: Record<MetricKind, readonly string[]> = {
+  trend: ['p', 'avg', 'min', 'max', 'med'],
+  rate: ['rate'],
+  counter: ['count', 'rate'],
+};
+
+export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+export interface ThresholdKey {
+  metric: MetricName;
+  /** The tag filter as written ("name:GET /v1/feed"), or undefined. */
+  filter?: string;
+  tag?: { key: 'name' | 'scenario'; value: string };
+}
+
+export interface ThresholdExpression {
+  source: string;
+  aggregation: 'p' | 'avg' | 'min' | 'max' | 'med' | 'rate' | 'count';
+  /** For p(N). */
+  percentile?: number;
+  op: Operator;
+  value: number;
+}
+
+export interface ParsedThreshold extends ThresholdKey, ThresholdExpression {
+  abortOnFail: boolean;
+  /** Milliseconds into the run before abortOnFail is considered. */
+  delayAbortEvalMs: number;
+}
+
+/** Thrown by the parser; the scenario schema turns it into a zod issue at the right path. */
+export class ThresholdSyntaxError extends Error {}
+
+export function parseThresholdKey(key: string): ThresholdKey {
+  const m = /^([a-z_][a-z0-9_]*)(?:\{([^:}]+):([^}]*)\})?$/i.exec(key.trim());
+  if (!m) throw new ThresholdSyntaxError(`"${key}" is not a metric name like http_req_duration or http_req_duration{name:GET /v1/feed}`);
+  const metric = m[1] as string;
+  if (!(metric in metricKinds)) {
+    throw new ThresholdSyntaxError(`unknown metric "${metric}"; use one of ${Object.keys(metricKinds).join(', ')}`);
+  }
+  if (m[2] === undefined) return { metric: metric as MetricName };
+  const tagKey = (m[2] as string).trim();
+  const value = (m[3] as string).trim();
+  if (tagKey !== 'name' && tagKey !== 'scenario' && tagKey !== 'tag') {
+    throw new ThresholdSyntaxError(`unsupported tag filter "${tagKey}" in "${key}"; use {name:<request tag>} or {scenario:<name>}`);
+  }
+  return { metric: metric as MetricName, filter: `${tagKey}:${value}`, tag: { key: tagKey === 'tag' ? 'name' : tagKey, value } };
+}
+
+export function parseThresholdExpression(source: string, metric: MetricName): ThresholdExpression {
+  const m = /^\s*(p\(\s*(\d+(?:\.\d+)?)\s*\)|avg|min|max|med|rate|count)\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(source);
+  if (!m) throw new ThresholdSyntaxError(`"${source}" is not a threshold expression like p(95)<200 or rate<0.01`);
+  const aggregation = (m[1] as string).startsWith('p(') ? 'p' : (m[1] as ThresholdExpression['aggregation']);
+  const kind = metricKinds[metric];
+  if (!aggregationsByKind[kind].includes(aggregation)) {
+    throw new ThresholdSyntaxError(`"${source}": ${metric} is a ${kind} metric; use ${aggregationsByKind[kind].map((a) => (a === 'p' ? 'p(N)' : a)).join(', ')}`);
+  }
+  const percentile = aggregation === 'p' ? Number(m[2]) : undefined;
+  if (percentile !== undefined && (percentile < 0 || percentile > 100)) throw new ThresholdSyntaxError(`"${source}": percentile must be 0-100`);
+  const op = (m[3] === '===' ? '==' : m[3]) as Operator;
+  const out: ThresholdExpression = { source: source.trim(), aggregation, op, value: Number(m[4]) };
+  if (percentile !== undefined) out.percentile = percentile;
+  return out;
+}
+
+export function compare(observed: number, op: Operator, limit: number): boolean {
+  switch (op) {
+    case '<': return observed < limit;
+    case '<=': return observed <= limit;
+    case '>': return observed > limit;
+    case '>=': return observed >= limit;
+    case '==': return observed === limit;
+    case '!=': return observed !== limit;
+  }
+}
+
+export type ThresholdSpec = Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string | number }>>;
+
+/** Parses a whole k6 `thresholds` object; `parseDelay` turns delayAbortEval into ms. */
+export function parseThresholds(spec: ThresholdSpec, parseDelay: (d: string | number) => number): ParsedThreshold[] {
+  const out: ParsedThreshold[] = [];
+  for (const [key, list] of Object.entries(spec)) {
+    const k = parseThresholdKey(key);
+    for (const item of list) {
+      const obj = typeof item === 'string' ? { threshold: item } : item;
+      const expr = parseThresholdExpression(obj.threshold, k.metric);
+      out.push({
+        ...k,
+        ...expr,
+        abortOnFail: obj.abortOnFail ?? false,
+        delayAbortEvalMs: obj.delayAbortEval === undefined ? 0 : parseDelay(obj.delayAbortEval),
+      });
+    }
+  }
+  return out;
+}
