@@ -9,6 +9,9 @@ import { loadTargetConfig } from './config.ts';
 import type { TargetConfig } from './config.ts';
 import { startTarget } from './server.ts';
 import type { RunningServer } from './server.ts';
+import { routeModules } from './routes.ts';
+import type { RouteModule } from './routes.ts';
+import type { Logger } from './platform/logger.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
@@ -27,6 +30,9 @@ export interface TestTargetOptions {
   /** Reuse an existing Redis / database (e.g. two instances sharing them). */
   redis?: StartedRedis;
   databaseUrl?: string;
+  /** Extra component routers (e.g. a slow or throwing route for a test), after the real ones. */
+  routes?: RouteModule[];
+  logger?: Logger;
 }
 
 export function testConfig(databaseUrl: string, redisUrl: string, env: Record<string, string> = {}): TargetConfig {
@@ -46,7 +52,7 @@ export async function startTestTarget(opts: TestTargetOptions = {}): Promise<Tes
   const databaseUrl = opts.databaseUrl ?? (ownDb as { url: string }).url;
   const redis = opts.redis ?? (await useRedis());
   const config = testConfig(databaseUrl, redis.url, opts.env);
-  const server = await startTarget(config);
+  const server = await startTarget(config, { routes: opts.routes ? [...routeModules, ...opts.routes] : undefined, logger: opts.logger });
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
