@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -126,7 +127,7 @@ describe('HTTP hardening', () => {
         new Promise<{ status: number; protocol: string; hsts: string | undefined }>((resolve, reject) => {
           const req = https.get(`${t.url}/livez`, { rejectUnauthorized: false, ...opts }, (res) => {
             res.resume();
-            resolve({ status: res.statusCode ?? 0, protocol: (res.socket as import('node:tls').TLSSocket).getProtocol() ?? '', hsts: res.headers['strict-transport-security'] as string | undefined });
+            resolve({ status: res.statusCode ?? 0, protocol: (res.socket as TLSSocket).getProtocol() ?? '', hsts: res.headers['strict-transport-security'] as string | undefined });
           });
           req.on('error', reject);
         });
