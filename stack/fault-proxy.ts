@@ -46,11 +46,10 @@ export class FaultProxy {
   #process: StartedProxyProcess | undefined;
   #listens = new Map<string, string>();
   #apiPort = 0;
-  readonly upstreams: ProxiedUpstreams;
+  #upstreams: ProxiedUpstreams | undefined;
   readonly log: ((line: string) => void) | undefined;
 
-  constructor(upstreams: ProxiedUpstreams, log?: (line: string) => void) {
-    this.upstreams = upstreams;
+  constructor(log?: (line: string) => void) {
     this.log = log;
   }
 
@@ -69,15 +68,21 @@ export class FaultProxy {
     return l;
   }
 
-  async start(): Promise<void> {
+  /** Starts the proxy process (its API answers, no proxies yet). */
+  async startProcess(): Promise<void> {
     this.#process = await startProxyProcess({ host: '127.0.0.1', port: this.#apiPort, log: this.log });
     this.#apiPort = Number(new URL(this.#process.url).port);
-    const client = new Toxiproxy(this.#process.url);
+  }
+
+  /** Creates (or re-creates after a restart, on the same listen ports) the proxies `postgres` and `redis`. */
+  async createProxies(upstreams: ProxiedUpstreams): Promise<void> {
+    this.#upstreams = upstreams;
+    const client = new Toxiproxy(this.url);
     for (const name of ['postgres', 'redis'] as const) {
       const proxy = await client.createProxy({
         name,
         listen: this.#listens.get(name) ?? '127.0.0.1:0',
-        upstream: hostPort(this.upstreams[name]),
+        upstream: hostPort(upstreams[name]),
       }).catch((err: unknown) => {
         throw new EnvironmentError('RAMPART_PROXY_SETUP_FAILED', `could not create the fault proxy "${name}": ${(err as Error).message}`, { cause: err });
       });
@@ -102,7 +107,8 @@ export class FaultProxy {
       this.signal('SIGCONT');
       await this.#process.stop();
     }
-    await this.start();
+    await this.startProcess();
+    if (this.#upstreams) await this.createProxies(this.#upstreams);
   }
 
   async waitReady(timeoutMs: number): Promise<void> {

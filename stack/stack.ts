@@ -89,13 +89,19 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
   try {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'rampart-stack-'));
     cleanups.push(() => rm(tmp, { recursive: true, force: true }));
-    const deps = await startDependencies(opts);
-    cleanups.push(() => deps.stop());
+    // The proxy process starts while PostgreSQL and Redis do; its proxies are created once they are up.
+    const wantProxy = opts.proxy !== false && opts.provider !== 'docker';
+    const proxy = wantProxy ? new FaultProxy(log) : undefined;
+    if (proxy) cleanups.push(() => proxy.stop());
+    const [depsResult, proxyResult] = await Promise.allSettled([startDependencies(opts), proxy?.startProcess()]);
+    if (depsResult.status === 'fulfilled') cleanups.push(() => depsResult.value.stop());
+    if (depsResult.status === 'rejected') throw depsResult.reason;
+    if (proxyResult.status === 'rejected') throw proxyResult.reason;
+    const deps = depsResult.value;
     deps.postgres?.onExit(report);
     deps.redis?.onExit(report);
     checkAbort();
 
-    let proxy: FaultProxy | undefined;
     let targetDb = deps.postgresUrl;
     let targetRedis = deps.redisUrl;
     let proxyUrl: string | null = null;
@@ -104,10 +110,8 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
       proxyUrl = deps.toxiproxy.url;
       targetDb = deps.toxiproxy.postgresUrl;
       targetRedis = deps.toxiproxy.redisUrl;
-    } else if (opts.proxy !== false) {
-      proxy = new FaultProxy({ postgres: deps.postgresUrl, redis: deps.redisUrl }, log);
-      cleanups.push(() => proxy!.stop());
-      await proxy.start();
+    } else if (proxy) {
+      await proxy.createProxies({ postgres: deps.postgresUrl, redis: deps.redisUrl });
       proxyUrl = proxy.url;
       proxyListen = { postgres: proxy.listen('postgres'), redis: proxy.listen('redis') };
       targetDb = viaListen(deps.postgresUrl, proxyListen.postgres);
