@@ -48,6 +48,17 @@ export interface ObjectiveResult {
 const fmt = (metric: Metric, v: number) =>
   metric === 'availability' || metric === 'success' || metric === 'fastFail' ? `${(v * 100).toFixed(2)} %` : metric === 'timeouts' ? String(v) : `${v.toFixed(0)} ms`;
 
+/** "GET /v1/feed 500×3, POST /v1/posts no answer×1": what failed, for the report. */
+function failureBreakdown(obs: readonly Observation[]): string {
+  const counts = new Map<string, number>();
+  for (const o of obs) {
+    if (o.status >= 200 && o.status < 500) continue;
+    const key = `${o.name} ${o.status === 0 ? (o.timedOut ? 'timeout' : 'no answer') : o.status}${o.status === 503 && !o.retryAfter ? ' (no Retry-After)' : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k}×${n}`).join(', ') || 'none';
+}
+
 /** Checks one objective on a window. An empty window passes only for counts (there was nothing to fail). */
 export function check(obs: readonly Observation[], w: Window, objective: Objective): ObjectiveResult {
   const selected = inWindow(obs, w, objective.tag);
@@ -57,7 +68,11 @@ export function check(obs: readonly Observation[], w: Window, objective: Objecti
     return { name: objective.name, ok: false, value, detail: `no ${objective.tag} requests in the window to measure (${bound})` };
   }
   const ok = objective.op === '<=' ? value <= objective.value : value >= objective.value;
-  return { name: objective.name, ok, value, detail: `${fmt(objective.metric, value)} (${bound}) over ${selected.length} requests` };
+  let detail = `${fmt(objective.metric, value)} (${bound}) over ${selected.length} requests`;
+  if (!ok && (objective.metric === 'availability' || objective.metric === 'success' || objective.metric === 'fastFail')) {
+    detail += `; failures: ${failureBreakdown(selected)}`;
+  }
+  return { name: objective.name, ok, value, detail };
 }
 
 /**

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEnvConfig } from '../../common/index.ts';
+import { startStack, type StartedStack } from '../../stack/index.ts';
+import { runDrill } from './runner.ts';
+
+/** A drill that cannot fail proves nothing: with the target's Redis fallback turned off, redis-down must fail. */
+describe('drills against a deliberately broken target', () => {
+  let stack: StartedStack;
+  beforeAll(async () => {
+    stack = await startStack({ env: loadEnvConfig({}), stateDir: null, targetEnv: { REDIS_FALLBACK: 'off' } });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('redis-down fails when reads do not fall back to PostgreSQL, and still rolls the fault back', async () => {
+    const part = await runDrill('redis-down', { stack, profile: 'quick', signal: AbortSignal.timeout(110_000) });
+    const drill = part.drills![0]!;
+    expect(drill.passed).toBe(false);
+    const failed = drill.checks.filter((c) => !c.ok).map((c) => c.name).join('\n') + (drill.aborted ?? '');
+    expect(failed).toMatch(/reads available/);
+    const redis = (await (await fetch(`${stack.proxyUrl}/proxies/${stack.proxies!.redis}`)).json()) as { enabled: boolean };
+    expect(redis.enabled).toBe(true);
+  }, 120_000);
+
+  it('an interrupted drill (Ctrl-C) rolls its fault back and keeps what it measured', async () => {
+    const controller = new AbortController();
+    const running = runDrill('pg-down', {
+      stack, profile: 'quick', signal: controller.signal,
+      progress: (line) => {
+        if (line.includes('pg down') && !line.includes('rolled back')) setTimeout(() => controller.abort(new Error('SIGINT')), 1500);
+      },
+    });
+    const part = await running;
+    const drill = part.drills![0]!;
+    expect(drill.aborted).toMatch(/interrupted/);
+    expect(drill.passed).toBe(false);
+    expect(part.events!.some((e) => e.type === 'fault.removed')).toBe(true);
+    expect(part.samples!.length).toBeGreaterThan(0);
+    const pg = (await (await fetch(`${stack.proxyUrl}/proxies/${stack.proxies!.postgres}`)).json()) as { enabled: boolean };
+    expect(pg.enabled).toBe(true);
+  }, 120_000);
+});
