@@ -1,4 +1,5 @@
 
+import { z } from 'zod';
 import { commentSchema, createCommentBody } from '../comments/index.ts';
 import { likeStateSchema } from '../likes/index.ts';
 import { notificationSchema } from '../notifications/index.ts';
@@ -70,5 +71,13 @@ export const featureOperations: OperationSpec[] = [
     method: 'get', path: '/docs', operationId: 'docs', summary: 'Interactive documentation (offline Swagger UI)', tag: 'docs', plain: true,
     responses: { 200: { description: 'HTML page', schema: { type: 'string' }, contentType: 'text/html' } },
   },
+  {
+    method: 'get', path: '/docs/init.js', operationId: 'docsInit', summary: 'Swagger UI initializer of the docs page', tag: 'docs', plain: true,
+    responses: { 200: { description: 'JavaScript', schema: { type: 'string' }, contentType: 'text/javascript' } },
+  },
+  {
+    method: 'get', path: '/docs/assets/{file}', operationId: 'docsAsset', summary: 'Swagger UI files (served from swagger-ui-dist, no CDN)', tag: 'docs', plain: true,
+    params: z.object({ file: z.enum(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png']) }),
+    responses: { 200: { description: 'The file' }, 404: errorResponse(404) },
+  },
 ];
-

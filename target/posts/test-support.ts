@@ -6,10 +6,19 @@
 import pg from 'pg';
 import { createAccessTokens } from '../auth/index.ts';
 import type { Role } from '../platform/locals.ts';
-import { TEST_JWT_SECRET, call, startTestTarget } from '../testing.ts';
+import { TEST_JWT_SECRET, call as rawCall, startTestTarget } from '../testing.ts';
 import type { TestTarget, TestTargetOptions } from '../testing.ts';
+import { createResponseChecker, openApiDocument } from '../openapi/index.ts';
 
-export { call };
+const checkResponse = createResponseChecker(openApiDocument());
+
+/** fetch + JSON, and every response is checked against the OpenAPI document (status documented, body matches its schema). */
+export const call: typeof rawCall = async (base, method, path, opts) => {
+  const res = await rawCall(base, method, path, opts);
+  const problems = checkResponse(method, path, res.status, res.body);
+  if (problems.length) throw new Error(`response does not match the OpenAPI document:\n${problems.join('\n')}`);
+  return res;
+};
 
 export interface TestUser {
   id: string;
