@@ -124,3 +124,37 @@ describe('startStack (managed)', () => {
     await expect(startStack({ env, stateDir: null, workers: 0 })).rejects.toThrow(/workers/);
   });
 });
+
+describe('startStack seeding', () => {
+  it('seeds users and posts that can log in with the documented password', async () => {
+    await using stack = await startStack({ env, stateDir: null, workers: 1, proxy: false, seed: { users: 20, posts: 50 } });
+    const pg = await import('pg');
+    const client = new pg.default.Client({ connectionString: stack.postgresUrl });
+    await client.connect();
+    try {
+      const users = await client.query("SELECT count(*)::int AS n FROM users WHERE email LIKE 'user%@example.test'");
+      expect(users.rows[0].n).toBe(20);
+    } finally {
+      await client.end();
+    }
+    const res = await fetch(`${stack.targetUrl}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'user1@example.test', password: 'password123!' }),
+    });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('startStack with DATABASE_URL', () => {
+  it('uses the given database instead of starting one, and refuses process faults on it', async () => {
+    const { useDatabase } = await import('../test/services.ts');
+    await using db = await useDatabase();
+    await using stack = await startStack({ env: loadEnvConfig({ DATABASE_URL: db.url }), stateDir: null, workers: 1, proxy: false });
+    expect(stack.postgresUrl).toBe(db.url);
+    expect(stack.pids.postgres).toBeUndefined();
+    expect(await readyz(stack)).toBe(200);
+    expect(() => stack.control('postgres')).toThrow(/an external URL was given/);
+    expect(() => stack.control('redis')).not.toThrow();
+  });
+});

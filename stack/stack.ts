@@ -146,7 +146,8 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
 
     if (opts.seed && (opts.seed.users > 0 || opts.seed.posts > 0)) {
       const { seedTarget } = await import('./seed.ts');
-      const result = await seedTarget(deps.postgresUrl, { ...opts.seed, env: target.opts.env });
+      // Seeded directly (not through the proxy), after the target has run its migrations.
+      const result = await seedTarget(deps.postgresUrl, opts.seed, log);
       log?.(`rampart stack: seeded ${result.users} users and ${result.posts} posts in ${Math.round(result.ms)} ms`);
     }
 
