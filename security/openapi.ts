@@ -100,7 +100,8 @@ export function templateRegex(template: string): RegExp {
 }
 
 export function fillPath(template: string, values: Record<string, string>): string {
-  return template.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(values[name] ?? 'x'));
+  // toWellFormed: a lone surrogate (a fuzz value) cannot be percent-encoded; send U+FFFD as a URL would.
+  return template.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(wellFormed(values[name] ?? 'x')));
 }
 
 /** The documented response schema for a status (exact, then "4XX", then "default"); undefined when the status is undocumented. */
@@ -112,4 +113,9 @@ export function documentedResponse(op: ApiOperation, status: number): { schema: 
   const def = op.responses.default;
   if (def !== undefined) return { schema: def };
   return undefined;
+}
+
+/** Replaces lone surrogates with U+FFFD (String.prototype.toWellFormed, which ES2023 typings lack). */
+export function wellFormed(s: string): string {
+  return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }

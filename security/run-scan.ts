@@ -69,7 +69,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     progress(`scan: reading ${auth.openapiPath} from ${base.origin}`);
     const api = await loadApiModel(client, auth.openapiPath);
     progress(`scan: ${api.operations.length} documented operations; creating scan users`);
-    const poolSize = options.profile === 'quick' ? 3 : 6;
+    const poolSize = options.profile === 'quick' ? 5 : 8;
     const mk = (label: string) => createUser(client, auth, label);
     const a = await mk('A');
     const b = await mk('B');

@@ -29,7 +29,7 @@ describe('suppression files', () => {
   it('IGNORE and WARN stop a finding from failing the gate; FAIL makes even a low one fail', () => {
     const findings = [f('a', 'high'), f('b', 'medium'), f('c', 'low'), f('d', 'high', 'GET /v1/posts'), f('d', 'high', 'GET /v1/users')];
     const rules = parseSuppressions('rules:\n  - { ruleId: a, action: IGNORE, reason: accepted }\n  - { ruleId: b, action: WARN, reason: tracked }\n'
-      + '  - { ruleId: c, action: FAIL, reason: must fix }\n  - { ruleId: d, action: IGNORE, reason: only posts, endpoint: /v1/posts }\n');
+      + '  - { ruleId: c, action: FAIL, reason: must fix }\n  - { ruleId: d, action: IGNORE, reason: only posts, endpoint: GET /v1/posts }\n');
     const applied = applySuppressions(findings, rules);
     expect(applied.map((x) => x.suppressed?.action ?? null)).toEqual(['IGNORE', 'WARN', 'FAIL', 'IGNORE', null]);
     expect(failingFindings(applied).map((x) => `${x.ruleId} ${x.endpoint}`)).toEqual(['c GET /x', 'd GET /v1/users']);

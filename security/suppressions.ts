@@ -11,7 +11,7 @@ import { severities } from '../reports/index.ts';
  * gate) or FAIL (always fails the gate, whatever its severity), each with a
  * reason. Two formats are accepted:
  *   - ZAP's tab-separated rules file: `10038\tIGNORE\t(reason)` (ZAP ids map to `zap-10038`);
- *   - YAML/JSON: `rules: [{ ruleId, action, reason, endpoint? }]` (endpoint: substring match).
+ *   - YAML/JSON: `rules: [{ ruleId, action, reason, endpoint? }]` (endpoint: the finding's endpoint, e.g. `POST /v1/posts`).
  */
 export const suppressionRuleSchema = z.object({
   ruleId: z.string().min(1),
@@ -62,7 +62,7 @@ export async function loadSuppressions(file: string): Promise<SuppressionRule[]>
 
 export function applySuppressions(findings: Finding[], rules: SuppressionRule[]): Finding[] {
   return findings.map((f) => {
-    const rule = rules.find((r) => r.ruleId === f.ruleId && (r.endpoint === undefined || f.endpoint.includes(r.endpoint)));
+    const rule = rules.find((r) => r.ruleId === f.ruleId && (r.endpoint === undefined || f.endpoint === r.endpoint || f.endpoint.startsWith(`${r.endpoint} `)));
     return rule ? { ...f, suppressed: { action: rule.action, reason: rule.reason } } : f;
   });
 }

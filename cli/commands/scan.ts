@@ -1,26 +1,22 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EnvironmentError, InputError } from '../../common/index.ts';
-import type { EnvConfig } from '../../common/index.ts';
+import { InputError } from '../../common/index.ts';
 import { appendPart, createRunRecord, severities, writeRunRecord } from '../../reports/index.ts';
 import type { Finding, Severity } from '../../reports/index.ts';
 import { failingFindings, loadAuthConfig, runScan } from '../../security/index.ts';
+import { startStack } from '../../stack/index.ts';
 import type { ScanProfile } from '../../security/index.ts';
 import type { CliContext } from '../context.ts';
 
 interface ScanFlags {
-  target?: string; zap?: string; out: string; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
+  target?: string; zap?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
 }
 
-/** The managed stack, loaded lazily so `scan --target` never touches PostgreSQL or Redis. */
-type StartStack = (opts: { env: EnvConfig; signal?: AbortSignal; log?: (l: string) => void }) => Promise<{ targetUrl: string; stop(): Promise<void> }>;
-
-async function managedStack(ctx: CliContext) {
-  const mod = (await import('../../stack/index.ts')) as unknown as { startStack?: StartStack };
-  if (typeof mod.startStack !== 'function') {
-    throw new EnvironmentError('RAMPART_STACK_UNAVAILABLE', 'the managed stack is not available in this build', { hint: 'pass --target URL of a running server' });
-  }
-  return mod.startStack({ env: ctx.env, signal: ctx.signal, log: (l) => ctx.stderr.write(`stack: ${l}\n`) });
+async function managedStack(ctx: CliContext, tls: boolean) {
+  // stateDir null: a scan's stack is private to it and must not replace a running `stack up`'s stack.json.
+  return startStack({ env: ctx.env, signal: ctx.signal, tls, stateDir: null, log: (l) => {
+    if (ctx.env.logLevel === 'debug' || ctx.env.logLevel === 'trace') ctx.stderr.write(`stack: ${l}\n`);
+  } });
 }
 
 function parseFlags(opts: ScanFlags): { profile: ScanProfile; seed: number | undefined; failOn: Severity } {
@@ -48,6 +44,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
     .command('scan')
     .description('Security scan: authenticated OWASP API Top 10 probes, negative fuzzing from the OpenAPI document, and ZAP when a daemon is given')
     .option('--target <url>', 'base URL of the API to scan (default: start the managed stack and scan its target)')
+    .option('--tls', 'with the managed stack: serve the target over HTTPS (self-signed) so TLS versions and HSTS are checked')
     .option('--zap <url>', 'ZAP daemon to drive as well (default: $ZAP_URL; key from $ZAP_API_KEY)')
     .option('--out <dir>', 'directory for run.json', 'reports/out/scan')
     .option('--seed <n>', 'fuzzing seed, to reproduce a run (printed in every run)')
@@ -58,6 +55,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
     .addHelpText('after', `
 Examples:
   $ rampart scan                                   # starts the managed stack, scans it, writes reports/out/scan/run.json
+  $ rampart scan --tls                             # same, target over HTTPS: TLS < 1.2 must be refused, HSTS present
   $ rampart scan --target http://127.0.0.1:3000 --seed 42 --suppressions security/suppressions.tsv
   $ rampart scan --target https://api.example.test --auth-config my-api-auth.yaml --profile full --zap http://127.0.0.1:8090
 Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppressed), 2 bad input, 3 environment.
@@ -66,7 +64,8 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
       const { profile, seed, failOn } = parseFlags(opts);
       const authConfig = opts.authConfig ? await loadAuthConfig(opts.authConfig) : undefined;
       const zapUrl = opts.zap ?? ctx.env.zapUrl;
-      const stack = opts.target ? null : await managedStack(ctx);
+      if (opts.tls && opts.target) throw new InputError('RAMPART_BAD_FLAG', '--tls only applies to the managed stack; give an https:// --target instead');
+      const stack = opts.target ? null : await managedStack(ctx, opts.tls === true);
       try {
         const target = opts.target ?? (stack as { targetUrl: string }).targetUrl;
         const record = createRunRecord({ command: 'scan', profile, target });

@@ -6,7 +6,7 @@ import type { ApiOperation } from '../openapi.ts';
 import { documentedResponse } from '../openapi.ts';
 import type { ScanContext } from '../scan-context.ts';
 import { call, isAdminPath, nextPoolUser, paramsForPath } from '../scan-context.ts';
-import { exampleFor } from '../schema-example.ts';
+import { exampleFor, flatten, schemaType } from '../schema-example.ts';
 import type { BodyCase } from './arbitraries.ts';
 import { bodyCaseArb, paramCaseArb } from './arbitraries.ts';
 import { toCurl } from './curl.ts';
@@ -27,6 +27,22 @@ function caseArb(op: ApiOperation): fc.Arbitrary<FuzzCase> {
     arbs.push(paramCaseArb(p.schema).map((value) => ({ param: { where: p.in as 'path' | 'query', name: p.name, value } })));
   }
   return arbs.length > 0 ? fc.oneof(...arbs) : fc.constant({});
+}
+
+const EDGE_STRINGS = ['\u0000', 'a\ud800b'];
+
+/** For every string property of the body: the same valid body with that property set to each edge string. */
+function edgeCases(op: ApiOperation, seed: number): FuzzCase[] {
+  if (!op.bodySchema || op.method === 'GET' || op.method === 'DELETE') return [];
+  const s = flatten(op.bodySchema);
+  const base = exampleFor(s, { preferPrivate: true, unique: `f${seed}` });
+  if (!base || typeof base !== 'object' || Array.isArray(base)) return [];
+  const out: FuzzCase[] = [];
+  for (const [name, prop] of Object.entries((s.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+    if (schemaType(flatten(prop)) !== 'string' || flatten(prop).format || flatten(prop).enum) continue;
+    for (const edge of EDGE_STRINGS) out.push({ body: { kind: 'nasty-string', value: { ...base, [name]: edge } } });
+  }
+  return out;
 }
 
 function stringify(v: unknown): string {
@@ -50,7 +66,8 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
     const ownParams = paramsForPath(ctx, op.path);
     if (ownParams === null && op.pathParams.length > 0 && op.method !== 'GET') continue;
     const seed = opSeed(ctx.seed, op.key);
-    const samples = fc.sample(caseArb(op), { seed, numRuns });
+    // Random cases from the seed, then the edge cases every string field gets (NUL, a lone surrogate).
+    const samples = [...fc.sample(caseArb(op), { seed, numRuns }), ...edgeCases(op, ctx.seed)];
     for (const [i, c] of samples.entries()) {
       // DELETE with a real id would remove A's objects; fuzz only its parameters.
       if (op.method === 'DELETE' && !c.param) continue;
@@ -88,7 +105,7 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
         rateLimited += 1;
         continue;
       }
-      judge(ctx, validator, op, ex, reasons, `seed ${ctx.seed}, case ${i + 1}/${numRuns}`);
+      judge(ctx, validator, op, ex, reasons, `seed ${ctx.seed}, case ${i + 1}/${samples.length}`);
     }
   }
   ctx.notes.push(`security scan: fuzzing sent ${cases} cases (seed ${ctx.seed})${rateLimited ? `, ${rateLimited} answered 429 and were not evaluated` : ''}`);
