@@ -108,7 +108,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const iterate = (vu: number, iter: number, intendedStart: number | null, late: boolean) => {
     iterationsStarted += 1;
     const user = users.length > 0 ? users[vu % users.length] : undefined;
-    const ctx: Record<string, unknown> = { vu, iter, runId, user };
+    const ctx: Record<string, unknown> = { vu, iter, runId, user, users };
     return runIteration(pick(), ctx, { ...baseEnv, dispatcher: transport.dispatcherFor(vu) }, intendedStart, late);
   };
 

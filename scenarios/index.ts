@@ -12,3 +12,9 @@ export { parseThresholds, parseThresholdKey, parseThresholdExpression, Threshold
 export type { ParsedThreshold } from './thresholds/parse.ts';
 export { assertReachable, parseTargetUrl } from './http/reachable.ts';
 export { formatSummary } from './summary-text.ts';
+export { listSuites, loadSuite, suitesDir, profiles, SuiteNotFoundError } from './suites.ts';
+export type { Suite, Profile } from './suites.ts';
+export { runSuite, runSuiteDetailed } from './run-suite.ts';
+export type { RunSuiteOptions, SuiteResult } from './run-suite.ts';
+export { exportK6Script, extractOptions } from './k6/export.ts';
+export { k6Options, execName } from './k6/options.ts';

@@ -6,6 +6,8 @@ import { registerScan } from './scan.ts';
 import { registerSeed } from './seed.ts';
 import { registerStack } from './stack.ts';
 import { registerLoad } from './load.ts';
+import { registerRun } from './run.ts';
+import { registerK6 } from './k6.ts';
 
 /** Every subcommand registers itself here; main.ts stays thin. */
 export type Register = (program: Command, ctx: CliContext) => void;
@@ -17,4 +19,6 @@ export const commands: Register[] = [
   registerSeed,
   registerStack,
   registerLoad,
+  registerRun,
+  registerK6,
 ];

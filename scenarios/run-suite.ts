@@ -1,0 +1,58 @@
+import type { RunRecordPart } from '../reports/index.ts';
+import { runScenario, type ScenarioResult } from './engine.ts';
+import type { OnResponse } from './flow/iteration.ts';
+import type { ProgressStream } from './progress.ts';
+import { loadSuite, type Profile, type Suite } from './suites.ts';
+import { analyze, beforeRun } from './analysis.ts';
+
+export interface RunSuiteOptions {
+  target: string;
+  profile: Profile;
+  signal?: AbortSignal;
+  progress?: ProgressStream;
+  onResponse?: OnResponse;
+}
+
+export interface SuiteResult {
+  suite: Suite;
+  part: RunRecordPart;
+  results: ScenarioResult[];
+  /** True when any threshold of any scenario failed. */
+  failed: boolean;
+}
+
+function merge(into: RunRecordPart, part: RunRecordPart): void {
+  for (const [k, v] of Object.entries(part) as Array<[keyof RunRecordPart, unknown[]]>) {
+    if (!v) continue;
+    ((into[k] ??= []) as unknown[]).push(...v);
+  }
+}
+
+/** Runs every scenario of a suite in order and returns the details (the CLI's `run` uses this). */
+export async function runSuiteDetailed(nameOrSuite: string | Suite, o: RunSuiteOptions): Promise<SuiteResult> {
+  const suite = typeof nameOrSuite === 'string' ? loadSuite(nameOrSuite, o.profile) : nameOrSuite;
+  const part: RunRecordPart = { scenarios: [], samples: [], engine: [], events: [], summaries: [], thresholds: [], notes: [] };
+  const results: ScenarioResult[] = [];
+  for (const scenario of suite.scenarios) {
+    if (o.signal?.aborted) {
+      part.notes?.push(`${suite.name}/${scenario.name}: not run (interrupted)`);
+      continue;
+    }
+    const before = await beforeRun(suite.analysis, o.target);
+    const opts: Parameters<typeof runScenario>[1] = { baseUrl: o.target };
+    if (o.signal) opts.signal = o.signal;
+    if (o.progress) opts.progress = o.progress;
+    if (o.onResponse) opts.onResponse = o.onResponse;
+    const r = await runScenario(scenario, opts);
+    await analyze(suite.analysis, scenario, r.part, r.summary.startedAt, o.target, before);
+    merge(part, r.part);
+    results.push(r);
+    if (r.aborted && r.abortReason?.startsWith('interrupted')) break;
+  }
+  return { suite, part, results, failed: results.some((r) => r.thresholds.some((t) => !t.ok)) };
+}
+
+/** The contract for other parts (gate, drills): a suite's measurements as a run-record part. */
+export async function runSuite(name: string, o: RunSuiteOptions): Promise<RunRecordPart> {
+  return (await runSuiteDetailed(name, o)).part;
+}
