@@ -1,4 +1,4 @@
-import { EnvironmentError, InputError } from '../common/index.ts';
+import { EnvironmentError, InputError, waitFor } from '../common/index.ts';
 import { isAlive } from './child.ts';
 import type { FaultProxy } from './fault-proxy.ts';
 import type { TargetProcess } from './target-process.ts';
@@ -50,9 +50,8 @@ export function workerControl(target: TargetProcess, workers: number): ProcessCo
   const exitOf = async (pid: number, sig: NodeJS.Signals) => {
     target.expectWorkerExit(pid);
     process.kill(pid, sig);
-    const deadline = Date.now() + 20_000;
     // The worker is the primary's child, so it is reaped promptly; wait until it is gone.
-    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor({ description: `target worker ${pid} to exit`, check: async () => !isAlive(pid) }, { timeoutMs: 20_000, intervalMs: 20 });
   };
   const waitReady = (timeoutMs = 30_000) => target.waitWorkers(workers, timeoutMs);
   return {
