@@ -12,9 +12,14 @@ const HIGHEST_US = 3_600_000_000;
 
 export type LatencyHistogram = Histogram;
 
+/*
+ * 32-bit counters, not 'packed': the same wire encoding, ~18x faster to
+ * record+encode and ~25x faster to decode on this machine (bench: 300 histograms of
+ * 200 values, packed 623 ms vs 32-bit 35 ms), at ~95 KB per live histogram.
+ */
 export function createLatencyHistogram(): LatencyHistogram {
   return hdr.build({
-    bitBucketSize: 'packed',
+    bitBucketSize: 32,
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_US,
     numberOfSignificantValueDigits: 3,
@@ -33,7 +38,7 @@ export function encodeHistogram(h: LatencyHistogram): string {
 }
 
 export function decodeHistogram(encoded: string): LatencyHistogram {
-  const decoded = hdr.decodeFromCompressedBase64(encoded, 'packed', false);
+  const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
   const out = createLatencyHistogram();
   out.add(decoded);
   decoded.destroy();
@@ -44,7 +49,7 @@ export function decodeHistogram(encoded: string): LatencyHistogram {
 export function mergeHistograms(encoded: Iterable<string>): LatencyHistogram {
   const out = createLatencyHistogram();
   for (const e of encoded) {
-    const h = hdr.decodeFromCompressedBase64(e, 'packed', false);
+    const h = hdr.decodeFromCompressedBase64(e, 32, false);
     out.add(h);
     h.destroy();
   }
@@ -83,4 +88,18 @@ export function summarize(h: LatencyHistogram): LatencySummaryMs {
 /** Value in ms at an arbitrary percentile (e.g. 95 for k6's p(95)). */
 export function percentileMs(h: LatencyHistogram, p: number): number {
   return h.totalCount === 0 ? 0 : round3(h.getValueAtPercentile(p) / 1000);
+}
+
+/** Adds an encoded histogram into `into` (histograms add). */
+export function addEncoded(into: LatencyHistogram, encoded: string): void {
+  const h = hdr.decodeFromCompressedBase64(encoded, 32, false);
+  into.add(h);
+  h.destroy();
+}
+
+/** Removes an encoded histogram previously added into `from` (sliding windows). */
+export function subtractEncoded(from: LatencyHistogram, encoded: string): void {
+  const h = hdr.decodeFromCompressedBase64(encoded, 32, false);
+  from.subtract(h);
+  h.destroy();
 }

@@ -11,6 +11,8 @@ export {
   scenarioSummarySchema,
   drillResultSchema,
   verdictSchema,
+  runPartSchema,
+  comparisonSchema,
   severities,
   appendPart,
 } from './run-record.ts';
@@ -26,6 +28,8 @@ export type {
   ScenarioSummary,
   DrillResult,
   Verdict,
+  RunPart,
+  Comparison,
   StatusClasses,
   RunRecordPart,
 } from './run-record.ts';
@@ -41,3 +45,19 @@ export {
   percentileMs,
 } from './histogram.ts';
 export type { LatencyHistogram, LatencySummaryMs } from './histogram.ts';
+export { addEncoded, subtractEncoded } from './histogram.ts';
+export { sloSpecSchema, objectiveSchema, SLO_SPEC_API_VERSION } from './slo-spec.ts';
+export type { SloSpec, SloSpecInput, Objective, ObjectiveKind } from './slo-spec.ts';
+export { loadSloSpec, parseSloYaml, parseSloObject, SloFileInvalidError } from './slo-load.ts';
+export { evaluate, withVerdicts } from './evaluate.ts';
+export type { Evaluation } from './evaluate.ts';
+export { mergeRunRecords } from './merge.ts';
+export { compareToBaseline } from './baseline.ts';
+export { renderHtml } from './render/html.ts';
+export { renderJunit } from './render/junit.ts';
+export { renderMarkdown } from './render/markdown.ts';
+export { renderJson } from './render/json.ts';
+export { renderTextTable } from './render/text-table.ts';
+export { writeReports, parseFormats, reportFormats } from './write-reports.ts';
+export type { ReportFormat } from './write-reports.ts';
+export { runRecordJsonSchema } from './json-schema.ts';

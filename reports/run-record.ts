@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * The run record: the one document that crosses from a run (load, drill,
  * scan, gate) to a report. Versioned; its JSON Schema is generated from this
- * zod schema into reports/run-record.schema.json (see `npm run schema`).
+ * zod schema into schemas/run-record.schema.json (see `npm run schema`).
  * Everything a report shows is derived from it.
  */
 export const RUN_RECORD_FORMAT = 'rampart.run-record' as const;
@@ -185,8 +185,39 @@ export const verdictSchema = z.object({
   /** Where in the run record the evidence came from. */
   evidence: z.string(),
   regression: z.object({ baseline: z.number().nullable(), change: z.number().nullable(), regressed: z.boolean() }).optional(),
+  /** For windowed objectives: the worst window, epoch ms. */
+  window: z.object({ start: z.number(), end: z.number(), seconds: z.number() }).optional(),
+  /** Why a value is missing, which windows were not reported, which drill/scenario an expanded objective covers. */
+  notes: z.array(z.string()).default([]),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
+
+export const comparisonSchema = z.object({
+  baselineId: z.string(),
+  baselineStartedAt: z.number(),
+  /** A value regressed when it grew by more than this fraction. */
+  threshold: z.number(),
+  rows: z.array(z.object({
+    scenario: z.string(),
+    tag: z.string(),
+    metric: z.string(),
+    baseline: z.number().nullable(),
+    current: z.number().nullable(),
+    change: z.number().nullable(),
+    regressed: z.boolean(),
+  })),
+});
+export type Comparison = z.infer<typeof comparisonSchema>;
+
+export const runPartSchema = z.object({
+  kind: z.enum(['suite', 'scenario', 'drill', 'scan']),
+  name: z.string(),
+  status: z.enum(['ran', 'skipped', 'failed', 'aborted']),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  note: z.string().optional(),
+});
+export type RunPart = z.infer<typeof runPartSchema>;
 
 export const runRecordSchema = z.object({
   format: z.literal(RUN_RECORD_FORMAT),
@@ -220,9 +251,13 @@ export const runRecordSchema = z.object({
   thresholds: z.array(thresholdResultSchema).default([]),
   drills: z.array(drillResultSchema).default([]),
   findings: z.array(findingSchema).default([]),
+  /** What a composite run (the gate) tried: each suite, drill and scan, and whether it ran. */
+  parts: z.array(runPartSchema).default([]),
   /** Notes about what did not run and why ("security scan: skipped, ..."). */
   notes: z.array(z.string()).default([]),
   verdicts: z.array(verdictSchema).default([]),
+  /** Comparison with a baseline run (`--baseline`): p95 per scenario/tag, regressions marked. */
+  comparison: comparisonSchema.nullable().default(null),
   verdict: z.enum(['pass', 'fail']).nullable().default(null),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;

@@ -1,0 +1,54 @@
+import { mergeHistograms, percentileMs } from './histogram.ts';
+import type { Comparison, RunRecord, Verdict } from './run-record.ts';
+
+/** Objective kinds where a larger value is worse, and those where a smaller one is. */
+const higherIsWorse = new Set(['latency', 'error-rate', 'recovery-time']);
+const lowerIsWorse = new Set(['availability']);
+
+function p95ByTag(record: RunRecord): Map<string, { scenario: string; tag: string; p95: number }> {
+  const groups = new Map<string, string[]>();
+  for (const s of record.samples) {
+    const k = `${s.scenario}\u0000${s.tag}`;
+    const g = groups.get(k);
+    if (g) g.push(s.latency);
+    else groups.set(k, [s.latency]);
+  }
+  const out = new Map<string, { scenario: string; tag: string; p95: number }>();
+  for (const [k, list] of groups) {
+    const h = mergeHistograms(list);
+    const [scenario = '', tag = ''] = k.split('\u0000');
+    if (h.totalCount > 0) out.set(k, { scenario, tag, p95: percentileMs(h, 95) });
+    h.destroy();
+  }
+  return out;
+}
+
+const change = (base: number | null, cur: number | null) =>
+  base === null || cur === null || base === 0 ? null : Math.round(((cur - base) / base) * 10_000) / 10_000;
+
+/**
+ * Compares a run with a baseline run: p95 of every scenario/tag present in both,
+ * and every objective's measured value (both records must carry verdicts). A value
+ * regressed when it moved the bad way by more than `threshold` (0.1 = 10 %).
+ * Returns the verdicts marked and the comparison to store in the record.
+ */
+export function compareToBaseline(current: RunRecord, baseline: RunRecord, threshold = 0.1): { verdicts: Verdict[]; comparison: Comparison } {
+  const base = p95ByTag(baseline);
+  const cur = p95ByTag(current);
+  const rows: Comparison['rows'] = [];
+  for (const [k, c] of cur) {
+    const b = base.get(k);
+    if (!b) continue;
+    const ch = change(b.p95, c.p95);
+    rows.push({ scenario: c.scenario, tag: c.tag, metric: 'p95 ms', baseline: b.p95, current: c.p95, change: ch, regressed: ch !== null && ch > threshold });
+  }
+  const baseVerdicts = new Map(baseline.verdicts.map((v) => [v.objective, v]));
+  const verdicts = current.verdicts.map((v) => {
+    const b = baseVerdicts.get(v.objective);
+    if (!b || !(higherIsWorse.has(v.kind) || lowerIsWorse.has(v.kind))) return v;
+    const ch = change(b.value, v.value);
+    const regressed = ch !== null && (higherIsWorse.has(v.kind) ? ch > threshold : ch < -threshold);
+    return { ...v, regression: { baseline: b.value, change: ch, regressed } };
+  });
+  return { verdicts, comparison: { baselineId: baseline.id, baselineStartedAt: baseline.meta.startedAt, threshold, rows } };
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { parseDuration, type InputError } from '../common/index.ts';
+import { severities } from './run-record.ts';
+
+/**
+ * The SLO spec: objectives a run is judged against. Each objective kind names
+ * the evidence it reads from the run record (see evaluate.ts); an objective
+ * whose evidence is absent fails ("not measured" is never "met").
+ */
+export const SLO_SPEC_API_VERSION = 'rampart/v1' as const;
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as InputError).message });
+    return z.NEVER;
+  }
+});
+
+const ratio = z.number().gt(0).lt(1);
+
+const base = {
+  /** Unique name, used as the JUnit test case and in the objective table. */
+  name: z.string().min(1).regex(/^[\w.:/ -]+$/, 'use letters, digits, space and . _ : / -'),
+  description: z.string().optional(),
+};
+
+/** pN of request latency < ms, over the whole selection and in every sliding window. */
+export const latencyObjective = z.object({
+  ...base,
+  kind: z.literal('latency'),
+  percentile: z.number().gt(0).lt(100).default(95),
+  lessThanMs: z.number().positive(),
+  scenario: z.string().optional(),
+  tag: z.string().optional(),
+  /** Sliding window: each window must hold too (a minute-long breach in the middle fails). 0 = whole run only. */
+  window: duration.default(60_000),
+  /** Windows with fewer requests than this are not judged on their own (too few to have a pN). */
+  minWindowRequests: z.number().int().nonnegative().default(20),
+}).strict();
+
+/** Failed requests (k6 http_req_failed + dropped) / all requests ≤ max. */
+export const errorRateObjective = z.object({
+  ...base,
+  kind: z.literal('error-rate'),
+  max: ratio,
+  scenario: z.string().optional(),
+  tag: z.string().optional(),
+}).strict();
+
+/** Share of requests that succeeded ≥ target, during each drill (or one named), or during a scenario. */
+export const availabilityObjective = z.object({
+  ...base,
+  kind: z.literal('availability'),
+  target: ratio,
+  during: z.enum(['drill', 'scenario', 'run']).default('run'),
+  drill: z.string().optional(),
+  scenario: z.string().optional(),
+}).strict();
+
+export const recoveryTimeObjective = z.object({
+  ...base,
+  kind: z.literal('recovery-time'),
+  maxSeconds: z.number().positive(),
+  drill: z.string().optional(),
+}).strict();
+
+/** The rate-limit scenario's thresholds all ok and none of its checks failed. */
+export const rateLimitObjective = z.object({
+  ...base,
+  kind: z.literal('rate-limit'),
+  scenario: z.string().default('rate-limit'),
+}).strict();
+
+/** No finding at or above minSeverity that a suppression file did not accept. */
+export const securityObjective = z.object({
+  ...base,
+  kind: z.literal('security'),
+  minSeverity: z.enum(severities).default('high'),
+}).strict();
+
+/** The engine's thresholds (k6 syntax, in the scenarios) all held. */
+export const thresholdObjective = z.object({
+  ...base,
+  kind: z.literal('threshold'),
+  scenario: z.string().optional(),
+}).strict();
+
+export const drillPassedObjective = z.object({
+  ...base,
+  kind: z.literal('drill-passed'),
+  drill: z.string().optional(),
+}).strict();
+
+/** No acknowledged write lost, none duplicated. */
+export const dataReconciledObjective = z.object({
+  ...base,
+  kind: z.literal('data-reconciled'),
+  drill: z.string().optional(),
+}).strict();
+
+export const objectiveSchema = z.discriminatedUnion('kind', [
+  latencyObjective,
+  errorRateObjective,
+  availabilityObjective,
+  recoveryTimeObjective,
+  rateLimitObjective,
+  securityObjective,
+  thresholdObjective,
+  drillPassedObjective,
+  dataReconciledObjective,
+]);
+export type Objective = z.output<typeof objectiveSchema>;
+export type ObjectiveKind = Objective['kind'];
+
+/** SRE workbook multi-window, multi-burn-rate alerts for a 30-day SLO: long window, short window, burn threshold. */
+const defaultBurnWindows = [
+  { long: '1h', short: '5m', threshold: 14.4 },
+  { long: '6h', short: '30m', threshold: 6 },
+  { long: '24h', short: '2h', threshold: 3 },
+  { long: '72h', short: '6h', threshold: 1 },
+];
+
+export const sloSpecSchema = z.object({
+  apiVersion: z.literal(SLO_SPEC_API_VERSION).default(SLO_SPEC_API_VERSION),
+  kind: z.literal('SloSpec').default('SloSpec'),
+  service: z.string().default('target'),
+  objectives: z.array(objectiveSchema).min(1, 'declare at least one objective'),
+  burnRate: z.object({
+    /**
+     * The workbook's windows are hours of a 30-day period; a test run lasts minutes.
+     * scale shrinks every window (1/60: one hour becomes one minute). A window is only
+     * reported when the run is at least that long.
+     */
+    scale: z.number().positive().max(1).default(1 / 60),
+    windows: z.array(z.object({ long: duration, short: duration, threshold: z.number().positive() }).strict())
+      .default(() => defaultBurnWindows.map((w) => ({ long: parseDuration(w.long), short: parseDuration(w.short), threshold: w.threshold }))),
+  }).strict().default(() => ({
+    scale: 1 / 60,
+    windows: defaultBurnWindows.map((w) => ({ long: parseDuration(w.long), short: parseDuration(w.short), threshold: w.threshold })),
+  })),
+  /** Baseline comparison: a latency objective regressed when its value rose more than this fraction. */
+  regressionThreshold: z.number().positive().default(0.1),
+}).strict().superRefine((spec, ctx) => {
+  const seen = new Set<string>();
+  spec.objectives.forEach((o, i) => {
+    if (seen.has(o.name)) ctx.addIssue({ code: 'custom', path: ['objectives', i, 'name'], message: `duplicate objective name "${o.name}"` });
+    seen.add(o.name);
+  });
+});
+export type SloSpec = z.output<typeof sloSpecSchema>;
+export type SloSpecInput = z.input<typeof sloSpecSchema>;
