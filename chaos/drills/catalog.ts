@@ -37,7 +37,8 @@ export const drills: readonly DrillDefinition[] = [
     during: [
       { name: 'cached reads p95 within 200 ms (+25 %)', tag: 'read', metric: 'p95', op: '<=', value: 250 },
       writesSucceed(0.99),
-      { name: 'writes p95 within 5 s (degraded, not failed)', tag: 'write', metric: 'p95', op: '<=', value: 5000 },
+      // Every write pays several 500 ms round trips and queues for the bounded pool: slower, but answered.
+      { name: 'writes p95 within 10 s (degraded, not failed)', tag: 'write', metric: 'p95', op: '<=', value: 10_000 },
       noHang,
     ],
     after: recovered,

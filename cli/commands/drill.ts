@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { EnvironmentError, InputError } from '../../common/index.ts';
 import { drills, listDrills, runDrill, UnknownDrillError, type DrillProfile, type DrillStack } from '../../chaos/index.ts';
-import { appendPart, createRunRecord, writeRunRecord, type RunRecord } from '../../reports/index.ts';
+import { appendPart, createRunRecord, writeReports, writeRunRecord, type RunRecord } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 
 interface DrillFlags {
@@ -26,12 +26,10 @@ function urlFlag(flag: string, value: string | undefined, schemes: string[]): st
   throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a ${schemes.join(' or ')}// URL, got "${value}"`, { hint: `e.g. ${flag} http://127.0.0.1:${flag === '--toxiproxy' ? 8474 : 3000}` });
 }
 
-/** Writes HTML/JUnit/Markdown too when reports/ offers a writer (looked up at run time so this command does not depend on it). */
+/** The human and CI reports beside run.json; a rendering problem never loses the run record. */
 async function writeExtraReports(record: RunRecord, dir: string, ctx: CliContext): Promise<void> {
-  const mod = (await import('../../reports/index.ts')) as unknown as { writeReports?: (r: RunRecord, d: string, f: string[]) => Promise<unknown> };
-  if (typeof mod.writeReports !== 'function') return;
   try {
-    await mod.writeReports(record, dir, ['html', 'junit', 'markdown']);
+    await writeReports(record, dir, ['html', 'junit', 'md']);
   } catch (err) {
     ctx.stderr.write(`rampart drill: reports not written: ${(err as Error).message}\n`);
   }
