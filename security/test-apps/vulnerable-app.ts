@@ -122,6 +122,10 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
   app.get('/v1/search', (req, res) => void res.type('html').send(`<html><body><h1>Results for ${String(req.query.q)}</h1></body></html>`)); // planted: reflected XSS
   app.get('/v1/admin/users', auth, (_req, res) => void res.json({ items: [...users.values()] })); // planted: BFLA
   app.get('/v1/debug/env', (_req, res) => void res.json({ node: process.version })); // planted: undocumented
+  // planted: errors (malformed JSON included) answered with their stack trace
+  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    res.status(err.status ?? 500).type('text/plain').send(`${err.name}: ${err.message}\n${err.stack ?? ''}`);
+  });
   return app;
 }
 
