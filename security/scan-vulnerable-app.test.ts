@@ -100,3 +100,16 @@ sendToken: { in: header, name: x-api-token, prefix: "" }
     }
   });
 });
+
+describe('interruption', () => {
+  it('an aborted scan stops promptly and returns what it found, with a note', async () => {
+    await using slow = await startVulnerableApp();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('test interrupt')), 250);
+    const t0 = Date.now();
+    const result = await runScan({ target: slow.url, profile: 'full', seed: 9, signal: controller.signal });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(result.notes?.join('\n')).toContain('interrupted');
+    expect(result.events?.some((e) => e.type === 'phase.ended')).toBe(true);
+  });
+});

@@ -77,4 +77,15 @@ describe('rampart scan', () => {
     const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as { findings: { ruleId: string; source: string }[] };
     expect(record.findings.filter((f) => f.source === 'zap').map((f) => f.ruleId)).toContain('zap-40018');
   }, 60_000);
+
+  it('without --target starts the managed stack, scans SocialConnect with the known-issues file, exits 0 and stops the stack', async () => {
+    const out = path.join(dir, 'managed');
+    const r = await run(['scan', '--seed', '8', '--out', out, '--suppressions', 'security/target-known-issues.yaml']);
+    expect(r.code, r.stdout).toBe(0);
+    const record = await readRunRecord(path.join(out, 'run.json'));
+    expect(record.meta.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    expect(failingFindings(record.findings)).toEqual([]);
+    // The stack is gone: its port no longer answers.
+    await expect(fetch(`${record.meta.target}/livez`)).rejects.toThrow();
+  }, 180_000);
 });
