@@ -11,6 +11,12 @@ import { createEventRelay } from './relay.ts';
  */
 export function startFeatureBackground(deps: AppDeps, opts: { consumer?: ConsumerOptions; relayIntervalMs?: number } = {}): BackgroundService {
   const consumer = startNotificationConsumer(deps, opts.consumer);
+  deps.metrics.addCollectedGauge('notification_events_total', 'Stream events handled by this worker\'s notification consumer, by outcome', ['outcome'], (set) => {
+    for (const [outcome, n] of Object.entries(consumer.stats())) set({ outcome }, n);
+  });
+  deps.metrics.addCollectedGauge('notification_stream_pending', 'Entries of the events stream delivered to the notifications group but not yet acknowledged', [], (set) =>
+    set({}, consumer.pending()),
+  );
   const relay = createEventRelay(deps);
   relay.start(opts.relayIntervalMs ?? 1000);
   const sweep = setInterval(() => {

@@ -35,6 +35,8 @@ export interface NotificationConsumer extends BackgroundService {
   stats(): Record<HandleOutcome | 'failed' | 'claimed', number>;
   /** One XAUTOCLAIM pass now; returns how many entries were claimed. */
   claimOnce(): Promise<number>;
+  /** The group's pending (delivered, unacknowledged) entries at the last claim round. */
+  pending(): number;
 }
 
 type Entry = [id: string, fields: string[]];
@@ -60,6 +62,7 @@ export function startNotificationConsumer(deps: AppDeps, opts: ConsumerOptions =
   let stopped = false;
   let groupReady = false;
   let lastClaim = 0;
+  let pendingCount = 0;
 
   const handle = async (entries: Entry[]): Promise<void> => {
     const ack: string[] = [];
@@ -125,6 +128,8 @@ export function startNotificationConsumer(deps: AppDeps, opts: ConsumerOptions =
         if (Date.now() - lastClaim >= claimEveryMs) {
           lastClaim = Date.now();
           await claimOnce();
+          const summary = (await conn.xpending(EVENTS_STREAM, group)) as [number | string, ...unknown[]];
+          pendingCount = Number(summary[0]) || 0;
         }
         const res = (await conn.xreadgroup('GROUP', group, name, 'COUNT', batch, 'BLOCK', blockMs, 'STREAMS', EVENTS_STREAM, '>')) as
           | [string, Entry[]][]
@@ -145,6 +150,7 @@ export function startNotificationConsumer(deps: AppDeps, opts: ConsumerOptions =
     name,
     stats: () => ({ ...counts }),
     claimOnce,
+    pending: () => pendingCount,
     async stop() {
       stopped = true;
       // Let a blocked XREADGROUP return (at most blockMs), then close the connection.
