@@ -1,0 +1,80 @@
+import { appendFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InputError, repoPath } from '../../common/index.ts';
+import { reportFormats } from '../../reports/index.ts';
+import type { CliContext } from '../context.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { judgeAndWrite, parseProfile, resolveSpec, timestampDir } from '../gate/judge.ts';
+import { planGate } from '../gate/plan.ts';
+import { runGate } from '../gate/run-gate.ts';
+
+interface GateFlags {
+  target?: string;
+  profile: string;
+  out?: string;
+  slo?: string;
+  suites?: string;
+  drills?: string;
+  scan: boolean;
+  suppressions?: string;
+  baseline?: string;
+  stepSummary: boolean;
+}
+
+function parseTarget(v: string | undefined): string | null {
+  if (v === undefined) return null;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    return v;
+  } catch {
+    throw new InputError('RAMPART_FLAG_INVALID', `--target: "${v}" is not an http(s) URL`, { hint: 'e.g. --target http://127.0.0.1:3000' });
+  }
+}
+
+export function registerGate(program: Command, ctx: CliContext): void {
+  program
+    .command('gate')
+    .description('The release gate: smoke → load → rate-limit → drills → security scan against the managed stack (or --target), then the SLO verdict.')
+    .option('--target <url>', 'run against this server instead of starting the managed stack')
+    .option('--profile <quick|full>', 'quick (< 5 min on 2 cores) or full', 'quick')
+    .option('--out <dir>', 'report directory (default reports/out/<timestamp>)')
+    .option('--slo <file>', 'SLO spec (default ./slo.yaml)')
+    .option('--suites <list>', 'comma-separated suite names or suite files, or none (default smoke,load,rate-limit)')
+    .option('--drills <list>', 'comma-separated drill names, all, or none (default: 3 drills quick, all full)')
+    .option('--no-scan', 'skip the security scan')
+    .option('--suppressions <file>', 'security findings suppression file')
+    .option('--baseline <run.json>', 'compare with an earlier run and mark regressions')
+    .option('--step-summary', 'also append summary.md to $GITHUB_STEP_SUMMARY', false)
+    .addHelpText('after', `
+Writes run.json, report.html, junit.xml, summary.md and verdicts.json, prints the objective table.
+Exit code: 0 every objective holds, 1 breached (or not measured), 2 bad input, 3 environment failure.
+
+Examples:
+  $ rampart gate                                  # quick gate on the managed stack (npm start)
+  $ rampart gate --profile full --out reports/out/release-1.4
+  $ rampart gate --target http://127.0.0.1:8080 --suites my-suite.yaml --drills none --no-scan --slo my-slo.yaml`)
+    .action(async (flags: GateFlags) => {
+      const profile = parseProfile(flags.profile);
+      const target = parseTarget(flags.target);
+      const spec = await resolveSpec(flags.slo, null);
+      const plan = planGate({ profile, scan: flags.scan, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills } : {}) });
+      const outDir = path.resolve(flags.out ?? repoPath('reports', 'out', timestampDir()));
+      const log = (l: string) => ctx.stderr.write(`${l}\n`);
+      log(`gate: profile ${profile}, ${target ?? 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);
+      for (const n of plan.notes) log(`gate: note: ${n}`);
+      const { record, fatal } = await runGate(plan, target, {
+        env: ctx.env, signal: ctx.signal, log, progress: ctx.stderr, ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
+      });
+      const { record: judged, written } = await judgeAndWrite(record, {
+        spec, baselineFile: flags.baseline, outDir, formats: reportFormats, withRecord: true, stdout: ctx.stdout,
+      });
+      if (flags.stepSummary && ctx.env.githubStepSummary && written.md) {
+        await appendFile(ctx.env.githubStepSummary, await readFile(written.md, 'utf8'));
+      }
+      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InputError('RAMPART_INTERRUPTED', 'interrupted');
+      if (fatal) throw fatal;
+      ctx.exitCode = judged.verdict === 'pass' ? ExitCode.ok : ExitCode.breached;
+    });
+}

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { parseFormats, readRunRecord } from '../../reports/index.ts';
+import type { CliContext } from '../context.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { judgeAndWrite, resolveSpec } from '../gate/judge.ts';
+import path from 'node:path';
+
+export function registerReport(program: Command, ctx: CliContext): void {
+  program
+    .command('report')
+    .description('Re-render a run record: evaluate it against the SLO spec and write HTML, JSON verdicts, JUnit XML and a Markdown summary.')
+    .argument('<run.json>', 'a run record written by gate, run, drill or scan')
+    .option('--format <list>', 'comma-separated: html,json,junit,md', 'html,json,junit,md')
+    .option('--baseline <run.json>', 'compare with an earlier run; marks regressions (p95 up > 10 %)')
+    .option('--out <dir>', 'where to write the reports (default: beside run.json)')
+    .option('--slo <file>', 'SLO spec (slo.yaml, OpenSLO or .ts); default: the spec stored in the record, else ./slo.yaml')
+    .addHelpText('after', `
+Exit code: 0 every objective holds, 1 an objective is breached or not measured, 2 bad input.
+
+Examples:
+  $ rampart report reports/out/2026-11-24T20-51-03Z/run.json
+  $ rampart report run.json --format md,junit --baseline last-release/run.json --out ci-reports
+  $ rampart report run.json --slo slo.yaml --format html`)
+    .action(async (file: string, opts: { format: string; baseline?: string; out?: string; slo?: string }) => {
+      const formats = parseFormats(opts.format);
+      const record = await readRunRecord(file);
+      const spec = await resolveSpec(opts.slo, record);
+      const outDir = opts.out ?? path.dirname(path.resolve(file));
+      const { record: judged } = await judgeAndWrite(record, { spec, baselineFile: opts.baseline, outDir, formats, withRecord: false, stdout: ctx.stdout });
+      ctx.exitCode = judged.verdict === 'pass' ? ExitCode.ok : ExitCode.breached;
+    });
+}

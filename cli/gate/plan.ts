@@ -1,0 +1,61 @@
+import { InputError } from '../../common/index.ts';
+import { listDrills } from '../../chaos/index.ts';
+import { listSuites, loadSuite, type Suite } from '../../scenarios/index.ts';
+
+export type GateProfile = 'quick' | 'full';
+
+/** What the gate runs by default, in this order: smoke → load → rate-limit → drills → security scan. */
+export const defaultSuites = ['smoke', 'load', 'rate-limit'];
+/** The quick profile keeps to three drills (about 25 s each) so the whole gate stays under 5 minutes on 2 cores. */
+export const defaultDrills: Record<GateProfile, string[] | 'all'> = {
+  quick: ['pg-latency', 'redis-down', 'worker-crash'],
+  full: 'all',
+};
+
+export interface GatePlan {
+  profile: GateProfile;
+  suites: Suite[];
+  drills: string[];
+  scan: boolean;
+  /** Why something planned by default is not in the plan (recorded in record.notes). */
+  notes: string[];
+}
+
+const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/**
+ * Resolves --suites/--drills/--no-scan into a plan, validating names before
+ * anything starts (bad input exits 2 without bringing up a stack). Defaults that
+ * this checkout does not have are left out with a note instead of failing.
+ */
+export function planGate(o: { profile: GateProfile; suites?: string; drills?: string; scan: boolean }): GatePlan {
+  const notes: string[] = [];
+  const available = listSuites();
+  let suiteNames = list(o.suites);
+  if (suiteNames === undefined) {
+    suiteNames = defaultSuites.filter((s) => available.includes(s));
+    for (const s of defaultSuites) if (!available.includes(s)) notes.push(`suite ${s}: skipped, not in scenarios/suites of this checkout`);
+  } else if (suiteNames.length === 1 && suiteNames[0] === 'none') suiteNames = [];
+  const suites = suiteNames.map((name) => {
+    try {
+      return loadSuite(name, o.profile);
+    } catch (err) {
+      if (err instanceof InputError) throw new InputError('RAMPART_FLAG_INVALID', `--suites: ${err.message}`, { hint: err.hint ?? `use names from: ${available.join(', ')} or suite file paths` });
+      throw err;
+    }
+  });
+
+  const known = listDrills().map((d) => d.name);
+  let drills = list(o.drills);
+  if (drills === undefined) {
+    const wanted = defaultDrills[o.profile];
+    drills = wanted === 'all' ? known : wanted.filter((d) => known.includes(d));
+    if (wanted !== 'all') for (const d of wanted) if (!known.includes(d)) notes.push(`drill ${d}: skipped, not in this checkout's drill catalog`);
+    if (known.length === 0) notes.push('drills: skipped, no drills are available yet');
+  } else if (drills.length === 1 && drills[0] === 'none') drills = [];
+  else if (drills.length === 1 && drills[0] === 'all') drills = known;
+  for (const d of drills) {
+    if (!known.includes(d)) throw new InputError('RAMPART_FLAG_INVALID', `--drills: unknown drill "${d}"`, { hint: `choose from: ${known.join(', ')}, or all, or none` });
+  }
+  return { profile: o.profile, suites, drills, scan: o.scan, notes };
+}
