@@ -3,7 +3,11 @@ import { loadEnvConfig } from '../../common/index.ts';
 import { startStack, type StartedStack } from '../../stack/index.ts';
 import { runDrill } from './runner.ts';
 
-/** A drill that cannot fail proves nothing: with the target's Redis fallback turned off, redis-down must fail. */
+/**
+ * A drill that cannot fail proves nothing: with the target's Redis fallback
+ * turned off, redis-down must fail. The same stack also stands in for
+ * "someone else's deployment" reached by URL and Toxiproxy API only.
+ */
 describe('drills against a deliberately broken target', () => {
   let stack: StartedStack;
   beforeAll(async () => {
@@ -39,5 +43,17 @@ describe('drills against a deliberately broken target', () => {
     expect(part.samples!.length).toBeGreaterThan(0);
     const pg = (await (await fetch(`${stack.proxyUrl}/proxies/${stack.proxies!.postgres}`)).json()) as { enabled: boolean };
     expect(pg.enabled).toBe(true);
+  }, 120_000);
+
+  it('runs against an external target through its Toxiproxy, by proxy name, reconciling through DATABASE_URL', async () => {
+    const part = await runDrill('pg-down', {
+      target: stack.targetUrl, toxiproxyUrl: stack.proxyUrl!, databaseUrl: stack.postgresUrl,
+      proxyNames: { postgres: stack.proxies!.postgres }, profile: 'quick', signal: AbortSignal.timeout(110_000),
+    });
+    const drill = part.drills![0]!;
+    expect(drill.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(drill.passed).toBe(true);
+    expect(drill.reconciliation).toMatchObject({ lost: 0, duplicated: 0 });
+    expect(part.notes!.join('\n')).toMatch(/process faults .* are skipped/);
   }, 120_000);
 });

@@ -1,0 +1,53 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+
+async function run(args: string[]) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += String(c)));
+  err.on('data', (c) => (stderr += String(c)));
+  const code = await main(['node', 'rampart', ...args], { stdout: out, stderr: err, env: {}, handleSignals: false });
+  return { code, stdout, stderr };
+}
+
+describe('rampart drill', () => {
+  it('lists the drills', async () => {
+    const r = await run(['drill', '--list']);
+    expect(r.code).toBe(0);
+    for (const name of ['pg-latency', 'pg-down', 'redis-down', 'redis-latency', 'network-reset', 'bandwidth-squeeze', 'worker-crash', 'pg-restart']) {
+      expect(r.stdout).toContain(name);
+    }
+  });
+
+  it('exits 2 naming an unknown drill, a bad profile or a bad URL', async () => {
+    const unknown = await run(['drill', 'pg-melts']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('pg-melts');
+    const profile = await run(['drill', 'pg-down', '--profile', 'huge']);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toContain('--profile');
+    const url = await run(['drill', 'pg-down', '--target', 'not a url']);
+    expect(url.code).toBe(2);
+    expect(url.stderr).toContain('--target');
+  });
+
+  it('against an external target, skips process faults and says so in run.json', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'rampart-drill-'));
+    try {
+      const r = await run(['drill', 'worker-crash', '--target', 'http://127.0.0.1:9', '--out', dir]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/skipped: kill -9 one worker: process faults need the managed stack/);
+      const record = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as { drills: { name: string; skipped: string[] }[]; notes: string[] };
+      expect(record.drills[0]).toMatchObject({ name: 'worker-crash', skipped: [expect.stringMatching(/process faults/)] });
+      expect(record.notes.join('\n')).toMatch(/process faults .* are skipped/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
