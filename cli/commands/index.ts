@@ -8,6 +8,8 @@ import { registerStack } from './stack.ts';
 import { registerLoad } from './load.ts';
 import { registerRun } from './run.ts';
 import { registerK6 } from './k6.ts';
+import { registerReport } from './report.ts';
+import { registerGate } from './gate.ts';
 
 /** Every subcommand registers itself here; main.ts stays thin. */
 export type Register = (program: Command, ctx: CliContext) => void;
@@ -21,4 +23,6 @@ export const commands: Register[] = [
   registerLoad,
   registerRun,
   registerK6,
+  registerReport,
+  registerGate,
 ];
