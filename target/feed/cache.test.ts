@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useRedis } from '../../test/services.ts';
+import type { StartedRedis } from '../../stack/index.ts';
+import { DependencyUnavailableError } from '../platform/http-errors.ts';
+import { createLogger } from '../platform/logger.ts';
+import { connectRedis, createRedis } from '../platform/redis.ts';
+import type { RedisService } from '../platform/redis.ts';
+import { testConfig } from '../testing.ts';
+import { readThrough } from './cache.ts';
+
+let server: StartedRedis;
+let redis: RedisService;
+beforeAll(async () => {
+  server = await useRedis();
+  redis = createRedis(testConfig('postgres://unused@127.0.0.1:1/x', server.url), createLogger('silent'));
+  await connectRedis(redis, 5000);
+});
+afterAll(async () => {
+  await redis?.stop();
+  await server?.stop();
+});
+
+describe('read-through cache', () => {
+  const opts = (t: number) => ({ freshMs: 1000, staleMs: 60_000, now: () => t });
+  const pgDown = () => Promise.reject(new DependencyUnavailableError('postgres', 5));
+
+  it('serves a hit while fresh, reloads when not, and the stale copy when PostgreSQL is down', async () => {
+    const key = { key: 'test:cache', field: 'a' };
+    let loads = 0;
+    const load = async () => ({ n: ++loads });
+    expect(await readThrough(redis, key, opts(0), load)).toEqual({ data: { n: 1 }, source: 'miss' });
+    await new Promise((r) => setTimeout(r, 50)); // the write-back is fire-and-forget
+    expect(await readThrough(redis, key, opts(500), load)).toEqual({ data: { n: 1 }, source: 'hit' });
+    expect(await readThrough(redis, key, opts(1500), pgDown)).toEqual({ data: { n: 1 }, source: 'stale' });
+    expect(await readThrough(redis, key, opts(1500), load)).toEqual({ data: { n: 2 }, source: 'miss' });
+  });
+
+  it('without a cached copy, a PostgreSQL outage is the 503 error, not an empty answer', async () => {
+    await expect(readThrough(redis, { key: 'test:cache', field: 'never' }, opts(0), pgDown)).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+
+  it('shares one load between concurrent misses of a key', async () => {
+    let loads = 0;
+    const slow = async () => {
+      loads++;
+      await new Promise((r) => setTimeout(r, 100));
+      return 'v';
+    };
+    const all = await Promise.all(Array.from({ length: 10 }, () => readThrough(redis, { key: 'test:herd', field: 'x' }, opts(0), slow)));
+    expect(all.every((r) => r.data === 'v')).toBe(true);
+    expect(loads).toBe(1);
+  });
+});
