@@ -24,6 +24,7 @@ describe('a scan of the deliberately vulnerable app reports every planted flaw w
   it.each([
     ['BOLA read of a private note', 'rampart-api1-bola-read', 'GET /v1/notes/{id}', 'API1:2023'],
     ['BOLA change of a note', 'rampart-api1-bola-write', 'PATCH /v1/notes/{id}', 'API1:2023'],
+    ["acting on another user's private note (pin)", 'rampart-api1-bola-subresource', 'POST /v1/notes/{id}/pins', 'API1:2023'],
     ['BOLA delete of a note', 'rampart-api1-bola-delete', 'DELETE /v1/notes/{id}', 'API1:2023'],
     ['JWT alg none accepted', 'rampart-api2-alg-none', 'GET /v1/users/me', 'API2:2023'],
     ['token still valid after logout', 'rampart-api2-token-after-logout', 'GET /v1/users/me', 'API2:2023'],

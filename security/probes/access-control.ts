@@ -41,6 +41,19 @@ export async function probeBola(ctx: ScanContext): Promise<void> {
       continue;
     }
     // Writes on the object itself (PATCH/PUT/DELETE /things/{id}); sub-resource actions (like, follow) are legitimate on others' objects.
+    if (op.method === 'POST' && parentPrivate && !own) {
+      // Acting on a private object's sub-resources (comment, like) is using an object B must not see.
+      const body = op.bodySchema ? exampleFor(op.bodySchema) : undefined;
+      const ex = await call(ctx, op, { user: ctx.b, params, json: body });
+      if (ok2xx(ex)) {
+        ctx.sink.add({
+          ruleId: 'rampart-api1-bola-subresource', title: "Another user can act on a user's private object", category: CAT_BOLA, severity: 'high',
+          endpoint: endpoint(op), evidence: ex,
+          description: `User B sent ${op.method} ${op.path} on user A's private object (id ${Object.values(params).join(', ')}) and got ${ex.response?.status}. Check visibility before acting on an object's sub-resources; answer 404.`,
+        });
+      }
+      continue;
+    }
     if (!own || op.method === 'POST') continue;
     const body = op.bodySchema ? exampleFor(op.bodySchema, { preferPrivate: true }) : undefined;
     const ex = await call(ctx, op, { user: ctx.b, params, json: body });

@@ -6,7 +6,7 @@ import { vulnerableOpenApiFor } from './vulnerable-openapi.ts';
 
 /**
  * A DELIBERATELY VULNERABLE API, for the scanner's own tests only — never
- * deploy it. Planted flaws: BOLA on notes, JWT alg "none" accepted, mass
+ * deploy it. Planted flaws: BOLA on notes (read, change, delete, pin), JWT alg "none" accepted, mass
  * assignment on register and profile update, password hash in responses,
  * other users' emails in public profiles, no security headers and
  * X-Powered-By, CORS reflecting any origin with credentials, reflected XSS on
@@ -117,6 +117,10 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
   app.patch('/v1/notes/:id', auth, (req, res) => {
     const n = notes.get(String(req.params.id));
     return void (n ? res.json(Object.assign(n, req.body)) : res.status(404).json({ title: 'not found' }));
+  });
+  app.post('/v1/notes/:id/pins', auth, (req, res) => {
+    const n = notes.get(String(req.params.id)); // planted: pins anyone's note, private or not
+    return void (n ? res.status(201).json({ noteId: n.id }) : res.status(404).json({ title: 'not found' }));
   });
   app.delete('/v1/notes/:id', auth, (req, res) => void res.status(notes.delete(String(req.params.id)) ? 204 : 404).end());
   app.get('/v1/search', (req, res) => void res.type('html').send(`<html><body><h1>Results for ${String(req.query.q)}</h1></body></html>`)); // planted: reflected XSS
