@@ -66,6 +66,30 @@ describe('rampart stack', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
+  it('status reports a running stack (exit 0) and down stops it through its owner, leaving nothing alive', async () => {
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'));
+    let checks: Promise<void> | undefined;
+    const results: Record<string, { code: number; stdout: string }> = {};
+    let tree: number[] = [];
+    const up = await spawnCli(['stack', 'up', '--workers', '1', '--state-dir', stateDir], { ...process.env }, (text) => {
+      if (checks || !text.includes('rampart stack ready')) return;
+      checks = (async () => {
+        const state = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8')) as { pids: Record<string, number | number[]> };
+        tree = Object.entries(state.pids).filter(([k]) => k !== 'stack').flatMap(([, v]) => (Array.isArray(v) ? v : [v])).flatMap((p) => [p, ...treeMembers(p)]);
+        results.status = await run(['stack', 'status', '--state-dir', stateDir]);
+        results.down = await run(['stack', 'down', '--state-dir', stateDir]);
+      })();
+    });
+    await checks;
+    expect(results.status?.code).toBe(0);
+    expect(results.status?.stdout).toMatch(/rampart stack up: http:\/\/127\.0\.0\.1:\d+ \(\/readyz 200\)/);
+    expect(results.down?.code).toBe(0);
+    expect(up.code).toBe(0);
+    expect(tree.filter(isAlive)).toEqual([]);
+    expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
   it('up: exits 3 saying how to install redis-server when it is not on PATH', async () => {
     const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-nopath-'));
     try {
