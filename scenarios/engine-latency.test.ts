@@ -17,6 +17,18 @@ async function warm(url: string) {
   await runScenario(openScenario(300, '700ms', 50), { baseUrl: url });
 }
 
+/**
+ * On this shared 2-core machine the generator itself is sometimes starved; the
+ * engine's self-check marks such a run invalid, and the test measures again
+ * (at most 3 times) rather than judging the latency math on a run the engine
+ * itself disowns.
+ */
+async function measureValid(url: string, make: () => ReturnType<typeof openScenario>) {
+  let r = await runScenario(make(), { baseUrl: url });
+  for (let i = 0; i < 2 && !r.summary.valid; i++) r = await runScenario(make(), { baseUrl: url });
+  return r;
+}
+
 describe('the open model', () => {
   it('achieves the target arrival rate within 1 %', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
@@ -32,7 +44,7 @@ describe('the open model', () => {
   it('a fixed 50 ms server yields p50 ≈ 50 ms', async () => {
     await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 50 });
     await warm(srv.url);
-    const r = await runScenario(openScenario(200, '2s', 100), { baseUrl: srv.url });
+    const r = await measureValid(srv.url, () => openScenario(200, '2s', 100));
     expect(r.summary.latencyMs.p50).toBeGreaterThanOrEqual(49);
     expect(r.summary.latencyMs.p50).toBeLessThan(60);
   });
@@ -42,7 +54,7 @@ describe('the open model', () => {
     await using srv = await spawnLocalServer(stall);
     await warm(srv.url);
     // Fewer connections than the stall holds: arrivals queue (late) and still count from their intended time.
-    const r = await runScenario(openScenario(1000, '6s', 200), { baseUrl: srv.url });
+    const r = await measureValid(srv.url, () => openScenario(1000, '6s', 200));
     const { p90, p99 } = r.summary.latencyMs;
     expect(r.summary.requests).toBe(6000);
     expect(r.summary.late).toBeGreaterThan(0);

@@ -105,11 +105,18 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       failedChecks[k] = (failedChecks[k] ?? 0) + 1;
     },
   };
+  const envs = new WeakMap<object, IterationEnv>();
   const iterate = (vu: number, iter: number, intendedStart: number | null, late: boolean) => {
     iterationsStarted += 1;
     const user = users.length > 0 ? users[vu % users.length] : undefined;
     const ctx: Record<string, unknown> = { vu, iter, runId, user, users };
-    return runIteration(pick(), ctx, { ...baseEnv, dispatcher: transport.dispatcherFor(vu) }, intendedStart, late);
+    const dispatcher = transport.dispatcherFor(vu);
+    let env = envs.get(dispatcher);
+    if (!env) {
+      env = { ...baseEnv, dispatcher };
+      envs.set(dispatcher, env);
+    }
+    return runIteration(pick(), ctx, env, intendedStart, late);
   };
 
   events.push({ ts: startedAt, type: 'phase.started', label: scenario.name, id: scenario.name, scenario: scenario.name, detail: { executor: scenario.executor } });

@@ -1,10 +1,12 @@
 import type { Dispatcher } from 'undici';
 import type { CompiledCheck, CompiledStep } from './compile.ts';
+import { dispatchRequest } from '../http/dispatch.ts';
 import { getPath, type TemplateContext } from '../template.ts';
 
 export interface StepResponse {
   status: number | null;
-  headers: Record<string, string>;
+  /** Response headers, lower-case names (as undici gives them). */
+  headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON body when it was read and is JSON; undefined otherwise. */
   json: unknown;
   error: Error | null;
@@ -13,10 +15,10 @@ export interface StepResponse {
   path: string;
 }
 
-function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
+/** A response header by name, repeated values joined (RFC 9110 list syntax). */
+export function header(res: Pick<StepResponse, 'headers'>, name: string): string | undefined {
+  const v = res.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(', ') : v;
 }
 
 /** Sends one rendered request; never throws for network errors (they become status null). */
@@ -27,27 +29,16 @@ export async function sendStep(dispatcher: Dispatcher, step: CompiledStep, ctx: 
   const requestBody = step.body ? step.body(ctx) : step.bodyText ? step.bodyText(ctx) : undefined;
   const wire = requestBody === undefined ? null : step.body ? JSON.stringify(requestBody) : (requestBody as string);
   try {
-    const res = await dispatcher.request({
-      path,
-      method: step.method,
-      headers: requestHeaders,
-      body: wire,
-      signal,
-    });
+    const res = await dispatchRequest(dispatcher, { path, method: step.method, headers: requestHeaders, body: wire, signal }, readJson);
     let json: unknown;
-    if (readJson) {
-      const text = await res.body.text();
-      if (text.length > 0) {
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
+    if (res.text) {
+      try {
+        json = JSON.parse(res.text);
+      } catch {
+        json = undefined;
       }
-    } else {
-      await res.body.dump();
     }
-    return { status: res.statusCode, headers: flatHeaders(res.headers), json, error: null, requestHeaders, requestBody, path };
+    return { status: res.status, headers: res.headers, json, error: null, requestHeaders, requestBody, path };
   } catch (err) {
     return { status: null, headers: {}, json: undefined, error: err as Error, requestHeaders, requestBody, path };
   }
@@ -76,7 +67,7 @@ export function runChecks(step: CompiledStep, res: StepResponse, ctx: TemplateCo
     try {
       if (s.type === 'status') ok = res.status !== null && (Array.isArray(s.equals) ? s.equals.includes(res.status) : s.equals === res.status);
       else if (s.type === 'json') ok = matchValue(c, getPath(res.json, s.path), s.exists, ctx);
-      else ok = matchValue(c, res.headers[s.header.toLowerCase()], s.exists, ctx);
+      else ok = matchValue(c, header(res, s.header), s.exists, ctx);
     } catch {
       ok = false;
     }
@@ -95,7 +86,7 @@ export function describeCheck(s: CompiledCheck['source']): string {
 /** Copies captured values into the iteration's context for later steps. */
 export function applyCaptures(step: CompiledStep, res: StepResponse, into: TemplateContext): void {
   for (const [name, c] of step.captures) {
-    const v = 'json' in c ? getPath(res.json, c.json) : res.headers[c.header.toLowerCase()];
+    const v = 'json' in c ? getPath(res.json, c.json) : header(res, c.header);
     if (v !== undefined) into[name] = v;
   }
 }
