@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../stack/index.ts';
 import type { StartedPostgres } from '../../stack/index.ts';
-import { call, startFeatureHarness } from '../posts/test-support.ts';
+import { call, eventually, startFeatureHarness } from '../posts/test-support.ts';
 import type { FeatureHarness, TestUser } from '../posts/test-support.ts';
 
 describe('feed and trending, with Redis up and with Redis stopped', () => {
@@ -48,7 +48,7 @@ describe('feed and trending, with Redis up and with Redis stopped', () => {
     expect(t2.headers.get('x-cache')).toBe('hit');
   });
 
-  it('with Redis stopped, reads come from PostgreSQL and writes still succeed', async () => {
+  it('with Redis stopped, reads come from PostgreSQL and writes still succeed; their events are delivered once Redis is back', async () => {
     const cached = await call(h.target.url, 'GET', '/v1/feed?limit=2', { token: reader.token });
     await h.target.redis.stop();
     const feed = await call(h.target.url, 'GET', '/v1/feed?limit=2', { token: reader.token });
@@ -64,7 +64,15 @@ describe('feed and trending, with Redis up and with Redis stopped', () => {
     // Its event waits in the relay table for Redis to come back.
     const waiting = await h.pool.query("SELECT count(*)::int AS n FROM event_relay WHERE payload->>'postId' = $1", [post.body.id]);
     expect(waiting.rows[0].n).toBe(1);
-  });
+    // Redis comes back (empty: no persistence): the relay publishes the event, the consumer recreates
+    // its group, and the follower is notified of the post written during the outage.
+    await h.target.redis.restart();
+    await eventually(async () => {
+      const n = await call(h.target.url, 'GET', '/v1/notifications', { token: reader.token });
+      return n.status === 200 && n.body.items.some((x: { postId: string }) => x.postId === post.body.id);
+    }, 20_000);
+    expect((await h.pool.query("SELECT count(*)::int AS n FROM event_relay WHERE payload->>'postId' = $1", [post.body.id])).rows[0].n).toBe(0);
+  }, 60_000);
 });
 
 describe('with PostgreSQL stopped', () => {
