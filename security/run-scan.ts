@@ -27,6 +27,8 @@ export interface ScanOptions {
   target: string;
   zapUrl?: string;
   zapApiKey?: string;
+  /** The target's URL as ZAP reaches it (e.g. http://nginx:8080 inside docker compose); default `target`. */
+  zapTarget?: string;
   authConfig?: AuthConfig;
   suppressionsFile?: string;
   suppressions?: SuppressionRule[];
@@ -112,7 +114,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     if (options.zapUrl) {
       progress(`scan: ZAP at ${options.zapUrl}`);
       const zapFindings = await runZapScan({
-        zapUrl: options.zapUrl, ...(options.zapApiKey ? { apiKey: options.zapApiKey } : {}), target: base.origin, openapiPath: auth.openapiPath,
+        zapUrl: options.zapUrl, ...(options.zapApiKey ? { apiKey: options.zapApiKey } : {}), target: options.zapTarget ?? base.origin, openapiPath: auth.openapiPath,
         authHeader: { name: auth.sendToken.name, value: `${auth.sendToken.prefix}${a.token}` },
         profile: options.profile, signal: options.signal, progress, ...(options.zapPollMs ? { pollMs: options.zapPollMs } : {}),
       });

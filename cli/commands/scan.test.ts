@@ -70,10 +70,12 @@ describe('rampart scan', () => {
   });
 
   it('drives ZAP from ZAP_URL / ZAP_API_KEY and merges its alerts (mock ZAP daemon replaying a recorded exchange)', async () => {
-    await using zap = await startZapReplay({ target: app.url });
+    await using zap = await startZapReplay({ target: 'http://nginx:8080' });
     const out = path.join(dir, 'zap');
-    const r = await run(['scan', '--target', app.url, '--seed', '4', '--out', out], { ZAP_URL: zap.url, ZAP_API_KEY: 'rampart-test-key' });
+    const r = await run(['scan', '--target', app.url, '--seed', '4', '--out', out, '--zap-target', 'http://nginx:8080'], { ZAP_URL: zap.url, ZAP_API_KEY: 'rampart-test-key' });
     expect(r.code).toBe(1);
+    // ZAP is told the target as it reaches it (inside docker compose), not the harness's address.
+    expect(zap.calls.find((c) => c.path === '/JSON/openapi/action/importUrl/')?.params.url).toBe('http://nginx:8080/openapi.json');
     const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as { findings: { ruleId: string; source: string }[] };
     expect(record.findings.filter((f) => f.source === 'zap').map((f) => f.ruleId)).toContain('zap-40018');
   }, 60_000);

@@ -9,7 +9,7 @@ import type { ScanProfile } from '../../security/index.ts';
 import type { CliContext } from '../context.ts';
 
 interface ScanFlags {
-  target?: string; zap?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
+  target?: string; zap?: string; zapTarget?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
 }
 
 async function managedStack(ctx: CliContext, tls: boolean) {
@@ -27,7 +27,7 @@ function parseFlags(opts: ScanFlags): { profile: ScanProfile; seed: number | und
     seed = Number(opts.seed);
   }
   if (!(severities as readonly string[]).includes(opts.failOn)) throw new InputError('RAMPART_BAD_FLAG', `--fail-on must be one of ${severities.join(', ')}, got "${opts.failOn}"`);
-  for (const [flag, value] of [['--target', opts.target], ['--zap', opts.zap]] as const) {
+  for (const [flag, value] of [['--target', opts.target], ['--zap', opts.zap], ['--zap-target', opts.zapTarget]] as const) {
     if (value !== undefined && !/^https?:\/\/[^/]+/.test(value)) throw new InputError('RAMPART_BAD_FLAG', `${flag} must be an http(s) URL, got "${value}"`, { hint: `e.g. ${flag} http://127.0.0.1:${flag === '--zap' ? 8090 : 3000}` });
   }
   return { profile: opts.profile, seed, failOn: opts.failOn as Severity };
@@ -46,6 +46,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
     .option('--target <url>', 'base URL of the API to scan (default: start the managed stack and scan its target)')
     .option('--tls', 'with the managed stack: serve the target over HTTPS (self-signed) so TLS versions and HSTS are checked')
     .option('--zap <url>', 'ZAP daemon to drive as well (default: $ZAP_URL; key from $ZAP_API_KEY)')
+    .option('--zap-target <url>', 'the target as ZAP reaches it, when that differs (ZAP in docker compose: http://nginx:8080)')
     .option('--out <dir>', 'directory for run.json', 'reports/out/scan')
     .option('--seed <n>', 'fuzzing seed, to reproduce a run (printed in every run)')
     .option('--suppressions <file>', 'accepted findings: ZAP-style rules file (id<TAB>IGNORE|WARN|FAIL<TAB>(reason)) or YAML rules')
@@ -57,7 +58,8 @@ Examples:
   $ rampart scan                                   # starts the managed stack, scans it, writes reports/out/scan/run.json
   $ rampart scan --tls                             # same, target over HTTPS: TLS < 1.2 must be refused, HSTS present
   $ rampart scan --target http://127.0.0.1:3000 --seed 42 --suppressions security/suppressions.tsv
-  $ rampart scan --target https://api.example.test --auth-config my-api-auth.yaml --profile full --zap http://127.0.0.1:8090
+  $ rampart scan --target https://api.example.test --auth-config my-api-auth.yaml --profile full
+  $ docker compose up -d && rampart scan --target http://127.0.0.1:8080 --zap http://127.0.0.1:8090 --zap-target http://nginx:8080
 Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppressed), 2 bad input, 3 environment.
 `)
     .action(async (opts: ScanFlags) => {
@@ -72,7 +74,7 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
         const part = await runScan({
           target, profile, signal: ctx.signal, progress: (l) => ctx.stderr.write(`${l}\n`),
           ...(seed !== undefined ? { seed } : {}), ...(authConfig ? { authConfig } : {}), ...(opts.suppressions ? { suppressionsFile: opts.suppressions } : {}),
-          ...(zapUrl ? { zapUrl } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),
+          ...(zapUrl ? { zapUrl } : {}), ...(opts.zapTarget ? { zapTarget: opts.zapTarget } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),
         });
         appendPart(record, part);
         record.meta.endedAt = Date.now();
