@@ -8,8 +8,7 @@ import os from 'node:os';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { repoPath, tsNodeArgs } from '../common/index.ts';
-import { parseScenario, runScenario } from '../scenarios/index.ts';
-import { spawnLocalServer } from '../scenarios/testing/spawn-server.ts';
+import { parseScenario, runScenario, spawnLocalServer } from '../scenarios/index.ts';
 
 const run = promisify(execFile);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);

@@ -18,3 +18,8 @@ export { runSuite, runSuiteDetailed } from './run-suite.ts';
 export type { RunSuiteOptions, SuiteResult } from './run-suite.ts';
 export { exportK6Script, extractOptions } from './k6/export.ts';
 export { k6Options, execName } from './k6/options.ts';
+// Small real HTTP servers for tests and benchmarks (trivial, fixed delay, stalling), in-process or in a child process.
+export { startLocalServer } from './testing/local-servers.ts';
+export type { LocalServer, Behaviour } from './testing/local-servers.ts';
+export { spawnLocalServer } from './testing/spawn-server.ts';
+export type { SpawnedServer } from './testing/spawn-server.ts';

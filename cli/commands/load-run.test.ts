@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFreePort } from '../../common/index.ts';
 import { main } from '../main.ts';
-import { spawnLocalServer } from '../../scenarios/testing/spawn-server.ts';
+import { spawnLocalServer } from '../../scenarios/index.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rampart-cli-load-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
