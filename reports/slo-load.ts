@@ -46,7 +46,7 @@ export function parseSloYaml(text: string, file = 'slo.yaml'): SloSpec {
   const problems: string[] = [];
   for (const doc of list) {
     for (const err of doc.errors) {
-      const pos = err.linePos?.[0];
+      const pos = err.linePos?.[0] ?? counter.linePos(err.pos[0]);
       problems.push(`${file}:${pos?.line ?? '?'}:${pos?.col ?? '?'}: YAML syntax: ${err.message.split('\n')[0]}`);
     }
   }

@@ -1,0 +1,120 @@
+import { once } from 'node:events';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+
+/** A local server answering every request after `delayMs`. */
+async function server(delayMs: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const s = http.createServer((_req, res) => {
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), delayMs);
+  });
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }),
+  };
+}
+
+const suite = `name: probe
+description: GET / at a fixed arrival rate
+scenarios:
+  - name: probe
+    executor: constant-arrival-rate
+    rate: 20
+    duration: 5s
+    preAllocatedVUs: 10
+    maxVUs: 30
+    flows:
+      - name: get
+        steps:
+          - { name: GET /, path: / }
+`;
+
+const slo = `objectives:
+  - name: probe p95
+    kind: latency
+    scenario: probe
+    percentile: 95
+    lessThanMs: 200
+  - name: probe errors
+    kind: error-rate
+    scenario: probe
+    max: 0.01
+`;
+
+async function gate(args: string[]) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += String(c)));
+  err.on('data', (c) => (stderr += String(c)));
+  const code = await main(['node', 'rampart', 'gate', ...args], { stdout: out, stderr: err, env: {}, handleSignals: false });
+  return { code, stdout, stderr };
+}
+
+describe('rampart gate against --target', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-gate-'));
+    await writeFile(path.join(dir, 'probe.yaml'), suite);
+    await writeFile(path.join(dir, 'slo.yaml'), slo);
+  });
+  const common = () => ['--suites', path.join(dir, 'probe.yaml'), '--drills', 'none', '--no-scan', '--slo', path.join(dir, 'slo.yaml')];
+
+  it('exits 1 when a server answering in 300 ms must hold p95 < 200 ms, and writes every report', async () => {
+    const slow = await server(300);
+    try {
+      const out = path.join(dir, 'slow');
+      const r = await gate(['--target', slow.url, '--out', out, ...common()]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/FAIL\s+probe p95\s+p95 < 200 ms\s+p95 3\d\d/);
+      expect(r.stdout).toMatch(/PASS\s+probe errors/);
+      const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8'));
+      expect(record.verdict).toBe('fail');
+      expect(record.parts).toEqual([expect.objectContaining({ kind: 'suite', name: 'probe', status: 'ran' })]);
+      expect(record.notes.join('\n')).not.toContain('failed');
+      for (const f of ['report.html', 'junit.xml', 'summary.md', 'verdicts.json']) expect((await readFile(path.join(out, f), 'utf8')).length).toBeGreaterThan(100);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('exits 0 against a fast server', async () => {
+    const fast = await server(0);
+    try {
+      const r = await gate(['--target', fast.url, '--out', path.join(dir, 'fast'), ...common()]);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toContain('verdict: PASS (2 objectives hold)');
+    } finally {
+      await fast.close();
+    }
+  });
+
+  it('exits 2 on a malformed slo.yaml, naming the line and key, before sending any load', async () => {
+    const bad = path.join(dir, 'bad-slo.yaml');
+    await writeFile(bad, 'objectives:\n  - name: probe p95\n    kind: latency\n    lessThanMs: soon\n');
+    const r = await gate(['--target', 'http://127.0.0.1:9', '--slo', bad, '--drills', 'none', '--no-scan']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:4: key objectives[0].lessThanMs`);
+    expect(r.stderr).toContain('RAMPART_SLO_INVALID');
+  });
+
+  it('exits 2 naming the flag on a bad profile, suite or drill', async () => {
+    expect((await gate(['--profile', 'huge'])).stderr).toContain('--profile');
+    const s = await gate(['--suites', 'no-such-suite', '--target', 'http://127.0.0.1:9']);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain('--suites');
+    const d = await gate(['--drills', 'no-such-drill', '--suites', 'none', '--target', 'http://127.0.0.1:9']);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('--drills: unknown drill "no-such-drill"');
+  });
+
+});

@@ -1,0 +1,108 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { compareToBaseline } from './baseline.ts';
+import { evaluate, withVerdicts } from './evaluate.ts';
+import { renderHtml } from './render/html.ts';
+import { renderJson } from './render/json.ts';
+import { renderJunit } from './render/junit.ts';
+import { renderMarkdown } from './render/markdown.ts';
+import { renderTextTable } from './render/text-table.ts';
+import { fixtureRun, fixtureSpec } from './test-support/fixture-run.ts';
+import { syntheticRecord } from './test-support/synthetic-record.ts';
+
+const run = fixtureRun(300);
+
+describe('renderers on a recorded run', () => {
+  it('the fixture breaches latency, errors, drill availability and security, and recovers in time', () => {
+    const byName = Object.fromEntries(run.verdicts.map((v) => [v.objective, v.pass]));
+    expect(byName).toEqual({ 'feed p95': false, errors: false, 'drill availability[pg-latency]': false, 'recovery[pg-latency]': true, security: false });
+    expect(run.verdict).toBe('fail');
+  });
+
+  it('JUnit: one test case per objective, failures carry measured and target', () => {
+    const xml = renderJunit(run);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = new XMLParser({ ignoreAttributes: false }).parse(xml);
+    const cases = doc.testsuites.testsuite.testcase as Array<Record<string, unknown>>;
+    expect(cases).toHaveLength(run.verdicts.length);
+    expect(doc.testsuites['@_failures']).toBe(String(run.verdicts.filter((v) => !v.pass).length));
+    const feed = cases.find((c) => c['@_name'] === 'feed p95')!;
+    expect((feed.failure as Record<string, string>)['@_message']).toContain('target p95 < 200 ms');
+    const recovery = cases.find((c) => c['@_name'] === 'recovery[pg-latency]')!;
+    expect(recovery.failure).toBeUndefined();
+  });
+
+  it('Markdown: a verdict heading and a row per objective', () => {
+    const md = renderMarkdown(run);
+    expect(md.split('\n')[0]).toBe('## ❌ rampart: 4 of 5 objectives breached or not measured');
+    expect(md).toContain('| ❌ | feed p95 | p95 < 200 ms |');
+    expect(md).toContain('| ✅ | recovery[pg-latency] | recovery ≤ 10 s | 3 s |');
+    expect(md).toContain('security scan: ZAP not reachable');
+  });
+
+  it('JSON: the verdicts, machine-readable', () => {
+    const j = JSON.parse(renderJson(run));
+    expect(j.verdict).toBe('fail');
+    expect(j.verdicts).toHaveLength(5);
+    expect(j.verdicts[1]).toMatchObject({ objective: 'errors', kind: 'error-rate' });
+    expect(typeof j.verdicts[1].burnRate).toBe('number');
+  });
+
+  it('HTML: self-contained, verdict banner, objective table, charts with fault windows, drills and findings', () => {
+    const html = renderHtml(run);
+    expect(html).not.toMatch(/<script|<link|https?:\/\/(?!www\.w3\.org\/2000\/svg|127\.0\.0\.1)/);
+    expect(html).toContain('id="verdict" class="banner fail"');
+    for (const id of ['chart-latency', 'chart-rate', 'chart-errors']) expect(html).toContain(`id="${id}"`);
+    expect(html).toContain('pg latency 500 ms');
+    expect(html.match(/class="fault"/g)!.length).toBeGreaterThanOrEqual(4);
+    expect(html).toContain('data-drill="pg-latency"');
+    expect(html).toContain('Another user&#39;s post &lt;draft&gt; readable');
+    expect(html).toContain('{&quot;id&quot;:42,&quot;draft&quot;:true}');
+    expect(html).toMatch(/data-series="p95" data-points="300"/);
+  });
+
+  it('the terminal table lists every objective and the verdict', () => {
+    const t = renderTextTable(run.verdicts, run.verdict);
+    expect(t).toMatch(/FAIL\s+feed p95/);
+    expect(t).toContain('verdict: FAIL (4 of 5');
+  });
+});
+
+describe('baseline comparison', () => {
+  it('marks p95 up more than 10 % as a regression, and not a 5 % change', () => {
+    const spec = fixtureSpec;
+    const judge = (r: ReturnType<typeof syntheticRecord>) => withVerdicts(r, spec, evaluate(r, spec));
+    const base = judge(syntheticRecord({ seconds: 30, rps: 20, tags: ['GET /v1/feed', 'POST /v1/posts'], latencyMs: () => 100 }));
+    const slower = judge(syntheticRecord({ seconds: 30, rps: 20, tags: ['GET /v1/feed', 'POST /v1/posts'], latencyMs: (_t, _i, tag) => (tag === 'GET /v1/feed' ? 120 : 105) }));
+    const { verdicts, comparison } = compareToBaseline(slower, base, 0.1);
+    const rows = Object.fromEntries(comparison.rows.map((r) => [r.tag, r]));
+    expect(rows['GET /v1/feed']!.baseline).toBeCloseTo(100, 0);
+    expect(rows['GET /v1/feed']!.current).toBeCloseTo(120, 0);
+    expect(rows['GET /v1/feed']!.regressed).toBe(true);
+    expect(rows['GET /v1/feed']!.change).toBeCloseTo(0.2, 2);
+    expect(rows['POST /v1/posts']!.regressed).toBe(false);
+    const feed = verdicts.find((v) => v.objective === 'feed p95')!;
+    expect(feed.pass).toBe(true);
+    expect(feed.regression!.regressed).toBe(true);
+    const html = renderHtml({ ...slower, verdicts, comparison });
+    expect(html).toContain('Compared with baseline');
+    expect(html).toContain('regressed');
+    expect(renderMarkdown({ ...slower, verdicts, comparison })).toMatch(/GET \/v1\/feed: 100\.\d+ → 120\.\d+ ms \(\+20\.0 %\)/);
+  });
+});
+
+describe('long runs stay small and fast', () => {
+  it('a one-hour run renders in well under a few seconds and under 5 MB', () => {
+    const hour = fixtureRun(3600, 5);
+    const t0 = performance.now();
+    const html = renderHtml(hour);
+    const ms = performance.now() - t0;
+    // The budget is 1 s (bench: npm run bench:report); shared CI cores get a generous bound here.
+    expect(ms).toBeLessThan(5000);
+    expect(Buffer.byteLength(html)).toBeLessThan(5 * 1024 * 1024);
+    const points = Number(/data-series="p95" data-points="(\d+)"/.exec(html)![1]);
+    expect(points).toBeLessThanOrEqual(600);
+    expect(points).toBeGreaterThan(500);
+    expect(html).toContain('Downsampled: one point per 6 s');
+  });
+});
