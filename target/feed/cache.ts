@@ -6,8 +6,11 @@ import { DependencyUnavailableError } from '../platform/http-errors.ts';
  * but are served as fresh only for `freshMs`. Redis down → straight to
  * PostgreSQL (slower, still correct). PostgreSQL down → the stale copy if one
  * exists. Concurrent misses for one key in one process share a single load
- * (no stampede on expiry).
+ * (no stampede on expiry). Every entry records the content epoch (`cache:epoch`)
+ * it was built under; editing or deleting a post bumps the epoch, so
+ * no cached page shows it again as fresh (read in the same round trip).
  */
+export const EPOCH_KEY = 'cache:epoch';
 export type CacheSource = 'hit' | 'miss' | 'stale' | 'bypass';
 
 export interface CacheKey {
@@ -18,6 +21,7 @@ export interface CacheKey {
 
 interface Entry<T> {
   at: number;
+  epoch?: string;
   data: T;
 }
 
@@ -30,7 +34,12 @@ export async function readThrough<T>(
   load: () => Promise<T>,
 ): Promise<{ data: T; source: CacheSource }> {
   const now = opts.now ?? Date.now;
-  const raw = await redis.tryRun((c) => c.hget(k.key, k.field), undefined);
+  const read = await redis.tryRun(async (c) => {
+    const res = await c.pipeline().hget(k.key, k.field).get(EPOCH_KEY).exec();
+    const [hit, epoch] = res ?? [];
+    return { raw: hit && !hit[0] ? (hit[1] as string | null) : null, epoch: epoch && !epoch[0] ? ((epoch[1] as string | null) ?? '0') : '?' };
+  }, undefined);
+  const raw = read?.raw;
   let entry: Entry<T> | undefined;
   if (typeof raw === 'string') {
     try {
@@ -39,7 +48,7 @@ export async function readThrough<T>(
       entry = undefined;
     }
   }
-  if (entry && now() - entry.at < opts.freshMs) return { data: entry.data, source: 'hit' };
+  if (entry && now() - entry.at < opts.freshMs && entry.epoch === read?.epoch) return { data: entry.data, source: 'hit' };
 
   const id = `${k.key}\u0000${k.field}`;
   let loading = inflight.get(id) as Promise<T> | undefined;
@@ -49,9 +58,9 @@ export async function readThrough<T>(
   }
   try {
     const data = await loading;
-    const redisUp = raw !== undefined;
+    const redisUp = read !== undefined;
     if (redisUp) {
-      const value = JSON.stringify({ at: now(), data } satisfies Entry<T>);
+      const value = JSON.stringify({ at: now(), epoch: read.epoch, data } satisfies Entry<T>);
       void redis.tryRun((c) => c.multi().hset(k.key, k.field, value).pexpire(k.key, opts.staleMs).exec(), undefined).catch(() => {});
     }
     return { data, source: redisUp ? 'miss' : 'bypass' };
@@ -63,4 +72,9 @@ export async function readThrough<T>(
 
 export async function invalidate(redis: RedisService, key: string): Promise<void> {
   await redis.tryRun((c) => c.del(key), undefined);
+}
+
+/** Marks every cached page as outdated (a post was edited, made private or deleted). */
+export async function bumpCacheEpoch(redis: RedisService): Promise<void> {
+  await redis.tryRun((c) => c.incr(EPOCH_KEY), undefined);
 }

@@ -31,6 +31,12 @@ describe('feed and trending, with Redis up and with Redis stopped', () => {
     expect(second.body).toEqual(first.body);
     const next = await call(h.target.url, 'GET', `/v1/feed?limit=2&cursor=${first.body.nextCursor}`, { token: reader.token });
     expect(next.body).toEqual({ items: [expect.objectContaining({ id: mine[0] })], nextCursor: null });
+    // Making a cached post private takes it out of every cached page at once.
+    await call(h.target.url, 'PATCH', `/v1/posts/${mine[2]}`, { token: author.token, body: { visibility: 'private' } });
+    const hidden = await call(h.target.url, 'GET', '/v1/feed?limit=2', { token: reader.token });
+    expect(hidden.headers.get('x-cache')).toBe('miss');
+    expect(hidden.body.items.map((p: { id: string }) => p.id)).toEqual([mine[1], mine[0]]);
+    await call(h.target.url, 'PATCH', `/v1/posts/${mine[2]}`, { token: author.token, body: { visibility: 'public' } });
     expect((await call(h.target.url, 'GET', '/v1/feed?limit=500', { token: reader.token })).status).toBe(422);
     expect((await call(h.target.url, 'GET', '/v1/feed')).status).toBe(401);
   });

@@ -1,6 +1,7 @@
 import type { Queryable } from '../platform/db.ts';
 import { ForbiddenError, NotFoundError } from '../platform/http-errors.ts';
 import { requestHash, runIdempotent } from '../idempotency/index.ts';
+import { bumpCacheEpoch } from '../feed/cache.ts';
 import type { RecordedEvent } from '../notifications/relay.ts';
 import { decodeCursor, toPage } from './cursor.ts';
 import type { Page } from './cursor.ts';
@@ -73,13 +74,16 @@ export async function listPosts(deps: FeatureDeps, user: Caller, q: { limit: num
 }
 
 export async function updatePost(deps: FeatureDeps, user: Caller, id: string, patch: UpdatePostInput): Promise<Post> {
-  return deps.db.transaction(async (tx) => {
+  const post = await deps.db.transaction(async (tx) => {
     const row = await repo.findPost(tx, id, true);
     if (!row) throw new NotFoundError('No such post.', 'POST_NOT_FOUND');
     assertCanChange(user, row);
     const updated = await repo.updatePost(tx, id, patch);
     return repo.toPost(updated as PostRow);
   });
+  // An edited post (above all one made private) must not stay as it was in cached feeds/trending.
+  await bumpCacheEpoch(deps.redis);
+  return post;
 }
 
 export async function deletePost(deps: FeatureDeps, user: Caller, id: string): Promise<void> {
@@ -89,4 +93,5 @@ export async function deletePost(deps: FeatureDeps, user: Caller, id: string): P
     assertCanChange(user, row);
     await repo.deletePost(tx, id);
   });
+  await bumpCacheEpoch(deps.redis);
 }
