@@ -87,6 +87,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new InputError('RAMPART_INTERRUPTED', 'interrupted');
   };
   try {
+    checkAbort();
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'rampart-stack-'));
     cleanups.push(() => rm(tmp, { recursive: true, force: true }));
     // The proxy process starts while PostgreSQL and Redis do; its proxies are created once they are up.

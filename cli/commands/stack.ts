@@ -131,7 +131,10 @@ async function status(ctx: CliContext, stateDir: string): Promise<void> {
 
 /** `rampart stack up|down|status`. */
 export function registerStack(program: Command, ctx: CliContext): void {
-  const stack = program.command('stack').description('Run the system under test: PostgreSQL, Redis, the fault proxy and the target cluster');
+  const stack = program
+    .command('stack')
+    .description('Run the system under test: PostgreSQL, Redis, the fault proxy and the target cluster')
+    .addHelpText('after', '\nExamples:\n  $ rampart stack up --workers 4\n  $ rampart stack status\n  $ rampart stack down\n');
   stack
     .command('up')
     .description('Start the stack in the foreground on free loopback ports; Ctrl-C stops everything')
