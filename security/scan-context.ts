@@ -49,12 +49,14 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-let poolCursor = 0;
+const poolCursors = new WeakMap<ScanContext, number>();
 
+/** The pool's users in turn (per scan), so request-heavy probes spread over per-user rate limits. */
 export function nextPoolUser(ctx: ScanContext): ScanUser {
   const users = ctx.pool.length > 0 ? ctx.pool : [ctx.a];
-  poolCursor = (poolCursor + 1) % users.length;
-  return users[poolCursor] as ScanUser;
+  const next = ((poolCursors.get(ctx) ?? -1) + 1) % users.length;
+  poolCursors.set(ctx, next);
+  return users[next] as ScanUser;
 }
 
 /** Sends a request for `op` (or a plain method + path) as a user, with path params filled. */
