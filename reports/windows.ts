@@ -51,6 +51,12 @@ export function worstLatencyWindow(buckets: readonly Bucket[], opts: {
   return { worst, judged };
 }
 
+/** "1h", "6h", "72h", "6m", "5s": whole hours read better than formatDuration's minutes for workbook windows. */
+function span(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  return formatDuration(ms);
+}
+
 export interface BurnRateReport {
   window: string;
   burnRate: number;
@@ -91,14 +97,15 @@ export function burnRates(buckets: readonly Bucket[], target: number, cfg: SloSp
   const runMs = n * intervalMs;
   const rates: BurnRateReport[] = [];
   const notes: string[] = [];
+  const tooLong: string[] = [];
   for (const w of cfg.windows) {
     const longMs = w.long * cfg.scale;
     const shortMs = w.short * cfg.scale;
-    const label = `${formatDuration(longMs)}/${formatDuration(shortMs)} (workbook ${formatDuration(w.long)}/${formatDuration(w.short)})`;
+    const label = `${span(longMs)}/${span(shortMs)} (workbook ${span(w.long)}/${span(w.short)})`;
     const longN = Math.max(1, Math.round(longMs / intervalMs));
     const shortN = Math.max(1, Math.round(shortMs / intervalMs));
     if (longN > n) {
-      notes.push(`burn rate ${label}: not reported, the run (${formatDuration(runMs)}) is shorter than the window`);
+      tooLong.push(span(longMs));
       continue;
     }
     let max = 0;
@@ -110,5 +117,6 @@ export function burnRates(buckets: readonly Bucket[], target: number, cfg: SloSp
     }
     rates.push({ window: label, burnRate: Math.round(max * 1000) / 1000, threshold: w.threshold, alert });
   }
+  if (tooLong.length) notes.push(`burn-rate windows ${tooLong.join(', ')} not reported: the run (${span(runMs)}) is shorter`);
   return { rates, notes };
 }
