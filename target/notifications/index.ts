@@ -6,4 +6,4 @@ export { createEventRelay } from './relay.ts';
 export type { EventRelay, RecordedEvent } from './relay.ts';
 export { applyEvent, parseEntry } from './handlers.ts';
 export type { StreamEvent } from './handlers.ts';
-export { startFeatureBackground } from './background.ts';
+export { startFeatureBackground, forgetDeadConsumers } from './background.ts';

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_STREAM, publishEvent } from '../platform/events.ts';
 import { call, eventually, startFeatureHarness } from '../posts/test-support.ts';
 import type { FeatureHarness, TestUser } from '../posts/test-support.ts';
+import { forgetDeadConsumers } from './background.ts';
 import { ensureGroup, startNotificationConsumer } from './consumer.ts';
 
 let h: FeatureHarness;
@@ -70,6 +71,15 @@ describe('notifications through the Redis stream', () => {
     } finally {
       await live.stop();
     }
+  });
+
+  it('forgets consumers that are idle with nothing pending, and keeps live ones', async () => {
+    await redis.xgroup('CREATECONSUMER', EVENTS_STREAM, 'notifications', 'long-gone-worker');
+    await new Promise((r) => setTimeout(r, 30));
+    const removed = await forgetDeadConsumers(h.target.server.runtime.deps, 10);
+    expect(removed).toBeGreaterThanOrEqual(1);
+    const names = ((await redis.xinfo('CONSUMERS', EVENTS_STREAM, 'notifications')) as unknown[][]).map((c) => String(c[1]));
+    expect(names).not.toContain('long-gone-worker');
   });
 
   it('puts the password-reset mail into the outbox', async () => {
