@@ -3,7 +3,7 @@ import { EnvironmentError } from '../common/index.ts';
 import type { Setup } from './schema/flow.ts';
 import { compileStep } from './flow/compile.ts';
 import { applyCaptures, runChecks, sendStep } from './flow/run-step.ts';
-import type { TemplateContext } from './template.ts';
+import { TemplateValueMissingError, type TemplateContext } from './template.ts';
 
 export class SetupFailedError extends EnvironmentError {
   constructor(message: string) {
@@ -32,7 +32,13 @@ export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher,
       for (const step of compiled) {
         for (let rep = 0; rep < step.repeat; rep++) {
           ctx.rep = rep;
-          const res = await sendStep(dispatcher, step, ctx, true, signal);
+          let res;
+          try {
+            res = await sendStep(dispatcher, step, ctx, true, signal);
+          } catch (err) {
+            if (err instanceof TemplateValueMissingError) throw new SetupFailedError(`setup for user ${i} failed at ${step.tag}: ${err.message}`);
+            throw err;
+          }
           const [, failed, names] = runChecks(step, res, ctx);
           if (res.status === null || !step.expect(res.status) || failed > 0) {
             const why = res.status === null ? (res.error?.message ?? 'no response') : `status ${res.status}${failed > 0 ? `, failed checks: ${names.join('; ')}` : ''}`;
