@@ -57,7 +57,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
 Examples:
   $ rampart scan                                   # starts the managed stack, scans it, writes reports/out/scan/run.json
   $ rampart scan --tls                             # same, target over HTTPS: TLS < 1.2 must be refused, HSTS present
-  $ rampart scan --target http://127.0.0.1:3000 --seed 42 --suppressions security/suppressions.tsv
+  $ rampart scan --target http://127.0.0.1:3000 --seed 42 --suppressions security/target-known-issues.yaml
   $ rampart scan --target https://api.example.test --auth-config my-api-auth.yaml --profile full
   $ docker compose up -d && rampart scan --target http://127.0.0.1:8080 --zap http://127.0.0.1:8090 --zap-target http://nginx:8080
 Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppressed), 2 bad input, 3 environment.
@@ -71,8 +71,9 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
       try {
         const target = opts.target ?? (stack as { targetUrl: string }).targetUrl;
         const record = createRunRecord({ command: 'scan', profile, target });
+        const started = Date.now();
         const part = await runScan({
-          target, profile, signal: ctx.signal, progress: (l) => ctx.stderr.write(`${l}\n`),
+          target, profile, signal: ctx.signal, progress: (l) => ctx.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${l}\n`),
           ...(seed !== undefined ? { seed } : {}), ...(authConfig ? { authConfig } : {}), ...(opts.suppressions ? { suppressionsFile: opts.suppressions } : {}),
           ...(zapUrl ? { zapUrl } : {}), ...(opts.zapTarget ? { zapTarget: opts.zapTarget } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),
         });
