@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { repoPath } from '../../common/index.ts';
 import { main } from '../main.ts';
 
 /** A local server answering every request after `delayMs`. */
@@ -48,6 +50,14 @@ const slo = `objectives:
     scenario: probe
     max: 0.01
 `;
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting for the gate to start its suite');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 async function gate(args: string[]) {
   const out = new PassThrough();
@@ -95,6 +105,32 @@ describe('rampart gate against --target', () => {
       expect(r.stdout).toContain('verdict: PASS (2 objectives hold)');
     } finally {
       await fast.close();
+    }
+  });
+
+  it('on Ctrl-C stops the load and still writes what was measured', async () => {
+    const slow = await server(50);
+    try {
+      const out = path.join(dir, 'interrupted');
+      const longSuite = path.join(dir, 'long.yaml');
+      await writeFile(longSuite, suite.replace('duration: 5s', 'duration: 60s'));
+      const child = spawn(process.execPath, [repoPath('bin', 'rampart.js'), 'gate', '--target', slow.url, '--out', out,
+        '--suites', longSuite, '--drills', 'none', '--no-scan', '--slo', path.join(dir, 'slo.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += String(c)));
+      await waitFor(() => stderr.includes('gate: suite probe'), 20_000);
+      await new Promise((r) => setTimeout(r, 3000));
+      child.kill('SIGINT');
+      const [code] = (await once(child, 'exit')) as [number];
+      expect(code, stderr).toBe(2);
+      const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8'));
+      expect(record.parts[0]).toMatchObject({ name: 'probe', status: 'aborted' });
+      const requests = record.samples.reduce((a: number, s: { count: number }) => a + s.count, 0);
+      expect(requests).toBeGreaterThan(20);
+      expect(requests).toBeLessThan(20 * 30);
+      expect(record.verdicts.length).toBe(2);
+    } finally {
+      await slow.close();
     }
   });
 
