@@ -101,12 +101,13 @@ export async function seed(target: TargetConfig | pg.Pool | string, counts: Seed
     if (users > 0 && m > 0) {
       posts = await step(
         'posts',
-        `INSERT INTO posts (author_id, body, visibility, created_at)
+        `INSERT INTO posts (author_id, body, visibility, created_at, updated_at)
          SELECT u.id,
                 'Post ' || x.g || ': ' || substr(md5(x.g::text) || ' ' || md5((x.g * 31)::text), 1, 20 + (x.g % 50)),
                 CASE WHEN x.g % 20 = 0 THEN 'private' ELSE 'public' END,
-                now() - random() * interval '30 days'
-           FROM (SELECT g, 1 + floor($1 * power(random(), 2))::int AS rn FROM generate_series(1, $2::int) g) x
+                x.at, x.at
+           FROM (SELECT g, 1 + floor($1 * power(random(), 2))::int AS rn, now() - random() * interval '30 days' AS at
+                   FROM generate_series(1, $2::int) g) x
            JOIN seed_users u ON u.rn = x.rn`,
         [users, m],
       );
