@@ -98,6 +98,11 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
     events.push({ ts: Date.now(), type, label, scenario: `drill:${name}`, ...extra });
     log(`${name}: ${label}`);
   };
+  /** A verdict goes into the checks and onto the journal's timeline. */
+  const verdict = (c: DrillResult['checks'][number]) => {
+    checks.push(c);
+    event(c.ok ? 'probe' : 'slo.breached', `${c.name}: ${c.ok ? 'ok' : 'NOT met'} — ${c.detail}`);
+  };
   const startedAt = Date.now();
   const skipped = canRun(def, env.faults);
   if (skipped.length === def.method.length) {
@@ -172,6 +177,7 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
             await f.fault.rollback();
             f.end = Date.now();
             event('fault.removed', `${f.timed.label} rolled back`, { id: f.id });
+            if (f.timed.action.kind === 'process') event('process.ready', `${f.timed.action.component} ready`, { id: f.id });
           }
         }
         for (const p of probes) {
@@ -208,10 +214,21 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
     if (faultStart) event('phase.ended', 'fault', { id: `fault:${name}` });
   }
 
-  // Observe recovery (even after a stop condition: recovery time is still worth knowing).
+  // Observe recovery (even after a stop condition: recovery time is still worth knowing): at least
+  // observeSeconds, until the steady state is back with 3 s of data after it, at most recoverWithin + 4 s.
   if (load && faultStart && !signal.aborted) {
+    const from = Math.max(...faults.map((f) => f.end ?? 0), rollbackAt ?? 0);
+    const minMs = def.observeSeconds[profile] * 1000;
+    const maxMs = Math.max(minMs, (def.recoverWithinSeconds + 4) * 1000);
     try {
-      await sleep(def.observeSeconds[profile] * 1000 + 600, signal);
+      for (;;) {
+        await sleep(500, signal);
+        const elapsed = Date.now() - from;
+        if (elapsed >= maxMs + 600) break;
+        if (elapsed < minMs + 600) continue;
+        const rec = recoverySeconds(load.observations, def.steadyState, from, Date.now() - 600);
+        if (rec !== null && Date.now() - 600 - (from + rec * 1000) >= 3000) break;
+      }
     } catch {
       aborted ??= 'interrupted during recovery observation';
     }
@@ -230,10 +247,10 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
     if (!aborted?.startsWith('interrupted')) {
       for (const objective of def.during) {
         const r = check(obs, during, objective);
-        checks.push({ name: `during: ${r.name}`, ok: r.ok, detail: r.detail });
+        verdict({ name: `during: ${r.name}`, ok: r.ok, detail: r.detail });
       }
       recovery = recoverySeconds(obs, def.steadyState, lastFaultEnd, endedAt - 600);
-      checks.push({
+      verdict({
         name: `steady state back within ${def.recoverWithinSeconds} s of the rollback`,
         ok: recovery !== null && recovery <= def.recoverWithinSeconds,
         detail: recovery === null ? 'did not recover in the observation time' : `recovered after ${recovery} s`,
@@ -241,7 +258,7 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
       const afterStart = lastFaultEnd + (recovery ?? def.recoverWithinSeconds) * 1000;
       for (const objective of def.after) {
         const r = check(obs, { start: afterStart, end: endedAt - 600 }, objective);
-        checks.push({ name: `after: ${r.name}`, ok: r.ok, detail: r.detail });
+        verdict({ name: `after: ${r.name}`, ok: r.ok, detail: r.detail });
       }
     }
   }
@@ -249,13 +266,13 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
     try {
       const r = await reconcile(env.databaseUrl, runId, load.acknowledged);
       reconciliation = { acknowledged: r.acknowledged, found: r.found, lost: r.lost, duplicated: r.duplicated };
-      checks.push({
+      verdict({
         name: 'every acknowledged write is in the database exactly once',
         ok: r.lost === 0 && r.duplicated === 0,
         detail: `${r.acknowledged} acknowledged, ${r.lost} lost, ${r.duplicated} duplicated${r.lostKeys.length ? ` (lost keys: ${r.lostKeys.slice(0, 5).join(', ')})` : ''}`,
       });
     } catch (err) {
-      checks.push({ name: 'every acknowledged write is in the database exactly once', ok: false, detail: `could not reconcile: ${(err as Error).message}` });
+      verdict({ name: 'every acknowledged write is in the database exactly once', ok: false, detail: `could not reconcile: ${(err as Error).message}` });
     }
   }
   const passed = aborted === null && checks.every((c) => c.ok);
