@@ -61,3 +61,7 @@ export { renderTextTable } from './render/text-table.ts';
 export { writeReports, parseFormats, reportFormats } from './write-reports.ts';
 export type { ReportFormat } from './write-reports.ts';
 export { runRecordJsonSchema } from './json-schema.ts';
+// Test support: run records with real histograms, for tests and benchmarks of any part.
+export { syntheticRecord, syntheticSamples } from './test-support/synthetic-record.ts';
+export type { SyntheticOptions } from './test-support/synthetic-record.ts';
+export { fixtureRun, fixtureSpec } from './test-support/fixture-run.ts';
