@@ -27,7 +27,7 @@ describe('the HTML report in headless Chromium', () => {
       expect(await banner.innerText()).toMatch(/^FAIL — 4 of 5 objectives/);
       const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => {
         const box = s.getBoundingClientRect();
-        const lines = [...s.querySelectorAll('g.series polyline')].map((p) => (p.getAttribute('points') ?? '').split(' ').length);
+        const lines = Array.from(s.querySelectorAll('g.series polyline')).map((p) => (p.getAttribute('points') ?? '').split(' ').length);
         return { id: s.id, width: box.width, height: box.height, lines, faults: s.querySelectorAll('g.fault rect').length };
       }));
       expect(charts.map((c) => c.id)).toEqual(['chart-latency', 'chart-rate', 'chart-errors']);
@@ -42,7 +42,7 @@ describe('the HTML report in headless Chromium', () => {
         const rect = svg.querySelector('g.fault rect')!;
         const x0 = Number(rect.getAttribute('x'));
         const x1 = x0 + Number(rect.getAttribute('width'));
-        const pts = [...svg.querySelectorAll('g.series[data-series="p95"] polyline')].flatMap((p) => (p.getAttribute('points') ?? '').split(' ').map((xy) => xy.split(',').map(Number)));
+        const pts = Array.from(svg.querySelectorAll('g.series[data-series="p95"] polyline')).flatMap((p) => (p.getAttribute('points') ?? '').split(' ').map((xy: string) => xy.split(',').map(Number)));
         const top = pts.reduce((a, b) => ((b[1] ?? 0) < (a[1] ?? 0) ? b : a));
         return (top[0] ?? 0) >= x0 && (top[0] ?? 0) <= x1;
       });
