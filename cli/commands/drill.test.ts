@@ -2,7 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { getFreePort } from '../../common/index.ts';
 import { main } from '../main.ts';
 
 async function run(args: string[]) {
@@ -37,16 +40,26 @@ describe('rampart drill', () => {
     expect(url.stderr).toContain('--target');
   });
 
+  it('exits 3 when --target does not answer', async () => {
+    const r = await run(['drill', 'pg-down', '--target', `http://127.0.0.1:${await getFreePort()}`]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/cannot reach/);
+  });
+
   it('against an external target, skips process faults and says so in run.json', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'rampart-drill-'));
+    const server = http.createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const r = await run(['drill', 'worker-crash', '--target', 'http://127.0.0.1:9', '--out', dir]);
+      const r = await run(['drill', 'worker-crash', '--target', target, '--out', dir]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/skipped: kill -9 one worker: process faults need the managed stack/);
       const record = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as { drills: { name: string; skipped: string[] }[]; notes: string[] };
       expect(record.drills[0]).toMatchObject({ name: 'worker-crash', skipped: [expect.stringMatching(/process faults/)] });
       expect(record.notes.join('\n')).toMatch(/process faults .* are skipped/);
     } finally {
+      server.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

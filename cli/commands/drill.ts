@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EnvironmentError, InputError } from '../../common/index.ts';
+import { EnvironmentError, InputError, TargetUnreachableError } from '../../common/index.ts';
 import { drills, listDrills, runDrill, UnknownDrillError, type DrillProfile, type DrillStack } from '../../chaos/index.ts';
 import { appendPart, createRunRecord, writeReports, writeRunRecord, type RunRecord } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
@@ -24,6 +24,16 @@ function urlFlag(flag: string, value: string | undefined, schemes: string[]): st
     // falls through to the error
   }
   throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a ${schemes.join(' or ')}// URL, got "${value}"`, { hint: `e.g. ${flag} http://127.0.0.1:${flag === '--toxiproxy' ? 8474 : 3000}` });
+}
+
+/** Any HTTP answer will do; no answer at all is an environment problem (exit 3), not a failed drill. */
+async function assertReachable(url: string): Promise<void> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    await res.body?.cancel();
+  } catch (err) {
+    throw new TargetUnreachableError(url, { cause: err });
+  }
 }
 
 /** The human and CI reports beside run.json; a rendering problem never loses the run record. */
@@ -70,6 +80,7 @@ Examples:
       const databaseUrl = urlFlag('--database-url', opts.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:']);
       if (!target && opts.toxiproxy) throw new InputError('RAMPART_BAD_FLAG', '--toxiproxy needs --target (the managed stack brings its own fault proxy)');
 
+      if (target) await assertReachable(target);
       const progress = (line: string) => ctx.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
       let stack: (DrillStack & { stop(): Promise<void> }) | undefined;
       if (!target) {
