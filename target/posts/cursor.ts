@@ -13,7 +13,15 @@ export interface KeysetCursor {
 
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const cursorShape = z.object({ t: z.string().regex(PG_TIMESTAMP), id: z.string().regex(UUID) });
+/** A real calendar time (PostgreSQL would reject 2026-02-30 with an error, not a 422). */
+function isRealTime(t: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(t);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return y >= 1970 && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60 && se < 60;
+}
+const cursorShape = z.object({ t: z.string().regex(PG_TIMESTAMP).refine(isRealTime), id: z.string().regex(UUID) });
 
 export function encodeCursor(c: KeysetCursor): string {
   return Buffer.from(JSON.stringify([c.t, c.id])).toString('base64url');

@@ -42,6 +42,8 @@ describe('posts', () => {
     const cursor = await call(h.target.url, 'GET', '/v1/posts?cursor=garbage', { token: alice.token });
     expect(cursor.status).toBe(422);
     expect(cursor.body.errors[0].field).toBe('query.cursor');
+    const forged = Buffer.from(JSON.stringify(['2026-02-30 10:00:00+00', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+    expect((await call(h.target.url, 'GET', `/v1/posts?cursor=${forged}`, { token: alice.token })).status).toBe(422);
     const id = await call(h.target.url, 'GET', '/v1/posts/not-a-uuid', { token: alice.token });
     expect(id.status).toBe(422);
     expect(id.body.errors[0].field).toBe('params.id');
