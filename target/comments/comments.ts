@@ -8,11 +8,11 @@ import { decodeCursor, pageQuery, toPage } from '../posts/cursor.ts';
 import type { Page } from '../posts/cursor.ts';
 import { featureDeps, reader } from '../posts/deps.ts';
 import type { Caller, FeatureDeps } from '../posts/deps.ts';
-import { idParams, uuidSchema } from '../posts/schemas.ts';
+import { idParams, userText, uuidSchema } from '../posts/schemas.ts';
 import { getVisiblePost } from '../posts/service.ts';
 
 /** POST|GET /v1/posts/{id}/comments: comments on a post the caller can see, oldest first. */
-export const createCommentBody = z.object({ body: z.string().min(1).max(2000) });
+export const createCommentBody = z.object({ body: userText(2000) });
 export const commentSchema = z.object({
   id: uuidSchema,
   postId: uuidSchema,

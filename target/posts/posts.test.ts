@@ -34,6 +34,7 @@ describe('posts', () => {
     expect(empty.body.errors[0].field).toBe('body');
     const long = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'x'.repeat(5001) } });
     expect(long.status).toBe(422);
+    expect((await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'a\u0000b' } })).status).toBe(422);
     const vis = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'x', visibility: 'friends' } });
     expect(vis.body.errors[0].field).toBe('visibility');
     const limit = await call(h.target.url, 'GET', '/v1/posts?limit=101', { token: alice.token });

@@ -3,16 +3,18 @@ import { z } from 'zod';
 /** Request and response shapes of /v1/posts (also the source of the OpenAPI schemas). */
 export const uuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'must be a UUID' });
 export const visibilitySchema = z.enum(['public', 'private']);
+/** User text: PostgreSQL text cannot hold NUL, so it is a 422 here rather than a database error. */
+export const userText = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes('\u0000'), { message: 'must not contain NUL characters' });
 
 export const createPostBody = z.object({
-  body: z.string().min(1).max(5000),
+  body: userText(5000),
   visibility: visibilitySchema.default('public'),
 });
 export type CreatePostInput = z.infer<typeof createPostBody>;
 
 export const updatePostBody = z
   .object({
-    body: z.string().min(1).max(5000).optional(),
+    body: userText(5000).optional(),
     visibility: visibilitySchema.optional(),
   })
   .refine((v) => v.body !== undefined || v.visibility !== undefined, { message: 'give body or visibility', path: ['body'] });
