@@ -26,6 +26,16 @@ describe('posts', () => {
     expect(read.body.id).toBe(created.body.id);
   });
 
+  it('ignores mass-assigned fields (authorId, likeCount, id)', async () => {
+    const forged = await call(h.target.url, 'POST', '/v1/posts', {
+      token: bob.token,
+      body: { body: 'mine', authorId: alice.id, likeCount: 1000, id: '00000000-0000-4000-8000-000000000000' },
+    });
+    expect(forged.status).toBe(201);
+    expect(forged.body).toMatchObject({ authorId: bob.id, likeCount: 0 });
+    expect(forged.body.id).not.toBe('00000000-0000-4000-8000-000000000000');
+  });
+
   it('answers 401 without a token and 422 naming the field for a bad body or limit', async () => {
     expect((await call(h.target.url, 'POST', '/v1/posts', { body: { body: 'x' } })).status).toBe(401);
     expect((await call(h.target.url, 'GET', '/v1/posts')).status).toBe(401);
