@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from './evaluate.ts';
+import { evaluate, withVerdicts } from './evaluate.ts';
 import { mergeRunRecords } from './merge.ts';
 import { parseSloObject } from './slo-load.ts';
 import type { SloSpecInput } from './slo-spec.ts';
@@ -171,6 +171,14 @@ describe('evaluate: drills, security, thresholds', () => {
     const vs = evaluate(bad, rl).verdicts;
     expect(vs.map((v) => v.pass)).toEqual([false, false]);
     expect(vs[0]!.measured).toContain('1/250 checks failed');
+  });
+});
+
+describe('the spec stored in a run record', () => {
+  it('parses back to the same spec (durations keep their unit)', () => {
+    const s = spec([p95({ window: '90s' })]);
+    const r = withVerdicts(syntheticRecord({ seconds: 1 }), s, evaluate(syntheticRecord({ seconds: 1 }), s));
+    expect(parseSloObject(JSON.parse(JSON.stringify(r.slo)))).toEqual(s);
   });
 });
 

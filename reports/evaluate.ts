@@ -1,5 +1,5 @@
 import type { RunRecord, Verdict } from './run-record.ts';
-import type { Objective, SloSpec } from './slo-spec.ts';
+import { specToInput, type Objective, type SloSpec } from './slo-spec.ts';
 import { evaluateAvailability, evaluateErrorRate, evaluateLatency } from './objectives/load.ts';
 import { evaluateDataReconciled, evaluateDrillPassed, evaluateRecoveryTime } from './objectives/drills.ts';
 import { evaluateRateLimit, evaluateSecurity, evaluateThresholds } from './objectives/checks.ts';
@@ -35,5 +35,5 @@ export function evaluate(record: RunRecord, spec: SloSpec): Evaluation {
 
 /** A copy of the record with the spec, verdicts and overall verdict stored in it. */
 export function withVerdicts(record: RunRecord, spec: SloSpec, evaluation: Evaluation): RunRecord {
-  return { ...record, slo: spec, verdicts: evaluation.verdicts, verdict: evaluation.verdict };
+  return { ...record, slo: specToInput(spec), verdicts: evaluation.verdicts, verdict: evaluation.verdict };
 }

@@ -151,3 +151,15 @@ export const sloSpecSchema = z.object({
 });
 export type SloSpec = z.output<typeof sloSpecSchema>;
 export type SloSpecInput = z.input<typeof sloSpecSchema>;
+
+/**
+ * The spec as input again (durations as "<n>ms" strings), so a spec stored in a
+ * run record parses back to the same values (a bare number would read as seconds).
+ */
+export function specToInput(spec: SloSpec): SloSpecInput {
+  return {
+    ...spec,
+    objectives: spec.objectives.map((o) => (o.kind === 'latency' ? { ...o, window: `${o.window}ms` } : o)),
+    burnRate: { scale: spec.burnRate.scale, windows: spec.burnRate.windows.map((w) => ({ ...w, long: `${w.long}ms`, short: `${w.short}ms` })) },
+  };
+}
