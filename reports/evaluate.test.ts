@@ -149,6 +149,13 @@ describe('evaluate: drills, security, thresholds', () => {
     expect(byName['data[stuck]']!.pass).toBe(false);
   });
 
+  it('a drill that skipped every fault is missing evidence, not a pass', () => {
+    const r = syntheticRecord({ seconds: 1 }, { drills: [{ ...baseDrill, faults: [], recoverySeconds: null, reconciliation: null, checks: [], skipped: ['no fault proxy on this target'] }] });
+    const v = evaluate(r, spec([{ name: 'drills', kind: 'drill-passed' }])).verdicts[0]!;
+    expect(v.pass).toBe(false);
+    expect(v.notes[0]).toContain('injected no fault (skipped: no fault proxy on this target)');
+  });
+
   it('counts unsuppressed high findings and ignores accepted ones', () => {
     const finding = (id: string, severity: 'high' | 'medium', suppressed?: { action: 'IGNORE' | 'WARN' | 'FAIL'; reason: string }) => ({
       id, ruleId: id, title: id, category: 'API1:2023', severity, endpoint: 'GET /v1/posts/{id}', description: '', evidence: null, source: 'rampart', ...(suppressed ? { suppressed } : {}),

@@ -29,6 +29,10 @@ export function evaluateDrillPassed(record: RunRecord, o: Of<'drill-passed'>): V
   const drills = drillsFor(record, o.drill);
   if (drills.length === 0) return [missingEvidence(o, target, `drills[${o.drill ?? '*'}].passed`, noDrill(o.drill))];
   return drills.map((d) => {
+    // A drill that could inject none of its faults proved nothing, whatever its passed flag says.
+    if (d.faults.length === 0 && d.skipped.length > 0) {
+      return missingEvidence(o, target, `drills[${d.name}].faults`, `drill ${d.name} injected no fault (skipped: ${d.skipped.join('; ')})`, d.name);
+    }
     const failed = d.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     const measured = d.passed ? `passed (${d.checks.length} checks)` : d.aborted ? `aborted: ${d.aborted}` : `failed: ${failed.join('; ') || 'see drill'}`;
     return verdictFor(o, { target, measured, value: d.passed ? 1 : 0, pass: d.passed, evidence: `drills[${d.name}].passed`, notes: d.skipped.map((s) => `skipped: ${s}`) }, d.name);
