@@ -24,9 +24,15 @@ export interface TimeData {
  */
 export function timeData(record: RunRecord): TimeData {
   const interval = record.intervalMs;
-  const ts = record.samples.map((s) => s.ts);
-  const start = ts.length ? Math.min(...ts) : record.meta.startedAt;
-  const lastSample = ts.length ? Math.max(...ts) + interval : start;
+  // A loop, not Math.min(...ts): spreading hundreds of thousands of samples overflows the stack.
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of record.samples) {
+    if (s.ts < first) first = s.ts;
+    if (s.ts > last) last = s.ts;
+  }
+  const start = record.samples.length ? first : record.meta.startedAt;
+  const lastSample = record.samples.length ? last + interval : start;
   const end = Math.max(lastSample, record.meta.endedAt ?? lastSample, start + interval);
   const buckets = Math.ceil((end - start) / interval);
   const factor = Math.max(1, Math.ceil(buckets / MAX_POINTS));
