@@ -33,6 +33,14 @@ describe('startProxyProcess', () => {
     expect(alive(proxy.pid)).toBe(false);
   });
 
+  it('reports its exit, e.g. a kill -9 nobody asked for', async () => {
+    const proxy = await startProxyProcess();
+    const exited = new Promise<{ signal: string | null }>((resolve) => proxy.onExit(resolve));
+    process.kill(proxy.pid, 'SIGKILL');
+    expect((await exited).signal).toBe('SIGKILL');
+    await proxy.stop();
+  });
+
   it('reports a port in use and a bad config as typed errors', async () => {
     await using first = await startProxyProcess();
     const port = Number(new URL(first.url).port);

@@ -22,6 +22,8 @@ export interface StartedProxyProcess {
   stop(): Promise<void>;
   /** SIGKILL; resolves when the process is gone. */
   kill(): Promise<void>;
+  /** Called once when the process exits, asked to or not (code, signal), e.g. to report a crash. */
+  onExit(cb: (info: { pid: number; code: number | null; signal: NodeJS.Signals | null }) => void): void;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -79,9 +81,14 @@ export async function startProxyProcess(options: ProxyProcessOptions = {}): Prom
     if (child.connected) child.disconnect();
   };
   const stop = () => signalAndWait('SIGTERM', 5000);
+  const pid = child.pid!;
   return {
+    onExit(cb) {
+      if (child.exitCode !== null || child.signalCode !== null) cb({ pid, code: child.exitCode, signal: child.signalCode });
+      else child.once('exit', (code, signal) => cb({ pid, code, signal }));
+    },
     url: ready.url,
-    pid: child.pid!,
+    pid,
     seed: ready.seed,
     stop,
     kill: () => signalAndWait('SIGKILL', 0),
