@@ -108,6 +108,10 @@ for (const rate of rates) {
 }
 const best = rows.filter(held).sort((a, b) => b.target - a.target)[0];
 log(`\nhighest rate held (p95 < 200 ms, errors < 0.1 %): ${best ? `${best.target} req/s (p95 ${best.p95.toFixed(1)} ms)` : 'none of the rates tried'}`);
+const firstMiss = rows.find((r) => !held(r));
+if (best && firstMiss && firstMiss.target < best.target) {
+  log(`  (not monotonic: ${firstMiss.target} req/s was not held — the machine is noisy; every rate below ${firstMiss.target} req/s held)`);
+}
 
 if (best && !controller.signal.aborted) {
   const peer = parseScenario({
