@@ -56,14 +56,21 @@ export function lineChart(o: ChartOptions): string {
   const iw = W - pad.l - pad.r;
   const ih = H - pad.t - pad.b;
   const span = Math.max(1, o.xEnd - o.xStart);
-  let yMax = o.refLine?.value ?? 0;
-  for (const s of o.series) for (const [, v] of s.points) if (v !== null && v > yMax) yMax = v;
-  yMax = niceMax(yMax * 1.05);
+  const values: number[] = [];
+  for (const s of o.series) for (const [, v] of s.points) if (v !== null) values.push(v);
+  values.sort((a, b) => a - b);
+  const max = values[values.length - 1] ?? 0;
+  // One start-up spike should not flatten an hour of data: clip above 3x the 98th percentile value.
+  const p98 = values[Math.floor(values.length * 0.98)] ?? 0;
+  const clipped = values.length >= 50 && p98 > 0 && max > 3 * p98;
+  let yMax = niceMax(Math.max(o.refLine?.value ?? 0, clipped ? p98 * 1.5 : max) * 1.05);
+  if (!Number.isFinite(yMax) || yMax <= 0) yMax = 1;
   const x = (t: number) => pad.l + ((t - o.xStart) / span) * iw;
-  const y = (v: number) => pad.t + ih - (v / yMax) * ih;
+  const y = (v: number) => pad.t + ih - (Math.min(v, yMax) / yMax) * ih;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="${esc(o.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(o.title)}">`);
   parts.push(`<text x="${pad.l}" y="16" class="title">${esc(o.title)}</text>`);
+  if (clipped) parts.push(`<text x="${W - pad.r}" y="${pad.t - 4}" class="tick clipped" text-anchor="end">clipped at ${fmt(yMax)} ${esc(o.unit)} (max ${fmt(max)})</text>`);
   for (const f of o.shaded ?? []) {
     const x0 = Math.max(pad.l, x(f.start));
     const x1 = Math.min(pad.l + iw, x(f.end));
@@ -106,7 +113,7 @@ export function lineChart(o: ChartOptions): string {
     parts.push('</g>');
   }
   parts.push(`<line class="axis" x1="${pad.l}" x2="${pad.l}" y1="${pad.t}" y2="${pad.t + ih}"/><line class="axis" x1="${pad.l}" x2="${pad.l + iw}" y1="${pad.t + ih}" y2="${pad.t + ih}"/>`);
-  let lx = pad.l + 220;
+  let lx = pad.l + 40 + o.title.length * 7.5;
   for (const s of o.series) {
     parts.push(`<g class="legend"><line x1="${lx}" x2="${lx + 16}" y1="12" y2="12" stroke="${s.color}" stroke-width="3"/><text x="${lx + 20}" y="16">${esc(s.name)}</text></g>`);
     lx += 30 + s.name.length * 7;
