@@ -34,6 +34,7 @@ describe('drills on the managed stack (quick profile)', () => {
       expect(injected.length).toBeGreaterThan(0);
       expect(removed.sort()).toEqual(injected.sort());
       expect(part.samples!.length).toBeGreaterThan(5);
+      expect(part.engine!.length).toBeGreaterThan(5);
       // Nothing is left behind on the proxy.
       const proxies = (await (await fetch(`${stack.proxyUrl}/proxies`)).json()) as Record<string, { enabled: boolean; toxics: unknown[] }>;
       for (const p of Object.values(proxies)) expect(p).toMatchObject({ enabled: true, toxics: [] });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
+import type { EngineSample } from '../../reports/index.ts';
 import type { Observation } from './types.ts';
 
 /**
@@ -34,6 +36,8 @@ export interface AckedWrite {
 
 export interface DrillLoad {
   readonly observations: Observation[];
+  /** The generator's own health per second (asked vs started, event-loop lag, CPU), as the engine reports it. */
+  readonly engine: EngineSample[];
   readonly acknowledged: Map<string, AckedWrite>;
   readonly attempts: { total: number; retried: number };
   stop(): Promise<void>;
@@ -165,6 +169,26 @@ export async function startDrillLoad(options: DrillLoadOptions): Promise<DrillLo
     });
   };
 
+  // Generator health, once a second: a drill whose generator stalls says so instead of blaming the target.
+  const engine: EngineSample[] = [];
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  let startedThisSecond = 0;
+  let cpuMark = process.cpuUsage();
+  let wallMark = performance.now();
+  const health = setInterval(() => {
+    const cpu = process.cpuUsage(cpuMark);
+    const wall = performance.now() - wallMark;
+    engine.push({
+      ts: Math.floor(Date.now() / 1000) * 1000 - 1000, scenario: `drill:${options.runId}`, targetRate: options.rate,
+      started: startedThisSecond, vus: null, loopLagP99Ms: lag.percentile(99) / 1e6, cpu: (cpu.user + cpu.system) / 1000 / wall,
+    });
+    startedThisSecond = 0;
+    lag.reset();
+    cpuMark = process.cpuUsage();
+    wallMark = performance.now();
+  }, 1000);
+
   const interval = 1000 / options.rate;
   let next = performance.now();
   const maxInFlight = options.maxInFlight ?? 256;
@@ -177,6 +201,7 @@ export async function startDrillLoad(options: DrillLoadOptions): Promise<DrillLo
         observations.push({ ts: Date.now(), tag: 'read', name: 'dropped', status: 0, latencyMs: 0, timedOut: true, retryAfter: false, attempts: 0 });
         continue;
       }
+      startedThisSecond += 1;
       const p = one(intended).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
@@ -184,11 +209,14 @@ export async function startDrillLoad(options: DrillLoadOptions): Promise<DrillLo
 
   return {
     observations,
+    engine,
     acknowledged,
     attempts,
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(health);
+      lag.disable();
       await Promise.allSettled([...inFlight]);
       await agent.close();
     },

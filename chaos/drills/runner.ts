@@ -284,5 +284,6 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
   };
   const notes = [...env.notes];
   if (load) notes.push(`drill ${name}: ${obs.length} requests, ${load.attempts.retried} retries (idempotent reads, writes with their Idempotency-Key)`);
-  return { drills: [result], events, samples, notes };
+  const engine = (load?.engine ?? []).map((e) => ({ ...e, scenario: `drill:${name}` }));
+  return { drills: [result], events, samples, engine, notes };
 }
