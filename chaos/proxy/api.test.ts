@@ -121,7 +121,7 @@ describe('the fault proxy API status codes and error bodies', () => {
     expect((await api(server, 'GET', '/proxies')).body).toEqual({});
 
     const missing = await api(server, 'POST', '/populate', [{ name: 'x', listen: '127.0.0.1:0' }]);
-    expect(missing.body).toEqual({ error: 'missing required field: upstream at proxy 1', status: 400 });
+    expect(missing.body).toEqual({ error: 'missing required field: upstream at proxy 1', status: 400, proxies: [] });
 
     const good = await api<{ proxies: { name: string; toxics: { name: string; stream: string }[] }[] }>(server, 'POST', '/populate', [
       { name: 'pg', listen: '127.0.0.1:0', upstream: upstream.address, toxics: [{ type: 'latency', stream: 'both', attributes: { latency: 10 } }] },

@@ -62,7 +62,17 @@ export function createApiHandler(collection: ProxyCollection): (req: IncomingMes
     },
     {
       pattern: /^\/populate$/,
-      methods: { POST: async ({ body }) => [201, { proxies: await collection.populate(await body()) }] },
+      methods: {
+        POST: async ({ body }) => {
+          try {
+            return [201, { proxies: await collection.populate(await body()) }];
+          } catch (err) {
+            // Toxiproxy answers a failed populate with the error and the proxies it created; here that is none (all-or-nothing).
+            if (err instanceof ApiError) return [err.status, { ...err.toJSON(), proxies: [] }];
+            throw err;
+          }
+        },
+      },
     },
     {
       pattern: /^\/proxies\/([^/]+)$/,
