@@ -22,6 +22,9 @@ const REDACT_PATHS = [
   '*.email',
   '*.jwtSecret',
   '*.authorization',
+  // PostgreSQL puts offending values (e.g. an email in a unique violation) in detail.
+  'err.detail',
+  'err.cause.detail',
   'password',
   'email',
   'token',

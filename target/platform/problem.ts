@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { HttpError, NotFoundError, PayloadTooLargeError, BadRequestError, UnsupportedMediaTypeError, ServiceUnavailableError } from './http-errors.ts';
+import { HttpError, UnprocessableError, NotFoundError, PayloadTooLargeError, BadRequestError, UnsupportedMediaTypeError, ServiceUnavailableError } from './http-errors.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -33,9 +33,20 @@ function fromBodyParser(err: unknown): HttpError | undefined {
   }
 }
 
+/**
+ * Safety net: a PostgreSQL data exception (SQLSTATE class 22: bad encoding,
+ * out-of-range number, invalid text representation…) is the client's input
+ * that validation let through — a 422, not a 500.
+ */
+function fromPgDataException(err: unknown): HttpError | undefined {
+  const e = err as { code?: unknown; severity?: unknown } | null;
+  if (!e || typeof e !== 'object' || typeof e.code !== 'string' || typeof e.severity !== 'string' || !e.code.startsWith('22')) return undefined;
+  return new UnprocessableError([{ field: 'body', message: 'contains a value the server cannot store' }]);
+}
+
 export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
-  return fromBodyParser(err);
+  return fromBodyParser(err) ?? fromPgDataException(err);
 }
 
 export function problemBody(err: HttpError, instance: string, requestId: string | undefined): Record<string, unknown> {

@@ -50,6 +50,9 @@ describe('/v1/users/me', () => {
     const bad = await call(t.url, 'PATCH', '/v1/users/me', { token: a.token, body: { handle: 'no spaces allowed' } });
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].field).toBe('handle');
+    const nul = await call(t.url, 'PATCH', '/v1/users/me', { token: a.token, body: { displayName: 'a\u0000b' } });
+    expect(nul.status).toBe(422);
+    expect(nul.body.errors[0].field).toBe('displayName');
   });
 });
 
