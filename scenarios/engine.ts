@@ -69,10 +69,13 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   if (scenario.setup?.users) {
     events.push({ ts: epochNow(), type: 'phase.started', label: `${scenario.name}: setup`, id: `${scenario.name}:setup`, scenario: scenario.name });
     const setupTransport = sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.setup.users.concurrency });
+    const closeSetup = () => void setupTransport.close();
+    cancel.signal.addEventListener('abort', closeSetup, { once: true });
     try {
       users = await runSetup({ users: { ...scenario.setup.users, steps: scenario.setup.users.steps.map((s) => ({ ...s, path: prefix + s.path })) } },
         setupTransport.dispatcherFor(0), runId, cancel.signal);
     } finally {
+      cancel.signal.removeEventListener('abort', closeSetup);
       await setupTransport.close();
       events.push({ ts: epochNow(), type: 'phase.ended', label: `${scenario.name}: setup`, id: `${scenario.name}:setup`, scenario: scenario.name, detail: { users: users.length } });
     }
@@ -86,6 +89,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections })
       : perVuTransport({ origin: url.origin, timeoutMs });
 
+  // Cancelling destroys the connections: every in-flight request fails at once (no listener per request).
+  const closeTransport = () => void transport.close();
+  cancel.signal.addEventListener('abort', closeTransport, { once: true });
   const startedAt = epochNow();
   const agg = new Aggregator(scenario.name, thresholds, scenario.thresholdWindows, startedAt);
   const self = new SelfCheck();
@@ -129,7 +135,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     dropped: (intended) => agg.recordDropped(flows.length === 1 ? ((flows[0]?.steps[0]?.tag) ?? scenario.name) : 'dropped', performance.timeOrigin + intended),
     schedulerLag: (ms) => self.noteSchedulerLag(ms),
   });
-  const deadline = setTimeout(() => stop.abort(), exec.durationMs);
+  // Closed model: at the end of the duration VUs stop starting requests and wake from think time. The open
+  // model ends by itself once every scheduled arrival was issued (a timer racing it could lose the last ones).
+  const deadline = open ? undefined : setTimeout(() => stop.abort(), exec.durationMs);
 
   // Once a second: close buckets, check thresholds (abortOnFail), sample the engine, draw progress.
   let lastStarted = 0;
@@ -174,6 +182,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     clearTimeout(deadline);
     clearInterval(ticker);
     options.signal?.removeEventListener('abort', onOuterAbort);
+    cancel.signal.removeEventListener('abort', closeTransport);
   }
   const endedAt = epochNow();
   const mainMs = Math.max(1, Math.min(performance.now() - t0, exec.durationMs));

@@ -34,7 +34,7 @@ export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher,
           ctx.rep = rep;
           let res;
           try {
-            res = await sendStep(dispatcher, step, ctx, true, signal);
+            res = await sendStep(dispatcher, step, ctx, true);
           } catch (err) {
             if (err instanceof TemplateValueMissingError) throw new SetupFailedError(`setup for user ${i} failed at ${step.tag}: ${err.message}`);
             throw err;

@@ -52,7 +52,7 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
       const sentAt = performance.now();
       let res;
       try {
-        res = await sendStep(env.dispatcher, step, ctx, step.needsJson || env.onResponse !== undefined, env.requestSignal);
+        res = await sendStep(env.dispatcher, step, ctx, step.needsJson || env.onResponse !== undefined);
       } catch (err) {
         // A value a later step needs was never captured (an earlier step failed): the iteration cannot go on.
         if (err instanceof TemplateValueMissingError) return;

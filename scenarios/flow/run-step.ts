@@ -21,15 +21,19 @@ export function header(res: Pick<StepResponse, 'headers'>, name: string): string
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-/** Sends one rendered request; never throws for network errors (they become status null). */
-export async function sendStep(dispatcher: Dispatcher, step: CompiledStep, ctx: TemplateContext, readJson: boolean, signal: AbortSignal): Promise<StepResponse> {
+/**
+ * Sends one rendered request; never throws for network errors (they become status null).
+ * Cancelling is done by destroying the dispatcher (one action for all in-flight
+ * requests) rather than an abort listener per request.
+ */
+export async function sendStep(dispatcher: Dispatcher, step: CompiledStep, ctx: TemplateContext, readJson: boolean): Promise<StepResponse> {
   const path = step.path(ctx);
   const requestHeaders: Record<string, string> = {};
   for (const [k, f] of step.headers) requestHeaders[k] = f(ctx);
   const requestBody = step.body ? step.body(ctx) : step.bodyText ? step.bodyText(ctx) : undefined;
   const wire = requestBody === undefined ? null : step.body ? JSON.stringify(requestBody) : (requestBody as string);
   try {
-    const res = await dispatchRequest(dispatcher, { path, method: step.method, headers: requestHeaders, body: wire, signal }, readJson);
+    const res = await dispatchRequest(dispatcher, { path, method: step.method, headers: requestHeaders, body: wire }, readJson);
     let json: unknown;
     if (res.text) {
       try {

@@ -39,12 +39,15 @@ export function sharedTransport(opts: TransportOptions & { connections: number }
 
 export function perVuTransport(opts: TransportOptions): Transport {
   const clients = new Map<number, Client>();
+  let closed = false;
   return {
     dispatcherFor(vu) {
       let c = clients.get(vu);
       if (!c) {
         c = new Client(opts.origin, clientOptions(opts.timeoutMs));
-        clients.set(vu, c);
+        // After close, a late caller gets a destroyed client: its request fails at once and nothing leaks.
+        if (closed) void c.destroy().catch(() => undefined);
+        else clients.set(vu, c);
       }
       return c;
     },
@@ -54,6 +57,7 @@ export function perVuTransport(opts: TransportOptions): Transport {
       return n;
     },
     close: async () => {
+      closed = true;
       await Promise.all([...clients.values()].map((c) => c.destroy().catch(() => undefined)));
       clients.clear();
     },
