@@ -5,7 +5,10 @@ import type { Comparison, RunRecord, Verdict } from './run-record.ts';
 const higherIsWorse = new Set(['latency', 'error-rate', 'recovery-time']);
 const lowerIsWorse = new Set(['availability']);
 
-function p95ByTag(record: RunRecord): Map<string, { scenario: string; tag: string; p95: number }> {
+/** A tag with fewer requests than this in either run is compared but never called a regression (its p95 is noise). */
+export const MIN_COMPARABLE_REQUESTS = 50;
+
+function p95ByTag(record: RunRecord): Map<string, { scenario: string; tag: string; p95: number; count: number }> {
   const groups = new Map<string, string[]>();
   for (const s of record.samples) {
     const k = `${s.scenario}\u0000${s.tag}`;
@@ -13,11 +16,11 @@ function p95ByTag(record: RunRecord): Map<string, { scenario: string; tag: strin
     if (g) g.push(s.latency);
     else groups.set(k, [s.latency]);
   }
-  const out = new Map<string, { scenario: string; tag: string; p95: number }>();
+  const out = new Map<string, { scenario: string; tag: string; p95: number; count: number }>();
   for (const [k, list] of groups) {
     const h = mergeHistograms(list);
     const [scenario = '', tag = ''] = k.split('\u0000');
-    if (h.totalCount > 0) out.set(k, { scenario, tag, p95: percentileMs(h, 95) });
+    if (h.totalCount > 0) out.set(k, { scenario, tag, p95: percentileMs(h, 95), count: h.totalCount });
     h.destroy();
   }
   return out;
@@ -40,7 +43,8 @@ export function compareToBaseline(current: RunRecord, baseline: RunRecord, thres
     const b = base.get(k);
     if (!b) continue;
     const ch = change(b.p95, c.p95);
-    rows.push({ scenario: c.scenario, tag: c.tag, metric: 'p95 ms', baseline: b.p95, current: c.p95, change: ch, regressed: ch !== null && ch > threshold });
+    const enough = Math.min(b.count, c.count) >= MIN_COMPARABLE_REQUESTS;
+    rows.push({ scenario: c.scenario, tag: c.tag, metric: 'p95 ms', baseline: b.p95, current: c.p95, change: ch, regressed: enough && ch !== null && ch > threshold });
   }
   const baseVerdicts = new Map(baseline.verdicts.map((v) => [v.objective, v]));
   const verdicts = current.verdicts.map((v) => {

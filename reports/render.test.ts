@@ -106,3 +106,13 @@ describe('long runs stay small and fast', () => {
     expect(html).toContain('Downsampled: one point per 6 s');
   });
 });
+
+describe('baseline comparison ignores noise', () => {
+  it('a tag with too few requests is compared but not called a regression', () => {
+    const few = syntheticRecord({ seconds: 4, rps: 10, latencyMs: () => 200 });
+    const base = syntheticRecord({ seconds: 4, rps: 10, latencyMs: () => 100 });
+    const { comparison } = compareToBaseline(few, base, 0.1);
+    expect(comparison.rows[0]!.change).toBeCloseTo(1, 1);
+    expect(comparison.rows[0]!.regressed).toBe(false);
+  });
+});
