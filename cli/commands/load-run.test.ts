@@ -33,6 +33,8 @@ describe('rampart load', () => {
     expect(Object.keys(json.latencyMs as object)).toEqual(['p50', 'p90', 'p95', 'p99', 'p999', 'max']);
     expect(json).toMatchObject({ requests: 100, errors: 0, rate: { target: 100 }, late: 0 });
     expect(r.stdout).toContain('p99.9');
+    // Not a TTY: quiet progress lines (elapsed, achieved/target rate, p95, errors).
+    expect(r.stderr).toMatch(/load \d+s\/1s \d+\/100 req\/s p95 [\d.]+ms errors 0/);
   });
 
   it('reports rate.target null in the closed model (--vus)', async () => {

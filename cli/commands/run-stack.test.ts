@@ -1,0 +1,35 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'rampart-run-stack-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('rampart run against the managed stack', () => {
+  it('starts PostgreSQL, Redis and the seeded target, passes smoke and proves the rate limit, and writes run.json', async () => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let stdout = '';
+    let stderr = '';
+    out.on('data', (c) => (stdout += String(c)));
+    err.on('data', (c) => (stderr += String(c)));
+    const code = await main(['node', 'rampart', 'run', 'smoke', 'rate-limit', '--profile', 'quick', '--out', tmp], { stdout: out, stderr: err, env: {}, handleSignals: false });
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    const record = JSON.parse(readFileSync(path.join(tmp, 'run.json'), 'utf8')) as {
+      meta: { target: string }; summaries: Array<{ scenario: string; requests: number; checks: { passed: number; failed: number } }>;
+      thresholds: Array<{ ok: boolean }>; samples: Array<{ tag: string; status: Record<string, number> }>;
+    };
+    expect(record.meta.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(record.summaries.map((s) => s.scenario)).toEqual(['smoke', 'rate-limit']);
+    expect(record.summaries.every((s) => s.checks.failed === 0 && s.checks.passed > 0)).toBe(true);
+    expect(record.thresholds.every((t) => t.ok)).toBe(true);
+    // The 101st request of one user was refused with 429; 100 passed before it.
+    const tagged = (tag: string, cls: string) => record.samples.filter((s) => s.tag === tag).reduce((a, s) => a + (s.status[cls] ?? 0), 0);
+    expect(tagged('within the limit (1-100)', '2xx')).toBe(100);
+    expect(tagged('the 101st', '4xx')).toBe(1);
+    expect(tagged('another user is unaffected', '2xx')).toBe(1);
+  }, 180_000);
+});
