@@ -132,7 +132,12 @@ async function main(): Promise<void> {
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     const exited = Promise.all(workers.map((w) => (w.isDead() ? Promise.resolve() : new Promise<void>((resolve) => w.once('exit', () => resolve())))));
     const msg: PrimaryToWorkerMessage = { type: 'worker.shutdown' };
-    for (const w of workers) if (w.isConnected()) w.send(msg);
+    for (const w of workers) {
+      if (w.isDead()) continue;
+      // A worker still starting may not listen for messages yet (a message would be lost): signal it.
+      if (listening.has(w.process.pid ?? -1) && w.isConnected()) w.send(msg);
+      else w.process.kill('SIGTERM');
+    }
     const timer = setTimeout(() => {
       logger.warn('workers did not drain in time: killing them');
       for (const w of workers) if (!w.isDead()) w.process.kill('SIGKILL');

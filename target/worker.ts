@@ -13,6 +13,22 @@ const send = (msg: WorkerToPrimaryMessage) => {
 };
 
 async function main(): Promise<void> {
+  // Listen for shutdown from the first instant: a worker asked to stop while it
+  // is still starting must stop as soon as it can, not be killed after a timeout.
+  let stopRequested: string | undefined;
+  let stopNow: ((why: string) => void) | undefined;
+  const requestStop = (why: string) => {
+    if (stopNow) stopNow(why);
+    else stopRequested ??= why;
+  };
+  process.on('message', (msg) => {
+    if (isPrimaryToWorkerMessage(msg)) requestStop('primary asked');
+  });
+  process.on('SIGTERM', () => requestStop('SIGTERM'));
+  process.on('SIGINT', () => requestStop('SIGINT'));
+  // The primary is gone (killed): never linger as an orphan.
+  process.on('disconnect', () => requestStop('primary disconnected'));
+
   const config = loadTargetConfig(process.env);
   const telemetry = config.otel ? await (await import('./platform/telemetry.ts')).startTelemetry(config) : undefined;
   const { serve } = await import('./server.ts');
@@ -20,21 +36,17 @@ async function main(): Promise<void> {
   send({ type: 'worker.listening', url: running.url });
 
   let stopping = false;
-  const shutdown = async (why: string) => {
+  stopNow = (why: string) => {
     if (stopping) return;
     stopping = true;
     running.runtime.deps.logger.info({ why }, 'worker draining');
-    await running.stop();
-    await telemetry?.stop();
-    process.exit(0);
+    void (async () => {
+      await running.stop();
+      await telemetry?.stop();
+      process.exit(0);
+    })();
   };
-  process.on('message', (msg) => {
-    if (isPrimaryToWorkerMessage(msg)) void shutdown('primary asked');
-  });
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  // The primary is gone (killed): never linger as an orphan.
-  process.on('disconnect', () => void shutdown('primary disconnected'));
+  if (stopRequested) stopNow(stopRequested);
 }
 
 main().catch((err: unknown) => {
