@@ -16,9 +16,9 @@ async function main(): Promise<void> {
   // Listen for shutdown from the first instant: a worker asked to stop while it
   // is still starting must stop as soon as it can, not be killed after a timeout.
   let stopRequested: string | undefined;
-  let stopNow: ((why: string) => void) | undefined;
+  const control: { stopNow?: (why: string) => void } = {};
   const requestStop = (why: string) => {
-    if (stopNow) stopNow(why);
+    if (control.stopNow) control.stopNow(why);
     else stopRequested ??= why;
   };
   process.on('message', (msg) => {
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   send({ type: 'worker.listening', url: running.url });
 
   let stopping = false;
-  stopNow = (why: string) => {
+  control.stopNow = (why: string) => {
     if (stopping) return;
     stopping = true;
     running.runtime.deps.logger.info({ why }, 'worker draining');
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       process.exit(0);
     })();
   };
-  if (stopRequested) stopNow(stopRequested);
+  if (stopRequested) control.stopNow(stopRequested);
 }
 
 main().catch((err: unknown) => {
