@@ -37,6 +37,12 @@ export interface ScenarioResult {
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
+function peakVus(s: Scenario): number {
+  if (s.executor === 'constant-vus' || s.executor === 'per-vu-iterations') return s.vus;
+  if (s.executor === 'ramping-vus') return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+  return 0;
+}
+
 /** Runs one scenario against baseUrl and returns what it measured (never throws for a slow or failing target). */
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions): Promise<ScenarioResult> {
   const url = parseTargetUrl(options.baseUrl);
@@ -85,7 +91,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const maxVUs = open ? (scenario.maxVUs ?? Math.max(scenario.preAllocatedVUs ?? 0, scenario.connections ?? 0, 100)) : 0;
   const transport: Transport = open
     ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections ?? Math.min(maxVUs, 1024) })
-    : scenario.executor !== 'per-vu-iterations' && scenario.connections
+    // Fewer connections than VUs: VUs share a pool. Otherwise each VU owns its connection (cheaper per request than a Pool).
+    : scenario.executor !== 'per-vu-iterations' && scenario.connections && scenario.connections < peakVus(scenario)
       ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections })
       : perVuTransport({ origin: url.origin, timeoutMs });
 

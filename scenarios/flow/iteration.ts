@@ -63,9 +63,14 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
       const from = first && intendedStart !== null ? Math.min(intendedStart, sentAt) : sentAt;
       const latencyMs = end - from;
       const ok = res.status !== null && step.expect(res.status);
-      const [passed, failed, failedNames] = runChecks(step, res, ctx);
+      let passed = 0;
+      let failed = 0;
+      if (step.checks.length > 0) {
+        let failedNames: string[];
+        [passed, failed, failedNames] = runChecks(step, res, ctx);
+        if (env.onCheckFailed) for (const n of failedNames) env.onCheckFailed(step.tag, n);
+      }
       env.record({ tag: step.tag, latencyMs, status: res.status, failed: !ok, checksPassed: passed, checksFailed: failed, late: first && late }, epochOf(end));
-      if (env.onCheckFailed) for (const n of failedNames) env.onCheckFailed(step.tag, n);
       if (env.onResponse) {
         const info: ResponseInfo = {
           scenario: env.scenario, tag: step.tag, method: step.method, path: res.path, status: res.status, ok,
@@ -75,7 +80,7 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
         if (res.requestBody !== undefined) info.requestBody = res.requestBody;
         env.onResponse(info);
       }
-      applyCaptures(step, res, ctx);
+      if (step.captures.length > 0) applyCaptures(step, res, ctx);
       first = false;
       if (env.think) await env.think();
     }
