@@ -10,7 +10,7 @@ import { securityHeaders, corsPolicy } from './platform/security-headers.ts';
 import { routeModules } from './routes.ts';
 import type { RouteModule } from './routes.ts';
 import type { RequestHandler } from 'express';
-import { authServicesFor } from './auth/index.ts';
+import { authServicesFor, rejectBadToken } from './auth/index.ts';
 
 export interface CreateAppOptions {
   /** Component routers; defaults to routes.ts. */
@@ -38,9 +38,12 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Expres
     res.send(await deps.metrics.registry.metrics());
   });
 
-  app.use(express.json({ limit: deps.config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
+  // Authenticate (without failing) and rate-limit before anything else costs work: a bad
+  // token or a malformed body is still counted against the caller and carries the headers.
   app.use(authServicesFor(deps).authenticate);
   app.use(rateLimit(deps));
+  app.use(rejectBadToken);
+  app.use(express.json({ limit: deps.config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
 
   for (const mod of options.routes ?? routeModules) {
     const mount: RequestHandler = (_req, res, next) => {

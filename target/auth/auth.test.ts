@@ -127,3 +127,12 @@ describe('password reset', () => {
     expect((await call(t.url, 'POST', '/v1/auth/refresh', { body: { refreshToken: u.refresh } })).status).toBe(401);
   });
 });
+
+describe('brute force per IP', () => {
+  it('429s logins from one IP after too many failures across different accounts', async () => {
+    await using ip = await startTestTarget({ env: { LOGIN_MAX_FAILURES_PER_IP: '4', LOGIN_MAX_FAILURES_PER_ACCOUNT: '100' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await call(ip.url, 'POST', '/v1/auth/login', { body: { email: `nobody${i}@example.test`, password: 'wrong-password' } })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+  });
+});

@@ -16,12 +16,7 @@ import type { DenyList } from './data-access/deny-list.ts';
  * honoured) and the fact is counted; with it off, 503.
  */
 export function authenticate(deps: { tokens: AccessTokens; denyList: DenyList; redisFallback: boolean; retryAfterSeconds: number; metrics: Metrics }): RequestHandler {
-  return async (req, res, next) => {
-    const header = req.get('authorization');
-    if (!header) {
-      next();
-      return;
-    }
+  const check = async (header: string): Promise<AuthUser> => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new UnauthorizedError('Use an Authorization: Bearer <access token> header.', 'TOKEN_MISSING');
     const user = await deps.tokens.verify(match[1] as string);
@@ -31,10 +26,30 @@ export function authenticate(deps: { tokens: AccessTokens; denyList: DenyList; r
       if (!deps.redisFallback) throw new ServiceUnavailableError('Cannot check token revocation: Redis is unavailable.', deps.retryAfterSeconds, 'REDIS_UNAVAILABLE');
       deps.metrics.degraded.inc({ dependency: 'redis', operation: 'token-deny-list' });
     }
-    res.locals.user = user;
+    return user;
+  };
+  return async (req, res, next) => {
+    const header = req.get('authorization');
+    if (!header) {
+      next();
+      return;
+    }
+    try {
+      res.locals.user = await check(header);
+    } catch (err) {
+      // A bad token is answered 401 after the rate limiter has counted the request
+      // against the caller's IP (rejectBadToken), so token guessing is rate-limited too.
+      if (!(err instanceof UnauthorizedError)) throw err;
+      res.locals.authError = err;
+    }
     next();
   };
 }
+
+/** Runs after the rate limiter: the 401 that authenticate deferred. */
+export const rejectBadToken: RequestHandler = (_req, res, next) => {
+  next(res.locals.authError);
+};
 
 /** 401 unless authenticate found a valid token. */
 export const requireAuth: RequestHandler = (_req, res, next) => {

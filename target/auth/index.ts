@@ -2,6 +2,6 @@
 export { authRouter } from './routes.ts';
 export { authServicesFor } from './services.ts';
 export type { AuthServices } from './services.ts';
-export { requireAuth, requireRole, currentUser } from './guards.ts';
+export { requireAuth, requireRole, currentUser, rejectBadToken } from './guards.ts';
 export { createAccessTokens, ISSUER, AUDIENCE } from './domain/access-tokens.ts';
 export type { AccessTokens } from './domain/access-tokens.ts';

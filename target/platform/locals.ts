@@ -21,6 +21,8 @@ declare global {
       requestId?: string;
       log?: Logger;
       user?: AuthUser;
+      /** Why the presented bearer token was refused (answered 401 after rate limiting). */
+      authError?: Error;
       /** The matched route pattern, for metrics (e.g. /v1/users/:id). */
       routePattern?: string;
       /** Where the component router answering this request is mounted (e.g. /v1/users). */

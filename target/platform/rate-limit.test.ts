@@ -47,3 +47,17 @@ describe('rate limiting', () => {
     expect(res.headers.get('ratelimit-policy')).toBe('"ip";q=3;w=60');
   });
 });
+
+describe('rate limiting before any other work', () => {
+  it('counts requests with a bad token or a malformed body against the IP, with the headers on the 401/400', async () => {
+    await using t = await startTestTarget({ env: { RATE_LIMIT_ANON_PER_MINUTE: '3' } });
+    const bad = await call(t.url, 'GET', '/v1/users/me', { token: 'not-a-jwt' });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('ratelimit')).toBe('"ip";r=2;t=60');
+    const malformed = await call(t.url, 'POST', '/v1/auth/login', { body: '{"email":' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('ratelimit')).toMatch(/^"ip";r=1;/);
+    await call(t.url, 'GET', '/v1/users/me', { token: 'not-a-jwt' });
+    expect((await call(t.url, 'GET', '/v1/users/me', { token: 'still-not-a-jwt' })).status).toBe(429);
+  });
+});
