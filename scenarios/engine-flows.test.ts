@@ -44,6 +44,20 @@ describe('flows', () => {
     expect(r.part.events?.some((e) => e.type === 'threshold.aborted')).toBe(true);
   });
 
+  it('stops at once when interrupted and returns what it measured', async () => {
+    await using srv = await spawnLocalServer({ kind: 'trivial' });
+    const s = parseScenario({ name: 'interrupted', executor: 'constant-arrival-rate', rate: 100, duration: '30s', flows: [{ name: 'get', steps: [{ path: '/' }] }] });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('SIGINT')), 1500);
+    const t0 = Date.now();
+    const r = await runScenario(s, { baseUrl: srv.url, signal: controller.signal });
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(r.aborted).toBe(true);
+    expect(r.abortReason).toContain('interrupted');
+    expect(r.summary.requests).toBeGreaterThan(50);
+    expect(r.part.samples?.length).toBeGreaterThan(0);
+  });
+
   it('counts arrivals that find no free connection as late, and drops those that wait too long', async () => {
     await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 400 });
     const s = parseScenario({
