@@ -35,6 +35,11 @@ describe('with Redis stopped', () => {
     expect(Number(follow.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(follow.body.code).toBe('REDIS_UNAVAILABLE');
     expect((await call(t.url, 'GET', `/v1/users/${b.id}`)).body.followers).toBe(0);
+    // Logout cannot deny-list the token without Redis: 503, and nothing was half-done.
+    const logout = await call(t.url, 'POST', '/v1/auth/logout', { token: b.token });
+    expect(logout.status).toBe(503);
+    expect(Number(logout.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call(t.url, 'GET', '/v1/users/me', { token: b.token })).status).toBe(200);
 
     // The local limiter still limits (it did not fail open): 8 per minute, one worker.
     let limited = 0;
