@@ -5,5 +5,12 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// Output piped into a reader that closed early (`rampart … | head`): stop quietly instead of crashing on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv);

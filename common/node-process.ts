@@ -1,18 +1,27 @@
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 /** The repository root, resolved from this file's place in it. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The tsx loader, as an absolute URL so child processes find it from any cwd. */
-const tsxLoader = import.meta.resolve('tsx');
+/**
+ * The tsx loader, as an absolute URL so child processes find it from any cwd.
+ * Resolved through createRequire rather than import.meta.resolve, which some
+ * module runners (vitest's globalSetup) do not provide.
+ */
+let tsxLoader: string | undefined;
+function loaderUrl(): string {
+  tsxLoader ??= pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return tsxLoader;
+}
 
 /**
  * execArgv for a child Node process that runs TypeScript sources from this
  * repository (used by spawn/fork and by cluster.setupPrimary).
  */
 export function tsNodeArgs(): string[] {
-  return ['--import', tsxLoader];
+  return ['--import', loaderUrl()];
 }
 
 /** Absolute path of a repository file from a path relative to the root. */

@@ -32,7 +32,9 @@ export async function startProxyProcess(options: ProxyProcessOptions = {}): Prom
   const args = [...tsNodeArgs(), repoPath('chaos', 'proxy-main.ts'), '--host', options.host ?? '127.0.0.1', '--port', String(options.port ?? 0)];
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.config) args.push('--config', options.config);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // Its own process group: a terminal Ctrl-C must not stop the proxy before the target behind it has
+  // drained. It cannot be orphaned: it exits when the IPC channel to its parent closes.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
   const log = options.log ?? (() => {});
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach((l) => log(`[proxy] ${l}`)));

@@ -66,6 +66,12 @@ function makePool(config: TargetConfig, max: number, name: string, logger: Logge
   });
   // An idle client losing its connection emits here; without a listener it would crash the process.
   pool.on('error', (err) => logger.warn({ pool: name, err: err.message }, 'idle PostgreSQL client error'));
+  // A checked-out client (inside a transaction, between two queries) has no pool listener: a connection
+  // reset arriving then would be an unhandled 'error' event and take the worker down. The query in flight
+  // still rejects, so the caller sees the failure; this only keeps the process alive.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn({ pool: name, err: err.message }, 'PostgreSQL client error'));
+  });
   return pool;
 }
 
