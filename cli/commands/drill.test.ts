@@ -1,23 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { getFreePort } from '../../common/index.ts';
-import { main } from '../main.ts';
+import { runCli } from '../testing.ts';
 
-async function run(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += String(c)));
-  err.on('data', (c) => (stderr += String(c)));
-  const code = await main(['node', 'rampart', ...args], { stdout: out, stderr: err, env: {}, handleSignals: false });
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runCli(args);
 
 describe('rampart drill', () => {
   it('lists the drills', async () => {

@@ -3,21 +3,11 @@ import net from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../../common/index.ts';
-import { main } from '../main.ts';
+import { runCli } from '../testing.ts';
 
-async function run(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += String(c)));
-  err.on('data', (c) => (stderr += String(c)));
-  const code = await main(['node', 'rampart', ...args], { stdout: out, stderr: err, env: {}, handleSignals: false });
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runCli(args);
 
 describe('rampart proxy', () => {
   it('exits 3 naming the port when the API port is in use', async () => {

@@ -3,22 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../../common/index.ts';
 import { isAlive, treeMembers } from '../../stack/index.ts';
-import { main } from '../main.ts';
+import { runCli } from '../testing.ts';
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += String(c)));
-  err.on('data', (c) => (stderr += String(c)));
-  const code = await main(['node', 'rampart', ...args], { stdout: out, stderr: err, env, handleSignals: false });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, env);
 
 /** Spawns bin/rampart.js as a user would; resolves on exit. */
 function spawnCli(args: string[], env: NodeJS.ProcessEnv, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void) {

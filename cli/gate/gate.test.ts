@@ -4,11 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoPath } from '../../common/index.ts';
-import { main } from '../main.ts';
+import { runCli } from '../testing.ts';
 
 /** A local server answering every request after `delayMs`. */
 async function server(delayMs: number): Promise<{ url: string; close: () => Promise<void> }> {
@@ -59,16 +58,7 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
-async function gate(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += String(c)));
-  err.on('data', (c) => (stderr += String(c)));
-  const code = await main(['node', 'rampart', 'gate', ...args], { stdout: out, stderr: err, env: {}, handleSignals: false });
-  return { code, stdout, stderr };
-}
+const gate = (args: string[]) => runCli(['gate', ...args]);
 
 describe('rampart gate against --target', () => {
   let dir: string;

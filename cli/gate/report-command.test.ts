@@ -1,21 +1,11 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { fixtureRun, writeRunRecord } from '../../reports/index.ts';
-import { main } from '../main.ts';
+import { runCli } from '../testing.ts';
 
-async function cli(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += String(c)));
-  err.on('data', (c) => (stderr += String(c)));
-  const code = await main(['node', 'rampart', ...args], { stdout: out, stderr: err, env: {}, handleSignals: false });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args);
 
 describe('rampart report', () => {
   it('re-renders a run record with the spec stored in it, and exits 1 on a breach', async () => {
