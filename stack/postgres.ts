@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { EnvironmentError, assertPortFree, getFreePort, type WaitStrategy } from '../common/index.ts';
 import { isAlive, spawnManaged } from './child.ts';
-import { ServerProcess } from './server-process.ts';
+import { ServerProcess, startedServer } from './server-process.ts';
 import type { StartedServer } from './types.ts';
 
 export interface PostgresOptions {
@@ -169,31 +169,5 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Started
 }
 
 function wrap(server: ServerProcess, url: string, port: number, dir: string): StartedPostgres {
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      await server.stopProcess();
-      await rm(dir, { recursive: true, force: true });
-    })();
-    return stopped;
-  };
-  return {
-    url,
-    port,
-    get pid() {
-      return server.pid;
-    },
-    get running() {
-      return server.running;
-    },
-    onExit: (cb) => server.onExit(cb),
-    stop,
-    stopProcess: () => server.stopProcess(),
-    kill: () => server.kill(),
-    pause: async () => server.pause(),
-    resume: async () => server.resume(),
-    restart: () => server.restart(),
-    waitReady: (timeoutMs) => server.waitReady(timeoutMs),
-    [Symbol.asyncDispose]: stop,
-  };
+  return startedServer(server, url, port, () => rm(dir, { recursive: true, force: true }));
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError, assertPortFree, getFreePort, type WaitStrategy } from '../common/index.ts';
-import { ServerProcess } from './server-process.ts';
+import { ServerProcess, startedServer } from './server-process.ts';
 import type { StartedServer } from './types.ts';
 
 export interface RedisOptions {
@@ -82,26 +82,6 @@ export async function startRedis(opts: RedisOptions = {}): Promise<StartedRedis>
       if (opts.port !== undefined || !/Address already in use/i.test(server.tail) || attempt >= 3) throw err;
       continue;
     }
-    let stopped: Promise<void> | undefined;
-    const stop = () => (stopped ??= server.stopProcess());
-    return {
-      url: `redis://127.0.0.1:${port}`,
-      port,
-      get pid() {
-        return server.pid;
-      },
-      get running() {
-        return server.running;
-      },
-      onExit: (cb) => server.onExit(cb),
-      stop,
-      stopProcess: () => server.stopProcess(),
-      kill: () => server.kill(),
-      pause: async () => server.pause(),
-      resume: async () => server.resume(),
-      restart: () => server.restart(),
-      waitReady: (timeoutMs) => server.waitReady(timeoutMs),
-      [Symbol.asyncDispose]: stop,
-    };
+    return startedServer(server, `redis://127.0.0.1:${port}`, port);
   }
 }

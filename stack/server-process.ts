@@ -1,6 +1,6 @@
 import { EnvironmentError, waitFor, type WaitStrategy } from '../common/index.ts';
 import { isAlive, spawnManaged, stopChild, type ManagedChild, type SpawnManagedOptions } from './child.ts';
-import type { ExitInfo } from './types.ts';
+import type { ExitInfo, StartedServer } from './types.ts';
 
 /**
  * The lifecycle shared by PostgreSQL and Redis: one server process at a time,
@@ -117,4 +117,36 @@ export class ServerProcess {
   isDead(): boolean {
     return this.#child === undefined || !isAlive(this.#child.pid);
   }
+}
+
+/**
+ * The public face of a started server (PostgreSQL, Redis): its address and
+ * lifecycle. `cleanup` runs once after the process stopped (e.g. remove the data dir).
+ */
+export function startedServer(server: ServerProcess, url: string, port: number, cleanup?: () => Promise<void>): StartedServer {
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await server.stopProcess();
+      await cleanup?.();
+    })());
+  return {
+    url,
+    port,
+    get pid() {
+      return server.pid;
+    },
+    get running() {
+      return server.running;
+    },
+    onExit: (cb) => server.onExit(cb),
+    stop,
+    stopProcess: () => server.stopProcess(),
+    kill: () => server.kill(),
+    pause: async () => server.pause(),
+    resume: async () => server.resume(),
+    restart: () => server.restart(),
+    waitReady: (timeoutMs) => server.waitReady(timeoutMs),
+    [Symbol.asyncDispose]: stop,
+  };
 }

@@ -3,6 +3,7 @@
  * in this process on a fresh database of the shared PostgreSQL and a Redis of
  * its own.
  */
+import pg from 'pg';
 import { useDatabase, useRedis } from '../test/services.ts';
 import type { StartedRedis } from '../stack/index.ts';
 import { loadTargetConfig } from './config.ts';
@@ -88,4 +89,26 @@ export async function call(
     /* not JSON */
   }
   return { status: res.status, headers: res.headers, body };
+}
+
+let userSeq = 0;
+
+/** Registers and logs in a fresh user on a test target. */
+export async function registerUser(t: { url: string }): Promise<{ email: string; password: string; handle: string; id: string; token: string }> {
+  const n = ++userSeq;
+  const u = { email: `p${n}-${Date.now()}@example.test`, password: 'password123!', handle: `p${n}_${Date.now() % 100000}` };
+  const reg = await call(t.url, 'POST', '/v1/auth/register', { body: u });
+  const login = await call(t.url, 'POST', '/v1/auth/login', { body: { email: u.email, password: u.password } });
+  return { ...u, id: reg.body.user.id as string, token: login.body.accessToken as string };
+}
+
+/** Runs one SQL statement on a test target's database and returns the rows. */
+export async function sqlRows(t: { databaseUrl: string }, text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: t.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as Record<string, unknown>[];
+  } finally {
+    await client.end();
+  }
 }

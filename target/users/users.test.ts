@@ -1,28 +1,12 @@
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestTarget } from '../testing.ts';
+import { call, registerUser, sqlRows, startTestTarget } from '../testing.ts';
 import type { TestTarget } from '../testing.ts';
 
 let t: TestTarget;
-let n = 0;
-
-async function user() {
-  const u = { email: `p${++n}-${Date.now()}@example.test`, password: 'password123!', handle: `p${n}_${Date.now() % 100000}` };
-  const reg = await call(t.url, 'POST', '/v1/auth/register', { body: u });
-  const login = await call(t.url, 'POST', '/v1/auth/login', { body: { email: u.email, password: u.password } });
-  return { ...u, id: reg.body.user.id as string, token: login.body.accessToken as string };
-}
-
-async function sql(text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: t.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const user = () => registerUser(t);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary columns
+const sql = (text: string, values: unknown[] = []): Promise<any[]> => sqlRows(t, text, values);
 
 beforeAll(async () => {
   t = await startTestTarget({ env: { RATE_LIMIT_PER_MINUTE: '10000' } });
