@@ -22,4 +22,9 @@ export default tseslint.config(
       }],
     },
   },
+  // k6 scripts run inside k6, which provides these globals.
+  {
+    files: ['deploy/k6/**/*.js'],
+    languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly' } },
+  },
 );
