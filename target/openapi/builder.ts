@@ -69,7 +69,7 @@ export function buildOperation(spec: OperationSpec): JsonSchema {
     responses[status] = entry;
   }
   const validated = spec.body !== undefined || spec.query !== undefined || spec.params !== undefined || (spec.headers?.length ?? 0) > 0;
-  const errors = spec.plain ? [] : [...(validated ? [422] : []), 429, 503, ...(spec.auth ? [401] : [])];
+  const errors = spec.plain ? [] : [...(spec.body !== undefined ? [400, 413] : []), ...(validated ? [422] : []), 429, 503, ...(spec.auth ? [401] : [])];
   for (const status of errors) {
     responses[String(status)] ??= { description: ERROR_TEXT[status], content: { 'application/problem+json': { schema: problemRef } } };
   }
