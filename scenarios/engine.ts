@@ -22,6 +22,12 @@ export interface RunScenarioOptions {
   /** Where the progress line goes (a TTY gets a live line, anything else a line every 10 s). */
   progress?: ProgressStream;
   onResponse?: OnResponse;
+  /** Graceful end: start no new requests (nor retries) and let those in flight finish; `signal` instead cancels them. */
+  stop?: AbortSignal;
+  /** Users prepared by the caller ({{user.x}}, each VU gets users[vu % n]); a scenario's setup phase, if any, replaces them. */
+  users?: Array<Record<string, unknown>>;
+  /** An open-model arrival that was never sent (no free VU within maxLateness, or still queued at the end); epoch ms. */
+  onDropped?: (intendedEpochMs: number, tag: string) => void;
 }
 
 export interface ScenarioResult {
@@ -66,12 +72,15 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   if (options.signal?.aborted) onOuterAbort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   cancel.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  const onOuterStop = () => stop.abort();
+  if (options.stop?.aborted) onOuterStop();
+  options.stop?.addEventListener('abort', onOuterStop, { once: true });
 
   const flows = scenario.flows.map((f) => compileFlow({ ...f, steps: f.steps.map((s) => ({ ...s, path: prefix + s.path })) }));
   const pick = flowPicker(flows);
 
   // Setup phase (k6 setup()): its requests are not part of the measured load.
-  let users: Array<Record<string, unknown>> = [];
+  let users: Array<Record<string, unknown>> = options.users ?? [];
   if (scenario.setup?.users) {
     events.push({ ts: epochNow(), type: 'phase.started', label: `${scenario.name}: setup`, id: `${scenario.name}:setup`, scenario: scenario.name });
     const setupTransport = sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.setup.users.concurrency });
@@ -121,7 +130,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const envs = new WeakMap<object, IterationEnv>();
   const iterate = (vu: number, iter: number, intendedStart: number | null, late: boolean) => {
     iterationsStarted += 1;
-    const user = users.length > 0 ? users[vu % users.length] : undefined;
+    // Closed model: a VU is a user. Open model: VU slots are reused (the lowest free ones), so users
+    // take turns by arrival, spreading the load (and per-user rate limits) over all of them.
+    const user = users.length > 0 ? users[(open ? iter : vu) % users.length] : undefined;
     const ctx: Record<string, unknown> = { vu, iter, runId, user, users };
     const dispatcher = transport.dispatcherFor(vu);
     let env = envs.get(dispatcher);
@@ -139,7 +150,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     t0, maxVUs, signal: stop.signal,
     maxLatenessMs: parseDuration(scenario.maxLateness),
     iterate,
-    dropped: (intended) => agg.recordDropped(flows.length === 1 ? ((flows[0]?.steps[0]?.tag) ?? scenario.name) : 'dropped', performance.timeOrigin + intended),
+    dropped: (intended) => {
+      const tag = flows.length === 1 ? ((flows[0]?.steps[0]?.tag) ?? scenario.name) : 'dropped';
+      agg.recordDropped(tag, performance.timeOrigin + intended);
+      options.onDropped?.(performance.timeOrigin + intended, tag);
+    },
     schedulerLag: (ms) => self.noteSchedulerLag(ms),
   });
   // Closed model: at the end of the duration VUs stop starting requests and wake from think time. The open
@@ -189,6 +204,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     clearTimeout(deadline);
     clearInterval(ticker);
     options.signal?.removeEventListener('abort', onOuterAbort);
+    options.stop?.removeEventListener('abort', onOuterStop);
     cancel.signal.removeEventListener('abort', closeTransport);
   }
   const endedAt = epochNow();

@@ -1,21 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
-import type { EngineSample } from '../../reports/index.ts';
+import type { EngineSample, Sample } from '../../reports/index.ts';
+import { parseScenario, runScenario, type ResponseInfo, type Scenario } from '../../scenarios/index.ts';
 import type { Observation } from './types.ts';
 
 /**
- * The drill's own load: an open model (fixed arrival rate, latency measured
- * from the intended start) of cached reads (feed, trending) and writes
- * (POST /v1/posts with an Idempotency-Key; a retry after a dropped
- * connection or a 503 reuses the key). Idempotent reads are retried once on
- * a dropped connection, as HTTP clients do. Every acknowledged (2xx) write is
- * remembered for reconciliation.
- *
- * Written here rather than taken from scenarios/ because a drill needs each
- * request's outcome tied to its idempotency key and its time; when the
- * engine's runScenario (with onResponse) is available it can feed the same
- * Observation stream.
+ * The drill's load, run by the project's load engine (scenarios/ runScenario):
+ * an open model (constant arrival rate, latency from the intended start) of
+ * cached reads (feed, trending) and writes (POST /v1/posts with an
+ * Idempotency-Key). The engine's step retry re-sends the same rendered
+ * request: a write after a dropped connection, a timeout or a 502/503 keeps
+ * its key, an idempotent read is retried once after a dropped connection or a
+ * timeout, as HTTP clients do. Each response becomes one Observation (retries
+ * are inside it; it counts as hung only when its last attempt was); every
+ * acknowledged (2xx) write is remembered for reconciliation. Samples and the
+ * generator's own health series come from the engine's run-record part.
  */
 export interface DrillLoadOptions {
   baseUrl: string;
@@ -23,6 +21,8 @@ export interface DrillLoadOptions {
   writeFraction: number;
   /** Marker put in every post body so reconciliation finds this run's writes. */
   runId: string;
+  /** Name of the drill (samples and engine series are labelled drill:<name>). */
+  name?: string;
   users?: number;
   requestTimeoutMs?: number;
   maxInFlight?: number;
@@ -36,11 +36,10 @@ export interface AckedWrite {
 
 export interface DrillLoad {
   readonly observations: Observation[];
-  /** The generator's own health per second (asked vs started, event-loop lag, CPU), as the engine reports it. */
-  readonly engine: EngineSample[];
   readonly acknowledged: Map<string, AckedWrite>;
   readonly attempts: { total: number; retried: number };
-  stop(): Promise<void>;
+  /** Stops starting requests, waits for those in flight, and returns what the engine measured. */
+  stop(): Promise<{ samples: Sample[]; engine: EngineSample[]; notes: string[] }>;
 }
 
 interface Session {
@@ -102,123 +101,114 @@ async function setupUsers(agent: Agent, baseUrl: string, count: number): Promise
   return sessions.slice(0, count);
 }
 
+const WRITE = 'POST /v1/posts';
+const FEED = 'GET /v1/feed';
+const TRENDING = 'GET /v1/trending';
+
+/** 2xx-4xx count as answered (a 429 is the target working); 5xx and no answer as failed, as the drill checks count them. */
+const ANSWERED = Array.from({ length: 300 }, (_, i) => 200 + i);
+
+/**
+ * Arrivals take the users in turn. Every user writes; the feed is read by the
+ * even-numbered users and trending by the odd ones, the load shape the drills'
+ * expectations were set with (each read flow's cache working set is half the
+ * users: a feed cache miss under a slow database costs PostgreSQL round trips
+ * the writes then queue behind).
+ */
+function drillUsers(sessions: Session[]): Array<Record<string, unknown>> {
+  return sessions.map((s, i) => {
+    const even = i - (i % 2);
+    return { accessToken: s.token, feedToken: sessions[even]!.token, trendingToken: sessions[Math.min(even + 1, sessions.length - 1)]!.token };
+  });
+}
+
+export function drillScenario(options: DrillLoadOptions): Scenario {
+  const timeoutMs = options.requestTimeoutMs ?? 5000;
+  const maxVUs = options.maxInFlight ?? 256;
+  const auth = { authorization: 'Bearer {{user.accessToken}}' };
+  const read = (flow: string, name: string, path: string, weight: number, token: string) => ({
+    name: flow, weight,
+    steps: [{ name, path, headers: { authorization: `Bearer {{user.${token}}}` }, expectStatus: ANSWERED, retry: { attempts: 2, on: ['network' as const, 'timeout' as const] } }],
+  });
+  const key = `${options.runId}-{{iter}}`;
+  return parseScenario({
+    name: `drill-${options.name ?? options.runId}`,
+    executor: 'constant-arrival-rate',
+    rate: options.rate,
+    // Ended by stop(); the duration only bounds a drill that is never stopped.
+    duration: '1h',
+    maxVUs,
+    connections: 64, // as many as the drills' previous generator kept
+    requestTimeout: `${timeoutMs}ms`,
+    maxLateness: '2s',
+    thresholdWindows: [],
+    flows: [
+      {
+        name: 'write', weight: options.writeFraction,
+        steps: [{
+          name: WRITE, method: 'POST', path: '/v1/posts', headers: { ...auth, 'idempotency-key': key },
+          body: { body: `drill ${options.runId} ${key}` }, expectStatus: ANSWERED,
+          retry: { attempts: 3, on: ['network', 'timeout', 502, 503], backoffMs: 200 },
+        }],
+      },
+      read('feed', FEED, '/v1/feed?limit=20', (1 - options.writeFraction) / 2, 'feedToken'),
+      read('trending', TRENDING, '/v1/trending', (1 - options.writeFraction) / 2, 'trendingToken'),
+    ].filter((f) => f.weight > 0),
+  });
+}
+
 export async function startDrillLoad(options: DrillLoadOptions): Promise<DrillLoad> {
   const timeoutMs = options.requestTimeoutMs ?? 5000;
-  const agent = new Agent({ connections: 64, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 10_000 });
+  const agent = new Agent({ connections: 16, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   // Enough users that each stays well under a 100 requests/minute per-user limit.
   const users = options.users ?? Math.max(10, Math.ceil((options.rate * 60) / 50));
-  const sessions = await setupUsers(agent, options.baseUrl, users);
+  let sessions: Session[];
+  try {
+    sessions = await setupUsers(agent, options.baseUrl, users);
+  } finally {
+    await agent.close();
+  }
   const observations: Observation[] = [];
   const acknowledged = new Map<string, AckedWrite>();
   const attempts = { total: 0, retried: 0 };
-  const inFlight = new Set<Promise<void>>();
-  let seq = 0;
-  let stopped = false;
+  const stopping = new AbortController();
 
-  const attempt = async (method: 'GET' | 'POST', path: string, token: string, body?: string, key?: string) => {
-    attempts.total += 1;
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body) headers['content-type'] = 'application/json';
-    if (key) headers['idempotency-key'] = key;
-    try {
-      const res = await request(`${options.baseUrl}${path}`, { dispatcher: agent, method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
-      const payload = (await json(res)) as { id?: string } | undefined;
-      return { status: res.statusCode, retryAfter: res.headers['retry-after'] !== undefined, payload, timedOut: false };
-    } catch (err) {
-      const code = (err as { code?: string; name?: string }).code ?? (err as Error).name;
-      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'TimeoutError' || code === 'AbortError' || code === 'UND_ERR_ABORTED';
-      return { status: 0, retryAfter: false, payload: undefined, timedOut };
-    }
-  };
-
-  const one = async (intended: number) => {
-    const n = seq++;
-    const session = sessions[n % sessions.length]!;
-    const isWrite = (n * 0.618034) % 1 < options.writeFraction;
-    const startedAt = Date.now() - (performance.now() - intended);
-    let result: Awaited<ReturnType<typeof attempt>>;
-    let tries = 0;
-    let name: string;
-    if (isWrite) {
-      name = 'POST /v1/posts';
-      const key = randomUUID();
-      const text = `drill ${options.runId} ${key}`;
-      const body = JSON.stringify({ body: text });
-      for (;;) {
-        tries += 1;
-        result = await attempt('POST', '/v1/posts', session.token, body, key);
-        const retriable = (result.status === 0 && !result.timedOut) || result.status === 502 || result.status === 503;
-        if (!retriable || tries >= 3 || stopped) break;
-        attempts.retried += 1;
-        await new Promise((r) => setTimeout(r, 100 * 2 ** tries));
-      }
-      if (result.status >= 200 && result.status < 300) acknowledged.set(key, { key, id: result.payload?.id ?? null, body: text });
-    } else {
-      name = n % 2 === 0 ? 'GET /v1/feed' : 'GET /v1/trending';
-      const path = n % 2 === 0 ? '/v1/feed?limit=20' : '/v1/trending';
-      for (;;) {
-        tries += 1;
-        result = await attempt('GET', path, session.token);
-        if (!(result.status === 0 && !result.timedOut) || tries >= 2 || stopped) break;
-        attempts.retried += 1;
-      }
-    }
+  const onResponse = (info: ResponseInfo) => {
+    attempts.total += info.attempts;
+    attempts.retried += info.attempts - 1;
+    const status = info.status ?? 0;
+    const isWrite = info.tag === WRITE;
     observations.push({
-      ts: startedAt, tag: isWrite ? 'write' : 'read', name, status: result.status,
-      latencyMs: performance.now() - intended, timedOut: result.timedOut, retryAfter: result.retryAfter, attempts: tries,
+      ts: performance.timeOrigin + performance.now() - info.latencyMs, tag: isWrite ? 'write' : 'read', name: info.tag, status,
+      latencyMs: info.latencyMs, timedOut: info.errorKind === 'timeout', retryAfter: info.headers['retry-after'] !== undefined, attempts: info.attempts,
     });
-  };
-
-  // Generator health, once a second: a drill whose generator stalls says so instead of blaming the target.
-  const engine: EngineSample[] = [];
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
-  let startedThisSecond = 0;
-  let cpuMark = process.cpuUsage();
-  let wallMark = performance.now();
-  const health = setInterval(() => {
-    const cpu = process.cpuUsage(cpuMark);
-    const wall = performance.now() - wallMark;
-    engine.push({
-      ts: Math.floor(Date.now() / 1000) * 1000 - 1000, scenario: `drill:${options.runId}`, targetRate: options.rate,
-      started: startedThisSecond, vus: null, loopLagP99Ms: lag.percentile(99) / 1e6, cpu: (cpu.user + cpu.system) / 1000 / wall,
-    });
-    startedThisSecond = 0;
-    lag.reset();
-    cpuMark = process.cpuUsage();
-    wallMark = performance.now();
-  }, 1000);
-
-  const interval = 1000 / options.rate;
-  let next = performance.now();
-  const maxInFlight = options.maxInFlight ?? 256;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    while (!stopped && next <= now) {
-      const intended = next;
-      next += interval;
-      if (inFlight.size >= maxInFlight) {
-        observations.push({ ts: Date.now(), tag: 'read', name: 'dropped', status: 0, latencyMs: 0, timedOut: true, retryAfter: false, attempts: 0 });
-        continue;
-      }
-      startedThisSecond += 1;
-      const p = one(intended).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+    if (isWrite && status >= 200 && status < 300) {
+      const key = info.requestHeaders['idempotency-key'] ?? '';
+      const body = (info.requestBody as { body?: string } | undefined)?.body ?? '';
+      acknowledged.set(key, { key, id: (info.body as { id?: string } | undefined)?.id ?? null, body });
     }
-  }, 5);
+  };
+  // An arrival the generator could not send in time counts against the target as a hang, as before.
+  const onDropped = (ts: number) => {
+    if (!stopping.signal.aborted) observations.push({ ts, tag: 'read', name: 'dropped', status: 0, latencyMs: 0, timedOut: true, retryAfter: false, attempts: 0 });
+  };
+  const running = runScenario(drillScenario(options), {
+    baseUrl: options.baseUrl, stop: stopping.signal, users: drillUsers(sessions), onResponse, onDropped,
+  });
+  running.catch(() => undefined); // reported by stop()
 
   return {
     observations,
-    engine,
     acknowledged,
     attempts,
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      clearInterval(health);
-      lag.disable();
-      await Promise.allSettled([...inFlight]);
-      await agent.close();
+      stopping.abort();
+      try {
+        const { part } = await running;
+        return { samples: part.samples ?? [], engine: part.engine ?? [], notes: [] };
+      } catch (err) {
+        return { samples: [], engine: [], notes: [`the drill load stopped with an error: ${(err as Error).message}`] };
+      }
     },
   };
 }

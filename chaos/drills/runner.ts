@@ -4,7 +4,7 @@ import type { DrillResult, RunEvent, RunRecordPart } from '../../reports/index.t
 import { drills, findDrill } from './catalog.ts';
 import { FaultSkipped, inject, type FaultEnvironment, type InjectedFault } from './faults.ts';
 import { startDrillLoad, type DrillLoad } from './load.ts';
-import { check, inWindow, recoverySeconds, toSamples, type Window } from './observe.ts';
+import { check, inWindow, recoverySeconds, type Window } from './observe.ts';
 import { runProbe } from './probes.ts';
 import { reconcile } from './reconcile.ts';
 import type { DrillDefinition, RunDrillOptions, TimedAction } from './types.ts';
@@ -135,7 +135,7 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
 
   event('phase.started', `drill ${name} (${profile})`, { id: `drill:${name}` });
   try {
-    load = await startDrillLoad({ baseUrl: env.targetUrl, rate: options.rate ?? def.load.rate[profile], writeFraction: def.load.writeFraction, runId });
+    load = await startDrillLoad({ baseUrl: env.targetUrl, name, rate: options.rate ?? def.load.rate[profile], writeFraction: def.load.writeFraction, runId });
     const steadyStart = Date.now();
     event('phase.started', 'steady state', { id: `steady:${name}` });
     await sleep(def.steadySeconds[profile] * 1000, signal);
@@ -233,10 +233,10 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
       aborted ??= 'interrupted during recovery observation';
     }
   }
-  await load?.stop();
+  const measured = await load?.stop();
   const endedAt = Date.now();
   const obs = load?.observations ?? [];
-  const samples = toSamples(`drill:${name}`, obs);
+  const samples = (measured?.samples ?? []).map((s) => ({ ...s, scenario: `drill:${name}` }));
 
   let recovery: number | null = null;
   let reconciliation: DrillResult['reconciliation'] = null;
@@ -282,8 +282,8 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
     faults: faults.map((f) => ({ label: f.timed.label, start: f.start, end: f.end })),
     recoverySeconds: recovery, reconciliation, checks, skipped, aborted,
   };
-  const notes = [...env.notes];
+  const notes = [...env.notes, ...(measured?.notes ?? [])];
   if (load) notes.push(`drill ${name}: ${obs.length} requests, ${load.attempts.retried} retries (idempotent reads, writes with their Idempotency-Key)`);
-  const engine = (load?.engine ?? []).map((e) => ({ ...e, scenario: `drill:${name}` }));
+  const engine = (measured?.engine ?? []).map((e) => ({ ...e, scenario: `drill:${name}` }));
   return { drills: [result], events, samples, engine, notes };
 }

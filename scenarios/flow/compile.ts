@@ -1,4 +1,4 @@
-import type { Check, Capture, Flow, Step } from '../schema/flow.ts';
+import type { Check, Capture, Flow, Retry, Step } from '../schema/flow.ts';
 import { compileStringTemplate, compileTemplate, type Compiled, type TemplateContext } from '../template.ts';
 
 export interface CompiledStep {
@@ -12,6 +12,7 @@ export interface CompiledStep {
   checks: CompiledCheck[];
   captures: Array<[string, Capture]>;
   repeat: number;
+  retry: Retry | null;
   /** Parse the body only when a check, a capture or an onResponse hook needs it. */
   needsJson: boolean;
 }
@@ -55,6 +56,7 @@ export function compileStep(step: Step): CompiledStep {
     }),
     captures: Object.entries(step.captures),
     repeat: step.repeat,
+    retry: step.retry ?? null,
     needsJson: step.checks.some((c) => c.type === 'json') || Object.values(step.captures).some((c) => 'json' in c),
   };
 }

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
-import type { CompiledFlow } from './compile.ts';
-import { applyCaptures, runChecks, sendStep } from './run-step.ts';
+import type { CompiledFlow, CompiledStep } from './compile.ts';
+import { applyCaptures, renderStep, runChecks, sendRendered, type ErrorKind, type StepResponse } from './run-step.ts';
 import { TemplateValueMissingError, type TemplateContext } from '../template.ts';
 import type { Outcome } from '../metrics/stats.ts';
 
@@ -12,10 +12,16 @@ export interface ResponseInfo {
   path: string;
   status: number | null;
   ok: boolean;
+  /** Response headers, lower-case names ({} when there was no response). */
+  headers: Record<string, string | string[] | undefined>;
+  /** Why there was no response: 'timeout' (no answer within requestTimeout), 'refused', 'reset', 'other'; null when answered. */
+  errorKind: ErrorKind | null;
+  /** Attempts sent for this request (more than 1 when the step's retry re-sent it); status is the last one's. */
+  attempts: number;
   body?: unknown;
   requestHeaders: Record<string, string>;
   requestBody?: unknown;
-  /** Epoch ms when the request was sent. */
+  /** Epoch ms when the (first attempt of the) request was sent. */
   startedAt: number;
   latencyMs: number;
 }
@@ -38,6 +44,28 @@ export interface IterationEnv {
 
 const epochOf = (perfMs: number) => performance.timeOrigin + perfMs;
 
+function retriable(step: CompiledStep, res: StepResponse): boolean {
+  const on = step.retry?.on;
+  if (!on) return false;
+  if (res.status !== null) return on.includes(res.status);
+  return on.includes(res.errorKind === 'timeout' ? 'timeout' : 'network');
+}
+
+/**
+ * Sends a step, re-sending the same rendered request while its retry policy
+ * says so; no new attempt once the scenario stops or is cancelled.
+ */
+async function sendWithRetry(env: IterationEnv, step: CompiledStep, ctx: TemplateContext, readJson: boolean): Promise<[StepResponse, number]> {
+  const req = renderStep(step, ctx);
+  const max = step.retry?.attempts ?? 1;
+  for (let attempt = 1; ; attempt++) {
+    const res = await sendRendered(env.dispatcher, step, req, readJson);
+    if (attempt >= max || !retriable(step, res) || env.signal.aborted || env.requestSignal.aborted) return [res, attempt];
+    const wait = (step.retry?.backoffMs ?? 0) * 2 ** (attempt - 1);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
 /**
  * Runs one iteration of a flow. `intendedStart` (performance.now() ms) is set in
  * the open model: the first request's latency is measured from it, so time spent
@@ -50,9 +78,10 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
       if (env.signal.aborted) return;
       ctx.rep = rep;
       const sentAt = performance.now();
-      let res;
+      let res: StepResponse;
+      let attempts: number;
       try {
-        res = await sendStep(env.dispatcher, step, ctx, step.needsJson || env.onResponse !== undefined);
+        [res, attempts] = await sendWithRetry(env, step, ctx, step.needsJson || env.onResponse !== undefined);
       } catch (err) {
         // A value a later step needs was never captured (an earlier step failed): the iteration cannot go on.
         if (err instanceof TemplateValueMissingError) return;
@@ -74,7 +103,7 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
       if (env.onResponse) {
         const info: ResponseInfo = {
           scenario: env.scenario, tag: step.tag, method: step.method, path: res.path, status: res.status, ok,
-          requestHeaders: res.requestHeaders, startedAt: epochOf(sentAt), latencyMs,
+          headers: res.headers, errorKind: res.errorKind, attempts, requestHeaders: res.requestHeaders, startedAt: epochOf(sentAt), latencyMs,
         };
         if (res.json !== undefined) info.body = res.json;
         if (res.requestBody !== undefined) info.requestBody = res.requestBody;

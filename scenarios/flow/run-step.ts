@@ -10,6 +10,8 @@ export interface StepResponse {
   /** Parsed JSON body when it was read and is JSON; undefined otherwise. */
   json: unknown;
   error: Error | null;
+  /** Why there was no response (null when there was one). */
+  errorKind: ErrorKind | null;
   requestHeaders: Record<string, string>;
   requestBody: unknown;
   path: string;
@@ -21,19 +23,49 @@ export function header(res: Pick<StepResponse, 'headers'>, name: string): string
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-/**
- * Sends one rendered request; never throws for network errors (they become status null).
- * Cancelling is done by destroying the dispatcher (one action for all in-flight
- * requests) rather than an abort listener per request.
- */
-export async function sendStep(dispatcher: Dispatcher, step: CompiledStep, ctx: TemplateContext, readJson: boolean): Promise<StepResponse> {
+/** Why a request got no response. */
+export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'other';
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const RESET_CODES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'ECONNABORTED']);
+
+/** Classifies a network error by its code (undici's, or the socket's; an AggregateError by its first cause). */
+export function errorKind(err: unknown): ErrorKind {
+  const e = err as { code?: string; cause?: unknown; errors?: unknown[] } | null;
+  const code = e?.code ?? (e?.cause as { code?: string } | undefined)?.code ?? (e?.errors?.[0] as { code?: string } | undefined)?.code;
+  if (code === undefined) return 'other';
+  if (TIMEOUT_CODES.has(code)) return 'timeout';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (RESET_CODES.has(code)) return 'reset';
+  return 'other';
+}
+
+/** A step rendered once: a retry re-sends exactly this (same headers, same body). */
+export interface RenderedRequest {
+  path: string;
+  requestHeaders: Record<string, string>;
+  requestBody: unknown;
+  wire: string | null;
+}
+
+export function renderStep(step: CompiledStep, ctx: TemplateContext): RenderedRequest {
   const path = step.path(ctx);
   const requestHeaders: Record<string, string> = {};
   for (const [k, f] of step.headers) requestHeaders[k] = f(ctx);
   const requestBody = step.body ? step.body(ctx) : step.bodyText ? step.bodyText(ctx) : undefined;
   const wire = requestBody === undefined ? null : step.body ? JSON.stringify(requestBody) : (requestBody as string);
+  return { path, requestHeaders, requestBody, wire };
+}
+
+/**
+ * Sends one rendered request; never throws for network errors (they become status null).
+ * Cancelling is done by destroying the dispatcher (one action for all in-flight
+ * requests) rather than an abort listener per request.
+ */
+export async function sendRendered(dispatcher: Dispatcher, step: CompiledStep, req: RenderedRequest, readJson: boolean): Promise<StepResponse> {
+  const { path, requestHeaders, requestBody } = req;
   try {
-    const res = await dispatchRequest(dispatcher, { path, method: step.method, headers: requestHeaders, body: wire }, readJson);
+    const res = await dispatchRequest(dispatcher, { path, method: step.method, headers: requestHeaders, body: req.wire }, readJson);
     let json: unknown;
     if (res.text) {
       try {
@@ -42,10 +74,14 @@ export async function sendStep(dispatcher: Dispatcher, step: CompiledStep, ctx: 
         json = undefined;
       }
     }
-    return { status: res.status, headers: res.headers, json, error: null, requestHeaders, requestBody, path };
+    return { status: res.status, headers: res.headers, json, error: null, errorKind: null, requestHeaders, requestBody, path };
   } catch (err) {
-    return { status: null, headers: {}, json: undefined, error: err as Error, requestHeaders, requestBody, path };
+    return { status: null, headers: {}, json: undefined, error: err as Error, errorKind: errorKind(err), requestHeaders, requestBody, path };
   }
+}
+
+export function sendStep(dispatcher: Dispatcher, step: CompiledStep, ctx: TemplateContext, readJson: boolean): Promise<StepResponse> {
+  return sendRendered(dispatcher, step, renderStep(step, ctx), readJson);
 }
 
 function matchValue(c: CompiledCheck, value: unknown, exists: boolean | undefined, ctx: TemplateContext): boolean {

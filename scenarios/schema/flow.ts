@@ -25,6 +25,14 @@ export const captureSchema = z.union([
 ]);
 export type Capture = z.infer<typeof captureSchema>;
 
+export const retrySchema = z.object({
+  /** Attempts in all, the first included (2 = one retry). */
+  attempts: z.number().int().min(2).max(10),
+  on: z.array(z.union([z.number().int().min(100).max(599), z.enum(['network', 'timeout'])])).min(1),
+  backoffMs: z.number().int().min(0).max(60_000).default(0),
+}).strict();
+export type Retry = z.infer<typeof retrySchema>;
+
 export const stepSchema = z.object({
   /** The request's tag (k6's `name` tag); default "<METHOD> <path>". Thresholds filter on it: http_req_duration{name:GET /v1/feed}. */
   name: z.string().min(1).optional(),
@@ -42,6 +50,13 @@ export const stepSchema = z.object({
   captures: z.record(z.string(), captureSchema).default({}),
   /** Send this step this many times in a row ({{rep}} is 0-based inside). */
   repeat: z.number().int().positive().default(1),
+  /**
+   * Re-send the same rendered request (same headers, so the same Idempotency-Key, same body) when it
+   * fails with one of these statuses or failure kinds: 'network' is no response other than a timeout
+   * (refused, reset), 'timeout' is no response within requestTimeout. Waits backoffMs, doubling each
+   * time. The attempts form one logical request: one measurement, latency over all of them.
+   */
+  retry: retrySchema.optional(),
 }).strict();
 export type Step = z.infer<typeof stepSchema>;
 
