@@ -35,6 +35,27 @@ describe('read-through cache', () => {
     expect(await readThrough(redis, key, opts(1500), load)).toEqual({ data: { n: 2 }, source: 'miss' });
   });
 
+  it('within the stale-while-revalidate window, answers the old copy at once and refreshes it in the background', async () => {
+    const key = { key: 'test:swr', field: 'a' };
+    const swr = (t: number) => ({ ...opts(t), staleWhileRevalidateMs: 5000 });
+    let loads = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    expect(await readThrough(redis, key, swr(0), async () => ({ n: ++loads }))).toEqual({ data: { n: 1 }, source: 'miss' });
+    await new Promise((r) => setTimeout(r, 50));
+    // Not fresh any more (1500 > 1000) but inside the window: the old copy comes back without waiting for the slow load.
+    const slowLoad = async () => {
+      await gate;
+      return { n: ++loads };
+    };
+    expect(await readThrough(redis, key, swr(1500), slowLoad)).toEqual({ data: { n: 1 }, source: 'stale' });
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await readThrough(redis, key, swr(1600), slowLoad)).toEqual({ data: { n: 2 }, source: 'hit' });
+    // Past the window the reader waits for the database again.
+    expect(await readThrough(redis, key, swr(20_000), async () => ({ n: ++loads }))).toEqual({ data: { n: 3 }, source: 'miss' });
+  });
+
   it('without a cached copy, a PostgreSQL outage is the 503 error, not an empty answer', async () => {
     await expect(readThrough(redis, { key: 'test:cache', field: 'never' }, opts(0), pgDown)).rejects.toBeInstanceOf(DependencyUnavailableError);
   });

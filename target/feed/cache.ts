@@ -6,7 +6,11 @@ import { DependencyUnavailableError } from '../platform/http-errors.ts';
  * but are served as fresh only for `freshMs`. Redis down → straight to
  * PostgreSQL (slower, still correct). PostgreSQL down → the stale copy if one
  * exists. Concurrent misses for one key in one process share a single load
- * (no stampede on expiry). Every entry records the content epoch (`cache:epoch`)
+ * (no stampede on expiry). With `staleWhileRevalidateMs`, an entry that is no
+ * longer fresh but younger than freshMs + that window is answered at once
+ * (`stale`) while one background load refreshes it: a slow database then costs
+ * readers nothing as long as their page was cached recently.
+ * Every entry records the content epoch (`cache:epoch`)
  * it was built under; editing or deleting a post bumps the epoch, so
  * no cached page shows it again as fresh (read in the same round trip).
  */
@@ -30,7 +34,7 @@ const inflight = new Map<string, Promise<unknown>>();
 export async function readThrough<T>(
   redis: RedisService,
   k: CacheKey,
-  opts: { freshMs: number; staleMs: number; now?: () => number },
+  opts: { freshMs: number; staleMs: number; staleWhileRevalidateMs?: number; now?: () => number },
   load: () => Promise<T>,
 ): Promise<{ data: T; source: CacheSource }> {
   const now = opts.now ?? Date.now;
@@ -48,22 +52,29 @@ export async function readThrough<T>(
       entry = undefined;
     }
   }
-  if (entry && now() - entry.at < opts.freshMs && entry.epoch === read?.epoch) return { data: entry.data, source: 'hit' };
+  const sameEpoch = entry !== undefined && entry.epoch === read?.epoch;
+  const age = entry ? now() - entry.at : Infinity;
+  if (entry && sameEpoch && age < opts.freshMs) return { data: entry.data, source: 'hit' };
 
   const id = `${k.key}\u0000${k.field}`;
   let loading = inflight.get(id) as Promise<T> | undefined;
   if (!loading) {
-    loading = load().finally(() => inflight.delete(id));
+    loading = load().then((data) => {
+      if (read !== undefined) {
+        const value = JSON.stringify({ at: now(), epoch: read.epoch, data } satisfies Entry<T>);
+        void redis.tryRun((c) => c.multi().hset(k.key, k.field, value).pexpire(k.key, opts.staleMs).exec(), undefined).catch(() => {});
+      }
+      return data;
+    }).finally(() => inflight.delete(id));
     inflight.set(id, loading);
+  }
+  if (entry && sameEpoch && age < opts.freshMs + (opts.staleWhileRevalidateMs ?? 0)) {
+    loading.catch(() => {}); // the refresh is best effort; the next reader tries again
+    return { data: entry.data, source: 'stale' };
   }
   try {
     const data = await loading;
-    const redisUp = read !== undefined;
-    if (redisUp) {
-      const value = JSON.stringify({ at: now(), epoch: read.epoch, data } satisfies Entry<T>);
-      void redis.tryRun((c) => c.multi().hset(k.key, k.field, value).pexpire(k.key, opts.staleMs).exec(), undefined).catch(() => {});
-    }
-    return { data, source: redisUp ? 'miss' : 'bypass' };
+    return { data, source: read !== undefined ? 'miss' : 'bypass' };
   } catch (err) {
     if (entry && err instanceof DependencyUnavailableError && err.dependency === 'postgres') return { data: entry.data, source: 'stale' };
     throw err;

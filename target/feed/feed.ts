@@ -17,10 +17,13 @@ import type { CacheSource } from './cache.ts';
  * Cached per user and page in the Redis hash `feed:{userId}` — fresh for
  * FEED_FRESH_MS, kept STALE_MS as a fallback for when PostgreSQL is down.
  * A follow of the caller's drops the hash (the notification consumer does it on
- * `follow.created`); new posts of followees show within FEED_FRESH_MS.
+ * `follow.created`); new posts of followees show within FEED_FRESH_MS, plus one
+ * background refresh when the page was read again within REVALIDATE_MS after
+ * that (stale-while-revalidate: a slow database does not slow readers down).
  */
 export const FEED_FRESH_MS = 15_000;
 export const STALE_MS = 10 * 60_000;
+export const REVALIDATE_MS = 30_000;
 export const feedKey = (userId: string) => `feed:${userId}`;
 
 export async function loadFeed(deps: FeatureDeps, userId: string, limit: number, cursorRaw?: string): Promise<Page<Post>> {
@@ -47,7 +50,7 @@ export async function loadFeed(deps: FeatureDeps, userId: string, limit: number,
 
 export async function getFeed(deps: FeatureDeps, user: Caller, limit: number, cursor?: string): Promise<{ data: Page<Post>; source: CacheSource }> {
   if (cursor !== undefined) decodeCursor(cursor); // a bad cursor is a 422 before touching the cache
-  return readThrough(deps.redis, { key: feedKey(user.id), field: `${limit}:${cursor ?? ''}` }, { freshMs: FEED_FRESH_MS, staleMs: STALE_MS }, () =>
+  return readThrough(deps.redis, { key: feedKey(user.id), field: `${limit}:${cursor ?? ''}` }, { freshMs: FEED_FRESH_MS, staleMs: STALE_MS, staleWhileRevalidateMs: REVALIDATE_MS }, () =>
     loadFeed(deps, user.id, limit, cursor),
   );
 }

@@ -44,7 +44,7 @@ export async function computeTrending(deps: Pick<FeatureDeps, 'db'>): Promise<Tr
 
 export async function getTrending(deps: FeatureDeps, limit: number, cursor?: string): Promise<{ data: Page<TrendingItem>; source: CacheSource }> {
   const offset = decodeOffsetCursor(cursor);
-  const out = await readThrough(deps.redis, { key: TRENDING_KEY, field: 'top' }, { freshMs: TRENDING_FRESH_MS, staleMs: 10 * 60_000 }, () => computeTrending(deps));
+  const out = await readThrough(deps.redis, { key: TRENDING_KEY, field: 'top' }, { freshMs: TRENDING_FRESH_MS, staleMs: 10 * 60_000, staleWhileRevalidateMs: TRENDING_FRESH_MS }, () => computeTrending(deps));
   const items = out.data.slice(offset, offset + limit);
   const next = offset + limit < out.data.length ? encodeOffsetCursor(offset + limit) : null;
   return { data: { items, nextCursor: next }, source: out.source };
