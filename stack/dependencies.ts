@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { EnvironmentError, waitFor, type EnvConfig } from '../common/index.ts';
-import { startPostgres } from './postgres.ts';
+import { forPostgres, startPostgres } from './postgres.ts';
 import { findRedisServer, startRedis } from './redis.ts';
 import type { StartedServer } from './types.ts';
 
@@ -26,23 +25,7 @@ const redact = (url: string) => {
 
 /** An external DATABASE_URL must answer before the target is started against it. */
 async function checkExternalPostgres(url: string): Promise<void> {
-  await waitFor(
-    {
-      description: `PostgreSQL at DATABASE_URL (${redact(url)})`,
-      async check() {
-        const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-        client.on('error', () => undefined);
-        try {
-          await client.connect();
-          await client.query('SELECT 1');
-          return true;
-        } finally {
-          await client.end().catch(() => undefined);
-        }
-      },
-    },
-    { timeoutMs: 3000, intervalMs: 250 },
-  ).catch((err: unknown) => {
+  await waitFor(forPostgres(url, `PostgreSQL at DATABASE_URL (${redact(url)})`), { timeoutMs: 3000, intervalMs: 250 }).catch((err: unknown) => {
     const cause = (err as { cause?: Error }).cause ?? err;
     throw new EnvironmentError('RAMPART_DATABASE_UNREACHABLE', `DATABASE_URL ${redact(url)} does not answer: ${(cause as Error).message}`, {
       cause: err,

@@ -72,9 +72,10 @@ function serverUser(): { uid: number; gid: number } | undefined {
   }
 }
 
-function forPostgres(url: string): WaitStrategy {
+/** Ready when PostgreSQL at `url` accepts a connection and answers SELECT 1. */
+export function forPostgres(url: string, description = `PostgreSQL at ${new URL(url).host}`): WaitStrategy {
   return {
-    description: `PostgreSQL at ${new URL(url).host}`,
+    description,
     async check() {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
       client.on('error', () => undefined);

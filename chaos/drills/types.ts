@@ -1,3 +1,4 @@
+import type { StartedStack } from '../../stack/index.ts';
 /**
  * A drill is data: what "healthy" means (the steady-state hypothesis), the
  * load to run throughout, the fault method (timed actions, each rolled back),
@@ -85,21 +86,8 @@ export interface Observation {
   attempts: number;
 }
 
-/** What a drill needs from a managed stack (structurally the stack's StartedStack). */
-export interface DrillStack {
-  targetUrl: string;
-  postgresUrl: string;
-  proxyUrl: string | null;
-  proxies: { postgres: string; redis: string } | null;
-  control(component: 'postgres' | 'redis' | 'worker' | 'proxy'): {
-    stop(): Promise<void>;
-    kill(): Promise<void>;
-    pause(): Promise<void>;
-    resume(): Promise<void>;
-    restart(): Promise<void>;
-    waitReady(timeoutMs?: number): Promise<void>;
-  };
-}
+/** What a drill needs from a managed stack. */
+export type DrillStack = Pick<StartedStack, 'targetUrl' | 'postgresUrl' | 'proxyUrl' | 'proxies' | 'control'>;
 
 export interface DrillProgress {
   (line: string): void;

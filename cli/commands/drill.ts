@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { EnvironmentError, InputError, TargetUnreachableError } from '../../common/index.ts';
 import { drills, listDrills, runDrill, UnknownDrillError, type DrillProfile, type DrillStack } from '../../chaos/index.ts';
 import { appendPart, createRunRecord, writeReports, writeRunRecord, type RunRecord } from '../../reports/index.ts';
+import { urlFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 
 interface DrillFlags {
@@ -14,16 +15,6 @@ interface DrillFlags {
   profile: string;
   out: string;
   list?: boolean;
-}
-
-function urlFlag(flag: string, value: string | undefined, schemes: string[]): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    if (schemes.includes(new URL(value).protocol)) return value.replace(/\/$/, '');
-  } catch {
-    // falls through to the error
-  }
-  throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a ${schemes.join(' or ')}// URL, got "${value}"`, { hint: `e.g. ${flag} http://127.0.0.1:${flag === '--toxiproxy' ? 8474 : 3000}` });
 }
 
 /** Any HTTP answer will do; no answer at all is an environment problem (exit 3), not a failed drill. */
@@ -75,9 +66,9 @@ Examples:
       const profile = opts.profile as DrillProfile;
       const names = name === 'all' ? drills.map((d) => d.name) : [name];
       for (const n of names) if (!drills.some((d) => d.name === n)) throw new UnknownDrillError(n);
-      const target = urlFlag('--target', opts.target, ['http:', 'https:']);
-      const toxiproxyUrl = urlFlag('--toxiproxy', opts.toxiproxy ?? ctx.env.toxiproxyUrl, ['http:', 'https:']);
-      const databaseUrl = urlFlag('--database-url', opts.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:']);
+      const target = urlFlag('--target', opts.target, ['http:', 'https:'], 'http://127.0.0.1:3000');
+      const toxiproxyUrl = urlFlag('--toxiproxy', opts.toxiproxy ?? ctx.env.toxiproxyUrl, ['http:', 'https:'], 'http://127.0.0.1:8474');
+      const databaseUrl = urlFlag('--database-url', opts.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/app');
       if (!target && opts.toxiproxy) throw new InputError('RAMPART_BAD_FLAG', '--toxiproxy needs --target (the managed stack brings its own fault proxy)');
 
       if (target) await assertReachable(target);

@@ -1,25 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFreePort } from '../../common/index.ts';
-import { main } from '../main.ts';
+import { runCli } from '../testing.ts';
 import { spawnLocalServer } from '../../scenarios/index.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rampart-cli-load-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += String(c)));
-  err.on('data', (c) => (stderr += String(c)));
-  const code = await main(['node', 'rampart', ...args], { stdout: out, stderr: err, env: {}, handleSignals: false });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('rampart load', () => {
   it('writes --summary-json in exactly the documented shape', async () => {

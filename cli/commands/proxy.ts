@@ -1,18 +1,7 @@
 import type { Command } from 'commander';
-import { InputError } from '../../common/index.ts';
 import { loadProxyConfig, startProxyServer } from '../../chaos/index.ts';
+import { intFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
-
-function intFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) {
-    throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a whole number from ${min} to ${max}, got "${value}"`, {
-      hint: `e.g. ${flag} ${min === 0 ? 8474 : 1}`,
-    });
-  }
-  return n;
-}
 
 /** `rampart proxy`: the Toxiproxy-compatible fault proxy in the foreground until Ctrl-C. */
 export function registerProxy(program: Command, ctx: CliContext): void {
@@ -30,7 +19,7 @@ Examples:
   $ curl -s -XPATCH localhost:8474/proxies/postgres -d '{"enabled":false}'   # down
 `)
     .action(async (opts: { host: string; port: string; config?: string; seed?: string }) => {
-      const port = intFlag('--port', opts.port, 0, 65535)!;
+      const port = intFlag('--port', opts.port, 0, 65535, 8474)!;
       const seed = intFlag('--seed', opts.seed, 0, 2 ** 32 - 1);
       const proxies = opts.config ? await loadProxyConfig(opts.config) : undefined;
       await using server = await startProxyServer({ host: opts.host, port, seed, proxies });

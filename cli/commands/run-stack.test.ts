@@ -1,22 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../main.ts';
+import { runCli } from '../testing.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rampart-run-stack-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('rampart run against the managed stack', () => {
   it('starts PostgreSQL, Redis and the seeded target, passes smoke and proves the rate limit, and writes run.json', async () => {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let stdout = '';
-    let stderr = '';
-    out.on('data', (c) => (stdout += String(c)));
-    err.on('data', (c) => (stderr += String(c)));
-    const code = await main(['node', 'rampart', 'run', 'smoke', 'rate-limit', '--profile', 'quick', '--out', tmp], { stdout: out, stderr: err, env: {}, handleSignals: false });
+    const { code, stdout, stderr } = await runCli(['run', 'smoke', 'rate-limit', '--profile', 'quick', '--out', tmp]);
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     const record = JSON.parse(readFileSync(path.join(tmp, 'run.json'), 'utf8')) as {
       meta: { target: string }; summaries: Array<{ scenario: string; requests: number; checks: { passed: number; failed: number } }>;

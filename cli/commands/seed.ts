@@ -2,24 +2,8 @@ import type { Command } from 'commander';
 import { InputError } from '../../common/index.ts';
 import { readStackState } from '../../stack/index.ts';
 import { seed } from '../../target/index.ts';
+import { intFlag, urlFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
-
-function countFlag(flag: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 10_000_000) {
-    throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a whole number from 0 to 10000000, got "${value}"`, { hint: `e.g. ${flag} 1000` });
-  }
-  return n;
-}
-
-function urlFlag(value: string): string {
-  try {
-    if (['postgres:', 'postgresql:'].includes(new URL(value).protocol)) return value;
-  } catch {
-    // fall through
-  }
-  throw new InputError('RAMPART_BAD_FLAG', `--database-url must be a postgres:// URL, got "${value}"`, { hint: 'e.g. --database-url postgres://user:pass@127.0.0.1:5432/socialconnect' });
-}
 
 /** `rampart seed`: fills the target's database with a realistic social graph. */
 export function registerSeed(program: Command, ctx: CliContext): void {
@@ -36,9 +20,9 @@ Examples:
   $ rampart seed --users 500 --posts 5000 --database-url postgres://postgres:postgres@127.0.0.1:5432/postgres
 `)
     .action(async (opts: { users: string; posts: string; databaseUrl?: string; stateDir: string }) => {
-      const users = countFlag('--users', opts.users);
-      const posts = countFlag('--posts', opts.posts);
-      let url = opts.databaseUrl !== undefined ? urlFlag(opts.databaseUrl) : ctx.env.databaseUrl;
+      const users = intFlag('--users', opts.users, 0, 10_000_000, 1000);
+      const posts = intFlag('--posts', opts.posts, 0, 10_000_000, 1000);
+      let url = opts.databaseUrl !== undefined ? urlFlag('--database-url', opts.databaseUrl, ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/socialconnect') : ctx.env.databaseUrl;
       if (!url) {
         try {
           url = (await readStackState(opts.stateDir)).postgres;

@@ -1,17 +1,9 @@
 import { Option, type Command } from 'commander';
-import { EnvironmentError, InputError } from '../../common/index.ts';
+import { EnvironmentError } from '../../common/index.ts';
 import { isAlive, readStackState, startStack, type ExitInfo } from '../../stack/index.ts';
+import { intFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
-
-function intFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) {
-    throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
-  }
-  return n;
-}
 
 interface UpFlags {
   workers: string;

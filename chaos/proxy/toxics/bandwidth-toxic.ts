@@ -1,21 +1,14 @@
 import { z } from 'zod';
 import { count } from './attributes.ts';
-import { PassStage, type ToxicDefinition } from './toxic.ts';
-import { ScheduledQueue } from './scheduled-queue.ts';
+import type { ToxicDefinition } from './toxic.ts';
+import { QueuedStage } from './scheduled-queue.ts';
 
 /**
  * bandwidth: at most `rate` KB/s (1 KB = 1000 bytes, as in Toxiproxy: a chunk
  * of n bytes takes n/rate ms). Large chunks are cut into pieces of about
  * 10 ms each so the stream flows smoothly instead of in bursts. rate 0 = no limit.
  */
-class BandwidthStage extends PassStage {
-  private readonly queue = new ScheduledQueue(() => this.next);
-  constructor(private attrs: Record<string, number>) {
-    super();
-  }
-  override get buffered(): number {
-    return this.queue.buffered;
-  }
+class BandwidthStage extends QueuedStage {
   override write(chunk: Buffer): void {
     const rate = this.attrs.rate ?? 0;
     if (rate <= 0) {
@@ -30,18 +23,6 @@ class BandwidthStage extends PassStage {
       at += part.length / bytesPerMs;
       this.queue.push(at, part);
     }
-  }
-  override end(): void {
-    this.queue.push(0, null);
-  }
-  override update(attributes: Record<string, number>): void {
-    this.attrs = attributes;
-  }
-  override remove(): void {
-    this.queue.flush();
-  }
-  override dispose(): void {
-    this.queue.dispose();
   }
 }
 

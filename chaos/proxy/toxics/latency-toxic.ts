@@ -1,19 +1,15 @@
 import { z } from 'zod';
 import { count } from './attributes.ts';
-import { PassStage, type StageContext, type ToxicDefinition } from './toxic.ts';
-import { ScheduledQueue } from './scheduled-queue.ts';
+import type { StageContext, ToxicDefinition } from './toxic.ts';
+import { QueuedStage } from './scheduled-queue.ts';
 
 /**
  * latency: every chunk is delayed by `latency` ± `jitter` ms from the moment
  * it arrived (so a stream is delayed, not throttled), order preserved.
  */
-class LatencyStage extends PassStage {
-  private readonly queue = new ScheduledQueue(() => this.next);
-  constructor(private attrs: Record<string, number>, private readonly ctx: StageContext) {
-    super();
-  }
-  override get buffered(): number {
-    return this.queue.buffered;
+class LatencyStage extends QueuedStage {
+  constructor(attrs: Record<string, number>, private readonly ctx: StageContext) {
+    super(attrs);
   }
   private delay(): number {
     const { latency = 0, jitter = 0 } = this.attrs;
@@ -22,18 +18,6 @@ class LatencyStage extends PassStage {
   }
   override write(chunk: Buffer): void {
     this.queue.push(performance.now() + this.delay(), chunk);
-  }
-  override end(): void {
-    this.queue.push(0, null);
-  }
-  override update(attributes: Record<string, number>): void {
-    this.attrs = attributes;
-  }
-  override remove(): void {
-    this.queue.flush();
-  }
-  override dispose(): void {
-    this.queue.dispose();
   }
 }
 

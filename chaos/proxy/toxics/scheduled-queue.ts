@@ -1,4 +1,4 @@
-import type { Sink } from './toxic.ts';
+import { PassStage, type Sink } from './toxic.ts';
 
 type Item = { at: number; chunk: Buffer | null };
 
@@ -84,5 +84,33 @@ export class ScheduledQueue {
     // Release what is due, allowing for timer coarseness (setTimeout has ~1 ms resolution).
     while (!this.empty && this.items[this.head]!.at <= now + 0.5) this.shift();
     if (!this.empty && !this.timer) this.arm();
+  }
+}
+
+/**
+ * The base of the toxics that hold data back (latency, bandwidth, slicer):
+ * a subclass decides when each chunk is released; ending, attribute updates,
+ * removal (everything held goes out at once) and disposal are the same for all.
+ */
+export abstract class QueuedStage extends PassStage {
+  protected readonly queue = new ScheduledQueue(() => this.next);
+  constructor(protected attrs: Record<string, number>) {
+    super();
+  }
+  override get buffered(): number {
+    return this.queue.buffered;
+  }
+  abstract override write(chunk: Buffer): void;
+  override end(): void {
+    this.queue.push(0, null);
+  }
+  override update(attributes: Record<string, number>): void {
+    this.attrs = attributes;
+  }
+  override remove(): void {
+    this.queue.flush();
+  }
+  override dispose(): void {
+    this.queue.dispose();
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { count } from './attributes.ts';
-import { PassStage, type StageContext, type ToxicDefinition } from './toxic.ts';
-import { ScheduledQueue } from './scheduled-queue.ts';
+import type { StageContext, ToxicDefinition } from './toxic.ts';
+import { QueuedStage } from './scheduled-queue.ts';
 import type { RandomSource } from '../random.ts';
 
 /**
@@ -25,13 +25,9 @@ export function sliceOffsets(size: number, average: number, variation: number, r
 }
 
 /** slicer: each chunk leaves as several smaller writes, `delay` µs apart. */
-class SlicerStage extends PassStage {
-  private readonly queue = new ScheduledQueue(() => this.next);
-  constructor(private attrs: Record<string, number>, private readonly ctx: StageContext) {
-    super();
-  }
-  override get buffered(): number {
-    return this.queue.buffered;
+class SlicerStage extends QueuedStage {
+  constructor(attrs: Record<string, number>, private readonly ctx: StageContext) {
+    super(attrs);
   }
   override write(chunk: Buffer): void {
     const { average_size = 1, size_variation = 0, delay = 0 } = this.attrs;
@@ -41,18 +37,6 @@ class SlicerStage extends PassStage {
       this.queue.push(at, chunk.subarray(cuts[i - 1], cuts[i]));
       at += delay / 1000;
     }
-  }
-  override end(): void {
-    this.queue.push(0, null);
-  }
-  override update(attributes: Record<string, number>): void {
-    this.attrs = attributes;
-  }
-  override remove(): void {
-    this.queue.flush();
-  }
-  override dispose(): void {
-    this.queue.dispose();
   }
 }
 
