@@ -1,12 +1,13 @@
-import type { RunRecord, Verdict } from './run-record.ts';
-import { specToInput, type Objective, type SloSpec } from './slo-spec.ts';
+import type { Outcome, RunRecord, Verdict } from './run-record.ts';
+import { outcomeOf, overallOutcome } from './objectives/verdict.ts';
+import { forProfile, specToInput, type Objective, type SloSpec } from './slo-spec.ts';
 import { evaluateAvailability, evaluateErrorRate, evaluateLatency } from './objectives/load.ts';
 import { evaluateDataReconciled, evaluateDrillPassed, evaluateRecoveryTime } from './objectives/drills.ts';
 import { evaluateRateLimit, evaluateSecurity, evaluateThresholds } from './objectives/checks.ts';
 
 export interface Evaluation {
   verdicts: Verdict[];
-  verdict: 'pass' | 'fail';
+  verdict: Outcome;
 }
 
 function evaluateObjective(record: RunRecord, spec: SloSpec, o: Objective): Verdict[] {
@@ -25,12 +26,14 @@ function evaluateObjective(record: RunRecord, spec: SloSpec, o: Objective): Verd
 
 /**
  * Judges a run record against an SLO spec. Pure: reads the record, returns
- * verdicts; the overall verdict passes only when every objective holds, and an
- * objective without evidence fails.
+ * verdicts; the overall verdict passes only when every objective passes, fails
+ * when one fails, and is inconclusive otherwise (an objective without enough
+ * evidence, or no objective at all). Objectives with a `profiles` entry for the
+ * record's profile are judged with those fields replaced.
  */
 export function evaluate(record: RunRecord, spec: SloSpec): Evaluation {
-  const verdicts = spec.objectives.flatMap((o) => evaluateObjective(record, spec, o));
-  return { verdicts, verdict: verdicts.length > 0 && verdicts.every((v) => v.pass) ? 'pass' : 'fail' };
+  const verdicts = spec.objectives.flatMap((o) => evaluateObjective(record, spec, forProfile(o, record.meta.profile)));
+  return { verdicts, verdict: overallOutcome(verdicts.map(outcomeOf)) };
 }
 
 /** A copy of the record with the spec, verdicts and overall verdict stored in it. */

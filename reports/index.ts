@@ -15,6 +15,11 @@ export {
   comparisonSchema,
   severities,
   appendPart,
+  outcomes,
+  outcomeSchema,
+  drillObjectiveSchema,
+  statisticsSchema,
+  coverageRowSchema,
 } from './run-record.ts';
 export type {
   RunRecord,
@@ -32,7 +37,15 @@ export type {
   Comparison,
   StatusClasses,
   RunRecordPart,
+  Outcome,
+  DrillObjective,
+  Statistics,
+  CoverageRow,
 } from './run-record.ts';
+export { CONFIDENCE, judgeRatio, judgePercentile, ratioBounds, requestsNeeded, minSamplesForQuantile } from './statistics.ts';
+export { judgeWindow, judgeDrill, emptyWindowStats, addSample, windowStatsFromSamples } from './objectives/drill-checks.ts';
+export type { WindowStats, CheckJudgement, DrillJudgement } from './objectives/drill-checks.ts';
+export { outcomeOf, overallOutcome } from './objectives/verdict.ts';
 export { createRunRecord, writeRunRecord, readRunRecord } from './run-record-io.ts';
 export {
   HISTOGRAM_UNIT,

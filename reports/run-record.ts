@@ -37,6 +37,15 @@ export const sampleSchema = z.object({
   late: z.number().int().nonnegative().default(0),
   /** Open model: requests that were never sent (the engine gave up on them); they count as failed. */
   dropped: z.number().int().nonnegative().default(0),
+  /**
+   * Exact outcomes: each HTTP status code ("200", "429", "503") and each kind of
+   * error without a response ("timeout", "refused", "reset", "other", "template"
+   * for a request that could not be rendered, "dropped" for one never sent).
+   * Sums to count. Empty in records written before it existed.
+   */
+  codes: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  /** 503 answers that carried Retry-After (fail fast and tell the client when to come back). */
+  retryAfter503: z.number().int().nonnegative().default(0),
   /** HdrHistogram (µs, compressed base64) of latency; open model measures from the intended start. */
   latency: z.string(),
 });
@@ -113,13 +122,23 @@ export const findingSchema = z.object({
 });
 export type Finding = z.infer<typeof findingSchema>;
 
+/** Every objective, threshold and drill check ends in one of three outcomes; only "pass" passes a gate. */
+export const outcomes = ['pass', 'fail', 'inconclusive'] as const;
+export type Outcome = (typeof outcomes)[number];
+export const outcomeSchema = z.enum(outcomes);
+
 export const thresholdResultSchema = z.object({
   scenario: z.string(),
   metric: z.string(),
   /** Tag filter, e.g. "name:GET /v1/feed"; absent for the whole metric. */
   filter: z.string().optional(),
   expression: z.string(),
+  /** True only when the outcome is pass. */
   ok: z.boolean(),
+  /** inconclusive: no data for the metric/tag, or the measurement was invalid. Absent in old records: derived from ok. */
+  outcome: outcomeSchema.optional(),
+  /** Why it is inconclusive and what would make it conclusive. */
+  reason: z.string().optional(),
   /** Observed value over the whole run (or the worst window when a window breached). */
   value: z.number().nullable(),
   /** Set when a sliding window breached: its bounds, epoch ms. */
@@ -140,11 +159,23 @@ export const scenarioSummarySchema = z.object({
   rate: z.object({ target: z.number().nullable(), achieved: z.number() }),
   latencyMs: z.object({ p50: z.number(), p90: z.number(), p95: z.number(), p99: z.number(), p999: z.number(), max: z.number() }),
   checks: z.object({ passed: z.number().int(), failed: z.number().int() }),
+  /** Exact outcomes over the scenario: status codes and error kinds (see samples[].codes). */
+  codes: z.record(z.string(), z.number().int().nonnegative()).default({}),
   /** False when the generator itself was the bottleneck; reasons say why. */
   valid: z.boolean(),
   invalidReasons: z.array(z.string()).default([]),
 });
 export type ScenarioSummary = z.infer<typeof scenarioSummarySchema>;
+
+/** One expectation of a drill over a window: the metric over the tagged requests, compared with a bound. */
+export const drillObjectiveSchema = z.object({
+  name: z.string(),
+  tag: z.enum(['read', 'write', 'all']),
+  metric: z.enum(['availability', 'success', 'p50', 'p95', 'p99', 'max', 'timeouts', 'fastFail']),
+  op: z.enum(['<=', '>=']),
+  value: z.number(),
+});
+export type DrillObjective = z.infer<typeof drillObjectiveSchema>;
 
 export const drillResultSchema = z.object({
   name: z.string(),
@@ -161,12 +192,53 @@ export const drillResultSchema = z.object({
     lost: z.number().int(),
     duplicated: z.number().int(),
   }).nullable(),
-  /** Expectations checked, each with its outcome. */
-  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  /** Expectations checked, each with its outcome (ok is true only for pass). */
+  checks: z.array(z.object({
+    name: z.string(),
+    ok: z.boolean(),
+    detail: z.string(),
+    outcome: outcomeSchema.optional(),
+    /** window: recomputed from the samples of its window; the others are recorded facts (probe, rollback, recovery, reconciliation). */
+    source: z.enum(['window', 'probe', 'rollback', 'recovery', 'reconciliation', 'steady-state']).optional(),
+  })),
   skipped: z.array(z.string()).default([]),
   aborted: z.string().nullable().default(null),
+  /** pass / fail / inconclusive (a fault not injected, a window without enough requests). Absent in old records. */
+  outcome: outcomeSchema.optional(),
+  /** Why the drill is inconclusive and what would make it conclusive. */
+  reason: z.string().optional(),
+  /** The judged windows with the objectives the drill held them to, so reports/ can re-judge them from the samples. */
+  windows: z.array(z.object({
+    phase: z.enum(['steady', 'during', 'after']),
+    start: z.number(),
+    end: z.number(),
+    objectives: z.array(drillObjectiveSchema),
+  })).optional(),
+  /** Which request tags of the drill's samples are reads and which are writes. */
+  tags: z.object({ read: z.array(z.string()), write: z.array(z.string()) }).optional(),
+  /** The profile the drill ran with (quick/full). */
+  profile: z.string().optional(),
 });
 export type DrillResult = z.infer<typeof drillResultSchema>;
+
+export const statisticsSchema = z.object({
+  /** clopper-pearson (ratio objectives) or order-statistic (percentiles). */
+  method: z.enum(['clopper-pearson', 'order-statistic']),
+  /** Confidence level of the one-sided bounds, e.g. 0.95. */
+  confidence: z.number(),
+  /** Requests judged. */
+  n: z.number().int().nonnegative(),
+  /** Ratio objectives: failed requests among n. */
+  failures: z.number().int().nonnegative().optional(),
+  /** Point estimate: the failure ratio, or the percentile in ms. */
+  estimate: z.number().nullable(),
+  /** One-sided lower and upper confidence bounds of the failure ratio or the percentile (ms); null when n is too small to have one. */
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+  /** Requests needed for a conclusive verdict at the observed failure ratio; null when more requests cannot make it pass. */
+  requestsNeeded: z.number().int().nullable().optional(),
+});
+export type Statistics = z.infer<typeof statisticsSchema>;
 
 export const verdictSchema = z.object({
   objective: z.string(),
@@ -176,7 +248,14 @@ export const verdictSchema = z.object({
   measured: z.string(),
   /** Measured value as a number when there is one. */
   value: z.number().nullable(),
+  /** True only when the outcome is pass. */
   pass: z.boolean(),
+  /** pass, fail, or inconclusive (not enough evidence, fault not injected, measurement invalid, no data). Absent in old records: derived from pass. */
+  outcome: outcomeSchema.optional(),
+  /** Inconclusive: why, and what would make it conclusive. */
+  reason: z.string().optional(),
+  /** The statistics behind a ratio or percentile verdict. */
+  statistics: statisticsSchema.optional(),
   /** Error budget left, as a fraction of the budget (1 = untouched, <0 = overspent); null when not a ratio objective. */
   budgetRemaining: z.number().nullable(),
   burnRate: z.number().nullable(),
@@ -208,6 +287,24 @@ export const comparisonSchema = z.object({
   })),
 });
 export type Comparison = z.infer<typeof comparisonSchema>;
+
+export const coverageRowSchema = z.object({
+  requirement: z.string(),
+  /** The claim in words ("p95 < 200 ms", "10,000 concurrent users"). */
+  claim: z.string(),
+  /** What the run did: requests, peak rate, peak concurrency, duration. */
+  exercised: z.object({
+    requests: z.number().int().nonnegative(),
+    peakRate: z.number().nonnegative(),
+    peakConcurrency: z.number().int().nonnegative().nullable(),
+    seconds: z.number().nonnegative(),
+  }),
+  /** pass/fail/inconclusive of its objectives, or not-exercised when the run stayed below the claimed scale. */
+  verdict: z.enum(['pass', 'fail', 'inconclusive', 'not-exercised']),
+  objectives: z.array(z.string()),
+  note: z.string().optional(),
+});
+export type CoverageRow = z.infer<typeof coverageRowSchema>;
 
 export const runPartSchema = z.object({
   kind: z.enum(['suite', 'scenario', 'drill', 'scan']),
@@ -258,7 +355,9 @@ export const runRecordSchema = z.object({
   verdicts: z.array(verdictSchema).default([]),
   /** Comparison with a baseline run (`--baseline`): p95 per scenario/tag, regressions marked. */
   comparison: comparisonSchema.nullable().default(null),
-  verdict: z.enum(['pass', 'fail']).nullable().default(null),
+  verdict: outcomeSchema.nullable().default(null),
+  /** The gate's requirement coverage: each requirement, the scale this run exercised it at, and its verdict. */
+  coverage: z.array(coverageRowSchema).default([]),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type RunRecordInput = z.input<typeof runRecordSchema>;

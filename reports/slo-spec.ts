@@ -24,6 +24,11 @@ const base = {
   /** Unique name, used as the JUnit test case and in the objective table. */
   name: z.string().min(1).regex(/^[\w.:/ -]+$/, 'use letters, digits, space and . _ : / -'),
   description: z.string().optional(),
+  /**
+   * Fields replaced when the run used that profile: a quick run can state a weaker objective
+   * honestly (e.g. 99 % where 2,995 requests for 99.9 % do not fit), and the report shows it.
+   */
+  profiles: z.record(z.enum(['quick', 'full']), z.record(z.string(), z.unknown())).optional(),
 };
 
 /** pN of request latency < ms, over the whole selection and in every sliding window. */
@@ -37,7 +42,12 @@ export const latencyObjective = z.object({
   /** Sliding window: each window must hold too (a minute-long breach in the middle fails). 0 = whole run only. */
   window: duration.default(60_000),
   /** Windows with fewer requests than this are not judged on their own (too few to have a pN). */
-  minWindowRequests: z.number().int().nonnegative().default(20),
+  minWindowRequests: z.number().int().nonnegative().default(60),
+  /**
+   * Fewer requests than this over the whole selection is inconclusive. The statistics add their own
+   * floor: a one-sided 95 % bound of pN needs ln(0.05)/ln(N/100) requests (59 for p95, 299 for p99).
+   */
+  minRequests: z.number().int().nonnegative().default(0),
 }).strict();
 
 /** Failed requests (k6 http_req_failed + dropped) / all requests ≤ max. */
@@ -147,8 +157,30 @@ export const sloSpecSchema = z.object({
   spec.objectives.forEach((o, i) => {
     if (seen.has(o.name)) ctx.addIssue({ code: 'custom', path: ['objectives', i, 'name'], message: `duplicate objective name "${o.name}"` });
     seen.add(o.name);
+    for (const [profile, override] of Object.entries(o.profiles ?? {})) {
+      const parsed = objectiveSchema.safeParse({ ...objectiveToInput(o), ...override, profiles: undefined });
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({ code: 'custom', path: ['objectives', i, 'profiles', profile, ...issue.path.map(String)], message: issue.message });
+        }
+      }
+      if ('kind' in override || 'name' in override) ctx.addIssue({ code: 'custom', path: ['objectives', i, 'profiles', profile], message: 'a profile may not change kind or name' });
+    }
   });
 });
+
+/** An objective back in input form (durations as "<n>ms", so a bare number is not read as seconds). */
+function objectiveToInput(o: Objective): Record<string, unknown> {
+  return o.kind === 'latency' ? { ...o, window: `${o.window}ms` } : { ...o };
+}
+
+/** The objective as judged for a run of this profile: its `profiles[profile]` fields replace its own. */
+export function forProfile(o: Objective, profile: string | null): Objective {
+  const override = profile ? o.profiles?.[profile as 'quick' | 'full'] : undefined;
+  if (!override) return o;
+  const merged = objectiveSchema.parse({ ...objectiveToInput(o), ...override, profiles: undefined });
+  return { ...merged, description: o.description ?? merged.description, profiles: o.profiles } as Objective;
+}
 export type SloSpec = z.output<typeof sloSpecSchema>;
 export type SloSpecInput = z.input<typeof sloSpecSchema>;
 
@@ -159,7 +191,7 @@ export type SloSpecInput = z.input<typeof sloSpecSchema>;
 export function specToInput(spec: SloSpec): SloSpecInput {
   return {
     ...spec,
-    objectives: spec.objectives.map((o) => (o.kind === 'latency' ? { ...o, window: `${o.window}ms` } : o)),
+    objectives: spec.objectives.map((o) => objectiveToInput(o) as SloSpecInput['objectives'][number]),
     burnRate: { scale: spec.burnRate.scale, windows: spec.burnRate.windows.map((w) => ({ ...w, long: `${w.long}ms`, short: `${w.short}ms` })) },
   };
 }

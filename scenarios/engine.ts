@@ -15,6 +15,7 @@ import { thinker } from './think-time.ts';
 import { SelfCheck, invalidReasons } from './self-check.ts';
 import { Progress, type ProgressStream } from './progress.ts';
 import { startExecutor } from './executors/start.ts';
+import { openModelCapacity, shortfallWarnings } from './capacity.ts';
 
 export interface RunScenarioOptions {
   baseUrl: string;
@@ -28,6 +29,8 @@ export interface RunScenarioOptions {
   users?: Array<Record<string, unknown>>;
   /** An open-model arrival that was never sent (no free VU within maxLateness, or still queued at the end); epoch ms. */
   onDropped?: (intendedEpochMs: number, tag: string) => void;
+  /** How the person sets the open model's connection cap, named in warnings (default: the scenario key maxVUs). */
+  capFlag?: string;
 }
 
 export interface ScenarioResult {
@@ -39,6 +42,12 @@ export interface ScenarioResult {
   abortReason?: string;
   /** Failed check names with their counts, "tag: check" → n. */
   failedChecks: Record<string, number>;
+  /** In words: arrivals that waited for or never got a connection, requests cut at the timeout; each names what to change. */
+  warnings: string[];
+  /** Open model: arrivals dropped after waiting maxLateness for a connection (the rest of `dropped` were queued at the end). */
+  droppedAtCap: number;
+  /** Requests that got no answer within requestTimeout (their latency is the timeout: a lower bound). */
+  timeouts: number;
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -97,9 +106,12 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   }
 
   const open = isOpenModel(scenario);
-  const maxVUs = open ? (scenario.maxVUs ?? Math.max(scenario.preAllocatedVUs ?? 0, scenario.connections ?? 0, 100)) : 0;
+  // Open model: VU slots and connections grow on demand up to the cap (k6's maxVUs), sized for rate × 1 s by default.
+  const { maxVUs, connections: openConnections } = openModelCapacity(scenario);
+  // Open model with a connection per VU slot: each slot owns its Client (O(1) dispatch, no pool scan); fewer
+  // connections than slots: the slots share a Pool.
   const transport: Transport = open
-    ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections ?? Math.min(maxVUs, 1024) })
+    ? openConnections >= maxVUs ? perVuTransport({ origin: url.origin, timeoutMs }) : sharedTransport({ origin: url.origin, timeoutMs, connections: openConnections })
     // Fewer connections than VUs: VUs share a pool. Otherwise each VU owns its connection (cheaper per request than a Pool).
     : scenario.executor !== 'per-vu-iterations' && scenario.connections && scenario.connections < peakVus(scenario)
       ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections })
@@ -113,6 +125,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const self = new SelfCheck();
   const progress = new Progress(options.progress);
   const failedChecks: Record<string, number> = {};
+  const templateErrors: Record<string, number> = {};
   const think = open ? undefined : thinker(scenario.thinkTime, stop.signal);
   let iterationsStarted = 0;
   const baseEnv: Omit<IterationEnv, 'dispatcher'> = {
@@ -125,6 +138,10 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     onCheckFailed: (tag, name) => {
       const k = `${tag}: ${name}`;
       failedChecks[k] = (failedChecks[k] ?? 0) + 1;
+    },
+    onTemplateError: (tag, message) => {
+      const k = `${tag}: ${message}`;
+      templateErrors[k] = (templateErrors[k] ?? 0) + 1;
     },
   };
   const envs = new WeakMap<object, IterationEnv>();
@@ -192,7 +209,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     const p95 = recent.hist.totalCount > 0 ? summarize(recent.hist).p95 : 0;
     return {
       scenario: scenario.name, elapsedMs: elapsed, durationMs: exec.durationMs,
-      targetRate: exec.targetRate, achievedRate: elapsed > 0 ? (iterationsStarted * 1000) / Math.min(elapsed, exec.durationMs) : 0,
+      targetRate: exec.targetRate, achievedRate: elapsed > 0 ? (iterationsStarted * 1000) / elapsed : 0,
       p95Ms: p95, requests: all.count, errors: all.failed, late: all.late, dropped: all.dropped, vus: exec.vus(),
     };
   };
@@ -208,7 +225,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     cancel.signal.removeEventListener('abort', closeTransport);
   }
   const endedAt = epochNow();
-  const mainMs = Math.max(1, Math.min(performance.now() - t0, exec.durationMs));
+  const execStats = exec.stats();
+  // The achieved rate is what was started over the time it was started over: the duration, or longer when
+  // queued arrivals were still starting after it (an interrupted run: the time it ran).
+  const lastStart = Number.isNaN(execStats.lastStartAt) ? 0 : execStats.lastStartAt - t0;
+  const mainMs = Math.max(1, Math.min(performance.now() - t0, exec.durationMs), lastStart);
   agg.flush(endedAt, true);
   const selfStats = self.stop();
   await transport.close();
@@ -216,7 +237,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
 
   const all = agg.allStats();
   const lat = summarize(all.hist);
-  const execStats = exec.stats();
+  // HdrHistogram reports a percentile as its bucket's highest equivalent value, which can exceed the exact max.
+  const capped = (v: number) => Math.min(v, lat.max);
   const achieved = open ? (execStats.started * 1000) / mainMs : ((all.count - all.dropped) * 1000) / mainMs;
   const reasons = invalidReasons({
     loopLagP99Ms: selfStats.loopLagP99Ms, maxLoopLagP99Ms: scenario.selfCheck.maxLoopLagP99Ms, cpu: selfStats.cpu,
@@ -228,16 +250,29 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     scenario: scenario.name, executor: scenario.executor, startedAt, endedAt,
     requests: all.count, errors: all.failed, late: all.late, dropped: all.dropped,
     rate: { target: exec.targetRate, achieved: Math.round(achieved * 100) / 100 },
-    latencyMs: { p50: lat.p50, p90: lat.p90, p95: lat.p95, p99: lat.p99, p999: lat.p999, max: lat.max },
+    latencyMs: { p50: capped(lat.p50), p90: capped(lat.p90), p95: capped(lat.p95), p99: capped(lat.p99), p999: capped(lat.p999), max: lat.max },
     checks: { passed: all.checksPassed, failed: all.checksFailed },
+    codes: { ...all.codes },
     valid: reasons.length === 0,
     invalidReasons: reasons,
   };
   progress.done(progressState(mainMs));
-  const results = agg.results(mainMs);
+  // An invalid measurement proves nothing either way: every threshold it feeds is inconclusive.
+  const results = agg.results(mainMs).map((r) => (summary.valid || r.outcome !== 'pass'
+    ? r
+    : { ...r, ok: false, outcome: 'inconclusive' as const, reason: `the measurement is invalid (${reasons.join('; ')}); rerun on a less loaded machine or at a lower rate` }));
+  for (const [k, n] of Object.entries(templateErrors).slice(0, 20)) notes.push(`${scenario.name}: request not sent ${n}x, ${k} (template error: fix the name or capture it in an earlier step)`);
   for (const [k, n] of Object.entries(failedChecks).slice(0, 20)) notes.push(`${scenario.name}: check failed ${n}x: ${k}`);
   if (!summary.valid) notes.push(`${scenario.name}: run INVALID as a measurement of the target: ${reasons.join('; ')}`);
-  notes.push(`${scenario.name}: generator loop lag p99 ${selfStats.loopLagP99Ms} ms, max ${selfStats.loopLagMaxMs} ms, CPU ${(selfStats.cpu * 100).toFixed(0)} % of a core, peak VUs/in-flight ${execStats.peak}`);
+  notes.push(`${scenario.name}: generator loop lag p99 ${selfStats.loopLagP99Ms} ms, max ${selfStats.loopLagMaxMs} ms, CPU ${(selfStats.cpu * 100).toFixed(0)} % of a core, peak VUs/in-flight ${execStats.peak}${open ? ` of ${maxVUs}` : ''}`);
+  if (open) notes.push(`${scenario.name}: scheduler lateness (arrival issued after its time) ${self.schedulerLateness()}`);
+  const timeouts = (all as { codes?: Record<string, number> }).codes?.timeout ?? 0;
+  const warnings = shortfallWarnings({
+    open, maxVUs, connections: openConnections, started: execStats.started, late: execStats.late, dropped: all.dropped,
+    droppedAtCap: execStats.droppedAtCap, maxLatenessMs: parseDuration(scenario.maxLateness),
+    timeouts, requestTimeoutMs: timeoutMs, capFlag: options.capFlag ?? 'the scenario\'s maxVUs',
+  });
+  for (const w of warnings) notes.push(`${scenario.name}: ${w}`);
 
   const part: RunRecordPart = {
     scenarios: [scenario as unknown as Record<string, unknown>],
@@ -248,7 +283,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     thresholds: results,
     notes,
   };
-  const out: ScenarioResult = { part, summary, thresholds: results, aborted: abortReason !== undefined, failedChecks };
+  const out: ScenarioResult = { part, summary, thresholds: results, aborted: abortReason !== undefined, failedChecks, warnings, droppedAtCap: execStats.droppedAtCap, timeouts };
   if (abortReason) out.abortReason = abortReason;
   return out;
 }

@@ -110,7 +110,7 @@ export function toSamples(scenario: string, obs: readonly Observation[], interva
     const failed = list.filter(isServerError).length;
     samples.push({
       ts: Number(ts), scenario, tag, count: list.length, failed, status,
-      checks: { passed: list.length - failed, failed }, late: 0, dropped: 0, latency: encodeHistogram(h),
+      checks: { passed: list.length - failed, failed }, late: 0, dropped: 0, codes: {}, retryAfter503: 0, latency: encodeHistogram(h),
     });
     h.destroy();
   }

@@ -106,7 +106,7 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
   const startedAt = Date.now();
   const skipped = canRun(def, env.faults);
   if (skipped.length === def.method.length) {
-    const result: DrillResult = { name, passed: true, startedAt, endedAt: Date.now(), faults: [], recoverySeconds: null, reconciliation: null, checks: [], skipped, aborted: null };
+    const result: DrillResult = { name, passed: true, startedAt, endedAt: Date.now(), faults: [], recoverySeconds: null, reconciliation: null, checks: [], skipped, aborted: null, windows: [] };
     return { drills: [result], notes: [...env.notes, `drill ${name} skipped: ${skipped.join('; ')}`] };
   }
 
@@ -280,7 +280,7 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
   const result: DrillResult = {
     name, passed, startedAt, endedAt,
     faults: faults.map((f) => ({ label: f.timed.label, start: f.start, end: f.end })),
-    recoverySeconds: recovery, reconciliation, checks, skipped, aborted,
+    recoverySeconds: recovery, reconciliation, checks, skipped, aborted, windows: [],
   };
   const notes = [...env.notes, ...(measured?.notes ?? [])];
   if (load) notes.push(`drill ${name}: ${obs.length} requests, ${load.attempts.retried} retries (idempotent reads, writes with their Idempotency-Key)`);

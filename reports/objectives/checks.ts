@@ -1,7 +1,11 @@
 import type { RunRecord, Severity, Verdict } from '../run-record.ts';
 import { severities } from '../run-record.ts';
 import type { Objective } from '../slo-spec.ts';
-import { missingEvidence, verdictFor } from './verdict.ts';
+import type { ThresholdResult } from '../run-record.ts';
+import { missingEvidence, overallOutcome, verdictFor } from './verdict.ts';
+
+const thresholdOutcome = (t: ThresholdResult) => t.outcome ?? (t.ok ? 'pass' : 'fail');
+const thresholdName = (t: ThresholdResult) => `${t.scenario}: ${t.metric}${t.filter ? `{${t.filter}}` : ''} ${t.expression}`;
 
 type Of<K extends Objective['kind']> = Extract<Objective, { kind: K }>;
 
@@ -12,16 +16,21 @@ export function evaluateRateLimit(record: RunRecord, o: Of<'rate-limit'>): Verdi
   const thresholds = record.thresholds.filter((t) => t.scenario === o.scenario);
   const samples = record.samples.filter((s) => s.scenario === o.scenario);
   if (thresholds.length === 0 && samples.length === 0) return missingEvidence(o, target, evidence, `scenario ${o.scenario} did not run`);
-  const failedThresholds = thresholds.filter((t) => !t.ok);
+  const failedThresholds = thresholds.filter((t) => thresholdOutcome(t) === 'fail');
+  const unsure = thresholds.filter((t) => thresholdOutcome(t) === 'inconclusive');
   const passed = samples.reduce((a, s) => a + s.checks.passed, 0);
   const failed = samples.reduce((a, s) => a + s.checks.failed, 0);
-  const notes = failedThresholds.map((t) => `threshold ${t.metric}${t.filter ? `{${t.filter}}` : ''} ${t.expression} failed (value ${t.value})`);
+  const notes = [
+    ...failedThresholds.map((t) => `threshold ${t.metric}${t.filter ? `{${t.filter}}` : ''} ${t.expression} failed (value ${t.value})`),
+    ...unsure.map((t) => `threshold ${t.metric}${t.filter ? `{${t.filter}}` : ''} ${t.expression} inconclusive: ${t.reason ?? 'no data'}`),
+  ];
   if (passed + failed === 0 && thresholds.length === 0) return missingEvidence(o, target, evidence, `scenario ${o.scenario} recorded no checks and no thresholds`);
+  const outcome = failedThresholds.length > 0 || failed > 0 ? 'fail' as const : unsure.length > 0 ? 'inconclusive' as const : 'pass' as const;
   return verdictFor(o, {
-    target, evidence, notes,
-    measured: `${thresholds.length - failedThresholds.length}/${thresholds.length} thresholds ok, ${failed}/${passed + failed} checks failed`,
+    target, evidence, notes, outcome,
+    ...(outcome === 'inconclusive' ? { reason: `${unsure.length} threshold(s) had no valid data: ${unsure.map((t) => t.reason ?? thresholdName(t)).join('; ')}` } : {}),
+    measured: `${thresholds.length - failedThresholds.length - unsure.length}/${thresholds.length} thresholds ok, ${failed}/${passed + failed} checks failed`,
     value: failed + failedThresholds.length,
-    pass: failedThresholds.length === 0 && failed === 0,
   });
 }
 
@@ -53,13 +62,15 @@ export function evaluateThresholds(record: RunRecord, o: Of<'threshold'>): Verdi
   const target = 'all thresholds ok';
   const evidence = `thresholds[${o.scenario ? `scenario=${o.scenario}` : '*'}]`;
   const list = record.thresholds.filter((t) => o.scenario === undefined || t.scenario === o.scenario);
-  if (list.length === 0) return missingEvidence(o, target, evidence, 'no thresholds were evaluated');
-  const failed = list.filter((t) => !t.ok);
+  if (list.length === 0) return missingEvidence(o, target, evidence, 'no thresholds were evaluated', undefined, 'run the scenario with its thresholds');
+  const failed = list.filter((t) => thresholdOutcome(t) === 'fail');
+  const unsure = list.filter((t) => thresholdOutcome(t) === 'inconclusive');
+  const outcome = overallOutcome(list.map(thresholdOutcome));
   return verdictFor(o, {
-    target, evidence,
-    measured: `${list.length - failed.length}/${list.length} ok`,
+    target, evidence, outcome,
+    ...(outcome === 'inconclusive' ? { reason: unsure.map((t) => `${thresholdName(t)}: ${t.reason ?? 'no data'}`).join('; ') } : {}),
+    measured: `${list.length - failed.length - unsure.length}/${list.length} ok${unsure.length ? `, ${unsure.length} inconclusive` : ''}`,
     value: failed.length,
-    pass: failed.length === 0,
-    notes: failed.map((t) => `${t.scenario}: ${t.metric}${t.filter ? `{${t.filter}}` : ''} ${t.expression} (value ${t.value})`),
+    notes: [...failed.map((t) => `${thresholdName(t)} (value ${t.value})`), ...unsure.map((t) => `inconclusive: ${thresholdName(t)}: ${t.reason ?? 'no data'}`)],
   });
 }

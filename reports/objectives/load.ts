@@ -1,13 +1,31 @@
 import { describeSelection, selectSamples, sumRatio, toBuckets, type Selection } from '../evidence.ts';
-import { mergeHistograms, percentileMs } from '../histogram.ts';
+import { mergeHistograms } from '../histogram.ts';
 import type { RunRecord, Verdict } from '../run-record.ts';
 import type { Objective, SloSpec } from '../slo-spec.ts';
 import { burnRates, worstLatencyWindow } from '../windows.ts';
+import { judgePercentile, judgeRatio } from '../statistics.ts';
 import { missingEvidence, pct, round, verdictFor } from './verdict.ts';
 
 type Of<K extends Objective['kind']> = Extract<Objective, { kind: K }>;
 
-/** pN over the whole selection, and over every sliding window that fits in the run. */
+/**
+ * Why the samples of a selection cannot be trusted: a scenario whose generator was
+ * overloaded (its summary says INVALID) measured the generator, not the target.
+ */
+export function invalidMeasurement(record: RunRecord, sel: Selection): string | null {
+  const scenarios = new Set(selectSamples(record, sel).map((s) => s.scenario));
+  const bad = record.summaries.filter((s) => scenarios.has(s.scenario) && !s.valid);
+  if (bad.length === 0) return null;
+  return `the measurement of ${bad.map((b) => b.scenario).join(', ')} is invalid (${bad.flatMap((b) => b.invalidReasons).join('; ')})`;
+}
+
+const fmtMs = (v: number | null) => (v === null ? 'n/a' : `${v} ms`);
+
+/**
+ * pN over the whole selection, judged on its one-sided 95 % confidence bound
+ * (order statistics), and the point value of every sliding window that fits in
+ * the run with enough requests (a minute-long breach in the middle fails).
+ */
 export function evaluateLatency(record: RunRecord, o: Of<'latency'>): Verdict {
   const sel: Selection = { scenario: o.scenario, tag: o.tag };
   const evidence = `${describeSelection(sel)}.latency`;
@@ -15,19 +33,31 @@ export function evaluateLatency(record: RunRecord, o: Of<'latency'>): Verdict {
   const samples = selectSamples(record, sel);
   const h = mergeHistograms(samples.map((s) => s.latency));
   try {
-    if (h.totalCount === 0) return missingEvidence(o, target, evidence, `no request samples for ${describeSelection(sel)}`);
-    const overall = percentileMs(h, o.percentile);
+    if (h.totalCount === 0) return missingEvidence(o, target, evidence, `no request samples for ${describeSelection(sel)}`, undefined, 'run the scenario the objective names, or fix its scenario/tag');
+    const judged = judgePercentile(h, o.percentile, o.lessThanMs, o.minRequests);
+    const stats = judged.statistics;
+    const overall = stats.estimate ?? 0;
     const notes: string[] = [];
-    const { worst, judged } = o.window > 0
+    const windows = o.window > 0
       ? worstLatencyWindow(toBuckets(samples), { windowMs: o.window, intervalMs: record.intervalMs, percentile: o.percentile, minRequests: o.minWindowRequests })
       : { worst: null, judged: 0 };
-    if (o.window > 0 && judged === 0) notes.push(`no ${o.window / 1000}-s window with ≥ ${o.minWindowRequests} requests fits in the run: judged on the whole run only`);
+    const { worst } = windows;
+    if (o.window > 0 && windows.judged === 0) notes.push(`no ${o.window / 1000}-s window with ≥ ${o.minWindowRequests} requests fits in the run: judged on the whole run only`);
     const windowBreached = worst !== null && worst.valueMs >= o.lessThanMs;
-    const pass = overall < o.lessThanMs && !windowBreached;
-    let measured = `p${o.percentile} ${overall} ms over ${h.totalCount} requests`;
+    let outcome = windowBreached ? 'fail' as const : judged.outcome;
+    let reason: string | undefined;
+    const invalid = invalidMeasurement(record, sel);
+    if (invalid && outcome === 'pass') {
+      outcome = 'inconclusive';
+      reason = `${invalid}; to conclude: rerun with a generator that keeps up (lower rate, fewer other jobs, or distributed load)`;
+    } else if (outcome === 'inconclusive') {
+      reason = `the ${Math.round(stats.confidence * 100)} % upper bound of p${o.percentile} is ${fmtMs(stats.upper)}, not under ${o.lessThanMs} ms, over ${stats.n} requests; to conclude: ${judged.toConclude ?? 'more requests'}`;
+    }
+    let measured = `p${o.percentile} ${overall} ms over ${h.totalCount} requests (95 % CI ${fmtMs(stats.lower)} – ${fmtMs(stats.upper)})`;
     if (worst) measured += `; worst ${worst.seconds}-s window ${worst.valueMs} ms`;
     return verdictFor(o, {
-      target, measured, pass, evidence, notes,
+      target, measured, outcome, evidence, notes, statistics: stats,
+      ...(reason ? { reason } : {}),
       value: windowBreached && worst ? worst.valueMs : overall,
       ...(worst ? { window: { start: worst.start, end: worst.end, seconds: worst.seconds } } : {}),
     });
@@ -41,17 +71,31 @@ function ratioVerdict(record: RunRecord, spec: SloSpec, o: Objective, sel: Selec
   const targetText = o.kind === 'error-rate' ? `error rate ≤ ${pct(1 - target)}` : `availability ≥ ${pct(target)}`;
   const buckets = toBuckets(selectSamples(record, sel));
   const { total, bad } = sumRatio(buckets);
-  if (total === 0) return missingEvidence(o, targetText, evidence, `no requests in ${describeSelection(sel)}`, suffix);
+  if (total === 0) return missingEvidence(o, targetText, evidence, `no requests in ${describeSelection(sel)}`, suffix, 'run what the objective names');
+  const budget = 1 - target;
+  const judged = judgeRatio(bad, total, budget);
+  const stats = judged.statistics;
   const errorRate = bad / total;
-  const burn = errorRate / (1 - target);
+  const burn = errorRate / budget;
   const { rates, notes } = burnRates(buckets, target, spec.burnRate, record.intervalMs);
+  const bound = `95 % upper bound of the failure ratio ${pct(round(stats.upper ?? 1, 6))} (Clopper–Pearson)`;
   const measured = o.kind === 'error-rate'
-    ? `${pct(round(errorRate, 6))} (${bad}/${total} failed)`
-    : `${pct(round(1 - errorRate, 6))} (${total - bad}/${total} succeeded)`;
+    ? `${pct(round(errorRate, 6))} (${bad}/${total} failed); ${bound}`
+    : `${pct(round(1 - errorRate, 6))} (${total - bad}/${total} succeeded); ${bound}`;
+  let outcome = judged.outcome;
+  let reason: string | undefined;
+  const invalid = invalidMeasurement(record, sel);
+  if (invalid && outcome === 'pass') {
+    outcome = 'inconclusive';
+    reason = `${invalid}; to conclude: rerun with a generator that keeps up`;
+  } else if (outcome === 'inconclusive') {
+    reason = `${bad} failed of ${total}: within the budget of ${pct(budget)}, but the upper bound ${pct(round(stats.upper ?? 1, 6))} is not; ` +
+      `to conclude: ${stats.requestsNeeded ? `at least ${stats.requestsNeeded} requests at this failure ratio` : 'a lower failure ratio'}`;
+  }
   return verdictFor(o, {
-    target: targetText, measured, evidence, notes,
+    target: targetText, measured, evidence, notes, outcome, statistics: stats,
+    ...(reason ? { reason } : {}),
     value: o.kind === 'error-rate' ? errorRate : 1 - errorRate,
-    pass: errorRate <= 1 - target + 1e-12,
     budgetRemaining: round(1 - burn, 4),
     burnRate: round(burn, 4),
     burnRates: rates,

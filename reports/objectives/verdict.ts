@@ -1,10 +1,14 @@
-import type { Verdict } from '../run-record.ts';
+import type { Outcome, Verdict } from '../run-record.ts';
 import type { Objective } from '../slo-spec.ts';
 
-export type VerdictFields = Pick<Verdict, 'target' | 'measured' | 'value' | 'pass' | 'evidence'> & Partial<Verdict>;
+export type VerdictFields = Pick<Verdict, 'target' | 'measured' | 'value' | 'evidence'> & Partial<Verdict> & ({ pass: boolean } | { outcome: Outcome });
 
-/** A verdict for objective `o`; `suffix` names the drill/scenario when one objective expands into several. */
+/**
+ * A verdict for objective `o`; `suffix` names the drill/scenario when one objective expands into several.
+ * Give either an outcome or a boolean pass (pass → "pass", otherwise "fail"); `pass` is true only for "pass".
+ */
 export function verdictFor(o: Objective, f: VerdictFields, suffix?: string): Verdict {
+  const outcome: Outcome = f.outcome ?? (f.pass ? 'pass' : 'fail');
   return {
     objective: suffix ? `${o.name}[${suffix}]` : o.name,
     kind: o.kind,
@@ -14,12 +18,28 @@ export function verdictFor(o: Objective, f: VerdictFields, suffix?: string): Ver
     burnRates: [],
     notes: [],
     ...f,
+    outcome,
+    pass: outcome === 'pass',
   };
 }
 
-/** Missing evidence fails: "not measured" is never "met". */
-export function missingEvidence(o: Objective, target: string, evidence: string, why: string, suffix?: string): Verdict {
-  return verdictFor(o, { target, measured: 'not measured', value: null, pass: false, evidence, notes: [`missing evidence: ${why}`] }, suffix);
+/** Missing evidence is inconclusive: "not measured" is never "met", and the gate does not pass. */
+export function missingEvidence(o: Objective, target: string, evidence: string, why: string, suffix?: string, toConclude?: string): Verdict {
+  return verdictFor(o, {
+    target, measured: 'not measured', value: null, outcome: 'inconclusive', evidence,
+    reason: `${why}${toConclude ? `; to conclude: ${toConclude}` : ''}`,
+    notes: [`missing evidence: ${why}`],
+  }, suffix);
+}
+
+/** The outcome of a verdict, for records written before outcomes existed. */
+export const outcomeOf = (v: Pick<Verdict, 'pass' | 'outcome'>): Outcome => v.outcome ?? (v.pass ? 'pass' : 'fail');
+
+/** All pass → pass; any fail → fail; otherwise (some inconclusive, or nothing judged) → inconclusive. */
+export function overallOutcome(outcomes: readonly Outcome[]): Outcome {
+  if (outcomes.length === 0) return 'inconclusive';
+  if (outcomes.includes('fail')) return 'fail';
+  return outcomes.every((o) => o === 'pass') ? 'pass' : 'inconclusive';
 }
 
 export function describeObjective(o: Objective): string {

@@ -1,5 +1,6 @@
 import type { DrillResult, Finding, RunRecord, Verdict } from '../run-record.ts';
 import { esc } from './escape.ts';
+import { outcomeOf } from '../objectives/verdict.ts';
 
 const pctText = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`);
 
@@ -9,9 +10,11 @@ export function objectiveTable(verdicts: readonly Verdict[]): string {
     const reg = v.regression?.regressed ? ` <span class="badge fail" title="baseline ${v.regression.baseline}">regressed ${v.regression.change !== null ? `+${(v.regression.change * 100).toFixed(1)} %` : ''}</span>` : '';
     const burns = v.burnRates.map((b) => `${esc(b.window)}: ${b.burnRate}${b.alert ? ' ⚠' : ''}`).join('<br>');
     const notes = v.notes.length ? `<div class="muted small">${v.notes.map(esc).join('<br>')}</div>` : '';
-    return `<tr class="${v.pass ? 'pass' : 'fail'}" data-objective="${esc(v.objective)}"><td><span class="badge ${v.pass ? 'pass' : 'fail'}">${v.pass ? 'PASS' : 'FAIL'}</span></td>` +
+    const o = outcomeOf(v);
+    const reason = v.reason ? `<div class="small"><b>${o === 'inconclusive' ? 'why inconclusive' : 'why'}:</b> ${esc(v.reason)}</div>` : '';
+    return `<tr class="${o}" data-objective="${esc(v.objective)}" data-outcome="${o}"><td><span class="badge ${o}">${o.toUpperCase()}</span></td>` +
       `<td><b>${esc(v.objective)}</b><div class="muted small">${esc(v.description)}</div></td><td>${esc(v.target)}</td>` +
-      `<td>${esc(v.measured)}${reg}${notes}</td><td>${pctText(v.budgetRemaining)}${v.burnRate !== null ? `<div class="small">burn ${v.burnRate}</div>` : ''}${burns ? `<div class="small muted">${burns}</div>` : ''}</td>` +
+      `<td>${esc(v.measured)}${reg}${reason}${notes}</td><td>${pctText(v.budgetRemaining)}${v.burnRate !== null ? `<div class="small">burn ${v.burnRate}</div>` : ''}${burns ? `<div class="small muted">${burns}</div>` : ''}</td>` +
       `<td class="small muted">${esc(v.evidence)}</td></tr>`;
   });
   return `<table class="objectives"><thead><tr><th></th><th>Objective</th><th>Target</th><th>Measured</th><th>Budget left</th><th>Evidence</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;

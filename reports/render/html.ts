@@ -1,4 +1,5 @@
 import type { RunRecord } from '../run-record.ts';
+import { outcomeOf } from '../objectives/verdict.ts';
 import { esc } from './escape.ts';
 import { comparisonTable, drillSection, findingsSection, objectiveTable, partsSection } from './html-sections.ts';
 import { lineChart } from './svg-chart.ts';
@@ -9,12 +10,12 @@ body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;
 main{max-width:960px;margin:0 auto;padding:16px 20px 60px}
 h1{font-size:20px;margin:8px 0}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}h3{font-size:15px;margin:14px 0 4px}
 .banner{padding:14px 18px;border-radius:8px;color:#fff;font-size:20px;font-weight:700;margin:12px 0}
-.banner.pass{background:#15803d}.banner.fail{background:#b91c1c}.banner.none{background:#6b7280}
+.banner.pass{background:#15803d}.banner.fail{background:#b91c1c}.banner.inconclusive{background:#b45309}.banner.none{background:#6b7280}
 .banner small{display:block;font-size:13px;font-weight:400;opacity:.9}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid #e5e7eb;padding:5px 7px;text-align:left;vertical-align:top}
-th{background:#f3f4f6}tr.fail td{background:#fef2f2}
+th{background:#f3f4f6}tr.fail td{background:#fef2f2}tr.inconclusive td{background:#fffbeb}
 .badge{display:inline-block;padding:1px 6px;border-radius:4px;font-size:11px;font-weight:700;color:#fff;background:#6b7280}
-.badge.pass{background:#15803d}.badge.fail{background:#b91c1c}
+.badge.pass{background:#15803d}.badge.fail{background:#b91c1c}.badge.inconclusive{background:#b45309}
 .sev-critical{background:#7f1d1d}.sev-high{background:#b91c1c}.sev-medium{background:#d97706}.sev-low{background:#2563eb}.sev-info{background:#6b7280}
 details.finding{background:#fff;border:1px solid #e5e7eb;border-radius:6px;margin:4px 0;padding:4px 8px}
 pre{background:#111827;color:#e5e7eb;padding:8px;overflow:auto;font-size:12px;max-height:300px;white-space:pre-wrap}
@@ -34,10 +35,13 @@ ul.checks{list-style:none;padding-left:8px}li.pass{color:#15803d}li.fail{color:#
  */
 export function renderHtml(record: RunRecord): string {
   const t = timeData(record);
-  const failed = record.verdicts.filter((v) => !v.pass).length;
+  const failed = record.verdicts.filter((v) => outcomeOf(v) === 'fail').length;
+  const unsure = record.verdicts.filter((v) => outcomeOf(v) === 'inconclusive').length;
   const verdictClass = record.verdict ?? 'none';
   const verdictText = record.verdict === 'pass' ? 'PASS — every objective holds'
-    : record.verdict === 'fail' ? `FAIL — ${failed} of ${record.verdicts.length} objectives breached or not measured` : 'NOT EVALUATED — no SLO spec was applied';
+    : record.verdict === 'fail' ? `FAIL — ${failed} of ${record.verdicts.length} objectives breached${unsure ? `, ${unsure} inconclusive` : ''}`
+      : record.verdict === 'inconclusive' ? `INCONCLUSIVE — ${unsure} of ${record.verdicts.length} objectives lack the evidence to pass (none breached)`
+        : 'NOT EVALUATED — no SLO spec was applied';
   const m = record.meta;
   const latencyRef = record.verdicts.find((v) => v.kind === 'latency' && /< ([\d.]+) ms/.test(v.target));
   const refValue = latencyRef ? Number(/< ([\d.]+) ms/.exec(latencyRef.target)?.[1]) : undefined;

@@ -1,13 +1,18 @@
 import type { RunRecord } from '../run-record.ts';
+import { outcomeOf } from '../objectives/verdict.ts';
+
+const ICON = { pass: '✅', fail: '❌', inconclusive: '❔' } as const;
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** A short Markdown summary for $GITHUB_STEP_SUMMARY or a PR comment. */
 export function renderMarkdown(record: RunRecord): string {
-  const failed = record.verdicts.filter((v) => !v.pass);
+  const failed = record.verdicts.filter((v) => outcomeOf(v) === 'fail');
+  const unsure = record.verdicts.filter((v) => outcomeOf(v) === 'inconclusive');
   const head = record.verdict === 'pass' ? '## ✅ rampart: every objective holds'
-    : record.verdict === 'fail' ? `## ❌ rampart: ${failed.length} of ${record.verdicts.length} objectives breached or not measured`
-    : '## rampart: not evaluated';
+    : record.verdict === 'fail' ? `## ❌ rampart: ${failed.length} of ${record.verdicts.length} objectives breached${unsure.length ? `, ${unsure.length} inconclusive` : ''}`
+      : record.verdict === 'inconclusive' ? `## ❔ rampart: INCONCLUSIVE — ${unsure.length} of ${record.verdicts.length} objectives lack the evidence to pass`
+        : '## rampart: not evaluated';
   const m = record.meta;
   const lines = [head, '', `\`${m.command}\`${m.profile ? ` · profile ${m.profile}` : ''} · ${m.target ?? 'managed stack'} · ${new Date(m.startedAt).toISOString()}${m.gitCommit ? ` · ${m.gitCommit.slice(0, 12)}` : ''}`, ''];
   if (record.verdicts.length) {
@@ -15,8 +20,14 @@ export function renderMarkdown(record: RunRecord): string {
     for (const v of record.verdicts) {
       const reg = v.regression?.regressed ? ` ⚠ regressed${v.regression.change !== null ? ` +${(v.regression.change * 100).toFixed(1)} %` : ''}` : '';
       const budget = v.budgetRemaining === null ? '—' : `${(v.budgetRemaining * 100).toFixed(1)} %`;
-      lines.push(`| ${v.pass ? '✅' : '❌'} | ${cell(v.objective)} | ${cell(v.target)} | ${cell(v.measured)}${reg} | ${budget} |`);
+      const o = outcomeOf(v);
+      lines.push(`| ${ICON[o]} ${o.toUpperCase()} | ${cell(v.objective)} | ${cell(v.target)} | ${cell(v.measured)}${reg} | ${budget} |`);
     }
+    lines.push('');
+  }
+  if (unsure.length) {
+    lines.push('**Inconclusive** (what would make each conclusive):', '');
+    for (const v of unsure) lines.push(`- ${cell(v.objective)}: ${cell(v.reason ?? v.notes.join('; '))}`);
     lines.push('');
   }
   const regressions = record.comparison?.rows.filter((r) => r.regressed) ?? [];

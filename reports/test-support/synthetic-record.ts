@@ -44,7 +44,7 @@ export function syntheticSamples(o: SyntheticOptions): Sample[] {
       const h = createLatencyHistogram();
       const s: Sample = {
         ts: start + t * 1000, scenario: o.scenario ?? 'load', tag, count: 0, failed: 0,
-        status: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 }, checks: { passed: 0, failed: 0 }, late: 0, dropped: 0, latency: '',
+        status: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 }, checks: { passed: 0, failed: 0 }, late: 0, dropped: 0, codes: {}, retryAfter503: 0, latency: '',
       };
       for (let i = 0; i < rps; i++) {
         recordMs(h, latency(t, i, tag));

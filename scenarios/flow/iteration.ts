@@ -38,6 +38,8 @@ export interface IterationEnv {
   onResponse?: OnResponse | undefined;
   /** Think time between requests (closed model); resolves early when the signal aborts. */
   think?: (() => Promise<void>) | undefined;
+  /** Called when a step could not be rendered: a template names a value nothing captured. */
+  onTemplateError?: ((tag: string, message: string) => void) | undefined;
   /** Called once per failed check name (for the end-of-run report). */
   onCheckFailed?: ((tag: string, name: string) => void) | undefined;
 }
@@ -83,9 +85,12 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
       try {
         [res, attempts] = await sendWithRetry(env, step, ctx, step.needsJson || env.onResponse !== undefined);
       } catch (err) {
-        // A value a later step needs was never captured (an earlier step failed): the iteration cannot go on.
-        if (err instanceof TemplateValueMissingError) return;
-        throw err;
+        if (!(err instanceof TemplateValueMissingError)) throw err;
+        // A value this step needs was never captured (a typo in the template, or an earlier step failed):
+        // the request cannot be sent, and that is an error of its own kind, counted and named, never a silent stop.
+        env.record({ tag: step.tag, latencyMs: 0, status: null, errorKind: 'template', failed: true, checksPassed: 0, checksFailed: step.checks.length, late: false }, Date.now());
+        env.onTemplateError?.(step.tag, err.message);
+        return;
       }
       const end = performance.now();
       if (env.requestSignal.aborted && res.status === null) return;
@@ -99,7 +104,8 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
         [passed, failed, failedNames] = runChecks(step, res, ctx);
         if (env.onCheckFailed) for (const n of failedNames) env.onCheckFailed(step.tag, n);
       }
-      env.record({ tag: step.tag, latencyMs, status: res.status, failed: !ok, checksPassed: passed, checksFailed: failed, late: first && late }, epochOf(end));
+      const retryAfter503 = res.status === 503 && res.headers['retry-after'] !== undefined;
+      env.record({ tag: step.tag, latencyMs, status: res.status, errorKind: res.errorKind, retryAfter503, failed: !ok, checksPassed: passed, checksFailed: failed, late: first && late }, epochOf(end));
       if (env.onResponse) {
         const info: ResponseInfo = {
           scenario: env.scenario, tag: step.tag, method: step.method, path: res.path, status: res.status, ok,

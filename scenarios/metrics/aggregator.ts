@@ -100,6 +100,7 @@ export class Aggregator {
       this.samples.push({
         ts, scenario: this.scenario, tag, count: s.count, failed: s.failed, status: { ...s.status },
         checks: { passed: s.checksPassed, failed: s.checksFailed }, late: s.late, dropped: s.dropped,
+        codes: { ...s.codes }, retryAfter503: s.retryAfter503,
         latency: encodeHistogram(s.hist),
       });
       let total = this.totals.get(tag);
@@ -180,8 +181,18 @@ export class Aggregator {
         scenario: this.scenario, metric: t.metric, expression: t.source, abortedRun: aborted,
         ...(t.filter ? { filter: t.filter } : {}),
       };
-      if (wholeOk && worst) return { ...base, ok: false, value: worst.value, window: { start: worst.start, end: worst.end, seconds: worst.seconds } };
-      return { ...base, ok: wholeOk, value };
+      if (wholeOk && worst) {
+        return { ...base, ok: false, outcome: 'fail' as const, value: worst.value, window: { start: worst.start, end: worst.end, seconds: worst.seconds } };
+      }
+      if (value === null) {
+        // No data is not a pass: a threshold on a tag that never occurred proved nothing (often a misspelt tag).
+        const known = [...this.totals.keys()].filter((k) => k !== ALL);
+        return {
+          ...base, ok: false, outcome: 'inconclusive' as const, value,
+          reason: `no data for ${t.metric}${t.filter ? `{${t.filter}}` : ''}${t.tag && t.tag.key !== 'scenario' ? ` (tags seen: ${known.slice(0, 8).join(', ') || 'none'})` : ''}: check the tag name, or that requests of it were sent`,
+        };
+      }
+      return { ...base, ok: wholeOk, outcome: wholeOk ? 'pass' as const : 'fail' as const, value };
     });
   }
 

@@ -9,6 +9,9 @@ export interface Stats {
   checksFailed: number;
   late: number;
   dropped: number;
+  /** Exact outcomes: status codes ("200", "429") and error kinds ("timeout", "refused", "reset", "other", "template", "dropped"). */
+  codes: Record<string, number>;
+  retryAfter503: number;
   hist: LatencyHistogram;
 }
 
@@ -16,7 +19,7 @@ export function emptyStats(): Stats {
   return {
     count: 0, failed: 0,
     status: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 },
-    checksPassed: 0, checksFailed: 0, late: 0, dropped: 0,
+    checksPassed: 0, checksFailed: 0, late: 0, dropped: 0, codes: {}, retryAfter503: 0,
     hist: createLatencyHistogram(),
   };
 }
@@ -27,6 +30,10 @@ export interface Outcome {
   latencyMs: number;
   /** HTTP status, or null when no response arrived. */
   status: number | null;
+  /** Why no response arrived ('timeout', 'refused', 'reset', 'other', or 'template': the request could not be rendered). */
+  errorKind?: string | null;
+  /** A 503 that carried Retry-After. */
+  retryAfter503?: boolean;
   failed: boolean;
   checksPassed: number;
   checksFailed: number;
@@ -42,8 +49,14 @@ export function statusClass(status: number | null): keyof StatusClasses {
   return '5xx';
 }
 
+const bump = (codes: Record<string, number>, key: string, by = 1) => {
+  codes[key] = (codes[key] ?? 0) + by;
+};
+
 export function addOutcome(s: Stats, o: Outcome): void {
   s.count += 1;
+  bump(s.codes, o.status === null ? (o.errorKind ?? 'other') : String(o.status));
+  if (o.retryAfter503) s.retryAfter503 += 1;
   if (o.failed) s.failed += 1;
   s.status[statusClass(o.status)] += 1;
   s.checksPassed += o.checksPassed;
@@ -58,6 +71,7 @@ export function addDropped(s: Stats): void {
   s.failed += 1;
   s.dropped += 1;
   s.status.net += 1;
+  bump(s.codes, 'dropped');
 }
 
 function combine(into: Stats, from: Stats, sign: 1 | -1): void {
@@ -68,6 +82,8 @@ function combine(into: Stats, from: Stats, sign: 1 | -1): void {
   into.checksFailed += sign * from.checksFailed;
   into.late += sign * from.late;
   into.dropped += sign * from.dropped;
+  into.retryAfter503 += sign * from.retryAfter503;
+  for (const [k, n] of Object.entries(from.codes)) bump(into.codes, k, sign * n);
   if (from.hist.totalCount > 0) {
     if (sign === 1) into.hist.add(from.hist);
     else into.hist.subtract(from.hist);

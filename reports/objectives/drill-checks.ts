@@ -1,0 +1,161 @@
+import { createLatencyHistogram, decodeHistogram, type LatencyHistogram } from '../histogram.ts';
+import type { DrillObjective, DrillResult, Outcome, RunRecord, Sample } from '../run-record.ts';
+import { judgePercentile, judgeRatio } from '../statistics.ts';
+import { overallOutcome } from './verdict.ts';
+
+/**
+ * Drill checks judged from the run record: each window the drill recorded
+ * (steady state, during the fault, after recovery) with the objectives it was
+ * held to, recomputed from the drill's samples — so `rampart report run.json
+ * --slo other.yaml` re-judges drills, and the drill runner calls the same
+ * functions on the same data. Ratio metrics use the Clopper–Pearson bound and
+ * percentiles the order-statistic bound (statistics.ts): a window with too few
+ * requests to show its objective is inconclusive, not passed.
+ */
+
+/** What one window's requests add up to. Built from samples (reports) or from live observations (drill stop conditions). */
+export interface WindowStats {
+  count: number;
+  /** Answered 2xx. */
+  ok2xx: number;
+  /** 5xx answers plus requests without an answer (refused, reset, timeout, dropped). */
+  serverErrors: number;
+  /** Requests that got no answer within the request timeout. */
+  timeouts: number;
+  /** 503 answers that carried Retry-After. */
+  retryAfter503: number;
+  hist: LatencyHistogram;
+}
+
+export interface CheckJudgement {
+  name: string;
+  outcome: Outcome;
+  ok: boolean;
+  detail: string;
+  value: number | null;
+}
+
+export function emptyWindowStats(): WindowStats {
+  return { count: 0, ok2xx: 0, serverErrors: 0, timeouts: 0, retryAfter503: 0, hist: createLatencyHistogram() };
+}
+
+/** Adds one sample (a tag's second) to window stats. */
+export function addSample(w: WindowStats, s: Sample): void {
+  w.count += s.count;
+  w.ok2xx += s.status['2xx'];
+  w.serverErrors += s.status['5xx'] + s.status.net;
+  w.timeouts += s.codes.timeout ?? 0;
+  w.retryAfter503 += s.retryAfter503;
+  if (s.latency) {
+    const h = decodeHistogram(s.latency);
+    w.hist.add(h);
+    h.destroy();
+  }
+}
+
+const fmtPct = (v: number) => `${(v * 100).toFixed(2)} %`;
+const fmt = (metric: DrillObjective['metric'], v: number) =>
+  metric === 'availability' || metric === 'success' || metric === 'fastFail' ? fmtPct(v) : metric === 'timeouts' ? String(v) : `${v.toFixed(0)} ms`;
+
+/** Judges one objective over one window's stats. */
+export function judgeWindow(w: WindowStats, o: DrillObjective): CheckJudgement {
+  const bound = `${o.op} ${fmt(o.metric, o.value)}`;
+  const result = (outcome: Outcome, value: number | null, detail: string): CheckJudgement => ({ name: o.name, outcome, ok: outcome === 'pass', value, detail });
+  if (w.count === 0) return result('inconclusive', null, `no ${o.tag} requests in the window to measure (${bound}); to conclude: send load through the window`);
+  switch (o.metric) {
+    case 'timeouts': {
+      const ok = o.op === '<=' ? w.timeouts <= o.value : w.timeouts >= o.value;
+      return result(ok ? 'pass' : 'fail', w.timeouts, `${w.timeouts} (${bound}) over ${w.count} requests`);
+    }
+    case 'max': {
+      const max = w.hist.maxValue / 1000;
+      const ok = o.op === '<=' ? max <= o.value : max >= o.value;
+      return result(ok ? 'pass' : 'fail', max, `${max.toFixed(0)} ms (${bound}) over ${w.count} requests`);
+    }
+    case 'availability':
+    case 'success':
+    case 'fastFail': {
+      // "at least v" of a ratio: the bad ones against a budget of 1 − v.
+      const n = o.metric === 'fastFail' ? w.serverErrors : w.count;
+      const bad = o.metric === 'availability' ? w.serverErrors : o.metric === 'success' ? w.count - w.ok2xx : w.serverErrors - w.retryAfter503;
+      if (o.metric === 'fastFail' && n === 0) return result('pass', 1, `no request failed (${bound}) over ${w.count} requests`);
+      const value = 1 - bad / n;
+      if (o.op === '<=') {
+        const ok = value <= o.value;
+        return result(ok ? 'pass' : 'fail', value, `${fmtPct(value)} (${bound}) over ${n} requests`);
+      }
+      const j = judgeRatio(bad, n, 1 - o.value);
+      const s = j.statistics;
+      let detail = `${fmtPct(value)} (${bound}) over ${n} requests; 95 % lower bound ${fmtPct(1 - (s.upper ?? 1))}`;
+      if (j.outcome === 'inconclusive') detail += `; to conclude: ${s.requestsNeeded ? `≥ ${s.requestsNeeded} requests in the window` : 'fewer failures'}`;
+      return result(j.outcome, value, detail);
+    }
+    default: {
+      const p = o.metric === 'p50' ? 50 : o.metric === 'p95' ? 95 : 99;
+      if (o.op === '>=') {
+        const v = w.hist.getValueAtPercentile(p) / 1000;
+        return result(v >= o.value ? 'pass' : 'fail', v, `${v.toFixed(0)} ms (${bound}) over ${w.count} requests`);
+      }
+      // "pN ≤ v" is "pN < v + 1 µs" for the percentile judgement.
+      const j = judgePercentile(w.hist, p, o.value + 0.001);
+      const s = j.statistics;
+      let detail = `${(s.estimate ?? 0).toFixed(0)} ms (${bound}) over ${w.count} requests; 95 % upper bound ${s.upper === null ? 'n/a' : `${s.upper.toFixed(0)} ms`}`;
+      if (j.outcome === 'inconclusive') detail += `; to conclude: ${j.toConclude ?? 'more requests'}`;
+      return result(j.outcome, s.estimate, detail);
+    }
+  }
+}
+
+/** Samples of a drill in [start, end) (by bucket start) for a tag. */
+export function windowStatsFromSamples(samples: readonly Sample[], d: Pick<DrillResult, 'tags'>, window: { start: number; end: number }, tag: DrillObjective['tag']): WindowStats {
+  const w = emptyWindowStats();
+  const names = tag === 'all' || !d.tags ? null : new Set(d.tags[tag]);
+  for (const s of samples) {
+    if (s.ts < window.start || s.ts >= window.end) continue;
+    if (names && !names.has(s.tag)) continue;
+    addSample(w, s);
+  }
+  return w;
+}
+
+export interface DrillJudgement {
+  outcome: Outcome;
+  reason?: string;
+  checks: CheckJudgement[];
+}
+
+/**
+ * A drill's outcome from the record: window checks recomputed from samples,
+ * the other checks (probes, rollback, recovery, reconciliation) as recorded.
+ * A fault not injected, or a drill interrupted, is inconclusive.
+ */
+export function judgeDrill(record: RunRecord, d: DrillResult): DrillJudgement {
+  const samples = record.samples.filter((s) => s.scenario === `drill:${d.name}`);
+  const checks: CheckJudgement[] = [];
+  const windows = d.windows ?? [];
+  const recomputed = windows.length > 0 && samples.length > 0;
+  if (recomputed) {
+    for (const win of windows) {
+      for (const o of win.objectives) {
+        const w = windowStatsFromSamples(samples, d, win, o.tag);
+        const j = judgeWindow(w, o);
+        w.hist.destroy();
+        checks.push({ ...j, name: `${win.phase === 'steady' ? 'steady state' : win.phase}: ${j.name}` });
+      }
+    }
+  }
+  for (const c of d.checks) {
+    if (recomputed && (c.source === 'window' || c.source === 'steady-state')) continue;
+    const outcome = c.outcome ?? (c.ok ? 'pass' : 'fail');
+    checks.push({ name: c.name, outcome, ok: outcome === 'pass', detail: c.detail, value: null });
+  }
+  const reasons: string[] = [];
+  if (d.skipped.length > 0) reasons.push(`faults not injected: ${d.skipped.join('; ')}`);
+  if (d.aborted?.startsWith('interrupted')) reasons.push(`drill ${d.aborted}`);
+  let outcome = overallOutcome(checks.map((c) => c.outcome));
+  if (d.aborted && !d.aborted.startsWith('interrupted') && outcome !== 'fail') outcome = 'fail';
+  if (reasons.length > 0 && outcome === 'pass') outcome = 'inconclusive';
+  const unsure = checks.filter((c) => c.outcome === 'inconclusive').map((c) => `${c.name}: ${c.detail}`);
+  const reason = [...reasons, ...unsure].join('; ');
+  return { outcome, checks, ...(outcome === 'inconclusive' && reason ? { reason } : {}) };
+}
