@@ -123,10 +123,18 @@ export function describeCheck(s: CompiledCheck['source']): string {
   return `header ${s.header}${s.equals !== undefined ? ` == ${String(s.equals)}` : s.matches ? ` ~ ${s.matches}` : ' exists'}`;
 }
 
-/** Copies captured values into the iteration's context for later steps. */
+/**
+ * Copies captured values into the iteration's context for later steps. A name
+ * "user.<field>" writes into the context's user instead ({{user.<field>}}): the
+ * user outlives the iteration, so a refreshed token is what the user's next
+ * requests send (a session kept by its VU).
+ */
 export function applyCaptures(step: CompiledStep, res: StepResponse, into: TemplateContext): void {
   for (const [name, c] of step.captures) {
     const v = 'json' in c ? getPath(res.json, c.json) : header(res, c.header);
-    if (v !== undefined) into[name] = v;
+    if (v === undefined) continue;
+    const user = into.user;
+    if (name.startsWith('user.') && typeof user === 'object' && user !== null) (user as Record<string, unknown>)[name.slice(5)] = v;
+    else into[name] = v;
   }
 }
