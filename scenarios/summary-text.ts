@@ -1,7 +1,7 @@
 import type { ScenarioSummary, ThresholdResult } from '../reports/index.ts';
 
 /** The end-of-run text a person reads (stdout); the run record holds the same numbers. */
-export function formatSummary(s: ScenarioSummary, thresholds: ThresholdResult[], failedChecks: Record<string, number> = {}): string {
+export function formatSummary(s: ScenarioSummary, thresholds: ThresholdResult[], failedChecks: Record<string, number> = {}, warnings: string[] = []): string {
   const l = s.latencyMs;
   const secs = ((s.endedAt - s.startedAt) / 1000).toFixed(1);
   const errPct = s.requests > 0 ? ((100 * s.errors) / s.requests).toFixed(3) : '0.000';
@@ -19,5 +19,7 @@ export function formatSummary(s: ScenarioSummary, thresholds: ThresholdResult[],
     lines.push(`  ${t.ok ? '✓' : '✗'} ${key} ${t.expression}  (observed ${t.value ?? 'no data'}${where})${t.abortedRun ? ' — aborted the run' : ''}`);
   }
   if (!s.valid) lines.push(`  ! INVALID measurement: ${s.invalidReasons.join('; ')}`);
+  // Connections short, arrivals dropped, requests cut at the timeout: said in words, with the flag to change.
+  for (const w of warnings) lines.push(`  ! ${w}`);
   return `${lines.join('\n')}\n`;
 }

@@ -18,10 +18,10 @@ describe('rampart load', () => {
     const r = await cli('load', `${srv.url}/x`, '--rate', '100', '--duration', '1s', '--summary-json', file);
     expect(r.code).toBe(0);
     const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['requests', 'errors', 'rate', 'latencyMs', 'late']);
+    expect(Object.keys(json)).toEqual(['requests', 'errors', 'rate', 'latencyMs', 'late', 'dropped', 'droppedAtCap', 'timeouts', 'warnings']);
     expect(Object.keys(json.rate as object)).toEqual(['target', 'achieved']);
     expect(Object.keys(json.latencyMs as object)).toEqual(['p50', 'p90', 'p95', 'p99', 'p999', 'max']);
-    expect(json).toMatchObject({ requests: 100, errors: 0, rate: { target: 100 }, late: 0 });
+    expect(json).toMatchObject({ requests: 100, errors: 0, rate: { target: 100 }, late: 0, dropped: 0, droppedAtCap: 0, timeouts: 0, warnings: [] });
     expect(r.stdout).toContain('p99.9');
     // Not a TTY: quiet progress lines (elapsed, achieved/target rate, p95, errors).
     expect(r.stderr).toMatch(/load \d+s\/1s \d+\/100 req\/s p95 [\d.]+ms errors 0/);

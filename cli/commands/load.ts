@@ -13,6 +13,7 @@ interface LoadFlags {
   header: string[];
   body?: string;
   connections?: string;
+  maxConnections?: string;
   summaryJson?: string;
 }
 
@@ -33,6 +34,9 @@ export function loadScenarioFromFlags(url: string, f: LoadFlags): ScenarioInput 
   const rate = positive('--rate', f.rate, false);
   const vus = positive('--vus', f.vus, true);
   const connections = positive('--connections', f.connections, true);
+  const maxConnections = positive('--max-connections', f.maxConnections, true);
+  if (maxConnections !== undefined && rate === undefined) throw new InputError('RAMPART_FLAG_INVALID', '--max-connections goes with --rate (open model)', { hint: 'with --vus each VU has its own connection; use --connections N to share fewer' });
+  if (maxConnections !== undefined && connections !== undefined) throw new InputError('RAMPART_FLAG_INVALID', '--connections and --max-connections cannot be used together with --rate', { hint: 'use --max-connections N' });
   if (rate !== undefined && vus !== undefined) throw new InputError('RAMPART_FLAG_INVALID', '--rate and --vus cannot be used together', { hint: '--rate N for an open model (arrivals per second), --vus N for a closed model' });
   try {
     parseDuration(f.duration, '--duration');
@@ -58,8 +62,9 @@ export function loadScenarioFromFlags(url: string, f: LoadFlags): ScenarioInput 
   const step = { name: `${method} ${target.pathname}`, method, path: `${target.pathname}${target.search}`, headers, ...body };
   const common = { name: 'load', flows: [{ name: 'request', steps: [step] }], thresholdWindows: [] };
   if (rate !== undefined) {
-    const c = connections ?? 100;
-    return { ...common, executor: 'constant-arrival-rate', rate, duration: f.duration, connections: c, maxVUs: c } as ScenarioInput;
+    // Like k6's maxVUs: connections open on demand up to the cap; by default enough for rate × 1 s of latency.
+    const cap = maxConnections ?? connections;
+    return { ...common, executor: 'constant-arrival-rate', rate, duration: f.duration, ...(cap !== undefined ? { connections: cap, maxVUs: cap } : {}) } as ScenarioInput;
   }
   const v = vus ?? connections ?? 10;
   return { ...common, executor: 'constant-vus', vus: v, duration: f.duration, connections: connections ?? v } as ScenarioInput;
@@ -76,18 +81,20 @@ export function registerLoad(program: Command, ctx: CliContext): void {
     .option('--method <m>', 'HTTP method', 'GET')
     .option('--header <k:v>', 'request header, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--body <s>', 'request body (JSON is sent as application/json)')
-    .option('--connections <n>', 'keep-alive connections (default 100 with --rate, = --vus otherwise)')
-    .option('--summary-json <file>', 'write {"requests","errors","rate","latencyMs","late"} to FILE')
+    .option('--max-connections <n>', 'with --rate: most connections (requests in flight); they open on demand (default max(100, rate × 1 s), at most 10000)')
+    .option('--connections <n>', 'with --vus: keep-alive connections shared by the VUs (default one per VU); with --rate: same as --max-connections')
+    .option('--summary-json <file>', 'write {"requests","errors","rate","latencyMs","late","dropped","droppedAtCap","timeouts","warnings"} to FILE')
     .addHelpText('after', `
 Examples:
   rampart load http://127.0.0.1:3000/livez --rate 500 --duration 30s
+  rampart load http://127.0.0.1:3000/livez --rate 1000 --max-connections 2000 --duration 1m
   rampart load http://127.0.0.1:3000/v1/posts --vus 50 --duration 1m --method POST \\
       --header 'authorization: Bearer TOKEN' --body '{"body":"hello"}' --summary-json out/summary.json`)
     .action(async (url: string, flags: LoadFlags) => {
       const scenario = parseScenario(loadScenarioFromFlags(url, flags), 'flags');
       const target = parseTargetUrl(url, 'the <url> argument');
-      const result = await runScenario(scenario, { baseUrl: target.origin, signal: ctx.signal, progress: ctx.stderr });
-      ctx.stdout.write(formatSummary(result.summary, result.thresholds, result.failedChecks));
+      const result = await runScenario(scenario, { baseUrl: target.origin, signal: ctx.signal, progress: ctx.stderr, capFlag: '--max-connections' });
+      ctx.stdout.write(formatSummary(result.summary, result.thresholds, result.failedChecks, result.warnings));
       if (flags.summaryJson) {
         const s = result.summary;
         const out = {
@@ -96,6 +103,10 @@ Examples:
           rate: { target: s.rate.target, achieved: s.rate.achieved },
           latencyMs: { p50: s.latencyMs.p50, p90: s.latencyMs.p90, p95: s.latencyMs.p95, p99: s.latencyMs.p99, p999: s.latencyMs.p999, max: s.latencyMs.max },
           late: s.late,
+          dropped: s.dropped,
+          droppedAtCap: result.droppedAtCap,
+          timeouts: result.timeouts,
+          warnings: result.warnings,
         };
         await mkdir(path.dirname(path.resolve(flags.summaryJson)), { recursive: true });
         await writeFile(flags.summaryJson, `${JSON.stringify(out)}\n`);

@@ -33,7 +33,7 @@ async function runGroup(group: Suite[], target: string, profile: Profile, record
     ctx.stderr.write(`rampart: suite ${suite.name} (${profile}) against ${target}\n`);
     const r = await runSuiteDetailed(suite, { target, profile, signal: ctx.signal, progress: ctx.stderr });
     appendPart(record, r.part);
-    for (const res of r.results) ctx.stdout.write(formatSummary(res.summary, res.thresholds, res.failedChecks));
+    for (const res of r.results) ctx.stdout.write(formatSummary(res.summary, res.thresholds, res.failedChecks, res.warnings));
     for (const n of r.part.notes ?? []) if (/knee|recovered|recover|drift/.test(n)) ctx.stdout.write(`  ${n}\n`);
     failed ||= r.failed;
   }

@@ -2,7 +2,7 @@ import type { RateSchedule } from './rate-schedule.ts';
 
 export interface ArrivalRateOptions {
   schedule: RateSchedule;
-  /** Most iterations in flight at once (VU slots). */
+  /** Most iterations in flight at once (VU slots: one connection each). */
   maxVUs: number;
   /** An arrival still waiting for a slot after this long is dropped. */
   maxLatenessMs: number;
@@ -11,9 +11,9 @@ export interface ArrivalRateOptions {
   t0: number;
   /** Runs one iteration on VU slot `vu`; intendedStart is in performance.now() ms. */
   iterate(vu: number, iter: number, intendedStart: number, late: boolean): Promise<void>;
-  /** An arrival that was never started. */
-  dropped(intendedStart: number): void;
-  /** The scheduler itself issued an arrival this much after its time (generator lag). */
+  /** An arrival that was never started; `waitedMs` is how long it waited for a slot. */
+  dropped(intendedStart: number, waitedMs: number): void;
+  /** The scheduler itself issued an arrival this much after its time (generator lag), ms. */
   schedulerLag?(lagMs: number): void;
 }
 
@@ -22,8 +22,12 @@ export interface ArrivalRateStats {
   started: number;
   late: number;
   dropped: number;
+  /** Of the dropped: those that waited maxLateness (the rest were still queued when the run ended). */
+  droppedAtCap: number;
   inFlight: number;
   maxInFlight: number;
+  /** performance.now() of the last start (NaN before the first). */
+  lastStartAt: number;
 }
 
 /**
@@ -32,44 +36,54 @@ export interface ArrivalRateStats {
  * (it is "late"; its latency still counts from its intended time) and is
  * dropped once it has waited maxLateness or when the run ends. Nothing vanishes:
  * due = started + dropped + still queued.
+ *
+ * Timing: a timer wakes the scheduler just before the next arrival, and every
+ * finished iteration also issues whatever is due. On a busy event loop (a burst
+ * of responses after a stall) timers fire late, but completions keep coming, so
+ * arrivals go out between responses instead of after the whole burst.
  */
 export function runArrivalRate(o: ArrivalRateOptions): { done: Promise<void>; stats: ArrivalRateStats } {
-  const stats: ArrivalRateStats = { due: 0, started: 0, late: 0, dropped: 0, inFlight: 0, maxInFlight: 0 };
+  const stats: ArrivalRateStats = { due: 0, started: 0, late: 0, dropped: 0, droppedAtCap: 0, inFlight: 0, maxInFlight: 0, lastStartAt: Number.NaN };
   const freeVus: number[] = [];
   for (let i = o.maxVUs - 1; i >= 0; i--) freeVus.push(i);
   const queue: number[] = []; // intended start times (perf ms), FIFO
   let qHead = 0;
   let next = 0;
+  let nextAt = o.t0 + (o.schedule.total > 0 ? o.schedule.timeOf(0) : 0);
+  let issuedAll = o.schedule.total === 0;
   const inflight = new Set<Promise<void>>();
 
-  const start = (intended: number, late: boolean) => {
+  const finished = (vu: number, p: Promise<void>) => {
+    stats.inFlight -= 1;
+    freeVus.push(vu);
+    inflight.delete(p);
+    pump();
+  };
+
+  const start = (intended: number, late: boolean, now: number) => {
     const vu = freeVus.pop() as number;
     const iter = stats.started++;
+    stats.lastStartAt = now;
     if (late) stats.late += 1;
     stats.inFlight += 1;
     if (stats.inFlight > stats.maxInFlight) stats.maxInFlight = stats.inFlight;
-    const p: Promise<void> = o.iterate(vu, iter, intended, late).catch(() => undefined).finally(() => {
-      stats.inFlight -= 1;
-      freeVus.push(vu);
-      inflight.delete(p);
-      drainQueue();
-    });
+    const p: Promise<void> = o.iterate(vu, iter, intended, late).then(() => finished(vu, p), () => finished(vu, p));
     inflight.add(p);
   };
 
-  const drainQueue = () => {
-    const now = performance.now();
+  const drainQueue = (now: number) => {
     while (qHead < queue.length) {
       const intended = queue[qHead] as number;
       if (now - intended > o.maxLatenessMs) {
         qHead += 1;
         stats.dropped += 1;
-        o.dropped(intended);
+        stats.droppedAtCap += 1;
+        o.dropped(intended, now - intended);
         continue;
       }
       if (freeVus.length === 0 || o.signal.aborted) break;
       qHead += 1;
-      start(intended, true);
+      start(intended, true, now);
     }
     if (qHead > 4096 && qHead * 2 > queue.length) {
       queue.splice(0, qHead);
@@ -77,18 +91,37 @@ export function runArrivalRate(o: ArrivalRateOptions): { done: Promise<void>; st
     }
   };
 
+  /** Issues every arrival due by now (from the timer or from a finished iteration). */
+  const pump = () => {
+    if (o.signal.aborted) return;
+    const now = performance.now();
+    if (qHead < queue.length) drainQueue(now);
+    while (!issuedAll && nextAt <= now) {
+      const intended = nextAt;
+      next += 1;
+      stats.due += 1;
+      if (next >= o.schedule.total) issuedAll = true;
+      else nextAt = o.t0 + o.schedule.timeOf(next);
+      o.schedulerLag?.(now - intended);
+      if (freeVus.length > 0 && qHead === queue.length) start(intended, false, now);
+      else queue.push(intended);
+    }
+  };
+
   const done = new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
-    let finished = false;
+    let ended = false;
     const finish = () => {
-      if (finished) return;
-      finished = true;
+      if (ended) return;
+      ended = true;
       if (timer) clearTimeout(timer);
       o.signal.removeEventListener('abort', finish);
       // Arrivals still waiting when the run ends were never sent: dropped, not forgotten.
+      const now = performance.now();
       while (qHead < queue.length) {
+        const intended = queue[qHead++] as number;
         stats.dropped += 1;
-        o.dropped(queue[qHead++] as number);
+        o.dropped(intended, now - intended);
       }
       void Promise.allSettled([...inflight]).then(() => resolve());
     };
@@ -96,30 +129,19 @@ export function runArrivalRate(o: ArrivalRateOptions): { done: Promise<void>; st
     const tick = () => {
       timer = undefined;
       if (o.signal.aborted) return;
-      const now = performance.now();
-      const dueNow = o.schedule.countAt(now - o.t0);
-      while (next < dueNow) {
-        const intended = o.t0 + o.schedule.timeOf(next);
-        next += 1;
-        stats.due += 1;
-        const lag = now - intended;
-        if (lag > 0 && o.schedulerLag) o.schedulerLag(lag);
-        if (freeVus.length > 0 && qHead === queue.length) start(intended, false);
-        else queue.push(intended);
-      }
-      drainQueue();
-      if (next >= o.schedule.total) {
+      pump();
+      if (issuedAll) {
         // Give queued arrivals until their lateness runs out, then finish.
         const waitQueue = () => {
-          drainQueue();
+          drainQueue(performance.now());
           if (qHead < queue.length && !o.signal.aborted) timer = setTimeout(waitQueue, 5);
           else finish();
         };
         waitQueue();
         return;
       }
-      const nextAt = o.t0 + o.schedule.timeOf(next);
-      timer = setTimeout(tick, Math.max(0, Math.min(50, nextAt - performance.now() - 0.5)));
+      // Wake 1 ms early (Node timers have 1 ms granularity and fire at or after their time).
+      timer = setTimeout(tick, Math.max(0, Math.min(50, nextAt - performance.now() - 1)));
     };
     tick();
   });

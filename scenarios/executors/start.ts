@@ -10,7 +10,7 @@ export interface ExecutorHooks {
   maxLatenessMs: number;
   signal: AbortSignal;
   iterate(vu: number, iter: number, intendedStart: number | null, late: boolean): Promise<void>;
-  dropped(intendedStart: number): void;
+  dropped(intendedStart: number, waitedMs: number): void;
   schedulerLag(ms: number): void;
 }
 
@@ -21,7 +21,18 @@ export interface RunningExecutor {
   targetRate: number | null;
   targetRateAt: ((msFromStart: number) => number) | null;
   vus(): number;
-  stats(): { started: number; due: number; peak: number };
+  stats(): ExecutorStats;
+}
+
+export interface ExecutorStats {
+  started: number;
+  due: number;
+  peak: number;
+  /** Open model: arrivals that waited for a free VU/connection, and those dropped after waiting maxLateness. */
+  late: number;
+  droppedAtCap: number;
+  /** performance.now() of the last iteration start (NaN if none). */
+  lastStartAt: number;
 }
 
 /** Starts the executor a scenario names (the discriminated union's one switch). */
@@ -43,7 +54,10 @@ export function startExecutor(s: Scenario, h: ExecutorHooks): RunningExecutor {
         targetRate: Math.round(((schedule.total * 1000) / Math.max(1, schedule.durationMs)) * 100) / 100,
         targetRateAt: (t) => schedule.rateAt(t),
         vus: () => r.stats.inFlight,
-        stats: () => ({ started: r.stats.started, due: r.stats.due, peak: r.stats.maxInFlight }),
+        stats: () => ({
+          started: r.stats.started, due: r.stats.due, peak: r.stats.maxInFlight,
+          late: r.stats.late, droppedAtCap: r.stats.droppedAtCap, lastStartAt: r.stats.lastStartAt,
+        }),
       };
     }
     case 'constant-vus':
@@ -75,7 +89,7 @@ export function startExecutor(s: Scenario, h: ExecutorHooks): RunningExecutor {
         targetRate: null,
         targetRateAt: null,
         vus: () => r.stats.active,
-        stats: () => ({ started: r.stats.iterations, due: 0, peak: r.stats.maxActive }),
+        stats: () => ({ started: r.stats.iterations, due: 0, peak: r.stats.maxActive, late: 0, droppedAtCap: 0, lastStartAt: r.stats.lastStartAt }),
       };
     }
   }

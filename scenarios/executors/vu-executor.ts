@@ -15,6 +15,8 @@ export interface VuStats {
   active: number;
   maxActive: number;
   iterations: number;
+  /** performance.now() of the last iteration start (NaN before the first). */
+  lastStartAt: number;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface VuStats {
  * VU above the target finishes its iteration and leaves.
  */
 export function runVus(o: VuExecutorOptions): { done: Promise<void>; stats: VuStats } {
-  const stats: VuStats = { active: 0, maxActive: 0, iterations: 0 };
+  const stats: VuStats = { active: 0, maxActive: 0, iterations: 0, lastStartAt: Number.NaN };
   const t0 = performance.now();
   const loops = new Map<number, Promise<void>>();
   let desired = 0;
@@ -38,6 +40,7 @@ export function runVus(o: VuExecutorOptions): { done: Promise<void>; stats: VuSt
       let iter = 0;
       while (!ended && !o.signal.aborted && vu < desired) {
         stats.iterations += 1;
+        stats.lastStartAt = performance.now();
         await o.iterate(vu, iter).catch(() => undefined);
         iter += 1;
         if (o.iterationsPerVu !== undefined && iter >= o.iterationsPerVu) break;

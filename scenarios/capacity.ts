@@ -1,0 +1,70 @@
+import { parseDuration } from '../common/index.ts';
+import { isOpenModel } from './schema/executors.ts';
+import type { Scenario } from './schema/scenario.ts';
+
+/** The expected latency the default connection cap is sized for: rate × 1 s covers a target answering within a second. */
+const EXPECTED_LATENCY_S = 1;
+const MIN_CONNECTIONS = 100;
+const MAX_DEFAULT_CONNECTIONS = 10_000;
+
+/** Highest arrival rate (per second) an open-model scenario asks for. */
+export function peakRatePerSecond(s: Scenario): number {
+  if (s.executor === 'constant-arrival-rate') return (s.rate * 1000) / Math.max(1, parseDuration(s.timeUnit));
+  if (s.executor === 'ramping-arrival-rate') return (Math.max(s.startRate, ...s.stages.map((st) => st.target)) * 1000) / Math.max(1, parseDuration(s.timeUnit));
+  return 0;
+}
+
+/** The default cap on connections (= VU slots) of an open-model scenario: enough for its peak rate × 1 s of latency. */
+export function defaultMaxConnections(s: Scenario): number {
+  return Math.min(MAX_DEFAULT_CONNECTIONS, Math.max(MIN_CONNECTIONS, Math.ceil(peakRatePerSecond(s) * EXPECTED_LATENCY_S)));
+}
+
+/**
+ * Open model, like k6's VUs: iterations in flight (each on its own keep-alive
+ * connection) grow on demand up to maxVUs; connections open only when needed.
+ */
+export function openModelCapacity(s: Scenario): { maxVUs: number; connections: number } {
+  if (!isOpenModel(s)) return { maxVUs: 0, connections: 0 };
+  const maxVUs = s.maxVUs ?? Math.max(s.preAllocatedVUs ?? 0, s.connections ?? 0, defaultMaxConnections(s));
+  return { maxVUs, connections: s.connections ?? maxVUs };
+}
+
+export interface ShortfallInput {
+  open: boolean;
+  maxVUs: number;
+  connections: number;
+  started: number;
+  late: number;
+  dropped: number;
+  droppedAtCap: number;
+  maxLatenessMs: number;
+  timeouts: number;
+  requestTimeoutMs: number;
+  /** How the person set the cap: the CLI flag, or the scenario key. */
+  capFlag: string;
+}
+
+const pct = (n: number, of: number) => (of > 0 ? `${((100 * n) / of).toFixed(1)} %` : '0 %');
+const secs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+/** Warnings in words when the generator, not the target, shaped what was measured; each names what to change. */
+export function shortfallWarnings(i: ShortfallInput): string[] {
+  const out: string[] = [];
+  const cap = Math.min(i.maxVUs, i.connections);
+  if (i.open && i.late > 0) {
+    out.push(`${i.late} of ${i.started + i.dropped} arrivals (${pct(i.late, i.started + i.dropped)}) waited for a free connection: all ${cap} were busy. `
+      + `Their latency still counts from the intended start; to send them on time raise ${i.capFlag} (now ${cap}).`);
+  }
+  if (i.open && i.droppedAtCap > 0) {
+    out.push(`${i.droppedAtCap} arrivals were dropped after waiting ${secs(i.maxLatenessMs)} (maxLateness) for a connection: they count as failed, `
+      + `and their latency (at least ${secs(i.maxLatenessMs)}) is not in the percentiles, which understate the overload. Raise ${i.capFlag} (now ${cap}) or lower the rate.`);
+  }
+  const atEnd = i.dropped - i.droppedAtCap;
+  if (i.open && atEnd > 0) {
+    out.push(`${atEnd} arrivals were still waiting for a connection when the run ended: dropped, counted as failed. Raise ${i.capFlag} (now ${cap}).`);
+  }
+  if (i.timeouts > 0) {
+    out.push(`${i.timeouts} requests got no answer within the request timeout (${secs(i.requestTimeoutMs)}): their latency is recorded as the timeout, a lower bound (scenario key requestTimeout).`);
+  }
+  return out;
+}
