@@ -63,6 +63,7 @@ export { sloSpecSchema, objectiveSchema, SLO_SPEC_API_VERSION } from './slo-spec
 export type { SloSpec, SloSpecInput, Objective, ObjectiveKind } from './slo-spec.ts';
 export { loadSloSpec, parseSloYaml, parseSloObject, SloFileInvalidError } from './slo-load.ts';
 export { evaluate, withVerdicts } from './evaluate.ts';
+export { ownSpec } from './own-spec.ts';
 export type { Evaluation } from './evaluate.ts';
 export { mergeRunRecords } from './merge.ts';
 export { compareToBaseline } from './baseline.ts';

@@ -34,9 +34,9 @@ describe('renderers on a recorded run', () => {
 
   it('Markdown: a verdict heading and a row per objective', () => {
     const md = renderMarkdown(run);
-    expect(md.split('\n')[0]).toBe('## ❌ rampart: 4 of 5 objectives breached or not measured');
-    expect(md).toContain('| ❌ | feed p95 | p95 < 200 ms |');
-    expect(md).toContain('| ✅ | recovery[pg-latency] | recovery ≤ 10 s | 3 s |');
+    expect(md.split('\n')[0]).toBe('## ❌ rampart: 4 of 5 objectives breached');
+    expect(md).toContain('| ❌ FAIL | feed p95 | p95 < 200 ms |');
+    expect(md).toContain('| ✅ PASS | recovery[pg-latency] | recovery ≤ 10 s | 3 s |');
     expect(md).toContain('security scan: ZAP not reachable');
   });
 

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { parseFormats, readRunRecord } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { judgeAndWrite, resolveSpec } from '../gate/judge.ts';
+import { judgeAndWrite, parseRegressionPct, resolveSpec } from '../gate/judge.ts';
+import { InputError } from '../../common/index.ts';
 import path from 'node:path';
 
 export function registerReport(program: Command, ctx: CliContext): void {
@@ -12,21 +13,26 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .argument('<run.json>', 'a run record written by gate, run, drill or scan')
     .option('--format <list>', 'comma-separated: html,json,junit,md', 'html,json,junit,md')
     .option('--baseline <run.json>', 'compare with an earlier run; marks regressions (p95 up > 10 %)')
+    .option('--fail-on-regression <pct>', 'with --baseline: exit 1 when a p95 or an objective regressed more than PCT %')
     .option('--out <dir>', 'where to write the reports (default: beside run.json)')
-    .option('--slo <file>', 'SLO spec (slo.yaml, OpenSLO or .ts); default: the spec stored in the record, else ./slo.yaml')
+    .option('--slo <file>', 'SLO spec (slo.yaml, OpenSLO or .ts); default: the spec stored in the record, else the thresholds/drills/scan the run carried')
     .addHelpText('after', `
-Exit code: 0 every objective holds, 1 an objective is breached or not measured, 2 bad input.
+Exit code: 0 every objective passes, 1 an objective failed or is INCONCLUSIVE (not enough evidence, no data,
+invalid measurement) or --fail-on-regression tripped, 2 bad input.
 
 Examples:
   $ rampart report reports/out/2026-11-24T20-51-03Z/run.json
   $ rampart report run.json --format md,junit --baseline last-release/run.json --out ci-reports
-  $ rampart report run.json --slo slo.yaml --format html`)
-    .action(async (file: string, opts: { format: string; baseline?: string; out?: string; slo?: string }) => {
+  $ rampart report run.json --slo slo.yaml --format html
+  $ rampart report run.json --baseline last-release/run.json --fail-on-regression 10`)
+    .action(async (file: string, opts: { format: string; baseline?: string; out?: string; slo?: string; failOnRegression?: string }) => {
       const formats = parseFormats(opts.format);
+      const failOnRegressionPct = parseRegressionPct(opts.failOnRegression);
+      if (failOnRegressionPct !== undefined && !opts.baseline) throw new InputError('RAMPART_FLAG_INVALID', '--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       const record = await readRunRecord(file);
       const spec = await resolveSpec(opts.slo, record);
       const outDir = opts.out ?? path.dirname(path.resolve(file));
-      const { record: judged } = await judgeAndWrite(record, { spec, baselineFile: opts.baseline, outDir, formats, withRecord: false, stdout: ctx.stdout });
+      const { record: judged } = await judgeAndWrite(record, { spec, baselineFile: opts.baseline, outDir, formats, withRecord: false, stdout: ctx.stdout, failOnRegressionPct });
       ctx.exitCode = judged.verdict === 'pass' ? ExitCode.ok : ExitCode.breached;
     });
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../common/index.ts';
-import { appendPart, createRunRecord, writeRunRecord, type RunRecord } from '../../reports/index.ts';
+import { appendPart, createRunRecord, evaluate, ownSpec, withVerdicts, writeRunRecord, type RunRecord } from '../../reports/index.ts';
 import { startStack } from '../../stack/index.ts';
 import { formatSummary, loadSuite, parseTargetUrl, profiles, runSuiteDetailed, type Profile, type Suite } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
@@ -55,7 +55,7 @@ Examples:
   rampart run stress --target http://127.0.0.1:3000 --out out/stress
   rampart run load --engine k6 --target http://127.0.0.1:3000
 
-Exit codes: 0 all thresholds met, 1 a threshold failed, 2 bad input, 3 environment (target unreachable, k6 missing).`)
+Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no data, invalid measurement), 2 bad input, 3 environment (target unreachable, k6 missing).`)
     .action(async (names: string[], flags: RunFlags) => {
       if (!(profiles as readonly string[]).includes(flags.profile)) throw new InputError('RAMPART_FLAG_INVALID', `--profile must be quick or full, got "${flags.profile}"`);
       if (flags.engine !== 'rampart' && flags.engine !== 'k6') throw new InputError('RAMPART_FLAG_INVALID', `--engine must be rampart or k6, got "${flags.engine}"`);
@@ -87,12 +87,20 @@ Exit codes: 0 all thresholds met, 1 a threshold failed, 2 bad input, 3 environme
         }
       } finally {
         record.meta.endedAt = Date.now();
+        // The run is judged by the thresholds it carried (stored with it, so `rampart report` re-judges the same way).
+        const spec = ownSpec(record);
+        const judged = spec ? withVerdicts(record, spec, evaluate(record, spec)) : record;
+        Object.assign(record, { slo: judged.slo, verdicts: judged.verdicts, verdict: judged.verdict });
         const file = path.join(flags.out, 'run.json');
         await writeRunRecord(file, record);
         ctx.stderr.write(`rampart: run record written to ${file}\n`);
       }
-      if (failed) {
+      const unsure = record.verdicts.filter((v) => v.outcome === 'inconclusive');
+      if (failed || record.verdict === 'fail') {
         ctx.stderr.write('rampart: thresholds failed (exit 1)\n');
+        ctx.exitCode = 1;
+      } else if (record.verdict !== 'pass') {
+        ctx.stderr.write(`rampart: INCONCLUSIVE (exit 1): ${unsure.map((v) => `${v.objective}: ${v.reason ?? 'no thresholds'}`).join('; ') || 'no thresholds to judge'}\n`);
         ctx.exitCode = 1;
       }
     });
