@@ -9,45 +9,90 @@ import { InputError, deepFreeze, parseOrThrow } from '../common/index.ts';
  * this file alone (YAML or JSON). Body templates may use {{email}},
  * {{password}}, {{handle}}, {{refreshToken}} and {{accessToken}}.
  */
+const captureBase = z.object({
+  /** Variable name: usable as {{name}} in later bodies and paths. */
+  name: z.string().regex(/^\w+$/),
+  from: z.enum(['preStep', 'register', 'login']).default('login'),
+  /** Where the value is: a JSON pointer into the body, or a response header / cookie name. */
+  pointer: z.string().optional(),
+  header: z.string().optional(),
+  cookie: z.string().optional(),
+  /** The value is the id of user A's own object at this item path (e.g. /rest/basket/{id}): BOLA probes try it as user B. */
+  itemPath: z.string().startsWith('/').optional(),
+});
+const oneSource = (c: { pointer?: string | undefined; header?: string | undefined; cookie?: string | undefined }) => [c.pointer, c.header, c.cookie].filter((v) => v !== undefined).length === 1;
+const capture = captureBase.refine(oneSource, { message: 'give exactly one of pointer, header or cookie' });
+
 const step = z.object({
   method: z.string().default('POST'),
   path: z.string().startsWith('/'),
   body: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** A request made before register and before each login (a CAPTCHA, a CSRF token); its captures feed the next steps. */
+const preStep = step.extend({
+  method: z.string().default('GET'),
+  captures: z.array(captureBase.omit({ from: true, itemPath: true }).refine(oneSource, { message: 'give exactly one of pointer, header or cookie' })).default([]),
+});
+
 const tokenSource = z.discriminatedUnion('source', [
   z.object({ source: z.literal('body'), pointer: z.string().default('/accessToken') }),
   z.object({ source: z.literal('header'), name: z.string() }),
   z.object({ source: z.literal('cookie'), name: z.string() }),
+  /** Cookie sessions: the cookies the login sets are the credential; no token to forge. */
+  z.object({ source: z.literal('none') }),
 ]);
+
+const placement = z.object({
+  in: z.enum(['header', 'cookie', 'query']).default('header'),
+  name: z.string().default('authorization'),
+  prefix: z.string().default('Bearer '),
+});
+
+const adminRule = z.object({
+  /** Methods the rule covers (all when absent): `PUT /products/{id}` admin-only while `GET` is public. */
+  methods: z.array(z.string().transform((m) => m.toUpperCase())).optional(),
+  /** Regular expression on the path template. */
+  path: z.string(),
+});
 
 export const authConfigSchema = z.object({
   openapiPath: z.string().startsWith('/').default('/openapi.json'),
+  preSteps: z.array(preStep).default([]),
   register: step.extend({ userIdPointer: z.string().default('/user/id') }).default({
     method: 'POST', path: '/v1/auth/register', body: { email: '{{email}}', password: '{{password}}', handle: '{{handle}}' }, userIdPointer: '/user/id',
   }),
   login: step.extend({
     token: tokenSource.default({ source: 'body', pointer: '/accessToken' }),
     refreshTokenPointer: z.string().nullable().default('/refreshToken'),
+    /** Pointer to the user's id in the login response, when register does not return it. */
+    userIdPointer: z.string().nullable().default(null),
   }).default({
     method: 'POST', path: '/v1/auth/login', body: { email: '{{email}}', password: '{{password}}' },
-    token: { source: 'body', pointer: '/accessToken' }, refreshTokenPointer: '/refreshToken',
+    token: { source: 'body', pointer: '/accessToken' }, refreshTokenPointer: '/refreshToken', userIdPointer: null,
   }),
   logout: step.nullable().default({ method: 'POST', path: '/v1/auth/logout', body: { refreshToken: '{{refreshToken}}' } }),
-  /** Where the token goes on each request. */
-  sendToken: z.object({
-    in: z.enum(['header', 'cookie', 'query']).default('header'),
-    name: z.string().default('authorization'),
-    prefix: z.string().default('Bearer '),
-  }).default({ in: 'header', name: 'authorization', prefix: 'Bearer ' }),
+  /** Where the token goes on each request: one placement or several (header and cookie). */
+  sendToken: z.union([placement, z.array(placement).min(1)]).default({ in: 'header', name: 'authorization', prefix: 'Bearer ' })
+    .transform((p) => (Array.isArray(p) ? p : [p])),
+  /** Send back every cookie that register/login set (cookie sessions). */
+  sendCookies: z.boolean().default(true),
+  /** Values taken from register/login responses (a basket id, a CSRF token). */
+  captures: z.array(capture).default([]),
   /** The caller's own profile: used for mass-assignment and token-after-logout checks. */
   mePath: z.string().startsWith('/').nullable().default('/v1/users/me'),
-  /** Routes only an administrator may call (regular expression on the path template). */
+  /** Routes only an administrator may call (regular expression on the path template, all methods). */
   adminPathPattern: z.string().default('(^|/)admin(/|$)'),
+  /** Method-aware admin routes, in addition to adminPathPattern. */
+  adminRoutes: z.array(adminRule).default([]),
+  /** An existing administrator (optional): BFLA findings then need the ordinary user to get what the admin gets. */
+  admin: z.object({ email: z.string(), password: z.string() }).nullable().default(null),
   /** Path templates whose objects are public by design (B reading them is not BOLA). */
   publicReadPaths: z.array(z.string()).default(['/v1/users/{id}']),
   /** The collection path whose ids are user ids (filled with user A's id). */
   usersCollection: z.string().nullable().default('/v1/users'),
+  /** How a scan user deletes its own account at the end (leave no trace); null when the API offers none. */
+  deleteAccount: step.extend({ method: z.string().default('DELETE') }).nullable().default(null),
   emailDomain: z.string().default('example.test'),
   /** Password for the scan users; must satisfy the API's password policy. */
   password: z.string().default('Rampart-scan-pw-7431!'),
@@ -55,7 +100,12 @@ export const authConfigSchema = z.object({
 export type AuthConfig = z.output<typeof authConfigSchema>;
 
 export function parseAuthConfig(value: unknown): AuthConfig {
-  return deepFreeze(parseOrThrow(authConfigSchema, value ?? {}, {
+  const raw = (value ?? {}) as Record<string, unknown>;
+  // A cookie token without a sendToken goes back in the same cookie.
+  const src = ((raw.login as Record<string, unknown> | undefined)?.token ?? {}) as Record<string, unknown>;
+  const input = raw.sendToken === undefined && src.source === 'cookie' && typeof src.name === 'string'
+    ? { ...raw, sendToken: { in: 'cookie', name: src.name, prefix: '' } } : raw;
+  return deepFreeze(parseOrThrow(authConfigSchema, input, {
     code: 'RAMPART_AUTH_CONFIG_INVALID',
     what: 'auth config',
     hint: 'see docs/security.md, "Scanning another API"',

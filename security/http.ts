@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 /** One request/response pair as the scanner saw it (unredacted; redact before it leaves security/). */
 export interface Exchange {
   request: { method: string; url: string; headers: Record<string, string>; body?: string };
-  response: { status: number; headers: Record<string, string>; body: string } | null;
+  response: { status: number; headers: Record<string, string>; body: string; setCookies?: string[] } | null;
   /** Network error when there was no response. */
   error?: string;
   ms: number;
@@ -21,6 +21,8 @@ export interface SendOptions {
   raw?: string;
   actor?: string;
   timeoutMs?: number;
+  /** Bytes of body kept (default 256 KiB): documents and app scripts need more. */
+  maxBody?: number;
 }
 
 const MAX_BODY = 256 * 1024;
@@ -87,22 +89,26 @@ export class ScanHttpClient {
       });
       const chunks: Buffer[] = [];
       let size = 0;
+      const max = opts.maxBody ?? MAX_BODY;
       for await (const chunk of res.body) {
         const buf = chunk as Buffer;
-        if (size < MAX_BODY) chunks.push(buf);
+        if (size < max) chunks.push(buf);
         size += buf.length;
       }
+      const rawCookies = res.headers['set-cookie'];
       exchange.response = {
         status: res.statusCode,
         headers: flattenHeaders(res.headers),
-        body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_BODY),
+        ...(rawCookies ? { setCookies: Array.isArray(rawCookies) ? rawCookies : [rawCookies] } : {}),
+        body: Buffer.concat(chunks).toString('utf8').slice(0, max),
       };
     } catch (err) {
       this.signal?.throwIfAborted();
       exchange.error = err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? err.name}: ${err.message}` : String(err);
     }
     exchange.ms = performance.now() - started;
-    if (this.history.length < 5000) this.history.push(exchange);
+    // Large bodies (documents, scripts) are not kept whole in the history the passive checks read.
+    if (this.history.length < 5000) this.history.push(exchange.response && exchange.response.body.length > MAX_BODY ? { ...exchange, response: { ...exchange.response, body: exchange.response.body.slice(0, MAX_BODY) } } : exchange);
     return exchange;
   }
 
@@ -131,3 +137,13 @@ export function isStatus(ex: Exchange, lo: number, hi: number): boolean {
 }
 
 export const ok2xx = (ex: Exchange) => isStatus(ex, 200, 299);
+
+/** name → value of every cookie a response sets (attributes dropped). */
+export function cookiesSet(ex: Exchange): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of ex.response?.setCookies ?? []) {
+    const m = /^\s*([^=;\s]+)=([^;]*)/.exec(c);
+    if (m?.[1] && m[2] !== undefined && m[2] !== '' && !/max-age=0|expires=thu, 01 jan 1970/i.test(c)) out[m[1]] = m[2];
+  }
+  return out;
+}

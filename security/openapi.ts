@@ -1,6 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { EnvironmentError } from '../common/index.ts';
-import type { ScanHttpClient } from './http.ts';
+import { isSwagger2, swagger2ToOpenApi3 } from './inputs/swagger2.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -33,27 +32,15 @@ export interface ApiModel {
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
-/** Fetches the target's OpenAPI document and flattens it into operations (refs resolved). */
-export async function loadApiModel(client: ScanHttpClient, openapiPath: string): Promise<ApiModel> {
-  const ex = await client.send({ method: 'GET', path: openapiPath });
-  if (!ex.response) throw new EnvironmentError('RAMPART_TARGET_UNREACHABLE', `cannot fetch ${client.url(openapiPath)}: ${ex.error ?? 'no response'}`, {
-    hint: 'check that the target is running and --target is right',
-  });
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(ex.response.body) as Record<string, unknown>;
-  } catch {
-    throw new EnvironmentError('RAMPART_OPENAPI_INVALID', `${client.url(openapiPath)} answered ${ex.response.status} but not with a JSON OpenAPI document`, {
-      hint: 'set openapiPath in --auth-config to where the document is served',
-    });
-  }
-  return modelFromDocument(doc);
-}
-
 export async function modelFromDocument(doc: Record<string, unknown>): Promise<ApiModel> {
   // swagger-parser resolves $ref (3.0 and 3.1 documents); validation is the target's job, not the scanner's.
-  const deref = (await SwaggerParser.dereference(structuredClone(doc) as never, { dereference: { circular: 'ignore' } })) as unknown as Record<string, unknown>;
-  const paths = (deref.paths ?? {}) as Record<string, Record<string, unknown>>;
+  let deref = (await SwaggerParser.dereference(structuredClone(doc) as never, { dereference: { circular: 'ignore' } })) as unknown as Record<string, unknown>;
+  if (isSwagger2(deref)) deref = swagger2ToOpenApi3(deref);
+  const rawPaths = (deref.paths ?? {}) as Record<string, Record<string, unknown>>;
+  // A server URL with a path ("/api", "https://host/api/v3") prefixes every path.
+  const server = ((deref.servers ?? []) as { url?: string }[])[0]?.url ?? '';
+  const prefix = (/^\w+:\/\/[^/]+(\/.*)?$/.exec(server)?.[1] ?? (server.startsWith('/') ? server : '')).replace(/\/$/, '');
+  const paths = Object.fromEntries(Object.entries(rawPaths).map(([p, v]) => [`${prefix}${p}`, v]));
   const globalSecurity = (deref.security ?? []) as unknown[];
   const operations: ApiOperation[] = [];
   for (const [path, item] of Object.entries(paths)) {
@@ -90,7 +77,7 @@ export async function modelFromDocument(doc: Record<string, unknown>): Promise<A
       });
     }
   }
-  return { doc, operations };
+  return { doc: isSwagger2(doc) ? deref : doc, operations };
 }
 
 /** A regular expression matching concrete paths of a template ("/v1/posts/{id}" → /^\/v1\/posts\/[^/]+$/). */

@@ -3,17 +3,25 @@ import { InputError, isLoopbackHost } from '../common/index.ts';
 import type { RunEvent, RunRecordPart } from '../reports/index.ts';
 import type { AuthConfig } from './auth-config.ts';
 import { parseAuthConfig } from './auth-config.ts';
-import { createUser } from './auth.ts';
+import { createUser, loginExisting } from './auth.ts';
 import type { ScanUser } from './auth.ts';
 import { FindingSink } from './findings.ts';
 import { runFuzz } from './fuzz/run-fuzz.ts';
 import { ScanHttpClient } from './http.ts';
-import { loadApiModel } from './openapi.ts';
+import { detectCatchAll } from './catch-all.ts';
+import { loadApiSource } from './inputs/api-source.ts';
+import { Ledger } from './ledger.ts';
+import { probeCors } from './probes/cors.ts';
+import { probeJwtClaims } from './probes/jwt-claims.ts';
+import { probeSqlAuthBypass } from './probes/sql-auth-bypass.ts';
+import { probeSqlUnion } from './probes/sql-union.ts';
+import { probeStoredXss } from './probes/stored-xss.ts';
+import { writeFile } from 'node:fs/promises';
 import { probeBfla, probeBola } from './probes/access-control.ts';
 import { probeBruteForce, probeLogout, probeTokens } from './probes/authentication.ts';
 import { probeInjection } from './probes/injection.ts';
 import { probeInventory } from './probes/inventory.ts';
-import { checkErrorLeaks, probeCors, probeHeaders } from './probes/misconfiguration.ts';
+import { checkErrorLeaks, probeHeaders } from './probes/misconfiguration.ts';
 import { checkLeaks, probeMassAssignment } from './probes/properties.ts';
 import { probeOversizedBody, probeRateLimit, probeUnboundedLimit } from './probes/resources.ts';
 import { probeTransport } from './probes/transport.ts';
@@ -41,6 +49,14 @@ export interface ScanOptions {
   insecureTls?: boolean;
   /** ZAP status poll interval (ms). */
   zapPollMs?: number;
+  /** --openapi FILE|URL (JSON or YAML; OpenAPI 3.0/3.1 or Swagger 2.0). */
+  openapi?: string;
+  /** --har FILE: discover the API from recorded traffic. */
+  har?: string;
+  /** Only safe probes: nothing but GET/HEAD/OPTIONS beyond the auth steps. */
+  readOnly?: boolean;
+  /** Where to write the working document when it was discovered (shown in the report's notes). */
+  documentOut?: string;
 }
 
 type Step = [name: string, run: () => Promise<void> | void];
@@ -68,37 +84,61 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
   const startedAt = Date.now();
   events.push({ ts: startedAt, type: 'phase.started', label: 'security scan', id: 'security-scan' });
   try {
-    progress(`scan: reading ${auth.openapiPath} from ${base.origin}`);
-    const api = await loadApiModel(client, auth.openapiPath);
-    progress(`scan: ${api.operations.length} documented operations; creating scan users`);
+    const catchAll = await detectCatchAll(client);
+    progress(`scan: reading the API's document${catchAll ? ' (made-up paths get a catch-all page)' : ''}`);
+    const source = await loadApiSource(client, { ...(options.openapi ? { openapi: options.openapi } : {}), ...(options.har ? { har: options.har } : {}), servedPath: auth.openapiPath }, catchAll, progress);
+    const api = source.model;
+    notes.push(`security scan: ${source.note}`);
+    if (source.discovered) {
+      const ops = api.operations.map((o) => o.key).join(', ');
+      if (options.documentOut) await writeFile(options.documentOut, `${JSON.stringify(api.doc, null, 2)}\n`);
+      notes.push(`security scan: working document${options.documentOut ? ` written to ${options.documentOut}` : ''}: ${ops || 'no operations'}`);
+    }
+    const readOnly = options.readOnly === true;
+    progress(`scan: ${api.operations.length} operations; creating scan users`);
     const poolSize = options.profile === 'quick' ? 5 : 8;
-    const mk = (label: string) => createUser(client, auth, label);
+    const ledger = new Ledger();
+    const mk = async (label: string) => {
+      const u = await createUser(client, auth, label);
+      ledger.users.push(u);
+      return u;
+    };
     const a = await mk('A');
     const b = await mk('B');
     const pool: ScanUser[] = [];
     for (let i = 1; i <= poolSize; i += 1) pool.push(await mk(`P${i}`));
     const logoutUser = await mk('L');
     const rateUser = await mk('R');
-    const ctx: ScanContext = { client, api, auth, profile: options.profile, seed, sink, a, b, pool, objects: new Map(), notes, progress, signal: options.signal };
+    const admin = auth.admin ? await loginExisting(client, auth, 'admin', auth.admin.email, auth.admin.password) : null;
+    const ctx: ScanContext = {
+      client, api, auth, profile: options.profile, seed, sink, a, b, pool, objects: new Map(), notes, progress, signal: options.signal,
+      catchAll, readOnly, admin, discovered: source.discovered, ledger,
+    };
     const steps: Step[] = [
       ['transport', () => probeTransport(ctx)],
       ['objects of user A', () => setupObjects(ctx)],
       ['API1 BOLA', () => probeBola(ctx)],
       ['API5 BFLA', () => probeBfla(ctx)],
       ['API2 forged tokens', () => probeTokens(ctx)],
+      ['API2 token claims', () => probeJwtClaims(ctx)],
       ['API2 token after logout', () => probeLogout(ctx, logoutUser)],
       ['API3 mass assignment', () => probeMassAssignment(ctx)],
       ['API8 headers', () => probeHeaders(ctx)],
       ['API8 CORS', () => probeCors(ctx)],
+      ['injection: SQL login bypass', () => probeSqlAuthBypass(ctx)],
       ['injection', () => probeInjection(ctx)],
+      ['injection: UNION', () => probeSqlUnion(ctx)],
+      ['injection: stored XSS', () => probeStoredXss(ctx)],
       ['fuzzing', async () => void (await runFuzz(ctx))],
       ['API9 inventory', () => probeInventory(ctx)],
       ['API4 page size', () => probeUnboundedLimit(ctx)],
       ['API4 body size', () => probeOversizedBody(ctx)],
       ['API4 rate limit', () => probeRateLimit(ctx, rateUser)],
-      ['API2 brute force', () => probeBruteForce(ctx, logoutUser)],
+      ['API2 brute force', () => (readOnly ? undefined : probeBruteForce(ctx, logoutUser))],
       ['API3/API8 passive checks', () => { checkLeaks(ctx); checkErrorLeaks(ctx); }],
+      ['clean-up', () => ledger.cleanUp(ctx)],
     ];
+    if (readOnly) notes.push('security scan: --read-only: only GET/HEAD/OPTIONS probes (plus the auth steps); BOLA/BFLA writes, mass assignment, injection in bodies, stored XSS, body size and brute force were not run');
     for (const [name, run] of steps) {
       options.signal.throwIfAborted();
       const t0 = Date.now();
@@ -115,7 +155,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       progress(`scan: ZAP at ${options.zapUrl}`);
       const zapFindings = await runZapScan({
         zapUrl: options.zapUrl, ...(options.zapApiKey ? { apiKey: options.zapApiKey } : {}), target: options.zapTarget ?? base.origin, openapiPath: auth.openapiPath,
-        authHeader: { name: auth.sendToken.name, value: `${auth.sendToken.prefix}${a.token}` },
+        authHeader: { name: auth.sendToken[0]?.in === 'header' ? auth.sendToken[0].name : 'cookie', value: auth.sendToken[0]?.in === 'header' ? `${auth.sendToken[0].prefix}${a.token}` : Object.entries(a.cookies).map(([k, v]) => `${k}=${v}`).join('; ') },
         profile: options.profile, signal: options.signal, progress, ...(options.zapPollMs ? { pollMs: options.zapPollMs } : {}),
       });
       for (const f of zapFindings) sink.add({ ...f, evidence: null });

@@ -1,6 +1,9 @@
 import type { AuthConfig } from './auth-config.ts';
-import type { ScanUser } from './auth.ts';
-import { credentials } from './auth.ts';
+import type { ScanUser, Session } from './auth.ts';
+import { credentials, sessionOf } from './auth.ts';
+import { fillTemplate } from './auth-config.ts';
+import type { CatchAll } from './content.ts';
+import type { Ledger } from './ledger.ts';
 import type { FindingSink } from './findings.ts';
 import type { Exchange, ScanHttpClient } from './http.ts';
 import type { ApiModel, ApiOperation } from './openapi.ts';
@@ -35,12 +38,24 @@ export interface ScanContext {
   notes: string[];
   progress: (line: string) => void;
   signal: AbortSignal;
+  /** The page made-up paths get (single-page apps answer every GET with it); null when they get 404. */
+  catchAll: CatchAll | null;
+  /** Only safe probes (GET/HEAD/OPTIONS; auth steps excepted). */
+  readOnly: boolean;
+  /** An existing administrator, when the auth config gives one. */
+  admin: ScanUser | null;
+  /** The document was discovered (HAR, app page), not written: no conformance findings from it. */
+  discovered: boolean;
+  /** What the scan created or changed, for the clean-up at the end. */
+  ledger: Ledger;
 }
 
 export interface CallOptions {
   user: ScanUser | null;
   /** Raw token to present instead of a user's (forged tokens). */
   token?: string;
+  /** Cookies to present with a forged token (cookie sessions). */
+  forgedCookies?: Record<string, string>;
   json?: unknown;
   raw?: string;
   query?: Record<string, string>;
@@ -61,9 +76,10 @@ export function nextPoolUser(ctx: ScanContext): ScanUser {
 
 /** Sends a request for `op` (or a plain method + path) as a user, with path params filled. */
 export function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | 'path'>, opts: CallOptions): Promise<Exchange> {
-  const token = opts.token ?? opts.user?.token ?? null;
-  const creds = credentials(ctx.auth, token);
-  const path = fillPath(op.path, opts.params ?? {});
+  const session: Session | null = opts.token !== undefined ? { token: opts.token, cookies: opts.forgedCookies ?? {} } : opts.user ? sessionOf(opts.user) : null;
+  const creds = credentials(ctx.auth, session);
+  const templated = opts.user && op.path.includes('{{') ? fillTemplate(op.path, opts.user.vars) as string : op.path;
+  const path = fillPath(templated, opts.params ?? {});
   const qs = new URLSearchParams(opts.query ?? {}).toString();
   const query = [qs, creds.query].filter((s) => s !== '').join('&');
   return ctx.client.send({
@@ -97,8 +113,15 @@ export function endpoint(op: Pick<ApiOperation, 'method' | 'path'>): string {
   return `${op.method} ${op.path}`;
 }
 
-export function isAdminPath(ctx: ScanContext, path: string): boolean {
-  return new RegExp(ctx.auth.adminPathPattern).test(path);
+/** Admin-only by path pattern (all methods) or by a method-aware rule (`PUT /products/{id}` while GET is public). */
+export function isAdminOp(ctx: Pick<ScanContext, 'auth'>, op: Pick<ApiOperation, 'method' | 'path'>): boolean {
+  if (new RegExp(ctx.auth.adminPathPattern).test(op.path)) return true;
+  return ctx.auth.adminRoutes.some((r) => (!r.methods || r.methods.includes(op.method.toUpperCase())) && new RegExp(r.path).test(op.path));
+}
+
+/** Methods that change nothing (what --read-only allows). */
+export function isSafeMethod(method: string): boolean {
+  return ['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
 }
 
 /** "GET /v1/posts/{id}" for a concrete request (falls back to the concrete path). */

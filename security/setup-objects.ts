@@ -1,24 +1,9 @@
-import { getPointer } from './auth-config.ts';
 import { jsonBody, ok2xx } from './http.ts';
+import { findId } from './ledger.ts';
 import type { ApiOperation } from './openapi.ts';
 import type { ScanContext } from './scan-context.ts';
-import { call, isAdminPath, paramsForPath } from './scan-context.ts';
+import { call, isAdminOp, paramsForPath } from './scan-context.ts';
 import { exampleFor } from './schema-example.ts';
-
-function findId(body: unknown): string | null {
-  for (const candidate of [getPointer(body, '/id'), getPointer(body, '/data/id')]) {
-    if (typeof candidate === 'string' || typeof candidate === 'number') return String(candidate);
-  }
-  if (body && typeof body === 'object') {
-    for (const v of Object.values(body)) {
-      if (v && typeof v === 'object' && !Array.isArray(v)) {
-        const id = (v as Record<string, unknown>).id;
-        if (typeof id === 'string' || typeof id === 'number') return String(id);
-      }
-    }
-  }
-  return null;
-}
 
 /** The item template under a collection ("/v1/posts" → "/v1/posts/{id}"), when the document has one. */
 export function itemTemplateOf(ctx: ScanContext, collection: string): string | undefined {
@@ -31,8 +16,18 @@ export function itemTemplateOf(ctx: ScanContext, collection: string): string | u
  * parents before children, so BOLA probes have A's ids to try as B.
  */
 export async function setupObjects(ctx: ScanContext): Promise<void> {
+  // Ids the login/register responses carry (a basket id): A's own objects, private by nature.
+  for (const c of ctx.auth.captures) {
+    const id = c.itemPath ? ctx.a.vars[c.name] : undefined;
+    if (c.itemPath && id !== undefined) ctx.objects.set(c.itemPath, { itemPath: c.itemPath, id, private: true, createdBy: `captured ${c.name}`, body: undefined });
+    else if (c.itemPath) ctx.notes.push(`security scan: capture "${c.name}" found nothing in user A's ${c.from} response; BOLA checks under ${c.itemPath} were skipped`);
+  }
+  if (ctx.readOnly) {
+    ctx.notes.push('security scan: --read-only: no objects created; BOLA checks use captured ids only');
+    return;
+  }
   const creators = ctx.api.operations
-    .filter((op) => op.method === 'POST' && !isAdminPath(ctx, op.path) && itemTemplateOf(ctx, op.path) !== undefined)
+    .filter((op) => op.method === 'POST' && !isAdminOp(ctx, op) && itemTemplateOf(ctx, op.path) !== undefined)
     .sort((x, y) => x.path.split('/').length - y.path.split('/').length);
   for (const op of creators) {
     await createOne(ctx, op);

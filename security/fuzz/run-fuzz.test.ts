@@ -6,7 +6,8 @@ import { parseAuthConfig } from '../auth-config.ts';
 import { createUser } from '../auth.ts';
 import { FindingSink } from '../findings.ts';
 import { ScanHttpClient } from '../http.ts';
-import { loadApiModel } from '../openapi.ts';
+import { loadApiSource } from '../inputs/api-source.ts';
+import { Ledger } from '../ledger.ts';
 import type { ScanContext } from '../scan-context.ts';
 import { setupObjects } from '../setup-objects.ts';
 import { startVulnerableApp } from '../test-apps/vulnerable-app.ts';
@@ -20,10 +21,11 @@ const run = promisify(execFile);
 async function fuzzOnce(url: string, seed: number) {
   const client = new ScanHttpClient(url);
   const auth = parseAuthConfig({});
-  const api = await loadApiModel(client, '/openapi.json');
+  const api = (await loadApiSource(client, { servedPath: '/openapi.json' }, null, () => {})).model;
   const a = await createUser(client, auth, 'A');
   const ctx: ScanContext = {
     client, api, auth, profile: 'quick', seed, sink: new FindingSink(), a, b: a, pool: [a], objects: new Map(), notes: [], progress: () => {}, signal: new AbortController().signal,
+    catchAll: null, readOnly: false, admin: null, discovered: false, ledger: new Ledger(),
   };
   await setupObjects(ctx);
   const before = client.history.length;

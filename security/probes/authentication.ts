@@ -3,6 +3,8 @@ import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { fillTemplate } from '../auth-config.ts';
 import { login, varsFor } from '../auth.ts';
 import type { ScanUser } from '../auth.ts';
+import { revealsProtected } from '../content.ts';
+import { probeXffBypass } from './rate-limit-bypass.ts';
 import { ok2xx } from '../http.ts';
 import type { ApiOperation } from '../openapi.ts';
 import type { ScanContext } from '../scan-context.ts';
@@ -11,7 +13,7 @@ import { call, endpoint, paramsForPath } from '../scan-context.ts';
 const CAT = 'API2:2023';
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
-interface ForgedToken { name: string; ruleId: string; token: string | null; severity: 'high' | 'critical'; why: string }
+interface ForgedToken { name: string; ruleId: string; token: string | null; cookies?: Record<string, string>; severity: 'high' | 'critical'; why: string }
 
 /** Tokens an attacker can make without the server's key, derived from a real one. */
 export async function forgeTokens(real: string): Promise<ForgedToken[]> {
@@ -43,28 +45,50 @@ export async function forgeTokens(real: string): Promise<ForgedToken[]> {
 function securedTargets(ctx: ScanContext): { op: ApiOperation; params: Record<string, string> }[] {
   const limit = ctx.profile === 'quick' ? 8 : 40;
   const out: { op: ApiOperation; params: Record<string, string> }[] = [];
-  for (const op of ctx.api.operations.filter((o) => o.secured && o.method === 'GET')) {
+  for (const op of ctx.api.operations.filter((o) => (o.secured || ctx.discovered) && o.method === 'GET')) {
     const params = paramsForPath(ctx, op.path);
     if (params !== null) out.push({ op, params });
   }
   return out.slice(0, limit);
 }
 
-/** API2: every secured GET must refuse missing, garbage, alg:none, re-signed and expired tokens. */
+/**
+ * API2: every secured GET must refuse missing, garbage, alg:none, re-signed
+ * and expired tokens. A forged request "succeeds" only when it returns the
+ * content user A gets (a 200 carrying an empty user, or the app's page, does not count).
+ */
 export async function probeTokens(ctx: ScanContext): Promise<void> {
-  const forged = await forgeTokens(ctx.a.token);
-  if (forged.length === 2) ctx.notes.push('security scan: the access token is not a JWT; alg:none, signature and expiry forgeries were skipped');
+  const forged = ctx.a.token ? await forgeTokens(ctx.a.token) : [];
+  if (ctx.a.token && forged.length === 2) ctx.notes.push('security scan: the access token is not a JWT; alg:none, signature and expiry forgeries were skipped');
+  if (!ctx.a.token) {
+    // Cookie session: no credentials at all, and the session cookies with random values.
+    const garbage = Object.fromEntries(Object.keys(ctx.a.cookies).map((k) => [k, randomBytes(24).toString('base64url')]));
+    forged.push(
+      { name: 'no session', ruleId: 'rampart-api2-no-token', token: null, severity: 'critical', why: 'a request without any session cookie' },
+      { name: 'forged session cookie', ruleId: 'rampart-api2-garbage-token', token: '', cookies: garbage, severity: 'critical', why: 'random values in the session cookies' },
+    );
+  }
+  let skipped = 0;
   for (const { op, params } of securedTargets(ctx)) {
+    const baseline = await call(ctx, op, { user: ctx.a, params });
+    if (!ok2xx(baseline)) {
+      skipped += 1;
+      continue;
+    }
     for (const f of forged) {
-      const ex = await call(ctx, op, { user: null, params, ...(f.token === null ? {} : { token: f.token }) });
-      if (ok2xx(ex)) {
+      const ex = await call(ctx, op, { user: null, params, ...(f.token === null ? {} : { token: f.token, forgedCookies: f.cookies ?? {} }) });
+      const j = revealsProtected(baseline, ex, ctx.catchAll);
+      // Anyone gets this content: public by design (a discovered route) or unprotected (a documented secured one); forgeries prove nothing more.
+      if (f.token === null && j.revealed && (ctx.discovered || !op.secured)) break;
+      if (j.revealed) {
         ctx.sink.add({
           ruleId: f.ruleId, title: `Secured route accepts ${f.name}`, category: CAT, severity: f.severity, endpoint: endpoint(op), evidence: ex,
-          description: `${op.key} is documented as secured but answered ${ex.response?.status} to ${f.why}. Verify the token's signature with a pinned algorithm and enforce exp; answer 401.`,
+          description: `${op.key} ${ctx.discovered ? 'refuses anonymous callers but' : 'is documented as secured but'} answered ${ex.response?.status} to ${f.why}, with the content an authenticated user gets (${j.why}). Verify the token's signature with a pinned algorithm and enforce exp; answer 401.`,
         });
       }
     }
   }
+  if (skipped) ctx.notes.push(`security scan: ${skipped} secured GET route(s) did not answer 2xx to user A; forged-token checks there were skipped (no baseline)`);
 }
 
 /** API2: after logout the access token must stop working at once. */
@@ -86,11 +110,11 @@ export async function probeLogout(ctx: ScanContext, user: ScanUser): Promise<voi
     return;
   }
   const after = await call(ctx, probe, { user });
-  if (ok2xx(after)) {
+  if (revealsProtected(before, after, ctx.catchAll).revealed) {
     ctx.sink.add({
       ruleId: 'rampart-api2-token-after-logout', title: 'Access token still works after logout', category: CAT, severity: 'high',
       endpoint: `${probe.method} ${probe.path}`, evidence: after,
-      description: `After ${cfg.method} ${cfg.path} succeeded, the same access token still got ${after.response?.status} from ${probe.method} ${probe.path}. Revoke access tokens on logout (e.g. a deny-list keyed by the token id until it expires).`,
+      description: `After ${cfg.method} ${cfg.path} succeeded, the same access token still got ${after.response?.status} and the same content from ${probe.method} ${probe.path}. Revoke access tokens on logout (e.g. a deny-list keyed by the token id until it expires).`,
     });
   }
 }
@@ -103,6 +127,12 @@ export async function probeBruteForce(ctx: ScanContext, victim: ScanUser): Promi
     const { ex } = await login(ctx.client, ctx.auth, { ...victim, password: `wrong-${i}-${victim.password}` });
     last = ex;
     const status = ex.response?.status ?? 0;
+    if (status === 429) {
+      await probeXffBypass(ctx, `${ctx.auth.login.method} ${ctx.auth.login.path}`, (headers) => ctx.client.send({
+        method: ctx.auth.login.method, path: ctx.auth.login.path, headers, actor: 'forged',
+        json: fillTemplate(ctx.auth.login.body, varsFor({ ...victim, password: `wrong-x-${victim.password}` })),
+      }));
+    }
     if (status === 429 || status === 423 || (status === 403 && i > 0)) return;
   }
   if (last) {

@@ -3,7 +3,7 @@ import type { Exchange } from '../http.ts';
 import { jsonBody, ok2xx } from '../http.ts';
 import type { ApiOperation } from '../openapi.ts';
 import type { ScanContext } from '../scan-context.ts';
-import { call, isAdminPath, nextPoolUser, paramsForPath } from '../scan-context.ts';
+import { call, isAdminOp, isSafeMethod, nextPoolUser, paramsForPath } from '../scan-context.ts';
 import { exampleFor, flatten, schemaType } from '../schema-example.ts';
 import { SQL_ERROR } from './misconfiguration.ts';
 
@@ -58,7 +58,7 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
   let rateLimited = 0;
   let tested = 0;
   // DELETE and logout would destroy the scan's own objects and sessions.
-  for (const op of ctx.api.operations.filter((o) => o.method !== 'DELETE' && !isAdminPath(ctx, o.path) && o.path !== ctx.auth.logout?.path)) {
+  for (const op of ctx.api.operations.filter((o) => o.method !== 'DELETE' && !isAdminOp(ctx, o) && o.path !== ctx.auth.logout?.path && (!ctx.readOnly || isSafeMethod(o.method)))) {
     ctx.signal.throwIfAborted();
     const params = paramsForPath(ctx, op.path) ?? Object.fromEntries(op.pathParams.map((p) => [p.name, 'rampart']));
     const user = op.pathParams.length > 0 ? ctx.a : nextPoolUser(ctx);
@@ -70,7 +70,7 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
       tested += 1;
       const where = `${op.key} (${slot.where} "${slot.name}")`;
       // Error based.
-      for (const payload of [`${slot.valid}'`, `${slot.valid}' OR '1'='1`]) {
+      for (const payload of [`${slot.valid}'`, `${slot.valid}' OR '1'='1`, `${slot.valid}' OR 1=1--`, `${slot.valid}')) OR 1=1--`]) {
         const ex = await send(ctx, req, slot, payload);
         if (ex.response?.status === 429) rateLimited += 1;
         if (ex.response && SQL_ERROR.test(ex.response.body)) {

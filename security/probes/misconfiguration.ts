@@ -72,28 +72,3 @@ export async function probeHeaders(ctx: ScanContext): Promise<void> {
     }
   }
 }
-
-/** CORS: an arbitrary origin must not be reflected, least of all with credentials. */
-export async function probeCors(ctx: ScanContext): Promise<void> {
-  const evil = 'https://rampart-evil.example';
-  const path = ctx.auth.mePath ?? ctx.auth.openapiPath;
-  const probes = [
-    await call(ctx, { method: 'GET', path }, { user: ctx.a, headers: { origin: evil } }),
-    await call(ctx, { method: 'OPTIONS', path }, { user: null, headers: { origin: evil, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } }),
-  ];
-  for (const ex of probes) {
-    const h = ex.response?.headers ?? {};
-    const acao = h['access-control-allow-origin'];
-    const creds = h['access-control-allow-credentials'] === 'true';
-    if (acao === evil || (acao === 'null')) {
-      ctx.sink.add({
-        ruleId: creds ? 'rampart-api8-cors-reflect-credentials' : 'rampart-api8-cors-reflect', title: `CORS reflects any origin${creds ? ' with credentials' : ''}`, category: CAT,
-        severity: creds ? 'high' : 'medium', endpoint: templateEndpoint(ctx, ex.request.method, ex.request.url), evidence: ex,
-        description: `Origin ${evil} was echoed in Access-Control-Allow-Origin${creds ? ' together with Access-Control-Allow-Credentials: true, so any site can make authenticated calls and read the answers' : ''}. Allow only configured origins.`,
-      });
-    } else if (acao === '*' && creds) {
-      ctx.sink.add({ ruleId: 'rampart-api8-cors-wildcard-credentials', title: 'CORS wildcard with credentials', category: CAT, severity: 'medium', endpoint: templateEndpoint(ctx, ex.request.method, ex.request.url), evidence: ex,
-        description: 'Access-Control-Allow-Origin: * with credentials is a misconfiguration; allow only configured origins.' });
-    }
-  }
-}

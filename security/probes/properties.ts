@@ -63,8 +63,10 @@ function grantsAdmin(body: unknown): boolean {
 /** API3 mass assignment: role/isAdmin sent on register and on a self-update must not be applied. */
 export async function probeMassAssignment(ctx: ScanContext): Promise<void> {
   const me = ctx.auth.mePath ? { method: 'GET', path: ctx.auth.mePath } : null;
+  if (ctx.readOnly) return;
   try {
     const escalated = await createUser(ctx.client, ctx.auth, 'M', ESCALATION);
+    ctx.ledger.users.push(escalated);
     const check = me ? await call(ctx, me, { user: escalated }) : escalated.registerExchange;
     if (grantsAdmin(jsonBody(escalated.registerExchange)) || grantsAdmin(jsonBody(check))) {
       ctx.sink.add({

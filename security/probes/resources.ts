@@ -2,8 +2,9 @@ import type { ScanUser } from '../auth.ts';
 import type { Exchange } from '../http.ts';
 import { jsonBody, ok2xx } from '../http.ts';
 import type { ScanContext } from '../scan-context.ts';
-import { call, isAdminPath, paramsForPath } from '../scan-context.ts';
+import { call, isAdminOp, paramsForPath } from '../scan-context.ts';
 import { exampleFor } from '../schema-example.ts';
+import { probeXffBypass } from './rate-limit-bypass.ts';
 
 const CAT = 'API4:2023';
 const LIMIT_NAMES = /^(limit|page_?size|per_?page|size|count|max|take|first)$/i;
@@ -43,7 +44,7 @@ export async function probeUnboundedLimit(ctx: ScanContext): Promise<void> {
 
 /** API4: a 2 MB JSON body must be refused (413 or another 4xx), not parsed and accepted. */
 export async function probeOversizedBody(ctx: ScanContext): Promise<void> {
-  const ops = ctx.api.operations.filter((o) => o.bodySchema && o.method !== 'GET' && !isAdminPath(ctx, o.path)).slice(0, ctx.profile === 'quick' ? 2 : 6);
+  const ops = ctx.api.operations.filter((o) => o.bodySchema && o.method !== 'GET' && !isAdminOp(ctx, o) && !ctx.readOnly).slice(0, ctx.profile === 'quick' ? 2 : 6);
   for (const op of ops) {
     const params = paramsForPath(ctx, op.path);
     if (params === null) continue;
@@ -86,6 +87,7 @@ export async function probeRateLimit(ctx: ScanContext, user: ScanUser): Promise<
       });
     }
     ctx.notes.push(`security scan: rate limit reached after ${sent} requests by one user on GET ${path}`);
+    await probeXffBypass(ctx, `GET ${path}`, (headers) => call(ctx, { method: 'GET', path }, { user, headers }));
     return;
   }
   ctx.sink.add({

@@ -1,0 +1,73 @@
+import { isCatchAllPage } from '../content.ts';
+import type { CatchAll } from '../content.ts';
+import type { ScanHttpClient } from '../http.ts';
+import type { Observed } from './doc-builder.ts';
+import { templatePath } from './doc-builder.ts';
+
+const API_LITERAL = /["'`]((?:https?:\/\/[^"'`\s/]+)?\/(?:api|rest|v\d+|graphql|auth|admin|users?|account)\b[^"'`\s<>]*)["'`]/gi;
+const CALL = /\.(get|post|put|patch|delete)\s*\(\s*[^;()]{0,120}?["'`]((?:https?:\/\/[^"'`\s/]+)?\/[\w\-./{}$:]+)["'`]/gi;
+const LINKS = /(?:href|src|action)\s*=\s*["']([^"'#]+)["']/gi;
+const MAX_SCRIPTS = 20;
+
+function sameOriginPath(raw: string, base: URL): string | null {
+  try {
+    const url = new URL(raw.replace(/\$\{[^}]*\}/g, '1'), base);
+    if (url.origin !== base.origin) return null;
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Without a document or a recording: reads the app's page, its links and its
+ * scripts (same origin, at most 20), and keeps the string literals that look
+ * like API paths, with the method when the call site says it (`http.post("/api/…")`).
+ * Every GET found is asked once: a route that answers 404 or the catch-all page is dropped.
+ */
+export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAll | null, progress: (l: string) => void): Promise<{ observed: Observed[]; scripts: number }> {
+  const base = client.base;
+  const page = await client.send({ method: 'GET', path: '/', headers: { accept: 'text/html' }, maxBody: 4 * 1024 * 1024 });
+  const html = page.response?.body ?? '';
+  const found = new Map<string, Observed>();
+  const add = (method: string, raw: string) => {
+    const p = sameOriginPath(raw, base);
+    if (!p || /\.(js|mjs|css|png|jpe?g|gif|svg|ico|woff2?|ttf|map|html?)(\?|$)/i.test(p)) return;
+    const [path = '/', qs = ''] = p.split('?');
+    if (path === '/') return;
+    const key = `${method} ${templatePath(path)}`;
+    if (!found.has(key)) found.set(key, { method, path, query: [...new URLSearchParams(qs).keys()] });
+  };
+  const scripts: string[] = [];
+  for (const m of html.matchAll(LINKS)) {
+    const raw = m[1] ?? '';
+    if (/\.m?js(\?|$)/.test(raw)) scripts.push(raw);
+    else add('GET', raw);
+  }
+  const texts = [html];
+  for (const src of [...new Set(scripts)].slice(0, MAX_SCRIPTS)) {
+    const p = sameOriginPath(src, base);
+    if (!p) continue;
+    const js = await client.send({ method: 'GET', path: p, maxBody: 8 * 1024 * 1024 });
+    if (js.response?.status === 200) texts.push(js.response.body);
+  }
+  progress(`scan: discovery read the app page and ${texts.length - 1} script(s)`);
+  for (const text of texts) {
+    for (const m of text.matchAll(CALL)) add((m[1] ?? 'get').toUpperCase(), m[2] ?? '');
+    for (const m of text.matchAll(API_LITERAL)) add('GET', m[1] ?? '');
+  }
+  const observed: Observed[] = [];
+  for (const o of found.values()) {
+    const templated = templatePath(o.path) !== o.path || o.path.includes('{');
+    if (o.method !== 'GET' || templated) {
+      observed.push(o);
+      continue;
+    }
+    // Does it exist? A 404/405 or the catch-all page means no such route.
+    const ex = await client.send({ method: 'GET', path: o.path });
+    const status = ex.response?.status ?? 0;
+    if (status === 404 || status === 405 || status === 0 || isCatchAllPage(catchAll, ex)) continue;
+    observed.push({ ...o, status, responseJson: /json/.test(ex.response?.headers['content-type'] ?? '') });
+  }
+  return { observed, scripts: texts.length - 1 };
+}
