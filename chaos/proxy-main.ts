@@ -1,6 +1,6 @@
 /**
  * Process entry of the fault proxy: `node --import tsx chaos/proxy-main.ts
- * [--host H] [--port P] [--seed N] [--config proxies.json]`. Started by
+ * [--host H] [--port P] [--seed N] [--config proxies.json] [--strict]`. Started by
  * startProxyProcess() (and so by the stack) so the proxy never shares an
  * event loop with the load generator or the target. Reports readiness or a
  * fatal error over the IPC channel when there is one; exits when its parent goes.
@@ -17,7 +17,7 @@ const send = (msg: ProxyProcessMessage) => {
 
 async function run(): Promise<void> {
   const { values } = parseArgs({
-    options: { host: { type: 'string' }, port: { type: 'string' }, seed: { type: 'string' }, config: { type: 'string' } },
+    options: { host: { type: 'string' }, port: { type: 'string' }, seed: { type: 'string' }, config: { type: 'string' }, strict: { type: 'boolean' } },
   });
   const proxies = values.config ? await loadProxyConfig(values.config) : undefined;
   const server = await startProxyServer({
@@ -25,6 +25,9 @@ async function run(): Promise<void> {
     port: values.port === undefined ? 8474 : Number(values.port),
     seed: values.seed === undefined ? undefined : Number(values.seed),
     proxies,
+    strict: values.strict ?? false,
+    // Warnings go to stderr, which the stack logs as [proxy] lines.
+    warn: (message) => process.stderr.write(`warning: ${message}\n`),
   });
   let stopping = false;
   const shutdown = () => {

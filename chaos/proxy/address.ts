@@ -20,6 +20,17 @@ export function parseHostPort(value: string, what: string): HostPort {
   return { host, port };
 }
 
+/** Why `value` is not host:port, or undefined when it is. */
+export function hostPortProblem(value: string): string | undefined {
+  try {
+    parseHostPort(value, '');
+    return undefined;
+  } catch {
+    const i = value.lastIndexOf(':');
+    return i < 0 ? `"${value}" is not host:port` : `port "${value.slice(i + 1)}" must be 0-65535`;
+  }
+}
+
 /** "127.0.0.1:43123" / "[::1]:43123", like Go's listener.Addr().String(). */
 export function formatAddress(addr: AddressInfo): string {
   return addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;

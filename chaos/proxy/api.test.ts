@@ -53,45 +53,48 @@ describe('the fault proxy API, driven by toxiproxy-node-client', () => {
 });
 
 describe('the fault proxy API status codes and error bodies', () => {
-  it('answers 201/200/204/400/404/409 with {"error","status"} bodies', async () => {
+  it('answers 201/200/204/400/404/409 with {"error","status"} bodies sent as text/plain, as Go\'s http.Error does', async () => {
     await using upstream = await startEchoServer();
-    await using server = await startProxyServer({ port: 0 });
+    await using server = await startProxyServer({ port: 0, warn: () => {} });
     const create = (body: unknown) => api(server, 'POST', '/proxies', body);
 
-    expect((await create({ name: 'a', listen: '127.0.0.1:0', upstream: upstream.address })).status).toBe(201);
-    expect(await create({ name: 'a', listen: '127.0.0.1:0', upstream: upstream.address })).toEqual({
-      status: 409, body: { error: 'proxy already exists', status: 409 },
+    const created = await create({ name: 'a', listen: '127.0.0.1:0', upstream: upstream.address });
+    expect(created).toMatchObject({ status: 201, contentType: 'application/json' });
+    const conflict = await create({ name: 'a', listen: '127.0.0.1:0', upstream: upstream.address });
+    expect(conflict).toEqual({
+      status: 409,
+      body: { error: 'proxy already exists', status: 409 },
+      text: '{"error":"proxy already exists","status":409}\n',
+      contentType: 'text/plain; charset=utf-8',
     });
-    expect(await create({ listen: '127.0.0.1:0', upstream: upstream.address })).toEqual({
+    expect(await create({ listen: '127.0.0.1:0', upstream: upstream.address })).toMatchObject({
       status: 400, body: { error: 'missing required field: name', status: 400 },
     });
-    expect(await create({ name: 'b', listen: '127.0.0.1:0' })).toEqual({
+    expect(await create({ name: 'b', listen: '127.0.0.1:0' })).toMatchObject({
       status: 400, body: { error: 'missing required field: upstream', status: 400 },
     });
-    expect((await create('{not json')).status).toBe(400);
+    expect(await create('')).toMatchObject({ status: 400, text: '{"error":"bad request body: EOF","status":400}\n' });
     expect((await create('{not json')).body).toMatchObject({ error: expect.stringMatching(/^bad request body: /), status: 400 });
-    expect(await api(server, 'GET', '/proxies/nope')).toEqual({ status: 404, body: { error: 'proxy not found', status: 404 } });
-    expect(await api(server, 'GET', '/proxies/a/toxics/nope')).toEqual({ status: 404, body: { error: 'toxic not found', status: 404 } });
-    expect(await api(server, 'DELETE', '/proxies/a/toxics/nope')).toEqual({ status: 404, body: { error: 'toxic not found', status: 404 } });
+    expect(await api(server, 'GET', '/proxies/nope')).toMatchObject({ status: 404, body: { error: 'proxy not found', status: 404 } });
+    expect(await api(server, 'GET', '/proxies/a/toxics/nope')).toMatchObject({ status: 404, body: { error: 'toxic not found', status: 404 } });
+    expect(await api(server, 'DELETE', '/proxies/a/toxics/nope')).toMatchObject({ status: 404, body: { error: 'toxic not found', status: 404 } });
 
     const addToxic = (body: unknown) => api(server, 'POST', '/proxies/a/toxics', body);
     const added = await addToxic({ type: 'bandwidth', stream: 'upstream', attributes: { rate: 10 } });
-    expect(added).toEqual({
+    expect(added).toMatchObject({
       status: 200, body: { attributes: { rate: 10 }, name: 'bandwidth_upstream', type: 'bandwidth', stream: 'upstream', toxicity: 1 },
     });
-    expect(await addToxic({ type: 'bandwidth', stream: 'upstream', attributes: { rate: 10 } })).toEqual({
+    expect(await addToxic({ type: 'bandwidth', stream: 'upstream', attributes: { rate: 10 } })).toMatchObject({
       status: 409, body: { error: 'toxic already exists', status: 409 },
     });
-    expect(await addToxic({ type: 'nope' })).toEqual({ status: 400, body: { error: 'invalid toxic type', status: 400 } });
-    expect((await addToxic({ type: 'latency', stream: 'sideways' })).status).toBe(400);
-    expect((await addToxic({ type: 'latency', stream: 'sideways' })).body).toMatchObject({ error: expect.stringMatching(/^stream was invalid/) });
-    // Invalid attributes are named.
-    const bad = await addToxic({ type: 'latency', name: 'l', attributes: { latency: -5 } });
-    expect(bad.status).toBe(400);
-    expect((bad.body as { error: string }).error).toMatch(/attributes\.latency/);
-    const badSlicer = await addToxic({ type: 'slicer', attributes: { average_size: 10, size_variation: 20 } });
-    expect((badSlicer.body as { error: string }).error).toMatch(/attributes\.size_variation/);
-    expect((await addToxic({ type: 'latency', name: 'l2', toxicity: 2 })).body).toMatchObject({ error: expect.stringMatching(/toxicity/) });
+    // A taken name is answered before the attributes are read, as Toxiproxy does.
+    expect(await addToxic({ type: 'latency', name: 'bandwidth_upstream', attributes: { latency: 'slow' } })).toMatchObject({ status: 409 });
+    expect(await addToxic({ type: 'nope' })).toMatchObject({ status: 400, body: { error: 'invalid toxic type', status: 400 } });
+    expect(await addToxic({ type: 'latency', stream: 'sideways' })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^stream was invalid/) } });
+    // Type errors are still 400s, naming the field.
+    expect((await addToxic({ type: 'latency', name: 'l', attributes: { latency: 'slow' } })).body).toMatchObject({ error: expect.stringMatching(/attributes\.latency/) });
+    expect((await addToxic({ type: 'latency', name: 'l', attributes: { latency: 1.5 } })).status).toBe(400);
+    expect((await addToxic({ type: 'latency', name: 'l', toxicity: '1' })).body).toMatchObject({ error: expect.stringMatching(/toxicity/) });
 
     // Defaults: toxicity 1, downstream, name <type>_<stream>, Go zero-value attributes.
     const defaults = await addToxic({ type: 'latency' });
@@ -109,9 +112,9 @@ describe('the fault proxy API status codes and error bodies', () => {
     expect((await api(server, 'DELETE', '/proxies/a')).status).toBe(404);
   });
 
-  it('populate is all-or-nothing and accepts toxics (beyond Toxiproxy)', async () => {
+  it('populate is all-or-nothing and accepts toxics (beyond Toxiproxy); its errors stay JSON with "proxies"', async () => {
     await using upstream = await startEchoServer();
-    await using server = await startProxyServer({ port: 0 });
+    await using server = await startProxyServer({ port: 0, warn: () => {} });
     const bad = await api(server, 'POST', '/populate', [
       { name: 'ok', listen: '127.0.0.1:0', upstream: upstream.address },
       { name: 'broken', listen: '127.0.0.1:0', upstream: upstream.address, toxics: [{ type: 'latency', attributes: { latency: 'slow' } }] },
@@ -122,6 +125,7 @@ describe('the fault proxy API status codes and error bodies', () => {
 
     const missing = await api(server, 'POST', '/populate', [{ name: 'x', listen: '127.0.0.1:0' }]);
     expect(missing.body).toEqual({ error: 'missing required field: upstream at proxy 1', status: 400, proxies: [] });
+    expect(missing.contentType).toBe('application/json');
 
     const good = await api<{ proxies: { name: string; toxics: { name: string; stream: string }[] }[] }>(server, 'POST', '/populate', [
       { name: 'pg', listen: '127.0.0.1:0', upstream: upstream.address, toxics: [{ type: 'latency', stream: 'both', attributes: { latency: 10 } }] },
@@ -130,12 +134,17 @@ describe('the fault proxy API status codes and error bodies', () => {
     expect(good.body.proxies[0]!.toxics).toEqual([expect.objectContaining({ name: 'latency_both', stream: 'both' })]);
   });
 
-  it('refuses browsers, unknown paths and wrong methods', async () => {
+  it('refuses browsers; an unknown path is gorilla/mux\'s plain "404 page not found", a wrong method 405 with no body', async () => {
     await using server = await startProxyServer({ port: 0 });
     const browser = await fetch(`${server.url}/proxies`, { headers: { 'user-agent': 'Mozilla/5.0' } });
     expect(browser.status).toBe(403);
-    expect((await api(server, 'GET', '/nowhere')).status).toBe(404);
-    expect((await api(server, 'PUT', '/proxies')).status).toBe(405);
+    expect(await browser.text()).toBe('User agent not allowed\n');
+    expect(await api(server, 'GET', '/nowhere')).toEqual({
+      status: 404, body: '404 page not found\n', text: '404 page not found\n', contentType: 'text/plain; charset=utf-8',
+    });
+    expect((await api(server, 'GET', '/proxies/')).text).toBe('404 page not found\n');
+    expect(await api(server, 'PUT', '/proxies')).toMatchObject({ status: 405, text: '' });
+    expect(await api(server, 'GET', '/version')).toMatchObject({ text: expect.stringMatching(/^\{"version": "2\.12\.0\+rampart"\}\n$/) });
   });
 
   it('answers a listen on port 0 with the bound port, and a port in use with an error', async () => {

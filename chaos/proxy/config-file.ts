@@ -7,7 +7,7 @@ const configSchema = z.array(
   z.object({
     name: z.string().min(1),
     listen: z.string().min(1).optional(),
-    upstream: z.string().regex(/^.+:\d+$/, { message: 'must be host:port' }),
+    upstream: z.string().min(1),
     enabled: z.boolean().optional(),
     on_upstream_down: z.enum(['close', 'refuse']).optional(),
     toxics: z.array(z.object({ type: z.string(), name: z.string().optional() }).loose()).optional(),

@@ -1,13 +1,19 @@
 import type { Socket } from 'node:net';
 import { Link, type ByteCounters, type LinkOwner } from './link.ts';
 import type { RandomSource } from './random.ts';
-import type { Direction, ToxicSpec } from './toxic-spec.ts';
+import { appliesTo, type Direction, type ToxicSpec } from './toxic-spec.ts';
 
 /** A client socket paired with its upstream socket, and the two links between them. */
 export class Connection implements LinkOwner {
   readonly links: Record<Direction, Link>;
   private closing = false;
   private closed = false;
+  /**
+   * Toxiproxy sets SO_LINGER 0 on both sockets when a reset_peer toxic is on
+   * the proxy as the connection opens: every close of such a connection is an
+   * RST. A reset_peer added later closes the connection with a FIN.
+   */
+  lingerZero = false;
 
   constructor(
     private readonly client: Socket,
@@ -27,12 +33,13 @@ export class Connection implements LinkOwner {
   }
 
   start(toxics: readonly ToxicSpec[]): void {
+    this.lingerZero = toxics.some((t) => t.type === 'reset_peer');
     this.links.upstream.start(toxics);
     this.links.downstream.start(toxics);
   }
 
   addToxic(spec: ToxicSpec): void {
-    for (const link of Object.values(this.links)) if (spec.stream === 'both' || spec.stream === link.direction) link.addToxic(spec);
+    for (const link of Object.values(this.links)) if (appliesTo(spec, link.direction)) link.addToxic(spec);
   }
 
   updateToxic(spec: ToxicSpec): void {
@@ -57,12 +64,14 @@ export class Connection implements LinkOwner {
     this.destroy();
   }
 
-  /** Closes both sockets (FIN where possible) and stops every toxic's timers. */
+  /** Closes both sockets (FIN where possible; RST under linger 0) and stops every toxic's timers. */
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    this.client.destroy();
-    this.upstream.destroy();
+    for (const s of [this.client, this.upstream]) {
+      if (this.lingerZero && !s.destroyed) s.resetAndDestroy();
+      else s.destroy();
+    }
     this.links.upstream.dispose();
     this.links.downstream.dispose();
     this.onClosed(this);

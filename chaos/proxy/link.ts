@@ -17,6 +17,8 @@ export interface LinkOwner {
   readonly random: RandomSource;
   /** Close both sockets once `dest` (this link's output) has been flushed and ended. */
   closeAfterEnd(dest: Socket): void;
+  /** Closes are RSTs (a reset_peer toxic was present when the connection opened). */
+  readonly lingerZero: boolean;
   reset(): void;
 }
 
@@ -109,7 +111,8 @@ export class Link {
         this.owner.closeAfterEnd(this.dest);
         slot.stage?.next.end();
       },
-      resetConnection: () => this.owner.reset(),
+      // Toxiproxy's reset_peer closes its output (stub.Close): an RST only where linger 0 was set at connect.
+      resetConnection: () => (this.owner.lingerZero ? this.owner.reset() : ctx.closeConnection()),
     };
     return spec.definition.create(spec.attributes, ctx, slot.state);
   }

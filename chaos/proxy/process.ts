@@ -9,6 +9,8 @@ export interface ProxyProcessOptions {
   seed?: number;
   /** A proxies.json file to load at start. */
   config?: string;
+  /** 400 for input Toxiproxy accepts but rampart finds suspect, instead of a warning on stderr. */
+  strict?: boolean;
   log?: (line: string) => void;
   startTimeoutMs?: number;
 }
@@ -32,6 +34,7 @@ export async function startProxyProcess(options: ProxyProcessOptions = {}): Prom
   const args = [...tsNodeArgs(), repoPath('chaos', 'proxy-main.ts'), '--host', options.host ?? '127.0.0.1', '--port', String(options.port ?? 0)];
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.config) args.push('--config', options.config);
+  if (options.strict) args.push('--strict');
   // Its own process group: a terminal Ctrl-C must not stop the proxy before the target behind it has
   // drained. It cannot be orphaned: it exits when the IPC channel to its parent closes.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });

@@ -1,7 +1,9 @@
-import { errors } from './api-error.ts';
+import { ApiError, errors } from './api-error.ts';
+import { hostPortProblem } from './address.ts';
 import { Proxy, type UpstreamDownPolicy } from './proxy.ts';
 import type { RandomSource } from './random.ts';
 import { parseToxic, type ToxicSpec } from './toxic-spec.ts';
+import { lenientSilently, type Validation } from './validation.ts';
 
 /** A proxy definition as POST /proxies and /populate accept it (toxics and on_upstream_down are extensions). */
 export interface ProxyInput {
@@ -20,9 +22,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /**
  * Validates one proxy body. `where` is Toxiproxy's suffix for populate
  * ("name at proxy 2"). Toxics are validated here too, so nothing is created
- * unless everything is valid.
+ * unless everything is valid. Like Toxiproxy, the upstream is any non-empty
+ * string (it is dialled per connection; a failed dial closes the client);
+ * --strict wants host:port.
  */
-export function parseProxyInput(body: unknown, where = ''): ProxyInput {
+export function parseProxyInput(body: unknown, where = '', validation: Validation = lenientSilently): ProxyInput {
   if (!isObject(body)) throw errors.badRequestBody.with(`expected a JSON object${where}`);
   const str = (key: string): string | undefined => {
     const v = body[key];
@@ -34,8 +38,11 @@ export function parseProxyInput(body: unknown, where = ''): ProxyInput {
   if (!name) throw errors.missingField.with(`name${where}`);
   const upstream = str('upstream');
   if (!upstream) throw errors.missingField.with(`upstream${where}`);
+  const upstreamProblem = hostPortProblem(upstream);
+  if (upstreamProblem) validation.concern(`upstream: ${upstreamProblem}`, where);
   // Toxiproxy would listen on every interface for an empty listen; rampart keeps proxies on loopback.
   const listen = str('listen') || '127.0.0.1:0';
+  checkListen(listen, validation, where);
   const enabled = body.enabled ?? true;
   if (typeof enabled !== 'boolean') throw errors.badRequestBody.with(`enabled${where}: must be true or false`);
   const policy = body.on_upstream_down;
@@ -44,13 +51,25 @@ export function parseProxyInput(body: unknown, where = ''): ProxyInput {
   }
   const toxicsBody = body.toxics ?? [];
   if (!Array.isArray(toxicsBody)) throw errors.badRequestBody.with(`toxics${where}: must be an array`);
-  const toxics = toxicsBody.map((t) => parseToxic(t));
   const names = new Set<string>();
-  for (const t of toxics) {
-    if (names.has(t.name)) throw errors.toxicAlreadyExists.with(`${t.name}${where}`);
-    names.add(t.name);
-  }
+  const toxics = toxicsBody.map((t) => {
+    const toxic = parseToxic(t, { validation, where, exists: (n) => names.has(n) });
+    names.add(toxic.name);
+    return toxic;
+  });
   return { name, listen, upstream, enabled, onUpstreamDown: policy, toxics };
+}
+
+/**
+ * A listen address that is not host:port: Toxiproxy answers 500 with Go's
+ * error (net.Listen's on create, net.ResolveTCPAddr's on update: `goOp` '');
+ * --strict answers 400 naming the field.
+ */
+export function checkListen(listen: string, validation: Validation, where = '', goOp = 'listen tcp: '): void {
+  const problem = hostPortProblem(listen);
+  if (!problem) return;
+  if (validation.strict) throw errors.badRequestBody.with(`listen${where}: ${problem}`);
+  throw new ApiError(`${goOp}address ${listen}: ${listen.includes(':') ? 'invalid port' : 'missing port in address'}`, 500);
 }
 
 export class ProxyCollection {
@@ -58,8 +77,9 @@ export class ProxyCollection {
 
   constructor(private readonly random: RandomSource) {}
 
+  /** Sorted by name, as Go's JSON encoder orders GET /proxies. */
   all(): Proxy[] {
-    return [...this.proxies.values()];
+    return [...this.proxies.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   get(name: string): Proxy {
@@ -92,10 +112,10 @@ export class ProxyCollection {
    * Toxiproxy, a failure while applying undoes what this call created, so
    * populate is all-or-nothing.
    */
-  async populate(body: unknown): Promise<Proxy[]> {
+  async populate(body: unknown, validation: Validation = lenientSilently): Promise<Proxy[]> {
     const list = isObject(body) && Array.isArray(body.proxies) ? body.proxies : body;
     if (!Array.isArray(list)) throw errors.badRequestBody.with('expected a JSON array of proxies');
-    const inputs = list.map((item, i) => parseProxyInput(item, ` at proxy ${i + 1}`));
+    const inputs = list.map((item, i) => parseProxyInput(item, ` at proxy ${i + 1}`, validation));
     const seen = new Set<string>();
     for (const input of inputs) {
       if (seen.has(input.name)) throw errors.badRequestBody.with(`duplicate proxy name "${input.name}"`);

@@ -4,7 +4,7 @@ import { formatAddress, parseHostPort } from './address.ts';
 import { Connection } from './connection.ts';
 import type { ByteCounters } from './link.ts';
 import type { RandomSource } from './random.ts';
-import { toxicJson, type Direction, type ToxicSpec } from './toxic-spec.ts';
+import { listOrder, toxicJson, type Direction, type ToxicSpec } from './toxic-spec.ts';
 import { errors } from './api-error.ts';
 
 export type UpstreamDownPolicy = 'close' | 'refuse';
@@ -42,7 +42,6 @@ export class Proxy {
     this.listen = options.listen;
     this.upstream = options.upstream;
     this.onUpstreamDown = options.onUpstreamDown ?? 'close';
-    parseHostPort(this.upstream, 'upstream');
     parseHostPort(this.listen, 'listen');
   }
 
@@ -53,7 +52,7 @@ export class Proxy {
   toJSON(): Record<string, unknown> {
     const json: Record<string, unknown> = { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
     if (this.onUpstreamDown !== 'close') json.on_upstream_down = this.onUpstreamDown;
-    json.toxics = this.toxics.map(toxicJson);
+    json.toxics = listOrder(this.toxics).map(toxicJson);
     return json;
   }
 
@@ -94,7 +93,6 @@ export class Proxy {
 
   async update(input: { listen: string; upstream: string; enabled: boolean; onUpstreamDown?: UpstreamDownPolicy }): Promise<void> {
     parseHostPort(input.listen, 'listen');
-    parseHostPort(input.upstream, 'upstream');
     if (input.onUpstreamDown) this.onUpstreamDown = input.onUpstreamDown;
     if (input.listen !== this.listen || input.upstream !== this.upstream) {
       this.stop();
@@ -113,8 +111,13 @@ export class Proxy {
       return;
     }
     client.on('error', () => {});
-    const { host, port } = parseHostPort(this.upstream, 'upstream');
-    const upstream = net.connect({ host, port, noDelay: true, allowHalfOpen: true });
+    const target = upstreamAddress(this.upstream);
+    if (!target) {
+      // Toxiproxy accepts any upstream and fails the dial per connection: the client is closed.
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect({ ...target, noDelay: true, allowHalfOpen: true });
     upstream.once('error', () => {
       // Upstream unreachable: close the client at once (or refuse new clients until it is back).
       if (this.onUpstreamDown === 'refuse') {
@@ -140,8 +143,10 @@ export class Proxy {
 
   private refuseUntilUpstreamIsBack(): void {
     if (this.probe || !this.server) return;
+    const target = upstreamAddress(this.upstream);
+    if (!target) return;
     this.unbind();
-    const { host, port } = parseHostPort(this.upstream, 'upstream');
+    const { host, port } = target;
     const tick = () => {
       const socket = net.connect({ host, port });
       socket.once('connect', () => {
@@ -187,5 +192,13 @@ export class Proxy {
 
   resetToxics(): void {
     for (const t of [...this.toxics]) this.removeToxic(t.name);
+  }
+}
+
+function upstreamAddress(upstream: string): { host: string; port: number } | undefined {
+  try {
+    return parseHostPort(upstream, 'upstream');
+  } catch {
+    return undefined;
   }
 }

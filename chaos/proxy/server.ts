@@ -5,6 +5,7 @@ import { createApiHandler } from './api.ts';
 import { ApiError } from './api-error.ts';
 import { ProxyCollection } from './proxy-collection.ts';
 import { createRandom } from './random.ts';
+import { createValidation } from './validation.ts';
 
 export interface ProxyServerOptions {
   host?: string;
@@ -14,6 +15,14 @@ export interface ProxyServerOptions {
   seed?: number;
   /** Proxies to create at start (the populate body / a proxies.json file). */
   proxies?: unknown[];
+  /**
+   * Refuse with 400 what Toxiproxy accepts but rampart finds suspect (negative
+   * delays, toxicity outside 0–1, a slicer that cannot slice, "UPSTREAM"…).
+   * Off by default: such input is accepted, as Toxiproxy does, with a warning.
+   */
+  strict?: boolean;
+  /** The proxy's log of those warnings; default: lines on stderr. */
+  warn?: (message: string) => void;
 }
 
 export interface StartedProxyServer {
@@ -31,7 +40,9 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const random = createRandom(options.seed);
   const collection = new ProxyCollection(random);
-  const server = http.createServer({ keepAliveTimeout: 60_000 }, createApiHandler(collection));
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`fault proxy: warning: ${message}\n`));
+  const strict = options.strict ?? false;
+  const server = http.createServer({ keepAliveTimeout: 60_000 }, createApiHandler(collection, { strict, warn }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE' || err.code === 'EACCES') reject(new PortInUseError(host, options.port ?? 8474, { cause: err }));
@@ -50,7 +61,7 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
   };
   if (options.proxies && options.proxies.length > 0) {
     try {
-      await collection.populate(options.proxies);
+      await collection.populate(options.proxies, createValidation(strict, (message) => warn(`config: ${message}`)));
     } catch (err) {
       await stop();
       if (err instanceof ApiError && err.status >= 500) {

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { startProxyServer, type StartedProxyServer } from './server.ts';
+import { startProxyServer } from './server.ts';
 
 /** Helpers for the proxy's tests: real servers on loopback ports, real sockets. */
 
@@ -71,19 +71,33 @@ export function readBytes(socket: net.Socket, bytes: number): Promise<{ data: Bu
   });
 }
 
-export async function api<T = unknown>(server: StartedProxyServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export interface ApiAnswer<T> {
+  status: number;
+  /** The body parsed as JSON (error bodies are JSON too, sent as text/plain); the text when it is not JSON. */
+  body: T;
+  text: string;
+  contentType: string | null;
+}
+
+export async function api<T = unknown>(server: { url: string }, method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
   const res = await fetch(`${server.url}${path}`, {
     method,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     headers: body === undefined ? undefined : { 'content-type': 'application/json' },
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  let parsed: unknown = text === '' ? undefined : text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: parsed as T, text, contentType: res.headers.get('content-type') };
 }
 
 /** A proxy server plus one proxy named `name` in front of `upstream`; returns the proxy's listen address. */
-export async function proxyTo(upstream: string, options: { seed?: number; toxics?: unknown[] } = {}) {
-  const server = await startProxyServer({ port: 0, seed: options.seed ?? 42 });
+export async function proxyTo(upstream: string, options: { seed?: number; toxics?: unknown[]; warn?: (message: string) => void } = {}) {
+  const server = await startProxyServer({ port: 0, seed: options.seed ?? 42, warn: options.warn ?? (() => {}) });
   const created = await api<{ listen: string }>(server, 'POST', '/proxies', {
     name: 'p',
     listen: '127.0.0.1:0',

@@ -2,6 +2,7 @@ import { formatIssues } from '../../common/index.ts';
 import { ApiError, errors } from './api-error.ts';
 import { toxicTypes } from './toxics/registry.ts';
 import type { ToxicDefinition } from './toxics/toxic.ts';
+import { lenientSilently, type Validation } from './validation.ts';
 
 export type Stream = 'upstream' | 'downstream' | 'both';
 export type Direction = 'upstream' | 'downstream';
@@ -10,7 +11,10 @@ export type Direction = 'upstream' | 'downstream';
 export interface ToxicSpec {
   name: string;
   type: string;
-  stream: Stream;
+  /** The stream as the client spelled it ("UPSTREAM" stays "UPSTREAM", as in Toxiproxy's answers). */
+  stream: string;
+  /** Where it applies: the stream, lower-cased. */
+  direction: Stream;
   toxicity: number;
   attributes: Record<string, number>;
   readonly definition: ToxicDefinition;
@@ -22,54 +26,82 @@ export function toxicJson(t: ToxicSpec): Record<string, unknown> {
 }
 
 export function appliesTo(t: ToxicSpec, direction: Direction): boolean {
-  return t.stream === 'both' || t.stream === direction;
+  return t.direction === 'both' || t.direction === direction;
+}
+
+const streamOrder: Record<Stream, number> = { upstream: 0, downstream: 1, both: 2 };
+
+/** Toxiproxy lists a proxy's upstream toxics first, then its downstream ones, each in the order added; "both" (an extension) last. */
+export function listOrder(toxics: readonly ToxicSpec[]): ToxicSpec[] {
+  return [...toxics].sort((a, b) => streamOrder[a.direction] - streamOrder[b.direction]);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function parseToxicity(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw errors.badRequestBody.with('toxicity: must be a number between 0 and 1');
-  }
+/** Go decodes JSON null into a field as "leave it as it was". */
+const given = (v: unknown): boolean => v !== undefined && v !== null;
+
+function parseToxicity(value: unknown, validation: Validation, where: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw errors.badRequestBody.with(`toxicity${where}: must be a number`);
+  if (value < 0 || value > 1) validation.concern(`toxicity: must be between 0 and 1 (got ${value})`, where);
   return value;
 }
 
-function parseAttributes(definition: ToxicDefinition, value: unknown): Record<string, number> {
-  if (value !== undefined && value !== null && !isObject(value)) throw errors.badRequestBody.with('attributes: must be an object');
-  const result = definition.attributes.safeParse(value ?? {});
+/** `known`: concerns already raised for these attributes (an update re-checks only what changed). */
+function parseAttributes(definition: ToxicDefinition, value: unknown, validation: Validation, where: string, known: string[] = []): Record<string, number> {
+  if (given(value) && !isObject(value)) throw errors.badRequestBody.with(`attributes${where}: must be an object`);
+  const result = definition.attributes.safeParse(given(value) ? value : {});
   if (!result.success) {
     const issues = formatIssues(result.error).map((i) => `attributes.${i}`);
-    throw errors.badRequestBody.with(issues.join('; '));
+    throw errors.badRequestBody.with(`${issues.join('; ')}${where}`);
   }
+  for (const concern of definition.concerns?.(result.data) ?? []) if (!known.includes(concern)) validation.concern(concern, where);
   return result.data;
 }
 
-/** Validates a toxic body as Toxiproxy's AddToxicJson does: defaults, stream, type, then attributes. */
-export function parseToxic(body: unknown): ToxicSpec {
-  if (!isObject(body)) throw errors.badRequestBody.with('expected a JSON object');
-  const stream = body.stream ?? 'downstream';
-  if (stream !== 'upstream' && stream !== 'downstream' && stream !== 'both') throw errors.invalidStream;
-  const type = body.type;
-  const definition = typeof type === 'string' ? toxicTypes.get(type) : undefined;
-  if (typeof type !== 'string' || !definition) throw errors.invalidToxicType;
-  if (body.name !== undefined && typeof body.name !== 'string') throw errors.badRequestBody.with('name: must be a string');
-  const name = typeof body.name === 'string' && body.name !== '' ? body.name : `${type}_${stream}`;
-  const toxicity = body.toxicity === undefined ? 1 : parseToxicity(body.toxicity);
-  return { name, type, stream, toxicity, attributes: parseAttributes(definition, body.attributes), definition };
+export interface ParseToxicOptions {
+  validation?: Validation;
+  /** Whether a toxic of that name is already on the proxy: 409, answered before the attributes are read, as Toxiproxy does. */
+  exists?: (name: string) => boolean;
+  /** Suffix naming the place in a populate body (" at proxy 2"). */
+  where?: string;
+}
+
+/** Validates a toxic body in the order Toxiproxy's AddToxicJson does: stream, default name, type, name taken, attributes. */
+export function parseToxic(body: unknown, options: ParseToxicOptions = {}): ToxicSpec {
+  const { validation = lenientSilently, exists, where = '' } = options;
+  if (!isObject(body)) throw errors.badRequestBody.with(`expected a JSON object${where}`);
+  for (const key of ['stream', 'type', 'name'] as const) {
+    if (given(body[key]) && typeof body[key] !== 'string') throw errors.badRequestBody.with(`${key}${where}: must be a string`);
+  }
+  const toxicity = given(body.toxicity) ? parseToxicity(body.toxicity, validation, where) : 1;
+  const stream = given(body.stream) ? (body.stream as string) : 'downstream';
+  const direction = stream.toLowerCase();
+  if (direction !== 'upstream' && direction !== 'downstream' && direction !== 'both') throw errors.invalidStream;
+  if (direction !== stream) validation.concern(`stream: must be lower case, "${direction}" (got "${stream}")`, where);
+  const type = given(body.type) ? (body.type as string) : '';
+  const name = given(body.name) && body.name !== '' ? (body.name as string) : `${type}_${stream}`;
+  const definition = toxicTypes.get(type);
+  if (!definition) throw errors.invalidToxicType;
+  if (exists?.(name)) throw where ? errors.toxicAlreadyExists.with(`${name}${where}`) : errors.toxicAlreadyExists;
+  const attributes = parseAttributes(definition, body.attributes, validation, where);
+  return { name, type, stream, direction, toxicity, attributes, definition };
 }
 
 /** An update merges: attributes not given keep their value (Toxiproxy decodes onto a copy of the current toxic). */
-export function parseToxicUpdate(current: ToxicSpec, body: unknown): { attributes: Record<string, number>; toxicity: number } {
+export function parseToxicUpdate(
+  current: ToxicSpec,
+  body: unknown,
+  validation: Validation = lenientSilently,
+): { attributes: Record<string, number>; toxicity: number } {
   if (!isObject(body)) throw errors.badRequestBody.with('expected a JSON object');
-  if (body.attributes !== undefined && body.attributes !== null && !isObject(body.attributes)) {
-    throw errors.badRequestBody.with('attributes: must be an object');
-  }
-  const merged = { ...current.attributes, ...((body.attributes as Record<string, unknown> | undefined) ?? {}) };
+  if (given(body.attributes) && !isObject(body.attributes)) throw errors.badRequestBody.with('attributes: must be an object');
+  const merged = { ...current.attributes, ...((body.attributes as Record<string, unknown> | null | undefined) ?? {}) };
   return {
-    attributes: parseAttributes(current.definition, merged),
-    toxicity: body.toxicity === undefined ? current.toxicity : parseToxicity(body.toxicity),
+    toxicity: given(body.toxicity) ? parseToxicity(body.toxicity, validation, '') : current.toxicity,
+    attributes: parseAttributes(current.definition, merged, validation, '', current.definition.concerns?.(current.attributes)),
   };
 }
 

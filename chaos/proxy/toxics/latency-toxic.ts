@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count } from './attributes.ts';
+import { belowMinimum, count } from './attributes.ts';
 import type { StageContext, ToxicDefinition } from './toxic.ts';
 import { QueuedStage } from './scheduled-queue.ts';
 
@@ -24,5 +24,7 @@ class LatencyStage extends QueuedStage {
 export const latencyToxic: ToxicDefinition = {
   type: 'latency',
   attributes: z.object({ latency: count(), jitter: count() }),
+  // Toxiproxy: a negative latency is no delay, a negative jitter no jitter.
+  concerns: (a) => belowMinimum(a, { latency: 0, jitter: 0 }),
   create: (attrs, ctx) => new LatencyStage(attrs, ctx),
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count } from './attributes.ts';
+import { belowMinimum, count } from './attributes.ts';
 import { PassStage, type StageContext, type ToxicDefinition } from './toxic.ts';
 
 /** limit_data: passes exactly `bytes` bytes, then closes the connection. The count lives for the connection. */
@@ -38,5 +38,7 @@ class LimitDataStage extends PassStage {
 export const limitDataToxic: ToxicDefinition = {
   type: 'limit_data',
   attributes: z.object({ bytes: count() }),
+  // Toxiproxy: a negative limit passes nothing and closes at the first chunk, as 0 does.
+  concerns: (a) => belowMinimum(a, { bytes: 0 }),
   create: (attrs, ctx, state) => new LimitDataStage(attrs, ctx, state),
 };

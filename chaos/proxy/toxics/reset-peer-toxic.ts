@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count } from './attributes.ts';
+import { belowMinimum, count } from './attributes.ts';
 import { PassStage, type StageContext, type ToxicDefinition } from './toxic.ts';
 
 /**
@@ -38,5 +38,6 @@ class ResetPeerStage extends PassStage {
 export const resetPeerToxic: ToxicDefinition = {
   type: 'reset_peer',
   attributes: z.object({ timeout: count() }),
+  concerns: (a) => belowMinimum(a, { timeout: 0 }),
   create: (attrs, ctx) => new ResetPeerStage(attrs, ctx),
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count } from './attributes.ts';
+import { belowMinimum, count } from './attributes.ts';
 import type { StageContext, ToxicDefinition } from './toxic.ts';
 import { QueuedStage } from './scheduled-queue.ts';
 import type { RandomSource } from '../random.ts';
@@ -8,15 +8,23 @@ import type { RandomSource } from '../random.ts';
  * Offsets cutting [start, end) into slices of about `average` ± `variation`
  * bytes, split recursively near the middle so no slice tends to be small at
  * either end (Toxiproxy's slicer algorithm). Returns the cut points, including start and end.
+ *
+ * With the attributes Toxiproxy documents (average >= 1, variation < average)
+ * this is Go's algorithm draw for draw. Outside them Go breaks: average 0
+ * recurses until its stack overflows and the server dies; a variation of at
+ * least the average can cut an empty or a negative-length slice (a panic).
+ * Here a slice is never shorter than 1 byte and every split makes progress.
  */
 export function sliceOffsets(size: number, average: number, variation: number, random: RandomSource): number[] {
   const cuts: number[] = [0];
+  const whole = Math.max(1, average + variation);
   const split = (start: number, end: number): void => {
-    if (end - start - average <= variation) {
+    if (end - start <= whole) {
       cuts.push(end);
       return;
     }
-    const mid = start + Math.floor((end - start) / 2) + (variation > 0 ? random.int(variation * 2) - variation : 0);
+    const drawn = start + Math.floor((end - start) / 2) + (variation > 0 ? random.int(variation * 2) - variation : 0);
+    const mid = Math.min(end - 1, Math.max(start + 1, drawn));
     split(start, mid);
     split(mid, end);
   };
@@ -42,9 +50,12 @@ class SlicerStage extends QueuedStage {
 
 export const slicerToxic: ToxicDefinition = {
   type: 'slicer',
-  attributes: z
-    .object({ average_size: count(), size_variation: count(), delay: count() })
-    .refine((a) => a.average_size >= 1, { path: ['average_size'], message: 'must be >= 1' })
-    .refine((a) => a.size_variation < a.average_size, { path: ['size_variation'], message: 'must be smaller than average_size' }),
+  attributes: z.object({ average_size: count(), size_variation: count(), delay: count() }),
+  concerns: (a) => [
+    ...belowMinimum(a, { average_size: 1, size_variation: 0, delay: 0 }),
+    ...((a.size_variation ?? 0) >= (a.average_size ?? 0) && (a.average_size ?? 0) >= 1
+      ? [`attributes.size_variation: must be smaller than average_size (got ${a.size_variation} >= ${a.average_size})`]
+      : []),
+  ],
   create: (attrs, ctx) => new SlicerStage(attrs, ctx),
 };

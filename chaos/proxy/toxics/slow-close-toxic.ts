@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count } from './attributes.ts';
+import { belowMinimum, count } from './attributes.ts';
 import { PassStage, type ToxicDefinition } from './toxic.ts';
 
 /** slow_close: data passes; the end of the stream (the FIN) is held back `delay` ms. */
@@ -36,5 +36,6 @@ class SlowCloseStage extends PassStage {
 export const slowCloseToxic: ToxicDefinition = {
   type: 'slow_close',
   attributes: z.object({ delay: count() }),
+  concerns: (a) => belowMinimum(a, { delay: 0 }),
   create: (attrs) => new SlowCloseStage(attrs),
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count } from './attributes.ts';
+import { belowMinimum, count } from './attributes.ts';
 import { PassStage, type StageContext, type ToxicDefinition } from './toxic.ts';
 
 /**
@@ -38,5 +38,7 @@ class TimeoutStage extends PassStage {
 export const timeoutToxic: ToxicDefinition = {
   type: 'timeout',
   attributes: z.object({ timeout: count() }),
+  // Toxiproxy: a negative timeout holds the connection forever, as 0 does.
+  concerns: (a) => belowMinimum(a, { timeout: 0 }),
   create: (attrs, ctx) => new TimeoutStage(attrs, ctx),
 };

@@ -47,6 +47,11 @@ export interface ToxicDefinition {
   readonly type: string;
   /** Attributes with Toxiproxy's defaults (Go zero values); unknown keys are ignored, as Go's decoder does. */
   readonly attributes: z.ZodType<Record<string, number>>;
+  /**
+   * Values Toxiproxy accepts but rampart finds suspect (a negative delay, a slicer that cannot slice):
+   * warnings by default, 400s under --strict. Each names the attribute: "attributes.latency: must be >= 0".
+   */
+  concerns?(attributes: Record<string, number>): string[];
   /** `state` survives attribute updates for the life of the connection (limit_data's byte count). */
   create(attributes: Record<string, number>, ctx: StageContext, state: Record<string, number>): Stage;
 }

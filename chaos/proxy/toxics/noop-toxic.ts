@@ -1,0 +1,9 @@
+import { z } from 'zod';
+import { PassStage, type ToxicDefinition } from './toxic.ts';
+
+/** noop: passes everything unchanged (Toxiproxy registers it; useful to test a client's toxic handling). */
+export const noopToxic: ToxicDefinition = {
+  type: 'noop',
+  attributes: z.object({}).transform((): Record<string, number> => ({})),
+  create: () => new PassStage(),
+};
