@@ -1,5 +1,6 @@
 import type { Outcome, RunRecord, Verdict } from './run-record.ts';
 import { outcomeOf, overallOutcome } from './objectives/verdict.ts';
+import { coverage } from './coverage.ts';
 import { forProfile, specToInput, type Objective, type SloSpec } from './slo-spec.ts';
 import { evaluateAvailability, evaluateErrorRate, evaluateLatency } from './objectives/load.ts';
 import { evaluateDataReconciled, evaluateDrillPassed, evaluateRecoveryTime } from './objectives/drills.ts';
@@ -36,7 +37,10 @@ export function evaluate(record: RunRecord, spec: SloSpec): Evaluation {
   return { verdicts, verdict: overallOutcome(verdicts.map(outcomeOf)) };
 }
 
-/** A copy of the record with the spec, verdicts and overall verdict stored in it. */
+/** A copy of the record with the spec, verdicts, overall verdict and requirement coverage stored in it. */
 export function withVerdicts(record: RunRecord, spec: SloSpec, evaluation: Evaluation): RunRecord {
-  return { ...record, slo: specToInput(spec), verdicts: evaluation.verdicts, verdict: evaluation.verdict };
+  return {
+    ...record, slo: specToInput(spec), verdicts: evaluation.verdicts, verdict: evaluation.verdict,
+    coverage: coverage(record, spec, evaluation.verdicts),
+  };
 }

@@ -72,6 +72,8 @@ export { renderJunit } from './render/junit.ts';
 export { renderMarkdown } from './render/markdown.ts';
 export { renderJson } from './render/json.ts';
 export { renderTextTable } from './render/text-table.ts';
+export { renderCoverageText } from './render/coverage-rows.ts';
+export { coverage } from './coverage.ts';
 export { writeReports, parseFormats, reportFormats } from './write-reports.ts';
 export type { ReportFormat } from './write-reports.ts';
 export { runRecordJsonSchema } from './json-schema.ts';

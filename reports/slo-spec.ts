@@ -28,7 +28,7 @@ const base = {
    * Fields replaced when the run used that profile: a quick run can state a weaker objective
    * honestly (e.g. 99 % where 2,995 requests for 99.9 % do not fit), and the report shows it.
    */
-  profiles: z.record(z.enum(['quick', 'full']), z.record(z.string(), z.unknown())).optional(),
+  profiles: z.object({ quick: z.record(z.string(), z.unknown()).optional(), full: z.record(z.string(), z.unknown()).optional() }).strict().optional(),
 };
 
 /** pN of request latency < ms, over the whole selection and in every sliding window. */
@@ -150,10 +150,30 @@ export const sloSpecSchema = z.object({
     scale: 1 / 60,
     windows: defaultBurnWindows.map((w) => ({ long: parseDuration(w.long), short: parseDuration(w.short), threshold: w.threshold })),
   })),
+  /**
+   * The requirements the objectives prove, for the report's coverage table: each claim, the objectives
+   * that judge it, and the scale it is claimed at (a 10,000-user claim is only exercised by 10,000 users).
+   */
+  requirements: z.array(z.object({
+    name: z.string().min(1),
+    claim: z.string().min(1),
+    objectives: z.array(z.string()).default([]),
+    /** Scenarios whose load exercises it (default: the scenarios its objectives name, else every scenario). */
+    scenarios: z.array(z.string()).optional(),
+    scale: z.object({
+      concurrency: z.number().int().positive().optional(),
+      rate: z.number().positive().optional(),
+      requests: z.number().int().positive().optional(),
+    }).strict().default({}),
+  }).strict()).default([]),
   /** Baseline comparison: a latency objective regressed when its value rose more than this fraction. */
   regressionThreshold: z.number().positive().default(0.1),
 }).strict().superRefine((spec, ctx) => {
   const seen = new Set<string>();
+  const names = new Set(spec.objectives.map((o) => o.name));
+  spec.requirements.forEach((r, i) => r.objectives.forEach((n, j) => {
+    if (!names.has(n)) ctx.addIssue({ code: 'custom', path: ['requirements', i, 'objectives', j], message: `no objective named "${n}" (objectives: ${[...names].join(', ')})` });
+  }));
   spec.objectives.forEach((o, i) => {
     if (seen.has(o.name)) ctx.addIssue({ code: 'custom', path: ['objectives', i, 'name'], message: `duplicate objective name "${o.name}"` });
     seen.add(o.name);

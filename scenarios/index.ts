@@ -18,6 +18,8 @@ export { runSuite, runSuiteDetailed } from './run-suite.ts';
 export type { RunSuiteOptions, SuiteResult } from './run-suite.ts';
 export { exportK6Script, extractOptions } from './k6/export.ts';
 export { k6Options, execName } from './k6/options.ts';
+export { importK6Results, K6ResultsInvalidError } from './k6/import.ts';
+export type { K6ImportOptions, K6ImportResult, K6Runner } from './k6/import.ts';
 // Small real HTTP servers for tests and benchmarks (trivial, fixed delay, stalling), in-process or in a child process.
 export { startLocalServer } from './testing/local-servers.ts';
 export type { LocalServer, Behaviour } from './testing/local-servers.ts';

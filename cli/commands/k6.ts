@@ -3,8 +3,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EnvironmentError, InputError } from '../../common/index.ts';
-import { exportK6Script, loadSuite, profiles, type Profile, type Suite } from '../../scenarios/index.ts';
+import { exportK6Script, formatSummary, importK6Results, loadSuite, profiles, type Profile, type Suite } from '../../scenarios/index.ts';
+import { appendPart, createRunRecord, evaluate, loadSloSpec, parseFormats, withVerdicts, writeReports, writeRunRecord } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
+import { ExitCode } from '../exit-codes.ts';
 
 export class K6MissingError extends EnvironmentError {
   constructor() {
@@ -39,7 +41,7 @@ export async function runWithK6(suites: Suite[], target: string | undefined, out
 }
 
 export function registerK6(program: Command, ctx: CliContext): void {
-  const k6 = program.command('k6').description('k6 interoperability: export suites as k6 TypeScript scripts (the path to distributed load).');
+  const k6 = program.command('k6').description('k6 interoperability: export suites as k6 scripts, import k6 results (distributed load, one verdict).');
   k6.command('export')
     .description('Write a suite as a k6 script typed with @types/k6 (executors, stages, thresholds, checks, flows).')
     .argument('<suite>', 'suite name or file')
@@ -59,5 +61,68 @@ Examples:
       await mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
       await writeFile(flags.out, script);
       ctx.stderr.write(`rampart: wrote ${flags.out}\n`);
+    });
+  registerK6Import(k6, ctx);
+}
+
+interface ImportFlags {
+  suite?: string;
+  profile: string;
+  slo?: string;
+  out: string;
+  format?: string;
+}
+
+/** `rampart k6 import`: k6 JSON results of one or more runners → one run record, thresholds and SLOs over the merged whole. */
+export function registerK6Import(k6: Command, ctx: CliContext): void {
+  k6.command('import')
+    .description('Merge k6 JSON results (`k6 run --out json=FILE`, one file per runner, e.g. k6-operator) into one run record and judge the thresholds and SLOs over the whole.')
+    .argument('<results...>', 'k6 JSON output files (.json or .gz), one per runner')
+    .option('--suite <name>', 'the suite the k6 script was exported from: its scenarios\' thresholds are judged too (besides those the files declare)')
+    .option('--profile <p>', 'with --suite: quick or full', 'full')
+    .option('--slo <file>', 'also judge an SLO spec (slo.yaml) over the merged run record')
+    .option('--out <dir>', 'where run.json (and --format reports) go', 'reports/out/k6-import')
+    .option('--format <list>', 'also write reports: comma-separated html,json,junit,md')
+    .addHelpText('after', `
+Thresholds come from the files' Metric lines (k6 writes each metric's thresholds there) and from --suite.
+k6-operator's runners each judge thresholds over their own share; here they are judged over all points:
+latencies go into HdrHistograms per request tag and second from the raw values, so the merge is exact.
+
+Exit code: 0 every threshold (and --slo objective) passes, 1 one fails or is inconclusive, 2 bad input.
+
+Examples:
+  rampart k6 import runner-0.json runner-1.json runner-2.json --out out/k6
+  rampart k6 import results-*.json.gz --suite load --slo slo.yaml --format html,md`)
+    .action(async (files: string[], flags: ImportFlags) => {
+      const formats = flags.format ? parseFormats(flags.format) : [];
+      let thresholds: Record<string, Record<string, unknown[]>> | undefined;
+      let thresholdWindows: number[] | undefined;
+      if (flags.suite) {
+        if (!(profiles as readonly string[]).includes(flags.profile)) throw new InputError('RAMPART_FLAG_INVALID', `--profile must be quick or full, got "${flags.profile}"`);
+        const suite = loadSuite(flags.suite, flags.profile as Profile);
+        thresholds = Object.fromEntries(suite.scenarios.map((s) => [s.name, s.thresholds as Record<string, unknown[]>]));
+        thresholdWindows = suite.scenarios[0]?.thresholdWindows;
+      }
+      const spec = flags.slo ? await loadSloSpec(flags.slo) : undefined;
+      const r = await importK6Results(files, { ...(thresholds ? { thresholds } : {}), ...(thresholdWindows ? { thresholdWindows } : {}) });
+      let record = createRunRecord({ command: `k6 import ${files.join(' ')}`, profile: flags.suite ? flags.profile : null, startedAt: r.startedAt });
+      record.meta.endedAt = r.endedAt;
+      appendPart(record, r.part);
+      for (const s of r.summaries) ctx.stdout.write(formatSummary(s, r.thresholds.filter((t) => t.scenario === s.scenario)));
+      if (spec) record = withVerdicts(record, spec, evaluate(record, spec));
+      const file = path.join(flags.out, 'run.json');
+      await writeRunRecord(file, record);
+      if (formats.length > 0) await writeReports(record, flags.out, formats);
+      ctx.stderr.write(`rampart: ${r.runners.length} runner(s), ${r.summaries.reduce((a, s) => a + s.requests, 0)} requests merged; run record written to ${file}\n`);
+      const outcome = (t: { ok: boolean; outcome?: string }) => t.outcome ?? (t.ok ? 'pass' : 'fail');
+      const failed = r.thresholds.filter((t) => outcome(t) === 'fail');
+      const unsure = r.thresholds.filter((t) => outcome(t) === 'inconclusive');
+      if (failed.length > 0 || (spec && record.verdict === 'fail')) {
+        ctx.stderr.write(`rampart: FAIL over the merged runners: ${[...failed.map((t) => `${t.metric}${t.filter ? `{${t.filter}}` : ''} ${t.expression} (observed ${t.value ?? 'no data'})`), ...(spec && record.verdict === 'fail' ? ['an SLO objective'] : [])].join('; ')}\n`);
+        ctx.exitCode = ExitCode.breached;
+      } else if (unsure.length > 0 || (spec && record.verdict !== 'pass')) {
+        ctx.stderr.write('rampart: INCONCLUSIVE over the merged runners (exit 1)\n');
+        ctx.exitCode = ExitCode.breached;
+      }
     });
 }

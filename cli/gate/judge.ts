@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { InputError, repoPath } from '../../common/index.ts';
 import {
-  compareToBaseline, evaluate, loadSloSpec, ownSpec, parseSloObject, readRunRecord, renderTextTable, withVerdicts, writeReports,
+  compareToBaseline, evaluate, renderCoverageText, loadSloSpec, ownSpec, parseSloObject, readRunRecord, renderTextTable, withVerdicts, writeReports,
   type ReportFormat, type RunRecord, type SloSpec,
 } from '../../reports/index.ts';
 
@@ -53,6 +53,7 @@ export async function judgeAndWrite(record: RunRecord, o: JudgeOptions): Promise
     judged = { ...judged, verdict: 'fail', notes: [...judged.notes, `--fail-on-regression ${o.failOnRegressionPct}: ${regressed.length + regressedObjectives.length} value(s) regressed against baseline ${judged.comparison?.baselineId}`] };
   }
   const written = await writeReports(judged, o.outDir, o.formats, { withRecord: o.withRecord });
+  o.stdout.write(renderCoverageText(judged.coverage));
   o.stdout.write(renderTextTable(judged.verdicts, judged.verdict));
   for (const r of regressed) o.stdout.write(`regressed vs baseline: ${r.scenario} ${r.tag} p95 ${r.baseline} → ${r.current} ms (+${((r.change ?? 0) * 100).toFixed(1)} %)\n`);
   if (regressionFails) {

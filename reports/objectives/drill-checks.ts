@@ -33,6 +33,8 @@ export interface CheckJudgement {
   ok: boolean;
   detail: string;
   value: number | null;
+  /** Where a drill check comes from: a window recomputed from samples (steady-state, window) or a recorded fact. */
+  source?: NonNullable<DrillResult['checks'][number]['source']>;
 }
 
 export function emptyWindowStats(): WindowStats {
@@ -44,7 +46,8 @@ export function addSample(w: WindowStats, s: Sample): void {
   w.count += s.count;
   w.ok2xx += s.status['2xx'];
   w.serverErrors += s.status['5xx'] + s.status.net;
-  w.timeouts += s.codes.timeout ?? 0;
+  // No answer within the timeout, or never sent because every connection was taken by earlier requests (dropped).
+  w.timeouts += (s.codes.timeout ?? 0) + (s.codes.dropped ?? 0);
   w.retryAfter503 += s.retryAfter503;
   if (s.latency) {
     const h = decodeHistogram(s.latency);
@@ -124,30 +127,52 @@ export interface DrillJudgement {
   checks: CheckJudgement[];
 }
 
+/** What judging a drill reads from a record: its samples and the summary that says whether the load measurement is valid. */
+export type DrillEvidence = Pick<RunRecord, 'samples' | 'summaries'>;
+
+/** Why the drill's load cannot be trusted as a measurement of the target (its generator was overloaded), if so. */
+function invalidLoad(record: DrillEvidence, d: DrillResult): string | null {
+  const bad = record.summaries.filter((s) => s.scenario === `drill:${d.name}` && !s.valid);
+  if (bad.length === 0) return null;
+  return `the drill load's measurement is invalid (${bad.flatMap((b) => b.invalidReasons).join('; ')}); to conclude: rerun with fewer other jobs on the machine or at a lower --rate`;
+}
+
+/**
+ * The window checks of a drill recomputed from its samples, in the order the
+ * drill recorded its windows (steady state, during, after); empty when the
+ * record has no windows or no samples for the drill. A check a window passes
+ * is inconclusive when the drill load's measurement is invalid.
+ */
+function judgeWindows(record: DrillEvidence, d: DrillResult): CheckJudgement[] {
+  const samples = record.samples.filter((s) => s.scenario === `drill:${d.name}`);
+  const windows = d.windows ?? [];
+  if (windows.length === 0 || samples.length === 0) return [];
+  const invalid = invalidLoad(record, d);
+  const checks: CheckJudgement[] = [];
+  for (const win of windows) {
+    for (const o of win.objectives) {
+      const w = windowStatsFromSamples(samples, d, win, o.tag);
+      const j = judgeWindow(w, o);
+      w.hist.destroy();
+      const judged = invalid && j.outcome === 'pass' ? { ...j, outcome: 'inconclusive' as const, ok: false, detail: `${j.detail}; ${invalid}` } : j;
+      checks.push({ ...judged, source: win.phase === 'steady' ? 'steady-state' : 'window', name: `${win.phase === 'steady' ? 'steady state' : win.phase}: ${j.name}` });
+    }
+  }
+  return checks;
+}
+
 /**
  * A drill's outcome from the record: window checks recomputed from samples,
  * the other checks (probes, rollback, recovery, reconciliation) as recorded.
  * A fault not injected, or a drill interrupted, is inconclusive.
  */
-export function judgeDrill(record: RunRecord, d: DrillResult): DrillJudgement {
-  const samples = record.samples.filter((s) => s.scenario === `drill:${d.name}`);
-  const checks: CheckJudgement[] = [];
-  const windows = d.windows ?? [];
-  const recomputed = windows.length > 0 && samples.length > 0;
-  if (recomputed) {
-    for (const win of windows) {
-      for (const o of win.objectives) {
-        const w = windowStatsFromSamples(samples, d, win, o.tag);
-        const j = judgeWindow(w, o);
-        w.hist.destroy();
-        checks.push({ ...j, name: `${win.phase === 'steady' ? 'steady state' : win.phase}: ${j.name}` });
-      }
-    }
-  }
+export function judgeDrill(record: DrillEvidence, d: DrillResult): DrillJudgement {
+  const checks = judgeWindows(record, d);
+  const recomputed = checks.length > 0;
   for (const c of d.checks) {
     if (recomputed && (c.source === 'window' || c.source === 'steady-state')) continue;
     const outcome = c.outcome ?? (c.ok ? 'pass' : 'fail');
-    checks.push({ name: c.name, outcome, ok: outcome === 'pass', detail: c.detail, value: null });
+    checks.push({ name: c.name, outcome, ok: outcome === 'pass', detail: c.detail, value: null, ...(c.source ? { source: c.source } : {}) });
   }
   const reasons: string[] = [];
   if (d.skipped.length > 0) reasons.push(`faults not injected: ${d.skipped.join('; ')}`);

@@ -1,5 +1,15 @@
 import type { RunRecord } from '../run-record.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
+import { COVERAGE_LABEL, exercisedText } from './coverage-rows.ts';
+
+function coverageTable(record: RunRecord): string {
+  if (record.coverage.length === 0) return '';
+  const cls = (v: string) => (v === 'not-exercised' ? 'none' : v);
+  const rows = record.coverage.map((r) => `<tr class="${cls(r.verdict)}" data-requirement="${esc(r.requirement)}"><td>${esc(r.claim)}</td><td>${esc(exercisedText(r))}</td>` +
+    `<td><span class="badge ${cls(r.verdict)}">${COVERAGE_LABEL[r.verdict]}</span>${r.note ? `<div class="small muted">${esc(r.note)}</div>` : ''}</td></tr>`).join('');
+  return `<h2>Requirement coverage</h2><p class="small muted">Each requirement, the scale at which this run exercised it, and its verdict. A requirement below its claimed scale was not proven by this run.</p>` +
+    `<table class="coverage"><thead><tr><th>Requirement</th><th>Exercised at</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
 import { esc } from './escape.ts';
 import { comparisonTable, drillSection, findingsSection, objectiveTable, partsSection } from './html-sections.ts';
 import { lineChart } from './svg-chart.ts';
@@ -58,6 +68,7 @@ export function renderHtml(record: RunRecord): string {
 <h1>rampart report: ${esc(m.command)}${m.profile ? ` (${esc(m.profile)})` : ''}</h1>
 <div id="verdict" class="banner ${verdictClass}" data-verdict="${esc(record.verdict ?? 'none')}">${esc(verdictText)}<small>${esc(m.target ?? 'managed stack')} · ${esc(new Date(m.startedAt).toISOString())} · ${m.endedAt ? `${((m.endedAt - m.startedAt) / 1000).toFixed(0)} s` : 'unfinished'}</small></div>
 <p class="meta">run ${esc(record.id)} · commit ${esc(m.gitCommit?.slice(0, 12) ?? 'unknown')} · rampart ${esc(m.rampartVersion)} · node ${esc(m.node)} · ${esc(m.platform)} · ${m.cpus}× ${esc(m.cpuModel)} · ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB</p>
+${coverageTable(record)}
 <h2>Objectives</h2>${objectiveTable(record.verdicts)}
 ${comparisonTable(record)}
 <h2>Load</h2>${step}${charts}

@@ -1,5 +1,6 @@
 import type { RunRecord } from '../run-record.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
+import { COVERAGE_LABEL, exercisedText } from './coverage-rows.ts';
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '❔' } as const;
 
@@ -15,6 +16,11 @@ export function renderMarkdown(record: RunRecord): string {
         : '## rampart: not evaluated';
   const m = record.meta;
   const lines = [head, '', `\`${m.command}\`${m.profile ? ` · profile ${m.profile}` : ''} · ${m.target ?? 'managed stack'} · ${new Date(m.startedAt).toISOString()}${m.gitCommit ? ` · ${m.gitCommit.slice(0, 12)}` : ''}`, ''];
+  if (record.coverage.length) {
+    lines.push('| Requirement | Exercised at | Verdict |', '|---|---|---|');
+    for (const r of record.coverage) lines.push(`| ${cell(r.claim)} | ${cell(exercisedText(r))} | ${COVERAGE_LABEL[r.verdict]}${r.note ? ` — ${cell(r.note)}` : ''} |`);
+    lines.push('');
+  }
   if (record.verdicts.length) {
     lines.push('| | Objective | Target | Measured | Budget left |', '|---|---|---|---|---|');
     for (const v of record.verdicts) {
