@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLatencyHistogram, mergeHistograms, readRunRecord, recordMs, summarize } from '../../reports/index.ts';
+import { createLatencyHistogram, encodeHistogram, mergeHistograms, readRunRecord, recordMs, summarize } from '../../reports/index.ts';
 import { runCli } from '../../cli/testing.ts';
 import { importK6Results } from './import.ts';
 
@@ -27,9 +27,9 @@ describe('rampart k6 import', () => {
     for (const v of [...durations(fixture(0)), ...durations(fixture(1))]) recordMs(expected, v);
     const samples = r.part.samples ?? [];
     const merged = summarize(mergeHistograms(samples.filter((s) => s.tag !== 'dropped_iterations').map((s) => s.latency)));
-    const exp = summarize(expected);
+    const exp = summarize(mergeHistograms([encodeHistogram(expected)])); // through the same wire encoding
     expect(merged.count).toBe(60);
-    expect([merged.p50, merged.p95, merged.p99, merged.max]).toEqual([exp.p50, exp.p95, exp.p99, exp.max]);
+    expect([merged.p50, merged.p90, merged.p95, merged.p99, merged.max]).toEqual([exp.p50, exp.p90, exp.p95, exp.p99, exp.max]);
     // One sample per tag and second, holding both runners' requests of that second.
     const second = samples.filter((s) => s.tag === 'GET /v1/trending');
     expect(second.length).toBe(3);
