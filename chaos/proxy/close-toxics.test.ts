@@ -23,6 +23,23 @@ describe('reset_peer toxic', () => {
     expect(await how).toBe('ECONNRESET');
   });
 
+  it('added to a connection that is already open, closes it with a FIN, as Toxiproxy does (no linger 0 was set at connect)', async () => {
+    await using echo = await startEchoServer();
+    await using proxy = await proxyTo(echo.address);
+    const open = await connect(proxy.listen);
+    open.write('before');
+    await readBytes(open, 6);
+    expect((await api(proxy.server, 'POST', '/proxies/p/toxics', { type: 'reset_peer', attributes: { timeout: 0 } })).status).toBe(200);
+    const how = closedHow(open);
+    open.write('after');
+    expect(await how).toBe('end');
+    // A connection opened while the toxic is on gets the RST.
+    const fresh = await connect(proxy.listen);
+    const freshHow = closedHow(fresh);
+    fresh.write('hello');
+    expect(await freshHow).toBe('ECONNRESET');
+  });
+
   it('waits `timeout` ms after data before resetting', async () => {
     await using echo = await startEchoServer();
     await using proxy = await proxyTo(echo.address, { toxics: [{ type: 'reset_peer', attributes: { timeout: 200 } }] });

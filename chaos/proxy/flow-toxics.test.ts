@@ -72,7 +72,48 @@ describe('bandwidth toxic', () => {
   });
 });
 
+describe('bandwidth toxic at rate 0', () => {
+  it('passes nothing, as Toxiproxy 2.12 does, until the toxic is removed; then every byte arrives', async () => {
+    await using echo = await startEchoServer();
+    await using proxy = await proxyTo(echo.address, { toxics: [{ type: 'bandwidth', attributes: { rate: 0 } }] });
+    const socket = await connect(proxy.listen);
+    let received = 0;
+    socket.on('data', (d: Buffer) => (received += d.length));
+    socket.write(Buffer.alloc(10_000, 1));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received).toBe(0);
+    const rest = readBytes(socket, 10_000);
+    expect((await api(proxy.server, 'DELETE', '/proxies/p/toxics/bandwidth_downstream')).status).toBe(204);
+    await rest;
+    expect(received).toBe(10_000);
+    socket.destroy();
+  });
+});
+
 describe('slicer toxic', () => {
+  it('with size_variation equal to average_size (toxiproxy-node-client\'s own case) or no attributes at all, delivers every byte', async () => {
+    const payload = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+    await using source = await startTcpServer((s) => s.end(payload));
+    for (const attributes of [{ average_size: 1000, size_variation: 1000 }, {}]) {
+      // Toxiproxy 2.12 dies on the second (its recursion never ends: "fatal error: stack overflow").
+      await using proxy = await proxyTo(source.address, { toxics: [{ type: 'slicer', attributes }] });
+      const got = await readBytes(await connect(proxy.listen), payload.length);
+      expect(got.data.equals(payload), JSON.stringify(attributes)).toBe(true);
+    }
+  });
+
+  it('slice offsets make progress and cover the chunk whatever the attributes', () => {
+    const random = createRandom(5);
+    for (const [average, variation] of [[0, 0], [10, 10], [1, 100], [-5, 0], [10, -3]] as const) {
+      const cuts = sliceOffsets(1000, average, variation, random);
+      expect(cuts[0]).toBe(0);
+      expect(cuts.at(-1)).toBe(1000);
+      const sizes = cuts.slice(1).map((c, i) => c - cuts[i]!);
+      expect(Math.min(...sizes), `${average}/${variation}`).toBeGreaterThan(0);
+    }
+  });
+
+
   it('cuts the stream into slices of about average_size, delay µs apart, without losing a byte', async () => {
     const payload = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
     await using source = await startTcpServer((s) => s.end(payload));
