@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  cluster.setupPrimary({ exec: repoPath('target/worker.ts'), execArgv: tsNodeArgs() });
+  cluster.setupPrimary({ exec: repoPath('target/worker.ts'), execArgv: [...tsNodeArgs(), ...config.workerNodeArgs] });
   const env = workerEnv(config, process.env);
   const listening = new Map<number, string>();
   const recentCrashes: number[] = [];

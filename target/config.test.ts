@@ -27,6 +27,7 @@ describe('target configuration', () => {
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(c.accessTokenTtlMs).toBe(30_000);
     expect(c.tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem' });
+    expect(loadTargetConfig({ ...base, WORKER_NODE_ARGS: ' --cpu-prof  --cpu-prof-dir=/tmp/prof ' }).workerNodeArgs).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/prof']);
   });
 
   it('names every bad or missing key', () => {
@@ -37,5 +38,6 @@ describe('target configuration', () => {
     expect(() => loadTargetConfig({ ...base, TLS_CERT_FILE: '/c.pem' })).toThrow(/TLS_KEY_FILE/);
     expect(() => loadTargetConfig({ ...base, ACCESS_TOKEN_TTL: 'soon' })).toThrow(/ACCESS_TOKEN_TTL/);
     expect(() => loadTargetConfig({ ...base, DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadTargetConfig({ ...base, WORKER_NODE_ARGS: 'rm -rf /' })).toThrow(/WORKER_NODE_ARGS: must be node flags/);
   });
 });

@@ -39,6 +39,8 @@ export const targetEnvSchema = z.object({
   DATABASE_URL: opt(url(['postgres:', 'postgresql:'])),
   REDIS_URL: opt(url(['redis:', 'rediss:'])),
   WORKERS: opt(int(1, 64).default(2)),
+  /** Extra node flags for the cluster workers, e.g. "--cpu-prof --cpu-prof-dir=prof" to profile them under load. */
+  WORKER_NODE_ARGS: opt(z.string().trim().regex(/^(--[A-Za-z0-9-]+(=\S+)?\s*)*$/, { message: 'must be node flags such as --cpu-prof --cpu-prof-dir=prof' }).optional()),
   JWT_SECRET: opt(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   ACCESS_TOKEN_TTL: opt(duration.default(900_000)),
   REFRESH_TOKEN_TTL: opt(duration.default(7 * 24 * 3600_000)),
@@ -76,6 +78,8 @@ export interface TargetConfig {
   readonly databaseUrl: string;
   readonly redisUrl: string;
   readonly workers: number;
+  /** WORKER_NODE_ARGS split on spaces (node flags added to each worker's command line). */
+  readonly workerNodeArgs: readonly string[];
   readonly jwtSecret: string;
   /** True when JWT_SECRET was absent and a random one was made (the cluster passes it to its workers). */
   readonly jwtSecretGenerated: boolean;
@@ -133,6 +137,7 @@ export function loadTargetConfig(env: NodeJS.ProcessEnv = process.env): TargetCo
     databaseUrl: p.DATABASE_URL as string,
     redisUrl: p.REDIS_URL as string,
     workers: p.WORKERS,
+    workerNodeArgs: (p.WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
     jwtSecret: secret,
     jwtSecretGenerated: p.JWT_SECRET === undefined,
     accessTokenTtlMs: p.ACCESS_TOKEN_TTL,
