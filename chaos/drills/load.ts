@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import type { EngineSample, Sample } from '../../reports/index.ts';
+import type { EngineSample, Sample, ScenarioSummary } from '../../reports/index.ts';
 import { parseScenario, runScenario, type ResponseInfo, type Scenario } from '../../scenarios/index.ts';
 import type { Observation } from './types.ts';
 
@@ -38,8 +38,8 @@ export interface DrillLoad {
   readonly observations: Observation[];
   readonly acknowledged: Map<string, AckedWrite>;
   readonly attempts: { total: number; retried: number };
-  /** Stops starting requests, waits for those in flight, and returns what the engine measured. */
-  stop(): Promise<{ samples: Sample[]; engine: EngineSample[]; notes: string[] }>;
+  /** Stops starting requests, waits for those in flight, and returns what the engine measured (its summary says whether the measurement is valid). */
+  stop(): Promise<{ samples: Sample[]; engine: EngineSample[]; summaries: ScenarioSummary[]; notes: string[] }>;
 }
 
 interface Session {
@@ -79,23 +79,26 @@ async function postJson(agent: Agent, url: string, body: unknown): Promise<{ sta
 }
 
 /**
- * `count` logged-in users: the same accounts every run (drill-user-N), logged
- * in first and registered only when missing, so repeated drills do not pile
- * up registrations against the per-IP limit.
+ * `count` logged-in users: the same accounts every run (drill-user-N),
+ * registered first (409 when they exist) and then logged in: two anonymous
+ * requests per user and no failed login, so setting up users stays within the
+ * per-IP limits (100 requests and 50 failed logins a minute by default).
  */
 async function setupUsers(agent: Agent, baseUrl: string, count: number): Promise<Session[]> {
   const sessions = (sessionCache.get(baseUrl) ?? []).filter((s) => Date.now() - s.at < SESSION_MAX_AGE_MS);
-  for (let i = sessions.length; i < count; i++) {
+  const missing = Array.from({ length: Math.max(0, count - sessions.length) }, (_, i) => sessions.length + i);
+  const one = async (i: number): Promise<Session> => {
     const email = `drill-user-${i}@example.test`;
-    let login = await postJson(agent, `${baseUrl}/v1/auth/login`, { email, password: PASSWORD });
-    if (login.status === 401) {
-      const reg = await postJson(agent, `${baseUrl}/v1/auth/register`, { email, password: PASSWORD, handle: `drilluser${i}` });
-      if (reg.status !== 201 && reg.status !== 409) throw new Error(`registering a drill user answered ${reg.status}`);
-      login = await postJson(agent, `${baseUrl}/v1/auth/login`, { email, password: PASSWORD });
-    }
+    const reg = await postJson(agent, `${baseUrl}/v1/auth/register`, { email, password: PASSWORD, handle: `drilluser${i}` });
+    if (reg.status !== 201 && reg.status !== 409) throw new Error(`registering a drill user answered ${reg.status}`);
+    const login = await postJson(agent, `${baseUrl}/v1/auth/login`, { email, password: PASSWORD });
     const token = (login.payload as { accessToken?: string } | undefined)?.accessToken;
     if (login.status !== 200 || !token) throw new Error(`logging a drill user in answered ${login.status}`);
-    sessions.push({ token, at: Date.now() });
+    return { token, at: Date.now() };
+  };
+  // A few at a time: each registration and login is a deliberately slow password hash on the target.
+  for (let i = 0; i < missing.length; i += 4) {
+    sessions.push(...(await Promise.all(missing.slice(i, i + 4).map(one))));
     sessionCache.set(baseUrl, sessions);
   }
   return sessions.slice(0, count);
@@ -104,6 +107,9 @@ async function setupUsers(agent: Agent, baseUrl: string, count: number): Promise
 const WRITE = 'POST /v1/posts';
 const FEED = 'GET /v1/feed';
 const TRENDING = 'GET /v1/trending';
+
+/** The request tags of the drill load's samples that are reads and writes (DrillResult.tags). */
+export const drillTags = { read: [FEED, TRENDING], write: [WRITE] } as const;
 
 /** 2xx-4xx count as answered (a 429 is the target working); 5xx and no answer as failed, as the drill checks count them. */
 const ANSWERED = Array.from({ length: 300 }, (_, i) => 200 + i);
@@ -160,8 +166,8 @@ export function drillScenario(options: DrillLoadOptions): Scenario {
 export async function startDrillLoad(options: DrillLoadOptions): Promise<DrillLoad> {
   const timeoutMs = options.requestTimeoutMs ?? 5000;
   const agent = new Agent({ connections: 16, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  // Enough users that each stays well under a 100 requests/minute per-user limit.
-  const users = options.users ?? Math.max(10, Math.ceil((options.rate * 60) / 50));
+  // Enough users that each stays well under a 100 requests/minute per-user limit (60/min each, room for retries).
+  const users = options.users ?? Math.max(10, Math.ceil((options.rate * 60) / 60));
   let sessions: Session[];
   try {
     sessions = await setupUsers(agent, options.baseUrl, users);
@@ -190,7 +196,7 @@ export async function startDrillLoad(options: DrillLoadOptions): Promise<DrillLo
   };
   // An arrival the generator could not send in time counts against the target as a hang, as before.
   const onDropped = (ts: number) => {
-    if (!stopping.signal.aborted) observations.push({ ts, tag: 'read', name: 'dropped', status: 0, latencyMs: 0, timedOut: true, retryAfter: false, attempts: 0 });
+    if (!stopping.signal.aborted) observations.push({ ts, tag: 'other', name: 'dropped', status: 0, latencyMs: 0, timedOut: true, retryAfter: false, attempts: 0 });
   };
   const running = runScenario(drillScenario(options), {
     baseUrl: options.baseUrl, stop: stopping.signal, users: drillUsers(sessions), onResponse, onDropped,
@@ -204,10 +210,11 @@ export async function startDrillLoad(options: DrillLoadOptions): Promise<DrillLo
     async stop() {
       stopping.abort();
       try {
-        const { part } = await running;
-        return { samples: part.samples ?? [], engine: part.engine ?? [], notes: [] };
+        const { part, summary } = await running;
+        const notes = summary.valid ? [] : [`the drill load's measurement is INVALID: ${summary.invalidReasons.join('; ')}`];
+        return { samples: part.samples ?? [], engine: part.engine ?? [], summaries: [summary], notes };
       } catch (err) {
-        return { samples: [], engine: [], notes: [`the drill load stopped with an error: ${(err as Error).message}`] };
+        return { samples: [], engine: [], summaries: [], notes: [`the drill load stopped with an error: ${(err as Error).message}`] };
       }
     },
   };

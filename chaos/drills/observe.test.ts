@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { check, measure, recoverySeconds, toSamples } from './observe.ts';
+import { judgeWindow } from '../../reports/index.ts';
+import { alignedWindow, check, measure, recoverySeconds, windowStatsFromObservations } from './observe.ts';
 import type { Objective, Observation } from './types.ts';
 
-const at = (ts: number, tag: 'read' | 'write', status: number, latencyMs: number, extra: Partial<Observation> = {}): Observation => ({
+const at = (ts: number, tag: 'read' | 'write' | 'other', status: number, latencyMs: number, extra: Partial<Observation> = {}): Observation => ({
   ts, tag, name: tag === 'read' ? 'GET /v1/feed' : 'POST /v1/posts', status, latencyMs, timedOut: false, retryAfter: false, attempts: 1, ...extra,
 });
 
@@ -34,10 +35,30 @@ describe('drill observations', () => {
     expect(recoverySeconds(obs.map((o) => ({ ...o, status: 503 })), objectives, 0, 10_000)).toBeNull();
   });
 
-  it('samples are per second and per request name, with status classes', () => {
-    const samples = toSamples('drill:x', [at(1000, 'read', 200, 5), at(1500, 'read', 0, 5), at(2100, 'write', 503, 5)]);
-    expect(samples).toHaveLength(2);
-    expect(samples[0]).toMatchObject({ ts: 1000, tag: 'GET /v1/feed', count: 2, failed: 1, status: { '2xx': 1, net: 1 } });
-    expect(samples[1]).toMatchObject({ ts: 2000, tag: 'POST /v1/posts', count: 1, status: { '5xx': 1 } });
+  it('live window stats count requests when they completed, as the samples do, and a dropped arrival only under all', () => {
+    const obs = [
+      at(900, 'read', 200, 50), // completes at 950: before the window
+      at(950, 'read', 200, 100), // completes at 1050: inside
+      at(1500, 'write', 503, 10, { retryAfter: true }),
+      at(1600, 'read', 0, 5000, { timedOut: true }), // completes at 6600: after
+      at(1700, 'other', 0, 0, { name: 'dropped', timedOut: true, attempts: 0 }),
+    ];
+    const w = { start: 1000, end: 2000 };
+    const all = windowStatsFromObservations(obs, w, 'all');
+    expect(all).toMatchObject({ count: 3, ok2xx: 1, serverErrors: 2, timeouts: 1, retryAfter503: 1 });
+    expect(all.hist.totalCount).toBe(2); // a request never sent has no latency
+    expect(windowStatsFromObservations(obs, w, 'read')).toMatchObject({ count: 1, serverErrors: 0 });
+    expect(alignedWindow(1200, 4900)).toEqual({ start: 2000, end: 4000 });
+  });
+
+  it('judged live like the record: too few clean requests for 99 % is inconclusive (a stop condition does not fire), a collapse fails', () => {
+    const objective: Objective = { name: 'reads available at least 99 %', tag: 'read', metric: 'availability', op: '>=', value: 0.99 };
+    const clean = Array.from({ length: 100 }, (_, i) => at(i * 10, 'read', 200, 5));
+    expect(judgeWindow(windowStatsFromObservations(clean, { start: 0, end: 2000 }, 'read'), objective).outcome).toBe('inconclusive');
+    const more = Array.from({ length: 400 }, (_, i) => at(i * 5, 'read', 200, 5));
+    expect(judgeWindow(windowStatsFromObservations(more, { start: 0, end: 3000 }, 'read'), objective).outcome).toBe('pass');
+    const stop: Objective = { name: 'reads available at least 50 %', tag: 'read', metric: 'availability', op: '>=', value: 0.5 };
+    const collapsed = Array.from({ length: 30 }, (_, i) => at(i * 50, 'read', i % 4 === 0 ? 200 : 503, 5));
+    expect(judgeWindow(windowStatsFromObservations(collapsed, { start: 0, end: 2000 }, 'read'), stop).outcome).toBe('fail');
   });
 });

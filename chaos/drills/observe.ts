@@ -1,4 +1,4 @@
-import { createLatencyHistogram, encodeHistogram, percentileMs, recordMs, type Sample } from '../../reports/index.ts';
+import { createLatencyHistogram, emptyWindowStats, percentileMs, recordMs, type WindowStats } from '../../reports/index.ts';
 import type { Metric, Objective, Observation, Tag } from './types.ts';
 
 export interface Window {
@@ -11,6 +11,28 @@ export function inWindow(obs: readonly Observation[], w: Window, tag: Tag): Obse
 }
 
 const isServerError = (o: Observation) => o.status === 0 || o.status >= 500;
+
+/**
+ * What the requests that completed in [start, end) add up to, in the form
+ * reports/ judges windows in (judgeWindow): the live twin of
+ * windowStatsFromSamples. Like the engine's samples it counts a request when it
+ * completed (a dropped arrival at its intended time), so a stop condition and
+ * the steady-state check see what the run record will hold.
+ */
+export function windowStatsFromObservations(obs: readonly Observation[], w: Window, tag: Tag): WindowStats {
+  const stats = emptyWindowStats();
+  for (const o of obs) {
+    const done = o.ts + o.latencyMs;
+    if (done < w.start || done >= w.end || (tag !== 'all' && o.tag !== tag)) continue;
+    stats.count += 1;
+    if (o.status >= 200 && o.status < 300) stats.ok2xx += 1;
+    if (isServerError(o)) stats.serverErrors += 1;
+    if (o.timedOut) stats.timeouts += 1;
+    if (o.status === 503 && o.retryAfter) stats.retryAfter503 += 1;
+    if (o.attempts > 0) recordMs(stats.hist, o.latencyMs);
+  }
+  return stats;
+}
 
 /** The metric's value over these observations; null when there is nothing to measure. */
 export function measure(obs: readonly Observation[], metric: Metric): number | null {
@@ -87,32 +109,8 @@ export function recoverySeconds(obs: readonly Observation[], objectives: readonl
   return null;
 }
 
-/** Run-record samples: one per second per request name, as the engine writes them. */
-export function toSamples(scenario: string, obs: readonly Observation[], intervalMs = 1000): Sample[] {
-  const buckets = new Map<string, Observation[]>();
-  for (const o of obs) {
-    const ts = Math.floor(o.ts / intervalMs) * intervalMs;
-    const key = `${ts}\u0000${o.name}`;
-    let list = buckets.get(key);
-    if (!list) buckets.set(key, (list = []));
-    list.push(o);
-  }
-  const samples: Sample[] = [];
-  for (const [key, list] of buckets) {
-    const [ts, tag] = key.split('\u0000') as [string, string];
-    const h = createLatencyHistogram();
-    const status = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 };
-    for (const o of list) {
-      recordMs(h, o.latencyMs);
-      if (o.status === 0) status.net += 1;
-      else status[`${Math.min(5, Math.floor(o.status / 100))}xx` as keyof typeof status] += 1;
-    }
-    const failed = list.filter(isServerError).length;
-    samples.push({
-      ts: Number(ts), scenario, tag, count: list.length, failed, status,
-      checks: { passed: list.length - failed, failed }, late: 0, dropped: 0, codes: {}, retryAfter503: 0, latency: encodeHistogram(h),
-    });
-    h.destroy();
-  }
-  return samples.sort((a, b) => a.ts - b.ts || a.tag.localeCompare(b.tag));
+/** [start, end) shrunk to whole seconds: the sample buckets a window of the run record covers completely. */
+export function alignedWindow(start: number, end: number): Window {
+  const s = Math.ceil(start / 1000) * 1000;
+  return { start: s, end: Math.max(s, Math.floor(end / 1000) * 1000) };
 }

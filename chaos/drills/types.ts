@@ -52,21 +52,24 @@ export interface StopCondition {
   windowSeconds: number;
 }
 
+/** The same objectives for every profile, or one list per profile (a quick run too short to show the full value states a weaker one). */
+export type PerProfile<T> = T[] | Record<Profile, T[]>;
+
 export interface DrillDefinition {
   name: string;
   title: string;
   description: string;
-  steadyState: Objective[];
+  steadyState: PerProfile<Objective>;
   load: { rate: Record<Profile, number>; writeFraction: number };
-  /** Seconds of steady state verified before the fault, and of observation after the rollback. */
+  /** Seconds of steady state verified before the fault, and of the window judged after recovery. */
   steadySeconds: Record<Profile, number>;
   observeSeconds: Record<Profile, number>;
-  method: TimedAction[];
+  method: PerProfile<TimedAction>;
   probes?: { at: number; probe: ProbeName }[];
-  /** Checked over the fault window (from 1 s after injection to the rollback). */
-  during: Objective[];
+  /** Checked over the fault window (from 1 s after the fault phase starts to the first rollback). */
+  during: PerProfile<Objective>;
   /** Checked over the window after recovery. */
-  after: Objective[];
+  after: PerProfile<Objective>;
   /** The steady state must hold again within this many seconds of the rollback. */
   recoverWithinSeconds: number;
   stopConditions: StopCondition[];
@@ -76,7 +79,8 @@ export interface DrillDefinition {
 export interface Observation {
   /** Intended start, epoch ms. */
   ts: number;
-  tag: 'read' | 'write';
+  /** other: an arrival the generator dropped (never sent), counted in no read/write tag, as in the samples. */
+  tag: 'read' | 'write' | 'other';
   name: string;
   /** HTTP status; 0 when no response (network error, timeout). */
   status: number;

@@ -36,18 +36,31 @@ describe('rampart drill', () => {
     expect(r.stderr).toMatch(/cannot reach/);
   });
 
-  it('against an external target, skips process faults and says so in run.json', async () => {
+  it('a drill whose faults cannot reach an external target is INCONCLUSIVE, exits 1, and its JUnit has a test case saying why', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'rampart-drill-'));
     const server = http.createServer((_req, res) => res.writeHead(404).end());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const r = await run(['drill', 'worker-crash', '--target', target, '--out', dir]);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/skipped: kill -9 one worker: process faults need the managed stack/);
-      const record = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as { drills: { name: string; skipped: string[] }[]; notes: string[] };
-      expect(record.drills[0]).toMatchObject({ name: 'worker-crash', skipped: [expect.stringMatching(/process faults/)] });
-      expect(record.notes.join('\n')).toMatch(/process faults .* are skipped/);
+      for (const [drill, why] of [['worker-crash', /process faults need the managed stack/], ['redis-down', /no fault proxy on the redis path .*--toxiproxy/]] as const) {
+        const out = path.join(dir, drill);
+        const r = await run(['drill', drill, '--target', target, '--out', out]);
+        expect(r.code, r.stdout + r.stderr).toBe(1);
+        expect(r.stdout).toMatch(new RegExp(`^INCONCLUSIVE ${drill}`, 'm'));
+        expect(r.stdout).toMatch(why);
+        expect(r.stdout).toContain('verdict: INCONCLUSIVE');
+        expect(r.stdout).not.toMatch(/^PASS/m);
+        const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as {
+          drills: { name: string; passed: boolean; outcome: string; reason: string; skipped: string[] }[]; verdict: string; verdicts: { outcome: string; reason: string }[];
+        };
+        expect(record.drills[0]).toMatchObject({ name: drill, passed: false, outcome: 'inconclusive', skipped: [expect.stringMatching(why)] });
+        expect(record.drills[0]!.reason).toMatch(/faults not injected/);
+        expect(record.verdict).toBe('inconclusive');
+        expect(record.verdicts).toEqual([expect.objectContaining({ outcome: 'inconclusive', reason: expect.stringMatching(/to conclude/) })]);
+        const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
+        expect(junit).toMatch(/<testsuites name="rampart" tests="1" failures="0" errors="1"/);
+        expect(junit).toMatch(new RegExp(`<testcase [^>]*name="drill ${drill}\\[${drill}\\]"[^>]*><error message="INCONCLUSIVE[^"]*" type="inconclusive">`));
+      }
     } finally {
       server.close();
       await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { EnvironmentError, InputError, TargetUnreachableError } from '../../common/index.ts';
 import { drills, listDrills, runDrill, UnknownDrillError, type DrillProfile, type DrillStack } from '../../chaos/index.ts';
-import { appendPart, createRunRecord, writeReports, writeRunRecord, type RunRecord } from '../../reports/index.ts';
+import { appendPart, createRunRecord, evaluate, sloSpecSchema, withVerdicts, writeReports, writeRunRecord, type RunRecord } from '../../reports/index.ts';
 import { urlFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 
@@ -35,6 +35,19 @@ async function writeExtraReports(record: RunRecord, dir: string, ctx: CliContext
     ctx.stderr.write(`rampart drill: reports not written: ${(err as Error).message}\n`);
   }
 }
+
+/**
+ * The record judged by its own objectives: each drill that ran must pass
+ * (reports' drill-passed: the window checks recomputed from the samples, the
+ * recorded probes, recovery and reconciliation). The spec is stored in the
+ * record, so `rampart report run.json` judges it the same way.
+ */
+function judged(record: RunRecord, names: readonly string[]): RunRecord {
+  const spec = sloSpecSchema.parse({ service: 'drill', objectives: names.map((n) => ({ name: `drill ${n}`, kind: 'drill-passed', drill: n })) });
+  return withVerdicts(record, spec, evaluate(record, spec));
+}
+
+const label = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
 
 /** `rampart drill`: failure drills with load, fault injection, rollback, recovery time and write reconciliation. */
 export function registerDrill(program: Command, ctx: CliContext): void {
@@ -82,7 +95,7 @@ Examples:
         progress('starting the managed stack (PostgreSQL, Redis, fault proxy, target)');
         stack = await mod.startStack({ env: ctx.env, signal: ctx.signal, stateDir: null, log: (l) => ctx.stderr.write(`stack: ${l}\n`) });
       }
-      const record = createRunRecord({ command: `drill ${name}`, profile, target: target ?? stack?.targetUrl ?? null });
+      let record = createRunRecord({ command: `drill ${name}`, profile, target: target ?? stack?.targetUrl ?? null });
       try {
         for (const n of names) {
           if (ctx.signal.aborted) break;
@@ -95,18 +108,26 @@ Examples:
       } finally {
         await stack?.stop();
         record.meta.endedAt = Date.now();
+        record = judged(record, names);
         const file = path.join(opts.out, 'run.json');
         await writeRunRecord(file, record);
         await writeExtraReports(record, opts.out, ctx);
         ctx.stdout.write(`\n`);
         for (const d of record.drills) {
-          ctx.stdout.write(`${d.passed ? 'PASS' : 'FAIL'} ${d.name}${d.aborted ? ` (${d.aborted})` : ''}${d.recoverySeconds !== null ? `, recovered in ${d.recoverySeconds} s` : ''}\n`);
-          for (const c of d.checks) ctx.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+          const outcome = d.outcome ?? (d.passed ? 'pass' : 'fail');
+          ctx.stdout.write(`${label[outcome]} ${d.name}${d.aborted ? ` (${d.aborted})` : ''}${d.recoverySeconds !== null ? `, recovered in ${d.recoverySeconds} s` : ''}\n`);
+          for (const c of d.checks) {
+            const o = c.outcome ?? (c.ok ? 'pass' : 'fail');
+            ctx.stdout.write(`  ${o === 'pass' ? 'ok  ' : o === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${c.name}: ${c.detail}\n`);
+          }
           for (const s of d.skipped) ctx.stdout.write(`  skipped: ${s}\n`);
+          if (outcome === 'inconclusive' && d.reason) ctx.stdout.write(`  inconclusive: ${d.reason}\n`);
         }
         for (const note of record.notes) ctx.stdout.write(`note: ${note}\n`);
+        ctx.stdout.write(`verdict: ${label[record.verdict ?? 'inconclusive']}\n`);
         ctx.stdout.write(`run record: ${file}\n`);
       }
-      if (record.drills.some((d) => !d.passed) || record.drills.length < names.length) ctx.exitCode = 1;
+      // Only a conclusive PASS of every drill asked for exits 0: a failed or inconclusive drill (a fault not injected, too few requests) exits 1.
+      if (record.verdict !== 'pass' || record.drills.length < names.length) ctx.exitCode = 1;
     });
 }
