@@ -4,6 +4,10 @@ import { InputError, loadEnvConfig, repoPath } from '../common/index.ts';
 import { commands } from './commands/index.ts';
 import type { CliContext } from './context.ts';
 import { ExitCode, describeError, exitCodeFor } from './exit-codes.ts';
+import { watchParent } from './parent-watch.ts';
+
+/** A second signal this soon after the first is the same Ctrl-C, forwarded by a wrapper. */
+const FORWARDED_SIGNAL_WINDOW_MS = 500;
 
 export interface MainOptions {
   env?: NodeJS.ProcessEnv;
@@ -44,19 +48,28 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const controller = new AbortController();
   const handleSignals = options.handleSignals ?? true;
   let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
+  let firstAt = 0;
+  const stop = (why: string) => {
     signals += 1;
-    if (signals === 1) {
-      stderr.write(`\nrampart: ${sig} received, stopping (rolling back faults, writing what was measured); press Ctrl-C again to force\n`);
-      controller.abort(new InputError('RAMPART_INTERRUPTED', `interrupted by ${sig}`));
-    } else {
-      stderr.write('rampart: forced exit\n');
-      process.exit(130);
-    }
+    firstAt = Date.now();
+    stderr.write(`\nrampart: ${why}, stopping (rolling back faults, writing what was measured); press Ctrl-C again to force\n`);
+    controller.abort(new InputError('RAMPART_INTERRUPTED', `interrupted: ${why}`));
   };
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signals === 0) return stop(`${sig} received`);
+    // A wrapper that shares our terminal (npm/npx) forwards the same Ctrl-C to us again: count it once.
+    if (Date.now() - firstAt < FORWARDED_SIGNAL_WINDOW_MS) return;
+    stderr.write('rampart: forced exit\n');
+    process.exit(130);
+  };
+  let unwatchParent: () => void = () => undefined;
   if (handleSignals) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Re-parented: whoever started us is gone and its signal will never come (npm's `sh -c` wrapper took it).
+    unwatchParent = watchParent((pid) => {
+      if (signals === 0) stop(`the process that started rampart (pid ${pid}) has exited`);
+    });
   }
   try {
     const env = loadEnvConfig(options.env ?? process.env);
@@ -76,6 +89,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     if (handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      unwatchParent();
     }
   }
 }

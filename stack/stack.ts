@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError, assertPortFree, getFreePort, type EnvConfig } from '../common/index.ts';
 import { isAlive } from './child.ts';
+import { openComponentLog } from './component-log.ts';
 import { NotControllableError, proxyControl, serverControl, workerControl, type StackComponent } from './control.ts';
 import { startManagedDependencies, type Dependencies } from './dependencies.ts';
 import { FaultProxy, viaListen } from './fault-proxy.ts';
@@ -24,7 +25,13 @@ export interface StackOptions {
   targetEnv?: Record<string, string>;
   /** Where stack.json goes (default .rampart); null writes none (tests running several stacks). */
   stateDir?: string | null;
+  /**
+   * rampart's own lines about the stack (a crash, seeding); also the children's
+   * output unless `componentLogFile` is given.
+   */
   log?: (line: string) => void;
+  /** Append the children's output (PostgreSQL, Redis, proxy, target) to this file instead of `log`. */
+  componentLogFile?: string;
   signal?: AbortSignal;
   /** Environment the target inherits (PATH, NODE_OPTIONS...); default process.env. */
   baseEnv?: NodeJS.ProcessEnv;
@@ -41,6 +48,8 @@ export interface StartedStack {
   tlsCert: string | null;
   /** Where stack.json was written, or null. */
   stateFile: string | null;
+  /** The file the children's output goes to, or null when it goes to `log`. */
+  componentLogFile: string | null;
   control(component: StackComponent): ProcessControl;
   onCrash(cb: (info: ExitInfo) => void): void;
   stop(): Promise<void>;
@@ -58,12 +67,12 @@ function checkOptions(opts: StackOptions): { workers: number } {
   return { workers };
 }
 
-async function startDependencies(opts: StackOptions): Promise<Dependencies> {
+async function startDependencies(opts: StackOptions, log: StackOptions['log']): Promise<Dependencies> {
   if (opts.provider === 'docker') {
     const { startDockerDependencies } = await import('./docker-provider.ts');
-    return startDockerDependencies(opts.env, { proxy: opts.proxy !== false, log: opts.log });
+    return startDockerDependencies(opts.env, { proxy: opts.proxy !== false, log });
   }
-  return startManagedDependencies(opts.env, opts.log);
+  return startManagedDependencies(opts.env, log);
 }
 
 /** Starts PostgreSQL, Redis, the fault proxy and the target cluster; see docs/stack.md. */
@@ -73,8 +82,9 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
   if (opts.targetPort) await assertPortFree(host, opts.targetPort);
   const log = opts.log;
   const crashListeners: Array<(info: ExitInfo) => void> = [];
+  let componentLogFile: string | undefined;
   const report = (info: ExitInfo) => {
-    const line = `rampart stack: ${info.component} (pid ${info.pid}) exited unexpectedly (code ${info.code}, signal ${info.signal})`;
+    const line = `rampart stack: ${info.component} (pid ${info.pid}) exited unexpectedly (code ${info.code}, signal ${info.signal})${componentLogFile ? `; its output is in ${componentLogFile}` : ''}`;
     if (log) log(line);
     else process.stderr.write(`${line}\n`);
     for (const cb of crashListeners) cb(info);
@@ -88,13 +98,17 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
   };
   try {
     checkAbort();
+    const componentLog = opts.componentLogFile ? await openComponentLog(opts.componentLogFile) : undefined;
+    if (componentLog) cleanups.push(() => componentLog.close());
+    componentLogFile = componentLog?.file;
+    const childLog = componentLog ? (line: string) => componentLog.write(line) : log;
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'rampart-stack-'));
     cleanups.push(() => rm(tmp, { recursive: true, force: true }));
     // The proxy process starts while PostgreSQL and Redis do; its proxies are created once they are up.
     const wantProxy = opts.proxy !== false && opts.provider !== 'docker';
-    const proxy = wantProxy ? new FaultProxy(log) : undefined;
+    const proxy = wantProxy ? new FaultProxy(childLog) : undefined;
     if (proxy) cleanups.push(() => proxy.stop());
-    const [depsResult, proxyResult] = await Promise.allSettled([startDependencies(opts), proxy?.startProcess()]);
+    const [depsResult, proxyResult] = await Promise.allSettled([startDependencies(opts, childLog), proxy?.startProcess()]);
     if (depsResult.status === 'fulfilled') cleanups.push(() => depsResult.value.stop());
     if (depsResult.status === 'rejected') throw depsResult.reason;
     if (proxyResult.status === 'rejected') throw proxyResult.reason;
@@ -127,7 +141,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
       port,
       workers,
       ca: tls?.cert,
-      log,
+      log: childLog,
       env: {
         ...(opts.baseEnv ?? process.env),
         HOST: host,
@@ -148,7 +162,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
     if (opts.seed && (opts.seed.users > 0 || opts.seed.posts > 0)) {
       const { seedTarget } = await import('./seed.ts');
       // Seeded directly (not through the proxy), after the target has run its migrations.
-      const result = await seedTarget(deps.postgresUrl, opts.seed, log);
+      const result = await seedTarget(deps.postgresUrl, opts.seed, childLog);
       log?.(`rampart stack: seeded ${result.users} users and ${result.posts} posts in ${Math.round(result.ms)} ms`);
     }
 
@@ -215,6 +229,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
       },
       tlsCert: tls?.cert ?? null,
       stateFile,
+      componentLogFile: componentLog?.file ?? null,
       control(component) {
         const c = controls[component];
         if (c) return c;

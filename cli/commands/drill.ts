@@ -15,6 +15,7 @@ interface DrillFlags {
   profile: string;
   out: string;
   list?: boolean;
+  verbose?: boolean;
 }
 
 /** Any HTTP answer will do; no answer at all is an environment problem (exit 3), not a failed drill. */
@@ -63,6 +64,7 @@ export function registerDrill(program: Command, ctx: CliContext): void {
     .option('--profile <name>', 'quick (CI, ~20-30 s per drill) or full', 'quick')
     .option('--out <dir>', 'directory for run.json and reports', 'reports/out/drill')
     .option('--list', 'list the drills and exit')
+    .option('--verbose', 'stream the managed stack\'s logs here instead of <out>/components.log')
     .addHelpText('after', `
 Examples:
   $ rampart drill pg-down                          # managed stack, quick profile
@@ -89,11 +91,13 @@ Examples:
       let stack: (DrillStack & { stop(): Promise<void> }) | undefined;
       if (!target) {
         const mod = (await import('../../stack/index.ts')) as unknown as {
-          startStack?: (o: { env: typeof ctx.env; signal?: AbortSignal; stateDir?: string | null; log?: (l: string) => void }) => Promise<DrillStack & { stop(): Promise<void> }>;
+          startStack?: (o: { env: typeof ctx.env; signal?: AbortSignal; stateDir?: string | null; log?: (l: string) => void; componentLogFile?: string }) => Promise<DrillStack & { stop(): Promise<void> }>;
         };
         if (typeof mod.startStack !== 'function') throw new EnvironmentError('RAMPART_STACK_UNAVAILABLE', 'the managed stack is not available in this build', { hint: 'pass --target and --toxiproxy' });
         progress('starting the managed stack (PostgreSQL, Redis, fault proxy, target)');
-        stack = await mod.startStack({ env: ctx.env, signal: ctx.signal, stateDir: null, log: (l) => ctx.stderr.write(`stack: ${l}\n`) });
+        const componentLogFile = opts.verbose ? undefined : path.join(opts.out, 'components.log');
+        if (componentLogFile) progress(`component logs (PostgreSQL, Redis, proxy, target): ${componentLogFile}; --verbose streams them`);
+        stack = await mod.startStack({ env: ctx.env, signal: ctx.signal, stateDir: null, componentLogFile, log: (l) => ctx.stderr.write(`stack: ${l}\n`) });
       }
       let record = createRunRecord({ command: `drill ${name}`, profile, target: target ?? stack?.targetUrl ?? null });
       try {

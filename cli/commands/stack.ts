@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { EnvironmentError } from '../../common/index.ts';
 import { isAlive, readStackState, startStack, type ExitInfo } from '../../stack/index.ts';
@@ -23,7 +24,6 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
   const users = intFlag('--seed-users', flags.seedUsers, 0, 10_000_000) ?? 0;
   const posts = intFlag('--seed-posts', flags.seedPosts, 0, 100_000_000) ?? 0;
   const started = performance.now();
-  const log = flags.verbose ? (line: string) => ctx.stderr.write(`${line}\n`) : undefined;
   await using stack = await startStack({
     env: ctx.env,
     workers,
@@ -34,11 +34,9 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
     seed: users || posts ? { users, posts } : undefined,
     stateDir: flags.stateDir,
     signal: ctx.signal,
-    // Without --verbose children's output is kept for error messages only; crashes are always reported.
-    log: (line) => {
-      if (line.startsWith('rampart stack:')) ctx.stderr.write(`${line}\n`);
-      else log?.(line);
-    },
+    // Children's output goes to a file beside stack.json, or to the terminal with --verbose; crashes are always reported.
+    componentLogFile: flags.verbose ? undefined : path.join(flags.stateDir, 'components.log'),
+    log: (line) => ctx.stderr.write(`${line}\n`),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const out = ctx.stdout;
@@ -48,6 +46,7 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
   out.write(`  redis     ${stack.redisUrl}\n`);
   out.write(`  proxy     ${stack.proxyUrl ? `${stack.proxyUrl} (proxies: postgres, redis)` : 'none (the target connects directly)'}\n`);
   if (stack.stateFile) out.write(`  state     ${stack.stateFile}\n`);
+  if (stack.componentLogFile) out.write(`  logs      ${stack.componentLogFile} (--verbose prints them here)\n`);
   out.write('Ctrl-C (or `rampart stack down`) stops everything.\n');
 
   // Stay up until Ctrl-C/SIGTERM, or until the target's primary itself dies.
@@ -61,7 +60,7 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
   await stack.stop();
   if (targetDied) {
     throw new EnvironmentError('RAMPART_TARGET_CRASHED', `the target cluster (pid ${targetDied.pid}) exited unexpectedly (code ${targetDied.code}, signal ${targetDied.signal}); the stack was stopped`, {
-      hint: 'run `rampart stack up --verbose` to see its output',
+      hint: stack.componentLogFile ? `its output is in ${stack.componentLogFile}` : 'its output is above',
     });
   }
   ctx.stderr.write('rampart stack stopped; nothing left running\n');
@@ -138,7 +137,7 @@ export function registerStack(program: Command, ctx: CliContext): void {
     .option('--seed-users <n>', 'users to create after start (password123!)')
     .option('--seed-posts <n>', 'posts to create after start')
     .option('--state-dir <dir>', 'where stack.json is written', '.rampart')
-    .option('--verbose', 'print the output of every process')
+    .option('--verbose', 'print the output of every process here instead of <state-dir>/components.log')
     .addHelpText('after', `
 Uses DATABASE_URL / REDIS_URL when set instead of starting PostgreSQL / redis-server.
 Examples:
