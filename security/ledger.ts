@@ -1,5 +1,6 @@
 import type { ScanUser } from './auth.ts';
 import { fillTemplate, getPointer } from './auth-config.ts';
+import { overlap } from './content.ts';
 import type { Exchange } from './http.ts';
 import { jsonBody, ok2xx } from './http.ts';
 import { templateRegex } from './openapi.ts';
@@ -22,7 +23,7 @@ export function findId(body: unknown): string | null {
   return null;
 }
 
-interface Restore { what: string; method: string; path: string; json: unknown; user: ScanUser }
+interface Restore { what: string; method: string; path: string; json: unknown; user: ScanUser; /** The object as it was (a GET of `path`), to check the restore took. */ before?: string }
 
 /**
  * Leave no trace: what the scan created or changed. Every object a scan user
@@ -72,7 +73,8 @@ export class Ledger {
     let restored = 0;
     for (const r of this.restores) {
       const ex = await call(ctx, { method: r.method, path: r.path }, { user: r.user, json: r.json });
-      if (ok2xx(ex)) restored += 1;
+      const check = ok2xx(ex) && r.before !== undefined ? await call(ctx, { method: 'GET', path: r.path }, { user: r.user }) : null;
+      if (ok2xx(ex) && (!check || overlap(r.before ?? '', check.response?.body ?? '') >= 0.99)) restored += 1;
       else this.left.push(`${r.what} (restoring with ${r.method} ${r.path} answered ${ex.response?.status ?? ex.error})`);
     }
     let accounts = 0;
@@ -93,4 +95,13 @@ export class Ledger {
 
 function objectName(ex: Exchange): string {
   return new URL(ex.request.url).pathname.split('/').filter(Boolean).pop() ?? 'object';
+}
+
+/** What to send back to restore an object: the pre-image's fields the body schema names (unwrapping {"data": {...}}). */
+export function restoreBody(preImage: unknown, bodySchema: Record<string, unknown> | null): unknown {
+  const names = Object.keys((bodySchema?.properties ?? {}) as object);
+  if (!preImage || typeof preImage !== 'object' || names.length === 0) return preImage;
+  const candidates = [preImage, ...Object.values(preImage).filter((v) => v && typeof v === 'object' && !Array.isArray(v))] as Record<string, unknown>[];
+  const best = candidates.sort((x, y) => names.filter((n) => n in y).length - names.filter((n) => n in x).length)[0] ?? {};
+  return Object.fromEntries(names.filter((n) => n in best).map((n) => [n, best[n]]));
 }

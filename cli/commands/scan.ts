@@ -1,18 +1,19 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../common/index.ts';
 import { appendPart, createRunRecord, severities, writeRunRecord } from '../../reports/index.ts';
 import type { Finding, Severity } from '../../reports/index.ts';
-import { failingFindings, loadAuthConfig, runScan } from '../../security/index.ts';
-import { startStack } from '../../stack/index.ts';
 import type { ScanProfile } from '../../security/index.ts';
 import type { CliContext } from '../context.ts';
 
 interface ScanFlags {
   target?: string; zap?: string; zapTarget?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
+  openapi?: string; har?: string; readOnly?: boolean;
 }
 
 async function managedStack(ctx: CliContext, tls: boolean) {
+  const { startStack } = await import('../../stack/index.ts');
   // stateDir null: a scan's stack is private to it and must not replace a running `stack up`'s stack.json.
   return startStack({ env: ctx.env, signal: ctx.signal, tls, stateDir: null, log: (l) => {
     if (ctx.env.logLevel === 'debug' || ctx.env.logLevel === 'trace') ctx.stderr.write(`stack: ${l}\n`);
@@ -51,6 +52,9 @@ export function registerScan(program: Command, ctx: CliContext): void {
     .option('--seed <n>', 'fuzzing seed, to reproduce a run (printed in every run)')
     .option('--suppressions <file>', 'accepted findings: ZAP-style rules file (id<TAB>IGNORE|WARN|FAIL<TAB>(reason)) or YAML rules')
     .option('--auth-config <file>', 'how to register/log in users on an API other than SocialConnect (YAML/JSON, see docs/security.md)')
+    .option('--openapi <file|url>', "the API's OpenAPI document (JSON or YAML; 3.0, 3.1 or Swagger 2.0); default: the one the target serves at openapiPath")
+    .option('--har <file>', 'no document: discover the API from recorded traffic (a HAR file from the browser or a proxy)')
+    .option('--read-only', 'only safe probes: GET/HEAD/OPTIONS beyond the login steps; nothing created, changed or deleted')
     .option('--profile <name>', 'quick (CI, < 2 min) or full', 'quick')
     .option('--fail-on <severity>', 'lowest unsuppressed severity that fails the scan (exit 1)', 'medium')
     .addHelpText('after', `
@@ -59,20 +63,28 @@ Examples:
   $ rampart scan --tls                             # same, target over HTTPS: TLS < 1.2 must be refused, HSTS present
   $ rampart scan --target http://127.0.0.1:3000 --seed 42 --suppressions security/target-known-issues.yaml
   $ rampart scan --target https://api.example.test --auth-config my-api-auth.yaml --profile full
+  $ rampart scan --target http://127.0.0.1:3000 --openapi api.yaml --auth-config shop-auth.yaml
+  $ rampart scan --target http://127.0.0.1:3000 --har recorded.har --auth-config shop-auth.yaml --read-only
   $ docker compose up -d && rampart scan --target http://127.0.0.1:8080 --zap http://127.0.0.1:8090 --zap-target http://nginx:8080
 Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppressed), 2 bad input, 3 environment.
 `)
     .action(async (opts: ScanFlags) => {
       const { profile, seed, failOn } = parseFlags(opts);
+      // Loaded when a scan runs, not for every start of the CLI (fast-check and the probes are heavy).
+      const { failingFindings, loadAuthConfig, runScan } = await import('../../security/index.ts');
       const authConfig = opts.authConfig ? await loadAuthConfig(opts.authConfig) : undefined;
       const zapUrl = opts.zap ?? ctx.env.zapUrl;
+      if (opts.openapi && opts.har) throw new InputError('RAMPART_BAD_FLAG', '--openapi and --har are alternatives: give the document, or the recording to discover it from');
       if (opts.tls && opts.target) throw new InputError('RAMPART_BAD_FLAG', '--tls only applies to the managed stack; give an https:// --target instead');
       const stack = opts.target ? null : await managedStack(ctx, opts.tls === true);
       try {
         const target = opts.target ?? (stack as { targetUrl: string }).targetUrl;
         const record = createRunRecord({ command: 'scan', profile, target });
         const started = Date.now();
+        await mkdir(opts.out, { recursive: true });
         const part = await runScan({
+          ...(opts.openapi ? { openapi: opts.openapi } : {}), ...(opts.har ? { har: opts.har } : {}), readOnly: opts.readOnly === true,
+          documentOut: path.join(opts.out, 'openapi.discovered.json'),
           target, profile, signal: ctx.signal, progress: (l) => ctx.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${l}\n`),
           ...(seed !== undefined ? { seed } : {}), ...(authConfig ? { authConfig } : {}), ...(opts.suppressions ? { suppressionsFile: opts.suppressions } : {}),
           ...(zapUrl ? { zapUrl } : {}), ...(opts.zapTarget ? { zapTarget: opts.zapTarget } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),

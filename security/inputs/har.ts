@@ -41,7 +41,7 @@ export async function readHar(file: string, targetOrigin: string): Promise<Obser
     }
     if (url.origin !== targetOrigin || STATIC.test(url.pathname)) continue;
     const mime = e.response?.content?.mimeType ?? '';
-    if (req.method === 'GET' && /text\/html/.test(mime)) continue; // pages, not API calls
+    if (url.pathname === '/') continue; // the app's page, not an API call
     const headers = new Map((req.headers ?? []).map((h) => [h.name.toLowerCase(), h.value]));
     let body: unknown;
     if (req.postData?.text && /json/.test(req.postData.mimeType ?? headers.get('content-type') ?? '')) {

@@ -1,7 +1,7 @@
 import { revealsProtected, isCatchAllPage } from '../content.ts';
 import type { Exchange } from '../http.ts';
 import { jsonBody, ok2xx } from '../http.ts';
-import { findId } from '../ledger.ts';
+import { findId, restoreBody } from '../ledger.ts';
 import type { ApiOperation } from '../openapi.ts';
 import type { ScanContext } from '../scan-context.ts';
 import { call, endpoint, isAdminOp, isSafeMethod, paramsForPath } from '../scan-context.ts';
@@ -118,7 +118,10 @@ export async function probeBfla(ctx: ScanContext): Promise<void> {
     if (adminView && !revealsProtected(adminView, ex, ctx.catchAll).revealed) continue;
     if (preImage && ok2xx(preImage)) {
       const old = jsonBody(preImage);
-      if (old && typeof old === 'object') ctx.ledger.restoreLater({ what: `${op.path} (${JSON.stringify(params)})`, method: op.method, path: fillIds(op.path, params), json: old, user: ctx.admin ?? ctx.b });
+      if (old && typeof old === 'object') {
+        ctx.ledger.restoreLater({ what: `${op.path} (${JSON.stringify(params)})`, method: op.method, path: fillIds(op.path, params), json: restoreBody(old, op.bodySchema),
+          user: ctx.admin ?? ctx.b, before: preImage.response?.body ?? '' });
+      }
     } else if (op.method === 'DELETE') ctx.ledger.cannotUndo(`${fillIds(op.path, params)} deleted by the BFLA probe`);
     ctx.sink.add({
       ruleId: 'rampart-api5-bfla', title: 'An ordinary user can call an administrative function', category: CAT_BFLA, severity: op.method === 'GET' ? 'high' : 'critical',

@@ -80,11 +80,12 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
       }
       // Boolean based (list endpoints).
       if (op.method === 'GET' && slot.where === 'query') {
+        const plain = await send(ctx, req, slot, slot.valid);
         const t = await send(ctx, req, slot, `${slot.valid}' OR '1'='1' -- `);
         const f = await send(ctx, req, slot, `${slot.valid}' AND '1'='2' -- `);
-        if (ok2xx(t) && count(t) > Math.max(count(baseline), count(f), 0)) {
+        if (ok2xx(t) && count(t) > Math.max(count(plain), count(f), 0)) {
           ctx.sink.add({ ruleId: 'rampart-inj-sql-boolean', title: 'SQL injection (boolean based)', category: CAT, severity: 'critical', endpoint: op.key, evidence: t,
-            description: `In ${where}, an always-true condition returned ${count(t)} items against ${count(f)} for an always-false one and ${count(baseline)} for the plain value.` });
+            description: `In ${where}, an always-true condition returned ${count(t)} items against ${count(f)} for an always-false one and ${count(plain)} for the plain value.` });
         }
       }
       // Time based.
