@@ -52,7 +52,8 @@ export interface ParsedThreshold extends ThresholdKey, ThresholdExpression {
 export class ThresholdSyntaxError extends Error {}
 
 export function parseThresholdKey(key: string): ThresholdKey {
-  const m = /^([a-z_][a-z0-9_]*)(?:\{([^:}]+):([^}]*)\})?$/i.exec(key.trim());
+  // The tag value runs to the key's last "}", so a request tag may hold braces: http_req_duration{name:GET /v1/posts/{id}}.
+  const m = /^([a-z_][a-z0-9_]*)(?:\{([^:{}]+):(.*)\})?$/is.exec(key.trim());
   if (!m) throw new ThresholdSyntaxError(`"${key}" is not a metric name like http_req_duration or http_req_duration{name:GET /v1/feed}`);
   const metric = m[1] as string;
   if (!(metric in metricKinds)) {

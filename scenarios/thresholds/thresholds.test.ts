@@ -22,6 +22,9 @@ function feed(agg: Aggregator, seconds: number, latencyAt: (s: number) => number
 describe('k6 threshold syntax', () => {
   it('parses metric keys with tag filters and expressions', () => {
     expect(parseThresholdKey('http_req_duration{name:GET /v1/feed}')).toEqual({ metric: 'http_req_duration', filter: 'name:GET /v1/feed', tag: { key: 'name', value: 'GET /v1/feed' } });
+    // A request tag named after its route keeps the route's braces.
+    expect(parseThresholdKey('http_req_duration{name:GET /v1/posts/{id}}')).toEqual({ metric: 'http_req_duration', filter: 'name:GET /v1/posts/{id}', tag: { key: 'name', value: 'GET /v1/posts/{id}' } });
+    expect(() => parseThresholdKey('http_req_duration{name:GET /v1/feed')).toThrow(ThresholdSyntaxError);
     expect(parseThresholdExpression('p(99.9) <= 500', 'http_req_duration')).toMatchObject({ aggregation: 'p', percentile: 99.9, op: '<=', value: 500 });
     expect(parseThresholdExpression('rate<0.01', 'http_req_failed')).toMatchObject({ aggregation: 'rate', op: '<', value: 0.01 });
     expect(parseThresholdExpression('count>=10', 'http_reqs')).toMatchObject({ aggregation: 'count', op: '>=', value: 10 });
