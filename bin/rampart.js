@@ -1,10 +1,51 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx's loader, so a fresh `npm ci` is all
-// it needs (no build step to forget). Child processes are started the same way
-// (see common/node-process.ts).
-import { register } from 'tsx/esm/api';
+// Start-up without a transpile: the compiled JavaScript in dist/ (`npm run build`, which `npm ci` runs through
+// "prepare") when it is there and no TypeScript source is newer than it; otherwise the sources through tsx's
+// loader, so an edited checkout never runs stale code. Child processes (the target's cluster workers, the fault
+// proxy) run their TypeScript through tsx either way (see common/node-process.ts).
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCE_DIRS = ['cli', 'common', 'target', 'stack', 'scenarios', 'chaos', 'security', 'reports'];
+
+/** True when some .ts file under dir was modified after `since` (ms). */
+function newerSource(dir, since) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'out' && e.name !== 'node_modules' && newerSource(p, since)) return true;
+    } else if (e.name.endsWith('.ts') && statSync(p).mtimeMs > since) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function distIsFresh() {
+  let built;
+  try {
+    built = statSync(path.join(root, 'dist', '.build-stamp')).mtimeMs;
+    statSync(path.join(root, 'dist', 'cli', 'main.js'));
+  } catch {
+    return false;
+  }
+  return !SOURCE_DIRS.some((d) => newerSource(path.join(root, d), built));
+}
+
+const compiled = distIsFresh();
+// TypeScript run from source, or a TypeScript file named on the command line (an slo.ts): tsx's loader.
+if (!compiled || process.argv.slice(2).some((a) => /\.[cm]?ts$/.test(a))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
 // Output piped into a reader that closed early (`rampart … | head`): stop quietly instead of crashing on EPIPE.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => {
@@ -12,5 +53,6 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
-const { main } = await import('../cli/main.ts');
+const entry = compiled ? path.join(root, 'dist', 'cli', 'main.js') : path.join(root, 'cli', 'main.ts');
+const { main } = await import(pathToFileURL(entry).href);
 process.exitCode = await main(process.argv);

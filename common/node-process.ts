@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
-/** The repository root, resolved from this file's place in it. */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository root, also when this file runs compiled from dist/common/ (see tsconfig.build.json). */
+export const repoRoot = path.basename(here) === 'dist' ? path.dirname(here) : here;
 
 /**
  * The tsx loader, as an absolute URL so child processes find it from any cwd.

@@ -1,13 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InputError, formatIssues } from '../common/index.ts';
+import { InputError, formatIssues, repoPath } from '../common/index.ts';
 import { parseScenario, ScenarioInvalidError, type Scenario } from './schema/scenario.ts';
 
-/** Suites are data files in scenarios/suites/ (YAML); files starting with "_" are shared pieces they include. */
-export const suitesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'suites');
+/**
+ * Suites are data files in scenarios/suites/ (YAML); files starting with "_" are shared pieces they include.
+ * Found from the repository root, so the compiled build (dist/scenarios/) finds them too.
+ */
+export const suitesDir = repoPath('scenarios', 'suites');
 
 export type Profile = 'quick' | 'full';
 export const profiles = ['quick', 'full'] as const;

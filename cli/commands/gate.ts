@@ -7,7 +7,6 @@ import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { judgeAndWrite, parseProfile, resolveSpec, timestampDir } from '../gate/judge.ts';
 import { planGate } from '../gate/plan.ts';
-import { runGate } from '../gate/run-gate.ts';
 
 interface GateFlags {
   target?: string;
@@ -64,6 +63,8 @@ Examples:
       const log = (l: string) => ctx.stderr.write(`${l}\n`);
       log(`gate: profile ${profile}, ${target ?? 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);
       for (const n of plan.notes) log(`gate: note: ${n}`);
+      // Loaded when the gate runs, not for every start of the CLI (it pulls in the drills, the scan and the stack).
+      const { runGate } = await import('../gate/run-gate.ts');
       const { record, fatal } = await runGate(plan, target, {
         env: ctx.env, signal: ctx.signal, log, progress: ctx.stderr, ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
       });

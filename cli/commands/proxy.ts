@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadProxyConfig, startProxyServer } from '../../chaos/index.ts';
 import { intFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 
@@ -22,6 +21,8 @@ Examples:
     .action(async (opts: { host: string; port: string; config?: string; seed?: string; strict?: boolean }) => {
       const port = intFlag('--port', opts.port, 0, 65535, 8474)!;
       const seed = intFlag('--seed', opts.seed, 0, 2 ** 32 - 1);
+      // Loaded when the proxy runs, not for every start of the CLI.
+      const { loadProxyConfig, startProxyServer } = await import('../../chaos/index.ts');
       const proxies = opts.config ? await loadProxyConfig(opts.config) : undefined;
       const strict = opts.strict ?? false;
       const warn = (message: string) => ctx.stderr.write(`rampart proxy: warning: ${message}\n`);

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../common/index.ts';
 import { appendPart, createRunRecord, evaluate, ownSpec, withVerdicts, writeRunRecord, type RunRecord } from '../../reports/index.ts';
-import { startStack } from '../../stack/index.ts';
 import { formatSummary, loadSuite, parseTargetUrl, profiles, runSuiteDetailed, type Profile, type Suite } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
 import { runWithK6 } from './k6.ts';
@@ -77,6 +76,8 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
             if (ctx.signal.aborted) break;
             const targetEnv = (group[0] as Suite).stack.targetEnv;
             ctx.stderr.write(`rampart: starting the managed stack (seeded)${Object.keys(targetEnv).length ? ` with ${Object.entries(targetEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}\n`);
+            // Loaded when a managed stack is needed, not for every start of the CLI.
+            const { startStack } = await import('../../stack/index.ts');
             await using stack = await startStack({
               env: ctx.env, seed: { users: 200, posts: 1000 }, targetEnv, signal: ctx.signal,
               log: (l) => void (ctx.env.logLevel === 'debug' ? ctx.stderr.write(`${l}\n`) : undefined),

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../../common/index.ts';
-import { readStackState } from '../../stack/index.ts';
-import { seed } from '../../target/index.ts';
 import { intFlag, urlFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 
@@ -21,6 +19,8 @@ Examples:
 `)
     .action(async (opts: { users: string; posts: string; databaseUrl?: string; stateDir: string }) => {
       const users = intFlag('--users', opts.users, 0, 10_000_000, 1000);
+      // Loaded when seeding, not for every start of the CLI (the target pulls in Express and its stack).
+      const [{ readStackState }, { seed }] = await Promise.all([import('../../stack/index.ts'), import('../../target/index.ts')]);
       const posts = intFlag('--posts', opts.posts, 0, 10_000_000, 1000);
       let url = opts.databaseUrl !== undefined ? urlFlag('--database-url', opts.databaseUrl, ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/socialconnect') : ctx.env.databaseUrl;
       if (!url) {
