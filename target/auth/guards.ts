@@ -11,22 +11,24 @@ import type { DenyList } from './data-access/deny-list.ts';
  * No header: anonymous (res.locals.user undefined). Runs before the rate
  * limiter so it can key by user.
  *
+ * The deny-list lookup is sent here but awaited by rejectBadToken, after the
+ * rate limiter has sent its own command: the two travel in one round trip to
+ * Redis (one write with auto-pipelining) instead of two in a row. Meanwhile a
+ * well-signed token keys the rate limit by its user, revoked or not; a badly
+ * signed one by IP.
+ *
  * Redis down while checking the deny-list: with REDIS_FALLBACK on, the token is
  * accepted (it is short-lived; this worker's own revocations are still
  * honoured) and the fact is counted; with it off, 503.
  */
 export function authenticate(deps: { tokens: AccessTokens; denyList: DenyList; redisFallback: boolean; retryAfterSeconds: number; metrics: Metrics }): RequestHandler {
-  const check = async (header: string): Promise<AuthUser> => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new UnauthorizedError('Use an Authorization: Bearer <access token> header.', 'TOKEN_MISSING');
-    const user = await deps.tokens.verify(match[1] as string);
+  const checkRevocation = async (user: AuthUser): Promise<void> => {
     const revoked = await deps.denyList.has(user.tokenId);
     if (revoked === true) throw new UnauthorizedError('The access token has been revoked.', 'TOKEN_REVOKED');
     if (revoked === 'unknown') {
       if (!deps.redisFallback) throw new ServiceUnavailableError('Cannot check token revocation: Redis is unavailable.', deps.retryAfterSeconds, 'REDIS_UNAVAILABLE');
       deps.metrics.degraded.inc({ dependency: 'redis', operation: 'token-deny-list' });
     }
-    return user;
   };
   return async (req, res, next) => {
     const header = req.get('authorization');
@@ -35,7 +37,13 @@ export function authenticate(deps: { tokens: AccessTokens; denyList: DenyList; r
       return;
     }
     try {
-      res.locals.user = await check(header);
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!match) throw new UnauthorizedError('Use an Authorization: Bearer <access token> header.', 'TOKEN_MISSING');
+      const user = await deps.tokens.verify(match[1] as string);
+      const revocation = checkRevocation(user);
+      revocation.catch(() => {}); // settled by rejectBadToken; never an unhandled rejection meanwhile
+      res.locals.user = user;
+      res.locals.revocation = revocation;
     } catch (err) {
       // A bad token is answered 401 after the rate limiter has counted the request
       // against the caller's IP (rejectBadToken), so token guessing is rate-limited too.
@@ -46,8 +54,18 @@ export function authenticate(deps: { tokens: AccessTokens; denyList: DenyList; r
   };
 }
 
-/** Runs after the rate limiter: the 401 that authenticate deferred. */
-export const rejectBadToken: RequestHandler = (_req, res, next) => {
+/** Runs after the rate limiter: the 401 that authenticate deferred, and the deny-list's answer. */
+export const rejectBadToken: RequestHandler = async (_req, res, next) => {
+  const revocation = res.locals.revocation;
+  if (revocation) {
+    res.locals.revocation = undefined;
+    try {
+      await revocation;
+    } catch (err) {
+      res.locals.user = undefined;
+      throw err;
+    }
+  }
   next(res.locals.authError);
 };
 

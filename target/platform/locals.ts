@@ -23,6 +23,8 @@ declare global {
       user?: AuthUser;
       /** Why the presented bearer token was refused (answered 401 after rate limiting). */
       authError?: Error;
+      /** The deny-list check of res.locals.user's token, sent by authenticate, settled by rejectBadToken. */
+      revocation?: Promise<void>;
       /** The matched route pattern, for metrics (e.g. /v1/users/:id). */
       routePattern?: string;
       /** Where the component router answering this request is mounted (e.g. /v1/users). */

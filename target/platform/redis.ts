@@ -52,6 +52,9 @@ export function redisOptions(config: TargetConfig, name: string, blocking = fals
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     enableReadyCheck: true,
+    // Commands issued in one tick (a request's deny-list check and rate-limit script, and those of the other
+    // requests of that tick) go out in one write: fewer syscalls, one round trip.
+    enableAutoPipelining: !blocking,
     lazyConnect: true,
     // Reconnect forever in the background, backoff capped at 2 s (with jitter so workers do not stampede).
     retryStrategy: (times) => Math.min(2000, 50 * 2 ** Math.min(times, 6)) + Math.floor(Math.random() * 100),
