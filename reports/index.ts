@@ -46,6 +46,8 @@ export { CONFIDENCE, judgeRatio, judgePercentile, ratioBounds, requestsNeeded, m
 export { judgeWindow, judgeDrill, emptyWindowStats, addSample, windowStatsFromSamples } from './objectives/drill-checks.ts';
 export type { WindowStats, CheckJudgement, DrillJudgement } from './objectives/drill-checks.ts';
 export { outcomeOf, overallOutcome } from './objectives/verdict.ts';
+export { measurementDoubt, doubted } from './objectives/load.ts';
+export type { MeasurementDoubt } from './objectives/load.ts';
 export { createRunRecord, writeRunRecord, readRunRecord } from './run-record-io.ts';
 export {
   HISTOGRAM_UNIT,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { parseDuration } from '../common/index.ts';
-import { summarize, type RunEvent, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../reports/index.ts';
+import { doubted, measurementDoubt, summarize, type RunEvent, type RunRecord, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../reports/index.ts';
 import { isOpenModel } from './schema/executors.ts';
 import type { Scenario } from './schema/scenario.ts';
 import { parseThresholds } from './thresholds/parse.ts';
@@ -89,7 +89,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const pick = flowPicker(flows);
 
   // Setup phase (k6 setup()): its requests are not part of the measured load.
-  let users: Array<Record<string, unknown>> = options.users ?? [];
+  let users: Array<Record<string, unknown>> = options.users ?? scenario.users ?? [];
   if (scenario.setup?.users) {
     events.push({ ts: epochNow(), type: 'phase.started', label: `${scenario.name}: setup`, id: `${scenario.name}:setup`, scenario: scenario.name });
     const setupTransport = sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.setup.users.concurrency });
@@ -97,7 +97,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     cancel.signal.addEventListener('abort', closeSetup, { once: true });
     try {
       users = await runSetup({ users: { ...scenario.setup.users, steps: scenario.setup.users.steps.map((s) => ({ ...s, path: prefix + s.path })) } },
-        setupTransport.dispatcherFor(0), runId, cancel.signal);
+        setupTransport.dispatcherFor(0), runId, cancel.signal, users);
     } finally {
       cancel.signal.removeEventListener('abort', closeSetup);
       await setupTransport.close();
@@ -257,10 +257,13 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     invalidReasons: reasons,
   };
   progress.done(progressState(mainMs));
-  // An invalid measurement proves nothing either way: every threshold it feeds is inconclusive.
-  const results = agg.results(mainMs).map((r) => (summary.valid || r.outcome !== 'pass'
-    ? r
-    : { ...r, ok: false, outcome: 'inconclusive' as const, reason: `the measurement is invalid (${reasons.join('; ')}); rerun on a less loaded machine or at a lower rate` }));
+  // An invalid measurement: a generator that was late (rate held) can only make the target look worse, so a
+  // breach may be the generator's (inconclusive); one that did not deliver the rate proves no pass (inconclusive).
+  const doubt = summary.valid ? null : measurementDoubt({ summaries: [summary], scenarios: [scenario as unknown as Record<string, unknown>] } as unknown as RunRecord, [scenario.name]);
+  const results = agg.results(mainMs).map((r) => {
+    const d = doubted(r.outcome ?? (r.ok ? 'pass' : 'fail'), doubt, r.metric === 'http_req_duration' ? 'latency' : 'ratio');
+    return d.reason ? { ...r, ok: false, outcome: d.outcome, reason: d.reason } : r;
+  });
   for (const [k, n] of Object.entries(templateErrors).slice(0, 20)) notes.push(`${scenario.name}: request not sent ${n}x, ${k} (template error: fix the name or capture it in an earlier step)`);
   for (const [k, n] of Object.entries(failedChecks).slice(0, 20)) notes.push(`${scenario.name}: check failed ${n}x: ${k}`);
   if (!summary.valid) notes.push(`${scenario.name}: run INVALID as a measurement of the target: ${reasons.join('; ')}`);

@@ -2,6 +2,7 @@ import { createLatencyHistogram, decodeHistogram, type LatencyHistogram } from '
 import type { DrillObjective, DrillResult, Outcome, RunRecord, Sample } from '../run-record.ts';
 import { judgePercentile, judgeRatio } from '../statistics.ts';
 import { overallOutcome } from './verdict.ts';
+import { doubted, measurementDoubt } from './load.ts';
 
 /**
  * Drill checks judged from the run record: each window the drill recorded
@@ -128,14 +129,7 @@ export interface DrillJudgement {
 }
 
 /** What judging a drill reads from a record: its samples and the summary that says whether the load measurement is valid. */
-export type DrillEvidence = Pick<RunRecord, 'samples' | 'summaries'>;
-
-/** Why the drill's load cannot be trusted as a measurement of the target (its generator was overloaded), if so. */
-function invalidLoad(record: DrillEvidence, d: DrillResult): string | null {
-  const bad = record.summaries.filter((s) => s.scenario === `drill:${d.name}` && !s.valid);
-  if (bad.length === 0) return null;
-  return `the drill load's measurement is invalid (${bad.flatMap((b) => b.invalidReasons).join('; ')}); to conclude: rerun with fewer other jobs on the machine or at a lower --rate`;
-}
+export type DrillEvidence = Pick<RunRecord, 'samples' | 'summaries'> & Partial<Pick<RunRecord, 'scenarios'>>;
 
 /**
  * The window checks of a drill recomputed from its samples, in the order the
@@ -147,14 +141,18 @@ function judgeWindows(record: DrillEvidence, d: DrillResult): CheckJudgement[] {
   const samples = record.samples.filter((s) => s.scenario === `drill:${d.name}`);
   const windows = d.windows ?? [];
   if (windows.length === 0 || samples.length === 0) return [];
-  const invalid = invalidLoad(record, d);
+  // Same rule as every objective (load.ts measurementDoubt): a generator that missed the rate proves no pass;
+  // one that was only late over-measures latency, so a latency breach may be its own.
+  const doubt = measurementDoubt(record, [`drill:${d.name}`]);
   const checks: CheckJudgement[] = [];
   for (const win of windows) {
     for (const o of win.objectives) {
       const w = windowStatsFromSamples(samples, d, win, o.tag);
       const j = judgeWindow(w, o);
       w.hist.destroy();
-      const judged = invalid && j.outcome === 'pass' ? { ...j, outcome: 'inconclusive' as const, ok: false, detail: `${j.detail}; ${invalid}` } : j;
+      const latency = o.metric !== 'availability' && o.metric !== 'success' && o.metric !== 'fastFail';
+      const dd = doubted(j.outcome, doubt, latency ? 'latency' : 'ratio');
+      const judged = dd.reason ? { ...j, outcome: dd.outcome, ok: dd.outcome === 'pass', detail: `${j.detail}; ${dd.reason}` } : j;
       checks.push({ ...judged, source: win.phase === 'steady' ? 'steady-state' : 'window', name: `${win.phase === 'steady' ? 'steady state' : win.phase}: ${j.name}` });
     }
   }
@@ -177,8 +175,14 @@ export function judgeDrill(record: DrillEvidence, d: DrillResult): DrillJudgemen
   const reasons: string[] = [];
   if (d.skipped.length > 0) reasons.push(`faults not injected: ${d.skipped.join('; ')}`);
   if (d.aborted?.startsWith('interrupted')) reasons.push(`drill ${d.aborted}`);
+  // A drill that stopped its fault before it proved anything fails — unless it stopped because the steady state looked
+  // broken and the record cannot confirm the breach (a doubtful measurement): then nothing was shown either way.
+  const unconfirmedSteady = d.aborted?.startsWith('steady state not met') && recomputed
+    && !checks.some((c) => c.source === 'steady-state' && c.outcome === 'fail');
+  if (unconfirmedSteady) reasons.push(`drill ${d.aborted}, but the recorded steady-state window does not confirm the breach; to conclude: rerun on a quieter machine`);
   let outcome = overallOutcome(checks.map((c) => c.outcome));
-  if (d.aborted && !d.aborted.startsWith('interrupted') && outcome !== 'fail') outcome = 'fail';
+  if (d.aborted && !d.aborted.startsWith('interrupted') && !unconfirmedSteady && outcome !== 'fail') outcome = 'fail';
+  if (unconfirmedSteady && outcome === 'pass') outcome = 'inconclusive';
   if (reasons.length > 0 && outcome === 'pass') outcome = 'inconclusive';
   const unsure = checks.filter((c) => c.outcome === 'inconclusive').map((c) => `${c.name}: ${c.detail}`);
   const reason = [...reasons, ...unsure].join('; ');

@@ -1,6 +1,6 @@
 import { describeSelection, selectSamples, sumRatio, toBuckets, type Selection } from '../evidence.ts';
 import { mergeHistograms } from '../histogram.ts';
-import type { RunRecord, Verdict } from '../run-record.ts';
+import type { Outcome, RunRecord, Verdict } from '../run-record.ts';
 import type { Objective, SloSpec } from '../slo-spec.ts';
 import { burnRates, worstLatencyWindow } from '../windows.ts';
 import { judgePercentile, judgeRatio } from '../statistics.ts';
@@ -9,14 +9,48 @@ import { missingEvidence, pct, round, verdictFor } from './verdict.ts';
 type Of<K extends Objective['kind']> = Extract<Objective, { kind: K }>;
 
 /**
- * Why the samples of a selection cannot be trusted: a scenario whose generator was
- * overloaded (its summary says INVALID) measured the generator, not the target.
+ * Why the samples of a selection cannot be trusted, and which way that leans.
+ * - optimistic: the target was not loaded as claimed (an open-model rate shortfall the
+ *   target did not cause, or a closed model whose generator was overloaded): a PASS
+ *   proves nothing, so it becomes INCONCLUSIVE.
+ * - pessimistic: the generator was late (event-loop lag, CPU, its own scheduler) while
+ *   the arrival rate held. Latency is measured from the intended start, so its own
+ *   delay can only make the target look slower and less available: a PASS stands, a
+ *   FAIL may be the generator's and becomes INCONCLUSIVE.
  */
-export function invalidMeasurement(record: RunRecord, sel: Selection): string | null {
-  const scenarios = new Set(selectSamples(record, sel).map((s) => s.scenario));
-  const bad = record.summaries.filter((s) => scenarios.has(s.scenario) && !s.valid);
+export interface MeasurementDoubt {
+  bias: 'optimistic' | 'pessimistic';
+  text: string;
+}
+
+export function measurementDoubt(record: Pick<RunRecord, 'summaries'> & Partial<Pick<RunRecord, 'scenarios'>>, scenarios: Iterable<string>): MeasurementDoubt | null {
+  const names = new Set(scenarios);
+  const bad = record.summaries.filter((s) => names.has(s.scenario) && !s.valid);
   if (bad.length === 0) return null;
-  return `the measurement of ${bad.map((b) => b.scenario).join(', ')} is invalid (${bad.flatMap((b) => b.invalidReasons).join('; ')})`;
+  const optimistic = bad.some((s) => {
+    if (s.rate.target === null || s.rate.target <= 0) return true;
+    const def = record.scenarios?.find((d) => d.name === s.scenario) as { selfCheck?: { minRateRatio?: number } } | undefined;
+    const min = def?.selfCheck?.minRateRatio ?? 0.95;
+    return s.late === 0 && s.dropped === 0 && s.rate.achieved / s.rate.target < min;
+  });
+  const text = `the measurement of ${bad.map((b) => b.scenario).join(', ')} is invalid (${bad.flatMap((b) => b.invalidReasons).join('; ')})`;
+  return { bias: optimistic ? 'optimistic' : 'pessimistic', text };
+}
+
+/**
+ * Applies a measurement doubt to an outcome (see measurementDoubt). A late generator inflates
+ * latency only: the failed responses a ratio counts are the target's own, so a ratio breach stands.
+ */
+export function doubted(outcome: Outcome, doubt: MeasurementDoubt | null, measure: 'latency' | 'ratio'): { outcome: Outcome; reason?: string } {
+  if (!doubt) return { outcome };
+  if (doubt.bias === 'pessimistic' && measure === 'ratio') return { outcome };
+  if (doubt.bias === 'optimistic' && outcome === 'pass') {
+    return { outcome: 'inconclusive', reason: `${doubt.text}: the target was not loaded as claimed; to conclude: rerun with a generator that keeps up (lower rate, fewer other jobs, or distributed load)` };
+  }
+  if (doubt.bias === 'pessimistic' && outcome === 'fail') {
+    return { outcome: 'inconclusive', reason: `${doubt.text}: the generator's own delay counts in the latency, so this breach may be the generator's; to conclude: rerun with fewer other jobs on the machine` };
+  }
+  return { outcome };
 }
 
 const fmtMs = (v: number | null) => (v === null ? 'n/a' : `${v} ms`);
@@ -44,13 +78,13 @@ export function evaluateLatency(record: RunRecord, o: Of<'latency'>): Verdict {
     const { worst } = windows;
     if (o.window > 0 && windows.judged === 0) notes.push(`no ${o.window / 1000}-s window with ≥ ${o.minWindowRequests} requests fits in the run: judged on the whole run only`);
     const windowBreached = worst !== null && worst.valueMs >= o.lessThanMs;
-    let outcome = windowBreached ? 'fail' as const : judged.outcome;
-    let reason: string | undefined;
-    const invalid = invalidMeasurement(record, sel);
-    if (invalid && outcome === 'pass') {
-      outcome = 'inconclusive';
-      reason = `${invalid}; to conclude: rerun with a generator that keeps up (lower rate, fewer other jobs, or distributed load)`;
-    } else if (outcome === 'inconclusive') {
+    const raw: Outcome = windowBreached ? 'fail' : judged.outcome;
+    const doubt = measurementDoubt(record, new Set(samples.map((x) => x.scenario)));
+    const d = doubted(raw, doubt, 'latency');
+    const outcome = d.outcome;
+    let reason = d.reason;
+    if (doubt && !reason) notes.push(`${doubt.text}; the verdict stands (${doubt.bias === 'pessimistic' ? 'the generator\'s delay only adds to the latency measured' : 'a lighter load than claimed cannot hide a breach'})`);
+    if (!reason && outcome === 'inconclusive') {
       reason = `the ${Math.round(stats.confidence * 100)} % upper bound of p${o.percentile} is ${fmtMs(stats.upper)}, not under ${o.lessThanMs} ms, over ${stats.n} requests; to conclude: ${judged.toConclude ?? 'more requests'}`;
     }
     let measured = `p${o.percentile} ${overall} ms over ${h.totalCount} requests (95 % CI ${fmtMs(stats.lower)} – ${fmtMs(stats.upper)})`;
@@ -82,13 +116,12 @@ function ratioVerdict(record: RunRecord, spec: SloSpec, o: Objective, sel: Selec
   const measured = o.kind === 'error-rate'
     ? `${pct(round(errorRate, 6))} (${bad}/${total} failed); ${bound}`
     : `${pct(round(1 - errorRate, 6))} (${total - bad}/${total} succeeded); ${bound}`;
-  let outcome = judged.outcome;
-  let reason: string | undefined;
-  const invalid = invalidMeasurement(record, sel);
-  if (invalid && outcome === 'pass') {
-    outcome = 'inconclusive';
-    reason = `${invalid}; to conclude: rerun with a generator that keeps up`;
-  } else if (outcome === 'inconclusive') {
+  const doubt = measurementDoubt(record, new Set(selectSamples(record, sel).map((x) => x.scenario)));
+  const d = doubted(judged.outcome, doubt, 'ratio');
+  const outcome = d.outcome;
+  let reason = d.reason;
+  if (doubt && !reason) notes.push(`${doubt.text}; the verdict stands (${doubt.bias === 'pessimistic' ? 'the generator\'s delay cannot hide failures' : 'a lighter load than claimed cannot hide a breach'})`);
+  if (!reason && outcome === 'inconclusive') {
     reason = `${bad} failed of ${total}: within the budget of ${pct(budget)}, but the upper bound ${pct(round(stats.upper ?? 1, 6))} is not; ` +
       `to conclude: ${stats.requestsNeeded ? `at least ${stats.requestsNeeded} requests at this failure ratio` : 'a lower failure ratio'}`;
   }
@@ -119,5 +152,7 @@ export function evaluateAvailability(record: RunRecord, spec: SloSpec, o: Of<'av
   if (drills.length === 0) {
     return [missingEvidence(o, targetText, `drills[${o.drill ?? '*'}]`, o.drill ? `drill ${o.drill} did not run` : 'no drill ran')];
   }
-  return drills.map((d) => ratioVerdict(record, spec, o, { scenario: o.scenario, from: d.startedAt, to: d.endedAt }, o.target, d.name));
+  // The drill's own load (scenario drill:<name>); records without it: every request in the drill's time span.
+  const own = (d: { name: string }) => o.scenario ?? (record.samples.some((s) => s.scenario === `drill:${d.name}`) ? `drill:${d.name}` : undefined);
+  return drills.map((d) => ratioVerdict(record, spec, o, { scenario: own(d), from: d.startedAt, to: d.endedAt }, o.target, d.name));
 }
