@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ScanUser } from './auth.ts';
 import { fillTemplate, getPointer } from './auth-config.ts';
 import { overlap } from './content.ts';
@@ -64,8 +65,16 @@ export class Ledger {
     }
     let removed = 0;
     let gone = 0;
+    let waitedMs = 0;
     for (const [item, t] of targets) {
-      const ex = await call(ctx, t.op, { user: t.user });
+      let ex = await call(ctx, t.op, { user: t.user });
+      // The full profile waits out a rate limit (bounded) so it can remove everything; quick lists what is left.
+      if (ex.response?.status === 429 && ctx.profile === 'full' && waitedMs < 120_000) {
+        const ms = Math.min(Number(ex.response.headers['retry-after'] ?? 5) * 1000 || 5000, 61_000);
+        waitedMs += ms;
+        await sleep(ms, undefined, { signal: ctx.signal });
+        ex = await call(ctx, t.op, { user: t.user });
+      }
       if (ok2xx(ex)) removed += 1;
       else if (ex.response?.status === 404 || ex.response?.status === 410) gone += 1;
       else this.left.push(`${item} (DELETE as ${t.user.label} answered ${ex.response?.status ?? ex.error})`);

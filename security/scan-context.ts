@@ -119,6 +119,12 @@ export function isAdminOp(ctx: Pick<ScanContext, 'auth'>, op: Pick<ApiOperation,
   return ctx.auth.adminRoutes.some((r) => (!r.methods || r.methods.includes(op.method.toUpperCase())) && new RegExp(r.path).test(op.path));
 }
 
+/** The auth contract's own routes (and anything that ends a session): attack probes leave them to the auth probes. */
+export function isAuthPath(ctx: Pick<ScanContext, 'auth'>, path: string): boolean {
+  const a = ctx.auth;
+  return [a.register.path, a.login.path, a.logout?.path, ...a.preSteps.map((s) => s.path)].includes(path) || /log-?out|sign-?out|revoke/i.test(path);
+}
+
 /** Methods that change nothing (what --read-only allows). */
 export function isSafeMethod(method: string): boolean {
   return ['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());

@@ -1,15 +1,15 @@
 import { ok2xx } from '../http.ts';
 import type { ScanContext } from '../scan-context.ts';
-import { call, isAdminOp, nextPoolUser, paramsForPath } from '../scan-context.ts';
+import { call, isAdminOp, isAuthPath, nextPoolUser, paramsForPath } from '../scan-context.ts';
 import { exampleFor, flatten, schemaType } from '../schema-example.ts';
 
 const CAT = 'injection';
 const MARK = 'rampartUnion7';
 
 /** `x' UNION SELECT 'm','m',…--` for 1..n columns, with ' and ') and ')) closers. */
-export function unionPayloads(valid: string, maxColumns: number): string[] {
+export function unionPayloads(valid: string, maxColumns: number, closers = ["'", "')", "'))"]): string[] {
   const out: string[] = [];
-  for (const close of ["'", "')", "'))"]) {
+  for (const close of closers) {
     for (let n = 1; n <= maxColumns; n += 1) out.push(`${valid}${close} UNION SELECT ${Array.from({ length: n }, () => `'${MARK}'`).join(',')}--`);
   }
   return out;
@@ -21,19 +21,20 @@ export function unionPayloads(valid: string, maxColumns: number): string[] {
  * (data of any table can be read the same way).
  */
 export async function probeSqlUnion(ctx: ScanContext): Promise<void> {
-  const maxColumns = ctx.profile === 'quick' ? 6 : 12;
+  const quick = ctx.profile === 'quick';
+  const maxColumns = quick ? 6 : 12;
   let tried = 0;
-  for (const op of ctx.api.operations.filter((o) => !isAdminOp(ctx, o) && (o.method === 'GET' || (!ctx.readOnly && o.method === 'POST')) && o.path !== ctx.auth.login.path && o.path !== ctx.auth.register.path)) {
+  for (const op of ctx.api.operations.filter((o) => !isAdminOp(ctx, o) && (o.method === 'GET' || (!ctx.readOnly && o.method === 'POST')) && !isAuthPath(ctx, o.path))) {
     const params = paramsForPath(ctx, op.path) ?? Object.fromEntries(op.pathParams.map((p) => [p.name, 'rampart']));
     const user = op.pathParams.length > 0 ? ctx.a : nextPoolUser(ctx);
     const slots: { where: 'query' | 'body'; name: string }[] = [
       ...op.queryParams.filter((p) => schemaType(flatten(p.schema)) === 'string' || schemaType(flatten(p.schema)) === undefined).map((p) => ({ where: 'query' as const, name: p.name })),
       ...(op.method === 'POST' && op.bodySchema ? Object.entries((flatten(op.bodySchema).properties ?? {}) as Record<string, Record<string, unknown>>)
         .filter(([, s]) => schemaType(flatten(s)) === 'string').map(([name]) => ({ where: 'body' as const, name })) : []),
-    ].slice(0, 3);
+    ].slice(0, quick ? 1 : 3);
     const body = op.bodySchema ? exampleFor(op.bodySchema) as Record<string, unknown> : undefined;
     for (const slot of slots) {
-      for (const payload of unionPayloads('rampart', maxColumns)) {
+      for (const payload of unionPayloads('rampart', maxColumns, quick ? ["'"] : undefined)) {
         tried += 1;
         const ex = await call(ctx, op, {
           user, params, query: slot.where === 'query' ? { [slot.name]: payload } : {},

@@ -2,7 +2,7 @@ import { findId } from '../ledger.ts';
 import { jsonBody, ok2xx } from '../http.ts';
 import type { Exchange } from '../http.ts';
 import type { ScanContext } from '../scan-context.ts';
-import { call, isAdminOp, paramsForPath } from '../scan-context.ts';
+import { call, isAdminOp, isAuthPath, paramsForPath } from '../scan-context.ts';
 import { exampleFor, flatten, schemaType } from '../schema-example.ts';
 import { itemTemplateOf } from '../setup-objects.ts';
 
@@ -20,8 +20,7 @@ export async function probeStoredXss(ctx: ScanContext): Promise<void> {
   if (ctx.readOnly) return;
   const markers: { marker: string; op: string }[] = [];
   const reads = new Set<string>(['/']);
-  const creators = ctx.api.operations.filter((o) => o.method === 'POST' && o.bodySchema && !isAdminOp(ctx, o)
-    && ![ctx.auth.login.path, ctx.auth.register.path, ctx.auth.logout?.path].includes(o.path));
+  const creators = ctx.api.operations.filter((o) => o.method === 'POST' && o.bodySchema && !isAdminOp(ctx, o) && !isAuthPath(ctx, o.path));
   for (const op of creators.slice(0, ctx.profile === 'quick' ? 6 : 20)) {
     const params = paramsForPath(ctx, op.path);
     if (params === null) continue;
