@@ -1,34 +1,98 @@
 /**
- * Round-trip overhead of the fault proxy with no toxics, against the same
- * echo server reached directly, measured side by side in one run (rounds
- * alternate so machine noise hits both alike). The proxy runs as its own
- * process, as in the stack. Goal (Toxiproxy's bar): < 0.3 ms added per round trip.
+ * The fault proxy with no toxics, against peers measured side by side in the
+ * same run (rounds alternate so machine noise hits every path alike). The
+ * proxy runs as its own process, as in the stack.
  *
- *   npm run bench:proxy [-- --rounds 20 --per-round 500 --bytes 64]
+ * 1. Round-trip overhead: sequential 64-byte round trips through an echo
+ *    server, direct and proxied. Goal (Toxiproxy's bar): < 0.3 ms added.
+ * 2. Bulk throughput: a large one-way transfer over loopback into a sink,
+ *    direct socket and proxied, in MB/s (1 MB = 2^20 bytes). With
+ *    TOXIPROXY_BIN=/path/to/toxiproxy-server the real Toxiproxy runs as a third
+ *    path (its binary is not part of rampart: build it yourself). Goal: ≥ 1.0×
+ *    the real Toxiproxy's throughput (210 MB/s when first measured here).
+ *
+ *   npm run bench:proxy [-- --rounds 20 --per-round 500 --bytes 64 --mb 256 --transfers 5]
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { startProxyProcess } from '../chaos/index.ts';
+import { getFreePort } from '../common/index.ts';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '20' }, 'per-round': { type: 'string', default: '500' }, bytes: { type: 'string', default: '64' } },
+  options: {
+    rounds: { type: 'string', default: '20' },
+    'per-round': { type: 'string', default: '500' },
+    bytes: { type: 'string', default: '64' },
+    mb: { type: 'string', default: '256' },
+    transfers: { type: 'string', default: '5' },
+  },
 });
 const rounds = Number(values.rounds);
 const perRound = Number(values['per-round']);
 const payload = Buffer.alloc(Number(values.bytes), 120);
+const MB = 1 << 20;
+const transferMb = Number(values.mb);
+const transfers = Number(values.transfers);
+const toxiproxyBin = process.env.TOXIPROXY_BIN;
+
+async function listen(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function createProxy(apiUrl: string, upstreamPort: number): Promise<number> {
+  const created = await fetch(`${apiUrl}/proxies`, {
+    method: 'POST',
+    body: JSON.stringify({ name: `bench-${upstreamPort}`, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}` }),
+  });
+  if (created.status !== 201) throw new Error(`proxy not created at ${apiUrl}: ${created.status} ${await created.text()}`);
+  const { listen } = (await created.json()) as { listen: string };
+  return Number(listen.split(':').at(-1));
+}
+
+/** The real Toxiproxy, on loopback, when TOXIPROXY_BIN names its server binary. */
+async function startToxiproxy(bin: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await getFreePort();
+  const child = spawn(bin, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/version`)).ok) return { url, child };
+    } catch {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${bin} did not answer on ${url} within 10 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 const echo = net.createServer({ noDelay: true }, (s) => s.pipe(s));
-await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
-const echoPort = (echo.address() as net.AddressInfo).port;
+const echoPort = await listen(echo);
+// The sink counts what each connection delivered and reports when it has all of it. It runs in a
+// worker thread, so the writer and the reader of a transfer do not share one event loop.
+const sink = new Worker(
+  `const net = require('node:net');
+   const { parentPort } = require('node:worker_threads');
+   const server = net.createServer((s) => {
+     let got = 0;
+     s.on('data', (d) => (got += d.length));
+     s.on('end', () => { parentPort.postMessage({ got }); s.end(); });
+     s.on('error', () => {});
+   });
+   parentPort.on('message', () => server.close(() => parentPort.close()));
+   server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));`,
+  { eval: true },
+);
+const sinkPort = await new Promise<number>((resolve) => sink.once('message', (m: { port: number }) => resolve(m.port)));
+const sinkWaiters: ((bytes: number) => void)[] = [];
+sink.on('message', (m: { got: number }) => sinkWaiters.shift()?.(m.got));
 
 const proxy = await startProxyProcess({ seed: 1 });
-const created = await fetch(`${proxy.url}/proxies`, {
-  method: 'POST',
-  body: JSON.stringify({ name: 'bench', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` }),
-});
-const { listen } = (await created.json()) as { listen: string };
-const proxyPort = Number(listen.split(':').at(-1));
+const toxiproxy = toxiproxyBin ? await startToxiproxy(toxiproxyBin) : undefined;
 
 async function open(port: number): Promise<net.Socket> {
   const s = net.connect({ port, host: '127.0.0.1', noDelay: true });
@@ -60,11 +124,44 @@ function pingPong(socket: net.Socket, n: number): Promise<number[]> {
   });
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is no /proc. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `transferMb` MB as fast as the path takes it; MB/s until the sink has every byte, and the proxy's CPU ms per 100 MB. */
+async function transfer(port: number, pid?: number): Promise<{ mbps: number; cpuPer100Mb?: number }> {
+  const chunk = Buffer.alloc(MB, 7);
+  const socket = await open(port);
+  const received = new Promise<number>((resolve) => sinkWaiters.push(resolve));
+  const cpuBefore = cpuMs(pid);
+  const start = performance.now();
+  for (let i = 0; i < transferMb; i++) {
+    if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
+  }
+  socket.end();
+  const bytes = await received;
+  const seconds = (performance.now() - start) / 1000;
+  const cpuAfter = cpuMs(pid);
+  socket.destroy();
+  if (bytes !== transferMb * MB) throw new Error(`the sink got ${bytes} of ${transferMb * MB} bytes`);
+  const cpuPer100Mb = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 100) / transferMb : undefined;
+  return { mbps: transferMb / seconds, cpuPer100Mb };
+}
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
+// 1. Round trips.
+const proxyPort = await createProxy(proxy.url, echoPort);
 const direct = await open(echoPort);
 const proxied = await open(proxyPort);
 await pingPong(direct, 200); // warm-up
@@ -83,17 +180,51 @@ for (let r = 0; r < rounds; r++) {
 }
 direct.destroy();
 proxied.destroy();
+
+// 2. Throughput: each transfer round visits every path, in a rotating order.
+const paths: { name: string; port: number; pid?: number; mbps: number[]; cpu: number[] }[] = [
+  { name: 'direct socket', port: sinkPort, mbps: [], cpu: [] },
+  { name: 'rampart proxy', port: await createProxy(proxy.url, sinkPort), pid: proxy.pid, mbps: [], cpu: [] },
+];
+if (toxiproxy) paths.push({ name: 'Toxiproxy', port: await createProxy(toxiproxy.url, sinkPort), pid: toxiproxy.child.pid, mbps: [], cpu: [] });
+for (const path of paths) for (let i = 0; i < 2; i++) await transfer(path.port); // warm-up: the JIT settles over the first transfers
+for (let r = 0; r < transfers; r++) {
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[(i + r) % paths.length]!;
+    const { mbps, cpuPer100Mb } = await transfer(path.port, path.pid);
+    path.mbps.push(mbps);
+    if (cpuPer100Mb !== undefined) path.cpu.push(cpuPer100Mb);
+  }
+}
+
 await proxy.stop();
+toxiproxy?.child.kill('SIGTERM');
 echo.close();
+sink.postMessage('stop');
 
 const fmt = (x: number) => `${(x * 1000).toFixed(0).padStart(6)} µs`;
 const added = pct(p, 50) - pct(d, 50);
-console.log(`fault proxy round-trip overhead — ${new Date().toISOString()}`);
+console.log(`fault proxy, no toxics — ${new Date().toISOString()}`);
 console.log(`${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`${rounds} alternating rounds × ${perRound} sequential round trips of ${payload.length} bytes each, per path\n`);
+console.log(`\n1. round trips: ${rounds} alternating rounds × ${perRound} sequential round trips of ${payload.length} bytes each, per path\n`);
 console.log(`path       p50        p90        p99`);
 console.log(`direct  ${fmt(pct(d, 50))} ${fmt(pct(d, 90))} ${fmt(pct(d, 99))}`);
 console.log(`proxied ${fmt(pct(p, 50))} ${fmt(pct(p, 90))} ${fmt(pct(p, 99))}`);
 console.log(`\nadded per round trip (p50): ${(added * 1000).toFixed(0)} µs; median of per-round p50 differences: ${(pct(roundDiffs, 50) * 1000).toFixed(0)} µs`);
 console.log(`ratio proxied/direct (p50): ${(pct(p, 50) / pct(d, 50)).toFixed(2)}×`);
 console.log(`goal < 300 µs added: ${added < 0.3 ? 'met' : 'NOT met'}`);
+
+console.log(`\n2. bulk throughput: ${transfers} rounds × ${transferMb} MB one way into a sink, per path (median, min–max; proxy process CPU per 100 MB)\n`);
+for (const path of paths) {
+  const s = [...path.mbps].sort((a, b) => a - b);
+  const cpu = path.cpu.length > 0 ? `   CPU ${pct(path.cpu, 50).toFixed(0)} ms / 100 MB` : '';
+  console.log(`${path.name.padEnd(14)} ${pct(s, 50).toFixed(0).padStart(6)} MB/s   (${s[0]!.toFixed(0)}–${s.at(-1)!.toFixed(0)})${cpu}`);
+}
+const rampartMbps = pct(paths[1]!.mbps, 50);
+console.log(`\nratio rampart/direct: ${(rampartMbps / pct(paths[0]!.mbps, 50)).toFixed(2)}×`);
+if (toxiproxy) {
+  const ratio = rampartMbps / pct(paths[2]!.mbps, 50);
+  console.log(`ratio rampart/Toxiproxy: ${ratio.toFixed(2)}× (goal ≥ 1.0×: ${ratio >= 1 ? 'met' : 'NOT met'})`);
+} else {
+  console.log('Toxiproxy not measured: set TOXIPROXY_BIN to its server binary to add it as a peer (goal ≥ 1.0× its MB/s)');
+}

@@ -79,9 +79,21 @@ export class Link {
   private deliver(chunk: Buffer): void {
     if (this.sinkEnded || this.dest.destroyed) return;
     this.counters.sent += chunk.length;
+    // Chunks delivered in the same turn of the event loop leave together, in one writev.
+    if (!this.corked) {
+      this.corked = true;
+      this.dest.cork();
+      setImmediate(this.uncork);
+    }
     if (!this.dest.write(chunk)) this.waitingDrain = true;
     this.pressure();
   }
+
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.dest.uncork();
+  };
 
   private finish(): void {
     if (this.sinkEnded) return;

@@ -18,6 +18,12 @@ export interface ProxyOptions {
 }
 
 const PROBE_INTERVAL_MS = 100;
+/**
+ * Bytes a socket may queue for writing before the link pauses its source. Node's
+ * default (16 KiB) is below one 64 KiB read, so every chunk of a bulk transfer
+ * paused and resumed the source; 1 MiB lets reads and writes overlap.
+ */
+const SOCKET_HIGH_WATER = 1 << 20;
 
 /**
  * One named TCP proxy: a listener, its open connections and its toxics.
@@ -64,7 +70,7 @@ export class Proxy {
 
   private async bind(): Promise<void> {
     const { host, port } = parseHostPort(this.listen, 'listen');
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER });
     server.on('connection', (client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
@@ -117,7 +123,7 @@ export class Proxy {
       client.destroy();
       return;
     }
-    const upstream = net.connect({ ...target, noDelay: true, allowHalfOpen: true });
+    const upstream = net.connect({ ...target, noDelay: true, allowHalfOpen: true, highWaterMark: SOCKET_HIGH_WATER } as net.NetConnectOpts);
     upstream.once('error', () => {
       // Upstream unreachable: close the client at once (or refuse new clients until it is back).
       if (this.onUpstreamDown === 'refuse') {
