@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import { util, type Dispatcher } from 'undici';
 
 export interface RawResponse {
   status: number;
@@ -7,51 +7,84 @@ export interface RawResponse {
   text: string | null;
 }
 
+export interface RawRequest {
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | null;
+  signal?: AbortSignal;
+}
+
+/**
+ * One request's handler, in undici's core handler interface (onConnect /
+ * onHeaders / onData / onComplete / onError): undici calls it directly, where
+ * the newer onRequestStart-style interface costs a wrapper and a controller
+ * object per request. One object per request, no closures, no stream.
+ */
+class Call implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private rawHeaders: Buffer[] | null = null;
+  private chunks: Buffer[] | null;
+  private settled = false;
+  private onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly signal: AbortSignal | undefined,
+    readBody: boolean,
+    private readonly resolve: (r: RawResponse) => void,
+    private readonly reject: (err: Error) => void,
+  ) {
+    this.chunks = readBody ? [] : null;
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    const signal = this.signal;
+    if (!signal) return;
+    if (signal.aborted) abort(new Error('request aborted'));
+    else {
+      this.onAbort = () => abort(new Error('request aborted'));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    this.status = statusCode;
+    this.rawHeaders = rawHeaders;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.chunks) this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.finish()) return;
+    const headers = this.rawHeaders ? (util.parseHeaders(this.rawHeaders) as RawResponse['headers']) : {};
+    this.resolve({ status: this.status, headers, text: this.chunks ? Buffer.concat(this.chunks).toString('utf8') : null });
+  }
+
+  onError(err: Error): void {
+    if (this.finish()) return;
+    this.reject(err);
+  }
+
+  /** Marks the call settled; true when it already was. */
+  private finish(): boolean {
+    if (this.settled) return true;
+    this.settled = true;
+    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
+    return false;
+  }
+}
+
 /**
  * One request through undici's low-level dispatch() with a callback handler:
  * no Readable stream per response, which is most of the cost of
  * `request()` at tens of thousands of requests per second.
  */
-export function dispatchRequest(
-  dispatcher: Dispatcher,
-  opts: { path: string; method: string; headers: Record<string, string>; body: string | null; signal?: AbortSignal },
-  readBody: boolean,
-): Promise<RawResponse> {
+export function dispatchRequest(dispatcher: Dispatcher, opts: RawRequest, readBody: boolean): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    let status = 0;
-    let headers: RawResponse['headers'] = {};
-    const chunks: Buffer[] = [];
-    let settled = false;
-    let onAbort: (() => void) | undefined;
-    const done = (err: Error | null) => {
-      if (settled) return;
-      settled = true;
-      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
-      if (err) reject(err);
-      else resolve({ status, headers, text: readBody ? Buffer.concat(chunks).toString('utf8') : null });
-    };
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(controller) {
-        if (opts.signal?.aborted) controller.abort(new Error('request aborted'));
-        else if (opts.signal) {
-          onAbort = () => controller.abort(new Error('request aborted'));
-          opts.signal.addEventListener('abort', onAbort, { once: true });
-        }
-      },
-      onResponseStart(_c, statusCode, h) {
-        status = statusCode;
-        headers = h;
-      },
-      onResponseData(_c, chunk) {
-        if (readBody) chunks.push(chunk);
-      },
-      onResponseEnd() {
-        done(null);
-      },
-      onResponseError(_c, err) {
-        done(err);
-      },
-    };
-    dispatcher.dispatch({ path: opts.path, method: opts.method as Dispatcher.HttpMethod, headers: opts.headers, body: opts.body }, handler);
+    dispatcher.dispatch({ path: opts.path, method: opts.method as Dispatcher.HttpMethod, headers: opts.headers, body: opts.body }, new Call(opts.signal, readBody, resolve, reject));
   });
 }
