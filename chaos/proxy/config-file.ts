@@ -2,12 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigInvalidError, parseOrThrow } from '../../common/index.ts';
 
-/** A proxies.json file: Toxiproxy's -config format (an array of proxies), toxics allowed per proxy. */
+/**
+ * A proxies.json file: Toxiproxy's -config format (an array of proxies), toxics allowed per proxy.
+ * Stricter than the API on purpose: a file that names an upstream without a port is a typo to fix
+ * before the run starts (exit 2), where Toxiproxy would only log each failed dial.
+ */
 const configSchema = z.array(
   z.object({
     name: z.string().min(1),
     listen: z.string().min(1).optional(),
-    upstream: z.string().min(1),
+    upstream: z.string().regex(/^.+:\d+$/, { message: 'must be host:port' }),
     enabled: z.boolean().optional(),
     on_upstream_down: z.enum(['close', 'refuse']).optional(),
     toxics: z.array(z.object({ type: z.string(), name: z.string().optional() }).loose()).optional(),

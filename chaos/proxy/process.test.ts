@@ -33,6 +33,21 @@ describe('startProxyProcess', () => {
     expect(alive(proxy.pid)).toBe(false);
   });
 
+  it('passes --strict on: input Toxiproxy accepts but rampart finds suspect is refused, and is otherwise a warning on stderr', async () => {
+    await using echo = await startEchoServer();
+    const lines: string[] = [];
+    const body = JSON.stringify({ type: 'latency', attributes: { latency: -5 } });
+    const create = JSON.stringify({ name: 'p', listen: '127.0.0.1:0', upstream: echo.address });
+    for (const strict of [true, false]) {
+      await using proxy = await startProxyProcess({ strict, log: (line) => lines.push(line) });
+      await fetch(`${proxy.url}/proxies`, { method: 'POST', body: create });
+      const res = await fetch(`${proxy.url}/proxies/p/toxics`, { method: 'POST', body });
+      expect(res.status).toBe(strict ? 400 : 200);
+      if (strict) expect(await res.text()).toMatch(/attributes\.latency: must be >= 0/);
+    }
+    await expect.poll(() => lines.join('\n')).toMatch(/\[proxy\] warning: POST \/proxies\/p\/toxics: attributes\.latency: must be >= 0/);
+  });
+
   it('reports its exit, e.g. a kill -9 nobody asked for', async () => {
     const proxy = await startProxyProcess();
     const exited = new Promise<{ signal: string | null }>((resolve) => proxy.onExit(resolve));
