@@ -3,6 +3,8 @@ import type { EnvConfig } from '../common/index.ts';
 /** What every command receives: configuration parsed once, and where to write. */
 export interface CliContext {
   env: EnvConfig;
+  /** The environment rampart started with, frozen: the values of {{env.NAME}} in suite files. */
+  vars: Readonly<Record<string, string | undefined>>;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Aborted on the first SIGINT/SIGTERM; long work stops, rolls back and writes what it measured. */

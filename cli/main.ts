@@ -72,8 +72,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     });
   }
   try {
-    const env = loadEnvConfig(options.env ?? process.env);
-    const ctx: CliContext = { env, stdout, stderr, signal: controller.signal, exitCode: ExitCode.ok };
+    const rawEnv = options.env ?? process.env;
+    const env = loadEnvConfig(rawEnv);
+    const vars = Object.freeze({ ...rawEnv });
+    const ctx: CliContext = { env, vars, stdout, stderr, signal: controller.signal, exitCode: ExitCode.ok };
     const program = buildProgram(ctx);
     await program.parseAsync(argv);
     return ctx.exitCode;

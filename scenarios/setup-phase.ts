@@ -18,7 +18,7 @@ export class SetupFailedError extends EnvironmentError {
  * users it runs the steps (e.g. register then login); what the steps capture
  * becomes that user's data ({{user.accessToken}}).
  */
-export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher, runId: string, signal: AbortSignal): Promise<Array<Record<string, unknown>>> {
+export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher, runId: string, signal: AbortSignal, rows: ReadonlyArray<Record<string, unknown>> = []): Promise<Array<Record<string, unknown>>> {
   if (!setup?.users) return [];
   const { count, concurrency, steps } = setup.users;
   const compiled = steps.map(compileStep);
@@ -27,7 +27,8 @@ export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher,
   const worker = async () => {
     while (next < count && !signal.aborted) {
       const i = next++;
-      const user: Record<string, unknown> = { index: i };
+      // A data row (a scenario's `users`) is where setup user i starts: its steps can use {{user.email}}.
+      const user: Record<string, unknown> = { ...(rows.length > 0 ? rows[i % rows.length] : {}), index: i };
       const ctx: TemplateContext = { i, runId, user, vu: 0, iter: 0 };
       for (const step of compiled) {
         for (let rep = 0; rep < step.repeat; rep++) {

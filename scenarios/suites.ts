@@ -1,9 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { InputError, formatIssues, repoPath } from '../common/index.ts';
+import { readDataFile } from './data-file.ts';
 import { parseScenario, ScenarioInvalidError, type Scenario } from './schema/scenario.ts';
+import { suiteFileSchema } from './schema/suite.ts';
+import { renderEnvTemplates, type TemplateEnv } from './template.ts';
 
 /**
  * Suites are data files in scenarios/suites/ (YAML); files starting with "_" are shared pieces they include.
@@ -13,23 +15,6 @@ export const suitesDir = repoPath('scenarios', 'suites');
 
 export type Profile = 'quick' | 'full';
 export const profiles = ['quick', 'full'] as const;
-
-const suiteFileSchema = z.object({
-  name: z.string(),
-  description: z.string(),
-  /** What the managed stack must be started with for this suite (e.g. raised rate limits for capacity runs). */
-  stack: z.object({ targetEnv: z.record(z.string(), z.string()).default({}) }).strict().default({ targetEnv: {} }),
-  /** A shared file whose `setup` and `flows` fill scenarios that do not define their own. */
-  include: z.string().optional(),
-  /** Post-run analysis: the stress knee, the spike recovery time, the soak drift. */
-  analysis: z.enum(['knee', 'recovery', 'drift']).optional(),
-  scenarios: z.array(z.record(z.string(), z.unknown())).min(1),
-  /** Per profile, per scenario name: top-level fields that replace the scenario's. */
-  profiles: z.object({
-    quick: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
-    full: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
-  }).strict().default({ quick: {}, full: {} }),
-}).strict();
 
 export interface Suite {
   name: string;
@@ -64,24 +49,51 @@ function readYaml(file: string, what: string): unknown {
   }
 }
 
+export interface LoadSuiteOptions {
+  /** Values for {{env.NAME}} placeholders (the CLI passes the environment it started with); none by default. */
+  env?: TemplateEnv;
+}
+
+/** Replaces {{env.NAME}}; a variable that is not set is bad input naming the variable and where it is used. */
+function withEnv(doc: unknown, env: TemplateEnv, file: string): unknown {
+  const { value, missing } = renderEnvTemplates(doc, env);
+  if (missing.length > 0) {
+    const names = [...new Set(missing.map((m) => m.name))];
+    throw new InputError('RAMPART_ENV_VARIABLE_MISSING', `${file} uses ${missing.map((m) => `{{env.${m.name}}} (at ${m.path})`).join(', ')}, but ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set`, {
+      hint: `set ${names.map((n) => `${n}=…`).join(' ')} in the environment of rampart`,
+    });
+  }
+  return value;
+}
+
+/** A scenario's `users: { file: … }` read into rows (path relative to the file that names it). */
+function resolveUsers(users: unknown, baseDir: string): unknown {
+  if (users === null || typeof users !== 'object' || Array.isArray(users) || typeof (users as { file?: unknown }).file !== 'string') return users;
+  return readDataFile(path.resolve(baseDir, (users as { file: string }).file));
+}
+
 /** A suite by name (scenarios/suites/<name>.yaml) or by file path, with the profile's values applied and every scenario validated. */
-export function loadSuite(nameOrFile: string, profile: Profile = 'quick'): Suite {
+export function loadSuite(nameOrFile: string, profile: Profile = 'quick', options: LoadSuiteOptions = {}): Suite {
   const isFile = /[/\\]|\.ya?ml$|\.json$/.test(nameOrFile);
   const file = isFile ? path.resolve(nameOrFile) : path.join(suitesDir, `${nameOrFile}.yaml`);
   if (!isFile && !listSuites().includes(nameOrFile)) throw new SuiteNotFoundError(nameOrFile);
-  const raw = readYaml(file, 'suite');
+  const env = options.env ?? {};
+  const raw = withEnv(readYaml(file, 'suite'), env, file);
   const parsed = suiteFileSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ScenarioInvalidError(`suite ${file} is invalid:\n  ${formatIssues(parsed.error).join('\n  ')}`);
   }
   const s = parsed.data;
-  const shared = s.include ? (readYaml(path.resolve(path.dirname(file), s.include), 'included file') as Record<string, unknown>) : {};
+  const includeFile = s.include ? path.resolve(path.dirname(file), s.include) : undefined;
+  const shared = includeFile ? (withEnv(readYaml(includeFile, 'included file'), env, includeFile) as Record<string, unknown>) : {};
   const overrides = s.profiles[profile];
   const scenarios = s.scenarios.map((sc, i) => {
     const name = typeof sc.name === 'string' ? sc.name : String(i);
     const merged: Record<string, unknown> = { ...sc, ...(overrides[name] ?? {}) };
     if (merged.flows === undefined && shared.flows !== undefined) merged.flows = shared.flows;
     if (merged.setup === undefined && shared.setup !== undefined) merged.setup = shared.setup;
+    if (merged.users !== undefined) merged.users = resolveUsers(merged.users, path.dirname(file));
+    else if (shared.users !== undefined && includeFile) merged.users = resolveUsers(shared.users, path.dirname(includeFile));
     return parseScenario(merged, `suite ${s.name} (${file}) scenarios[${i}]`);
   });
   const out: Suite = { name: s.name, description: s.description, profile, stack: { targetEnv: s.stack.targetEnv }, scenarios };

@@ -95,3 +95,36 @@ export function compileStringTemplate(text: string): (ctx: TemplateContext) => s
   const f = compileString(text);
   return (ctx) => String(f(ctx));
 }
+
+/** Environment variables a suite may name as {{env.NAME}}: given by the caller (the CLI passes its start-up environment). */
+export type TemplateEnv = Readonly<Record<string, string | undefined>>;
+
+const ENV_PLACEHOLDER = /\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+/**
+ * Replaces every {{env.NAME}} inside the strings of a JSON-like value with the
+ * variable's value (k6's __ENV), once, when a suite is loaded; other
+ * placeholders are left for the engine. Returns the new value and the names of
+ * variables that are not set, each with the path where it is used.
+ */
+export function renderEnvTemplates(value: unknown, env: TemplateEnv, path = ''): { value: unknown; missing: Array<{ name: string; path: string }> } {
+  const missing: Array<{ name: string; path: string }> = [];
+  const walk = (v: unknown, at: string): unknown => {
+    if (typeof v === 'string') {
+      return v.replace(ENV_PLACEHOLDER, (whole, name: string) => {
+        const got = env[name];
+        if (got === undefined) {
+          missing.push({ name, path: at });
+          return whole;
+        }
+        return got;
+      });
+    }
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, `${at}[${i}]`));
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, item]) => [k, walk(item, at ? `${at}.${k}` : k)]));
+    }
+    return v;
+  };
+  return { value: walk(value, path), missing };
+}

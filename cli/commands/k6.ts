@@ -53,7 +53,7 @@ Examples:
   rampart k6 export stress --profile quick > stress.k6.ts`)
     .action(async (name: string, flags: { profile: string; out?: string }) => {
       if (!(profiles as readonly string[]).includes(flags.profile)) throw new InputError('RAMPART_FLAG_INVALID', `--profile must be quick or full, got "${flags.profile}"`);
-      const script = exportK6Script(loadSuite(name, flags.profile as Profile));
+      const script = exportK6Script(loadSuite(name, flags.profile as Profile, { env: ctx.vars }));
       if (!flags.out) {
         ctx.stdout.write(script);
         return;
@@ -99,7 +99,7 @@ Examples:
       let thresholdWindows: number[] | undefined;
       if (flags.suite) {
         if (!(profiles as readonly string[]).includes(flags.profile)) throw new InputError('RAMPART_FLAG_INVALID', `--profile must be quick or full, got "${flags.profile}"`);
-        const suite = loadSuite(flags.suite, flags.profile as Profile);
+        const suite = loadSuite(flags.suite, flags.profile as Profile, { env: ctx.vars });
         thresholds = Object.fromEntries(suite.scenarios.map((s) => [s.name, s.thresholds as Record<string, unknown[]>]));
         thresholdWindows = suite.scenarios[0]?.thresholdWindows;
       }

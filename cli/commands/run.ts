@@ -61,7 +61,7 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
       if (flags.target !== undefined) parseTargetUrl(flags.target, '--target');
       const profile = flags.profile as Profile;
       // Every suite is validated before anything starts: a bad file costs nothing.
-      const suites = names.map((n) => loadSuite(n, profile));
+      const suites = names.map((n) => loadSuite(n, profile, { env: ctx.vars }));
       if (flags.engine === 'k6') {
         ctx.exitCode = await runWithK6(suites, flags.target, flags.out, ctx);
         return;

@@ -33,12 +33,20 @@ export const thresholdsSchema = z.record(z.string(), z.array(thresholdItem).min(
   }
 });
 
-const common = {
+/** The fields every scenario has besides its executor's. */
+export const scenarioFields = {
   name: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, { message: 'use letters, digits, - and _ only' }),
   description: z.string().optional(),
   flows: z.array(flowSchema).min(1),
   thinkTime: thinkTimeSchema.default({ type: 'none' }),
   setup: setupSchema.optional(),
+  /**
+   * Rows of user data, {{user.<column>}} in templates (k6's SharedArray, Artillery's payload): a closed-model
+   * VU is one row, open-model arrivals take rows in turn. With a setup phase, setup user i starts from row
+   * i (modulo the row count), so setup steps can log in with {{user.email}}. In a suite file also
+   * `users: { file: users.csv }` (a CSV with a header row, or a JSON array of objects; relative to the suite file).
+   */
+  users: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))).min(1).optional(),
   thresholds: thresholdsSchema.default({}),
   /** Sliding windows (seconds) over which thresholds are also evaluated; [] for whole-run only. */
   thresholdWindows: z.array(z.number().int().positive()).default([10, 60]),
@@ -54,11 +62,11 @@ const common = {
 };
 
 export const scenarioSchema = z.discriminatedUnion('executor', [
-  constantArrivalRateSchema.extend(common),
-  rampingArrivalRateSchema.extend(common),
-  constantVusSchema.extend(common),
-  rampingVusSchema.extend(common),
-  perVuIterationsSchema.extend(common),
+  constantArrivalRateSchema.extend(scenarioFields),
+  rampingArrivalRateSchema.extend(scenarioFields),
+  constantVusSchema.extend(scenarioFields),
+  rampingVusSchema.extend(scenarioFields),
+  perVuIterationsSchema.extend(scenarioFields),
 ]).superRefine((s, ctx) => {
   if (s.executor === 'per-vu-iterations') return;
   const total = 'duration' in s ? parseDuration(s.duration) : s.stages.reduce((a, st) => a + parseDuration(st.duration), 0);
