@@ -1,40 +1,76 @@
-// npm run bench:engine — the load engine against its peers, measured side by side in one run:
-//  1. max throughput vs a trivial local server, same connection count: rampart vs autocannon vs wrk (if installed);
-//  2. RSS of 1k and 10k closed-model VUs (each with its own keep-alive connection and think time);
-//  3. accuracy: the stall server (500 ms stall every 2 s) at 1,000 req/s, rampart vs autocannon's rate mode.
+// npm run bench:engine — the load engine against its peers, measured side by side in one run, medians of
+// BENCH_ROUNDS rounds (default 3) with the tools alternating so the machine's noise hits them alike:
+//  1. closed-model throughput against a trivial server, 50 keep-alive connections: rampart vs autocannon vs wrk;
+//  2. CPU seconds per 10,000 requests at a fixed 1,000 req/s (open model): rampart vs autocannon's rate mode
+//     (wrk has no fixed-rate mode; Debian ships no wrk2);
+//  3. accuracy against a server that stalls 500 ms every 2 s, at 1,000 req/s: percentiles against the theoretical
+//     ones (p50 ≈ 0, p90 ≈ 300 ms, p99 ≈ 480 ms, max ≈ 500 ms), the scheduler's lateness, and the warning printed
+//     when connections run short;
+//  4. start-up: `rampart --help` from the compiled build and from the TypeScript sources, next to `node -e 0`;
+//  5. RSS of 1k and 10k closed-model VUs (each with its own keep-alive connection and think time).
 // Servers run in their own process. Everything on loopback, every run bounded in time.
 import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { repoPath, tsNodeArgs } from '../common/index.ts';
-import { parseScenario, runScenario, spawnLocalServer } from '../scenarios/index.ts';
+import { formatSummary, parseScenario, runScenario, spawnLocalServer } from '../scenarios/index.ts';
 
 const run = promisify(execFile);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const RATE = 1000;
 const log = (s: string) => process.stdout.write(`${s}\n`);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const fmt = (xs: number[], d = 0) => xs.map((x) => x.toFixed(d)).join(', ');
+const cpuSeconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
 
-async function rampartMax(url: string): Promise<number> {
-  const s = parseScenario({
-    name: 'max', executor: 'constant-vus', vus: CONNECTIONS, connections: CONNECTIONS, duration: `${SECONDS}s`,
-    flows: [{ name: 'get', steps: [{ path: '/' }] }], thresholdWindows: [],
-  });
-  const r = await runScenario(s, { baseUrl: url });
-  return r.summary.rate.achieved;
-}
-
-async function autocannonRun(opts: autocannon.Options): Promise<autocannon.Result> {
+function autocannonRun(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
 
-async function wrkMax(url: string): Promise<number | null> {
-  if (spawnSync('wrk', ['--version']).error) return null;
-  const { stdout } = await run('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url]).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
-  const m = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
-  return m ? Number(m[1]) : null;
+const hasWrk = !spawnSync('wrk', ['--version']).error;
+
+/** wrk's throughput, and the CPU it used (bash's `times` reports its children's user and system time). */
+async function wrkMax(url: string): Promise<{ rps: number; cpu: number; requests: number } | null> {
+  if (!hasWrk) return null;
+  const { stdout } = await run('bash', ['-c', `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s ${url}; times`], { timeout: (SECONDS + 30) * 1000 })
+    .catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
+  const total = /(\d+) requests in/.exec(stdout);
+  const times = stdout.trim().split('\n').pop() ?? '';
+  const m = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/.exec(times);
+  const cpu = m ? Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) : Number.NaN;
+  return rps && total ? { rps: Number(rps[1]), cpu, requests: Number(total[1]) } : null;
+}
+
+const getFlow = [{ name: 'get', steps: [{ path: '/' }] }];
+
+async function rampartClosed(url: string): Promise<{ rps: number; cpu: number; requests: number }> {
+  const s = parseScenario({ name: 'max', executor: 'constant-vus', vus: CONNECTIONS, duration: `${SECONDS}s`, flows: getFlow, thresholdWindows: [] });
+  const c0 = process.cpuUsage();
+  const r = await runScenario(s, { baseUrl: url });
+  return { rps: r.summary.rate.achieved, cpu: cpuSeconds(process.cpuUsage(c0)), requests: r.summary.requests };
+}
+
+async function autocannonClosed(url: string): Promise<{ rps: number; cpu: number; requests: number }> {
+  const c0 = process.cpuUsage();
+  const a = await autocannonRun({ url, connections: CONNECTIONS, duration: SECONDS });
+  return { rps: a.requests.average, cpu: cpuSeconds(process.cpuUsage(c0)), requests: a.requests.total };
+}
+
+async function helpSeconds(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const t0 = performance.now();
+  await run(process.execPath, args, { env, timeout: 60_000 });
+  return (performance.now() - t0) / 1000;
 }
 
 async function rss(url: string, vus: number): Promise<{ rssPeakMB: number; rssBaseMB: number; perVuKB: number; requests: number; errors: number }> {
@@ -46,53 +82,117 @@ async function main() {
   const cpus = os.cpus();
   log(`# rampart engine benchmark — ${new Date().toISOString()}`);
   log(`hardware: ${cpus.length} × ${cpus[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.platform()} ${os.release()}, node ${process.version}`);
-  log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: compare the ratios, not the absolutes)`);
+  log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: compare the ratios, not the absolutes); ${ROUNDS} rounds, medians`);
 
-  log(`\n## 1. max throughput, trivial server, ${CONNECTIONS} keep-alive connections, ${SECONDS}s each`);
+  log(`\n## 1. closed-model throughput, trivial server, ${CONNECTIONS} keep-alive connections, ${SECONDS}s per tool per round`);
   {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     await autocannonRun({ url: srv.url, connections: CONNECTIONS, duration: 2 }); // warm the server
-    // Alternate the tools over several rounds and compare medians: the machine's noise hits both alike.
-    const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-    const rs: number[] = [];
-    const as: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      rs.push(await rampartMax(srv.url));
-      as.push((await autocannonRun({ url: srv.url, connections: CONNECTIONS, duration: SECONDS })).requests.average);
+    await rampartClosed(srv.url); // warm the generator's JIT
+    const r: number[] = [];
+    const a: number[] = [];
+    const w: number[] = [];
+    const rc: number[] = [];
+    const ac: number[] = [];
+    const wc: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const x = await rampartClosed(srv.url);
+      r.push(x.rps);
+      rc.push((x.cpu / x.requests) * 10_000);
+      const y = await autocannonClosed(srv.url);
+      a.push(y.rps);
+      ac.push((y.cpu / y.requests) * 10_000);
+      const z = await wrkMax(srv.url);
+      if (z) {
+        w.push(z.rps);
+        wc.push((z.cpu / z.requests) * 10_000);
+      }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-    const rampart = median(rs);
-    const ac = median(as);
-    log(`rounds: rampart ${rs.map((x) => x.toFixed(0)).join(', ')}; autocannon ${as.map((x) => x.toFixed(0)).join(', ')} (medians below)`);
-    const wrk = await wrkMax(srv.url);
-    log(`rampart    ${rampart.toFixed(0)} req/s`);
-    log(`autocannon ${ac.toFixed(0)} req/s`);
-    log(wrk === null ? 'wrk        skipped: not installed (apt-get install -y wrk)' : `wrk -t1    ${wrk.toFixed(0)} req/s`);
-    log(`ratio rampart/autocannon = ${(rampart / ac).toFixed(2)} (goal ≥ 1.0)${wrk ? `; rampart/wrk = ${(rampart / wrk).toFixed(2)}` : ''}`);
+    log(`rampart    ${median(r).toFixed(0)} req/s (rounds ${fmt(r)}), ${median(rc).toFixed(3)} CPU s per 10k requests`);
+    log(`autocannon ${median(a).toFixed(0)} req/s (rounds ${fmt(a)}), ${median(ac).toFixed(3)} CPU s per 10k requests`);
+    log(w.length ? `wrk -t1    ${median(w).toFixed(0)} req/s (rounds ${fmt(w)}), ${median(wc).toFixed(3)} CPU s per 10k requests` : 'wrk        skipped: not installed (apt-get install -y wrk)');
+    const ratios = r.map((x, i) => x / (a[i] as number));
+    log(`ratio rampart/autocannon: median ${median(ratios).toFixed(2)} (per round ${fmt(ratios, 2)}; goal ≥ 1.0)${w.length ? `; rampart/wrk ${(median(r) / median(w)).toFixed(2)}` : ''}`);
   }
 
-  log('\n## 2. memory: closed-model VUs, one keep-alive connection each, 1-3 s think time');
+  log(`\n## 2. CPU per 10,000 requests at a fixed ${RATE} req/s for 10 s (open model), trivial server`);
   {
+    await using srv = await spawnLocalServer({ kind: 'trivial' });
+    const r: number[] = [];
+    const a: number[] = [];
+    const lateness: string[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const s = parseScenario({ name: 'fixed', executor: 'constant-arrival-rate', rate: RATE, duration: '10s', flows: getFlow, thresholdWindows: [] });
+      let c0 = process.cpuUsage();
+      const res = await runScenario(s, { baseUrl: srv.url });
+      r.push((cpuSeconds(process.cpuUsage(c0)) / res.summary.requests) * 10_000);
+      lateness.push(res.part.notes?.find((n) => n.includes('scheduler lateness'))?.replace(/^.*?scheduler lateness \(arrival issued after its time\) /, '') ?? '');
+      c0 = process.cpuUsage();
+      const ac = await autocannonRun({ url: srv.url, connections: 100, overallRate: RATE, duration: 10 });
+      a.push((cpuSeconds(process.cpuUsage(c0)) / ac.requests.total) * 10_000);
+    }
+    log(`rampart    ${median(r).toFixed(3)} CPU s per 10k requests (rounds ${fmt(r, 3)})`);
+    log(`autocannon ${median(a).toFixed(3)} CPU s per 10k requests (rounds ${fmt(a, 3)})`);
+    log(`ratio rampart/autocannon: ${(median(r) / median(a)).toFixed(2)} (goal ≤ 1.0); wrk: no fixed-rate mode`);
+    log(`rampart scheduler lateness per round: ${lateness.join(' | ')}`);
+  }
+
+  log(`\n## 3. accuracy: server stalls 500 ms every 2 s, ${RATE} req/s for 10 s (theory: p50 ≈ 0, p90 ≈ 300 ms, p99 ≈ 480 ms, max ≈ 500 ms)`);
+  {
+    await using srv = await spawnLocalServer({ kind: 'stall', periodMs: 2000, stallMs: 500 });
+    await autocannonRun({ url: srv.url, connections: 20, duration: 1 });
+    const rows: Array<{ p50: number; p90: number; p99: number; max: number }> = [];
+    const acRows: Array<{ p50: number; p90: number; p99: number; max: number }> = [];
+    const lateness: string[] = [];
+    const stallScenario = (maxVUs?: number) => parseScenario({
+      name: 'stall', executor: 'constant-arrival-rate', rate: RATE, duration: '10s', ...(maxVUs ? { maxVUs } : {}), flows: getFlow, thresholdWindows: [],
+    });
+    await runScenario(parseScenario({ name: 'warm', executor: 'constant-arrival-rate', rate: RATE, duration: '3s', flows: getFlow, thresholdWindows: [] }), { baseUrl: srv.url });
+    for (let i = 0; i < ROUNDS; i++) {
+      const r = await runScenario(stallScenario(), { baseUrl: srv.url });
+      rows.push(r.summary.latencyMs);
+      lateness.push(`${r.summary.valid ? 'valid' : `INVALID (${r.summary.invalidReasons.join('; ')})`}; ${r.part.notes?.find((n) => n.includes('scheduler lateness'))?.replace(/^.*?scheduler lateness \(arrival issued after its time\) /, '') ?? ''}`);
+      const ac = await autocannonRun({ url: srv.url, connections: 1000, overallRate: RATE, duration: 10 });
+      acRows.push({ p50: ac.latency.p50, p90: ac.latency.p90, p99: ac.latency.p99, max: ac.latency.max });
+    }
+    const m = (xs: typeof rows, k: keyof (typeof rows)[number]) => median(xs.map((x) => x[k]));
+    const within = (v: number, t: number) => `${(((v - t) / t) * 100).toFixed(1)} %`;
+    log(`rampart (connections on demand, cap ${RATE})  p50 ${m(rows, 'p50').toFixed(1)} ms  p90 ${m(rows, 'p90').toFixed(1)} ms (${within(m(rows, 'p90'), 300)} vs 300)  p99 ${m(rows, 'p99').toFixed(1)} ms (${within(m(rows, 'p99'), 480)} vs 480)  max ${m(rows, 'max').toFixed(1)} ms`);
+    log(`  rounds p90/p99: ${rows.map((x) => `${x.p90.toFixed(0)}/${x.p99.toFixed(0)}`).join(', ')}`);
+    log(`  self-check and scheduler lateness per round: ${lateness.join(' | ')}`);
+    log(`autocannon rate mode, 1000 connections  p50 ${m(acRows, 'p50')} ms  p90 ${m(acRows, 'p90')} ms  p99 ${m(acRows, 'p99')} ms  max ${m(acRows, 'max')} ms (latency from the actual send: the stall is hidden)`);
+    log('wrk: no fixed-rate mode (its closed model waits out the stall, so it cannot measure this)');
+    const short = await runScenario(stallScenario(100), { baseUrl: srv.url, capFlag: '--max-connections' });
+    log('rampart with connections short (--max-connections 100), its summary as printed:');
+    log(formatSummary(short.summary, short.thresholds, short.failedChecks, short.warnings).trimEnd());
+  }
+
+  log('\n## 4. start-up: `rampart --help`');
+  {
+    const compiled = existsSync(repoPath('dist', '.build-stamp'));
+    const bare: number[] = [];
+    const dist: number[] = [];
+    const src: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      bare.push(await helpSeconds(['-e', '0']));
+      if (compiled) dist.push(await helpSeconds([repoPath('bin/rampart.js'), '--help']));
+      src.push(await helpSeconds([repoPath('bin/rampart.js'), '--help'], { ...process.env, RAMPART_FROM_SOURCE: '1' }));
+    }
+    log(`node -e 0                ${median(bare).toFixed(2)} s (rounds ${fmt(bare, 2)})`);
+    log(compiled ? `rampart --help (dist)    ${median(dist).toFixed(2)} s (rounds ${fmt(dist, 2)}; goal < 0.5 s)` : 'rampart --help (dist)    skipped: no build (npm run build)');
+    log(`rampart --help (tsx)     ${median(src).toFixed(2)} s (rounds ${fmt(src, 2)})`);
+    log('(dist is used only when no source is newer than the build: an edited checkout runs from source)');
+  }
+
+  if (process.env.BENCH_RSS !== '0') {
+    log('\n## 5. memory: closed-model VUs, one keep-alive connection each, 1-3 s think time');
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     for (const vus of [1000, 10000]) {
       const r = await rss(srv.url, vus);
       log(`${String(vus).padStart(5)} VUs: RSS ${r.rssPeakMB} MB (baseline ${r.rssBaseMB} MB, ${r.perVuKB} KB per VU), ${r.requests} requests, ${r.errors} errors${vus === 10000 ? `; goal < 500 MB: ${r.rssPeakMB < 500 ? 'met' : 'NOT met'}` : ''}`);
     }
   }
-
-  log('\n## 3. accuracy: server stalls 500 ms every 2 s, 1,000 req/s for 10 s (expected p90 ≈ 300 ms, p99 ≈ 480 ms)');
-  {
-    await using srv = await spawnLocalServer({ kind: 'stall', periodMs: 2000, stallMs: 500 });
-    await autocannonRun({ url: srv.url, connections: 20, duration: 1 });
-    const s = parseScenario({
-      name: 'stall', executor: 'constant-arrival-rate', rate: 1000, duration: '10s', connections: 100, maxVUs: 100,
-      flows: [{ name: 'get', steps: [{ path: '/' }] }], thresholdWindows: [],
-    });
-    const r = (await runScenario(s, { baseUrl: srv.url })).summary;
-    const ac = await autocannonRun({ url: srv.url, connections: 100, overallRate: 1000, duration: 10 });
-    log(`rampart    p50 ${r.latencyMs.p50} ms  p90 ${r.latencyMs.p90} ms  p99 ${r.latencyMs.p99} ms  max ${r.latencyMs.max} ms  (${r.requests} requests, ${r.late} late)`);
-    log(`autocannon p50 ${ac.latency.p50} ms  p90 ${ac.latency.p90} ms  p99 ${ac.latency.p99} ms  max ${ac.latency.max} ms  (${ac.requests.total} requests; latency from the actual send: the stall is hidden)`);
-  }
+  log(`\nload average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
 await main();

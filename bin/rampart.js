@@ -40,7 +40,8 @@ function distIsFresh() {
   return !SOURCE_DIRS.some((d) => newerSource(path.join(root, d), built));
 }
 
-const compiled = distIsFresh();
+// RAMPART_FROM_SOURCE=1 runs the TypeScript sources even when a fresh build exists (to compare or debug).
+const compiled = process.env.RAMPART_FROM_SOURCE !== '1' && distIsFresh();
 // TypeScript run from source, or a TypeScript file named on the command line (an slo.ts): tsx's loader.
 if (!compiled || process.argv.slice(2).some((a) => /\.[cm]?ts$/.test(a))) {
   const { register } = await import('tsx/esm/api');
