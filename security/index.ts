@@ -11,3 +11,5 @@ export type { ZapAlert } from './zap/zap-alerts.ts';
 export { startZapReplay } from './zap/zap-replay.ts';
 export type { ZapReplay } from './zap/zap-replay.ts';
 export { startVulnerableApp } from './test-apps/vulnerable-app.ts';
+export { startShopApp, SHOP_ADMIN } from './test-apps/shop-app.ts';
+export type { ShopApp } from './test-apps/shop-app.ts';

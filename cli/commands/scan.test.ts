@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRunRecord } from '../../reports/index.ts';
-import { failingFindings, startVulnerableApp, startZapReplay } from '../../security/index.ts';
+import { failingFindings, startShopApp, startVulnerableApp, startZapReplay } from '../../security/index.ts';
 import { runCli } from '../testing.ts';
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, env);
@@ -35,6 +35,34 @@ describe('rampart scan', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('login.path');
   });
+
+  it('exits 2 naming the problem for an unreadable --openapi file, or --openapi with --har', async () => {
+    const missing = await run(['scan', '--target', app.url, '--openapi', path.join(dir, 'nope.yaml'), '--out', dir]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read --openapi .*nope\.yaml/);
+    const both = await run(['scan', '--target', app.url, '--openapi', 'a.yaml', '--har', 'b.har']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--openapi and --har');
+  });
+
+  it('scans with --openapi api.yaml (Swagger 2.0, converted) and a cookie-session auth config', async () => {
+    await using shop = await startShopApp({ hardened: false });
+    const out = path.join(dir, 'openapi-yaml');
+    const r = await run(['scan', '--target', shop.url, '--openapi', 'security/fixtures/shop-swagger2.yaml', '--auth-config', 'security/fixtures/shop-auth-cookie.yaml', '--seed', '5', '--out', out]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/CRITICAL +injection +rampart-inj-sql-union +GET \/rest\/products\/search/);
+    expect(r.stdout).toMatch(/document from --openapi security\/fixtures\/shop-swagger2\.yaml \(Swagger 2\.0, converted to OpenAPI 3\.0\): 11 operations/);
+  }, 60_000);
+
+  it('without any document discovers the API and writes the working document next to run.json', async () => {
+    await using shop = await startShopApp({ hardened: true });
+    const out = path.join(dir, 'discovered');
+    const r = await run(['scan', '--target', shop.url, '--auth-config', 'security/fixtures/shop-auth-cookie.yaml', '--seed', '6', '--out', out]);
+    expect(r.code, r.stdout).toBe(0);
+    const doc = JSON.parse(await readFile(path.join(out, 'openapi.discovered.json'), 'utf8')) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/rest/basket/{id}', '/api/Products/{id}']));
+    expect(r.stdout).toContain(`working document written to ${path.join(out, 'openapi.discovered.json')}`);
+  }, 60_000);
 
   it('exits 3 when the target does not answer', async () => {
     const r = await run(['scan', '--target', 'http://127.0.0.1:9', '--out', dir]);
