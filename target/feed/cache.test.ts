@@ -6,7 +6,7 @@ import { createLogger } from '../platform/logger.ts';
 import { connectRedis, createRedis } from '../platform/redis.ts';
 import type { RedisService } from '../platform/redis.ts';
 import { testConfig } from '../testing.ts';
-import { readThrough } from './cache.ts';
+import { EPOCH_KEY, readThrough, readThroughJson } from './cache.ts';
 
 let server: StartedRedis;
 let redis: RedisService;
@@ -70,5 +70,33 @@ describe('read-through cache', () => {
     const all = await Promise.all(Array.from({ length: 10 }, () => readThrough(redis, { key: 'test:herd', field: 'x' }, opts(0), slow)));
     expect(all.every((r) => r.data === 'v')).toBe(true);
     expect(loads).toBe(1);
+  });
+
+  it('answers a hit with the stored JSON text, serialised once when the page was built', async () => {
+    const key = { key: 'test:bytes', field: 'p' };
+    const miss = await readThroughJson(redis, key, opts(0), async () => ({ items: [{ id: 1 }], nextCursor: null }));
+    expect(miss).toMatchObject({ source: 'miss', json: '{"items":[{"id":1}],"nextCursor":null}' });
+    await new Promise((r) => setTimeout(r, 50));
+    const hit = await readThroughJson(redis, key, opts(500), async () => ({ never: true }));
+    expect(hit.source).toBe('hit');
+    expect(hit.json).toBe(miss.json);
+    expect(await redis.client.hget('test:bytes', 'p')).toBe(`0 ${hit.entry.epoch}\n${miss.json}`);
+  });
+
+  it('with memo, takes the bytes from memory while Redis still holds the same version, and fetches them again once it does not', async () => {
+    const key = { key: 'test:memo', field: 'top' };
+    const memo = (t: number) => ({ ...opts(t), memo: true });
+    await readThroughJson(redis, key, memo(0), async () => ['a']);
+    await new Promise((r) => setTimeout(r, 50));
+    // The payload in Redis is overwritten behind the version's back: a memo reader does not even fetch it.
+    await redis.client.hset('test:memo', 'top', 'garbage');
+    expect(await readThroughJson(redis, key, memo(100), async () => ['never'])).toMatchObject({ source: 'hit', json: '["a"]' });
+    // Another process rebuilt it (new version): the new bytes are fetched.
+    const epoch = (await redis.client.get(EPOCH_KEY)) ?? '0';
+    await redis.client.hset('test:memo', 'top', `200 ${epoch}\n["b"]`, 'top@', `200 ${epoch}`);
+    expect(await readThroughJson(redis, key, memo(300), async () => ['never'])).toMatchObject({ source: 'hit', json: '["b"]' });
+    // A new epoch (a post edited or made private) is never answered from memory as fresh.
+    await redis.client.incr(EPOCH_KEY);
+    expect(await readThroughJson(redis, key, memo(400), async () => ['c'])).toMatchObject({ source: 'miss', json: '["c"]' });
   });
 });

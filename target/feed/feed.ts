@@ -9,8 +9,8 @@ import type { Caller, FeatureDeps } from '../posts/deps.ts';
 import { POST_COLUMNS, postKey, toPost } from '../posts/repository.ts';
 import type { PostRow } from '../posts/repository.ts';
 import type { Post } from '../posts/schemas.ts';
-import { invalidate, readThrough } from './cache.ts';
-import type { CacheSource } from './cache.ts';
+import { invalidate, readThroughJson } from './cache.ts';
+import type { CachedJson } from './cache.ts';
 
 /**
  * GET /v1/feed: public posts of the accounts the caller follows, newest first.
@@ -48,9 +48,10 @@ export async function loadFeed(deps: FeatureDeps, userId: string, limit: number,
   return toPage(rows, limit, toPost, postKey);
 }
 
-export async function getFeed(deps: FeatureDeps, user: Caller, limit: number, cursor?: string): Promise<{ data: Page<Post>; source: CacheSource }> {
+/** The caller's feed page as the cached JSON text (Page<Post>): a hit is answered without parsing it. */
+export async function getFeed(deps: FeatureDeps, user: Caller, limit: number, cursor?: string): Promise<CachedJson> {
   if (cursor !== undefined) decodeCursor(cursor); // a bad cursor is a 422 before touching the cache
-  return readThrough(deps.redis, { key: feedKey(user.id), field: `${limit}:${cursor ?? ''}` }, { freshMs: FEED_FRESH_MS, staleMs: STALE_MS, staleWhileRevalidateMs: REVALIDATE_MS }, () =>
+  return readThroughJson(deps.redis, { key: feedKey(user.id), field: `${limit}:${cursor ?? ''}` }, { freshMs: FEED_FRESH_MS, staleMs: STALE_MS, staleWhileRevalidateMs: REVALIDATE_MS }, () =>
     loadFeed(deps, user.id, limit, cursor),
   );
 }
@@ -65,7 +66,7 @@ export function feedRouter(app: AppDeps): Router {
     const out = await getFeed(deps, currentUser(res), q.limit, q.cursor);
     res.setHeader('X-Cache', out.source);
     res.setHeader('Cache-Control', 'private, no-store');
-    res.json(out.data);
+    res.type('json').send(out.json);
   });
   return router;
 }

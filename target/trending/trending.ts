@@ -9,7 +9,7 @@ import type { FeatureDeps } from '../posts/deps.ts';
 import { POST_COLUMNS, toPost } from '../posts/repository.ts';
 import type { PostRow } from '../posts/repository.ts';
 import { postSchema } from '../posts/schemas.ts';
-import { readThrough } from '../feed/index.ts';
+import { readThroughJson } from '../feed/index.ts';
 import type { CacheSource } from '../feed/index.ts';
 
 /**
@@ -42,12 +42,35 @@ export async function computeTrending(deps: Pick<FeatureDeps, 'db'>): Promise<Tr
   return rows.map((r) => ({ ...toPost(r), recentLikes: r.recent_likes }));
 }
 
-export async function getTrending(deps: FeatureDeps, limit: number, cursor?: string): Promise<{ data: Page<TrendingItem>; source: CacheSource }> {
+/**
+ * A page of trending posts and its JSON text. The ranked list is kept in this
+ * process too (memo: Redis is asked only whether it is still the same list and
+ * epoch), parsed once per list, and each page serialised once per list.
+ */
+export async function getTrendingPage(deps: FeatureDeps, limit: number, cursor?: string): Promise<{ data: Page<TrendingItem>; json: string; source: CacheSource }> {
   const offset = decodeOffsetCursor(cursor);
-  const out = await readThrough(deps.redis, { key: TRENDING_KEY, field: 'top' }, { freshMs: TRENDING_FRESH_MS, staleMs: 10 * 60_000, staleWhileRevalidateMs: TRENDING_FRESH_MS }, () => computeTrending(deps));
-  const items = out.data.slice(offset, offset + limit);
-  const next = offset + limit < out.data.length ? encodeOffsetCursor(offset + limit) : null;
-  return { data: { items, nextCursor: next }, source: out.source };
+  const out = await readThroughJson(deps.redis, { key: TRENDING_KEY, field: 'top' }, { freshMs: TRENDING_FRESH_MS, staleMs: 10 * 60_000, staleWhileRevalidateMs: TRENDING_FRESH_MS, memo: true }, () => computeTrending(deps));
+  const { derived } = out.entry;
+  let list = derived.get('list') as TrendingItem[] | undefined;
+  if (!list) {
+    list = out.data ?? (JSON.parse(out.json) as TrendingItem[]);
+    derived.set('list', list);
+  }
+  const pageKey = `page:${offset}:${limit}`;
+  let page = derived.get(pageKey) as { data: Page<TrendingItem>; json: string } | undefined;
+  if (!page) {
+    const items = list.slice(offset, offset + limit);
+    const next = offset + limit < list.length ? encodeOffsetCursor(offset + limit) : null;
+    const data = { items, nextCursor: next };
+    page = { data, json: JSON.stringify(data) };
+    if (derived.size < 200) derived.set(pageKey, page); // the usual pages; odd offsets and limits are built each time
+  }
+  return { ...page, source: out.source };
+}
+
+export async function getTrending(deps: FeatureDeps, limit: number, cursor?: string): Promise<{ data: Page<TrendingItem>; source: CacheSource }> {
+  const { data, source } = await getTrendingPage(deps, limit, cursor);
+  return { data, source };
 }
 
 export function trendingRouter(app: AppDeps): Router {
@@ -55,9 +78,9 @@ export function trendingRouter(app: AppDeps): Router {
   const router = Router();
   router.get('/', app.guards.requireAuth, async (req, res) => {
     const q = validate(pageQuery, req.query, 'query');
-    const out = await getTrending(deps, q.limit, q.cursor);
+    const out = await getTrendingPage(deps, q.limit, q.cursor);
     res.setHeader('X-Cache', out.source);
-    res.json(out.data);
+    res.type('json').send(out.json);
   });
   return router;
 }
