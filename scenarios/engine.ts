@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { parseDuration } from '../common/index.ts';
-import { doubted, measurementDoubt, summarize, type RunEvent, type RunRecord, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../reports/index.ts';
+import { doubted, measurementDoubt, summarize, type RunEvent, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../reports/index.ts';
 import { isOpenModel } from './schema/executors.ts';
 import type { Scenario } from './schema/scenario.ts';
 import { parseThresholds } from './thresholds/parse.ts';
@@ -259,7 +259,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   progress.done(progressState(mainMs));
   // An invalid measurement: a generator that was late (rate held) can only make the target look worse, so a
   // breach may be the generator's (inconclusive); one that did not deliver the rate proves no pass (inconclusive).
-  const doubt = summary.valid ? null : measurementDoubt({ summaries: [summary], scenarios: [scenario as unknown as Record<string, unknown>] } as unknown as RunRecord, [scenario.name]);
+  const doubt = summary.valid ? null : measurementDoubt({ summaries: [summary] }, [scenario.name]);
   const results = agg.results(mainMs).map((r) => {
     const d = doubted(r.outcome ?? (r.ok ? 'pass' : 'fail'), doubt, r.metric === 'http_req_duration' ? 'latency' : 'ratio');
     return d.reason ? { ...r, ok: false, outcome: d.outcome, reason: d.reason } : r;

@@ -2,8 +2,10 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError, parseDuration } from '../../common/index.ts';
+import { measurementDoubt } from '../../reports/index.ts';
 import { formatSummary, parseScenario, parseTargetUrl, runScenario, type ScenarioInput } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
+import { ExitCode } from '../exit-codes.ts';
 
 interface LoadFlags {
   rate?: string;
@@ -15,6 +17,19 @@ interface LoadFlags {
   connections?: string;
   maxConnections?: string;
   summaryJson?: string;
+  threshold?: string[];
+}
+
+/** "http_req_failed: rate<0.01" or "http_req_duration{name:GET /x}: p(95)<200" → [key, expression]. */
+export function splitThresholdFlag(v: string): [string, string] {
+  const close = v.indexOf('}');
+  const colon = v.indexOf(':', v.trimStart().includes('{') && close > 0 ? close : 0);
+  const key = colon > 0 ? v.slice(0, colon).trim() : '';
+  const expr = colon > 0 ? v.slice(colon + 1).trim() : '';
+  if (!key || !expr) {
+    throw new InputError('RAMPART_FLAG_INVALID', `--threshold "${v}" must look like "metric: expression"`, { hint: "e.g. --threshold 'http_req_failed: rate<0.01' --threshold 'http_req_duration: p(95)<200'" });
+  }
+  return [key, expr];
 }
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
@@ -60,7 +75,12 @@ export function loadScenarioFromFlags(url: string, f: LoadFlags): ScenarioInput 
     }
   }
   const step = { name: `${method} ${target.pathname}`, method, path: `${target.pathname}${target.search}`, headers, ...body };
-  const common = { name: 'load', flows: [{ name: 'request', steps: [step] }], thresholdWindows: [] };
+  const thresholds: Record<string, string[]> = {};
+  for (const t of f.threshold ?? []) {
+    const [key, expr] = splitThresholdFlag(t);
+    (thresholds[key] ??= []).push(expr);
+  }
+  const common = { name: 'load', flows: [{ name: 'request', steps: [step] }], thresholdWindows: [], ...(Object.keys(thresholds).length ? { thresholds } : {}) };
   if (rate !== undefined) {
     // Like k6's maxVUs: connections open on demand up to the cap; by default enough for rate × 1 s of latency.
     const cap = maxConnections ?? connections;
@@ -83,10 +103,16 @@ export function registerLoad(program: Command, ctx: CliContext): void {
     .option('--body <s>', 'request body (JSON is sent as application/json)')
     .option('--max-connections <n>', 'with --rate: most connections (requests in flight); they open on demand (default max(100, rate × 1 s), at most 10000)')
     .option('--connections <n>', 'with --vus: keep-alive connections shared by the VUs (default one per VU); with --rate: same as --max-connections')
+    .option('--threshold <metric: expr>', "k6 threshold, repeatable: 'http_req_failed: rate<0.01', 'http_req_duration: p(95)<200'; exit 1 when one fails or has no data", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--summary-json <file>', 'write {"requests","errors","rate","latencyMs","late","dropped","droppedAtCap","timeouts","warnings"} to FILE')
     .addHelpText('after', `
+Exit code: 0 when every --threshold passes (without thresholds: when the load was delivered as asked), 1 when a
+threshold fails or is inconclusive (no data; a generator too slow to deliver the rate), 2 bad input, 3 target
+unreachable.
+
 Examples:
   rampart load http://127.0.0.1:3000/livez --rate 500 --duration 30s
+  rampart load http://127.0.0.1:3000/livez --rate 200 --duration 20s --threshold 'http_req_failed: rate<0.01' --threshold 'http_req_duration: p(95)<50'
   rampart load http://127.0.0.1:3000/livez --rate 1000 --max-connections 2000 --duration 1m
   rampart load http://127.0.0.1:3000/v1/posts --vus 50 --duration 1m --method POST \\
       --header 'authorization: Bearer TOKEN' --body '{"body":"hello"}' --summary-json out/summary.json`)
@@ -112,5 +138,19 @@ Examples:
         await writeFile(flags.summaryJson, `${JSON.stringify(out)}\n`);
       }
       if (result.aborted) ctx.stderr.write(`rampart: run stopped early: ${result.abortReason}\n`);
+      const thresholdsGiven = result.thresholds.length;
+      const failed = result.thresholds.filter((t) => (t.outcome ?? (t.ok ? 'pass' : 'fail')) === 'fail');
+      const unsure = result.thresholds.filter((t) => t.outcome === 'inconclusive');
+      if (failed.length > 0) {
+        ctx.stderr.write(`rampart: FAIL: ${failed.length} threshold(s) breached\n`);
+        ctx.exitCode = ExitCode.breached;
+      } else if (thresholdsGiven === 0 && measurementDoubt({ summaries: [result.summary] }, [scenario.name])?.bias === 'optimistic') {
+        // Without thresholds the exit code says only whether the load was delivered as asked.
+        ctx.stderr.write(`rampart: INCONCLUSIVE: the measurement is invalid (${result.summary.invalidReasons.join('; ')}): the target was not loaded as asked\n`);
+        ctx.exitCode = ExitCode.breached;
+      } else if (unsure.length > 0) {
+        ctx.stderr.write(`rampart: INCONCLUSIVE: ${unsure.map((t) => t.reason).join('; ')}\n`);
+        ctx.exitCode = ExitCode.breached;
+      }
     });
 }
