@@ -5,7 +5,7 @@ import { InputError, repoPath } from '../../common/index.ts';
 import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { judgeAndWrite, parseProfile, resolveSpec, timestampDir } from '../gate/judge.ts';
+import { judgeAndWrite, parseProfile, parseRegressionPct, resolveSpec, timestampDir } from '../gate/judge.ts';
 import { planGate } from '../gate/plan.ts';
 
 interface GateFlags {
@@ -18,6 +18,7 @@ interface GateFlags {
   scan: boolean;
   suppressions?: string;
   baseline?: string;
+  failOnRegression?: string;
   stepSummary: boolean;
 }
 
@@ -45,10 +46,12 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .option('--no-scan', 'skip the security scan')
     .option('--suppressions <file>', 'security findings suppression file')
     .option('--baseline <run.json>', 'compare with an earlier run and mark regressions')
+    .option('--fail-on-regression <pct>', 'with --baseline: exit 1 when a p95 or an objective regressed more than PCT %')
     .option('--step-summary', 'also append summary.md to $GITHUB_STEP_SUMMARY', false)
     .addHelpText('after', `
 Writes run.json, report.html, junit.xml, summary.md and verdicts.json, prints the objective table.
-Exit code: 0 every objective holds, 1 breached (or not measured), 2 bad input, 3 environment failure.
+Exit code: 0 every objective PASSes, 1 an objective FAILed or is INCONCLUSIVE (not enough evidence; the
+report says what would make it conclusive), 2 bad input, 3 environment failure.
 
 Examples:
   $ rampart gate                                  # quick gate on the managed stack (npm start)
@@ -57,6 +60,8 @@ Examples:
     .action(async (flags: GateFlags) => {
       const profile = parseProfile(flags.profile);
       const target = parseTarget(flags.target);
+      const failOnRegressionPct = parseRegressionPct(flags.failOnRegression);
+      if (failOnRegressionPct !== undefined && !flags.baseline) throw new InputError('RAMPART_FLAG_INVALID', '--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       const spec = await resolveSpec(flags.slo, null);
       const plan = planGate({ profile, scan: flags.scan, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills } : {}) });
       const outDir = path.resolve(flags.out ?? repoPath('reports', 'out', timestampDir()));
@@ -69,7 +74,7 @@ Examples:
         env: ctx.env, signal: ctx.signal, log, progress: ctx.stderr, ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
       });
       const { record: judged, written } = await judgeAndWrite(record, {
-        spec, baselineFile: flags.baseline, outDir, formats: reportFormats, withRecord: true, stdout: ctx.stdout,
+        spec, baselineFile: flags.baseline, outDir, formats: reportFormats, withRecord: true, stdout: ctx.stdout, failOnRegressionPct,
       });
       if (flags.stepSummary && ctx.env.githubStepSummary && written.md) {
         await appendFile(ctx.env.githubStepSummary, await readFile(written.md, 'utf8'));
