@@ -1,33 +1,66 @@
 /**
- * `npm run bench:scan` — how long a quick scan of the SocialConnect target
- * takes (managed stack, 2 workers), side by side with a quick scan of the
- * in-process vulnerable test app (no database) as the peer: the ratio shows
- * what the real target's work (argon2, PostgreSQL, Redis) adds.
+ * `npm run bench:scan` — what a quick scan finds, what it gets wrong, and how
+ * long it takes, side by side in one run:
+ *   - the bundled shop (no document, cookie session, SPA catch-all): planted
+ *     flaws found, and findings ≥ medium that are not planted (false positives);
+ *   - its hardened twin: every finding ≥ medium is a false positive;
+ *   - SocialConnect on the managed stack (2 workers): findings ≥ medium (goal 0), time;
+ *   - the in-process notes app as the time peer.
  */
 import os from 'node:os';
-import { loadEnvConfig } from '../common/index.ts';
+import { loadEnvConfig, repoPath } from '../common/index.ts';
+import type { Finding } from '../reports/index.ts';
 import { startStack } from '../stack/index.ts';
+import { loadAuthConfig } from './auth-config.ts';
+import type { AuthConfig } from './auth-config.ts';
 import { runScan } from './run-scan.ts';
+import { failingFindings } from './suppressions.ts';
+import { startShopApp } from './test-apps/shop-app.ts';
 import { startVulnerableApp } from './test-apps/vulnerable-app.ts';
 
-async function timed(target: string, seed: number) {
+/** The shop's planted flaws a discovery scan (no document, cookie session) must report. */
+const PLANTED = [
+  'rampart-api1-bola-read GET /rest/basket/{id}', 'rampart-inj-sql-auth-bypass POST /rest/user/login', 'rampart-inj-sql-union GET /rest/products/search',
+  'rampart-inj-sql-boolean GET /rest/products/search', 'rampart-api8-cors-wildcard GET /rest/user/whoami', 'rampart-api2-jwt-sensitive-claims POST /rest/user/login',
+  'rampart-api4-rate-limit-bypass GET /rest/user/whoami', 'rampart-api5-bfla PUT /api/Products/{id}', 'rampart-api9-undocumented-sensitive-route GET /metrics',
+  'rampart-api2-no-bruteforce-limit POST /rest/user/login', 'rampart-inj-sql-error GET /rest/products/search', 'rampart-api8-sql-error GET /rest/products/search',
+];
+
+async function timed(target: string, seed: number, authConfig?: AuthConfig) {
   const t0 = performance.now();
-  const part = await runScan({ target, profile: 'quick', seed, signal: AbortSignal.timeout(600_000) });
+  const part = await runScan({ target, profile: 'quick', seed, signal: AbortSignal.timeout(600_000), ...(authConfig ? { authConfig } : {}) });
   const s = (performance.now() - t0) / 1000;
-  const requests = Number(/security scan: (\d+) requests/.exec((part.notes ?? []).join('\n'))?.[1] ?? 0);
-  return { s, requests, findings: part.findings?.length ?? 0 };
+  const notes = (part.notes ?? []).join('\n');
+  const requests = Number(/security scan: (\d+) requests/.exec(notes)?.[1] ?? 0);
+  const fallback = Number(/(\d+) probed path\(s\) got that page/.exec(notes)?.[1] ?? 0);
+  return { s, requests, findings: part.findings ?? [], fallback };
 }
 
+const key = (f: Finding) => `${f.ruleId} ${f.endpoint}`;
+const line = (name: string, r: Awaited<ReturnType<typeof timed>>, extra: string) =>
+  console.log(`${name.padEnd(46)} ${r.s.toFixed(1).padStart(5)} s ${String(r.requests).padStart(5)} requests ${String(r.findings.length).padStart(3)} findings  ${extra}`);
+
+const cookieAuth = await loadAuthConfig(repoPath('security/fixtures/shop-auth-cookie.yaml'));
 const stack = await startStack({ env: loadEnvConfig(process.env), stateDir: null, workers: 2 });
 try {
-  await using app = await startVulnerableApp();
+  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown'}, node ${process.version}, ${new Date().toISOString()}`);
+  await using shop = await startShopApp({ hardened: false });
+  const vulnerable = await timed(shop.url, 1, cookieAuth);
+  const found = PLANTED.filter((p) => vulnerable.findings.some((f) => key(f) === p));
+  const unplanted = failingFindings(vulnerable.findings, 'medium').filter((f) => !PLANTED.includes(key(f)));
+  line('shop, vulnerable (discovered, cookie session)', vulnerable, `planted found ${found.length}/${PLANTED.length}; ≥ medium not planted: ${unplanted.length}${unplanted.length ? ` (${unplanted.map(key).join(', ')})` : ''}; catch-all answers not reported: ${vulnerable.fallback}`);
+  for (const miss of PLANTED.filter((p) => !found.includes(p))) console.log(`  missed: ${miss}`);
+  await using twin = await startShopApp({ hardened: true });
+  const hardened = await timed(twin.url, 1, cookieAuth);
+  const fp = failingFindings(hardened.findings, 'medium');
+  line('shop, hardened twin', hardened, `false positives ≥ medium: ${fp.length}${fp.length ? ` (${fp.map(key).join(', ')})` : ''}; catch-all answers not reported: ${hardened.fallback}`);
   const target = await timed(stack.targetUrl, 1);
-  const peer = await timed(app.url, 1);
-  const cpu = os.cpus()[0]?.model ?? 'unknown';
-  console.log(`machine: ${os.cpus().length} x ${cpu}, node ${process.version}, ${new Date().toISOString()}`);
-  console.log(`quick scan, SocialConnect (managed stack, 2 workers): ${target.s.toFixed(1)} s, ${target.requests} requests (${(target.requests / target.s).toFixed(0)} req/s), ${target.findings} findings`);
-  console.log(`quick scan, vulnerable test app (peer, in-process):   ${peer.s.toFixed(1)} s, ${peer.requests} requests (${(peer.requests / peer.s).toFixed(0)} req/s), ${peer.findings} findings`);
-  console.log(`ratio target/peer: ${(target.s / peer.s).toFixed(1)}x time; goal: target quick scan < 120 s -> ${target.s < 120 ? 'met' : 'NOT met'}`);
+  const targetFailing = failingFindings(target.findings, 'medium');
+  line('SocialConnect (managed stack, 2 workers)', target, `≥ medium: ${targetFailing.length}${targetFailing.length ? ` (${targetFailing.map(key).join(', ')})` : ''} (goal 0)`);
+  await using notes = await startVulnerableApp();
+  const peer = await timed(notes.url, 1);
+  line('notes app (peer, in-process)', peer, `${failingFindings(peer.findings, 'medium').length} ≥ medium (a deliberately vulnerable app)`);
+  console.log(`ratio SocialConnect/peer: ${(target.s / peer.s).toFixed(1)}x time; goal: SocialConnect quick scan < 120 s -> ${target.s < 120 ? 'met' : 'NOT met'}`);
 } finally {
   await stack.stop();
 }

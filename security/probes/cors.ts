@@ -1,6 +1,6 @@
 import type { Exchange } from '../http.ts';
 import type { ScanContext } from '../scan-context.ts';
-import { call, templateEndpoint } from '../scan-context.ts';
+import { call } from '../scan-context.ts';
 
 const CAT = 'API8:2023';
 const EVIL = 'https://rampart-evil.example';
@@ -25,23 +25,30 @@ export async function probeCors(ctx: ScanContext): Promise<void> {
       await call(ctx, { method: 'GET', path }, { user: ctx.a, headers: { origin: 'null' } }),
       await call(ctx, { method: 'OPTIONS', path }, { user: null, headers: { origin: EVIL, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } }),
     ];
+    const where = `GET ${path}`;
+    const reported = new Set<string>();
+    const add = (f: Parameters<typeof ctx.sink.add>[0]) => {
+      // One finding per rule and route: the preflight repeating the GET's answer is the same flaw.
+      if (reported.has(f.ruleId)) return;
+      reported.add(f.ruleId);
+      ctx.sink.add(f);
+    };
     for (const ex of probes) {
       const h = ex.response?.headers ?? {};
       const acao = h['access-control-allow-origin'];
       const creds = h['access-control-allow-credentials'] === 'true';
       const sent = ex.request.headers.origin;
-      const where = templateEndpoint(ctx, ex.request.method, ex.request.url);
       if (acao !== undefined && acao === sent) {
-        ctx.sink.add({
+        add({
           ruleId: creds ? 'rampart-api8-cors-reflect-credentials' : 'rampart-api8-cors-reflect', title: `CORS reflects any origin${creds ? ' with credentials' : ''}`, category: CAT,
           severity: creds ? 'high' : 'medium', endpoint: where, evidence: ex,
           description: `Origin ${sent} was echoed in Access-Control-Allow-Origin${creds ? ' together with Access-Control-Allow-Credentials: true, so any site can make authenticated calls and read the answers' : ''}. Allow only configured origins.`,
         });
       } else if (acao === '*' && creds) {
-        ctx.sink.add({ ruleId: 'rampart-api8-cors-wildcard-credentials', title: 'CORS wildcard with credentials', category: CAT, severity: 'medium', endpoint: where, evidence: ex,
+        add({ ruleId: 'rampart-api8-cors-wildcard-credentials', title: 'CORS wildcard with credentials', category: CAT, severity: 'medium', endpoint: where, evidence: ex,
           description: 'Access-Control-Allow-Origin: * with credentials is a misconfiguration; allow only configured origins.' });
       } else if (acao === '*') {
-        ctx.sink.add({ ruleId: 'rampart-api8-cors-wildcard', title: 'CORS allows any origin (*)', category: CAT, severity: authenticated ? 'medium' : 'low', endpoint: where, evidence: ex,
+        add({ ruleId: 'rampart-api8-cors-wildcard', title: 'CORS allows any origin (*)', category: CAT, severity: authenticated ? 'medium' : 'low', endpoint: where, evidence: ex,
           description: `Access-Control-Allow-Origin: * on ${authenticated ? 'an authenticated route' : 'this route'}: any web page can read what a visitor's browser can reach here (an intranet-only API, anything authorised by network position). Allow only configured origins.` });
       }
     }

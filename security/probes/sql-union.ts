@@ -24,7 +24,7 @@ export async function probeSqlUnion(ctx: ScanContext): Promise<void> {
   const quick = ctx.profile === 'quick';
   const maxColumns = quick ? 6 : 12;
   let tried = 0;
-  for (const op of ctx.api.operations.filter((o) => !isAdminOp(ctx, o) && (o.method === 'GET' || (!ctx.readOnly && o.method === 'POST')) && !isAuthPath(ctx, o.path))) {
+  for (const op of ctx.api.operations.filter((o) => !isAdminOp(ctx, o) && (o.method === 'GET' || (!ctx.readOnly && !quick && o.method === 'POST')) && !isAuthPath(ctx, o.path))) {
     const params = paramsForPath(ctx, op.path) ?? Object.fromEntries(op.pathParams.map((p) => [p.name, 'rampart']));
     const user = op.pathParams.length > 0 ? ctx.a : nextPoolUser(ctx);
     const slots: { where: 'query' | 'body'; name: string }[] = [
