@@ -21,7 +21,8 @@ describe('drills against a deliberately broken target', () => {
     const part = await runDrill('redis-down', { stack, profile: 'quick', signal: AbortSignal.timeout(110_000) });
     const drill = part.drills![0]!;
     expect(drill.passed).toBe(false);
-    const failed = drill.checks.filter((c) => !c.ok).map((c) => c.name).join('\n') + (drill.aborted ?? '');
+    expect(drill.outcome).toBe('fail');
+    const failed = drill.checks.filter((c) => c.outcome === 'fail').map((c) => c.name).join('\n') + (drill.aborted ?? '');
     expect(failed).toMatch(/reads available/);
     const redis = (await (await fetch(`${stack.proxyUrl}/proxies/${stack.proxies!.redis}`)).json()) as { enabled: boolean };
     expect(redis.enabled).toBe(true);
@@ -39,6 +40,7 @@ describe('drills against a deliberately broken target', () => {
     const drill = part.drills![0]!;
     expect(drill.aborted).toMatch(/interrupted/);
     expect(drill.passed).toBe(false);
+    expect(drill.outcome).not.toBe('pass');
     expect(part.events!.some((e) => e.type === 'fault.removed')).toBe(true);
     expect(part.samples!.length).toBeGreaterThan(0);
     const pg = (await (await fetch(`${stack.proxyUrl}/proxies/${stack.proxies!.postgres}`)).json()) as { enabled: boolean };
@@ -51,8 +53,10 @@ describe('drills against a deliberately broken target', () => {
       proxyNames: { postgres: stack.proxies!.postgres }, profile: 'quick', signal: AbortSignal.timeout(110_000),
     });
     const drill = part.drills![0]!;
-    expect(drill.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(drill.checks.filter((c) => c.outcome !== 'pass')).toEqual([]);
+    expect(drill.outcome).toBe('pass');
     expect(drill.passed).toBe(true);
+    expect(drill.skipped).toEqual([]);
     expect(drill.reconciliation).toMatchObject({ lost: 0, duplicated: 0 });
     expect(part.notes!.join('\n')).toMatch(/process faults .* are skipped/);
   }, 120_000);

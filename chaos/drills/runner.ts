@@ -83,6 +83,9 @@ function canRun(def: DrillDefinition, method: TimedAction[], env: FaultEnvironme
 
 type Check = DrillResult['checks'][number];
 
+/** Load before the steady-state window starts. */
+const WARM_UP_MS = 2000;
+
 /**
  * Runs one drill: verify the steady state → load throughout → inject the
  * timed faults → observe (stop conditions can end it early) → roll back,
@@ -166,8 +169,9 @@ export async function runDrill(name: string, options: RunDrillOptions): Promise<
   try {
     load = await startDrillLoad({ baseUrl: env.targetUrl, name, rate: options.rate ?? def.load.rate[profile], writeFraction: def.load.writeFraction, runId });
     event('phase.started', 'steady state', { id: `steady:${name}` });
-    // Whole seconds, as the samples are bucketed: the window judged live is the one the record holds.
-    const steadyFrom = Math.ceil(Date.now() / 1000) * 1000;
+    // The first seconds of load (connections, caches, a cold generator) are not judged. Then whole seconds, as the
+    // samples are bucketed: the window judged live is the one the record holds.
+    const steadyFrom = Math.ceil((Date.now() + WARM_UP_MS) / 1000) * 1000;
     await sleep(steadyFrom + def.steadySeconds[profile] * 1000 - Date.now(), signal);
     const steady = alignedWindow(steadyFrom, Date.now());
     windows.push({ phase: 'steady', ...steady, objectives: steadyState });

@@ -61,7 +61,7 @@ export function registerDrill(program: Command, ctx: CliContext): void {
     .option('--database-url <url>', 'PostgreSQL of that target, to reconcile acknowledged writes (default $DATABASE_URL)')
     .option('--postgres-proxy <name>', 'name of the PostgreSQL proxy in that Toxiproxy', 'postgres')
     .option('--redis-proxy <name>', 'name of the Redis proxy in that Toxiproxy', 'redis')
-    .option('--profile <name>', 'quick (CI, ~20-30 s per drill) or full', 'quick')
+    .option('--profile <name>', 'quick (CI, ~40 s per drill) or full (minutes per drill)', 'quick')
     .option('--out <dir>', 'directory for run.json and reports', 'reports/out/drill')
     .option('--list', 'list the drills and exit')
     .option('--verbose', 'stream the managed stack\'s logs here instead of <out>/components.log')
