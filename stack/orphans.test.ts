@@ -74,6 +74,9 @@ describe('a signal to the npm/npx wrapper stops rampart and everything it starte
     return tree;
   }
 
+  // Each case starts npm, rampart (through tsx) and a stack; three at once on a loaded 2-core machine can take
+  // a minute to get that far, so the bound is generous; the 10 s after the signal is what is asserted.
+  const WRAPPER_TEST_MS = 150_000;
   const allGone = (e: ExpectStatic, tree: number[]) => e.poll(() => tree.filter(isAlive), { timeout: 10_000, interval: 100 }).toEqual([]);
 
   it.concurrent('Ctrl-C to `npx rampart stack up` (SIGINT to its process group) stops everything and npx exits 0', async ({ expect }) => {
@@ -86,7 +89,7 @@ describe('a signal to the npm/npx wrapper stops rampart and everything it starte
     expect(await w.exited).toEqual({ code: 0, signal: null });
     expect(w.out()).toMatch(/rampart stack stopped; nothing left running/);
     expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
-  });
+  }, WRAPPER_TEST_MS);
 
   it.concurrent('SIGTERM to npx running `rampart stack up` through `sh -c` (npm\'s default shell): rampart notices it was re-parented', async ({ expect }) => {
     const stateDir = path.join(scratch, 'sigterm-sh');
@@ -97,7 +100,7 @@ describe('a signal to the npm/npx wrapper stops rampart and everything it starte
     await allGone(expect, tree);
     expect(w.out()).toMatch(/the process that started rampart \(pid \d+\) has exited, stopping/);
     expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
-  });
+  }, WRAPPER_TEST_MS);
 
   it.concurrent('SIGTERM to `npm start` mid-gate stops the gate, its stack, and still writes the run record', async ({ expect }) => {
     const outDir = path.join(scratch, 'gate');
@@ -109,5 +112,5 @@ describe('a signal to the npm/npx wrapper stops rampart and everything it starte
     expect(w.out()).toMatch(/SIGTERM received, stopping/);
     await w.exited;
     expect(existsSync(path.join(outDir, 'run.json'))).toBe(true);
-  });
+  }, WRAPPER_TEST_MS);
 });
