@@ -17,6 +17,9 @@ import autocannon from 'autocannon';
 import { repoPath, tsNodeArgs } from '../common/index.ts';
 import { formatSummary, parseScenario, runScenario, spawnLocalServer } from '../scenarios/index.ts';
 
+// The shipped CLI runs compiled JavaScript without source maps; tsx (which runs this script) turns them on, which
+// makes every stack trace the engine's dependencies format far dearer than in the real thing.
+process.setSourceMapsEnabled(false);
 const run = promisify(execFile);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

@@ -32,7 +32,9 @@ async function measureValid(url: string, make: () => ReturnType<typeof openScena
 describe('the open model', () => {
   it('achieves the target arrival rate within 1 %', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
-    const r = await runScenario(openScenario(500, '3s', 50), { baseUrl: srv.url });
+    // The achieved rate counts starts over the time they took: a generator starved by the shared machine shows
+    // it (and marks the run invalid), so judge a run the engine itself calls valid.
+    const r = await measureValid(srv.url, () => openScenario(500, '3s', 50));
     expect(r.summary.rate.target).toBe(500);
     expect(r.summary.requests).toBe(1500);
     expect(Math.abs(r.summary.rate.achieved - 500) / 500).toBeLessThan(0.01);

@@ -37,7 +37,7 @@ export interface ArrivalRateStats {
  * dropped once it has waited maxLateness or when the run ends. Nothing vanishes:
  * due = started + dropped + still queued.
  *
- * Timing: a timer wakes the scheduler just before the next arrival, and every
+ * Timing: a timer wakes the scheduler at the next arrival's time, and every
  * finished iteration also issues whatever is due. On a busy event loop (a burst
  * of responses after a stall) timers fire late, but completions keep coming, so
  * arrivals go out between responses instead of after the whole burst.
@@ -140,8 +140,9 @@ export function runArrivalRate(o: ArrivalRateOptions): { done: Promise<void>; st
         waitQueue();
         return;
       }
-      // Wake 1 ms early (Node timers have 1 ms granularity and fire at or after their time).
-      timer = setTimeout(tick, Math.max(0, Math.min(50, nextAt - performance.now() - 1)));
+      // Node timers have 1 ms granularity and fire at or after their time: one wake-up per due time, no early
+      // wake-up that finds nothing due (at 1,000/s that would double the timers).
+      timer = setTimeout(tick, Math.max(0, Math.min(50, Math.floor(nextAt - performance.now()))));
     };
     tick();
   });
