@@ -57,7 +57,10 @@ async function createProxy(apiUrl: string, upstreamPort: number): Promise<number
 /** The real Toxiproxy, on loopback, when TOXIPROXY_BIN names its server binary. */
 async function startToxiproxy(bin: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await getFreePort();
-  const child = spawn(bin, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' });
+  // Detached like rampart's proxy process (startProxyProcess), so both run in a session of their own:
+  // with the kernel's autogroup scheduling, sharing the bench's session or not changes the CPU share.
+  const child = spawn(bin, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore', detached: true });
+  process.once('exit', () => child.kill('SIGKILL'));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
