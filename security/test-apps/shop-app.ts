@@ -104,8 +104,18 @@ export function createShopApp(opts: { hardened: boolean; log?: string[] }): expr
   if (!hard) app.get('/metrics', (_req, res) => void res.type('text/plain').send(`# HELP shop_orders_total Orders.\n# TYPE shop_orders_total counter\nshop_orders_total ${users.length}\n`));
 
   const failed = new Map<string, number>();
+  // A CAPTCHA before registering (the answer is in the challenge, as in many shops: an auth-config pre-step reads it).
+  const captchas = new Map<string, number>();
+  app.get('/rest/captcha', (_req, res) => {
+    const [x, y] = [Math.floor(Math.random() * 9) + 1, Math.floor(Math.random() * 9) + 1];
+    const captchaId = randomBytes(6).toString('hex');
+    captchas.set(captchaId, x + y);
+    res.json({ captchaId, captcha: `${x}+${y}`, answer: String(x + y) });
+  });
   app.post('/rest/user/register', (req, res) => {
-    const { email, password } = (req.body ?? {}) as Record<string, unknown>;
+    const { email, password, captchaId, captcha } = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof captchaId !== 'string' || String(captchas.get(captchaId)) !== String(captcha)) return void res.status(400).json({ error: 'wrong CAPTCHA answer' });
+    captchas.delete(captchaId);
     if (typeof email !== 'string' || typeof password !== 'string' || !email.includes('@') || password.length < 8) return void res.status(400).json({ error: 'email and password (8+) required' });
     if (users.some((u) => u.email === email)) return void res.status(409).json({ error: 'exists' });
     const u = addUser(email, password, 'customer');
