@@ -75,6 +75,41 @@ function makePool(config: TargetConfig, max: number, name: string, logger: Logge
   return pool;
 }
 
+/**
+ * Named (prepared) statements: the first run of a statement on a connection
+ * parses and plans it; later runs only bind and execute (PostgreSQL keeps the
+ * plan per connection). Names come from the SQL text; texts with parameters
+ * only (the ones run again and again), at most MAX_NAMED distinct texts per
+ * process, so SQL built from unbounded input can never grow the servers' caches.
+ */
+const MAX_NAMED = 500;
+const statementNames = new Map<string, string>();
+export function namedQuery(text: string, values?: unknown[]): pg.QueryConfig | string {
+  if (!values || values.length === 0) return text;
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    if (statementNames.size >= MAX_NAMED) return { text, values };
+    name = `sc${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
+/** A client inside a transaction, with the same named statements as the pool's queries. */
+function namedClient(client: pg.PoolClient): Queryable {
+  return {
+    query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
+      const q = namedQuery(text, values);
+      return typeof q === 'string' ? client.query<R>(q) : client.query<R>(q);
+    },
+  };
+}
+
+function runOn<R extends pg.QueryResultRow>(pool: pg.Pool, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  const q = namedQuery(text, values);
+  return typeof q === 'string' ? pool.query<R>(q) : pool.query<R>(q);
+}
+
 export function createDatabase(config: TargetConfig, logger: Logger, onBreakerChange?: (s: BreakerState) => void): Database {
   const pools: Record<Lane, pg.Pool> = {
     main: makePool(config, config.pg.poolMax, 'main', logger),
@@ -95,13 +130,13 @@ export function createDatabase(config: TargetConfig, logger: Logger, onBreakerCh
   };
 
   const query = <R extends pg.QueryResultRow>(text: string, values?: unknown[], lane: Lane = 'main') =>
-    breaker.run(() => pools[lane].query<R>(text, values)).catch(unavailable);
+    breaker.run(() => runOn<R>(pools[lane], text, values)).catch(unavailable);
 
   return {
     pools,
     query,
     async read<R extends pg.QueryResultRow>(text: string, values?: unknown[], lane: Lane = 'main') {
-      const result = await withRetry(() => breaker.run(() => pools[lane].query<R>(text, values)), {
+      const result = await withRetry(() => breaker.run(() => runOn<R>(pools[lane], text, values)), {
         retries: 2,
         baseMs: 50,
         maxMs: 400,
@@ -117,7 +152,7 @@ export function createDatabase(config: TargetConfig, logger: Logger, onBreakerCh
           let broken = false;
           try {
             await client.query('BEGIN');
-            const out = await fn(client);
+            const out = await fn(namedClient(client));
             await client.query('COMMIT');
             return out;
           } catch (err) {
