@@ -91,6 +91,11 @@ export function percentileMs(h: LatencyHistogram, p: number): number {
 }
 
 /** Adds an encoded histogram into `into` (histograms add). */
+/** Decodes without copying into a resizable histogram (the caller destroys it). */
+export function decodeRaw(encoded: string): LatencyHistogram {
+  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+}
+
 export function addEncoded(into: LatencyHistogram, encoded: string): void {
   const h = hdr.decodeFromCompressedBase64(encoded, 32, false);
   into.add(h);

@@ -9,6 +9,7 @@ import { renderMarkdown } from './render/markdown.ts';
 import { renderTextTable } from './render/text-table.ts';
 import { fixtureRun, fixtureSpec } from './test-support/fixture-run.ts';
 import { syntheticRecord } from './test-support/synthetic-record.ts';
+import { sloSpecSchema } from './slo-spec.ts';
 
 const run = fixtureRun(300);
 
@@ -114,5 +115,59 @@ describe('baseline comparison ignores noise', () => {
     const { comparison } = compareToBaseline(few, base, 0.1);
     expect(comparison.rows[0]!.change).toBeCloseTo(1, 1);
     expect(comparison.rows[0]!.regressed).toBe(false);
+  });
+});
+
+describe('three outcomes and per-suite detail in every format', () => {
+  const load = syntheticRecord({ seconds: 80, rps: 60, scenario: 'load', latencyMs: () => 30 });
+  const drill = syntheticRecord({ seconds: 20, rps: 10, scenario: 'drill:pg-latency', startedAt: load.meta.startedAt + 90_000, latencyMs: (t) => (t > 5 && t < 12 ? 900 : 40) });
+  const record = { ...load, samples: [...load.samples, ...drill.samples], meta: { ...load.meta, endedAt: load.meta.startedAt + 110_000 } };
+  const spec = sloSpecSchema.parse({
+    objectives: [
+      { name: 'load p95', kind: 'latency', scenario: 'load', lessThanMs: 200 },
+      { name: 'spike p95', kind: 'latency', scenario: 'spike', lessThanMs: 300 },
+    ],
+    requirements: [{ name: 'scale', claim: '10,000 concurrent users', scale: { concurrency: 10000 } }],
+  });
+  const judged = withVerdicts(record, spec, evaluate(record, spec));
+
+  it('the verdict is inconclusive when one objective lacks evidence and none failed', () => {
+    expect(judged.verdicts.map((v) => v.outcome)).toEqual(['pass', 'inconclusive']);
+    expect(judged.verdict).toBe('inconclusive');
+    expect(judged.coverage[0]).toMatchObject({ verdict: 'not-exercised', claim: '10,000 concurrent users' });
+  });
+
+  it('HTML: an amber INCONCLUSIVE banner and badge, coverage, a chart per suite and drill with its own SLO line, a per-request table', () => {
+    const html = renderHtml(judged);
+    expect(html).toContain('class="banner inconclusive"');
+    expect(html).toContain('data-outcome="inconclusive"');
+    expect(html).toMatch(/why inconclusive:<\/b> no request samples for samples\[scenario=spike\]/);
+    expect(html).toContain('NOT EXERCISED');
+    expect(html).toContain('id="chart-latency-load"');
+    expect(html).toContain('id="chart-latency-drill_pg-latency"');
+    // The load chart carries the load objective's line; the drill chart has none of its own.
+    const loadChart = html.slice(html.indexOf('id="chart-latency-load"'), html.indexOf('id="chart-rate-load"'));
+    expect(loadChart).toContain('p95 &lt; 200 ms');
+    expect(html).toMatch(/<table class="requests">.*<td>load<\/td><td>GET \/v1\/feed<\/td><td>4800<\/td>/s);
+  });
+
+  it('JUnit: INCONCLUSIVE is an <error>, never skipped, and each case has the time of its scenario', () => {
+    const xml = renderJunit(judged);
+    expect(xml).toContain('errors="1"');
+    expect(xml).toContain('failures="0"');
+    expect(xml).toContain('<error message="INCONCLUSIVE spike p95');
+    expect(xml).not.toContain('<skipped');
+    expect(xml).toMatch(/name="load p95" time="\d+\.\d{3}"/);
+    expect(xml).not.toMatch(/name="load p95" time="0"/);
+  });
+
+  it('Markdown and terminal: INCONCLUSIVE with the reason', () => {
+    const md = renderMarkdown(judged);
+    expect(md.split('\n')[0]).toBe('## ❔ rampart: INCONCLUSIVE — 1 of 2 objectives lack the evidence to pass');
+    expect(md).toContain('| ❔ INCONCLUSIVE | spike p95 |');
+    expect(md).toContain('| 10,000 concurrent users |');
+    const t = renderTextTable(judged.verdicts, judged.verdict);
+    expect(t).toMatch(/INCONCLUSIVE\s+spike p95/);
+    expect(t).toContain('verdict: INCONCLUSIVE (1 of 2 objectives lack the evidence to pass; none breached)');
   });
 });

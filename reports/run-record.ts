@@ -245,6 +245,10 @@ export const verdictSchema = z.object({
   kind: z.string(),
   description: z.string(),
   target: z.string(),
+  /** The target as a number (ms for latency, a ratio for error rate/availability, seconds for recovery); null when it has none. */
+  targetValue: z.number().nullable().optional(),
+  /** The scenario (or drill:<name>) the verdict is about, when it is about one. */
+  scenario: z.string().optional(),
   measured: z.string(),
   /** Measured value as a number when there is one. */
   value: z.number().nullable(),

@@ -9,9 +9,12 @@ export type VerdictFields = Pick<Verdict, 'target' | 'measured' | 'value' | 'evi
  */
 export function verdictFor(o: Objective, f: VerdictFields, suffix?: string): Verdict {
   const outcome: Outcome = f.outcome ?? (f.pass ? 'pass' : 'fail');
+  const scenario = scenarioOf(o, suffix);
   return {
     objective: suffix ? `${o.name}[${suffix}]` : o.name,
     kind: o.kind,
+    targetValue: targetValueOf(o),
+    ...(scenario ? { scenario } : {}),
     description: o.description ?? describeObjective(o),
     budgetRemaining: null,
     burnRate: null,
@@ -21,6 +24,28 @@ export function verdictFor(o: Objective, f: VerdictFields, suffix?: string): Ver
     outcome,
     pass: outcome === 'pass',
   };
+}
+
+/** The objective's target as a number, so renderers never parse the target text. */
+function targetValueOf(o: Objective): number | null {
+  switch (o.kind) {
+    case 'latency': return o.lessThanMs;
+    case 'error-rate': return o.max;
+    case 'availability': return o.target;
+    case 'recovery-time': return o.maxSeconds;
+    case 'security': return 0;
+    default: return null;
+  }
+}
+
+function scenarioOf(o: Objective, suffix?: string): string | undefined {
+  const drillish = o.kind === 'availability' ? o.during === 'drill' : o.kind === 'recovery-time' || o.kind === 'drill-passed' || o.kind === 'data-reconciled';
+  if (drillish) {
+    const name = 'drill' in o && o.drill ? o.drill : suffix;
+    return name ? `drill:${name}` : undefined;
+  }
+  if ('scenario' in o && o.scenario) return o.scenario;
+  return o.kind === 'availability' && o.during === 'scenario' ? suffix : undefined;
 }
 
 /** Missing evidence is inconclusive: "not measured" is never "met", and the gate does not pass. */

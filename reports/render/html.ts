@@ -1,6 +1,7 @@
 import type { RunRecord } from '../run-record.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
 import { COVERAGE_LABEL, exercisedText } from './coverage-rows.ts';
+import { perScenarioCharts, requestTable } from './per-scenario.ts';
 
 function coverageTable(record: RunRecord): string {
   if (record.coverage.length === 0) return '';
@@ -44,7 +45,7 @@ ul.checks{list-style:none;padding-left:8px}li.pass{color:#15803d}li.fail{color:#
  * most 600 points so an hour-long run stays small and fast.
  */
 export function renderHtml(record: RunRecord): string {
-  const t = timeData(record);
+  const t = timeData(record, true);
   const failed = record.verdicts.filter((v) => outcomeOf(v) === 'fail').length;
   const unsure = record.verdicts.filter((v) => outcomeOf(v) === 'inconclusive').length;
   const verdictClass = record.verdict ?? 'none';
@@ -53,8 +54,8 @@ export function renderHtml(record: RunRecord): string {
       : record.verdict === 'inconclusive' ? `INCONCLUSIVE — ${unsure} of ${record.verdicts.length} objectives lack the evidence to pass (none breached)`
         : 'NOT EVALUATED — no SLO spec was applied';
   const m = record.meta;
-  const latencyRef = record.verdicts.find((v) => v.kind === 'latency' && /< ([\d.]+) ms/.test(v.target));
-  const refValue = latencyRef ? Number(/< ([\d.]+) ms/.exec(latencyRef.target)?.[1]) : undefined;
+  const latencyRef = record.verdicts.find((v) => v.kind === 'latency' && typeof v.targetValue === 'number');
+  const refValue = latencyRef?.targetValue ?? undefined;
   const common = { xStart: t.start, xEnd: t.end, shaded: t.faults, markers: t.markers };
   const charts = record.samples.length === 0 ? '<p class="muted">No request samples in this run.</p>' : [
     lineChart({ id: 'chart-latency', title: 'Latency percentiles over time', unit: 'ms', series: t.latency, ...common,
@@ -72,6 +73,8 @@ ${coverageTable(record)}
 <h2>Objectives</h2>${objectiveTable(record.verdicts)}
 ${comparisonTable(record)}
 <h2>Load</h2>${step}${charts}
+${new Set(record.samples.map((x) => x.scenario)).size > 1 ? `<h2>Per suite and drill</h2>${perScenarioCharts(record)}` : ''}
+${requestTable(t.requests)}
 ${drillSection(record)}
 ${findingsSection(record)}
 ${partsSection(record)}

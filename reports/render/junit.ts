@@ -2,6 +2,15 @@ import type { RunRecord } from '../run-record.ts';
 import { xmlText } from './escape.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
 
+/** Seconds the verdict's scenario or drill ran (the whole run when it is about the whole run). */
+function secondsOf(record: RunRecord, scenario: string | undefined): string {
+  const drill = scenario?.startsWith('drill:') ? record.drills.find((d) => `drill:${d.name}` === scenario) : undefined;
+  if (drill) return ((drill.endedAt - drill.startedAt) / 1000).toFixed(3);
+  const summaries = record.summaries.filter((s) => s.scenario === scenario);
+  if (summaries.length) return (summaries.reduce((a, s) => a + (s.endedAt - s.startedAt), 0) / 1000).toFixed(3);
+  return record.meta.endedAt ? ((record.meta.endedAt - record.meta.startedAt) / 1000).toFixed(3) : '0';
+}
+
 /** JUnit XML: one test case per objective verdict, so CI systems list each objective. */
 export function renderJunit(record: RunRecord): string {
   // INCONCLUSIVE is its own state: a JUnit <error> (CI shows it red, apart from breaches), never <skipped>.
@@ -14,7 +23,7 @@ export function renderJunit(record: RunRecord): string {
     const inner = outcome === 'pass' ? `<system-out>${xmlText(body)}</system-out>`
       : outcome === 'fail' ? `<failure message="${xmlText(`${v.objective}: ${v.measured} (target ${v.target})`)}" type="${xmlText(v.kind)}">${xmlText(body)}</failure>`
         : `<error message="${xmlText(`INCONCLUSIVE ${v.objective}: ${v.reason ?? v.measured}`)}" type="inconclusive">${xmlText(body)}</error>`;
-    return `    <testcase classname="rampart.slo.${xmlText(v.kind)}" name="${xmlText(v.objective)}" time="0">${inner}</testcase>`;
+    return `    <testcase classname="rampart.slo.${xmlText(v.kind)}" name="${xmlText(v.objective)}" time="${secondsOf(record, v.scenario)}">${inner}</testcase>`;
   });
   const notes = record.notes.length ? `\n    <system-out>${xmlText(record.notes.join('\n'))}</system-out>` : '';
   return `<?xml version="1.0" encoding="UTF-8"?>

@@ -1,4 +1,4 @@
-import { addEncoded, createLatencyHistogram, percentileMs } from '../histogram.ts';
+import { createLatencyHistogram, decodeRaw, percentileMs, type LatencyHistogram } from '../histogram.ts';
 import type { RunRecord } from '../run-record.ts';
 import type { Series, Span } from './svg-chart.ts';
 
@@ -14,6 +14,19 @@ export interface TimeData {
   errors: Series[];
   faults: Span[];
   markers: Array<{ ts: number; label: string }>;
+  /** With `perRequest`: each scenario/request name's totals and whole-run percentiles, from the same single decoding pass. */
+  requests: RequestStats[];
+}
+
+export interface RequestStats {
+  scenario: string;
+  tag: string;
+  count: number;
+  failed: number;
+  codes: Record<string, number>;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
 }
 
 /**
@@ -22,7 +35,7 @@ export interface TimeData {
  * histograms of its buckets (never averaged percentiles); each sample's
  * histogram is decoded once.
  */
-export function timeData(record: RunRecord): TimeData {
+export function timeData(record: RunRecord, perRequest = false): TimeData {
   const interval = record.intervalMs;
   // A loop, not Math.min(...ts): spreading hundreds of thousands of samples overflows the stack.
   let first = Infinity;
@@ -50,6 +63,7 @@ export function timeData(record: RunRecord): TimeData {
   const p99: Array<[number, number | null]> = [];
   const sorted = [...record.samples].sort((a, b) => a.ts - b.ts);
   const h = createLatencyHistogram();
+  const tags = new Map<string, { stats: Omit<RequestStats, 'p50' | 'p95' | 'p99'>; hist: LatencyHistogram }>();
   try {
     let k = 0;
     for (let i = 0; i < steps; i++) {
@@ -60,7 +74,19 @@ export function timeData(record: RunRecord): TimeData {
         c4[i] = (c4[i] ?? 0) + s.status['4xx'];
         c5[i] = (c5[i] ?? 0) + s.status['5xx'];
         net[i] = (net[i] ?? 0) + s.status.net + s.dropped;
-        addEncoded(h, s.latency);
+        if (!s.latency) continue;
+        const decoded = decodeRaw(s.latency);
+        h.add(decoded);
+        if (perRequest) {
+          const key = `${s.scenario}\u0000${s.tag}`;
+          let g = tags.get(key);
+          if (!g) tags.set(key, (g = { stats: { scenario: s.scenario, tag: s.tag, count: 0, failed: 0, codes: {} }, hist: createLatencyHistogram() }));
+          g.stats.count += s.count;
+          g.stats.failed += s.failed;
+          for (const [c, n] of Object.entries(s.codes)) g.stats.codes[c] = (g.stats.codes[c] ?? 0) + n;
+          g.hist.add(decoded);
+        }
+        decoded.destroy();
       }
       const t = at(i);
       const has = h.totalCount > 0;
@@ -71,6 +97,12 @@ export function timeData(record: RunRecord): TimeData {
   } finally {
     h.destroy();
   }
+  const requests: RequestStats[] = [...tags.values()].map(({ stats, hist }) => {
+    const has = hist.totalCount > 0;
+    const out = { ...stats, p50: has ? percentileMs(hist, 50) : null, p95: has ? percentileMs(hist, 95) : null, p99: has ? percentileMs(hist, 99) : null };
+    hist.destroy();
+    return out;
+  });
   const perSec = (a: Float64Array): Array<[number, number | null]> => Array.from(a, (v, i) => [at(i), v / (stepMs / 1000)]);
 
   // Target rate: the engine's intended arrival rate, summed over scenarios per step (averaged within a step).
@@ -101,6 +133,7 @@ export function timeData(record: RunRecord): TimeData {
       { name: '5xx/s', color: '#dc2626', points: perSec(c5) },
       { name: 'no response/s', color: '#7c3aed', points: perSec(net) },
     ],
+    requests,
     faults: faultWindows(record, end),
     markers: record.events
       .filter((e) => e.type.startsWith('process.') && e.type !== 'process.ready')
