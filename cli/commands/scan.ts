@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../common/index.ts';
-import { appendPart, createRunRecord, severities, writeRunRecord } from '../../reports/index.ts';
+import { appendPart, createRunRecord, evaluate, ownSpec, severities, withVerdicts, writeRunRecord } from '../../reports/index.ts';
 import type { Finding, Severity } from '../../reports/index.ts';
 import type { ScanProfile } from '../../security/index.ts';
 import type { CliContext } from '../context.ts';
@@ -91,6 +91,10 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
         });
         appendPart(record, part);
         record.meta.endedAt = Date.now();
+        record.parts.push({ kind: 'scan', name: 'security', status: ctx.signal.aborted ? 'aborted' : 'ran', startedAt: started, endedAt: record.meta.endedAt });
+        // The record carries the objective it was judged by (no finding at or above --fail-on), so `rampart report` re-judges the same way.
+        const spec = ownSpec(record, { failOn });
+        if (spec) Object.assign(record, (({ slo, verdicts, verdict, coverage }) => ({ slo, verdicts, verdict, coverage }))(withVerdicts(record, spec, evaluate(record, spec))));
         const file = path.join(opts.out, 'run.json');
         await writeRunRecord(file, record);
         const findings = record.findings;
