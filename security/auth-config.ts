@@ -47,6 +47,8 @@ const placement = z.object({
   in: z.enum(['header', 'cookie', 'query']).default('header'),
   name: z.string().default('authorization'),
   prefix: z.string().default('Bearer '),
+  /** Only on paths matching this regular expression (per-path placement: the API in a header, the pages in a cookie). */
+  paths: z.string().optional(),
 });
 
 const adminRule = z.object({

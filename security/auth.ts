@@ -58,13 +58,13 @@ export function varsFor(user: Pick<ScanUser, 'email' | 'password' | 'handle'> & 
 }
 
 /** Headers (and query suffix) that present a session the way the API expects. */
-export function credentials(cfg: AuthConfig, session: Session | null): { headers: Record<string, string>; query: string } {
+export function credentials(cfg: AuthConfig, session: Session | null, path = '/'): { headers: Record<string, string>; query: string } {
   if (session === null) return { headers: {}, query: '' };
   const headers: Record<string, string> = {};
   const query: string[] = [];
   const jar: Record<string, string> = cfg.sendCookies ? { ...session.cookies } : {};
   if (session.token) {
-    for (const p of cfg.sendToken) {
+    for (const p of cfg.sendToken.filter((x) => x.paths === undefined || new RegExp(x.paths).test(path.split('?')[0] ?? path))) {
       if (p.in === 'header') headers[p.name.toLowerCase()] = `${p.prefix}${session.token}`;
       else if (p.in === 'cookie') jar[p.name] = session.token;
       else query.push(`${p.name}=${encodeURIComponent(session.token)}`);

@@ -77,9 +77,9 @@ export function nextPoolUser(ctx: ScanContext): ScanUser {
 /** Sends a request for `op` (or a plain method + path) as a user, with path params filled. */
 export function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | 'path'>, opts: CallOptions): Promise<Exchange> {
   const session: Session | null = opts.token !== undefined ? { token: opts.token, cookies: opts.forgedCookies ?? {} } : opts.user ? sessionOf(opts.user) : null;
-  const creds = credentials(ctx.auth, session);
   const templated = opts.user && op.path.includes('{{') ? fillTemplate(op.path, opts.user.vars) as string : op.path;
   const path = fillPath(templated, opts.params ?? {});
+  const creds = credentials(ctx.auth, session, path);
   const qs = new URLSearchParams(opts.query ?? {}).toString();
   const query = [qs, creds.query].filter((s) => s !== '').join('&');
   return ctx.client.send({
