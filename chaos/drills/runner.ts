@@ -84,7 +84,7 @@ function canRun(def: DrillDefinition, method: TimedAction[], env: FaultEnvironme
 type Check = DrillResult['checks'][number];
 
 /** Load before the steady-state window starts. */
-const WARM_UP_MS = 2000;
+const WARM_UP_MS = 5000;
 
 /**
  * Runs one drill: verify the steady state → load throughout → inject the
