@@ -116,6 +116,8 @@ export async function probeBfla(ctx: ScanContext): Promise<void> {
     const ex = await call(ctx, op, { user: ctx.b, params, json: body });
     if (!ok2xx(ex) || isCatchAllPage(ctx.catchAll, ex)) continue;
     if (adminView && !revealsProtected(adminView, ex, ctx.catchAll).revealed) continue;
+    // Without an admin to compare with: what anyone gets (no session at all) is not an admin function.
+    if (!adminView && op.method === 'GET' && revealsProtected(ex, await call(ctx, op, { user: null, params }), ctx.catchAll).revealed) continue;
     if (preImage && ok2xx(preImage)) {
       const old = jsonBody(preImage);
       if (old && typeof old === 'object') {
