@@ -67,6 +67,7 @@ export const targetEnvSchema = z.object({
   ARGON2_MAX_QUEUE: opt(int(0, 100_000).default(200)),
   BODY_LIMIT: opt(z.string().trim().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' }).default('100kb')),
   SHUTDOWN_TIMEOUT: opt(duration.default(10_000)),
+  KEEP_ALIVE_TIMEOUT: opt(duration.default(65_000)),
   RETRY_AFTER_SECONDS: opt(int(1, 3600).default(5)),
 });
 
@@ -109,6 +110,8 @@ export interface TargetConfig {
   readonly argon2: { readonly concurrency: number; readonly maxQueue: number };
   readonly bodyLimit: string;
   readonly shutdownTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open (also sent as the Keep-Alive: timeout= hint). */
+  readonly keepAliveTimeoutMs: number;
   /** Retry-After (seconds) sent with 503s when a dependency is down. */
   readonly retryAfterSeconds: number;
 }
@@ -165,6 +168,7 @@ export function loadTargetConfig(env: NodeJS.ProcessEnv = process.env): TargetCo
     argon2: { concurrency: p.ARGON2_CONCURRENCY, maxQueue: p.ARGON2_MAX_QUEUE },
     bodyLimit: p.BODY_LIMIT.toLowerCase(),
     shutdownTimeoutMs: p.SHUTDOWN_TIMEOUT,
+    keepAliveTimeoutMs: p.KEEP_ALIVE_TIMEOUT,
     retryAfterSeconds: p.RETRY_AFTER_SECONDS,
   });
 }

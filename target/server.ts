@@ -24,7 +24,12 @@ export interface RunningServer {
 }
 
 export async function createHttpServer(config: TargetConfig, handler: http.RequestListener): Promise<http.Server> {
-  const common = { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 };
+  // Idle keep-alive connections live KEEP_ALIVE_TIMEOUT (65 s): longer than a user's think time between
+  // clicks, and than the 60 s idle timeout load balancers commonly use (the backend must outlive the
+  // balancer's side, or the balancer reuses a connection the backend is closing). Clients honour the
+  // Keep-Alive: timeout= hint, so a user's next request reuses its connection instead of opening one
+  // (each new connection goes through the cluster primary). Idle sockets cost memory only.
+  const common = { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: config.keepAliveTimeoutMs };
   if (!config.tls) return http.createServer(common, handler);
   const [cert, key] = await Promise.all([readFile(config.tls.certFile), readFile(config.tls.keyFile)]).catch((err: unknown) => {
     throw new EnvironmentError('TARGET_TLS_FILES_UNREADABLE', `cannot read TLS_CERT_FILE/TLS_KEY_FILE: ${err instanceof Error ? err.message : String(err)}`, {
