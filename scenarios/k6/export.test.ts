@@ -51,7 +51,13 @@ describe('rampart k6 export', () => {
     const load = loadSuite('load', 'full');
     const lo = extractOptions(exportK6Script(load)) as { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, unknown> };
     expect(lo.scenarios.load).toMatchObject({ executor: 'constant-arrival-rate', rate: 100, duration: '5m', preAllocatedVUs: 50, maxVUs: 400 });
-    expect(lo.thresholds).toEqual({ http_req_duration: [{ threshold: 'p(95)<200' }], http_req_failed: ['rate<0.001'], checks: ['rate>0.999'] });
+    // Two scenarios (load, login-storm): an unfiltered key is scoped to its scenario, as k6 judges thresholds test-wide.
+    expect(lo.thresholds).toEqual({
+      'http_req_duration{scenario:load}': [{ threshold: 'p(95)<200' }], 'http_req_failed{scenario:load}': ['rate<0.001'], 'checks{scenario:load}': ['rate>0.999'],
+      'http_req_duration{name:POST /v1/auth/login}': ['p(95)<1000'], 'http_req_duration{name:GET /v1/feed}': ['p(95)<200'],
+      'http_req_duration{name:POST /v1/auth/refresh}': ['p(95)<200'], 'http_req_duration{name:POST /v1/auth/logout}': ['p(95)<200'],
+      'http_req_failed{scenario:login-storm}': ['rate<0.001'],
+    });
   });
 
   it('exports a closed-model suite with its VU stages and think time', () => {
