@@ -11,7 +11,7 @@
  *    path (its binary is not part of rampart: build it yourself). Goal: ≥ 1.0×
  *    the real Toxiproxy's throughput (210 MB/s when first measured here).
  *
- *   npm run bench:proxy [-- --rounds 20 --per-round 500 --bytes 64 --mb 256 --transfers 5]
+ *   npm run bench:proxy [-- --rounds 20 --per-round 500 --bytes 64 --mb 256 --transfers 7]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     'per-round': { type: 'string', default: '500' },
     bytes: { type: 'string', default: '64' },
     mb: { type: 'string', default: '256' },
-    transfers: { type: 'string', default: '5' },
+    transfers: { type: 'string', default: '7' },
   },
 });
 const rounds = Number(values.rounds);
