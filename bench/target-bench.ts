@@ -23,7 +23,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadEnvConfig } from '../common/index.ts';
 import { loadSuite, parseScenario, runScenario } from '../scenarios/index.ts';
-import type { Scenario, Step } from '../scenarios/index.ts';
+import type { Scenario } from '../scenarios/index.ts';
 import { startStack } from '../stack/index.ts';
 
 const { values } = parseArgs({
@@ -43,27 +43,12 @@ const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 process.once('SIGTERM', () => controller.abort());
 
-const parseStep = (raw: Record<string, unknown>): Step => ({ method: 'GET', headers: {}, checks: [], captures: {}, repeat: 1, ...raw }) as unknown as Step;
 const suite = loadSuite('load', 'quick');
 const loaded = suite.scenarios[0] as Scenario;
-// Setup per virtual user: the suite's register/login/post steps, then follow the author of the newest
-// post (an active seeded account), so every feed read has followees with posts.
-const setupSteps = (loaded.setup?.users?.steps ?? []).filter((st) => !st.path.includes('/follow'));
-const base: Scenario = {
-  ...loaded,
-  setup: {
-    users: {
-      // Enough sessions that two arrivals of one session rarely overlap at the rates tried.
-      count: Number(values.sessions),
-      concurrency: 8,
-      steps: [
-        ...setupSteps,
-        parseStep({ name: 'GET /v1/posts', path: '/v1/posts?limit=5', headers: { authorization: 'Bearer {{user.accessToken}}' }, captures: { followee: { json: 'items[4].authorId' } } }),
-        parseStep({ name: 'POST /v1/users/{id}/follow', method: 'POST', path: '/v1/users/{{user.followee}}/follow', headers: { authorization: 'Bearer {{user.accessToken}}' }, expectStatus: [200, 201] }),
-      ],
-    },
-  },
-};
+// The sessions are set up once, before the ladder, and shared by every rate (a scenario's own setup phase
+// would log them in again before each rate): the suite's register/login/post, then a follow of an active
+// seeded author, so every feed read has followees with posts.
+const base: Scenario = { ...loaded, setup: undefined };
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 log(`hardware: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}, node ${process.version}`);
@@ -79,6 +64,52 @@ await using stack = await startStack({
 });
 log(`stack: ${values.workers} workers at ${stack.targetUrl}, seeded ${values.users} users / ${values.posts} posts, up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+// Setup requests are retried (5 attempts, backoff) on 5xx and network errors: on a crowded machine a
+// Redis command can time out during setup, and a failed setup would measure nothing.
+const sessions: Array<Record<string, unknown>> = [];
+{
+  const runId = Math.random().toString(36).slice(2, 8);
+  const send = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(stack.targetUrl + path, {
+          method,
+          headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === 'POST' && path === '/v1/posts' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(30_000),
+        });
+        const text = await res.text();
+        if (res.status < 500 || attempt >= 5) return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+    }
+  };
+  const expectOk = (what: string, r: { status: number; json: Record<string, unknown> }) => {
+    if (r.status >= 300) throw new Error(`session setup: ${what} answered ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  };
+  const t1 = performance.now();
+  let next = 0;
+  const count = Number(values.sessions);
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < count) {
+      const i = next++;
+      const email = `bench-${runId}-${i}@example.test`;
+      const reg = expectOk('register', await send('POST', '/v1/auth/register', { email, password: 'password123!', handle: `bench_${runId}_${i}` }));
+      const login = expectOk('login', await send('POST', '/v1/auth/login', { email, password: 'password123!' }));
+      const token = login.accessToken as string;
+      const post = expectOk('post', await send('POST', '/v1/posts', { body: `seed post by ${i}` }, token));
+      const list = expectOk('post list', await send('GET', '/v1/posts?limit=5', undefined, token));
+      const followee = ((list.items as Array<{ authorId: string }>)[4] ?? (list.items as Array<{ authorId: string }>)[0])?.authorId;
+      if (followee) expectOk('follow', await send('POST', `/v1/users/${followee}/follow`, undefined, token));
+      sessions[i] = { index: i, id: (reg.user as { id: string }).id, email, accessToken: token, refreshToken: login.refreshToken, postId: post.id };
+    }
+  }));
+  log(`sessions: ${count} logged in once (register, login, post, follow) in ${((performance.now() - t1) / 1000).toFixed(1)} s, shared by every rate`);
+}
+
 interface Row {
   target: number;
   achieved: number;
@@ -89,7 +120,7 @@ interface Row {
   valid: boolean;
 }
 const run = async (scenario: Scenario, baseUrl: string): Promise<Row> => {
-  const out = await runScenario(scenario, { baseUrl, signal: controller.signal });
+  const out = await runScenario(scenario, { baseUrl, signal: controller.signal, users: sessions });
   const s = out.summary;
   return {
     target: s.rate.target ?? 0,
@@ -137,7 +168,7 @@ const open = (rate: number, extra: Record<string, unknown>) => parseScenario({
 await run(open(rates[0] ?? 50, { duration: values.warmup }), stack.targetUrl);
 const mixed = await ladder('mixed workload (signed-in sessions: 70 % reads / 20 % writes / 1 % refresh)', (rate) => open(rate, { duration: values.duration }), stack.targetUrl);
 const peerOf = (name: string, path: string) => (rate: number) => open(rate, {
-  name, setup: undefined, duration: values['peer-duration'], flows: [{ name, steps: [{ name: `GET ${path}`, path }] }],
+  name, duration: values['peer-duration'], flows: [{ name, steps: [{ name: `GET ${path}`, path }] }],
 });
 const livez = await ladder('peer: GET /livez of the target (no PostgreSQL/Redis work)', peerOf('peer-livez', '/livez'), stack.targetUrl);
 
