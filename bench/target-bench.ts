@@ -101,10 +101,11 @@ const sessions: Array<Record<string, unknown>> = [];
       const login = expectOk('login', await send('POST', '/v1/auth/login', { email, password: 'password123!' }));
       const token = login.accessToken as string;
       const post = expectOk('post', await send('POST', '/v1/posts', { body: `seed post by ${i}` }, token));
-      const list = expectOk('post list', await send('GET', '/v1/posts?limit=5', undefined, token));
-      const followee = ((list.items as Array<{ authorId: string }>)[4] ?? (list.items as Array<{ authorId: string }>)[0])?.authorId;
+      const list = expectOk('post list', await send('GET', '/v1/posts?limit=50', undefined, token));
+      const own = (reg.user as { id: string }).id;
+      const followee = (list.items as Array<{ authorId: string }>).find((p) => p.authorId !== own)?.authorId;
       if (followee) expectOk('follow', await send('POST', `/v1/users/${followee}/follow`, undefined, token));
-      sessions[i] = { index: i, id: (reg.user as { id: string }).id, email, accessToken: token, refreshToken: login.refreshToken, postId: post.id };
+      sessions[i] = { index: i, id: own, email, accessToken: token, refreshToken: login.refreshToken, postId: post.id };
     }
   }));
   log(`sessions: ${count} logged in once (register, login, post, follow) in ${((performance.now() - t1) / 1000).toFixed(1)} s, shared by every rate`);
