@@ -22,7 +22,9 @@ export const errors = {
   missingField: new ApiError('missing required field', 400),
   proxyNotFound: new ApiError('proxy not found', 404),
   proxyAlreadyExists: new ApiError('proxy already exists', 409),
-  invalidStream: new ApiError('stream was invalid, can be either upstream, downstream or both', 400),
+  /** Toxiproxy's own words ("both" is rampart's extension, named under --strict). */
+  invalidStream: new ApiError('stream was invalid, can be either upstream or downstream', 400),
+  invalidStreamStrict: new ApiError('stream was invalid, can be either upstream, downstream or both', 400),
   invalidToxicType: new ApiError('invalid toxic type', 400),
   toxicAlreadyExists: new ApiError('toxic already exists', 409),
   toxicNotFound: new ApiError('toxic not found', 404),

@@ -90,7 +90,9 @@ describe('the fault proxy API status codes and error bodies', () => {
     // A taken name is answered before the attributes are read, as Toxiproxy does.
     expect(await addToxic({ type: 'latency', name: 'bandwidth_upstream', attributes: { latency: 'slow' } })).toMatchObject({ status: 409 });
     expect(await addToxic({ type: 'nope' })).toMatchObject({ status: 400, body: { error: 'invalid toxic type', status: 400 } });
-    expect(await addToxic({ type: 'latency', stream: 'sideways' })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^stream was invalid/) } });
+    expect(await addToxic({ type: 'latency', stream: 'sideways' })).toMatchObject({
+      status: 400, body: { error: 'stream was invalid, can be either upstream or downstream', status: 400 },
+    });
     // Type errors are still 400s, naming the field.
     expect((await addToxic({ type: 'latency', name: 'l', attributes: { latency: 'slow' } })).body).toMatchObject({ error: expect.stringMatching(/attributes\.latency/) });
     expect((await addToxic({ type: 'latency', name: 'l', attributes: { latency: 1.5 } })).status).toBe(400);

@@ -125,7 +125,8 @@ export function createApiHandler(collection: ProxyCollection, options: ApiOption
 
   const send = (res: ServerResponse, status: number, payload?: unknown) => {
     if (payload === undefined) {
-      res.writeHead(status).end();
+      // As Go writes an empty answer: no body, and (but for 204) Content-Length: 0 rather than chunks.
+      res.writeHead(status, status === 204 ? {} : { 'Content-Length': 0 }).end();
       return;
     }
     if (payload instanceof ApiError) {

@@ -79,7 +79,9 @@ export function parseToxic(body: unknown, options: ParseToxicOptions = {}): Toxi
   const toxicity = given(body.toxicity) ? parseToxicity(body.toxicity, validation, where) : 1;
   const stream = given(body.stream) ? (body.stream as string) : 'downstream';
   const direction = stream.toLowerCase();
-  if (direction !== 'upstream' && direction !== 'downstream' && direction !== 'both') throw errors.invalidStream;
+  if (direction !== 'upstream' && direction !== 'downstream' && direction !== 'both') {
+    throw validation.strict ? errors.invalidStreamStrict : errors.invalidStream;
+  }
   if (direction !== stream) validation.concern(`stream: must be lower case, "${direction}" (got "${stream}")`, where);
   const type = given(body.type) ? (body.type as string) : '';
   const name = given(body.name) && body.name !== '' ? (body.name as string) : `${type}_${stream}`;
