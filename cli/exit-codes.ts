@@ -10,6 +10,8 @@ export const ExitCode = {
   breached: 1,
   badInput: 2,
   environment: 3,
+  /** Interrupted (Ctrl-C, SIGTERM, parent gone): what was measured is written, no verdict was reached. As k6. */
+  interrupted: 105,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -18,6 +20,7 @@ const byCategory: Record<ErrorCategory, ExitCodeValue> = {
   input: ExitCode.badInput,
   environment: ExitCode.environment,
   internal: ExitCode.environment,
+  interrupted: ExitCode.interrupted,
 };
 
 export function exitCodeFor(err: unknown): ExitCodeValue {

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { InputError, loadEnvConfig, repoPath } from '../common/index.ts';
+import { InterruptedError, loadEnvConfig, repoPath } from '../common/index.ts';
 import { commands } from './commands/index.ts';
 import type { CliContext } from './context.ts';
 import { ExitCode, describeError, exitCodeFor } from './exit-codes.ts';
@@ -53,7 +53,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     signals += 1;
     firstAt = Date.now();
     stderr.write(`\nrampart: ${why}, stopping (rolling back faults, writing what was measured); press Ctrl-C again to force\n`);
-    controller.abort(new InputError('RAMPART_INTERRUPTED', `interrupted: ${why}`));
+    controller.abort(new InterruptedError(`interrupted: ${why}`));
   };
   const onSignal = (sig: NodeJS.Signals) => {
     if (signals === 0) return stop(`${sig} received`);

@@ -12,7 +12,9 @@ export type ErrorCategory =
   /** An objective was measured and breached. Exit 1. */
   | 'breach'
   /** A bug in rampart. Exit 3 as well, but reported with its stack. */
-  | 'internal';
+  | 'internal'
+  /** Stopped by a signal (Ctrl-C, SIGTERM, the parent gone): faults rolled back, what was measured written, no verdict. Exit 105. */
+  | 'interrupted';
 
 export interface RampartErrorOptions {
   cause?: unknown;
@@ -45,6 +47,13 @@ export class RampartError extends Error {
 export class InputError extends RampartError {
   constructor(code: string, message: string, options?: RampartErrorOptions) {
     super(code, 'input', message, options);
+  }
+}
+
+/** The run was stopped from outside before it could reach a verdict (k6 uses 105 for the same). */
+export class InterruptedError extends RampartError {
+  constructor(message = 'interrupted', options?: RampartErrorOptions) {
+    super('RAMPART_INTERRUPTED', 'interrupted', message, options);
   }
 }
 

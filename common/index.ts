@@ -1,6 +1,7 @@
 export {
   RampartError,
   InputError,
+  InterruptedError,
   EnvironmentError,
   ConfigInvalidError,
   PortInUseError,

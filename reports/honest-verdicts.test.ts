@@ -148,6 +148,9 @@ describe('nothing skipped silently', () => {
     const slow = evaluate({ ...syntheticRecord({ seconds: 60, rps: 100, scenario: 'x', latencyMs: () => 300 }), summaries: [late] }, p95).verdicts[0]!;
     expect(slow.outcome).toBe('inconclusive');
     expect(slow.reason).toMatch(/may be the generator's/);
+    // ... unless the breach is larger than anything the generator's worst lag can explain.
+    const bounded = evaluate({ ...syntheticRecord({ seconds: 60, rps: 100, scenario: 'x', latencyMs: () => 300 }), summaries: [{ ...late, generatorLagMaxMs: 45 }] }, p95).verdicts[0]!;
+    expect(bounded.outcome).toBe('fail');
   });
 });
 

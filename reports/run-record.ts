@@ -161,6 +161,8 @@ export const scenarioSummarySchema = z.object({
   checks: z.object({ passed: z.number().int(), failed: z.number().int() }),
   /** Exact outcomes over the scenario: status codes and error kinds (see samples[].codes). */
   codes: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  /** The generator's worst event-loop lag, ms: the most its own delay can have added to any one latency. */
+  generatorLagMaxMs: z.number().nonnegative().optional(),
   /** False when the generator itself was the bottleneck; reasons say why. */
   valid: z.boolean(),
   invalidReasons: z.array(z.string()).default([]),

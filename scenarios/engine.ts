@@ -253,6 +253,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     latencyMs: { p50: capped(lat.p50), p90: capped(lat.p90), p95: capped(lat.p95), p99: capped(lat.p99), p999: capped(lat.p999), max: lat.max },
     checks: { passed: all.checksPassed, failed: all.checksFailed },
     codes: { ...all.codes },
+    generatorLagMaxMs: selfStats.loopLagMaxMs,
     valid: reasons.length === 0,
     invalidReasons: reasons,
   };
@@ -260,8 +261,10 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // An invalid measurement: a generator that was late (rate held) can only make the target look worse, so a
   // breach may be the generator's (inconclusive); one that did not deliver the rate proves no pass (inconclusive).
   const doubt = summary.valid ? null : measurementDoubt({ summaries: [summary] }, [scenario.name]);
-  const results = agg.results(mainMs).map((r) => {
-    const d = doubted(r.outcome ?? (r.ok ? 'pass' : 'fail'), doubt, r.metric === 'http_req_duration' ? 'latency' : 'ratio');
+  const results = agg.results(mainMs).map((r, i) => {
+    const isLatency = r.metric === 'http_req_duration';
+    const limit = thresholds[i]?.value;
+    const d = doubted(r.outcome ?? (r.ok ? 'pass' : 'fail'), doubt, isLatency ? 'latency' : 'ratio', isLatency && limit !== undefined ? { valueMs: r.value, limitMs: limit } : undefined);
     return d.reason ? { ...r, ok: false, outcome: d.outcome, reason: d.reason } : r;
   });
   for (const [k, n] of Object.entries(templateErrors).slice(0, 20)) notes.push(`${scenario.name}: request not sent ${n}x, ${k} (template error: fix the name or capture it in an earlier step)`);
@@ -271,7 +274,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   if (open) notes.push(`${scenario.name}: scheduler lateness (arrival issued after its time) ${self.schedulerLateness()}`);
   const timeouts = (all as { codes?: Record<string, number> }).codes?.timeout ?? 0;
   const warnings = shortfallWarnings({
-    open, maxVUs, connections: openConnections, started: execStats.started, late: execStats.late, dropped: all.dropped,
+    open, maxVUs, connections: openConnections, started: execStats.started, peak: execStats.peak, late: execStats.late, dropped: all.dropped,
     droppedAtCap: execStats.droppedAtCap, maxLatenessMs: parseDuration(scenario.maxLateness),
     timeouts, requestTimeoutMs: timeoutMs, capFlag: options.capFlag ?? 'the scenario\'s maxVUs',
   });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, assertPortFree, getFreePort, type EnvConfig } from '../common/index.ts';
+import { InputError, InterruptedError, assertPortFree, getFreePort, type EnvConfig } from '../common/index.ts';
 import { isAlive } from './child.ts';
 import { openComponentLog } from './component-log.ts';
 import { NotControllableError, proxyControl, serverControl, workerControl, type StackComponent } from './control.ts';
@@ -94,7 +94,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => log?.(`rampart stack: stop failed: ${(err as Error).message}`));
   };
   const checkAbort = () => {
-    if (opts.signal?.aborted) throw opts.signal.reason ?? new InputError('RAMPART_INTERRUPTED', 'interrupted');
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new InterruptedError();
   };
   try {
     checkAbort();

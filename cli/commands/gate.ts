@@ -1,7 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError, repoPath } from '../../common/index.ts';
+import { InputError, InterruptedError, repoPath } from '../../common/index.ts';
 import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -63,7 +63,7 @@ Examples:
       const failOnRegressionPct = parseRegressionPct(flags.failOnRegression);
       if (failOnRegressionPct !== undefined && !flags.baseline) throw new InputError('RAMPART_FLAG_INVALID', '--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       const spec = await resolveSpec(flags.slo, null);
-      const plan = planGate({ profile, scan: flags.scan, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills } : {}) });
+      const plan = planGate({ profile, scan: flags.scan, env: ctx.vars, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills } : {}) });
       const outDir = path.resolve(flags.out ?? repoPath('reports', 'out', timestampDir()));
       const log = (l: string) => ctx.stderr.write(`${l}\n`);
       log(`gate: profile ${profile}, ${target ?? 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);
@@ -79,7 +79,7 @@ Examples:
       if (flags.stepSummary && ctx.env.githubStepSummary && written.md) {
         await appendFile(ctx.env.githubStepSummary, await readFile(written.md, 'utf8'));
       }
-      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InputError('RAMPART_INTERRUPTED', 'interrupted');
+      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
       if (fatal) throw fatal;
       ctx.exitCode = judged.verdict === 'pass' ? ExitCode.ok : ExitCode.breached;
     });

@@ -24,11 +24,11 @@ async function server(delayMs: number): Promise<{ url: string; close: () => Prom
 }
 
 const suite = `name: probe
-description: GET / at a fixed arrival rate
+description: GET / at a fixed arrival rate (350 requests, enough to show errors ≤ 1 % at 95 % confidence)
 scenarios:
   - name: probe
     executor: constant-arrival-rate
-    rate: 20
+    rate: 70
     duration: 5s
     preAllocatedVUs: 10
     maxVUs: 30
@@ -75,7 +75,7 @@ describe('rampart gate against --target', () => {
       const out = path.join(dir, 'slow');
       const r = await gate(['--target', slow.url, '--out', out, ...common()]);
       expect(r.code, r.stderr).toBe(1);
-      expect(r.stdout).toMatch(/FAIL\s+probe p95\s+p95 < 200 ms\s+p95 3\d\d/);
+      expect(r.stdout).toMatch(/FAIL\s+probe p95\s+p95 < 200 ms\s+p95 [3-9]\d\d/);
       expect(r.stdout).toMatch(/PASS\s+probe errors/);
       const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8'));
       expect(record.verdict).toBe('fail');
@@ -112,12 +112,12 @@ describe('rampart gate against --target', () => {
       await new Promise((r) => setTimeout(r, 3000));
       child.kill('SIGINT');
       const [code] = (await once(child, 'exit')) as [number];
-      expect(code, stderr).toBe(2);
+      expect(code, stderr).toBe(105);
       const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8'));
       expect(record.parts[0]).toMatchObject({ name: 'probe', status: 'aborted' });
       const requests = record.samples.reduce((a: number, s: { count: number }) => a + s.count, 0);
       expect(requests).toBeGreaterThan(20);
-      expect(requests).toBeLessThan(20 * 30);
+      expect(requests).toBeLessThan(70 * 30);
       expect(record.verdicts.length).toBe(2);
     } finally {
       await slow.close();

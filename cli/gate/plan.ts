@@ -28,7 +28,7 @@ const list = (v: string | undefined) => (v === undefined ? undefined : v.split('
  * anything starts (bad input exits 2 without bringing up a stack). Defaults that
  * this checkout does not have are left out with a note instead of failing.
  */
-export function planGate(o: { profile: GateProfile; suites?: string; drills?: string; scan: boolean }): GatePlan {
+export function planGate(o: { profile: GateProfile; suites?: string; drills?: string; scan: boolean; env?: Record<string, string | undefined> }): GatePlan {
   const notes: string[] = [];
   const available = listSuites();
   let suiteNames = list(o.suites);
@@ -38,7 +38,7 @@ export function planGate(o: { profile: GateProfile; suites?: string; drills?: st
   } else if (suiteNames.length === 1 && suiteNames[0] === 'none') suiteNames = [];
   const suites = suiteNames.map((name) => {
     try {
-      return loadSuite(name, o.profile);
+      return loadSuite(name, o.profile, o.env ? { env: o.env } : {});
     } catch (err) {
       if (err instanceof InputError) throw new InputError('RAMPART_FLAG_INVALID', `--suites: ${err.message}`, { hint: err.hint ?? `use names from: ${available.join(', ')} or suite file paths` });
       throw err;

@@ -151,7 +151,7 @@ function judgeWindows(record: DrillEvidence, d: DrillResult): CheckJudgement[] {
       const j = judgeWindow(w, o);
       w.hist.destroy();
       const latency = o.metric !== 'availability' && o.metric !== 'success' && o.metric !== 'fastFail';
-      const dd = doubted(j.outcome, doubt, latency ? 'latency' : 'ratio');
+      const dd = doubted(j.outcome, doubt, latency ? 'latency' : 'ratio', latency && o.op === '<=' ? { valueMs: j.value, limitMs: o.value + 0.001 } : undefined);
       const judged = dd.reason ? { ...j, outcome: dd.outcome, ok: dd.outcome === 'pass', detail: `${j.detail}; ${dd.reason}` } : j;
       checks.push({ ...judged, source: win.phase === 'steady' ? 'steady-state' : 'window', name: `${win.phase === 'steady' ? 'steady state' : win.phase}: ${j.name}` });
     }

@@ -20,6 +20,8 @@ type Of<K extends Objective['kind']> = Extract<Objective, { kind: K }>;
 export interface MeasurementDoubt {
   bias: 'optimistic' | 'pessimistic';
   text: string;
+  /** The most the generator's own delay can have added to a latency (its worst event-loop lag); Infinity when unknown. */
+  maxDelayMs: number;
 }
 
 /** Below this share of the asked rate (not caused by the target), the load claimed was not delivered. */
@@ -35,16 +37,19 @@ export function measurementDoubt(record: Pick<RunRecord, 'summaries'>, scenarios
     return s.late === 0 && s.dropped === 0 && s.rate.achieved / s.rate.target < MATERIAL_SHORTFALL;
   });
   const text = `the measurement of ${bad.map((b) => b.scenario).join(', ')} is invalid (${bad.flatMap((b) => b.invalidReasons).join('; ')})`;
-  return { bias: optimistic ? 'optimistic' : 'pessimistic', text };
+  const maxDelayMs = Math.max(...bad.map((b) => b.generatorLagMaxMs ?? Infinity));
+  return { bias: optimistic ? 'optimistic' : 'pessimistic', text, maxDelayMs };
 }
 
 /**
  * Applies a measurement doubt to an outcome (see measurementDoubt). A late generator inflates
  * latency only: the failed responses a ratio counts are the target's own, so a ratio breach stands.
  */
-export function doubted(outcome: Outcome, doubt: MeasurementDoubt | null, measure: 'latency' | 'ratio'): { outcome: Outcome; reason?: string } {
+export function doubted(outcome: Outcome, doubt: MeasurementDoubt | null, measure: 'latency' | 'ratio', latency?: { valueMs: number | null; limitMs: number }): { outcome: Outcome; reason?: string } {
   if (!doubt) return { outcome };
   if (doubt.bias === 'pessimistic' && measure === 'ratio') return { outcome };
+  // A breach larger than anything the generator's own delay can explain stands.
+  if (doubt.bias === 'pessimistic' && outcome === 'fail' && latency?.valueMs != null && latency.valueMs - doubt.maxDelayMs >= latency.limitMs) return { outcome };
   if (doubt.bias === 'optimistic' && outcome === 'pass') {
     return { outcome: 'inconclusive', reason: `${doubt.text}: the target was not loaded as claimed; to conclude: rerun with a generator that keeps up (lower rate, fewer other jobs, or distributed load)` };
   }
@@ -81,7 +86,7 @@ export function evaluateLatency(record: RunRecord, o: Of<'latency'>): Verdict {
     const windowBreached = worst !== null && worst.valueMs >= o.lessThanMs;
     const raw: Outcome = windowBreached ? 'fail' : judged.outcome;
     const doubt = measurementDoubt(record, new Set(samples.map((x) => x.scenario)));
-    const d = doubted(raw, doubt, 'latency');
+    const d = doubted(raw, doubt, 'latency', { valueMs: windowBreached && worst ? worst.valueMs : overall, limitMs: o.lessThanMs });
     const outcome = d.outcome;
     let reason = d.reason;
     if (doubt && !reason) notes.push(`${doubt.text}; the verdict stands (${doubt.bias === 'pessimistic' ? 'the generator\'s delay only adds to the latency measured' : 'a lighter load than claimed cannot hide a breach'})`);
