@@ -61,12 +61,15 @@ async function startToxiproxy(bin: string): Promise<{ url: string; child: ChildP
   // with the kernel's autogroup scheduling, sharing the bench's session or not changes the CPU share.
   const child = spawn(bin, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore', detached: true });
   process.once('exit', () => child.kill('SIGKILL'));
+  let failure: Error | undefined;
+  child.once('error', (err) => (failure = err));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
       if ((await fetch(`${url}/version`)).ok) return { url, child };
     } catch {
+      if (failure) throw new Error(`TOXIPROXY_BIN=${bin} cannot be started (${failure.message}): point it at a toxiproxy-server binary`);
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${bin} did not answer on ${url} within 10 s`);
       await new Promise((r) => setTimeout(r, 100));
     }
