@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ScanUser } from './auth.ts';
 import { fillTemplate, getPointer } from './auth-config.ts';
-import { overlap } from './content.ts';
+import { isCatchAllPage, overlap } from './content.ts';
 import type { Exchange } from './http.ts';
 import { jsonBody, ok2xx } from './http.ts';
 import { templateRegex } from './openapi.ts';
@@ -24,22 +24,34 @@ export function findId(body: unknown): string | null {
   return null;
 }
 
-interface Restore { what: string; method: string; path: string; json: unknown; user: ScanUser; /** The object as it was (a GET of `path`), to check the restore took. */ before?: string }
-
 /**
  * Leave no trace: what the scan created or changed. Every object a scan user
  * created (a 2xx POST whose answer carries an id, on a collection with a
- * documented DELETE) is deleted as its creator at the end; objects changed
- * by a successful attack are put back from their pre-image; what cannot be
- * undone is listed in the report.
+ * documented DELETE) is deleted as its creator at the end; any other object a
+ * PUT/PATCH of the scan touched was read first and is put back from that
+ * pre-image when it changed; what cannot be undone is listed in the report.
  */
 export class Ledger {
-  private readonly restores: Restore[] = [];
   private readonly left: string[] = [];
   readonly users: ScanUser[] = [];
+  /** Item paths the scan's own POSTs created (changes to them need no restore). */
+  private readonly created = new Set<string>();
+  /** Concrete path → the object before the scan's first PUT/PATCH on it. */
+  private readonly preImages = new Map<string, { method: string; user: ScanUser; before: Exchange; path: string } | null>();
+  private cleaning = false;
 
-  restoreLater(r: Restore): void {
-    this.restores.push(r);
+  noteCreated(ex: Exchange): void {
+    const id = ok2xx(ex) ? findId(jsonBody(ex)) : null;
+    if (id !== null) this.created.add(`${new URL(ex.request.url).pathname.replace(/\/$/, '')}/${encodeURIComponent(id)}`);
+  }
+
+  async keepPreImage(ctx: ScanContext, method: string, path: string, user: ScanUser): Promise<void> {
+    const p = path.split('?')[0] ?? path;
+    const key = `${user.label} ${p}`; // "/users/me" is another object for each user
+    if (this.cleaning || this.preImages.has(key) || [...this.created].some((c) => p === c || p.startsWith(`${c}/`))) return;
+    this.preImages.set(key, null);
+    const before = await call(ctx, { method: 'GET', path: p }, { user });
+    if (ok2xx(before) && !isCatchAllPage(ctx.catchAll, before) && jsonBody(before) !== undefined) this.preImages.set(key, { method, user, before, path: p });
   }
 
   cannotUndo(what: string): void {
@@ -47,6 +59,7 @@ export class Ledger {
   }
 
   async cleanUp(ctx: ScanContext): Promise<void> {
+    this.cleaning = true;
     const byLabel = new Map(this.users.map((u) => [u.label, u]));
     const authPaths = new Set([ctx.auth.register.path, ctx.auth.login.path, ctx.auth.logout?.path, ...ctx.auth.preSteps.map((s) => s.path)]);
     const deletes = ctx.api.operations.filter((o) => o.method === 'DELETE' && /\{[^}]+\}$/.test(o.path));
@@ -79,13 +92,7 @@ export class Ledger {
       else if (ex.response?.status === 404 || ex.response?.status === 410) gone += 1;
       else this.left.push(`${item} (DELETE as ${t.user.label} answered ${ex.response?.status ?? ex.error})`);
     }
-    let restored = 0;
-    for (const r of this.restores) {
-      const ex = await call(ctx, { method: r.method, path: r.path }, { user: r.user, json: r.json });
-      const check = ok2xx(ex) && r.before !== undefined ? await call(ctx, { method: 'GET', path: r.path }, { user: r.user }) : null;
-      if (ok2xx(ex) && (!check || overlap(r.before ?? '', check.response?.body ?? '') >= 0.99)) restored += 1;
-      else this.left.push(`${r.what} (restoring with ${r.method} ${r.path} answered ${ex.response?.status ?? ex.error})`);
-    }
+    const restored = await this.restoreChanged(ctx);
     let accounts = 0;
     const del = ctx.auth.deleteAccount;
     for (const u of this.users) {
@@ -99,6 +106,26 @@ export class Ledger {
     }
     ctx.notes.push(`security scan: clean-up removed ${removed} created object(s)${gone ? ` (${gone} already gone)` : ''}, restored ${restored} changed object(s), deleted ${accounts} account(s)`);
     if (this.left.length > 0) ctx.notes.push(`security scan: left on the target (everything the scan made is tagged "rampart"): ${[...new Set(this.left)].slice(0, 40).join('; ')}`);
+  }
+
+  /** Objects the scan changed but did not create: compared with their pre-image, and put back when they differ. */
+  private async restoreChanged(ctx: ScanContext): Promise<number> {
+    let restored = 0;
+    for (const pre of this.preImages.values()) {
+      if (!pre) continue;
+      const path = pre.path;
+      const before = pre.before.response?.body ?? '';
+      const now = await call(ctx, { method: 'GET', path }, { user: pre.user });
+      if (!ok2xx(now) || overlap(before, now.response?.body ?? '') >= 0.99) continue;
+      const op = ctx.api.operations.find((o) => o.method === pre.method && templateRegex(o.path).test(path));
+      const body = restoreBody(jsonBody(pre.before), op?.bodySchema ?? null);
+      let put = await call(ctx, { method: pre.method, path }, { user: pre.user, json: body });
+      if (!ok2xx(put) && ctx.admin) put = await call(ctx, { method: pre.method, path }, { user: ctx.admin, json: body });
+      const check = ok2xx(put) ? await call(ctx, { method: 'GET', path }, { user: pre.user }) : null;
+      if (check && overlap(before, check.response?.body ?? '') >= 0.99) restored += 1;
+      else this.left.push(`${path} changed by the scan (${pre.method} to restore it answered ${put.response?.status ?? put.error}${check ? ', but it still differs' : ''})`);
+    }
+    return restored;
   }
 }
 

@@ -75,14 +75,17 @@ export function nextPoolUser(ctx: ScanContext): ScanUser {
 }
 
 /** Sends a request for `op` (or a plain method + path) as a user, with path params filled. */
-export function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | 'path'>, opts: CallOptions): Promise<Exchange> {
+export async function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | 'path'>, opts: CallOptions): Promise<Exchange> {
   const session: Session | null = opts.token !== undefined ? { token: opts.token, cookies: opts.forgedCookies ?? {} } : opts.user ? sessionOf(opts.user) : null;
   const templated = opts.user && op.path.includes('{{') ? fillTemplate(op.path, opts.user.vars) as string : op.path;
   const path = fillPath(templated, opts.params ?? {});
   const creds = credentials(ctx.auth, session, path);
   const qs = new URLSearchParams(opts.query ?? {}).toString();
   const query = [qs, creds.query].filter((s) => s !== '').join('&');
-  return ctx.client.send({
+  const method = op.method.toUpperCase();
+  // Leave no trace: an object the scan did not create is read before its first change, to be put back at the end.
+  if ((method === 'PUT' || method === 'PATCH') && ctx.ledger) await ctx.ledger.keepPreImage(ctx, method, path, opts.user ?? ctx.a);
+  const ex = await ctx.client.send({
     method: op.method,
     path: query ? `${path}${path.includes('?') ? '&' : '?'}${query}` : path,
     headers: { ...creds.headers, ...opts.headers },
@@ -90,6 +93,8 @@ export function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | 'path'>
     ...(opts.raw !== undefined ? { raw: opts.raw } : opts.json !== undefined ? { json: opts.json } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   });
+  if (method === 'POST' && ctx.ledger) ctx.ledger.noteCreated(ex);
+  return ex;
 }
 
 /** Path-parameter values that point at A's objects (or A's user id) for a path template. */

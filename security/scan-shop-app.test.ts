@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoPath } from '../common/index.ts';
 import type { Finding, RunRecordPart } from '../reports/index.ts';
-import { loadAuthConfig } from './auth-config.ts';
+import { parse as parseYaml } from 'yaml';
+import { loadAuthConfig, parseAuthConfig } from './auth-config.ts';
 import type { AuthConfig } from './auth-config.ts';
 import { runScan } from './run-scan.ts';
 import { failingFindings } from './suppressions.ts';
@@ -111,6 +112,19 @@ describe('the vulnerable shop from a HAR recording, token in header and cookie, 
     expect(notes).toMatch(/clean-up removed [1-9]\d* created object\(s\).*restored [1-9]\d* changed object\(s\)/);
     expect(notes).toMatch(/left on the target.*scan account\(s\) rampart-\*@example\.test/);
   });
+});
+
+describe('leave no trace without admin credentials', () => {
+  it('a product the ordinary user could change was read before the change and is put back by that user', async () => {
+    await using app = await startShopApp({ hardened: false });
+    const har = path.join(dir, 'no-rules.har');
+    await writeFile(har, shopHar(app.url));
+    const authConfig = parseAuthConfig({ ...(parseYaml(await readFile(repoPath('security/fixtures/shop-auth.yaml'), 'utf8')) as object), admin: null });
+    const part = await scan(app, authConfig, { har });
+    expect(app.log.filter((l) => l === 'PUT /api/Products/1').length).toBeGreaterThan(1); // the attack and the restore
+    expect(app.state.products[0]).toMatchObject({ name: 'Apple Juice', price: 1.99 });
+    expect(part.notes?.join('\n')).toMatch(/restored [1-9]\d* changed object\(s\)/);
+  }, 90_000);
 });
 
 describe('the hardened twin', () => {

@@ -1,7 +1,7 @@
 import { revealsProtected, isCatchAllPage } from '../content.ts';
 import type { Exchange } from '../http.ts';
 import { jsonBody, ok2xx } from '../http.ts';
-import { findId, restoreBody } from '../ledger.ts';
+import { findId } from '../ledger.ts';
 import type { ApiOperation } from '../openapi.ts';
 import type { ScanContext } from '../scan-context.ts';
 import { call, endpoint, isAdminOp, isSafeMethod, paramsForPath } from '../scan-context.ts';
@@ -109,8 +109,6 @@ async function idsFor(ctx: ScanContext, op: ApiOperation): Promise<Record<string
 export async function probeBfla(ctx: ScanContext): Promise<void> {
   for (const op of ctx.api.operations.filter((o) => isAdminOp(ctx, o) && (!ctx.readOnly || isSafeMethod(o.method)))) {
     const params = await idsFor(ctx, op);
-    const read = ctx.api.operations.find((o) => o.method === 'GET' && o.path === op.path && !isAdminOp(ctx, o));
-    const preImage = op.method === 'PUT' || op.method === 'PATCH' ? (read ? await call(ctx, read, { user: ctx.b, params }) : null) : null;
     const adminView = op.method === 'GET' && ctx.admin ? await call(ctx, op, { user: ctx.admin, params }) : null;
     const body = op.bodySchema ? exampleFor(op.bodySchema) : undefined;
     const ex = await call(ctx, op, { user: ctx.b, params, json: body });
@@ -118,13 +116,8 @@ export async function probeBfla(ctx: ScanContext): Promise<void> {
     if (adminView && !revealsProtected(adminView, ex, ctx.catchAll).revealed) continue;
     // Without an admin to compare with: what anyone gets (no session at all) is not an admin function.
     if (!adminView && op.method === 'GET' && revealsProtected(ex, await call(ctx, op, { user: null, params }), ctx.catchAll).revealed) continue;
-    if (preImage && ok2xx(preImage)) {
-      const old = jsonBody(preImage);
-      if (old && typeof old === 'object') {
-        ctx.ledger.restoreLater({ what: `${op.path} (${JSON.stringify(params)})`, method: op.method, path: fillIds(op.path, params), json: restoreBody(old, op.bodySchema),
-          user: ctx.admin ?? ctx.b, before: preImage.response?.body ?? '' });
-      }
-    } else if (op.method === 'DELETE') ctx.ledger.cannotUndo(`${fillIds(op.path, params)} deleted by the BFLA probe`);
+    // A changed object is put back by the ledger from the pre-image it read before the first write.
+    if (op.method === 'DELETE') ctx.ledger.cannotUndo(`${fillIds(op.path, params)} deleted by the BFLA probe`);
     ctx.sink.add({
       ruleId: 'rampart-api5-bfla', title: 'An ordinary user can call an administrative function', category: CAT_BFLA, severity: op.method === 'GET' ? 'high' : 'critical',
       endpoint: endpoint(op), evidence: ex,
