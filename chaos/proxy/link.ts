@@ -79,20 +79,24 @@ export class Link {
   private deliver(chunk: Buffer): void {
     if (this.sinkEnded || this.dest.destroyed) return;
     this.counters.sent += chunk.length;
-    // Chunks delivered in the same turn of the event loop leave together, in one writev.
+    // Chunks delivered in the same turn of the event loop leave together, in one writev; whether the
+    // socket pushes back is judged after that write (see uncork), not from the queue the batch builds up.
     if (!this.corked) {
       this.corked = true;
       this.dest.cork();
       setImmediate(this.uncork);
     }
-    if (!this.dest.write(chunk)) this.waitingDrain = true;
-    this.pressure();
+    this.dest.write(chunk);
   }
 
   private corked = false;
   private readonly uncork = (): void => {
     this.corked = false;
     this.dest.uncork();
+    // What the kernel did not take stays queued: past the high-water mark, the source waits for 'drain'.
+    // A batch is at most what libuv reads in one wake-up (32 × 64 KiB), so the queue stays bounded.
+    if (this.dest.writableNeedDrain && this.dest.writableLength > 0) this.waitingDrain = true;
+    this.pressure();
   };
 
   private finish(): void {
