@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EnvironmentError, InputError, TargetUnreachableError } from '../../common/index.ts';
-import { drills, listDrills, runDrill, UnknownDrillError, type DrillProfile, type DrillStack } from '../../chaos/index.ts';
+import { EnvironmentError, InputError, InterruptedError, TargetUnreachableError } from '../../common/index.ts';
+import type { DrillProfile, DrillStack } from '../../chaos/index.ts';
 import { appendPart, createRunRecord, evaluate, sloSpecSchema, withVerdicts, writeReports, writeRunRecord, type RunRecord } from '../../reports/index.ts';
 import { urlFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
@@ -55,7 +55,7 @@ export function registerDrill(program: Command, ctx: CliContext): void {
   program
     .command('drill')
     .description('Run failure drills: verify steady state, inject a fault under load, roll back, measure recovery, reconcile writes')
-    .argument('[name]', `drill to run, or "all": ${drills.map((d) => d.name).join(', ')}`)
+    .argument('[name]', 'drill to run, or "all" (`rampart drill --list` names and describes them)')
     .option('--target <url>', 'a target someone else deployed (default: start the managed stack)')
     .option('--toxiproxy <url>', 'Toxiproxy API on that target\'s dependency paths (default $TOXIPROXY_URL)')
     .option('--database-url <url>', 'PostgreSQL of that target, to reconcile acknowledged writes (default $DATABASE_URL)')
@@ -72,6 +72,8 @@ Examples:
   $ rampart drill redis-down --target http://localhost:8080 --toxiproxy http://localhost:8474
 `)
     .action(async (name: string | undefined, opts: DrillFlags) => {
+      // The drills (load, faults, reconciliation) load when the command runs, not at every start of the CLI.
+      const { drills, listDrills, runDrill, UnknownDrillError } = await import('../../chaos/index.ts');
       if (opts.list || !name) {
         for (const d of listDrills()) ctx.stdout.write(`${d.name.padEnd(18)} ${d.description}\n`);
         if (!name && !opts.list) throw new InputError('RAMPART_BAD_FLAG', 'name a drill to run, or "all"', { hint: 'rampart drill --list shows them' });
@@ -131,6 +133,8 @@ Examples:
         ctx.stdout.write(`verdict: ${label[record.verdict ?? 'inconclusive']}\n`);
         ctx.stdout.write(`run record: ${file}\n`);
       }
+      // Interrupted (faults rolled back, what was measured written): no verdict, exit 105 as every command.
+      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
       // Only a conclusive PASS of every drill asked for exits 0: a failed or inconclusive drill (a fault not injected, too few requests) exits 1.
       if (record.verdict !== 'pass' || record.drills.length < names.length) ctx.exitCode = 1;
     });
