@@ -6,6 +6,8 @@ import type { ScanContext } from '../scan-context.ts';
 import { call, isAdminOp, isSafeMethod, nextPoolUser, paramsForPath } from '../scan-context.ts';
 import { exampleFor, flatten, schemaType } from '../schema-example.ts';
 import { SQL_ERROR } from './misconfiguration.ts';
+import { sessionFrom } from './sql-auth-bypass.ts';
+import { isCatchAllPage } from '../content.ts';
 
 const CAT = 'injection';
 
@@ -102,7 +104,8 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
       // NoSQL operator in place of a string: must not turn a refusal into success.
       if (slot.where !== 'path' && !ok2xx(baseline)) {
         const ex = await send(ctx, req, slot, { $ne: null });
-        if (ok2xx(ex)) {
+        // On the login, success means a session in the answer; elsewhere a 2xx that is not the catch-all page.
+        if (op.path === ctx.auth.login.path ? sessionFrom(ctx, ex) : ok2xx(ex) && !isCatchAllPage(ctx.catchAll, ex)) {
           ctx.sink.add({ ruleId: 'rampart-inj-nosql', title: 'NoSQL operator injection', category: CAT, severity: 'critical', endpoint: op.key, evidence: ex,
             description: `In ${where}, {"$ne": null} in place of a string turned a ${baseline.response?.status} into ${ex.response?.status}. Validate types (a string must be a string).` });
         }

@@ -24,7 +24,8 @@ function identityField(ctx: ScanContext): string | null {
   return null;
 }
 
-function sessionFrom(ctx: ScanContext, ex: Exchange): boolean {
+/** Did a login answer open a session (the configured token, or cookies for cookie sessions)? */
+export function sessionFrom(ctx: ScanContext, ex: Exchange): boolean {
   if (!ok2xx(ex)) return false;
   const src = ctx.auth.login.token;
   if (src.source === 'none') return Object.keys(cookiesSet(ex)).length > 0;
@@ -46,6 +47,13 @@ export async function probeSqlAuthBypass(ctx: ScanContext): Promise<void> {
     return;
   }
   const wrong = `rampart-wrong-${randomBytes(4).toString('hex')}`;
+  // Control: a plain wrong password must not look like a session (some apps set a cookie on every answer).
+  const control = await call(ctx, { method: ctx.auth.login.method, path: ctx.auth.login.path }, { user: null, token: '',
+    json: fillTemplate(ctx.auth.login.body, varsFor({ ...ctx.a, password: wrong })) });
+  if (sessionFrom(ctx, control)) {
+    ctx.notes.push('security scan: a failed login also answers with what looks like a session; the SQL login bypass could not be judged');
+    return;
+  }
   for (const payload of tautologies(ctx.a.email)) {
     const body = { ...(fillTemplate(ctx.auth.login.body, varsFor({ ...ctx.a, password: wrong })) as Record<string, unknown>), [field]: payload };
     const ex = await call(ctx, { method: ctx.auth.login.method, path: ctx.auth.login.path }, { user: null, token: '', json: body });
