@@ -17,9 +17,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import type { Result } from 'autocannon';
-import { startPostgres, startRedis } from '../../stack/index.ts';
-import { loadTargetConfig } from '../config.ts';
-import { startTarget } from '../server.ts';
+import { startPostgres, startRedis } from '../stack/index.ts';
+import { loadTargetConfig, startTarget } from '../target/index.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' } } });
 const duration = Math.max(2, Number(values.duration));

@@ -1,4 +1,3 @@
-import type { StartedStack } from '../../stack/index.ts';
 /**
  * A drill is data: what "healthy" means (the steady-state hypothesis), the
  * load to run throughout, the fault method (timed actions, each rolled back),
@@ -90,8 +89,30 @@ export interface Observation {
   attempts: number;
 }
 
-/** What a drill needs from a managed stack. */
-export type DrillStack = Pick<StartedStack, 'targetUrl' | 'postgresUrl' | 'proxyUrl' | 'proxies' | 'control'>;
+/** What a fault does to one process of the system under test (a managed stack's process control has this shape). */
+export interface FaultableProcess {
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  restart(): Promise<void>;
+  waitReady(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * What a drill needs from the system under test, declared here so drills sit above the stack
+ * without importing it (stack/ starts the fault proxy of chaos/; chaos/ must not import stack/).
+ */
+export interface FaultTarget {
+  targetUrl: string;
+  postgresUrl: string;
+  proxyUrl: string | null;
+  proxies: { postgres: string; redis: string } | null;
+  control(component: Component): FaultableProcess;
+}
+
+/** The managed stack, as a drill sees it. */
+export type DrillStack = FaultTarget;
 
 export interface DrillProgress {
   (line: string): void;

@@ -1,0 +1,84 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoPath } from '../common/index.ts';
+
+/**
+ * The layers the README's design section draws, held by a test: production code of
+ * the top-level folders imports without cycles (static and dynamic imports alike).
+ * Test helpers (`*.test.ts`, `testing.ts` doors, `test-support/`, `testing/`) and
+ * benchmarks may reach across layers and are left out.
+ */
+const folders = ['cli', 'common', 'chaos', 'reports', 'scenarios', 'security', 'stack', 'target'];
+const isTestSupport = (f: string) => /\.test\.ts$|(^|\/)testing\.ts$|\/test-support\/|\/testing\/|\/test-apps\//.test(f);
+
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...tsFiles(full));
+    else if (name.endsWith('.ts')) out.push(full);
+  }
+  return out;
+}
+
+/** folder → the folders its production files import, with one example file per edge. */
+export function folderGraph(root: string): Map<string, Map<string, string>> {
+  const graph = new Map<string, Map<string, string>>(folders.map((f) => [f, new Map()]));
+  for (const folder of folders) {
+    for (const file of tsFiles(path.join(root, folder))) {
+      const rel = path.relative(root, file);
+      if (isTestSupport(rel)) continue;
+      const src = readFileSync(file, 'utf8');
+      for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+        const spec = m[1] ?? m[2] ?? '';
+        const target = path.relative(root, path.resolve(path.dirname(file), spec)).split(path.sep)[0] ?? '';
+        if (target !== folder && folders.includes(target)) graph.get(folder)?.set(target, rel);
+      }
+    }
+  }
+  return graph;
+}
+
+function findCycle(graph: Map<string, Map<string, string>>): string[] | null {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string): string[] | null => {
+    if (state.get(n) === 'done') return null;
+    if (state.get(n) === 'visiting') return [...stack.slice(stack.indexOf(n)), n];
+    state.set(n, 'visiting');
+    stack.push(n);
+    for (const next of graph.get(n)?.keys() ?? []) {
+      const c = visit(next);
+      if (c) return c;
+    }
+    stack.pop();
+    state.set(n, 'done');
+    return null;
+  };
+  for (const n of graph.keys()) {
+    const c = visit(n);
+    if (c) return c;
+  }
+  return null;
+}
+
+describe('architecture', () => {
+  it('no import cycle between top-level folders', () => {
+    const graph = folderGraph(repoPath());
+    const cycle = findCycle(graph);
+    const where = cycle ? cycle.slice(1).map((to, i) => `${cycle[i]} → ${to} (${graph.get(cycle[i] as string)?.get(to)})`).join(', ') : '';
+    expect(cycle, `import cycle: ${where}`).toBeNull();
+  });
+
+  it('the check finds a cycle when there is one', () => {
+    const graph = new Map([['a', new Map([['b', 'a/x.ts']])], ['b', new Map([['a', 'b/y.ts']])]]);
+    expect(findCycle(graph)).toEqual(['a', 'b', 'a']);
+  });
+
+  it('common/ is the bottom layer and cli/ the top: nothing imports cli, common imports nothing', () => {
+    const graph = folderGraph(repoPath());
+    expect([...graph.get('common')!.keys()]).toEqual([]);
+    for (const [from, edges] of graph) expect(edges.has('cli'), `${from} imports cli/`).toBe(false);
+  });
+});
