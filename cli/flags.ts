@@ -10,7 +10,7 @@ export function intFlag(flag: string, value: string | undefined, min: number, ma
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max) {
-    throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a whole number from ${min} to ${max}, got "${value}"`, {
+    throw new InputError('RAMPART_FLAG_INVALID', `${flag} must be a whole number from ${min} to ${max}, got "${value}"`, {
       hint: `e.g. ${flag} ${example ?? Math.max(min, 1)}`,
     });
   }
@@ -27,5 +27,5 @@ export function urlFlag(flag: string, value: string | undefined, schemes: string
   } catch {
     // falls through to the error
   }
-  throw new InputError('RAMPART_BAD_FLAG', `${flag} must be a ${schemes.join(' or ')}// URL, got "${value}"`, { hint: `e.g. ${flag} ${example}` });
+  throw new InputError('RAMPART_FLAG_INVALID', `${flag} must be a ${schemes.join(' or ')}// URL, got "${value}"`, { hint: `e.g. ${flag} ${example}` });
 }

@@ -56,9 +56,15 @@ export function drillTimeline(d: DrillResult, record: RunRecord): string {
 export function drillSection(record: RunRecord): string {
   if (record.drills.length === 0) return '';
   const items = record.drills.map((d) => {
-    const checks = d.checks.map((c) => `<li class="${c.ok ? 'pass' : 'fail'}">${c.ok ? '✓' : '✗'} ${esc(c.name)} <span class="muted">${esc(c.detail)}</span></li>`).join('');
+    const mark = { pass: '✓', fail: '✗', inconclusive: '?' } as const;
+    const checks = d.checks.map((c) => {
+      const o = c.outcome ?? (c.ok ? 'pass' : 'fail');
+      return `<li class="${o}">${mark[o]} ${esc(c.name)} <span class="muted">${esc(c.detail)}</span></li>`;
+    }).join('');
+    const outcome = d.outcome ?? (d.passed ? 'pass' : 'fail');
     const rec = d.reconciliation ? `<p class="small">Data: ${d.reconciliation.acknowledged} acknowledged, ${d.reconciliation.found} found, ${d.reconciliation.lost} lost, ${d.reconciliation.duplicated} duplicated</p>` : '';
-    return `<section class="drill"><h3><span class="badge ${d.passed ? 'pass' : 'fail'}">${d.passed ? 'PASS' : 'FAIL'}</span> ${esc(d.name)}</h3>` +
+    return `<section class="drill" data-outcome="${outcome}"><h3><span class="badge ${outcome}">${outcome.toUpperCase()}</span> ${esc(d.name)}</h3>` +
+      (d.reason ? `<p class="small"><b>why ${outcome === 'inconclusive' ? 'inconclusive' : outcome}:</b> ${esc(d.reason)}</p>` : '') +
       `<p class="small muted">${((d.endedAt - d.startedAt) / 1000).toFixed(1)} s; recovery ${d.recoverySeconds === null ? 'not measured / did not recover' : `${d.recoverySeconds} s`}${d.aborted ? `; aborted: ${esc(d.aborted)}` : ''}</p>` +
       `${drillTimeline(d, record)}${rec}<ul class="checks">${checks}</ul>${d.skipped.length ? `<p class="small muted">Skipped: ${d.skipped.map(esc).join('; ')}</p>` : ''}</section>`;
   });

@@ -36,7 +36,7 @@ svg text{font:11px system-ui,sans-serif;fill:#374151}svg .title{font-size:13px;f
 svg .grid{stroke:#f3f4f6}svg .axis{stroke:#9ca3af}svg .fault rect{fill:#fecaca;opacity:.55}svg .fault text{fill:#991b1b}
 svg .ref line{stroke:#b91c1c;stroke-dasharray:4 4}svg .ref text{fill:#b91c1c}svg .marker line{stroke:#7c3aed;stroke-dasharray:2 3}svg .marker circle{fill:#7c3aed}
 svg .drill-bar{fill:#dbeafe}svg .recovery rect{fill:#86efac}
-ul.checks{list-style:none;padding-left:8px}li.pass{color:#15803d}li.fail{color:#b91c1c}
+ul.checks{list-style:none;padding-left:8px}li.pass{color:#15803d}li.fail{color:#b91c1c}li.inconclusive{color:#b45309}
 `;
 
 /**
