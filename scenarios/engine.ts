@@ -92,7 +92,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   let users: Array<Record<string, unknown>> = options.users ?? scenario.users ?? [];
   if (scenario.setup?.users) {
     events.push({ ts: epochNow(), type: 'phase.started', label: `${scenario.name}: setup`, id: `${scenario.name}:setup`, scenario: scenario.name });
-    const setupTransport = sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.setup.users.concurrency });
+    const setupTransport = await sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.setup.users.concurrency });
     const closeSetup = () => void setupTransport.close();
     cancel.signal.addEventListener('abort', closeSetup, { once: true });
     try {
@@ -110,12 +110,12 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const { maxVUs, connections: openConnections } = openModelCapacity(scenario);
   // Open model with a connection per VU slot: each slot owns its Client (O(1) dispatch, no pool scan); fewer
   // connections than slots: the slots share a Pool.
-  const transport: Transport = open
+  const transport: Transport = await (open
     ? openConnections >= maxVUs ? perVuTransport({ origin: url.origin, timeoutMs }) : sharedTransport({ origin: url.origin, timeoutMs, connections: openConnections })
     // Fewer connections than VUs: VUs share a pool. Otherwise each VU owns its connection (cheaper per request than a Pool).
     : scenario.executor !== 'per-vu-iterations' && scenario.connections && scenario.connections < peakVus(scenario)
       ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections })
-      : perVuTransport({ origin: url.origin, timeoutMs });
+      : perVuTransport({ origin: url.origin, timeoutMs }));
 
   // Cancelling destroys the connections: every in-flight request fails at once (no listener per request).
   const closeTransport = () => void transport.close();

@@ -6,7 +6,6 @@ import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { judgeAndWrite, parseProfile, parseRegressionPct, resolveSpec, timestampDir } from '../gate/judge.ts';
-import { planGate } from '../gate/plan.ts';
 
 interface GateFlags {
   target?: string;
@@ -63,6 +62,7 @@ Examples:
       const failOnRegressionPct = parseRegressionPct(flags.failOnRegression);
       if (failOnRegressionPct !== undefined && !flags.baseline) throw new InputError('RAMPART_FLAG_INVALID', '--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       const spec = await resolveSpec(flags.slo, null);
+      const { planGate } = await import('../gate/plan.ts');
       const plan = planGate({ profile, scan: flags.scan, env: ctx.vars, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills } : {}) });
       const outDir = path.resolve(flags.out ?? repoPath('reports', 'out', timestampDir()));
       const log = (l: string) => ctx.stderr.write(`${l}\n`);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { EnvironmentError } from '../../common/index.ts';
-import { isAlive, readStackState, startStack, type ExitInfo } from '../../stack/index.ts';
+import type { ExitInfo } from '../../stack/index.ts';
 import { intFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -18,7 +18,11 @@ interface UpFlags {
   verbose?: boolean;
 }
 
+// The stack's door (PostgreSQL, Redis, TLS, the target) loads when a stack command runs, not at every start of the CLI.
+const stackDoor = () => import('../../stack/index.ts');
+
 async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
+  const { startStack } = await stackDoor();
   const workers = intFlag('--workers', flags.workers, 1, 64)!;
   const targetPort = intFlag('--port', flags.port, 1, 65535);
   const users = intFlag('--seed-users', flags.seedUsers, 0, 10_000_000) ?? 0;
@@ -67,6 +71,7 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
 }
 
 async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+  const { isAlive } = await stackDoor();
   const deadline = Date.now() + timeoutMs;
   let left = pids.filter(isAlive);
   while (left.length > 0 && Date.now() < deadline) {
@@ -77,6 +82,7 @@ async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
 }
 
 async function down(ctx: CliContext, stateDir: string): Promise<void> {
+  const { isAlive, readStackState } = await stackDoor();
   const state = await readStackState(stateDir);
   const owner = state.pids.stack;
   const others = Object.entries(state.pids)
@@ -99,6 +105,7 @@ async function down(ctx: CliContext, stateDir: string): Promise<void> {
 }
 
 async function status(ctx: CliContext, stateDir: string): Promise<void> {
+  const { isAlive, readStackState } = await stackDoor();
   const state = await readStackState(stateDir);
   let healthy = true;
   for (const [name, v] of Object.entries(state.pids)) {

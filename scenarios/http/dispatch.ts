@@ -1,4 +1,4 @@
-import { util, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 export interface RawResponse {
   status: number;
@@ -13,6 +13,20 @@ export interface RawRequest {
   headers: Record<string, string>;
   body: string | null;
   signal?: AbortSignal;
+}
+
+/** Response headers from undici's raw [name, value, name, value…] buffers: lower-case names, repeats as arrays. */
+function parseRawHeaders(raw: Buffer[]): RawResponse['headers'] {
+  const out: RawResponse['headers'] = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    const had = out[name];
+    if (had === undefined) out[name] = value;
+    else if (Array.isArray(had)) had.push(value);
+    else out[name] = [had, value];
+  }
+  return out;
 }
 
 /**
@@ -60,7 +74,7 @@ class Call implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     if (this.finish()) return;
-    const headers = this.rawHeaders ? (util.parseHeaders(this.rawHeaders) as RawResponse['headers']) : {};
+    const headers = this.rawHeaders ? parseRawHeaders(this.rawHeaders) : {};
     this.resolve({ status: this.status, headers, text: this.chunks ? Buffer.concat(this.chunks).toString('utf8') : null });
   }
 

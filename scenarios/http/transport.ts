@@ -1,4 +1,7 @@
-import { Client, Pool, type Dispatcher } from 'undici';
+import type { Client as UndiciClient, Dispatcher } from 'undici';
+
+// undici loads with the first transport, not with the CLI (start-up).
+const undici = () => import('undici');
 
 /**
  * Where a VU's requests go. undici 7 with keep-alive and pipelining 1:
@@ -26,7 +29,8 @@ const clientOptions = (timeoutMs: number) => ({
   connect: { timeout: Math.min(timeoutMs, 10_000) },
 });
 
-export function sharedTransport(opts: TransportOptions & { connections: number }): Transport {
+export async function sharedTransport(opts: TransportOptions & { connections: number }): Promise<Transport> {
+  const { Pool } = await undici();
   const pool = new Pool(opts.origin, { ...clientOptions(opts.timeoutMs), connections: opts.connections });
   return {
     dispatcherFor: () => pool,
@@ -37,8 +41,9 @@ export function sharedTransport(opts: TransportOptions & { connections: number }
   };
 }
 
-export function perVuTransport(opts: TransportOptions): Transport {
-  const clients = new Map<number, Client>();
+export async function perVuTransport(opts: TransportOptions): Promise<Transport> {
+  const { Client } = await undici();
+  const clients = new Map<number, UndiciClient>();
   let closed = false;
   return {
     dispatcherFor(vu) {
