@@ -1,5 +1,6 @@
-import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
-import binomialQuantile from '@stdlib/stats-base-dists-binomial-quantile';
+import { createRequire } from 'node:module';
+import type BetaQuantileFn from '@stdlib/stats-base-dists-beta-quantile';
+import type BinomialQuantileFn from '@stdlib/stats-base-dists-binomial-quantile';
 import type { LatencyHistogram } from './histogram.ts';
 import type { Outcome, Statistics } from './run-record.ts';
 
@@ -25,6 +26,15 @@ import type { Outcome, Statistics } from './run-record.ts';
  * the latency distribution; p95 has an upper bound only from 59 samples on.
  */
 export const CONFIDENCE = 0.95;
+
+// Loaded on first use: the quantile functions pull in ~200 small modules, which every CLI start would pay for.
+const load = createRequire(import.meta.url);
+type BetaQuantile = typeof BetaQuantileFn;
+type BinomialQuantile = typeof BinomialQuantileFn;
+let beta: BetaQuantile | undefined;
+let binomial: BinomialQuantile | undefined;
+const betaQuantile = (p: number, a: number, b: number) => (beta ??= load('@stdlib/stats-base-dists-beta-quantile') as BetaQuantile)(p, a, b);
+const binomialQuantile = (p: number, n: number, q: number) => (binomial ??= load('@stdlib/stats-base-dists-binomial-quantile') as BinomialQuantile)(p, n, q);
 
 /** One-sided Clopper–Pearson bounds on a failure ratio: k failures in n trials. */
 export function ratioBounds(k: number, n: number, confidence = CONFIDENCE): { lower: number; upper: number } {
