@@ -44,7 +44,9 @@ export interface IterationEnv {
   onCheckFailed?: ((tag: string, name: string) => void) | undefined;
 }
 
-const epochOf = (perfMs: number) => performance.timeOrigin + perfMs;
+// timeOrigin is fixed for the process; its getter is not free on the per-request path.
+const TIME_ORIGIN = performance.timeOrigin;
+const epochOf = (perfMs: number) => TIME_ORIGIN + perfMs;
 
 function retriable(step: CompiledStep, res: StepResponse): boolean {
   const on = step.retry?.on;
