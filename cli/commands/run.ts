@@ -39,6 +39,9 @@ async function runGroup(group: Suite[], target: string, profile: Profile, record
   return failed;
 }
 
+/** A module-level loader: TypeScript does not rewrite the `.ts` of an import() inside a function holding an `await using`. */
+const loadStack = () => import('../../stack/index.ts');
+
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command('run')
@@ -77,7 +80,7 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
             const targetEnv = (group[0] as Suite).stack.targetEnv;
             ctx.stderr.write(`rampart: starting the managed stack (seeded)${Object.keys(targetEnv).length ? ` with ${Object.entries(targetEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}\n`);
             // Loaded when a managed stack is needed, not for every start of the CLI.
-            const { startStack } = await import('../../stack/index.ts');
+            const { startStack } = await loadStack();
             await using stack = await startStack({
               env: ctx.env, seed: { users: 200, posts: 1000 }, targetEnv, signal: ctx.signal,
               log: (l) => void (ctx.env.logLevel === 'debug' ? ctx.stderr.write(`${l}\n`) : undefined),
