@@ -50,9 +50,11 @@ function scenarioOf(o: Objective, suffix?: string): string | undefined {
 
 /** Missing evidence is inconclusive: "not measured" is never "met", and the gate does not pass. */
 export function missingEvidence(o: Objective, target: string, evidence: string, why: string, suffix?: string, toConclude?: string): Verdict {
+  // A part deselected on purpose (--drills none, --no-scan) is still unproven: say both ways out.
+  const conclude = `${toConclude ?? 'run what the objective names'}, or judge with an SLO file of only what this run exercises (--slo FILE)`;
   return verdictFor(o, {
     target, measured: 'not measured', value: null, outcome: 'inconclusive', evidence,
-    reason: `${why}${toConclude ? `; to conclude: ${toConclude}` : ''}`,
+    reason: `${why}; to conclude: ${conclude}`,
     notes: [`missing evidence: ${why}`],
   }, suffix);
 }
