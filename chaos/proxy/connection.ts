@@ -3,6 +3,9 @@ import { Link, type ByteCounters, type LinkOwner } from './link.ts';
 import type { RandomSource } from './random.ts';
 import { appliesTo, type Direction, type ToxicSpec } from './toxic-spec.ts';
 
+/** How long a closed connection waits for its other side to flush what it still holds. */
+const FLUSH_LIMIT_MS = 15_000;
+
 /** A client socket paired with its upstream socket, and the two links between them. */
 export class Connection implements LinkOwner {
   readonly links: Record<Direction, Link>;
@@ -26,9 +29,9 @@ export class Connection implements LinkOwner {
       upstream: new Link('upstream', client, upstream, this, counters.upstream),
       downstream: new Link('downstream', upstream, client, this, counters.downstream),
     };
-    for (const socket of [client, upstream]) {
+    for (const [socket, other] of [[client, upstream], [upstream, client]] as const) {
       socket.on('error', () => this.destroy());
-      socket.on('close', () => this.destroy());
+      socket.on('close', () => this.closeAfterFlush(other));
     }
   }
 
@@ -48,6 +51,24 @@ export class Connection implements LinkOwner {
 
   removeToxic(spec: ToxicSpec): void {
     for (const link of Object.values(this.links)) link.removeToxic(spec);
+  }
+
+  /**
+   * One side closed cleanly: what the other side still has queued (up to its 1 MiB high-water mark, or still in a
+   * toxic) is delivered before both go — destroying at once dropped the tail of a full-duplex transfer
+   * (chaos/proxy/bulk-transfer.test.ts). Bounded: at most FLUSH_LIMIT_MS.
+   */
+  private closeAfterFlush(other: Socket): void {
+    if (this.closed) return;
+    if (other.destroyed || other.writableFinished) return this.destroy();
+    const done = () => {
+      clearTimeout(timer);
+      this.destroy();
+    };
+    const timer = setTimeout(done, FLUSH_LIMIT_MS);
+    timer.unref();
+    other.once('finish', done);
+    other.once('close', done);
   }
 
   closeAfterEnd(dest: Socket): void {
