@@ -37,20 +37,15 @@ export function overlap(base: string, other: string): number {
   } catch {
     a = undefined;
   }
-  if (a !== undefined) {
-    const la = leaves(a);
-    if (la.size === 0) return 0;
-    const lb = leaves(b);
-    let hit = 0;
-    for (const l of la) if (lb.has(l)) hit += 1;
-    return hit / la.size;
-  }
-  const wa = words(base);
-  if (wa.size === 0) return 0;
-  const wb = words(other);
+  return a !== undefined ? shareFound(leaves(a), leaves(b)) : shareFound(words(base), words(other));
+}
+
+/** Share of `base`'s items also in `other` (0 when base is empty). */
+function shareFound(base: ReadonlySet<string>, other: ReadonlySet<string>): number {
+  if (base.size === 0) return 0;
   let hit = 0;
-  for (const w of wa) if (wb.has(w)) hit += 1;
-  return hit / wa.size;
+  for (const x of base) if (other.has(x)) hit += 1;
+  return hit / base.size;
 }
 
 /** Bodies alike enough to be the same page (a catch-all), ignoring the echoed path and numbers. */
