@@ -9,5 +9,7 @@ export type { StackComponent } from './control.ts';
 export { NotControllableError } from './control.ts';
 export { readStackState, writeStackState, stackFile, stackStateSchema } from './state-file.ts';
 export type { StackState } from './state-file.ts';
+export { stopRecordedStack, recordedStackStatus } from './recorded-stack.ts';
+export type { RecordedStackStatus } from './recorded-stack.ts';
 export type { ProcessControl, StartedServer, ExitInfo } from './types.ts';
 export { isAlive, treeMembers } from './child.ts';

@@ -70,59 +70,16 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
   ctx.stderr.write('rampart stack stopped; nothing left running\n');
 }
 
-async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
-  const { isAlive } = await stackDoor();
-  const deadline = Date.now() + timeoutMs;
-  let left = pids.filter(isAlive);
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    left = left.filter(isAlive);
-  }
-  return left;
-}
-
 async function down(ctx: CliContext, stateDir: string): Promise<void> {
-  const { isAlive, readStackState } = await stackDoor();
-  const state = await readStackState(stateDir);
-  const owner = state.pids.stack;
-  const others = Object.entries(state.pids)
-    .filter(([k]) => k !== 'stack')
-    .flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
-  if (typeof owner === 'number' && isAlive(owner)) {
-    // The owning `stack up` stops everything in order and removes its temp data and stack.json.
-    process.kill(owner, 'SIGTERM');
-    const left = await waitGone([owner, ...others], 40_000);
-    if (left.length > 0) throw new EnvironmentError('RAMPART_STACK_DOWN_TIMEOUT', `still running after 40 s: pids ${left.join(', ')}`, { hint: `kill -9 ${left.join(' ')}` });
-  } else {
-    for (const pid of others) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
-    const left = await waitGone(others, 20_000);
-    for (const pid of left) process.kill(pid, 'SIGKILL');
-    const { rm } = await import('node:fs/promises');
-    const { stackFile } = await import('../../stack/index.ts');
-    await rm(stackFile(stateDir), { force: true });
-  }
+  const { stopRecordedStack } = await stackDoor();
+  const state = await stopRecordedStack(stateDir);
   ctx.stdout.write(`rampart stack down: stopped the stack at ${state.target}\n`);
 }
 
 async function status(ctx: CliContext, stateDir: string): Promise<void> {
-  const { isAlive, readStackState } = await stackDoor();
-  const state = await readStackState(stateDir);
-  let healthy = true;
-  for (const [name, v] of Object.entries(state.pids)) {
-    const pids = Array.isArray(v) ? v : [v];
-    const alive = pids.map((p) => `${p}${isAlive(p) ? '' : ' (dead)'}`);
-    if (pids.some((p) => !isAlive(p))) healthy = false;
-    ctx.stdout.write(`  ${name.padEnd(9)} ${alive.join(', ')}\n`);
-  }
-  let ready = 'unreachable';
-  try {
-    const res = await fetch(`${state.target}/readyz`, { signal: AbortSignal.timeout(3000) });
-    ready = String(res.status);
-    if (res.status !== 200) healthy = false;
-    await res.body?.cancel();
-  } catch {
-    healthy = false;
-  }
+  const { recordedStackStatus } = await stackDoor();
+  const { state, components, ready, healthy } = await recordedStackStatus(stateDir);
+  for (const c of components) ctx.stdout.write(`  ${c.name.padEnd(9)} ${c.pids.map((p) => `${p.pid}${p.alive ? '' : ' (dead)'}`).join(', ')}\n`);
   ctx.stdout.write(`rampart stack ${healthy ? 'up' : 'degraded'}: ${state.target} (/readyz ${ready}) since ${state.startedAt ?? '?'}\n`);
   if (!healthy) ctx.exitCode = ExitCode.environment;
 }
