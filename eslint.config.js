@@ -3,7 +3,13 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 // Each capability folder is reached from outside only through its index.ts door.
-const doors = ['target', 'stack', 'scenarios', 'chaos', 'security', 'reports', 'common'];
+const doors = ['session', 'target', 'stack', 'scenarios', 'chaos', 'security', 'reports', 'common'];
+const doorPatterns = doors.map((door) => ({
+  regex: `^(\\.\\./)+${door}/(?!index\\.ts$).+`,
+  message: `Import ${door}/ through its door: '${door}/index.ts'.`,
+}));
+// The components of the reference backend (target/<component>/index.ts is each one's door).
+const targetComponents = ['admin', 'auth', 'comments', 'feed', 'idempotency', 'likes', 'notifications', 'openapi', 'posts', 'seed', 'trending', 'users'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'reports/out/**', 'dist/**', '**/fixtures/**', 'test-results/**', '.rampart/**'] },
@@ -14,11 +20,19 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { patterns: doorPatterns }],
+    },
+  },
+  // Inside target/, each component (auth, posts, feed, ...) is reached from another component only through its
+  // index.ts door; platform/ is the shared layer below them all and is imported module by module.
+  {
+    files: ['target/**/*.ts'],
+    rules: {
       'no-restricted-imports': ['error', {
-        patterns: doors.map((door) => ({
-          regex: `^(\\.\\./)+${door}/(?!index\\.ts$).+`,
-          message: `Import ${door}/ through its door: '${door}/index.ts'.`,
-        })),
+        patterns: [...doorPatterns, {
+          regex: `^(\\./|(\\.\\./)+)(${targetComponents.join('|')})/(?!index\\.ts$).+`,
+          message: 'Import a target component through its door (../<component>/index.ts); shared code belongs in target/platform/.',
+        }],
       }],
     },
   },

@@ -9,7 +9,7 @@ import { repoPath } from '../common/index.ts';
  * Test helpers (`*.test.ts`, `testing.ts` doors, `test-support/`, `testing/`) and
  * benchmarks may reach across layers and are left out.
  */
-const folders = ['cli', 'common', 'chaos', 'reports', 'scenarios', 'security', 'stack', 'target'];
+const folders = ['cli', 'session', 'common', 'chaos', 'reports', 'scenarios', 'security', 'stack', 'target'];
 const isTestSupport = (f: string) => /\.test\.ts$|(^|\/)testing\.ts$|\/test-support\/|\/testing\/|\/test-apps\//.test(f);
 
 function tsFiles(dir: string): string[] {
@@ -22,18 +22,22 @@ function tsFiles(dir: string): string[] {
   return out;
 }
 
-/** folder → the folders its production files import, with one example file per edge. */
-export function folderGraph(root: string): Map<string, Map<string, string>> {
-  const graph = new Map<string, Map<string, string>>(folders.map((f) => [f, new Map()]));
-  for (const folder of folders) {
-    for (const file of tsFiles(path.join(root, folder))) {
+/**
+ * folder → the folders its production files import, with one example file per edge. `base` is the folder
+ * whose sub-folders `list` names (the repository by default; `target` for the backend's components).
+ */
+export function folderGraph(root: string, base = '', list = folders): Map<string, Map<string, string>> {
+  const graph = new Map<string, Map<string, string>>(list.map((f) => [f, new Map()]));
+  const baseDir = path.join(root, base);
+  for (const folder of list) {
+    for (const file of tsFiles(path.join(baseDir, folder))) {
       const rel = path.relative(root, file);
       if (isTestSupport(rel)) continue;
       const src = readFileSync(file, 'utf8');
       for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
         const spec = m[1] ?? m[2] ?? '';
-        const target = path.relative(root, path.resolve(path.dirname(file), spec)).split(path.sep)[0] ?? '';
-        if (target !== folder && folders.includes(target)) graph.get(folder)?.set(target, rel);
+        const target = path.relative(baseDir, path.resolve(path.dirname(file), spec)).split(path.sep)[0] ?? '';
+        if (target !== folder && list.includes(target)) graph.get(folder)?.set(target, rel);
       }
     }
   }
@@ -69,6 +73,16 @@ describe('architecture', () => {
     const cycle = findCycle(graph);
     const where = cycle ? cycle.slice(1).map((to, i) => `${cycle[i]} → ${to} (${graph.get(cycle[i] as string)?.get(to)})`).join(', ') : '';
     expect(cycle, `import cycle: ${where}`).toBeNull();
+  });
+
+  it('no import cycle between the components of target/, and target/platform below them all', () => {
+    const components = readdirSync(repoPath('target')).filter((n) => statSync(repoPath('target', n)).isDirectory() && n !== 'migrations');
+    expect(components).toContain('platform');
+    const graph = folderGraph(repoPath(), 'target', components);
+    const cycle = findCycle(graph);
+    const where = cycle ? cycle.slice(1).map((to, i) => `${cycle[i]} → ${to} (${graph.get(cycle[i] as string)?.get(to)})`).join(', ') : '';
+    expect(cycle, `import cycle: ${where}`).toBeNull();
+    expect([...graph.get('platform')!.keys()], 'target/platform imports a component').toEqual([]);
   });
 
   it('the check finds a cycle when there is one', () => {

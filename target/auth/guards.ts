@@ -85,9 +85,3 @@ export function requireRole(...roles: Role[]): RequestHandler {
   };
 }
 
-/** The authenticated caller, for handlers behind requireAuth. */
-export function currentUser(res: { locals: { user?: AuthUser } }): AuthUser {
-  const user = res.locals.user;
-  if (!user) throw new UnauthorizedError();
-  return user;
-}

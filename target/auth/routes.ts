@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { AppDeps } from '../platform/deps.ts';
 import { validate } from '../platform/validate.ts';
-import { currentUser, requireAuth } from './guards.ts';
+import { requireAuth } from './guards.ts';
+import { currentUser } from '../platform/locals.ts';
 import { registerBody, loginBody, refreshBody, logoutBody, resetRequestBody, resetConfirmBody } from './schemas.ts';
 import { authServicesFor } from './services.ts';
 

@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { Router } from 'express';
 import type { AppDeps } from '../platform/deps.ts';
 import { validate } from '../platform/validate.ts';
-import { currentUser } from '../auth/guards.ts';
-import type { RecordedEvent } from '../notifications/relay.ts';
-import { decodeCursor, pageQuery, toPage } from '../posts/cursor.ts';
-import type { Page } from '../posts/cursor.ts';
-import { featureDeps, reader } from '../posts/deps.ts';
-import type { Caller, FeatureDeps } from '../posts/deps.ts';
-import { idParams, userText, uuidSchema } from '../posts/schemas.ts';
-import { getVisiblePost } from '../posts/service.ts';
+import { currentUser } from '../platform/locals.ts';
+import type { RecordedEvent } from '../platform/relay.ts';
+import { decodeCursor, pageQuery, toPage } from '../platform/pagination.ts';
+import type { Page } from '../platform/pagination.ts';
+import { featureDeps, reader } from '../platform/feature-deps.ts';
+import type { Caller, FeatureDeps } from '../platform/feature-deps.ts';
+import { idParams, userText, uuidSchema } from '../platform/schemas.ts';
+import { getVisiblePost } from '../posts/index.ts';
 
 /** POST|GET /v1/posts/{id}/comments: comments on a post the caller can see, oldest first. */
 export const createCommentBody = z.object({ body: userText(2000) });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../stack/index.ts';
 import type { StartedPostgres } from '../../stack/index.ts';
-import { call, eventually, startFeatureHarness } from '../posts/test-support.ts';
-import type { FeatureHarness, TestUser } from '../posts/test-support.ts';
+import { call, eventually, startFeatureHarness } from '../feature-testing.ts';
+import type { FeatureHarness, TestUser } from '../feature-testing.ts';
 
 describe('feed and trending, with Redis up and with Redis stopped', () => {
   let h: FeatureHarness;

@@ -1,16 +1,15 @@
 import { Router } from 'express';
 import type { AppDeps } from '../platform/deps.ts';
 import { validate } from '../platform/validate.ts';
-import { currentUser } from '../auth/guards.ts';
-import { decodeCursor, pageQuery, toPage } from '../posts/cursor.ts';
-import type { Page } from '../posts/cursor.ts';
-import { featureDeps, reader } from '../posts/deps.ts';
-import type { Caller, FeatureDeps } from '../posts/deps.ts';
-import { POST_COLUMNS, postKey, toPost } from '../posts/repository.ts';
-import type { PostRow } from '../posts/repository.ts';
-import type { Post } from '../posts/schemas.ts';
-import { invalidate, readThroughJson } from './cache.ts';
-import type { CachedJson } from './cache.ts';
+import { currentUser } from '../platform/locals.ts';
+import { decodeCursor, pageQuery, toPage } from '../platform/pagination.ts';
+import type { Page } from '../platform/pagination.ts';
+import { featureDeps, reader } from '../platform/feature-deps.ts';
+import type { Caller, FeatureDeps } from '../platform/feature-deps.ts';
+import { POST_COLUMNS, postKey, toPost } from '../posts/index.ts';
+import type { Post, PostRow } from '../posts/index.ts';
+import { invalidate, readThroughJson } from '../platform/page-cache.ts';
+import type { CachedJson } from '../platform/page-cache.ts';
 
 /**
  * GET /v1/feed: public posts of the accounts the caller follows, newest first.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startFeatureHarness } from '../posts/test-support.ts';
-import type { FeatureHarness, TestUser } from '../posts/test-support.ts';
+import { call, startFeatureHarness } from '../feature-testing.ts';
+import type { FeatureHarness, TestUser } from '../feature-testing.ts';
 
 let h: FeatureHarness;
 let alice: TestUser;

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { Router } from 'express';
 import type { AppDeps } from '../platform/deps.ts';
 import { validate } from '../platform/validate.ts';
-import { currentUser } from '../auth/guards.ts';
-import type { RecordedEvent } from '../notifications/relay.ts';
-import { featureDeps } from '../posts/deps.ts';
-import type { Caller, FeatureDeps } from '../posts/deps.ts';
-import { idParams, uuidSchema } from '../posts/schemas.ts';
-import { getVisiblePost } from '../posts/service.ts';
+import { currentUser } from '../platform/locals.ts';
+import type { RecordedEvent } from '../platform/relay.ts';
+import { featureDeps } from '../platform/feature-deps.ts';
+import type { Caller, FeatureDeps } from '../platform/feature-deps.ts';
+import { idParams, uuidSchema } from '../platform/schemas.ts';
+import { getVisiblePost } from '../posts/index.ts';
 
 /**
  * POST|DELETE /v1/posts/{id}/like — idempotent: liking twice leaves one like,

@@ -3,7 +3,7 @@ import { sweepIdempotencyKeys } from '../idempotency/index.ts';
 import { EVENTS_STREAM } from '../platform/events.ts';
 import { NOTIFICATIONS_GROUP, startNotificationConsumer } from './consumer.ts';
 import type { ConsumerOptions } from './consumer.ts';
-import { createEventRelay } from './relay.ts';
+import { createEventRelay } from '../platform/relay.ts';
 
 /**
  * Everything the feature components run in the background of each worker: the

@@ -5,7 +5,7 @@ import type { AppDeps, BackgroundService } from '../platform/deps.ts';
 import { isPgUnavailable } from '../platform/db.ts';
 import { EVENTS_STREAM } from '../platform/events.ts';
 import { isRedisUnavailable } from '../platform/redis.ts';
-import { invalidate } from '../feed/index.ts';
+import { invalidate } from '../platform/page-cache.ts';
 import { applyEvent, parseEntry } from './handlers.ts';
 import type { HandleOutcome, StreamEvent } from './handlers.ts';
 

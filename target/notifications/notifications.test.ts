@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_STREAM, publishEvent } from '../platform/events.ts';
-import { call, eventually, startFeatureHarness } from '../posts/test-support.ts';
-import type { FeatureHarness, TestUser } from '../posts/test-support.ts';
+import { call, eventually, startFeatureHarness } from '../feature-testing.ts';
+import type { FeatureHarness, TestUser } from '../feature-testing.ts';
 import { forgetDeadConsumers } from './background.ts';
 import { ensureGroup, startNotificationConsumer } from './consumer.ts';
 

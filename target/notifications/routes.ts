@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { Router } from 'express';
 import type { AppDeps } from '../platform/deps.ts';
 import { validate } from '../platform/validate.ts';
-import { currentUser } from '../auth/guards.ts';
-import { decodeCursor, pageQuery, toPage } from '../posts/cursor.ts';
-import { reader } from '../posts/deps.ts';
-import { uuidSchema } from '../posts/schemas.ts';
+import { currentUser } from '../platform/locals.ts';
+import { decodeCursor, pageQuery, toPage } from '../platform/pagination.ts';
+import { reader } from '../platform/feature-deps.ts';
+import { uuidSchema } from '../platform/schemas.ts';
 
 /** GET /v1/notifications: the caller's notifications, newest first. */
 export const notificationSchema = z.object({

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFeatureHarness } from '../posts/test-support.ts';
-import type { FeatureHarness } from '../posts/test-support.ts';
+import { startFeatureHarness } from '../feature-testing.ts';
+import type { FeatureHarness } from '../feature-testing.ts';
 import { ALL_OPERATIONS } from './index.ts';
 
 // Debian's chromium (apt-get install chromium; .ci/run installs it). Never a downloaded browser.

@@ -1,8 +1,8 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startFeatureHarness } from '../posts/test-support.ts';
-import type { FeatureHarness } from '../posts/test-support.ts';
+import { call, startFeatureHarness } from '../feature-testing.ts';
+import type { FeatureHarness } from '../feature-testing.ts';
 import { createResponseChecker, openApiDocument } from './index.ts';
 
 let h: FeatureHarness;

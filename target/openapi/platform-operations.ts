@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { loginBody, logoutBody, refreshBody, registerBody, resetConfirmBody, resetRequestBody } from '../auth/schemas.ts';
-import { patchMeBody } from '../users/schemas.ts';
+import { authSchemas } from '../auth/index.ts';
+import { userSchemas } from '../users/index.ts';
 import { errorResponse } from './builder.ts';
 import type { JsonSchema, OperationSpec } from './builder.ts';
+
+const { loginBody, logoutBody, refreshBody, registerBody, resetConfirmBody, resetRequestBody } = authSchemas;
+const { patchMeBody } = userSchemas;
 
 /**
  * The platform's routes (auth, users, admin, health, metrics). Request bodies

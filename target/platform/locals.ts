@@ -1,3 +1,4 @@
+import { UnauthorizedError } from './http-errors.ts';
 import type { Logger } from './logger.ts';
 
 export type Role = 'user' | 'editor' | 'admin';
@@ -31,4 +32,11 @@ declare global {
       mountPath?: string;
     }
   }
+}
+
+/** The authenticated caller, for handlers behind requireAuth. */
+export function currentUser(res: { locals: { user?: AuthUser } }): AuthUser {
+  const user = res.locals.user;
+  if (!user) throw new UnauthorizedError();
+  return user;
 }

@@ -2,11 +2,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDatabase } from '../../test/services.ts';
 import type { TestDatabase } from '../../test/services.ts';
-import { loadFeed } from '../feed/feed.ts';
-import { seed } from '../seed/seed.ts';
-import { computeTrending } from '../trending/trending.ts';
+import { loadFeed } from '../feed/index.ts';
+import { seed } from '../seed/index.ts';
+import { computeTrending } from '../trending/index.ts';
 import type { Queryable } from '../platform/db.ts';
-import type { FeatureDeps } from './deps.ts';
+import type { FeatureDeps } from '../platform/feature-deps.ts';
 import { listPosts } from './repository.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Queryable } from '../platform/db.ts';
-import type { KeysetCursor } from './cursor.ts';
+import type { KeysetCursor } from '../platform/pagination.ts';
 import type { Post } from './schemas.ts';
 
 /** SQL for posts. Returns plain objects; every query has its index (see 0100_*.sql). */

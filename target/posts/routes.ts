@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { AppDeps } from '../platform/deps.ts';
 import { validate } from '../platform/validate.ts';
-import { currentUser } from '../auth/guards.ts';
-import { featureDeps } from './deps.ts';
+import { currentUser } from '../platform/locals.ts';
+import { featureDeps } from '../platform/feature-deps.ts';
 import { createPostBody, idempotencyHeaders, idParams, listPostsQuery, updatePostBody } from './schemas.ts';
 import * as posts from './service.ts';
 

@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { idParams, pageOf, userText, uuidSchema } from '../platform/schemas.ts';
 
 /** Request and response shapes of /v1/posts (also the source of the OpenAPI schemas). */
-export const uuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'must be a UUID' });
+export { idParams, pageOf, userText, uuidSchema };
 export const visibilitySchema = z.enum(['public', 'private']);
-/** User text: PostgreSQL text cannot hold NUL, so it is a 422 here rather than a database error. */
-export const userText = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes('\u0000'), { message: 'must not contain NUL characters' });
 
 export const createPostBody = z.object({
   body: userText(5000),
@@ -19,8 +18,6 @@ export const updatePostBody = z
   })
   .refine((v) => v.body !== undefined || v.visibility !== undefined, { message: 'give body or visibility', path: ['body'] });
 export type UpdatePostInput = z.infer<typeof updatePostBody>;
-
-export const idParams = z.object({ id: uuidSchema });
 
 export const listPostsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -42,5 +39,3 @@ export const postSchema = z.object({
   updatedAt: z.string(),
 });
 export type Post = z.infer<typeof postSchema>;
-
-export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -2,15 +2,14 @@ import { z } from 'zod';
 import { Router } from 'express';
 import type { AppDeps } from '../platform/deps.ts';
 import { validate } from '../platform/validate.ts';
-import { decodeOffsetCursor, encodeOffsetCursor, pageQuery } from '../posts/cursor.ts';
-import type { Page } from '../posts/cursor.ts';
-import { featureDeps, reader } from '../posts/deps.ts';
-import type { FeatureDeps } from '../posts/deps.ts';
-import { POST_COLUMNS, toPost } from '../posts/repository.ts';
-import type { PostRow } from '../posts/repository.ts';
-import { postSchema } from '../posts/schemas.ts';
-import { readThroughJson } from '../feed/index.ts';
-import type { CacheSource } from '../feed/index.ts';
+import { decodeOffsetCursor, encodeOffsetCursor, pageQuery } from '../platform/pagination.ts';
+import type { Page } from '../platform/pagination.ts';
+import { featureDeps, reader } from '../platform/feature-deps.ts';
+import type { FeatureDeps } from '../platform/feature-deps.ts';
+import { POST_COLUMNS, postSchema, toPost } from '../posts/index.ts';
+import type { PostRow } from '../posts/index.ts';
+import { readThroughJson } from '../platform/page-cache.ts';
+import type { CacheSource } from '../platform/page-cache.ts';
 
 /**
  * GET /v1/trending: the public posts with the most likes in the last

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Request } from 'express';
-import { currentUser } from '../auth/index.ts';
+import { currentUser } from '../platform/locals.ts';
 import type { AppDeps } from '../platform/deps.ts';
 import { createReadCache } from '../platform/cache.ts';
 import { NotFoundError } from '../platform/http-errors.ts';

@@ -1,5 +1,5 @@
-import type { RedisService } from '../platform/redis.ts';
-import { DependencyUnavailableError } from '../platform/http-errors.ts';
+import type { RedisService } from './redis.ts';
+import { DependencyUnavailableError } from './http-errors.ts';
 
 /**
  * Read-through cache with a stale copy: entries live in Redis for `staleMs`

@@ -4,11 +4,11 @@
  * test secret, so these tests do not depend on the auth routes.
  */
 import pg from 'pg';
-import { createAccessTokens } from '../auth/index.ts';
-import type { Role } from '../platform/locals.ts';
-import { TEST_JWT_SECRET, call as rawCall, startTestTarget } from '../testing.ts';
-import type { TestTarget, TestTargetOptions } from '../testing.ts';
-import { createResponseChecker, openApiDocument } from '../openapi/index.ts';
+import { createAccessTokens } from './auth/index.ts';
+import type { Role } from './platform/locals.ts';
+import { TEST_JWT_SECRET, call as rawCall, startTestTarget } from './testing.ts';
+import type { TestTarget, TestTargetOptions } from './testing.ts';
+import { createResponseChecker, openApiDocument } from './openapi/index.ts';
 
 const checkResponse = createResponseChecker(openApiDocument());
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useRedis } from '../../test/services.ts';
 import type { StartedRedis } from '../../stack/index.ts';
-import { DependencyUnavailableError } from '../platform/http-errors.ts';
-import { createLogger } from '../platform/logger.ts';
-import { connectRedis, createRedis } from '../platform/redis.ts';
-import type { RedisService } from '../platform/redis.ts';
+import { DependencyUnavailableError } from './http-errors.ts';
+import { createLogger } from './logger.ts';
+import { connectRedis, createRedis } from './redis.ts';
+import type { RedisService } from './redis.ts';
 import { testConfig } from '../testing.ts';
-import { EPOCH_KEY, readThrough, readThroughJson } from './cache.ts';
+import { EPOCH_KEY, readThrough, readThroughJson } from './page-cache.ts';
 
 let server: StartedRedis;
 let redis: RedisService;

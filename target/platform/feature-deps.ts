@@ -1,9 +1,9 @@
 import type { QueryResult, QueryResultRow } from 'pg';
 import type { Queryable } from '../platform/db.ts';
-import type { AppDeps } from '../platform/deps.ts';
+import type { AppDeps } from './deps.ts';
 import type { AuthUser } from '../platform/locals.ts';
-import { createEventRelay } from '../notifications/relay.ts';
-import type { EventRelay } from '../notifications/relay.ts';
+import { createEventRelay } from './relay.ts';
+import type { EventRelay } from './relay.ts';
 
 /** What the feature components (posts, comments, likes, feed, trending, notifications) need. */
 export interface FeatureDeps extends AppDeps {
