@@ -1,10 +1,13 @@
-import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { InterruptedError, loadEnvConfig, repoPath } from '../common/index.ts';
-import { commands } from './commands/index.ts';
+import { Command, CommanderError, Help } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commandNamed, commands, type CommandEntry, type Register } from './commands/index.ts';
 import type { CliContext } from './context.ts';
-import { ExitCode, describeError, exitCodeFor } from './exit-codes.ts';
 import { watchParent } from './parent-watch.ts';
+
+// Start-up: `rampart --help`, `--version` and a mistyped command are answered from the command table alone. The
+// named command's module, the environment's zod schema and the error table load only when a command is named.
 
 /** A second signal this soon after the first is the same Ctrl-C, forwarded by a wrapper. */
 const FORWARDED_SIGNAL_WINDOW_MS = 500;
@@ -17,34 +20,76 @@ export interface MainOptions {
   handleSignals?: boolean;
 }
 
+type Output = Pick<CliContext, 'stdout' | 'stderr'>;
+
 function version(): string {
-  const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string };
+  // package.json sits above cli/ (sources) or dist/cli/ (compiled).
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-export function buildProgram(ctx: CliContext): Command {
+/** The program: the commands `loaded` registered as themselves, the others as their line in the help only. */
+function assemble(out: Output, loaded?: { ctx: CliContext; registers: ReadonlyMap<CommandEntry, Register> }): Command {
   const program = new Command('rampart')
     .description('Prove a backend meets its SLOs under load, under failure and under attack.')
     .version(version())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => ctx.stdout.write(s),
-      writeErr: (s) => ctx.stderr.write(s),
+      writeOut: (s) => out.stdout.write(s),
+      writeErr: (s) => out.stderr.write(s),
     });
-  for (const register of commands) register(program, ctx);
+  const terms = new Map<Command, string>();
+  for (const entry of commands) {
+    const register = loaded?.registers.get(entry);
+    if (loaded && register) {
+      register(program, loaded.ctx);
+    } else {
+      const listed = new Command(entry.name).description(entry.description);
+      terms.set(listed, entry.term);
+      program.addCommand(listed);
+    }
+  }
+  program.configureHelp({
+    subcommandTerm(this: Help, cmd: Command) {
+      return terms.get(cmd) ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
   // Subcommands inherit exit override and output settings.
   program.commands.forEach(function apply(cmd: Command) {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+    cmd.exitOverride().configureOutput({ writeOut: (s) => out.stdout.write(s), writeErr: (s) => out.stderr.write(s) });
     cmd.commands.forEach(apply);
   });
   return program;
+}
+
+/** The program with every command listed but none loaded: enough for `--help`, `--version` and a mistyped name. */
+export function listingProgram(out: Output): Command {
+  return assemble(out);
+}
+
+/**
+ * The program with every command registered, or with only `only` registered and the others listed (what
+ * `rampart <command>` needs). Commands keep their order in the help either way.
+ */
+export async function buildProgram(ctx: CliContext, only?: CommandEntry): Promise<Command> {
+  const chosen = commands.filter((c) => only === undefined || c === only);
+  const registers = await Promise.all(chosen.map(async (c) => [c, await c.load()] as const));
+  return assemble(ctx, { ctx, registers: new Map(registers) });
 }
 
 /** Runs the CLI; returns the exit code (0 met, 1 breached, 2 bad input, 3 environment). */
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
+  const named = commandNamed(argv);
+  if (named === undefined) return listOnly(argv, { stdout, stderr });
+  const [{ InterruptedError, loadEnvConfig }, { ExitCode, describeError, exitCodeFor }] = await Promise.all([
+    import('../common/index.ts'),
+    import('./exit-codes.ts'),
+  ]);
   const controller = new AbortController();
   const handleSignals = options.handleSignals ?? true;
   let signals = 0;
@@ -76,7 +121,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     const env = loadEnvConfig(rawEnv);
     const vars = Object.freeze({ ...rawEnv });
     const ctx: CliContext = { env, vars, stdout, stderr, signal: controller.signal, exitCode: ExitCode.ok };
-    const program = buildProgram(ctx);
+    const program = await buildProgram(ctx, named);
     await program.parseAsync(argv);
     return ctx.exitCode;
   } catch (err) {
@@ -94,4 +139,23 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       unwatchParent();
     }
   }
+}
+
+/**
+ * No command named: `--help`, `--version`, nothing at all, or a word that is no command. Commander answers from the
+ * listing; the codes are ExitCode.ok (0) and ExitCode.badInput (2), written out so the error table (and the common
+ * door's zod) stays unloaded.
+ */
+async function listOnly(argv: string[], out: Output): Promise<number> {
+  try {
+    await listingProgram(out).parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    throw err;
+  }
+  // Commander ran a listed command without its module: commandNamed() and the table disagree.
+  throw new Error(`rampart: internal error: ${argv.slice(2).join(' ')} reached a command that was not loaded`);
 }

@@ -112,10 +112,10 @@ function shellCommands(text: string): string[][] {
 /** Placeholders a reader replaces: shell variables and <angle> names become something the parser accepts. */
 const fill = (w: string) => w.replace(/\$\(.*\)|\$\{?[A-Z_]+\}?/g, 'http://127.0.0.1:3000').replace(/<[a-z-]+>/g, 'x').replace(/…/g, 'x');
 
-function dryProgram(): { program: Command; ran: string[][] } {
+async function dryProgram(): Promise<{ program: Command; ran: string[][] }> {
   const sink = new PassThrough();
   const ctx: CliContext = { env: loadEnvConfig({}), vars: {}, stdout: sink, stderr: sink, signal: new AbortController().signal, exitCode: 0 };
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx);
   const ran: string[][] = [];
   const noOp = (cmd: Command) => {
     cmd.action((...args: unknown[]) => void ran.push([cmd.name(), ...args.filter((a) => typeof a === 'string')]));
@@ -157,7 +157,7 @@ function rampartArgs(words: string[]): string[] | null {
 }
 
 async function parseWithCli(args: string[]): Promise<string[]> {
-  const { program, ran } = dryProgram();
+  const { program, ran } = await dryProgram();
   await program.parseAsync(['node', 'rampart', ...args]);
   expect(ran, `rampart ${args.join(' ')} names no command`).toHaveLength(1);
   return ran[0] as string[];
