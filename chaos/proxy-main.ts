@@ -6,7 +6,7 @@
  * fatal error over the IPC channel when there is one; exits when its parent goes.
  */
 import { parseArgs } from 'node:util';
-import { isRampartError } from '../common/index.ts';
+import { isRampartError, isRampartErrorCode } from '../common/index.ts';
 import { loadProxyConfig } from './proxy/config-file.ts';
 import type { ProxyProcessMessage } from './proxy/protocol.ts';
 import { startProxyServer } from './proxy/server.ts';
@@ -43,7 +43,7 @@ async function run(): Promise<void> {
 }
 
 run().catch((err: unknown) => {
-  const code = isRampartError(err) ? err.code : 'RAMPART_INTERNAL';
+  const code = isRampartError(err) && isRampartErrorCode(err.code) ? err.code : 'RAMPART_INTERNAL';
   const exitCode = isRampartError(err) && err.category === 'input' ? 2 : 3;
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`fault proxy: ${message}\n`);

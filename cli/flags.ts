@@ -1,8 +1,29 @@
-import { InputError } from '../common/index.ts';
+import { InputError, type RampartErrorOptions } from '../common/index.ts';
+
+/** A flag's value is wrong (exit 2); the message names the flag. */
+export class FlagInvalidError extends InputError<'RAMPART_FLAG_INVALID'> {
+  constructor(message: string, options?: RampartErrorOptions) {
+    super('RAMPART_FLAG_INVALID', message, options);
+  }
+}
+
+/**
+ * A library's parser applied to a flag's value: libraries throw domain errors
+ * that know nothing of flags, and an InputError comes back out naming the flag
+ * ("--format: unknown format "pdf"").
+ */
+export function forFlag<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof InputError) throw new FlagInvalidError(`${flag}: ${err.message}`, { hint: err.hint, cause: err });
+    throw err;
+  }
+}
 
 /**
  * Flag parsers shared by the commands: each names the flag, the value it got
- * and an example, and throws InputError (exit 2).
+ * and an example, and throws FlagInvalidError (exit 2).
  */
 export function intFlag(flag: string, value: string, min: number, max: number, example?: string | number): number;
 export function intFlag(flag: string, value: string | undefined, min: number, max: number, example?: string | number): number | undefined;
@@ -10,7 +31,7 @@ export function intFlag(flag: string, value: string | undefined, min: number, ma
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max) {
-    throw new InputError('RAMPART_FLAG_INVALID', `${flag} must be a whole number from ${min} to ${max}, got "${value}"`, {
+    throw new FlagInvalidError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`, {
       hint: `e.g. ${flag} ${example ?? Math.max(min, 1)}`,
     });
   }
@@ -27,5 +48,5 @@ export function urlFlag(flag: string, value: string | undefined, schemes: string
   } catch {
     // falls through to the error
   }
-  throw new InputError('RAMPART_FLAG_INVALID', `${flag} must be a ${schemes.join(' or ')}// URL, got "${value}"`, { hint: `e.g. ${flag} ${example}` });
+  throw new FlagInvalidError(`${flag} must be a ${schemes.join(' or ')}// URL, got "${value}"`, { hint: `e.g. ${flag} ${example}` });
 }

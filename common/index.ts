@@ -8,8 +8,12 @@ export {
   TargetUnreachableError,
   ObjectivesBreachedError,
   isRampartError,
+  isRampartErrorCode,
+  errorForCode,
+  errorCodes,
+  rampartErrorCodes,
 } from './errors.ts';
-export type { ErrorCategory, RampartErrorOptions } from './errors.ts';
+export type { ErrorCategory, RampartErrorOptions, RampartErrorCode, InputErrorCode, EnvironmentErrorCode, CodeOf } from './errors.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export { loadEnvConfig, envSchema } from './config.ts';
 export type { EnvConfig } from './config.ts';

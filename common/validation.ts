@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { InputError } from './errors.ts';
+import { InputError, type InputErrorCode } from './errors.ts';
 
 /** "a.b[2].c" for a zod issue path. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -22,7 +22,7 @@ export function formatIssues(error: z.ZodError): string[] {
 export function parseOrThrow<S extends z.ZodType>(
   schema: S,
   value: unknown,
-  options: { code: string; what: string; hint?: string },
+  options: { code: InputErrorCode; what: string; hint?: string },
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {

@@ -25,7 +25,7 @@ export interface WaitOptions {
   abortIf?: () => Error | undefined;
 }
 
-export class WaitTimeoutError extends EnvironmentError {
+export class WaitTimeoutError extends EnvironmentError<'RAMPART_WAIT_TIMEOUT'> {
   constructor(description: string, timeoutMs: number, lastError: unknown) {
     super('RAMPART_WAIT_TIMEOUT', `${description} was not ready within ${timeoutMs} ms`, {
       cause: lastError,

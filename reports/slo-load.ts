@@ -8,7 +8,7 @@ import { fromOpenSlo, openSloSchema } from './openslo.ts';
 import { sloSpecSchema, type SloSpec } from './slo-spec.ts';
 
 /** A malformed SLO file: the message names the file, line and key of every problem. */
-export class SloFileInvalidError extends InputError {
+export class SloFileInvalidError extends InputError<'RAMPART_SLO_INVALID'> {
   constructor(message: string, problems: string[]) {
     super('RAMPART_SLO_INVALID', message, {
       hint: 'fix the named key (see docs/reports.md for the objective kinds and their fields)',

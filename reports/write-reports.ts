@@ -18,15 +18,15 @@ const files: Record<ReportFormat, { file: string; render: (r: RunRecord) => stri
   md: { file: 'summary.md', render: renderMarkdown },
 };
 
-/** "html,md" → ['html','md']; an unknown name is an InputError naming the flag. */
-export function parseFormats(text: string, flag = '--format'): ReportFormat[] {
+/** "html,md" → ['html','md']; an unknown name is an InputError (the CLI adds the flag it came from). */
+export function parseFormats(text: string): ReportFormat[] {
   const list = text.split(',').map((s) => s.trim()).filter(Boolean);
   for (const f of list) {
     if (!(reportFormats as readonly string[]).includes(f)) {
-      throw new InputError('RAMPART_FLAG_INVALID', `${flag}: unknown format "${f}"`, { hint: `use a comma-separated list of ${reportFormats.join(', ')}` });
+      throw new InputError('RAMPART_REPORT_FORMAT_INVALID', `unknown format "${f}"`, { hint: `use a comma-separated list of ${reportFormats.join(', ')}` });
     }
   }
-  if (list.length === 0) throw new InputError('RAMPART_FLAG_INVALID', `${flag}: no format given`, { hint: `use ${reportFormats.join(',')}` });
+  if (list.length === 0) throw new InputError('RAMPART_REPORT_FORMAT_INVALID', 'no format given', { hint: `use ${reportFormats.join(',')}` });
   return [...new Set(list)] as ReportFormat[];
 }
 

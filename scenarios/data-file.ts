@@ -4,7 +4,7 @@ import { InputError } from '../common/index.ts';
 
 export type DataRow = Record<string, string | number | boolean | null>;
 
-export class DataFileInvalidError extends InputError {
+export class DataFileInvalidError extends InputError<'RAMPART_DATA_FILE_INVALID'> {
   constructor(file: string, problem: string) {
     super('RAMPART_DATA_FILE_INVALID', `data file ${file}: ${problem}`, {
       hint: 'give a CSV file with a header row (email,password) or a JSON array of flat objects ([{"email": "…"}])',

@@ -5,7 +5,7 @@ import { compileStep } from './flow/compile.ts';
 import { applyCaptures, runChecks, sendStep } from './flow/run-step.ts';
 import { TemplateValueMissingError, type TemplateContext } from './template.ts';
 
-export class SetupFailedError extends EnvironmentError {
+export class SetupFailedError extends EnvironmentError<'RAMPART_SETUP_FAILED'> {
   constructor(message: string) {
     super('RAMPART_SETUP_FAILED', message, {
       hint: 'the target refused the setup requests (register/login); check it is the SocialConnect API and not rate-limiting the setup',

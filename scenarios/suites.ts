@@ -25,7 +25,7 @@ export interface Suite {
   scenarios: Scenario[];
 }
 
-export class SuiteNotFoundError extends InputError {
+export class SuiteNotFoundError extends InputError<'RAMPART_SUITE_NOT_FOUND'> {
   constructor(name: string) {
     super('RAMPART_SUITE_NOT_FOUND', `no suite named "${name}"`, { hint: `choose one of: ${listSuites().join(', ')} (or pass a path to a suite file)` });
   }

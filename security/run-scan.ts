@@ -71,7 +71,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     base = new URL(options.target);
     if (!['http:', 'https:'].includes(base.protocol)) throw new Error('scheme');
   } catch {
-    throw new InputError('RAMPART_SCAN_TARGET_INVALID', `--target ${options.target} is not an http(s) URL`, { hint: 'e.g. --target http://127.0.0.1:3000' });
+    throw new InputError('RAMPART_TARGET_URL_INVALID', `target ${options.target} is not an http(s) URL`, { hint: 'e.g. http://127.0.0.1:3000' });
   }
   const auth = options.authConfig ?? parseAuthConfig({});
   const rules = options.suppressions ?? (options.suppressionsFile ? await loadSuppressions(options.suppressionsFile) : []);

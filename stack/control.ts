@@ -6,7 +6,7 @@ import type { ProcessControl, StartedServer } from './types.ts';
 
 export type StackComponent = 'postgres' | 'redis' | 'worker' | 'proxy';
 
-export class NotControllableError extends InputError {
+export class NotControllableError extends InputError<'RAMPART_NOT_CONTROLLABLE'> {
   constructor(component: string, why: string) {
     super('RAMPART_NOT_CONTROLLABLE', `cannot apply a process fault to ${component}: ${why}`, {
       hint: 'process faults need the managed provider with rampart-started PostgreSQL/Redis (unset DATABASE_URL/REDIS_URL); use network faults through the proxy instead',

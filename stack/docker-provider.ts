@@ -12,7 +12,7 @@ export const DOCKER_IMAGES = {
   toxiproxy: 'ghcr.io/shopify/toxiproxy:2.12.0',
 } as const;
 
-export class DockerUnavailableError extends EnvironmentError {
+export class DockerUnavailableError extends EnvironmentError<'RAMPART_DOCKER_UNAVAILABLE'> {
   constructor(cause: unknown) {
     super('RAMPART_DOCKER_UNAVAILABLE', `--provider docker needs a Docker engine, and none is reachable (${(cause as Error)?.message ?? cause})`, {
       cause,

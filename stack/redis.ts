@@ -14,7 +14,7 @@ export interface RedisOptions {
 
 export type StartedRedis = StartedServer;
 
-export class RedisServerMissingError extends EnvironmentError {
+export class RedisServerMissingError extends EnvironmentError<'RAMPART_REDIS_SERVER_MISSING'> {
   constructor() {
     super('RAMPART_REDIS_SERVER_MISSING', 'redis-server was not found on PATH', {
       hint: 'install it (`apt-get install redis-server`, `brew install redis`) or set REDIS_URL to an existing Redis',

@@ -1,4 +1,4 @@
-import { repoPath, tsNodeArgs, waitFor, EnvironmentError, InputError, PortInUseError, type WaitStrategy } from '../common/index.ts';
+import { repoPath, tsNodeArgs, waitFor, EnvironmentError, PortInUseError, errorCodes, errorForCode, type RampartErrorCode, type WaitStrategy } from '../common/index.ts';
 import type { TargetMessage } from '../target/index.ts';
 import { isAlive, spawnManaged, stopChild, type ManagedChild } from './child.ts';
 import { forTargetReady } from './readiness.ts';
@@ -99,7 +99,7 @@ export class TargetProcess {
     const ipcReady: WaitStrategy = { description: 'the target cluster (target.ready)', check: async () => ready !== undefined };
     const abortIf = () => {
       if (fatal?.type === 'target.fatal') return this.#fatalError(fatal.message, fatal.code, child);
-      if (child.hasExited()) return this.#fatalError('exited before it was ready', 'TARGET_EXITED', child);
+      if (child.hasExited()) return this.#fatalError('exited before it was ready', 'RAMPART_SERVER_EXITED', child);
       return undefined;
     };
     try {
@@ -112,12 +112,12 @@ export class TargetProcess {
     }
   }
 
-  #fatalError(message: string, code: string, child: ManagedChild): Error {
+  #fatalError(message: string, code: RampartErrorCode, child: ManagedChild): Error {
     const hint = this.tail ? `its last output:\n${this.tail}` : undefined;
     if (code === 'RAMPART_PORT_IN_USE') return new PortInUseError(this.opts.host, this.opts.port, { cause: new Error(message) });
     const exitCode = child.process.exitCode;
-    if (exitCode === 2 || code === 'RAMPART_CONFIG_INVALID') return new InputError(code, `the target refused its configuration: ${message}`, { hint });
-    return new EnvironmentError(code, `the target failed to start: ${message}`, { hint });
+    if (exitCode === 2 || errorCodes[code] === 'input') return errorForCode(code, `the target refused its configuration: ${message}`, { hint });
+    return errorForCode(code, `the target failed to start: ${message}`, { hint });
   }
 
   /** Resolves when `n` workers are alive and the target answers /readyz with 200. */
@@ -125,7 +125,7 @@ export class TargetProcess {
     const child = this.#child;
     await waitFor(
       { description: `${n} target workers`, check: async () => this.workerPids.filter(isAlive).length >= n },
-      { timeoutMs, intervalMs: 50, abortIf: () => (child?.hasExited() ? new EnvironmentError('TARGET_EXITED', 'the target cluster exited') : undefined) },
+      { timeoutMs, intervalMs: 50, abortIf: () => (child?.hasExited() ? new EnvironmentError('RAMPART_SERVER_EXITED', 'the target cluster exited') : undefined) },
     );
     await waitFor(forTargetReady(`${this.url}/readyz`, this.opts.ca), { timeoutMs, intervalMs: 100 });
   }

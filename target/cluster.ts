@@ -9,7 +9,7 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { Redis } from 'ioredis';
-import { assertPortFree, isRampartError, repoPath, tsNodeArgs } from '../common/index.ts';
+import { assertPortFree, isRampartError, isRampartErrorCode, repoPath, tsNodeArgs, type RampartErrorCode } from '../common/index.ts';
 import { loadTargetConfig, workerEnv } from './config.ts';
 import type { TargetConfig } from './config.ts';
 import { createLogger } from './platform/logger.ts';
@@ -23,7 +23,7 @@ const toParent = (msg: TargetMessage) => {
 };
 
 class StartupError extends Error {
-  constructor(message: string, readonly code: string, readonly exitCode: number) {
+  constructor(message: string, readonly code: RampartErrorCode, readonly exitCode: number) {
     super(message);
   }
 }
@@ -47,15 +47,15 @@ async function prepare(config: TargetConfig, logger: Logger): Promise<void> {
     const result = await migrate(config.databaseUrl, { connectTimeoutMs: config.pg.connectTimeoutMs });
     logger.info({ applied: result.applied, skipped: result.skipped.length }, 'migrations done');
   } catch (err) {
-    const code = isRampartError(err) ? err.code : 'TARGET_POSTGRES_UNREACHABLE';
+    const code = isRampartError(err) && isRampartErrorCode(err.code) ? err.code : 'RAMPART_DATABASE_UNREACHABLE';
     throw new StartupError(`PostgreSQL: ${err instanceof Error ? err.message : String(err)}`, code, 3);
   }
   await checkRedis(config).catch((err: unknown) => {
-    throw new StartupError(`Redis unreachable at ${new URL(config.redisUrl).host}: ${err instanceof Error ? err.message : String(err)}`, 'TARGET_REDIS_UNREACHABLE', 3);
+    throw new StartupError(`Redis unreachable at ${new URL(config.redisUrl).host}: ${err instanceof Error ? err.message : String(err)}`, 'RAMPART_REDIS_UNREACHABLE', 3);
   });
 }
 
-function fatal(message: string, code: string, exitCode: number): never {
+function fatal(message: string, code: RampartErrorCode, exitCode: number): never {
   process.stderr.write(`target: ${message}\n`);
   toParent({ type: 'target.fatal', message, code });
   process.exit(exitCode);
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   try {
     config = loadTargetConfig(process.env);
   } catch (err) {
-    fatal(err instanceof Error ? err.message : String(err), isRampartError(err) ? err.code : 'RAMPART_CONFIG_INVALID', 2);
+    fatal(err instanceof Error ? err.message : String(err), isRampartError(err) && isRampartErrorCode(err.code) ? err.code : 'RAMPART_CONFIG_INVALID', 2);
   }
   const logger = createLogger(config.logLevel, { role: 'primary' });
   if (config.jwtSecretGenerated) logger.info('JWT_SECRET not set: generated one for this run (tokens die with the cluster)');

@@ -1,3 +1,5 @@
+import type { RampartErrorCode } from '../common/index.ts';
+
 /**
  * Messages between the target's processes, typed in one place:
  * - the cluster primary → its parent (a process started with an 'ipc' stdio channel, e.g. stack/);
@@ -9,7 +11,7 @@ export type TargetMessage =
   | { type: 'target.ready'; url: string; workers: number[] }
   | { type: 'target.worker-online'; pid: number }
   | { type: 'target.worker-exit'; pid: number; code: number | null; signal: string | null }
-  | { type: 'target.fatal'; message: string; code: string };
+  | { type: 'target.fatal'; message: string; code: RampartErrorCode };
 
 /** Primary → worker. */
 export type PrimaryToWorkerMessage = { type: 'worker.shutdown' };
@@ -17,7 +19,7 @@ export type PrimaryToWorkerMessage = { type: 'worker.shutdown' };
 /** Worker → primary. */
 export type WorkerToPrimaryMessage =
   | { type: 'worker.listening'; url: string }
-  | { type: 'worker.fatal'; message: string; code: string; exitCode: number };
+  | { type: 'worker.fatal'; message: string; code: RampartErrorCode; exitCode: number };
 
 const TARGET_TYPES = new Set(['target.ready', 'target.worker-online', 'target.worker-exit', 'target.fatal']);
 

@@ -3,7 +3,7 @@
  * primary's port. Telemetry, when configured, is started before the app's
  * modules load so the instrumentations can patch them.
  */
-import { isRampartError } from '../common/index.ts';
+import { isRampartError, isRampartErrorCode } from '../common/index.ts';
 import { loadTargetConfig } from './config.ts';
 import { isPrimaryToWorkerMessage } from './protocol.ts';
 import type { WorkerToPrimaryMessage } from './protocol.ts';
@@ -53,7 +53,7 @@ main().catch((err: unknown) => {
   const exitCode = isRampartError(err) ? (err.category === 'input' ? 2 : 3) : 3;
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`target worker failed: ${message}\n`);
-  send({ type: 'worker.fatal', message, code: isRampartError(err) ? err.code : 'TARGET_WORKER_FAILED', exitCode });
+  send({ type: 'worker.fatal', message, code: isRampartError(err) && isRampartErrorCode(err.code) ? err.code : 'TARGET_WORKER_FAILED', exitCode });
   process.exitCode = exitCode;
   setTimeout(() => process.exit(exitCode), 100).unref();
 });

@@ -9,7 +9,7 @@ import { runProbe } from './probes.ts';
 import { reconcile } from './reconcile.ts';
 import type { DrillDefinition, RunDrillOptions, TimedAction } from './types.ts';
 
-export class UnknownDrillError extends InputError {
+export class UnknownDrillError extends InputError<'RAMPART_UNKNOWN_DRILL'> {
   constructor(name: string) {
     super('RAMPART_UNKNOWN_DRILL', `there is no drill named "${name}"`, { hint: `choose one of: ${drills.map((d) => d.name).join(', ')}, or all` });
   }

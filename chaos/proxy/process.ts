@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { EnvironmentError, InputError, PortInUseError, repoPath, tsNodeArgs } from '../../common/index.ts';
+import { EnvironmentError, PortInUseError, errorCodes, errorForCode, repoPath, tsNodeArgs } from '../../common/index.ts';
 import type { ProxyProcessMessage } from './protocol.ts';
 
 export interface ProxyProcessOptions {
@@ -64,13 +64,13 @@ export async function startProxyProcess(options: ProxyProcessOptions = {}): Prom
       } else if (msg.type === 'proxy.fatal') {
         clearTimeout(timer);
         if (msg.code === 'RAMPART_PORT_IN_USE') reject(new PortInUseError(options.host ?? '127.0.0.1', options.port ?? 0));
-        else if (msg.exitCode === 2) reject(new InputError(msg.code, msg.message));
-        else reject(new EnvironmentError(msg.code, `the fault proxy failed to start: ${msg.message}`));
+        else if (msg.exitCode === 2 || errorCodes[msg.code] === 'input') reject(errorForCode(msg.code, msg.message));
+        else reject(errorForCode(msg.code, `the fault proxy failed to start: ${msg.message}`));
       }
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new EnvironmentError('RAMPART_PROXY_EXITED', `the fault proxy exited before it was ready (code ${code}, signal ${signal})`, {
+      reject(new EnvironmentError('RAMPART_SERVER_EXITED', `the fault proxy exited before it was ready (code ${code}, signal ${signal})`, {
         hint: stderr ? `its output: ${stderr.trim()}` : undefined,
       }));
     });

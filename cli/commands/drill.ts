@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EnvironmentError, InputError, InterruptedError, TargetUnreachableError } from '../../common/index.ts';
+import { EnvironmentError, InterruptedError, TargetUnreachableError } from '../../common/index.ts';
 import type { DrillProfile, DrillStack } from '../../chaos/index.ts';
 import { appendPart, createRunRecord, evaluate, sloSpecSchema, withVerdicts, writeReports, writeRunRecord, type RunRecord } from '../../reports/index.ts';
-import { urlFlag } from '../flags.ts';
+import { FlagInvalidError, urlFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 
 interface DrillFlags {
@@ -76,17 +76,17 @@ Examples:
       const { drills, listDrills, runDrill, UnknownDrillError } = await import('../../chaos/index.ts');
       if (opts.list || !name) {
         for (const d of listDrills()) ctx.stdout.write(`${d.name.padEnd(18)} ${d.description}\n`);
-        if (!name && !opts.list) throw new InputError('RAMPART_FLAG_INVALID', 'name a drill to run, or "all"', { hint: 'rampart drill --list shows them' });
+        if (!name && !opts.list) throw new FlagInvalidError('name a drill to run, or "all"', { hint: 'rampart drill --list shows them' });
         return;
       }
-      if (opts.profile !== 'quick' && opts.profile !== 'full') throw new InputError('RAMPART_FLAG_INVALID', `--profile must be quick or full, got "${opts.profile}"`);
+      if (opts.profile !== 'quick' && opts.profile !== 'full') throw new FlagInvalidError(`--profile must be quick or full, got "${opts.profile}"`);
       const profile = opts.profile as DrillProfile;
       const names = name === 'all' ? drills.map((d) => d.name) : [name];
       for (const n of names) if (!drills.some((d) => d.name === n)) throw new UnknownDrillError(n);
       const target = urlFlag('--target', opts.target, ['http:', 'https:'], 'http://127.0.0.1:3000');
       const toxiproxyUrl = urlFlag('--toxiproxy', opts.toxiproxy ?? ctx.env.toxiproxyUrl, ['http:', 'https:'], 'http://127.0.0.1:8474');
       const databaseUrl = urlFlag('--database-url', opts.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/app');
-      if (!target && opts.toxiproxy) throw new InputError('RAMPART_FLAG_INVALID', '--toxiproxy needs --target (the managed stack brings its own fault proxy)');
+      if (!target && opts.toxiproxy) throw new FlagInvalidError('--toxiproxy needs --target (the managed stack brings its own fault proxy)');
 
       if (target) await assertReachable(target);
       const progress = (line: string) => ctx.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);

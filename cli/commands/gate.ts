@@ -1,11 +1,12 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError, InterruptedError, repoPath } from '../../common/index.ts';
+import { InterruptedError, repoPath } from '../../common/index.ts';
 import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { judgeAndWrite, parseProfile, parseRegressionPct, resolveSpec, timestampDir } from '../gate/judge.ts';
+import { FlagInvalidError } from '../flags.ts';
 
 interface GateFlags {
   target?: string;
@@ -28,7 +29,7 @@ function parseTarget(v: string | undefined): string | null {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
     return v;
   } catch {
-    throw new InputError('RAMPART_FLAG_INVALID', `--target: "${v}" is not an http(s) URL`, { hint: 'e.g. --target http://127.0.0.1:3000' });
+    throw new FlagInvalidError(`--target: "${v}" is not an http(s) URL`, { hint: 'e.g. --target http://127.0.0.1:3000' });
   }
 }
 
@@ -60,7 +61,7 @@ Examples:
       const profile = parseProfile(flags.profile);
       const target = parseTarget(flags.target);
       const failOnRegressionPct = parseRegressionPct(flags.failOnRegression);
-      if (failOnRegressionPct !== undefined && !flags.baseline) throw new InputError('RAMPART_FLAG_INVALID', '--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
+      if (failOnRegressionPct !== undefined && !flags.baseline) throw new FlagInvalidError('--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       const spec = await resolveSpec(flags.slo, null);
       const { planGate } = await import('../gate/plan.ts');
       const plan = planGate({ profile, scan: flags.scan, env: ctx.vars, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills } : {}) });

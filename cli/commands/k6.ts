@@ -2,13 +2,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EnvironmentError, InputError } from '../../common/index.ts';
+import { EnvironmentError } from '../../common/index.ts';
 import { exportK6Script, formatSummary, importK6Results, loadSuite, profiles, type Profile, type Suite } from '../../scenarios/index.ts';
 import { appendPart, createRunRecord, evaluate, loadSloSpec, parseFormats, withVerdicts, writeReports, writeRunRecord } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { FlagInvalidError, forFlag } from '../flags.ts';
 
-export class K6MissingError extends EnvironmentError {
+export class K6MissingError extends EnvironmentError<'RAMPART_K6_MISSING'> {
   constructor() {
     super('RAMPART_K6_MISSING', 'k6 is not on PATH, so --engine k6 cannot run', {
       hint: 'install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/), or use `rampart k6 export <suite>` and run the script elsewhere, or drop --engine k6',
@@ -24,7 +25,7 @@ function k6OnPath(): boolean {
 /** `rampart run --engine k6`: export each suite and hand it to the k6 binary (exit 99 = thresholds failed → 1). */
 export async function runWithK6(suites: Suite[], target: string | undefined, outDir: string, ctx: CliContext): Promise<number> {
   if (!k6OnPath()) throw new K6MissingError();
-  if (!target) throw new InputError('RAMPART_FLAG_INVALID', '--engine k6 needs --target URL', { hint: 'start the stack with `rampart stack up` and pass its URL' });
+  if (!target) throw new FlagInvalidError('--engine k6 needs --target URL', { hint: 'start the stack with `rampart stack up` and pass its URL' });
   let code = 0;
   for (const suite of suites) {
     const file = path.join(outDir, `${suite.name}.k6.ts`);
@@ -52,7 +53,7 @@ Examples:
   rampart k6 export load --out load.k6.ts && k6 run -e BASE_URL=http://127.0.0.1:3000 load.k6.ts
   rampart k6 export stress --profile quick > stress.k6.ts`)
     .action(async (name: string, flags: { profile: string; out?: string }) => {
-      if (!(profiles as readonly string[]).includes(flags.profile)) throw new InputError('RAMPART_FLAG_INVALID', `--profile must be quick or full, got "${flags.profile}"`);
+      if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
       const script = exportK6Script(loadSuite(name, flags.profile as Profile, { env: ctx.vars }));
       if (!flags.out) {
         ctx.stdout.write(script);
@@ -94,11 +95,11 @@ Examples:
   rampart k6 import runner-0.json runner-1.json runner-2.json --out out/k6
   rampart k6 import results-*.json.gz --suite load --slo slo.yaml --format html,md`)
     .action(async (files: string[], flags: ImportFlags) => {
-      const formats = flags.format ? parseFormats(flags.format) : [];
+      const formats = flags.format ? forFlag('--format', () => parseFormats(flags.format as string)) : [];
       let thresholds: Record<string, Record<string, unknown[]>> | undefined;
       let thresholdWindows: number[] | undefined;
       if (flags.suite) {
-        if (!(profiles as readonly string[]).includes(flags.profile)) throw new InputError('RAMPART_FLAG_INVALID', `--profile must be quick or full, got "${flags.profile}"`);
+        if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
         const suite = loadSuite(flags.suite, flags.profile as Profile, { env: ctx.vars });
         thresholds = Object.fromEntries(suite.scenarios.map((s) => [s.name, s.thresholds as Record<string, unknown[]>]));
         thresholdWindows = suite.scenarios[0]?.thresholdWindows;

@@ -1,11 +1,12 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { InputError, parseDuration } from '../../common/index.ts';
+import { parseDuration } from '../../common/index.ts';
 import { measurementDoubt } from '../../reports/index.ts';
 import { formatSummary, parseScenario, parseTargetUrl, runScenario, type ScenarioInput } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { FlagInvalidError } from '../flags.ts';
 
 interface LoadFlags {
   rate?: string;
@@ -27,7 +28,7 @@ export function splitThresholdFlag(v: string): [string, string] {
   const key = colon > 0 ? v.slice(0, colon).trim() : '';
   const expr = colon > 0 ? v.slice(colon + 1).trim() : '';
   if (!key || !expr) {
-    throw new InputError('RAMPART_FLAG_INVALID', `--threshold "${v}" must look like "metric: expression"`, { hint: "e.g. --threshold 'http_req_failed: rate<0.01' --threshold 'http_req_duration: p(95)<200'" });
+    throw new FlagInvalidError(`--threshold "${v}" must look like "metric: expression"`, { hint: "e.g. --threshold 'http_req_failed: rate<0.01' --threshold 'http_req_duration: p(95)<200'" });
   }
   return [key, expr];
 }
@@ -38,7 +39,7 @@ function positive(flag: string, value: string | undefined, integer: boolean): nu
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new InputError('RAMPART_FLAG_INVALID', `${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+    throw new FlagInvalidError(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
   }
   return n;
 }
@@ -50,20 +51,20 @@ export function loadScenarioFromFlags(url: string, f: LoadFlags): ScenarioInput 
   const vus = positive('--vus', f.vus, true);
   const connections = positive('--connections', f.connections, true);
   const maxConnections = positive('--max-connections', f.maxConnections, true);
-  if (maxConnections !== undefined && rate === undefined) throw new InputError('RAMPART_FLAG_INVALID', '--max-connections goes with --rate (open model)', { hint: 'with --vus each VU has its own connection; use --connections N to share fewer' });
-  if (maxConnections !== undefined && connections !== undefined) throw new InputError('RAMPART_FLAG_INVALID', '--connections and --max-connections cannot be used together with --rate', { hint: 'use --max-connections N' });
-  if (rate !== undefined && vus !== undefined) throw new InputError('RAMPART_FLAG_INVALID', '--rate and --vus cannot be used together', { hint: '--rate N for an open model (arrivals per second), --vus N for a closed model' });
+  if (maxConnections !== undefined && rate === undefined) throw new FlagInvalidError('--max-connections goes with --rate (open model)', { hint: 'with --vus each VU has its own connection; use --connections N to share fewer' });
+  if (maxConnections !== undefined && connections !== undefined) throw new FlagInvalidError('--connections and --max-connections cannot be used together with --rate', { hint: 'use --max-connections N' });
+  if (rate !== undefined && vus !== undefined) throw new FlagInvalidError('--rate and --vus cannot be used together', { hint: '--rate N for an open model (arrivals per second), --vus N for a closed model' });
   try {
     parseDuration(f.duration, '--duration');
   } catch {
-    throw new InputError('RAMPART_FLAG_INVALID', `--duration "${f.duration}" is not a duration`, { hint: 'write it like 30s, 1m30s or 500ms' });
+    throw new FlagInvalidError(`--duration "${f.duration}" is not a duration`, { hint: 'write it like 30s, 1m30s or 500ms' });
   }
   const method = f.method.toUpperCase();
-  if (!(methods as readonly string[]).includes(method)) throw new InputError('RAMPART_FLAG_INVALID', `--method "${f.method}" is not one of ${methods.join(', ')}`);
+  if (!(methods as readonly string[]).includes(method)) throw new FlagInvalidError(`--method "${f.method}" is not one of ${methods.join(', ')}`);
   const headers: Record<string, string> = {};
   for (const h of f.header) {
     const i = h.indexOf(':');
-    if (i <= 0) throw new InputError('RAMPART_FLAG_INVALID', `--header "${h}" must look like "name: value"`);
+    if (i <= 0) throw new FlagInvalidError(`--header "${h}" must look like "name: value"`);
     headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
   }
   let body: Record<string, unknown> = {};

@@ -3,8 +3,9 @@ import { parseFormats, readRunRecord } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { judgeAndWrite, parseRegressionPct, resolveSpec } from '../gate/judge.ts';
-import { InputError } from '../../common/index.ts';
+
 import path from 'node:path';
+import { FlagInvalidError, forFlag } from '../flags.ts';
 
 export function registerReport(program: Command, ctx: CliContext): void {
   program
@@ -26,9 +27,9 @@ Examples:
   $ rampart report run.json --slo slo.yaml --format html
   $ rampart report run.json --baseline last-release/run.json --fail-on-regression 10`)
     .action(async (file: string, opts: { format: string; baseline?: string; out?: string; slo?: string; failOnRegression?: string }) => {
-      const formats = parseFormats(opts.format);
+      const formats = forFlag('--format', () => parseFormats(opts.format));
       const failOnRegressionPct = parseRegressionPct(opts.failOnRegression);
-      if (failOnRegressionPct !== undefined && !opts.baseline) throw new InputError('RAMPART_FLAG_INVALID', '--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
+      if (failOnRegressionPct !== undefined && !opts.baseline) throw new FlagInvalidError('--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       const record = await readRunRecord(file);
       const spec = await resolveSpec(opts.slo, record);
       const outDir = opts.out ?? path.dirname(path.resolve(file));

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../common/index.ts';
 import { appendPart, createRunRecord, evaluate, ownSpec, withVerdicts, writeRunRecord, type RunRecord } from '../../reports/index.ts';
 import { formatSummary, loadSuite, parseTargetUrl, profiles, runSuiteDetailed, type Profile, type Suite } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
 import { runWithK6 } from './k6.ts';
+import { FlagInvalidError } from '../flags.ts';
 
 interface RunFlags {
   target?: string;
@@ -59,8 +59,8 @@ Examples:
 
 Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no data, invalid measurement), 2 bad input, 3 environment (target unreachable, k6 missing).`)
     .action(async (names: string[], flags: RunFlags) => {
-      if (!(profiles as readonly string[]).includes(flags.profile)) throw new InputError('RAMPART_FLAG_INVALID', `--profile must be quick or full, got "${flags.profile}"`);
-      if (flags.engine !== 'rampart' && flags.engine !== 'k6') throw new InputError('RAMPART_FLAG_INVALID', `--engine must be rampart or k6, got "${flags.engine}"`);
+      if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
+      if (flags.engine !== 'rampart' && flags.engine !== 'k6') throw new FlagInvalidError(`--engine must be rampart or k6, got "${flags.engine}"`);
       if (flags.target !== undefined) parseTargetUrl(flags.target, '--target');
       const profile = flags.profile as Profile;
       // Every suite is validated before anything starts: a bad file costs nothing.

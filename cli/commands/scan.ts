@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../common/index.ts';
+
 import { appendPart, createRunRecord, evaluate, ownSpec, severities, withVerdicts, writeRunRecord } from '../../reports/index.ts';
 import type { Finding, Severity } from '../../reports/index.ts';
 import type { ScanProfile } from '../../security/index.ts';
 import type { CliContext } from '../context.ts';
+import { FlagInvalidError } from '../flags.ts';
 
 interface ScanFlags {
   target?: string; zap?: string; zapTarget?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
@@ -21,15 +22,15 @@ async function managedStack(ctx: CliContext, tls: boolean) {
 }
 
 function parseFlags(opts: ScanFlags): { profile: ScanProfile; seed: number | undefined; failOn: Severity } {
-  if (opts.profile !== 'quick' && opts.profile !== 'full') throw new InputError('RAMPART_FLAG_INVALID', `--profile must be quick or full, got "${opts.profile}"`);
+  if (opts.profile !== 'quick' && opts.profile !== 'full') throw new FlagInvalidError(`--profile must be quick or full, got "${opts.profile}"`);
   let seed: number | undefined;
   if (opts.seed !== undefined) {
-    if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 2 ** 31 - 1) throw new InputError('RAMPART_FLAG_INVALID', `--seed must be a whole number from 0 to ${2 ** 31 - 1}, got "${opts.seed}"`, { hint: 'e.g. --seed 42' });
+    if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 2 ** 31 - 1) throw new FlagInvalidError(`--seed must be a whole number from 0 to ${2 ** 31 - 1}, got "${opts.seed}"`, { hint: 'e.g. --seed 42' });
     seed = Number(opts.seed);
   }
-  if (!(severities as readonly string[]).includes(opts.failOn)) throw new InputError('RAMPART_FLAG_INVALID', `--fail-on must be one of ${severities.join(', ')}, got "${opts.failOn}"`);
+  if (!(severities as readonly string[]).includes(opts.failOn)) throw new FlagInvalidError(`--fail-on must be one of ${severities.join(', ')}, got "${opts.failOn}"`);
   for (const [flag, value] of [['--target', opts.target], ['--zap', opts.zap], ['--zap-target', opts.zapTarget]] as const) {
-    if (value !== undefined && !/^https?:\/\/[^/]+/.test(value)) throw new InputError('RAMPART_FLAG_INVALID', `${flag} must be an http(s) URL, got "${value}"`, { hint: `e.g. ${flag} http://127.0.0.1:${flag === '--zap' ? 8090 : 3000}` });
+    if (value !== undefined && !/^https?:\/\/[^/]+/.test(value)) throw new FlagInvalidError(`${flag} must be an http(s) URL, got "${value}"`, { hint: `e.g. ${flag} http://127.0.0.1:${flag === '--zap' ? 8090 : 3000}` });
   }
   return { profile: opts.profile, seed, failOn: opts.failOn as Severity };
 }
@@ -74,8 +75,8 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
       const { failingFindings, loadAuthConfig, runScan } = await import('../../security/index.ts');
       const authConfig = opts.authConfig ? await loadAuthConfig(opts.authConfig) : undefined;
       const zapUrl = opts.zap ?? ctx.env.zapUrl;
-      if (opts.openapi && opts.har) throw new InputError('RAMPART_FLAG_INVALID', '--openapi and --har are alternatives: give the document, or the recording to discover it from');
-      if (opts.tls && opts.target) throw new InputError('RAMPART_FLAG_INVALID', '--tls only applies to the managed stack; give an https:// --target instead');
+      if (opts.openapi && opts.har) throw new FlagInvalidError('--openapi and --har are alternatives: give the document, or the recording to discover it from');
+      if (opts.tls && opts.target) throw new FlagInvalidError('--tls only applies to the managed stack; give an https:// --target instead');
       const stack = opts.target ? null : await managedStack(ctx, opts.tls === true);
       try {
         const target = opts.target ?? (stack as { targetUrl: string }).targetUrl;

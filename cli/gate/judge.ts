@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { InputError, repoPath } from '../../common/index.ts';
+import { repoPath } from '../../common/index.ts';
 import {
   compareToBaseline, evaluate, renderCoverageText, loadSloSpec, ownSpec, parseSloObject, readRunRecord, renderTextTable, withVerdicts, writeReports,
   type ReportFormat, type RunRecord, type SloSpec,
 } from '../../reports/index.ts';
+import { FlagInvalidError } from '../flags.ts';
 
 export const defaultSloFile = () => repoPath('slo.yaml');
 
@@ -67,11 +68,11 @@ export async function judgeAndWrite(record: RunRecord, o: JudgeOptions): Promise
 export function parseRegressionPct(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(String(v).replace(/%$/, ''));
-  if (!Number.isFinite(n) || n <= 0) throw new InputError('RAMPART_FLAG_INVALID', `--fail-on-regression: "${v}" is not a positive percentage`, { hint: 'e.g. --fail-on-regression 10 (fail when a p95 grew more than 10 %)' });
+  if (!Number.isFinite(n) || n <= 0) throw new FlagInvalidError(`--fail-on-regression: "${v}" is not a positive percentage`, { hint: 'e.g. --fail-on-regression 10 (fail when a p95 grew more than 10 %)' });
   return n;
 }
 
 export function parseProfile(v: string): 'quick' | 'full' {
-  if (v !== 'quick' && v !== 'full') throw new InputError('RAMPART_FLAG_INVALID', `--profile: "${v}" is not a profile`, { hint: 'use --profile quick or --profile full' });
+  if (v !== 'quick' && v !== 'full') throw new FlagInvalidError(`--profile: "${v}" is not a profile`, { hint: 'use --profile quick or --profile full' });
   return v;
 }

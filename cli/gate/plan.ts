@@ -1,6 +1,7 @@
 import { InputError } from '../../common/index.ts';
 import { listDrills } from '../../chaos/index.ts';
 import { listSuites, loadSuite, type Suite } from '../../scenarios/index.ts';
+import { FlagInvalidError } from '../flags.ts';
 
 export type GateProfile = 'quick' | 'full';
 
@@ -40,7 +41,7 @@ export function planGate(o: { profile: GateProfile; suites?: string; drills?: st
     try {
       return loadSuite(name, o.profile, o.env ? { env: o.env } : {});
     } catch (err) {
-      if (err instanceof InputError) throw new InputError('RAMPART_FLAG_INVALID', `--suites: ${err.message}`, { hint: err.hint ?? `use names from: ${available.join(', ')} or suite file paths` });
+      if (err instanceof InputError) throw new FlagInvalidError(`--suites: ${err.message}`, { hint: err.hint ?? `use names from: ${available.join(', ')} or suite file paths` });
       throw err;
     }
   });
@@ -55,7 +56,7 @@ export function planGate(o: { profile: GateProfile; suites?: string; drills?: st
   } else if (drills.length === 1 && drills[0] === 'none') drills = [];
   else if (drills.length === 1 && drills[0] === 'all') drills = known;
   for (const d of drills) {
-    if (!known.includes(d)) throw new InputError('RAMPART_FLAG_INVALID', `--drills: unknown drill "${d}"`, { hint: `choose from: ${known.join(', ')}, or all, or none` });
+    if (!known.includes(d)) throw new FlagInvalidError(`--drills: unknown drill "${d}"`, { hint: `choose from: ${known.join(', ')}, or all, or none` });
   }
   return { profile: o.profile, suites, drills, scan: o.scan, notes };
 }

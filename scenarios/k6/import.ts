@@ -24,7 +24,7 @@ import { parseDuration } from '../../common/index.ts';
  * status, expected_response, error_code), checks (0/1 with the check name), dropped_iterations.
  */
 
-export class K6ResultsInvalidError extends InputError {
+export class K6ResultsInvalidError extends InputError<'RAMPART_K6_RESULTS_INVALID'> {
   constructor(file: string, line: number, message: string) {
     super('RAMPART_K6_RESULTS_INVALID', `${file}:${line}: ${message}`, {
       hint: 'pass the files k6 wrote with `k6 run --out json=FILE` (JSON lines of {"type":"Metric"|"Point",...}; .gz accepted)',
@@ -175,7 +175,7 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
 
 /** Reads every runner's file, merges their raw points and judges the thresholds over the whole. */
 export async function importK6Results(files: string[], options: K6ImportOptions = {}): Promise<K6ImportResult> {
-  if (files.length === 0) throw new InputError('RAMPART_FLAG_INVALID', 'no k6 results given', { hint: 'rampart k6 import runner-0.json runner-1.json ...' });
+  if (files.length === 0) throw new InputError('RAMPART_K6_RESULTS_INVALID', 'no k6 results given', { hint: 'rampart k6 import runner-0.json runner-1.json ...' });
   const reads: FileRead[] = [];
   for (const f of files) reads.push(await readRunnerFile(f));
   const items = reads.flatMap((r) => r.items).sort((a, b) => a.t - b.t);

@@ -75,7 +75,7 @@ export const scenarioSchema = z.discriminatedUnion('executor', [
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 
-export class ScenarioInvalidError extends InputError {
+export class ScenarioInvalidError extends InputError<'RAMPART_SCENARIO_INVALID'> {
   constructor(message: string, details?: Record<string, unknown>) {
     super('RAMPART_SCENARIO_INVALID', message, { hint: 'fix the named field (see docs/engine.md for the scenario format)', details });
   }

@@ -11,7 +11,8 @@ export interface FieldIssue {
   readonly message: string;
 }
 
-export class HttpError extends RampartError {
+/** Its `code` is the HTTP API's problem code (BAD_REQUEST, …), not one of rampart's error codes. */
+export class HttpError extends RampartError<string> {
   readonly status: number;
   readonly title: string;
   /** Extra response headers (e.g. Retry-After). */
