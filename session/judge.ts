@@ -1,0 +1,61 @@
+import { repoPath } from '../common/index.ts';
+import {
+  compareToBaseline, evaluate, loadSloSpec, ownSpec, parseSloObject, readRunRecord, withVerdicts,
+  type RunRecord, type SloSpec,
+} from '../reports/index.ts';
+
+export const defaultSloFile = () => repoPath('slo.yaml');
+
+/**
+ * The spec a record is judged by: `sloFile`, else the spec stored in the record (what the
+ * run was judged with), else the objectives the run carried (its thresholds, its drills'
+ * checks, its scan), else — for a record of nothing judgeable — the repository's slo.yaml.
+ */
+export async function resolveSpec(sloFile: string | undefined, record: RunRecord | null): Promise<SloSpec> {
+  if (sloFile) return loadSloSpec(sloFile);
+  if (record?.slo) return parseSloObject(record.slo, 'the SLO spec stored in the run record');
+  const own = record ? ownSpec(record) : null;
+  if (own) return own;
+  return loadSloSpec(defaultSloFile());
+}
+
+/** "2026-11-24T20-51-03Z": a directory name that sorts by time and is valid on every OS. */
+export function timestampDir(now = new Date()): string {
+  return now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
+export interface JudgeOptions {
+  /** An earlier run.json to compare with. */
+  baselineFile?: string | undefined;
+  /** A p95 or objective that regressed more than this many % against the baseline fails the run. */
+  failOnRegressionPct?: number | undefined;
+}
+
+export interface Judgement {
+  record: RunRecord;
+  /** Scenario/tag p95 rows that regressed against the baseline. */
+  regressed: NonNullable<RunRecord['comparison']>['rows'];
+  /** Objectives that regressed against the baseline. */
+  regressedObjectives: RunRecord['verdicts'];
+  /** True when failOnRegressionPct turned the verdict into a fail. */
+  regressionFails: boolean;
+}
+
+/** Evaluates the record against `spec` and compares it with the baseline, if any. */
+export async function judgeRecord(record: RunRecord, spec: SloSpec, o: JudgeOptions = {}): Promise<Judgement> {
+  let judged = withVerdicts(record, spec, evaluate(record, spec));
+  if (o.baselineFile) {
+    const baseline = await readRunRecord(o.baselineFile);
+    const base = baseline.verdicts.length ? baseline : withVerdicts(baseline, spec, evaluate(baseline, spec));
+    const threshold = o.failOnRegressionPct !== undefined ? o.failOnRegressionPct / 100 : spec.regressionThreshold;
+    const { verdicts, comparison } = compareToBaseline(judged, base, threshold);
+    judged = { ...judged, verdicts, comparison };
+  }
+  const regressed = judged.comparison?.rows.filter((r) => r.regressed) ?? [];
+  const regressedObjectives = judged.verdicts.filter((v) => v.regression?.regressed);
+  const regressionFails = o.failOnRegressionPct !== undefined && (regressed.length > 0 || regressedObjectives.length > 0);
+  if (regressionFails) {
+    judged = { ...judged, verdict: 'fail', notes: [...judged.notes, `--fail-on-regression ${o.failOnRegressionPct}: ${regressed.length + regressedObjectives.length} value(s) regressed against baseline ${judged.comparison?.baselineId}`] };
+  }
+  return { record: judged, regressed, regressedObjectives, regressionFails };
+}
