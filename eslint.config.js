@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 // Each capability folder is reached from outside only through its index.ts door.
-const doors = ['session', 'target', 'stack', 'scenarios', 'chaos', 'security', 'reports', 'common'];
+const doors = ['session', 'target', 'stack', 'proxy', 'scenarios', 'chaos', 'security', 'reports', 'common'];
 const doorPatterns = doors.map((door) => ({
   regex: `^(\\.\\./)+${door}/(?!index\\.ts$).+`,
   message: `Import ${door}/ through its door: '${door}/index.ts'.`,

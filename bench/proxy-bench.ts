@@ -19,7 +19,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { startProxyProcess } from '../chaos/index.ts';
+import { startProxyProcess } from '../proxy/index.ts';
 import { getFreePort } from '../common/index.ts';
 
 const { values } = parseArgs({

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_DIRS = ['cli', 'session', 'common', 'target', 'stack', 'scenarios', 'chaos', 'security', 'reports'];
+const SOURCE_DIRS = ['cli', 'session', 'common', 'target', 'stack', 'proxy', 'scenarios', 'chaos', 'security', 'reports'];
 
 /** True when some .ts file under dir was modified after `since` (ms). */
 function newerSource(dir, since) {

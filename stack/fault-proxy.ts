@@ -1,7 +1,8 @@
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { EnvironmentError, waitFor, type WaitStrategy } from '../common/index.ts';
-import { startProxyProcess, type StartedProxyProcess } from '../chaos/index.ts';
+import { startProxyProcess, type StartedProxyProcess } from '../proxy/index.ts';
 import { isAlive } from './child.ts';
+import type { ExitInfo } from './types.ts';
 
 /** The dependencies the target reaches through the fault proxy, by Toxiproxy proxy name. */
 export interface ProxiedUpstreams {
@@ -37,13 +38,16 @@ function forToxiproxy(url: string): WaitStrategy {
 }
 
 /**
- * The fault proxy of a managed stack: chaos/'s Toxiproxy-compatible server as its
+ * The fault proxy of a managed stack: proxy/'s Toxiproxy-compatible server as its
  * own process, with proxies `postgres` and `redis` in front of the real servers.
  * A restart comes back on the same API port and the same listen ports, so the
- * target's URLs stay valid.
+ * target's URLs stay valid. Like every server of the stack it reports an exit
+ * nobody asked for (onExit); stop, kill and restart are asked for.
  */
 export class FaultProxy {
   #process: StartedProxyProcess | undefined;
+  #expectExit = false;
+  #exitListeners: Array<(info: ExitInfo) => void> = [];
   #listens = new Map<string, string>();
   #apiPort = 0;
   #upstreams: ProxiedUpstreams | undefined;
@@ -68,10 +72,21 @@ export class FaultProxy {
     return l;
   }
 
+  /** Called when the proxy process exits without having been asked to (a crash, a kill from outside). */
+  onExit(cb: (info: ExitInfo) => void): void {
+    this.#exitListeners.push(cb);
+  }
+
   /** Starts the proxy process (its API answers, no proxies yet). */
   async startProcess(): Promise<void> {
-    this.#process = await startProxyProcess({ host: '127.0.0.1', port: this.#apiPort, log: this.log });
-    this.#apiPort = Number(new URL(this.#process.url).port);
+    const started = await startProxyProcess({ host: '127.0.0.1', port: this.#apiPort, log: this.log });
+    this.#process = started;
+    this.#expectExit = false;
+    this.#apiPort = Number(new URL(started.url).port);
+    started.onExit(({ pid, code, signal }) => {
+      if (this.#expectExit || this.#process !== started) return;
+      for (const cb of this.#exitListeners) cb({ component: 'proxy', pid, code, signal });
+    });
   }
 
   /** Creates (or re-creates after a restart, on the same listen ports) the proxies `postgres` and `redis`. */
@@ -91,10 +106,12 @@ export class FaultProxy {
   }
 
   async stop(): Promise<void> {
+    this.#expectExit = true;
     await this.#process?.stop();
   }
 
   async kill(): Promise<void> {
+    this.#expectExit = true;
     await this.#process?.kill();
   }
 
@@ -105,6 +122,7 @@ export class FaultProxy {
   async restart(): Promise<void> {
     if (this.#process && isAlive(this.#process.pid)) {
       this.signal('SIGCONT');
+      this.#expectExit = true;
       await this.#process.stop();
     }
     await this.startProcess();

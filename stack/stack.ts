@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, InterruptedError, assertPortFree, getFreePort, type EnvConfig } from '../common/index.ts';
-import { isAlive } from './child.ts';
 import { openComponentLog } from './component-log.ts';
 import { NotControllableError, proxyControl, serverControl, workerControl, type StackComponent } from './control.ts';
 import { startManagedDependencies, type Dependencies } from './dependencies.ts';
@@ -115,6 +114,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
     const deps = depsResult.value;
     deps.postgres?.onExit(report);
     deps.redis?.onExit(report);
+    proxy?.onExit(report);
     checkAbort();
 
     let targetDb = deps.postgresUrl;
@@ -166,21 +166,6 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
       log?.(`rampart stack: seeded ${result.users} users and ${result.posts} posts in ${Math.round(result.ms)} ms`);
     }
 
-    let proxyWatch: NodeJS.Timeout | undefined;
-    let proxyDownExpected = false;
-    if (proxy) {
-      // The proxy process belongs to chaos/ and exposes no exit event: poll its pid (cheap, unref'd).
-      let lastPid = proxy.pid;
-      proxyWatch = setInterval(() => {
-        if (proxy.pid !== lastPid) lastPid = proxy.pid;
-        else if (!proxyDownExpected && !isAlive(lastPid)) {
-          proxyDownExpected = true;
-          report({ component: 'proxy', pid: lastPid, code: null, signal: null });
-        }
-      }, 500).unref();
-      cleanups.push(async () => clearInterval(proxyWatch));
-    }
-
     const pids = (): Record<string, number | number[]> => ({
       stack: process.pid,
       ...(deps.postgres ? { postgres: deps.postgres.pid } : {}),
@@ -210,11 +195,10 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
       worker: workerControl(target, workers),
       ...(deps.postgres ? { postgres: serverControl(deps.postgres) } : {}),
       ...(deps.redis ? { redis: serverControl(deps.redis) } : {}),
-      ...(proxy ? { proxy: wrapProxyControl(proxyControl(proxy), (v) => (proxyDownExpected = v)) } : {}),
+      ...(proxy ? { proxy: proxyControl(proxy) } : {}),
     };
     let stopped: Promise<void> | undefined;
     const stop = () => {
-      proxyDownExpected = true;
       stopped ??= stopAll();
       return stopped;
     };
@@ -244,22 +228,4 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
     await stopAll();
     throw err;
   }
-}
-
-/** Stopping/killing the proxy on purpose is not a crash; it is expected again once it is back. */
-function wrapProxyControl(c: ProcessControl, expectDown: (v: boolean) => void): ProcessControl {
-  const down = (fn: () => Promise<void>) => async () => {
-    expectDown(true);
-    await fn();
-  };
-  return {
-    ...c,
-    stop: down(c.stop),
-    kill: down(c.kill),
-    restart: async () => {
-      expectDown(true);
-      await c.restart();
-      expectDown(false);
-    },
-  };
 }

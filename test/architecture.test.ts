@@ -9,7 +9,7 @@ import { repoPath } from '../common/index.ts';
  * Test helpers (`*.test.ts`, `testing.ts` doors, `test-support/`, `testing/`) and
  * benchmarks may reach across layers and are left out.
  */
-const folders = ['cli', 'session', 'common', 'chaos', 'reports', 'scenarios', 'security', 'stack', 'target'];
+const folders = ['cli', 'session', 'common', 'chaos', 'proxy', 'reports', 'scenarios', 'security', 'stack', 'target'];
 const isTestSupport = (f: string) => /\.test\.ts$|(^|\/)testing\.ts$|\/test-support\/|\/testing\/|\/test-apps\//.test(f);
 
 function tsFiles(dir: string): string[] {
@@ -88,6 +88,13 @@ describe('architecture', () => {
   it('the check finds a cycle when there is one', () => {
     const graph = new Map([['a', new Map([['b', 'a/x.ts']])], ['b', new Map([['a', 'b/y.ts']])]]);
     expect(findCycle(graph)).toEqual(['a', 'b', 'a']);
+  });
+
+  it('proxy/ is below stack/ and chaos/: it imports only common/, and chaos/ reaches it through the Toxiproxy API, not imports', () => {
+    const graph = folderGraph(repoPath());
+    expect([...graph.get('proxy')!.keys()]).toEqual(['common']);
+    expect(graph.get('stack')!.has('proxy')).toBe(true);
+    expect(graph.get('chaos')!.has('proxy')).toBe(false);
   });
 
   it('common/ is the bottom layer and cli/ the top: nothing imports cli, common imports nothing', () => {

@@ -7,7 +7,7 @@ import type { CliContext } from '../context.ts';
  * Loaded when the proxy runs, not for every start of the CLI. A module-level function: TypeScript does not
  * rewrite the `.ts` of an import() inside a function that also holds an `await using` (the compiled CLI broke).
  */
-const loadChaos = () => import('../../chaos/index.ts');
+const loadProxy = () => import('../../proxy/index.ts');
 
 export function registerProxy(program: Command, ctx: CliContext): void {
   program
@@ -28,7 +28,7 @@ Examples:
       const port = intFlag('--port', opts.port, 0, 65535, 8474)!;
       const seed = intFlag('--seed', opts.seed, 0, 2 ** 32 - 1);
       // Loaded when the proxy runs, not for every start of the CLI.
-      const { loadProxyConfig, startProxyServer } = await loadChaos();
+      const { loadProxyConfig, startProxyServer } = await loadProxy();
       const proxies = opts.config ? await loadProxyConfig(opts.config) : undefined;
       const strict = opts.strict ?? false;
       const warn = (message: string) => ctx.stderr.write(`rampart proxy: warning: ${message}\n`);

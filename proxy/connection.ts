@@ -56,7 +56,7 @@ export class Connection implements LinkOwner {
   /**
    * One side closed cleanly: what the other side still has queued (up to its 1 MiB high-water mark, or still in a
    * toxic) is delivered before both go — destroying at once dropped the tail of a full-duplex transfer
-   * (chaos/proxy/bulk-transfer.test.ts). Bounded: at most FLUSH_LIMIT_MS.
+   * (proxy/bulk-transfer.test.ts). Bounded: at most FLUSH_LIMIT_MS.
    */
   private closeAfterFlush(other: Socket): void {
     if (this.closed) return;

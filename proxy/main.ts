@@ -1,5 +1,5 @@
 /**
- * Process entry of the fault proxy: `node --import tsx chaos/proxy-main.ts
+ * Process entry of the fault proxy: `node --import tsx proxy/main.ts
  * [--host H] [--port P] [--seed N] [--config proxies.json] [--strict]`. Started by
  * startProxyProcess() (and so by the stack) so the proxy never shares an
  * event loop with the load generator or the target. Reports readiness or a
@@ -7,9 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { isRampartError, isRampartErrorCode } from '../common/index.ts';
-import { loadProxyConfig } from './proxy/config-file.ts';
-import type { ProxyProcessMessage } from './proxy/protocol.ts';
-import { startProxyServer } from './proxy/server.ts';
+import { loadProxyConfig } from './config-file.ts';
+import type { ProxyProcessMessage } from './protocol.ts';
+import { startProxyServer } from './server.ts';
 
 const send = (msg: ProxyProcessMessage) => {
   if (process.send) process.send(msg);

@@ -1,4 +1,4 @@
-import { formatIssues } from '../../common/index.ts';
+import { formatIssues } from '../common/index.ts';
 import { ApiError, errors } from './api-error.ts';
 import { toxicTypes } from './toxics/registry.ts';
 import type { ToxicDefinition } from './toxics/toxic.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { api, closedHow, connect, proxyTo, readBytes, startEchoServer, startTcpServer } from './test-support.ts';
-import { getFreePort } from '../../common/index.ts';
+import { getFreePort } from '../common/index.ts';
 
 describe('limit_data toxic', () => {
   it('passes exactly `bytes` bytes and then closes the connection', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Toxiproxy, type ICreateProxyBody, type Latency, type Proxy } from 'toxiproxy-node-client';
-import { getFreePort } from '../../common/index.ts';
+import { getFreePort } from '../common/index.ts';
 import { startProxyServer, type StartedProxyServer } from './server.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConfigInvalidError, parseOrThrow } from '../../common/index.ts';
+import { ConfigInvalidError, parseOrThrow } from '../common/index.ts';
 
 /**
  * A proxies.json file: Toxiproxy's -config format (an array of proxies), toxics allowed per proxy.

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigInvalidError, EnvironmentError, PortInUseError } from '../../common/index.ts';
+import { ConfigInvalidError, EnvironmentError, PortInUseError } from '../common/index.ts';
 import { createApiHandler } from './api.ts';
 import { ApiError } from './api-error.ts';
 import { ProxyCollection } from './proxy-collection.ts';
@@ -35,7 +35,7 @@ export interface StartedProxyServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** The Toxiproxy-compatible fault proxy, in this process (the CLI and proxy-main.ts use it). */
+/** The Toxiproxy-compatible fault proxy, in this process (the CLI and main.ts use it). */
 export async function startProxyServer(options: ProxyServerOptions = {}): Promise<StartedProxyServer> {
   const host = options.host ?? '127.0.0.1';
   const random = createRandom(options.seed);
