@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EnvironmentError, InterruptedError, TargetUnreachableError } from '../../common/index.ts';
-import type { DrillProfile, DrillStack } from '../../chaos/index.ts';
-import { appendPart, createRunRecord, evaluate, sloSpecSchema, withVerdicts, writeReports, writeRunRecord, type RunRecord } from '../../reports/index.ts';
+import { InterruptedError, TargetUnreachableError } from '../../common/index.ts';
+import type { DrillProfile } from '../../chaos/index.ts';
+import { sloSpecSchema, type SloSpec } from '../../reports/index.ts';
 import { FlagInvalidError, urlFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 
@@ -28,24 +28,14 @@ async function assertReachable(url: string): Promise<void> {
   }
 }
 
-/** The human and CI reports beside run.json; a rendering problem never loses the run record. */
-async function writeExtraReports(record: RunRecord, dir: string, ctx: CliContext): Promise<void> {
-  try {
-    await writeReports(record, dir, ['html', 'junit', 'md']);
-  } catch (err) {
-    ctx.stderr.write(`rampart drill: reports not written: ${(err as Error).message}\n`);
-  }
-}
-
 /**
- * The record judged by its own objectives: each drill that ran must pass
+ * The record is judged by its own objectives: each drill that ran must pass
  * (reports' drill-passed: the window checks recomputed from the samples, the
  * recorded probes, recovery and reconciliation). The spec is stored in the
  * record, so `rampart report run.json` judges it the same way.
  */
-function judged(record: RunRecord, names: readonly string[]): RunRecord {
-  const spec = sloSpecSchema.parse({ service: 'drill', objectives: names.map((n) => ({ name: `drill ${n}`, kind: 'drill-passed', drill: n })) });
-  return withVerdicts(record, spec, evaluate(record, spec));
+function drillSpec(names: readonly string[]): SloSpec {
+  return sloSpecSchema.parse({ service: 'drill', objectives: names.map((n) => ({ name: `drill ${n}`, kind: 'drill-passed', drill: n })) });
 }
 
 const label = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
@@ -73,7 +63,7 @@ Examples:
 `)
     .action(async (name: string | undefined, opts: DrillFlags) => {
       // The drills (load, faults, reconciliation) load when the command runs, not at every start of the CLI.
-      const { drills, listDrills, runDrill, UnknownDrillError } = await import('../../chaos/index.ts');
+      const { drills, listDrills, UnknownDrillError } = await import('../../chaos/index.ts');
       if (opts.list || !name) {
         for (const d of listDrills()) ctx.stdout.write(`${d.name.padEnd(18)} ${d.description}\n`);
         if (!name && !opts.list) throw new FlagInvalidError('name a drill to run, or "all"', { hint: 'rampart drill --list shows them' });
@@ -90,51 +80,35 @@ Examples:
 
       if (target) await assertReachable(target);
       const progress = (line: string) => ctx.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-      let stack: (DrillStack & { stop(): Promise<void> }) | undefined;
-      if (!target) {
-        const mod = (await import('../../stack/index.ts')) as unknown as {
-          startStack?: (o: { env: typeof ctx.env; signal?: AbortSignal; stateDir?: string | null; log?: (l: string) => void; componentLogFile?: string }) => Promise<DrillStack & { stop(): Promise<void> }>;
-        };
-        if (typeof mod.startStack !== 'function') throw new EnvironmentError('RAMPART_STACK_UNAVAILABLE', 'the managed stack is not available in this build', { hint: 'pass --target and --toxiproxy' });
-        progress('starting the managed stack (PostgreSQL, Redis, fault proxy, target)');
-        const componentLogFile = opts.verbose ? undefined : path.join(opts.out, 'components.log');
-        if (componentLogFile) progress(`component logs (PostgreSQL, Redis, proxy, target): ${componentLogFile}; --verbose streams them`);
-        stack = await mod.startStack({ env: ctx.env, signal: ctx.signal, stateDir: null, componentLogFile, log: (l) => ctx.stderr.write(`stack: ${l}\n`) });
-      }
-      let record = createRunRecord({ command: `drill ${name}`, profile, target: target ?? stack?.targetUrl ?? null });
-      try {
-        for (const n of names) {
-          if (ctx.signal.aborted) break;
-          const part = await runDrill(n, {
-            stack, target, toxiproxyUrl, databaseUrl, profile, signal: ctx.signal, progress,
-            proxyNames: { postgres: opts.postgresProxy, redis: opts.redisProxy },
-          });
-          appendPart(record, part);
+      const componentLogFile = target || opts.verbose ? undefined : path.join(opts.out, 'components.log');
+      if (componentLogFile) progress(`component logs (PostgreSQL, Redis, proxy, target): ${componentLogFile}; --verbose streams them`);
+      const { runSession } = await import('../../session/index.ts');
+      const { record, errors } = await runSession(
+        {
+          command: `drill ${name}`, profile, target: target ?? null, suites: [], drills: names, scan: null,
+          drillOptions: { toxiproxyUrl, databaseUrl, proxyNames: { postgres: opts.postgresProxy, redis: opts.redisProxy } },
+          ...(componentLogFile ? { stack: { componentLogFile } } : {}),
+        },
+        { env: ctx.env, signal: ctx.signal, log: progress, partLog: progress, progress: ctx.stderr, stackLog: (l) => ctx.stderr.write(`stack: ${l}\n`) },
+        { outDir: opts.out, spec: () => drillSpec(names), formats: ['html', 'junit', 'md'] },
+      );
+      ctx.stdout.write(`\n`);
+      for (const d of record.drills) {
+        const outcome = d.outcome ?? (d.passed ? 'pass' : 'fail');
+        ctx.stdout.write(`${label[outcome]} ${d.name}${d.aborted ? ` (${d.aborted})` : ''}${d.recoverySeconds !== null ? `, recovered in ${d.recoverySeconds} s` : ''}\n`);
+        for (const c of d.checks) {
+          const o = c.outcome ?? (c.ok ? 'pass' : 'fail');
+          ctx.stdout.write(`  ${o === 'pass' ? 'ok  ' : o === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${c.name}: ${c.detail}\n`);
         }
-      } finally {
-        await stack?.stop();
-        record.meta.endedAt = Date.now();
-        record = judged(record, names);
-        const file = path.join(opts.out, 'run.json');
-        await writeRunRecord(file, record);
-        await writeExtraReports(record, opts.out, ctx);
-        ctx.stdout.write(`\n`);
-        for (const d of record.drills) {
-          const outcome = d.outcome ?? (d.passed ? 'pass' : 'fail');
-          ctx.stdout.write(`${label[outcome]} ${d.name}${d.aborted ? ` (${d.aborted})` : ''}${d.recoverySeconds !== null ? `, recovered in ${d.recoverySeconds} s` : ''}\n`);
-          for (const c of d.checks) {
-            const o = c.outcome ?? (c.ok ? 'pass' : 'fail');
-            ctx.stdout.write(`  ${o === 'pass' ? 'ok  ' : o === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${c.name}: ${c.detail}\n`);
-          }
-          for (const s of d.skipped) ctx.stdout.write(`  skipped: ${s}\n`);
-          if (outcome === 'inconclusive' && d.reason) ctx.stdout.write(`  inconclusive: ${d.reason}\n`);
-        }
-        for (const note of record.notes) ctx.stdout.write(`note: ${note}\n`);
-        ctx.stdout.write(`verdict: ${label[record.verdict ?? 'inconclusive']}\n`);
-        ctx.stdout.write(`run record: ${file}\n`);
+        for (const s of d.skipped) ctx.stdout.write(`  skipped: ${s}\n`);
+        if (outcome === 'inconclusive' && d.reason) ctx.stdout.write(`  inconclusive: ${d.reason}\n`);
       }
+      for (const note of record.notes) ctx.stdout.write(`note: ${note}\n`);
+      ctx.stdout.write(`verdict: ${label[record.verdict ?? 'inconclusive']}\n`);
+      ctx.stdout.write(`run record: ${path.join(opts.out, 'run.json')}\n`);
       // Interrupted (faults rolled back, what was measured written): no verdict, exit 105 as every command.
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
+      if (errors.length > 0) throw errors[0];
       // Only a conclusive PASS of every drill asked for exits 0: a failed or inconclusive drill (a fault not injected, too few requests) exits 1.
       if (record.verdict !== 'pass' || record.drills.length < names.length) ctx.exitCode = 1;
     });

@@ -5,7 +5,7 @@ import { InterruptedError, repoPath } from '../../common/index.ts';
 import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { judgeAndWrite, parseProfile, parseRegressionPct, resolveSpec, timestampDir } from '../gate/judge.ts';
+import { parseProfile, parseRegressionPct, printJudgement } from '../gate/judge.ts';
 import { FlagInvalidError } from '../flags.ts';
 
 interface GateFlags {
@@ -62,6 +62,8 @@ Examples:
       const target = parseTarget(flags.target);
       const failOnRegressionPct = parseRegressionPct(flags.failOnRegression);
       if (failOnRegressionPct !== undefined && !flags.baseline) throw new FlagInvalidError('--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
+      // The session (stack, drills, scan, judging) loads when the gate runs, not at every start of the CLI.
+      const { resolveSpec, runSession, timestampDir } = await import('../../session/index.ts');
       const spec = await resolveSpec(flags.slo, null);
       const { planGate } = await import('../gate/plan.ts');
       const plan = planGate({ profile, scan: flags.scan, env: ctx.vars, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills } : {}) });
@@ -69,19 +71,22 @@ Examples:
       const log = (l: string) => ctx.stderr.write(`${l}\n`);
       log(`gate: profile ${profile}, ${target ?? 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);
       for (const n of plan.notes) log(`gate: note: ${n}`);
-      // Loaded when the gate runs, not for every start of the CLI (it pulls in the drills, the scan and the stack).
-      const { runGate } = await import('../gate/run-gate.ts');
-      const { record, fatal } = await runGate(plan, target, {
-        env: ctx.env, signal: ctx.signal, log, progress: ctx.stderr, ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
-      });
-      const { record: judged, written } = await judgeAndWrite(record, {
-        spec, baselineFile: flags.baseline, outDir, formats: reportFormats, withRecord: true, stdout: ctx.stdout, failOnRegressionPct,
-      });
-      if (flags.stepSummary && ctx.env.githubStepSummary && written.md) {
-        await appendFile(ctx.env.githubStepSummary, await readFile(written.md, 'utf8'));
+      const { env } = ctx;
+      const outcome = await runSession(
+        {
+          command: 'gate', profile, target, suites: plan.suites, drills: plan.drills, notes: plan.notes,
+          drillOptions: { ...(env.toxiproxyUrl ? { toxiproxyUrl: env.toxiproxyUrl } : {}), ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}) },
+          scan: plan.scan ? { ...(env.zapUrl ? { zapUrl: env.zapUrl } : {}), ...(env.zapApiKey ? { zapApiKey: env.zapApiKey } : {}), ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}) } : null,
+        },
+        { env, signal: ctx.signal, log: (l) => log(`gate: ${l}`), partLog: (l) => log(`  ${l}`), progress: ctx.stderr },
+        { outDir, spec: () => spec, formats: reportFormats, baselineFile: flags.baseline, failOnRegressionPct },
+      );
+      printJudgement(outcome, ctx.stdout, failOnRegressionPct);
+      if (flags.stepSummary && ctx.env.githubStepSummary && outcome.written.md) {
+        await appendFile(ctx.env.githubStepSummary, await readFile(outcome.written.md, 'utf8'));
       }
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
-      if (fatal) throw fatal;
-      ctx.exitCode = judged.verdict === 'pass' ? ExitCode.ok : ExitCode.breached;
+      if (outcome.fatal) throw outcome.fatal;
+      ctx.exitCode = outcome.record.verdict === 'pass' ? ExitCode.ok : ExitCode.breached;
     });
 }

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { appendPart, createRunRecord, evaluate, ownSpec, withVerdicts, writeRunRecord, type RunRecord } from '../../reports/index.ts';
-import { formatSummary, loadSuite, parseTargetUrl, profiles, runSuiteDetailed, type Profile, type Suite } from '../../scenarios/index.ts';
+import { InterruptedError } from '../../common/index.ts';
+import { formatSummary, loadSuite, parseTargetUrl, profiles, type Profile, type SuiteResult } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
 import { runWithK6 } from './k6.ts';
 import { FlagInvalidError } from '../flags.ts';
@@ -13,34 +12,8 @@ interface RunFlags {
   engine: string;
 }
 
-/** Suites that need the same managed-stack settings share one stack. */
-function groupByStack(suites: Suite[]): Suite[][] {
-  const groups: Suite[][] = [];
-  for (const s of suites) {
-    const last = groups[groups.length - 1];
-    const key = JSON.stringify(s.stack.targetEnv);
-    if (last && JSON.stringify((last[0] as Suite).stack.targetEnv) === key) last.push(s);
-    else groups.push([s]);
-  }
-  return groups;
-}
-
-async function runGroup(group: Suite[], target: string, profile: Profile, record: RunRecord, ctx: CliContext): Promise<boolean> {
-  let failed = false;
-  for (const suite of group) {
-    if (ctx.signal.aborted) break;
-    ctx.stderr.write(`rampart: suite ${suite.name} (${profile}) against ${target}\n`);
-    const r = await runSuiteDetailed(suite, { target, profile, signal: ctx.signal, progress: ctx.stderr });
-    appendPart(record, r.part);
-    for (const res of r.results) ctx.stdout.write(formatSummary(res.summary, res.thresholds, res.failedChecks, res.warnings));
-    for (const n of r.part.notes ?? []) if (/knee|recovered|recover|drift/.test(n)) ctx.stdout.write(`  ${n}\n`);
-    failed ||= r.failed;
-  }
-  return failed;
-}
-
 /** A module-level loader: TypeScript does not rewrite the `.ts` of an import() inside a function holding an `await using`. */
-const loadStack = () => import('../../stack/index.ts');
+const sessionDoor = () => import('../../session/index.ts');
 
 export function registerRun(program: Command, ctx: CliContext): void {
   program
@@ -69,36 +42,25 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
         ctx.exitCode = await runWithK6(suites, flags.target, flags.out, ctx);
         return;
       }
-      const record = createRunRecord({ command: `run ${names.join(' ')}`, profile, target: flags.target ?? null });
+      const { runSession } = await sessionDoor();
       let failed = false;
-      try {
-        if (flags.target) {
-          failed = await runGroup(suites, flags.target, profile, record, ctx);
-        } else {
-          for (const group of groupByStack(suites)) {
-            if (ctx.signal.aborted) break;
-            const targetEnv = (group[0] as Suite).stack.targetEnv;
-            ctx.stderr.write(`rampart: starting the managed stack (seeded)${Object.keys(targetEnv).length ? ` with ${Object.entries(targetEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}\n`);
-            // Loaded when a managed stack is needed, not for every start of the CLI.
-            const { startStack } = await loadStack();
-            await using stack = await startStack({
-              env: ctx.env, seed: { users: 200, posts: 1000 }, targetEnv, signal: ctx.signal,
-              log: (l) => void (ctx.env.logLevel === 'debug' ? ctx.stderr.write(`${l}\n`) : undefined),
-            });
-            record.meta.target ??= stack.targetUrl;
-            failed = (await runGroup(group, stack.targetUrl, profile, record, ctx)) || failed;
-          }
-        }
-      } finally {
-        record.meta.endedAt = Date.now();
-        // The run is judged by the thresholds it carried (stored with it, so `rampart report` re-judges the same way).
-        const spec = ownSpec(record);
-        const judged = spec ? withVerdicts(record, spec, evaluate(record, spec)) : record;
-        Object.assign(record, { slo: judged.slo, verdicts: judged.verdicts, verdict: judged.verdict });
-        const file = path.join(flags.out, 'run.json');
-        await writeRunRecord(file, record);
-        ctx.stderr.write(`rampart: run record written to ${file}\n`);
-      }
+      const printSummaries = (r: SuiteResult) => {
+        for (const res of r.results) ctx.stdout.write(formatSummary(res.summary, res.thresholds, res.failedChecks, res.warnings));
+        for (const n of r.part.notes ?? []) if (/knee|recovered|recover|drift/.test(n)) ctx.stdout.write(`  ${n}\n`);
+        failed ||= r.failed;
+      };
+      const { record, errors, written } = await runSession(
+        { command: `run ${names.join(' ')}`, profile, target: flags.target ?? null, suites, drills: [], scan: null },
+        {
+          env: ctx.env, signal: ctx.signal, log: (l) => ctx.stderr.write(`rampart: ${l}\n`), progress: ctx.stderr, onSuite: printSummaries,
+          stackLog: (l) => void (ctx.env.logLevel === 'debug' ? ctx.stderr.write(`${l}\n`) : undefined),
+        },
+        // Judged by the thresholds the run carried (stored with it, so `rampart report` re-judges the same way).
+        { outDir: flags.out, formats: [] },
+      );
+      ctx.stderr.write(`rampart: run record written to ${written.record}\n`);
+      if (errors.length > 0 && !ctx.signal.aborted) throw errors[0];
+      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
       const unsure = record.verdicts.filter((v) => v.outcome === 'inconclusive');
       if (failed || record.verdict === 'fail') {
         ctx.stderr.write('rampart: thresholds failed (exit 1)\n');

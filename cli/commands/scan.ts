@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 
-import { appendPart, createRunRecord, evaluate, ownSpec, severities, withVerdicts, writeRunRecord } from '../../reports/index.ts';
+import { InterruptedError } from '../../common/index.ts';
+import { ownSpec, severities } from '../../reports/index.ts';
 import type { Finding, Severity } from '../../reports/index.ts';
 import type { ScanProfile } from '../../security/index.ts';
 import type { CliContext } from '../context.ts';
@@ -11,14 +12,6 @@ import { FlagInvalidError } from '../flags.ts';
 interface ScanFlags {
   target?: string; zap?: string; zapTarget?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
   openapi?: string; har?: string; readOnly?: boolean;
-}
-
-async function managedStack(ctx: CliContext, tls: boolean) {
-  const { startStack } = await import('../../stack/index.ts');
-  // stateDir null: a scan's stack is private to it and must not replace a running `stack up`'s stack.json.
-  return startStack({ env: ctx.env, signal: ctx.signal, tls, stateDir: null, log: (l) => {
-    if (ctx.env.logLevel === 'debug' || ctx.env.logLevel === 'trace') ctx.stderr.write(`stack: ${l}\n`);
-  } });
 }
 
 function parseFlags(opts: ScanFlags): { profile: ScanProfile; seed: number | undefined; failOn: Severity } {
@@ -72,42 +65,43 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
     .action(async (opts: ScanFlags) => {
       const { profile, seed, failOn } = parseFlags(opts);
       // Loaded when a scan runs, not for every start of the CLI (fast-check and the probes are heavy).
-      const { failingFindings, loadAuthConfig, runScan } = await import('../../security/index.ts');
+      const { failingFindings, loadAuthConfig } = await import('../../security/index.ts');
       const authConfig = opts.authConfig ? await loadAuthConfig(opts.authConfig) : undefined;
       const zapUrl = opts.zap ?? ctx.env.zapUrl;
       if (opts.openapi && opts.har) throw new FlagInvalidError('--openapi and --har are alternatives: give the document, or the recording to discover it from');
       if (opts.tls && opts.target) throw new FlagInvalidError('--tls only applies to the managed stack; give an https:// --target instead');
-      const stack = opts.target ? null : await managedStack(ctx, opts.tls === true);
-      try {
-        const target = opts.target ?? (stack as { targetUrl: string }).targetUrl;
-        const record = createRunRecord({ command: 'scan', profile, target });
-        const started = Date.now();
-        await mkdir(opts.out, { recursive: true });
-        const part = await runScan({
-          ...(opts.openapi ? { openapi: opts.openapi } : {}), ...(opts.har ? { har: opts.har } : {}), readOnly: opts.readOnly === true,
-          documentOut: path.join(opts.out, 'openapi.discovered.json'),
-          target, profile, signal: ctx.signal, progress: (l) => ctx.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${l}\n`),
-          ...(seed !== undefined ? { seed } : {}), ...(authConfig ? { authConfig } : {}), ...(opts.suppressions ? { suppressionsFile: opts.suppressions } : {}),
-          ...(zapUrl ? { zapUrl } : {}), ...(opts.zapTarget ? { zapTarget: opts.zapTarget } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),
-        });
-        appendPart(record, part);
-        record.meta.endedAt = Date.now();
-        record.parts.push({ kind: 'scan', name: 'security', status: ctx.signal.aborted ? 'aborted' : 'ran', startedAt: started, endedAt: record.meta.endedAt });
+      const started = Date.now();
+      await mkdir(opts.out, { recursive: true });
+      const { runSession } = await import('../../session/index.ts');
+      const { record, errors, written } = await runSession(
+        {
+          command: 'scan', profile, target: opts.target ?? null, suites: [], drills: [],
+          scan: {
+            ...(opts.openapi ? { openapi: opts.openapi } : {}), ...(opts.har ? { har: opts.har } : {}), readOnly: opts.readOnly === true,
+            documentOut: path.join(opts.out, 'openapi.discovered.json'),
+            ...(seed !== undefined ? { seed } : {}), ...(authConfig ? { authConfig } : {}), ...(opts.suppressions ? { suppressionsFile: opts.suppressions } : {}),
+            ...(zapUrl ? { zapUrl } : {}), ...(opts.zapTarget ? { zapTarget: opts.zapTarget } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),
+          },
+          ...(opts.tls ? { stack: { tls: true } } : {}),
+        },
+        {
+          env: ctx.env, signal: ctx.signal, progress: ctx.stderr,
+          log: (l) => ctx.stderr.write(`rampart scan: ${l}\n`),
+          partLog: (l) => ctx.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${l}\n`),
+          stackLog: (l) => void ((ctx.env.logLevel === 'debug' || ctx.env.logLevel === 'trace') && ctx.stderr.write(`stack: ${l}\n`)),
+        },
         // The record carries the objective it was judged by (no finding at or above --fail-on), so `rampart report` re-judges the same way.
-        const spec = ownSpec(record, { failOn });
-        if (spec) Object.assign(record, (({ slo, verdicts, verdict, coverage }) => ({ slo, verdicts, verdict, coverage }))(withVerdicts(record, spec, evaluate(record, spec))));
-        const file = path.join(opts.out, 'run.json');
-        await writeRunRecord(file, record);
-        const findings = record.findings;
-        const failing = failingFindings(findings, failOn);
-        const order = (f: Finding) => -severities.indexOf(f.severity);
-        ctx.stdout.write(`rampart scan: ${findings.length} findings (${failing.length} failing at --fail-on ${failOn}) against ${target}\n`);
-        for (const f of [...findings].sort((x, y) => order(x) - order(y))) ctx.stdout.write(`${line(f)}\n`);
-        for (const n of record.notes) ctx.stdout.write(`  note: ${n}\n`);
-        ctx.stdout.write(`run record: ${file}\n`);
-        if (failing.length > 0) ctx.exitCode = 1;
-      } finally {
-        await stack?.stop();
-      }
+        { outDir: opts.out, spec: (r) => ownSpec(r, { failOn }), formats: [] },
+      );
+      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
+      if (errors.length > 0) throw errors[0];
+      const findings = record.findings;
+      const failing = failingFindings(findings, failOn);
+      const order = (f: Finding) => -severities.indexOf(f.severity);
+      ctx.stdout.write(`rampart scan: ${findings.length} findings (${failing.length} failing at --fail-on ${failOn}) against ${record.meta.target}\n`);
+      for (const f of [...findings].sort((x, y) => order(x) - order(y))) ctx.stdout.write(`${line(f)}\n`);
+      for (const n of record.notes) ctx.stdout.write(`  note: ${n}\n`);
+      ctx.stdout.write(`run record: ${written.record}\n`);
+      if (failing.length > 0) ctx.exitCode = 1;
     });
 }
