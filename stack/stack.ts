@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { openComponentLog } from './component-log.ts';
 import { NotControllableError, proxyControl, serverControl, workerControl, type StackComponent } from './control.ts';
 import { startManagedDependencies, type Dependencies } from './dependencies.ts';
 import { FaultProxy, viaListen } from './fault-proxy.ts';
+import { parseLbKind, startLoadBalancer, type LbKind, type StartedLoadBalancer } from './load-balancer.ts';
 import { removeStackState, writeStackState, type StackState } from './state-file.ts';
 import { TargetProcess } from './target-process.ts';
 import { writeSelfSignedCert } from './tls.ts';
@@ -34,6 +36,13 @@ export interface StackOptions {
   signal?: AbortSignal;
   /** Environment the target inherits (PATH, NODE_OPTIONS...); default process.env. */
   baseEnv?: NodeJS.ProcessEnv;
+  /**
+   * Scale out: start `instances` target clusters (each with `workers` workers, on its own
+   * loopback port) behind this load balancer, which listens on the target port. See load-balancer.ts.
+   */
+  lb?: LbKind;
+  /** Target instances behind `lb` (default 2 with `lb`; more than 1 needs `lb`). */
+  instances?: number;
 }
 
 export interface StartedStack {
@@ -45,6 +54,10 @@ export interface StartedStack {
   pids: Record<string, number | number[]>;
   /** PEM of the self-signed certificate when started with tls (clients trust it as CA). */
   tlsCert: string | null;
+  /** The instances' own URLs behind the load balancer (one entry, equal to targetUrl, without one). */
+  instanceUrls: string[];
+  /** The load balancer in front of the instances, or null. */
+  lb: { kind: LbKind; configFile: string; pid: number } | null;
   /** Where stack.json was written, or null. */
   stateFile: string | null;
   /** The file the children's output goes to, or null when it goes to `log`. */
@@ -55,7 +68,7 @@ export interface StartedStack {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-function checkOptions(opts: StackOptions): { workers: number } {
+function checkOptions(opts: StackOptions): { workers: number; instances: number } {
   const workers = opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
     throw new InputError('RAMPART_STACK_WORKERS_INVALID', `workers: ${opts.workers} is not a whole number from 1 to 64`);
@@ -63,7 +76,25 @@ function checkOptions(opts: StackOptions): { workers: number } {
   if (opts.targetPort !== undefined && (!Number.isInteger(opts.targetPort) || opts.targetPort < 0 || opts.targetPort > 65535)) {
     throw new InputError('RAMPART_STACK_PORT_INVALID', `targetPort: ${opts.targetPort} is not a port number (0-65535)`);
   }
-  return { workers };
+  if (opts.lb !== undefined) parseLbKind(opts.lb, 'lb');
+  const instances = opts.instances ?? (opts.lb ? 2 : 1);
+  if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
+    throw new InputError('RAMPART_STACK_INSTANCES_INVALID', `instances: ${opts.instances} is not a whole number from 1 to 16`, { hint: 'e.g. --lb nginx --instances 2' });
+  }
+  if (instances > 1 && !opts.lb) {
+    throw new InputError('RAMPART_STACK_INSTANCES_INVALID', `instances: ${instances} target instances need a load balancer in front of them`, { hint: `add --lb nginx (e.g. --lb nginx --instances ${instances})` });
+  }
+  return { workers, instances };
+}
+
+/** Free loopback ports, distinct from each other and from `taken`. */
+async function freePorts(host: string, n: number, taken: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) {
+    const p = await getFreePort(host);
+    if (p !== taken) ports.add(p);
+  }
+  return [...ports];
 }
 
 async function startDependencies(opts: StackOptions, log: StackOptions['log']): Promise<Dependencies> {
@@ -76,7 +107,7 @@ async function startDependencies(opts: StackOptions, log: StackOptions['log']): 
 
 /** Starts PostgreSQL, Redis, the fault proxy and the target cluster; see docs/stack.md. */
 export async function startStack(opts: StackOptions): Promise<StartedStack> {
-  const { workers } = checkOptions(opts);
+  const { workers, instances } = checkOptions(opts);
   const host = '127.0.0.1';
   if (opts.targetPort) await assertPortFree(host, opts.targetPort);
   const log = opts.log;
@@ -136,27 +167,69 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
 
     const tls = opts.tls ? await writeSelfSignedCert(tmp) : undefined;
     const port = opts.targetPort || (await getFreePort(host));
-    const target = new TargetProcess({
+    const lbKind = opts.lb;
+    // Behind a balancer each instance gets its own port, speaks plain HTTP (the balancer terminates TLS)
+    // and all share one JWT secret, so a token issued by one instance is honoured by the others.
+    const instancePorts = lbKind ? await freePorts(host, instances, port) : [port];
+    const baseEnv = opts.baseEnv ?? process.env;
+    const sharedSecret = lbKind && !baseEnv.JWT_SECRET && !opts.targetEnv?.JWT_SECRET ? { JWT_SECRET: randomBytes(32).toString('hex') } : {};
+    const instanceTls = lbKind ? undefined : tls;
+    const targets = instancePorts.map((instancePort, i) => new TargetProcess({
       host,
-      port,
+      port: instancePort,
       workers,
-      ca: tls?.cert,
+      ca: instanceTls?.cert,
       log: childLog,
       env: {
-        ...(opts.baseEnv ?? process.env),
+        ...baseEnv,
         HOST: host,
-        PORT: String(port),
+        PORT: String(instancePort),
         WORKERS: String(workers),
         DATABASE_URL: targetDb,
         REDIS_URL: targetRedis,
         LOG_LEVEL: 'warn',
-        ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : { TLS_CERT_FILE: '', TLS_KEY_FILE: '' }),
+        ...sharedSecret,
+        ...(lbKind ? { INSTANCE_ID: String(i + 1) } : {}),
+        ...(instanceTls ? { TLS_CERT_FILE: instanceTls.certFile, TLS_KEY_FILE: instanceTls.keyFile } : { TLS_CERT_FILE: '', TLS_KEY_FILE: '' }),
         ...opts.targetEnv,
       },
-    });
-    cleanups.push(() => target.stop());
-    target.onExit(report);
-    await target.start();
+    }));
+    const target = targets[0] as TargetProcess;
+    cleanups.push(async () => void (await Promise.all(targets.map((t) => t.stop()))));
+    const crashed = new Set<number>();
+    for (const [i, t] of targets.entries()) {
+      t.onExit((info) => {
+        if (info.component === 'target') crashed.add(i);
+        // Behind a balancer one instance's death is survived (the others serve); the last one's is the target's.
+        if (info.component !== 'target' || crashed.size === targets.length) report(info);
+        else report({ ...info, component: `target instance ${i + 1}` });
+      });
+    }
+    // In parallel: migrations run under an advisory lock, so the instances take turns at them.
+    const started = await Promise.allSettled(targets.map((t) => t.start()));
+    const failedStart = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failedStart) throw failedStart.reason;
+    checkAbort();
+
+    let lb: StartedLoadBalancer | undefined;
+    if (lbKind) {
+      // The config, pid file and temp dirs go to the state dir (<state-dir>/nginx), or the stack's temp dir without one.
+      const stateDirOpt = opts.stateDir === undefined ? '.rampart' : opts.stateDir;
+      const lbDir = path.join(stateDirOpt === null ? tmp : path.resolve(stateDirOpt), lbKind);
+      lb = await startLoadBalancer({
+        kind: lbKind,
+        host,
+        port,
+        upstreams: targets.map((t) => new URL(t.url).host),
+        dir: lbDir,
+        ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile, cert: tls.cert } } : {}),
+        log: childLog,
+      });
+      const running = lb;
+      cleanups.push(() => running.stop());
+      lb.onExit(report);
+    }
+    const targetUrl = lb ? lb.url : target.url;
     checkAbort();
 
     if (opts.seed && (opts.seed.users > 0 || opts.seed.posts > 0)) {
@@ -171,12 +244,12 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
       ...(deps.postgres ? { postgres: deps.postgres.pid } : {}),
       ...(deps.redis ? { redis: deps.redis.pid } : {}),
       ...(proxy ? { proxy: proxy.pid } : {}),
-      target: target.pid,
-      workers: target.workerPids,
+      ...(lb ? { lb: lb.pid, target: targets.map((t) => t.pid) } : { target: target.pid }),
+      workers: targets.flatMap((t) => t.workerPids),
     });
     const stateDir = opts.stateDir === undefined ? '.rampart' : opts.stateDir;
     const state: StackState = {
-      target: target.url,
+      target: targetUrl,
       postgres: deps.postgresUrl,
       redis: deps.redisUrl,
       proxy: proxyUrl,
@@ -186,6 +259,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
       provider: deps.provider,
       workers,
       tls: tls ? { certFile: tls.certFile } : null,
+      ...(lb ? { lb: { kind: lb.kind, configFile: lb.configFile, instances: targets.map((t) => t.url) } } : {}),
       startedAt: new Date().toISOString(),
     };
     const stateFile = stateDir === null ? null : await writeStackState(stateDir, state);
@@ -203,7 +277,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
       return stopped;
     };
     return {
-      targetUrl: target.url,
+      targetUrl,
       postgresUrl: deps.postgresUrl,
       redisUrl: deps.redisUrl,
       proxyUrl,
@@ -212,6 +286,8 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
         return pids();
       },
       tlsCert: tls?.cert ?? null,
+      instanceUrls: targets.map((t) => t.url),
+      lb: lb ? { kind: lb.kind, configFile: lb.configFile, get pid() { return (lb as StartedLoadBalancer).pid; } } : null,
       stateFile,
       componentLogFile: componentLog?.file ?? null,
       control(component) {

@@ -16,6 +16,8 @@ export const stackStateSchema = z.object({
   provider: z.enum(['managed', 'docker']).optional(),
   workers: z.number().optional(),
   tls: z.object({ certFile: z.string() }).nullable().optional(),
+  /** The load balancer of a scaled-out stack and the instances behind it. */
+  lb: z.object({ kind: z.string(), configFile: z.string(), instances: z.array(z.string()) }).optional(),
   startedAt: z.string().optional(),
 });
 export type StackState = z.infer<typeof stackStateSchema>;

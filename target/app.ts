@@ -26,6 +26,13 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Expres
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  const instanceId = deps.config.instanceId;
+  if (instanceId) {
+    app.use((_req, res, next) => {
+      res.setHeader('X-Instance-Id', instanceId);
+      next();
+    });
+  }
 
   app.use(requestContext(deps.logger));
   app.use(httpMetrics(deps.metrics));

@@ -69,6 +69,8 @@ export const targetEnvSchema = z.object({
   SHUTDOWN_TIMEOUT: opt(duration.default(10_000)),
   KEEP_ALIVE_TIMEOUT: opt(duration.default(65_000)),
   RETRY_AFTER_SECONDS: opt(int(1, 3600).default(5)),
+  /** Names this instance in an X-Instance-Id response header (set by a scaled-out stack: `--lb nginx --instances N`). */
+  INSTANCE_ID: opt(z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1-64 letters, digits, dots, dashes or underscores' }).optional()),
 });
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -114,6 +116,8 @@ export interface TargetConfig {
   readonly keepAliveTimeoutMs: number;
   /** Retry-After (seconds) sent with 503s when a dependency is down. */
   readonly retryAfterSeconds: number;
+  /** INSTANCE_ID: sent as X-Instance-Id on every response, so requests through a load balancer show who served them. */
+  readonly instanceId?: string;
 }
 
 /**
@@ -170,6 +174,7 @@ export function loadTargetConfig(env: NodeJS.ProcessEnv = process.env): TargetCo
     shutdownTimeoutMs: p.SHUTDOWN_TIMEOUT,
     keepAliveTimeoutMs: p.KEEP_ALIVE_TIMEOUT,
     retryAfterSeconds: p.RETRY_AFTER_SECONDS,
+    ...(p.INSTANCE_ID ? { instanceId: p.INSTANCE_ID } : {}),
   });
 }
 
