@@ -15,12 +15,18 @@
  * so the mixed figure reads as a share of what this machine and this generator
  * can do at all at that moment.
  *
- *   npm run bench:target [-- --rates 50,100,200,300,400,600,800,1000 --duration 20s --peer-duration 10s --warmup 15s --workers 2 --users 2000 --posts 20000 --sessions 100]
+ * Per rate it also prints the CPU each process spent per request (target workers, PostgreSQL with its
+ * backends, Redis, this generator) and the load average: on a shared machine the held rate moves with the
+ * neighbours, the CPU per request much less.
+ *
+ *   npm run bench:target [-- --rates 50,100,200,300,400,600,800,1000 --duration 20s --peer-duration 10s --warmup 15s --workers 2 --users 2000 --posts 20000 --sessions 100 --peers livez,bare]
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { loadEnvConfig } from '../common/index.ts';
 import { loadSuite, parseScenario, runScenario } from '../scenarios/index.ts';
 import type { Scenario } from '../scenarios/index.ts';
@@ -33,6 +39,7 @@ const { values } = parseArgs({
     'peer-duration': { type: 'string', default: '10s' },
     warmup: { type: 'string', default: '15s' },
     sessions: { type: 'string', default: '100' },
+    peers: { type: 'string', default: 'livez,bare' },
     workers: { type: 'string', default: '2' },
     users: { type: 'string', default: '2000' },
     posts: { type: 'string', default: '20000' },
@@ -111,7 +118,48 @@ const sessions: Array<Record<string, unknown>> = [];
   log(`sessions: ${count} logged in once (register, login, post, follow) in ${((performance.now() - t1) / 1000).toFixed(1)} s, shared by every rate`);
 }
 
+// CPU time (user + system, ms) from /proc: the target's workers and primary, PostgreSQL's postmaster and
+// its backends, Redis, and this process (the generator). Empty where there is no /proc.
+const procCpuMs = (pid: number): number => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+};
+const childrenOf = (ppid: number): number[] => {
+  const out: number[] = [];
+  try {
+    for (const p of readdirSync('/proc')) {
+      if (!/^\d+$/.test(p)) continue;
+      try {
+        if (Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === ppid) out.push(Number(p));
+      } catch { /* gone */ }
+    }
+  } catch { /* no /proc */ }
+  return out;
+};
+type CpuSample = Record<'target' | 'postgres' | 'redis' | 'generator', number>;
+/** The stack's processes, or (given a pid) that peer process and its cluster workers. */
+const cpuNow = (peerPid?: number): CpuSample => {
+  const pids = stack.pids as Record<string, number | number[]>;
+  const list = (k: string) => [pids[k] ?? []].flat();
+  const sum = (ps: number[]) => ps.reduce((a, p) => a + procCpuMs(p), 0);
+  const pg = list('postgres');
+  const self = process.cpuUsage();
+  return {
+    target: peerPid ? sum([peerPid, ...childrenOf(peerPid)]) : sum([...list('target'), ...list('workers')]),
+    postgres: peerPid ? 0 : sum([...pg, ...pg.flatMap(childrenOf)]),
+    redis: peerPid ? 0 : sum(list('redis')),
+    generator: (self.user + self.system) / 1000,
+  };
+};
+
 interface Row {
+  requests: number;
+  cpu?: CpuSample;
+  load?: number;
   target: number;
   achieved: number;
   p50: number;
@@ -120,10 +168,16 @@ interface Row {
   errorRate: number;
   valid: boolean;
 }
-const run = async (scenario: Scenario, baseUrl: string): Promise<Row> => {
+const run = async (scenario: Scenario, baseUrl: string, peerPid?: number): Promise<Row> => {
+  const c0 = cpuNow(peerPid);
   const out = await runScenario(scenario, { baseUrl, signal: controller.signal, users: sessions });
   const s = out.summary;
+  const c1 = cpuNow(peerPid);
+  const perReq = (k: keyof CpuSample) => (s.requests ? (c1[k] - c0[k]) / s.requests : 0);
   return {
+    requests: s.requests,
+    cpu: { target: perReq('target'), postgres: perReq('postgres'), redis: perReq('redis'), generator: perReq('generator') },
+    load: os.loadavg()[0],
     target: s.rate.target ?? 0,
     achieved: s.rate.achieved,
     p50: s.latencyMs.p50,
@@ -135,16 +189,17 @@ const run = async (scenario: Scenario, baseUrl: string): Promise<Row> => {
 };
 const held = (r: Row) => r.p95 < 200 && r.errorRate < 0.001 && r.achieved >= r.target * 0.95;
 const fmt = (r: Row) =>
-  `${String(r.target).padStart(6)} ${r.achieved.toFixed(1).padStart(9)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${(r.errorRate * 100).toFixed(2).padStart(7)}%  ${held(r) ? 'held' : 'NOT held'}${r.valid ? '' : ' (generator-bound: invalid)'}`;
+  `${String(r.target).padStart(6)} ${r.achieved.toFixed(1).padStart(9)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${(r.errorRate * 100).toFixed(2).padStart(7)}%  ${held(r) ? 'held' : 'NOT held'}${r.valid ? '' : ' (generator-bound: invalid)'}` +
+  `  [load ${r.load?.toFixed(1) ?? '?'}${r.cpu ? `; CPU ms/request: target ${r.cpu.target.toFixed(2)}, postgres ${r.cpu.postgres.toFixed(2)}, redis ${r.cpu.redis.toFixed(2)}, generator ${r.cpu.generator.toFixed(2)}` : ''}]`;
 
 // The ladder: rising rates until two in a row are not held.
-const ladder = async (label: string, make: (rate: number) => Scenario, url: string): Promise<Row[]> => {
+const ladder = async (label: string, make: (rate: number) => Scenario, url: string, peerPid?: number): Promise<Row[]> => {
   log(`\n${label}\n  rate  achieved   p50 ms   p95 ms   p99 ms   errors`);
   const out: Row[] = [];
   let misses = 0;
   for (const rate of rates) {
     if (controller.signal.aborted) break;
-    const row = await run(make(rate), url);
+    const row = await run(make(rate), url, peerPid);
     out.push(row);
     log(fmt(row));
     misses = held(row) ? 0 : misses + 1;
@@ -167,25 +222,48 @@ const open = (rate: number, extra: Record<string, unknown>) => parseScenario({
 // Warm-up, not reported: JIT, PostgreSQL's and Redis's caches, the connections (the first seconds of a cold
 // stack cost several times the steady state).
 await run(open(rates[0] ?? 50, { duration: values.warmup }), stack.targetUrl);
+// Logins and token refreshes during the ladder, counted where they land: a login opens a refresh-token
+// family, a refresh adds a token to its family. A session logs in once (before the ladder), so the
+// expected count of logins is 0 and refreshes ~1 % of requests.
+const db = new pg.Client({ connectionString: stack.postgresUrl });
+await db.connect();
+const authCounts = async () => {
+  const { rows } = await db.query<{ families: string; tokens: string }>('SELECT count(DISTINCT family_id) AS families, count(*) AS tokens FROM refresh_tokens');
+  return { logins: Number(rows[0]?.families ?? 0), tokens: Number(rows[0]?.tokens ?? 0) };
+};
+const auth0 = await authCounts();
+const ladderStart = performance.now();
 const mixed = await ladder('mixed workload (signed-in sessions: 70 % reads / 20 % writes / 1 % refresh)', (rate) => open(rate, { duration: values.duration }), stack.targetUrl);
 const peerOf = (name: string, path: string) => (rate: number) => open(rate, {
   name, duration: values['peer-duration'], flows: [{ name, steps: [{ name: `GET ${path}`, path }] }],
 });
-const livez = await ladder('peer: GET /livez of the target (no PostgreSQL/Redis work)', peerOf('peer-livez', '/livez'), stack.targetUrl);
+{
+  const auth1 = await authCounts();
+  const secs = (performance.now() - ladderStart) / 1000;
+  const logins = auth1.logins - auth0.logins;
+  const refreshes = auth1.tokens - auth0.tokens - logins;
+  const requests = mixed.reduce((a, r) => a + r.requests, 0);
+  log(`  during the mixed ladder (${secs.toFixed(0)} s, ${requests} requests): ${logins} logins (${(logins / secs).toFixed(2)}/s), ${refreshes} token refreshes (${((refreshes / Math.max(1, requests)) * 100).toFixed(2)} % of requests)`);
+  await db.end();
+}
+const peers = values.peers.split(',');
+const livez = !peers.includes('livez') ? [] : await ladder('peer: GET /livez of the target (no PostgreSQL/Redis work)', peerOf('peer-livez', '/livez'), stack.targetUrl);
 
 // The bare Express peer, in its own process with the target's worker count.
-const bare = spawn(process.execPath, ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers], { stdio: ['pipe', 'pipe', 'inherit'] });
 let bareRows: Row[] = [];
-try {
-  const bareUrl = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: bare.stdout });
-    lines.once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
-    bare.once('exit', (code) => reject(new Error(`bare Express peer exited (${code})`)));
-  });
-  bareRows = await ladder(`peer: bare Express, ${values.workers} cluster workers, GET /page (a feed-sized JSON page, nothing else)`, peerOf('peer-bare-express', '/page'), bareUrl);
-} finally {
-  bare.stdin.end();
-  bare.kill('SIGTERM');
+if (peers.includes('bare')) {
+  const bare = spawn(process.execPath, ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const bareUrl = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: bare.stdout });
+      lines.once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
+      bare.once('exit', (code) => reject(new Error(`bare Express peer exited (${code})`)));
+    });
+    bareRows = await ladder(`peer: bare Express, ${values.workers} cluster workers, GET /page (a feed-sized JSON page, nothing else)`, peerOf('peer-bare-express', '/page'), bareUrl, bare.pid);
+  } finally {
+    bare.stdin.end();
+    bare.kill('SIGTERM');
+  }
 }
 
 log('\nhighest rate held at p95 < 200 ms and < 0.1 % errors, measured in this run:');

@@ -1,0 +1,199 @@
+/**
+ * What one request of each kind costs the SocialConnect target, measured one
+ * route at a time at a fixed rate on the managed stack (seeded, no fault proxy):
+ * CPU per request of the target's processes (workers + primary), of PostgreSQL
+ * (postmaster + backends) and of Redis, from /proc; Redis commands per request
+ * (INFO stats), PostgreSQL transactions per request (pg_stat_database) and
+ * the target's write system calls per request (/proc/<pid>/io: one per
+ * response, per Redis batch, per PostgreSQL round trip); the
+ * generator's own CPU per request. A bare Express app with the same worker count
+ * (bench/bare-express.ts) answers the same way in the same run, as the floor.
+ *
+ * Linux only (/proc). Each route gets the same fixed rate (autocannon
+ * overallRate), so the CPU figures compare across routes.
+ *
+ *   npm run bench:target-routes [-- --rate 150 --duration 8 --workers 2 --users 2000 --posts 20000]
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { loadEnvConfig } from '../common/index.ts';
+import { startStack } from '../stack/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '150' },
+    duration: { type: 'string', default: '8' },
+    workers: { type: 'string', default: '2' },
+    users: { type: 'string', default: '2000' },
+    posts: { type: 'string', default: '20000' },
+    routes: { type: 'string' },
+  },
+});
+const rate = Number(values.rate);
+const duration = Number(values.duration);
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+const cpuMs = (pid: number): number => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+};
+const childrenOf = (ppid: number): number[] =>
+  readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      return Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === ppid ? [Number(p)] : [];
+    } catch {
+      return [];
+    }
+  });
+const sum = (ps: number[]) => ps.reduce((a, p) => a + cpuMs(p), 0);
+/** Write system calls so far (/proc/<pid>/io syscw): each response, Redis batch and PostgreSQL message batch is one. */
+const writes = (ps: number[]) => ps.reduce((a, p) => {
+  try {
+    return a + Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${p}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return a;
+  }
+}, 0);
+
+log(`hardware: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, node ${process.version}; date ${new Date().toISOString()}`);
+await using stack = await startStack({
+  workers: Number(values.workers),
+  env: loadEnvConfig({}),
+  proxy: false,
+  seed: { users: Number(values.users), posts: Number(values.posts) },
+  targetEnv: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_ANON_PER_MINUTE: '1000000' },
+});
+const base = stack.targetUrl;
+const pids = stack.pids as Record<string, number | number[]>;
+const list = (k: string) => [pids[k] ?? []].flat();
+const redis = new Redis(stack.redisUrl);
+const db = new pg.Client({ connectionString: stack.postgresUrl });
+await db.connect();
+
+// Sessions: registered and logged in once; each route's requests spread over them.
+const sessions: Array<{ token: string; refresh: string; postId: string; id: string }> = [];
+const runId = Math.random().toString(36).slice(2, 8);
+const call = async (method: string, path: string, body?: unknown, token?: string) => {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+};
+for (let i = 0; i < 20; i++) {
+  const email = `routes-${runId}-${i}@example.test`;
+  const reg = await call('POST', '/v1/auth/register', { email, password: 'password123!', handle: `routes_${runId}_${i}` });
+  const login = await call('POST', '/v1/auth/login', { email, password: 'password123!' });
+  const token = login.accessToken as string;
+  const post = await call('POST', '/v1/posts', { body: `post ${i}` }, token);
+  const id = (reg.user as { id: string }).id;
+  const listed = await call('GET', '/v1/posts?limit=50', undefined, token);
+  const followee = (listed.items as Array<{ authorId: string }>).find((p) => p.authorId !== id)?.authorId;
+  if (followee) await call('POST', `/v1/users/${followee}/follow`, undefined, token);
+  sessions.push({ token, refresh: login.refreshToken as string, postId: post.id as string, id });
+}
+
+interface Route {
+  name: string;
+  method?: 'GET' | 'POST';
+  path: (s: (typeof sessions)[number]) => string;
+  body?: (s: (typeof sessions)[number], n: number) => string;
+  auth?: boolean;
+  idempotent?: boolean;
+}
+const allRoutes: Route[] = [
+  { name: 'GET /livez', path: () => '/livez' },
+  { name: 'GET /v1/feed', path: () => '/v1/feed?limit=20', auth: true },
+  { name: 'GET /v1/trending', path: () => '/v1/trending', auth: true },
+  { name: 'GET /v1/posts', path: () => '/v1/posts?limit=20', auth: true },
+  { name: 'POST /v1/posts', method: 'POST', path: () => '/v1/posts', body: (_s, n) => JSON.stringify({ body: `routes post ${n}` }), auth: true, idempotent: true },
+  { name: 'POST /v1/posts/{id}/like', method: 'POST', path: (s) => `/v1/posts/${s.postId}/like`, auth: true },
+  { name: 'POST /v1/posts/{id}/comments', method: 'POST', path: (s) => `/v1/posts/${s.postId}/comments`, body: (_s, n) => JSON.stringify({ body: `routes comment ${n}` }), auth: true },
+];
+const routes = allRoutes.filter((r) => !values.routes || values.routes.split(',').some((w) => r.name.includes(w)));
+
+const redisCommands = async () => Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+const pgXacts = async () => {
+  await new Promise((r) => setTimeout(r, 1200)); // backends flush their statistics about once a second
+  const { rows } = await db.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()');
+  return Number(rows[0]?.n ?? 0);
+};
+
+const measure = async (url: string, r: Route, targetPids: () => number[], withDeps: boolean) => {
+  let n = 0;
+  const pgPids = withDeps ? [...list('postgres'), ...list('postgres').flatMap(childrenOf)] : [];
+  const c0 = { t: sum(targetPids()), pg: sum(pgPids), redis: withDeps ? sum(list('redis')) : 0, self: process.cpuUsage() };
+  const r0 = withDeps ? await redisCommands() : 0;
+  const x0 = withDeps ? await pgXacts() : 0;
+  const t0 = { t: sum(targetPids()), pg: sum(pgPids), redis: withDeps ? sum(list('redis')) : 0, self: process.cpuUsage(), w: writes(targetPids()) };
+  void c0;
+  const result = await autocannon({
+    url,
+    connections: 20,
+    overallRate: rate,
+    duration,
+    requests: [{
+      method: r.method ?? 'GET',
+      setupRequest: (req: autocannon.Request) => {
+        const s = sessions[n % sessions.length]!;
+        n += 1;
+        return {
+          ...req,
+          path: r.path(s),
+          headers: {
+            ...(r.auth ? { authorization: `Bearer ${s.token}` } : {}),
+            ...(r.body ? { 'content-type': 'application/json' } : {}),
+            ...(r.idempotent ? { 'idempotency-key': crypto.randomUUID() } : {}),
+          },
+          ...(r.body ? { body: r.body(s, n) } : {}),
+        };
+      },
+    }],
+  });
+  const selfUs = process.cpuUsage(t0.self);
+  const t1 = { t: sum(targetPids()), pg: sum(pgPids), redis: withDeps ? sum(list('redis')) : 0, w: writes(targetPids()) };
+  const x1 = withDeps ? await pgXacts() : 0;
+  const r1 = withDeps ? await redisCommands() : 0;
+  const done = result.requests.total || 1;
+  const non2xx = result.non2xx + result.errors;
+  const f = (v: number) => v.toFixed(2).padStart(6);
+  log(`${r.name.padEnd(30)} ${String(result.requests.total).padStart(6)} ${(result.requests.total / duration).toFixed(0).padStart(5)}/s  p50 ${String(result.latency.p50).padStart(4)} p99 ${String(result.latency.p99).padStart(5)} ms  non-2xx ${String(non2xx).padStart(4)}` +
+    `  CPU ms/req: target ${f((t1.t - t0.t) / done)} pg ${f((t1.pg - t0.pg) / done)} redis ${f((t1.redis - t0.redis) / done)} generator ${f((selfUs.user + selfUs.system) / 1000 / done)}` +
+    `  target write syscalls/req ${((t1.w - t0.w) / done).toFixed(2)}` +
+    (withDeps ? `  redis cmds/req ${((r1 - r0 - 1) / done).toFixed(2)} pg xacts/req ${((x1 - x0 - 1) / done).toFixed(2)}` : '') +
+    `  load ${(os.loadavg()[0] ?? 0).toFixed(1)}`);
+};
+
+log(`\n${rate} req/s per route for ${duration} s, 20 connections (autocannon)`);
+// Warm-up: JIT, caches, connections.
+for (const r of routes) await measure(base, { ...r, name: `(warm-up) ${r.name}` }, () => [...list('target'), ...list('workers')], false);
+for (const r of routes) await measure(base, r, () => [...list('target'), ...list('workers')], true);
+
+const bare = spawn(process.execPath, ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers], { stdio: ['pipe', 'pipe', 'inherit'] });
+try {
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: bare.stdout }).once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
+    bare.once('exit', (code) => reject(new Error(`bare Express peer exited (${code})`)));
+  });
+  const peer = () => [bare.pid as number, ...childrenOf(bare.pid as number)];
+  await measure(url, { name: '(warm-up) bare Express', path: () => '/page' }, peer, false);
+  await measure(url, { name: 'bare Express GET /page', path: () => '/page' }, peer, false);
+} finally {
+  bare.stdin.end();
+  bare.kill('SIGTERM');
+}
+await redis.quit();
+await db.end();
