@@ -2,14 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-// Each capability folder is reached from outside only through its index.ts door.
+// Each capability folder is reached from outside only through its index.ts door, and tests and benchmarks also
+// through its testing.ts door (test helpers; the architecture test keeps production code off it).
 const doors = ['session', 'target', 'stack', 'proxy', 'scenarios', 'chaos', 'security', 'reports', 'common'];
-const doorPatterns = doors.map((door) => ({
-  regex: `^(\\.\\./)+${door}/(?!index\\.ts$).+`,
-  message: `Import ${door}/ through its door: '${door}/index.ts'.`,
-}));
+const deepPath = `^(\\.\\./)+(${doors.join('|')})/(?!(index|testing)\\.ts$).+`;
+const doorPatterns = [{ regex: deepPath, message: 'Import another folder through its door: <folder>/index.ts (or <folder>/testing.ts for test helpers).' }];
 // The components of the reference backend (target/<component>/index.ts is each one's door).
 const targetComponents = ['admin', 'auth', 'comments', 'feed', 'idempotency', 'likes', 'notifications', 'openapi', 'posts', 'seed', 'trending', 'users'];
+const componentPath = `^(\\./|(\\.\\./)+)(${targetComponents.join('|')})/(?!index\\.ts$).+`;
+const componentMessage = 'Import a target component through its door (../<component>/index.ts); shared code belongs in target/platform/.';
+// The same doors for import('...'): no-restricted-imports sees only static imports.
+const dynamicImport = (regex, message) => ({ selector: `ImportExpression[source.type='Literal'][source.value=/${regex.replaceAll('/', '\\/')}/]`, message });
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'reports/out/**', 'dist/**', '**/fixtures/**', 'test-results/**', '.rampart/**'] },
@@ -21,6 +24,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': ['error', { patterns: doorPatterns }],
+      'no-restricted-syntax': ['error', dynamicImport(deepPath, doorPatterns[0].message)],
     },
   },
   // Inside target/, each component (auth, posts, feed, ...) is reached from another component only through its
@@ -29,11 +33,9 @@ export default tseslint.config(
     files: ['target/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [...doorPatterns, {
-          regex: `^(\\./|(\\.\\./)+)(${targetComponents.join('|')})/(?!index\\.ts$).+`,
-          message: 'Import a target component through its door (../<component>/index.ts); shared code belongs in target/platform/.',
-        }],
+        patterns: [...doorPatterns, { regex: componentPath, message: componentMessage }],
       }],
+      'no-restricted-syntax': ['error', dynamicImport(deepPath, doorPatterns[0].message), dynamicImport(componentPath, componentMessage)],
     },
   },
   // k6 scripts run inside k6, which provides these globals.

@@ -15,7 +15,8 @@ import os from 'node:os';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { repoPath, tsNodeArgs } from '../common/index.ts';
-import { formatSummary, parseScenario, runScenario, spawnLocalServer } from '../scenarios/index.ts';
+import { formatSummary, parseScenario, runScenario } from '../scenarios/index.ts';
+import { spawnLocalServer } from '../scenarios/testing.ts';
 
 // The shipped CLI runs compiled JavaScript without source maps; tsx (which runs this script) turns them on, which
 // makes every stack trace the engine's dependencies format far dearer than in the real thing.

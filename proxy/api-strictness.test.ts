@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startProxyServer } from './server.ts';
-import { api, startEchoServer } from './test-support.ts';
+import { api, startEchoServer } from './testing.ts';
 
 /**
  * Input Toxiproxy 2.12 accepts (checked against the real server built from

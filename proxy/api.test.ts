@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { startProxyServer } from './server.ts';
-import { api, startEchoServer } from './test-support.ts';
+import { api, startEchoServer } from './testing.ts';
 
 describe('the fault proxy API, driven by toxiproxy-node-client', () => {
   it('creates, lists, updates and deletes proxies and toxics as Toxiproxy does', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { connect, proxyTo, startTcpServer } from './test-support.ts';
+import { connect, proxyTo, startTcpServer } from './testing.ts';
 
 describe('bulk transfer with no toxics', () => {
   it('carries 24 MB each way at once, byte for byte, with writes batched and the sources paused under backpressure', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, closedHow, connect, proxyTo, readBytes, startEchoServer, startTcpServer } from './test-support.ts';
+import { api, closedHow, connect, proxyTo, readBytes, startEchoServer, startTcpServer } from './testing.ts';
 import { getFreePort } from '../common/index.ts';
 
 describe('limit_data toxic', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, connect, proxyTo, readBytes, startEchoServer, startTcpServer } from './test-support.ts';
+import { api, connect, proxyTo, readBytes, startEchoServer, startTcpServer } from './testing.ts';
 import { createRandom } from './random.ts';
 import { sliceOffsets } from './toxics/slicer-toxic.ts';
 import type net from 'node:net';

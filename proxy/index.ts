@@ -1,6 +1,5 @@
 // Public door of proxy/: the Toxiproxy-compatible TCP fault proxy, in this process or as its own (main.ts).
 export { startProxyProcess } from './process.ts';
-export type { ProxyProcessOptions, StartedProxyProcess } from './process.ts';
+export type { StartedProxyProcess } from './process.ts';
 export { startProxyServer } from './server.ts';
-export type { ProxyServerOptions, StartedProxyServer } from './server.ts';
 export { loadProxyConfig } from './config-file.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startProxyProcess } from './process.ts';
-import { startEchoServer } from './test-support.ts';
+import { startEchoServer } from './testing.ts';
 
 const alive = (pid: number) => {
   try {

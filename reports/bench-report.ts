@@ -5,7 +5,7 @@ import { renderHtml } from './render/html.ts';
 import { renderJunit } from './render/junit.ts';
 import { renderMarkdown } from './render/markdown.ts';
 import { evaluate } from './evaluate.ts';
-import { fixtureRun, fixtureSpec } from './test-support/fixture-run.ts';
+import { fixtureRun, fixtureSpec } from './testing/fixture-run.ts';
 
 const t0 = performance.now();
 const record = fixtureRun(3600, 20);

@@ -3,7 +3,7 @@ import { evaluate, withVerdicts } from './evaluate.ts';
 import { mergeRunRecords } from './merge.ts';
 import { parseSloObject } from './slo-load.ts';
 import type { SloSpecInput } from './slo-spec.ts';
-import { syntheticRecord } from './test-support/synthetic-record.ts';
+import { syntheticRecord } from './testing/synthetic-record.ts';
 
 const spec = (objectives: SloSpecInput['objectives']) => parseSloObject({ objectives });
 const p95 = (extra: Record<string, unknown> = {}) => ({ name: 'feed-p95', kind: 'latency' as const, percentile: 95, lessThanMs: 200, ...extra });

@@ -6,8 +6,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '../scenarios/index.ts';
 import {
-  appendPart, createRunRecord, evaluate, measurementDoubt, sloSpecSchema, syntheticRecord, writeRunRecord, type RunRecord, type SloSpecInput,
+  appendPart, createRunRecord, evaluate, measurementDoubt, sloSpecSchema, writeRunRecord, type RunRecord,
 } from './index.ts';
+import type { SloSpecInput } from './slo-spec.ts';
+import { syntheticRecord } from './testing.ts';
 import { runCli } from '../cli/testing.ts';
 
 /** A real HTTP server on loopback answering 500 to the requests whose 1-based index `fails(i)` says, 200 otherwise. */

@@ -4,7 +4,7 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../common/index.ts';
 import { renderHtml } from './render/html.ts';
-import { fixtureRun } from './test-support/fixture-run.ts';
+import { fixtureRun } from './testing/fixture-run.ts';
 
 // Debian's chromium (apt-get install chromium; .ci/run installs it). Never a downloaded browser.
 const CHROMIUM = '/usr/bin/chromium';

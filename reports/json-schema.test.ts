@@ -3,7 +3,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../common/index.ts';
 import { runRecordJsonSchema } from './json-schema.ts';
-import { fixtureRun } from './test-support/fixture-run.ts';
+import { fixtureRun } from './testing/fixture-run.ts';
 
 describe('the run record JSON Schema', () => {
   it('the committed schemas/run-record.schema.json is what `npm run schema` generates now', async () => {

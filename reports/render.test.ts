@@ -7,8 +7,8 @@ import { renderJson } from './render/json.ts';
 import { renderJunit } from './render/junit.ts';
 import { renderMarkdown } from './render/markdown.ts';
 import { renderTextTable } from './render/text-table.ts';
-import { fixtureRun, fixtureSpec } from './test-support/fixture-run.ts';
-import { syntheticRecord } from './test-support/synthetic-record.ts';
+import { fixtureRun, fixtureSpec } from './testing/fixture-run.ts';
+import { syntheticRecord } from './testing/synthetic-record.ts';
 import { sloSpecSchema } from './slo-spec.ts';
 
 const run = fixtureRun(300);

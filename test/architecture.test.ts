@@ -6,11 +6,11 @@ import { repoPath } from '../common/index.ts';
 /**
  * The layers the README's design section draws, held by a test: production code of
  * the top-level folders imports without cycles (static and dynamic imports alike).
- * Test helpers (`*.test.ts`, `testing.ts` doors, `test-support/`, `testing/`) and
- * benchmarks may reach across layers and are left out.
+ * Test helpers (`*.test.ts`, `testing.ts` doors, `testing/` folders, test apps) and
+ * benchmarks (`bench-*.ts`) may reach across layers and are left out.
  */
 const folders = ['cli', 'session', 'common', 'chaos', 'proxy', 'reports', 'scenarios', 'security', 'stack', 'target'];
-const isTestSupport = (f: string) => /\.test\.ts$|(^|\/)testing\.ts$|\/test-support\/|\/testing\/|\/test-apps\//.test(f);
+const isTestSupport = (f: string) => /\.test\.ts$|(^|\/|-)testing\.ts$|\/test-support\/|\/testing\/|\/test-apps\/|(^|\/)bench-[^/]*\.ts$/.test(f);
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
@@ -83,6 +83,21 @@ describe('architecture', () => {
     const where = cycle ? cycle.slice(1).map((to, i) => `${cycle[i]} → ${to} (${graph.get(cycle[i] as string)?.get(to)})`).join(', ') : '';
     expect(cycle, `import cycle: ${where}`).toBeNull();
     expect([...graph.get('platform')!.keys()], 'target/platform imports a component').toEqual([]);
+  });
+
+  it('production code imports no test helper: testing.ts doors and testing/ folders are for tests and benchmarks', () => {
+    const offenders: string[] = [];
+    for (const folder of folders) {
+      for (const file of tsFiles(repoPath(folder))) {
+        const rel = path.relative(repoPath(), file);
+        if (isTestSupport(rel)) continue;
+        for (const m of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\(\s*)['"](\.[^'"]+)['"]/g)) {
+          const spec = m[1] ?? '';
+          if (/(^|\/)testing\.ts$|\/(testing|test-support|test-apps)\//.test(spec)) offenders.push(`${rel} → ${spec}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 
   it('the check finds a cycle when there is one', () => {

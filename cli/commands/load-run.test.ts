@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFreePort } from '../../common/index.ts';
 import { runCli } from '../testing.ts';
-import { spawnLocalServer } from '../../scenarios/index.ts';
+import { spawnLocalServer } from '../../scenarios/testing.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rampart-cli-load-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

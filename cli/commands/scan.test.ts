@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRunRecord } from '../../reports/index.ts';
-import { failingFindings, startShopApp, startVulnerableApp, startZapReplay } from '../../security/index.ts';
+import { failingFindings } from '../../security/index.ts';
+import { startShopApp, startVulnerableApp, startZapReplay } from '../../security/testing.ts';
 import { runCli } from '../testing.ts';
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, env);

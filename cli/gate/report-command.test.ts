@@ -2,7 +2,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureRun, writeRunRecord } from '../../reports/index.ts';
+import { writeRunRecord } from '../../reports/index.ts';
+import { fixtureRun } from '../../reports/testing.ts';
 import { runCli } from '../testing.ts';
 
 const cli = (args: string[]) => runCli(args);
