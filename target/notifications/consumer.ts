@@ -12,7 +12,7 @@ import type { HandleOutcome, StreamEvent } from './handlers.ts';
 /**
  * The notification workers: one consumer per target worker process in the
  * consumer group `notifications` on the stream `events`. Each entry is applied
- * in a PostgreSQL transaction, then XACKed — at-least-once, deduplicated by
+ * in one atomic PostgreSQL statement, then XACKed — at-least-once, deduplicated by
  * event id. An entry that fails because PostgreSQL is down stays pending; every
  * `claimEveryMs` each consumer runs XAUTOCLAIM for entries idle longer than
  * `claimIdleMs`, which is how a crashed worker's pending entries (and its own
@@ -73,7 +73,7 @@ export function startNotificationConsumer(deps: AppDeps, opts: ConsumerOptions =
         continue;
       }
       try {
-        const outcome = await deps.db.transaction((tx) => applyEvent(tx, ev));
+        const outcome = await applyEvent(deps.db, ev); // one atomic statement per event
         counts[outcome]++;
         ack.push(id);
         if (outcome === 'applied' && ev.type === 'follow.created' && ev.actorId) await invalidate(deps.redis, `feed:${ev.actorId}`);

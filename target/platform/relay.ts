@@ -9,7 +9,8 @@ import type { RedisService } from '../platform/redis.ts';
  * Transactional outbox for stream events. A write records its event in
  * `event_relay` inside its own transaction, so the event exists exactly when
  * the write does. After commit the event is XADDed at once and the row
- * deleted; when Redis is down the write still succeeds and the row waits for
+ * deleted (the deletes of the rows published in the same ~20 ms are one
+ * statement, off the request's path); when Redis is down the write still succeeds and the row waits for
  * the relay loop (every worker runs one; FOR UPDATE SKIP LOCKED keeps them
  * apart), which publishes it when Redis is back. The event id is fixed at
  * record time, so a duplicate publish is deduplicated by the consumers.
@@ -26,9 +27,32 @@ export interface EventRelay {
   stop(): Promise<void>;
 }
 
+export const RELAY_DELETE_BATCH_MS = 20;
+
 export function createEventRelay(deps: { db: Database; redis: RedisService; logger: Logger }): EventRelay {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
+  // Rows already published, deleted together: one DELETE for all the writes of a short window instead of
+  // one round trip per write. A row whose delete is lost (PostgreSQL down, shutdown) is published again
+  // by the relay loop, and the consumers skip the duplicate by its event id.
+  let published: string[] = [];
+  let deleting: Promise<void> | undefined;
+  let deleteTimer: NodeJS.Timeout | undefined;
+  const flushDeletes = async (): Promise<void> => {
+    clearTimeout(deleteTimer);
+    deleteTimer = undefined;
+    const ids = published;
+    published = [];
+    if (!ids.length) return;
+    await deps.db.query('DELETE FROM event_relay WHERE event_id = ANY($1::text[])', [ids]).then(() => {}, () => {});
+  };
+  const scheduleDelete = () => {
+    deleteTimer ??= setTimeout(() => {
+      deleting = flushDeletes().finally(() => {
+        deleting = undefined;
+      });
+    }, RELAY_DELETE_BATCH_MS);
+  };
 
   const drainOnce = async (minAgeMs = 2000): Promise<number> => {
     if (!deps.redis.available()) return 0;
@@ -63,7 +87,8 @@ export function createEventRelay(deps: { db: Database; redis: RedisService; logg
         }
       }
       if (done.length) {
-        await deps.db.query('DELETE FROM event_relay WHERE event_id = ANY($1::text[])', [done]).catch(() => {});
+        published.push(...done);
+        scheduleDelete();
       }
     },
     drainOnce,
@@ -83,6 +108,8 @@ export function createEventRelay(deps: { db: Database; redis: RedisService; logg
       clearInterval(timer);
       timer = undefined;
       await running;
+      await deleting;
+      await flushDeletes();
     },
   };
 }
