@@ -23,6 +23,9 @@ describe('Idempotency-Key on POST /v1/posts', () => {
     expect(second.body).toEqual(first.body);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await count('once only')).toBe(1);
+    // The stored answer is the post as it is read back, to the millisecond.
+    const read = await call(h.target.url, 'GET', `/v1/posts/${first.body.id}`, { token: alice.token });
+    expect(read.body).toEqual(first.body);
   });
 
   it('answers 422 naming the header when the key is reused with a different body', async () => {

@@ -30,21 +30,7 @@ export async function runIdempotent(
      ON CONFLICT (user_id, key) DO NOTHING RETURNING 1`,
     [scope.userId, scope.key, scope.hash],
   );
-  if ((claimed.rowCount ?? 0) === 0) {
-    const { rows } = await tx.query<{ request_hash: string; status: number | null; response: unknown }>(
-      'SELECT request_hash, status, response FROM idempotency_keys WHERE user_id = $1 AND key = $2',
-      [scope.userId, scope.key],
-    );
-    const row = rows[0];
-    if (!row || row.status === null) {
-      // Only possible if the row vanished (expiry sweep) between the two statements.
-      throw new UnprocessableError('headers.idempotency-key', 'is being used by a request still in progress; retry');
-    }
-    if (row.request_hash !== scope.hash) {
-      throw new UnprocessableError('headers.idempotency-key', 'was already used with a different request body', 'IDEMPOTENCY_KEY_REUSED');
-    }
-    return { status: row.status, body: row.response, replayed: true };
-  }
+  if ((claimed.rowCount ?? 0) === 0) return replayIdempotent(tx, scope);
   const out = await perform();
   await tx.query('UPDATE idempotency_keys SET status = $3, response = $4 WHERE user_id = $1 AND key = $2', [
     scope.userId,
@@ -53,6 +39,26 @@ export async function runIdempotent(
     JSON.stringify(out.body),
   ]);
   return { ...out, replayed: false };
+}
+
+/**
+ * The stored answer for a key already claimed (its claim has committed: a concurrent claim waits on the
+ * key's row until then): replayed when the request body is the same, 422 when it differs.
+ */
+export async function replayIdempotent(q: Queryable, scope: { userId: string; key: string; hash: string }): Promise<StoredResponse> {
+  const { rows } = await q.query<{ request_hash: string; status: number | null; response: unknown }>(
+    'SELECT request_hash, status, response FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+    [scope.userId, scope.key],
+  );
+  const row = rows[0];
+  if (!row || row.status === null) {
+    // Only possible if the row vanished (expiry sweep) between the two statements.
+    throw new UnprocessableError('headers.idempotency-key', 'is being used by a request still in progress; retry');
+  }
+  if (row.request_hash !== scope.hash) {
+    throw new UnprocessableError('headers.idempotency-key', 'was already used with a different request body', 'IDEMPOTENCY_KEY_REUSED');
+  }
+  return { status: row.status, body: row.response, replayed: true };
 }
 
 /** Deletes keys older than `maxAgeMs` (24 h by default). Returns how many. */

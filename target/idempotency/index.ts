@@ -1,2 +1,2 @@
-export { runIdempotent, requestHash, sweepIdempotencyKeys } from './idempotency.ts';
+export { replayIdempotent, runIdempotent, requestHash, sweepIdempotencyKeys } from './idempotency.ts';
 export type { StoredResponse } from './idempotency.ts';

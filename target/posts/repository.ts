@@ -32,12 +32,53 @@ export function toPost(r: PostRow): Post {
 
 export const postKey = (r: PostRow): KeysetCursor => ({ t: r.ck, id: r.id });
 
-export async function insertPost(q: Queryable, authorId: string, body: string, visibility: string): Promise<PostRow> {
+/** The database's clock cut to milliseconds: what the API shows (ISO 8601, ms) is then exactly what is stored. */
+const NOW_MS = "date_trunc('milliseconds', now())";
+const ISO_MS = `to_char(${NOW_MS} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+export interface NewPost {
+  id: string;
+  authorId: string;
+  body: string;
+  visibility: string;
+  /** The outbox row (event_relay) written with the post, or null (a private post has no event). */
+  event: { eventId: string; payload: string } | null;
+  /**
+   * With an Idempotency-Key: the key row is claimed first in the same statement, holding the 201's body;
+   * the post and its event are written only when the claim succeeds. A concurrent request with the same
+   * (user, key) blocks on the key until this statement commits, then writes nothing (and replays).
+   */
+  idempotency?: { key: string; hash: string };
+}
+
+/**
+ * Writes a post, its event and (with a key) its idempotency record as ONE statement — atomic on its own,
+ * so one round trip instead of six (BEGIN, claim, post, event, stored response, COMMIT). Returns the
+ * post, or undefined when the idempotency key was already taken (the caller replays the stored answer).
+ */
+export async function insertPostOnce(q: Queryable, p: NewPost): Promise<PostRow | undefined> {
+  const values: unknown[] = [p.id, p.authorId, p.body, p.visibility, p.event?.eventId ?? null, p.event?.payload ?? null];
+  let claim = '';
+  let from = '';
+  if (p.idempotency) {
+    values.push(p.idempotency.key, p.idempotency.hash);
+    claim = `claim AS (
+      INSERT INTO idempotency_keys (user_id, key, request_hash, status, response)
+      VALUES ($2::uuid, $7::text, $8::text, 201, jsonb_build_object('id', $1::uuid, 'authorId', $2::uuid, 'body', $3::text,
+        'visibility', $4::text, 'likeCount', 0, 'commentCount', 0, 'createdAt', ${ISO_MS}, 'updatedAt', ${ISO_MS}))
+      ON CONFLICT (user_id, key) DO NOTHING RETURNING 1), `;
+    from = ' FROM claim';
+  }
   const { rows } = await q.query<PostRow>(
-    `INSERT INTO posts AS p (author_id, body, visibility) VALUES ($1, $2, $3) RETURNING ${POST_COLUMNS}`,
-    [authorId, body, visibility],
+    `WITH ${claim}post AS (
+       INSERT INTO posts AS p (id, author_id, body, visibility, created_at, updated_at)
+       SELECT $1::uuid, $2::uuid, $3::text, $4::text, ${NOW_MS}, ${NOW_MS}${from}
+       RETURNING ${POST_COLUMNS}),
+     ev AS (INSERT INTO event_relay (event_id, payload) SELECT $5::text, $6::jsonb FROM post WHERE $5::text IS NOT NULL)
+     SELECT * FROM post`,
+    values,
   );
-  return rows[0] as PostRow;
+  return rows[0];
 }
 
 export async function findPost(q: Queryable, id: string, forUpdate = false): Promise<PostRow | undefined> {

@@ -1,6 +1,6 @@
-import type { Queryable } from '../platform/db.ts';
 import { ForbiddenError, NotFoundError } from '../platform/http-errors.ts';
-import { requestHash, runIdempotent } from '../idempotency/index.ts';
+import { randomUUID } from 'node:crypto';
+import { replayIdempotent, requestHash } from '../idempotency/index.ts';
 import { bumpCacheEpoch } from '../platform/page-cache.ts';
 import type { RecordedEvent } from '../platform/relay.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
@@ -33,21 +33,25 @@ export interface CreateResult {
 }
 
 export async function createPost(deps: FeatureDeps, user: Caller, input: CreatePostInput, idempotencyKey?: string): Promise<CreateResult> {
-  const events: RecordedEvent[] = [];
-  const perform = async (tx: Queryable) => {
-    const row = await repo.insertPost(tx, user.id, input.body, input.visibility);
-    if (row.visibility === 'public') {
-      events.push(await deps.relay.record(tx, { type: 'post.created', actorId: user.id, targetUserId: user.id, postId: row.id }));
-    }
-    return { status: 201, body: repo.toPost(row) };
-  };
-  const result = await deps.db.transaction(async (tx) => {
-    if (!idempotencyKey) return { ...(await perform(tx)), replayed: false };
-    const hash = requestHash({ route: 'POST /v1/posts', body: input.body, visibility: input.visibility });
-    return runIdempotent(tx, { userId: user.id, key: idempotencyKey, hash }, () => perform(tx));
+  const id = randomUUID();
+  const event: RecordedEvent | null = input.visibility === 'public'
+    ? { type: 'post.created', actorId: user.id, targetUserId: user.id, postId: id, eventId: randomUUID() }
+    : null;
+  const idempotency = idempotencyKey === undefined
+    ? undefined
+    : { key: idempotencyKey, hash: requestHash({ route: 'POST /v1/posts', body: input.body, visibility: input.visibility }) };
+  // The post, its outbox event and the idempotency record in one statement (one round trip, atomic).
+  const row = await repo.insertPostOnce(deps.db, {
+    id, authorId: user.id, body: input.body, visibility: input.visibility,
+    event: event && { eventId: event.eventId, payload: JSON.stringify(event) }, idempotency,
   });
-  await deps.relay.publish(events);
-  return result as CreateResult;
+  if (row) {
+    if (event) await deps.relay.publish([event]);
+    return { status: 201, body: repo.toPost(row), replayed: false };
+  }
+  // The key was taken (by an earlier request, or a concurrent one that has committed by now): replay it.
+  const stored = await replayIdempotent(deps.db, { userId: user.id, key: idempotencyKey as string, hash: (idempotency as { hash: string }).hash });
+  return stored as CreateResult;
 }
 
 /** Loads a post the caller may see, or throws 404. */
