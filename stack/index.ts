@@ -4,6 +4,8 @@ export type { PostgresOptions, StartedPostgres } from './postgres.ts';
 export { startRedis, findRedisServer, RedisServerMissingError } from './redis.ts';
 export type { RedisOptions, StartedRedis } from './redis.ts';
 export { startStack } from './stack.ts';
+export { lbKinds, parseLbKind } from './load-balancer.ts';
+export type { LbKind } from './load-balancer.ts';
 export type { StackOptions, StartedStack } from './stack.ts';
 export type { StackComponent } from './control.ts';
 export { NotControllableError } from './control.ts';

@@ -80,7 +80,7 @@ describe('the generated nginx configuration', () => {
 });
 
 describe('bad scale-out input', () => {
-  it('names the flag and the fix: --instances 0, --lb foo, instances without a balancer, nginx missing, port in use', async () => {
+  it('names what is wrong and the fix: 0 instances, lb foo, instances without a balancer, nginx missing, port in use', async () => {
     const zero = await startStack({ env, stateDir: null, lb: 'nginx', instances: 0 }).catch((e: unknown) => e);
     expect(zero).toBeInstanceOf(InputError);
     expect((zero as InputError).message).toMatch(/instances: 0 is not a whole number from 1 to 16/);

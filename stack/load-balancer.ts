@@ -49,10 +49,10 @@ export class LbMissingError extends EnvironmentError {
   }
 }
 
-export function parseLbKind(value: string, flag = '--lb'): LbKind {
+export function parseLbKind(value: string): LbKind {
   if ((lbKinds as readonly string[]).includes(value)) return value as LbKind;
-  throw new InputError('RAMPART_FLAG_INVALID', `${flag}: "${value}" is not a load balancer rampart can run (${lbKinds.join(', ')})`, {
-    hint: `e.g. ${flag} nginx --instances 2`,
+  throw new InputError('RAMPART_STACK_LB_INVALID', `"${value}" is not a load balancer rampart can run (${lbKinds.join(', ')})`, {
+    hint: 'use nginx (the Debian package nginx-light)',
   });
 }
 

@@ -76,13 +76,13 @@ function checkOptions(opts: StackOptions): { workers: number; instances: number 
   if (opts.targetPort !== undefined && (!Number.isInteger(opts.targetPort) || opts.targetPort < 0 || opts.targetPort > 65535)) {
     throw new InputError('RAMPART_STACK_PORT_INVALID', `targetPort: ${opts.targetPort} is not a port number (0-65535)`);
   }
-  if (opts.lb !== undefined) parseLbKind(opts.lb, 'lb');
+  if (opts.lb !== undefined) parseLbKind(opts.lb);
   const instances = opts.instances ?? (opts.lb ? 2 : 1);
   if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
-    throw new InputError('RAMPART_STACK_INSTANCES_INVALID', `instances: ${opts.instances} is not a whole number from 1 to 16`, { hint: 'e.g. --lb nginx --instances 2' });
+    throw new InputError('RAMPART_STACK_INSTANCES_INVALID', `instances: ${opts.instances} is not a whole number from 1 to 16`, { hint: 'e.g. 2 instances behind nginx' });
   }
   if (instances > 1 && !opts.lb) {
-    throw new InputError('RAMPART_STACK_INSTANCES_INVALID', `instances: ${instances} target instances need a load balancer in front of them`, { hint: `add --lb nginx (e.g. --lb nginx --instances ${instances})` });
+    throw new InputError('RAMPART_STACK_INSTANCES_INVALID', `instances: ${instances} target instances need a load balancer in front of them`, { hint: 'put a load balancer in front of them (lb: nginx; on the command line --lb nginx)' });
   }
   return { workers, instances };
 }

@@ -144,6 +144,48 @@ describe('rampart stack', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('up --lb/--instances: exit 2 naming the flag and the fix', async () => {
+    const zero = await run(['stack', 'up', '--lb', 'nginx', '--instances', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--instances must be a whole number from 1 to 16, got "0"');
+    const foo = await run(['stack', 'up', '--lb', 'foo']);
+    expect(foo.code).toBe(2);
+    expect(foo.stderr).toContain('--lb: "foo" is not a load balancer rampart can run (nginx)');
+    const alone = await run(['stack', 'up', '--instances', '3']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--instances 3 needs a load balancer[\s\S]*add --lb nginx/);
+  });
+
+  it('up --lb nginx --instances 2: records the balancer and both clusters; SIGKILL to rampart takes nginx and the instances down too', async () => {
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'));
+    let state: { target: string; pids: Record<string, number | number[]>; lb?: { configFile: string; instances: string[] } } | undefined;
+    let tree: number[] = [];
+    const served = new Set<string | null>();
+    const result = await spawnCli(['stack', 'up', '--lb', 'nginx', '--instances', '2', '--workers', '1', '--no-proxy', '--state-dir', stateDir], { ...process.env }, (text, child) => {
+      if (state || !text.includes('rampart stack ready')) return;
+      state = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8'));
+      const pids = Object.entries(state!.pids).filter(([k]) => k !== 'stack').flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
+      tree = [...new Set(pids.flatMap((p) => [p, ...treeMembers(p)]))];
+      void (async () => {
+        for (let i = 0; i < 4; i++) {
+          const r = await fetch(`${state!.target}/livez`);
+          await r.body?.cancel();
+          served.add(r.headers.get('x-instance-id'));
+        }
+        child.kill('SIGKILL');
+      })();
+    });
+    expect(result.code).toBe(null);
+    expect(result.stdout).toMatch(/2 instances x 1 worker behind nginx/);
+    expect(state!.pids.target).toHaveLength(2);
+    expect(typeof state!.pids.lb).toBe('number');
+    expect(state!.lb?.configFile).toBe(path.join(stateDir, 'nginx', 'nginx.conf'));
+    expect([...served].sort()).toEqual(['1', '2']);
+    // Nothing outlives rampart: every child dies with it (PR_SET_PDEATHSIG), nginx's workers with their master.
+    await expect.poll(() => tree.filter(isAlive), { timeout: 20_000, interval: 100 }).toEqual([]);
+    rmSync(stateDir, { recursive: true, force: true });
+  }, 120_000);
+
   it('has --help with an example', async () => {
     const result = await run(['stack', 'up', '--help']);
     expect(result.code).toBe(0);

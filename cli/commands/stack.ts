@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { EnvironmentError } from '../../common/index.ts';
 import type { ExitInfo } from '../../stack/index.ts';
-import { intFlag } from '../flags.ts';
+import { FlagInvalidError, forFlag, intFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 
@@ -16,14 +16,22 @@ interface UpFlags {
   seedPosts?: string;
   stateDir: string;
   verbose?: boolean;
+  lb?: string;
+  instances?: string;
 }
 
 // The stack's door (PostgreSQL, Redis, TLS, the target) loads when a stack command runs, not at every start of the CLI.
 const stackDoor = () => import('../../stack/index.ts');
 
 async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
-  const { startStack } = await stackDoor();
+  const { startStack, parseLbKind } = await stackDoor();
   const workers = intFlag('--workers', flags.workers, 1, 64)!;
+  const lbFlag = flags.lb;
+  const lb = lbFlag === undefined ? undefined : forFlag('--lb', () => parseLbKind(lbFlag));
+  const instances = intFlag('--instances', flags.instances, 1, 16, 2);
+  if (instances !== undefined && instances > 1 && !lb) {
+    throw new FlagInvalidError(`--instances ${instances} needs a load balancer in front of the instances`, { hint: `add --lb nginx (rampart stack up --lb nginx --instances ${instances})` });
+  }
   const targetPort = intFlag('--port', flags.port, 1, 65535);
   const users = intFlag('--seed-users', flags.seedUsers, 0, 10_000_000) ?? 0;
   const posts = intFlag('--seed-posts', flags.seedPosts, 0, 100_000_000) ?? 0;
@@ -35,6 +43,8 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
     targetPort,
     tls: flags.tls ?? false,
     proxy: flags.proxy,
+    ...(lb ? { lb } : {}),
+    ...(instances !== undefined ? { instances } : {}),
     seed: users || posts ? { users, posts } : undefined,
     stateDir: flags.stateDir,
     signal: ctx.signal,
@@ -44,8 +54,11 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const out = ctx.stdout;
-  out.write(`rampart stack ready in ${seconds} s (${flags.provider}, ${workers} workers)\n`);
-  out.write(`  target    ${stack.targetUrl}\n`);
+  const perInstance = `${workers} worker${workers === 1 ? '' : 's'}`;
+  const shape = stack.lb ? `${stack.instanceUrls.length} instances x ${perInstance} behind ${stack.lb.kind}` : perInstance;
+  out.write(`rampart stack ready in ${seconds} s (${flags.provider}, ${shape})\n`);
+  out.write(`  target    ${stack.targetUrl}${stack.lb ? ` (${stack.lb.kind}, config ${stack.lb.configFile})` : ''}\n`);
+  if (stack.lb) out.write(`  instances ${stack.instanceUrls.join(', ')}\n`);
   out.write(`  postgres  ${stack.postgresUrl}\n`);
   out.write(`  redis     ${stack.redisUrl}\n`);
   out.write(`  proxy     ${stack.proxyUrl ? `${stack.proxyUrl} (proxies: postgres, redis)` : 'none (the target connects directly)'}\n`);
@@ -53,17 +66,18 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
   if (stack.componentLogFile) out.write(`  logs      ${stack.componentLogFile} (--verbose prints them here)\n`);
   out.write('Ctrl-C (or `rampart stack down`) stops everything.\n');
 
-  // Stay up until Ctrl-C/SIGTERM, or until the target's primary itself dies.
+  // Stay up until Ctrl-C/SIGTERM, or until the target's primary itself dies (behind a balancer: the balancer, or every instance).
   const targetDied = await new Promise<ExitInfo | undefined>((resolve) => {
     if (ctx.signal.aborted) return resolve(undefined);
     ctx.signal.addEventListener('abort', () => resolve(undefined), { once: true });
     stack.onCrash((info) => {
-      if (info.component === 'target') resolve(info);
+      if (info.component === 'target' || info.component === 'lb') resolve(info);
     });
   });
   await stack.stop();
   if (targetDied) {
-    throw new EnvironmentError('RAMPART_TARGET_CRASHED', `the target cluster (pid ${targetDied.pid}) exited unexpectedly (code ${targetDied.code}, signal ${targetDied.signal}); the stack was stopped`, {
+    const what = targetDied.component === 'lb' ? `the load balancer (${stack.lb?.kind ?? 'lb'}, pid ${targetDied.pid})` : `the target cluster (pid ${targetDied.pid})`;
+    throw new EnvironmentError('RAMPART_TARGET_CRASHED', `${what} exited unexpectedly (code ${targetDied.code}, signal ${targetDied.signal}); the stack was stopped`, {
       hint: stack.componentLogFile ? `its output is in ${stack.componentLogFile}` : 'its output is above',
     });
   }
@@ -102,11 +116,14 @@ export function registerStack(program: Command, ctx: CliContext): void {
     .option('--seed-posts <n>', 'posts to create after start')
     .option('--state-dir <dir>', 'where stack.json is written', '.rampart')
     .option('--verbose', 'print the output of every process here instead of <state-dir>/components.log')
+    .option('--lb <name>', 'scale out: run the target instances behind this load balancer on the target port (nginx; apt-get install nginx-light)')
+    .option('--instances <n>', 'with --lb: target instances, each its own cluster of --workers workers on its own port (default 2)')
     .addHelpText('after', `
 Uses DATABASE_URL / REDIS_URL when set instead of starting PostgreSQL / redis-server.
 Examples:
   $ rampart stack up --workers 4
   $ rampart stack up --port 3000 --tls --seed-users 100 --seed-posts 1000
+  $ rampart stack up --lb nginx --instances 3 --workers 2 --port 8080
   $ DATABASE_URL=postgres://u:p@127.0.0.1:5432/app rampart stack up --no-proxy
 `)
     .action((flags: UpFlags) => up(ctx, flags));
