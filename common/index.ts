@@ -13,7 +13,7 @@ export {
   errorCodes,
   rampartErrorCodes,
 } from './errors.ts';
-export type { ErrorCategory, RampartErrorOptions, RampartErrorCode, InputErrorCode, EnvironmentErrorCode, CodeOf } from './errors.ts';
+export type { ErrorCategory, RampartErrorOptions, RampartErrorCode } from './errors.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export { loadEnvConfig, envSchema } from './config.ts';
 export type { EnvConfig } from './config.ts';
