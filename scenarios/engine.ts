@@ -147,8 +147,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const envs = new WeakMap<object, IterationEnv>();
   const iterate = (vu: number, iter: number, intendedStart: number | null, late: boolean) => {
     iterationsStarted += 1;
-    // Closed model: a VU is a user. Open model: VU slots are reused (the lowest free ones), so users
-    // take turns by arrival, spreading the load (and per-user rate limits) over all of them.
+    // Closed model: a VU is a user. Open model: VU slots (connections) are reused, so users take turns by
+    // arrival, spreading the load (and per-user rate limits) over all of them.
     const user = users.length > 0 ? users[(open ? iter : vu) % users.length] : undefined;
     const ctx: Record<string, unknown> = { vu, iter, runId, user, users };
     const dispatcher = transport.dispatcherFor(vu);

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { CompiledFlow, CompiledStep } from './compile.ts';
-import { applyCaptures, renderStep, runChecks, sendRendered, type ErrorKind, type StepResponse } from './run-step.ts';
+import { applyCaptures, renderStep, runChecks, sendRendered, type ErrorKind, type RenderedRequest, type StepResponse } from './run-step.ts';
 import { TemplateValueMissingError, type TemplateContext } from '../template.ts';
 import type { Outcome } from '../metrics/stats.ts';
 
@@ -59,12 +59,12 @@ function retriable(step: CompiledStep, res: StepResponse): boolean {
  * Sends a step, re-sending the same rendered request while its retry policy
  * says so; no new attempt once the scenario stops or is cancelled.
  */
-async function sendWithRetry(env: IterationEnv, step: CompiledStep, ctx: TemplateContext, readJson: boolean): Promise<[StepResponse, number]> {
-  const req = renderStep(step, ctx);
+async function sendWithRetry(env: IterationEnv, step: CompiledStep, req: RenderedRequest, readJson: boolean, sent: { attempts: number }): Promise<StepResponse> {
   const max = step.retry?.attempts ?? 1;
   for (let attempt = 1; ; attempt++) {
     const res = await sendRendered(env.dispatcher, step, req, readJson);
-    if (attempt >= max || !retriable(step, res) || env.signal.aborted || env.requestSignal.aborted) return [res, attempt];
+    sent.attempts = attempt;
+    if (attempt >= max || !retriable(step, res) || env.signal.aborted || env.requestSignal.aborted) return res;
     const wait = (step.retry?.backoffMs ?? 0) * 2 ** (attempt - 1);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
@@ -82,10 +82,9 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
       if (env.signal.aborted) return;
       ctx.rep = rep;
       const sentAt = performance.now();
-      let res: StepResponse;
-      let attempts: number;
+      let req: RenderedRequest;
       try {
-        [res, attempts] = await sendWithRetry(env, step, ctx, step.needsJson || env.onResponse !== undefined);
+        req = renderStep(step, ctx);
       } catch (err) {
         if (!(err instanceof TemplateValueMissingError)) throw err;
         // A value this step needs was never captured (a typo in the template, or an earlier step failed):
@@ -93,6 +92,17 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
         env.record({ tag: step.tag, latencyMs: 0, status: null, errorKind: 'template', failed: true, checksPassed: 0, checksFailed: step.checks.length, late: false }, Date.now());
         env.onTemplateError?.(step.tag, err.message);
         return;
+      }
+      const readJson = step.needsJson || env.onResponse !== undefined;
+      // Without a retry policy (the common case) one promise per request: no retry loop around the send.
+      let res: StepResponse;
+      let attempts = 1;
+      if (step.retry) {
+        const sent = { attempts: 1 };
+        res = await sendWithRetry(env, step, req, readJson, sent);
+        attempts = sent.attempts;
+      } else {
+        res = await sendRendered(env.dispatcher, step, req, readJson);
       }
       const end = performance.now();
       if (env.requestSignal.aborted && res.status === null) return;

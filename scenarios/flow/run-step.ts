@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { CompiledCheck, CompiledStep } from './compile.ts';
-import { dispatchRequest } from '../http/dispatch.ts';
+import { dispatchRequest, type RawResponse } from '../http/dispatch.ts';
 import { getPath, type TemplateContext } from '../template.ts';
 
 export interface StepResponse {
@@ -57,27 +57,62 @@ export function renderStep(step: CompiledStep, ctx: TemplateContext): RenderedRe
   return { path, requestHeaders, requestBody, wire };
 }
 
+/** A response made from undici's; headers and JSON are made on first read (most steps read neither). */
+class Answered implements StepResponse {
+  readonly error = null;
+  readonly errorKind = null;
+  private parsed = false;
+  private body: unknown;
+
+  constructor(
+    private readonly res: RawResponse,
+    readonly requestHeaders: Record<string, string>,
+    readonly requestBody: unknown,
+    readonly path: string,
+  ) {}
+
+  get status(): number {
+    return this.res.status;
+  }
+
+  get headers(): StepResponse['headers'] {
+    return this.res.headers;
+  }
+
+  get json(): unknown {
+    if (!this.parsed) {
+      this.parsed = true;
+      if (this.res.text) {
+        try {
+          this.body = JSON.parse(this.res.text);
+        } catch {
+          this.body = undefined;
+        }
+      }
+    }
+    return this.body;
+  }
+}
+
 /**
- * Sends one rendered request; never throws for network errors (they become status null).
+ * Sends one rendered request; never rejects for network errors (they become status null).
  * Cancelling is done by destroying the dispatcher (one action for all in-flight
  * requests) rather than an abort listener per request.
  */
-export async function sendRendered(dispatcher: Dispatcher, step: CompiledStep, req: RenderedRequest, readJson: boolean): Promise<StepResponse> {
+export function sendRendered(dispatcher: Dispatcher, step: CompiledStep, req: RenderedRequest, readJson: boolean): Promise<StepResponse> {
   const { path, requestHeaders, requestBody } = req;
-  try {
-    const res = await dispatchRequest(dispatcher, { path, method: step.method, headers: requestHeaders, body: req.wire }, readJson);
-    let json: unknown;
-    if (res.text) {
-      try {
-        json = JSON.parse(res.text);
-      } catch {
-        json = undefined;
-      }
+  return new Promise((resolve) => {
+    const done = (res: RawResponse | null, err: Error | null) => {
+      resolve(res
+        ? new Answered(res, requestHeaders, requestBody, path)
+        : { status: null, headers: {}, json: undefined, error: err, errorKind: errorKind(err), requestHeaders, requestBody, path });
+    };
+    try {
+      dispatchRequest(dispatcher, { path, method: step.method, headers: requestHeaders, body: req.wire }, readJson, done);
+    } catch (err) {
+      done(null, err as Error);
     }
-    return { status: res.status, headers: res.headers, json, error: null, errorKind: null, requestHeaders, requestBody, path };
-  } catch (err) {
-    return { status: null, headers: {}, json: undefined, error: err as Error, errorKind: errorKind(err), requestHeaders, requestBody, path };
-  }
+  });
 }
 
 export function sendStep(dispatcher: Dispatcher, step: CompiledStep, ctx: TemplateContext, readJson: boolean): Promise<StepResponse> {

@@ -2,7 +2,8 @@ import type { Dispatcher } from 'undici';
 
 export interface RawResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  /** Response headers, lower-case names; made from undici's raw buffers on first read (most responses are never asked). */
+  readonly headers: Record<string, string | string[] | undefined>;
   /** The body as text when asked for; otherwise it is read and discarded. */
   text: string | null;
 }
@@ -29,6 +30,24 @@ function parseRawHeaders(raw: Buffer[]): RawResponse['headers'] {
   return out;
 }
 
+class Response implements RawResponse {
+  private parsed: RawResponse['headers'] | undefined;
+
+  constructor(
+    readonly status: number,
+    private readonly raw: Buffer[] | null,
+    readonly text: string | null,
+  ) {}
+
+  get headers(): RawResponse['headers'] {
+    this.parsed ??= this.raw ? parseRawHeaders(this.raw) : {};
+    return this.parsed;
+  }
+}
+
+/** How a call ends: a response, or the error that stopped it (exactly one of the two). */
+export type CallDone = (res: RawResponse | null, err: Error | null) => void;
+
 /**
  * One request's handler, in undici's core handler interface (onConnect /
  * onHeaders / onData / onComplete / onError): undici calls it directly, where
@@ -45,8 +64,7 @@ class Call implements Dispatcher.DispatchHandler {
   constructor(
     private readonly signal: AbortSignal | undefined,
     readBody: boolean,
-    private readonly resolve: (r: RawResponse) => void,
-    private readonly reject: (err: Error) => void,
+    private readonly done: CallDone,
   ) {
     this.chunks = readBody ? [] : null;
   }
@@ -74,13 +92,12 @@ class Call implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     if (this.finish()) return;
-    const headers = this.rawHeaders ? parseRawHeaders(this.rawHeaders) : {};
-    this.resolve({ status: this.status, headers, text: this.chunks ? Buffer.concat(this.chunks).toString('utf8') : null });
+    this.done(new Response(this.status, this.rawHeaders, this.chunks ? Buffer.concat(this.chunks).toString('utf8') : null), null);
   }
 
   onError(err: Error): void {
     if (this.finish()) return;
-    this.reject(err);
+    this.done(null, err);
   }
 
   /** Marks the call settled; true when it already was. */
@@ -94,11 +111,10 @@ class Call implements Dispatcher.DispatchHandler {
 
 /**
  * One request through undici's low-level dispatch() with a callback handler:
- * no Readable stream per response, which is most of the cost of
- * `request()` at tens of thousands of requests per second.
+ * no Readable stream per response (most of the cost of `request()` at tens of
+ * thousands of requests per second) and no promise of its own: `done` is
+ * called once, with the response or the error.
  */
-export function dispatchRequest(dispatcher: Dispatcher, opts: RawRequest, readBody: boolean): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    dispatcher.dispatch({ path: opts.path, method: opts.method as Dispatcher.HttpMethod, headers: opts.headers, body: opts.body }, new Call(opts.signal, readBody, resolve, reject));
-  });
+export function dispatchRequest(dispatcher: Dispatcher, opts: RawRequest, readBody: boolean, done: CallDone): void {
+  dispatcher.dispatch({ path: opts.path, method: opts.method as Dispatcher.HttpMethod, headers: opts.headers, body: opts.body }, new Call(opts.signal, readBody, done));
 }

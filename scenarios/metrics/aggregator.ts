@@ -48,8 +48,13 @@ export class Aggregator {
     this.lastClosedEnd = Math.floor(startedAt / SECOND) * SECOND;
   }
 
+  /** The bucket the last sample went to: consecutive samples of one tag within a second skip both Map lookups. */
+  private last: { ts: number; tag: string; stats: Stats } | null = null;
+
   private bucket(tag: string, epochMs: number): Stats {
     const ts = Math.floor(epochMs / SECOND) * SECOND;
+    const last = this.last;
+    if (last !== null && last.ts === ts && last.tag === tag) return last.stats;
     let byTag = this.open.get(ts);
     if (!byTag) {
       byTag = new Map();
@@ -60,6 +65,7 @@ export class Aggregator {
       s = emptyStats();
       byTag.set(tag, s);
     }
+    this.last = { ts, tag, stats: s };
     return s;
   }
 
@@ -79,6 +85,7 @@ export class Aggregator {
   flush(nowEpoch: number, final = false): ParsedThreshold | null {
     const ready = [...this.open.keys()].filter((ts) => final || ts + SECOND <= nowEpoch).sort((a, b) => a - b);
     let abort: ParsedThreshold | null = null;
+    if (ready.length > 0) this.last = null;
     for (const ts of ready) {
       const byTag = this.open.get(ts) as Map<string, Stats>;
       this.open.delete(ts);

@@ -53,9 +53,13 @@ const bump = (codes: Record<string, number>, key: string, by = 1) => {
   codes[key] = (codes[key] ?? 0) + by;
 };
 
+/** Status codes as the keys of `codes`, made once each rather than a new string per response. */
+const codeKeys = Array.from({ length: 600 }, (_, i) => String(i));
+const codeKey = (status: number) => codeKeys[status] ?? String(status);
+
 export function addOutcome(s: Stats, o: Outcome): void {
   s.count += 1;
-  bump(s.codes, o.status === null ? (o.errorKind ?? 'other') : String(o.status));
+  bump(s.codes, o.status === null ? (o.errorKind ?? 'other') : codeKey(o.status));
   if (o.retryAfter503) s.retryAfter503 += 1;
   if (o.failed) s.failed += 1;
   s.status[statusClass(o.status)] += 1;
