@@ -1,4 +1,5 @@
 import { InputError, type RampartErrorOptions } from '../common/index.ts';
+import type { LbKind } from '../stack/index.ts';
 
 /** A flag's value is wrong (exit 2); the message names the flag. */
 export class FlagInvalidError extends InputError<'RAMPART_FLAG_INVALID'> {
@@ -49,4 +50,25 @@ export function urlFlag(flag: string, value: string | undefined, schemes: string
     // falls through to the error
   }
   throw new FlagInvalidError(`${flag} must be a ${schemes.join(' or ')}// URL, got "${value}"`, { hint: `e.g. ${flag} ${example}` });
+}
+
+/**
+ * --lb/--instances of the commands that start managed stacks: undefined without --lb; exit 2 for
+ * a balancer rampart cannot run, a count out of range, --instances > 1 without --lb, or either with --target.
+ */
+export async function scaleOutFlags(flags: { lb?: string; instances?: string; target?: string }): Promise<{ lb: LbKind; instances?: number } | undefined> {
+  const instances = intFlag('--instances', flags.instances, 1, 16, 2);
+  if (flags.lb === undefined) {
+    if (instances !== undefined && instances > 1) {
+      throw new FlagInvalidError(`--instances ${instances} needs a load balancer in front of the instances`, { hint: `add --lb nginx (--lb nginx --instances ${instances})` });
+    }
+    return undefined;
+  }
+  if (flags.target !== undefined) {
+    throw new FlagInvalidError('--lb scales out the managed stack; --target is a server rampart does not start', { hint: 'drop --target to run against a scaled-out managed stack, or --lb to use your server' });
+  }
+  const lb = flags.lb;
+  // The stack's door loads only when the flag is given.
+  const { parseLbKind } = await import('../stack/index.ts');
+  return { lb: forFlag('--lb', () => parseLbKind(lb)), ...(instances !== undefined ? { instances } : {}) };
 }

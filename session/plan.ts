@@ -2,6 +2,7 @@ import type { RunDrillOptions } from '../chaos/index.ts';
 import type { RunPart } from '../reports/index.ts';
 import type { Suite } from '../scenarios/index.ts';
 import type { ScanOptions } from '../security/index.ts';
+import type { LbKind } from '../stack/index.ts';
 
 export type SessionProfile = 'quick' | 'full';
 
@@ -18,8 +19,11 @@ export interface SessionPlan {
   drillOptions?: Pick<RunDrillOptions, 'toxiproxyUrl' | 'databaseUrl' | 'proxyNames'>;
   /** The security scan and its options beyond where it runs, or null for none. */
   scan: Omit<ScanOptions, 'target' | 'profile' | 'signal' | 'progress'> | null;
-  /** How managed stacks start beyond the session's rule (TLS for the scan, where the children's output goes). */
-  stack?: { tls?: boolean; componentLogFile?: string };
+  /**
+   * How managed stacks start beyond the session's rule (TLS for the scan, where the children's output goes,
+   * `instances` target clusters behind the load balancer `lb`).
+   */
+  stack?: { tls?: boolean; componentLogFile?: string; lb?: LbKind; instances?: number };
   /** Notes for the record (e.g. why a default part is left out). */
   notes?: string[];
 }

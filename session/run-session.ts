@@ -160,6 +160,7 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
           env: io.env, targetEnv: g.targetEnv, seed: g.seed, stateDir: null, signal: io.signal,
           ...(plan.stack?.tls ? { tls: true } : {}),
           ...(plan.stack?.componentLogFile ? { componentLogFile: plan.stack.componentLogFile } : {}),
+          ...(plan.stack?.lb ? { lb: plan.stack.lb, ...(plan.stack.instances !== undefined ? { instances: plan.stack.instances } : {}) } : {}),
           ...(io.stackLog ? { log: io.stackLog } : {}),
         });
       } catch (err) {
@@ -171,7 +172,7 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
         break;
       }
       record.meta.target ??= stack.targetUrl;
-      record.events.push({ ts: Date.now(), type: 'process.ready', label: 'managed stack up', detail: { targetUrl: stack.targetUrl, targetEnv: g.targetEnv, seed: g.seed } });
+      record.events.push({ ts: Date.now(), type: 'process.ready', label: 'managed stack up', detail: { targetUrl: stack.targetUrl, targetEnv: g.targetEnv, seed: g.seed, ...(stack.lb ? { lb: stack.lb.kind, instances: stack.instanceUrls } : {}) } });
       try {
         await runAll(g.parts, stack.targetUrl, stack);
       } finally {

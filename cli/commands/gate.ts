@@ -6,7 +6,7 @@ import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { parseProfile, parseRegressionPct, printJudgement } from '../gate/judge.ts';
-import { FlagInvalidError } from '../flags.ts';
+import { FlagInvalidError, scaleOutFlags } from '../flags.ts';
 
 interface GateFlags {
   target?: string;
@@ -20,6 +20,8 @@ interface GateFlags {
   baseline?: string;
   failOnRegression?: string;
   stepSummary: boolean;
+  lb?: string;
+  instances?: string;
 }
 
 function parseTarget(v: string | undefined): string | null {
@@ -48,6 +50,8 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .option('--baseline <run.json>', 'compare with an earlier run and mark regressions')
     .option('--fail-on-regression <pct>', 'with --baseline: exit 1 when a p95 or an objective regressed more than PCT %')
     .option('--step-summary', 'also append summary.md to $GITHUB_STEP_SUMMARY', false)
+    .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx)')
+    .option('--instances <n>', 'with --lb: target instances, each its own cluster (default 2)')
     .addHelpText('after', `
 Writes run.json, report.html, junit.xml, summary.md and verdicts.json, prints the objective table.
 Exit code: 0 every objective PASSes, 1 an objective FAILed or is INCONCLUSIVE (not enough evidence; the
@@ -61,6 +65,7 @@ Examples:
       const profile = parseProfile(flags.profile);
       const target = parseTarget(flags.target);
       const failOnRegressionPct = parseRegressionPct(flags.failOnRegression);
+      const scaleOut = await scaleOutFlags(flags);
       if (failOnRegressionPct !== undefined && !flags.baseline) throw new FlagInvalidError('--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       // The session (stack, drills, scan, judging) loads when the gate runs, not at every start of the CLI.
       const { resolveSpec, runSession, timestampDir } = await import('../../session/index.ts');
@@ -74,7 +79,7 @@ Examples:
       const { env } = ctx;
       const outcome = await runSession(
         {
-          command: 'gate', profile, target, suites: plan.suites, drills: plan.drills, notes: plan.notes,
+          command: 'gate', profile, target, suites: plan.suites, drills: plan.drills, notes: plan.notes, ...(scaleOut ? { stack: scaleOut } : {}),
           drillOptions: { ...(env.toxiproxyUrl ? { toxiproxyUrl: env.toxiproxyUrl } : {}), ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}) },
           scan: plan.scan ? { ...(env.zapUrl ? { zapUrl: env.zapUrl } : {}), ...(env.zapApiKey ? { zapApiKey: env.zapApiKey } : {}), ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}) } : null,
         },

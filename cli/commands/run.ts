@@ -3,13 +3,15 @@ import { InterruptedError } from '../../common/index.ts';
 import { formatSummary, loadSuite, parseTargetUrl, profiles, type Profile, type SuiteResult } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
 import { runWithK6 } from './k6.ts';
-import { FlagInvalidError } from '../flags.ts';
+import { FlagInvalidError, scaleOutFlags } from '../flags.ts';
 
 interface RunFlags {
   target?: string;
   profile: string;
   out: string;
   engine: string;
+  lb?: string;
+  instances?: string;
 }
 
 /** A module-level loader: TypeScript does not rewrite the `.ts` of an import() inside a function holding an `await using`. */
@@ -24,17 +26,21 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--profile <p>', 'quick (CI, minutes) or full (the real thing)', 'quick')
     .option('--out <dir>', 'where run.json goes', 'reports/out')
     .option('--engine <e>', 'rampart (built in) or k6 (needs the k6 binary on PATH)', 'rampart')
+    .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx)')
+    .option('--instances <n>', 'with --lb: target instances, each its own cluster (default 2)')
     .addHelpText('after', `
 Examples:
   rampart run smoke load --profile quick            # starts PostgreSQL, Redis and the target, seeded
   rampart run stress --target http://127.0.0.1:3000 --out out/stress
   rampart run load --engine k6 --target http://127.0.0.1:3000
+  rampart run smoke --lb nginx --instances 2              # the managed stack scaled out behind nginx
 
 Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no data, invalid measurement), 2 bad input, 3 environment (target unreachable, k6 missing).`)
     .action(async (names: string[], flags: RunFlags) => {
       if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
       if (flags.engine !== 'rampart' && flags.engine !== 'k6') throw new FlagInvalidError(`--engine must be rampart or k6, got "${flags.engine}"`);
       if (flags.target !== undefined) parseTargetUrl(flags.target, '--target');
+      const scaleOut = await scaleOutFlags(flags);
       const profile = flags.profile as Profile;
       // Every suite is validated before anything starts: a bad file costs nothing.
       const suites = names.map((n) => loadSuite(n, profile, { env: ctx.vars }));
@@ -50,7 +56,7 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
         failed ||= r.failed;
       };
       const { record, errors, written } = await runSession(
-        { command: `run ${names.join(' ')}`, profile, target: flags.target ?? null, suites, drills: [], scan: null },
+        { command: `run ${names.join(' ')}`, profile, target: flags.target ?? null, suites, drills: [], scan: null, ...(scaleOut ? { stack: scaleOut } : {}) },
         {
           env: ctx.env, signal: ctx.signal, log: (l) => ctx.stderr.write(`rampart: ${l}\n`), progress: ctx.stderr, onSuite: printSummaries,
           stackLog: (l) => void (ctx.env.logLevel === 'debug' ? ctx.stderr.write(`${l}\n`) : undefined),

@@ -156,6 +156,20 @@ describe('rampart stack', () => {
     expect(alone.stderr).toMatch(/--instances 3 needs a load balancer[\s\S]*add --lb nginx/);
   });
 
+  it('run and gate take the same --lb/--instances flags, and refuse --lb with --target', async () => {
+    for (const cmd of [['run', 'smoke'], ['gate']]) {
+      const foo = await run([...cmd, '--lb', 'foo']);
+      expect(foo.code).toBe(2);
+      expect(foo.stderr).toContain('--lb: "foo" is not a load balancer rampart can run (nginx)');
+      const alone = await run([...cmd, '--instances', '2']);
+      expect(alone.code).toBe(2);
+      expect(alone.stderr).toContain('--instances 2 needs a load balancer');
+      const both = await run([...cmd, '--lb', 'nginx', '--target', 'http://127.0.0.1:9']);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain('--lb scales out the managed stack; --target is a server rampart does not start');
+    }
+  });
+
   it('up --lb nginx --instances 2: records the balancer and both clusters; SIGKILL to rampart takes nginx and the instances down too', async () => {
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'));
     let state: { target: string; pids: Record<string, number | number[]>; lb?: { configFile: string; instances: string[] } } | undefined;

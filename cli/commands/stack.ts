@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { EnvironmentError } from '../../common/index.ts';
 import type { ExitInfo } from '../../stack/index.ts';
-import { FlagInvalidError, forFlag, intFlag } from '../flags.ts';
+import { intFlag, scaleOutFlags } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 
@@ -24,14 +24,9 @@ interface UpFlags {
 const stackDoor = () => import('../../stack/index.ts');
 
 async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
-  const { startStack, parseLbKind } = await stackDoor();
+  const { startStack } = await stackDoor();
   const workers = intFlag('--workers', flags.workers, 1, 64)!;
-  const lbFlag = flags.lb;
-  const lb = lbFlag === undefined ? undefined : forFlag('--lb', () => parseLbKind(lbFlag));
-  const instances = intFlag('--instances', flags.instances, 1, 16, 2);
-  if (instances !== undefined && instances > 1 && !lb) {
-    throw new FlagInvalidError(`--instances ${instances} needs a load balancer in front of the instances`, { hint: `add --lb nginx (rampart stack up --lb nginx --instances ${instances})` });
-  }
+  const scaleOut = await scaleOutFlags(flags);
   const targetPort = intFlag('--port', flags.port, 1, 65535);
   const users = intFlag('--seed-users', flags.seedUsers, 0, 10_000_000) ?? 0;
   const posts = intFlag('--seed-posts', flags.seedPosts, 0, 100_000_000) ?? 0;
@@ -43,8 +38,7 @@ async function up(ctx: CliContext, flags: UpFlags): Promise<void> {
     targetPort,
     tls: flags.tls ?? false,
     proxy: flags.proxy,
-    ...(lb ? { lb } : {}),
-    ...(instances !== undefined ? { instances } : {}),
+    ...scaleOut,
     seed: users || posts ? { users, posts } : undefined,
     stateDir: flags.stateDir,
     signal: ctx.signal,
