@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/testing.ts';
-import { managedSeed } from './index.ts';
+import { managedSeed } from './plan.ts';
 
 const probeSuite = `name: probe
 description: GET / a few times

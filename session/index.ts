@@ -1,8 +1,8 @@
-// Public door of session/: one runner for every command that runs parts (load suites, drills, the scan)
-// against --target or managed stacks, and the judging of the record it writes.
+// Public door of session/: the one runner of the commands that run parts (load suites, drills, the scan)
+// against --target or managed stacks, and the judging of the record it writes. What only session's own
+// tests use (the planning functions in plan.ts) stays inside.
 export { runSession } from './run-session.ts';
 export type { SessionIo, SessionOutcome, SessionReports } from './run-session.ts';
-export { managedSeed, planStacks, plannedParts, stackGroups } from './plan.ts';
-export type { PlannedPart, SessionPlan, SessionProfile, StackGroup } from './plan.ts';
-export { defaultSloFile, judgeRecord, resolveSpec, timestampDir } from './judge.ts';
-export type { Judgement, JudgeOptions } from './judge.ts';
+export type { SessionPlan } from './plan.ts';
+export { judgeRecord, resolveSpec, timestampDir } from './judge.ts';
+export type { Judgement } from './judge.ts';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../common/index.ts';
 import { loadSuite } from '../scenarios/index.ts';
-import { managedSeed, planStacks, stackGroups } from './index.ts';
+import { managedSeed, planStacks, stackGroups } from './plan.ts';
 
 const suites = () => ['smoke', 'load', 'rate-limit'].map((n) => loadSuite(n, 'quick'));
 const raised = { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_ANON_PER_MINUTE: '1000000' };
