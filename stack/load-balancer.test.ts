@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnvironmentError, InputError, PortInUseError, loadEnvConfig } from '../common/index.ts';
+import { EnvironmentError, InputError, PortInUseError, loadEnvConfig, repoPath } from '../common/index.ts';
 import { isAlive, treeMembers } from './child.ts';
 import { findLb, nginxConfig, startLoadBalancer } from './load-balancer.ts';
 import { startStack, type StartedStack } from './stack.ts';
@@ -68,7 +68,7 @@ describe('the generated nginx configuration', () => {
       expect(out.stderr).toMatch(/test is successful/);
       expect(text).toMatch(/^daemon off;$/m);
       expect(text).toContain('keepalive 64;');
-      const [plain, keyed] = text.split('location @keyed');
+      const [plain, keyed] = text.split('location @keyed {');
       expect(plain).toContain('proxy_next_upstream error timeout http_502 http_503;');
       expect(keyed).toContain('proxy_next_upstream error timeout http_502 http_503 non_idempotent;');
       expect(text.match(/proxy_next_upstream_tries 2;/g)).toHaveLength(2);
@@ -76,6 +76,25 @@ describe('the generated nginx configuration', () => {
       for (const m of text.matchAll(/"(\/[^"]+)"/g)) if (m[1] !== tls.certFile && m[1] !== tls.keyFile) expect(m[1]?.startsWith(`${dir}/`)).toBe(true);
       expect(text.includes('listen 127.0.0.1:1 ssl;')).toBe(withTls);
     }
+  });
+});
+
+describe('deploy/nginx.conf (the docker-compose balancer)', () => {
+  it('passes `nginx -t` with its Docker-only parts replaced, and has the managed balancer\'s retry policy', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(repoPath('deploy/nginx.conf'), 'utf8');
+    // `resolve` (nginx >= 1.27.3, the image's), Docker's DNS and a container's /dev/stdout are not here; the rest is checked as written.
+    expect(text).toMatch(/server target:3000 resolve /);
+    const local = text.replace('server target:3000 resolve ', 'server 127.0.0.1:3000 ').replace(/^\s*resolver .*$/m, '').replace('access_log /dev/stdout main;', 'access_log off;');
+    const file = path.join(scratch, 'deploy-nginx.conf');
+    await writeFile(file, local);
+    const out = await run(findLb('nginx'), ['-t', '-c', file, '-e', 'stderr']);
+    expect(out.stderr).toMatch(/test is successful/);
+    const [plain, keyed] = text.split('location @keyed {');
+    expect(plain).toContain('if ($http_idempotency_key) { return 418; }');
+    expect(plain).toContain('proxy_next_upstream error timeout http_502 http_503;');
+    expect(keyed).toContain('proxy_next_upstream error timeout http_502 http_503 non_idempotent;');
+    expect(text).toContain('keepalive 64;');
   });
 });
 
