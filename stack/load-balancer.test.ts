@@ -149,6 +149,7 @@ describe('a scaled-out stack (--lb nginx --instances N)', () => {
         expect(r.upstream).toBe(portOf(Number(r.instance)));
         served.set(r.instance as string, (served.get(r.instance as string) ?? 0) + 1);
       }
+      process.stdout.write(`scale-out spread: 60 GET /livez through nginx served by instance ${[...served].sort().map(([k, n]) => `${k}: ${n}`).join(', ')}\n`);
       expect([...served.keys()].sort()).toEqual(['1', '2', '3']);
       for (const n of served.values()) expect(n).toBeGreaterThanOrEqual(10);
 
