@@ -75,7 +75,8 @@ describe('rampart gate against --target', () => {
       const out = path.join(dir, 'slow');
       const r = await gate(['--target', slow.url, '--out', out, ...common()]);
       expect(r.code, r.stderr).toBe(1);
-      expect(r.stdout).toMatch(/FAIL\s+probe p95\s+p95 < 200 ms\s+p95 [3-9]\d\d/);
+      // At least the server's 300 ms; on a loaded machine the generator may add seconds (p95 1,529 ms was seen).
+      expect(r.stdout).toMatch(/FAIL\s+probe p95\s+p95 < 200 ms\s+p95 ([3-9]\d\d|[\d,]{4,}) ms/);
       expect(r.stdout).toMatch(/PASS\s+probe errors/);
       const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8'));
       expect(record.verdict).toBe('fail');
