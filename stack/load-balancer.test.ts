@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -165,6 +166,22 @@ describe('a scaled-out stack (--lb nginx --instances N)', () => {
       expect(pids.filter(isAlive)).toEqual([]);
     }
   }, 180_000);
+
+  it('terminates --tls at nginx: HTTPS with the stack\'s certificate to the balancer, plain HTTP behind it', async () => {
+    await using stack = await startStack({ env, stateDir: null, lb: 'nginx', instances: 2, workers: 1, tls: true, proxy: false });
+    expect(stack.targetUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(stack.instanceUrls.every((u) => u.startsWith('http://'))).toBe(true);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push(await new Promise<string>((resolve, reject) => {
+        https.get(`${stack.targetUrl}/readyz`, { ca: stack.tlsCert as string }, (res) => {
+          res.resume();
+          resolve(`${res.statusCode} ${String(res.headers['x-instance-id'])}`);
+        }).on('error', reject);
+      }));
+    }
+    expect(ids.sort()).toEqual(['200 1', '200 1', '200 2', '200 2']);
+  }, 120_000);
 
   it('loses < 0.1 % of requests when one instance\'s cluster primary is killed (SIGKILL) under load; keyed POSTs land exactly once', async () => {
     const stack = await startStack({ env, stateDir: null, lb: 'nginx', instances: 2, workers: 2, targetEnv: { RATE_LIMIT_PER_MINUTE: '100000' } });
