@@ -6,7 +6,6 @@ export {
   ConfigInvalidError,
   PortInUseError,
   TargetUnreachableError,
-  ObjectivesBreachedError,
   isRampartError,
   isRampartErrorCode,
   errorForCode,
@@ -15,10 +14,10 @@ export {
 } from './errors.ts';
 export type { ErrorCategory, RampartErrorOptions, RampartErrorCode } from './errors.ts';
 export { parseDuration, formatDuration } from './duration.ts';
-export { loadEnvConfig, envSchema } from './config.ts';
+export { loadEnvConfig } from './config.ts';
 export type { EnvConfig } from './config.ts';
 export { parseOrThrow, formatIssues, formatPath, deepFreeze } from './validation.ts';
 export { getFreePort, assertPortFree, isLoopbackHost } from './net.ts';
-export { waitFor, forHttp, systemClock, WaitTimeoutError } from './wait.ts';
-export type { Clock, WaitStrategy, WaitOptions } from './wait.ts';
+export { waitFor, forHttp } from './wait.ts';
+export type { WaitStrategy } from './wait.ts';
 export { repoRoot, repoPath, tsNodeArgs } from './node-process.ts';
