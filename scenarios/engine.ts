@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { parseDuration } from '../common/index.ts';
-import { doubted, measurementDoubt, summarize, type RunEvent, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../reports/index.ts';
+import { doubted, measurementDoubt, percentileMs, summarize, type RunEvent, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../reports/index.ts';
 import { isOpenModel } from './schema/executors.ts';
 import type { Scenario } from './schema/scenario.ts';
 import { parseThresholds } from './thresholds/parse.ts';
@@ -206,7 +206,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const progressState = (elapsed: number) => {
     const all = agg.allStats();
     const recent = agg.recent ?? all;
-    const p95 = recent.hist.totalCount > 0 ? summarize(recent.hist).p95 : 0;
+    // One percentile, not summarize()'s five and a mean: each walks the histogram (~7 ms of CPU a second).
+    const p95 = recent.hist.totalCount > 0 ? percentileMs(recent.hist, 95) : 0;
     return {
       scenario: scenario.name, elapsedMs: elapsed, durationMs: exec.durationMs,
       targetRate: exec.targetRate, achievedRate: elapsed > 0 ? (iterationsStarted * 1000) / elapsed : 0,
