@@ -19,6 +19,8 @@ describe('likes and comments', () => {
     const path = `/v1/posts/${post.id}/like`;
     const likes = await Promise.all(Array.from({ length: 5 }, () => call(h.target.url, 'POST', path, { token: bob.token })));
     expect(likes.every((r) => r.status === 200 && r.body.liked === true)).toBe(true);
+    // Every answer counts the one like, also those that waited on a concurrent first like.
+    expect(likes.map((r) => r.body.likeCount)).toEqual([1, 1, 1, 1, 1]);
     expect((await call(h.target.url, 'POST', path, { token: bob.token })).body.likeCount).toBe(1);
     expect((await call(h.target.url, 'GET', `/v1/posts/${post.id}`, { token: bob.token })).body.likeCount).toBe(1);
     expect((await call(h.target.url, 'DELETE', path, { token: bob.token })).body).toEqual({ postId: post.id, liked: false, likeCount: 0 });
