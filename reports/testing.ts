@@ -3,3 +3,7 @@
 export { syntheticRecord, syntheticSamples } from './testing/synthetic-record.ts';
 export type { SyntheticOptions } from './testing/synthetic-record.ts';
 export { fixtureRun, fixtureSpec } from './testing/fixture-run.ts';
+// The renderers one by one, for the report benchmark (production code writes reports through writeReports).
+export { renderHtml } from './render/html.ts';
+export { renderJunit } from './render/junit.ts';
+export { renderMarkdown } from './render/markdown.ts';

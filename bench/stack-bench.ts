@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoPath } from '../common/index.ts';
-import { startPostgres, startRedis } from './index.ts';
+import { startPostgres, startRedis } from '../stack/index.ts';
 
 const RUNS = Number(process.argv[2] ?? 3);
 

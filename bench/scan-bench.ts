@@ -11,12 +11,8 @@ import os from 'node:os';
 import { loadEnvConfig, repoPath } from '../common/index.ts';
 import type { Finding } from '../reports/index.ts';
 import { startStack } from '../stack/index.ts';
-import { loadAuthConfig } from './auth-config.ts';
-import type { AuthConfig } from './auth-config.ts';
-import { runScan } from './run-scan.ts';
-import { failingFindings } from './suppressions.ts';
-import { startShopApp } from './test-apps/shop-app.ts';
-import { startVulnerableApp } from './test-apps/vulnerable-app.ts';
+import { failingFindings, loadAuthConfig, runScan } from '../security/index.ts';
+import { startShopApp, startVulnerableApp } from '../security/testing.ts';
 
 /** The shop's planted flaws a discovery scan (no document, cookie session) must report. */
 const PLANTED = [
@@ -26,7 +22,7 @@ const PLANTED = [
   'rampart-api2-no-bruteforce-limit POST /rest/user/login', 'rampart-inj-sql-error GET /rest/products/search', 'rampart-api8-sql-error GET /rest/products/search',
 ];
 
-async function timed(target: string, seed: number, authConfig?: AuthConfig) {
+async function timed(target: string, seed: number, authConfig?: Awaited<ReturnType<typeof loadAuthConfig>>) {
   const t0 = performance.now();
   const part = await runScan({ target, profile: 'quick', seed, signal: AbortSignal.timeout(600_000), ...(authConfig ? { authConfig } : {}) });
   const s = (performance.now() - t0) / 1000;

@@ -1,11 +1,8 @@
 // npm run bench:report — rendering a one-hour run (3600 one-second buckets, 2 tags, real histograms).
 // Prints the HTML size and render time, and a peer measured in the same process: evaluating the
 // same record against the SLO spec (both decode every histogram once or twice).
-import { renderHtml } from './render/html.ts';
-import { renderJunit } from './render/junit.ts';
-import { renderMarkdown } from './render/markdown.ts';
-import { evaluate } from './evaluate.ts';
-import { fixtureRun, fixtureSpec } from './testing/fixture-run.ts';
+import { evaluate } from '../reports/index.ts';
+import { fixtureRun, fixtureSpec, renderHtml, renderJunit, renderMarkdown } from '../reports/testing.ts';
 
 const t0 = performance.now();
 const record = fixtureRun(3600, 20);
