@@ -50,7 +50,7 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .option('--baseline <run.json>', 'compare with an earlier run and mark regressions')
     .option('--fail-on-regression <pct>', 'with --baseline: exit 1 when a p95 or an objective regressed more than PCT %')
     .option('--step-summary', 'also append summary.md to $GITHUB_STEP_SUMMARY', false)
-    .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx)')
+    .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx or haproxy)')
     .option('--instances <n>', 'with --lb: target instances, each its own cluster (default 2)')
     .addHelpText('after', `
 Writes run.json, report.html, junit.xml, summary.md and verdicts.json, prints the objective table.

@@ -26,7 +26,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--profile <p>', 'quick (CI, minutes) or full (the real thing)', 'quick')
     .option('--out <dir>', 'where run.json goes', 'reports/out')
     .option('--engine <e>', 'rampart (built in) or k6 (needs the k6 binary on PATH)', 'rampart')
-    .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx)')
+    .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx or haproxy)')
     .option('--instances <n>', 'with --lb: target instances, each its own cluster (default 2)')
     .addHelpText('after', `
 Examples:

@@ -150,7 +150,7 @@ describe('rampart stack', () => {
     expect(zero.stderr).toContain('--instances must be a whole number from 1 to 16, got "0"');
     const foo = await run(['stack', 'up', '--lb', 'foo']);
     expect(foo.code).toBe(2);
-    expect(foo.stderr).toContain('--lb: "foo" is not a load balancer rampart can run (nginx)');
+    expect(foo.stderr).toContain('--lb: "foo" is not a load balancer rampart can run (nginx, haproxy)');
     const alone = await run(['stack', 'up', '--instances', '3']);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toMatch(/--instances 3 needs a load balancer[\s\S]*add --lb nginx/);
@@ -160,7 +160,7 @@ describe('rampart stack', () => {
     for (const cmd of [['run', 'smoke'], ['gate']]) {
       const foo = await run([...cmd, '--lb', 'foo']);
       expect(foo.code).toBe(2);
-      expect(foo.stderr).toContain('--lb: "foo" is not a load balancer rampart can run (nginx)');
+      expect(foo.stderr).toContain('--lb: "foo" is not a load balancer rampart can run (nginx, haproxy)');
       const alone = await run([...cmd, '--instances', '2']);
       expect(alone.code).toBe(2);
       expect(alone.stderr).toContain('--instances 2 needs a load balancer');

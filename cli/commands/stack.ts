@@ -110,7 +110,7 @@ export function registerStack(program: Command, ctx: CliContext): void {
     .option('--seed-posts <n>', 'posts to create after start')
     .option('--state-dir <dir>', 'where stack.json is written', '.rampart')
     .option('--verbose', 'print the output of every process here instead of <state-dir>/components.log')
-    .option('--lb <name>', 'scale out: run the target instances behind this load balancer on the target port (nginx; apt-get install nginx-light)')
+    .option('--lb <name>', 'scale out: run the target instances behind this load balancer on the target port (nginx: apt-get install nginx-light, or haproxy)')
     .option('--instances <n>', 'with --lb: target instances, each its own cluster of --workers workers on its own port (default 2)')
     .addHelpText('after', `
 Uses DATABASE_URL / REDIS_URL when set instead of starting PostgreSQL / redis-server.
