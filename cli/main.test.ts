@@ -1,19 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { loadEnvConfig, repoPath } from '../common/index.ts';
 import { commands } from './commands/index.ts';
 import { buildProgram, main } from './main.ts';
+import { captureOutput } from './testing.ts';
 
-function capture() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += String(c)));
-  err.on('data', (c) => (stderr += String(c)));
-  return { out, err, text: () => ({ stdout, stderr }) };
-}
+const capture = captureOutput;
 
 describe('the rampart CLI', () => {
   it('prints help and exits 0', async () => {
