@@ -22,7 +22,7 @@
  *   npm run bench:target [-- --rates 50,100,200,300,400,600,800,1000 --duration 20s --peer-duration 10s --warmup 15s --workers 2 --users 2000 --posts 20000 --sessions 100 --peers livez,bare]
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { childrenOf, procCpuMs } from './proc-stats.ts';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -118,28 +118,8 @@ const sessions: Array<Record<string, unknown>> = [];
   log(`sessions: ${count} logged in once (register, login, post, follow) in ${((performance.now() - t1) / 1000).toFixed(1)} s, shared by every rate`);
 }
 
-// CPU time (user + system, ms) from /proc: the target's workers and primary, PostgreSQL's postmaster and
-// its backends, Redis, and this process (the generator). Empty where there is no /proc.
-const procCpuMs = (pid: number): number => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-};
-const childrenOf = (ppid: number): number[] => {
-  const out: number[] = [];
-  try {
-    for (const p of readdirSync('/proc')) {
-      if (!/^\d+$/.test(p)) continue;
-      try {
-        if (Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === ppid) out.push(Number(p));
-      } catch { /* gone */ }
-    }
-  } catch { /* no /proc */ }
-  return out;
-};
+// CPU time from /proc (bench/proc-stats.ts): the target's workers and primary, PostgreSQL's postmaster and
+// its backends, Redis, and this process (the generator).
 type CpuSample = Record<'target' | 'postgres' | 'redis' | 'generator', number>;
 /** The stack's processes, or (given a pid) that peer process and its cluster workers. */
 const cpuNow = (peerPid?: number): CpuSample => {

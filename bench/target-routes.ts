@@ -15,7 +15,7 @@
  *   npm run bench:target-routes [-- --rate 150 --duration 8 --workers 2 --users 2000 --posts 20000]
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { childrenOf, procCpuMs, writeSyscalls } from './proc-stats.ts';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -39,31 +39,9 @@ const rate = Number(values.rate);
 const duration = Number(values.duration);
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
-const cpuMs = (pid: number): number => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-};
-const childrenOf = (ppid: number): number[] =>
-  readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
-    try {
-      return Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === ppid ? [Number(p)] : [];
-    } catch {
-      return [];
-    }
-  });
-const sum = (ps: number[]) => ps.reduce((a, p) => a + cpuMs(p), 0);
-/** Write system calls so far (/proc/<pid>/io syscw): each response, Redis batch and PostgreSQL message batch is one. */
-const writes = (ps: number[]) => ps.reduce((a, p) => {
-  try {
-    return a + Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${p}/io`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return a;
-  }
-}, 0);
+const sum = (ps: number[]) => ps.reduce((a, p) => a + procCpuMs(p), 0);
+/** Write system calls so far: each response, Redis batch and PostgreSQL message batch is one. */
+const writes = writeSyscalls;
 
 log(`hardware: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, node ${process.version}; date ${new Date().toISOString()}`);
 await using stack = await startStack({
