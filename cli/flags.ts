@@ -17,9 +17,13 @@ export function forFlag<T>(flag: string, parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof InputError) throw new FlagInvalidError(`${flag}: ${err.message}`, { hint: err.hint, cause: err });
-    throw err;
+    throw flagError(flag, err);
   }
+}
+
+/** The same for an error already caught: an InputError comes back naming the flag, anything else as it was. */
+export function flagError(flag: string, err: unknown): unknown {
+  return err instanceof InputError ? new FlagInvalidError(`${flag}: ${err.message}`, { hint: err.hint, cause: err }) : err;
 }
 
 /**

@@ -119,13 +119,13 @@ export async function loadAuthConfig(file: string): Promise<AuthConfig> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError('RAMPART_AUTH_CONFIG_UNREADABLE', `cannot read --auth-config ${file}`, { cause: err, hint: 'check the path' });
+    throw new InputError('RAMPART_AUTH_CONFIG_UNREADABLE', `cannot read the auth config ${file}`, { cause: err, hint: 'check the path' });
   }
   let value: unknown;
   try {
     value = parseYaml(text) as unknown;
   } catch (err) {
-    throw new InputError('RAMPART_AUTH_CONFIG_INVALID', `--auth-config ${file} is not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
+    throw new InputError('RAMPART_AUTH_CONFIG_INVALID', `the auth config ${file} is not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
   }
   return parseAuthConfig(value);
 }

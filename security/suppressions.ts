@@ -55,9 +55,9 @@ export async function loadSuppressions(file: string): Promise<SuppressionRule[]>
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError('RAMPART_SUPPRESSIONS_UNREADABLE', `cannot read --suppressions ${file}`, { cause: err, hint: 'check the path' });
+    throw new InputError('RAMPART_SUPPRESSIONS_UNREADABLE', `cannot read the suppressions file ${file}`, { cause: err, hint: 'check the path' });
   }
-  return parseSuppressions(text, `--suppressions ${file}`);
+  return parseSuppressions(text, `suppressions file ${file}`);
 }
 
 export function applySuppressions(findings: Finding[], rules: SuppressionRule[]): Finding[] {

@@ -14,7 +14,7 @@ export const DOCKER_IMAGES = {
 
 export class DockerUnavailableError extends EnvironmentError<'RAMPART_DOCKER_UNAVAILABLE'> {
   constructor(cause: unknown) {
-    super('RAMPART_DOCKER_UNAVAILABLE', `--provider docker needs a Docker engine, and none is reachable (${(cause as Error)?.message ?? cause})`, {
+    super('RAMPART_DOCKER_UNAVAILABLE', `the Docker provider needs a Docker engine, and none is reachable (${(cause as Error)?.message ?? cause})`, {
       cause,
       hint: 'start Docker (or set DOCKER_HOST), or use the default managed provider: `rampart stack up`',
     });

@@ -40,7 +40,7 @@ describe('rampart scan', () => {
   it('exits 2 naming the problem for an unreadable --openapi file, or --openapi with --har', async () => {
     const missing = await run(['scan', '--target', app.url, '--openapi', path.join(dir, 'nope.yaml'), '--out', dir]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/cannot read --openapi .*nope\.yaml/);
+    expect(missing.stderr).toMatch(/--openapi: cannot read the OpenAPI document .*nope\.yaml/);
     const both = await run(['scan', '--target', app.url, '--openapi', 'a.yaml', '--har', 'b.har']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--openapi and --har');

@@ -7,7 +7,15 @@ import { ownSpec, severities } from '../../reports/index.ts';
 import type { Finding, Severity } from '../../reports/index.ts';
 import type { ScanProfile } from '../../security/index.ts';
 import type { CliContext } from '../context.ts';
-import { FlagInvalidError } from '../flags.ts';
+import { FlagInvalidError, flagError } from '../flags.ts';
+
+/** The scan's input files are read inside the scan, which knows nothing of flags: their errors name the flag here. */
+const flagOfCode: Array<[RegExp, string]> = [[/^RAMPART_OPENAPI_/, '--openapi'], [/^RAMPART_HAR_/, '--har'], [/^RAMPART_SUPPRESSIONS_/, '--suppressions']];
+function withFlag(err: unknown): unknown {
+  const code = (err as { code?: unknown })?.code;
+  const flag = typeof code === 'string' ? flagOfCode.find(([re]) => re.test(code))?.[1] : undefined;
+  return flag ? flagError(flag, err) : err;
+}
 
 interface ScanFlags {
   target?: string; zap?: string; zapTarget?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
@@ -66,7 +74,7 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
       const { profile, seed, failOn } = parseFlags(opts);
       // Loaded when a scan runs, not for every start of the CLI (fast-check and the probes are heavy).
       const { failingFindings, loadAuthConfig } = await import('../../security/index.ts');
-      const authConfig = opts.authConfig ? await loadAuthConfig(opts.authConfig) : undefined;
+      const authConfig = opts.authConfig ? await loadAuthConfig(opts.authConfig).catch((err: unknown) => { throw flagError('--auth-config', err); }) : undefined;
       const zapUrl = opts.zap ?? ctx.env.zapUrl;
       if (opts.openapi && opts.har) throw new FlagInvalidError('--openapi and --har are alternatives: give the document, or the recording to discover it from');
       if (opts.tls && opts.target) throw new FlagInvalidError('--tls only applies to the managed stack; give an https:// --target instead');
@@ -94,7 +102,7 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
         { outDir: opts.out, spec: (r) => ownSpec(r, { failOn }), formats: [] },
       );
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
-      if (errors.length > 0) throw errors[0];
+      if (errors.length > 0) throw withFlag(errors[0]);
       const findings = record.findings;
       const failing = failingFindings(findings, failOn);
       const order = (f: Finding) => -severities.indexOf(f.severity);

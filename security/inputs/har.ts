@@ -19,7 +19,7 @@ export async function readHar(file: string, targetOrigin: string): Promise<Obser
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError('RAMPART_HAR_UNREADABLE', `cannot read --har ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err, hint: 'check the path' });
+    throw new InputError('RAMPART_HAR_UNREADABLE', `cannot read the HAR file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err, hint: 'check the path' });
   }
   let entries: HarEntry[];
   try {
@@ -27,7 +27,7 @@ export async function readHar(file: string, targetOrigin: string): Promise<Obser
     if (!Array.isArray(har.log?.entries)) throw new Error('no log.entries array');
     entries = har.log.entries;
   } catch (err) {
-    throw new InputError('RAMPART_HAR_INVALID', `--har ${file} is not a HAR file: ${(err as Error).message}`, { hint: 'export it from the browser (DevTools → Network → Save all as HAR) or a proxy' });
+    throw new InputError('RAMPART_HAR_INVALID', `${file} is not a HAR file: ${(err as Error).message}`, { hint: 'export it from the browser (DevTools → Network → Save all as HAR) or a proxy' });
   }
   const out: Observed[] = [];
   for (const e of entries) {

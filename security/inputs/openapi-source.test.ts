@@ -48,7 +48,7 @@ components: { securitySchemes: { key: { type: apiKey, in: header, name: x-key } 
   });
 
   it.each([
-    ['a missing file', 'nope.yaml', null, /cannot read --openapi .*nope\.yaml: ENOENT/],
+    ['a missing file', 'nope.yaml', null, /cannot read the OpenAPI document .*nope\.yaml: ENOENT/],
     ['YAML that is not a document', 'list.yaml', '- a\n- b\n', /not an OpenAPI document: not an object/],
     ['no version field', 'nover.json', '{"paths":{}}', /no "openapi" or "swagger" version field/],
     ['an unsupported version', 'v4.json', '{"openapi":"4.0.0","paths":{}}', /OpenAPI 4\.0\.0 is not supported/],

@@ -30,18 +30,18 @@ export async function readDocumentFrom(source: string, client: ScanHttpClient): 
   let text: string;
   if (/^https?:\/\//.test(source)) {
     const ex = await client.send({ method: 'GET', path: source, headers: { accept: 'application/json, application/yaml, text/yaml, */*' }, maxBody: 16 * 1024 * 1024 });
-    if (!ex.response) throw new EnvironmentError('RAMPART_OPENAPI_UNREACHABLE', `cannot fetch --openapi ${source}: ${ex.error ?? 'no response'}`, { hint: 'check the URL, or save the document and give the file' });
-    if (ex.response.status >= 400) throw new InputError('RAMPART_OPENAPI_INVALID', `--openapi ${source} answered ${ex.response.status}`, { hint: 'give the URL the document is served at, or a file' });
+    if (!ex.response) throw new EnvironmentError('RAMPART_OPENAPI_UNREACHABLE', `cannot fetch the OpenAPI document ${source}: ${ex.error ?? 'no response'}`, { hint: 'check the URL, or save the document and give the file' });
+    if (ex.response.status >= 400) throw new InputError('RAMPART_OPENAPI_INVALID', `the OpenAPI document's URL ${source} answered ${ex.response.status}`, { hint: 'give the URL the document is served at, or a file' });
     text = ex.response.body;
   } else {
     try {
       text = await readFile(source, 'utf8');
     } catch (err) {
-      throw new InputError('RAMPART_OPENAPI_UNREADABLE', `cannot read --openapi ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err, hint: 'check the path (a file or an http(s) URL)' });
+      throw new InputError('RAMPART_OPENAPI_UNREADABLE', `cannot read the OpenAPI document ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err, hint: 'check the path (a file or an http(s) URL)' });
     }
   }
   const parsed = parseDocument(text);
-  if ('error' in parsed) throw new InputError('RAMPART_OPENAPI_INVALID', `--openapi ${source} is not an OpenAPI document: ${parsed.error}`, { hint: 'give an OpenAPI 3.0/3.1 or Swagger 2.0 document in JSON or YAML' });
+  if ('error' in parsed) throw new InputError('RAMPART_OPENAPI_INVALID', `${source} is not an OpenAPI document: ${parsed.error}`, { hint: 'give an OpenAPI 3.0/3.1 or Swagger 2.0 document in JSON or YAML' });
   return parsed.doc;
 }
 
