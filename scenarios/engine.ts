@@ -10,7 +10,7 @@ import { compileFlow, flowPicker } from './flow/compile.ts';
 import { runIteration, type IterationEnv, type OnResponse } from './flow/iteration.ts';
 import { sharedTransport, perVuTransport, type Transport } from './http/transport.ts';
 import { assertReachable, parseTargetUrl } from './http/reachable.ts';
-import { runSetup } from './setup-phase.ts';
+import { runSetup, runTeardown } from './setup-phase.ts';
 import { thinker } from './think-time.ts';
 import { SelfCheck, invalidReasons } from './self-check.ts';
 import { Progress, type ProgressStream } from './progress.ts';
@@ -235,6 +235,24 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const selfStats = self.stop();
   await transport.close();
   events.push({ ts: endedAt, type: 'phase.ended', label: scenario.name, id: scenario.name, scenario: scenario.name, detail: { aborted: abortReason ?? null } });
+
+  // Teardown phase (k6 teardown()): each setup user's last steps (a logout), not part of the measured load.
+  // It runs after a graceful stop too; a hard cancel (a second Ctrl-C) skips it.
+  if (scenario.teardown?.users && users.length > 0 && !cancel.signal.aborted) {
+    events.push({ ts: epochNow(), type: 'phase.started', label: `${scenario.name}: teardown`, id: `${scenario.name}:teardown`, scenario: scenario.name });
+    const teardownTransport = await sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.teardown.users.concurrency });
+    const closeTeardown = () => void teardownTransport.close();
+    cancel.signal.addEventListener('abort', closeTeardown, { once: true });
+    try {
+      const td = await runTeardown({ users: { ...scenario.teardown.users, steps: scenario.teardown.users.steps.map((s) => ({ ...s, path: prefix + s.path })) } },
+        teardownTransport.dispatcherFor(0), runId, cancel.signal, users);
+      if (td.failed > 0) notes.push(`${scenario.name}: teardown failed for ${td.failed} of ${td.users} users (first: ${td.firstFailure})`);
+      events.push({ ts: epochNow(), type: 'phase.ended', label: `${scenario.name}: teardown`, id: `${scenario.name}:teardown`, scenario: scenario.name, detail: { users: td.users, failed: td.failed } });
+    } finally {
+      cancel.signal.removeEventListener('abort', closeTeardown);
+      await teardownTransport.close();
+    }
+  }
 
   const all = agg.allStats();
   const lat = summarize(all.hist);

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { EnvironmentError } from '../common/index.ts';
-import type { Setup } from './schema/flow.ts';
+import type { Setup, Teardown } from './schema/flow.ts';
 import { compileStep } from './flow/compile.ts';
 import { applyCaptures, runChecks, sendStep } from './flow/run-step.ts';
 import { TemplateValueMissingError, type TemplateContext } from './template.ts';
@@ -54,4 +54,58 @@ export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher,
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return users;
+}
+
+export interface TeardownResult {
+  users: number;
+  /** Users whose steps did not all answer as expected (their later steps were not sent). */
+  failed: number;
+  /** The first failure, for the run's notes. */
+  firstFailure?: string;
+}
+
+/**
+ * Like k6's teardown(): runs once after the load. For each setup user it runs the steps with what the user
+ * holds now (captures made during the load included), e.g. a logout with the latest refresh token. A failure
+ * is counted and named, never thrown: the measured load is over and stays as it was.
+ */
+export async function runTeardown(teardown: Teardown | undefined, dispatcher: Dispatcher, runId: string, signal: AbortSignal, users: ReadonlyArray<Record<string, unknown>>): Promise<TeardownResult> {
+  const result: TeardownResult = { users: 0, failed: 0 };
+  if (!teardown?.users || users.length === 0) return result;
+  const compiled = teardown.users.steps.map(compileStep);
+  let next = 0;
+  const worker = async () => {
+    while (next < users.length && !signal.aborted) {
+      const i = next++;
+      const user = users[i];
+      if (!user) continue;
+      result.users += 1;
+      const ctx: TemplateContext = { i, runId, user, vu: 0, iter: 0 };
+      let why: string | undefined;
+      for (const step of compiled) {
+        for (let rep = 0; rep < step.repeat && why === undefined; rep++) {
+          ctx.rep = rep;
+          try {
+            const res = await sendStep(dispatcher, step, ctx, true);
+            const [, failed, names] = runChecks(step, res, ctx);
+            if (res.status === null || !step.expect(res.status) || failed > 0) {
+              why = `${step.tag}: ${res.status === null ? (res.error?.message ?? 'no response') : `status ${res.status}${failed > 0 ? `, failed checks: ${names.join('; ')}` : ''}`}`;
+            } else {
+              applyCaptures(step, res, user);
+              applyCaptures(step, res, ctx);
+            }
+          } catch (err) {
+            why = `${step.tag}: ${(err as Error).message}`;
+          }
+        }
+        if (why !== undefined) break;
+      }
+      if (why !== undefined) {
+        result.failed += 1;
+        result.firstFailure ??= `user ${i} at ${why}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(teardown.users.concurrency, users.length) }, worker));
+  return result;
 }

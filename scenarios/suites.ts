@@ -92,6 +92,7 @@ export function loadSuite(nameOrFile: string, profile: Profile = 'quick', option
     const merged: Record<string, unknown> = { ...sc, ...(overrides[name] ?? {}) };
     if (merged.flows === undefined && shared.flows !== undefined) merged.flows = shared.flows;
     if (merged.setup === undefined && shared.setup !== undefined) merged.setup = shared.setup;
+    if (merged.teardown === undefined && shared.teardown !== undefined) merged.teardown = shared.teardown;
     if (merged.users !== undefined) merged.users = resolveUsers(merged.users, path.dirname(file));
     else if (shared.users !== undefined && includeFile) merged.users = resolveUsers(shared.users, path.dirname(includeFile));
     return parseScenario(merged, `suite ${s.name} (${file}) scenarios[${i}]`);

@@ -10,6 +10,7 @@ import { parseScenario, runScenario } from '../index.ts';
  */
 async function tokenServer() {
   const current = new Map<string, { token: string; refresh: string; n: number }>();
+  const loggedOut: string[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const user = url.searchParams.get('u') ?? '';
@@ -24,6 +25,12 @@ async function tokenServer() {
       s.token = `${user}-t${s.n}`;
       s.refresh = `${user}-r${s.n}`;
       send(200, { accessToken: s.token, refreshToken: s.refresh });
+    } else if (url.pathname === '/logout') {
+      // Only with the user's current token and refresh token: a logout with spent ones is refused.
+      if (!s || req.headers.authorization !== `Bearer ${s.token}` || req.headers['x-refresh'] !== s.refresh) return send(401, {});
+      current.delete(user);
+      loggedOut.push(user);
+      res.writeHead(204).end();
     } else if (url.pathname === '/use') {
       send(s && req.headers.authorization === `Bearer ${s.token}` ? 200 : 401, {});
     } else send(404, {});
@@ -32,9 +39,58 @@ async function tokenServer() {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     current,
+    loggedOut,
     [Symbol.asyncDispose]: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+const login = { name: 'login', method: 'POST' as const, path: '/login?u=u{{i}}', captures: { accessToken: { json: 'accessToken' }, refreshToken: { json: 'refreshToken' } } };
+const refreshThenUse = [{ name: 'refresh-then-use', steps: [
+  { name: 'refresh', method: 'POST' as const, path: '/refresh?u=u{{user.index}}', headers: { 'x-refresh': '{{user.refreshToken}}' },
+    captures: { 'user.accessToken': { json: 'accessToken' }, 'user.refreshToken': { json: 'refreshToken' } } },
+  { name: 'use', path: '/use?u=u{{user.index}}', headers: { authorization: 'Bearer {{user.accessToken}}' } },
+] }];
+
+describe('a teardown phase (k6 teardown())', () => {
+  it('ends every setup user\'s session with the tokens the load left it, outside the measured load', async () => {
+    await using srv = await tokenServer();
+    const s = parseScenario({
+      name: 'sessions', executor: 'per-vu-iterations', vus: 3, iterations: 2,
+      setup: { users: { count: 3, concurrency: 2, steps: [login] } },
+      flows: refreshThenUse,
+      teardown: { users: { concurrency: 2, steps: [
+        { name: 'logout', method: 'POST', path: '/logout?u=u{{user.index}}', headers: { authorization: 'Bearer {{user.accessToken}}', 'x-refresh': '{{user.refreshToken}}' }, expectStatus: [204] },
+      ] } },
+    });
+    const r = await runScenario(s, { baseUrl: srv.url });
+    // Each user logged out with its twice-rotated tokens (the login's would be refused), and only once.
+    expect([...srv.loggedOut].sort()).toEqual(['u0', 'u1', 'u2']);
+    expect(srv.current.size).toBe(0);
+    // The measured load is the flows' 12 requests; the logouts are not in it.
+    expect(r.summary.requests).toBe(12);
+    expect(r.summary.errors).toBe(0);
+    const ended = (r.part.events ?? []).find((e) => e.id === 'sessions:teardown' && e.type === 'phase.ended');
+    expect(ended?.detail).toEqual({ users: 3, failed: 0 });
+    expect((r.part.notes ?? []).join('\n')).not.toContain('teardown failed');
+  });
+
+  it('names a teardown that fails in the notes and leaves the measurement alone', async () => {
+    await using srv = await tokenServer();
+    const s = parseScenario({
+      name: 'sessions', executor: 'per-vu-iterations', vus: 2, iterations: 1,
+      setup: { users: { count: 2, concurrency: 2, steps: [login] } },
+      flows: refreshThenUse,
+      // The login's refresh token was spent by the load: this logout is refused.
+      teardown: { users: { steps: [
+        { name: 'stale logout', method: 'POST', path: '/logout?u=u{{user.index}}', headers: { authorization: 'Bearer {{user.accessToken}}', 'x-refresh': '{{user.index}}-stale' }, expectStatus: [204] },
+      ] } },
+    });
+    const r = await runScenario(s, { baseUrl: srv.url });
+    expect(srv.loggedOut).toEqual([]);
+    expect(r.summary.errors).toBe(0);
+    expect((r.part.notes ?? []).join('\n')).toMatch(/sessions: teardown failed for 2 of 2 users \(first: user \d at stale logout: status 401\)/);
+  });
+});
 
 describe('a capture named user.<field>', () => {
   it('keeps a rotated token on the VU\'s user, so its later iterations send the new one', async () => {

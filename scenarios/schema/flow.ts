@@ -87,3 +87,15 @@ export const setupSchema = z.object({
   }).strict().optional(),
 }).strict();
 export type Setup = z.infer<typeof setupSchema>;
+
+/**
+ * Like k6's teardown(): runs once after the load, for each setup user, with the user's latest captures
+ * ({{user.refreshToken}} after the load rotated it), e.g. a logout at the end of every session.
+ */
+export const teardownSchema = z.object({
+  users: z.object({
+    concurrency: z.number().int().positive().default(8),
+    steps: z.array(stepSchema).min(1),
+  }).strict().optional(),
+}).strict();
+export type Teardown = z.infer<typeof teardownSchema>;

@@ -3,7 +3,7 @@ import { InputError, parseDuration, parseOrThrow } from '../../common/index.ts';
 import {
   constantArrivalRateSchema, rampingArrivalRateSchema, constantVusSchema, rampingVusSchema, perVuIterationsSchema, durationSchema,
 } from './executors.ts';
-import { flowSchema, setupSchema, thinkTimeSchema } from './flow.ts';
+import { flowSchema, setupSchema, teardownSchema, thinkTimeSchema } from './flow.ts';
 import { parseThresholdKey, parseThresholdExpression, ThresholdSyntaxError } from '../thresholds/parse.ts';
 
 const thresholdItem = z.union([
@@ -40,6 +40,7 @@ export const scenarioFields = {
   flows: z.array(flowSchema).min(1),
   thinkTime: thinkTimeSchema.default({ type: 'none' }),
   setup: setupSchema.optional(),
+  teardown: teardownSchema.optional(),
   /**
    * Rows of user data, {{user.<column>}} in templates (k6's SharedArray, Artillery's payload): a closed-model
    * VU is one row, open-model arrivals take rows in turn. With a setup phase, setup user i starts from row

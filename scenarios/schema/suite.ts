@@ -20,7 +20,7 @@ export const suiteFileSchema = z.object({
     /** Environment variables for the target cluster, e.g. RATE_LIMIT_PER_MINUTE. */
     targetEnv: z.record(z.string(), z.string()).default({}),
   }).strict().default({ targetEnv: {} }),
-  /** A file (relative to this one) whose `setup` and `flows` fill scenarios that do not define their own. */
+  /** A file (relative to this one) whose `setup`, `teardown` and `flows` fill scenarios that do not define their own. */
   include: z.string().optional(),
   /** Post-run analysis: the stress knee, the spike recovery time, the soak drift. */
   analysis: z.enum(['knee', 'recovery', 'drift']).optional(),
@@ -72,7 +72,7 @@ const descriptions: Record<string, string> = {
   description: 'What this suite or scenario proves',
   stack: 'How the managed stack is started for this suite (ignored with --target)',
   targetEnv: 'Environment variables of the target cluster, e.g. RATE_LIMIT_PER_MINUTE',
-  include: 'A file (relative to this one) whose setup, flows and users fill scenarios that define none',
+  include: 'A file (relative to this one) whose setup, teardown, flows and users fill scenarios that define none',
   analysis: 'Post-run analysis: the stress knee, the spike recovery time, the soak drift',
   scenarios: 'The scenarios of the suite, run one after the other',
   profiles: 'Per profile (quick, full), per scenario name: top-level fields that replace the scenario\'s',
@@ -94,6 +94,7 @@ const descriptions: Record<string, string> = {
   steps: 'Requests, in order',
   thinkTime: 'Pause between a closed-model VU\'s requests: none, constant, uniform, normal, exponential',
   setup: 'Runs once before the load (k6 setup()); captures of setup.users.steps become {{user.<name>}}',
+  teardown: 'Runs once after the load (k6 teardown()) for each setup user, with the user\'s latest captures (e.g. a logout)',
   users: 'Rows of user data ({{user.<column>}}): inline, or { file: users.csv } (CSV with a header row, or a JSON array)',
   file: 'Path of a CSV or JSON data file, relative to the suite file',
   count: 'How many setup users',
