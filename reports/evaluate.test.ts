@@ -208,3 +208,20 @@ describe('merging run records', () => {
     expect(p50.value).toBeCloseTo(10, 0);
   });
 });
+
+describe('evaluate: an objective judged only in some profiles', () => {
+  it('is judged in a run of its profile and left out of another, with the rest judged the same', () => {
+    const r = syntheticRecord({ seconds: 30, rps: 20, latencyMs: () => 300 });
+    const s = spec([p95({ name: 'only in full', onlyInProfiles: ['full'] }), p95({ name: 'always', lessThanMs: 1000 })]);
+    const full = evaluate({ ...r, meta: { ...r.meta, profile: 'full' } }, s);
+    expect(full.verdicts.map((v) => v.objective)).toEqual(['only in full', 'always']);
+    expect(full.verdict).toBe('fail');
+    const quick = evaluate({ ...r, meta: { ...r.meta, profile: 'quick' } }, s);
+    expect(quick.verdicts.map((v) => v.objective)).toEqual(['always']);
+    expect(quick.verdict).toBe('pass');
+  });
+
+  it('refuses a profile it does not know, naming the field', () => {
+    expect(() => spec([p95({ onlyInProfiles: ['nightly'] })])).toThrow(/onlyInProfiles/);
+  });
+});

@@ -33,7 +33,8 @@ function evaluateObjective(record: RunRecord, spec: SloSpec, o: Objective): Verd
  * record's profile are judged with those fields replaced.
  */
 export function evaluate(record: RunRecord, spec: SloSpec): Evaluation {
-  const verdicts = spec.objectives.flatMap((o) => evaluateObjective(record, spec, forProfile(o, record.meta.profile)));
+  const judged = spec.objectives.filter((o) => !o.onlyInProfiles || (o.onlyInProfiles as readonly string[]).includes(record.meta.profile ?? ''));
+  const verdicts = judged.flatMap((o) => evaluateObjective(record, spec, forProfile(o, record.meta.profile)));
   return { verdicts, verdict: overallOutcome(verdicts.map(outcomeOf)) };
 }
 

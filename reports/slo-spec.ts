@@ -29,6 +29,12 @@ const base = {
    * honestly (e.g. 99 % where 2,995 requests for 99.9 % do not fit), and the report shows it.
    */
   profiles: z.object({ quick: z.record(z.string(), z.unknown()).optional(), full: z.record(z.string(), z.unknown()).optional() }).strict().optional(),
+  /**
+   * Judged only in runs of these profiles: an objective whose evidence only that profile produces (the
+   * 10,000-user suite runs in the full gate). Runs of another profile leave it out; the requirement
+   * coverage says what was not exercised.
+   */
+  onlyInProfiles: z.array(z.enum(['quick', 'full'])).min(1).optional(),
 };
 
 /** pN of request latency < ms, over the whole selection and in every sliding window. */
