@@ -21,3 +21,4 @@ export { getFreePort, assertPortFree, isLoopbackHost } from './net.ts';
 export { waitFor, forHttp } from './wait.ts';
 export type { WaitStrategy } from './wait.ts';
 export { repoRoot, repoPath, tsNodeArgs } from './node-process.ts';
+export type { ProcessControl } from './process-control.ts';

@@ -1,18 +1,6 @@
-/** Process faults on one component of the stack (see stack/control.ts). */
-export interface ProcessControl {
-  /** Graceful stop of the process; its data is kept so restart() brings it back. */
-  stop(): Promise<void>;
-  /** kill -9 (the whole process group). */
-  kill(): Promise<void>;
-  /** SIGSTOP: the process is frozen, connections hang. */
-  pause(): Promise<void>;
-  /** SIGCONT after pause(). */
-  resume(): Promise<void>;
-  /** Starts it again (after stop/kill, or stops it first if running), on the same port and data; resolves when ready. */
-  restart(): Promise<void>;
-  /** Resolves when the component answers again; rejects after timeoutMs. */
-  waitReady(timeoutMs?: number): Promise<void>;
-}
+import type { ProcessControl } from '../common/index.ts';
+
+export type { ProcessControl };
 
 export interface ExitInfo {
   component: string;

@@ -1,3 +1,5 @@
+import type { ProcessControl } from '../../common/index.ts';
+
 /**
  * A drill is data: what "healthy" means (the steady-state hypothesis), the
  * load to run throughout, the fault method (timed actions, each rolled back),
@@ -90,18 +92,11 @@ export interface Observation {
 }
 
 /** What a fault does to one process of the system under test (a managed stack's process control has this shape). */
-export interface FaultableProcess {
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  restart(): Promise<void>;
-  waitReady(timeoutMs?: number): Promise<void>;
-}
+export type FaultableProcess = ProcessControl;
 
 /**
- * What a drill needs from the system under test, declared here so drills sit above the stack
- * without importing it (stack/ starts the fault proxy of chaos/; chaos/ must not import stack/).
+ * What a drill needs from the system under test, declared here so drills sit beside the stack
+ * without importing it (chaos/ and stack/ are siblings under session/).
  */
 export interface FaultTarget {
   targetUrl: string;
