@@ -14,6 +14,33 @@ export class SetupFailedError extends EnvironmentError<'RAMPART_SETUP_FAILED'> {
 }
 
 /**
+ * One user's steps in order, each repeated as asked, captures kept on the user. Returns null when every
+ * response was as expected, else "<step tag>: why" (the later steps are not sent); a template naming a
+ * value the user lacks is such a failure.
+ */
+async function runUserSteps(dispatcher: Dispatcher, steps: ReturnType<typeof compileStep>[], ctx: TemplateContext, user: Record<string, unknown>): Promise<string | null> {
+  for (const step of steps) {
+    for (let rep = 0; rep < step.repeat; rep++) {
+      ctx.rep = rep;
+      let res;
+      try {
+        res = await sendStep(dispatcher, step, ctx, true);
+      } catch (err) {
+        if (err instanceof TemplateValueMissingError) return `${step.tag}: ${err.message}`;
+        throw err;
+      }
+      const [, failed, names] = runChecks(step, res, ctx);
+      if (res.status === null || !step.expect(res.status) || failed > 0) {
+        return `${step.tag}: ${res.status === null ? (res.error?.message ?? 'no response') : `status ${res.status}${failed > 0 ? `, failed checks: ${names.join('; ')}` : ''}`}`;
+      }
+      applyCaptures(step, res, user);
+      applyCaptures(step, res, ctx);
+    }
+  }
+  return null;
+}
+
+/**
  * Like k6's setup(): runs once before the load. For each of `users.count`
  * users it runs the steps (e.g. register then login); what the steps capture
  * becomes that user's data ({{user.accessToken}}).
@@ -29,26 +56,8 @@ export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher,
       const i = next++;
       // A data row (a scenario's `users`) is where setup user i starts: its steps can use {{user.email}}.
       const user: Record<string, unknown> = { ...(rows.length > 0 ? rows[i % rows.length] : {}), index: i };
-      const ctx: TemplateContext = { i, runId, user, vu: 0, iter: 0 };
-      for (const step of compiled) {
-        for (let rep = 0; rep < step.repeat; rep++) {
-          ctx.rep = rep;
-          let res;
-          try {
-            res = await sendStep(dispatcher, step, ctx, true);
-          } catch (err) {
-            if (err instanceof TemplateValueMissingError) throw new SetupFailedError(`setup for user ${i} failed at ${step.tag}: ${err.message}`);
-            throw err;
-          }
-          const [, failed, names] = runChecks(step, res, ctx);
-          if (res.status === null || !step.expect(res.status) || failed > 0) {
-            const why = res.status === null ? (res.error?.message ?? 'no response') : `status ${res.status}${failed > 0 ? `, failed checks: ${names.join('; ')}` : ''}`;
-            throw new SetupFailedError(`setup for user ${i} failed at ${step.tag}: ${why}`);
-          }
-          applyCaptures(step, res, user);
-          applyCaptures(step, res, ctx);
-        }
-      }
+      const why = await runUserSteps(dispatcher, compiled, { i, runId, user, vu: 0, iter: 0 }, user);
+      if (why !== null) throw new SetupFailedError(`setup for user ${i} failed at ${why}`);
       users[i] = user;
     }
   };
@@ -80,27 +89,13 @@ export async function runTeardown(teardown: Teardown | undefined, dispatcher: Di
       const user = users[i];
       if (!user) continue;
       result.users += 1;
-      const ctx: TemplateContext = { i, runId, user, vu: 0, iter: 0 };
-      let why: string | undefined;
-      for (const step of compiled) {
-        for (let rep = 0; rep < step.repeat && why === undefined; rep++) {
-          ctx.rep = rep;
-          try {
-            const res = await sendStep(dispatcher, step, ctx, true);
-            const [, failed, names] = runChecks(step, res, ctx);
-            if (res.status === null || !step.expect(res.status) || failed > 0) {
-              why = `${step.tag}: ${res.status === null ? (res.error?.message ?? 'no response') : `status ${res.status}${failed > 0 ? `, failed checks: ${names.join('; ')}` : ''}`}`;
-            } else {
-              applyCaptures(step, res, user);
-              applyCaptures(step, res, ctx);
-            }
-          } catch (err) {
-            why = `${step.tag}: ${(err as Error).message}`;
-          }
-        }
-        if (why !== undefined) break;
+      let why: string | null;
+      try {
+        why = await runUserSteps(dispatcher, compiled, { i, runId, user, vu: 0, iter: 0 }, user);
+      } catch (err) {
+        why = (err as Error).message;
       }
-      if (why !== undefined) {
+      if (why !== null) {
         result.failed += 1;
         result.firstFailure ??= `user ${i} at ${why}`;
       }
