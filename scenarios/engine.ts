@@ -97,7 +97,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     cancel.signal.addEventListener('abort', closeSetup, { once: true });
     try {
       users = await runSetup({ users: { ...scenario.setup.users, steps: scenario.setup.users.steps.map((s) => ({ ...s, path: prefix + s.path })) } },
-        setupTransport.dispatcherFor(0), runId, cancel.signal, users);
+        setupTransport.senderFor(0), runId, cancel.signal, users);
     } finally {
       cancel.signal.removeEventListener('abort', closeSetup);
       await setupTransport.close();
@@ -128,7 +128,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const templateErrors: Record<string, number> = {};
   const think = open ? undefined : thinker(scenario.thinkTime, stop.signal);
   let iterationsStarted = 0;
-  const baseEnv: Omit<IterationEnv, 'dispatcher'> = {
+  const baseEnv: Omit<IterationEnv, 'sender'> = {
     scenario: scenario.name,
     signal: stop.signal,
     requestSignal: cancel.signal,
@@ -151,11 +151,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     // arrival, spreading the load (and per-user rate limits) over all of them.
     const user = users.length > 0 ? users[(open ? iter : vu) % users.length] : undefined;
     const ctx: Record<string, unknown> = { vu, iter, runId, user, users };
-    const dispatcher = transport.dispatcherFor(vu);
-    let env = envs.get(dispatcher);
+    const sender = transport.senderFor(vu);
+    let env = envs.get(sender);
     if (!env) {
-      env = { ...baseEnv, dispatcher };
-      envs.set(dispatcher, env);
+      env = { ...baseEnv, sender };
+      envs.set(sender, env);
     }
     return runIteration(pick(), ctx, env, intendedStart, late);
   };
@@ -245,7 +245,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     cancel.signal.addEventListener('abort', closeTeardown, { once: true });
     try {
       const td = await runTeardown({ users: { ...scenario.teardown.users, steps: scenario.teardown.users.steps.map((s) => ({ ...s, path: prefix + s.path })) } },
-        teardownTransport.dispatcherFor(0), runId, cancel.signal, users);
+        teardownTransport.senderFor(0), runId, cancel.signal, users);
       if (td.failed > 0) notes.push(`${scenario.name}: teardown failed for ${td.failed} of ${td.users} users (first: ${td.firstFailure})`);
       events.push({ ts: epochNow(), type: 'phase.ended', label: `${scenario.name}: teardown`, id: `${scenario.name}:teardown`, scenario: scenario.name, detail: { users: td.users, failed: td.failed } });
     } finally {

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import type { Sender } from './http/dispatch.ts';
 import { EnvironmentError } from '../common/index.ts';
 import type { Setup, Teardown } from './schema/flow.ts';
 import { compileStep } from './flow/compile.ts';
@@ -18,13 +18,13 @@ export class SetupFailedError extends EnvironmentError<'RAMPART_SETUP_FAILED'> {
  * response was as expected, else "<step tag>: why" (the later steps are not sent); a template naming a
  * value the user lacks is such a failure.
  */
-async function runUserSteps(dispatcher: Dispatcher, steps: ReturnType<typeof compileStep>[], ctx: TemplateContext, user: Record<string, unknown>): Promise<string | null> {
+async function runUserSteps(sender: Sender, steps: ReturnType<typeof compileStep>[], ctx: TemplateContext, user: Record<string, unknown>): Promise<string | null> {
   for (const step of steps) {
     for (let rep = 0; rep < step.repeat; rep++) {
       ctx.rep = rep;
       let res;
       try {
-        res = await sendStep(dispatcher, step, ctx, true);
+        res = await sendStep(sender, step, ctx, true);
       } catch (err) {
         if (err instanceof TemplateValueMissingError) return `${step.tag}: ${err.message}`;
         throw err;
@@ -45,7 +45,7 @@ async function runUserSteps(dispatcher: Dispatcher, steps: ReturnType<typeof com
  * users it runs the steps (e.g. register then login); what the steps capture
  * becomes that user's data ({{user.accessToken}}).
  */
-export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher, runId: string, signal: AbortSignal, rows: ReadonlyArray<Record<string, unknown>> = []): Promise<Array<Record<string, unknown>>> {
+export async function runSetup(setup: Setup | undefined, sender: Sender, runId: string, signal: AbortSignal, rows: ReadonlyArray<Record<string, unknown>> = []): Promise<Array<Record<string, unknown>>> {
   if (!setup?.users) return [];
   const { count, concurrency, steps } = setup.users;
   const compiled = steps.map(compileStep);
@@ -56,7 +56,7 @@ export async function runSetup(setup: Setup | undefined, dispatcher: Dispatcher,
       const i = next++;
       // A data row (a scenario's `users`) is where setup user i starts: its steps can use {{user.email}}.
       const user: Record<string, unknown> = { ...(rows.length > 0 ? rows[i % rows.length] : {}), index: i };
-      const why = await runUserSteps(dispatcher, compiled, { i, runId, user, vu: 0, iter: 0 }, user);
+      const why = await runUserSteps(sender, compiled, { i, runId, user, vu: 0, iter: 0 }, user);
       if (why !== null) throw new SetupFailedError(`setup for user ${i} failed at ${why}`);
       users[i] = user;
     }
@@ -78,7 +78,7 @@ export interface TeardownResult {
  * holds now (captures made during the load included), e.g. a logout with the latest refresh token. A failure
  * is counted and named, never thrown: the measured load is over and stays as it was.
  */
-export async function runTeardown(teardown: Teardown | undefined, dispatcher: Dispatcher, runId: string, signal: AbortSignal, users: ReadonlyArray<Record<string, unknown>>): Promise<TeardownResult> {
+export async function runTeardown(teardown: Teardown | undefined, sender: Sender, runId: string, signal: AbortSignal, users: ReadonlyArray<Record<string, unknown>>): Promise<TeardownResult> {
   const result: TeardownResult = { users: 0, failed: 0 };
   if (!teardown?.users || users.length === 0) return result;
   const compiled = teardown.users.steps.map(compileStep);
@@ -91,7 +91,7 @@ export async function runTeardown(teardown: Teardown | undefined, dispatcher: Di
       result.users += 1;
       let why: string | null;
       try {
-        why = await runUserSteps(dispatcher, compiled, { i, runId, user, vu: 0, iter: 0 }, user);
+        why = await runUserSteps(sender, compiled, { i, runId, user, vu: 0, iter: 0 }, user);
       } catch (err) {
         why = (err as Error).message;
       }

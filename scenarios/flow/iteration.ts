@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import type { Sender } from '../http/dispatch.ts';
 import type { CompiledFlow, CompiledStep } from './compile.ts';
 import { applyCaptures, renderStep, runChecks, sendRendered, type ErrorKind, type RenderedRequest, type StepResponse } from './run-step.ts';
 import { TemplateValueMissingError, type TemplateContext } from '../template.ts';
@@ -29,7 +29,7 @@ export type OnResponse = (info: ResponseInfo) => void;
 
 export interface IterationEnv {
   scenario: string;
-  dispatcher: Dispatcher;
+  sender: Sender;
   /** Aborted when the scenario stops starting requests (end of duration, interrupt). */
   signal: AbortSignal;
   /** Aborted when in-flight requests must be cancelled (interrupt, abortOnFail). */
@@ -62,7 +62,7 @@ function retriable(step: CompiledStep, res: StepResponse): boolean {
 async function sendWithRetry(env: IterationEnv, step: CompiledStep, req: RenderedRequest, readJson: boolean, sent: { attempts: number }): Promise<StepResponse> {
   const max = step.retry?.attempts ?? 1;
   for (let attempt = 1; ; attempt++) {
-    const res = await sendRendered(env.dispatcher, step, req, readJson);
+    const res = await sendRendered(env.sender, step, req, readJson);
     sent.attempts = attempt;
     if (attempt >= max || !retriable(step, res) || env.signal.aborted || env.requestSignal.aborted) return res;
     const wait = (step.retry?.backoffMs ?? 0) * 2 ** (attempt - 1);
@@ -102,7 +102,7 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
         res = await sendWithRetry(env, step, req, readJson, sent);
         attempts = sent.attempts;
       } else {
-        res = await sendRendered(env.dispatcher, step, req, readJson);
+        res = await sendRendered(env.sender, step, req, readJson);
       }
       const end = performance.now();
       if (env.requestSignal.aborted && res.status === null) return;

@@ -1,6 +1,5 @@
-import type { Dispatcher } from 'undici';
 import type { CompiledCheck, CompiledStep } from './compile.ts';
-import { dispatchRequest, type RawResponse } from '../http/dispatch.ts';
+import type { RawResponse, Sender } from '../http/dispatch.ts';
 import { getPath, type TemplateContext } from '../template.ts';
 
 export interface StepResponse {
@@ -99,7 +98,7 @@ class Answered implements StepResponse {
  * Cancelling is done by destroying the dispatcher (one action for all in-flight
  * requests) rather than an abort listener per request.
  */
-export function sendRendered(dispatcher: Dispatcher, step: CompiledStep, req: RenderedRequest, readJson: boolean): Promise<StepResponse> {
+export function sendRendered(sender: Sender, step: CompiledStep, req: RenderedRequest, readJson: boolean): Promise<StepResponse> {
   const { path, requestHeaders, requestBody } = req;
   return new Promise((resolve) => {
     const done = (res: RawResponse | null, err: Error | null) => {
@@ -107,16 +106,12 @@ export function sendRendered(dispatcher: Dispatcher, step: CompiledStep, req: Re
         ? new Answered(res, requestHeaders, requestBody, path)
         : { status: null, headers: {}, json: undefined, error: err, errorKind: errorKind(err), requestHeaders, requestBody, path });
     };
-    try {
-      dispatchRequest(dispatcher, { path, method: step.method, headers: requestHeaders, body: req.wire }, readJson, done);
-    } catch (err) {
-      done(null, err as Error);
-    }
+    sender.send({ path, method: step.method, headers: requestHeaders, body: req.wire }, readJson, done);
   });
 }
 
-export function sendStep(dispatcher: Dispatcher, step: CompiledStep, ctx: TemplateContext, readJson: boolean): Promise<StepResponse> {
-  return sendRendered(dispatcher, step, renderStep(step, ctx), readJson);
+export function sendStep(sender: Sender, step: CompiledStep, ctx: TemplateContext, readJson: boolean): Promise<StepResponse> {
+  return sendRendered(sender, step, renderStep(step, ctx), readJson);
 }
 
 function matchValue(c: CompiledCheck, value: unknown, exists: boolean | undefined, ctx: TemplateContext): boolean {

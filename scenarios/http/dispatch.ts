@@ -16,12 +16,13 @@ export interface RawRequest {
   signal?: AbortSignal;
 }
 
-/** Response headers from undici's raw [name, value, name, value…] buffers: lower-case names, repeats as arrays. */
-function parseRawHeaders(raw: Buffer[]): RawResponse['headers'] {
+/** Response headers from raw [name, value, name, value…] (undici's buffers, or strings): lower-case names, repeats as arrays. */
+function parseRawHeaders(raw: ReadonlyArray<Buffer | string>): RawResponse['headers'] {
   const out: RawResponse['headers'] = {};
+  const str = (x: Buffer | string) => (typeof x === 'string' ? x : x.toString('latin1'));
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
-    const value = (raw[i + 1] as Buffer).toString('latin1');
+    const name = str(raw[i] as Buffer | string).toLowerCase();
+    const value = str(raw[i + 1] as Buffer | string);
     const had = out[name];
     if (had === undefined) out[name] = value;
     else if (Array.isArray(had)) had.push(value);
@@ -35,7 +36,7 @@ class Response implements RawResponse {
 
   constructor(
     readonly status: number,
-    private readonly raw: Buffer[] | null,
+    private readonly raw: ReadonlyArray<Buffer | string> | null,
     readonly text: string | null,
   ) {}
 
@@ -45,8 +46,32 @@ class Response implements RawResponse {
   }
 }
 
+/** A response from its status, raw headers ([name, value…]) and body text (null when not read). */
+export function makeResponse(status: number, raw: ReadonlyArray<Buffer | string> | null, text: string | null): RawResponse {
+  return new Response(status, raw, text);
+}
+
 /** How a call ends: a response, or the error that stopped it (exactly one of the two). */
 export type CallDone = (res: RawResponse | null, err: Error | null) => void;
+
+/** Where a VU sends its requests: a lean keep-alive connection of its own, or an undici dispatcher. */
+export interface Sender {
+  /** Sends one request; `done` is called exactly once, with the response or the error (never throws). */
+  send(req: RawRequest, readBody: boolean, done: CallDone): void;
+}
+
+/** A Sender over an undici dispatcher (a Pool, a Client). */
+export function undiciSender(dispatcher: Dispatcher): Sender {
+  return {
+    send(req, readBody, done) {
+      try {
+        dispatchRequest(dispatcher, req, readBody, done);
+      } catch (err) {
+        done(null, err as Error);
+      }
+    },
+  };
+}
 
 /**
  * One request's handler, in undici's core handler interface (onConnect /

@@ -1,0 +1,301 @@
+import net from 'node:net';
+import httpParserJs from 'http-parser-js';
+import { makeResponse, type CallDone, type RawRequest, type Sender } from './dispatch.ts';
+
+// Why this exists next to undici: a VU's requests go one at a time over one keep-alive connection, which is
+// all this file does. At a fixed 1,000 req/s undici's general machinery (its request queue, a setImmediate per
+// reused socket to validate it, a timer per request, keep-alive socket options) cost the generator 2-3x the CPU
+// per request that autocannon (raw sockets + http-parser-js) spends, and at full speed it capped the closed
+// model below autocannon's throughput. Parsing is http-parser-js's (the parser autocannon uses); this file only
+// writes requests and hands the parsed response back. undici stays for https, the setup/teardown pools and the
+// security scanner.
+const { HTTPParser } = httpParserJs;
+
+/** An error with undici's code for the same case, so errorKind() classifies both clients' errors alike. */
+const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
+const BODY_TIMEOUT = 'UND_ERR_BODY_TIMEOUT';
+
+/** RFC 9110 token (method, header name). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What undici also refuses in a request target or header value: controls (tab allowed in values), DEL, and anything above latin1. */
+const BAD_PATH = /[^\u0021-\u00ff]/;
+const BAD_VALUE = /[^\t\u0020-\u007e\u0080-\u00ff]/;
+/** Methods whose requests carry a body: sent with content-length 0 when there is none (as undici does). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+interface Pending {
+  head: string;
+  body: Buffer | null;
+  readBody: boolean;
+  isHead: boolean;
+  done: CallDone;
+  status: number;
+  rawHeaders: string[] | null;
+  chunks: Buffer[] | null;
+  /** A 1xx interim response is being read: its end is not this request's end. */
+  interim: boolean;
+  keepAlive: boolean;
+}
+
+/** The request head in wire form, or an Error naming what is invalid (nothing is sent then). */
+function serialize(req: RawRequest, hostHeader: string): { head: string; body: Buffer | null } | Error {
+  if (!TOKEN.test(req.method)) return coded(`invalid request method ${JSON.stringify(req.method)}`, 'UND_ERR_INVALID_ARG');
+  if (!req.path.startsWith('/') || BAD_PATH.test(req.path)) return coded(`invalid request path ${JSON.stringify(req.path)}: it must start with / and hold no spaces or control characters (encode them)`, 'UND_ERR_INVALID_ARG');
+  let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
+  let host = hostHeader;
+  for (const name in req.headers) {
+    const value = req.headers[name] as string;
+    if (!TOKEN.test(name)) return coded(`invalid header name ${JSON.stringify(name)}`, 'UND_ERR_INVALID_ARG');
+    if (BAD_VALUE.test(value)) return coded(`invalid value for header ${name}: it holds a line break or control character`, 'UND_ERR_INVALID_ARG');
+    const lower = name.toLowerCase();
+    if (lower === 'host') host = value;
+    else if (lower === 'transfer-encoding') return coded('a transfer-encoding request header is not supported: rampart sends a content-length', 'UND_ERR_INVALID_ARG');
+    else if (lower !== 'content-length') head += `${name}: ${value}\r\n`;
+  }
+  head += `host: ${host}\r\n`;
+  const body = req.body === null ? null : Buffer.from(req.body, 'utf8');
+  if (body) head += `content-length: ${body.length}\r\n`;
+  else if (BODY_METHODS.has(req.method)) head += 'content-length: 0\r\n';
+  return { head: `${head}\r\n`, body };
+}
+
+/**
+ * One keep-alive HTTP/1.1 connection for one VU: requests go one at a time (a second one sent while the first
+ * is in flight waits its turn), the socket opens on first use and again after the server closes it.
+ * Every call ends exactly once, with a response or an error whose code undici would have used.
+ */
+export class LeanConnection implements Sender {
+  private socket: net.Socket | null = null;
+  private connected = false;
+  private current: Pending | null = null;
+  private readonly queue: Pending[] = [];
+  private lastError: Error | null = null;
+  private connectTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** performance.now() by which the request in flight must have its headers (or its next body bytes). */
+  deadline = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly pool: LeanPool) {}
+
+  get isOpen(): boolean {
+    return this.connected;
+  }
+
+  send(req: RawRequest, readBody: boolean, done: CallDone): void {
+    if (this.closed) return done(null, this.pool.closedError);
+    const wire = serialize(req, this.pool.hostHeader);
+    if (wire instanceof Error) return done(null, wire);
+    this.queue.push({
+      head: wire.head, body: wire.body, readBody, isHead: req.method === 'HEAD', done,
+      status: 0, rawHeaders: null, chunks: null, interim: false, keepAlive: true,
+    });
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.current || this.queue.length === 0 || this.closed) return;
+    if (!this.socket) return this.connect();
+    if (!this.connected) return;
+    const p = this.queue.shift() as Pending;
+    this.current = p;
+    this.deadline = performance.now() + this.pool.timeoutMs;
+    this.pool.busy.add(this);
+    this.pool.armSweeper();
+    if (p.body) this.socket.write(Buffer.concat([Buffer.from(p.head, 'latin1'), p.body]));
+    else this.socket.write(p.head, 'latin1');
+  }
+
+  private connect(): void {
+    const socket = net.connect({ host: this.pool.host, port: this.pool.port, noDelay: true });
+    this.socket = socket;
+    this.connected = false;
+    this.lastError = null;
+    const parser = new HTTPParser(HTTPParser.RESPONSE);
+    parser[HTTPParser.kOnHeadersComplete] = (info) => this.onHeaders(info.statusCode, info.headers, info.shouldKeepAlive);
+    parser[HTTPParser.kOnBody] = (chunk: Buffer, offset: number, length: number) => this.onBody(chunk, offset, length);
+    parser[HTTPParser.kOnMessageComplete] = () => this.onComplete();
+    this.connectTimer = setTimeout(() => {
+      this.lastError = coded(`connect timed out after ${this.pool.connectTimeoutMs} ms`, 'UND_ERR_CONNECT_TIMEOUT');
+      socket.destroy();
+    }, this.pool.connectTimeoutMs);
+    socket.on('connect', () => {
+      if (this.connectTimer) clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+      this.connected = true;
+      this.pump();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const r = parser.execute(chunk);
+      if (r instanceof Error) this.abandon(coded(`invalid HTTP response: ${r.message}`, 'HPE_INVALID'));
+    });
+    socket.on('end', () => {
+      // A body delimited by the connection's end completes now; a response cut short does not.
+      const r = parser.finish();
+      if (r instanceof Error) this.lastError = coded(`response cut short: ${r.message}`, 'UND_ERR_SOCKET');
+      socket.destroy();
+    });
+    socket.on('error', (err) => {
+      this.lastError ??= err;
+    });
+    socket.on('close', () => this.onClose(socket));
+  }
+
+  private onHeaders(status: number, headers: string[], keepAlive: boolean): number {
+    const p = this.current;
+    if (!p) {
+      this.abandon(coded('the server sent a response nobody asked for', 'UND_ERR_SOCKET'));
+      return 1;
+    }
+    if (status >= 100 && status < 200 && status !== 101) {
+      p.interim = true;
+      return 0;
+    }
+    p.status = status;
+    p.rawHeaders = headers;
+    p.keepAlive = keepAlive;
+    if (p.readBody) p.chunks = [];
+    this.deadline = performance.now() + this.pool.timeoutMs;
+    return p.isHead ? 1 : 0;
+  }
+
+  private onBody(chunk: Buffer, offset: number, length: number): void {
+    const p = this.current;
+    if (p?.chunks) p.chunks.push(chunk.subarray(offset, offset + length));
+    this.deadline = performance.now() + this.pool.timeoutMs;
+  }
+
+  private onComplete(): void {
+    const p = this.current;
+    if (!p) return;
+    if (p.interim) {
+      p.interim = false;
+      return;
+    }
+    this.current = null;
+    this.deadline = Number.POSITIVE_INFINITY;
+    this.pool.busy.delete(this);
+    const text = p.chunks ? (p.chunks.length === 1 ? (p.chunks[0] as Buffer).toString('utf8') : Buffer.concat(p.chunks).toString('utf8')) : null;
+    if (!p.keepAlive) this.detach();
+    p.done(makeResponse(p.status, p.rawHeaders, text), null);
+    this.pump();
+  }
+
+  /** The request in flight got no headers (or no more body) within the request timeout. */
+  timedOut(): void {
+    const gotHeaders = (this.current?.status ?? 0) > 0;
+    this.abandon(coded(`no response ${gotHeaders ? 'body ' : ''}within the request timeout (${this.pool.timeoutMs} ms)`, gotHeaders ? BODY_TIMEOUT : HEADERS_TIMEOUT));
+  }
+
+  /** The request in flight failed (timeout, bad response): it ends with `err` and the socket is closed. */
+  abandon(err: Error): void {
+    const p = this.current;
+    this.current = null;
+    this.deadline = Number.POSITIVE_INFINITY;
+    this.pool.busy.delete(this);
+    this.detach();
+    if (p) p.done(null, err);
+    this.pump();
+  }
+
+  /** Closes the socket and forgets it at once (its close event is then ignored): the next request opens a new one. */
+  private detach(): void {
+    const socket = this.socket;
+    this.socket = null;
+    this.connected = false;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    socket?.destroy();
+  }
+
+  private onClose(socket: net.Socket): void {
+    if (this.socket !== socket) return;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    const wasConnected = this.connected;
+    this.socket = null;
+    this.connected = false;
+    const err = this.closed ? this.pool.closedError : this.lastError ?? coded('the server closed the connection before answering', 'UND_ERR_SOCKET');
+    const p = this.current;
+    if (p) {
+      this.current = null;
+      this.deadline = Number.POSITIVE_INFINITY;
+      this.pool.busy.delete(this);
+      p.done(null, err);
+    }
+    // A connection that never opened fails what waited for it (as undici does); after a good one closed,
+    // what waits goes out on a new connection.
+    if (!wasConnected || this.closed) for (const q of this.queue.splice(0)) q.done(null, err);
+    else this.pump();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.socket) this.socket.destroy();
+    else for (const q of this.queue.splice(0)) q.done(null, this.pool.closedError);
+  }
+}
+
+/**
+ * The lean connections of one transport: one per VU, and one sweep that ends requests past the request timeout
+ * (a check every tenth of the timeout, at most every 100 ms, while any request is in flight) instead of a timer per request.
+ */
+export class LeanPool {
+  readonly host: string;
+  readonly port: number;
+  readonly hostHeader: string;
+  readonly connectTimeoutMs: number;
+  readonly busy = new Set<LeanConnection>();
+  private readonly byVu = new Map<number, LeanConnection>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly sweepMs: number;
+
+  constructor(origin: URL, readonly timeoutMs: number, readonly closedError: Error) {
+    this.host = origin.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(origin.port || 80);
+    this.hostHeader = origin.host;
+    this.connectTimeoutMs = Math.min(timeoutMs, 10_000);
+    this.sweepMs = Math.max(1, Math.min(100, Math.floor(timeoutMs / 10)));
+  }
+
+  connection(vu: number): LeanConnection {
+    let c = this.byVu.get(vu);
+    if (!c) {
+      c = new LeanConnection(this);
+      this.byVu.set(vu, c);
+    }
+    return c;
+  }
+
+  open(): number {
+    let n = 0;
+    for (const c of this.byVu.values()) if (c.isOpen) n += 1;
+    return n;
+  }
+
+  armSweeper(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => this.sweep(), this.sweepMs);
+  }
+
+  private sweep(): void {
+    if (this.busy.size === 0) {
+      clearInterval(this.sweeper as NodeJS.Timeout);
+      this.sweeper = null;
+      return;
+    }
+    const now = performance.now();
+    for (const c of this.busy) {
+      if (c.deadline <= now) c.timedOut();
+    }
+  }
+
+  close(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    for (const c of this.byVu.values()) c.close();
+    this.byVu.clear();
+    this.busy.clear();
+  }
+}
