@@ -10,6 +10,10 @@ import { makeResponse, type CallDone, type RawRequest, type Sender } from './dis
 // writes requests and hands the parsed response back. undici stays for https, the setup/teardown pools and the
 // security scanner.
 const { HTTPParser } = httpParserJs;
+// Header lines are decoded as latin1, byte for byte, as undici's raw headers are (dispatch.ts): the parser's
+// default, 'ascii', drops each byte's high bit, which garbled a non-ASCII header value beyond repair. (A static
+// of the parser module: one setting at load, nothing per request.)
+HTTPParser.encoding = 'latin1';
 
 /** An error with undici's code for the same case, so errorKind() classifies both clients' errors alike. */
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -108,11 +112,23 @@ export class LeanConnection implements Sender {
   }
 
   private connect(): void {
-    const socket = net.connect({ host: this.pool.host, port: this.pool.port, noDelay: true });
+    const parser = new HTTPParser(HTTPParser.RESPONSE);
+    // Reads land in the pool's one buffer and go straight to the parser (no stream chunk, no 'data' event per
+    // read); the parser copies what it keeps (header strings; body bytes are copied in onBody).
+    const socket = net.connect({
+      host: this.pool.host, port: this.pool.port, noDelay: true,
+      onread: {
+        buffer: this.pool.readBuffer,
+        callback: (n: number, buf: Buffer) => {
+          const r = parser.execute(buf, 0, n);
+          if (r instanceof Error) this.abandon(coded(`invalid HTTP response: ${r.message}`, 'HPE_INVALID'));
+          return true;
+        },
+      },
+    });
     this.socket = socket;
     this.connected = false;
     this.lastError = null;
-    const parser = new HTTPParser(HTTPParser.RESPONSE);
     parser[HTTPParser.kOnHeadersComplete] = (info) => this.onHeaders(info.statusCode, info.headers, info.shouldKeepAlive);
     parser[HTTPParser.kOnBody] = (chunk: Buffer, offset: number, length: number) => this.onBody(chunk, offset, length);
     parser[HTTPParser.kOnMessageComplete] = () => this.onComplete();
@@ -125,10 +141,6 @@ export class LeanConnection implements Sender {
       this.connectTimer = null;
       this.connected = true;
       this.pump();
-    });
-    socket.on('data', (chunk: Buffer) => {
-      const r = parser.execute(chunk);
-      if (r instanceof Error) this.abandon(coded(`invalid HTTP response: ${r.message}`, 'HPE_INVALID'));
     });
     socket.on('end', () => {
       // A body delimited by the connection's end completes now; a response cut short does not.
@@ -157,12 +169,15 @@ export class LeanConnection implements Sender {
     p.keepAlive = keepAlive;
     if (p.readBody) p.chunks = [];
     this.deadline = performance.now() + this.pool.timeoutMs;
-    return p.isHead ? 1 : 0;
+    // No body follows a HEAD response, a 204 or a 304 whatever their content-length says (RFC 9112 6.3; a 304
+    // may carry the representation's length): skipping it, or the parser would wait for bytes that never come.
+    return p.isHead || status === 204 || status === 304 ? 1 : 0;
   }
 
   private onBody(chunk: Buffer, offset: number, length: number): void {
     const p = this.current;
-    if (p?.chunks) p.chunks.push(chunk.subarray(offset, offset + length));
+    // A copy: `chunk` is the pool's read buffer, overwritten by the next read.
+    if (p?.chunks) p.chunks.push(Buffer.from(chunk.subarray(offset, offset + length)));
     this.deadline = performance.now() + this.pool.timeoutMs;
   }
 
@@ -247,6 +262,8 @@ export class LeanPool {
   readonly hostHeader: string;
   readonly connectTimeoutMs: number;
   readonly busy = new Set<LeanConnection>();
+  /** Every connection's reads land here, one at a time (each is parsed before the next read). */
+  readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   private readonly byVu = new Map<number, LeanConnection>();
   private sweeper: NodeJS.Timeout | null = null;
   private readonly sweepMs: number;
