@@ -2,21 +2,25 @@
 // BENCH_ROUNDS rounds (default 3) with the tools alternating so the machine's noise hits them alike:
 //  1. closed-model throughput against a trivial server, 50 keep-alive connections: rampart vs autocannon vs wrk;
 //  2. CPU seconds per 10,000 requests at a fixed 1,000 req/s (open model): rampart vs autocannon's rate mode
-//     (wrk has no fixed-rate mode; Debian ships no wrk2);
+//     (wrk has no fixed-rate mode; Debian ships no wrk2) vs bare sockets on rampart's timetable (the floor), and
+//     how each tool's requests reach the server (autocannon's rate mode sends each second's share in a burst);
 //  3. accuracy against a server that stalls 500 ms every 2 s, at 1,000 req/s: percentiles against the theoretical
 //     ones (p50 ≈ 0, p90 ≈ 300 ms, p99 ≈ 480 ms, max ≈ 500 ms), the scheduler's lateness, and the warning printed
 //     when connections run short;
 //  4. start-up: `rampart --help` from the compiled build and from the TypeScript sources, next to `node -e 0`;
 //  5. RSS of 1k and 10k closed-model VUs (each with its own keep-alive connection and think time).
 // Servers run in their own process. Everything on loopback, every run bounded in time.
+// BENCH_ONLY=2,3 runs only those sections.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { repoPath, tsNodeArgs } from '../common/index.ts';
 import { formatSummary, parseScenario, runScenario } from '../scenarios/index.ts';
-import { spawnLocalServer } from '../scenarios/testing.ts';
+import { SEND_AHEAD_MS, spawnLocalServer } from '../scenarios/testing.ts';
 
 // The shipped CLI runs compiled JavaScript without source maps; tsx (which runs this script) turns them on, which
 // makes every stack trace the engine's dependencies format far dearer than in the real thing.
@@ -26,6 +30,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATE = 1000;
+const ONLY = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
+const want = (section: number) => !ONLY || ONLY.includes(String(section));
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -71,6 +77,95 @@ async function autocannonClosed(url: string): Promise<{ rps: number; cpu: number
   return { rps: a.requests.average, cpu: cpuSeconds(process.cpuUsage(c0)), requests: a.requests.total };
 }
 
+/**
+ * The floor of an open model in Node on this machine: bare net sockets, requests written on the same evenly spaced
+ * timetable as rampart's (a wake-up sends what is due within SEND_AHEAD_MS), responses only counted ("HTTP/1.1 "
+ * at a read's start, enough for the trivial server's small answers), no parsing, no measuring.
+ */
+async function bareOpenModel(url: string, rate: number, seconds: number): Promise<{ cpu: number; requests: number }> {
+  const u = new URL(url);
+  const wire = Buffer.from(`GET / HTTP/1.1\r\nhost: ${u.host}\r\n\r\n`);
+  const free: net.Socket[] = [];
+  const all: net.Socket[] = [];
+  const total = rate * seconds;
+  let sent = 0;
+  let answered = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const open = () => {
+      const s = net.connect({ host: u.hostname, port: Number(u.port), noDelay: true });
+      s.on('data', (d: Buffer) => {
+        let i = d.indexOf('HTTP/1.1 ');
+        while (i !== -1) {
+          answered += 1;
+          i = d.indexOf('HTTP/1.1 ', i + 9);
+        }
+        free.push(s);
+      });
+      s.on('error', () => undefined);
+      all.push(s);
+      return s;
+    };
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - t0 + SEND_AHEAD_MS) * rate) / 1000) + 1);
+      while (sent < due) {
+        (free.pop() ?? open()).write(wire);
+        sent += 1;
+      }
+      if (sent >= total) {
+        const wait = () => (answered >= total || performance.now() - t0 > (seconds + 5) * 1000 ? resolve() : void setTimeout(wait, 5));
+        wait();
+        return;
+      }
+      setTimeout(tick, Math.max(1, Math.floor(t0 + (sent * 1000) / rate - performance.now())));
+    };
+    tick();
+  });
+  const cpu = cpuSeconds(process.cpuUsage(c0));
+  for (const s of all) s.destroy();
+  return { cpu, requests: answered };
+}
+
+/**
+ * When the requests of a fixed-rate run reach the server: an in-process server notes each arrival's time, and
+ * the shape is told by the busiest 10 ms of the run and the share of each second's requests that arrived in its
+ * busiest 100 ms (evenly spaced 1,000/s: ~10 and ~10 %).
+ */
+async function arrivalShape(send: (url: string) => Promise<unknown>): Promise<string> {
+  const arrivals: number[] = [];
+  const server = http.createServer((req, res) => {
+    arrivals.push(performance.now());
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '11' }).end('{"ok":true}');
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await send(`http://127.0.0.1:${port}`);
+  server.closeAllConnections();
+  server.close();
+  const t0 = arrivals[0] ?? 0;
+  const bins10 = new Map<number, number>();
+  const bins100 = new Map<number, number>();
+  const perSecond = new Map<number, number>();
+  for (const t of arrivals) {
+    const ms = t - t0;
+    bins10.set(Math.floor(ms / 10), (bins10.get(Math.floor(ms / 10)) ?? 0) + 1);
+    bins100.set(Math.floor(ms / 100), (bins100.get(Math.floor(ms / 100)) ?? 0) + 1);
+    perSecond.set(Math.floor(ms / 1000), (perSecond.get(Math.floor(ms / 1000)) ?? 0) + 1);
+  }
+  const shares: number[] = [];
+  for (const [sec, n] of perSecond) {
+    if (n < 100) continue; // a partial last second
+    let peak = 0;
+    for (let b = sec * 10; b < sec * 10 + 10; b++) peak = Math.max(peak, bins100.get(b) ?? 0);
+    shares.push(peak / n);
+  }
+  return `${arrivals.length} requests; busiest 10 ms held ${Math.max(...bins10.values())}; busiest 100 ms of a second held ${(median(shares) * 100).toFixed(0)} % of that second's requests (median over seconds)`;
+}
+
 async function helpSeconds(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const t0 = performance.now();
   await run(process.execPath, args, { env, timeout: 60_000 });
@@ -88,8 +183,8 @@ async function main() {
   log(`hardware: ${cpus.length} × ${cpus[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.platform()} ${os.release()}, node ${process.version}`);
   log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: compare the ratios, not the absolutes); ${ROUNDS} rounds, medians`);
 
-  log(`\n## 1. closed-model throughput, trivial server, ${CONNECTIONS} keep-alive connections, ${SECONDS}s per tool per round`);
-  {
+  if (want(1)) log(`\n## 1. closed-model throughput, trivial server, ${CONNECTIONS} keep-alive connections, ${SECONDS}s per tool per round`);
+  if (want(1)) {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     await autocannonRun({ url: srv.url, connections: CONNECTIONS, duration: 2 }); // warm the server
     await rampartClosed(srv.url); // warm the generator's JIT
@@ -119,30 +214,38 @@ async function main() {
     log(`ratio rampart/autocannon: median ${median(ratios).toFixed(2)} (per round ${fmt(ratios, 2)}; goal ≥ 1.0)${w.length ? `; rampart/wrk ${(median(r) / median(w)).toFixed(2)}` : ''}`);
   }
 
-  log(`\n## 2. CPU per 10,000 requests at a fixed ${RATE} req/s for 10 s (open model), trivial server`);
-  {
+  if (want(2)) log(`\n## 2. CPU per 10,000 requests at a fixed ${RATE} req/s for 10 s (open model), trivial server`);
+  if (want(2)) {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     const r: number[] = [];
     const a: number[] = [];
+    const b: number[] = [];
     const lateness: string[] = [];
+    const fixed = (duration: string) => parseScenario({ name: 'fixed', executor: 'constant-arrival-rate', rate: RATE, duration, flows: getFlow, thresholdWindows: [] });
+    await runScenario(fixed('2s'), { baseUrl: srv.url }); // warm the generator's JIT
     for (let i = 0; i < ROUNDS; i++) {
-      const s = parseScenario({ name: 'fixed', executor: 'constant-arrival-rate', rate: RATE, duration: '10s', flows: getFlow, thresholdWindows: [] });
       let c0 = process.cpuUsage();
-      const res = await runScenario(s, { baseUrl: srv.url });
+      const res = await runScenario(fixed('10s'), { baseUrl: srv.url });
       r.push((cpuSeconds(process.cpuUsage(c0)) / res.summary.requests) * 10_000);
       lateness.push(res.part.notes?.find((n) => n.includes('scheduler lateness'))?.replace(/^.*?scheduler lateness \(arrival issued after its time\) /, '') ?? '');
       c0 = process.cpuUsage();
       const ac = await autocannonRun({ url: srv.url, connections: 100, overallRate: RATE, duration: 10 });
       a.push((cpuSeconds(process.cpuUsage(c0)) / ac.requests.total) * 10_000);
+      const bare = await bareOpenModel(srv.url, RATE, 10);
+      b.push((bare.cpu / bare.requests) * 10_000);
     }
     log(`rampart    ${median(r).toFixed(3)} CPU s per 10k requests (rounds ${fmt(r, 3)})`);
     log(`autocannon ${median(a).toFixed(3)} CPU s per 10k requests (rounds ${fmt(a, 3)})`);
-    log(`ratio rampart/autocannon: ${(median(r) / median(a)).toFixed(2)} (goal ≤ 1.0); wrk: no fixed-rate mode`);
+    log(`bare sockets, rampart's timetable, no parsing (the floor) ${median(b).toFixed(3)} CPU s per 10k requests (rounds ${fmt(b, 3)})`);
+    log(`ratio rampart/autocannon: ${(median(r) / median(a)).toFixed(2)} (goal ≤ 1.0); rampart/floor ${(median(r) / median(b)).toFixed(2)}; wrk: no fixed-rate mode`);
     log(`rampart scheduler lateness per round: ${lateness.join(' | ')}`);
+    log('how the requests reach the server (3 s at the same rate, in-process server noting each arrival):');
+    log(`  rampart    ${await arrivalShape((url) => runScenario(fixed('3s'), { baseUrl: url }))}`);
+    log(`  autocannon ${await arrivalShape((url) => autocannonRun({ url, connections: 100, overallRate: RATE, duration: 3 }))}`);
   }
 
-  log(`\n## 3. accuracy: server stalls 500 ms every 2 s, ${RATE} req/s for 10 s (theory: p50 ≈ 0, p90 ≈ 300 ms, p99 ≈ 480 ms, max ≈ 500 ms)`);
-  {
+  if (want(3)) log(`\n## 3. accuracy: server stalls 500 ms every 2 s, ${RATE} req/s for 10 s (theory: p50 ≈ 0, p90 ≈ 300 ms, p99 ≈ 480 ms, max ≈ 500 ms)`);
+  if (want(3)) {
     await using srv = await spawnLocalServer({ kind: 'stall', periodMs: 2000, stallMs: 500 });
     await autocannonRun({ url: srv.url, connections: 20, duration: 1 });
     const rows: Array<{ p50: number; p90: number; p99: number; max: number }> = [];
@@ -171,8 +274,8 @@ async function main() {
     log(formatSummary(short.summary, short.thresholds, short.failedChecks, short.warnings).trimEnd());
   }
 
-  log('\n## 4. start-up: `rampart --help`');
-  {
+  if (want(4)) log('\n## 4. start-up: `rampart --help`');
+  if (want(4)) {
     const compiled = existsSync(repoPath('dist', '.build-stamp'));
     const bare: number[] = [];
     const dist: number[] = [];
@@ -188,7 +291,7 @@ async function main() {
     log('(dist is used only when no source is newer than the build: an edited checkout runs from source)');
   }
 
-  if (process.env.BENCH_RSS !== '0') {
+  if (process.env.BENCH_RSS !== '0' && want(5)) {
     log('\n## 5. memory: closed-model VUs, one keep-alive connection each, 1-3 s think time');
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     for (const vus of [1000, 10000]) {

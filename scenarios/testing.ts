@@ -4,3 +4,4 @@ export { startLocalServer } from './testing/local-servers.ts';
 export type { LocalServer, Behaviour } from './testing/local-servers.ts';
 export { spawnLocalServer } from './testing/spawn-server.ts';
 export type { SpawnedServer } from './testing/spawn-server.ts';
+export { SEND_AHEAD_MS } from './executors/arrival-rate-executor.ts';

@@ -439,6 +439,24 @@ describe('lean connection: the server closing the connection', () => {
   });
 });
 
+describe('lean connection: the server\'s Keep-Alive hint', () => {
+  it('does not reuse a connection idle for nearly as long as the server keeps it (Keep-Alive: timeout=N)', async () => {
+    const srv = await echoPathServer();
+    // Node announces "Keep-Alive: timeout=2": reuse allowed for 1.5 s of idleness, the server closes at 2 s.
+    srv.server.keepAliveTimeout = 2_000;
+    const t = await transport(srv.origin);
+    expect((await ok(t.senderFor(1), { path: '/1' })).text).toBe('/1');
+    await sleep(100);
+    expect((await ok(t.senderFor(1), { path: '/2' })).text).toBe('/2');
+    expect(srv.connections).toBe(1);
+    // Idle 1.7 s: the server has not closed it yet, but a request now could cross its close; a new connection.
+    await sleep(1_700);
+    expect(srv.open).toBe(1);
+    expect((await ok(t.senderFor(1), { path: '/3' })).text).toBe('/3');
+    expect(srv.connections).toBe(2);
+  });
+});
+
 describe('lean connection: errors', () => {
   it('a closed port is refused', async () => {
     const probe = net.createServer();

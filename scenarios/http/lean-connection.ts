@@ -43,6 +43,18 @@ interface Pending {
   keepAlive: boolean;
 }
 
+/**
+ * How long an idle connection may be reused, from a response's `Keep-Alive: timeout=N` (seconds): up to a second
+ * less than the server's N (a quarter of it for N < 4), as undici does; no limit without a timeout (the server's
+ * close is then seen as it comes).
+ */
+function idleLimit(value: string): number {
+  const m = /timeout=(\d+)/i.exec(value);
+  if (!m) return Number.POSITIVE_INFINITY;
+  const ms = Number(m[1]) * 1000;
+  return ms - Math.min(1000, ms / 4);
+}
+
 /** The request head in wire form, or an Error naming what is invalid (nothing is sent then). */
 function serialize(req: RawRequest, hostHeader: string): { head: string; body: Buffer | null } | Error {
   if (!TOKEN.test(req.method)) return coded(`invalid request method ${JSON.stringify(req.method)}`, 'UND_ERR_INVALID_ARG');
@@ -78,6 +90,9 @@ export class LeanConnection implements Sender {
   private lastError: Error | null = null;
   private connectTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** When the last response ended, and how long the server keeps an idle connection less a margin (its Keep-Alive hint). */
+  private idleSince = Number.POSITIVE_INFINITY;
+  private idleLimitMs = Number.POSITIVE_INFINITY;
   /** performance.now() by which the request in flight must have its headers (or its next body bytes). */
   deadline = Number.POSITIVE_INFINITY;
 
@@ -102,9 +117,16 @@ export class LeanConnection implements Sender {
     if (this.current || this.queue.length === 0 || this.closed) return;
     if (!this.socket) return this.connect();
     if (!this.connected) return;
+    const now = performance.now();
+    if (now - this.idleSince > this.idleLimitMs) {
+      // The server said how long it keeps an idle connection and that time is (nearly) up: a request sent now
+      // could cross its close and fail through no fault of the server's. A new connection instead.
+      this.detach();
+      return this.connect();
+    }
     const p = this.queue.shift() as Pending;
     this.current = p;
-    this.deadline = performance.now() + this.pool.timeoutMs;
+    this.deadline = now + this.pool.timeoutMs;
     this.pool.busy.add(this);
     this.pool.armSweeper();
     if (p.body) this.socket.write(Buffer.concat([Buffer.from(p.head, 'latin1'), p.body]));
@@ -112,6 +134,8 @@ export class LeanConnection implements Sender {
   }
 
   private connect(): void {
+    this.idleSince = Number.POSITIVE_INFINITY;
+    this.idleLimitMs = Number.POSITIVE_INFINITY;
     const parser = new HTTPParser(HTTPParser.RESPONSE);
     // Reads land in the pool's one buffer and go straight to the parser (no stream chunk, no 'data' event per
     // read); the parser copies what it keeps (header strings; body bytes are copied in onBody).
@@ -167,6 +191,10 @@ export class LeanConnection implements Sender {
     p.status = status;
     p.rawHeaders = headers;
     p.keepAlive = keepAlive;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i] as string;
+      if (name.length === 10 && name.toLowerCase() === 'keep-alive') this.idleLimitMs = idleLimit(headers[i + 1] as string);
+    }
     if (p.readBody) p.chunks = [];
     this.deadline = performance.now() + this.pool.timeoutMs;
     // No body follows a HEAD response, a 204 or a 304 whatever their content-length says (RFC 9112 6.3; a 304
@@ -190,6 +218,7 @@ export class LeanConnection implements Sender {
     }
     this.current = null;
     this.deadline = Number.POSITIVE_INFINITY;
+    this.idleSince = performance.now();
     this.pool.busy.delete(this);
     const text = p.chunks ? (p.chunks.length === 1 ? (p.chunks[0] as Buffer).toString('utf8') : Buffer.concat(p.chunks).toString('utf8')) : null;
     if (!p.keepAlive) this.detach();
