@@ -49,6 +49,21 @@ function autocannonRun(opts: autocannon.Options): Promise<autocannon.Result> {
 
 const hasWrk = !spawnSync('wrk', ['--version']).error;
 
+/**
+ * The generators (this process, autocannon in it, wrk and bare sockets) on core 0 and each server on core 1, so a
+ * tool's figure is what one core does rather than how the kernel happened to share two between it and the server
+ * (unpinned, a round's ratio swung 0.6-1.2). BENCH_PIN=0 turns it off; needs taskset and two cores.
+ */
+const PIN = process.env.BENCH_PIN !== '0' && os.cpus().length >= 2 && !spawnSync('taskset', ['-V']).error;
+const pin = (pid: number, core: number) => {
+  if (PIN) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)]);
+};
+async function server(behaviour: Parameters<typeof spawnLocalServer>[0]): Promise<Awaited<ReturnType<typeof spawnLocalServer>>> {
+  const srv = await spawnLocalServer(behaviour);
+  pin(srv.pid, 1);
+  return srv;
+}
+
 /** wrk's throughput, and the CPU it used (bash's `times` reports its children's user and system time). */
 async function wrkMax(url: string): Promise<{ rps: number; cpu: number; requests: number } | null> {
   if (!hasWrk) return null;
@@ -181,11 +196,13 @@ async function main() {
   const cpus = os.cpus();
   log(`# rampart engine benchmark — ${new Date().toISOString()}`);
   log(`hardware: ${cpus.length} × ${cpus[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.platform()} ${os.release()}, node ${process.version}`);
+  pin(process.pid, 0);
+  log(PIN ? 'generators pinned to core 0, servers to core 1 (taskset; BENCH_PIN=0 to turn off)' : 'not pinned (BENCH_PIN=0, one core, or no taskset)');
   log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: compare the ratios, not the absolutes); ${ROUNDS} rounds, medians`);
 
   if (want(1)) log(`\n## 1. closed-model throughput, trivial server, ${CONNECTIONS} keep-alive connections, ${SECONDS}s per tool per round`);
   if (want(1)) {
-    await using srv = await spawnLocalServer({ kind: 'trivial' });
+    await using srv = await server({ kind: 'trivial' });
     await autocannonRun({ url: srv.url, connections: CONNECTIONS, duration: 2 }); // warm the server
     await rampartClosed(srv.url); // warm the generator's JIT
     const r: number[] = [];
@@ -216,7 +233,7 @@ async function main() {
 
   if (want(2)) log(`\n## 2. CPU per 10,000 requests at a fixed ${RATE} req/s for 10 s (open model), trivial server`);
   if (want(2)) {
-    await using srv = await spawnLocalServer({ kind: 'trivial' });
+    await using srv = await server({ kind: 'trivial' });
     const r: number[] = [];
     const a: number[] = [];
     const b: number[] = [];
@@ -246,7 +263,7 @@ async function main() {
 
   if (want(3)) log(`\n## 3. accuracy: server stalls 500 ms every 2 s, ${RATE} req/s for 10 s (theory: p50 ≈ 0, p90 ≈ 300 ms, p99 ≈ 480 ms, max ≈ 500 ms)`);
   if (want(3)) {
-    await using srv = await spawnLocalServer({ kind: 'stall', periodMs: 2000, stallMs: 500 });
+    await using srv = await server({ kind: 'stall', periodMs: 2000, stallMs: 500 });
     await autocannonRun({ url: srv.url, connections: 20, duration: 1 });
     const rows: Array<{ p50: number; p90: number; p99: number; max: number }> = [];
     const acRows: Array<{ p50: number; p90: number; p99: number; max: number }> = [];
@@ -293,7 +310,7 @@ async function main() {
 
   if (process.env.BENCH_RSS !== '0' && want(5)) {
     log('\n## 5. memory: closed-model VUs, one keep-alive connection each, 1-3 s think time');
-    await using srv = await spawnLocalServer({ kind: 'trivial' });
+    await using srv = await server({ kind: 'trivial' });
     for (const vus of [1000, 10000]) {
       const r = await rss(srv.url, vus);
       log(`${String(vus).padStart(5)} VUs: RSS ${r.rssPeakMB} MB (baseline ${r.rssBaseMB} MB, ${r.perVuKB} KB per VU), ${r.requests} requests, ${r.errors} errors${vus === 10000 ? `; goal < 500 MB: ${r.rssPeakMB < 500 ? 'met' : 'NOT met'}` : ''}`);
