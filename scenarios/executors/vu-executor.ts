@@ -41,7 +41,11 @@ export function runVus(o: VuExecutorOptions): { done: Promise<void>; stats: VuSt
       while (!ended && !o.signal.aborted && vu < desired) {
         stats.iterations += 1;
         stats.lastStartAt = performance.now();
-        await o.iterate(vu, iter).catch(() => undefined);
+        try {
+          await o.iterate(vu, iter);
+        } catch {
+          // An iteration's failures are counted where they happen; the VU goes on (no promise per iteration for a catch).
+        }
         iter += 1;
         if (o.iterationsPerVu !== undefined && iter >= o.iterationsPerVu) break;
         // An iteration that finishes synchronously (nothing to send) must not starve the event loop.
