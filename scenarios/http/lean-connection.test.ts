@@ -363,6 +363,27 @@ describe('lean connection: responses without a body', () => {
     expect(srv.connections).toBe(1);
   });
 
+  it('keeps the connection after a HEAD response with neither content-length nor transfer-encoding (as node:http answers HEAD)', async () => {
+    const srv = await rawServer((socket, head) => {
+      if (head.startsWith('HEAD ')) socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n');
+      else socket.write(okBytes('after head'));
+    });
+    const t = await transport(srv.origin);
+    const res = await ok(t.senderFor(1), { method: 'HEAD', path: '/h' });
+    expect(res.status).toBe(200);
+    expect((await ok(t.senderFor(1), { path: '/g' })).text).toBe('after head');
+    expect(srv.connections).toBe(1);
+    // A HEAD response that says Connection: close still closes it.
+    const srv2 = await rawServer((socket, head) => {
+      if (head.startsWith('HEAD ')) socket.write('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n');
+      else socket.write(okBytes('after head'));
+    });
+    const t2 = await transport(srv2.origin);
+    await ok(t2.senderFor(1), { method: 'HEAD', path: '/h' });
+    expect((await ok(t2.senderFor(1), { path: '/g' })).text).toBe('after head');
+    expect(srv2.requests.map((r) => r.conn)).toEqual([0, 1]);
+  });
+
   it('completes 204 and 304 responses without a body (a 304 may carry the representation\'s content-length), then reuses the connection', async () => {
     const srv = await rawServer((socket, head) => {
       const path = pathOf(head);
@@ -424,6 +445,41 @@ describe('lean connection: the server closing the connection', () => {
     expect((await ok(t.senderFor(1), { path: '/again' })).text).toBe('/again');
     expect(srv.connections).toBe(2);
     expect(srv.requests.map((r) => r.conn)).toEqual([0, 1]);
+  });
+
+  it('does not reuse a connection after a request that said Connection: close, even when the response does not say close', async () => {
+    // A server may close without echoing the header (RFC 9112 9.6): it reads nothing more and ends the connection a little later.
+    const closing = new WeakSet<net.Socket>();
+    const srv = await rawServer((socket, head) => {
+      if (closing.has(socket)) return;
+      socket.write(okBytes(`answer ${pathOf(head)}`));
+      if (/\r\nconnection: close\r?$/im.test(head)) {
+        closing.add(socket);
+        setTimeout(() => socket.end(), 100);
+      }
+    });
+    const t = await transport(srv.origin, 2_000);
+    const vu = t.senderFor(1);
+    expect((await ok(vu, { path: '/bye', headers: { connection: 'close' } })).text).toBe('answer /bye');
+    expect((await ok(vu, { path: '/again' })).text).toBe('answer /again');
+    expect(srv.requests.map((r) => [pathOf(r.head), r.conn])).toEqual([['/bye', 0], ['/again', 1]]);
+  });
+
+  it('a request sent once the server closed the idle connection, before the socket\'s close event, goes on a new connection', async () => {
+    const srv = await rawServer((socket, head) => {
+      socket.write(okBytes(`answer ${pathOf(head)}`));
+      if (pathOf(head) === '/1') setTimeout(() => socket.end(), 50);
+    });
+    const t = await transport(srv.origin, 2_000);
+    const vu = t.senderFor(1);
+    expect((await ok(vu, { path: '/1' })).text).toBe('answer /1');
+    // The window between the server's FIN ('end': the socket is destroyed) and its 'close' event, one turn of the
+    // loop later, in which a VU resuming from setImmediate can send.
+    const socket = (vu as unknown as { socket: net.Socket }).socket;
+    const out = await new Promise<Outcome>((resolve) => socket.once('end', () => resolve(call(vu, { path: '/2' }))));
+    expect(out.err).toBeNull();
+    expect(out.res?.text).toBe('answer /2');
+    expect(srv.requests.map((r) => [pathOf(r.head), r.conn])).toEqual([['/1', 0], ['/2', 1]]);
   });
 
   it('opens a new connection after the server closed the idle keep-alive one', async () => {

@@ -28,6 +28,8 @@ const BAD_PATH = /[^\u0021-\u00ff]/;
 const BAD_VALUE = /[^\t\u0020-\u007e\u0080-\u00ff]/;
 /** Methods whose requests carry a body: sent with content-length 0 when there is none (as undici does). */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** A `Connection` request header asking the server to close the connection after its answer. */
+const CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
 
 interface Pending {
   head: string;
@@ -41,6 +43,8 @@ interface Pending {
   /** A 1xx interim response is being read: its end is not this request's end. */
   interim: boolean;
   keepAlive: boolean;
+  /** The request said `Connection: close`: its connection is not reused, whatever the response says (as undici does). */
+  close: boolean;
 }
 
 /**
@@ -55,12 +59,22 @@ function idleLimit(value: string): number {
   return ms - Math.min(1000, ms / 4);
 }
 
+/** Whether a response without a body leaves the connection open: by its Connection header and HTTP version. */
+function bodilessKeepAlive(headers: string[], http11: boolean): boolean {
+  let connection = '';
+  for (let i = 0; i < headers.length; i += 2) {
+    if ((headers[i] as string).toLowerCase() === 'connection') connection += `${(headers[i + 1] as string).toLowerCase()},`;
+  }
+  return http11 ? !connection.includes('close') : connection.includes('keep-alive');
+}
+
 /** The request head in wire form, or an Error naming what is invalid (nothing is sent then). */
-function serialize(req: RawRequest, hostHeader: string): { head: string; body: Buffer | null } | Error {
+function serialize(req: RawRequest, hostHeader: string): { head: string; body: Buffer | null; close: boolean } | Error {
   if (!TOKEN.test(req.method)) return coded(`invalid request method ${JSON.stringify(req.method)}`, 'UND_ERR_INVALID_ARG');
   if (!req.path.startsWith('/') || BAD_PATH.test(req.path)) return coded(`invalid request path ${JSON.stringify(req.path)}: it must start with / and hold no spaces or control characters (encode them)`, 'UND_ERR_INVALID_ARG');
   let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
   let host = hostHeader;
+  let close = false;
   for (const name in req.headers) {
     const value = req.headers[name] as string;
     if (!TOKEN.test(name)) return coded(`invalid header name ${JSON.stringify(name)}`, 'UND_ERR_INVALID_ARG');
@@ -68,13 +82,16 @@ function serialize(req: RawRequest, hostHeader: string): { head: string; body: B
     const lower = name.toLowerCase();
     if (lower === 'host') host = value;
     else if (lower === 'transfer-encoding') return coded('a transfer-encoding request header is not supported: rampart sends a content-length', 'UND_ERR_INVALID_ARG');
-    else if (lower !== 'content-length') head += `${name}: ${value}\r\n`;
+    else if (lower !== 'content-length') {
+      head += `${name}: ${value}\r\n`;
+      if (lower === 'connection' && CLOSE.test(value)) close = true;
+    }
   }
   head += `host: ${host}\r\n`;
   const body = req.body === null ? null : Buffer.from(req.body, 'utf8');
   if (body) head += `content-length: ${body.length}\r\n`;
   else if (BODY_METHODS.has(req.method)) head += 'content-length: 0\r\n';
-  return { head: `${head}\r\n`, body };
+  return { head: `${head}\r\n`, body, close };
 }
 
 /**
@@ -108,7 +125,7 @@ export class LeanConnection implements Sender {
     if (wire instanceof Error) return done(null, wire);
     this.queue.push({
       head: wire.head, body: wire.body, readBody, isHead: req.method === 'HEAD', done,
-      status: 0, rawHeaders: null, chunks: null, interim: false, keepAlive: true,
+      status: 0, rawHeaders: null, chunks: null, interim: false, keepAlive: true, close: wire.close,
     });
     this.pump();
   }
@@ -116,7 +133,9 @@ export class LeanConnection implements Sender {
   private pump(): void {
     if (this.current || this.queue.length === 0 || this.closed) return;
     if (!this.socket) return this.connect();
-    if (!this.connected) return;
+    // A socket already destroyed (the server's FIN or a socket error was seen, its close event not yet) takes
+    // no request: it would fail on a dead socket; onClose sends what waits on a new connection.
+    if (!this.connected || this.socket.destroyed) return;
     const now = performance.now();
     if (now - this.idleSince > this.idleLimitMs) {
       // The server said how long it keeps an idle connection and that time is (nearly) up: a request sent now
@@ -153,7 +172,7 @@ export class LeanConnection implements Sender {
     this.socket = socket;
     this.connected = false;
     this.lastError = null;
-    parser[HTTPParser.kOnHeadersComplete] = (info) => this.onHeaders(info.statusCode, info.headers, info.shouldKeepAlive);
+    parser[HTTPParser.kOnHeadersComplete] = (info) => this.onHeaders(info.statusCode, info.headers, info.shouldKeepAlive, info.versionMinor > 0);
     parser[HTTPParser.kOnBody] = (chunk: Buffer, offset: number, length: number) => this.onBody(chunk, offset, length);
     parser[HTTPParser.kOnMessageComplete] = () => this.onComplete();
     this.connectTimer = setTimeout(() => {
@@ -178,7 +197,8 @@ export class LeanConnection implements Sender {
     socket.on('close', () => this.onClose(socket));
   }
 
-  private onHeaders(status: number, headers: string[], keepAlive: boolean): number {
+  /** `http11`: an HTTP/1.1 response (not 1.0). */
+  private onHeaders(status: number, headers: string[], keepAlive: boolean, http11: boolean): number {
     const p = this.current;
     if (!p) {
       this.abandon(coded('the server sent a response nobody asked for', 'UND_ERR_SOCKET'));
@@ -190,16 +210,20 @@ export class LeanConnection implements Sender {
     }
     p.status = status;
     p.rawHeaders = headers;
-    p.keepAlive = keepAlive;
+    // No body follows a HEAD response, a 204 or a 304 whatever their content-length says (RFC 9112 6.3; a 304
+    // may carry the representation's length): skipping it, or the parser would wait for bytes that never come.
+    const skip = p.isHead || status === 204 || status === 304;
+    // The parser judges keep-alive by the body's framing too, which a response without a body does not need:
+    // node:http answers HEAD with neither content-length nor transfer-encoding. Its Connection header decides.
+    if (!keepAlive && skip) keepAlive = bodilessKeepAlive(headers, http11);
+    p.keepAlive = keepAlive && !p.close;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i] as string;
       if (name.length === 10 && name.toLowerCase() === 'keep-alive') this.idleLimitMs = idleLimit(headers[i + 1] as string);
     }
     if (p.readBody) p.chunks = [];
     this.deadline = performance.now() + this.pool.timeoutMs;
-    // No body follows a HEAD response, a 204 or a 304 whatever their content-length says (RFC 9112 6.3; a 304
-    // may carry the representation's length): skipping it, or the parser would wait for bytes that never come.
-    return p.isHead || status === 204 || status === 304 ? 1 : 0;
+    return skip ? 1 : 0;
   }
 
   private onBody(chunk: Buffer, offset: number, length: number): void {
