@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../common/index.ts';
 import type { ThinkTime } from './schema/flow.ts';
 
@@ -33,12 +32,35 @@ export function thinkSampler(t: ThinkTime): (() => number) | null {
   }
 }
 
-/** A think() that sleeps a sampled time and wakes at once when the run stops. */
+/**
+ * A think() that sleeps a sampled time and wakes at once when the run stops. The sleepers wait in one Set that
+ * a single abort listener empties: a listener per sleep (timers/promises with `{ signal }`) made every sleep
+ * scan the signal's list of listeners to add and again to remove itself — with 10,000 VUs thinking, ~150 µs of
+ * CPU per think, a fifth of a core at 1,000 requests a second.
+ */
 export function thinker(t: ThinkTime, signal: AbortSignal): (() => Promise<void>) | undefined {
   const sample = thinkSampler(t);
   if (!sample) return undefined;
-  return async () => {
-    if (signal.aborted) return;
-    await sleep(sample(), undefined, { signal }).catch(() => undefined);
+  interface Sleeper { timer: NodeJS.Timeout; wake: () => void }
+  const sleepers = new Set<Sleeper>();
+  signal.addEventListener('abort', () => {
+    for (const s of sleepers) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    sleepers.clear();
+  }, { once: true });
+  return () => {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((wake) => {
+      const s: Sleeper = {
+        timer: setTimeout(() => {
+          sleepers.delete(s);
+          wake();
+        }, sample()),
+        wake,
+      };
+      sleepers.add(s);
+    });
   };
 }
