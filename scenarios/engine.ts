@@ -216,14 +216,21 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   };
   const ticker = setInterval(tick, 250);
 
+  let execEnded = false;
   try {
     await exec.done;
+    execEnded = true;
   } finally {
     clearTimeout(deadline);
     clearInterval(ticker);
     options.signal?.removeEventListener('abort', onOuterAbort);
     options.stop?.removeEventListener('abort', onOuterStop);
     cancel.signal.removeEventListener('abort', closeTransport);
+    if (!execEnded) {
+      // An executor that threw: nothing is left running (the sampler's timer, connections keep the process alive).
+      self.stop();
+      await transport.close();
+    }
   }
   const endedAt = epochNow();
   const execStats = exec.stats();
@@ -231,9 +238,14 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // queued arrivals were still starting after it (an interrupted run: the time it ran).
   const lastStart = Number.isNaN(execStats.lastStartAt) ? 0 : execStats.lastStartAt - t0;
   const mainMs = Math.max(1, Math.min(performance.now() - t0, exec.durationMs), lastStart);
-  agg.flush(endedAt, true);
-  const selfStats = self.stop();
-  await transport.close();
+  let selfStats: ReturnType<SelfCheck['stop']>;
+  try {
+    agg.flush(endedAt, true);
+  } finally {
+    // Whatever happens, the sampler's timer stops and the connections close (they keep the process alive).
+    selfStats = self.stop();
+    await transport.close();
+  }
   events.push({ ts: endedAt, type: 'phase.ended', label: scenario.name, id: scenario.name, scenario: scenario.name, detail: { aborted: abortReason ?? null } });
 
   // Teardown phase (k6 teardown()): each setup user's last steps (a logout), not part of the measured load.
