@@ -122,6 +122,7 @@ async function bareOpenModel(url: string, rate: number, seconds: number): Promis
       const s = net.connect({ host: u.hostname, port: Number(u.port), noDelay: true });
       s.on('data', (d: Buffer) => {
         let i = d.indexOf('HTTP/1.1 ');
+        if (i === -1) return; // the rest of a response split across reads: the socket is still busy
         while (i !== -1) {
           answered += 1;
           i = d.indexOf('HTTP/1.1 ', i + 9);
