@@ -21,13 +21,15 @@ import autocannon from 'autocannon';
 import { repoPath, tsNodeArgs } from '../common/index.ts';
 import { pathToFileURL } from 'node:url';
 import type * as EngineModule from '../scenarios/index.ts';
+import { loadBenchConfig } from './config.ts';
 // @ts-expect-error plain JavaScript module without types (bin/dist-fresh.js)
 import { distIsFresh } from '../bin/dist-fresh.js';
 import { SEND_AHEAD_MS, spawnLocalServer } from '../scenarios/testing.ts';
 
 // rampart as `rampart` runs it: the compiled build when it is current (npm ci builds it), else the TypeScript
 // sources through tsx (whose transform adds a little per call: ~3 % of closed-model throughput here).
-const FROM_DIST = (distIsFresh as () => boolean)() && process.env.RAMPART_FROM_SOURCE !== '1';
+const config = loadBenchConfig();
+const FROM_DIST = (distIsFresh as () => boolean)() && !config.fromSource;
 type Engine = typeof EngineModule;
 const { formatSummary, parseScenario, runScenario } = (FROM_DIST
   ? await import(pathToFileURL(repoPath('dist/scenarios/index.js')).href)
@@ -36,12 +38,11 @@ const { formatSummary, parseScenario, runScenario } = (FROM_DIST
 // makes every stack trace the engine's dependencies format far dearer than in the real thing.
 process.setSourceMapsEnabled(false);
 const run = promisify(execFile);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = config.connections;
+const SECONDS = config.seconds;
+const ROUNDS = config.rounds;
 const RATE = 1000;
-const ONLY = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
-const want = (section: number) => !ONLY || ONLY.includes(String(section));
+const want = (section: number) => config.only === null || config.only.includes(section);
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -64,7 +65,7 @@ const hasWrk = !spawnSync('wrk', ['--version']).error;
  * tool's figure is what one core does rather than how the kernel happened to share two between it and the server
  * (unpinned, a round's ratio swung 0.6-1.2). BENCH_PIN=0 turns it off; needs taskset and two cores.
  */
-const PIN = process.env.BENCH_PIN !== '0' && os.cpus().length >= 2 && !spawnSync('taskset', ['-V']).error;
+const PIN = config.pin && os.cpus().length >= 2 && !spawnSync('taskset', ['-V']).error;
 const pin = (pid: number, core: number) => {
   if (PIN) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)]);
 };
@@ -320,7 +321,7 @@ async function main() {
     log('(dist is used only when no source is newer than the build: an edited checkout runs from source)');
   }
 
-  if (process.env.BENCH_RSS !== '0' && want(5)) {
+  if (config.rss && want(5)) {
     log('\n## 5. memory: closed-model VUs, one keep-alive connection each, 1-3 s think time');
     await using srv = await server({ kind: 'trivial' });
     for (const vus of [1000, 10000]) {

@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { startProxyProcess } from '../proxy/index.ts';
 import { getFreePort } from '../common/index.ts';
+import { loadBenchConfig } from './config.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,7 +38,7 @@ const payload = Buffer.alloc(Number(values.bytes), 120);
 const MB = 1 << 20;
 const transferMb = Number(values.mb);
 const transfers = Number(values.transfers);
-const toxiproxyBin = process.env.TOXIPROXY_BIN;
+const toxiproxyBin = loadBenchConfig().toxiproxyBin;
 
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
