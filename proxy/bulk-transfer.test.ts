@@ -12,14 +12,23 @@ describe('bulk transfer with no toxics', () => {
       download.writeUInt32LE((i * 40503 + 7) >>> 0, i);
     }
     const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    // Both directions at once; the server closes once it has the whole upload (a half-close through the proxy
+    // closes both sides, as in Toxiproxy, so neither side half-closes while the other still sends).
     let serverGot: Promise<string> = Promise.resolve('');
     await using server = await startTcpServer((s) => {
       const hash = createHash('sha256');
+      let received = 0;
       serverGot = new Promise((resolve) => {
-        s.on('data', (d: Buffer) => hash.update(d));
-        s.on('end', () => resolve(hash.digest('hex')));
+        s.on('data', (d: Buffer) => {
+          hash.update(d);
+          received += d.length;
+          if (received === size) {
+            resolve(hash.digest('hex'));
+            s.end();
+          }
+        });
       });
-      s.end(download);
+      s.write(download);
     });
     await using proxy = await proxyTo(server.address);
     const client = await connect(proxy.listen);
@@ -32,7 +41,7 @@ describe('bulk transfer with no toxics', () => {
       });
       client.on('end', () => resolve(hash.digest('hex')));
     });
-    client.end(upload);
+    client.write(upload);
     expect(await clientGot).toBe(digest(download));
     expect(clientBytes).toBe(size);
     expect(await serverGot).toBe(digest(upload));

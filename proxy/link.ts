@@ -15,11 +15,8 @@ export interface ByteCounters {
 /** What a link needs from the connection it belongs to. */
 export interface LinkOwner {
   readonly random: RandomSource;
-  /** Close both sockets once `dest` (this link's output) has been flushed and ended. */
-  closeAfterEnd(dest: Socket): void;
-  /** Closes are RSTs (a reset_peer toxic was present when the connection opened). */
+  /** Closes are RSTs (a reset_peer toxic was present when the connection opened: Toxiproxy's SO_LINGER 0). */
   readonly lingerZero: boolean;
-  reset(): void;
 }
 
 interface Slot {
@@ -30,17 +27,27 @@ interface Slot {
 }
 
 /**
- * One direction of one connection: source socket → toxic stages → destination
- * socket. "upstream" carries client → server bytes, "downstream" server → client.
+ * One direction of one connection, as Toxiproxy's ToxicLink: source socket →
+ * toxic stages → destination socket. "upstream" carries client → server
+ * bytes, "downstream" server → client.
+ *
+ * Closing follows Toxiproxy: when the source ends (a FIN, an error, or the
+ * socket closed by the other link), the end travels through the toxics behind
+ * the data they hold; when it reaches the destination, the destination is
+ * closed outright, not half-closed (Go's Close on a TCPConn). The other link,
+ * reading from that socket, then ends too. So any FIN closes both sockets.
+ *
  * Toxics can be added, updated and removed while data flows; toxicity is
- * rolled per connection when a toxic is applied (and re-rolled on update, as
- * Toxiproxy re-runs the toxic).
+ * rolled per connection each time Toxiproxy (re)runs a toxic.
  */
 export class Link {
   private readonly slots: Slot[] = [];
   private paused = true;
   private waitingDrain = false;
+  private sourceEnded = false;
   private sinkEnded = false;
+  /** Writes in one turn of the event loop leave in one writev; only while every stage passes data straight on. */
+  private batching = true;
   readonly sink: Sink;
 
   constructor(
@@ -57,13 +64,15 @@ export class Link {
   }
 
   start(toxics: readonly ToxicSpec[]): void {
-    for (const t of toxics) if (appliesTo(t, this.direction)) this.addToxic(t);
+    for (const t of toxics) if (appliesTo(t, this.direction)) this.appendSlot(t);
+    this.rewired();
     this.source.on('data', (chunk: Buffer) => {
       this.counters.received += chunk.length;
       this.entry().write(chunk);
       this.pressure();
     });
-    this.source.on('end', () => this.entry().end());
+    this.source.on('end', () => this.sourceGone());
+    this.source.on('close', () => this.sourceGone());
     this.dest.on('drain', () => {
       this.waitingDrain = false;
       this.pressure();
@@ -76,12 +85,17 @@ export class Link {
     return this.slots[0]?.stage ?? this.sink;
   }
 
+  /** Toxiproxy's read loop ended (EOF or an error): the end of the stream enters the chain, behind the data. */
+  private sourceGone(): void {
+    if (this.sourceEnded) return;
+    this.sourceEnded = true;
+    this.entry().end();
+  }
+
   private deliver(chunk: Buffer): void {
     if (this.sinkEnded || this.dest.destroyed) return;
     this.counters.sent += chunk.length;
-    // Chunks delivered in the same turn of the event loop leave together, in one writev; whether the
-    // socket pushes back is judged after that write (see uncork), not from the queue the batch builds up.
-    if (!this.corked) {
+    if (this.batching && !this.corked) {
       this.corked = true;
       this.dest.cork();
       setImmediate(this.uncork);
@@ -99,10 +113,26 @@ export class Link {
     this.pressure();
   };
 
+  /**
+   * The end reached the destination: close it once what was written has left
+   * (Go's io.Copy returned, then Close). Under linger 0 the close is an RST,
+   * which discards whatever the kernel still held, as in Toxiproxy.
+   */
   private finish(): void {
     if (this.sinkEnded) return;
     this.sinkEnded = true;
-    if (!this.dest.destroyed) this.dest.end();
+    const dest = this.dest;
+    if (dest.destroyed) return;
+    if (this.owner.lingerZero) {
+      const reset = () => {
+        if (!dest.destroyed) dest.resetAndDestroy();
+      };
+      if (dest.writableLength === 0 && !this.corked) reset();
+      else dest.write(Buffer.alloc(0), reset);
+    } else {
+      dest.end();
+      dest.once('finish', () => dest.destroy());
+    }
   }
 
   /** Pauses the source while the destination or the toxics hold too much. */
@@ -119,22 +149,17 @@ export class Link {
     }
   }
 
+  /** Toxiproxy's Run: rolls toxicity, then runs the toxic or a noop. */
   private createStage(spec: ToxicSpec, slot: Pick<Slot, 'state'> & { stage?: Stage }): Stage {
     if (this.owner.random.next() >= spec.toxicity) return new PassStage();
     const ctx: StageContext = {
       random: this.owner.random,
-      closeConnection: () => {
-        this.owner.closeAfterEnd(this.dest);
-        slot.stage?.next.end();
-      },
-      // Toxiproxy's reset_peer closes its output (stub.Close): an RST only where linger 0 was set at connect.
-      resetConnection: () => (this.owner.lingerZero ? this.owner.reset() : ctx.closeConnection()),
+      closeConnection: () => slot.stage?.next.end(),
     };
     return spec.definition.create(spec.attributes, ctx, slot.state);
   }
 
-  /** New toxics go to the end of the chain, as in Toxiproxy. */
-  addToxic(spec: ToxicSpec): void {
+  private appendSlot(spec: ToxicSpec): void {
     const slot = { spec, state: {} } as Slot;
     slot.stage = this.createStage(spec, slot);
     slot.stage.next = this.sink;
@@ -143,27 +168,52 @@ export class Link {
     this.slots.push(slot);
   }
 
+  private rewired(): void {
+    this.batching = this.slots.every((s) => s.stage.constructor === PassStage);
+    this.pressure();
+  }
+
+  /**
+   * New toxics go to the end of the chain. As in Toxiproxy, the toxic that was
+   * last is interrupted and re-run first: what it was holding back (latency's
+   * next chunk) goes on at once, and its toxicity is rolled again.
+   */
+  addToxic(spec: ToxicSpec): void {
+    const last = this.slots.at(-1);
+    if (last) this.rerun(last);
+    this.appendSlot(spec);
+    this.rewired();
+  }
+
   updateToxic(spec: ToxicSpec): void {
     const slot = this.slots.find((s) => s.spec === spec);
     if (!slot) return;
+    this.rerun(slot);
+    this.rewired();
+  }
+
+  /** Toxiproxy's InterruptToxic then Run: the toxicity roll may swap the toxic for a noop or back. */
+  private rerun(slot: Slot): void {
     const old = slot.stage;
-    const wasActive = !(old.constructor === PassStage);
-    const fresh = this.createStage(spec, slot);
-    if (wasActive && fresh.constructor !== PassStage) {
+    const wasActive = old.constructor !== PassStage;
+    const fresh = this.createStage(slot.spec, slot);
+    const isActive = fresh.constructor !== PassStage;
+    if (wasActive && isActive) {
       fresh.dispose();
-      old.update(spec.attributes);
+      old.update(slot.spec.attributes);
       return;
     }
+    if (!wasActive && !isActive) return;
     fresh.next = old.next;
     slot.stage = fresh;
-    const index = this.slots.indexOf(slot);
-    const prev = this.slots[index - 1];
+    const prev = this.slots[this.slots.indexOf(slot) - 1];
     if (prev) prev.stage.next = fresh;
-    // The old stage flushes what it held into the new one's successor.
+    // The old stage hands on what it held, into the new one's successor.
     old.remove('replaced');
     old.dispose();
   }
 
+  /** Everything the toxic held goes on at once; then the toxic before it is interrupted and re-run, as in Toxiproxy. */
   removeToxic(spec: ToxicSpec): void {
     const index = this.slots.findIndex((s) => s.spec === spec);
     if (index < 0) return;
@@ -173,7 +223,8 @@ export class Link {
     this.slots.splice(index, 1);
     slot.stage.remove('removed');
     slot.stage.dispose();
-    this.pressure();
+    if (prev) this.rerun(prev);
+    this.rewired();
   }
 
   dispose(): void {

@@ -1,80 +1,64 @@
 import { z } from 'zod';
 import { belowMinimum, count } from './attributes.ts';
 import type { ToxicDefinition } from './toxic.ts';
-import { QueuedStage } from './scheduled-queue.ts';
+import { SequentialStage, type StepResult } from './sequential-stage.ts';
 
 /**
- * bandwidth: at most `rate` KB/s (1 KB = 1000 bytes, as in Toxiproxy: a chunk
- * of n bytes takes n/rate ms). Large chunks are cut into pieces of about
- * 10 ms each so the stream flows smoothly instead of in bursts.
+ * bandwidth: at most `rate` KB/s (1 KB = 1000 bytes: a chunk of n bytes takes
+ * n/rate ms), with Toxiproxy's timetable: a chunk longer than 100 ms' worth
+ * leaves in pieces of rate × 100 bytes, one every 100 ms, and the rest after
+ * the time it still owes; the error of each wait is carried to the next chunk.
  *
  * rate 0 passes nothing: Toxiproxy 2.12 loops forever on such a chunk, so the
- * data (and the end of the stream) wait until the toxic is updated to a
- * positive rate or removed. A negative rate does the same here; Toxiproxy
- * panics on it (slice bounds out of range) and its whole server exits.
+ * data (and the end of the stream) wait until the toxic is updated or
+ * removed. A negative rate does the same here; Toxiproxy panics on it (slice
+ * bounds out of range) and its whole server exits.
  */
-class BandwidthStage extends QueuedStage {
-  /** Chunks (null: the end of the stream) held while the rate is 0 or less. */
-  private held: (Buffer | null)[] = [];
-  private heldBytes = 0;
+class BandwidthStage extends SequentialStage {
+  /** Go's `sleep`: ms still owed, carried from chunk to chunk within one run of the toxic. */
+  private owed = 0;
+  /** A 100 ms wait for a piece has passed. */
+  private pieceDue = false;
+  /** When the wait for the last part of the chunk started (null: not started). */
+  private lastWaitFrom: number | null = null;
 
-  override get buffered(): number {
-    return this.queue.buffered + this.heldBytes;
+  protected begin(chunk: Buffer): void {
+    const rate = this.attrs.rate ?? 0;
+    this.owed = rate <= 0 ? 0 : this.owed + chunk.length / rate;
+    this.pieceDue = false;
+    this.lastWaitFrom = null;
   }
 
-  override write(chunk: Buffer): void {
-    if ((this.attrs.rate ?? 0) <= 0 || this.held.length > 0) {
-      this.held.push(chunk);
-      this.heldBytes += chunk.length;
-      return;
+  protected step(): StepResult {
+    const rate = this.attrs.rate ?? 0;
+    if (rate <= 0) return 'forever';
+    const rest = this.rest!;
+    const piece = rate * 100;
+    if (this.pieceDue) {
+      this.pieceDue = false;
+      this.handOn(rest.subarray(0, piece));
+      this.rest = rest.subarray(piece);
+      this.owed -= 100;
+      return 0;
     }
-    this.schedule(chunk, this.attrs.rate!);
-  }
-
-  override end(): void {
-    if (this.held.length > 0 || (this.attrs.rate ?? 0) <= 0) this.held.push(null);
-    else super.end();
-  }
-
-  private schedule(chunk: Buffer, bytesPerMs: number): void {
-    // KB/s == bytes/ms
-    const piece = Math.max(512, bytesPerMs * 10);
-    let at = Math.max(performance.now(), this.queue.lastAt);
-    for (let offset = 0; offset < chunk.length; offset += piece) {
-      const part = chunk.subarray(offset, Math.min(chunk.length, offset + piece));
-      at += part.length / bytesPerMs;
-      this.queue.push(at, part);
+    if (rest.length > piece) {
+      this.pieceDue = true;
+      return 100;
     }
-  }
-
-  private takeHeld(): (Buffer | null)[] {
-    const held = this.held;
-    this.held = [];
-    this.heldBytes = 0;
-    return held;
-  }
-
-  override update(attributes: Record<string, number>): void {
-    super.update(attributes);
-    const rate = attributes.rate ?? 0;
-    if (rate <= 0) return;
-    for (const item of this.takeHeld()) {
-      if (item) this.schedule(item, rate);
-      else super.end();
+    if (this.lastWaitFrom === null) {
+      this.lastWaitFrom = performance.now();
+      if (this.owed > 0) return this.owed;
     }
+    // time.After is coarse, so the next wait is shortened (or lengthened) by this one's error.
+    this.owed -= performance.now() - this.lastWaitFrom;
+    this.handOn(rest);
+    return 'done';
   }
 
-  override remove(): void {
-    super.remove();
-    for (const item of this.takeHeld()) {
-      if (item) this.next.write(item);
-      else this.next.end();
-    }
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.takeHeld();
+  protected restart(): void {
+    this.owed = 0;
+    this.pieceDue = false;
+    this.lastWaitFrom = null;
   }
 }
 

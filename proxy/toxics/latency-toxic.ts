@@ -5,7 +5,9 @@ import { QueuedStage } from './scheduled-queue.ts';
 
 /**
  * latency: every chunk is delayed by `latency` ± `jitter` ms from the moment
- * it arrived (so a stream is delayed, not throttled), order preserved.
+ * it arrived (so a stream is delayed, not throttled), order preserved. An
+ * update interrupts, as in Toxiproxy: the chunk being waited on goes at once,
+ * and the chunks behind it are delayed by the new latency from their arrival.
  */
 class LatencyStage extends QueuedStage {
   constructor(attrs: Record<string, number>, private readonly ctx: StageContext) {
@@ -17,7 +19,12 @@ class LatencyStage extends QueuedStage {
     return jitter > 0 ? latency + this.ctx.random.int(jitter * 2) - jitter : latency;
   }
   override write(chunk: Buffer): void {
-    this.queue.push(performance.now() + this.delay(), chunk);
+    const now = performance.now();
+    this.queue.push(now + this.delay(), chunk, now);
+  }
+  override update(attributes: Record<string, number>): void {
+    this.attrs = attributes;
+    this.queue.restart((arrived) => arrived + this.delay());
   }
 }
 

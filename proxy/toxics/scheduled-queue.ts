@@ -1,11 +1,10 @@
 import { PassStage, type Sink } from './toxic.ts';
 
-type Item = { at: number; chunk: Buffer | null };
+type Item = { at: number; arrived: number; chunk: Buffer | null };
 
 /**
  * Holds chunks (and the end-of-stream marker, `null`) until their release
- * time, in order. Used by the toxics that delay data (latency, bandwidth,
- * slicer). One timer at a time, armed for the head of the queue.
+ * time, in order. One timer at a time, armed for the head of the queue.
  */
 export class ScheduledQueue {
   private items: Item[] = [];
@@ -25,16 +24,33 @@ export class ScheduledQueue {
     return this.head >= this.items.length;
   }
 
-  push(at: number, chunk: Buffer | null): void {
+  /** `arrived`: when the chunk reached the toxic (what a restart schedules from). */
+  push(at: number, chunk: Buffer | null, arrived = performance.now()): void {
     const when = Math.max(at, this.lastAt);
     this.lastAt = when;
     if (this.empty && when <= performance.now()) {
       this.emit(chunk);
       return;
     }
-    this.items.push({ at: when, chunk });
+    this.items.push({ at: when, arrived, chunk });
     if (chunk) this.heldBytes += chunk.length;
     if (!this.timer) this.arm();
+  }
+
+  /**
+   * Toxiproxy's interrupt: the item waited on now goes at once, and the rest
+   * are scheduled again by `due` (from when each arrived), still in order.
+   */
+  restart(due: (arrived: number) => number): void {
+    this.cancel();
+    if (this.empty) return;
+    this.shift();
+    const rest = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    this.heldBytes = 0;
+    this.lastAt = 0;
+    for (const item of rest) this.push(item.chunk ? due(item.arrived) : 0, item.chunk, item.arrived);
   }
 
   /** Hands everything on now. */
@@ -88,9 +104,9 @@ export class ScheduledQueue {
 }
 
 /**
- * The base of the toxics that hold data back (latency, bandwidth, slicer):
- * a subclass decides when each chunk is released; ending, attribute updates,
- * removal (everything held goes out at once) and disposal are the same for all.
+ * The base of a toxic that holds chunks back until a time of their own
+ * (latency): a subclass decides when each chunk is released; ending,
+ * removal (everything held goes out at once) and disposal are the same.
  */
 export abstract class QueuedStage extends PassStage {
   protected readonly queue = new ScheduledQueue(() => this.next);

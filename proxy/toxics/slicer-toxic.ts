@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { belowMinimum, count } from './attributes.ts';
 import type { StageContext, ToxicDefinition } from './toxic.ts';
-import { QueuedStage } from './scheduled-queue.ts';
+import { SequentialStage, type StepResult } from './sequential-stage.ts';
 import type { RandomSource } from '../random.ts';
 
 /**
@@ -32,19 +32,35 @@ export function sliceOffsets(size: number, average: number, variation: number, r
   return cuts;
 }
 
-/** slicer: each chunk leaves as several smaller writes, `delay` µs apart. */
-class SlicerStage extends QueuedStage {
+/**
+ * slicer: each chunk leaves as several smaller writes, one per slice, with
+ * `delay` µs after each (after the last too), as Toxiproxy's loop waits
+ * time.After(delay) after every slice it sends. Each wait starts when its
+ * slice was written, so slices never pile up into one write.
+ */
+class SlicerStage extends SequentialStage {
+  private cuts: number[] = [];
+  private index = 1;
   constructor(attrs: Record<string, number>, private readonly ctx: StageContext) {
     super(attrs);
   }
-  override write(chunk: Buffer): void {
-    const { average_size = 1, size_variation = 0, delay = 0 } = this.attrs;
-    const cuts = sliceOffsets(chunk.length, average_size, size_variation, this.ctx.random);
-    let at = performance.now();
-    for (let i = 1; i < cuts.length; i++) {
-      this.queue.push(at, chunk.subarray(cuts[i - 1], cuts[i]));
-      at += delay / 1000;
-    }
+  protected begin(chunk: Buffer): void {
+    const { average_size = 1, size_variation = 0 } = this.attrs;
+    this.cuts = sliceOffsets(chunk.length, average_size, size_variation, this.ctx.random);
+    this.index = 1;
+  }
+  protected step(): StepResult {
+    if (this.index >= this.cuts.length) return 'done';
+    const rest = this.rest!;
+    const size = this.cuts[this.index]! - this.cuts[this.index - 1]!;
+    this.index += 1;
+    this.handOn(rest.subarray(0, size));
+    this.rest = rest.subarray(size);
+    return Math.max(0, this.attrs.delay ?? 0) / 1000;
+  }
+  protected restart(): void {
+    this.cuts = [];
+    this.index = 1;
   }
 }
 

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { belowMinimum, count } from './attributes.ts';
 import { PassStage, type ToxicDefinition } from './toxic.ts';
 
-/** slow_close: data passes; the end of the stream (the FIN) is held back `delay` ms. */
+/**
+ * slow_close: data passes; the end of the stream (the close) is held back
+ * `delay` ms. An update while the close waits starts the wait again with the
+ * new delay (Toxiproxy re-runs the toxic, which reads the end again); removing
+ * the toxic lets the close through at once.
+ */
 class SlowCloseStage extends PassStage {
   private timer: NodeJS.Timeout | null = null;
   private ending = false;
@@ -10,8 +15,13 @@ class SlowCloseStage extends PassStage {
     super();
   }
   override end(): void {
+    if (this.ending) return;
     this.ending = true;
-    this.timer = setTimeout(() => this.finish(), this.attrs.delay ?? 0);
+    this.arm();
+  }
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.finish(), Math.max(0, this.attrs.delay ?? 0));
   }
   private finish(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -23,6 +33,7 @@ class SlowCloseStage extends PassStage {
   }
   override update(attributes: Record<string, number>): void {
     this.attrs = attributes;
+    if (this.ending) this.arm();
   }
   override remove(): void {
     this.finish();

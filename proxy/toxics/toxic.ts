@@ -12,12 +12,12 @@ export interface Sink {
 export interface StageContext {
   readonly random: RandomSource;
   /**
-   * End this stage's output and close the whole connection once that end
-   * reaches the socket (Toxiproxy's stub.Close(): the peer sees a FIN).
+   * End this stage's output (Toxiproxy's stub.Close()): once that end reaches
+   * the destination socket the link closes it, and the link reading from that
+   * socket ends in turn, so the whole connection goes. The close is a FIN, or
+   * an RST when a reset_peer toxic was on the proxy as the connection opened.
    */
   closeConnection(): void;
-  /** Abort both sockets with a TCP RST. */
-  resetConnection(): void;
 }
 
 /**
@@ -31,7 +31,13 @@ export interface Stage {
   end(): void;
   /** Bytes held and not yet handed on (for backpressure on the source). */
   readonly buffered: number;
-  /** New attributes (already merged and validated). */
+  /**
+   * Toxiproxy's interrupt and re-run, with these attributes (already merged
+   * and validated): what the toxic is waiting on right now is handed on at
+   * once (latency's next chunk, the rest of bandwidth's or slicer's chunk),
+   * and its timers start again. Sent on an update of the toxic, and to the
+   * toxic before it in the chain when a toxic is added or removed.
+   */
   update(attributes: Record<string, number>): void;
   /**
    * The toxic leaves the chain: hand on everything held at once ("don't drop
