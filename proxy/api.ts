@@ -4,6 +4,9 @@ import { createMetrics } from './metrics.ts';
 import { checkListen, parseProxyInput, type ProxyCollection } from './proxy-collection.ts';
 import { listOrder, parseToxic, parseToxicUpdate, toxicJson } from './toxic-spec.ts';
 import { createValidation, type Validation } from './validation.ts';
+import { decodeGoJson } from './go-json.ts';
+import { bodyFieldNames } from './toxics/registry.ts';
+import { nextRequestId } from './request-id.ts';
 
 /** Reported by GET /version: Toxiproxy's API level, with rampart's build after the "+". */
 export const PROXY_VERSION = '2.12.0+rampart';
@@ -123,6 +126,11 @@ export function createApiHandler(collection: ProxyCollection, options: ApiOption
     },
   ];
 
+  const metricsRoute: Route = {
+    pattern: /^\/metrics$/,
+    methods: { GET: async () => [200, new RawBody(await metrics.metrics(), metrics.contentType)] },
+  };
+
   const send = (res: ServerResponse, status: number, payload?: unknown) => {
     if (payload === undefined) {
       // As Go writes an empty answer: no body, and (but for 204) Content-Length: 0 rather than chunks.
@@ -141,29 +149,24 @@ export function createApiHandler(collection: ProxyCollection, options: ApiOption
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://proxy').pathname;
     const method = req.method ?? 'GET';
-    // Toxiproxy refuses browsers, so a web page cannot reconfigure faults (CSRF).
-    if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) {
-      sendText(res, 403, 'User agent not allowed\n');
-      return;
-    }
-    if (path === '/metrics' && method === 'GET') {
-      metrics.metrics().then(
-        (text) => send(res, 200, new RawBody(text, metrics.contentType)),
-        () => send(res, 500, new ApiError('metrics failed', 500)),
-      );
-      return;
-    }
-    const route = routes.find((r) => r.pattern.test(path));
+    const route = path === '/metrics' ? metricsRoute : routes.find((r) => r.pattern.test(path));
     if (!route) {
-      // gorilla/mux's NotFoundHandler.
+      // gorilla/mux's NotFoundHandler (no middleware runs, so no request id).
       sendText(res, 404, '404 page not found\n');
       return;
     }
     const handler = route.methods[method];
     if (!handler) {
-      // gorilla/mux answers a known path with another method 405 and no body.
+      // gorilla/mux answers a known path with another method 405 and no body (no middleware either).
       res.setHeader('Allow', Object.keys(route.methods).join(', '));
       send(res, 405);
+      return;
+    }
+    // Toxiproxy's middleware order: the request id (zerolog's hlog), then the browser check.
+    res.setHeader('X-Toxiproxy-Request-Id', nextRequestId());
+    // Toxiproxy refuses browsers, so a web page cannot reconfigure faults (CSRF).
+    if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) {
+      sendText(res, 403, 'User agent not allowed\n');
       return;
     }
     const params = route.pattern.exec(path)!.slice(1).map((p) => decodeURIComponent(p));
@@ -191,14 +194,9 @@ function sendText(res: ServerResponse, status: number, text: string): void {
     .end(text);
 }
 
+/** The body as Toxiproxy's Go decoder reads it (first value only, keys in any case, numbers as spelled). */
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw errors.badRequestBody.with('EOF');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw errors.badRequestBody.with((err as Error).message);
-  }
+  return decodeGoJson(Buffer.concat(chunks).toString('utf8'), bodyFieldNames);
 }

@@ -1,6 +1,7 @@
 import { formatIssues } from '../common/index.ts';
 import { ApiError, errors } from './api-error.ts';
-import { toxicTypes } from './toxics/registry.ts';
+import { attributeNames, toxicTypes } from './toxics/registry.ts';
+import { integerProblem } from './go-json.ts';
 import type { ToxicDefinition } from './toxics/toxic.ts';
 import { lenientSilently, type Validation } from './validation.ts';
 
@@ -49,6 +50,15 @@ function parseToxicity(value: unknown, validation: Validation, where: string): n
   return value;
 }
 
+/** Go refuses 100.0, 1e2 and numbers beyond int64 for an integer attribute, with its own message (a 400). */
+function checkGoIntegers(definition: ToxicDefinition, value: unknown, where: string): void {
+  if (!isObject(value)) return;
+  for (const key of attributeNames(definition)) {
+    const problem = integerProblem(value, key, `${definition.goStruct}.attributes.${key}`, definition.goIntType ?? 'int64');
+    if (problem) throw errors.badRequestBody.with(`${problem}${where}`);
+  }
+}
+
 /** `known`: concerns already raised for these attributes (an update re-checks only what changed). */
 function parseAttributes(definition: ToxicDefinition, value: unknown, validation: Validation, where: string, known: string[] = []): Record<string, number> {
   if (given(value) && !isObject(value)) throw errors.badRequestBody.with(`attributes${where}: must be an object`);
@@ -88,6 +98,7 @@ export function parseToxic(body: unknown, options: ParseToxicOptions = {}): Toxi
   const definition = toxicTypes.get(type);
   if (!definition) throw errors.invalidToxicType;
   if (exists?.(name)) throw where ? errors.toxicAlreadyExists.with(`${name}${where}`) : errors.toxicAlreadyExists;
+  checkGoIntegers(definition, body.attributes, where);
   const attributes = parseAttributes(definition, body.attributes, validation, where);
   return { name, type, stream, direction, toxicity, attributes, definition };
 }
@@ -100,6 +111,7 @@ export function parseToxicUpdate(
 ): { attributes: Record<string, number>; toxicity: number } {
   if (!isObject(body)) throw errors.badRequestBody.with('expected a JSON object');
   if (given(body.attributes) && !isObject(body.attributes)) throw errors.badRequestBody.with('attributes: must be an object');
+  checkGoIntegers(current.definition, body.attributes, '');
   const merged = { ...current.attributes, ...((body.attributes as Record<string, unknown> | null | undefined) ?? {}) };
   return {
     toxicity: given(body.toxicity) ? parseToxicity(body.toxicity, validation, '') : current.toxicity,

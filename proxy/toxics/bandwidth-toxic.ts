@@ -64,6 +64,7 @@ class BandwidthStage extends SequentialStage {
 
 export const bandwidthToxic: ToxicDefinition = {
   type: 'bandwidth',
+  goStruct: 'BandwidthToxic',
   attributes: z.object({ rate: count() }),
   concerns: (a) => belowMinimum(a, { rate: 0 }),
   create: (attrs) => new BandwidthStage(attrs),

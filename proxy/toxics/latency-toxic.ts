@@ -30,6 +30,7 @@ class LatencyStage extends QueuedStage {
 
 export const latencyToxic: ToxicDefinition = {
   type: 'latency',
+  goStruct: 'LatencyToxic',
   attributes: z.object({ latency: count(), jitter: count() }),
   // Toxiproxy: a negative latency is no delay, a negative jitter no jitter.
   concerns: (a) => belowMinimum(a, { latency: 0, jitter: 0 }),

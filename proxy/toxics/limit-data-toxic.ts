@@ -37,6 +37,7 @@ class LimitDataStage extends PassStage {
 
 export const limitDataToxic: ToxicDefinition = {
   type: 'limit_data',
+  goStruct: 'LimitDataToxic',
   attributes: z.object({ bytes: count() }),
   // Toxiproxy: a negative limit passes nothing and closes at the first chunk, as 0 does.
   concerns: (a) => belowMinimum(a, { bytes: 0 }),

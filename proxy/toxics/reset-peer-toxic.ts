@@ -42,6 +42,7 @@ class ResetPeerStage extends PassStage {
 
 export const resetPeerToxic: ToxicDefinition = {
   type: 'reset_peer',
+  goStruct: 'ResetToxic',
   attributes: z.object({ timeout: count() }),
   concerns: (a) => belowMinimum(a, { timeout: 0 }),
   create: (attrs, ctx) => new ResetPeerStage(attrs, ctx),

@@ -66,6 +66,8 @@ class SlicerStage extends SequentialStage {
 
 export const slicerToxic: ToxicDefinition = {
   type: 'slicer',
+  goStruct: 'SlicerToxic',
+  goIntType: 'int',
   attributes: z.object({ average_size: count(), size_variation: count(), delay: count() }),
   concerns: (a) => [
     ...belowMinimum(a, { average_size: 1, size_variation: 0, delay: 0 }),

@@ -46,6 +46,7 @@ class SlowCloseStage extends PassStage {
 
 export const slowCloseToxic: ToxicDefinition = {
   type: 'slow_close',
+  goStruct: 'SlowCloseToxic',
   attributes: z.object({ delay: count() }),
   concerns: (a) => belowMinimum(a, { delay: 0 }),
   create: (attrs) => new SlowCloseStage(attrs),

@@ -54,6 +54,7 @@ class TimeoutStage extends PassStage {
 
 export const timeoutToxic: ToxicDefinition = {
   type: 'timeout',
+  goStruct: 'TimeoutToxic',
   attributes: z.object({ timeout: count() }),
   // Toxiproxy: a negative timeout holds the connection forever, as 0 does.
   concerns: (a) => belowMinimum(a, { timeout: 0 }),

@@ -51,6 +51,10 @@ export interface Stage {
 
 export interface ToxicDefinition {
   readonly type: string;
+  /** Toxiproxy's Go struct for it, named in Go's decoding errors ("LatencyToxic"). */
+  readonly goStruct: string;
+  /** The Go type of its integer attributes ("int64" unless said). */
+  readonly goIntType?: 'int' | 'int64';
   /** Attributes with Toxiproxy's defaults (Go zero values); unknown keys are ignored, as Go's decoder does. */
   readonly attributes: z.ZodType<Record<string, number>>;
   /**
