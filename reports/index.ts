@@ -16,6 +16,7 @@ export type {
   RunRecordPart,
   Outcome,
   DrillObjective,
+  Statistics,
 } from './run-record.ts';
 export { judgeWindow, judgeDrill, emptyWindowStats, windowStatsFromSamples } from './objectives/drill-checks.ts';
 export type { WindowStats } from './objectives/drill-checks.ts';
@@ -30,12 +31,13 @@ export {
   percentileMs,
 } from './histogram.ts';
 export type { LatencyHistogram } from './histogram.ts';
-export { sloSpecSchema } from './slo-spec.ts';
+export { sloSpecSchema, specToInput } from './slo-spec.ts';
 export type { SloSpec, Objective } from './slo-spec.ts';
 export { loadSloSpec, parseSloObject } from './slo-load.ts';
 export { evaluate, withVerdicts } from './evaluate.ts';
 export { ownSpec } from './own-spec.ts';
 export { compareToBaseline } from './baseline.ts';
+export { CONFIDENCE, judgeRatio, quantileRanks, minSamplesForQuantile } from './statistics.ts';
 export { renderTextTable } from './render/text-table.ts';
 export { renderCoverageText } from './render/coverage-rows.ts';
 export { coverage } from './coverage.ts';

@@ -29,7 +29,7 @@ function gitCommit(): string | null {
 }
 
 /** A fresh, empty run record with the machine's metadata filled in. */
-export function createRunRecord(options: { command: string; profile?: string | null; target?: string | null; startedAt?: number }): RunRecord {
+export function createRunRecord(options: { command: string; profile?: string | null; target?: string | null; source?: string | null; startedAt?: number }): RunRecord {
   const cpus = os.cpus();
   return runRecordSchema.parse({
     format: RUN_RECORD_FORMAT,
@@ -39,6 +39,7 @@ export function createRunRecord(options: { command: string; profile?: string | n
       command: options.command,
       profile: options.profile ?? null,
       target: options.target ?? null,
+      source: options.source ?? null,
       startedAt: options.startedAt ?? Date.now(),
       endedAt: null,
       gitCommit: gitCommit(),

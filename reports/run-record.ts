@@ -127,6 +127,25 @@ export const outcomes = ['pass', 'fail', 'inconclusive'] as const;
 export type Outcome = (typeof outcomes)[number];
 export const outcomeSchema = z.enum(outcomes);
 
+export const statisticsSchema = z.object({
+  /** clopper-pearson (ratio objectives) or order-statistic (percentiles). */
+  method: z.enum(['clopper-pearson', 'order-statistic']),
+  /** Confidence level of the one-sided bounds, e.g. 0.95. */
+  confidence: z.number(),
+  /** Requests judged. */
+  n: z.number().int().nonnegative(),
+  /** Ratio objectives: failed requests among n. */
+  failures: z.number().int().nonnegative().optional(),
+  /** Point estimate: the failure ratio, or the percentile in ms. */
+  estimate: z.number().nullable(),
+  /** One-sided lower and upper confidence bounds of the failure ratio or the percentile (ms); null when n is too small to have one. */
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+  /** Requests needed for a conclusive verdict at the observed failure ratio; null when more requests cannot make it pass. */
+  requestsNeeded: z.number().int().nullable().optional(),
+});
+export type Statistics = z.infer<typeof statisticsSchema>;
+
 export const thresholdResultSchema = z.object({
   scenario: z.string(),
   metric: z.string(),
@@ -144,6 +163,16 @@ export const thresholdResultSchema = z.object({
   /** Set when a sliding window breached: its bounds, epoch ms. */
   window: z.object({ start: z.number(), end: z.number(), seconds: z.number() }).optional(),
   abortedRun: z.boolean().default(false),
+  /**
+   * rampart's own reading of the same points, beside the verdict above (which, for thresholds read back
+   * from k6, is k6's): confidence bounds where the data allow them, inconclusive where too few points
+   * were judged. Absent for the engine's own thresholds.
+   */
+  rampart: z.object({
+    outcome: outcomeSchema,
+    reason: z.string().optional(),
+    statistics: statisticsSchema.optional(),
+  }).optional(),
 });
 export type ThresholdResult = z.infer<typeof thresholdResultSchema>;
 
@@ -223,24 +252,6 @@ export const drillResultSchema = z.object({
 });
 export type DrillResult = z.infer<typeof drillResultSchema>;
 
-export const statisticsSchema = z.object({
-  /** clopper-pearson (ratio objectives) or order-statistic (percentiles). */
-  method: z.enum(['clopper-pearson', 'order-statistic']),
-  /** Confidence level of the one-sided bounds, e.g. 0.95. */
-  confidence: z.number(),
-  /** Requests judged. */
-  n: z.number().int().nonnegative(),
-  /** Ratio objectives: failed requests among n. */
-  failures: z.number().int().nonnegative().optional(),
-  /** Point estimate: the failure ratio, or the percentile in ms. */
-  estimate: z.number().nullable(),
-  /** One-sided lower and upper confidence bounds of the failure ratio or the percentile (ms); null when n is too small to have one. */
-  lower: z.number().nullable(),
-  upper: z.number().nullable(),
-  /** Requests needed for a conclusive verdict at the observed failure ratio; null when more requests cannot make it pass. */
-  requestsNeeded: z.number().int().nullable().optional(),
-});
-export type Statistics = z.infer<typeof statisticsSchema>;
 
 export const verdictSchema = z.object({
   objective: z.string(),
@@ -330,6 +341,8 @@ export const runRecordSchema = z.object({
     command: z.string(),
     profile: z.string().nullable().default(null),
     target: z.string().nullable().default(null),
+    /** Where the measurements came from when rampart did not send the load itself ("k6 import of 3 runners"); null: rampart's engine. */
+    source: z.string().nullable().default(null),
     startedAt: z.number(),
     endedAt: z.number().nullable(),
     gitCommit: z.string().nullable(),

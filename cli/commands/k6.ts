@@ -3,11 +3,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EnvironmentError } from '../../common/index.ts';
-import { exportK6Script, formatSummary, importK6Results, loadSuite, profiles, type Profile, type Suite } from '../../scenarios/index.ts';
-import { appendPart, createRunRecord, evaluate, loadSloSpec, parseFormats, withVerdicts, writeReports, writeRunRecord } from '../../reports/index.ts';
+import { exportK6Script, formatK6Thresholds, formatSummary, importK6Results, k6Thresholds, loadSuite, profiles, type Profile, type Suite, type ThresholdItem } from '../../scenarios/index.ts';
+import {
+  appendPart, createRunRecord, evaluate, loadSloSpec, ownSpec, parseFormats, sloSpecSchema, specToInput, withVerdicts, writeReports, writeRunRecord,
+  type RunRecord, type SloSpec,
+} from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { FlagInvalidError, forFlag } from '../flags.ts';
+import { splitThresholdFlag } from './load.ts';
 
 export class K6MissingError extends EnvironmentError<'RAMPART_K6_MISSING'> {
   constructor() {
@@ -69,60 +73,84 @@ Examples:
 interface ImportFlags {
   suite?: string;
   profile: string;
+  threshold: string[];
+  strict?: boolean;
   slo?: string;
   out: string;
   format?: string;
 }
 
-/** `rampart k6 import`: k6 JSON results of one or more runners → one run record, thresholds and SLOs over the merged whole. */
+/** The objectives the import is judged by: its thresholds (one objective, test-wide as in k6), then the --slo file's. */
+function importSpec(record: RunRecord, slo: SloSpec | undefined): SloSpec | null {
+  const own = ownSpec(record);
+  if (!slo) return own;
+  const input = specToInput(slo);
+  return sloSpecSchema.parse({ ...input, objectives: [...(own ? specToInput(own).objectives : []), ...input.objectives] });
+}
+
+/** `rampart k6 import`: k6 JSON results of one or more runners → one run record, thresholds judged as k6 judges them over the whole. */
 export function registerK6Import(k6: Command, ctx: CliContext): void {
   k6.command('import')
-    .description('Merge k6 JSON results (`k6 run --out json=FILE`, one file per runner, e.g. k6-operator) into one run record and judge the thresholds and SLOs over the whole.')
+    .description('Merge k6 JSON results (`k6 run --out json=FILE`, one file per runner, e.g. k6-operator) into one run record and judge the thresholds as k6 does, over the whole test.')
     .argument('<results...>', 'k6 JSON output files (.json or .gz), one per runner')
-    .option('--suite <name>', 'the suite the k6 script was exported from: its scenarios\' thresholds are judged too (besides those the files declare)')
+    .option('--threshold <metric: expr>', "a threshold to judge besides those the files declare, k6 syntax, repeatable: 'http_req_duration{name:GET /x}: p(95)<200'", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--suite <name>', 'the suite the k6 script was exported from: its thresholds are judged too, as the exported script declares them')
     .option('--profile <p>', 'with --suite: quick or full', 'full')
+    .option('--strict', 'also exit 1 when rampart\'s statistics find a threshold k6 passes inconclusive (too few points to show it at 95 % confidence, or no points)')
     .option('--slo <file>', 'also judge an SLO spec (slo.yaml) over the merged run record')
     .option('--out <dir>', 'where run.json (and --format reports) go', 'reports/out/k6-import')
     .option('--format <list>', 'also write reports: comma-separated html,json,junit,md')
     .addHelpText('after', `
-Thresholds come from the files' Metric lines (k6 writes each metric's thresholds there) and from --suite.
-k6-operator's runners each judge thresholds over their own share; here they are judged over all points:
-latencies go into HdrHistograms per request tag and second from the raw values, so the merge is exact.
+Thresholds come from the files' Metric lines (k6 writes each metric's thresholds there, not those of
+sub-metrics such as http_req_duration{name:x}), from --threshold and from --suite. Each is judged as k6
+judges it at the end of a test: k6's percentile (linear interpolation between ranks), every metric type
+(Trend, Rate, Counter, Gauge, custom metrics), over the points of all runners and the whole test
+(k6-operator's runners each judge only their own share). Beside each k6 verdict rampart gives its own
+reading: confidence bounds, and INCONCLUSIVE where too few points were judged.
 
-Exit code: 0 every threshold (and --slo objective) passes, 1 one fails or is inconclusive, 2 bad input.
+Exit code: 0 every threshold passes as k6 judges it (and every --slo objective passes), 1 one fails (with
+--strict: or rampart finds one inconclusive; with --slo: or an objective is inconclusive), 2 bad input.
 
 Examples:
-  rampart k6 import runner-0.json runner-1.json runner-2.json --out out/k6
+  rampart k6 import runner-0.json runner-1.json runner-2.json --out out/k6 --format md,junit
+  rampart k6 import results.json --threshold 'http_req_duration{name:GET /v1/feed}: p(95)<200'
   rampart k6 import results-*.json.gz --suite load --slo slo.yaml --format html,md`)
     .action(async (files: string[], flags: ImportFlags) => {
       const formats = flags.format ? forFlag('--format', () => parseFormats(flags.format as string)) : [];
-      let thresholds: Record<string, Record<string, unknown[]>> | undefined;
-      let thresholdWindows: number[] | undefined;
+      const extra: Record<string, Array<string | ThresholdItem>> = {};
+      const add = (key: string, items: Array<string | ThresholdItem>) => { extra[key] = [...(extra[key] ?? []), ...items]; };
       if (flags.suite) {
         if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
         const suite = loadSuite(flags.suite, flags.profile as Profile, { env: ctx.vars });
-        thresholds = Object.fromEntries(suite.scenarios.map((s) => [s.name, s.thresholds as Record<string, unknown[]>]));
-        thresholdWindows = suite.scenarios[0]?.thresholdWindows;
+        for (const [key, items] of Object.entries(k6Thresholds(suite))) add(key, items);
       }
-      const spec = flags.slo ? await loadSloSpec(flags.slo) : undefined;
-      const r = await importK6Results(files, { ...(thresholds ? { thresholds } : {}), ...(thresholdWindows ? { thresholdWindows } : {}) });
-      let record = createRunRecord({ command: `k6 import ${files.join(' ')}`, profile: flags.suite ? flags.profile : null, startedAt: r.startedAt });
+      for (const t of flags.threshold) {
+        const [key, expr] = splitThresholdFlag(t);
+        add(key, [expr]);
+      }
+      const slo = flags.slo ? await loadSloSpec(flags.slo) : undefined;
+      const r = await importK6Results(files, { thresholds: extra, ...(flags.strict ? { strict: true } : {}) });
+      const source = `k6 import of ${r.runners.length} runner${r.runners.length === 1 ? '' : 's'}`;
+      let record = createRunRecord({ command: `k6 import ${files.join(' ')}`, profile: flags.suite ? flags.profile : null, startedAt: r.startedAt, source });
       record.meta.endedAt = r.endedAt;
       appendPart(record, r.part);
-      for (const s of r.summaries) ctx.stdout.write(formatSummary(s, r.thresholds.filter((t) => t.scenario === s.scenario)));
+      for (const s of r.summaries) ctx.stdout.write(formatSummary(s, []));
+      ctx.stdout.write(formatK6Thresholds(r.thresholds, r.runners.length));
+      for (const w of r.warnings) ctx.stderr.write(`rampart: warning: ${w}\n`);
+      const spec = importSpec(record, slo);
       if (spec) record = withVerdicts(record, spec, evaluate(record, spec));
       const file = path.join(flags.out, 'run.json');
       await writeRunRecord(file, record);
       if (formats.length > 0) await writeReports(record, flags.out, formats);
-      ctx.stderr.write(`rampart: ${r.runners.length} runner(s), ${r.summaries.reduce((a, s) => a + s.requests, 0)} requests merged; run record written to ${file}\n`);
-      const outcome = (t: { ok: boolean; outcome?: string }) => t.outcome ?? (t.ok ? 'pass' : 'fail');
-      const failed = r.thresholds.filter((t) => outcome(t) === 'fail');
-      const unsure = r.thresholds.filter((t) => outcome(t) === 'inconclusive');
-      if (failed.length > 0 || (spec && record.verdict === 'fail')) {
-        ctx.stderr.write(`rampart: FAIL over the merged runners: ${[...failed.map((t) => `${t.metric}${t.filter ? `{${t.filter}}` : ''} ${t.expression} (observed ${t.value ?? 'no data'})`), ...(spec && record.verdict === 'fail' ? ['an SLO objective'] : [])].join('; ')}\n`);
+      ctx.stderr.write(`rampart: ${source}, ${r.summaries.reduce((a, s) => a + s.requests, 0)} requests merged; run record written to ${file}\n`);
+      const failed = r.thresholds.filter((t) => t.outcome === 'fail');
+      if (record.verdict === 'fail') {
+        const sloFailed = record.verdicts.filter((v) => v.outcome === 'fail' && v.kind !== 'threshold');
+        ctx.stderr.write(`rampart: FAIL over the merged runners: ${[...failed.map((t) => `${t.metric}${t.filter !== undefined ? `{${t.filter}}` : ''} ${t.expression} (observed ${t.value ?? 'no data'})`), ...sloFailed.map((v) => `objective ${v.objective}`)].join('; ')}\n`);
         ctx.exitCode = ExitCode.breached;
-      } else if (unsure.length > 0 || (spec && record.verdict !== 'pass')) {
-        ctx.stderr.write('rampart: INCONCLUSIVE over the merged runners (exit 1)\n');
+      } else if (record.verdict === 'inconclusive') {
+        const unsure = record.verdicts.filter((v) => v.outcome === 'inconclusive').map((v) => v.objective);
+        ctx.stderr.write(`rampart: INCONCLUSIVE over the merged runners (exit 1): ${unsure.join(', ')}\n`);
         ctx.exitCode = ExitCode.breached;
       }
     });
