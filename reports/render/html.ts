@@ -2,6 +2,19 @@ import type { RunRecord } from '../run-record.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
 import { COVERAGE_LABEL, exercisedText } from './coverage-rows.ts';
 import { perScenarioCharts, requestTable } from './per-scenario.ts';
+import { observedText, rampartText, sourceText, thresholdKey, thresholdOutcome } from './threshold-rows.ts';
+
+function thresholdTable(record: RunRecord): string {
+  if (record.thresholds.length === 0) return '';
+  const k6 = record.thresholds.some((t) => t.rampart !== undefined);
+  const rows = record.thresholds.map((t) => {
+    const o = thresholdOutcome(t);
+    return `<tr class="${o}" data-threshold="${esc(`${thresholdKey(t)} ${t.expression}`)}" data-outcome="${o}"><td><span class="badge ${o}">${o.toUpperCase()}</span></td><td>${esc(t.scenario)}</td>` +
+      `<td>${esc(thresholdKey(t))} <b>${esc(t.expression)}</b></td><td>${esc(observedText(t))}</td>${k6 ? `<td class="small">${esc(rampartText(t))}</td>` : ''}</tr>`;
+  }).join('');
+  return `<h2>Thresholds</h2>${k6 ? '<p class="small muted">The verdict is k6\'s, judged as k6 judges it over the whole test; rampart\'s reading (confidence bounds, INCONCLUSIVE where too few points were judged) is beside it.</p>' : ''}` +
+    `<table class="thresholds"><thead><tr><th></th><th>Scenario</th><th>Threshold</th><th>Observed</th>${k6 ? '<th>rampart</th>' : ''}</tr></thead><tbody>${rows}</tbody></table>`;
+}
 
 function coverageTable(record: RunRecord): string {
   if (record.coverage.length === 0) return '';
@@ -67,10 +80,11 @@ export function renderHtml(record: RunRecord): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>rampart report — ${esc(record.verdict ?? 'not evaluated')} — ${esc(m.command)}</title><style>${css}</style></head><body><main>
 <h1>rampart report: ${esc(m.command)}${m.profile ? ` (${esc(m.profile)})` : ''}</h1>
-<div id="verdict" class="banner ${verdictClass}" data-verdict="${esc(record.verdict ?? 'none')}">${esc(verdictText)}<small>${esc(m.target ?? 'managed stack')} · ${esc(new Date(m.startedAt).toISOString())} · ${m.endedAt ? `${((m.endedAt - m.startedAt) / 1000).toFixed(0)} s` : 'unfinished'}</small></div>
+<div id="verdict" class="banner ${verdictClass}" data-verdict="${esc(record.verdict ?? 'none')}">${esc(verdictText)}<small>${esc(sourceText(record))} · ${esc(new Date(m.startedAt).toISOString())} · ${m.endedAt ? `${((m.endedAt - m.startedAt) / 1000).toFixed(0)} s` : 'unfinished'}</small></div>
 <p class="meta">run ${esc(record.id)} · commit ${esc(m.gitCommit?.slice(0, 12) ?? 'unknown')} · rampart ${esc(m.rampartVersion)} · node ${esc(m.node)} · ${esc(m.platform)} · ${m.cpus}× ${esc(m.cpuModel)} · ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB</p>
 ${coverageTable(record)}
 <h2>Objectives</h2>${objectiveTable(record.verdicts)}
+${thresholdTable(record)}
 ${comparisonTable(record)}
 <h2>Load</h2>${step}${charts}
 ${new Set(record.samples.map((x) => x.scenario)).size > 1 ? `<h2>Per suite and drill</h2>${perScenarioCharts(record)}` : ''}

@@ -1,6 +1,7 @@
-import type { RunRecord } from '../run-record.ts';
+import type { RunRecord, Verdict } from '../run-record.ts';
 import { xmlText } from './escape.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
+import { observedText, rampartText, thresholdKey, thresholdOutcome, thresholdsOf } from './threshold-rows.ts';
 
 /** Seconds the verdict's scenario or drill ran (the whole run when it is about the whole run). */
 function secondsOf(record: RunRecord, scenario: string | undefined): string {
@@ -11,24 +12,47 @@ function secondsOf(record: RunRecord, scenario: string | undefined): string {
   return record.meta.endedAt ? ((record.meta.endedAt - record.meta.startedAt) / 1000).toFixed(3) : '0';
 }
 
-/** JUnit XML: one test case per objective verdict, so CI systems list each objective. */
+interface Case { classname: string; name: string; time: string; outcome: 'pass' | 'fail' | 'inconclusive'; message: string; type: string; body: string }
+
+/** A "threshold" verdict opens into one test case per threshold (as k6's JUnit summary lists them); every other verdict is one case. */
+function casesOf(record: RunRecord, v: Verdict): Case[] {
+  const time = secondsOf(record, v.scenario);
+  const covered = thresholdsOf(record, v);
+  if (covered.length > 0) {
+    return covered.map((t) => {
+      const outcome = thresholdOutcome(t);
+      const name = `${t.scenario}: ${thresholdKey(t)} ${t.expression}`;
+      const rampart = rampartText(t);
+      const body = [`outcome: ${outcome.toUpperCase()}`, `observed: ${observedText(t)}`, ...(rampart ? [`rampart: ${rampart}`] : []), ...(t.reason ? [`reason: ${t.reason}`] : []), `objective: ${v.objective}`].join('\n');
+      return { classname: 'rampart.threshold', name, time, outcome, message: outcome === 'fail' ? `${name}: observed ${observedText(t)}` : `INCONCLUSIVE ${name}: ${t.reason ?? 'no data'}`, type: outcome === 'fail' ? 'threshold' : 'inconclusive', body };
+    });
+  }
+  const outcome = outcomeOf(v);
+  const body = [`outcome: ${outcome.toUpperCase()}`, `target: ${v.target}`, `measured: ${v.measured}`, `evidence: ${v.evidence}`, ...(v.reason ? [`reason: ${v.reason}`] : []), ...v.notes].join('\n');
+  return [{
+    classname: `rampart.slo.${v.kind}`, name: v.objective, time, outcome, body,
+    message: outcome === 'fail' ? `${v.objective}: ${v.measured} (target ${v.target})` : `INCONCLUSIVE ${v.objective}: ${v.reason ?? v.measured}`,
+    type: outcome === 'fail' ? v.kind : 'inconclusive',
+  }];
+}
+
+/** JUnit XML: one test case per objective verdict (per threshold for threshold verdicts), so CI systems list each. */
 export function renderJunit(record: RunRecord): string {
   // INCONCLUSIVE is its own state: a JUnit <error> (CI shows it red, apart from breaches), never <skipped>.
-  const failures = record.verdicts.filter((v) => outcomeOf(v) === 'fail').length;
-  const errors = record.verdicts.filter((v) => outcomeOf(v) === 'inconclusive').length;
+  const all = record.verdicts.flatMap((v) => casesOf(record, v));
+  const failures = all.filter((c) => c.outcome === 'fail').length;
+  const errors = all.filter((c) => c.outcome === 'inconclusive').length;
   const seconds = record.meta.endedAt ? ((record.meta.endedAt - record.meta.startedAt) / 1000).toFixed(3) : '0';
-  const cases = record.verdicts.map((v) => {
-    const body = [`outcome: ${outcomeOf(v).toUpperCase()}`, `target: ${v.target}`, `measured: ${v.measured}`, `evidence: ${v.evidence}`, ...(v.reason ? [`reason: ${v.reason}`] : []), ...v.notes].join('\n');
-    const outcome = outcomeOf(v);
-    const inner = outcome === 'pass' ? `<system-out>${xmlText(body)}</system-out>`
-      : outcome === 'fail' ? `<failure message="${xmlText(`${v.objective}: ${v.measured} (target ${v.target})`)}" type="${xmlText(v.kind)}">${xmlText(body)}</failure>`
-        : `<error message="${xmlText(`INCONCLUSIVE ${v.objective}: ${v.reason ?? v.measured}`)}" type="inconclusive">${xmlText(body)}</error>`;
-    return `    <testcase classname="rampart.slo.${xmlText(v.kind)}" name="${xmlText(v.objective)}" time="${secondsOf(record, v.scenario)}">${inner}</testcase>`;
+  const cases = all.map((c) => {
+    const inner = c.outcome === 'pass' ? `<system-out>${xmlText(c.body)}</system-out>`
+      : c.outcome === 'fail' ? `<failure message="${xmlText(c.message)}" type="${xmlText(c.type)}">${xmlText(c.body)}</failure>`
+        : `<error message="${xmlText(c.message)}" type="inconclusive">${xmlText(c.body)}</error>`;
+    return `    <testcase classname="${xmlText(c.classname)}" name="${xmlText(c.name)}" time="${c.time}">${inner}</testcase>`;
   });
   const notes = record.notes.length ? `\n    <system-out>${xmlText(record.notes.join('\n'))}</system-out>` : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="rampart" tests="${record.verdicts.length}" failures="${failures}" errors="${errors}" time="${seconds}">
-  <testsuite name="rampart SLOs (${xmlText(record.meta.command)})" tests="${record.verdicts.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds}" timestamp="${new Date(record.meta.startedAt).toISOString()}">
+<testsuites name="rampart" tests="${all.length}" failures="${failures}" errors="${errors}" time="${seconds}">
+  <testsuite name="rampart SLOs (${xmlText(record.meta.command)})" tests="${all.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds}" timestamp="${new Date(record.meta.startedAt).toISOString()}">
 ${cases.join('\n')}${notes}
   </testsuite>
 </testsuites>

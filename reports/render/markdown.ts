@@ -1,6 +1,7 @@
 import type { RunRecord } from '../run-record.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
 import { COVERAGE_LABEL, exercisedText } from './coverage-rows.ts';
+import { observedText, rampartText, sourceText, thresholdKey, thresholdOutcome } from './threshold-rows.ts';
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '❔' } as const;
 
@@ -15,7 +16,7 @@ export function renderMarkdown(record: RunRecord): string {
       : record.verdict === 'inconclusive' ? `## ❔ rampart: INCONCLUSIVE — ${unsure.length} of ${record.verdicts.length} objectives lack the evidence to pass`
         : '## rampart: not evaluated';
   const m = record.meta;
-  const lines = [head, '', `\`${m.command}\`${m.profile ? ` · profile ${m.profile}` : ''} · ${m.target ?? 'managed stack'} · ${new Date(m.startedAt).toISOString()}${m.gitCommit ? ` · ${m.gitCommit.slice(0, 12)}` : ''}`, ''];
+  const lines = [head, '', `\`${m.command}\`${m.profile ? ` · profile ${m.profile}` : ''} · ${sourceText(record)} · ${new Date(m.startedAt).toISOString()}${m.gitCommit ? ` · ${m.gitCommit.slice(0, 12)}` : ''}`, ''];
   if (record.coverage.length) {
     lines.push('| Requirement | Exercised at | Verdict |', '|---|---|---|');
     for (const r of record.coverage) lines.push(`| ${cell(r.claim)} | ${cell(exercisedText(r))} | ${COVERAGE_LABEL[r.verdict]}${r.note ? ` — ${cell(r.note)}` : ''} |`);
@@ -28,6 +29,16 @@ export function renderMarkdown(record: RunRecord): string {
       const budget = v.budgetRemaining === null ? '—' : `${(v.budgetRemaining * 100).toFixed(1)} %`;
       const o = outcomeOf(v);
       lines.push(`| ${ICON[o]} ${o.toUpperCase()} | ${cell(v.objective)} | ${cell(v.target)} | ${cell(v.measured)}${reg} | ${budget} |`);
+    }
+    lines.push('');
+  }
+  if (record.thresholds.length) {
+    const k6 = record.thresholds.some((t) => t.rampart !== undefined);
+    lines.push(`**Thresholds**${k6 ? ' (the verdict is k6\'s, judged as k6 judges it; rampart\'s reading beside it)' : ''}:`, '');
+    lines.push(`| | Scenario | Threshold | Observed |${k6 ? ' rampart |' : ''}`, `|---|---|---|---|${k6 ? '---|' : ''}`);
+    for (const t of record.thresholds) {
+      const o = thresholdOutcome(t);
+      lines.push(`| ${ICON[o]} ${o.toUpperCase()} | ${cell(t.scenario)} | ${cell(`${thresholdKey(t)} ${t.expression}`)} | ${cell(observedText(t))} |${k6 ? ` ${cell(rampartText(t))} |` : ''}`);
     }
     lines.push('');
   }
