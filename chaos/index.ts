@@ -1,4 +1,7 @@
-// Public door of chaos/: the drills (the fault proxy they drive through Toxiproxy's API is proxy/).
-export { runDrill, listDrills, UnknownDrillError } from './drills/runner.ts';
-export { drills } from './drills/catalog.ts';
-export type { RunDrillOptions, Profile as DrillProfile } from './drills/types.ts';
+// Public door of chaos/: drills described as files, and the runner (the fault proxy they drive through Toxiproxy's API is proxy/).
+export { runDrill } from './drills/runner.ts';
+export { preflightDrill } from './drills/environment.ts';
+export { loadDrill, listBundledDrills, describeBundledDrills, isDrillFile, UnknownDrillError, DrillInvalidError, bundledDrillsDir } from './drills/file/load-drill.ts';
+export { drillJsonSchema } from './drills/file/json-schema.ts';
+export { faultKinds } from './drills/faults/registry.ts';
+export type { Drill, RunDrillOptions, Profile as DrillProfile } from './drills/types.ts';

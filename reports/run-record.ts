@@ -198,10 +198,13 @@ export const scenarioSummarySchema = z.object({
 });
 export type ScenarioSummary = z.infer<typeof scenarioSummarySchema>;
 
-/** One expectation of a drill over a window: the metric over the tagged requests, compared with a bound. */
+/**
+ * One expectation of a drill over a window: the metric over the requests of `tag` (a request tag, a group
+ * of the drill's `tags`, or all), compared with a bound.
+ */
 export const drillObjectiveSchema = z.object({
   name: z.string(),
-  tag: z.enum(['read', 'write', 'all']),
+  tag: z.string().min(1),
   metric: z.enum(['availability', 'success', 'p50', 'p95', 'p99', 'max', 'timeouts', 'fastFail']),
   op: z.enum(['<=', '>=']),
   value: z.number(),
@@ -222,6 +225,8 @@ export const drillResultSchema = z.object({
     found: z.number().int(),
     lost: z.number().int(),
     duplicated: z.number().int(),
+    /** Each acknowledged write not found (or found more than once): its id, when it was acknowledged (epoch ms), what the read-back saw. */
+    missing: z.array(z.object({ writes: z.string(), id: z.string(), at: z.number(), detail: z.string() })).optional(),
   }).nullable(),
   /** Expectations checked, each with its outcome (ok is true only for pass). */
   checks: z.array(z.object({
@@ -245,8 +250,8 @@ export const drillResultSchema = z.object({
     end: z.number(),
     objectives: z.array(drillObjectiveSchema),
   })).optional(),
-  /** Which request tags of the drill's samples are reads and which are writes. */
-  tags: z.object({ read: z.array(z.string()), write: z.array(z.string()) }).optional(),
+  /** The drill's groups of request tags (read: […], write: […]) that objectives name as their tag. */
+  tags: z.record(z.string(), z.array(z.string())).optional(),
   /** The profile the drill ran with (quick/full). */
   profile: z.string().optional(),
 });

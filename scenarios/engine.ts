@@ -29,6 +29,8 @@ export interface RunScenarioOptions {
   users?: Array<Record<string, unknown>>;
   /** An open-model arrival that was never sent (no free VU within maxLateness, or still queued at the end); epoch ms. */
   onDropped?: (intendedEpochMs: number, tag: string) => void;
+  /** Called once the setup phase is over, as the load starts (a drill starts its warm-up then). */
+  onStarted?: () => void;
   /** How the person sets the open model's connection cap, named in warnings (default: the scenario key maxVUs). */
   capFlag?: string;
 }
@@ -161,6 +163,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   };
 
   events.push({ ts: startedAt, type: 'phase.started', label: scenario.name, id: scenario.name, scenario: scenario.name, detail: { executor: scenario.executor } });
+  options.onStarted?.();
   self.start();
   const t0 = performance.now();
   const exec = startExecutor(scenario, {

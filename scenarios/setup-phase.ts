@@ -2,7 +2,8 @@ import type { Sender } from './http/dispatch.ts';
 import { EnvironmentError } from '../common/index.ts';
 import type { Setup, Teardown } from './schema/flow.ts';
 import { compileStep } from './flow/compile.ts';
-import { applyCaptures, runChecks, sendStep } from './flow/run-step.ts';
+import { retriable } from './flow/iteration.ts';
+import { applyCaptures, renderStep, runChecks, sendRendered } from './flow/run-step.ts';
 import { TemplateValueMissingError, type TemplateContext } from './template.ts';
 
 export class SetupFailedError extends EnvironmentError<'RAMPART_SETUP_FAILED'> {
@@ -18,16 +19,25 @@ export class SetupFailedError extends EnvironmentError<'RAMPART_SETUP_FAILED'> {
  * response was as expected, else "<step tag>: why" (the later steps are not sent); a template naming a
  * value the user lacks is such a failure.
  */
-async function runUserSteps(sender: Sender, steps: ReturnType<typeof compileStep>[], ctx: TemplateContext, user: Record<string, unknown>): Promise<string | null> {
+async function runUserSteps(sender: Sender, steps: ReturnType<typeof compileStep>[], ctx: TemplateContext, user: Record<string, unknown>, signal: AbortSignal): Promise<string | null> {
   for (const step of steps) {
     for (let rep = 0; rep < step.repeat; rep++) {
       ctx.rep = rep;
-      let res;
+      let req;
       try {
-        res = await sendStep(sender, step, ctx, true);
+        req = renderStep(step, ctx);
       } catch (err) {
         if (err instanceof TemplateValueMissingError) return `${step.tag}: ${err.message}`;
         throw err;
+      }
+      // The step's retry policy holds here too (setup is not measured): a 429 waits as its Retry-After says (up to a
+      // minute), anything else its backoff, doubling.
+      let res = await sendRendered(sender, step, req, true);
+      for (let attempt = 1; attempt < (step.retry?.attempts ?? 1) && retriable(step, res) && !signal.aborted; attempt++) {
+        const told = Number(res.headers['retry-after']);
+        const wait = told > 0 && told <= 60 ? told * 1000 : (step.retry?.backoffMs ?? 0) * 2 ** (attempt - 1);
+        await new Promise((r) => setTimeout(r, wait));
+        res = await sendRendered(sender, step, req, true);
       }
       const [, failed, names] = runChecks(step, res, ctx);
       if (res.status === null || !step.expect(res.status) || failed > 0) {
@@ -56,7 +66,7 @@ export async function runSetup(setup: Setup | undefined, sender: Sender, runId: 
       const i = next++;
       // A data row (a scenario's `users`) is where setup user i starts: its steps can use {{user.email}}.
       const user: Record<string, unknown> = { ...(rows.length > 0 ? rows[i % rows.length] : {}), index: i };
-      const why = await runUserSteps(sender, compiled, { i, runId, user, vu: 0, iter: 0 }, user);
+      const why = await runUserSteps(sender, compiled, { i, runId, user, vu: 0, iter: 0 }, user, signal);
       if (why !== null) throw new SetupFailedError(`setup for user ${i} failed at ${why}`);
       users[i] = user;
     }
@@ -91,7 +101,7 @@ export async function runTeardown(teardown: Teardown | undefined, sender: Sender
       result.users += 1;
       let why: string | null;
       try {
-        why = await runUserSteps(sender, compiled, { i, runId, user, vu: 0, iter: 0 }, user);
+        why = await runUserSteps(sender, compiled, { i, runId, user, vu: 0, iter: 0 }, user, signal);
       } catch (err) {
         why = (err as Error).message;
       }

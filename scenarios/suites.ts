@@ -43,7 +43,7 @@ function readYaml(file: string, what: string): unknown {
     throw new InputError('RAMPART_SUITE_UNREADABLE', `cannot read ${what} ${file}: ${(err as Error).message}`);
   }
   try {
-    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { merge: true });
   } catch (err) {
     throw new InputError('RAMPART_SUITE_INVALID', `${what} ${file} is not valid YAML/JSON: ${(err as Error).message}`);
   }
@@ -55,7 +55,7 @@ export interface LoadSuiteOptions {
 }
 
 /** Replaces {{env.NAME}}; a variable that is not set is bad input naming the variable and where it is used. */
-function withEnv(doc: unknown, env: TemplateEnv, file: string): unknown {
+export function fillEnvTemplates(doc: unknown, env: TemplateEnv, file: string): unknown {
   const { value, missing } = renderEnvTemplates(doc, env);
   if (missing.length > 0) {
     const names = [...new Set(missing.map((m) => m.name))];
@@ -78,14 +78,14 @@ export function loadSuite(nameOrFile: string, profile: Profile = 'quick', option
   const file = isFile ? path.resolve(nameOrFile) : path.join(suitesDir, `${nameOrFile}.yaml`);
   if (!isFile && !listSuites().includes(nameOrFile)) throw new SuiteNotFoundError(nameOrFile);
   const env = options.env ?? {};
-  const raw = withEnv(readYaml(file, 'suite'), env, file);
+  const raw = fillEnvTemplates(readYaml(file, 'suite'), env, file);
   const parsed = suiteFileSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ScenarioInvalidError(`suite ${file} is invalid:\n  ${formatIssues(parsed.error).join('\n  ')}`);
   }
   const s = parsed.data;
   const includeFile = s.include ? path.resolve(path.dirname(file), s.include) : undefined;
-  const shared = includeFile ? (withEnv(readYaml(includeFile, 'included file'), env, includeFile) as Record<string, unknown>) : {};
+  const shared = includeFile ? (fillEnvTemplates(readYaml(includeFile, 'included file'), env, includeFile) as Record<string, unknown>) : {};
   const overrides = s.profiles[profile];
   const scenarios = s.scenarios.map((sc, i) => {
     const name = typeof sc.name === 'string' ? sc.name : String(i);

@@ -1,4 +1,4 @@
-import type { RunDrillOptions } from '../chaos/index.ts';
+import type { Drill, RunDrillOptions } from '../chaos/index.ts';
 import type { RunPart } from '../reports/index.ts';
 import type { Suite } from '../scenarios/index.ts';
 import type { ScanOptions } from '../security/index.ts';
@@ -14,7 +14,8 @@ export interface SessionPlan {
   /** A server someone else runs (--target), or null: the session starts managed stacks. */
   target: string | null;
   suites: Suite[];
-  drills: string[];
+  /** Drills loaded from their files (bundled or the user's) for the session's profile. */
+  drills: Drill[];
   /** Options of the drills beyond where they run (an external target's fault proxy and database). */
   drillOptions?: Pick<RunDrillOptions, 'toxiproxyUrl' | 'databaseUrl' | 'proxyNames'>;
   /** The security scan and its options beyond where it runs, or null for none. */
@@ -54,7 +55,7 @@ export const managedSeed: Readonly<{ users: number; posts: number }> = Object.fr
 export function plannedParts(plan: Pick<SessionPlan, 'suites' | 'drills' | 'scan'>): PlannedPart[] {
   return [
     ...plan.suites.map((s) => ({ kind: 'suite' as const, name: s.name, targetEnv: s.stack.targetEnv })),
-    ...plan.drills.map((name) => ({ kind: 'drill' as const, name, targetEnv: {} })),
+    ...plan.drills.map((d) => ({ kind: 'drill' as const, name: d.name, targetEnv: d.stack.targetEnv })),
     ...(plan.scan ? [{ kind: 'scan' as const, name: 'security', targetEnv: {} }] : []),
   ];
 }

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort, isRampartError, loadEnvConfig } from '../common/index.ts';
 import { loadSuite } from '../scenarios/index.ts';
+import { loadDrill } from '../chaos/index.ts';
 import { runSession, type SessionIo } from './index.ts';
 
 const io = (env: Record<string, string> = {}): SessionIo & { lines: string[] } => {
@@ -39,7 +40,7 @@ describe('runSession when the environment fails', () => {
     const out = path.join(dir, 'managed');
     const s = io(env);
     const o = await runSession(
-      { command: 'test', profile: 'quick', target: null, suites: [loadSuite('smoke', 'quick'), loadSuite('load', 'quick')], drills: ['pg-latency'], scan: null },
+      { command: 'test', profile: 'quick', target: null, suites: [loadSuite('smoke', 'quick'), loadSuite('load', 'quick')], drills: [loadDrill('pg-latency', 'quick')], scan: null },
       s, { outDir: out, formats: ['md'] },
     );
     expect(isRampartError(o.fatal) && o.fatal.category).toBe('environment');

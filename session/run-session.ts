@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { isRampartError, type EnvConfig } from '../common/index.ts';
 import { appendPart, createRunRecord, ownSpec, writeReports, writeRunRecord, type ReportFormat, type RunRecord, type RunRecordPart, type SloSpec } from '../reports/index.ts';
+import type { Drill } from '../chaos/index.ts';
 import type { Suite, SuiteResult } from '../scenarios/index.ts';
 import type { StartedStack } from '../stack/index.ts';
 import { judgeRecord, type Judgement, type JudgeOptions } from './judge.ts';
@@ -73,12 +74,14 @@ function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
       };
     }
     if (p.kind === 'drill') {
+      // Drills follow the suites in plan order: part i is drill i - suites.length.
+      const drill = plan.drills[i - plan.suites.length] as Drill;
       return {
         ...p,
         run: async (target, stack) => {
           const { runDrill } = await chaosDoor();
           io.log(`drill ${p.name} against ${target}`);
-          return runDrill(p.name, { ...plan.drillOptions, ...(stack ? { stack } : { target }), profile: plan.profile, signal: io.signal, progress: partLog });
+          return runDrill(drill, { ...plan.drillOptions, ...(stack ? { stack } : { target }), signal: io.signal, progress: partLog });
         },
       };
     }

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../common/index.ts';
 import { loadSuite } from '../scenarios/index.ts';
+import { loadDrill } from '../chaos/index.ts';
 import { managedSeed, planStacks, stackGroups } from './plan.ts';
 
 const suites = () => ['smoke', 'load', 'rate-limit'].map((n) => loadSuite(n, 'quick'));
@@ -10,7 +11,7 @@ const raised = { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_ANON_PER_MINUTE: '
 
 describe('session planning: one grouping rule, one seeding rule', () => {
   it('parts needing the same target settings share one stack, in order of first appearance; every stack is seeded alike', () => {
-    const groups = planStacks({ target: null, suites: suites(), drills: ['pg-latency', 'worker-crash'], scan: {} });
+    const groups = planStacks({ target: null, suites: suites(), drills: [loadDrill('pg-latency', 'quick'), loadDrill('worker-crash', 'quick')], scan: {} });
     expect(groups).toEqual([
       {
         targetEnv: {}, seed: { users: 200, posts: 1000 },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvConfig } from '../../common/index.ts';
 import { startStack, type StartedStack } from '../../stack/index.ts';
+import { listBundledDrills, loadDrill } from './file/load-drill.ts';
 import { runDrill } from './runner.ts';
 
 /**
@@ -11,6 +12,10 @@ import { runDrill } from './runner.ts';
 const order = ['pg-latency', 'redis-latency', 'bandwidth-squeeze', 'network-reset', 'redis-down', 'pg-down', 'worker-crash', 'pg-restart'];
 
 describe('drills on the managed stack (quick profile)', () => {
+  it('covers every bundled drill file', () => {
+    expect([...order].sort()).toEqual(listBundledDrills());
+  });
+
   let stack: StartedStack;
   beforeAll(async () => {
     stack = await startStack({ env: loadEnvConfig({}), stateDir: null });
@@ -21,7 +26,7 @@ describe('drills on the managed stack (quick profile)', () => {
 
   for (const name of order) {
     it(`${name} passes conclusively: every window carries the requests its objectives need, faults are rolled back, no acknowledged write is lost`, async () => {
-      const part = await runDrill(name, { stack, profile: 'quick', signal: AbortSignal.timeout(110_000) });
+      const part = await runDrill(loadDrill(name, 'quick'), { stack, signal: AbortSignal.timeout(110_000) });
       const drill = part.drills![0]!;
       expect(drill.checks.filter((c) => c.outcome !== 'pass')).toEqual([]);
       expect(drill.aborted).toBeNull();

@@ -3,8 +3,9 @@ import { judgeWindow } from '../../reports/index.ts';
 import { alignedWindow, check, measure, recoverySeconds, windowStatsFromObservations } from './observe.ts';
 import type { Objective, Observation } from './types.ts';
 
+const groups = { read: ['GET /v1/feed'], write: ['POST /v1/posts'] };
 const at = (ts: number, tag: 'read' | 'write' | 'other', status: number, latencyMs: number, extra: Partial<Observation> = {}): Observation => ({
-  ts, tag, name: tag === 'read' ? 'GET /v1/feed' : 'POST /v1/posts', status, latencyMs, timedOut: false, retryAfter: false, attempts: 1, ...extra,
+  ts, name: tag === 'read' ? 'GET /v1/feed' : tag === 'write' ? 'POST /v1/posts' : 'dropped', status, latencyMs, timedOut: false, retryAfter: false, attempts: 1, ...extra,
 });
 
 describe('drill observations', () => {
@@ -22,7 +23,7 @@ describe('drill observations', () => {
 
   it('an objective on an empty window fails, saying there was nothing to measure', () => {
     const objective: Objective = { name: 'reads p95', tag: 'read', metric: 'p95', op: '<=', value: 200 };
-    const r = check([at(0, 'write', 201, 5)], { start: 0, end: 10 }, objective);
+    const r = check([at(0, 'write', 201, 5)], { start: 0, end: 10 }, objective, groups);
     expect(r.ok).toBe(false);
     expect(r.detail).toMatch(/no read requests/);
   });
@@ -31,8 +32,8 @@ describe('drill observations', () => {
     const obs: Observation[] = [];
     for (let t = 0; t < 10_000; t += 100) obs.push(at(t, 'read', t < 3000 ? 503 : 200, 10));
     const objectives: Objective[] = [{ name: 'available', tag: 'read', metric: 'availability', op: '>=', value: 0.99 }];
-    expect(recoverySeconds(obs, objectives, 0, 10_000)).toBe(3);
-    expect(recoverySeconds(obs.map((o) => ({ ...o, status: 503 })), objectives, 0, 10_000)).toBeNull();
+    expect(recoverySeconds(obs, objectives, 0, 10_000, groups)).toBe(3);
+    expect(recoverySeconds(obs.map((o) => ({ ...o, status: 503 })), objectives, 0, 10_000, groups)).toBeNull();
   });
 
   it('live window stats count requests when they completed, as the samples do, and a dropped arrival only under all', () => {
@@ -47,18 +48,21 @@ describe('drill observations', () => {
     const all = windowStatsFromObservations(obs, w, 'all');
     expect(all).toMatchObject({ count: 3, ok2xx: 1, serverErrors: 2, timeouts: 1, retryAfter503: 1 });
     expect(all.hist.totalCount).toBe(2); // a request never sent has no latency
-    expect(windowStatsFromObservations(obs, w, 'read')).toMatchObject({ count: 1, serverErrors: 0 });
+    expect(windowStatsFromObservations(obs, w, 'read', groups)).toMatchObject({ count: 1, serverErrors: 0 });
     expect(alignedWindow(1200, 4900)).toEqual({ start: 2000, end: 4000 });
+    // A request tag names itself; a name that is neither a tag sent nor a group counts nothing.
+    expect(windowStatsFromObservations(obs, w, 'POST /v1/posts', groups)).toMatchObject({ count: 1, serverErrors: 1 });
+    expect(windowStatsFromObservations(obs, w, 'GET /nothing', groups).count).toBe(0);
   });
 
   it('judged live like the record: too few clean requests for 99 % is inconclusive (a stop condition does not fire), a collapse fails', () => {
     const objective: Objective = { name: 'reads available at least 99 %', tag: 'read', metric: 'availability', op: '>=', value: 0.99 };
     const clean = Array.from({ length: 100 }, (_, i) => at(i * 10, 'read', 200, 5));
-    expect(judgeWindow(windowStatsFromObservations(clean, { start: 0, end: 2000 }, 'read'), objective).outcome).toBe('inconclusive');
+    expect(judgeWindow(windowStatsFromObservations(clean, { start: 0, end: 2000 }, 'read', groups), objective).outcome).toBe('inconclusive');
     const more = Array.from({ length: 400 }, (_, i) => at(i * 5, 'read', 200, 5));
-    expect(judgeWindow(windowStatsFromObservations(more, { start: 0, end: 3000 }, 'read'), objective).outcome).toBe('pass');
+    expect(judgeWindow(windowStatsFromObservations(more, { start: 0, end: 3000 }, 'read', groups), objective).outcome).toBe('pass');
     const stop: Objective = { name: 'reads available at least 50 %', tag: 'read', metric: 'availability', op: '>=', value: 0.5 };
     const collapsed = Array.from({ length: 30 }, (_, i) => at(i * 50, 'read', i % 4 === 0 ? 200 : 503, 5));
-    expect(judgeWindow(windowStatsFromObservations(collapsed, { start: 0, end: 2000 }, 'read'), stop).outcome).toBe('fail');
+    expect(judgeWindow(windowStatsFromObservations(collapsed, { start: 0, end: 2000 }, 'read', groups), stop).outcome).toBe('fail');
   });
 });

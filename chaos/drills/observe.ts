@@ -1,13 +1,24 @@
 import { createLatencyHistogram, emptyWindowStats, percentileMs, recordMs, type WindowStats } from '../../reports/index.ts';
-import type { Metric, Objective, Observation, Tag } from './types.ts';
+import type { Metric, Objective, Observation } from './types.ts';
+
+/** A drill's groups of request tags (read: […], write: […]). */
+export type Groups = Readonly<Record<string, readonly string[]>>;
+
+/** Whether a request of this name counts under `tag`: all, one of the groups, or the request tag itself. */
+export function tagMatcher(groups: Groups, tag: string): (name: string) => boolean {
+  if (tag === 'all') return () => true;
+  const names = new Set(groups[tag] ?? [tag]);
+  return (name) => names.has(name);
+}
 
 export interface Window {
   start: number;
   end: number;
 }
 
-export function inWindow(obs: readonly Observation[], w: Window, tag: Tag): Observation[] {
-  return obs.filter((o) => o.ts >= w.start && o.ts < w.end && (tag === 'all' || o.tag === tag));
+export function inWindow(obs: readonly Observation[], w: Window, tag: string, groups: Groups = {}): Observation[] {
+  const counts = tagMatcher(groups, tag);
+  return obs.filter((o) => o.ts >= w.start && o.ts < w.end && counts(o.name));
 }
 
 const isServerError = (o: Observation) => o.status === 0 || o.status >= 500;
@@ -19,11 +30,12 @@ const isServerError = (o: Observation) => o.status === 0 || o.status >= 500;
  * completed (a dropped arrival at its intended time), so a stop condition and
  * the steady-state check see what the run record will hold.
  */
-export function windowStatsFromObservations(obs: readonly Observation[], w: Window, tag: Tag): WindowStats {
+export function windowStatsFromObservations(obs: readonly Observation[], w: Window, tag: string, groups: Groups = {}): WindowStats {
   const stats = emptyWindowStats();
+  const counts = tagMatcher(groups, tag);
   for (const o of obs) {
     const done = o.ts + o.latencyMs;
-    if (done < w.start || done >= w.end || (tag !== 'all' && o.tag !== tag)) continue;
+    if (done < w.start || done >= w.end || !counts(o.name)) continue;
     stats.count += 1;
     if (o.status >= 200 && o.status < 300) stats.ok2xx += 1;
     if (isServerError(o)) stats.serverErrors += 1;
@@ -82,8 +94,8 @@ function failureBreakdown(obs: readonly Observation[]): string {
 }
 
 /** Checks one objective on a window. An empty window passes only for counts (there was nothing to fail). */
-export function check(obs: readonly Observation[], w: Window, objective: Objective): ObjectiveResult {
-  const selected = inWindow(obs, w, objective.tag);
+export function check(obs: readonly Observation[], w: Window, objective: Objective, groups: Groups = {}): ObjectiveResult {
+  const selected = inWindow(obs, w, objective.tag, groups);
   const value = measure(selected, objective.metric);
   const bound = `${objective.op} ${fmt(objective.metric, objective.value)}`;
   if (value === null) {
@@ -101,10 +113,10 @@ export function check(obs: readonly Observation[], w: Window, objective: Objecti
  * Seconds from `from` until the objectives hold on every 1 s bucket of a
  * 2 s sliding window (with at least one request per tag measured); null if never before `until`.
  */
-export function recoverySeconds(obs: readonly Observation[], objectives: readonly Objective[], from: number, until: number): number | null {
+export function recoverySeconds(obs: readonly Observation[], objectives: readonly Objective[], from: number, until: number, groups: Groups = {}): number | null {
   for (let t = from; t + 2000 <= until; t += 250) {
     const w = { start: t, end: t + 2000 };
-    if (objectives.every((o) => check(obs, w, o).ok)) return Math.round((t - from) / 100) / 10;
+    if (objectives.every((o) => check(obs, w, o, groups).ok)) return Math.round((t - from) / 100) / 10;
   }
   return null;
 }

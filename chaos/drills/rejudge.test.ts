@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvConfig } from '../../common/index.ts';
 import { appendPart, createRunRecord, evaluate, judgeDrill, readRunRecord, sloSpecSchema, writeRunRecord, type DrillResult, type RunRecord } from '../../reports/index.ts';
 import { startStack, type StartedStack } from '../../stack/index.ts';
+import { loadDrill } from './file/load-drill.ts';
 import { runDrill } from './runner.ts';
 
 /**
@@ -20,7 +21,7 @@ describe('drill checks re-judged from the run record', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'rampart-rejudge-'));
     stack = await startStack({ env: loadEnvConfig({}), stateDir: null });
-    const part = await runDrill('pg-down', { stack, profile: 'quick', signal: AbortSignal.timeout(100_000) });
+    const part = await runDrill(loadDrill('pg-down', 'quick'), { stack, signal: AbortSignal.timeout(100_000) });
     const written = appendPart(createRunRecord({ command: 'drill pg-down', profile: 'quick' }), part);
     await writeRunRecord(path.join(dir, 'run.json'), written);
     record = await readRunRecord(path.join(dir, 'run.json'));

@@ -1,51 +1,34 @@
 import type { ProcessControl } from '../../common/index.ts';
+import type { DrillObjective } from '../../reports/index.ts';
+import type { Scenario } from '../../scenarios/index.ts';
+import type { ProbeEntry, ReconcileEntry } from './file/schema.ts';
+import type { FaultAction } from './faults/registry.ts';
 
 /**
- * A drill is data: what "healthy" means (the steady-state hypothesis), the
- * load to run throughout, the fault method (timed actions, each rolled back),
- * what must hold during and after the fault, and when to stop early.
+ * A drill is data, loaded from a drill file (file/load-drill.ts) for one profile: what "healthy" means
+ * (the steady-state hypothesis), the load to run throughout, the fault method (timed actions, each
+ * rolled back), what must hold during and after the fault, when to stop early, and how acknowledged
+ * writes are read back.
  */
 export type Profile = 'quick' | 'full';
-export type Tag = 'read' | 'write' | 'all';
-/** Path names in the fault proxy; mapped to the proxy's own names (default `postgres`, `redis`). */
-export type ProxyPath = 'postgres' | 'redis';
-export type Component = 'postgres' | 'redis' | 'worker';
 
 /**
- * Metrics over the requests of a time window:
- * - availability: answered without a 5xx or a network error (4xx such as 429 count as available)
- * - success: answered 2xx
- * - p50/p95/p99/max: latency in ms (open model: from the intended start)
- * - timeouts: requests that got no answer within the request timeout (hung)
- * - fastFail: share of 5xx answers that are 503 with Retry-After (fail fast, tell the client when to come back)
+ * An objective over the requests of a window whose tag is a request tag, a group of the drill, or `all`.
+ * Metrics: availability (answered without a 5xx or a network error; a 4xx such as 429 is available),
+ * success (2xx), p50/p95/p99/max latency in ms (open model: from the intended start), timeouts (requests
+ * without an answer within the request timeout), fastFail (share of failures that are 503 with Retry-After).
  */
-export type Metric = 'availability' | 'success' | 'p50' | 'p95' | 'p99' | 'max' | 'timeouts' | 'fastFail';
-
-export interface Objective {
-  name: string;
-  tag: Tag;
-  metric: Metric;
-  op: '<=' | '>=';
-  value: number;
-}
-
-export type FaultAction =
-  | { kind: 'toxic'; path: ProxyPath; toxic: { type: string; stream?: 'upstream' | 'downstream' | 'both'; toxicity?: number; attributes: Record<string, number> } }
-  | { kind: 'down'; path: ProxyPath }
-  /** kill/stop are rolled back by restart (a worker: by waiting for the cluster to replace it); pause by resume. */
-  | { kind: 'process'; component: Component; op: 'kill' | 'stop' | 'pause' };
+export type Objective = DrillObjective;
+export type Metric = Objective['metric'];
 
 export interface TimedAction {
   label: string;
   /** Seconds after the fault phase starts. */
   at: number;
-  /** Seconds the fault stays before its rollback; per profile. */
-  duration: Record<Profile, number>;
+  /** Seconds the fault stays before its rollback. */
+  duration: number;
   action: FaultAction;
 }
-
-/** Named probes run during the fault (they answer with a check). */
-export type ProbeName = 'rate-limit-enforced';
 
 export interface StopCondition {
   objective: Objective;
@@ -53,61 +36,68 @@ export interface StopCondition {
   windowSeconds: number;
 }
 
-/** The same objectives for every profile, or one list per profile (a quick run too short to show the full value states a weaker one). */
-export type PerProfile<T> = T[] | Record<Profile, T[]>;
+export interface Probe extends Omit<ProbeEntry, 'at'> {
+  /** Seconds after the fault phase starts. */
+  at: number;
+}
 
-export interface DrillDefinition {
+export interface Drill {
   name: string;
   title: string;
   description: string;
-  steadyState: PerProfile<Objective>;
-  load: { rate: Record<Profile, number>; writeFraction: number };
-  /** Seconds of steady state verified before the fault, and of the window judged after recovery. */
-  steadySeconds: Record<Profile, number>;
-  observeSeconds: Record<Profile, number>;
-  method: PerProfile<TimedAction>;
-  probes?: { at: number; probe: ProbeName }[];
-  /** Checked over the fault window (from 1 s after the fault phase starts to the first rollback). */
-  during: PerProfile<Objective>;
-  /** Checked over the window after recovery. */
-  after: PerProfile<Objective>;
-  /** The steady state must hold again within this many seconds of the rollback. */
+  /** The drill file it was loaded from. */
+  file: string;
+  profile: Profile;
+  /** The load that runs throughout: one scenario of a suite file, its duration bounding a drill that is never stopped. */
+  load: { suite: string; scenario: Scenario; warmUpSeconds: number };
+  /** What a managed stack must be started with for this drill: its load suite's stack.targetEnv (ignored with --target). */
+  stack: { targetEnv: Record<string, string> };
+  /** Named sets of request tags (read, write…), usable as an objective's tag; the run record keeps them. */
+  groups: Record<string, string[]>;
+  steadySeconds: number;
+  steadyState: Objective[];
+  method: TimedAction[];
+  during: Objective[];
+  /** Seconds of the window judged after recovery. */
+  observeSeconds: number;
+  after: Objective[];
   recoverWithinSeconds: number;
   stopConditions: StopCondition[];
+  probes: Probe[];
+  reconcile: ReconcileEntry[];
 }
 
 /** One request's outcome, as the drill observes it (one per logical request; retries are inside it). */
 export interface Observation {
   /** Intended start, epoch ms. */
   ts: number;
-  /** other: an arrival the generator dropped (never sent), counted in no read/write tag, as in the samples. */
-  tag: 'read' | 'write' | 'other';
+  /** The request tag; "dropped" for an arrival the generator never sent. */
   name: string;
-  /** HTTP status; 0 when no response (network error, timeout). */
+  /** HTTP status; 0 when no response (network error, timeout, dropped). */
   status: number;
   latencyMs: number;
   timedOut: boolean;
   retryAfter: boolean;
+  /** 0 for an arrival the generator dropped (never sent). */
   attempts: number;
 }
 
 /** What a fault does to one process of the system under test (a managed stack's process control has this shape). */
 export type FaultableProcess = ProcessControl;
+export type Component = 'postgres' | 'redis' | 'worker';
 
 /**
- * What a drill needs from the system under test, declared here so drills sit beside the stack
+ * What a drill needs from the managed stack, declared here so drills sit beside the stack
  * without importing it (chaos/ and stack/ are siblings under session/).
  */
-export interface FaultTarget {
+export interface DrillStack {
   targetUrl: string;
   postgresUrl: string;
+  /** The stack's Toxiproxy API (its fault proxy), and the proxies on it by the names drill files use. */
   proxyUrl: string | null;
-  proxies: { postgres: string; redis: string } | null;
+  proxies: Record<string, string> | null;
   control(component: Component): FaultableProcess;
 }
-
-/** The managed stack, as a drill sees it. */
-export type DrillStack = FaultTarget;
 
 export interface DrillProgress {
   (line: string): void;
@@ -117,11 +107,10 @@ export interface RunDrillOptions {
   stack?: DrillStack;
   target?: string;
   toxiproxyUrl?: string;
-  /** Names of the proxies in an external Toxiproxy (default postgres, redis). */
-  proxyNames?: Partial<Record<ProxyPath, string>>;
-  /** PostgreSQL to reconcile writes against when not on the managed stack. */
+  /** Proxy names as drill files write them → names on the given Toxiproxy (`--proxy-name postgres=pg`). */
+  proxyNames?: Record<string, string>;
+  /** PostgreSQL to reconcile writes against (sql reconciliation) when not on the managed stack. */
   databaseUrl?: string;
-  profile: Profile;
   signal: AbortSignal;
   progress?: DrillProgress;
   /** Overrides the drill's load rate (tests on a busy machine). */

@@ -10,12 +10,26 @@ interface DrillFlags {
   target?: string;
   toxiproxy?: string;
   databaseUrl?: string;
-  postgresProxy: string;
-  redisProxy: string;
+  proxyName: string[];
+  postgresProxy?: string;
+  redisProxy?: string;
   profile: string;
   out: string;
   list?: boolean;
   verbose?: boolean;
+}
+
+/** --proxy-name FROM=TO (repeatable), with --postgres-proxy and --redis-proxy as its older spellings. */
+function proxyNames(opts: DrillFlags): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const pair of opts.proxyName) {
+    const m = /^([^=\s]+)=([^=\s]+)$/.exec(pair);
+    if (!m) throw new FlagInvalidError(`--proxy-name must be NAME_IN_FILE=NAME_ON_TOXIPROXY, got "${pair}"`, { hint: 'e.g. --proxy-name postgres=pg-primary' });
+    names[m[1] as string] = m[2] as string;
+  }
+  if (opts.postgresProxy) names.postgres = opts.postgresProxy;
+  if (opts.redisProxy) names.redis = opts.redisProxy;
+  return names;
 }
 
 /** Any HTTP answer will do; no answer at all is an environment problem (exit 3), not a failed drill. */
@@ -45,52 +59,59 @@ export function registerDrill(program: Command, ctx: CliContext): void {
   program
     .command('drill')
     .description('Run failure drills: verify steady state, inject a fault under load, roll back, measure recovery, reconcile writes')
-    .argument('[name]', 'drill to run, or "all" (`rampart drill --list` names and describes them)')
-    .option('--target <url>', 'a target someone else deployed (default: start the managed stack)')
-    .option('--toxiproxy <url>', 'Toxiproxy API on that target\'s dependency paths (default $TOXIPROXY_URL)')
-    .option('--database-url <url>', 'PostgreSQL of that target, to reconcile acknowledged writes (default $DATABASE_URL)')
-    .option('--postgres-proxy <name>', 'name of the PostgreSQL proxy in that Toxiproxy', 'postgres')
-    .option('--redis-proxy <name>', 'name of the Redis proxy in that Toxiproxy', 'redis')
-    .option('--profile <name>', 'quick (CI, ~40 s per drill) or full (minutes per drill)', 'quick')
+    .argument('[drills...]', 'drill files (my-drill.yaml), bundled drill names, or "all" (`rampart drill --list` names the bundled ones)')
+    .option('--target <url>', 'a target someone else runs (default: start the managed stack)')
+    .option('--toxiproxy <url>', 'Toxiproxy API in front of that target\'s dependencies (default $TOXIPROXY_URL)')
+    .option('--database-url <url>', 'PostgreSQL of that target, for drills that reconcile writes with sql (default $DATABASE_URL)')
+    .option('--proxy-name <from=to>', 'a proxy the drill file names, called otherwise on that Toxiproxy (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--postgres-proxy <name>', 'same as --proxy-name postgres=NAME')
+    .option('--redis-proxy <name>', 'same as --proxy-name redis=NAME')
+    .option('--profile <name>', 'quick (CI, ~40 s per bundled drill) or full (minutes per drill): the drill file\'s profiles', 'quick')
     .option('--out <dir>', 'directory for run.json and reports', 'reports/out/drill')
-    .option('--list', 'list the drills and exit')
+    .option('--list', 'list the bundled drills and exit')
     .option('--verbose', 'stream the managed stack\'s logs here instead of <out>/components.log')
     .addHelpText('after', `
 Examples:
-  $ rampart drill pg-down                          # managed stack, quick profile
+  $ rampart drill catalog-down.yaml --target http://127.0.0.1:8080 --toxiproxy http://127.0.0.1:8474
+  $ rampart drill pg-down                          # a bundled drill on the managed stack, quick profile
   $ rampart drill all --profile full --out reports/out/drills
-  $ rampart drill redis-down --target http://localhost:8080 --toxiproxy http://localhost:8474
+  $ rampart drill redis-down --target http://localhost:8080 --toxiproxy http://localhost:8474 --database-url postgres://…
 `)
-    .action(async (name: string | undefined, opts: DrillFlags) => {
+    .action(async (args: string[], opts: DrillFlags) => {
       // The drills (load, faults, reconciliation) load when the command runs, not at every start of the CLI.
-      const { drills, listDrills, UnknownDrillError } = await import('../../chaos/index.ts');
-      if (opts.list || !name) {
-        for (const d of listDrills()) ctx.stdout.write(`${d.name.padEnd(18)} ${d.description}\n`);
-        if (!name && !opts.list) throw new FlagInvalidError('name a drill to run, or "all"', { hint: 'rampart drill --list shows them' });
+      const { describeBundledDrills, listBundledDrills, loadDrill, preflightDrill } = await import('../../chaos/index.ts');
+      if (opts.list || args.length === 0) {
+        for (const d of describeBundledDrills()) ctx.stdout.write(`${d.name.padEnd(18)} ${d.description}\n`);
+        if (args.length === 0 && !opts.list) throw new FlagInvalidError('name a drill file or a bundled drill to run, or "all"', { hint: 'rampart drill --list shows the bundled ones; docs/chaos.md shows how to write one' });
         return;
       }
       if (opts.profile !== 'quick' && opts.profile !== 'full') throw new FlagInvalidError(`--profile must be quick or full, got "${opts.profile}"`);
       const profile = opts.profile as DrillProfile;
-      const names = name === 'all' ? drills.map((d) => d.name) : [name];
-      for (const n of names) if (!drills.some((d) => d.name === n)) throw new UnknownDrillError(n);
       const target = urlFlag('--target', opts.target, ['http:', 'https:'], 'http://127.0.0.1:3000');
       const toxiproxyUrl = urlFlag('--toxiproxy', opts.toxiproxy ?? ctx.env.toxiproxyUrl, ['http:', 'https:'], 'http://127.0.0.1:8474');
       const databaseUrl = urlFlag('--database-url', opts.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/app');
       if (!target && opts.toxiproxy) throw new FlagInvalidError('--toxiproxy needs --target (the managed stack brings its own fault proxy)');
-
-      if (target) await assertReachable(target);
+      const names = args.length === 1 && args[0] === 'all' ? listBundledDrills() : args;
+      // Every file is read and validated before anything starts: a bad one exits 2 with nothing sent.
+      const drills = names.map((n) => loadDrill(n, profile, { env: ctx.vars }));
+      const drillOptions = { ...(toxiproxyUrl ? { toxiproxyUrl } : {}), ...(databaseUrl ? { databaseUrl } : {}), proxyNames: proxyNames(opts) };
+      if (target) {
+        await assertReachable(target);
+        // Where every fault goes (the proxy exists, the toxic is accepted) and the database, before any load is sent.
+        for (const d of drills) await preflightDrill(d, { ...drillOptions, target, signal: ctx.signal });
+      }
       const progress = (line: string) => ctx.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
       const componentLogFile = target || opts.verbose ? undefined : path.join(opts.out, 'components.log');
       if (componentLogFile) progress(`component logs (PostgreSQL, Redis, proxy, target): ${componentLogFile}; --verbose streams them`);
       const { runSession } = await import('../../session/index.ts');
+      const drillNames = drills.map((d) => d.name);
       const { record, errors } = await runSession(
         {
-          command: `drill ${name}`, profile, target: target ?? null, suites: [], drills: names, scan: null,
-          drillOptions: { toxiproxyUrl, databaseUrl, proxyNames: { postgres: opts.postgresProxy, redis: opts.redisProxy } },
+          command: `drill ${args.join(' ')}`, profile, target: target ?? null, suites: [], drills, scan: null, drillOptions,
           ...(componentLogFile ? { stack: { componentLogFile } } : {}),
         },
         { env: ctx.env, signal: ctx.signal, log: progress, partLog: progress, progress: ctx.stderr, stackLog: (l) => ctx.stderr.write(`stack: ${l}\n`) },
-        { outDir: opts.out, spec: () => drillSpec(names), formats: ['html', 'junit', 'md'] },
+        { outDir: opts.out, spec: () => drillSpec(drillNames), formats: ['html', 'junit', 'md'] },
       );
       ctx.stdout.write(`\n`);
       for (const d of record.drills) {
@@ -100,6 +121,7 @@ Examples:
           const o = c.outcome ?? (c.ok ? 'pass' : 'fail');
           ctx.stdout.write(`  ${o === 'pass' ? 'ok  ' : o === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${c.name}: ${c.detail}\n`);
         }
+        for (const m of d.reconciliation?.missing ?? []) ctx.stdout.write(`  lost: ${m.writes} id ${m.id}, acknowledged at ${new Date(m.at).toISOString()}: ${m.detail}\n`);
         for (const s of d.skipped) ctx.stdout.write(`  skipped: ${s}\n`);
         if (outcome === 'inconclusive' && d.reason) ctx.stdout.write(`  inconclusive: ${d.reason}\n`);
       }
@@ -110,6 +132,6 @@ Examples:
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
       if (errors.length > 0) throw errors[0];
       // Only a conclusive PASS of every drill asked for exits 0: a failed or inconclusive drill (a fault not injected, too few requests) exits 1.
-      if (record.verdict !== 'pass' || record.drills.length < names.length) ctx.exitCode = 1;
+      if (record.verdict !== 'pass' || record.drills.length < drills.length) ctx.exitCode = 1;
     });
 }

@@ -6,7 +6,7 @@ import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { parseProfile, parseRegressionPct, printJudgement } from '../gate/judge.ts';
-import { FlagInvalidError, scaleOutFlags } from '../flags.ts';
+import { FlagInvalidError, scaleOutFlags, urlFlag } from '../flags.ts';
 
 interface GateFlags {
   target?: string;
@@ -14,7 +14,9 @@ interface GateFlags {
   out?: string;
   slo?: string;
   suites?: string;
-  drills?: string;
+  drills?: string[];
+  toxiproxy?: string;
+  databaseUrl?: string;
   scan: boolean;
   suppressions?: string;
   baseline?: string;
@@ -44,7 +46,9 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .option('--out <dir>', 'report directory (default reports/out/<timestamp>)')
     .option('--slo <file>', 'SLO spec (default ./slo.yaml)')
     .option('--suites <list>', 'comma-separated suite names or suite files, or none (default smoke,load,rate-limit)')
-    .option('--drills <list>', 'comma-separated drill names, all, or none (default: 3 drills quick, all full)')
+    .option('--drills <list...>', 'drill names or drill files (comma- or space-separated, so a shell glob works), all, or none (default: 3 drills quick, all full)')
+    .option('--toxiproxy <url>', 'with --target: the Toxiproxy API in front of its dependencies, for the drills\' toxiproxy faults (default $TOXIPROXY_URL)')
+    .option('--database-url <url>', 'with --target: its PostgreSQL, for drills that reconcile writes with sql (default $DATABASE_URL)')
     .option('--no-scan', 'skip the security scan')
     .option('--suppressions <file>', 'security findings suppression file')
     .option('--baseline <run.json>', 'compare with an earlier run and mark regressions')
@@ -60,27 +64,31 @@ report says what would make it conclusive), 2 bad input, 3 environment failure.
 Examples:
   $ rampart gate                                  # quick gate on the managed stack (npm start)
   $ rampart gate --profile full --out reports/out/release-1.4
-  $ rampart gate --target http://127.0.0.1:8080 --suites my-suite.yaml --drills none --no-scan --slo my-slo.yaml`)
+  $ rampart gate --target http://127.0.0.1:8080 --suites my-suite.yaml --drills none --no-scan --slo my-slo.yaml
+  $ rampart gate --target http://127.0.0.1:8080 --toxiproxy http://127.0.0.1:8474 --suites shop.yaml --drills drills/*.yaml --no-scan --slo my-slo.yaml`)
     .action(async (flags: GateFlags) => {
       const profile = parseProfile(flags.profile);
       const target = parseTarget(flags.target);
       const failOnRegressionPct = parseRegressionPct(flags.failOnRegression);
+      const toxiproxyUrl = urlFlag('--toxiproxy', flags.toxiproxy ?? ctx.env.toxiproxyUrl, ['http:', 'https:'], 'http://127.0.0.1:8474');
+      const databaseUrl = urlFlag('--database-url', flags.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/app');
+      if (!target && flags.toxiproxy) throw new FlagInvalidError('--toxiproxy needs --target (the managed stack brings its own fault proxy)');
       const scaleOut = await scaleOutFlags(flags);
       if (failOnRegressionPct !== undefined && !flags.baseline) throw new FlagInvalidError('--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       // The session (stack, drills, scan, judging) loads when the gate runs, not at every start of the CLI.
       const { resolveSpec, runSession, timestampDir } = await import('../../session/index.ts');
       const spec = await resolveSpec(flags.slo, null);
       const { planGate } = await import('../gate/plan.ts');
-      const plan = planGate({ profile, scan: flags.scan, env: ctx.vars, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills } : {}) });
+      const plan = planGate({ profile, scan: flags.scan, env: ctx.vars, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills.join(',') } : {}) });
       const outDir = path.resolve(flags.out ?? repoPath('reports', 'out', timestampDir()));
       const log = (l: string) => ctx.stderr.write(`${l}\n`);
-      log(`gate: profile ${profile}, ${target ?? 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);
+      log(`gate: profile ${profile}, ${target ?? 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.map((d) => d.name).join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);
       for (const n of plan.notes) log(`gate: note: ${n}`);
       const { env } = ctx;
       const outcome = await runSession(
         {
           command: 'gate', profile, target, suites: plan.suites, drills: plan.drills, notes: plan.notes, ...(scaleOut ? { stack: scaleOut } : {}),
-          drillOptions: { ...(env.toxiproxyUrl ? { toxiproxyUrl: env.toxiproxyUrl } : {}), ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}) },
+          drillOptions: { ...(toxiproxyUrl ? { toxiproxyUrl } : {}), ...(databaseUrl ? { databaseUrl } : {}) },
           scan: plan.scan ? { ...(env.zapUrl ? { zapUrl: env.zapUrl } : {}), ...(env.zapApiKey ? { zapApiKey: env.zapApiKey } : {}), ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}) } : null,
         },
         { env, signal: ctx.signal, log: (l) => log(`gate: ${l}`), partLog: (l) => log(`  ${l}`), progress: ctx.stderr },

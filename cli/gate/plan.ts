@@ -1,5 +1,5 @@
 import { InputError } from '../../common/index.ts';
-import { listDrills } from '../../chaos/index.ts';
+import { isDrillFile, listBundledDrills, loadDrill, type Drill } from '../../chaos/index.ts';
 import { listSuites, loadSuite, type Suite } from '../../scenarios/index.ts';
 import { FlagInvalidError } from '../flags.ts';
 
@@ -23,7 +23,7 @@ export const defaultDrills: Record<GateProfile, string[] | 'all'> = {
 export interface GatePlan {
   profile: GateProfile;
   suites: Suite[];
-  drills: string[];
+  drills: Drill[];
   scan: boolean;
   /** Why something planned by default is not in the plan (recorded in record.notes). */
   notes: string[];
@@ -53,17 +53,30 @@ export function planGate(o: { profile: GateProfile; suites?: string; drills?: st
     }
   });
 
-  const known = listDrills().map((d) => d.name);
-  let drills = list(o.drills);
-  if (drills === undefined) {
+  const known = listBundledDrills();
+  let names = list(o.drills);
+  if (names === undefined) {
     const wanted = defaultDrills[o.profile];
-    drills = wanted === 'all' ? known : wanted.filter((d) => known.includes(d));
-    if (wanted !== 'all') for (const d of wanted) if (!known.includes(d)) notes.push(`drill ${d}: skipped, not in this checkout's drill catalog`);
+    names = wanted === 'all' ? known : wanted.filter((d) => known.includes(d));
+    if (wanted !== 'all') for (const d of wanted) if (!known.includes(d)) notes.push(`drill ${d}: skipped, not in this checkout's bundled drills`);
     if (known.length === 0) notes.push('drills: skipped, no drills are available yet');
-  } else if (drills.length === 1 && drills[0] === 'none') drills = [];
-  else if (drills.length === 1 && drills[0] === 'all') drills = known;
+  } else if (names.length === 1 && names[0] === 'none') names = [];
+  else if (names.length === 1 && names[0] === 'all') names = known;
+  for (const d of names) {
+    if (!isDrillFile(d) && !known.includes(d)) throw new FlagInvalidError(`--drills: unknown drill "${d}"`, { hint: `choose from: ${known.join(', ')}, all, none, or drill files (my-drill.yaml)` });
+  }
+  const drills = names.map((d) => {
+    try {
+      return loadDrill(d, o.profile, o.env ? { env: o.env } : {});
+    } catch (err) {
+      if (err instanceof InputError) throw new FlagInvalidError(`--drills: ${err.message}`, { hint: err.hint ?? 'docs/chaos.md describes drill files' });
+      throw err;
+    }
+  });
+  const seen = new Set<string>();
   for (const d of drills) {
-    if (!known.includes(d)) throw new FlagInvalidError(`--drills: unknown drill "${d}"`, { hint: `choose from: ${known.join(', ')}, or all, or none` });
+    if (seen.has(d.name)) throw new FlagInvalidError(`--drills: two drills are named "${d.name}"`, { hint: 'give each drill file its own name: the run record keeps drills apart by name' });
+    seen.add(d.name);
   }
   return { profile: o.profile, suites, drills, scan: o.scan, notes };
 }

@@ -110,10 +110,10 @@ export function judgeWindow(w: WindowStats, o: DrillObjective): CheckJudgement {
   }
 }
 
-/** Samples of a drill in [start, end) (by bucket start) for a tag. */
+/** Samples of a drill in [start, end) (by bucket start) for a tag: a request tag, one of the drill's groups, or all. */
 export function windowStatsFromSamples(samples: readonly Sample[], d: Pick<DrillResult, 'tags'>, window: { start: number; end: number }, tag: DrillObjective['tag']): WindowStats {
   const w = emptyWindowStats();
-  const names = tag === 'all' || !d.tags ? null : new Set(d.tags[tag]);
+  const names = tag === 'all' ? null : new Set(d.tags?.[tag] ?? [tag]);
   for (const s of samples) {
     if (s.ts < window.start || s.ts >= window.end) continue;
     if (names && !names.has(s.tag)) continue;

@@ -48,7 +48,8 @@ export interface IterationEnv {
 const TIME_ORIGIN = performance.timeOrigin;
 const epochOf = (perfMs: number) => TIME_ORIGIN + perfMs;
 
-function retriable(step: CompiledStep, res: StepResponse): boolean {
+/** Whether the step's retry policy re-sends after this response (its status, or no answer: network or timeout). */
+export function retriable(step: CompiledStep, res: StepResponse): boolean {
   const on = step.retry?.on;
   if (!on) return false;
   if (res.status !== null) return on.includes(res.status);
