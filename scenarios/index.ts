@@ -14,7 +14,7 @@ export { scenarioJsonSchema } from './schema/suite.ts';
 export { readDataFile } from './data-file.ts';
 export { runSuiteDetailed } from './run-suite.ts';
 export type { SuiteResult } from './run-suite.ts';
-export { exportK6Script } from './k6/export.ts';
+export { envAsPlaceholders, exportK6, exportK6Script } from './k6/export.ts';
 export { importK6Results, K6_TEST } from './k6/import.ts';
 export type { ThresholdItem } from './k6/import.ts';
 export { formatK6Thresholds } from './k6/threshold-text.ts';

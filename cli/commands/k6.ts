@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EnvironmentError } from '../../common/index.ts';
-import { exportK6Script, formatK6Thresholds, formatSummary, importK6Results, k6Thresholds, loadSuite, profiles, type Profile, type Suite, type ThresholdItem } from '../../scenarios/index.ts';
+import { envAsPlaceholders, exportK6, formatK6Thresholds, formatSummary, importK6Results, k6Thresholds, loadSuite, profiles, type Profile, type Suite, type ThresholdItem } from '../../scenarios/index.ts';
 import {
   appendPart, createRunRecord, evaluate, loadSloSpec, ownSpec, parseFormats, sloSpecSchema, specToInput, withVerdicts, writeReports, writeRunRecord,
   type RunRecord, type SloSpec,
@@ -26,7 +26,22 @@ function k6OnPath(): boolean {
   return r.error === undefined && r.status === 0;
 }
 
-/** `rampart run --engine k6`: export each suite and hand it to the k6 binary (exit 99 = thresholds failed → 1). */
+/**
+ * k6's exit codes (errext/exitcodes) in rampart's terms: thresholds failed, a test marked failed or aborted
+ * by the script → 1 (breached); invalid options or a script exception → 2 (bad input); interrupted → 105;
+ * setup/teardown timeouts, cloud and start-up failures → 3 (environment).
+ */
+export function exitCodeForK6(code: number): number {
+  switch (code) {
+    case 0: return ExitCode.ok;
+    case 99: case 108: case 110: return ExitCode.breached;
+    case 104: case 107: return ExitCode.badInput;
+    case 103: case 105: return ExitCode.interrupted;
+    default: return ExitCode.environment;
+  }
+}
+
+/** `rampart run --engine k6`: export each suite and hand it to the k6 binary; its exit code mapped by exitCodeForK6. */
 export async function runWithK6(suites: Suite[], target: string | undefined, outDir: string, ctx: CliContext): Promise<number> {
   if (!k6OnPath()) throw new K6MissingError();
   if (!target) throw new FlagInvalidError('--engine k6 needs --target URL', { hint: 'start the stack with `rampart stack up` and pass its URL' });
@@ -34,15 +49,27 @@ export async function runWithK6(suites: Suite[], target: string | undefined, out
   for (const suite of suites) {
     const file = path.join(outDir, `${suite.name}.k6.ts`);
     await mkdir(outDir, { recursive: true });
-    await writeFile(file, exportK6Script(suite));
+    const { script, notExported } = exportK6(suite);
+    await writeFile(file, script);
+    for (const n of notExported) ctx.stderr.write(`rampart: k6 script ${file}: not as in rampart: ${n}\n`);
     const child = spawn('k6', ['run', '-e', `BASE_URL=${target}`, file], { stdio: ['ignore', 'inherit', 'inherit'] });
     const onAbort = () => child.kill('SIGINT');
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const exit = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 3)));
     ctx.signal.removeEventListener('abort', onAbort);
-    code = Math.max(code, exit === 0 ? 0 : exit === 99 ? 1 : 3);
+    code = Math.max(code, exitCodeForK6(exit));
   }
   return code;
+}
+
+/** The suite with its {{env.NAME}} kept for __ENV; where one stands in a number or a choice the schema checks, its value is written in and said. */
+function suiteForExport(name: string, profile: Profile, ctx: CliContext): { suite: Suite; baked: boolean } {
+  try {
+    return { suite: loadSuite(name, profile, { env: envAsPlaceholders }), baked: false };
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'RAMPART_SCENARIO_INVALID') throw err;
+    return { suite: loadSuite(name, profile, { env: ctx.vars }), baked: true };
+  }
 }
 
 export function registerK6(program: Command, ctx: CliContext): void {
@@ -58,7 +85,11 @@ Examples:
   rampart k6 export stress --profile quick > stress.k6.ts`)
     .action(async (name: string, flags: { profile: string; out?: string }) => {
       if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
-      const script = exportK6Script(loadSuite(name, flags.profile as Profile, { env: ctx.vars }));
+      const { suite, baked } = suiteForExport(name, flags.profile as Profile, ctx);
+      const extra = baked ? ['{{env.NAME}} placeholders stand in numbers or settings the suite checks on loading: their values are written into this script'] : [];
+      const { script, notExported, env } = exportK6(suite, { notes: extra });
+      for (const n of notExported) ctx.stderr.write(`rampart: not as in rampart: ${n}\n`);
+      if (env.length > 0) ctx.stderr.write(`rampart: the script reads ${env.map((e) => `__ENV.${e}`).join(', ')}: run it with ${env.map((e) => `-e ${e}=…`).join(' ')}\n`);
       if (!flags.out) {
         ctx.stdout.write(script);
         return;

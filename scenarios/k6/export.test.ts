@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoPath } from '../../common/index.ts';
+import { parseDuration, repoPath } from '../../common/index.ts';
 import { listSuites, loadSuite } from '../suites.ts';
 import { exportK6Script, extractOptions } from './export.ts';
 import { execName } from './options.ts';
@@ -46,18 +46,23 @@ describe('rampart k6 export', () => {
       executor: 'ramping-arrival-rate', exec: execName('spike'), startRate: 15, timeUnit: '1s',
       stages: s.executor === 'ramping-arrival-rate' ? s.stages.map((st) => ({ target: st.target, duration: st.duration })) : [],
     });
-    expect(options.thresholds).toEqual(s.thresholds);
+    expect(options.thresholds).toEqual(Object.fromEntries(Object.entries(s.thresholds).map(([k, v]) => [k.includes('{') ? k : `${k}{scenario:spike}`, v])));
 
     const load = loadSuite('load', 'full');
-    const lo = extractOptions(exportK6Script(load)) as { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, unknown> };
+    const lo = extractOptions(exportK6Script(load)) as { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, unknown>; setupTimeout: string };
     expect(lo.scenarios.load).toMatchObject({ executor: 'constant-arrival-rate', rate: 100, duration: '5m', preAllocatedVUs: 50, maxVUs: 400 });
-    // Two scenarios (load, login-storm): an unfiltered key is scoped to its scenario, as k6 judges thresholds test-wide.
+    // Every threshold scoped to its scenario, name filters too: k6 judges test-wide, setup() requests included.
     expect(lo.thresholds).toEqual({
       'http_req_duration{scenario:load}': [{ threshold: 'p(95)<200' }], 'http_req_failed{scenario:load}': ['rate<0.001'], 'checks{scenario:load}': ['rate>0.999'],
-      'http_req_duration{name:POST /v1/auth/login}': ['p(95)<1000'], 'http_req_duration{name:GET /v1/feed}': ['p(95)<200'],
-      'http_req_duration{name:POST /v1/auth/refresh}': ['p(95)<200'], 'http_req_duration{name:POST /v1/auth/logout}': ['p(95)<200'],
+      'http_req_duration{scenario:login-storm,name:POST /v1/auth/login}': ['p(95)<1000'], 'http_req_duration{scenario:login-storm,name:GET /v1/feed}': ['p(95)<200'],
+      'http_req_duration{scenario:login-storm,name:POST /v1/auth/refresh}': ['p(95)<200'], 'http_req_duration{scenario:login-storm,name:POST /v1/auth/logout}': ['p(95)<200'],
       'http_req_failed{scenario:login-storm}': ['rate<0.001'],
     });
+    // One after the other, as rampart runs them: login-storm starts when load's 5 min and one request timeout are over.
+    expect(lo.scenarios.load?.startTime).toBeUndefined();
+    const loadTimeout = parseDuration(load.scenarios[0]!.requestTimeout);
+    expect(lo.scenarios['login-storm']).toMatchObject({ startTime: `${300_000 + loadTimeout}ms`, gracefulStop: `${parseDuration(load.scenarios[1]!.requestTimeout)}ms` });
+    expect(parseDuration(lo.setupTimeout)).toBeGreaterThanOrEqual(60_000);
   });
 
   it('exports a closed-model suite with its VU stages and think time', () => {

@@ -1,6 +1,7 @@
 import { parseDuration } from '../../common/index.ts';
 import type { Suite } from '../suites.ts';
-import { execName, k6Options } from './options.ts';
+import { K6_RUNTIME } from './k6-runtime.ts';
+import { execNames, k6OptionsPlan } from './options.ts';
 
 const OPTIONS_BEGIN = '/* rampart:options:begin */';
 const OPTIONS_END = '/* rampart:options:end */';
@@ -25,194 +26,98 @@ function thinkSeconds(suite: Suite): Record<string, unknown> {
   }));
 }
 
+const ENV_NAME = /\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+/** What of the suite the k6 script cannot do as rampart does, each said in a line. */
+function notExportable(suite: Suite, planNotes: string[]): string[] {
+  const out = [...planNotes];
+  const names = (pred: (s: Suite['scenarios'][number]) => boolean) => suite.scenarios.filter(pred).map((s) => s.name).join(', ');
+  const late = names((s) => Object.keys(s.thresholds).some((k) => k.startsWith('late_requests')));
+  if (late) out.push(`late_requests thresholds (${late}): k6 has no metric for requests sent later than intended`);
+  const windows = names((s) => s.thresholdWindows.length > 0 && Object.keys(s.thresholds).some((k) => !/^(http_reqs|dropped_iterations|late_requests)/.test(k)));
+  if (windows) out.push(`sliding threshold windows (${windows}): k6 judges thresholds over the whole test only`);
+  const teardown = names((s) => s.teardown?.users !== undefined);
+  if (teardown) out.push(`the teardown phase (${teardown}): k6's teardown() gets the setup data from before the load, not the tokens the load rotated`);
+  const open = names((s) => s.executor === 'constant-arrival-rate' || s.executor === 'ramping-arrival-rate');
+  if (open) out.push(`latency from the intended start (${open}): k6 measures from the actual send, so a stalled server's queueing is not in http_req_duration (it shows as dropped_iterations)`);
+  const conns = names((s) => 'connections' in s && s.connections !== undefined);
+  if (conns) out.push(`connections (${conns}): k6 gives every VU its own connections`);
+  const retried = names((s) => [...s.flows.flatMap((f) => f.steps), ...(s.setup?.users?.steps ?? [])].some((st) => st.retry !== undefined));
+  if (retried) out.push(`retries (${retried}) run as a loop, but each attempt is its own request in k6's metrics (rampart counts one request, latency over all attempts)`);
+  const setups = names((s) => s.setup?.users !== undefined);
+  if (setups) out.push(`setup users (${setups}) are signed in by k6's setup() once before every scenario, one request at a time; a k6 VU beyond the number of users gets its own copy of a user, where rampart's VUs share it`);
+  if (suite.scenarios.length > 1) out.push('scenarios run one after another through startTime, each given one request timeout (gracefulStop) to finish its iterations');
+  return out;
+}
+
+export interface K6Export {
+  script: string;
+  /** Everything the script does differently from rampart (also in its header). */
+  notExported: string[];
+  /** Environment variables the script reads through __ENV (its {{env.NAME}} placeholders). */
+  env: string[];
+}
+
 /**
- * The suite as a k6 script in TypeScript, typed with @types/k6: options
- * (scenarios with executors and stages, thresholds), setup() for the users,
- * and one exec function per scenario that runs its weighted flows with the
- * same checks, captures and templates as rampart's engine. The flows travel as
- * data with a small interpreter, so the script behaves like the suite file.
+ * The suite as a k6 script in TypeScript, typed with @types/k6: options (scenarios with executors,
+ * stages, startTime, thresholds scoped to their scenario, setupTimeout), setup() for the users, and
+ * one exec function per scenario that runs its weighted flows with the same checks, captures, request
+ * timeout and retries as rampart's engine. The flows travel as data with a small interpreter, so the
+ * script behaves like the suite file; {{env.NAME}} left in the suite (load it with envAsPlaceholders)
+ * is read from __ENV when the script runs, so no secret is written into it.
  */
-export function exportK6Script(suite: Suite): string {
-  const options = k6Options(suite);
+export function exportK6(suite: Suite, o: { notes?: string[] } = {}): K6Export {
+  const plan = k6OptionsPlan(suite);
+  const names = execNames(suite);
   const flows = Object.fromEntries(suite.scenarios.map((s) => [s.name, s.flows]));
   const setups = Object.fromEntries(suite.scenarios.map((s) => [s.name, s.setup?.users ?? null]));
+  const timeouts = Object.fromEntries(suite.scenarios.map((s) => [s.name, `${parseDuration(s.requestTimeout)}ms`]));
+  const rows = suite.scenarios.filter((s) => s.users !== undefined && s.setup?.users === undefined)
+    .map((s) => `  ${JSON.stringify(s.name)}: new SharedArray(${JSON.stringify(`users:${s.name}`)}, () => ${JSON.stringify(s.users)}),`).join('\n');
   const execs = suite.scenarios.map((s) => `
-export function ${execName(s.name)}(data: SetupData): void {
+export function ${names.get(s.name) as string}(data: SetupData): void {
   runScenario(${JSON.stringify(s.name)}, data);
 }`).join('\n');
-  // k6 hands teardown() the setup data as it was before the load (VUs cannot write back), so a logout there would
-  // present tokens the load's refreshes already rotated: the teardown phase stays rampart's.
-  const teardownNote = suite.scenarios.some((s) => s.teardown?.users)
-    ? `\n// Not exported: the teardown phase (${suite.scenarios.filter((s) => s.teardown?.users).map((s) => s.name).join(', ')}): k6's teardown() gets the setup data from before the load, not the tokens the load rotated.`
-    : '';
-  return `// Generated by \`rampart k6 export ${suite.name}\` (profile ${suite.profile}). Run: k6 run -e BASE_URL=http://127.0.0.1:3000 ${suite.name}.k6.ts
-// ${suite.description}${teardownNote}
+  const data = JSON.stringify({ flows, setups });
+  const env = [...new Set([...data.matchAll(ENV_NAME)].map((m) => m[1] as string))].sort();
+  const notExported = [...notExportable(suite, plan.notes), ...(o.notes ?? [])];
+  const header = [
+    `// Generated by \`rampart k6 export ${suite.name}\` (profile ${suite.profile}). Run: k6 run -e BASE_URL=http://127.0.0.1:3000${env.map((e) => ` -e ${e}=…`).join('')} ${suite.name}.k6.ts`,
+    `// ${suite.description}`,
+    ...(env.length > 0 ? [`// Reads ${env.map((e) => `__ENV.${e}`).join(', ')} ({{env.NAME}} in the suite) when it runs: nothing of them is written here.`] : []),
+    ...(notExported.length > 0 ? ['// Not as in rampart:', ...notExported.map((n) => `//   - ${n}`)] : []),
+  ].join('\n');
+  const script = `${header}
 import http from 'k6/http';
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
+import { SharedArray } from 'k6/data';
 import type { Options } from 'k6/options';
 
 const BASE_URL: string = __ENV.BASE_URL || 'http://127.0.0.1:3000';
 
-export const options: Options = ${OPTIONS_BEGIN}${JSON.stringify(options)}${OPTIONS_END};
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Ctx = Record<string, unknown>;
-interface CheckDef { type: 'status' | 'json' | 'header'; name?: string; equals?: Json; matches?: string; exists?: boolean; path?: string; header?: string }
-interface StepDef { name?: string; method: string; path: string; headers: Record<string, string>; body?: Json; bodyText?: string; expectStatus?: number[]; checks: CheckDef[]; captures: Record<string, { json?: string; header?: string }>; repeat: number }
-interface FlowDef { name: string; weight: number; steps: StepDef[] }
-interface SetupDef { count: number; concurrency: number; steps: StepDef[] }
-interface SetupData { runId: string; users: Record<string, Ctx[]> }
+export const options: Options = ${OPTIONS_BEGIN}${JSON.stringify(plan.options)}${OPTIONS_END};
 
 const FLOWS: Record<string, FlowDef[]> = ${JSON.stringify(flows)};
 const SETUPS: Record<string, SetupDef | null> = ${JSON.stringify(setups)};
+const ROWS: Record<string, ArrayLike<Ctx>> = {
+${rows}
+};
 const THINK: Record<string, { type: string; a: number; b: number } | null> = ${JSON.stringify(thinkSeconds(suite))};
-
-function uuid(): string {
-  return 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, (c) => {
-    const r = Math.floor(Math.random() * 16);
-    return (c === 'x' ? r : (r % 4) + 8).toString(16);
-  });
-}
-
-function getPath(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const p of path.replace(/\\[(\\d+)\\]/g, '.$1').split('.').filter((x) => x.length > 0)) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[p];
-  }
-  return cur;
-}
-
-function lookup(expr: string, ctx: Ctx): unknown {
-  if (expr === 'uuid' && !('uuid' in ctx)) return uuid();
-  if (expr === 'now' && !('now' in ctx)) return Date.now();
-  if (expr === 'rand' && !('rand' in ctx)) return Math.floor(Math.random() * 2147483648);
-  return getPath(ctx, expr);
-}
-
-function render(v: unknown, ctx: Ctx): unknown {
-  if (typeof v === 'string') {
-    const only = /^\\{\\{\\s*([^}]+?)\\s*\\}\\}$/.exec(v);
-    if (only) return lookup(only[1], ctx);
-    return v.replace(/\\{\\{\\s*([^}]+?)\\s*\\}\\}/g, (_m: string, e: string) => String(lookup(e, ctx)));
-  }
-  if (Array.isArray(v)) return v.map((x) => render(x, ctx));
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = render(x, ctx);
-    return out;
-  }
-  return v;
-}
-
-function matchValue(c: CheckDef, value: unknown, ctx: Ctx): boolean {
-  const present = value !== undefined && value !== null;
-  if (c.exists !== undefined && c.exists !== present) return false;
-  if (c.equals !== undefined) {
-    const expected = render(c.equals, ctx);
-    if (typeof value === 'string' ? value !== String(expected) : value !== expected) return false;
-  }
-  if (c.matches !== undefined && !(present && new RegExp(String(render(c.matches, ctx))).test(String(value)))) return false;
-  return c.exists !== undefined || c.equals !== undefined || c.matches !== undefined || present;
-}
-
-/** Sends one step; returns false when the flow cannot go on. */
-function runStep(step: StepDef, ctx: Ctx, into: Ctx): boolean {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(step.headers)) headers[k] = String(render(v, ctx));
-  let body: string | null = null;
-  if (step.body !== undefined) {
-    body = JSON.stringify(render(step.body, ctx));
-    headers['content-type'] = headers['content-type'] || 'application/json';
-  } else if (step.bodyText !== undefined) {
-    body = String(render(step.bodyText, ctx));
-  }
-  const tag = step.name || step.method + ' ' + step.path;
-  const expected = step.expectStatus;
-  const res = http.request(step.method, BASE_URL + String(render(step.path, ctx)), body, {
-    headers,
-    tags: { name: tag },
-    responseCallback: expected ? http.expectedStatuses(...expected) : http.expectedStatuses({ min: 200, max: 399 }),
-  });
-  let json: unknown;
-  try {
-    json = typeof res.body === 'string' && res.body.length > 0 ? JSON.parse(res.body) : undefined;
-  } catch {
-    json = undefined;
-  }
-  const lower: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers)) lower[k.toLowerCase()] = v;
-  const sets: Record<string, () => boolean> = {};
-  step.checks.forEach((c, i) => {
-    const name = tag + ': ' + (c.name || c.type + ' ' + (c.path || c.header || '') + ' #' + i);
-    sets[name] = () => c.type === 'status'
-      ? (Array.isArray(c.equals) ? (c.equals as Json[]).includes(res.status) : c.equals === res.status)
-      : matchValue(c, c.type === 'json' ? getPath(json, c.path || '') : lower[(c.header || '').toLowerCase()], ctx);
-  });
-  if (step.checks.length > 0) check(res, Object.fromEntries(Object.entries(sets).map(([n, f]) => [n, () => f()])));
-  for (const [name, cap] of Object.entries(step.captures)) {
-    const v = cap.json !== undefined ? getPath(json, cap.json) : lower[(cap.header || '').toLowerCase()];
-    if (v !== undefined) into[name] = v;
-  }
-  return res.status !== 0;
-}
-
-function think(scenario: string): void {
-  const t = THINK[scenario];
-  if (!t) return;
-  let s = t.a;
-  if (t.type === 'uniform') s = t.a + Math.random() * (t.b - t.a);
-  else if (t.type === 'normal') s = Math.max(0, t.a + t.b * Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random()));
-  else if (t.type === 'exponential') s = -t.a * Math.log(1 - Math.random());
-  sleep(s);
-}
-
-export function setup(): SetupData {
-  const runId = uuid().slice(0, 8);
-  const users: Record<string, Ctx[]> = {};
-  for (const [scenario, def] of Object.entries(SETUPS)) {
-    users[scenario] = [];
-    if (!def) continue;
-    for (let i = 0; i < def.count; i++) {
-      const user: Ctx = { index: i };
-      const ctx: Ctx = { i, runId, user, vu: 0, iter: 0 };
-      for (const step of def.steps) {
-        for (let rep = 0; rep < step.repeat; rep++) {
-          ctx.rep = rep;
-          runStep(step, ctx, user);
-          Object.assign(ctx, user);
-        }
-      }
-      users[scenario].push(user);
-    }
-  }
-  return { runId, users };
-}
-
-function pickFlow(flows: FlowDef[]): FlowDef {
-  const total = flows.reduce((a, f) => a + f.weight, 0);
-  let r = Math.random() * total;
-  for (const f of flows) {
-    r -= f.weight;
-    if (r < 0) return f;
-  }
-  return flows[flows.length - 1];
-}
-
-function runScenario(scenario: string, data: SetupData): void {
-  const users = data.users[scenario] || [];
-  const vu = exec.vu.idInTest - 1;
-  const ctx: Ctx = { vu, iter: exec.scenario.iterationInTest, runId: data.runId, users, user: users.length > 0 ? users[vu % users.length] : undefined };
-  const flow = pickFlow(FLOWS[scenario]);
-  for (const step of flow.steps) {
-    for (let rep = 0; rep < step.repeat; rep++) {
-      ctx.rep = rep;
-      if (!runStep(step, ctx, ctx)) return;
-      think(scenario);
-    }
-  }
-}
-${execs}
+const TIMEOUT: Record<string, string> = ${JSON.stringify(timeouts)};
+${K6_RUNTIME}${execs}
 `;
+  return { script, notExported, env };
+}
+
+/**
+ * An environment for loadSuite that leaves every {{env.NAME}} as it is, so the script reads it from
+ * __ENV when it runs instead of carrying the value (a secret) in its text.
+ */
+export const envAsPlaceholders: Readonly<Record<string, string>> = new Proxy({}, {
+  get: (_t, name) => (typeof name === 'string' ? `{{env.${name}}}` : undefined),
+});
+
+export function exportK6Script(suite: Suite): string {
+  return exportK6(suite).script;
 }

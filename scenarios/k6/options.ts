@@ -1,46 +1,110 @@
+import { parseDuration } from '../../common/index.ts';
 import type { Scenario } from '../schema/scenario.ts';
 import type { Suite } from '../suites.ts';
 
-/** k6 wants durations as strings; a bare number in a rampart file means seconds. */
-const dur = (d: string | number) => (typeof d === 'number' ? `${d}s` : d);
-const stages = (s: Array<{ target: number; duration: string | number }>) => s.map((st) => ({ target: st.target, duration: dur(st.duration) }));
+/**
+ * A suite's k6 `options`: scenarios with executors, stages, startTime and gracefulStop, and thresholds,
+ * so that the script runs under k6 as the suite runs under rampart. Where k6 cannot say the same thing,
+ * `notExported` says what differs.
+ */
 
-/** A k6 exec function name for a scenario ("concurrency-10k" → "concurrency_10k"). */
+/** k6 reads a bare number as milliseconds; a rampart file means seconds ("30" and 30 are 30 s). */
+export const dur = (d: string | number) => (typeof d === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(d) ? `${Number(d)}s` : d.trim());
+const msText = (ms: number) => `${Math.round(ms)}ms`;
+
+/** k6 exec function names, one per scenario, unique even when two names sanitise alike ("a-b" and "a_b"). */
+export function execNames(suite: Suite): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<string>();
+  for (const s of suite.scenarios) {
+    const base = `flow_${s.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
+    used.add(name);
+    out.set(s.name, name);
+  }
+  return out;
+}
+
+/** A k6 exec function name for a scenario of a one-scenario suite ("concurrency-10k" → "flow_concurrency_10k"). */
 export const execName = (name: string) => `flow_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
-/** The k6 `options.scenarios[name]` entry for a rampart scenario. */
-export function k6ScenarioOptions(s: Scenario): Record<string, unknown> {
-  const exec = execName(s.name);
+/** How long a scenario's load lasts (its executor's duration, stages or maxDuration), ms. */
+export function loadMs(s: Scenario): number {
   switch (s.executor) {
-    case 'constant-arrival-rate': {
-      const maxVUs = s.maxVUs ?? Math.max(s.preAllocatedVUs ?? 0, s.connections ?? 0, 100);
-      return { executor: s.executor, exec, rate: s.rate, timeUnit: dur(s.timeUnit), duration: dur(s.duration), preAllocatedVUs: s.preAllocatedVUs ?? Math.min(maxVUs, 50), maxVUs };
-    }
-    case 'ramping-arrival-rate': {
-      const maxVUs = s.maxVUs ?? Math.max(s.preAllocatedVUs ?? 0, s.connections ?? 0, 100);
-      return { executor: s.executor, exec, startRate: s.startRate, timeUnit: dur(s.timeUnit), preAllocatedVUs: s.preAllocatedVUs ?? Math.min(maxVUs, 50), maxVUs, stages: stages(s.stages) };
-    }
+    case 'constant-arrival-rate':
     case 'constant-vus':
-      return { executor: s.executor, exec, vus: s.vus, duration: dur(s.duration) };
+      return parseDuration(s.duration);
+    case 'ramping-arrival-rate':
     case 'ramping-vus':
-      return { executor: s.executor, exec, startVUs: s.startVUs, stages: stages(s.stages) };
+      return s.stages.reduce((a, st) => a + parseDuration(st.duration), 0);
     case 'per-vu-iterations':
-      return { executor: s.executor, exec, vus: s.vus, iterations: s.iterations, maxDuration: dur(s.maxDuration) };
+      return parseDuration(s.maxDuration);
   }
 }
 
 /**
- * k6 thresholds for the suite. k6 thresholds are global, so with several
- * scenarios an unfiltered key is scoped with {scenario:<name>}. rampart's own
- * `late_requests` metric has no k6 equivalent and is left out.
+ * k6 wants whole iterations per timeUnit: a fractional rate (0.5/s, 2.5/s) becomes whole iterations
+ * over a longer timeUnit (1 per 2 s, 5 per 2 s). Returns the factor to multiply rates and the timeUnit by.
  */
-export function k6Thresholds(suite: Suite): Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string }>> {
-  const out: Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string }>> = {};
-  const scoped = suite.scenarios.length > 1;
+export function rateFactor(rates: number[]): { factor: number; exact: boolean } {
+  for (let k = 1; k <= 1000; k++) if (rates.every((r) => Math.abs(r * k - Math.round(r * k)) < 1e-9)) return { factor: k, exact: true };
+  return { factor: 1000, exact: false };
+}
+
+export interface K6ScenarioPlan {
+  options: Record<string, unknown>;
+  notes: string[];
+}
+
+/** The k6 `options.scenarios[name]` entry for a rampart scenario starting at startMs into the test. */
+export function k6ScenarioOptions(s: Scenario, exec = execName(s.name), startMs = 0): K6ScenarioPlan {
+  const notes: string[] = [];
+  // An iteration in flight at the end may finish within one request timeout, as in rampart; then the next scenario starts.
+  const grace = msText(parseDuration(s.requestTimeout));
+  const common = { exec, ...(startMs > 0 ? { startTime: msText(startMs) } : {}), gracefulStop: grace };
+  switch (s.executor) {
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate': {
+      const maxVUs = s.maxVUs ?? Math.max(s.preAllocatedVUs ?? 0, s.connections ?? 0, 100);
+      const vus = { preAllocatedVUs: s.preAllocatedVUs ?? Math.min(maxVUs, 50), maxVUs };
+      const rates = s.executor === 'constant-arrival-rate' ? [s.rate] : [s.startRate, ...s.stages.map((st) => st.target)];
+      const { factor, exact } = rateFactor(rates);
+      if (!exact) notes.push(`${s.name}: rates ${rates.join(', ')} have no whole count per timeUnit up to 1000 × ${dur(s.timeUnit)}; rounded to whole iterations per ${factor} × ${dur(s.timeUnit)}`);
+      const timeUnit = factor === 1 ? dur(s.timeUnit) : msText(parseDuration(s.timeUnit) * factor);
+      const whole = (r: number) => Math.round(r * factor);
+      if (s.executor === 'constant-arrival-rate') return { notes, options: { executor: s.executor, ...common, rate: whole(s.rate), timeUnit, duration: dur(s.duration), ...vus } };
+      return { notes, options: { executor: s.executor, ...common, startRate: whole(s.startRate), timeUnit, ...vus, stages: s.stages.map((st) => ({ target: whole(st.target), duration: dur(st.duration) })) } };
+    }
+    case 'constant-vus':
+      return { notes, options: { executor: s.executor, ...common, vus: s.vus, duration: dur(s.duration) } };
+    case 'ramping-vus':
+      return { notes, options: { executor: s.executor, ...common, gracefulRampDown: grace, startVUs: s.startVUs, stages: s.stages.map((st) => ({ target: st.target, duration: dur(st.duration) })) } };
+    case 'per-vu-iterations':
+      return { notes, options: { executor: s.executor, ...common, vus: s.vus, iterations: s.iterations, maxDuration: dur(s.maxDuration) } };
+  }
+}
+
+type K6Threshold = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string };
+
+/**
+ * k6 thresholds for the suite, each scoped to its scenario (k6 judges thresholds over the whole test,
+ * setup() requests included; rampart judges a scenario's thresholds over that scenario alone):
+ * `http_req_duration` → `http_req_duration{scenario:load}`, `{name:GET /x}` (or rampart's `{tag:…}`)
+ * → `{scenario:load,name:GET /x}`. rampart's own `late_requests` has no k6 equivalent and is left out.
+ */
+export function k6Thresholds(suite: Suite): Record<string, K6Threshold[]> {
+  const out: Record<string, K6Threshold[]> = {};
   for (const s of suite.scenarios) {
     for (const [key, list] of Object.entries(s.thresholds)) {
       if (key.startsWith('late_requests')) continue;
-      const k = scoped && !key.includes('{') ? `${key}{scenario:${s.name}}` : key;
+      const m = /^([^{]+)(?:\{([^:]+):(.*)\})?$/s.exec(key.trim());
+      const metric = (m?.[1] ?? key).trim();
+      const tagKey = m?.[2]?.trim();
+      const tagValue = m?.[3]?.trim();
+      const k = tagKey === undefined ? `${metric}{scenario:${s.name}}`
+        : tagKey === 'scenario' ? key.trim()
+          : `${metric}{scenario:${s.name},${tagKey === 'tag' ? 'name' : tagKey}:${tagValue}}`;
       out[k] = [...(out[k] ?? []), ...list.map((item) => (typeof item === 'string' ? item : {
         threshold: item.threshold,
         ...(item.abortOnFail !== undefined ? { abortOnFail: item.abortOnFail } : {}),
@@ -51,9 +115,36 @@ export function k6Thresholds(suite: Suite): Record<string, Array<string | { thre
   return out;
 }
 
-export function k6Options(suite: Suite): { scenarios: Record<string, Record<string, unknown>>; thresholds: ReturnType<typeof k6Thresholds> } {
-  return {
-    scenarios: Object.fromEntries(suite.scenarios.map((s) => [s.name, k6ScenarioOptions(s)])),
-    thresholds: k6Thresholds(suite),
-  };
+/** setup() logs users in one request at a time: allow it the time every request would take at its timeout (k6's default is 60 s). */
+export function setupTimeoutMs(suite: Suite): number {
+  let total = 0;
+  for (const s of suite.scenarios) {
+    const u = s.setup?.users;
+    if (u) total += u.count * u.steps.reduce((a, st) => a + st.repeat, 0) * parseDuration(s.requestTimeout);
+  }
+  return Math.max(60_000, total);
+}
+
+export interface K6OptionsPlan {
+  options: { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, K6Threshold[]>; setupTimeout: string };
+  notes: string[];
+}
+
+/** The whole `options`: scenarios one after another (startTime), as rampart runs a suite's scenarios in order. */
+export function k6OptionsPlan(suite: Suite): K6OptionsPlan {
+  const names = execNames(suite);
+  const scenarios: Record<string, Record<string, unknown>> = {};
+  const notes: string[] = [];
+  let start = 0;
+  for (const s of suite.scenarios) {
+    const plan = k6ScenarioOptions(s, names.get(s.name), start);
+    scenarios[s.name] = plan.options;
+    notes.push(...plan.notes);
+    start += loadMs(s) + parseDuration(s.requestTimeout);
+  }
+  return { options: { scenarios, thresholds: k6Thresholds(suite), setupTimeout: msText(setupTimeoutMs(suite)) }, notes };
+}
+
+export function k6Options(suite: Suite): K6OptionsPlan['options'] {
+  return k6OptionsPlan(suite).options;
 }
