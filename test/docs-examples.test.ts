@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import ts from 'typescript';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { drillJsonSchema, loadDrill } from '../chaos/index.ts';
 import { buildProgram, type CliContext } from '../cli/index.ts';
 import { loadEnvConfig, repoPath } from '../common/index.ts';
 import { parseSloObject } from '../reports/index.ts';
@@ -18,7 +19,7 @@ import { stackStateSchema } from '../stack/index.ts';
 /**
  * Every fenced example in README.md and docs/*.md is parsed here, so the
  * documentation cannot drift from the code: suite files are loaded by the real
- * loader and checked against schemas/scenario.schema.json, SLO specs, auth
+ * loader and checked against schemas/scenario.schema.json, drill files likewise (schemas/drill.schema.json), SLO specs, auth
  * configs, suppressions and stack.json by their parsers, TypeScript must parse
  * and import names that exist, and every shell line that runs rampart is parsed
  * by the CLI's own commander definition (actions replaced by no-ops, so nothing
@@ -166,6 +167,7 @@ async function parseWithCli(args: string[]): Promise<string[]> {
 // ---------------------------------------------------------------- the examples
 
 const validateSuiteSchema = new Ajv2020.default({ strict: false, logger: false }).compile(scenarioJsonSchema());
+const validateDrillSchema = new Ajv2020.default({ strict: false, logger: false }).compile(drillJsonSchema());
 
 async function checkYaml(b: Block): Promise<string> {
   const doc = parseYaml(b.text) as Record<string, unknown>;
@@ -176,6 +178,15 @@ async function checkYaml(b: Block): Promise<string> {
     if (!b.file) await writeFile(file, b.text);
     for (const profile of ['quick', 'full'] as const) loadSuite(file, profile, { env: { CLIENT_NAME: 'docs' } });
     return 'suite';
+  }
+  if (doc && 'method' in doc && 'steadyState' in doc) {
+    // A drill file: its JSON Schema, then the real loader (its load suite is another block of the same document).
+    expect(validateDrillSchema(doc), JSON.stringify(validateDrillSchema.errors)).toBe(true);
+    const dir = await materialize(b.doc);
+    const file = path.join(dir, b.file ?? 'drill.yaml');
+    if (!b.file) await writeFile(file, b.text);
+    for (const profile of ['quick', 'full'] as const) loadDrill(file, profile, { env: { CATALOG_PID: '1' } });
+    return 'drill';
   }
   if (doc && ('objectives' in doc || doc.kind === 'SloSpec')) {
     parseSloObject(doc, `${b.doc}:${b.line}`);

@@ -270,7 +270,6 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
   const notes = [...env.notes, ...(measured?.notes ?? [])];
   if (skipped.length > 0) notes.push(`drill ${name}: faults not injected here: ${skipped.join('; ')}`);
   if (load) notes.push(`drill ${name}: ${obs.length} requests, ${load.attempts.retried} retries`);
-  for (const [tag, n] of load?.unidentified ?? []) notes.push(`drill ${name}: ${n} acknowledged ${tag} answers held no id where reconcile says: they could not be read back`);
   const engine = (measured?.engine ?? []).map((e) => ({ ...e, scenario }));
   return { drills: [result], events, samples, engine, summaries, notes };
 }
@@ -281,12 +280,16 @@ async function reconcileWrites(drill: Drill, env: DrillEnvironment, load: DrillL
   const name = `every acknowledged write (${what}) is found afterwards${drill.reconcile.some((r) => r.sql) ? ', exactly once' : ''}`;
   try {
     const r = await reconcile(drill.reconcile, load.acknowledged, { baseUrl: env.targetUrl, databaseUrl: env.databaseUrl, signal });
-    const ok = r.lost === 0 && r.duplicated === 0 && r.acknowledged > 0;
+    // An acknowledged write whose answer held no id cannot be read back: nothing is proven about it.
+    const unidentified = [...load.unidentified.values()].reduce((a, b) => a + b, 0);
+    const ok = r.lost === 0 && r.duplicated === 0 && r.acknowledged > 0 && unidentified === 0;
     const named = r.missing.slice(0, 10).map((m) => `${m.writes} id ${m.id} acknowledged at ${new Date(m.at).toISOString().slice(11, 23)}: ${m.detail}`);
     const detail = `${r.acknowledged} acknowledged, ${r.found} found, ${r.lost} lost, ${r.duplicated} duplicated`
       + (named.length ? ` (${named.join('; ')}${r.missing.length > named.length ? `; and ${r.missing.length - named.length} more in run.json` : ''})` : '')
-      + (r.acknowledged === 0 ? '; to conclude: the load must have writes acknowledged (2xx) to read back' : '');
-    verdict({ name, ok, outcome: ok ? 'pass' : r.acknowledged === 0 ? 'inconclusive' : 'fail', source: 'reconciliation', detail });
+      + (r.acknowledged === 0 ? '; to conclude: the load must have writes acknowledged (2xx) to read back' : '')
+      + (unidentified > 0 ? `; ${unidentified} acknowledged answers held no id where reconcile.id says, so they could not be read back; to conclude: point id at a field every answer has` : '');
+    const failed = r.lost > 0 || r.duplicated > 0;
+    verdict({ name, ok, outcome: ok ? 'pass' : failed ? 'fail' : 'inconclusive', source: 'reconciliation', detail });
     return { acknowledged: r.acknowledged, found: r.found, lost: r.lost, duplicated: r.duplicated, missing: r.missing };
   } catch (err) {
     verdict({ name, ok: false, outcome: 'inconclusive', source: 'reconciliation', detail: `could not reconcile: ${(err as Error).message}; to conclude: make the read-back reachable` });

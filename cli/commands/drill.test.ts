@@ -18,10 +18,16 @@ describe('rampart drill', () => {
     }
   });
 
-  it('exits 2 naming an unknown drill, a bad profile or a bad URL', async () => {
+  it('exits 2 naming an unknown drill, a drill file that is not there, a bad profile or a bad URL', async () => {
     const unknown = await run(['drill', 'pg-melts']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('pg-melts');
+    const missing = await run(['drill', 'drills/not-there.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read drill file .*not-there\.yaml/);
+    const proxyName = await run(['drill', 'pg-down', '--proxy-name', 'postgres']);
+    expect(proxyName.code).toBe(2);
+    expect(proxyName.stderr).toContain('--proxy-name must be NAME_IN_FILE=NAME_ON_TOXIPROXY');
     const profile = await run(['drill', 'pg-down', '--profile', 'huge']);
     expect(profile.code).toBe(2);
     expect(profile.stderr).toContain('--profile');
@@ -42,7 +48,7 @@ describe('rampart drill', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      for (const [drill, why] of [['worker-crash', /process faults need the managed stack/], ['redis-down', /no fault proxy on the redis path .*--toxiproxy/]] as const) {
+      for (const [drill, why] of [['worker-crash', /process fault on worker needs the managed stack/], ['redis-down', /no Toxiproxy to reach proxy redis .*--toxiproxy/]] as const) {
         const out = path.join(dir, drill);
         const r = await run(['drill', drill, '--target', target, '--out', out]);
         expect(r.code, r.stdout + r.stderr).toBe(1);

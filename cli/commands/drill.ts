@@ -121,7 +121,9 @@ Examples:
           const o = c.outcome ?? (c.ok ? 'pass' : 'fail');
           ctx.stdout.write(`  ${o === 'pass' ? 'ok  ' : o === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${c.name}: ${c.detail}\n`);
         }
-        for (const m of d.reconciliation?.missing ?? []) ctx.stdout.write(`  lost: ${m.writes} id ${m.id}, acknowledged at ${new Date(m.at).toISOString()}: ${m.detail}\n`);
+        const missing = d.reconciliation?.missing ?? [];
+        for (const m of missing.slice(0, 20)) ctx.stdout.write(`  lost: ${m.writes} id ${m.id}, acknowledged at ${new Date(m.at).toISOString()}: ${m.detail}\n`);
+        if (missing.length > 20) ctx.stdout.write(`  lost: … and ${missing.length - 20} more (drills[].reconciliation.missing in run.json)\n`);
         for (const s of d.skipped) ctx.stdout.write(`  skipped: ${s}\n`);
         if (outcome === 'inconclusive' && d.reason) ctx.stdout.write(`  inconclusive: ${d.reason}\n`);
       }

@@ -69,7 +69,8 @@ export function evaluateDataReconciled(record: RunRecord, o: Of<'data-reconciled
     const evidence = `drills[${d.name}].reconciliation`;
     const r = d.reconciliation;
     if (!r) return missingEvidence(o, target, evidence, `drill ${d.name} did not reconcile its data`, d.name);
-    const measured = `${r.acknowledged} acknowledged, ${r.found} found, ${r.lost} lost, ${r.duplicated} duplicated`;
+    const named = (r.missing ?? []).slice(0, 5).map((m) => `${m.writes} ${m.id} (${m.detail})`);
+    const measured = `${r.acknowledged} acknowledged, ${r.found} found, ${r.lost} lost, ${r.duplicated} duplicated${named.length ? `: ${named.join('; ')}${(r.missing?.length ?? 0) > named.length ? '; …' : ''}` : ''}`;
     return verdictFor(o, { target, measured, value: r.lost + r.duplicated, pass: r.lost === 0 && r.duplicated === 0, evidence }, d.name);
   });
 }

@@ -62,7 +62,8 @@ export function drillSection(record: RunRecord): string {
       return `<li class="${o}">${mark[o]} ${esc(c.name)} <span class="muted">${esc(c.detail)}</span></li>`;
     }).join('');
     const outcome = d.outcome ?? (d.passed ? 'pass' : 'fail');
-    const rec = d.reconciliation ? `<p class="small">Data: ${d.reconciliation.acknowledged} acknowledged, ${d.reconciliation.found} found, ${d.reconciliation.lost} lost, ${d.reconciliation.duplicated} duplicated</p>` : '';
+    const missing = (d.reconciliation?.missing ?? []).slice(0, 20).map((m) => `<li><code>${esc(m.writes)} ${esc(m.id)}</code> acknowledged ${esc(new Date(m.at).toISOString())}: ${esc(m.detail)}</li>`).join('');
+    const rec = d.reconciliation ? `<p class="small">Data: ${d.reconciliation.acknowledged} acknowledged, ${d.reconciliation.found} found, ${d.reconciliation.lost} lost, ${d.reconciliation.duplicated} duplicated</p>${missing ? `<ul class="small">${missing}</ul>` : ''}` : '';
     return `<section class="drill" data-outcome="${outcome}"><h3><span class="badge ${outcome}">${outcome.toUpperCase()}</span> ${esc(d.name)}</h3>` +
       (d.reason ? `<p class="small"><b>why ${outcome === 'inconclusive' ? 'inconclusive' : outcome}:</b> ${esc(d.reason)}</p>` : '') +
       `<p class="small muted">${((d.endedAt - d.startedAt) / 1000).toFixed(1)} s; recovery ${d.recoverySeconds === null ? 'not measured / did not recover' : `${d.recoverySeconds} s`}${d.aborted ? `; aborted: ${esc(d.aborted)}` : ''}</p>` +

@@ -1,6 +1,6 @@
 /**
  * The catalog service of the shop test system (its own process, so a drill can freeze it with kill -STOP):
- * 200 items and the orders, in memory. Started as `node --import tsx test/shop/catalog.ts`; prints
+ * 200 items and the orders, in memory; an order whose x-deadline (epoch ms) has passed is refused. Started as `node --import tsx test/shop/catalog.ts`; prints
  * "catalog listening on PORT" once it answers.
  */
 import http from 'node:http';
@@ -31,6 +31,10 @@ const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
+      // Deadline propagation (as gRPC does): a request its caller gave up on is not carried out. A frozen
+      // catalog thawed later answers such requests 504 and stores nothing.
+      const deadline = Number(req.headers['x-deadline']);
+      if (deadline > 0 && Date.now() > deadline) return send(res, 504, { title: 'deadline exceeded' });
       const { id: given, item } = JSON.parse(body || '{}') as { id?: string; item?: string };
       const order = { id: given ?? randomUUID(), item: String(item ?? '0') };
       orders.set(order.id, order);

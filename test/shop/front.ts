@@ -20,8 +20,10 @@ export interface ShopFront {
   stop(): Promise<void>;
 }
 
+/** A catalog call that gives up after timeoutMs, and tells the catalog so (x-deadline: what it waits no longer for). */
 async function call(url: string, timeoutMs: number, init: RequestInit = {}): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  const headers = { ...(init.headers as Record<string, string> | undefined), 'x-deadline': String(Date.now() + timeoutMs - 100) };
+  const res = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: await res.text() };
 }
 

@@ -57,7 +57,9 @@ export function mergeProfile(base: unknown, change: unknown): unknown {
 
 const seconds = (d: string | number) => parseDuration(d) / 1000;
 const ms = (d: string | number) => (typeof d === 'number' ? d : parseDuration(d));
-const share = (v: string | number) => (typeof v === 'number' ? v : Number(v.replace('%', '').trim()) / 100);
+/** 99.9 % is 0.999, not 0.9990000000000001 (a bound a hair stricter than written). */
+const exact = (x: number) => Number(x.toPrecision(12));
+const share = (v: string | number) => (typeof v === 'number' ? v : exact(Number(v.replace('%', '').trim()) / 100));
 const pct = (v: number) => `${Number((v * 100).toFixed(3))} %`;
 
 /** Each metric of an entry is one objective, named by the entry (one metric) or by tag and metric. */
@@ -70,7 +72,7 @@ export function expandObjectives(entry: ObjectiveEntry): Objective[] {
     if (v === undefined) continue;
     switch (key) {
       case 'availability': add('availability', '>=', share(v), `available at least ${pct(share(v))}`); break;
-      case 'errorRate': add('availability', '>=', 1 - share(v), `error rate at most ${pct(share(v))}`); break;
+      case 'errorRate': add('availability', '>=', exact(1 - share(v)), `error rate at most ${pct(share(v))}`); break;
       case 'success': add('success', '>=', share(v), `succeed at least ${pct(share(v))}`); break;
       case 'fastFail': add('fastFail', '>=', share(v), `failures answer 503 with Retry-After at least ${pct(share(v))}`); break;
       case 'timeouts': add('timeouts', '<=', v as number, v === 0 ? 'no request hangs' : `at most ${v} requests hang`); break;
