@@ -63,5 +63,12 @@ describe('a drill file against a system rampart has never seen (toxiproxy fault)
     expect(printed).toHaveLength(Math.min(20, system.front.dropped.length));
     for (const id of printed) expect(system.front.dropped).toContain(id);
     expect(r.stdout).toMatch(/FAIL every acknowledged write \(POST \/orders\) is found afterwards: \d+ acknowledged, \d+ found, \d+ lost/);
+    // `rampart report` re-judges the drill from its run record alone: the same FAIL, the lost orders in the report.
+    const again = await runRampart(['report', path.join(dir, 'run.json'), '--out', path.join(dir, 're-judged')]);
+    expect(again.code).toBe(1);
+    const summary = await readFile(path.join(dir, 're-judged', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/drill catalog-down.*FAIL/);
+    const html = await readFile(path.join(dir, 're-judged', 'report.html'), 'utf8');
+    expect(html).toContain(`POST /orders ${rec.missing![0]!.id}</code>`);
   }, 150_000);
 });

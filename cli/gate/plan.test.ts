@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { repoPath } from '../../common/index.ts';
 import { planGate } from './plan.ts';
 
 describe('the gate plan', () => {
@@ -11,5 +12,14 @@ describe('the gate plan', () => {
 
     const quick = planGate({ profile: 'quick', drills: 'none', scan: false });
     expect(quick.suites.map((s) => s.name)).toEqual(['smoke', 'load', 'rate-limit']);
+  });
+
+  it('takes drill files beside the bundled names, loaded for the gate\'s profile, and refuses two drills of one name', () => {
+    const file = repoPath('test', 'shop', 'catalog-down.yaml');
+    const plan = planGate({ profile: 'quick', suites: 'none', drills: `pg-down,${file}`, scan: false });
+    expect(plan.drills.map((d) => d.name)).toEqual(['pg-down', 'catalog-down']);
+    expect(plan.drills[1]!.method[0]!.action).toEqual({ kind: 'toxiproxy', spec: { proxy: 'catalog', enabled: false } });
+    expect(() => planGate({ profile: 'quick', suites: 'none', drills: `${file},${file}`, scan: false })).toThrow(/two drills are named "catalog-down"/);
+    expect(() => planGate({ profile: 'quick', suites: 'none', drills: 'nowhere/drill.yaml', scan: false })).toThrow(/--drills: cannot read drill file/);
   });
 });
