@@ -111,4 +111,16 @@ describe('drill files keep the system safe', () => {
     expect(record.events.some((e) => e.type === 'fault.removed')).toBe(true);
     expect(record.samples.length).toBeGreaterThan(0);
   }, 90_000);
+
+  it('an http fault calls the admin endpoint and its undo; a rollback that fails is named and FAILs the drill', async () => {
+    const f = await file('flag-flip', shortDrill('flag-flip',
+      '  - { name: flip the flag, duration: 3s, http: { method: PUT, url: /admin/flags/degraded, rollback: { method: DELETE, url: /admin/flags/degraded } } }\n'
+      + '  - { name: undo that fails, duration: 3s, http: { method: PUT, url: /admin/flags/other, rollback: { method: DELETE, url: /admin/nothing-here } } }'));
+    const out = path.join(dir, 'out-5');
+    const r = await runRampart(['drill', f, '--target', system.frontUrl, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL flag-flip/m);
+    expect(r.stdout).toMatch(/FAIL rollback of undo that fails: DELETE http:\/\/127\.0\.0\.1:\d+\/admin\/nothing-here answered 404/);
+    expect(system.front.adminCalls).toEqual(['PUT /admin/flags/degraded', 'PUT /admin/flags/other', 'DELETE /admin/flags/degraded']);
+  }, 90_000);
 });

@@ -17,6 +17,8 @@ export interface ShopFront {
   url: string;
   /** Orders the front acknowledged and then failed to forward (fragile only). */
   dropped: string[];
+  /** Calls to its admin endpoint (PUT/DELETE /admin/flags/NAME), in order, for http faults. */
+  adminCalls: string[];
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ async function call(url: string, timeoutMs: number, init: RequestInit = {}): Pro
 export async function startShopFront(mode: FrontMode, catalogUrl: string): Promise<ShopFront> {
   const snapshot = new Map<string, string>();
   const dropped: string[] = [];
+  const adminCalls: string[] = [];
   let refreshing = false;
   const refresh = async () => {
     if (refreshing) return;
@@ -64,6 +67,11 @@ export async function startShopFront(mode: FrontMode, catalogUrl: string): Promi
         else send(res, 502, '{"title":"bad gateway"}');
       }
     };
+    if (collection === 'admin' && id === 'flags' && (req.method === 'PUT' || req.method === 'DELETE')) {
+      adminCalls.push(`${req.method} ${url.pathname}`);
+      res.writeHead(204).end();
+      return undefined;
+    }
     if (req.method === 'GET' && collection === 'items' && id !== undefined) {
       const cached = mode === 'hardened' ? snapshot.get(id) : undefined;
       if (cached) return send(res, 200, cached);
@@ -95,6 +103,7 @@ export async function startShopFront(mode: FrontMode, catalogUrl: string): Promi
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     dropped,
+    adminCalls,
     async stop() {
       if (timer) clearInterval(timer);
       server.closeAllConnections();
