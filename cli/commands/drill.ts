@@ -10,7 +10,7 @@ interface DrillFlags {
   target?: string;
   toxiproxy?: string;
   databaseUrl?: string;
-  proxyName: string[];
+  proxyName?: string[];
   postgresProxy?: string;
   redisProxy?: string;
   profile: string;
@@ -22,7 +22,7 @@ interface DrillFlags {
 /** --proxy-name FROM=TO (repeatable), with --postgres-proxy and --redis-proxy as its older spellings. */
 function proxyNames(opts: DrillFlags): Record<string, string> {
   const names: Record<string, string> = {};
-  for (const pair of opts.proxyName) {
+  for (const pair of opts.proxyName ?? []) {
     const m = /^([^=\s]+)=([^=\s]+)$/.exec(pair);
     if (!m) throw new FlagInvalidError(`--proxy-name must be NAME_IN_FILE=NAME_ON_TOXIPROXY, got "${pair}"`, { hint: 'e.g. --proxy-name postgres=pg-primary' });
     names[m[1] as string] = m[2] as string;
@@ -63,7 +63,7 @@ export function registerDrill(program: Command, ctx: CliContext): void {
     .option('--target <url>', 'a target someone else runs (default: start the managed stack)')
     .option('--toxiproxy <url>', 'Toxiproxy API in front of that target\'s dependencies (default $TOXIPROXY_URL)')
     .option('--database-url <url>', 'PostgreSQL of that target, for drills that reconcile writes with sql (default $DATABASE_URL)')
-    .option('--proxy-name <from=to>', 'a proxy the drill file names, called otherwise on that Toxiproxy (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--proxy-name <from=to>', 'a proxy the drill file names, called otherwise on that Toxiproxy (repeatable)', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .option('--postgres-proxy <name>', 'same as --proxy-name postgres=NAME')
     .option('--redis-proxy <name>', 'same as --proxy-name redis=NAME')
     .option('--profile <name>', 'quick (CI, ~40 s per bundled drill) or full (minutes per drill): the drill file\'s profiles', 'quick')
