@@ -18,7 +18,7 @@ export type {
   DrillObjective,
   Statistics,
 } from './run-record.ts';
-export { judgeWindow, judgeDrill, emptyWindowStats, windowStatsFromSamples } from './objectives/drill-checks.ts';
+export { judgeWindow, judgeDrill, emptyWindowStats, windowStatsFromSamples, LOAD_DID_NOT_START } from './objectives/drill-checks.ts';
 export type { WindowStats } from './objectives/drill-checks.ts';
 export { measurementDoubt, doubted } from './objectives/load.ts';
 export { createRunRecord, writeRunRecord, readRunRecord } from './run-record-io.ts';

@@ -123,4 +123,16 @@ describe('drill files keep the system safe', () => {
     expect(r.stdout).toMatch(/FAIL rollback of undo that fails: DELETE http:\/\/127\.0\.0\.1:\d+\/admin\/nothing-here answered 404/);
     expect(system.front.adminCalls).toEqual(['PUT /admin/flags/degraded', 'PUT /admin/flags/other', 'DELETE /admin/flags/degraded']);
   }, 90_000);
+
+  it('a drill whose load cannot start on this system (SocialConnect\'s drill against the shop) is INCONCLUSIVE, not FAIL, and injects nothing', async () => {
+    const out = path.join(dir, 'out-6');
+    const r = await runRampart(['drill', 'redis-down', '--target', system.frontUrl, '--toxiproxy', system.toxiproxyUrl, '--proxy-name', 'redis=catalog',
+      '--database-url', 'postgres://nobody@127.0.0.1:1/none', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^INCONCLUSIVE redis-down \(the load did not start: setup for user 0 failed at POST \/v1\/auth\/register: status 404; nothing injected\)/m);
+    const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as RunRecord;
+    expect(record.drills[0]!.outcome).toBe('inconclusive');
+    expect(record.drills[0]!.faults).toEqual([]);
+    expect(await requestsSeen()).toBe(true);
+  }, 90_000);
 });

@@ -1,4 +1,4 @@
-import { judgeDrill, judgeWindow, type DrillObjective, type DrillResult, type RunEvent, type RunRecordPart } from '../../reports/index.ts';
+import { LOAD_DID_NOT_START, judgeDrill, judgeWindow, type DrillObjective, type DrillResult, type RunEvent, type RunRecordPart } from '../../reports/index.ts';
 import { drillEnvironment, preflight, unavailableFaults, type DrillEnvironment } from './environment.ts';
 import type { InjectedFault } from './faults/fault-kind.ts';
 import { kindOf } from './faults/registry.ts';
@@ -33,6 +33,8 @@ interface ActiveFault {
 }
 
 type Check = DrillResult['checks'][number];
+
+class LoadDidNotStart extends Error {}
 
 /** A drill in which nothing could be injected: no load is sent, nothing is proven. Inconclusive, never passed. */
 function notInjectable(drill: Drill, env: DrillEnvironment, skipped: string[], startedAt: number): RunRecordPart {
@@ -184,7 +186,14 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
   event('phase.started', `drill ${name} (${drill.profile})`, { id: `drill:${name}` });
   try {
     load = startDrillLoad({ baseUrl: env.targetUrl, scenario: drill.load.scenario, reconcile: drill.reconcile, signal, ...(options.rate ? { rate: options.rate } : {}) });
-    await load.started;
+    try {
+      await load.started;
+    } catch (err) {
+      // The load never ran (its setup failed: a route the target does not have, refused logins): nothing was
+      // shown about the target under a fault, either way.
+      if (signal.aborted) throw err;
+      throw new LoadDidNotStart((err as Error).message);
+    }
     event('phase.started', 'steady state', { id: `steady:${name}` });
     // The first seconds of load (connections, caches, a cold generator) are not judged. Then whole seconds, as the
     // samples are bucketed: the window judged live is the one the record holds.
@@ -203,7 +212,8 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
     if (failed.length > 0) aborted = `steady state not met before the fault (${failed.join('; ')}): nothing injected`;
     else await faultPhase();
   } catch (err) {
-    aborted = signal.aborted ? 'interrupted: faults rolled back, measurements kept' : `error: ${(err as Error).message}`;
+    aborted = signal.aborted ? 'interrupted: faults rolled back, measurements kept'
+      : err instanceof LoadDidNotStart ? `${LOAD_DID_NOT_START}: ${err.message}; nothing injected` : `error: ${(err as Error).message}`;
     event('note', aborted);
   } finally {
     await rollbackAll();

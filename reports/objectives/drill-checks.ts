@@ -122,6 +122,9 @@ export function windowStatsFromSamples(samples: readonly Sample[], d: Pick<Drill
   return w;
 }
 
+/** How a drill's `aborted` starts when its load never ran (its setup failed): the drill is inconclusive, not failed. */
+export const LOAD_DID_NOT_START = 'the load did not start';
+
 export interface DrillJudgement {
   outcome: Outcome;
   reason?: string;
@@ -175,13 +178,17 @@ export function judgeDrill(record: DrillEvidence, d: DrillResult): DrillJudgemen
   const reasons: string[] = [];
   if (d.skipped.length > 0) reasons.push(`faults not injected: ${d.skipped.join('; ')}`);
   if (d.aborted?.startsWith('interrupted')) reasons.push(`drill ${d.aborted}`);
+  // A load that never ran showed nothing about the target under a fault: not a failure of the target.
+  const noLoad = d.aborted?.startsWith(LOAD_DID_NOT_START) ?? false;
+  if (noLoad) reasons.push(`${d.aborted}; to conclude: make the drill's load run against this target (its setup steps, its routes)`);
   // A drill that stopped its fault before it proved anything fails — unless it stopped because the steady state looked
   // broken and the record cannot confirm the breach (a doubtful measurement): then nothing was shown either way.
   const unconfirmedSteady = d.aborted?.startsWith('steady state not met') && recomputed
     && !checks.some((c) => c.source === 'steady-state' && c.outcome === 'fail');
   if (unconfirmedSteady) reasons.push(`drill ${d.aborted}, but the recorded steady-state window does not confirm the breach; to conclude: rerun on a quieter machine`);
   let outcome = overallOutcome(checks.map((c) => c.outcome));
-  if (d.aborted && !d.aborted.startsWith('interrupted') && !unconfirmedSteady && outcome !== 'fail') outcome = 'fail';
+  if (d.aborted && !d.aborted.startsWith('interrupted') && !noLoad && !unconfirmedSteady && outcome !== 'fail') outcome = 'fail';
+  if (noLoad && outcome === 'pass') outcome = 'inconclusive';
   if (unconfirmedSteady && outcome === 'pass') outcome = 'inconclusive';
   if (reasons.length > 0 && outcome === 'pass') outcome = 'inconclusive';
   const unsure = checks.filter((c) => c.outcome === 'inconclusive').map((c) => `${c.name}: ${c.detail}`);
