@@ -45,7 +45,15 @@ function notExportable(suite: Suite, planNotes: string[]): string[] {
   const retried = names((s) => [...s.flows.flatMap((f) => f.steps), ...(s.setup?.users?.steps ?? [])].some((st) => st.retry !== undefined));
   if (retried) out.push(`retries (${retried}) run as a loop, but each attempt is its own request in k6's metrics (rampart counts one request, latency over all attempts)`);
   const setups = names((s) => s.setup?.users !== undefined);
-  if (setups) out.push(`setup users (${setups}) are signed in by k6's setup() once before every scenario, one request at a time; a k6 VU beyond the number of users gets its own copy of a user, where rampart's VUs share it`);
+  if (setups) out.push(`setup users (${setups}) are signed in by k6's setup() once before every scenario, one request at a time`);
+  // k6 VUs share no state: two VUs on one user each hold a copy, and a token one of them rotates is spent in the other's.
+  const shared = suite.scenarios.filter((s) => {
+    const users = s.setup?.users?.count ?? s.users?.length ?? 0;
+    const vus = 'maxVUs' in s && s.maxVUs !== undefined ? s.maxVUs : 'vus' in s ? s.vus : 'stages' in s ? Math.max(0, ...s.stages.map((st) => st.target)) : 0;
+    const rotates = s.flows.some((f) => f.steps.some((st) => Object.keys(st.captures).some((k) => k.startsWith('user.'))));
+    return rotates && users > 0 && vus > users;
+  }).map((s) => s.name).join(', ');
+  if (shared) out.push(`user.* captures with more VUs than users (${shared}): a k6 VU beyond the number of users gets its own copy of a user, so a token another VU rotated is spent in it (rampart's VUs share one user); keep maxVUs at or below the users to avoid 401s`);
   if (suite.scenarios.length > 1) out.push('scenarios run one after another through startTime, each given one request timeout (gracefulStop) to finish its iterations');
   return out;
 }
