@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { Link, type ByteCounters, type LinkOwner } from './link.ts';
+import type { PooledSocket } from './pooled-reader.ts';
 import type { RandomSource } from './random.ts';
 import { appliesTo, type Direction, type ToxicSpec } from './toxic-spec.ts';
 
@@ -19,18 +20,23 @@ export class Connection implements LinkOwner {
    */
   lingerZero = false;
 
+  private readonly client: Socket;
+  private readonly upstream: Socket;
+
   constructor(
-    private readonly client: Socket,
-    private readonly upstream: Socket,
+    client: PooledSocket,
+    upstream: PooledSocket,
     readonly random: RandomSource,
     counters: Record<Direction, ByteCounters>,
     private readonly onClosed: (c: Connection) => void,
   ) {
+    this.client = client.socket;
+    this.upstream = upstream.socket;
     this.links = {
-      upstream: new Link('upstream', client, upstream, this, counters.upstream),
-      downstream: new Link('downstream', upstream, client, this, counters.downstream),
+      upstream: new Link('upstream', client, upstream.socket, this, counters.upstream),
+      downstream: new Link('downstream', upstream, client.socket, this, counters.downstream),
     };
-    for (const socket of [client, upstream]) {
+    for (const socket of [this.client, this.upstream]) {
       // An error destroys the socket; its 'close' ends the link reading from it, which closes the other socket.
       socket.on('error', () => {});
       socket.on('close', () => {

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { PassStage, type Sink, type Stage, type StageContext } from './toxics/toxic.ts';
 import type { RandomSource } from './random.ts';
+import type { PooledSocket } from './pooled-reader.ts';
 import { appliesTo, type Direction, type ToxicSpec } from './toxic-spec.ts';
 
 /** Bytes held inside a link's toxics above which the source socket is paused. */
@@ -49,14 +50,16 @@ export class Link {
   /** Writes in one turn of the event loop leave in one writev; only while every stage passes data straight on. */
   private batching = true;
   readonly sink: Sink;
+  private readonly source: Socket;
 
   constructor(
     readonly direction: Direction,
-    private readonly source: Socket,
+    private readonly reader: PooledSocket,
     private readonly dest: Socket,
     private readonly owner: LinkOwner,
     private readonly counters: ByteCounters,
   ) {
+    this.source = reader.socket;
     this.sink = {
       write: (chunk) => this.deliver(chunk),
       end: () => this.finish(),
@@ -66,9 +69,11 @@ export class Link {
   start(toxics: readonly ToxicSpec[]): void {
     for (const t of toxics) if (appliesTo(t, this.direction)) this.appendSlot(t);
     this.rewired();
-    this.source.on('data', (chunk: Buffer) => {
+    this.reader.setReader((chunk, release) => {
       this.counters.received += chunk.length;
-      this.entry().write(chunk);
+      // With no toxic to keep it, the read buffer goes back to the pool once written.
+      if (this.batching) this.deliver(chunk, release);
+      else this.entry().write(chunk);
       this.pressure();
     });
     this.source.on('end', () => this.sourceGone());
@@ -92,7 +97,7 @@ export class Link {
     this.entry().end();
   }
 
-  private deliver(chunk: Buffer): void {
+  private deliver(chunk: Buffer, written?: () => void): void {
     if (this.sinkEnded || this.dest.destroyed) return;
     this.counters.sent += chunk.length;
     if (this.batching && !this.corked) {
@@ -100,7 +105,8 @@ export class Link {
       this.dest.cork();
       setImmediate(this.uncork);
     }
-    this.dest.write(chunk);
+    if (written) this.dest.write(chunk, (err) => !err && written());
+    else this.dest.write(chunk);
   }
 
   private corked = false;

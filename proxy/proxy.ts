@@ -2,6 +2,7 @@ import net from 'node:net';
 import { ApiError } from './api-error.ts';
 import { formatAddress, parseHostPort } from './address.ts';
 import { Connection } from './connection.ts';
+import { adoptAccepted, connectPooled } from './pooled-reader.ts';
 import type { ByteCounters } from './link.ts';
 import type { RandomSource } from './random.ts';
 import { listOrder, toxicJson, type Direction, type ToxicSpec } from './toxic-spec.ts';
@@ -111,11 +112,12 @@ export class Proxy {
     }
   }
 
-  private accept(client: net.Socket): void {
+  private accept(accepted: net.Socket): void {
     if (!this.enabled) {
-      client.destroy();
+      accepted.destroy();
       return;
     }
+    const { socket: client, setReader: setClientReader } = adoptAccepted(accepted, { allowHalfOpen: true, highWaterMark: SOCKET_HIGH_WATER });
     client.on('error', () => {});
     const target = upstreamAddress(this.upstream);
     if (!target) {
@@ -123,7 +125,12 @@ export class Proxy {
       client.destroy();
       return;
     }
-    const upstream = net.connect({ ...target, noDelay: true, allowHalfOpen: true, highWaterMark: SOCKET_HIGH_WATER } as net.NetConnectOpts);
+    const { socket: upstream, setReader: setUpstreamReader } = connectPooled({
+      ...target,
+      noDelay: true,
+      allowHalfOpen: true,
+      highWaterMark: SOCKET_HIGH_WATER,
+    } as net.TcpNetConnectOpts);
     upstream.once('error', () => {
       // Upstream unreachable: close the client at once (or refuse new clients until it is back).
       if (this.onUpstreamDown === 'refuse') {
@@ -141,7 +148,13 @@ export class Proxy {
         return;
       }
       this.connectionsTotal += 1;
-      const conn = new Connection(client, upstream, this.random, this.counters, (c) => this.connections.delete(c));
+      const conn = new Connection(
+        { socket: client, setReader: setClientReader },
+        { socket: upstream, setReader: setUpstreamReader },
+        this.random,
+        this.counters,
+        (c) => this.connections.delete(c),
+      );
       this.connections.add(conn);
       conn.start(this.toxics);
     });
