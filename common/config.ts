@@ -27,6 +27,11 @@ export const envSchema = z.object({
   RAMPART_LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   GITHUB_STEP_SUMMARY: z.preprocess(emptyToUndefined, z.string().optional()),
   CI: z.preprocess(emptyToUndefined, z.string().optional()),
+  // The images of `stack up --provider docker`; the official ones unless named (deploy/images/local-images.env
+  // names the ones deploy/images/build-local.sh builds). docker-compose.yml reads the same variables.
+  POSTGRES_IMAGE: z.preprocess(emptyToUndefined, z.string().trim().min(1).default('postgres:17-alpine')),
+  REDIS_IMAGE: z.preprocess(emptyToUndefined, z.string().trim().min(1).default('redis:7-alpine')),
+  TOXIPROXY_IMAGE: z.preprocess(emptyToUndefined, z.string().trim().min(1).default('ghcr.io/shopify/toxiproxy:2.12.0')),
 });
 
 export interface EnvConfig {
@@ -38,6 +43,7 @@ export interface EnvConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly githubStepSummary: string | undefined;
   readonly ci: boolean;
+  readonly dockerImages: { readonly postgres: string; readonly redis: string; readonly toxiproxy: string };
 }
 
 export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
@@ -55,5 +61,6 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     logLevel: parsed.RAMPART_LOG_LEVEL,
     githubStepSummary: parsed.GITHUB_STEP_SUMMARY,
     ci: parsed.CI !== undefined && parsed.CI !== 'false' && parsed.CI !== '0',
+    dockerImages: { postgres: parsed.POSTGRES_IMAGE, redis: parsed.REDIS_IMAGE, toxiproxy: parsed.TOXIPROXY_IMAGE },
   });
 }
