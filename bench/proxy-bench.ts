@@ -6,10 +6,18 @@
  * 1. Round-trip overhead: sequential 64-byte round trips through an echo
  *    server, direct and proxied. Goal (Toxiproxy's bar): < 0.3 ms added.
  * 2. Bulk throughput: a large one-way transfer over loopback into a sink,
- *    direct socket and proxied, in MB/s (1 MB = 2^20 bytes). With
+ *    direct socket and proxied, in MB/s (1 MB = 2^20 bytes), and each proxy
+ *    process's CPU (user + system) per 100 MB. With
  *    TOXIPROXY_BIN=/path/to/toxiproxy-server the real Toxiproxy runs as a third
- *    path (its binary is not part of rampart: build it yourself). Goal: ≥ 1.0×
- *    the real Toxiproxy's throughput (210 MB/s when first measured here).
+ *    path (its binary is not part of rampart: build it yourself). Goals: ≥ 1.0×
+ *    the real Toxiproxy's throughput and ≤ 1.0× its CPU per byte.
+ *
+ * Structure (printed with the figures, so an outside harness can copy it):
+ * the writer is this process; the sink is a process of its own; each proxy
+ * is a long-running process of its own (rampart's as the stack starts it,
+ * Toxiproxy's with its defaults), with its output discarded, and is warmed by
+ * two full transfers before any is measured; transfer rounds rotate the order
+ * of the paths so that machine noise hits each alike.
  *
  *   npm run bench:proxy [-- --rounds 20 --per-round 500 --bytes 64 --mb 256 --transfers 7]
  */
@@ -18,7 +26,6 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { startProxyProcess } from '../proxy/index.ts';
 import { getFreePort } from '../common/index.ts';
 import { loadBenchConfig } from './config.ts';
@@ -79,25 +86,31 @@ async function startToxiproxy(bin: string): Promise<{ url: string; child: ChildP
 
 const echo = net.createServer({ noDelay: true }, (s) => s.pipe(s));
 const echoPort = await listen(echo);
-// The sink counts what each connection delivered and reports when it has all of it. It runs in a
-// worker thread, so the writer and the reader of a transfer do not share one event loop.
-const sink = new Worker(
-  `const net = require('node:net');
-   const { parentPort } = require('node:worker_threads');
-   const server = net.createServer((s) => {
-     let got = 0;
-     s.on('data', (d) => (got += d.length));
-     s.on('end', () => { parentPort.postMessage({ got }); s.end(); });
-     s.on('error', () => {});
-   });
-   parentPort.on('message', () => server.close(() => parentPort.close()));
-   server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));`,
-  { eval: true },
+// The sink counts what each connection delivered and reports when it has all of it. It is a process of its
+// own, as each proxy is: the writer (this process), the proxy and the reader never share an event loop, and
+// the sink's CPU is not charged to the writer's.
+const sink = spawn(
+  process.execPath,
+  [
+    '-e',
+    `const net = require('node:net');
+     const server = net.createServer((s) => {
+       let got = 0;
+       s.on('data', (d) => (got += d.length));
+       s.on('end', () => { process.send({ got }); s.end(); });
+       s.on('error', () => {});
+     });
+     process.on('message', () => server.close(() => process.disconnect()));
+     server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));`,
+  ],
+  { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
 );
+process.once('exit', () => sink.kill('SIGKILL'));
 const sinkPort = await new Promise<number>((resolve) => sink.once('message', (m: { port: number }) => resolve(m.port)));
 const sinkWaiters: ((bytes: number) => void)[] = [];
-sink.on('message', (m: { got: number }) => sinkWaiters.shift()?.(m.got));
-
+sink.on('message', (m: { got?: number }) => {
+  if (m.got !== undefined) sinkWaiters.shift()?.(m.got);
+});
 const proxy = await startProxyProcess({ seed: 1 });
 const toxiproxy = toxiproxyBin ? await startToxiproxy(toxiproxyBin) : undefined;
 
@@ -207,7 +220,7 @@ for (let r = 0; r < transfers; r++) {
 await proxy.stop();
 toxiproxy?.child.kill('SIGTERM');
 echo.close();
-sink.postMessage('stop');
+sink.send('stop');
 
 const fmt = (x: number) => `${(x * 1000).toFixed(0).padStart(6)} µs`;
 const added = pct(p, 50) - pct(d, 50);
@@ -221,7 +234,11 @@ console.log(`\nadded per round trip (p50): ${(added * 1000).toFixed(0)} µs; med
 console.log(`ratio proxied/direct (p50): ${(pct(p, 50) / pct(d, 50)).toFixed(2)}×`);
 console.log(`goal < 300 µs added: ${added < 0.3 ? 'met' : 'NOT met'}`);
 
-console.log(`\n2. bulk throughput: ${transfers} rounds × ${transferMb} MB one way into a sink, per path (median, min–max; proxy process CPU per 100 MB)\n`);
+console.log(`\n2. bulk throughput: ${transfers} rounds × ${transferMb} MB one way into a sink, per path (median, min–max; proxy process CPU per 100 MB)`);
+console.log(
+  'structure: writer = this process; sink = its own process; each proxy = its own long-running process, output discarded, ' +
+    `warmed by 2 transfers of ${transferMb} MB; path order rotates each round\n`,
+);
 for (const path of paths) {
   const s = [...path.mbps].sort((a, b) => a - b);
   const cpu = path.cpu.length > 0 ? `   CPU ${pct(path.cpu, 50).toFixed(0)} ms / 100 MB` : '';
@@ -232,6 +249,10 @@ console.log(`\nratio rampart/direct: ${(rampartMbps / pct(paths[0]!.mbps, 50)).t
 if (toxiproxy) {
   const ratio = rampartMbps / pct(paths[2]!.mbps, 50);
   console.log(`ratio rampart/Toxiproxy: ${ratio.toFixed(2)}× (goal ≥ 1.0×: ${ratio >= 1 ? 'met' : 'NOT met'})`);
+  if (paths[1]!.cpu.length > 0 && paths[2]!.cpu.length > 0) {
+    const cpuRatio = pct(paths[1]!.cpu, 50) / pct(paths[2]!.cpu, 50);
+    console.log(`CPU per byte rampart/Toxiproxy: ${cpuRatio.toFixed(2)}× (goal ≤ 1.0×: ${cpuRatio <= 1 ? 'met' : 'NOT met'})`);
+  }
 } else {
   console.log('Toxiproxy not measured: set TOXIPROXY_BIN to its server binary to add it as a peer (goal ≥ 1.0× its MB/s)');
 }

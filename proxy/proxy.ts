@@ -58,6 +58,8 @@ export class Proxy {
 
   toJSON(): Record<string, unknown> {
     const json: Record<string, unknown> = { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
+    // Toxiproxy's Proxy struct has an exported Logger field with no JSON tag, so Go writes it (empty) in every answer.
+    json.Logger = {};
     if (this.onUpstreamDown !== 'close') json.on_upstream_down = this.onUpstreamDown;
     json.toxics = listOrder(this.toxics).map(toxicJson);
     return json;

@@ -63,6 +63,16 @@ describe('JSON bodies, as Go decodes them', () => {
   });
 });
 
+describe('a proxy\'s JSON', () => {
+  it('has Toxiproxy\'s fields in its order, the empty Logger Go writes included', async () => {
+    await using upstream = await upstreamServer();
+    const { name } = await under.proxy(upstream.address);
+    const shown = await raw('GET', `/proxies/${name}`);
+    expect(Object.keys(JSON.parse(shown.text))).toEqual(['name', 'listen', 'upstream', 'enabled', 'Logger', 'toxics']);
+    expect(JSON.parse(shown.text).Logger).toEqual({});
+  });
+});
+
 describe('X-Toxiproxy-Request-Id', () => {
   it('tags every answer of a known route, errors and the browser refusal included, with a fresh xid', async () => {
     const answers = [
