@@ -5,6 +5,8 @@ export interface CliContext {
   env: EnvConfig;
   /** The environment rampart started with, frozen: the values of {{env.NAME}} in suite files. */
   vars: Readonly<Record<string, string | undefined>>;
+  /** The working directory, where ./slo.yaml is looked for. */
+  cwd: string;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Aborted on the first SIGINT/SIGTERM; long work stops, rolls back and writes what it measured. */

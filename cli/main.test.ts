@@ -33,7 +33,7 @@ describe('the rampart CLI', () => {
     const listed = capture();
     expect(await main(['node', 'rampart', '--help'], { stdout: listed.out, stderr: listed.err, env: {}, handleSignals: false })).toBe(0);
     const full = capture();
-    const ctx = { env: loadEnvConfig({}), vars: {}, stdout: full.out, stderr: full.err, signal: new AbortController().signal, exitCode: 0 };
+    const ctx = { env: loadEnvConfig({}), vars: {}, cwd: process.cwd(), stdout: full.out, stderr: full.err, signal: new AbortController().signal, exitCode: 0 };
     const program = await buildProgram(ctx);
     expect(program.commands.map((c) => c.name())).toEqual(commands.map((c) => c.name));
     program.outputHelp();

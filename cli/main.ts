@@ -18,6 +18,8 @@ export interface MainOptions {
   stderr?: CliContext['stderr'];
   /** Install SIGINT/SIGTERM handlers (off in tests that call main in-process). */
   handleSignals?: boolean;
+  /** The working directory files like ./slo.yaml are found in (default: the process's). */
+  cwd?: string;
 }
 
 type Output = Pick<CliContext, 'stdout' | 'stderr'>;
@@ -120,7 +122,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     const rawEnv = options.env ?? process.env;
     const env = loadEnvConfig(rawEnv);
     const vars = Object.freeze({ ...rawEnv });
-    const ctx: CliContext = { env, vars, stdout, stderr, signal: controller.signal, exitCode: ExitCode.ok };
+    const ctx: CliContext = { env, vars, cwd: options.cwd ?? process.cwd(), stdout, stderr, signal: controller.signal, exitCode: ExitCode.ok };
     const program = await buildProgram(ctx, named);
     await program.parseAsync(argv);
     return ctx.exitCode;

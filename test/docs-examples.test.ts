@@ -115,7 +115,7 @@ const fill = (w: string) => w.replace(/\$\(.*\)|\$\{?[A-Z_]+\}?/g, 'http://127.0
 
 async function dryProgram(): Promise<{ program: Command; ran: string[][] }> {
   const sink = new PassThrough();
-  const ctx: CliContext = { env: loadEnvConfig({}), vars: {}, stdout: sink, stderr: sink, signal: new AbortController().signal, exitCode: 0 };
+  const ctx: CliContext = { env: loadEnvConfig({}), vars: {}, cwd: process.cwd(), stdout: sink, stderr: sink, signal: new AbortController().signal, exitCode: 0 };
   const program = await buildProgram(ctx);
   const ran: string[][] = [];
   const noOp = (cmd: Command) => {

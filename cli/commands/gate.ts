@@ -44,7 +44,7 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .option('--target <url>', 'run against this server instead of starting the managed stack')
     .option('--profile <quick|full>', 'quick (< 5 min on 2 cores) or full', 'quick')
     .option('--out <dir>', 'report directory (default reports/out/<timestamp>)')
-    .option('--slo <file>', 'SLO spec (default ./slo.yaml)')
+    .option('--slo <file>', 'SLO spec (default: ./slo.yaml; without one, --target is judged by what the gate ran, the managed stack by the bundled slo.yaml)')
     .option('--suites <list>', 'comma-separated suite names or suite files, or none (default smoke,load,rate-limit)')
     .option('--drills <list...>', 'drill names or drill files (comma- or space-separated, so a shell glob works), all, or none (default: 3 drills quick, all full)')
     .option('--toxiproxy <url>', 'with --target: the Toxiproxy API in front of its dependencies, for the drills\' toxiproxy faults (default $TOXIPROXY_URL)')
@@ -76,10 +76,12 @@ Examples:
       const scaleOut = await scaleOutFlags(flags);
       if (failOnRegressionPct !== undefined && !flags.baseline) throw new FlagInvalidError('--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       // The session (stack, drills, scan, judging) loads when the gate runs, not at every start of the CLI.
-      const { resolveSpec, runSession, timestampDir } = await import('../../session/index.ts');
-      const spec = await resolveSpec(flags.slo, null);
+      const { runSession, timestampDir } = await import('../../session/index.ts');
       const { planGate } = await import('../gate/plan.ts');
       const plan = planGate({ profile, scan: flags.scan, env: ctx.vars, ...(flags.suites !== undefined ? { suites: flags.suites } : {}), ...(flags.drills !== undefined ? { drills: flags.drills.join(',') } : {}) });
+      const { gateSpec } = await import('../gate/spec.ts');
+      const { spec, source, notRun } = await gateSpec(plan, { sloFile: flags.slo, target, cwd: ctx.cwd });
+      plan.notes.push(`judged by ${source}`, ...notRun.map((n) => `not run: ${n}`));
       const outDir = path.resolve(flags.out ?? repoPath('reports', 'out', timestampDir()));
       const log = (l: string) => ctx.stderr.write(`${l}\n`);
       log(`gate: profile ${profile}, ${target ?? 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.map((d) => d.name).join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);

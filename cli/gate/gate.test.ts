@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -85,6 +85,30 @@ describe('rampart gate against --target', () => {
       for (const f of ['report.html', 'junit.xml', 'summary.md', 'verdicts.json']) expect((await readFile(path.join(out, f), 'utf8')).length).toBeGreaterThan(100);
     } finally {
       await slow.close();
+    }
+  });
+
+  it('with no slo.yaml in the working directory, a gate on --target is judged by its suite\'s own thresholds, not by SocialConnect\'s objectives', async () => {
+    const fast = await server(0);
+    const own = path.join(dir, 'own');
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'rampart-gate-own-'));
+    try {
+      await writeFile(path.join(dir, 'own.yaml'), suite.replace('name: probe\n', 'name: own\n').replace('          - { name: GET /, path: / }', '          - { name: GET /, path: / }\n    thresholds:\n      http_req_failed: ["rate<0.01"]'));
+      const r = await runCli(['gate', '--target', fast.url, '--out', own, '--suites', path.join(dir, 'own.yaml'), '--drills', 'none', '--no-scan'], {}, elsewhere);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/PASS\s+thresholds probe/);
+      expect(r.stdout).toContain('verdict: PASS (1 objectives hold)');
+      expect(r.stderr).toContain('judged by no slo.yaml here');
+      const record = JSON.parse(await readFile(path.join(own, 'run.json'), 'utf8')) as { notes: string[] };
+      expect(record.notes.join('\n')).toContain('judged by no slo.yaml here');
+      // Where a slo.yaml is (here: the probe's), it judges, and the suite's uncovered thresholds are judged beside it.
+      const withSlo = await runCli(['gate', '--target', fast.url, '--out', path.join(dir, 'own-slo'), '--suites', path.join(dir, 'own.yaml'), '--drills', 'none', '--no-scan'], {}, dir);
+      expect(withSlo.code, withSlo.stderr + withSlo.stdout).toBe(0);
+      expect(withSlo.stdout).toContain('verdict: PASS (3 objectives hold)');
+      expect(withSlo.stderr).toContain('judged by slo.yaml');
+    } finally {
+      await fast.close();
+      await rm(elsewhere, { recursive: true, force: true });
     }
   });
 
