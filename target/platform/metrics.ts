@@ -14,6 +14,7 @@ export interface Metrics {
   readonly breakerState: Gauge<'dependency'>;
   readonly rateLimitFallback: Counter<'reason'>;
   readonly rateLimited: Counter<'policy'>;
+  readonly rateLimitRefunded: Counter<'policy'>;
   readonly degraded: Counter<'dependency' | 'operation'>;
   readonly argon2Queue: Gauge;
   readonly argon2Active: Gauge;
@@ -43,6 +44,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     breakerState,
     rateLimitFallback: new Counter({ name: 'rate_limit_local_fallback_total', help: 'Rate-limit decisions taken by the local in-process limiter because Redis was unavailable', labelNames: ['reason'], registers: [registry] }),
     rateLimited: new Counter({ name: 'rate_limit_rejections_total', help: 'Requests answered 429', labelNames: ['policy'], registers: [registry] }),
+    rateLimitRefunded: new Counter({ name: 'rate_limit_refunds_total', help: 'Rate-limit points given back because the server answered the request 5xx', labelNames: ['policy'], registers: [registry] }),
     degraded: new Counter({ name: 'degraded_operations_total', help: 'Operations served in degraded mode (dependency down)', labelNames: ['dependency', 'operation'], registers: [registry] }),
     argon2Queue: new Gauge({ name: 'argon2_queue_length', help: 'Password hash operations waiting for the argon2 bulkhead', registers: [registry] }),
     argon2Active: new Gauge({ name: 'argon2_active', help: 'Password hash operations running', registers: [registry] }),

@@ -1,7 +1,10 @@
+import { Router } from 'express';
 import { describe, expect, it } from 'vitest';
+import { startPostgres } from '../../stack/index.ts';
 import { useDatabase, useRedis } from '../../test/services.ts';
 import { call, startTestTarget } from '../testing.ts';
 import type { TestTarget } from '../testing.ts';
+import { ServiceUnavailableError } from './http-errors.ts';
 
 async function signUp(t: TestTarget, tag: string) {
   const u = { email: `${tag}-${Date.now()}@example.test`, password: 'password123!', handle: `${tag}_${Date.now() % 1_000_000}` };
@@ -59,5 +62,62 @@ describe('rate limiting before any other work', () => {
     expect(malformed.headers.get('ratelimit')).toMatch(/^"ip";r=1;/);
     await call(t.url, 'GET', '/v1/users/me', { token: 'not-a-jwt' });
     expect((await call(t.url, 'GET', '/v1/users/me', { token: 'still-not-a-jwt' })).status).toBe(429);
+  });
+});
+
+// Routes that answer as a failing server would: 503 (a dependency down), 500 (a bug); and a 4xx for contrast.
+const failing = {
+  path: '/v1/test-failures',
+  router: () => {
+    const r = Router();
+    r.post('/unavailable', () => {
+      throw new ServiceUnavailableError('The database is unavailable; try again shortly.', 5, 'POSTGRES_UNAVAILABLE');
+    });
+    r.post('/bug', () => {
+      throw new Error('a bug');
+    });
+    r.post('/gone', (_req, res) => {
+      res.status(410).end();
+    });
+    return r;
+  },
+};
+
+const remainingAfter = async (t: TestTarget, token: string) => parseRemaining((await call(t.url, 'GET', '/v1/users/me', { token })).headers.get('ratelimit'));
+
+describe('requests the server failed are not charged', () => {
+  it('a 5xx is refunded to the user once answered, a 4xx stays charged: a client retrying after an outage keeps its budget', async () => {
+    await using t = await startTestTarget({ env: { RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_ANON_PER_MINUTE: '1000' }, routes: [failing] });
+    const token = await signUp(t, 'refund');
+    expect(await remainingAfter(t, token)).toBe(4);
+    // Ten failed requests against a limit of five: none is 429, and the budget is where it was.
+    for (let i = 0; i < 10; i++) {
+      const res = await call(t.url, 'POST', `/v1/test-failures/${i % 2 ? 'bug' : 'unavailable'}`, { token });
+      expect(res.status).toBe(i % 2 ? 500 : 503);
+    }
+    expect(await remainingAfter(t, token)).toBe(3);
+    expect(await call(t.url, 'GET', '/metrics').then((m) => String(m.body))).toMatch(/rate_limit_refunds_total\{policy="user"\} 10/);
+    // An answer the server gave (4xx) is the client's request and counts.
+    expect((await call(t.url, 'POST', '/v1/test-failures/gone', { token })).status).toBe(410);
+    expect(await remainingAfter(t, token)).toBe(1);
+  });
+
+  it('writes answered 503 while PostgreSQL is down cost nothing; once it is back the same idempotent write succeeds within the limit', async () => {
+    await using pg = await startPostgres();
+    await using t = await startTestTarget({ databaseUrl: pg.url, env: { RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_ANON_PER_MINUTE: '1000' } });
+    const token = await signUp(t, 'pgdown');
+    const write = () => call(t.url, 'POST', '/v1/posts', { token, body: { body: 'kept once' }, headers: { 'idempotency-key': 'retry-after-outage' } });
+    await pg.stopProcess();
+    const during: number[] = [];
+    for (let i = 0; i < 8; i++) during.push((await write()).status);
+    expect(during).toEqual(Array(8).fill(503));
+    await pg.restart();
+    // The breaker half-opens after BREAKER_RESET_TIMEOUT (5 s): the client retries meanwhile, each 503 refunded.
+    let res = await write();
+    for (const deadline = Date.now() + 20_000; res.status === 503 && Date.now() < deadline; res = await write()) await new Promise((r) => setTimeout(r, 500));
+    expect(res.status).toBe(201);
+    // The sign-in's login is anonymous: one charged success so far, eight 503s (and any while PostgreSQL came back) refunded.
+    expect(parseRemaining(res.headers.get('ratelimit'))).toBe(5);
+    expect(await remainingAfter(t, token)).toBe(4);
   });
 });

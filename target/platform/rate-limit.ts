@@ -20,6 +20,8 @@ export interface LimitDecision {
   remaining: number;
   /** Seconds until the window resets. */
   resetSeconds: number;
+  /** Epoch ms when the window this decision counted in ends. */
+  windowEndsAt: number;
   /** True when the local fallback limiter decided. */
   local: boolean;
 }
@@ -29,6 +31,8 @@ export interface Limiter {
   readonly points: number;
   readonly windowSeconds: number;
   consume(key: string, points?: number): Promise<LimitDecision>;
+  /** Gives points back (a charged request the server then failed); `local` says which limiter charged them. */
+  refund(key: string, local: boolean, points?: number): Promise<void>;
   /** Reads without consuming; null when the key has no usage in this window. */
   peek(key: string): Promise<LimitDecision | null>;
   reset(key: string): Promise<void>;
@@ -48,7 +52,7 @@ export interface LimiterOptions {
 }
 
 function decision(res: RateLimiterRes, limit: number, allowed: boolean, local: boolean): LimitDecision {
-  return { allowed, limit, remaining: Math.max(0, res.remainingPoints), resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)), local };
+  return { allowed, limit, remaining: Math.max(0, res.remainingPoints), resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)), windowEndsAt: Date.now() + Math.max(0, res.msBeforeNext), local };
 }
 
 export function createLimiter(opts: LimiterOptions): Limiter {
@@ -98,6 +102,18 @@ export function createLimiter(opts: LimiterOptions): Limiter {
       }
       return decision(res, opts.points, true, false);
     },
+    async refund(key, charged, points = 1) {
+      if (charged) {
+        await local.reward(key, points);
+        return;
+      }
+      try {
+        await opts.redis.run(() => shared.reward(key, points));
+      } catch (err) {
+        // Redis went away since the charge: the shared counter keeps the point until its window ends.
+        degrade(err);
+      }
+    },
     async peek(key) {
       try {
         const res = await opts.redis.run(() => shared.get(key));
@@ -129,6 +145,13 @@ export function setRateLimitHeaders(res: Response, policy: string, d: LimitDecis
  * Per user (authenticated: RATE_LIMIT_PER_MINUTE) or per IP (anonymous:
  * RATE_LIMIT_ANON_PER_MINUTE) on every request that reaches the API routers.
  * Sets the headers on every response; 429 + Retry-After past the limit.
+ *
+ * A request the server failed (answered 5xx: a dependency down, shedding,
+ * a bug) is refunded once its answer is sent: the budget pays for work the
+ * server did, so a client retrying an idempotent request after an outage (as
+ * told by the 503's Retry-After) does not find its budget spent by the
+ * server's own failures. Every other answer stays charged — a 4xx, a 429, an
+ * idempotent replay — and so does a request whose client went away unanswered.
  */
 export function rateLimit(deps: Pick<AppDeps, 'config' | 'redis' | 'metrics' | 'logger'>): RequestHandler {
   const common = { windowSeconds: 60, workers: deps.config.workers, fallback: deps.config.redisFallback, redis: deps.redis, metrics: deps.metrics, logger: deps.logger };
@@ -143,7 +166,14 @@ export function rateLimit(deps: Pick<AppDeps, 'config' | 'redis' | 'metrics' | '
     const [limiter, key] = user ? [perUser, user.id] : [perIp, req.ip ?? req.socket.remoteAddress ?? 'unknown'];
     const d = await limiter.consume(key);
     setRateLimitHeaders(res, limiter.name, d, limiter.windowSeconds);
-    if (!d.allowed) {
+    if (d.allowed) {
+      res.once('finish', () => {
+        // Only into the window that was charged: a refund after it ended would raise the next window's budget.
+        if (res.statusCode < 500 || Date.now() >= d.windowEndsAt) return;
+        deps.metrics.rateLimitRefunded.inc({ policy: limiter.name });
+        limiter.refund(key, d.local).catch((err: unknown) => deps.logger.warn({ limiter: limiter.name, err: err instanceof Error ? err.message : String(err) }, 'rate limiter refund failed'));
+      });
+    } else {
       deps.metrics.rateLimited.inc({ policy: limiter.name });
       throw new TooManyRequestsError(d.resetSeconds, `Rate limit of ${d.limit} requests per ${limiter.windowSeconds} s exceeded; retry after ${Math.max(1, d.resetSeconds)} s.`);
     }
