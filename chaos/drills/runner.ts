@@ -91,18 +91,19 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
     const extra = kindOf(f.timed.action).events?.(f.timed.action.spec);
     if (extra) event(extra.restored, `${f.timed.label}: restored`, { id: f.id });
   };
-  /** Rolls back every fault still in place, last first; a rollback that fails is a failed check (the drill FAILs). */
-  const rollbackAll = async () => {
-    for (const f of [...faults].reverse()) {
-      if (f.end !== null) continue;
-      try {
-        await f.fault.rollback();
-        removed(f);
-      } catch (err) {
-        f.end = Date.now();
-        verdict({ name: `rollback of ${f.timed.label}`, ok: false, outcome: 'fail', source: 'rollback', detail: (err as Error).message });
-      }
+  /** Rolls one fault back; a rollback that fails is a failed check (the drill FAILs), named in the verdict. */
+  const rollback = async (f: ActiveFault) => {
+    try {
+      await f.fault.rollback();
+      removed(f);
+    } catch (err) {
+      f.end = Date.now();
+      verdict({ name: `rollback of ${f.timed.label}`, ok: false, outcome: 'fail', source: 'rollback', detail: (err as Error).message });
     }
+  };
+  /** Rolls back every fault still in place, last first. */
+  const rollbackAll = async () => {
+    for (const f of [...faults].reverse()) if (f.end === null) await rollback(f);
     rollbackAt ??= Date.now();
   };
   /** Live judgement (steady state, stop conditions): the same judgeWindow the record is judged with, on the observations so far. */
@@ -143,17 +144,7 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
       for (;;) {
         const elapsed = (Date.now() - faultStart) / 1000;
         await injectDue(plan, elapsed);
-        for (const f of faults) {
-          if (f.end === null && Date.now() - f.start >= f.timed.duration * 1000) {
-            try {
-              await f.fault.rollback();
-              removed(f);
-            } catch (err) {
-              f.end = Date.now();
-              verdict({ name: `rollback of ${f.timed.label}`, ok: false, outcome: 'fail', source: 'rollback', detail: (err as Error).message });
-            }
-          }
-        }
+        for (const f of faults) if (f.end === null && Date.now() - f.start >= f.timed.duration * 1000) await rollback(f);
         for (const p of probes) {
           if (p.done || elapsed < p.at) continue;
           p.done = true;

@@ -11,15 +11,18 @@ import { faultSchemas } from '../faults/registry.ts';
  * merge key by key, lists and values replace).
  */
 
-/** A duration written as 500ms, 15s, 1m30s (a bare number is seconds, as in suite files). */
-export const drillDurationSchema = z.union([z.string(), z.number().nonnegative()]).refine((v) => {
+/** A value that parses as `parse` does, with the message naming the form expected. */
+const parsing = (parse: (v: string | number) => unknown, message: string) => z.union([z.string(), z.number().nonnegative()]).refine((v) => {
   try {
-    parseDuration(v);
+    parse(v);
     return true;
   } catch {
     return false;
   }
-}, { message: 'must be a duration like 500ms, 15s or 1m30s' });
+}, { message });
+
+/** A duration written as 500ms, 15s, 1m30s (a bare number is seconds, as in suite files). */
+export const drillDurationSchema = parsing(parseDuration, 'must be a duration like 500ms, 15s or 1m30s');
 
 /** A share written as 99%, 99.9 % or a fraction 0.99. */
 export const shareSchema = z.union([
@@ -28,20 +31,8 @@ export const shareSchema = z.union([
 ]);
 
 /** A latency bound written as 200ms or 2s (a bare number is milliseconds). */
-export const latencySchema = z.union([z.string(), z.number().nonnegative()]).refine((v) => {
-  if (typeof v === 'number') return true;
-  try {
-    parseDuration(v);
-    return true;
-  } catch {
-    return false;
-  }
-}, { message: 'must be a latency like 200ms or 2s' });
+export const latencySchema = parsing((v) => (typeof v === 'number' ? v : parseDuration(v)), 'must be a latency like 200ms or 2s');
 
-/**
- * Expectations over the requests of one tag in a window; every metric given is one objective.
- * `tag` is a request tag of the load (a step's name), a group of `groups`, or `all`.
- */
 /** The metrics an objective entry can hold, each one objective. */
 export const metricKeys = ['availability', 'errorRate', 'success', 'fastFail', 'p50', 'p95', 'p99', 'max', 'timeouts'] as const;
 
