@@ -10,6 +10,8 @@ export interface Exchange {
   ms: number;
   /** Which scan identity sent it ("anonymous", "A", "B", ...). */
   actor: string;
+  /** Set when the scan kept the request back (do no harm): why. Nothing reached the target. */
+  notSent?: string;
 }
 
 export interface SendOptions {

@@ -1,12 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ScanUser } from './auth.ts';
-import { fillTemplate, getPointer } from './auth-config.ts';
-import { isCatchAllPage, overlap } from './content.ts';
+import { getPointer } from './auth-config.ts';
+import { isCatchAllPage } from './content.ts';
 import type { Exchange } from './http.ts';
 import { jsonBody, ok2xx } from './http.ts';
-import { templateRegex } from './openapi.ts';
 import type { ScanContext } from './scan-context.ts';
-import { call } from './scan-context.ts';
+import { call, templateEndpoint } from './scan-context.ts';
+import { foreignWrite } from './write-guard.ts';
+import type { Ownership } from './write-guard.ts';
 
 /** The id of what a create answered: /id, /data/id, or the id of the first nested object. */
 export function findId(body: unknown): string | null {
@@ -24,120 +24,105 @@ export function findId(body: unknown): string | null {
   return null;
 }
 
-/**
- * Leave no trace: what the scan created or changed. Every object a scan user
- * created (a 2xx POST whose answer carries an id, on a collection with a
- * documented DELETE) is deleted as its creator at the end; any other object a
- * PUT/PATCH of the scan touched was read first and is put back from that
- * pre-image when it changed; what cannot be undone is listed in the report.
- */
-export class Ledger {
-  private readonly left: string[] = [];
-  readonly users: ScanUser[] = [];
-  /** Item paths the scan's own POSTs created (changes to them need no restore). */
-  private readonly created = new Set<string>();
-  /** Concrete path → the object before the scan's first PUT/PATCH on it. */
-  private readonly preImages = new Map<string, { method: string; user: ScanUser; before: Exchange; path: string } | null>();
-  private cleaning = false;
+/** An object before the scan's first write to it (only with --allow-destructive: the default never writes to it). */
+export interface PreImage { method: string; writer: ScanUser; reader: ScanUser; before: Exchange; path: string; by: string }
 
-  noteCreated(ex: Exchange): void {
-    const id = ok2xx(ex) ? findId(jsonBody(ex)) : null;
-    if (id !== null) this.created.add(`${new URL(ex.request.url).pathname.replace(/\/$/, '')}/${encodeURIComponent(id)}`);
+/**
+ * Do no harm, leave no trace: what the scan created, what it changed, and
+ * the guard every DELETE/PUT/PATCH passes. By default a write reaches only
+ * what the scan created (its objects, its users, their captured values);
+ * with --allow-destructive any other object is read first (its snapshot), and
+ * the clean-up puts it back and reads it again.
+ */
+export class Ledger implements Ownership {
+  readonly left: string[] = [];
+  readonly users: ScanUser[] = [];
+  /** Item paths and ids the scan's own POSTs created (changes to them need no restore). */
+  readonly createdItems = new Set<string>();
+  readonly createdIds = new Set<string>();
+  /** Created item path → the label of the user whose POST created it. */
+  readonly creators = new Map<string, string>();
+  /** Accounts a payload created (a 2xx register answer to a fuzz or injection case). */
+  readonly payloadAccounts: string[] = [];
+  /** Concrete path → the object before the scan's first PUT/PATCH/DELETE on it. */
+  readonly preImages = new Map<string, PreImage | null>();
+  /** Writes not sent because they would touch what the scan did not create: endpoint → count. */
+  readonly refused = new Map<string, number>();
+  /** Set while the clean-up runs: its deletes and restores are the undoing, not new harm. */
+  cleaning = false;
+
+  constructor(readonly allowDestructive = false) {}
+
+  noteCreated(ctx: ScanContext, ex: Exchange): void {
+    if (!ok2xx(ex)) return;
+    const path = new URL(ex.request.url).pathname.replace(/\/$/, '');
+    if (path === ctx.auth.register.path && !this.users.some((u) => u.registerExchange === ex)) {
+      const sent = safeJson(ex.request.body);
+      const email = Object.entries(ctx.auth.register.body).find(([, v]) => v === '{{email}}')?.[0];
+      this.payloadAccounts.push(String(email && sent && typeof sent === 'object' ? (sent as Record<string, unknown>)[email] : ex.request.body?.slice(0, 80)));
+      return;
+    }
+    const id = findId(jsonBody(ex));
+    if (id === null) return;
+    this.createdIds.add(id);
+    const item = `${path}/${encodeURIComponent(id)}`;
+    this.createdItems.add(item);
+    if (!this.creators.has(item)) this.creators.set(item, ex.actor);
   }
 
-  async keepPreImage(ctx: ScanContext, method: string, path: string, user: ScanUser): Promise<void> {
+  /**
+   * The guard in front of every DELETE/PUT/PATCH: null to send it, or why it
+   * was not sent. With --allow-destructive the object is read first.
+   */
+  async beforeWrite(ctx: ScanContext, method: string, path: string, body: unknown, user: ScanUser | null): Promise<string | null> {
+    if (this.cleaning) return null;
+    const why = foreignWrite(this, path, body, user, ctx.api.operations.map((o) => o.path));
+    if (why === null) return null;
+    if (!this.allowDestructive) {
+      const key = templateEndpoint(ctx, method, ctx.client.url(path));
+      this.refused.set(key, (this.refused.get(key) ?? 0) + 1);
+      return why;
+    }
+    await this.keepPreImage(ctx, method, path, user ?? ctx.a);
+    return null;
+  }
+
+  private async keepPreImage(ctx: ScanContext, method: string, path: string, user: ScanUser): Promise<void> {
     const p = path.split('?')[0] ?? path;
-    const key = `${user.label} ${p}`; // "/users/me" is another object for each user
-    if (this.cleaning || this.preImages.has(key) || [...this.created].some((c) => p === c || p.startsWith(`${c}/`))) return;
-    this.preImages.set(key, null);
-    const before = await call(ctx, { method: 'GET', path: p }, { user });
-    if (ok2xx(before) && !isCatchAllPage(ctx.catchAll, before) && jsonBody(before) !== undefined) this.preImages.set(key, { method, user, before, path: p });
+    if (this.preImages.has(p)) return;
+    this.preImages.set(p, null);
+    // Read as the admin when there is one: the object may not be the writer's to read.
+    const reader = ctx.admin ?? user;
+    const before = await call(ctx, { method: 'GET', path: p }, { user: reader });
+    if (ok2xx(before) && !isCatchAllPage(ctx.catchAll, before) && jsonBody(before) !== undefined) {
+      this.preImages.set(p, { method, writer: user, reader, before, path: p, by: templateEndpoint(ctx, method, ctx.client.url(p)) });
+    }
   }
 
   cannotUndo(what: string): void {
     this.left.push(what);
   }
+}
 
-  async cleanUp(ctx: ScanContext): Promise<void> {
-    this.cleaning = true;
-    const byLabel = new Map(this.users.map((u) => [u.label, u]));
-    const authPaths = new Set([ctx.auth.register.path, ctx.auth.login.path, ctx.auth.logout?.path, ...ctx.auth.preSteps.map((s) => s.path)]);
-    const deletes = ctx.api.operations.filter((o) => o.method === 'DELETE' && /\{[^}]+\}$/.test(o.path));
-    const targets = new Map<string, { user: ScanUser; op: { method: string; path: string } }>();
-    for (const ex of [...ctx.client.history]) {
-      if (ex.request.method !== 'POST' || !ok2xx(ex)) continue;
-      const path = new URL(ex.request.url).pathname;
-      if (authPaths.has(path)) continue;
-      const user = byLabel.get(ex.actor);
-      const id = findId(jsonBody(ex));
-      if (!user || id === null) continue;
-      const item = `${path.replace(/\/$/, '')}/${encodeURIComponent(id)}`;
-      const del = deletes.find((d) => templateRegex(d.path).test(item));
-      if (del) targets.set(item, { user, op: { method: 'DELETE', path: item } });
-      else this.left.push(`${objectName(ex)} ${id} (created with POST ${path}; the API documents no DELETE for it)`);
-    }
-    let removed = 0;
-    let gone = 0;
-    let waitedMs = 0;
-    for (const [item, t] of targets) {
-      let ex = await call(ctx, t.op, { user: t.user });
-      // The full profile waits out a rate limit (bounded) so it can remove everything; quick lists what is left.
-      if (ex.response?.status === 429 && ctx.profile === 'full' && waitedMs < 120_000) {
-        const ms = Math.min(Number(ex.response.headers['retry-after'] ?? 5) * 1000 || 5000, 61_000);
-        waitedMs += ms;
-        await sleep(ms, undefined, { signal: ctx.signal });
-        ex = await call(ctx, t.op, { user: t.user });
-      }
-      if (ok2xx(ex)) removed += 1;
-      else if (ex.response?.status === 404 || ex.response?.status === 410) gone += 1;
-      else this.left.push(`${item} (DELETE as ${t.user.label} answered ${ex.response?.status ?? ex.error})`);
-    }
-    const restored = await this.restoreChanged(ctx);
-    let accounts = 0;
-    const del = ctx.auth.deleteAccount;
-    for (const u of this.users) {
-      if (!del) continue;
-      const ex = await call(ctx, { method: del.method, path: del.path }, { user: u, json: fillTemplate(del.body, { ...u.vars, email: u.email, password: u.password }) });
-      if (ok2xx(ex)) accounts += 1;
-      else this.left.push(`account ${u.email} (${del.method} ${del.path} answered ${ex.response?.status ?? ex.error})`);
-    }
-    if (!del && this.users.length > 0) {
-      this.left.push(`${this.users.length} scan account(s) rampart-*@${ctx.auth.emailDomain} (set deleteAccount in --auth-config to remove them)`);
-    }
-    ctx.notes.push(`security scan: clean-up removed ${removed} created object(s)${gone ? ` (${gone} already gone)` : ''}, restored ${restored} changed object(s), deleted ${accounts} account(s)`);
-    if (this.left.length > 0) ctx.notes.push(`security scan: left on the target (everything the scan made is tagged "rampart"): ${[...new Set(this.left)].slice(0, 40).join('; ')}`);
-  }
-
-  /** Objects the scan changed but did not create: compared with their pre-image, and put back when they differ. */
-  private async restoreChanged(ctx: ScanContext): Promise<number> {
-    let restored = 0;
-    for (const pre of this.preImages.values()) {
-      if (!pre) continue;
-      const path = pre.path;
-      const before = pre.before.response?.body ?? '';
-      const now = await call(ctx, { method: 'GET', path }, { user: pre.user });
-      if (!ok2xx(now) || overlap(before, now.response?.body ?? '') >= 0.99) continue;
-      const op = ctx.api.operations.find((o) => o.method === pre.method && templateRegex(o.path).test(path));
-      const body = restoreBody(jsonBody(pre.before), op?.bodySchema ?? null);
-      let put = await call(ctx, { method: pre.method, path }, { user: pre.user, json: body });
-      if (!ok2xx(put) && ctx.admin) put = await call(ctx, { method: pre.method, path }, { user: ctx.admin, json: body });
-      const check = ok2xx(put) ? await call(ctx, { method: 'GET', path }, { user: pre.user }) : null;
-      if (check && overlap(before, check.response?.body ?? '') >= 0.99) restored += 1;
-      else this.left.push(`${path} changed by the scan (${pre.method} to restore it answered ${put.response?.status ?? put.error}${check ? ', but it still differs' : ''})`);
-    }
-    return restored;
+function safeJson(s: string | undefined): unknown {
+  try {
+    return s === undefined ? undefined : JSON.parse(s) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
-function objectName(ex: Exchange): string {
-  return new URL(ex.request.url).pathname.split('/').filter(Boolean).pop() ?? 'object';
-}
-
-/** What to send back to restore an object: the pre-image's fields the body schema names (unwrapping {"data": {...}}). */
-export function restoreBody(preImage: unknown, bodySchema: Record<string, unknown> | null): unknown {
-  const names = Object.keys((bodySchema?.properties ?? {}) as object);
-  if (!preImage || typeof preImage !== 'object' || names.length === 0) return preImage;
-  const candidates = [preImage, ...Object.values(preImage).filter((v) => v && typeof v === 'object' && !Array.isArray(v))] as Record<string, unknown>[];
-  const best = candidates.sort((x, y) => names.filter((n) => n in y).length - names.filter((n) => n in x).length)[0] ?? {};
-  return Object.fromEntries(names.filter((n) => n in best).map((n) => [n, best[n]]));
+/**
+ * A body sent to the register operation by a fuzz or injection case, with
+ * its e-mail and handle fields tagged: an account a payload manages to
+ * create still carries "rampart" (the payload stays in the value, after the tag).
+ */
+export function tagAccountFields(ctx: ScanContext, path: string, body: unknown, n: number): unknown {
+  if (path !== ctx.auth.register.path || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const out = { ...(body as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(ctx.auth.register.body)) {
+    if (v === '{{email}}') out[k] = typeof out[k] === 'string' && String(out[k]).startsWith('rampart') ? out[k] : `rampart-p${n}-${typeof out[k] === 'string' ? out[k] as string : ''}@${ctx.auth.emailDomain}`;
+    else if (v === '{{handle}}') out[k] = typeof out[k] === 'string' && String(out[k]).startsWith('rs_') ? out[k] : `rs_p${n}${typeof out[k] === 'string' ? out[k] as string : ''}`;
+  }
+  return out;
 }

@@ -11,6 +11,7 @@ import { ScanHttpClient } from './http.ts';
 import { detectCatchAll } from './catch-all.ts';
 import { loadApiSource } from './inputs/api-source.ts';
 import { Ledger } from './ledger.ts';
+import { cleanUp } from './clean-up.ts';
 import { probeCors } from './probes/cors.ts';
 import { probeJwtClaims } from './probes/jwt-claims.ts';
 import { probeSqlAuthBypass } from './probes/sql-auth-bypass.ts';
@@ -55,6 +56,8 @@ export interface ScanOptions {
   har?: string;
   /** Only safe probes: nothing but GET/HEAD/OPTIONS beyond the auth steps. */
   readOnly?: boolean;
+  /** Send DELETE/PUT/PATCH to objects the scan did not create too (each read first, restored and read back). */
+  allowDestructive?: boolean;
   /** Where to write the working document when it was discovered (shown in the report's notes). */
   documentOut?: string;
 }
@@ -97,7 +100,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     const readOnly = options.readOnly === true;
     progress(`scan: ${api.operations.length} operations; creating scan users`);
     const poolSize = options.profile === 'quick' ? 5 : 8;
-    const ledger = new Ledger();
+    const ledger = new Ledger(options.allowDestructive === true);
     const mk = async (label: string) => {
       const u = await createUser(client, auth, label);
       ledger.users.push(u);
@@ -136,7 +139,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       ['API4 rate limit', () => probeRateLimit(ctx, rateUser)],
       ['API2 brute force', () => (readOnly ? undefined : probeBruteForce(ctx, logoutUser))],
       ['API3/API8 passive checks', () => { checkLeaks(ctx); checkErrorLeaks(ctx); }],
-      ['clean-up', () => ledger.cleanUp(ctx)],
+      ['clean-up', () => cleanUp(ctx, ledger)],
     ];
     if (readOnly) notes.push('security scan: --read-only: only GET/HEAD/OPTIONS probes (plus the auth steps); BOLA/BFLA writes, mass assignment, injection in bodies, stored XSS, body size and brute force were not run');
     for (const [name, run] of steps) {
@@ -151,6 +154,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       }
       events.push({ ts: t0, type: 'probe', label: `scan: ${name}`, detail: { ms: Date.now() - t0, findings: sink.list().length } });
     }
+    notes.push(harmNote(ledger));
     if (options.zapUrl) {
       progress(`scan: ZAP at ${options.zapUrl}`);
       const zapFindings = await runZapScan({
@@ -179,4 +183,13 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     notes.push(`security scan: ${client.requests} requests in ${((ended - startedAt) / 1000).toFixed(1)} s`);
     return { findings: applySuppressions(findings, rules), notes, events };
   }
+}
+
+/** What the do-no-harm guard kept back (or, with --allow-destructive, that it sent them). */
+function harmNote(ledger: Ledger): string {
+  if (ledger.allowDestructive) return `security scan: --allow-destructive: ${ledger.preImages.size} object(s) the scan did not create were written to; each was read first and is listed above as restored or left`;
+  const kept = [...ledger.refused].map(([k, n]) => `${k} (${n})`);
+  return kept.length === 0
+    ? 'security scan: do no harm: no DELETE/PUT/PATCH reached an object the scan did not create'
+    : `security scan: do no harm: ${[...ledger.refused.values()].reduce((a, b) => a + b, 0)} DELETE/PUT/PATCH request(s) to objects the scan did not create were not sent: ${kept.join(', ')}; --allow-destructive sends them (each object read first, restored and read back)`;
 }

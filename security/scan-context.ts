@@ -8,6 +8,7 @@ import type { FindingSink } from './findings.ts';
 import type { Exchange, ScanHttpClient } from './http.ts';
 import type { ApiModel, ApiOperation } from './openapi.ts';
 import { fillPath, templateRegex } from './openapi.ts';
+import { WRITE_METHODS } from './write-guard.ts';
 
 export type ScanProfile = 'quick' | 'full';
 
@@ -83,8 +84,11 @@ export async function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | '
   const qs = new URLSearchParams(opts.query ?? {}).toString();
   const query = [qs, creds.query].filter((s) => s !== '').join('&');
   const method = op.method.toUpperCase();
-  // Leave no trace: an object the scan did not create is read before its first change, to be put back at the end.
-  if ((method === 'PUT' || method === 'PATCH') && ctx.ledger) await ctx.ledger.keepPreImage(ctx, method, path, opts.user ?? ctx.a);
+  // Do no harm: a DELETE/PUT/PATCH reaches only what the scan created (with --allow-destructive, anything, read first).
+  if (WRITE_METHODS.has(method) && ctx.ledger) {
+    const why = await ctx.ledger.beforeWrite(ctx, method, path, opts.json, opts.user);
+    if (why !== null) return notSent(ctx, method, path, opts, why);
+  }
   const ex = await ctx.client.send({
     method: op.method,
     path: query ? `${path}${path.includes('?') ? '&' : '?'}${query}` : path,
@@ -93,7 +97,7 @@ export async function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | '
     ...(opts.raw !== undefined ? { raw: opts.raw } : opts.json !== undefined ? { json: opts.json } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   });
-  if (method === 'POST' && ctx.ledger) ctx.ledger.noteCreated(ex);
+  if (method === 'POST' && ctx.ledger) ctx.ledger.noteCreated(ctx, ex);
   return ex;
 }
 
@@ -140,4 +144,12 @@ export function templateEndpoint(ctx: ScanContext, method: string, url: string):
   const path = new URL(url).pathname;
   const op = ctx.api.operations.find((o) => o.method === method && templateRegex(o.path).test(path));
   return `${method} ${op ? op.path : path}`;
+}
+
+/** The exchange of a write the guard kept back: no response, `notSent` says why (probes see a failure, fuzzing skips it). */
+function notSent(ctx: ScanContext, method: string, path: string, opts: CallOptions, why: string): Exchange {
+  return {
+    request: { method, url: ctx.client.url(path), headers: {}, ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}) },
+    response: null, error: `not sent: ${why}`, notSent: why, ms: 0, actor: opts.user?.label ?? 'anonymous',
+  };
 }

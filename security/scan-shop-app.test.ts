@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 const ids = (fs: Finding[]) => fs.map((f) => `${f.ruleId} ${f.endpoint}`);
-const scan = (app: ShopApp, authConfig: AuthConfig, extra: { har?: string; readOnly?: boolean } = {}) =>
+const scan = (app: ShopApp, authConfig: AuthConfig, extra: { har?: string; readOnly?: boolean; allowDestructive?: boolean } = {}) =>
   runScan({ target: app.url, profile: 'quick', seed: 13, authConfig, signal: AbortSignal.timeout(90_000), ...extra });
 
 describe('the vulnerable shop, no document, cookie session: the API is discovered from the page and its script', () => {
@@ -52,12 +52,17 @@ describe('the vulnerable shop, no document, cookie session: the API is discovere
     ['CORS * on an authenticated route', 'rampart-api8-cors-wildcard GET /rest/user/whoami', 'medium'],
     ['password hash inside the JWT', 'rampart-api2-jwt-sensitive-claims POST /rest/user/login', 'high'],
     ['rate limit reset by X-Forwarded-For', 'rampart-api4-rate-limit-bypass GET /rest/user/whoami', 'medium'],
-    ['PUT on a product by an ordinary user (method-aware admin rule)', 'rampart-api5-bfla PUT /api/Products/{id}', 'critical'],
     ['Prometheus metrics exposed, rated by content', 'rampart-api9-undocumented-sensitive-route GET /metrics', 'medium'],
   ])('%s', (_name, id, severity) => {
     const hit = findings.find((f) => `${f.ruleId} ${f.endpoint}` === id);
     expect(hit, `${id} missing; got ${ids(findings).join(' | ')}`).toBeDefined();
     expect(hit?.severity).toBe(severity);
+  });
+
+  it('does not send the admin-only PUT to a product it did not create (do no harm): kept back and named in the notes', () => {
+    expect(ids(findings)).not.toContain('rampart-api5-bfla PUT /api/Products/{id}');
+    expect(app.log.filter((l) => /^PUT \/api\/Products\//.test(l))).toEqual([]);
+    expect(part.notes?.join('\n')).toMatch(/were not sent: .*PUT \/api\/Products\/\{id\} \(\d+\)/);
   });
 
   it('recognises the catch-all page once: no undocumented-route flood for /.env, /.git/config, /actuator…', () => {
@@ -101,26 +106,28 @@ describe('the vulnerable shop from a HAR recording, token in header and cookie, 
   });
 
   it('finds the same access-control and injection flaws', () => {
-    for (const id of ['rampart-api1-bola-read GET /rest/basket/{id}', 'rampart-api5-bfla PUT /api/Products/{id}', 'rampart-inj-sql-auth-bypass POST /rest/user/login']) {
+    for (const id of ['rampart-api1-bola-read GET /rest/basket/{id}', 'rampart-inj-sql-auth-bypass POST /rest/user/login']) {
       expect(ids(findings), id).toContain(id);
     }
   });
 
-  it('leaves no trace where the API allows it: feedback deleted, the product put back, accounts listed', () => {
-    expect([...app.state.feedback.values()]).toEqual([]);
+  it('leaves no trace where the API allows it: its feedback deleted, the customer’s kept, the product untouched, accounts listed', () => {
+    const alice = app.state.users.find((u) => u.email === 'alice@shop.test');
+    expect([...app.state.feedback.values()].map((f) => f.userId)).toEqual([alice?.id, alice?.id]);
     expect(app.state.products[0]).toMatchObject({ name: 'Apple Juice', price: 1.99 });
-    expect(notes).toMatch(/clean-up removed [1-9]\d* created object\(s\).*restored [1-9]\d* changed object\(s\)/);
-    expect(notes).toMatch(/left on the target.*scan account\(s\) rampart-\*@example\.test/);
+    expect(notes).toMatch(/clean-up removed [1-9]\d* created object\(s\)/);
+    expect(notes).toMatch(/left on the target.*account "rampart-[a-z0-9]+@example\.test" \(no deleteAccount in --auth-config\)/);
   });
 });
 
-describe('leave no trace without admin credentials', () => {
+describe('--allow-destructive without admin credentials', () => {
   it('a product the ordinary user could change was read before the change and is put back by that user', async () => {
     await using app = await startShopApp({ hardened: false });
     const har = path.join(dir, 'no-rules.har');
     await writeFile(har, shopHar(app.url));
     const authConfig = parseAuthConfig({ ...(parseYaml(await readFile(repoPath('security/fixtures/shop-auth.yaml'), 'utf8')) as object), admin: null });
-    const part = await scan(app, authConfig, { har });
+    const part = await scan(app, authConfig, { har, allowDestructive: true });
+    expect(ids(part.findings ?? [])).toContain('rampart-api5-bfla PUT /api/Products/{id}');
     expect(app.log.filter((l) => l === 'PUT /api/Products/1').length).toBeGreaterThan(1); // the attack and the restore
     expect(app.state.products[0]).toMatchObject({ name: 'Apple Juice', price: 1.99 });
     expect(part.notes?.join('\n')).toMatch(/restored [1-9]\d* changed object\(s\)/);

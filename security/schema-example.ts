@@ -84,7 +84,7 @@ function exampleString(schema: JsonSchema, unique: string): string {
   const format = schema.format as string | undefined;
   let s: string;
   switch (format) {
-    case 'email': return `scan-${unique}@example.test`;
+    case 'email': return `rampart-scan-${unique}@example.test`;
     case 'uuid': return randomUUID();
     case 'date-time': return new Date().toISOString();
     case 'date': return new Date().toISOString().slice(0, 10);

@@ -19,7 +19,7 @@ function withFlag(err: unknown): unknown {
 
 interface ScanFlags {
   target?: string; zap?: string; zapTarget?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
-  openapi?: string; har?: string; readOnly?: boolean;
+  openapi?: string; har?: string; readOnly?: boolean; allowDestructive?: boolean;
 }
 
 function parseFlags(opts: ScanFlags): { profile: ScanProfile; seed: number | undefined; failOn: Severity } {
@@ -57,6 +57,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
     .option('--openapi <file|url>', "the API's OpenAPI document (JSON or YAML; 3.0, 3.1 or Swagger 2.0); default: the one the target serves at openapiPath")
     .option('--har <file>', 'no document: discover the API from recorded traffic (a HAR file from the browser or a proxy)')
     .option('--read-only', 'only safe probes: GET/HEAD/OPTIONS beyond the login steps; nothing created, changed or deleted')
+    .option('--allow-destructive', 'also send DELETE/PUT/PATCH to objects the scan did not create (each read first, restored and read back); default: only to its own')
     .option('--profile <name>', 'quick (CI, < 2 min) or full', 'quick')
     .option('--fail-on <severity>', 'lowest unsuppressed severity that fails the scan (exit 1)', 'medium')
     .addHelpText('after', `
@@ -77,6 +78,7 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
       const authConfig = opts.authConfig ? await loadAuthConfig(opts.authConfig).catch((err: unknown) => { throw flagError('--auth-config', err); }) : undefined;
       const zapUrl = opts.zap ?? ctx.env.zapUrl;
       if (opts.openapi && opts.har) throw new FlagInvalidError('--openapi and --har are alternatives: give the document, or the recording to discover it from');
+      if (opts.readOnly && opts.allowDestructive) throw new FlagInvalidError('--read-only and --allow-destructive contradict each other: give one');
       if (opts.tls && opts.target) throw new FlagInvalidError('--tls only applies to the managed stack; give an https:// --target instead');
       const started = Date.now();
       await mkdir(opts.out, { recursive: true });
@@ -85,7 +87,7 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
         {
           command: 'scan', profile, target: opts.target ?? null, suites: [], drills: [],
           scan: {
-            ...(opts.openapi ? { openapi: opts.openapi } : {}), ...(opts.har ? { har: opts.har } : {}), readOnly: opts.readOnly === true,
+            ...(opts.openapi ? { openapi: opts.openapi } : {}), ...(opts.har ? { har: opts.har } : {}), readOnly: opts.readOnly === true, allowDestructive: opts.allowDestructive === true,
             documentOut: path.join(opts.out, 'openapi.discovered.json'),
             ...(seed !== undefined ? { seed } : {}), ...(authConfig ? { authConfig } : {}), ...(opts.suppressions ? { suppressionsFile: opts.suppressions } : {}),
             ...(zapUrl ? { zapUrl } : {}), ...(opts.zapTarget ? { zapTarget: opts.zapTarget } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),

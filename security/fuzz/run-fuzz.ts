@@ -8,6 +8,7 @@ import { documentedResponse } from '../openapi.ts';
 import type { ScanContext } from '../scan-context.ts';
 import { call, isAdminOp, isSafeMethod, nextPoolUser, paramsForPath } from '../scan-context.ts';
 import { exampleFor, flatten, schemaType } from '../schema-example.ts';
+import { tagAccountFields } from '../ledger.ts';
 import type { BodyCase } from './arbitraries.ts';
 import { bodyCaseArb, paramCaseArb } from './arbitraries.ts';
 import { toCurl } from './curl.ts';
@@ -96,8 +97,8 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
           raw = body.raw;
           reasons.push('malformed JSON');
         } else {
-          json = body.value;
-          const err = validator.check(op.bodySchema, body.value);
+          json = tagAccountFields(ctx, op.path, body.value, i);
+          const err = validator.check(op.bodySchema, json);
           if (err) reasons.push(`body ${err} (${body.kind})`);
         }
       }
@@ -111,6 +112,7 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
         await sleep(ms, undefined, { signal: ctx.signal });
         ex = await send();
       }
+      if (ex.notSent !== undefined) continue; // kept back by the do-no-harm guard: nothing was sent
       cases += 1;
       if (ex.response?.status === 429) {
         rateLimited += 1;

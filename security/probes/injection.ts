@@ -8,6 +8,7 @@ import { exampleFor, flatten, schemaType } from '../schema-example.ts';
 import { SQL_ERROR } from './misconfiguration.ts';
 import { sessionFrom } from './sql-auth-bypass.ts';
 import { isCatchAllPage } from '../content.ts';
+import { tagAccountFields } from '../ledger.ts';
 
 const CAT = 'injection';
 
@@ -30,6 +31,8 @@ function slotsOf(req: Request): Slot[] {
   return slots;
 }
 
+let sent = 0;
+
 function send(ctx: ScanContext, req: Request, slot: Slot, value: unknown, timeoutMs?: number): Promise<Exchange> {
   const params = { ...req.params };
   const query = { ...req.query };
@@ -41,7 +44,8 @@ function send(ctx: ScanContext, req: Request, slot: Slot, value: unknown, timeou
       for (const [k, v] of Object.entries(value)) query[`${slot.name}[${k}]`] = String(v);
     } else query[slot.name] = String(value);
   } else body = { ...req.body, [slot.name]: value };
-  return call(ctx, req.op, { user: req.user, params, query, json: body, ...(timeoutMs ? { timeoutMs } : {}) });
+  sent += 1;
+  return call(ctx, req.op, { user: req.user, params, query, json: tagAccountFields(ctx, req.op.path, body, sent), ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 function count(ex: Exchange): number {
@@ -67,7 +71,7 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
     const body = op.bodySchema ? (exampleFor(op.bodySchema, { preferPrivate: true }) as Record<string, unknown>) : undefined;
     const query = Object.fromEntries(op.queryParams.filter((p) => p.required).map((p) => [p.name, String(exampleFor(p.schema))]));
     const req: Request = { op, user, params, query, body };
-    const baseline = await call(ctx, op, { user, params, query, json: body });
+    const baseline = await call(ctx, op, { user, params, query, json: tagAccountFields(ctx, op.path, body, 0) });
     for (const slot of slotsOf(req)) {
       tested += 1;
       const where = `${op.key} (${slot.where} "${slot.name}")`;
@@ -102,7 +106,8 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
         }
       }
       // NoSQL operator in place of a string: must not turn a refusal into success.
-      if (slot.where !== 'path' && !ok2xx(baseline)) {
+      // Not on the register operation: its e-mail and handle are tagged strings (do no harm), never an operator.
+      if (slot.where !== 'path' && !ok2xx(baseline) && op.path !== ctx.auth.register.path) {
         const ex = await send(ctx, req, slot, { $ne: null });
         // On the login, success means a session in the answer; elsewhere a 2xx that is not the catch-all page.
         if (op.path === ctx.auth.login.path ? sessionFrom(ctx, ex) : ok2xx(ex) && !isCatchAllPage(ctx.catchAll, ex)) {

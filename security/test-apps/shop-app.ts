@@ -2,6 +2,8 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
+import { reviewsRouter } from './shop-reviews.ts';
+import type { Review } from './shop-reviews.ts';
 
 /**
  * A DELIBERATELY VULNERABLE SHOP, for the scanner's own tests only — never
@@ -22,6 +24,11 @@ import type { NextFunction, Request, Response } from 'express';
  * Not flaws (traps for a status-only scanner): /rest/user/whoami answers
  * `200 {"user":{}}` to anyone without a session; /.env, /.git/config and
  * every made-up path answer 200 with the index page.
+ *
+ * Data the scan did not create, which must survive it unchanged: a customer
+ * (alice) with her basket, her feedback and her reviews, the admin's review,
+ * the products. `crashOnReviews` plants a request that kills the server
+ * (see shop-reviews.ts).
  */
 interface User { id: number; email: string; passwordHash: string; role: 'admin' | 'customer'; basketId: number }
 interface Feedback { id: number; userId: number; comment: string; rating: number }
@@ -30,6 +37,7 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 export const SHOP_ADMIN = { email: 'admin@shop.test', password: 'admin-Pa55word' };
+export const SHOP_CUSTOMER = { email: 'alice@shop.test', password: 'alice-Pa55word' };
 
 const INDEX = '<!doctype html><html><head><title>Rampart Shop</title><script src="/main.js" defer></script></head><body><app-root></app-root><a href="/#/search">Search</a></body></html>';
 const MAIN_JS = `class Api{constructor(http){this.http=http}
@@ -37,9 +45,11 @@ login(c){return this.http.post("/rest/user/login",c)} register(c){return this.ht
 whoami(){return this.http.get("/rest/user/whoami")} products(){return this.http.get("/api/Products")}
 product(id){return this.http.get(\`/api/Products/\${id}\`)} update(id,p){return this.http.put(\`/api/Products/\${id}\`,p)}
 basket(bid){return this.http.get(\`/rest/basket/\${bid}\`)} search(q){return this.http.get("/rest/products/search?q="+q)}
-feedback(f){return this.http.post("/api/Feedbacks",f)} board(){return this.http.get("/rest/feedback/board")}}`;
+feedback(f){return this.http.post("/api/Feedbacks",f)} board(){return this.http.get("/rest/feedback/board")}
+reviews(id){return this.http.get(\`/rest/products/\${id}/reviews\`)} review(id,m){return this.http.post(\`/rest/products/\${id}/reviews\`,{message:m})}
+editReview(id,m){return this.http.patch("/rest/products/reviews",{id:id,message:m})}}`;
 
-export function createShopApp(opts: { hardened: boolean; log?: string[] }): express.Express {
+export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?: () => void }): express.Express {
   const hard = opts.hardened;
   const secret = randomBytes(32);
   const sign = (d: string) => createHmac('sha256', secret).update(d).digest('base64url');
@@ -54,6 +64,18 @@ export function createShopApp(opts: { hardened: boolean; log?: string[] }): expr
     return u;
   };
   addUser(SHOP_ADMIN.email, SHOP_ADMIN.password, 'admin');
+  // Data the scan did not create: it must be exactly as it was after any scan.
+  const alice = addUser(SHOP_CUSTOMER.email, SHOP_CUSTOMER.password, 'customer');
+  for (const comment of ['Fast delivery, great juice', 'The lemon one is too sour']) {
+    const f: Feedback = { id: nextId++, userId: alice.id, comment, rating: 4 };
+    feedback.set(f.id, f);
+  }
+  let nextReview = 1;
+  const reviews: Review[] = [
+    { id: nextReview++, productId: 1, author: alice.email, message: 'Best apple juice in town' },
+    { id: nextReview++, productId: 2, author: alice.email, message: 'Fresh and sweet' },
+    { id: nextReview++, productId: 1, author: SHOP_ADMIN.email, message: 'Our bestseller' },
+  ];
   const tokenFor = (u: User) => {
     const h = b64({ alg: 'HS256', typ: 'JWT' });
     const claims = hard ? { sub: u.id, role: u.role } : { data: { id: u.id, email: u.email, password: u.passwordHash, role: u.role } }; // planted: hash in the JWT
@@ -80,7 +102,7 @@ export function createShopApp(opts: { hardened: boolean; log?: string[] }): expr
     next();
   });
   // State a test can read: what the scan left behind.
-  app.locals.shop = { products, feedback, users };
+  app.locals.shop = { products, feedback, users, reviews };
   app.use((_req, res, next) => {
     if (hard) res.set({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'" });
     else res.set('access-control-allow-origin', '*'); // planted: CORS *
@@ -214,6 +236,7 @@ export function createShopApp(opts: { hardened: boolean; log?: string[] }): expr
     const items = [...feedback.values()].slice(-50).map((f) => `<li>${hard ? esc(f.comment) : f.comment}</li>`).join(''); // planted: unescaped
     res.type('html').send(`<!doctype html><html><body><h1>Customer feedback</h1><ul>${items}</ul></body></html>`);
   });
+  api.use(reviewsRouter({ hardened: hard, reviews, nextId: () => nextReview++, auth, ...(opts.crash ? { crash: opts.crash } : {}) }));
   app.use(api);
   app.use((req, res, next) => {
     if (req.method !== 'GET') return void res.status(404).json({ error: 'not found' });
@@ -231,22 +254,32 @@ export interface ShopApp {
   url: string;
   /** "METHOD /path" of every request received. */
   log: string[];
-  state: { products: { id: number; name: string; price: number }[]; feedback: Map<number, Feedback>; users: User[] };
+  state: { products: { id: number; name: string; price: number }[]; feedback: Map<number, Feedback>; users: User[]; reviews: Review[] };
+  /** The planted crash happened: the server stopped answering. */
+  crashed: boolean;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-export async function startShopApp(opts: { hardened: boolean }): Promise<ShopApp> {
+/** `crashOnReviews`: the planted crash (a non-numeric product id in the reviews route closes the server). */
+export async function startShopApp(opts: { hardened: boolean; crashOnReviews?: boolean }): Promise<ShopApp> {
   const log: string[] = [];
-  const app = createShopApp({ ...opts, log });
-  const server: Server = await new Promise((resolve) => {
+  const out = { crashed: false } as ShopApp;
+  const crash = () => {
+    out.crashed = true;
+    srv.close();
+    srv.closeAllConnections();
+  };
+  const app = createShopApp({ hardened: opts.hardened, log, ...(opts.crashOnReviews ? { crash } : {}) });
+  const srv = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  const addr = server.address();
+  const addr = srv.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   const stop = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
+    srv.closeAllConnections();
+    if (!srv.listening) return resolve();
+    srv.close(() => resolve());
   });
-  return { url, log, state: app.locals.shop as ShopApp['state'], stop, [Symbol.asyncDispose]: stop };
+  return Object.assign(out, { url, log, state: app.locals.shop as ShopApp['state'], stop, [Symbol.asyncDispose]: stop });
 }

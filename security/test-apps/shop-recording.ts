@@ -1,7 +1,8 @@
 /**
  * A HAR recording of a short browser session on the shop (what DevTools →
  * "Save all as HAR" writes): the page, its script, a login, the basket, a
- * product edit by the admin, a feedback posted and deleted, a search.
+ * product edit by the admin, a feedback posted and deleted, a search, a review
+ * posted and edited.
  */
 export function shopHar(url: string, ids: { basket: number; feedback: number } = { basket: 1001, feedback: 9 }): string {
   const json = (v: unknown) => ({ mimeType: 'application/json', text: JSON.stringify(v) });
@@ -27,6 +28,9 @@ export function shopHar(url: string, ids: { basket: number; feedback: number } =
     e('GET', '/api/Feedbacks', 'application/json', 200),
     e('DELETE', `/api/Feedbacks/${ids.feedback}`, 'application/json', 204, { auth: true }),
     e('GET', '/rest/feedback/board', 'text/html', 200),
+    e('GET', '/rest/products/1/reviews', 'application/json', 200),
+    e('POST', '/rest/products/1/reviews', 'application/json', 201, { body: { message: 'Lovely' }, auth: true }),
+    e('PATCH', '/rest/products/reviews', 'application/json', 200, { body: { id: 1, message: 'Lovely, really' }, auth: true }),
     e('GET', '/assets/logo.png', 'image/png', 200),
   ];
   return JSON.stringify({ log: { version: '1.2', creator: { name: 'rampart test', version: '1' }, entries } }, null, 1);

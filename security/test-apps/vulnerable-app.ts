@@ -36,7 +36,13 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
   const field = style === 'default' ? { email: 'email', password: 'password', handle: 'handle' } : { email: 'mail', password: 'secret', handle: 'nick' };
   const users = new Map<string, User>();
   const notes = new Map<string, Note>();
+  // Data the scan did not create (a real user and her note): it must survive any scan unchanged.
+  const bob: User = { id: randomUUID(), email: 'bob@notes.test', handle: 'bob', role: 'user', passwordHash: fakeHash('bob-Pa55word') };
+  users.set(bob.id, bob);
+  const bobsNote: Note = { id: randomUUID(), ownerId: bob.id, title: 'groceries', body: 'milk, eggs' };
+  notes.set(bobsNote.id, bobsNote);
   const app = express(); // X-Powered-By left on, no helmet: planted.
+  app.locals.state = { users, notes };
   app.use((req, res, next) => {
     if (req.headers.origin) {
       res.setHeader('access-control-allow-origin', req.headers.origin); // planted: reflects any origin
@@ -133,7 +139,13 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
   return app;
 }
 
-export interface VulnerableApp { url: string; stop(): Promise<void>; [Symbol.asyncDispose](): Promise<void> }
+export interface VulnerableApp {
+  url: string;
+  /** The app's data, for tests that compare it before and after a scan. */
+  state: { users: Map<string, User>; notes: Map<string, Note> };
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
 
 export async function startVulnerableApp(style: AuthStyle = 'default'): Promise<VulnerableApp> {
   const app = createVulnerableApp(style);
@@ -146,5 +158,5 @@ export async function startVulnerableApp(style: AuthStyle = 'default'): Promise<
     server.closeAllConnections();
     server.close(() => resolve());
   });
-  return { url, stop, [Symbol.asyncDispose]: stop };
+  return { url, state: app.locals.state as VulnerableApp['state'], stop, [Symbol.asyncDispose]: stop };
 }

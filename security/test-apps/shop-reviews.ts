@@ -1,0 +1,51 @@
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+
+export interface Review { id: number; productId: number; author: string; message: string }
+
+/**
+ * The shop's product reviews (a DELIBERATELY VULNERABLE part, tests only).
+ * Planted (`hardened: false`): `PATCH /rest/products/reviews` takes the
+ * review's id from the body without checking its author, and passes an
+ * operator object through as a query would (`{"id": {"$ne": -1}}` rewrites
+ * every review). `crash`: a non-numeric product id in
+ * `GET /rest/products/{id}/reviews` brings the whole server down, as an
+ * unhandled rejection does in a process without a supervisor.
+ */
+export function reviewsRouter(opts: {
+  hardened: boolean; reviews: Review[]; nextId: () => number; auth: (req: Request, res: Response, next: NextFunction) => void; crash?: () => void;
+}): express.Router {
+  const { reviews } = opts;
+  const r = express.Router();
+  r.get('/rest/products/:id/reviews', (req, res) => {
+    const id = Number(req.params.id);
+    if (!Number.isInteger(id)) {
+      if (opts.crash) return void opts.crash(); // planted: the server dies, no answer
+      return void res.status(404).json({ error: 'not found' });
+    }
+    res.json({ data: reviews.filter((x) => x.productId === id) });
+  });
+  r.post('/rest/products/:id/reviews', opts.auth, (req, res) => {
+    const { message } = (req.body ?? {}) as Record<string, unknown>;
+    const productId = Number(req.params.id);
+    if (!Number.isInteger(productId) || typeof message !== 'string' || message.length > 300) return void res.status(400).json({ error: 'message (string) required' });
+    const review: Review = { id: opts.nextId(), productId, author: (res.locals.shopUser as { email: string }).email, message };
+    reviews.push(review);
+    res.status(201).json({ data: review });
+  });
+  r.patch('/rest/products/reviews', opts.auth, (req, res) => {
+    const { id, message } = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof message !== 'string') return void res.status(400).json({ error: 'message (string) required' });
+    const me = (res.locals.shopUser as { email: string }).email;
+    let hit: Review[];
+    if (opts.hardened) {
+      if (typeof id !== 'number') return void res.status(400).json({ error: 'id (number) required' });
+      hit = reviews.filter((x) => x.id === id && x.author === me);
+    } else if (id && typeof id === 'object' && '$ne' in id) {
+      hit = reviews.filter((x) => x.id !== (id as { $ne: unknown }).$ne); // planted: operator passed through
+    } else hit = reviews.filter((x) => x.id === Number(id)); // planted: no author check
+    for (const x of hit) x.message = message;
+    res.json({ modified: hit.length, original: hit.map((x) => ({ ...x })) });
+  });
+  return r;
+}
