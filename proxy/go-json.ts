@@ -1,5 +1,6 @@
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { errors } from './api-error.ts';
+import { firstValueEnd, GoSyntaxError } from './go-json-scan.ts';
 
 /**
  * Request bodies decoded as Toxiproxy's Go server decodes them
@@ -14,13 +15,19 @@ import { errors } from './api-error.ts';
  * keys are kept as written, and ignored later as Go ignores unknown fields.
  */
 export function decodeGoJson(text: string, fieldNames: ReadonlySet<string>): unknown {
+  let end: number;
+  try {
+    end = firstValueEnd(text);
+  } catch (err) {
+    if (err instanceof GoSyntaxError) throw errors.badRequestBody.with(err.message);
+    throw err;
+  }
+  // Go's scanner found one well-formed value; jsonc-parser builds it, keeping each number's spelling.
+  const value = text.slice(0, end);
   const problems: ParseError[] = [];
-  const tree = parseTree(text, problems, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  if (!tree) throw errors.badRequestBody.with('EOF');
-  const end = tree.offset + tree.length;
-  // Errors past the first value are the trailing data Go's Decoder never reads.
-  if (problems.some((p) => p.offset < end)) throw errors.badRequestBody.with(syntaxMessage(text.slice(0, end)));
-  return toValue(tree, text, fieldNames);
+  const tree = parseTree(value, problems, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  if (!tree || problems.length > 0) throw errors.badRequestBody.with('unexpected EOF');
+  return toValue(tree, value, fieldNames);
 }
 
 /** A number's spelling in the body, by the object holding it and its (folded) key. */
@@ -71,11 +78,14 @@ export function integerProblem(holder: object, key: string, goField: string, goT
   return fits ? undefined : `json: cannot unmarshal number ${spelling} into Go struct field ${goField} of type ${goType}`;
 }
 
-function syntaxMessage(value: string): string {
-  try {
-    JSON.parse(value);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return 'unexpected EOF';
+/** The JSON kind Go names in a type error ("number", "string", "bool", "array", "object"). */
+function jsonKind(value: unknown): string {
+  if (typeof value === 'boolean') return 'bool';
+  if (Array.isArray(value)) return 'array';
+  return typeof value === 'object' ? 'object' : typeof value;
+}
+
+/** Go's error for a value of the wrong JSON kind: `json: cannot unmarshal string into Go struct field Proxy.enabled of type bool`. */
+export function typeProblem(value: unknown, goField: string, goType: string): string {
+  return `json: cannot unmarshal ${jsonKind(value)} into Go struct field ${goField} of type ${goType}`;
 }

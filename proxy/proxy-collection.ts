@@ -4,6 +4,7 @@ import { Proxy, type UpstreamDownPolicy } from './proxy.ts';
 import type { RandomSource } from './random.ts';
 import { parseToxic, type ToxicSpec } from './toxic-spec.ts';
 import { lenientSilently, type Validation } from './validation.ts';
+import { typeProblem } from './go-json.ts';
 
 /** A proxy definition as POST /proxies and /populate accept it (toxics and on_upstream_down are extensions). */
 export interface ProxyInput {
@@ -31,7 +32,8 @@ export function parseProxyInput(body: unknown, where = '', validation: Validatio
   const str = (key: string): string | undefined => {
     const v = body[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw errors.badRequestBody.with(`${key}${where}: must be a string`);
+    // Go's own decoding error, which names no entry; populate decodes into an unnamed struct.
+    if (typeof v !== 'string') throw errors.badRequestBody.with(typeProblem(v, `${where ? '' : 'Proxy'}.${key}`, 'string'));
     return v;
   };
   const name = str('name');
@@ -44,7 +46,7 @@ export function parseProxyInput(body: unknown, where = '', validation: Validatio
   const listen = str('listen') || '127.0.0.1:0';
   checkListen(listen, validation, where);
   const enabled = body.enabled ?? true;
-  if (typeof enabled !== 'boolean') throw errors.badRequestBody.with(`enabled${where}: must be true or false`);
+  if (typeof enabled !== 'boolean') throw errors.badRequestBody.with(typeProblem(enabled, `${where ? '' : 'Proxy'}.enabled`, 'bool'));
   const policy = body.on_upstream_down;
   if (policy !== undefined && policy !== 'close' && policy !== 'refuse') {
     throw errors.badRequestBody.with(`on_upstream_down${where}: must be "close" or "refuse"`);

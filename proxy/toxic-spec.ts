@@ -1,7 +1,7 @@
 import { formatIssues } from '../common/index.ts';
 import { ApiError, errors } from './api-error.ts';
 import { attributeNames, toxicTypes } from './toxics/registry.ts';
-import { integerProblem } from './go-json.ts';
+import { integerProblem, typeProblem } from './go-json.ts';
 import type { ToxicDefinition } from './toxics/toxic.ts';
 import { lenientSilently, type Validation } from './validation.ts';
 
@@ -44,17 +44,26 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Go decodes JSON null into a field as "leave it as it was". */
 const given = (v: unknown): boolean => v !== undefined && v !== null;
 
-function parseToxicity(value: unknown, validation: Validation, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw errors.badRequestBody.with(`toxicity${where}: must be a number`);
+const withoutNulls = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
+
+/** `goStruct`: "ToxicWrapper" on create; Toxiproxy decodes an update into an unnamed struct (""). */
+function parseToxicity(value: unknown, validation: Validation, where: string, goStruct = 'ToxicWrapper'): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw errors.badRequestBody.with(`${typeProblem(value, `${goStruct}.toxicity`, 'float32')}${where}`);
   if (value < 0 || value > 1) validation.concern(`toxicity: must be between 0 and 1 (got ${value})`, where);
   return value;
 }
 
-/** Go refuses 100.0, 1e2 and numbers beyond int64 for an integer attribute, with its own message (a 400). */
+/**
+ * Go refuses a string, a bool… or 100.0, 1e2 and numbers beyond int64 for an integer attribute, with its own
+ * message (a 400); null leaves the attribute as it was.
+ */
 function checkGoIntegers(definition: ToxicDefinition, value: unknown, where: string): void {
   if (!isObject(value)) return;
   for (const key of attributeNames(definition)) {
-    const problem = integerProblem(value, key, `${definition.goStruct}.attributes.${key}`, definition.goIntType ?? 'int64');
+    const field = `${definition.goStruct}.attributes.${key}`;
+    const goType = definition.goIntType ?? 'int64';
+    const v = value[key];
+    const problem = given(v) && typeof v !== 'number' ? typeProblem(v, field, goType) : integerProblem(value, key, field, goType);
     if (problem) throw errors.badRequestBody.with(`${problem}${where}`);
   }
 }
@@ -62,7 +71,7 @@ function checkGoIntegers(definition: ToxicDefinition, value: unknown, where: str
 /** `known`: concerns already raised for these attributes (an update re-checks only what changed). */
 function parseAttributes(definition: ToxicDefinition, value: unknown, validation: Validation, where: string, known: string[] = []): Record<string, number> {
   if (given(value) && !isObject(value)) throw errors.badRequestBody.with(`attributes${where}: must be an object`);
-  const result = definition.attributes.safeParse(given(value) ? value : {});
+  const result = definition.attributes.safeParse(given(value) ? withoutNulls(value as Record<string, unknown>) : {});
   if (!result.success) {
     const issues = formatIssues(result.error).map((i) => `attributes.${i}`);
     throw errors.badRequestBody.with(`${issues.join('; ')}${where}`);
@@ -84,7 +93,7 @@ export function parseToxic(body: unknown, options: ParseToxicOptions = {}): Toxi
   const { validation = lenientSilently, exists, where = '' } = options;
   if (!isObject(body)) throw errors.badRequestBody.with(`expected a JSON object${where}`);
   for (const key of ['stream', 'type', 'name'] as const) {
-    if (given(body[key]) && typeof body[key] !== 'string') throw errors.badRequestBody.with(`${key}${where}: must be a string`);
+    if (given(body[key]) && typeof body[key] !== 'string') throw errors.badRequestBody.with(`${typeProblem(body[key], `ToxicWrapper.${key}`, 'string')}${where}`);
   }
   const toxicity = given(body.toxicity) ? parseToxicity(body.toxicity, validation, where) : 1;
   const stream = given(body.stream) ? (body.stream as string) : 'downstream';
@@ -112,9 +121,9 @@ export function parseToxicUpdate(
   if (!isObject(body)) throw errors.badRequestBody.with('expected a JSON object');
   if (given(body.attributes) && !isObject(body.attributes)) throw errors.badRequestBody.with('attributes: must be an object');
   checkGoIntegers(current.definition, body.attributes, '');
-  const merged = { ...current.attributes, ...((body.attributes as Record<string, unknown> | null | undefined) ?? {}) };
+  const merged = { ...current.attributes, ...withoutNulls((body.attributes as Record<string, unknown> | null | undefined) ?? {}) };
   return {
-    toxicity: given(body.toxicity) ? parseToxicity(body.toxicity, validation, '') : current.toxicity,
+    toxicity: given(body.toxicity) ? parseToxicity(body.toxicity, validation, '', '') : current.toxicity,
     attributes: parseAttributes(current.definition, merged, validation, '', current.definition.concerns?.(current.attributes)),
   };
 }

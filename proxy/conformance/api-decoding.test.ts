@@ -56,10 +56,44 @@ describe('JSON bodies, as Go decodes them', () => {
     expect((await raw('POST', `/proxies/${name}/toxics`, '{"type":"latency","name":"t","toxicity":1e0}')).status).toBe(200);
   });
 
-  it('refuses a body with a syntax error inside its first value, or none at all', async () => {
-    expect(await raw('POST', '/proxies', '')).toMatchObject({ status: 400, text: '{"error":"bad request body: EOF","status":400}\n' });
-    expect((await raw('POST', '/proxies', '{"name":"x",}')).status).toBe(400);
-    expect((await raw('POST', '/proxies', '{"name":"x"')).status).toBe(400);
+  it('refuses a body with a syntax error inside its first value, or none at all, in Go\'s words', async () => {
+    const cases: [string, string][] = [
+      ['', 'EOF'],
+      ['{"name":"x"', 'unexpected EOF'],
+      ['{"name":"x",}', "invalid character '}' looking for beginning of object key string"],
+      ['{"name":01}', "invalid character '1' after object key:value pair"],
+      ["{'name':1}", "invalid character '\\'' looking for beginning of object key string"],
+      ['{"name" "x"}', `invalid character '"' after object key`],
+      ['{"name":tru}', "invalid character '}' in literal true (expecting 'e')"],
+      ['{"name":"a\\x"}', "invalid character 'x' in string escape code"],
+      ['[1 2]', "invalid character '2' after array element"],
+    ];
+    for (const [body, message] of cases) {
+      expect(await raw('POST', '/proxies', body), body).toMatchObject({
+        status: 400,
+        text: `${JSON.stringify({ error: `bad request body: ${message}`, status: 400 })}\n`,
+      });
+    }
+  });
+
+  it('refuses a field of the wrong JSON kind with Go\'s message, and takes null as "leave it as it was"', async () => {
+    await using upstream = await upstreamServer();
+    const { name } = await under.proxy(upstream.address);
+    const cases: [string, string, string, string][] = [
+      ['POST', '/proxies', '{"name":"q","upstream":1}', 'number into Go struct field Proxy.upstream of type string'],
+      ['POST', '/proxies', '{"name":"q","upstream":"x:1","enabled":"yes"}', 'string into Go struct field Proxy.enabled of type bool'],
+      ['POST', `/proxies/${name}/toxics`, '{"type":"latency","toxicity":"1"}', 'string into Go struct field ToxicWrapper.toxicity of type float32'],
+      ['POST', `/proxies/${name}/toxics`, '{"type":"latency","attributes":{"latency":"100"}}', 'string into Go struct field LatencyToxic.attributes.latency of type int64'],
+    ];
+    for (const [method, path, body, message] of cases) {
+      const res = await raw(method, path, body);
+      expect(res.status, body).toBe(400);
+      expect(JSON.parse(res.text).error, body).toBe(`bad request body: json: cannot unmarshal ${message}`);
+    }
+    const nulls = await raw('POST', `/proxies/${name}/toxics`, '{"type":"latency","name":"n","attributes":{"latency":null,"jitter":3}}');
+    expect(JSON.parse(nulls.text)).toMatchObject({ attributes: { latency: 0, jitter: 3 } });
+    const kept = await raw('PATCH', `/proxies/${name}/toxics/n`, '{"attributes":{"jitter":null}}');
+    expect(JSON.parse(kept.text)).toMatchObject({ attributes: { latency: 0, jitter: 3 } });
   });
 });
 
