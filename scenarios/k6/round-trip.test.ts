@@ -42,18 +42,18 @@ async function roundTrip(suite: Suite, suiteFile: string, name: string) {
 describe('k6 round trip: export, run the script\'s code, import', () => {
   it('session refreshes rotate the user\'s token pair across a VU\'s iterations: every refresh succeeds under k6 as under rampart', async () => {
     // The load workload's session and its refresh (captures user.accessToken / user.refreshToken), refreshing
-    // often: each of 4 VUs refreshes its user ~10 times, each refresh spending the previous refresh token.
+    // often: each of 4 VUs refreshes its user 20 times, each refresh spending the previous refresh token. Closed
+    // model, a VU per user, in both runs: rampart's open model hands users to arrivals in turn, so two arrivals
+    // in flight at once can refresh one user together (on a loaded machine a quarter of them then fail).
     const file = path.join(tmp, 'refresh.yaml');
     writeFileSync(file, `name: refresh
 description: sessions that refresh their tokens
 include: ${repoPath('scenarios', 'suites', '_workload.yaml')}
 scenarios:
   - name: sessions
-    executor: constant-arrival-rate
-    rate: 16
-    duration: 5s
-    preAllocatedVUs: 4
-    maxVUs: 4
+    executor: per-vu-iterations
+    vus: 4
+    iterations: 20
     setup: { users: { count: 4, concurrency: 4, steps: [
       { name: POST /v1/auth/register, method: POST, path: /v1/auth/register, body: { email: "rt-{{runId}}-{{i}}@example.test", password: "password123!", handle: "rt_{{runId}}_{{i}}" }, expectStatus: [201], captures: { email: { json: user.email } } },
       { name: POST /v1/auth/login, method: POST, path: /v1/auth/login, body: { email: "rt-{{runId}}-{{i}}@example.test", password: "password123!" }, expectStatus: [200], captures: { accessToken: { json: accessToken }, refreshToken: { json: refreshToken } } } ] } }
@@ -82,15 +82,24 @@ scenarios:
     expect(k6.record.summaries.find((s) => s.scenario === 'setup()')?.requests).toBe(8);
 
     const own = await runScenario(suite.scenarios[0]!, { baseUrl: target.url });
-    expect(own.thresholds.every((t) => t.outcome === 'pass')).toBe(true);
+    // No threshold fails in rampart's run either (on a loaded machine its self-check may call the run invalid: inconclusive).
+    expect(own.thresholds.filter((t) => t.outcome === 'fail')).toEqual([]);
+    expect(own.summary.requests).toBe(160);
     expect(own.summary.errors).toBe(0);
+    expect(own.summary.checks.failed).toBe(0);
     expect(Object.keys(own.summary.codes)).toEqual(Object.keys(sessions!.codes));
   }, 120_000);
 
   it('the exported load suite\'s code holds its own thresholds, as rampart\'s run of it does', async () => {
-    const suite = shortened(loadSuite('load', 'quick'), {
-      load: { rate: 40, duration: '5s' },
-      'login-storm': { stages: [{ target: 4, duration: '2s' }, { target: 4, duration: '3s' }] },
+    const quick = loadSuite('load', 'quick');
+    const users = (name: string, count: number) => {
+      const setup = quick.scenarios.find((s) => s.name === name)!.setup!;
+      return { setup: { users: { ...setup.users!, count } } };
+    };
+    // Shorter, and fewer users to sign in (each sign-in is a deliberately slow password hash).
+    const suite = shortened(quick, {
+      load: { rate: 40, duration: '5s', ...users('load', 10) },
+      'login-storm': { stages: [{ target: 4, duration: '2s' }, { target: 4, duration: '3s' }], ...users('login-storm', 5) },
     });
     const k6 = await roundTrip(suite, repoPath('scenarios', 'suites', 'load.yaml'), 'load');
     expect(k6.run.scenarios.map((s) => s.name)).toEqual(['load', 'login-storm']);
