@@ -55,7 +55,7 @@ export interface ScenarioResult {
 const epochNow = () => performance.timeOrigin + performance.now();
 
 function peakVus(s: Scenario): number {
-  if (s.executor === 'constant-vus' || s.executor === 'per-vu-iterations') return s.vus;
+  if (s.executor === 'constant-vus' || s.executor === 'per-vu-iterations' || s.executor === 'shared-iterations') return s.vus;
   if (s.executor === 'ramping-vus') return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
   return 0;
 }
@@ -115,7 +115,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const transport: Transport = await (open
     ? openConnections >= maxVUs ? perVuTransport({ origin: url.origin, timeoutMs }) : sharedTransport({ origin: url.origin, timeoutMs, connections: openConnections })
     // Fewer connections than VUs: VUs share a pool. Otherwise each VU owns its connection (cheaper per request than a Pool).
-    : scenario.executor !== 'per-vu-iterations' && scenario.connections && scenario.connections < peakVus(scenario)
+    : 'connections' in scenario && scenario.connections && scenario.connections < peakVus(scenario)
       ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections })
       : perVuTransport({ origin: url.origin, timeoutMs }));
 

@@ -62,10 +62,12 @@ export function startExecutor(s: Scenario, h: ExecutorHooks): RunningExecutor {
     }
     case 'constant-vus':
     case 'ramping-vus':
-    case 'per-vu-iterations': {
+    case 'per-vu-iterations':
+    case 'shared-iterations': {
       let vusAt: (t: number) => number;
       let durationMs: number;
       let iterationsPerVu: number | undefined;
+      let sharedIterations: number | undefined;
       if (s.executor === 'constant-vus') {
         durationMs = parseDuration(s.duration);
         vusAt = () => s.vus;
@@ -76,12 +78,14 @@ export function startExecutor(s: Scenario, h: ExecutorHooks): RunningExecutor {
       } else {
         durationMs = parseDuration(s.maxDuration);
         vusAt = () => s.vus;
-        iterationsPerVu = s.iterations;
+        if (s.executor === 'per-vu-iterations') iterationsPerVu = s.iterations;
+        else sharedIterations = s.iterations;
       }
       const r = runVus({
         vusAt, durationMs, signal: h.signal,
         iterate: (vu, iter) => h.iterate(vu, iter, null, false),
         ...(iterationsPerVu !== undefined ? { iterationsPerVu } : {}),
+        ...(sharedIterations !== undefined ? { sharedIterations } : {}),
       });
       return {
         done: r.done,

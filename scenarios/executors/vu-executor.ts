@@ -7,6 +7,8 @@ export interface VuExecutorOptions {
   durationMs: number;
   /** per-vu-iterations: iterations each VU runs, then stops. */
   iterationsPerVu?: number;
+  /** shared-iterations: iterations all VUs take from one pool; a VU stops when the pool is empty. */
+  sharedIterations?: number;
   signal: AbortSignal;
   iterate(vu: number, iter: number): Promise<void>;
 }
@@ -20,7 +22,7 @@ export interface VuStats {
 }
 
 /**
- * Closed model (k6 constant-vus / ramping-vus / per-vu-iterations): each VU
+ * Closed model (k6 constant-vus / ramping-vus / per-vu-iterations / shared-iterations): each VU
  * loops over iterations; a controller adds VUs on ramp-up, and on ramp-down a
  * VU above the target finishes its iteration and leaves.
  */
@@ -31,6 +33,8 @@ export function runVus(o: VuExecutorOptions): { done: Promise<void>; stats: VuSt
   let desired = 0;
   let ended = false;
   const startedOnce = new Set<number>();
+  let pool = o.sharedIterations ?? Infinity;
+  const fixedWork = o.iterationsPerVu !== undefined || o.sharedIterations !== undefined;
 
   const loop = async (vu: number) => {
     await Promise.resolve(); // registered in `loops` before it can finish
@@ -38,7 +42,8 @@ export function runVus(o: VuExecutorOptions): { done: Promise<void>; stats: VuSt
     if (stats.active > stats.maxActive) stats.maxActive = stats.active;
     try {
       let iter = 0;
-      while (!ended && !o.signal.aborted && vu < desired) {
+      while (!ended && !o.signal.aborted && vu < desired && pool > 0) {
+        pool -= 1;
         stats.iterations += 1;
         stats.lastStartAt = performance.now();
         try {
@@ -60,7 +65,7 @@ export function runVus(o: VuExecutorOptions): { done: Promise<void>; stats: VuSt
   const adjust = () => {
     desired = Math.max(0, Math.round(o.vusAt(performance.now() - t0)));
     for (let vu = 0; vu < desired; vu++) {
-      if (loops.has(vu) || (o.iterationsPerVu !== undefined && startedOnce.has(vu))) continue;
+      if (loops.has(vu) || (fixedWork && startedOnce.has(vu))) continue;
       startedOnce.add(vu);
       loops.set(vu, loop(vu));
     }
@@ -77,12 +82,12 @@ export function runVus(o: VuExecutorOptions): { done: Promise<void>; stats: VuSt
     };
     const controller = setInterval(() => {
       adjust();
-      if (o.iterationsPerVu !== undefined && loops.size === 0) stop();
+      if (fixedWork && loops.size === 0) stop();
     }, 100);
     const deadline = setTimeout(stop, o.durationMs);
     o.signal.addEventListener('abort', stop, { once: true });
     adjust();
-    if (o.iterationsPerVu !== undefined && loops.size === 0) stop();
+    if (fixedWork && loops.size === 0) stop();
   });
   return { done, stats };
 }

@@ -39,6 +39,7 @@ export function loadMs(s: Scenario): number {
     case 'ramping-vus':
       return s.stages.reduce((a, st) => a + parseDuration(st.duration), 0);
     case 'per-vu-iterations':
+    case 'shared-iterations':
       return parseDuration(s.maxDuration);
   }
 }
@@ -81,6 +82,7 @@ export function k6ScenarioOptions(s: Scenario, exec = execName(s.name), startMs 
     case 'ramping-vus':
       return { notes, options: { executor: s.executor, ...common, gracefulRampDown: grace, startVUs: s.startVUs, stages: s.stages.map((st) => ({ target: st.target, duration: dur(st.duration) })) } };
     case 'per-vu-iterations':
+    case 'shared-iterations':
       return { notes, options: { executor: s.executor, ...common, vus: s.vus, iterations: s.iterations, maxDuration: dur(s.maxDuration) } };
   }
 }

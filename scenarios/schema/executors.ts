@@ -67,17 +67,26 @@ export const perVuIterationsSchema = z.object({
   maxDuration: durationSchema.default('10m'),
 }).strict();
 
+/** Closed model, fixed work shared: `vus` VUs take `iterations` in all from one pool (k6's shared-iterations). */
+export const sharedIterationsSchema = z.object({
+  executor: z.literal('shared-iterations'),
+  vus: posInt.default(1),
+  iterations: posInt.default(1),
+  maxDuration: durationSchema.default('10m'),
+}).strict();
+
 export const executorSchema = z.discriminatedUnion('executor', [
   constantArrivalRateSchema,
   rampingArrivalRateSchema,
   constantVusSchema,
   rampingVusSchema,
   perVuIterationsSchema,
+  sharedIterationsSchema,
 ]);
 export type ExecutorConfig = z.infer<typeof executorSchema>;
 export type ExecutorName = ExecutorConfig['executor'];
 
-export const executorNames = ['constant-arrival-rate', 'ramping-arrival-rate', 'constant-vus', 'ramping-vus', 'per-vu-iterations'] as const;
+export const executorNames = ['constant-arrival-rate', 'ramping-arrival-rate', 'constant-vus', 'ramping-vus', 'per-vu-iterations', 'shared-iterations'] as const;
 
 export function isOpenModel(e: ExecutorConfig): e is Extract<ExecutorConfig, { executor: 'constant-arrival-rate' | 'ramping-arrival-rate' }> {
   return e.executor === 'constant-arrival-rate' || e.executor === 'ramping-arrival-rate';

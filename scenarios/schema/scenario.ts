@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InputError, parseDuration, parseOrThrow } from '../../common/index.ts';
 import {
-  constantArrivalRateSchema, rampingArrivalRateSchema, constantVusSchema, rampingVusSchema, perVuIterationsSchema, durationSchema,
+  constantArrivalRateSchema, rampingArrivalRateSchema, constantVusSchema, rampingVusSchema, perVuIterationsSchema, sharedIterationsSchema, durationSchema,
 } from './executors.ts';
 import { flowSchema, setupSchema, teardownSchema, thinkTimeSchema } from './flow.ts';
 import { parseThresholdKey, parseThresholdExpression, ThresholdSyntaxError } from '../thresholds/parse.ts';
@@ -68,8 +68,9 @@ export const scenarioSchema = z.discriminatedUnion('executor', [
   constantVusSchema.extend(scenarioFields),
   rampingVusSchema.extend(scenarioFields),
   perVuIterationsSchema.extend(scenarioFields),
+  sharedIterationsSchema.extend(scenarioFields),
 ]).superRefine((s, ctx) => {
-  if (s.executor === 'per-vu-iterations') return;
+  if (s.executor === 'per-vu-iterations' || s.executor === 'shared-iterations') return;
   const total = 'duration' in s ? parseDuration(s.duration) : s.stages.reduce((a, st) => a + parseDuration(st.duration), 0);
   if (total <= 0) ctx.addIssue({ code: 'custom', path: ['duration' in s ? 'duration' : 'stages'], message: 'the scenario must last longer than 0s' });
 });

@@ -38,6 +38,7 @@ function iterationsOf(s: ScenarioOptions): number {
       return Math.round(n);
     }
     case 'per-vu-iterations': return (s.vus ?? 1) * (s.iterations ?? 1);
+    case 'shared-iterations': return s.iterations ?? 1;
     default: return Math.round(((s.vus ?? s.startVUs ?? 1) * ms(s.duration ?? '1s')) / 1000);
   }
 }
