@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
+import { LivenessWatch } from './liveness.ts';
 
 /** One request/response pair as the scanner saw it (unredacted; redact before it leaves security/). */
 export interface Exchange {
@@ -41,9 +42,12 @@ export class ScanHttpClient {
   private readonly signal: AbortSignal | undefined;
   requests = 0;
   private readonly maxRequests: number;
+  /** Stops the scan when the target stops answering (null: no watch). */
+  readonly liveness: LivenessWatch | null;
 
-  constructor(base: string, options: { signal?: AbortSignal; insecureTls?: boolean; maxRequests?: number } = {}) {
+  constructor(base: string, options: { signal?: AbortSignal; insecureTls?: boolean; maxRequests?: number; liveness?: LivenessWatch | null } = {}) {
     this.base = new URL(base);
+    this.liveness = options.liveness === undefined ? new LivenessWatch() : options.liveness;
     this.signal = options.signal;
     this.maxRequests = options.maxRequests ?? 20_000;
     this.dispatcher = new Agent({
@@ -58,7 +62,15 @@ export class ScanHttpClient {
     return new URL(path.replace(/^\/+/, '/'), this.base).toString();
   }
 
+  /** Sends one request; with the liveness watch, throws TargetDownError once the target stops answering. */
   async send(opts: SendOptions): Promise<Exchange> {
+    this.liveness?.assertAlive();
+    const ex = await this.exchange(opts);
+    await this.liveness?.after(ex, () => this.exchange({ method: 'GET', path: this.liveness?.path ?? '/', timeoutMs: 5000, actor: 'liveness' }));
+    return ex;
+  }
+
+  private async exchange(opts: SendOptions): Promise<Exchange> {
     this.signal?.throwIfAborted();
     if (this.requests >= this.maxRequests) throw new Error(`scan request budget of ${this.maxRequests} exhausted`);
     this.requests += 1;

@@ -11,6 +11,8 @@ import { ScanHttpClient } from './http.ts';
 import { detectCatchAll } from './catch-all.ts';
 import { loadApiSource } from './inputs/api-source.ts';
 import { Ledger } from './ledger.ts';
+import { TargetDownError } from './liveness.ts';
+import { targetDown } from './target-down.ts';
 import { cleanUp } from './clean-up.ts';
 import { probeCors } from './probes/cors.ts';
 import { probeJwtClaims } from './probes/jwt-claims.ts';
@@ -84,6 +86,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
   const notes: string[] = [`security scan: profile ${options.profile}, seed ${seed} (rerun with --seed ${seed} to reproduce the fuzz cases)`];
   const client = new ScanHttpClient(base.toString(), { signal: options.signal, insecureTls: options.insecureTls ?? isLoopbackHost(base.hostname) });
   const sink = new FindingSink();
+  let ledgerOf: Ledger | null = null;
   const startedAt = Date.now();
   events.push({ ts: startedAt, type: 'phase.started', label: 'security scan', id: 'security-scan' });
   try {
@@ -101,6 +104,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     progress(`scan: ${api.operations.length} operations; creating scan users`);
     const poolSize = options.profile === 'quick' ? 5 : 8;
     const ledger = new Ledger(options.allowDestructive === true);
+    ledgerOf = ledger;
     const mk = async (label: string) => {
       const u = await createUser(client, auth, label);
       ledger.users.push(u);
@@ -149,7 +153,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       try {
         await run();
       } catch (err) {
-        if (options.signal.aborted) throw err;
+        if (options.signal.aborted || err instanceof TargetDownError) throw err;
         notes.push(`security scan: step "${name}" failed and was skipped: ${(err as Error).message.split('\n')[0]}`);
       }
       events.push({ ts: t0, type: 'probe', label: `scan: ${name}`, detail: { ms: Date.now() - t0, findings: sink.list().length } });
@@ -170,6 +174,10 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     notes.push('security scan: ZAP not run (no --zap URL / ZAP_URL); built-in probes only');
     return finish(sink.list());
   } catch (err) {
+    if (err instanceof TargetDownError) {
+      targetDown(sink, notes, err, client.requests, ledgerOf);
+      return finish(sink.list());
+    }
     if (!options.signal.aborted) throw err;
     notes.push('security scan: interrupted; findings so far are kept');
     return finish(sink.list());

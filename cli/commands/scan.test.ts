@@ -55,6 +55,17 @@ describe('rampart scan', () => {
     expect(r.stdout).toMatch(/document from --openapi security\/fixtures\/shop-swagger2\.yaml \(Swagger 2\.0, converted to OpenAPI 3\.0\): 11 operations/);
   }, 60_000);
 
+  it('exits 3 when the target stops answering mid-scan, with one critical "target crashed" finding in the report', async () => {
+    await using shop = await startShopApp({ hardened: false, crashOnReviews: true });
+    const out = path.join(dir, 'crashed');
+    const r = await run(['scan', '--target', shop.url, '--auth-config', 'security/fixtures/shop-auth-cookie.yaml', '--seed', '13', '--out', out]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/the target stopped answering after GET \/rest\/products\/\S+\/reviews/);
+    expect(r.stdout).toMatch(/CRITICAL +API4:2023 +rampart-target-crashed +GET \/rest\/products\/\S+\/reviews/);
+    const record = await readRunRecord(path.join(out, 'run.json'));
+    expect(record.findings.filter((f) => f.ruleId === 'rampart-target-crashed')).toHaveLength(1);
+  }, 60_000);
+
   it('without any document discovers the API and writes the working document next to run.json', async () => {
     await using shop = await startShopApp({ hardened: true });
     const out = path.join(dir, 'discovered');

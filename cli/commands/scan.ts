@@ -69,7 +69,8 @@ Examples:
   $ rampart scan --target http://127.0.0.1:3000 --openapi api.yaml --auth-config shop-auth.yaml
   $ rampart scan --target http://127.0.0.1:3000 --har recorded.har --auth-config shop-auth.yaml --read-only
   $ docker compose up -d && rampart scan --target http://127.0.0.1:8080 --zap http://127.0.0.1:8090 --zap-target http://nginx:8080
-Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppressed), 2 bad input, 3 environment.
+Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppressed), 2 bad input, 3 environment
+(target unreachable, or it stopped answering during the scan: one critical rampart-target-crashed finding in the report).
 `)
     .action(async (opts: ScanFlags) => {
       const { profile, seed, failOn } = parseFlags(opts);
@@ -112,6 +113,10 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
       for (const f of [...findings].sort((x, y) => order(x) - order(y))) ctx.stdout.write(`${line(f)}\n`);
       for (const n of record.notes) ctx.stdout.write(`  note: ${n}\n`);
       ctx.stdout.write(`run record: ${written.record}\n`);
-      if (failing.length > 0) ctx.exitCode = 1;
+      // The target stopped answering mid-scan: an environment outcome (3), with its finding in the report.
+      const crashed = findings.find((f) => f.ruleId === 'rampart-target-crashed');
+      if (crashed) ctx.stderr.write(`rampart scan: the target stopped answering after ${crashed.endpoint}; the scan stopped there (exit 3)\n`);
+      if (crashed) ctx.exitCode = 3;
+      else if (failing.length > 0) ctx.exitCode = 1;
     });
 }
