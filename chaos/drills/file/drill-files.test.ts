@@ -33,6 +33,20 @@ describe('drill files', () => {
     expect(loadDrill('pg-down', 'quick').method[0]).toMatchObject({ label: 'pg down', at: 0, duration: 10, action: { kind: 'toxiproxy', spec: { proxy: 'postgres', enabled: false } } });
   });
 
+  it('every bundled drill gives each of its users at most 60 requests a minute, 40 under the target\'s 100/min per-user limit for retries', () => {
+    // Arrivals take the users in turn (users[iteration % count]); each user is its own account (drill-user-{{i}}),
+    // signed in by the drill's own setup. Two users on one account, or a rate raised without users, spends the head-room.
+    for (const name of listBundledDrills()) {
+      for (const profile of ['quick', 'full'] as const) {
+        const scenario = loadDrill(name, profile).load.scenario as { rate: number; timeUnit: string; setup?: { users?: { count: number; steps: Array<{ body?: { email?: string } }> } } };
+        const users = scenario.setup?.users;
+        expect(scenario.timeUnit, `${name} ${profile}`).toBe('1s');
+        expect(users?.steps[0]?.body?.email, `${name} ${profile}`).toContain('{{i}}');
+        expect((scenario.rate * 60) / (users?.count ?? 1), `${name} ${profile}: requests per user-minute`).toBeLessThanOrEqual(60);
+      }
+    }
+  });
+
   it('an objective entry is one objective per metric, named by the entry or by tag and metric', () => {
     expect(expandObjectives({ tag: 'GET /items/{id}', availability: '99%', p95: '200ms' })).toEqual([
       { name: 'GET /items/{id}: available at least 99 %', tag: 'GET /items/{id}', metric: 'availability', op: '>=', value: 0.99 },
