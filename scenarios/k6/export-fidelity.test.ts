@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoPath } from '../../common/index.ts';
 import { runCli } from '../../cli/testing.ts';
 import { loadSuite } from '../suites.ts';
 import { envAsPlaceholders, exportK6, extractOptions } from './export.ts';
+import { runK6StandIn } from './testing/k6-stand-in.ts';
 
 // What k6 would do differently from the suite, fixed in the script or said in it. No k6 binary can exist
 // here: scripts are type-checked against @types/k6 (tsc) and their options read back.
@@ -64,7 +67,7 @@ ${flow}`);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toContain('the script reads __ENV.API_TOKEN: run it with -e API_TOKEN=…');
     expect(res.stderr).toMatch(/not as in rampart: late_requests thresholds/);
-    const script = (await import('node:fs')).readFileSync(path.join(dir, 'fidelity.k6.ts'), 'utf8');
+    const script = readFileSync(path.join(dir, 'fidelity.k6.ts'), 'utf8');
     expect(script).not.toContain('s3cr3t-value');
     expect(script).toContain('Bearer {{env.API_TOKEN}}');
     expect(script).toContain('env: __ENV');
@@ -80,4 +83,54 @@ ${flow}`);
     }
     expect(out).toBe('');
   }, 120_000);
+
+  it('users rows (k6\'s SharedArray) fill {{user.*}}: each VU sends its own row, never "undefined"', async () => {
+    const seen: string[] = [];
+    const srv = http.createServer((req, res) => {
+      seen.push(String(req.headers['x-user']));
+      res.end('{}');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const rows = suiteFile('rows', `  - name: rows
+    executor: per-vu-iterations
+    vus: 3
+    iterations: 2
+    users: [{ name: ann }, { name: bob }, { name: cy }]
+    flows: [{ name: f, steps: [{ path: /me, headers: { x-user: "{{user.name}}" } }] }]
+`);
+      const { script } = exportK6(loadSuite(rows, 'quick'));
+      expect(script).toContain('new SharedArray("users:rows", () => [{"name":"ann"},{"name":"bob"},{"name":"cy"}])');
+      const run = await runK6StandIn(script, { baseUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, out: path.join(dir, 'rows.json'), maxIterations: 100 });
+      expect(run.scenarios).toEqual([{ name: 'rows', vus: 3, iterations: 6 }]);
+      expect(seen.sort()).toEqual(['ann', 'ann', 'bob', 'bob', 'cy', 'cy']);
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  }, 60_000);
+
+  it('a step\'s retry re-sends under k6 too: a 503 then a 200 is two requests in k6\'s output, the flow goes on', async () => {
+    let n = 0;
+    const srv = http.createServer((req, res) => {
+      n += 1;
+      res.writeHead(req.url === '/flaky' && n % 2 === 1 ? 503 : 200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const f = suiteFile('retry', `  - name: retry
+    executor: per-vu-iterations
+    vus: 1
+    iterations: 2
+    flows: [{ name: f, steps: [{ name: GET /flaky, path: /flaky, retry: { attempts: 3, on: [503] }, checks: [{ type: status, equals: 200 }] }] }]
+`);
+      const out = path.join(dir, 'retry.json');
+      await runK6StandIn(exportK6(loadSuite(f, 'quick')).script, { baseUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, out, maxIterations: 10 });
+      const points = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; metric: string; data: { value: number; tags: Record<string, string> } });
+      expect(points.filter((p) => p.type === 'Point' && p.metric === 'http_reqs').map((p) => p.data.tags.status)).toEqual(['503', '200', '503', '200']);
+      expect(points.filter((p) => p.type === 'Point' && p.metric === 'checks').map((p) => p.data.value)).toEqual([1, 1]);
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  }, 60_000);
 });
