@@ -11,12 +11,19 @@ async function roundTrip(socket: net.Socket, payload = 'ping'): Promise<number> 
   return (await reading).ms;
 }
 
+/** The fastest of three round trips: without a toxic it is well under 100 ms even on a busy machine. */
+async function fastestRoundTrip(socket: net.Socket): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) times.push(await roundTrip(socket));
+  return Math.min(...times);
+}
+
 describe('latency toxic', () => {
   it('delays each response by latency ± jitter, on connections opened before and after it was added', async () => {
     await using echo = await startEchoServer();
     await using proxy = await proxyTo(echo.address);
     const before = await connect(proxy.listen);
-    const baseline = await roundTrip(before);
+    const baseline = await fastestRoundTrip(before);
     expect(baseline).toBeLessThan(100);
 
     await api(proxy.server, 'POST', '/proxies/p/toxics', { type: 'latency', attributes: { latency: 120, jitter: 10 } });
@@ -28,7 +35,7 @@ describe('latency toxic', () => {
       expect(ms).toBeLessThan(120 + 10 + 150);
     }
     await api(proxy.server, 'DELETE', '/proxies/p/toxics/latency_downstream');
-    expect(await roundTrip(before)).toBeLessThan(100);
+    expect(await fastestRoundTrip(before)).toBeLessThan(100);
     before.destroy();
     after.destroy();
   });
