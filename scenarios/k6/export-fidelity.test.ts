@@ -133,4 +133,14 @@ ${flow}`);
       await new Promise((r) => srv.close(r));
     }
   }, 60_000);
+
+  it('as rampart, the script follows no redirect and keeps no cookie: maxRedirects 0, an empty jar per request (k6 follows 10 and keeps a jar per VU by default)', () => {
+    const f = suiteFile('redirect', `  - name: redirect
+    executor: per-vu-iterations
+    flows: [{ name: f, steps: [{ name: GET /old, path: /old, expectStatus: [302] }] }]
+`);
+    const { script } = exportK6(loadSuite(f, 'quick'));
+    expect((extractOptions(script) as { maxRedirects: number }).maxRedirects).toBe(0);
+    expect(script).toContain('jar: new http.CookieJar()');
+  });
 });

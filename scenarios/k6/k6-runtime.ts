@@ -95,6 +95,8 @@ function runStep(scenario: string, step: StepDef, ctx: Ctx, into: Ctx): boolean 
     headers,
     tags: { name: tag },
     timeout: TIMEOUT[scenario],
+    // rampart keeps no cookies (k6 keeps a jar per VU by default): an empty jar per request sends none.
+    jar: new http.CookieJar(),
     responseCallback: expected ? http.expectedStatuses(...expected) : http.expectedStatuses({ min: 200, max: 399 }),
   });
   let json: unknown;

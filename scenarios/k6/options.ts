@@ -128,7 +128,7 @@ export function setupTimeoutMs(suite: Suite): number {
 }
 
 export interface K6OptionsPlan {
-  options: { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, K6Threshold[]>; setupTimeout: string };
+  options: { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, K6Threshold[]>; setupTimeout: string; maxRedirects: number };
   notes: string[];
 }
 
@@ -144,7 +144,8 @@ export function k6OptionsPlan(suite: Suite): K6OptionsPlan {
     notes.push(...plan.notes);
     start += loadMs(s) + parseDuration(s.requestTimeout);
   }
-  return { options: { scenarios, thresholds: k6Thresholds(suite), setupTimeout: msText(setupTimeoutMs(suite)) }, notes };
+  // rampart follows no redirect (k6 follows 10 by default): a 302 is the step's answer in both.
+  return { options: { scenarios, thresholds: k6Thresholds(suite), setupTimeout: msText(setupTimeoutMs(suite)), maxRedirects: 0 }, notes };
 }
 
 export function k6Options(suite: Suite): K6OptionsPlan['options'] {

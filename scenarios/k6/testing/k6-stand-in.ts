@@ -82,7 +82,8 @@ export async function runK6StandIn(script: string, o: StandInOptions): Promise<S
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
     };
-    fetch(req.url, { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}), signal: AbortSignal.timeout(req.timeoutMs) })
+    // The exported scripts set maxRedirects 0 and an empty cookie jar per request: no redirect followed, no cookie sent.
+    fetch(req.url, { method: req.method, headers: req.headers, redirect: 'manual', ...(req.body !== undefined ? { body: req.body } : {}), signal: AbortSignal.timeout(req.timeoutMs) })
       .then(async (res) => {
         const body = await res.text();
         const headers: Record<string, string> = {};

@@ -34,7 +34,10 @@ function timeoutMs(t) {
   return m ? Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2]] : 60000;
 }
 
+class CookieJar {}
+
 const http = {
+  CookieJar,
   expectedStatuses(...specs) {
     return { __expected: (s) => specs.some((x) => (typeof x === 'number' ? x === s : s >= x.min && s <= x.max)) };
   },
