@@ -75,18 +75,21 @@ describe('reset_peer present when the connection opened: every close is an RST (
     expect(client.data().toString()).toBe('bye');
   });
 
-  it('resets `timeout` ms after the first data, which it drops', async () => {
-    await using upstream = await upstreamServer();
-    const { listen } = await under.proxy(upstream.address, [{ type: 'reset_peer', stream: 'upstream', attributes: { timeout: 300 } }]);
-    const client = await dial(listen);
-    const server = await upstream.next();
-    const t0 = performance.now();
-    client.socket.write('dropped');
-    const closed = await client.closed;
-    expect(closed.how).toBe('ECONNRESET');
-    expect(closed.at - t0).toBeGreaterThanOrEqual(280);
-    expect(closed.at - t0).toBeLessThan(1300);
-    expect(server.received()).toBe(0);
+  it('resets `timeout` ms after the first data, which it drops, in either direction', async () => {
+    for (const stream of ['upstream', 'downstream'] as const) {
+      await using upstream = await upstreamServer();
+      const { listen } = await under.proxy(upstream.address, [{ type: 'reset_peer', stream, attributes: { timeout: 300 } }]);
+      const client = await dial(listen);
+      const server = await upstream.next();
+      const [sender, receiver, resetSide] = stream === 'upstream' ? [client, server, client] : [server, client, client];
+      const t0 = performance.now();
+      sender.socket.write('dropped');
+      const closed = await resetSide.closed;
+      expect(closed.how, stream).toBe('ECONNRESET');
+      expect(closed.at - t0, stream).toBeGreaterThanOrEqual(280);
+      expect(closed.at - t0, stream).toBeLessThan(1300);
+      expect(receiver.received(), stream).toBe(0);
+    }
   });
 });
 
