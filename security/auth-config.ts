@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InputError, deepFreeze, parseOrThrow } from '../common/index.ts';
+import { InputError, deepFreeze, formatIssues } from '../common/index.ts';
+import { unknownKeyMessage } from './nearest-key.ts';
 
 /**
  * How the scanner gets two ordinary users on an API it does not know. The
@@ -9,7 +10,7 @@ import { InputError, deepFreeze, parseOrThrow } from '../common/index.ts';
  * this file alone (YAML or JSON). Body templates may use {{email}},
  * {{password}}, {{handle}}, {{refreshToken}} and {{accessToken}}.
  */
-const captureBase = z.object({
+const captureBase = z.strictObject({
   /** Variable name: usable as {{name}} in later bodies and paths. */
   name: z.string().regex(/^\w+$/),
   from: z.enum(['preStep', 'register', 'login']).default('login'),
@@ -23,7 +24,7 @@ const captureBase = z.object({
 const oneSource = (c: { pointer?: string | undefined; header?: string | undefined; cookie?: string | undefined }) => [c.pointer, c.header, c.cookie].filter((v) => v !== undefined).length === 1;
 const capture = captureBase.refine(oneSource, { message: 'give exactly one of pointer, header or cookie' });
 
-const step = z.object({
+const step = z.strictObject({
   method: z.string().default('POST'),
   path: z.string().startsWith('/'),
   body: z.record(z.string(), z.unknown()).default({}),
@@ -36,14 +37,14 @@ const preStep = step.extend({
 });
 
 const tokenSource = z.discriminatedUnion('source', [
-  z.object({ source: z.literal('body'), pointer: z.string().default('/accessToken') }),
-  z.object({ source: z.literal('header'), name: z.string() }),
-  z.object({ source: z.literal('cookie'), name: z.string() }),
+  z.strictObject({ source: z.literal('body'), pointer: z.string().default('/accessToken') }),
+  z.strictObject({ source: z.literal('header'), name: z.string() }),
+  z.strictObject({ source: z.literal('cookie'), name: z.string() }),
   /** Cookie sessions: the cookies the login sets are the credential; no token to forge. */
-  z.object({ source: z.literal('none') }),
+  z.strictObject({ source: z.literal('none') }),
 ]);
 
-const placement = z.object({
+const placement = z.strictObject({
   in: z.enum(['header', 'cookie', 'query']).default('header'),
   name: z.string().default('authorization'),
   prefix: z.string().default('Bearer '),
@@ -51,14 +52,14 @@ const placement = z.object({
   paths: z.string().optional(),
 });
 
-const adminRule = z.object({
+const adminRule = z.strictObject({
   /** Methods the rule covers (all when absent): `PUT /products/{id}` admin-only while `GET` is public. */
   methods: z.array(z.string().transform((m) => m.toUpperCase())).optional(),
   /** Regular expression on the path template. */
   path: z.string(),
 });
 
-export const authConfigSchema = z.object({
+export const authConfigSchema = z.strictObject({
   openapiPath: z.string().startsWith('/').default('/openapi.json'),
   preSteps: z.array(preStep).default([]),
   register: step.extend({ userIdPointer: z.string().default('/user/id') }).default({
@@ -88,7 +89,7 @@ export const authConfigSchema = z.object({
   /** Method-aware admin routes, in addition to adminPathPattern. */
   adminRoutes: z.array(adminRule).default([]),
   /** An existing administrator (optional): BFLA findings then need the ordinary user to get what the admin gets. */
-  admin: z.object({ email: z.string(), password: z.string() }).nullable().default(null),
+  admin: z.strictObject({ email: z.string(), password: z.string() }).nullable().default(null),
   /** Path templates whose objects are public by design (B reading them is not BOLA). */
   publicReadPaths: z.array(z.string()).default(['/v1/users/{id}']),
   /** The collection path whose ids are user ids (filled with user A's id). */
@@ -107,11 +108,15 @@ export function parseAuthConfig(value: unknown): AuthConfig {
   const src = ((raw.login as Record<string, unknown> | undefined)?.token ?? {}) as Record<string, unknown>;
   const input = raw.sendToken === undefined && src.source === 'cookie' && typeof src.name === 'string'
     ? { ...raw, sendToken: { in: 'cookie', name: src.name, prefix: '' } } : raw;
-  return deepFreeze(parseOrThrow(authConfigSchema, input, {
-    code: 'RAMPART_AUTH_CONFIG_INVALID',
-    what: 'auth config',
-    hint: 'see docs/security.md, "Scanning another API"',
-  }));
+  // Every object is strict: a misspelt key (sendTokens) is an error naming the nearest valid one, never ignored.
+  const result = authConfigSchema.safeParse(input, { error: unknownKeyMessage });
+  if (!result.success) {
+    const lines = formatIssues(result.error);
+    throw new InputError('RAMPART_AUTH_CONFIG_INVALID', `auth config is invalid:\n  ${lines.join('\n  ')}`, {
+      hint: 'see docs/security.md, "Scanning another API"', details: { issues: lines },
+    });
+  }
+  return deepFreeze(result.data);
 }
 
 export async function loadAuthConfig(file: string): Promise<AuthConfig> {

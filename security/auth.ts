@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EnvironmentError } from '../common/index.ts';
+import { redactBody, redactText } from './redact.ts';
 import type { AuthConfig } from './auth-config.ts';
 import { fillTemplate, getPointer } from './auth-config.ts';
 import type { Exchange, ScanHttpClient } from './http.ts';
@@ -134,7 +135,7 @@ export async function createUser(client: ScanHttpClient, cfg: AuthConfig, label:
     json: { ...(fillTemplate(cfg.register.body, varsFor({ ...base, vars: pre.vars })) as object), ...extraRegister },
   });
   if (!ok2xx(reg)) {
-    throw new EnvironmentError('RAMPART_SCAN_AUTH_FAILED', `could not register scan user ${label} with ${cfg.register.method} ${cfg.register.path}: ${reg.response?.status ?? reg.error} ${reg.response?.body.slice(0, 300) ?? ''}`, {
+    throw new EnvironmentError('RAMPART_SCAN_AUTH_FAILED', `could not register scan user ${label} with ${cfg.register.method} ${cfg.register.path}: ${reg.response?.status ?? reg.error} ${redactText(redactBody(reg.response?.body.slice(0, 2000)) ?? '', [base.password]).slice(0, 300)}`, {
       hint: 'check the register step of --auth-config (path, body fields, password policy, preSteps)',
     });
   }
@@ -145,7 +146,7 @@ export async function createUser(client: ScanHttpClient, cfg: AuthConfig, label:
   }
   const li = await login(client, cfg, { ...base, vars });
   if (li.token === undefined) {
-    throw new EnvironmentError('RAMPART_SCAN_AUTH_FAILED', `could not log scan user ${label} in with ${cfg.login.method} ${cfg.login.path}: ${li.ex.response?.status ?? li.ex.error} ${li.ex.response?.body.slice(0, 300) ?? ''}`, {
+    throw new EnvironmentError('RAMPART_SCAN_AUTH_FAILED', `could not log scan user ${label} in with ${cfg.login.method} ${cfg.login.path}: ${li.ex.response?.status ?? li.ex.error} ${redactText(redactBody(li.ex.response?.body.slice(0, 2000)) ?? '', [base.password]).slice(0, 300)}`, {
       hint: 'check the login step of --auth-config (path, body fields, where the token is)',
     });
   }

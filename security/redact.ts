@@ -2,7 +2,7 @@ import type { Finding } from '../reports/index.ts';
 import type { Exchange } from './http.ts';
 
 const SECRET_HEADERS = /^(authorization|cookie|set-cookie|x-api-key|x-zap-api-key|proxy-authorization)$/i;
-const SECRET_KEYS = /(password|passwd|secret|token|apikey|api_key|hash|salt|authorization)/i;
+const SECRET_KEYS = /(password|passwd|secret|token|apikey|api_key|hash|salt|authorization|session|^sid$|jwt|credential|cookie)/i;
 const JWT = /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g;
 const HASHES = /\$(argon2(id|i|d)|2[aby])\$[^\s"']+/g;
 const MAX = 4000;
@@ -52,4 +52,20 @@ export function redactExchange(ex: Exchange): NonNullable<Finding['evidence']> {
       ? { status: ex.response.status, headers: redactHeaders(ex.response.headers), body: redactBody(ex.response.body) ?? '' }
       : null,
   };
+}
+
+/**
+ * Redacts a line of text (a note, an error, a description): JWTs, password
+ * hashes, `token=…`/`password: …` pairs, and every known secret value (the
+ * scan users' tokens, cookies and passwords) wherever it appears. `pairs: false`
+ * keeps the text's structure (JSON): values only, no `key: value` pairs.
+ */
+export function redactText(text: string, secrets: Iterable<string> = [], opts: { pairs?: boolean } = {}): string {
+  let out = text.replace(JWT, '[REDACTED-JWT]').replace(HASHES, '[REDACTED-HASH]');
+  if (opts.pairs !== false) {
+    out = out.replace(/("?(?:password|passwd|secret|token|refreshToken|accessToken|apikey|api_key|hash|salt|session|sid)"?\s*[:=]\s*)("[^"]*"|[^\s,;&"}]+)/gi, '$1[REDACTED]')
+      .replace(/\b(Bearer|Basic)\s+[\w.~+/=-]{6,}/g, '$1 [REDACTED]');
+  }
+  for (const s of [...new Set(secrets)].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length)) out = out.split(s).join('[REDACTED]');
+  return out;
 }

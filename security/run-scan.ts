@@ -11,6 +11,7 @@ import { ScanHttpClient } from './http.ts';
 import { detectCatchAll } from './catch-all.ts';
 import { loadApiSource } from './inputs/api-source.ts';
 import { Ledger } from './ledger.ts';
+import { redactText } from './redact.ts';
 import { TargetDownError } from './liveness.ts';
 import { targetDown } from './target-down.ts';
 import { cleanUp } from './clean-up.ts';
@@ -87,6 +88,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
   const client = new ScanHttpClient(base.toString(), { signal: options.signal, insecureTls: options.insecureTls ?? isLoopbackHost(base.hostname) });
   const sink = new FindingSink();
   let ledgerOf: Ledger | null = null;
+  let adminOf: ScanUser | null = null;
   const startedAt = Date.now();
   events.push({ ts: startedAt, type: 'phase.started', label: 'security scan', id: 'security-scan' });
   try {
@@ -117,6 +119,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     const logoutUser = await mk('L');
     const rateUser = await mk('R');
     const admin = auth.admin ? await loginExisting(client, auth, 'admin', auth.admin.email, auth.admin.password) : null;
+    adminOf = admin;
     const ctx: ScanContext = {
       client, api, auth, profile: options.profile, seed, sink, a, b, pool, objects: new Map(), notes, progress, signal: options.signal,
       catchAll, readOnly, admin, discovered: source.discovered, ledger,
@@ -189,7 +192,13 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     const ended = Date.now();
     events.push({ ts: ended, type: 'phase.ended', label: 'security scan', id: 'security-scan', detail: { ms: ended - startedAt, requests: client.requests } });
     notes.push(`security scan: ${client.requests} requests in ${((ended - startedAt) / 1000).toFixed(1)} s`);
-    return { findings: applySuppressions(findings, rules), notes, events };
+    // Secrets never leave the scan: every note and finding is scrubbed of the tokens, cookies and passwords it used.
+    const secrets = [auth.password, auth.admin?.password ?? '', ...(ledgerOf?.users ?? []).flatMap(secretsOf), ...(adminOf ? secretsOf(adminOf) : [])];
+    return {
+      findings: applySuppressions(findings, rules).map((f) => JSON.parse(redactText(JSON.stringify(f), secrets.map((v) => JSON.stringify(v).slice(1, -1)), { pairs: false })) as typeof f),
+      notes: notes.map((n) => redactText(n, secrets)),
+      events,
+    };
   }
 }
 
@@ -200,4 +209,8 @@ function harmNote(ledger: Ledger): string {
   return kept.length === 0
     ? 'security scan: do no harm: no DELETE/PUT/PATCH reached an object the scan did not create'
     : `security scan: do no harm: ${[...ledger.refused.values()].reduce((a, b) => a + b, 0)} DELETE/PUT/PATCH request(s) to objects the scan did not create were not sent: ${kept.join(', ')}; --allow-destructive sends them (each object read first, restored and read back)`;
+}
+
+function secretsOf(u: ScanUser): string[] {
+  return [u.token, u.refreshToken ?? '', u.password, ...Object.values(u.cookies)];
 }

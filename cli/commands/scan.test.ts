@@ -35,6 +35,10 @@ describe('rampart scan', () => {
     const r = await run(['scan', '--target', app.url, '--auth-config', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('login.path');
+    await writeFile(file, 'sendTokens: { in: header, name: x-auth }\n');
+    const misspelt = await run(['scan', '--target', app.url, '--auth-config', file]);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toContain('unknown key "sendTokens"; did you mean "sendToken"?');
   });
 
   it('exits 2 naming the problem for an unreadable --openapi file, or --openapi with --har', async () => {
