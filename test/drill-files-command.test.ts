@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { repoPath } from '../common/index.ts';
 import type { RunRecord } from '../reports/index.ts';
-import { runRampart, startShopSystem, type ShopSystem } from './shop/system.ts';
+import { runDrillConclusive, startShopSystem, type ShopSystem } from './shop/system.ts';
 
 /**
  * The same drill with a command fault: the catalog process frozen with kill -STOP {{env.CATALOG_PID}} and
@@ -29,7 +29,7 @@ describe('a drill file with a command fault, against a system rampart has never 
   it('the front that degrades gracefully PASSes while its catalog is frozen, and the catalog is thawed afterwards', async () => {
     system = await startShopSystem('hardened');
     const dir = path.join(out, 'hardened');
-    const r = await runRampart(['drill', drillFile, '--target', system.frontUrl, '--out', dir], { CATALOG_PID: String(system.catalogPid) });
+    const r = await runDrillConclusive(['drill', drillFile, '--target', system.frontUrl, '--out', dir], { CATALOG_PID: String(system.catalogPid) });
     expect(r.stdout, r.stderr).toMatch(/^PASS catalog-frozen/m);
     expect(r.code).toBe(0);
     const record = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
@@ -42,7 +42,7 @@ describe('a drill file with a command fault, against a system rampart has never 
   it('the fragile front FAILs, its lost orders named, and the rollback still thaws the catalog', async () => {
     system = await startShopSystem('fragile');
     const dir = path.join(out, 'fragile');
-    const r = await runRampart(['drill', drillFile, '--target', system.frontUrl, '--out', dir], { CATALOG_PID: String(system.catalogPid) });
+    const r = await runDrillConclusive(['drill', drillFile, '--target', system.frontUrl, '--out', dir], { CATALOG_PID: String(system.catalogPid) });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL catalog-frozen/m);
     expect(r.stdout).toMatch(/FAIL during: GET \/items\/\{id\}: available at least 99 %/);

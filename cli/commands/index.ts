@@ -25,7 +25,7 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./proxy.ts')).registerProxy,
   },
   {
-    name: 'drill', term: 'drill [options] [name]',
+    name: 'drill', term: 'drill [options] [drills...]',
     description: 'Run failure drills: verify steady state, inject a fault under load, roll back, measure recovery, reconcile writes',
     load: async () => (await import('./drill.ts')).registerDrill,
   },
