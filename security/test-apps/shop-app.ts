@@ -13,7 +13,7 @@ import type { Review } from './shop-reviews.ts';
  * basket id that only the login response carries.
  *
  * Planted flaws (`hardened: false`): SQL injection in the login (a
- * tautology or "email'--" logs in), a UNION-injectable product search,
+ * tautology or "email'--" logs in), a UNION-injectable product search (9 columns),
  * BOLA on baskets (any user reads any basket by the captured id), PUT
  * /api/Products/{id} open to every user (GET is public by design), stored
  * XSS on the feedback board, `Access-Control-Allow-Origin: *`, the password
@@ -199,12 +199,13 @@ export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?:
   api.get('/rest/products/search', (req, res) => {
     const q = String(req.query.q ?? '');
     if (hard) return void res.json({ data: products.filter((p) => p.name.toLowerCase().includes(q.toLowerCase())), query: q });
-    // planted: SELECT id, name, price FROM Products WHERE name LIKE '%<q>%'
+    // planted: SELECT * FROM Products WHERE name LIKE '%<q>%' (9 columns)
     const union = /'\s*UNION\s+SELECT\s+(.+?)\s*(--|#|$)/i.exec(q);
     if (union) {
       const cols = (union[1] ?? '').split(',').map((c) => c.trim().replace(/^'|'$/g, ''));
-      if (cols.length !== 3) return void res.status(500).json({ error: 'SQLITE_ERROR: SELECTs to the left and right of UNION do not have the same number of result columns' });
-      return void res.json({ data: [{ id: cols[0], name: cols[1], price: cols[2] }] });
+      // The table has 9 columns (id, name, description, price, deluxePrice, image, createdAt, updatedAt, deletedAt): a deep UNION.
+      if (cols.length !== 9) return void res.status(500).json({ error: 'SQLITE_ERROR: SELECTs to the left and right of UNION do not have the same number of result columns' });
+      return void res.json({ data: [{ id: cols[0], name: cols[1], description: cols[2], price: cols[3] }] });
     }
     const cut = q.search(/--|#|\/\*/);
     const live = cut >= 0 ? q.slice(0, cut) : q;
