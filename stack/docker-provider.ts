@@ -2,7 +2,8 @@ import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { RedisContainer } from '@testcontainers/redis';
 import { GenericContainer, Network, Wait, getContainerRuntimeClient, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { EnvironmentError, isLoopbackHost, type EnvConfig } from '../common/index.ts';
+import pg from 'pg';
+import { EnvironmentError, isLoopbackHost, waitFor, type EnvConfig, type WaitStrategy } from '../common/index.ts';
 import type { Dependencies } from './dependencies.ts';
 
 export class DockerUnavailableError extends EnvironmentError<'RAMPART_DOCKER_UNAVAILABLE'> {
@@ -27,6 +28,24 @@ export async function assertDockerAvailable(): Promise<string> {
 }
 
 const PROXY_PORTS = { postgres: 8666, redis: 8667 } as const;
+
+/** PostgreSQL answers a query at this URL: the path through the Toxiproxy container is open end to end. */
+function forPostgres(url: string): WaitStrategy {
+  return {
+    description: 'PostgreSQL through the Toxiproxy container',
+    async check() {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
 
 /**
  * testcontainers publishes every exposed port on all interfaces (HostPort "0", no HostIp); rampart's
@@ -64,11 +83,13 @@ export async function startDockerDependencies(env: EnvConfig, opts: { proxy: boo
   const stop = async () => {
     for (const c of started.splice(0).reverse()) await c.stop().catch(() => undefined);
   };
+  let starting = 'its network';
   try {
     const network = await new Network().start();
     started.push(network);
     let postgresUrl = env.databaseUrl;
     if (!postgresUrl) {
+      starting = `PostgreSQL (image ${env.dockerImages.postgres}, POSTGRES_IMAGE)`;
       const pg = await publishOnLoopback(new PostgreSqlContainer(env.dockerImages.postgres).withNetwork(network).withNetworkAliases('postgres')
         .withDatabase('socialconnect').withUsername('postgres').withPassword('postgres'), local).start();
       started.push(pg);
@@ -76,6 +97,7 @@ export async function startDockerDependencies(env: EnvConfig, opts: { proxy: boo
     }
     let redisUrl = env.redisUrl;
     if (!redisUrl) {
+      starting = `Redis (image ${env.dockerImages.redis}, REDIS_IMAGE)`;
       const redis = await publishOnLoopback(new RedisContainer(env.dockerImages.redis).withNetwork(network).withNetworkAliases('redis'), local).start();
       started.push(redis);
       redisUrl = reach(redis.getConnectionUrl(), redis.getHost());
@@ -83,6 +105,7 @@ export async function startDockerDependencies(env: EnvConfig, opts: { proxy: boo
     opts.log?.(`[docker] postgres ${postgresUrl} redis ${redisUrl}`);
     let toxiproxy: Dependencies['toxiproxy'];
     if (opts.proxy && !env.databaseUrl && !env.redisUrl) {
+      starting = `the Toxiproxy (image ${env.dockerImages.toxiproxy}, TOXIPROXY_IMAGE)`;
       const tp = await publishOnLoopback(new GenericContainer(env.dockerImages.toxiproxy).withNetwork(network)
         .withExposedPorts(8474, PROXY_PORTS.postgres, PROXY_PORTS.redis)
         .withWaitStrategy(Wait.forHttp('/version', 8474)), local).start();
@@ -97,11 +120,18 @@ export async function startDockerDependencies(env: EnvConfig, opts: { proxy: boo
         return x.toString();
       };
       toxiproxy = { url, postgresUrl: via(postgresUrl, PROXY_PORTS.postgres), redisUrl: via(redisUrl, PROXY_PORTS.redis) };
+      // The target's start makes one attempt to reach PostgreSQL; on a busy machine that first connection through
+      // the proxy container was once cut ("Connection terminated unexpectedly"): the provider returns only once a
+      // query has gone through the same path.
+      await waitFor(forPostgres(toxiproxy.postgresUrl), { timeoutMs: 60_000, intervalMs: 500 });
     }
     return { provider: 'docker', postgresUrl, redisUrl, postgres: undefined, redis: undefined, toxiproxy, stop };
   } catch (err) {
     await stop();
     if (err instanceof EnvironmentError) throw err;
-    throw new EnvironmentError('RAMPART_DOCKER_START_FAILED', `the docker provider could not start its containers: ${(err as Error).message}`, { cause: err });
+    throw new EnvironmentError('RAMPART_DOCKER_START_FAILED', `the docker provider could not start ${starting}: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'an image no registry can serve here can be built locally: deploy/images/build-local.sh, then the variables of deploy/images/local-images.env',
+    });
   }
 }

@@ -27,7 +27,7 @@ export async function requireDockerEngine(): Promise<void> {
   }
 }
 
-/** The variables of deploy/images/local-images.env: the images deploy/images/build-local.sh builds. */
+/** The variables of deploy/images/local-images.env: the images deploy/images/build-local.sh builds (and Ryuk off). */
 export function localImages(): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const line of readFileSync(repoPath('deploy', 'images', 'local-images.env'), 'utf8').split('\n')) {
@@ -41,7 +41,8 @@ export function localImages(): Record<string, string> {
 export async function requireLocalImages(): Promise<Record<string, string>> {
   const images = localImages();
   const missing: string[] = [];
-  for (const image of Object.values(images)) {
+  for (const [name, image] of Object.entries(images)) {
+    if (!name.endsWith('_IMAGE')) continue;
     await docker(['image', 'inspect', '--format', '{{.Id}}', image]).catch(() => missing.push(image));
   }
   if (missing.length > 0) throw new Error(`local images missing: ${missing.join(', ')}; build them with deploy/images/build-local.sh (as root)`);

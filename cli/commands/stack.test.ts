@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../../common/index.ts';
 import { isAlive, treeMembers } from '../../stack/index.ts';
+import { requireDockerEngine } from '../../test/docker.ts';
 import { runCli } from '../testing.ts';
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, env);
@@ -127,12 +128,19 @@ describe('rampart stack', () => {
     expect(result.stderr).toContain(name);
   });
 
-  it('up --provider docker: exits 3 saying no Docker engine is reachable (none on this machine)', async () => {
-    const result = await run(['stack', 'up', '--provider', 'docker']);
+  // Without an engine it exits 3 too (RAMPART_DOCKER_UNAVAILABLE): stack/docker-provider.test.ts hides the engine.
+  it('up --provider docker: an image the engine cannot get exits 3 naming the component, the image and its variable', async () => {
+    await requireDockerEngine();
+    const result = await spawnCli(['stack', 'up', '--provider', 'docker', '--state-dir', mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'))], {
+      ...process.env,
+      POSTGRES_IMAGE: 'rampart-local/absent:none',
+      TESTCONTAINERS_RYUK_DISABLED: 'true',
+    });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/Docker engine/);
-    expect(result.stderr).toContain('RAMPART_DOCKER_UNAVAILABLE');
-  });
+    expect(result.stderr).toContain('could not start PostgreSQL (image rampart-local/absent:none, POSTGRES_IMAGE)');
+    expect(result.stderr).toContain('RAMPART_DOCKER_START_FAILED');
+    expect(result.stderr).toContain('deploy/images/build-local.sh');
+  }, 120_000);
 
   it('down/status: exit 3 with a hint when no stack is recorded', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'));
