@@ -105,6 +105,10 @@ describe('the vulnerable shop from a HAR recording, token in header and cookie, 
     expect(ids(findings)).toContain('rampart-inj-xss-stored GET /rest/feedback/board');
   });
 
+  it('finds stored XSS through JSON where the JSON list itself is served as text/html (a review of a product the scan does not own)', () => {
+    expect(ids(findings)).toContain('rampart-inj-xss-stored GET /rest/products/{id}/reviews');
+  });
+
   it('finds the same access-control and injection flaws', () => {
     for (const id of ['rampart-api1-bola-read GET /rest/basket/{id}', 'rampart-inj-sql-auth-bypass POST /rest/user/login']) {
       expect(ids(findings), id).toContain(id);

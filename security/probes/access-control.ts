@@ -85,7 +85,7 @@ export async function probeBola(ctx: ScanContext): Promise<void> {
 }
 
 /** Ids for a path's parameters: A's objects, else the first item a GET of the collection lists. */
-async function idsFor(ctx: ScanContext, op: ApiOperation): Promise<Record<string, string>> {
+export async function idsFor(ctx: ScanContext, op: ApiOperation): Promise<Record<string, string>> {
   const own = paramsForPath(ctx, op.path);
   if (own) return own;
   const out: Record<string, string> = {};

@@ -8,7 +8,8 @@ export interface Review { id: number; productId: number; author: string; message
  * Planted (`hardened: false`): `PATCH /rest/products/reviews` takes the
  * review's id from the body without checking its author, and passes an
  * operator object through as a query would (`{"id": {"$ne": -1}}` rewrites
- * every review). `crash`: a non-numeric product id in
+ * every review), and the review list is sent as a JSON string, which Express
+ * serves as text/html (a stored markup payload runs in the browser). `crash`: a non-numeric product id in
  * `GET /rest/products/{id}/reviews` brings the whole server down, as an
  * unhandled rejection does in a process without a supervisor.
  */
@@ -23,7 +24,10 @@ export function reviewsRouter(opts: {
       if (opts.crash) return void opts.crash(); // planted: the server dies, no answer
       return void res.status(404).json({ error: 'not found' });
     }
-    res.json({ data: reviews.filter((x) => x.productId === id) });
+    const data = reviews.filter((x) => x.productId === id);
+    // planted: the JSON is sent as a string, which Express serves as text/html (stored XSS through JSON)
+    if (opts.hardened) return void res.json({ data });
+    res.send(JSON.stringify({ data }));
   });
   r.post('/rest/products/:id/reviews', opts.auth, (req, res) => {
     const { message } = (req.body ?? {}) as Record<string, unknown>;
