@@ -105,6 +105,10 @@ describe('the vulnerable shop from a HAR recording, token in header and cookie, 
     expect(ids(findings)).toContain('rampart-inj-xss-stored GET /rest/feedback/board');
   });
 
+  it('runs the exposure checks past a catch-all parameter route (GET /{id} in the recording does not hide /metrics)', () => {
+    expect(ids(findings)).toContain('rampart-api9-undocumented-sensitive-route GET /metrics');
+  });
+
   it('finds stored XSS through JSON where the JSON list itself is served as text/html (a review of a product the scan does not own)', () => {
     expect(ids(findings)).toContain('rampart-inj-xss-stored GET /rest/products/{id}/reviews');
   });

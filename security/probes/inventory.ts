@@ -17,8 +17,13 @@ const RISKY = /admin|debug|internal|\.env|\.git|config|actuator|console|phpinfo|
  * documented routes, debug/internal endpoints) and documented routes that 404.
  */
 export async function probeInventory(ctx: ScanContext): Promise<void> {
-  const documented = ctx.api.operations.map((o) => ({ re: templateRegex(o.path), method: o.method }));
-  const isDocumented = (path: string) => documented.some((d) => d.re.test(path)) || path === ctx.auth.openapiPath;
+  // A catch-all parameter route (GET /{id}, /{slug}/{page}: a parameter as the first segment) matches every
+  // top-level path: it must not hide /metrics or /ftp. The common exposure paths count as documented only
+  // when the document names them literally.
+  const documented = ctx.api.operations.map((o) => ({ re: templateRegex(o.path), literal: !o.path.includes('{'), catchAll: /^\/\{/.test(o.path) }));
+  const common = new Set(COMMON);
+  const isDocumented = (path: string) => path === ctx.auth.openapiPath
+    || documented.some((d) => d.re.test(path) && (d.literal || (!d.catchAll && !common.has(path))));
   const candidates = new Set(COMMON);
   const prefixes = new Set(ctx.api.operations.map((o) => /^\/(api\/)?v\d+/.exec(o.path)?.[0]).filter((p): p is string => p !== undefined));
   for (const prefix of prefixes) for (const c of ['/debug', '/debug/env', '/env', '/internal', '/test', '/config']) candidates.add(`${prefix}${c}`);

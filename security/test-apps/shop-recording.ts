@@ -2,7 +2,7 @@
  * A HAR recording of a short browser session on the shop (what DevTools →
  * "Save all as HAR" writes): the page, its script, a login, the basket, a
  * product edit by the admin, a feedback posted and deleted, a search, a review
- * posted and edited.
+ * posted and edited, a short link (GET /{id}, a route that matches every top-level path).
  */
 export function shopHar(url: string, ids: { basket: number; feedback: number } = { basket: 1001, feedback: 9 }): string {
   const json = (v: unknown) => ({ mimeType: 'application/json', text: JSON.stringify(v) });
@@ -32,6 +32,7 @@ export function shopHar(url: string, ids: { basket: number; feedback: number } =
     e('POST', '/rest/products/1/reviews', 'application/json', 201, { body: { message: 'Lovely' }, auth: true }),
     e('PATCH', '/rest/products/reviews', 'application/json', 200, { body: { id: 1, message: 'Lovely, really' }, auth: true }),
     e('GET', '/assets/logo.png', 'image/png', 200),
+    e('GET', '/1001', 'text/html', 200), // a short link: the recording then holds a catch-all parameter route, GET /{id}
   ];
   return JSON.stringify({ log: { version: '1.2', creator: { name: 'rampart test', version: '1' }, entries } }, null, 1);
 }
