@@ -28,8 +28,6 @@ export function targetDown(sink: FindingSink, notes: string[], err: TargetDownEr
       + '\nReplay the first one against a test instance; handle the error it triggers (an unhandled rejection or exception must not end the process), and run the service under a supervisor that restarts it.',
   });
   notes.push(`security scan: the target stopped answering after request ${requests - err.checks.length}; the scan stopped there (no findings from a dead target) — last request: ${describeRequest(last)}`);
-  if (ledger) {
-    const made = [...ledger.createdItems, ...ledger.users.map((u) => `account ${JSON.stringify(u.email)}`)];
-    notes.push(`security scan: clean-up not run (the target is down); the scan made, and may have left: ${made.join('; ') || 'nothing'}`);
-  }
+  const made = ledger ? [...ledger.createdItems, ...ledger.users.map((u) => `account ${JSON.stringify(u.email)}`)] : [];
+  notes.push(`security scan: clean-up not run (the target is down); the scan made, and may have left: ${made.join('; ') || 'nothing'}`);
 }

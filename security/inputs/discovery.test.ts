@@ -47,6 +47,8 @@ describe('a working document from recorded traffic (--har)', () => {
   it('templates numeric, uuid and long-token segments only', () => {
     expect(templatePath('/api/Users/42/orders/0b7c3a9e-9f1d-4c3e-8a55-1d2e3f4a5b6c')).toBe('/api/Users/{UsersId}/orders/{id}');
     expect(templatePath('/rest/products/search')).toBe('/rest/products/search');
+    expect(templatePath('/rest/track-order-and-delivery-status')).toBe('/rest/track-order-and-delivery-status');
+    expect(templatePath('/rest/a1b2c3d4e5f6a7b8c9d0e1')).toBe('/rest/{id}');
   });
 });
 
@@ -63,5 +65,8 @@ describe('a working document from the app page and its scripts', () => {
     expect(keys).toEqual(expect.arrayContaining(['POST /rest/user/login', 'PUT /api/Products/{id}', 'GET /rest/basket/{id}', 'GET /rest/feedback/board']));
     // "/#/search" and the page itself are the single-page app, not API routes.
     expect(keys.filter((k) => k.startsWith('GET /#') || k === 'GET /')).toEqual([]);
+    // Made-up operations: a long hyphenated name is not an id (the literal path answers 404 and is dropped),
+    // and a templated front-end route answers any id with the catch-all page.
+    expect(keys.filter((k) => k === 'GET /rest/{id}' || k.startsWith('GET /help/'))).toEqual([]);
   });
 });

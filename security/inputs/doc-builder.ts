@@ -18,12 +18,14 @@ export interface Observed {
   responseJson?: boolean;
 }
 
+/** Words joined by hyphens or underscores (track-order-and-delivery-status): a route's name, however long, not an id. */
+const WORDS = /^[a-z]+([-_][a-z]+)+$/i;
 const ID_SEGMENT = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|[A-Za-z0-9_-]{20,})$/i;
 
 /** "/api/Products/42/reviews" → "/api/Products/{ProductsId}/reviews"; the last id is "{id}". */
 export function templatePath(path: string): string {
   const segments = path.split('/');
-  const idIndexes = segments.map((s, i) => (ID_SEGMENT.test(s) || /^\{[^}]*\}$|^:\w+$|^\$\{[^}]*\}$/.test(s) ? i : -1)).filter((i) => i > 0);
+  const idIndexes = segments.map((s, i) => ((ID_SEGMENT.test(s) && !WORDS.test(s)) || /^\{[^}]*\}$|^:\w+$|^\$\{[^}]*\}$/.test(s) ? i : -1)).filter((i) => i > 0);
   const last = idIndexes[idIndexes.length - 1];
   return segments.map((s, i) => {
     if (!idIndexes.includes(i)) return s;

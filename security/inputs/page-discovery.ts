@@ -59,7 +59,15 @@ export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAl
   const observed: Observed[] = [];
   for (const o of found.values()) {
     const templated = templatePath(o.path) !== o.path || o.path.includes('{');
-    if (o.method !== 'GET' || templated) {
+    if (o.method !== 'GET') {
+      observed.push(o);
+      continue;
+    }
+    if (templated) {
+      // A made-up id: a real route answers it (often 404); the catch-all page means the route is made up too.
+      const probe = templatePath(o.path).replace(/\{[^}]+\}/g, 'rampart-id');
+      const ex = await client.send({ method: 'GET', path: probe });
+      if (ex.response && isCatchAllPage(catchAll, ex)) continue;
       observed.push(o);
       continue;
     }

@@ -47,7 +47,8 @@ product(id){return this.http.get(\`/api/Products/\${id}\`)} update(id,p){return 
 basket(bid){return this.http.get(\`/rest/basket/\${bid}\`)} search(q){return this.http.get("/rest/products/search?q="+q)}
 feedback(f){return this.http.post("/api/Feedbacks",f)} board(){return this.http.get("/rest/feedback/board")}
 reviews(id){return this.http.get(\`/rest/products/\${id}/reviews\`)} review(id,m){return this.http.post(\`/rest/products/\${id}/reviews\`,{message:m})}
-editReview(id,m){return this.http.patch("/rest/products/reviews",{id:id,message:m})}}`;
+editReview(id,m){return this.http.patch("/rest/products/reviews",{id:id,message:m})}
+track(){return this.http.get("/rest/track-order-and-delivery-status")} help(t){return this.http.get(\`/help/\${t}\`)}}`;
 
 export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?: () => void }): express.Express {
   const hard = opts.hardened;
