@@ -22,6 +22,7 @@ import { probeSqlUnion } from './probes/sql-union.ts';
 import { probeStoredXss } from './probes/stored-xss.ts';
 import { writeFile } from 'node:fs/promises';
 import { probeBfla, probeBola } from './probes/access-control.ts';
+import { probeBodyBola } from './probes/bola-body.ts';
 import { probeBruteForce, probeLogout, probeTokens } from './probes/authentication.ts';
 import { probeInjection } from './probes/injection.ts';
 import { probeInventory } from './probes/inventory.ts';
@@ -128,6 +129,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       ['transport', () => probeTransport(ctx)],
       ['objects of user A', () => setupObjects(ctx)],
       ['API1 BOLA', () => probeBola(ctx)],
+      ['API1 BOLA through the body', () => probeBodyBola(ctx)],
       ['API5 BFLA', () => probeBfla(ctx)],
       ['API2 forged tokens', () => probeTokens(ctx)],
       ['API2 token claims', () => probeJwtClaims(ctx)],

@@ -105,6 +105,10 @@ describe('the vulnerable shop from a HAR recording, token in header and cookie, 
     expect(ids(findings)).toContain('rampart-inj-xss-stored GET /rest/feedback/board');
   });
 
+  it("finds B adding items to A's basket by naming it in the body (captured id into a request body)", () => {
+    expect(ids(findings)).toContain('rampart-api1-bola-body POST /api/BasketItems');
+  });
+
   it('runs the exposure checks past a catch-all parameter route (GET /{id} in the recording does not hide /metrics)', () => {
     expect(ids(findings)).toContain('rampart-api9-undocumented-sensitive-route GET /metrics');
   });

@@ -14,7 +14,8 @@ import type { Review } from './shop-reviews.ts';
  *
  * Planted flaws (`hardened: false`): SQL injection in the login (a
  * tautology or "email'--" logs in), a UNION-injectable product search (9 columns),
- * BOLA on baskets (any user reads any basket by the captured id), PUT
+ * BOLA on baskets (any user reads any basket by the captured id, and adds
+ * items to it by naming it in the body of POST /api/BasketItems), PUT
  * /api/Products/{id} open to every user (GET is public by design), stored
  * XSS on the feedback board, `Access-Control-Allow-Origin: *`, the password
  * hash inside the JWT, a rate limit keyed on X-Forwarded-For, no brute-force
@@ -48,6 +49,7 @@ basket(bid){return this.http.get(\`/rest/basket/\${bid}\`)} search(q){return thi
 feedback(f){return this.http.post("/api/Feedbacks",f)} board(){return this.http.get("/rest/feedback/board")}
 reviews(id){return this.http.get(\`/rest/products/\${id}/reviews\`)} review(id,m){return this.http.post(\`/rest/products/\${id}/reviews\`,{message:m})}
 editReview(id,m){return this.http.patch("/rest/products/reviews",{id:id,message:m})}
+addToBasket(b,p){return this.http.post("/api/BasketItems",{BasketId:b,ProductId:p,quantity:1})}
 track(){return this.http.get("/rest/track-order-and-delivery-status")} help(t){return this.http.get(\`/help/\${t}\`)}}`;
 
 export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?: () => void }): express.Express {
@@ -56,6 +58,7 @@ export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?:
   const sign = (d: string) => createHmac('sha256', secret).update(d).digest('base64url');
   const users: User[] = [];
   const feedback = new Map<number, Feedback>();
+  const basketItems: { id: number; BasketId: number; ProductId: number; quantity: number }[] = [];
   const products = [{ id: 1, name: 'Apple Juice', price: 1.99 }, { id: 2, name: 'Orange Juice', price: 2.99 }, { id: 3, name: 'Lemon Juice', price: 3.49 }];
   let nextId = 1;
   const addUser = (email: string, password: string, role: User['role']) => {
@@ -218,7 +221,16 @@ export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?:
   api.get('/rest/basket/:id', auth, (req, res) => {
     const owner = users.find((u) => u.basketId === Number(req.params.id));
     if (!owner || (hard && owner.id !== (res.locals.shopUser as User).id)) return void res.status(404).json({ error: 'not found' }); // planted: no owner check
-    res.json({ data: { id: owner.basketId, UserId: owner.id, coupon: null, Products: [] } });
+    res.json({ data: { id: owner.basketId, UserId: owner.id, coupon: null, Products: basketItems.filter((b) => b.BasketId === owner.basketId) } });
+  });
+  // planted: the basket is named in the body and never checked against the caller (B fills A's basket)
+  api.post('/api/BasketItems', auth, (req, res) => {
+    const { BasketId, ProductId, quantity } = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof BasketId !== 'number' || typeof ProductId !== 'number' || !products.some((p) => p.id === ProductId)) return void res.status(400).json({ error: 'BasketId, ProductId (numbers) required' });
+    if (hard && BasketId !== (res.locals.shopUser as User).basketId) return void res.status(403).json({ error: 'not your basket' });
+    const item = { id: nextId++, BasketId, ProductId, quantity: typeof quantity === 'number' ? quantity : 1 };
+    basketItems.push(item);
+    res.status(201).json({ data: item });
   });
   api.post('/api/Feedbacks', auth, (req, res) => {
     const { comment, rating } = (req.body ?? {}) as Record<string, unknown>;

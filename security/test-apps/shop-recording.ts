@@ -23,6 +23,7 @@ export function shopHar(url: string, ids: { basket: number; feedback: number } =
     e('GET', '/api/Products/1', 'application/json', 200),
     e('PUT', '/api/Products/1', 'application/json', 200, { body: { name: 'Apple Juice', price: 1.99 }, auth: true }),
     e('GET', `/rest/basket/${ids.basket}`, 'application/json', 200, { auth: true }),
+    e('POST', '/api/BasketItems', 'application/json', 201, { body: { BasketId: ids.basket, ProductId: 1, quantity: 1 }, auth: true }),
     e('GET', '/rest/products/search?q=juice', 'application/json', 200),
     e('POST', '/api/Feedbacks', 'application/json', 201, { body: { comment: 'Great juice', rating: 5 }, auth: true }),
     e('GET', '/api/Feedbacks', 'application/json', 200),
