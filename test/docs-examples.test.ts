@@ -128,7 +128,7 @@ async function dryProgram(): Promise<{ program: Command; ran: string[][] }> {
 
 const scripts = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 /** Tools the examples call that are not rampart: the line is shown, not run or parsed. */
-const otherTools = new Set(['curl', 'k6', 'docker', 'docker-compose', 'apt-get', 'brew', 'cat', 'jq', 'kill', 'export', 'echo']);
+const otherTools = new Set(['curl', 'k6', 'docker', 'docker-compose', 'dockerd', 'deploy/images/build-local.sh', 'apt-get', 'brew', 'cat', 'jq', 'kill', 'export', 'echo']);
 
 /** What a shell command in the docs runs, as rampart arguments; null when it is not rampart. Throws on a bad npm/node line. */
 function rampartArgs(words: string[]): string[] | null {

@@ -14,6 +14,8 @@ import { startShopFront, type FrontMode, type ShopFront } from './front.ts';
 export interface ShopSystem {
   frontUrl: string;
   toxiproxyUrl: string;
+  /** The catalog itself, not through the proxy: the truth about which orders it holds. */
+  catalogUrl: string;
   catalogPid: number;
   front: ShopFront;
   /** The catalog's process state letter from /proc (R, S, T = stopped…). */
@@ -57,6 +59,7 @@ export async function startShopSystem(mode: FrontMode): Promise<ShopSystem> {
   return {
     frontUrl: front.url,
     toxiproxyUrl: proxy.url,
+    catalogUrl: `http://127.0.0.1:${catalog.port}`,
     catalogPid: pid,
     front,
     async catalogState() {
@@ -88,15 +91,28 @@ export function runRampart(args: string[], env: NodeJS.ProcessEnv = {}, onStderr
 }
 
 /**
- * A drill run whose verdict a test asserts: when the machine was so busy that the load generator itself fell
- * behind (the run says its measurement is invalid and the drill is INCONCLUSIVE), it is run once more — the
- * verdict is never changed, only a measurement the machine spoiled is not taken as the answer.
+ * A drill run whose verdict a test asserts about the fault: when the machine was so busy that the drill never
+ * reached its fault (the steady state looked broken: "nothing injected"), or the load generator itself fell
+ * behind (INCONCLUSIVE, its measurement invalid), it is run again, at most twice — the verdict is never
+ * changed, only a run that did not test the fault is not taken as the answer.
  */
 export async function runDrillConclusive(args: string[], env: NodeJS.ProcessEnv = {}, before?: () => Promise<void>): ReturnType<typeof runRampart> {
+  const spoiled = (out: string) => /^(FAIL|INCONCLUSIVE) \S+ \(steady state not met before the fault/m.test(out) || (/^INCONCLUSIVE /m.test(out) && /invalid/.test(out));
   let r = await runRampart(args, env);
-  for (let retry = 0; retry < 2 && /^INCONCLUSIVE /m.test(r.stdout) && /invalid/.test(r.stdout); retry++) {
+  for (let retry = 0; retry < 2 && spoiled(r.stdout); retry++) {
     await before?.();
     r = await runRampart(args, env);
   }
   return r;
+}
+
+/** Of the orders the front gave up forwarding, those the catalog really does not hold (one cut mid-flight may have arrived). */
+export async function ordersReallyLost(system: ShopSystem): Promise<string[]> {
+  const lost: string[] = [];
+  for (const id of system.front.dropped) {
+    const res = await fetch(`${system.catalogUrl}/orders/${id}`);
+    await res.body?.cancel();
+    if (res.status === 404) lost.push(id);
+  }
+  return lost.sort();
 }
