@@ -62,7 +62,7 @@ export const targetEnvSchema = z.object({
   PG_CONNECT_TIMEOUT: opt(duration.default(2_000)),
   REDIS_COMMAND_TIMEOUT: opt(duration.default(500)),
   REDIS_CONNECT_TIMEOUT: opt(duration.default(2_000)),
-  BREAKER_RESET_TIMEOUT: opt(duration.default(5_000)),
+  BREAKER_RESET_TIMEOUT: opt(duration.default(2_000)),
   ARGON2_CONCURRENCY: opt(int(1, 64).default(2)),
   ARGON2_MAX_QUEUE: opt(int(0, 100_000).default(200)),
   BODY_LIMIT: opt(z.string().trim().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' }).default('100kb')),

@@ -89,7 +89,7 @@ describe('with PostgreSQL stopped', () => {
     expect(ready.body.down).toEqual(['postgres']);
 
     await pg.restart();
-    // The breaker half-opens after BREAKER_RESET_TIMEOUT (5 s) and closes on a success.
+    // The breaker half-opens after BREAKER_RESET_TIMEOUT (2 s) and closes on a success.
     const deadline = Date.now() + 20_000;
     let status = 0;
     while (Date.now() < deadline && status !== 200) {

@@ -112,7 +112,7 @@ describe('requests the server failed are not charged', () => {
     for (let i = 0; i < 8; i++) during.push((await write()).status);
     expect(during).toEqual(Array(8).fill(503));
     await pg.restart();
-    // The breaker half-opens after BREAKER_RESET_TIMEOUT (5 s): the client retries meanwhile, each 503 refunded.
+    // The breaker half-opens after BREAKER_RESET_TIMEOUT (2 s): the client retries meanwhile, each 503 refunded.
     let res = await write();
     for (const deadline = Date.now() + 20_000; res.status === 503 && Date.now() < deadline; res = await write()) await new Promise((r) => setTimeout(r, 500));
     expect(res.status).toBe(201);
