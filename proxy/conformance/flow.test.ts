@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUnderTest, type ProxyUnderTest } from './under-test.ts';
+import { startUnderTest, type ProxyUnderTest } from './testing.ts';
 import { dial, sleep, until, upstreamServer, type Watched } from './wire.ts';
 
 /**
