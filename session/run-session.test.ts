@@ -44,13 +44,14 @@ describe('runSession when the environment fails', () => {
       s, { outDir: out, formats: ['md'] },
     );
     expect(isRampartError(o.fatal) && o.fatal.category).toBe('environment');
-    // One attempt: after the first stack fails to start, the second group is not tried.
+    // One attempt: after the first stack fails to start, the other groups are not tried.
     expect(s.lines.filter((l) => l.startsWith('starting the managed stack'))).toHaveLength(1);
     const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as { parts: Array<{ kind: string; name: string; status: string; note?: string }>; notes: string[] };
     expect(record.parts.map((p) => `${p.kind} ${p.name} ${p.status}: ${p.note}`)).toEqual([
+      // In stack-group order: smoke's stack, load's (raised limits), the drills' (its load suite's stack settings).
       'suite smoke skipped: the managed stack did not start',
-      'drill pg-latency skipped: the managed stack did not start',
       'suite load skipped: the managed stack did not start',
+      'drill pg-latency skipped: the managed stack did not start',
     ]);
     expect(record.notes.join('\n')).toMatch(/managed stack did not start/);
     expect(Object.keys(o.written)).toEqual(['record', 'md']);
