@@ -2,9 +2,9 @@ import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { RedisContainer } from '@testcontainers/redis';
 import { GenericContainer, Network, Wait, getContainerRuntimeClient, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import pg from 'pg';
-import { EnvironmentError, isLoopbackHost, waitFor, type EnvConfig, type WaitStrategy } from '../common/index.ts';
+import { EnvironmentError, isLoopbackHost, waitFor, type EnvConfig } from '../common/index.ts';
 import type { Dependencies } from './dependencies.ts';
+import { forPostgres } from './postgres.ts';
 
 export class DockerUnavailableError extends EnvironmentError<'RAMPART_DOCKER_UNAVAILABLE'> {
   constructor(cause: unknown) {
@@ -28,24 +28,6 @@ export async function assertDockerAvailable(): Promise<string> {
 }
 
 const PROXY_PORTS = { postgres: 8666, redis: 8667 } as const;
-
-/** PostgreSQL answers a query at this URL: the path through the Toxiproxy container is open end to end. */
-function forPostgres(url: string): WaitStrategy {
-  return {
-    description: 'PostgreSQL through the Toxiproxy container',
-    async check() {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        return true;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    },
-  };
-}
 
 /**
  * testcontainers publishes every exposed port on all interfaces (HostPort "0", no HostIp); rampart's
@@ -123,7 +105,8 @@ export async function startDockerDependencies(env: EnvConfig, opts: { proxy: boo
       // The target's start makes one attempt to reach PostgreSQL; on a busy machine that first connection through
       // the proxy container was once cut ("Connection terminated unexpectedly"): the provider returns only once a
       // query has gone through the same path.
-      await waitFor(forPostgres(toxiproxy.postgresUrl), { timeoutMs: 60_000, intervalMs: 500 });
+      // PostgreSQL answers a query through the Toxiproxy container: the path is open end to end.
+      await waitFor(forPostgres(toxiproxy.postgresUrl, 'PostgreSQL through the Toxiproxy container'), { timeoutMs: 60_000, intervalMs: 500 });
     }
     return { provider: 'docker', postgresUrl, redisUrl, postgres: undefined, redis: undefined, toxiproxy, stop };
   } catch (err) {
