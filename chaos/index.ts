@@ -4,4 +4,4 @@ export { preflightDrill } from './drills/environment.ts';
 export { loadDrill, listBundledDrills, describeBundledDrills, isDrillFile, UnknownDrillError, DrillInvalidError, bundledDrillsDir } from './drills/file/load-drill.ts';
 export { drillJsonSchema } from './drills/file/json-schema.ts';
 export { faultKinds } from './drills/faults/registry.ts';
-export type { Drill, RunDrillOptions, Profile as DrillProfile } from './drills/types.ts';
+export type { Drill, RunDrillOptions } from './drills/types.ts';

@@ -37,7 +37,7 @@ export { loadSloSpec, parseSloObject } from './slo-load.ts';
 export { evaluate, withVerdicts } from './evaluate.ts';
 export { ownSpec } from './own-spec.ts';
 export { compareToBaseline } from './baseline.ts';
-export { CONFIDENCE, judgeRatio, quantileRanks, minSamplesForQuantile } from './statistics.ts';
+export { CONFIDENCE, judgeRatio, judgePercentile, quantileRanks, minSamplesForQuantile, requestsNeeded } from './statistics.ts';
 export { renderTextTable } from './render/text-table.ts';
 export { renderCoverageText } from './render/coverage-rows.ts';
 export { coverage } from './coverage.ts';

@@ -65,7 +65,7 @@ export function spikeEndOffset(s: Scenario): number | null {
   return end;
 }
 
-async function targetRss(target: string): Promise<number | null> {
+async function targetRss(target: URL): Promise<number | null> {
   try {
     const res = await fetch(new URL('/metrics', target), { signal: AbortSignal.timeout(3000) });
     const text = await res.text();
@@ -82,12 +82,12 @@ async function targetRss(target: string): Promise<number | null> {
 }
 
 /** Reads what the drift analysis needs before the run. */
-export async function beforeRun(kind: string | undefined, target: string): Promise<{ rss: number | null }> {
+export async function beforeRun(kind: string | undefined, target: URL): Promise<{ rss: number | null }> {
   return { rss: kind === 'drift' ? await targetRss(target) : null };
 }
 
 /** Adds the suite's analysis (knee, recovery, drift) to the part as notes and a 'note' event. */
-export async function analyze(kind: string | undefined, scenario: Scenario, part: RunRecordPart, startedAt: number, target: string, before: { rss: number | null }): Promise<void> {
+export async function analyze(kind: string | undefined, scenario: Scenario, part: RunRecordPart, startedAt: number, target: URL, before: { rss: number | null }): Promise<void> {
   if (!kind) return;
   const secs = perSecond(part, scenario.name);
   const notes = (part.notes ??= []);

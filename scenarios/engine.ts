@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { parseDuration } from '../common/index.ts';
+import { assertReachable, parseDuration } from '../common/index.ts';
 import { doubted, measurementDoubt, percentileMs, summarize, type RunEvent, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../reports/index.ts';
 import { isOpenModel } from './schema/executors.ts';
 import type { Scenario } from './schema/scenario.ts';
@@ -9,7 +9,6 @@ import { Aggregator } from './metrics/aggregator.ts';
 import { compileFlow, flowPicker } from './flow/compile.ts';
 import { runIteration, type IterationEnv, type OnResponse } from './flow/iteration.ts';
 import { sharedTransport, perVuTransport, type Transport } from './http/transport.ts';
-import { assertReachable, parseTargetUrl } from './http/reachable.ts';
 import { runSetup, runTeardown } from './setup-phase.ts';
 import { thinker } from './think-time.ts';
 import { SelfCheck, invalidReasons } from './self-check.ts';
@@ -18,7 +17,8 @@ import { startExecutor } from './executors/start.ts';
 import { openModelCapacity, shortfallWarnings } from './capacity.ts';
 
 export interface RunScenarioOptions {
-  baseUrl: string;
+  /** The target, parsed where it entered (a flag, the managed stack); taken as it is here. */
+  baseUrl: URL;
   signal?: AbortSignal;
   /** Where the progress line goes (a TTY gets a live line, anything else a line every 10 s). */
   progress?: ProgressStream;
@@ -62,8 +62,8 @@ function peakVus(s: Scenario): number {
 
 /** Runs one scenario against baseUrl and returns what it measured (never throws for a slow or failing target). */
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions): Promise<ScenarioResult> {
-  const url = parseTargetUrl(options.baseUrl);
-  await assertReachable(options.baseUrl);
+  const url = options.baseUrl;
+  await assertReachable(url);
   const prefix = url.pathname.replace(/\/$/, '');
   const thresholds = parseThresholds(scenario.thresholds, (d) => parseDuration(d));
   const timeoutMs = parseDuration(scenario.requestTimeout);

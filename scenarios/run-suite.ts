@@ -6,7 +6,7 @@ import { loadSuite, type Profile, type Suite } from './suites.ts';
 import { analyze, beforeRun } from './analysis.ts';
 
 export interface RunSuiteOptions {
-  target: string;
+  target: URL;
   profile: Profile;
   signal?: AbortSignal;
   progress?: ProgressStream;

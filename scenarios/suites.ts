@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { InputError, formatIssues, repoPath } from '../common/index.ts';
+import { InputError, formatIssues, repoPath, type Profile } from '../common/index.ts';
 import { readDataFile } from './data-file.ts';
 import { parseScenario, ScenarioInvalidError, type Scenario } from './schema/scenario.ts';
 import { suiteFileSchema } from './schema/suite.ts';
@@ -12,9 +12,6 @@ import { renderEnvTemplates, type TemplateEnv } from './template.ts';
  * Found from the repository root, so the compiled build (dist/scenarios/) finds them too.
  */
 export const suitesDir = repoPath('scenarios', 'suites');
-
-export type Profile = 'quick' | 'full';
-export const profiles = ['quick', 'full'] as const;
 
 export interface Suite {
   name: string;

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { InputError, isLoopbackHost } from '../common/index.ts';
+import { isLoopbackHost, type Profile } from '../common/index.ts';
 import type { RunEvent, RunRecordPart } from '../reports/index.ts';
 import type { AuthConfig } from './auth-config.ts';
 import { parseAuthConfig } from './auth-config.ts';
@@ -30,14 +30,15 @@ import { checkErrorLeaks, probeHeaders } from './probes/misconfiguration.ts';
 import { checkLeaks, probeMassAssignment } from './probes/properties.ts';
 import { probeOversizedBody, probeRateLimit, probeUnboundedLimit } from './probes/resources.ts';
 import { probeTransport } from './probes/transport.ts';
-import type { ScanContext, ScanProfile } from './scan-context.ts';
+import type { ScanContext } from './scan-context.ts';
 import { setupObjects } from './setup-objects.ts';
 import type { SuppressionRule } from './suppressions.ts';
 import { applySuppressions, loadSuppressions } from './suppressions.ts';
 import { runZapScan } from './zap/zap-driver.ts';
 
 export interface ScanOptions {
-  target: string;
+  /** The target, parsed where it entered (--target, the managed stack). */
+  target: URL;
   zapUrl?: string;
   zapApiKey?: string;
   /** The target's URL as ZAP reaches it (e.g. http://nginx:8080 inside docker compose); default `target`. */
@@ -47,7 +48,7 @@ export interface ScanOptions {
   suppressions?: SuppressionRule[];
   /** fast-check seed; random (and reported) when absent. */
   seed?: number;
-  profile: ScanProfile;
+  profile: Profile;
   signal: AbortSignal;
   progress?: (line: string) => void;
   /** Accept a self-signed certificate (default: on for loopback targets). */
@@ -73,13 +74,7 @@ type Step = [name: string, run: () => Promise<void> | void];
  * ZAP URL is given, a ZAP scan; returns findings (suppressions applied) and notes.
  */
 export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
-  let base: URL;
-  try {
-    base = new URL(options.target);
-    if (!['http:', 'https:'].includes(base.protocol)) throw new Error('scheme');
-  } catch {
-    throw new InputError('RAMPART_TARGET_URL_INVALID', `target ${options.target} is not an http(s) URL`, { hint: 'e.g. http://127.0.0.1:3000' });
-  }
+  const base = options.target;
   const auth = options.authConfig ?? parseAuthConfig({});
   const rules = options.suppressions ?? (options.suppressionsFile ? await loadSuppressions(options.suppressionsFile) : []);
   const seed = options.seed ?? randomInt(0, 2 ** 31 - 1);

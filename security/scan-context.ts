@@ -1,3 +1,4 @@
+import type { Profile } from '../common/index.ts';
 import type { AuthConfig } from './auth-config.ts';
 import type { ScanUser, Session } from './auth.ts';
 import { credentials, sessionOf } from './auth.ts';
@@ -9,8 +10,6 @@ import type { Exchange, ScanHttpClient } from './http.ts';
 import type { ApiModel, ApiOperation } from './openapi.ts';
 import { fillPath, templateRegex } from './openapi.ts';
 import { WRITE_METHODS } from './write-guard.ts';
-
-export type ScanProfile = 'quick' | 'full';
 
 /** An object user A created during setup, found again by the collection it lives in. */
 export interface CreatedObject {
@@ -27,7 +26,7 @@ export interface ScanContext {
   client: ScanHttpClient;
   api: ApiModel;
   auth: AuthConfig;
-  profile: ScanProfile;
+  profile: Profile;
   seed: number;
   sink: FindingSink;
   a: ScanUser;

@@ -3,16 +3,15 @@ import type { RunPart } from '../reports/index.ts';
 import type { Suite } from '../scenarios/index.ts';
 import type { ScanOptions } from '../security/index.ts';
 import type { LbKind } from '../stack/index.ts';
-
-export type SessionProfile = 'quick' | 'full';
+import type { Profile } from '../common/index.ts';
 
 /** What one session runs: load suites, then drills, then the scan — against `target`, or against managed stacks. */
 export interface SessionPlan {
   /** The run record's meta.command ("gate", "run smoke load", "drill pg-down", "scan"). */
   command: string;
-  profile: SessionProfile;
-  /** A server someone else runs (--target), or null: the session starts managed stacks. */
-  target: string | null;
+  profile: Profile;
+  /** A server someone else runs (--target, parsed by the CLI), or null: the session starts managed stacks. */
+  target: URL | null;
   suites: Suite[];
   /** Drills loaded from their files (bundled or the user's) for the session's profile. */
   drills: Drill[];

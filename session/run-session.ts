@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { isRampartError, type EnvConfig } from '../common/index.ts';
+import { baseUrlText, isRampartError, type EnvConfig } from '../common/index.ts';
 import { appendPart, createRunRecord, ownSpec, writeReports, writeRunRecord, type ReportFormat, type RunRecord, type RunRecordPart, type SloSpec } from '../reports/index.ts';
 import type { Drill } from '../chaos/index.ts';
 import type { Suite, SuiteResult } from '../scenarios/index.ts';
@@ -54,7 +54,7 @@ export interface SessionOutcome extends Omit<Judgement, 'record'> {
   interrupted: boolean;
 }
 
-type Runnable = PlannedPart & { run: (target: string, stack: StartedStack | null) => Promise<RunRecordPart> };
+type Runnable = PlannedPart & { run: (target: URL, stack: StartedStack | null) => Promise<RunRecordPart> };
 
 function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
   const partLog = io.partLog ?? ((l: string) => io.log(`  ${l}`));
@@ -66,7 +66,7 @@ function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
         ...p,
         run: async (target) => {
           const { runSuiteDetailed } = await scenariosDoor();
-          io.log(`suite ${p.name} (${plan.profile}) against ${target}`);
+          io.log(`suite ${p.name} (${plan.profile}) against ${baseUrlText(target)}`);
           const r = await runSuiteDetailed(suite, { target, profile: plan.profile, signal: io.signal, progress: io.progress });
           io.onSuite?.(r);
           return r.part;
@@ -80,7 +80,7 @@ function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
         ...p,
         run: async (target, stack) => {
           const { runDrill } = await chaosDoor();
-          io.log(`drill ${p.name} against ${target}`);
+          io.log(`drill ${p.name} against ${baseUrlText(target)}`);
           return runDrill(drill, { ...plan.drillOptions, ...(stack ? { stack } : { target }), signal: io.signal, progress: partLog });
         },
       };
@@ -89,7 +89,7 @@ function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
       ...p,
       run: async (target) => {
         const { runScan } = await securityDoor();
-        io.log(`scan against ${target}`);
+        io.log(`scan against ${baseUrlText(target)}`);
         return runScan({ ...plan.scan, target, profile: plan.profile, signal: io.signal, progress: partLog });
       },
     };
@@ -106,7 +106,7 @@ function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
  * happened: what was measured is never lost.
  */
 export async function runSession(plan: SessionPlan, io: SessionIo, reports: SessionReports): Promise<SessionOutcome> {
-  const record = createRunRecord({ command: plan.command, profile: plan.profile, target: plan.target });
+  const record = createRunRecord({ command: plan.command, profile: plan.profile, target: plan.target && baseUrlText(plan.target) });
   record.notes.push(...(plan.notes ?? []));
   const errors: unknown[] = [];
   let fatal: unknown = null;
@@ -115,7 +115,7 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
     const [status, note] = io.signal.aborted ? ['aborted', 'interrupted'] as const : ['skipped', 'not run after an environment failure'] as const;
     for (const s of rest) record.parts.push({ kind: s.kind, name: s.name, status, startedAt: null, endedAt: null, note });
   };
-  const runPart = async (s: Runnable, url: string, stack: StartedStack | null) => {
+  const runPart = async (s: Runnable, url: URL, stack: StartedStack | null) => {
     const id = `session:${s.kind}:${s.name}`;
     const startedAt = Date.now();
     record.events.push({ ts: startedAt, type: 'phase.started', label: `${s.kind} ${s.name}`, id });
@@ -133,7 +133,7 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
     }
     record.events.push({ ts: Date.now(), type: 'phase.ended', label: `${s.kind} ${s.name}`, id });
   };
-  const runAll = async (parts: Runnable[], url: string, stack: StartedStack | null) => {
+  const runAll = async (parts: Runnable[], url: URL, stack: StartedStack | null) => {
     for (const [i, s] of parts.entries()) {
       if (stopped()) return skipRest(parts.slice(i));
       await runPart(s, url, stack);
@@ -177,7 +177,7 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
       record.meta.target ??= stack.targetUrl;
       record.events.push({ ts: Date.now(), type: 'process.ready', label: 'managed stack up', detail: { targetUrl: stack.targetUrl, targetEnv: g.targetEnv, seed: g.seed, ...(stack.lb ? { lb: stack.lb.kind, instances: stack.instanceUrls } : {}) } });
       try {
-        await runAll(g.parts, stack.targetUrl, stack);
+        await runAll(g.parts, new URL(stack.targetUrl), stack);
       } finally {
         await stack.stop();
         record.events.push({ ts: Date.now(), type: 'process.stopped', label: 'managed stack down' });

@@ -1,10 +1,11 @@
-import { InputError } from '../../common/index.ts';
+import { baseUrlText, InputError } from '../../common/index.ts';
 import type { FaultEnvironment } from './faults/fault-kind.ts';
 import { kindOf } from './faults/registry.ts';
 import type { Drill, RunDrillOptions } from './types.ts';
 
 export interface DrillEnvironment {
-  targetUrl: string;
+  /** The target the load, probes and reconciliation go to: the managed stack's, or --target as the CLI parsed it. */
+  target: URL;
   faults: FaultEnvironment;
   /** PostgreSQL for sql reconciliation: the managed stack's, or --database-url. */
   databaseUrl: string | null;
@@ -18,7 +19,7 @@ export function drillEnvironment(options: RunDrillOptions): DrillEnvironment {
     const { stack } = options;
     const notes = !stack.proxyUrl || !stack.proxies ? ['the managed stack runs without the fault proxy: toxiproxy faults are skipped'] : [];
     return {
-      targetUrl: stack.targetUrl,
+      target: new URL(stack.targetUrl),
       databaseUrl: stack.postgresUrl,
       notes,
       faults: { targetUrl: stack.targetUrl, toxiproxyUrl: stack.proxyUrl, proxyNames: { ...(stack.proxies ?? {}), ...proxyNames }, stack },
@@ -26,10 +27,10 @@ export function drillEnvironment(options: RunDrillOptions): DrillEnvironment {
   }
   if (!options.target) throw new InputError('RAMPART_DRILL_NO_TARGET', 'a drill needs the managed stack or --target URL', { hint: 'run without --target to use the managed stack' });
   return {
-    targetUrl: options.target,
+    target: options.target,
     databaseUrl: options.databaseUrl ?? null,
     notes: [],
-    faults: { targetUrl: options.target, toxiproxyUrl: options.toxiproxyUrl ?? null, proxyNames, stack: null },
+    faults: { targetUrl: baseUrlText(options.target), toxiproxyUrl: options.toxiproxyUrl ?? null, proxyNames, stack: null },
   };
 }
 

@@ -11,7 +11,7 @@ import type { Observation } from './types.ts';
  * Samples and the generator's own health series come from the engine's run-record part.
  */
 export interface DrillLoadOptions {
-  baseUrl: string;
+  baseUrl: URL;
   scenario: Scenario;
   reconcile: readonly ReconcileEntry[];
   /** Overrides the scenario's arrival rate. */

@@ -1,3 +1,4 @@
+import { baseUrlText } from '../../common/index.ts';
 import { LOAD_DID_NOT_START, judgeDrill, type DrillResult, type RunRecordPart } from '../../reports/index.ts';
 import { DrillRun, sleep, type Check } from './drill-run.ts';
 import { drillEnvironment, preflight, unavailableFaults, type DrillEnvironment } from './environment.ts';
@@ -25,7 +26,7 @@ function notInjectable(drill: Drill, env: DrillEnvironment, skipped: string[], s
 /** The load runs until the drill stops it; a load whose setup fails never ran (nothing shown either way). */
 async function startLoad(run: DrillRun, options: RunDrillOptions): Promise<void> {
   const { drill, signal } = run;
-  run.load = startDrillLoad({ baseUrl: run.env.targetUrl, scenario: drill.load.scenario, reconcile: drill.reconcile, signal, ...(options.rate ? { rate: options.rate } : {}) });
+  run.load = startDrillLoad({ baseUrl: run.env.target, scenario: drill.load.scenario, reconcile: drill.reconcile, signal, ...(options.rate ? { rate: options.rate } : {}) });
   try {
     await run.load.started;
   } catch (err) {
@@ -87,7 +88,7 @@ async function faultPhase(run: DrillRun): Promise<void> {
       for (const p of probes) {
         if (p.done || elapsed < p.at) continue;
         p.done = true;
-        pendingProbes.push(runProbe(p, run.env.targetUrl).then((r) => {
+        pendingProbes.push(runProbe(p, baseUrlText(run.env.target)).then((r) => {
           run.verdict({ name: `during: ${r.name}`, ok: r.ok, outcome: r.ok ? 'pass' : 'fail', source: 'probe', detail: r.detail });
         }));
       }
@@ -209,7 +210,7 @@ async function reconcileWrites(run: DrillRun, load: DrillLoad): Promise<DrillRes
   const what = [...new Set(drill.reconcile.map((r) => r.writes))].join(', ');
   const name = `every acknowledged write (${what}) is found afterwards${drill.reconcile.some((r) => r.sql) ? ', exactly once' : ''}`;
   try {
-    const r = await reconcile(drill.reconcile, load.acknowledged, { baseUrl: env.targetUrl, databaseUrl: env.databaseUrl, signal });
+    const r = await reconcile(drill.reconcile, load.acknowledged, { baseUrl: baseUrlText(env.target), databaseUrl: env.databaseUrl, signal });
     // An acknowledged write whose answer held no id cannot be read back: nothing is proven about it.
     const unidentified = [...load.unidentified.values()].reduce((a, b) => a + b, 0);
     const ok = r.lost === 0 && r.duplicated === 0 && r.acknowledged > 0 && unidentified === 0;

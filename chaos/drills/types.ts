@@ -1,16 +1,8 @@
-import type { ProcessControl } from '../../common/index.ts';
+import type { ProcessControl, Profile } from '../../common/index.ts';
 import type { DrillObjective } from '../../reports/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 import type { ProbeEntry, ReconcileEntry } from './file/schema.ts';
 import type { FaultAction } from './faults/registry.ts';
-
-/**
- * A drill is data, loaded from a drill file (file/load-drill.ts) for one profile: what "healthy" means
- * (the steady-state hypothesis), the load to run throughout, the fault method (timed actions, each
- * rolled back), what must hold during and after the fault, when to stop early, and how acknowledged
- * writes are read back.
- */
-export type Profile = 'quick' | 'full';
 
 /**
  * An objective over the requests of a window whose tag is a request tag, a group of the drill, or `all`.
@@ -41,6 +33,12 @@ export interface Probe extends Omit<ProbeEntry, 'at'> {
   at: number;
 }
 
+/**
+ * A drill is data, loaded from a drill file (file/load-drill.ts) for one profile: what "healthy" means
+ * (the steady-state hypothesis), the load to run throughout, the fault method (timed actions, each
+ * rolled back), what must hold during and after the fault, when to stop early, and how acknowledged
+ * writes are read back.
+ */
 export interface Drill {
   name: string;
   title: string;
@@ -105,7 +103,8 @@ export interface DrillProgress {
 
 export interface RunDrillOptions {
   stack?: DrillStack;
-  target?: string;
+  /** A target someone else runs, parsed where it entered (--target). */
+  target?: URL;
   toxiproxyUrl?: string;
   /** Proxy names as drill files write them → names on the given Toxiproxy (`--proxy-name postgres=pg`). */
   proxyNames?: Record<string, string>;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { EnvironmentError } from '../../common/index.ts';
+import { EnvironmentError, type Profile } from '../../common/index.ts';
 import type { Finding } from '../../reports/index.ts';
 import type { ZapAlert } from './zap-alerts.ts';
 import { zapAlertsToFindings } from './zap-alerts.ts';
@@ -25,7 +25,7 @@ export interface ZapScanOptions {
   openapiPath: string;
   /** Sent on every request ZAP makes (ZAP replacer rule), so ZAP scans as a logged-in user. */
   authHeader?: { name: string; value: string };
-  profile: 'quick' | 'full';
+  profile: Profile;
   signal: AbortSignal;
   progress?: (line: string) => void;
   /** Poll interval; tests against the replay use a short one. */

@@ -1,10 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { InputError, formatIssues, parseDuration, repoPath } from '../../../common/index.ts';
+import { InputError, formatIssues, parseDuration, repoPath, type Profile } from '../../../common/index.ts';
 import { fillEnvTemplates, loadSuite, type Scenario, type TemplateEnv } from '../../../scenarios/index.ts';
 import { actionOf } from '../faults/registry.ts';
-import type { Drill, Objective, Profile, StopCondition } from '../types.ts';
+import type { Drill, Objective, StopCondition } from '../types.ts';
 import { drillFileSchema, metricKeys, type DrillFile, type ObjectiveEntry } from './schema.ts';
 
 /** The bundled drills (SocialConnect's): drill files like any other; files starting with "_" are pieces they use. */
