@@ -1,4 +1,7 @@
-import { InputError, type RampartErrorOptions } from '../common/index.ts';
+import path from 'node:path';
+import { Option } from 'commander';
+import { InputError, parseProfile, parseTargetUrl, type Profile, type RampartErrorOptions } from '../common/index.ts';
+import type { CliContext } from './context.ts';
 import type { LbKind } from '../stack/index.ts';
 
 /** A flag's value is wrong (exit 2); the message names the flag. */
@@ -57,10 +60,52 @@ export function urlFlag(flag: string, value: string | undefined, schemes: string
 }
 
 /**
+ * The flags every command shares, each defined once with one help text and parsed as commander reads it: the
+ * action receives a URL and a Profile, which the layers below take as they are.
+ */
+export function targetFlag(): Option {
+  return new Option('--target <url>', 'a server someone else runs (http or https), instead of starting the managed stack')
+    .argParser((v: string) => parseTargetUrl(v, '--target'));
+}
+
+export function profileFlag(defaultProfile: Profile = 'quick'): Option {
+  return new Option('--profile <quick|full>', 'quick (CI, minutes) or full (the real thing)').default(defaultProfile)
+    .argParser((v: string) => parseProfile(v, '--profile'));
+}
+
+/** --out: the directory run.json and the reports go to; `shown` describes a default computed at run time. */
+export function outFlag(defaultDir: string | undefined, shown?: string): Option {
+  return new Option('--out <dir>', 'directory for run.json and the reports').default(defaultDir, shown);
+}
+
+/** The options of every command that starts managed stacks: where their children's output goes. */
+export function stackLogFlag(): Option {
+  return new Option('--verbose', "stream the managed stack's component logs (PostgreSQL, Redis, proxy, target) here instead of <out>/components.log");
+}
+
+/** --lb and --instances: the managed stack scaled out (read by scaleOutFlags). */
+export function lbFlag(): Option {
+  return new Option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx or haproxy)');
+}
+
+export function instancesFlag(): Option {
+  return new Option('--instances <n>', 'with --lb: target instances, each its own cluster (default 2)');
+}
+
+/**
+ * One rule for the managed stack's output, whatever the command: its children's output goes to
+ * <out>/components.log (--verbose: to stderr), its own lines (a crash, seeding) to stderr. With --target no stack starts.
+ */
+export function stackLogging(flags: { verbose?: boolean; target?: URL | undefined }, outDir: string, ctx: Pick<CliContext, 'stderr'>): { componentLogFile?: string; stackLog: (line: string) => void } {
+  const stackLog = (l: string) => void ctx.stderr.write(`stack: ${l}\n`);
+  return flags.target || flags.verbose ? { stackLog } : { componentLogFile: path.join(outDir, 'components.log'), stackLog };
+}
+
+/**
  * --lb/--instances of the commands that start managed stacks: undefined without --lb; exit 2 for
  * a balancer rampart cannot run, a count out of range, --instances > 1 without --lb, or either with --target.
  */
-export async function scaleOutFlags(flags: { lb?: string; instances?: string; target?: string }): Promise<{ lb: LbKind; instances?: number } | undefined> {
+export async function scaleOutFlags(flags: { lb?: string; instances?: string; target?: URL | string | undefined }): Promise<{ lb: LbKind; instances?: number } | undefined> {
   const instances = intFlag('--instances', flags.instances, 1, 16, 2);
   if (flags.lb === undefined) {
     if (instances !== undefined && instances > 1) {

@@ -23,5 +23,5 @@ export { parseProfile, profiles } from './profile.ts';
 export type { Profile } from './profile.ts';
 export { waitFor, forHttp } from './wait.ts';
 export type { WaitStrategy } from './wait.ts';
-export { repoRoot, repoPath, tsNodeArgs } from './node-process.ts';
+export { nodeEntry, repoRoot, repoPath, tsNodeArgs } from './node-process.ts';
 export type { ProcessControl } from './process-control.ts';

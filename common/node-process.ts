@@ -4,7 +4,8 @@ import path from 'node:path';
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The repository root, also when this file runs compiled from dist/common/ (see tsconfig.build.json). */
-export const repoRoot = path.basename(here) === 'dist' ? path.dirname(here) : here;
+const compiled = path.basename(here) === 'dist';
+export const repoRoot = compiled ? path.dirname(here) : here;
 
 /**
  * The tsx loader, as an absolute URL so child processes find it from any cwd.
@@ -23,6 +24,16 @@ function loaderUrl(): string {
  */
 export function tsNodeArgs(): string[] {
   return ['--import', loaderUrl()];
+}
+
+/**
+ * How a child Node process runs one of rampart's entry files (`target/cluster.ts`, `proxy/main.ts`): the compiled
+ * JavaScript beside this module when it runs compiled (dist/, which is all an installed package has), else the
+ * TypeScript source through tsx. Spawn it as `node ...execArgv file`.
+ */
+export function nodeEntry(source: string): { execArgv: string[]; file: string } {
+  if (compiled) return { execArgv: [], file: path.join(here, source.replace(/\.ts$/, '.js')) };
+  return { execArgv: tsNodeArgs(), file: repoPath(source) };
 }
 
 /** Absolute path of a repository file from a path relative to the root. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { EnvironmentError, PortInUseError, errorCodes, errorForCode, repoPath, tsNodeArgs } from '../common/index.ts';
+import { EnvironmentError, PortInUseError, errorCodes, errorForCode, nodeEntry } from '../common/index.ts';
 import type { ProxyProcessMessage } from './protocol.ts';
 
 export interface ProxyProcessOptions {
@@ -31,7 +31,8 @@ export interface StartedProxyProcess {
 
 /** Spawns the fault proxy as its own process (proxy/main.ts) and waits until its API answers. */
 export async function startProxyProcess(options: ProxyProcessOptions = {}): Promise<StartedProxyProcess> {
-  const args = [...tsNodeArgs(), repoPath('proxy', 'main.ts'), '--host', options.host ?? '127.0.0.1', '--port', String(options.port ?? 0)];
+  const entry = nodeEntry('proxy/main.ts');
+  const args = [...entry.execArgv, entry.file, '--host', options.host ?? '127.0.0.1', '--port', String(options.port ?? 0)];
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.config) args.push('--config', options.config);
   if (options.strict) args.push('--strict');

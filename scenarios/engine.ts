@@ -5,6 +5,7 @@ import { doubted, measurementDoubt, percentileMs, summarize, type RunEvent, type
 import { isOpenModel } from './schema/executors.ts';
 import type { Scenario } from './schema/scenario.ts';
 import { parseThresholds } from './thresholds/parse.ts';
+import type { ThresholdSemantics } from './thresholds/earned.ts';
 import { Aggregator } from './metrics/aggregator.ts';
 import { compileFlow, flowPicker } from './flow/compile.ts';
 import { runIteration, type IterationEnv, type OnResponse } from './flow/iteration.ts';
@@ -33,6 +34,8 @@ export interface RunScenarioOptions {
   onStarted?: () => void;
   /** How the person sets the open model's connection cap, named in warnings (default: the scenario key maxVUs). */
   capFlag?: string;
+  /** rampart (default): a threshold's PASS is earned at 95 % confidence; k6: k6's point verdict. */
+  thresholdSemantics?: ThresholdSemantics;
 }
 
 export interface ScenarioResult {
@@ -295,7 +298,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // An invalid measurement: a generator that was late (rate held) can only make the target look worse, so a
   // breach may be the generator's (inconclusive); one that did not deliver the rate proves no pass (inconclusive).
   const doubt = summary.valid ? null : measurementDoubt({ summaries: [summary] }, [scenario.name]);
-  const results = agg.results(mainMs).map((r, i) => {
+  const results = agg.results(mainMs, options.thresholdSemantics).map((r, i) => {
     const isLatency = r.metric === 'http_req_duration';
     const limit = thresholds[i]?.value;
     const d = doubted(r.outcome ?? (r.ok ? 'pass' : 'fail'), doubt, isLatency ? 'latency' : 'ratio', isLatency && limit !== undefined ? { valueMs: r.value, limitMs: limit } : undefined);

@@ -3,6 +3,8 @@ export { parseScenario } from './schema/scenario.ts';
 export type { Scenario, ScenarioInput } from './schema/scenario.ts';
 export type { Step, Setup } from './schema/flow.ts';
 export { runScenario } from './engine.ts';
+export { thresholdSemantics } from './thresholds/earned.ts';
+export type { ThresholdSemantics } from './thresholds/earned.ts';
 export type { ResponseInfo } from './flow/iteration.ts';
 export { formatSummary } from './summary-text.ts';
 export { listSuites, loadSuite, fillEnvTemplates } from './suites.ts';

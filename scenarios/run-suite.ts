@@ -4,6 +4,7 @@ import type { OnResponse } from './flow/iteration.ts';
 import type { ProgressStream } from './progress.ts';
 import { loadSuite, type Profile, type Suite } from './suites.ts';
 import { analyze, beforeRun } from './analysis.ts';
+import type { ThresholdSemantics } from './thresholds/earned.ts';
 
 export interface RunSuiteOptions {
   target: URL;
@@ -11,6 +12,8 @@ export interface RunSuiteOptions {
   signal?: AbortSignal;
   progress?: ProgressStream;
   onResponse?: OnResponse;
+  /** How thresholds are judged (default rampart: a PASS earned at 95 % confidence). */
+  thresholdSemantics?: ThresholdSemantics;
 }
 
 export interface SuiteResult {
@@ -43,6 +46,7 @@ export async function runSuiteDetailed(nameOrSuite: string | Suite, o: RunSuiteO
     if (o.signal) opts.signal = o.signal;
     if (o.progress) opts.progress = o.progress;
     if (o.onResponse) opts.onResponse = o.onResponse;
+    if (o.thresholdSemantics) opts.thresholdSemantics = o.thresholdSemantics;
     const r = await runScenario(scenario, opts);
     await analyze(suite.analysis, scenario, r.part, r.summary.startedAt, o.target, before);
     merge(part, r.part);

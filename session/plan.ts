@@ -1,6 +1,6 @@
 import type { Drill, RunDrillOptions } from '../chaos/index.ts';
 import type { RunPart } from '../reports/index.ts';
-import type { Suite } from '../scenarios/index.ts';
+import type { Suite, ThresholdSemantics } from '../scenarios/index.ts';
 import type { ScanOptions } from '../security/index.ts';
 import type { LbKind } from '../stack/index.ts';
 import type { Profile } from '../common/index.ts';
@@ -24,6 +24,8 @@ export interface SessionPlan {
    * `instances` target clusters behind the load balancer `lb`).
    */
   stack?: { tls?: boolean; componentLogFile?: string; lb?: LbKind; instances?: number };
+  /** How the suites' thresholds are judged (default rampart: a PASS earned at 95 % confidence; k6: point verdicts). */
+  thresholdSemantics?: ThresholdSemantics;
   /** Notes for the record (e.g. why a default part is left out). */
   notes?: string[];
 }

@@ -67,7 +67,10 @@ function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
         run: async (target) => {
           const { runSuiteDetailed } = await scenariosDoor();
           io.log(`suite ${p.name} (${plan.profile}) against ${baseUrlText(target)}`);
-          const r = await runSuiteDetailed(suite, { target, profile: plan.profile, signal: io.signal, progress: io.progress });
+          const r = await runSuiteDetailed(suite, {
+            target, profile: plan.profile, signal: io.signal, progress: io.progress,
+            ...(plan.thresholdSemantics ? { thresholdSemantics: plan.thresholdSemantics } : {}),
+          });
           io.onSuite?.(r);
           return r.part;
         },

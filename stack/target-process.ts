@@ -1,4 +1,4 @@
-import { repoPath, tsNodeArgs, waitFor, EnvironmentError, PortInUseError, errorCodes, errorForCode, type RampartErrorCode, type WaitStrategy } from '../common/index.ts';
+import { nodeEntry, waitFor, EnvironmentError, PortInUseError, errorCodes, errorForCode, type RampartErrorCode, type WaitStrategy } from '../common/index.ts';
 import type { TargetMessage } from '../target/index.ts';
 import { isAlive, spawnManaged, stopChild, type ManagedChild } from './child.ts';
 import { forTargetReady } from './readiness.ts';
@@ -61,7 +61,8 @@ export class TargetProcess {
     const { opts } = this;
     this.#expectExit = false;
     this.#workers.clear();
-    const child = spawnManaged(process.execPath, [...tsNodeArgs(), repoPath('target/cluster.ts')], {
+    const entry = nodeEntry('target/cluster.ts');
+    const child = spawnManaged(process.execPath, [...entry.execArgv, entry.file], {
       env: opts.env,
       ipc: true,
       deathSignal: 'SIGTERM',

@@ -9,7 +9,7 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { Redis } from 'ioredis';
-import { assertPortFree, isRampartError, isRampartErrorCode, repoPath, tsNodeArgs, type RampartErrorCode } from '../common/index.ts';
+import { assertPortFree, isRampartError, isRampartErrorCode, nodeEntry, type RampartErrorCode } from '../common/index.ts';
 import { loadTargetConfig, workerEnv } from './config.ts';
 import type { TargetConfig } from './config.ts';
 import { createLogger } from './platform/logger.ts';
@@ -77,7 +77,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  cluster.setupPrimary({ exec: repoPath('target/worker.ts'), execArgv: [...tsNodeArgs(), ...config.workerNodeArgs] });
+  const worker = nodeEntry('target/worker.ts');
+  cluster.setupPrimary({ exec: worker.file, execArgv: [...worker.execArgv, ...config.workerNodeArgs] });
   const env = workerEnv(config, process.env);
   const listening = new Map<number, string>();
   const recentCrashes: number[] = [];

@@ -1,19 +1,18 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InterruptedError, TargetUnreachableError } from '../../common/index.ts';
-import type { DrillProfile } from '../../chaos/index.ts';
+import { assertReachable, InterruptedError, type Profile } from '../../common/index.ts';
 import { sloSpecSchema, type SloSpec } from '../../reports/index.ts';
-import { FlagInvalidError, urlFlag } from '../flags.ts';
+import { FlagInvalidError, outFlag, profileFlag, stackLogFlag, stackLogging, targetFlag, urlFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
 
 interface DrillFlags {
-  target?: string;
+  target?: URL;
   toxiproxy?: string;
   databaseUrl?: string;
   proxyName?: string[];
   postgresProxy?: string;
   redisProxy?: string;
-  profile: string;
+  profile: Profile;
   out: string;
   list?: boolean;
   verbose?: boolean;
@@ -30,16 +29,6 @@ function proxyNames(opts: DrillFlags): Record<string, string> {
   if (opts.postgresProxy) names.postgres = opts.postgresProxy;
   if (opts.redisProxy) names.redis = opts.redisProxy;
   return names;
-}
-
-/** Any HTTP answer will do; no answer at all is an environment problem (exit 3), not a failed drill. */
-async function assertReachable(url: string): Promise<void> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    await res.body?.cancel();
-  } catch (err) {
-    throw new TargetUnreachableError(url, { cause: err });
-  }
 }
 
 /**
@@ -60,16 +49,16 @@ export function registerDrill(program: Command, ctx: CliContext): void {
     .command('drill')
     .description('Run failure drills: verify steady state, inject a fault under load, roll back, measure recovery, reconcile writes')
     .argument('[drills...]', 'drill files (my-drill.yaml), bundled drill names, or "all" (`rampart drill --list` names the bundled ones)')
-    .option('--target <url>', 'a target someone else runs (default: start the managed stack)')
+    .addOption(targetFlag())
     .option('--toxiproxy <url>', 'Toxiproxy API in front of that target\'s dependencies (default $TOXIPROXY_URL)')
     .option('--database-url <url>', 'PostgreSQL of that target, for drills that reconcile writes with sql (default $DATABASE_URL)')
     .option('--proxy-name <from=to>', 'a proxy the drill file names, called otherwise on that Toxiproxy (repeatable)', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .option('--postgres-proxy <name>', 'same as --proxy-name postgres=NAME')
     .option('--redis-proxy <name>', 'same as --proxy-name redis=NAME')
-    .option('--profile <name>', 'quick (CI, ~40 s per bundled drill) or full (minutes per drill): the drill file\'s profiles', 'quick')
-    .option('--out <dir>', 'directory for run.json and reports', 'reports/out/drill')
+    .addOption(profileFlag())
+    .addOption(outFlag('reports/out/drill'))
     .option('--list', 'list the bundled drills and exit')
-    .option('--verbose', 'stream the managed stack\'s logs here instead of <out>/components.log')
+    .addOption(stackLogFlag())
     .addHelpText('after', `
 Examples:
   $ rampart drill catalog-down.yaml --target http://127.0.0.1:8080 --toxiproxy http://127.0.0.1:8474
@@ -85,9 +74,7 @@ Examples:
         if (args.length === 0 && !opts.list) throw new FlagInvalidError('name a drill file or a bundled drill to run, or "all"', { hint: 'rampart drill --list shows the bundled ones; docs/chaos.md shows how to write one' });
         return;
       }
-      if (opts.profile !== 'quick' && opts.profile !== 'full') throw new FlagInvalidError(`--profile must be quick or full, got "${opts.profile}"`);
-      const profile = opts.profile as DrillProfile;
-      const target = urlFlag('--target', opts.target, ['http:', 'https:'], 'http://127.0.0.1:3000');
+      const { profile, target } = opts;
       const toxiproxyUrl = urlFlag('--toxiproxy', opts.toxiproxy ?? ctx.env.toxiproxyUrl, ['http:', 'https:'], 'http://127.0.0.1:8474');
       const databaseUrl = urlFlag('--database-url', opts.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/app');
       if (!target && opts.toxiproxy) throw new FlagInvalidError('--toxiproxy needs --target (the managed stack brings its own fault proxy)');
@@ -101,7 +88,7 @@ Examples:
         for (const d of drills) await preflightDrill(d, { ...drillOptions, target, signal: ctx.signal });
       }
       const progress = (line: string) => ctx.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-      const componentLogFile = target || opts.verbose ? undefined : path.join(opts.out, 'components.log');
+      const { stackLog, componentLogFile } = stackLogging(opts, opts.out, ctx);
       if (componentLogFile) progress(`component logs (PostgreSQL, Redis, proxy, target): ${componentLogFile}; --verbose streams them`);
       const { runSession } = await import('../../session/index.ts');
       const drillNames = drills.map((d) => d.name);
@@ -110,7 +97,7 @@ Examples:
           command: `drill ${args.join(' ')}`, profile, target: target ?? null, suites: [], drills, scan: null, drillOptions,
           ...(componentLogFile ? { stack: { componentLogFile } } : {}),
         },
-        { env: ctx.env, signal: ctx.signal, log: progress, partLog: progress, progress: ctx.stderr, stackLog: (l) => ctx.stderr.write(`stack: ${l}\n`) },
+        { env: ctx.env, signal: ctx.signal, log: progress, partLog: progress, progress: ctx.stderr, stackLog },
         { outDir: opts.out, spec: () => drillSpec(drillNames), formats: ['html', 'junit', 'md'] },
       );
       ctx.stdout.write(`\n`);

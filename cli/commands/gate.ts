@@ -7,6 +7,7 @@ import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { parseProfile, parseRegressionPct, printJudgement } from '../gate/judge.ts';
 import { FlagInvalidError, scaleOutFlags, urlFlag } from '../flags.ts';
+import { asSemantics, thresholdSemanticsOption } from './threshold-semantics.ts';
 
 interface GateFlags {
   target?: string;
@@ -24,6 +25,7 @@ interface GateFlags {
   stepSummary: boolean;
   lb?: string;
   instances?: string;
+  thresholdSemantics?: string;
 }
 
 function parseTarget(v: string | undefined): string | null {
@@ -56,6 +58,7 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .option('--step-summary', 'also append summary.md to $GITHUB_STEP_SUMMARY', false)
     .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx or haproxy)')
     .option('--instances <n>', 'with --lb: target instances, each its own cluster (default 2)')
+    .addOption(thresholdSemanticsOption())
     .addHelpText('after', `
 Writes run.json, report.html, junit.xml, summary.md and verdicts.json, prints the objective table.
 Exit code: 0 every objective PASSes, 1 an objective FAILed or is INCONCLUSIVE (not enough evidence; the
@@ -89,7 +92,7 @@ Examples:
       const { env } = ctx;
       const outcome = await runSession(
         {
-          command: 'gate', profile, target, suites: plan.suites, drills: plan.drills, notes: plan.notes, ...(scaleOut ? { stack: scaleOut } : {}),
+          command: 'gate', profile, target, suites: plan.suites, drills: plan.drills, notes: plan.notes, thresholdSemantics: asSemantics(flags.thresholdSemantics), ...(scaleOut ? { stack: scaleOut } : {}),
           drillOptions: { ...(toxiproxyUrl ? { toxiproxyUrl } : {}), ...(databaseUrl ? { databaseUrl } : {}) },
           scan: plan.scan ? { ...(env.zapUrl ? { zapUrl: env.zapUrl } : {}), ...(env.zapApiKey ? { zapApiKey: env.zapApiKey } : {}), ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}) } : null,
         },

@@ -2,15 +2,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EnvironmentError } from '../../common/index.ts';
-import { envAsPlaceholders, exportK6, formatK6Thresholds, formatSummary, importK6Results, k6Thresholds, loadSuite, profiles, type Profile, type Suite, type ThresholdItem } from '../../scenarios/index.ts';
+import { baseUrlText, EnvironmentError, type Profile } from '../../common/index.ts';
+import { envAsPlaceholders, exportK6, formatK6Thresholds, formatSummary, importK6Results, k6Thresholds, loadSuite, type Suite, type ThresholdItem } from '../../scenarios/index.ts';
 import {
   appendPart, createRunRecord, evaluate, loadSloSpec, ownSpec, parseFormats, sloSpecSchema, specToInput, withVerdicts, writeReports, writeRunRecord,
   type RunRecord, type SloSpec,
 } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { FlagInvalidError, forFlag } from '../flags.ts';
+import { FlagInvalidError, forFlag, outFlag, profileFlag } from '../flags.ts';
 import { splitThresholdFlag } from './load.ts';
 
 export class K6MissingError extends EnvironmentError<'RAMPART_K6_MISSING'> {
@@ -42,7 +42,7 @@ export function exitCodeForK6(code: number): number {
 }
 
 /** `rampart run --engine k6`: export each suite and hand it to the k6 binary; its exit code mapped by exitCodeForK6. */
-export async function runWithK6(suites: Suite[], target: string | undefined, outDir: string, ctx: CliContext): Promise<number> {
+export async function runWithK6(suites: Suite[], target: URL | undefined, outDir: string, ctx: CliContext): Promise<number> {
   if (!k6OnPath()) throw new K6MissingError();
   if (!target) throw new FlagInvalidError('--engine k6 needs --target URL', { hint: 'start the stack with `rampart stack up` and pass its URL' });
   let code = 0;
@@ -52,7 +52,7 @@ export async function runWithK6(suites: Suite[], target: string | undefined, out
     const { script, notExported } = exportK6(suite);
     await writeFile(file, script);
     for (const n of notExported) ctx.stderr.write(`rampart: k6 script ${file}: not as in rampart: ${n}\n`);
-    const child = spawn('k6', ['run', '-e', `BASE_URL=${target}`, file], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn('k6', ['run', '-e', `BASE_URL=${baseUrlText(target)}`, file], { stdio: ['ignore', 'inherit', 'inherit'] });
     const onAbort = () => child.kill('SIGINT');
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const exit = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 3)));
@@ -77,15 +77,14 @@ export function registerK6(program: Command, ctx: CliContext): void {
   k6.command('export')
     .description('Write a suite as a k6 script typed with @types/k6 (executors, stages, thresholds, checks, flows).')
     .argument('<suite>', 'suite name or file')
-    .option('--profile <p>', 'quick or full', 'full')
+    .addOption(profileFlag('full'))
     .option('--out <file>', 'output file (default: stdout)')
     .addHelpText('after', `
 Examples:
   rampart k6 export load --out load.k6.ts && k6 run -e BASE_URL=http://127.0.0.1:3000 load.k6.ts
   rampart k6 export stress --profile quick > stress.k6.ts`)
-    .action(async (name: string, flags: { profile: string; out?: string }) => {
-      if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
-      const { suite, baked } = suiteForExport(name, flags.profile as Profile, ctx);
+    .action(async (name: string, flags: { profile: Profile; out?: string }) => {
+      const { suite, baked } = suiteForExport(name, flags.profile, ctx);
       const extra = baked ? ['{{env.NAME}} placeholders stand in numbers or settings the suite checks on loading: their values are written into this script'] : [];
       const { script, notExported, env } = exportK6(suite, { notes: extra });
       for (const n of notExported) ctx.stderr.write(`rampart: not as in rampart: ${n}\n`);
@@ -103,7 +102,7 @@ Examples:
 
 interface ImportFlags {
   suite?: string;
-  profile: string;
+  profile: Profile;
   threshold: string[];
   strict?: boolean;
   slo?: string;
@@ -126,10 +125,10 @@ export function registerK6Import(k6: Command, ctx: CliContext): void {
     .argument('<results...>', 'k6 JSON output files (.json or .gz), one per runner')
     .option('--threshold <metric: expr>', "a threshold to judge besides those the files declare, k6 syntax, repeatable: 'http_req_duration{name:GET /x}: p(95)<200'", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--suite <name>', 'the suite the k6 script was exported from: its thresholds are judged too, as the exported script declares them')
-    .option('--profile <p>', 'with --suite: quick or full', 'full')
+    .addOption(profileFlag('full'))
     .option('--strict', 'also exit 1 when rampart\'s statistics find a threshold k6 passes inconclusive (too few points to show it at 95 % confidence, or no points)')
     .option('--slo <file>', 'also judge an SLO spec (slo.yaml) over the merged run record')
-    .option('--out <dir>', 'where run.json (and --format reports) go', 'reports/out/k6-import')
+    .addOption(outFlag('reports/out/k6-import'))
     .option('--format <list>', 'also write reports: comma-separated html,json,junit,md')
     .addHelpText('after', `
 Thresholds come from the files' Metric lines (k6 writes each metric's thresholds there, not those of
@@ -151,8 +150,7 @@ Examples:
       const extra: Record<string, Array<string | ThresholdItem>> = {};
       const add = (key: string, items: Array<string | ThresholdItem>) => { extra[key] = [...(extra[key] ?? []), ...items]; };
       if (flags.suite) {
-        if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
-        const suite = loadSuite(flags.suite, flags.profile as Profile, { env: ctx.vars });
+        const suite = loadSuite(flags.suite, flags.profile, { env: ctx.vars });
         for (const [key, items] of Object.entries(k6Thresholds(suite))) add(key, items);
       }
       for (const t of flags.threshold) {

@@ -1,12 +1,13 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { parseDuration } from '../../common/index.ts';
+import { parseDuration, parseTargetUrl } from '../../common/index.ts';
 import { measurementDoubt } from '../../reports/index.ts';
-import { formatSummary, parseScenario, parseTargetUrl, runScenario, type ScenarioInput } from '../../scenarios/index.ts';
+import { formatSummary, parseScenario, runScenario, type ScenarioInput } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { FlagInvalidError } from '../flags.ts';
+import { asSemantics, thresholdSemanticsOption } from './threshold-semantics.ts';
 
 interface LoadFlags {
   rate?: string;
@@ -19,6 +20,7 @@ interface LoadFlags {
   maxConnections?: string;
   summaryJson?: string;
   threshold?: string[];
+  thresholdSemantics?: string;
 }
 
 /** "http_req_failed: rate<0.01" or "http_req_duration{name:GET /x}: p(95)<200" → [key, expression]. */
@@ -45,8 +47,7 @@ function positive(flag: string, value: string | undefined, integer: boolean): nu
 }
 
 /** Builds the ad-hoc scenario from flags (one request, open model with --rate, closed with --vus). */
-export function loadScenarioFromFlags(url: string, f: LoadFlags): ScenarioInput {
-  const target = parseTargetUrl(url, 'the <url> argument');
+export function loadScenarioFromFlags(target: URL, f: LoadFlags): ScenarioInput {
   const rate = positive('--rate', f.rate, false);
   const vus = positive('--vus', f.vus, true);
   const connections = positive('--connections', f.connections, true);
@@ -95,7 +96,7 @@ export function registerLoad(program: Command, ctx: CliContext): void {
   program
     .command('load')
     .description('Quick ad-hoc load against one URL (open model with --rate, closed with --vus); honest latency from the intended start time.')
-    .argument('<url>', 'the URL to load, e.g. http://127.0.0.1:3000/v1/trending')
+    .argument('<url>', 'the URL to load, e.g. http://127.0.0.1:3000/v1/trending', (v: string) => parseTargetUrl(v, 'the <url> argument'))
     .addOption(new Option('--rate <n>', 'arrivals per second (open model; latency counted from the intended start)'))
     .addOption(new Option('--vus <n>', 'virtual users looping without think time (closed model)'))
     .option('--duration <d>', 'how long to run (500ms, 30s, 1m30s)', '30s')
@@ -105,10 +106,12 @@ export function registerLoad(program: Command, ctx: CliContext): void {
     .option('--max-connections <n>', 'with --rate: most connections (requests in flight); they open on demand (default max(100, rate × 1 s), at most 10000)')
     .option('--connections <n>', 'with --vus: keep-alive connections shared by the VUs (default one per VU); with --rate: same as --max-connections')
     .option('--threshold <metric: expr>', "k6 threshold, repeatable: 'http_req_failed: rate<0.01', 'http_req_duration: p(95)<200'; exit 1 when one fails or has no data", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(thresholdSemanticsOption())
     .option('--summary-json <file>', 'write {"requests","errors","rate","latencyMs","late","dropped","droppedAtCap","timeouts","warnings"} to FILE')
     .addHelpText('after', `
 Exit code: 0 when every --threshold passes (without thresholds: when the load was delivered as asked), 1 when a
-threshold fails or is inconclusive (no data; a generator too slow to deliver the rate), 2 bad input, 3 target
+threshold fails or is inconclusive (no data; a generator too slow to deliver the rate; a PASS the sample cannot
+show at 95 % confidence — --threshold-semantics k6 for k6's point verdict), 2 bad input, 3 target
 unreachable.
 
 Examples:
@@ -117,10 +120,9 @@ Examples:
   rampart load http://127.0.0.1:3000/livez --rate 1000 --max-connections 2000 --duration 1m
   rampart load http://127.0.0.1:3000/v1/posts --vus 50 --duration 1m --method POST \\
       --header 'authorization: Bearer TOKEN' --body '{"body":"hello"}' --summary-json out/summary.json`)
-    .action(async (url: string, flags: LoadFlags) => {
-      const scenario = parseScenario(loadScenarioFromFlags(url, flags), 'flags');
-      const target = parseTargetUrl(url, 'the <url> argument');
-      const result = await runScenario(scenario, { baseUrl: target.origin, signal: ctx.signal, progress: ctx.stderr, capFlag: '--max-connections' });
+    .action(async (target: URL, flags: LoadFlags) => {
+      const scenario = parseScenario(loadScenarioFromFlags(target, flags), 'flags');
+      const result = await runScenario(scenario, { baseUrl: new URL(target.origin), signal: ctx.signal, progress: ctx.stderr, capFlag: '--max-connections', thresholdSemantics: asSemantics(flags.thresholdSemantics) });
       ctx.stdout.write(formatSummary(result.summary, result.thresholds, result.failedChecks, result.warnings));
       if (flags.summaryJson) {
         const s = result.summary;

@@ -4,6 +4,7 @@ import { formatSummary, loadSuite, parseTargetUrl, profiles, type Profile, type 
 import type { CliContext } from '../context.ts';
 import { runWithK6 } from './k6.ts';
 import { FlagInvalidError, scaleOutFlags } from '../flags.ts';
+import { asSemantics, thresholdSemanticsOption } from './threshold-semantics.ts';
 
 interface RunFlags {
   target?: string;
@@ -12,6 +13,7 @@ interface RunFlags {
   engine: string;
   lb?: string;
   instances?: string;
+  thresholdSemantics?: string;
 }
 
 /** A module-level loader: TypeScript does not rewrite the `.ts` of an import() inside a function holding an `await using`. */
@@ -28,6 +30,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--engine <e>', 'rampart (built in) or k6 (needs the k6 binary on PATH)', 'rampart')
     .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx or haproxy)')
     .option('--instances <n>', 'with --lb: target instances, each its own cluster (default 2)')
+    .addOption(thresholdSemanticsOption())
     .addHelpText('after', `
 Examples:
   rampart run smoke load --profile quick            # starts PostgreSQL, Redis and the target, seeded
@@ -35,7 +38,7 @@ Examples:
   rampart run load --engine k6 --target http://127.0.0.1:3000
   rampart run smoke --lb nginx --instances 2              # the managed stack scaled out behind nginx
 
-Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no data, invalid measurement), 2 bad input, 3 environment (target unreachable, k6 missing).`)
+Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no data, invalid measurement, too few requests to show it at 95 %), 2 bad input, 3 environment (target unreachable, k6 missing).`)
     .action(async (names: string[], flags: RunFlags) => {
       if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
       if (flags.engine !== 'rampart' && flags.engine !== 'k6') throw new FlagInvalidError(`--engine must be rampart or k6, got "${flags.engine}"`);
@@ -56,7 +59,7 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
         failed ||= r.failed;
       };
       const { record, errors, written } = await runSession(
-        { command: `run ${names.join(' ')}`, profile, target: flags.target ?? null, suites, drills: [], scan: null, ...(scaleOut ? { stack: scaleOut } : {}) },
+        { command: `run ${names.join(' ')}`, profile, target: flags.target ?? null, suites, drills: [], scan: null, thresholdSemantics: asSemantics(flags.thresholdSemantics), ...(scaleOut ? { stack: scaleOut } : {}) },
         {
           env: ctx.env, signal: ctx.signal, log: (l) => ctx.stderr.write(`rampart: ${l}\n`), progress: ctx.stderr, onSuite: printSummaries,
           stackLog: (l) => void (ctx.env.logLevel === 'debug' ? ctx.stderr.write(`${l}\n`) : undefined),

@@ -2,12 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 
-import { InterruptedError } from '../../common/index.ts';
+import { InterruptedError, type Profile } from '../../common/index.ts';
 import { ownSpec, severities } from '../../reports/index.ts';
 import type { Finding, Severity } from '../../reports/index.ts';
-import type { ScanProfile } from '../../security/index.ts';
 import type { CliContext } from '../context.ts';
-import { FlagInvalidError, flagError } from '../flags.ts';
+import { FlagInvalidError, flagError, outFlag, profileFlag, stackLogFlag, stackLogging, targetFlag, urlFlag } from '../flags.ts';
 
 /** The scan's input files are read inside the scan, which knows nothing of flags: their errors name the flag here. */
 const flagOfCode: Array<[RegExp, string]> = [[/^RAMPART_OPENAPI_/, '--openapi'], [/^RAMPART_HAR_/, '--har'], [/^RAMPART_SUPPRESSIONS_/, '--suppressions']];
@@ -18,22 +17,19 @@ function withFlag(err: unknown): unknown {
 }
 
 interface ScanFlags {
-  target?: string; zap?: string; zapTarget?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: string; failOn: string;
-  openapi?: string; har?: string; readOnly?: boolean; allowDestructive?: boolean;
+  target?: URL; zap?: string; zapTarget?: string; out: string; tls?: boolean; seed?: string; suppressions?: string; authConfig?: string; profile: Profile; failOn: string;
+  openapi?: string; har?: string; readOnly?: boolean; allowDestructive?: boolean; verbose?: boolean;
 }
 
-function parseFlags(opts: ScanFlags): { profile: ScanProfile; seed: number | undefined; failOn: Severity } {
-  if (opts.profile !== 'quick' && opts.profile !== 'full') throw new FlagInvalidError(`--profile must be quick or full, got "${opts.profile}"`);
+function parseFlags(opts: ScanFlags): { seed: number | undefined; failOn: Severity; zapTarget: string | undefined } {
   let seed: number | undefined;
   if (opts.seed !== undefined) {
     if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 2 ** 31 - 1) throw new FlagInvalidError(`--seed must be a whole number from 0 to ${2 ** 31 - 1}, got "${opts.seed}"`, { hint: 'e.g. --seed 42' });
     seed = Number(opts.seed);
   }
   if (!(severities as readonly string[]).includes(opts.failOn)) throw new FlagInvalidError(`--fail-on must be one of ${severities.join(', ')}, got "${opts.failOn}"`);
-  for (const [flag, value] of [['--target', opts.target], ['--zap', opts.zap], ['--zap-target', opts.zapTarget]] as const) {
-    if (value !== undefined && !/^https?:\/\/[^/]+/.test(value)) throw new FlagInvalidError(`${flag} must be an http(s) URL, got "${value}"`, { hint: `e.g. ${flag} http://127.0.0.1:${flag === '--zap' ? 8090 : 3000}` });
-  }
-  return { profile: opts.profile, seed, failOn: opts.failOn as Severity };
+  const zapTarget = urlFlag('--zap-target', opts.zapTarget, ['http:', 'https:'], 'http://nginx:8080');
+  return { seed, failOn: opts.failOn as Severity, zapTarget };
 }
 
 function line(f: Finding): string {
@@ -46,11 +42,11 @@ export function registerScan(program: Command, ctx: CliContext): void {
   program
     .command('scan')
     .description('Security scan: authenticated OWASP API Top 10 probes, negative fuzzing from the OpenAPI document, and ZAP when a daemon is given')
-    .option('--target <url>', 'base URL of the API to scan (default: start the managed stack and scan its target)')
+    .addOption(targetFlag())
     .option('--tls', 'with the managed stack: serve the target over HTTPS (self-signed) so TLS versions and HSTS are checked')
     .option('--zap <url>', 'ZAP daemon to drive as well (default: $ZAP_URL; key from $ZAP_API_KEY)')
     .option('--zap-target <url>', 'the target as ZAP reaches it, when that differs (ZAP in docker compose: http://nginx:8080)')
-    .option('--out <dir>', 'directory for run.json', 'reports/out/scan')
+    .addOption(outFlag('reports/out/scan'))
     .option('--seed <n>', 'fuzzing seed, to reproduce a run (printed in every run)')
     .option('--suppressions <file>', 'accepted findings: ZAP-style rules file (id<TAB>IGNORE|WARN|FAIL<TAB>(reason)) or YAML rules')
     .option('--auth-config <file>', 'how to register/log in users on an API other than SocialConnect (YAML/JSON, see docs/security.md)')
@@ -58,7 +54,8 @@ export function registerScan(program: Command, ctx: CliContext): void {
     .option('--har <file>', 'no document: discover the API from recorded traffic (a HAR file from the browser or a proxy)')
     .option('--read-only', 'only safe probes: GET/HEAD/OPTIONS beyond the login steps; nothing created, changed or deleted')
     .option('--allow-destructive', 'also send DELETE/PUT/PATCH to objects the scan did not create (each read first, restored and read back); default: only to its own')
-    .option('--profile <name>', 'quick (CI, < 2 min) or full', 'quick')
+    .addOption(profileFlag())
+    .addOption(stackLogFlag())
     .option('--fail-on <severity>', 'lowest unsuppressed severity that fails the scan (exit 1)', 'medium')
     .addHelpText('after', `
 Examples:
@@ -73,17 +70,19 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
 (target unreachable, or it stopped answering during the scan: one critical rampart-target-crashed finding in the report).
 `)
     .action(async (opts: ScanFlags) => {
-      const { profile, seed, failOn } = parseFlags(opts);
+      const { profile } = opts;
+      const { seed, failOn, zapTarget } = parseFlags(opts);
       // Loaded when a scan runs, not for every start of the CLI (fast-check and the probes are heavy).
       const { failingFindings, loadAuthConfig } = await import('../../security/index.ts');
       const authConfig = opts.authConfig ? await loadAuthConfig(opts.authConfig).catch((err: unknown) => { throw flagError('--auth-config', err); }) : undefined;
-      const zapUrl = opts.zap ?? ctx.env.zapUrl;
+      const zapUrl = urlFlag('--zap', opts.zap, ['http:', 'https:'], 'http://127.0.0.1:8090') ?? ctx.env.zapUrl;
       if (opts.openapi && opts.har) throw new FlagInvalidError('--openapi and --har are alternatives: give the document, or the recording to discover it from');
       if (opts.readOnly && opts.allowDestructive) throw new FlagInvalidError('--read-only and --allow-destructive contradict each other: give one');
       if (opts.tls && opts.target) throw new FlagInvalidError('--tls only applies to the managed stack; give an https:// --target instead');
       const started = Date.now();
       await mkdir(opts.out, { recursive: true });
       const { runSession } = await import('../../session/index.ts');
+      const { stackLog, ...logFile } = stackLogging(opts, opts.out, ctx);
       const { record, errors, written } = await runSession(
         {
           command: 'scan', profile, target: opts.target ?? null, suites: [], drills: [],
@@ -91,15 +90,15 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
             ...(opts.openapi ? { openapi: opts.openapi } : {}), ...(opts.har ? { har: opts.har } : {}), readOnly: opts.readOnly === true, allowDestructive: opts.allowDestructive === true,
             documentOut: path.join(opts.out, 'openapi.discovered.json'),
             ...(seed !== undefined ? { seed } : {}), ...(authConfig ? { authConfig } : {}), ...(opts.suppressions ? { suppressionsFile: opts.suppressions } : {}),
-            ...(zapUrl ? { zapUrl } : {}), ...(opts.zapTarget ? { zapTarget: opts.zapTarget } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),
+            ...(zapUrl ? { zapUrl } : {}), ...(zapTarget ? { zapTarget } : {}), ...(ctx.env.zapApiKey ? { zapApiKey: ctx.env.zapApiKey } : {}),
           },
-          ...(opts.tls ? { stack: { tls: true } } : {}),
+          stack: { ...(opts.tls ? { tls: true } : {}), ...logFile },
         },
         {
           env: ctx.env, signal: ctx.signal, progress: ctx.stderr,
           log: (l) => ctx.stderr.write(`rampart scan: ${l}\n`),
           partLog: (l) => ctx.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${l}\n`),
-          stackLog: (l) => void ((ctx.env.logLevel === 'debug' || ctx.env.logLevel === 'trace') && ctx.stderr.write(`stack: ${l}\n`)),
+          stackLog,
         },
         // The record carries the objective it was judged by (no finding at or above --fail-on), so `rampart report` re-judges the same way.
         { outDir: opts.out, spec: (r) => ownSpec(r, { failOn }), formats: [] },

@@ -1,27 +1,25 @@
-import { InputError } from '../../common/index.ts';
+import { InputError, type Profile } from '../../common/index.ts';
 import { isDrillFile, listBundledDrills, loadDrill, type Drill } from '../../chaos/index.ts';
 import { listSuites, loadSuite, type Suite } from '../../scenarios/index.ts';
 import { FlagInvalidError } from '../flags.ts';
-
-export type GateProfile = 'quick' | 'full';
 
 /**
  * What the gate runs by default, in this order: smoke → load → rate-limit (→ concurrency-10k in the full
  * profile: the headline requirement, 10,000 signed-in users at p95 < 200 ms and < 0.1 % errors, with the
  * suite's own objective) → drills → security scan.
  */
-export const defaultSuites: Record<GateProfile, string[]> = {
+export const defaultSuites: Record<Profile, string[]> = {
   quick: ['smoke', 'load', 'rate-limit'],
   full: ['smoke', 'load', 'rate-limit', 'concurrency-10k'],
 };
 /** The quick profile keeps to three drills (about 25 s each) so the whole gate stays under 5 minutes on 2 cores. */
-export const defaultDrills: Record<GateProfile, string[] | 'all'> = {
+export const defaultDrills: Record<Profile, string[] | 'all'> = {
   quick: ['pg-latency', 'redis-down', 'worker-crash'],
   full: 'all',
 };
 
 export interface GatePlan {
-  profile: GateProfile;
+  profile: Profile;
   suites: Suite[];
   drills: Drill[];
   scan: boolean;
@@ -36,7 +34,7 @@ const list = (v: string | undefined) => (v === undefined ? undefined : v.split('
  * anything starts (bad input exits 2 without bringing up a stack). Defaults that
  * this checkout does not have are left out with a note instead of failing.
  */
-export function planGate(o: { profile: GateProfile; suites?: string; drills?: string; scan: boolean; env?: Record<string, string | undefined> }): GatePlan {
+export function planGate(o: { profile: Profile; suites?: string; drills?: string; scan: boolean; env?: Record<string, string | undefined> }): GatePlan {
   const notes: string[] = [];
   const available = listSuites();
   let suiteNames = list(o.suites);

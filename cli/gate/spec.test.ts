@@ -30,7 +30,7 @@ describe('what the gate is judged by', () => {
 
   it('against --target with no slo.yaml in the working directory: the objectives of what it ran, not SocialConnect\'s', async () => {
     const plan = planGate({ profile: 'quick', suites: mine, drills: repoPath('test', 'shop', 'catalog-down.yaml'), scan: false });
-    const g = await gateSpec(plan, { sloFile: undefined, target: 'http://127.0.0.1:9', cwd: dir });
+    const g = await gateSpec(plan, { sloFile: undefined, target: new URL('http://127.0.0.1:9'), cwd: dir });
     expect(g.spec.objectives.map((o) => `${o.name}: ${o.kind}`)).toEqual(['thresholds mine: threshold', 'drill catalog-down: drill-passed']);
     expect(g.source).toMatch(/no slo\.yaml here/);
     expect(g.notRun).toEqual([]);
@@ -41,7 +41,7 @@ describe('what the gate is judged by', () => {
     try {
       await writeFile(path.join(here, 'slo.yaml'), 'objectives:\n  - { name: mine fast, kind: latency, scenario: mine, percentile: 95, lessThanMs: 100 }\n');
       const plan = planGate({ profile: 'quick', suites: mine, drills: 'none', scan: false });
-      const g = await gateSpec(plan, { sloFile: undefined, target: 'http://127.0.0.1:9', cwd: here });
+      const g = await gateSpec(plan, { sloFile: undefined, target: new URL('http://127.0.0.1:9'), cwd: here });
       expect(g.source).toBe('slo.yaml');
       // The suite's own thresholds are judged too: no threshold objective of the file covers them.
       expect(g.spec.objectives.map((o) => o.name)).toEqual(['mine fast', 'thresholds mine']);

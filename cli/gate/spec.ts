@@ -66,7 +66,7 @@ function plannedObjectives(plan: GatePlan): Array<Record<string, unknown>> {
   return objectives;
 }
 
-export async function gateSpec(plan: GatePlan, o: { sloFile: string | undefined; target: string | null; cwd: string }): Promise<GateSpec> {
+export async function gateSpec(plan: GatePlan, o: { sloFile: string | undefined; target: URL | null; cwd: string }): Promise<GateSpec> {
   const here = path.join(o.cwd, 'slo.yaml');
   const file = o.sloFile ?? (existsSync(here) ? here : o.target ? null : repoPath('slo.yaml'));
   if (file === null) {

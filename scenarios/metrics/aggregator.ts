@@ -2,6 +2,7 @@ import { encodeHistogram, type Sample, type ThresholdResult } from '../../report
 import { addDropped, addOutcome, addStats, emptyStats, subtractStats, type Outcome, type Stats } from './stats.ts';
 import { holds, observe, windowed, worse } from '../thresholds/evaluate.ts';
 import type { ParsedThreshold } from '../thresholds/parse.ts';
+import { earn, type ThresholdSemantics } from '../thresholds/earned.ts';
 
 const ALL = '\u0000all';
 const SECOND = 1000;
@@ -178,8 +179,8 @@ export class Aggregator {
     return abort;
   }
 
-  /** Final threshold results: whole run, or the worst window when one breached. */
-  results(durationMs: number): ThresholdResult[] {
+  /** Final threshold results: whole run (a PASS earned at 95 % confidence unless `semantics` is k6), or the worst window when one breached. */
+  results(durationMs: number, semantics: ThresholdSemantics = 'rampart'): ThresholdResult[] {
     return this.thresholds.map(({ t, worst, aborted }) => {
       const s = this.statsFor(t, this.totals);
       const value = s ? observe(t, s, Math.max(durationMs, 1) / SECOND) : null;
@@ -199,7 +200,7 @@ export class Aggregator {
           reason: `no data for ${t.metric}${t.filter ? `{${t.filter}}` : ''}${t.tag && t.tag.key !== 'scenario' ? ` (tags seen: ${known.slice(0, 8).join(', ') || 'none'})` : ''}: check the tag name, or that requests of it were sent`,
         };
       }
-      return { ...base, ok: wholeOk, outcome: wholeOk ? 'pass' as const : 'fail' as const, value };
+      return earn({ ...base, ok: wholeOk, outcome: wholeOk ? 'pass' as const : 'fail' as const, value }, t, s, semantics);
     });
   }
 
