@@ -16,7 +16,7 @@ describe('thresholds of rampart\'s own runs are earned at 95 % confidence', () =
   it('a point PASS the sample cannot support is INCONCLUSIVE, says k6 would pass it and how many requests would conclude it', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     const th = { http_req_failed: ['rate<0.001'], http_req_duration: ['p(95)<1000', 'p(99.9)<1000'], checks: ['rate>0.999'] };
-    const r = await runScenario(scenario(th), { baseUrl: srv.url });
+    const r = await runScenario(scenario(th), { baseUrl: new URL(srv.url) });
     expect(r.summary.requests).toBe(600);
     const by = (e: string) => r.thresholds.find((t) => t.expression === e);
     const failed = by('rate<0.001');
@@ -36,7 +36,7 @@ describe('thresholds of rampart\'s own runs are earned at 95 % confidence', () =
 
   it('--threshold-semantics k6 keeps k6\'s point verdict and records the bounds beside it', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
-    const r = await runScenario(scenario({ http_req_failed: ['rate<0.001'] }), { baseUrl: srv.url, thresholdSemantics: 'k6' });
+    const r = await runScenario(scenario({ http_req_failed: ['rate<0.001'] }), { baseUrl: new URL(srv.url), thresholdSemantics: 'k6' });
     const [t] = r.thresholds;
     expect(t?.outcome).toBe('pass');
     expect(t?.ok).toBe(true);
@@ -45,7 +45,7 @@ describe('thresholds of rampart\'s own runs are earned at 95 % confidence', () =
 
   it('a breach stays a FAIL, whatever the semantics', async () => {
     await using srv = await spawnLocalServer({ kind: 'status', status: 500 });
-    const r = await runScenario(scenario({ http_req_failed: ['rate<0.001'] }), { baseUrl: srv.url });
+    const r = await runScenario(scenario({ http_req_failed: ['rate<0.001'] }), { baseUrl: new URL(srv.url) });
     expect(r.thresholds[0]?.outcome).toBe('fail');
   });
 
