@@ -74,10 +74,14 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const events: RunEvent[] = [];
   const notes: string[] = [];
 
-  // cancel: stop everything now (interrupt, abortOnFail); stop: start no new requests (end of duration).
+  // cancel: stop everything now (interrupt, abortOnFail); stop: start no new requests (end of duration);
+  // interrupt: cancel the requests in flight (cancel, or the end of gracefulStop).
   const cancel = new AbortController();
   const stop = new AbortController();
-  setMaxListeners(0, cancel.signal, stop.signal);
+  const interrupt = new AbortController();
+  setMaxListeners(0, cancel.signal, stop.signal, interrupt.signal);
+  cancel.signal.addEventListener('abort', () => interrupt.abort(), { once: true });
+  const graceMs = scenario.gracefulStop === undefined ? null : parseDuration(scenario.gracefulStop);
   let abortReason: string | undefined;
   const onOuterAbort = () => {
     abortReason ??= `interrupted: ${String((options.signal?.reason as Error | undefined)?.message ?? 'signal')}`;
@@ -124,19 +128,22 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
 
   // Cancelling destroys the connections: every in-flight request fails at once (no listener per request).
   const closeTransport = () => void transport.close();
-  cancel.signal.addEventListener('abort', closeTransport, { once: true });
+  interrupt.signal.addEventListener('abort', closeTransport, { once: true });
   const startedAt = epochNow();
-  const agg = new Aggregator(scenario.name, thresholds, scenario.thresholdWindows, startedAt);
+  const agg = new Aggregator(scenario.name, thresholds, scenario.thresholdWindows, startedAt, scenario.tags);
   const self = new SelfCheck();
   const progress = new Progress(options.progress);
   const failedChecks: Record<string, number> = {};
   const templateErrors: Record<string, number> = {};
-  const think = open ? undefined : thinker(scenario.thinkTime, stop.signal);
+  // With gracefulStop (k6's), an iteration in flight at the end goes on, steps and think time included, until
+  // the grace is over; without it, no new step starts after the end.
+  const stepSignal = graceMs === null ? stop.signal : interrupt.signal;
+  const think = open ? undefined : thinker(scenario.thinkTime, stepSignal);
   let iterationsStarted = 0;
   const baseEnv: Omit<IterationEnv, 'sender'> = {
     scenario: scenario.name,
-    signal: stop.signal,
-    requestSignal: cancel.signal,
+    signal: stepSignal,
+    requestSignal: interrupt.signal,
     record: (o, at) => agg.record(o, at),
     onResponse: options.onResponse,
     think,
@@ -183,6 +190,12 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // Closed model: at the end of the duration VUs stop starting requests and wake from think time. The open
   // model ends by itself once every scheduled arrival was issued (a timer racing it could lose the last ones).
   const deadline = open ? undefined : setTimeout(() => stop.abort(), exec.durationMs);
+  // gracefulStop: once the load's time is over, iterations in flight get this long, then their requests are cancelled.
+  let graceOver = false;
+  const graceTimer = graceMs === null ? undefined : setTimeout(() => {
+    graceOver = !interrupt.signal.aborted;
+    interrupt.abort();
+  }, exec.durationMs + graceMs);
 
   // Once a second: close buckets, check thresholds (abortOnFail), sample the engine, draw progress.
   let lastStarted = 0;
@@ -228,10 +241,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     execEnded = true;
   } finally {
     clearTimeout(deadline);
+    clearTimeout(graceTimer);
     clearInterval(ticker);
     options.signal?.removeEventListener('abort', onOuterAbort);
     options.stop?.removeEventListener('abort', onOuterStop);
-    cancel.signal.removeEventListener('abort', closeTransport);
+    interrupt.signal.removeEventListener('abort', closeTransport);
     if (!execEnded) {
       // An executor that threw: nothing is left running (the sampler's timer, connections keep the process alive).
       self.stop();
@@ -304,6 +318,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     const d = doubted(r.outcome ?? (r.ok ? 'pass' : 'fail'), doubt, isLatency ? 'latency' : 'ratio', isLatency && limit !== undefined ? { valueMs: r.value, limitMs: limit } : undefined);
     return d.reason ? { ...r, ok: false, outcome: d.outcome, reason: d.reason } : r;
   });
+  if (graceOver) notes.push(`${scenario.name}: iterations still running ${graceMs} ms (gracefulStop) after the end of the load were interrupted; their requests in flight are not counted`);
   for (const [k, n] of Object.entries(templateErrors).slice(0, 20)) notes.push(`${scenario.name}: request not sent ${n}x, ${k} (template error: fix the name or capture it in an earlier step)`);
   for (const [k, n] of Object.entries(failedChecks).slice(0, 20)) notes.push(`${scenario.name}: check failed ${n}x: ${k}`);
   if (!summary.valid) notes.push(`${scenario.name}: run INVALID as a measurement of the target: ${reasons.join('; ')}`);

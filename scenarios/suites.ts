@@ -52,8 +52,8 @@ export interface LoadSuiteOptions {
 }
 
 /** Replaces {{env.NAME}}; a variable that is not set is bad input naming the variable and where it is used. */
-export function fillEnvTemplates(doc: unknown, env: TemplateEnv, file: string): unknown {
-  const { value, missing } = renderEnvTemplates(doc, env);
+export function fillEnvTemplates(doc: unknown, env: TemplateEnv, file: string, at = ''): unknown {
+  const { value, missing } = renderEnvTemplates(doc, env, at);
   if (missing.length > 0) {
     const names = [...new Set(missing.map((m) => m.name))];
     throw new InputError('RAMPART_ENV_VARIABLE_MISSING', `${file} uses ${missing.map((m) => `{{env.${m.name}}} (at ${m.path})`).join(', ')}, but ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set`, {
@@ -61,6 +61,25 @@ export function fillEnvTemplates(doc: unknown, env: TemplateEnv, file: string): 
     });
   }
   return value;
+}
+
+/**
+ * The environment a scenario's templates read: its own `env` (k6's scenario env) over the given one. An
+ * environment that leaves {{env.NAME}} as it is (the k6 export's) keeps doing so: k6 gives the script the
+ * scenario's env through options.scenarios[name].env.
+ */
+function scenarioEnv(env: TemplateEnv, own: unknown): TemplateEnv {
+  if (own === null || typeof own !== 'object' || Array.isArray(own)) return env;
+  const values = own as Record<string, unknown>;
+  return new Proxy({}, {
+    get: (_t, name) => {
+      if (typeof name !== 'string') return undefined;
+      const outer = env[name];
+      if (outer === `{{env.${name}}}`) return outer;
+      const v = values[name];
+      return typeof v === 'string' ? v : outer;
+    },
+  });
 }
 
 /** A scenario's `users: { file: … }` read into rows (path relative to the file that names it). */
@@ -75,18 +94,33 @@ export function loadSuite(nameOrFile: string, profile: Profile = 'quick', option
   const file = isFile ? path.resolve(nameOrFile) : path.join(suitesDir, `${nameOrFile}.yaml`);
   if (!isFile && !listSuites().includes(nameOrFile)) throw new SuiteNotFoundError(nameOrFile);
   const env = options.env ?? {};
-  const raw = fillEnvTemplates(readYaml(file, 'suite'), env, file);
+  const doc = readYaml(file, 'suite');
+  // Each scenario's templates first, with its own env over the environment; then the rest of the file.
+  const docScenarios = (doc as { scenarios?: unknown } | null)?.scenarios;
+  if (Array.isArray(docScenarios)) {
+    (doc as { scenarios: unknown[] }).scenarios = docScenarios.map((sc: unknown, i) => {
+      if (sc === null || typeof sc !== 'object' || Array.isArray(sc)) return sc;
+      const { env: own, ...rest } = sc as Record<string, unknown>;
+      const filled = fillEnvTemplates(rest, scenarioEnv(env, own), file, `scenarios[${i}]`) as Record<string, unknown>;
+      return own === undefined ? filled : { ...filled, env: own };
+    });
+  }
+  const raw = fillEnvTemplates(doc, env, file);
   const parsed = suiteFileSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ScenarioInvalidError(`suite ${file} is invalid:\n  ${formatIssues(parsed.error).join('\n  ')}`);
   }
   const s = parsed.data;
   const includeFile = s.include ? path.resolve(path.dirname(file), s.include) : undefined;
-  const shared = includeFile ? (fillEnvTemplates(readYaml(includeFile, 'included file'), env, includeFile) as Record<string, unknown>) : {};
+  const sharedRaw = includeFile ? readYaml(includeFile, 'included file') : {};
   const overrides = s.profiles[profile];
   const scenarios = s.scenarios.map((sc, i) => {
     const name = typeof sc.name === 'string' ? sc.name : String(i);
     const merged: Record<string, unknown> = { ...sc, ...(overrides[name] ?? {}) };
+    // The included flows, setup, teardown and users read this scenario's env (only the parts it takes are filled).
+    const inc = (sharedRaw ?? {}) as Record<string, unknown>;
+    const taken = Object.fromEntries(['flows', 'setup', 'teardown', 'users'].filter((k) => merged[k] === undefined && inc[k] !== undefined).map((k) => [k, inc[k]]));
+    const shared = includeFile ? fillEnvTemplates(taken, scenarioEnv(env, sc.env), includeFile) as Record<string, unknown> : {};
     if (merged.flows === undefined && shared.flows !== undefined) merged.flows = shared.flows;
     if (merged.setup === undefined && shared.setup !== undefined) merged.setup = shared.setup;
     if (merged.teardown === undefined && shared.teardown !== undefined) merged.teardown = shared.teardown;

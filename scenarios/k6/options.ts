@@ -62,8 +62,12 @@ export interface K6ScenarioPlan {
 export function k6ScenarioOptions(s: Scenario, exec = execName(s.name), startMs = 0): K6ScenarioPlan {
   const notes: string[] = [];
   // An iteration in flight at the end may finish within one request timeout, as in rampart; then the next scenario starts.
-  const grace = msText(parseDuration(s.requestTimeout));
-  const common = { exec, ...(startMs > 0 ? { startTime: msText(startMs) } : {}), gracefulStop: grace };
+  // gracefulStop as the suite gives it; otherwise one request timeout, as rampart lets requests in flight finish.
+  const grace = s.gracefulStop !== undefined ? dur(s.gracefulStop) : msText(parseDuration(s.requestTimeout));
+  const common = {
+    exec, ...(startMs > 0 ? { startTime: msText(startMs) } : {}), gracefulStop: grace,
+    ...(s.tags ? { tags: s.tags } : {}), ...(s.env ? { env: s.env } : {}),
+  };
   switch (s.executor) {
     case 'constant-arrival-rate':
     case 'ramping-arrival-rate': {
@@ -132,17 +136,24 @@ export interface K6OptionsPlan {
   notes: string[];
 }
 
-/** The whole `options`: scenarios one after another (startTime), as rampart runs a suite's scenarios in order. */
+/** Whether the suite's scenarios overlap at their own startTime (as k6 runs them) rather than run one after another. */
+export const overlapping = (suite: Suite) => suite.scenarios.some((s) => s.startTime !== undefined);
+
+/**
+ * The whole `options`: scenarios one after another (startTime), as rampart runs a suite's scenarios in
+ * order; or, when the suite gives startTimes, each at its own, as rampart then runs them.
+ */
 export function k6OptionsPlan(suite: Suite): K6OptionsPlan {
   const names = execNames(suite);
   const scenarios: Record<string, Record<string, unknown>> = {};
   const notes: string[] = [];
+  const own = overlapping(suite);
   let start = 0;
   for (const s of suite.scenarios) {
-    const plan = k6ScenarioOptions(s, names.get(s.name), start);
+    const plan = k6ScenarioOptions(s, names.get(s.name), own ? parseDuration(s.startTime ?? 0) : start);
     scenarios[s.name] = plan.options;
     notes.push(...plan.notes);
-    start += loadMs(s) + parseDuration(s.requestTimeout);
+    start += loadMs(s) + (s.gracefulStop !== undefined ? parseDuration(s.gracefulStop) : parseDuration(s.requestTimeout));
   }
   // rampart follows no redirect (k6 follows 10 by default): a 302 is the step's answer in both.
   return { options: { scenarios, thresholds: k6Thresholds(suite), setupTimeout: msText(setupTimeoutMs(suite)), maxRedirects: 0 }, notes };

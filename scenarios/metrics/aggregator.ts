@@ -41,6 +41,8 @@ export class Aggregator {
     thresholds: ParsedThreshold[],
     windowSeconds: number[],
     private readonly startedAt: number,
+    /** The scenario's own tags (k6 scenario tags): a threshold {key:value} on one of them takes all its requests. */
+    private readonly scenarioTags: Readonly<Record<string, string>> = {},
   ) {
     this.thresholds = thresholds.map((t) => ({ t, worst: null, aborted: false }));
     const needWindows = thresholds.some(windowed);
@@ -147,6 +149,7 @@ export class Aggregator {
   private statsFor(t: ParsedThreshold, source: Map<string, Stats>): Stats | null {
     if (!t.tag) return source.get(ALL) ?? null;
     if (t.tag.key === 'scenario') return t.tag.value === this.scenario ? source.get(ALL) ?? null : null;
+    if (t.tag.key !== 'name') return this.scenarioTags[t.tag.key] === t.tag.value ? source.get(ALL) ?? null : null;
     return source.get(t.tag.value) ?? null;
   }
 

@@ -33,6 +33,15 @@ export const thresholdsSchema = z.record(z.string(), z.array(thresholdItem).min(
   }
 });
 
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A record whose keys are names (tag or variable), each bad key named in its own issue. */
+const namedRecord = (what: string, reserved: readonly string[] = []) => z.record(z.string(), z.string()).superRefine((rec, ctx) => {
+  for (const key of Object.keys(rec)) {
+    if (!IDENT.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `a ${what} is letters, digits and _` });
+    else if (reserved.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `${reserved.join(', ')} are set by rampart; choose another ${what}` });
+  }
+});
+
 /** The fields every scenario has besides its executor's. */
 export const scenarioFields = {
   name: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, { message: 'use letters, digits, - and _ only' }),
@@ -49,6 +58,22 @@ export const scenarioFields = {
    */
   users: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))).min(1).optional(),
   thresholds: thresholdsSchema.default({}),
+  /**
+   * k6's startTime: how long after the suite starts this scenario starts. When any scenario of a suite has
+   * one, the suite runs as k6 runs: every scenario starts at its startTime (default 0), overlapping;
+   * without any, the scenarios run one after another.
+   */
+  startTime: durationSchema.optional(),
+  /**
+   * k6's gracefulStop: at the end of the load, iterations in flight go on (their remaining steps
+   * included) for this long, then their requests are cancelled and not counted. Unset: no new step
+   * starts after the end, and requests in flight finish (each within requestTimeout).
+   */
+  gracefulStop: durationSchema.optional(),
+  /** k6's scenario tags: every request of the scenario carries them; thresholds filter on them ({env:staging}). */
+  tags: namedRecord('tag name', ['name', 'scenario', 'group', 'tag']).optional(),
+  /** k6's scenario env: values of {{env.NAME}} inside this scenario (its flows, setup, teardown), over the environment's. */
+  env: namedRecord('variable name').optional(),
   /** Sliding windows (seconds) over which thresholds are also evaluated; [] for whole-run only. */
   thresholdWindows: z.array(z.number().int().positive()).default([10, 60]),
   /** Per-request timeout (headers and body). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  constantArrivalRateSchema, rampingArrivalRateSchema, constantVusSchema, rampingVusSchema, perVuIterationsSchema,
+  constantArrivalRateSchema, rampingArrivalRateSchema, constantVusSchema, rampingVusSchema, perVuIterationsSchema, sharedIterationsSchema,
 } from './executors.ts';
 import { scenarioFields } from './scenario.ts';
 
@@ -45,6 +45,7 @@ const writtenScenario = z.discriminatedUnion('executor', [
   constantVusSchema.extend(written),
   rampingVusSchema.extend(written),
   perVuIterationsSchema.extend(written),
+  sharedIterationsSchema.extend(written),
 ]);
 
 /** The suite file with its scenarios typed in full: the source of schemas/scenario.schema.json. */
@@ -74,7 +75,7 @@ const descriptions: Record<string, string> = {
   targetEnv: 'Environment variables of the target cluster, e.g. RATE_LIMIT_PER_MINUTE',
   include: 'A file (relative to this one) whose setup, teardown, flows and users fill scenarios that define none',
   analysis: 'Post-run analysis: the stress knee, the spike recovery time, the soak drift',
-  scenarios: 'The scenarios of the suite, run one after the other',
+  scenarios: 'The scenarios of the suite, run one after the other (or overlapping, at their startTime, when any has one)',
   profiles: 'Per profile (quick, full), per scenario name: top-level fields that replace the scenario\'s',
   executor: 'Load model: constant-arrival-rate, ramping-arrival-rate (open); constant-vus, ramping-vus, per-vu-iterations, shared-iterations (closed)',
   rate: 'Arrivals per timeUnit (open model)',
@@ -103,6 +104,10 @@ const descriptions: Record<string, string> = {
   thresholdWindows: 'Sliding windows (seconds) over which thresholds are also evaluated; [] for the whole run only',
   requestTimeout: 'Per-request timeout, headers and body (default 10s); a timeout counts as an error',
   maxLateness: 'Open model: an arrival still waiting for a free VU after this long is dropped (default 10s)',
+  startTime: 'k6 startTime: when this scenario starts after the suite starts; with any startTime in a suite, its scenarios overlap as in k6',
+  gracefulStop: 'k6 gracefulStop: how long iterations in flight at the end may go on before their requests are cancelled',
+  tags: 'k6 scenario tags: tags every request of the scenario carries; thresholds filter on them ({env:staging})',
+  env: 'k6 scenario env: values of {{env.NAME}} inside this scenario, over the environment\'s',
   selfCheck: 'When the load generator itself is the bottleneck (run marked invalid)',
   method: 'HTTP method (default GET)',
   path: 'Path template, e.g. /v1/posts/{{postId}}; the base URL is --target or the managed stack',

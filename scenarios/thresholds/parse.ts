@@ -30,7 +30,8 @@ export interface ThresholdKey {
   metric: MetricName;
   /** The tag filter as written ("name:GET /v1/feed"), or undefined. */
   filter?: string;
-  tag?: { key: 'name' | 'scenario'; value: string };
+  /** name: the request tag; scenario: the scenario; another key: a scenario tag (k6's scenario `tags`). */
+  tag?: { key: string; value: string };
 }
 
 export interface ThresholdExpression {
@@ -62,8 +63,8 @@ export function parseThresholdKey(key: string): ThresholdKey {
   if (m[2] === undefined) return { metric: metric as MetricName };
   const tagKey = (m[2] as string).trim();
   const value = (m[3] as string).trim();
-  if (tagKey !== 'name' && tagKey !== 'scenario' && tagKey !== 'tag') {
-    throw new ThresholdSyntaxError(`unsupported tag filter "${tagKey}" in "${key}"; use {name:<request tag>} or {scenario:<name>}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tagKey)) {
+    throw new ThresholdSyntaxError(`unsupported tag filter "${tagKey}" in "${key}"; use {name:<request tag>}, {scenario:<name>} or {<scenario tag>:<value>}`);
   }
   return { metric: metric as MetricName, filter: `${tagKey}:${value}`, tag: { key: tagKey === 'tag' ? 'name' : tagKey, value } };
 }

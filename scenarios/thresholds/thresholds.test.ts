@@ -34,7 +34,8 @@ describe('k6 threshold syntax', () => {
 
   it('rejects unknown metrics, aggregations that do not fit the metric, and garbage', () => {
     expect(() => parseThresholdKey('http_req_latency')).toThrow(ThresholdSyntaxError);
-    expect(() => parseThresholdKey('http_req_duration{status:200}')).toThrow(/unsupported tag filter/);
+    expect(() => parseThresholdKey('http_req_duration{status code:200}')).toThrow(/unsupported tag filter/);
+    expect(parseThresholdKey('http_req_duration{team:feeds}')).toMatchObject({ tag: { key: 'team', value: 'feeds' } }); // a scenario tag
     expect(() => parseThresholdExpression('p(95)<200', 'http_req_failed')).toThrow(/rate metric/);
     expect(() => parseThresholdExpression('rate<0.01', 'http_req_duration')).toThrow(/trend metric/);
     expect(() => parseThresholdExpression('p95 < 200', 'http_req_duration')).toThrow(/not a threshold expression/);
