@@ -93,7 +93,7 @@ const getFlow = [{ name: 'get', steps: [{ path: '/' }] }];
 async function rampartClosed(url: string): Promise<{ rps: number; cpu: number; requests: number }> {
   const s = parseScenario({ name: 'max', executor: 'constant-vus', vus: CONNECTIONS, duration: `${SECONDS}s`, flows: getFlow, thresholdWindows: [] });
   const c0 = process.cpuUsage();
-  const r = await runScenario(s, { baseUrl: url });
+  const r = await runScenario(s, { baseUrl: new URL(url) });
   return { rps: r.summary.rate.achieved, cpu: cpuSeconds(process.cpuUsage(c0)), requests: r.summary.requests };
 }
 
@@ -252,10 +252,10 @@ async function main() {
     const b: number[] = [];
     const lateness: string[] = [];
     const fixed = (duration: string) => parseScenario({ name: 'fixed', executor: 'constant-arrival-rate', rate: RATE, duration, flows: getFlow, thresholdWindows: [] });
-    await runScenario(fixed('2s'), { baseUrl: srv.url }); // warm the generator's JIT
+    await runScenario(fixed('2s'), { baseUrl: new URL(srv.url) }); // warm the generator's JIT
     for (let i = 0; i < ROUNDS; i++) {
       let c0 = process.cpuUsage();
-      const res = await runScenario(fixed('10s'), { baseUrl: srv.url });
+      const res = await runScenario(fixed('10s'), { baseUrl: new URL(srv.url) });
       r.push((cpuSeconds(process.cpuUsage(c0)) / res.summary.requests) * 10_000);
       lateness.push(res.part.notes?.find((n) => n.includes('scheduler lateness'))?.replace(/^.*?scheduler lateness \(arrival issued after its time\) /, '') ?? '');
       c0 = process.cpuUsage();
@@ -270,7 +270,7 @@ async function main() {
     log(`ratio rampart/autocannon: ${(median(r) / median(a)).toFixed(2)} (goal ≤ 1.0); rampart/floor ${(median(r) / median(b)).toFixed(2)}; wrk: no fixed-rate mode`);
     log(`rampart scheduler lateness per round: ${lateness.join(' | ')}`);
     log('how the requests reach the server (3 s at the same rate, in-process server noting each arrival):');
-    log(`  rampart    ${await arrivalShape((url) => runScenario(fixed('3s'), { baseUrl: url }))}`);
+    log(`  rampart    ${await arrivalShape((url) => runScenario(fixed('3s'), { baseUrl: new URL(url) }))}`);
     log(`  autocannon ${await arrivalShape((url) => autocannonRun({ url, connections: 100, overallRate: RATE, duration: 3 }))}`);
   }
 
@@ -284,9 +284,9 @@ async function main() {
     const stallScenario = (maxVUs?: number) => parseScenario({
       name: 'stall', executor: 'constant-arrival-rate', rate: RATE, duration: '10s', ...(maxVUs ? { maxVUs } : {}), flows: getFlow, thresholdWindows: [],
     });
-    await runScenario(parseScenario({ name: 'warm', executor: 'constant-arrival-rate', rate: RATE, duration: '3s', flows: getFlow, thresholdWindows: [] }), { baseUrl: srv.url });
+    await runScenario(parseScenario({ name: 'warm', executor: 'constant-arrival-rate', rate: RATE, duration: '3s', flows: getFlow, thresholdWindows: [] }), { baseUrl: new URL(srv.url) });
     for (let i = 0; i < ROUNDS; i++) {
-      const r = await runScenario(stallScenario(), { baseUrl: srv.url });
+      const r = await runScenario(stallScenario(), { baseUrl: new URL(srv.url) });
       rows.push(r.summary.latencyMs);
       lateness.push(`${r.summary.valid ? 'valid' : `INVALID (${r.summary.invalidReasons.join('; ')})`}; ${r.part.notes?.find((n) => n.includes('scheduler lateness'))?.replace(/^.*?scheduler lateness \(arrival issued after its time\) /, '') ?? ''}`);
       const ac = await autocannonRun({ url: srv.url, connections: 1000, overallRate: RATE, duration: 10 });
@@ -299,7 +299,7 @@ async function main() {
     log(`  self-check and scheduler lateness per round: ${lateness.join(' | ')}`);
     log(`autocannon rate mode, 1000 connections  p50 ${m(acRows, 'p50')} ms  p90 ${m(acRows, 'p90')} ms  p99 ${m(acRows, 'p99')} ms  max ${m(acRows, 'max')} ms (latency from the actual send: the stall is hidden)`);
     log('wrk: no fixed-rate mode (its closed model waits out the stall, so it cannot measure this)');
-    const short = await runScenario(stallScenario(100), { baseUrl: srv.url, capFlag: '--max-connections' });
+    const short = await runScenario(stallScenario(100), { baseUrl: new URL(srv.url), capFlag: '--max-connections' });
     log('rampart with connections short (--max-connections 100), its summary as printed:');
     log(formatSummary(short.summary, short.thresholds, short.failedChecks, short.warnings).trimEnd());
   }

@@ -19,7 +19,7 @@ let peak = base;
 const sampler = setInterval(() => {
   peak = Math.max(peak, process.memoryUsage().rss);
 }, 200);
-const r = await runScenario(scenario, { baseUrl: url as string });
+const r = await runScenario(scenario, { baseUrl: new URL(url as string) });
 clearInterval(sampler);
 const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 process.stdout.write(`${JSON.stringify({

@@ -44,7 +44,7 @@ function notesAppRows(app: Awaited<ReturnType<typeof startVulnerableApp>>): Rows
 async function timed(target: string, seed: number, authConfig?: Awaited<ReturnType<typeof loadAuthConfig>>, rows?: () => Rows) {
   const before = rows?.();
   const t0 = performance.now();
-  const part = await runScan({ target, profile: 'quick', seed, signal: AbortSignal.timeout(600_000), ...(authConfig ? { authConfig } : {}) });
+  const part = await runScan({ target: new URL(target), profile: 'quick', seed, signal: AbortSignal.timeout(600_000), ...(authConfig ? { authConfig } : {}) });
   const s = (performance.now() - t0) / 1000;
   const after = rows?.();
   const notes = (part.notes ?? []).join('\n');

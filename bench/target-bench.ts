@@ -150,7 +150,7 @@ interface Row {
 }
 const run = async (scenario: Scenario, baseUrl: string, peerPid?: number): Promise<Row> => {
   const c0 = cpuNow(peerPid);
-  const out = await runScenario(scenario, { baseUrl, signal: controller.signal, users: sessions });
+  const out = await runScenario(scenario, { baseUrl: new URL(baseUrl), signal: controller.signal, users: sessions });
   const s = out.summary;
   const c1 = cpuNow(peerPid);
   const perReq = (k: keyof CpuSample) => (s.requests ? (c1[k] - c0[k]) / s.requests : 0);

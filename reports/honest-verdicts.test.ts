@@ -39,7 +39,7 @@ async function measure(url: string, rate: number, seconds: number): Promise<RunR
     name: 'x', executor: 'constant-arrival-rate', rate, duration: `${seconds}s`, maxVUs: 50, thresholdWindows: [],
     flows: [{ name: 'get', steps: [{ name: 'GET /', path: '/' }] }],
   });
-  const r = await runScenario(s, { baseUrl: url });
+  const r = await runScenario(s, { baseUrl: new URL(url) });
   const record = createRunRecord({ command: 'test', profile: 'quick', target: url });
   appendPart(record, r.part);
   return record;
@@ -97,7 +97,7 @@ describe('nothing skipped silently', () => {
         ],
       }],
     });
-    const r = await runScenario(s, { baseUrl: srv.url });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     expect(r.summary.codes).toEqual({ '200': 3, template: 3 });
     expect(r.summary.errors).toBe(3);
     expect(r.thresholds[0]!.outcome).toBe('fail');
@@ -111,7 +111,7 @@ describe('nothing skipped silently', () => {
       thresholds: { 'http_req_duration{name:GET /feed}': ['p(95)<200'] },
       flows: [{ name: 'f', steps: [{ name: 'GET /fed', path: '/fed' }] }],
     });
-    const r = await runScenario(s, { baseUrl: srv.url });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     expect(r.thresholds[0]).toMatchObject({ ok: false, outcome: 'inconclusive', value: null });
     expect(r.thresholds[0]!.reason).toContain('GET /fed');
     const record = createRunRecord({ command: 'test', profile: null, target: srv.url });

@@ -16,7 +16,7 @@ describe('exact accounting in the open model', () => {
   it('reports as achieved what was started over the time it was started over, not over the duration', async () => {
     await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 50 });
     // 5 connections × 20 per second = 100/s can be started; 200/s are asked for 2 s: the 400 arrivals take ~4 s to start.
-    const r = await runScenario(open(200, '2s', { maxVUs: 5 }), { baseUrl: srv.url, capFlag: '--max-connections' });
+    const r = await runScenario(open(200, '2s', { maxVUs: 5 }), { baseUrl: new URL(srv.url), capFlag: '--max-connections' });
     expect(r.summary.requests).toBe(400);
     expect(r.summary.dropped).toBe(0);
     expect(r.summary.rate.achieved).toBeLessThan(110);
@@ -30,7 +30,7 @@ describe('exact accounting in the open model', () => {
   it('counts and names the arrivals dropped at the lateness cap, whose latency the percentiles cannot show', async () => {
     await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 200 });
     // 2 connections × 5/s = 10/s for 100/s asked: most arrivals wait past maxLateness (300 ms) and are dropped.
-    const r = await runScenario(open(100, '1s', { maxVUs: 2, maxLateness: '300ms' }), { baseUrl: srv.url });
+    const r = await runScenario(open(100, '1s', { maxVUs: 2, maxLateness: '300ms' }), { baseUrl: new URL(srv.url) });
     expect(r.summary.requests).toBe(100);
     expect(r.droppedAtCap).toBeGreaterThan(50);
     expect(r.summary.dropped).toBeGreaterThanOrEqual(r.droppedAtCap);
@@ -53,7 +53,7 @@ describe('connections like k6 VUs', () => {
 
   it('opens connections on demand up to the cap: 300/s against a 500 ms server needs 150 and gets them', async () => {
     await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 500 });
-    const r = await runScenario(open(300, '1s', {}), { baseUrl: srv.url });
+    const r = await runScenario(open(300, '1s', {}), { baseUrl: new URL(srv.url) });
     expect(r.summary.requests).toBe(300);
     expect(r.summary.late).toBe(0);
     expect(r.summary.dropped).toBe(0);

@@ -16,7 +16,7 @@ describe('flows', () => {
       }],
     });
     const seen: ResponseInfo[] = [];
-    const r = await runScenario(s, { baseUrl: srv.url, onResponse: (i) => seen.push(i) });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url), onResponse: (i) => seen.push(i) });
     expect(r.summary.requests).toBe(12);
     expect(r.summary.checks).toEqual({ passed: 12, failed: 0 });
     const writes = seen.filter((i) => i.tag === 'write');
@@ -36,7 +36,7 @@ describe('flows', () => {
       thresholds: { http_req_failed: [{ threshold: 'rate<0.01', abortOnFail: true, delayAbortEval: '1s' }] },
     });
     const t0 = Date.now();
-    const r = await runScenario(s, { baseUrl: srv.url });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(r.aborted).toBe(true);
     expect(r.abortReason).toContain('http_req_failed');
@@ -50,7 +50,7 @@ describe('flows', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('SIGINT')), 1500);
     const t0 = Date.now();
-    const r = await runScenario(s, { baseUrl: srv.url, signal: controller.signal });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url), signal: controller.signal });
     expect(Date.now() - t0).toBeLessThan(8000);
     expect(r.aborted).toBe(true);
     expect(r.abortReason).toContain('interrupted');
@@ -64,7 +64,7 @@ describe('flows', () => {
       name: 'starved', executor: 'constant-arrival-rate', rate: 100, duration: '1s', maxVUs: 5, connections: 5, maxLateness: '300ms',
       flows: [{ name: 'get', steps: [{ path: '/' }] }], thresholdWindows: [],
     });
-    const r = await runScenario(s, { baseUrl: srv.url });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     // 100 arrivals, only 5 in flight at a time for 400 ms each: most are dropped, none vanish.
     expect(r.summary.dropped).toBeGreaterThan(50);
     expect(r.summary.requests).toBe(100);

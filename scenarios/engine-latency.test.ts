@@ -14,7 +14,7 @@ function openScenario(rate: number, duration: string, connections: number) {
 }
 
 async function warm(url: string) {
-  await runScenario(openScenario(300, '700ms', 50), { baseUrl: url });
+  await runScenario(openScenario(300, '700ms', 50), { baseUrl: new URL(url) });
 }
 
 /**
@@ -24,8 +24,8 @@ async function warm(url: string) {
  * itself disowns.
  */
 async function measureValid(url: string, make: () => ReturnType<typeof openScenario>) {
-  let r = await runScenario(make(), { baseUrl: url });
-  for (let i = 0; i < 2 && !r.summary.valid; i++) r = await runScenario(make(), { baseUrl: url });
+  let r = await runScenario(make(), { baseUrl: new URL(url) });
+  for (let i = 0; i < 2 && !r.summary.valid; i++) r = await runScenario(make(), { baseUrl: new URL(url) });
   return r;
 }
 
@@ -84,7 +84,7 @@ describe('the closed model', () => {
       thinkTime: { type: 'constant', duration: '100ms' },
       flows: [{ name: 'get', steps: [{ path: '/', checks: [{ type: 'status', equals: 200 }, { type: 'json', path: 'ok', equals: true }] }] }],
     });
-    const r = await runScenario(s, { baseUrl: srv.url });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     // 20 VUs × ~10 iterations/s × 2 s, generous for a noisy machine.
     expect(r.summary.requests).toBeGreaterThan(200);
     expect(r.summary.requests).toBeLessThan(440);

@@ -61,7 +61,7 @@ describe('engine responses and retries', () => {
       }],
     });
     const seen: ResponseInfo[] = [];
-    const r = await runScenario(s, { baseUrl: srv.url, onResponse: (i) => seen.push(i) });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url), onResponse: (i) => seen.push(i) });
     const flaky = seen.filter((i) => i.tag === 'flaky');
     expect(flaky).toHaveLength(4);
     expect(flaky.every((i) => i.status === 201 && i.ok && i.attempts === 3 && i.errorKind === null)).toBe(true);
@@ -87,11 +87,11 @@ describe('engine responses and retries', () => {
       flows: [{ name: 'g', steps: [{ path: '/', retry: { attempts: 2, on } }] }],
     });
     const seen: ResponseInfo[] = [];
-    await runScenario(scenario(['network', 503]), { baseUrl: srv.url, onResponse: (i) => seen.push(i) });
+    await runScenario(scenario(['network', 503]), { baseUrl: new URL(srv.url), onResponse: (i) => seen.push(i) });
     expect(seen.map((i) => [i.status, i.errorKind, i.attempts])).toEqual([[null, 'timeout', 1]]);
     expect(hits).toBe(1);
     seen.length = 0;
-    await runScenario(scenario(['timeout']), { baseUrl: srv.url, onResponse: (i) => seen.push(i) });
+    await runScenario(scenario(['timeout']), { baseUrl: new URL(srv.url), onResponse: (i) => seen.push(i) });
     expect(seen.map((i) => [i.status, i.errorKind, i.attempts])).toEqual([[null, 'timeout', 2]]);
     expect(hits).toBe(3);
   });
@@ -120,7 +120,7 @@ describe('engine responses and retries', () => {
     });
     const seen: ResponseInfo[] = [];
     await runScenario(s, {
-      baseUrl: srv.url,
+      baseUrl: new URL(srv.url),
       onResponse: (i) => {
         seen.push(i);
         // After the second step the server goes away: the port refuses connections.
@@ -157,7 +157,7 @@ describe('engine responses and retries', () => {
     const dropped: number[] = [];
     const t0 = Date.now();
     const r = await runScenario(s, {
-      baseUrl: srv.url, stop: stop.signal, users: [{ name: 'ann' }, { name: 'bob' }],
+      baseUrl: new URL(srv.url), stop: stop.signal, users: [{ name: 'ann' }, { name: 'bob' }],
       onResponse: (i) => seen.push(i), onDropped: (ts) => dropped.push(ts),
     });
     expect(Date.now() - t0).toBeLessThan(10_000);

@@ -4,7 +4,8 @@ import { parseDuration } from '../common/index.ts';
 import { runScenario, type ScenarioResult } from './engine.ts';
 import type { OnResponse } from './flow/iteration.ts';
 import type { ProgressStream } from './progress.ts';
-import { loadSuite, type Profile, type Suite } from './suites.ts';
+import type { Profile } from '../common/index.ts';
+import { loadSuite, type Suite } from './suites.ts';
 import { analyze, beforeRun } from './analysis.ts';
 import type { ThresholdSemantics } from './thresholds/earned.ts';
 

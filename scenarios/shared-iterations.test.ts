@@ -12,7 +12,7 @@ describe('shared-iterations (k6\'s executor)', () => {
       thresholds: { http_reqs: ['count==10'] },
     });
     const seen: ResponseInfo[] = [];
-    const r = await runScenario(s, { baseUrl: srv.url, onResponse: (i) => seen.push(i) });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url), onResponse: (i) => seen.push(i) });
     expect(r.summary.requests).toBe(10);
     expect(r.thresholds[0]).toMatchObject({ outcome: 'pass', value: 10 });
     const vus = new Set(seen.map((i) => new URL(i.path, 'http://x').searchParams.get('vu')));

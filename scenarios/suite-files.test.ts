@@ -111,7 +111,7 @@ describe('suite files: users from CSV and JSON data files', () => {
       });
       const scenario = loadSuite(path.join(dir, 's.yaml')).scenarios[0];
       const { port } = server.address() as AddressInfo;
-      const result = await runScenario(scenario!, { baseUrl: `http://127.0.0.1:${port}` });
+      const result = await runScenario(scenario!, { baseUrl: new URL(`http://127.0.0.1:${port}`) });
       expect(result.summary.requests).toBe(2);
       expect(seen.filter((l) => l.startsWith('POST')).sort()).toEqual(['POST /login ann@example.test', 'POST /login bob@example.test']);
       expect(seen.filter((l) => l.startsWith('GET')).sort()).toEqual([

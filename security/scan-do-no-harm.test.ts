@@ -44,7 +44,7 @@ async function scanned(hardened: boolean, extra: { allowDestructive?: boolean } 
   const har = path.join(dir, `${hardened}-${extra.allowDestructive === true}.har`);
   await writeFile(har, shopHar(app.url));
   const before = rows(app);
-  const part = await runScan({ target: app.url, profile: 'quick', seed: 13, authConfig: auth, har, signal: AbortSignal.timeout(90_000), ...extra });
+  const part = await runScan({ target: new URL(app.url), profile: 'quick', seed: 13, authConfig: auth, har, signal: AbortSignal.timeout(90_000), ...extra });
   return { app, before, after: rows(app), part, notes: (part.notes ?? []).join('\n') };
 }
 
@@ -112,7 +112,7 @@ describe('the notes app (register documented, no CAPTCHA: fuzz and injection cas
     await using app = await startVulnerableApp();
     const users = new Map([...app.state.users].map(([k, v]) => [k, structuredClone(v)]));
     const notesBefore = new Map([...app.state.notes].map(([k, v]) => [k, structuredClone(v)]));
-    const part = await runScan({ target: app.url, profile: 'quick', seed: 1234, signal: AbortSignal.timeout(90_000) });
+    const part = await runScan({ target: new URL(app.url), profile: 'quick', seed: 1234, signal: AbortSignal.timeout(90_000) });
     for (const [id, u] of users) expect(app.state.users.get(id), u.email).toEqual(u);
     for (const [id, n] of notesBefore) expect(app.state.notes.get(id), n.title).toEqual(n);
     const created = [...app.state.users.values()].filter((u) => !users.has(u.id)).map((u) => u.email);

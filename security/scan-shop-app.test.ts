@@ -31,7 +31,7 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 const ids = (fs: Finding[]) => fs.map((f) => `${f.ruleId} ${f.endpoint}`);
 const scan = (app: ShopApp, authConfig: AuthConfig, extra: { har?: string; readOnly?: boolean; allowDestructive?: boolean } = {}) =>
-  runScan({ target: app.url, profile: 'quick', seed: 13, authConfig, signal: AbortSignal.timeout(90_000), ...extra });
+  runScan({ target: new URL(app.url), profile: 'quick', seed: 13, authConfig, signal: AbortSignal.timeout(90_000), ...extra });
 
 describe('the vulnerable shop, no document, cookie session: the API is discovered from the page and its script', () => {
   let app: ShopApp;

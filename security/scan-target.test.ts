@@ -24,7 +24,7 @@ beforeAll(async () => {
   }));
   const t0 = Date.now();
   part = await runScan({
-    target: server.url, profile: 'quick', seed: 2024, signal: new AbortController().signal,
+    target: new URL(server.url), profile: 'quick', seed: 2024, signal: new AbortController().signal,
     suppressions: await loadSuppressions(repoPath('security/target-known-issues.yaml')),
   });
   seconds = (Date.now() - t0) / 1000;

@@ -15,7 +15,7 @@ const find = (ruleId: string, endpoint?: string) =>
 
 beforeAll(async () => {
   app = await startVulnerableApp();
-  part = await runScan({ target: app.url, profile: 'quick', seed: 1234, signal: new AbortController().signal });
+  part = await runScan({ target: new URL(app.url), profile: 'quick', seed: 1234, signal: new AbortController().signal });
   findings = part.findings ?? [];
 });
 afterAll(async () => app?.stop());
@@ -93,7 +93,7 @@ login: { path: /accounts/session, body: { mail: "{{email}}", secret: "{{password
 logout: { path: /accounts/session/end, body: {} }
 sendToken: { in: header, name: x-api-token, prefix: "" }
 `));
-    const result = await runScan({ target: custom.url, profile: 'quick', seed: 5, authConfig, signal: new AbortController().signal });
+    const result = await runScan({ target: new URL(custom.url), profile: 'quick', seed: 5, authConfig, signal: new AbortController().signal });
     const ids = new Set((result.findings ?? []).map((f) => `${f.ruleId} ${f.endpoint}`));
     for (const expected of ['rampart-api1-bola-write PATCH /v1/notes/{id}', 'rampart-api2-alg-none GET /v1/users/me', 'rampart-api5-bfla GET /v1/admin/users',
       'rampart-api3-mass-assignment-register POST /accounts/signup', 'rampart-api2-token-after-logout GET /v1/users/me', 'rampart-api3-other-user-email GET /v1/users/{id}']) {
@@ -108,7 +108,7 @@ describe('interruption', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('test interrupt')), 250);
     const t0 = Date.now();
-    const result = await runScan({ target: slow.url, profile: 'full', seed: 9, signal: controller.signal });
+    const result = await runScan({ target: new URL(slow.url), profile: 'full', seed: 9, signal: controller.signal });
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(result.notes?.join('\n')).toContain('interrupted');
     expect(result.events?.some((e) => e.type === 'phase.ended')).toBe(true);

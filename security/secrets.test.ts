@@ -19,7 +19,7 @@ describe('secrets are never printed', () => {
     await using app = await startShopApp({ hardened: false });
     const raw = await shopYaml('shop-auth-cookie.yaml');
     const auth = parseAuthConfig({ ...raw, login: { ...(raw.login as object), token: { source: 'header', name: 'x-auth-token' } }, sendToken: { in: 'header', name: 'authorization', prefix: 'Bearer ' } });
-    const err = await runScan({ target: app.url, profile: 'quick', seed: 1, authConfig: auth, signal: AbortSignal.timeout(30_000) }).catch((e: unknown) => e as Error);
+    const err = await runScan({ target: new URL(app.url), profile: 'quick', seed: 1, authConfig: auth, signal: AbortSignal.timeout(30_000) }).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
     const text = `${(err as Error).message} ${String((err as { hint?: string }).hint)}`;
     expect(text).toMatch(/could not log scan user A in with POST \/rest\/user\/login: 200/);
@@ -32,7 +32,7 @@ describe('secrets are never printed', () => {
     await using app = await startShopApp({ hardened: false });
     const progress: string[] = [];
     const auth = parseAuthConfig(await shopYaml('shop-auth.yaml'));
-    const part = await runScan({ target: app.url, profile: 'quick', seed: 3, authConfig: auth, progress: (l) => progress.push(l), signal: AbortSignal.timeout(90_000) });
+    const part = await runScan({ target: new URL(app.url), profile: 'quick', seed: 3, authConfig: auth, progress: (l) => progress.push(l), signal: AbortSignal.timeout(90_000) });
     const printed = JSON.stringify({ findings: part.findings, notes: part.notes, events: part.events, progress });
     expect(printed).not.toMatch(JWT);
     for (const secret of [SHOP_ADMIN.password, md5(SHOP_ADMIN.password), auth.password, md5(auth.password)]) expect(printed).not.toContain(secret);
@@ -65,7 +65,7 @@ describe('secrets are never printed, whatever their form', () => {
     const auth = parseAuthConfig({ register: { path: '/signup', body: { email: '{{email}}' }, userIdPointer: '/user/id' },
       login: { path: '/login', body: { email: '{{email}}' }, token: { source: 'body', pointer: '/session' }, refreshTokenPointer: null },
       logout: null, sendToken: { in: 'query', name: 'sid', prefix: '' }, mePath: '/me', usersCollection: null });
-    const part = await runScan({ target: api.url, profile: 'quick', seed: 2, authConfig: auth, signal: AbortSignal.timeout(60_000) });
+    const part = await runScan({ target: new URL(api.url), profile: 'quick', seed: 2, authConfig: auth, signal: AbortSignal.timeout(60_000) });
     const printed = JSON.stringify({ findings: part.findings, notes: part.notes });
     expect(api.issued.length).toBeGreaterThan(2);
     expect(printed).toContain('sid=[REDACTED]'); // the evidence shows where the session went

@@ -80,7 +80,7 @@ export function stackGroups<P extends PlannedPart>(parts: readonly P[]): Array<O
 }
 
 /** Where each part of a plan runs: one group per managed stack, or one group on --target (no stack, no seed). */
-export function planStacks(plan: Pick<SessionPlan, 'suites' | 'drills' | 'scan' | 'target'>): StackGroup[] | { target: string; parts: PlannedPart[] } {
+export function planStacks(plan: Pick<SessionPlan, 'suites' | 'drills' | 'scan' | 'target'>): StackGroup[] | { target: URL; parts: PlannedPart[] } {
   const parts = plannedParts(plan);
   return plan.target === null ? stackGroups(parts) : { target: plan.target, parts };
 }

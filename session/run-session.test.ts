@@ -24,7 +24,7 @@ describe('runSession when the environment fails', () => {
     const target = `http://127.0.0.1:${await getFreePort()}`;
     const suites = ['smoke', 'rate-limit'].map((n) => loadSuite(n, 'quick'));
     const out = path.join(dir, 'target');
-    const o = await runSession({ command: 'test', profile: 'quick', target, suites, drills: [], scan: null }, io(), { outDir: out, formats: [] });
+    const o = await runSession({ command: 'test', profile: 'quick', target: new URL(target), suites, drills: [], scan: null }, io(), { outDir: out, formats: [] });
     expect(isRampartError(o.fatal) && o.fatal.category).toBe('environment');
     expect(o.errors).toEqual([o.fatal]);
     const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as { parts: Array<{ name: string; status: string; note?: string }> };

@@ -9,6 +9,7 @@ import { startManagedDependencies, type Dependencies } from './dependencies.ts';
 import { FaultProxy, viaListen } from './fault-proxy.ts';
 import { parseLbKind, startLoadBalancer, type LbKind, type StartedLoadBalancer } from './load-balancer.ts';
 import { removeStackState, writeStackState, type StackState } from './state-file.ts';
+import { defaultSupervision, superviseInstances, type SupervisionEvent, type SupervisionPolicy } from './supervisor.ts';
 import { TargetProcess } from './target-process.ts';
 import { writeSelfSignedCert } from './tls.ts';
 import type { ExitInfo, ProcessControl } from './types.ts';
@@ -43,6 +44,8 @@ export interface StackOptions {
   lb?: LbKind;
   /** Target instances behind `lb` (default 2 with `lb`; more than 1 needs `lb`). */
   instances?: number;
+  /** How instances behind `lb` are restarted after a crash (stack/supervisor.ts); false leaves a dead instance down. */
+  supervision?: SupervisionPolicy | false;
 }
 
 export interface StartedStack {
@@ -64,6 +67,8 @@ export interface StartedStack {
   componentLogFile: string | null;
   control(component: StackComponent): ProcessControl;
   onCrash(cb: (info: ExitInfo) => void): void;
+  /** Restarts of crashed instances behind the balancer, and instances given up after a crash loop. */
+  onSupervision(cb: (e: SupervisionEvent) => void): void;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -112,6 +117,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
   if (opts.targetPort) await assertPortFree(host, opts.targetPort);
   const log = opts.log;
   const crashListeners: Array<(info: ExitInfo) => void> = [];
+  const supervisionListeners: Array<(e: SupervisionEvent) => void> = [];
   let componentLogFile: string | undefined;
   const report = (info: ExitInfo) => {
     const line = `rampart stack: ${info.component} (pid ${info.pid}) exited unexpectedly (code ${info.code}, signal ${info.signal})${componentLogFile ? `; its output is in ${componentLogFile}` : ''}`;
@@ -265,6 +271,26 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
     const stateFile = stateDir === null ? null : await writeStackState(stateDir, state);
     if (stateDir !== null) cleanups.push(() => removeStackState(stateDir, process.pid));
 
+    // Behind a balancer, a crashed instance is started again (with backoff; left down after a crash loop).
+    if (lb && opts.supervision !== false) {
+      const supervisor = superviseInstances(targets, (e) => {
+        if (e.type === 'instance.restarted') crashed.delete(e.instance - 1);
+        const line = e.type === 'instance.restarted'
+          ? `rampart stack: target instance ${e.instance} restarted (pid ${e.previousPid} → ${e.pid}; restart ${e.restarts})`
+          : e.type === 'instance.given-up'
+            ? `rampart stack: target instance ${e.instance} crashed ${e.crashes} times within ${(opts.supervision || defaultSupervision).windowMs / 1000} s: left down (the others serve)`
+            : `rampart stack: target instance ${e.instance} did not restart: ${e.error}`;
+        if (log) log(line);
+        else process.stderr.write(`${line}\n`);
+        state.pids = pids();
+        state.supervision = { restarts: { ...supervisor.restarts }, givenUp: [...supervisor.givenUp] };
+        if (stateDir !== null) void writeStackState(stateDir, state).catch(() => undefined);
+        for (const cb of supervisionListeners) cb(e);
+      }, opts.supervision ?? defaultSupervision);
+      // Cleanups run last-first: supervision ends before any instance is stopped, so none is restarted while stopping.
+      cleanups.push(async () => supervisor.stop());
+    }
+
     const controls: Partial<Record<StackComponent, ProcessControl>> = {
       worker: workerControl(target, workers),
       ...(deps.postgres ? { postgres: serverControl(deps.postgres) } : {}),
@@ -297,6 +323,7 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
         throw new NotControllableError(component, component === 'proxy' ? 'this stack runs without the fault proxy' : `this stack did not start ${component} (${deps.provider === 'docker' ? 'it runs in a container' : 'an external URL was given'})`);
       },
       onCrash: (cb) => void crashListeners.push(cb),
+      onSupervision: (cb) => void supervisionListeners.push(cb),
       stop,
       [Symbol.asyncDispose]: stop,
     };

@@ -18,6 +18,8 @@ export const stackStateSchema = z.object({
   tls: z.object({ certFile: z.string() }).nullable().optional(),
   /** The load balancer of a scaled-out stack and the instances behind it. */
   lb: z.object({ kind: z.string(), configFile: z.string(), instances: z.array(z.string()) }).optional(),
+  /** Instances behind the balancer restarted after a crash (instance number → restarts), and those left down. */
+  supervision: z.object({ restarts: z.record(z.string(), z.number()), givenUp: z.array(z.number()) }).optional(),
   startedAt: z.string().optional(),
 });
 export type StackState = z.infer<typeof stackStateSchema>;

@@ -50,7 +50,7 @@ describe('drills against a deliberately broken target', () => {
 
   it('runs against an external target through its Toxiproxy, by proxy name, reconciling through DATABASE_URL', async () => {
     const part = await runDrill(loadDrill('pg-down', 'quick'), {
-      target: stack.targetUrl, toxiproxyUrl: stack.proxyUrl!, databaseUrl: stack.postgresUrl,
+      target: new URL(stack.targetUrl), toxiproxyUrl: stack.proxyUrl!, databaseUrl: stack.postgresUrl,
       proxyNames: { postgres: stack.proxies!.postgres }, signal: AbortSignal.timeout(110_000),
     });
     const drill = part.drills![0]!;

@@ -88,6 +88,8 @@ async function status(ctx: CliContext, stateDir: string): Promise<void> {
   const { recordedStackStatus } = await stackDoor();
   const { state, components, ready, healthy } = await recordedStackStatus(stateDir);
   for (const c of components) ctx.stdout.write(`  ${c.name.padEnd(9)} ${c.pids.map((p) => `${p.pid}${p.alive ? '' : ' (dead)'}`).join(', ')}\n`);
+  for (const [instance, n] of Object.entries(state.supervision?.restarts ?? {})) ctx.stdout.write(`  instance ${instance} restarted ${n}× after a crash\n`);
+  for (const instance of state.supervision?.givenUp ?? []) ctx.stdout.write(`  instance ${instance} left down after a crash loop\n`);
   ctx.stdout.write(`rampart stack ${healthy ? 'up' : 'degraded'}: ${state.target} (/readyz ${ready}) since ${state.startedAt ?? '?'}\n`);
   if (!healthy) ctx.exitCode = ExitCode.environment;
 }

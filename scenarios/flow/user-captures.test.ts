@@ -62,7 +62,7 @@ describe('a teardown phase (k6 teardown())', () => {
         { name: 'logout', method: 'POST', path: '/logout?u=u{{user.index}}', headers: { authorization: 'Bearer {{user.accessToken}}', 'x-refresh': '{{user.refreshToken}}' }, expectStatus: [204] },
       ] } },
     });
-    const r = await runScenario(s, { baseUrl: srv.url });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     // Each user logged out with its twice-rotated tokens (the login's would be refused), and only once.
     expect([...srv.loggedOut].sort()).toEqual(['u0', 'u1', 'u2']);
     expect(srv.current.size).toBe(0);
@@ -85,7 +85,7 @@ describe('a teardown phase (k6 teardown())', () => {
         { name: 'stale logout', method: 'POST', path: '/logout?u=u{{user.index}}', headers: { authorization: 'Bearer {{user.accessToken}}', 'x-refresh': '{{user.index}}-stale' }, expectStatus: [204] },
       ] } },
     });
-    const r = await runScenario(s, { baseUrl: srv.url });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     expect(srv.loggedOut).toEqual([]);
     expect(r.summary.errors).toBe(0);
     expect((r.part.notes ?? []).join('\n')).toMatch(/sessions: teardown failed for 2 of 2 users \(first: user \d at stale logout: status 401\)/);
@@ -106,7 +106,7 @@ describe('a capture named user.<field>', () => {
         { name: 'use', path: '/use?u=u{{user.index}}', headers: { authorization: 'Bearer {{user.accessToken}}' } },
       ] }],
     });
-    const r = await runScenario(s, { baseUrl: srv.url });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     // With the capture left in the iteration's context, the second iteration would present the spent r0 (401).
     expect(r.summary.errors).toBe(0);
     expect(r.summary.requests).toBe(16);

@@ -81,7 +81,7 @@ scenarios:
     // setup()'s sign-ins are their own bucket, outside the scenario's thresholds.
     expect(k6.record.summaries.find((s) => s.scenario === 'setup()')?.requests).toBe(8);
 
-    const own = await runScenario(suite.scenarios[0]!, { baseUrl: target.url });
+    const own = await runScenario(suite.scenarios[0]!, { baseUrl: new URL(target.url) });
     // No threshold fails in rampart's run either (on a loaded machine its self-check may call the run invalid: inconclusive).
     expect(own.thresholds.filter((t) => t.outcome === 'fail')).toEqual([]);
     expect(own.summary.requests).toBe(160);
@@ -108,7 +108,7 @@ scenarios:
     expect(judged.length).toBe(8);
     expect(judged.every((t) => t.outcome === 'pass')).toBe(true);
     for (const s of suite.scenarios) {
-      const own = await runScenario(s, { baseUrl: target.url });
+      const own = await runScenario(s, { baseUrl: new URL(target.url) });
       expect(own.summary.errors, s.name).toBe(0);
       expect(own.summary.checks.failed, s.name).toBe(0);
       const theirs = k6.record.summaries.find((x) => x.scenario === s.name)!;
