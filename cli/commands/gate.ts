@@ -1,17 +1,18 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InterruptedError, repoPath } from '../../common/index.ts';
+import { baseUrlText, InterruptedError, repoPath, type Profile } from '../../common/index.ts';
 import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { parseProfile, parseRegressionPct, printJudgement } from '../gate/judge.ts';
-import { FlagInvalidError, scaleOutFlags, urlFlag } from '../flags.ts';
+import { parseRegressionPct, printJudgement } from '../gate/judge.ts';
+import { FlagInvalidError, outFlag, profileFlag, instancesFlag, lbFlag, scaleOutFlags, stackLogFlag, stackLogging, targetFlag, urlFlag } from '../flags.ts';
 import { asSemantics, thresholdSemanticsOption } from './threshold-semantics.ts';
 
 interface GateFlags {
-  target?: string;
-  profile: string;
+  target?: URL;
+  profile: Profile;
+  verbose?: boolean;
   out?: string;
   slo?: string;
   suites?: string;
@@ -28,24 +29,13 @@ interface GateFlags {
   thresholdSemantics?: string;
 }
 
-function parseTarget(v: string | undefined): string | null {
-  if (v === undefined) return null;
-  try {
-    const u = new URL(v);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-    return v;
-  } catch {
-    throw new FlagInvalidError(`--target: "${v}" is not an http(s) URL`, { hint: 'e.g. --target http://127.0.0.1:3000' });
-  }
-}
-
 export function registerGate(program: Command, ctx: CliContext): void {
   program
     .command('gate')
     .description('The release gate: smoke → load → rate-limit → drills → security scan against the managed stack (or --target), then the SLO verdict.')
-    .option('--target <url>', 'run against this server instead of starting the managed stack')
-    .option('--profile <quick|full>', 'quick (< 5 min on 2 cores) or full', 'quick')
-    .option('--out <dir>', 'report directory (default reports/out/<timestamp>)')
+    .addOption(targetFlag())
+    .addOption(profileFlag())
+    .addOption(outFlag(undefined, 'reports/out/<timestamp>'))
     .option('--slo <file>', 'SLO spec (default: ./slo.yaml; without one, --target is judged by what the gate ran, the managed stack by the bundled slo.yaml)')
     .option('--suites <list>', 'comma-separated suite names or suite files, or none (default smoke,load,rate-limit)')
     .option('--drills <list...>', 'drill names or drill files (comma- or space-separated, so a shell glob works), all, or none (default: 3 drills quick, all full)')
@@ -56,8 +46,9 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .option('--baseline <run.json>', 'compare with an earlier run and mark regressions')
     .option('--fail-on-regression <pct>', 'with --baseline: exit 1 when a p95 or an objective regressed more than PCT %')
     .option('--step-summary', 'also append summary.md to $GITHUB_STEP_SUMMARY', false)
-    .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx or haproxy)')
-    .option('--instances <n>', 'with --lb: target instances, each its own cluster (default 2)')
+    .addOption(lbFlag())
+    .addOption(instancesFlag())
+    .addOption(stackLogFlag())
     .addOption(thresholdSemanticsOption())
     .addHelpText('after', `
 Writes run.json, report.html, junit.xml, summary.md and verdicts.json, prints the objective table.
@@ -70,8 +61,8 @@ Examples:
   $ rampart gate --target http://127.0.0.1:8080 --suites my-suite.yaml --drills none --no-scan --slo my-slo.yaml
   $ rampart gate --target http://127.0.0.1:8080 --toxiproxy http://127.0.0.1:8474 --suites shop.yaml --drills drills/*.yaml --no-scan --slo my-slo.yaml`)
     .action(async (flags: GateFlags) => {
-      const profile = parseProfile(flags.profile);
-      const target = parseTarget(flags.target);
+      const { profile } = flags;
+      const target = flags.target ?? null;
       const failOnRegressionPct = parseRegressionPct(flags.failOnRegression);
       const toxiproxyUrl = urlFlag('--toxiproxy', flags.toxiproxy ?? ctx.env.toxiproxyUrl, ['http:', 'https:'], 'http://127.0.0.1:8474');
       const databaseUrl = urlFlag('--database-url', flags.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/app');
@@ -87,16 +78,17 @@ Examples:
       plan.notes.push(`judged by ${source}`, ...notRun.map((n) => `not run: ${n}`));
       const outDir = path.resolve(flags.out ?? repoPath('reports', 'out', timestampDir()));
       const log = (l: string) => ctx.stderr.write(`${l}\n`);
-      log(`gate: profile ${profile}, ${target ?? 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.map((d) => d.name).join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);
+      const { stackLog, ...logFile } = stackLogging(flags, outDir, ctx);
+      log(`gate: profile ${profile}, ${target ? baseUrlText(target) : 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.map((d) => d.name).join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);
       for (const n of plan.notes) log(`gate: note: ${n}`);
       const { env } = ctx;
       const outcome = await runSession(
         {
-          command: 'gate', profile, target, suites: plan.suites, drills: plan.drills, notes: plan.notes, thresholdSemantics: asSemantics(flags.thresholdSemantics), ...(scaleOut ? { stack: scaleOut } : {}),
+          command: 'gate', profile, target, suites: plan.suites, drills: plan.drills, notes: plan.notes, thresholdSemantics: asSemantics(flags.thresholdSemantics), stack: { ...scaleOut, ...logFile },
           drillOptions: { ...(toxiproxyUrl ? { toxiproxyUrl } : {}), ...(databaseUrl ? { databaseUrl } : {}) },
           scan: plan.scan ? { ...(env.zapUrl ? { zapUrl: env.zapUrl } : {}), ...(env.zapApiKey ? { zapApiKey: env.zapApiKey } : {}), ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}) } : null,
         },
-        { env, signal: ctx.signal, log: (l) => log(`gate: ${l}`), partLog: (l) => log(`  ${l}`), progress: ctx.stderr },
+        { env, signal: ctx.signal, log: (l) => log(`gate: ${l}`), partLog: (l) => log(`  ${l}`), progress: ctx.stderr, stackLog },
         { outDir, spec: () => spec, formats: reportFormats, baselineFile: flags.baseline, failOnRegressionPct },
       );
       printJudgement(outcome, ctx.stdout, failOnRegressionPct);

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import { InterruptedError } from '../../common/index.ts';
-import { formatSummary, loadSuite, parseTargetUrl, profiles, type Profile, type SuiteResult } from '../../scenarios/index.ts';
+import { InterruptedError, type Profile } from '../../common/index.ts';
+import { formatSummary, loadSuite, type SuiteResult } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
 import { runWithK6 } from './k6.ts';
-import { FlagInvalidError, scaleOutFlags } from '../flags.ts';
+import { FlagInvalidError, instancesFlag, lbFlag, outFlag, profileFlag, scaleOutFlags, stackLogFlag, stackLogging, targetFlag } from '../flags.ts';
 import { asSemantics, thresholdSemanticsOption } from './threshold-semantics.ts';
 
 interface RunFlags {
-  target?: string;
-  profile: string;
+  target?: URL;
+  profile: Profile;
+  verbose?: boolean;
   out: string;
   engine: string;
   lb?: string;
@@ -24,12 +25,13 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .command('run')
     .description('Run load suites (smoke, load, stress, spike, soak, concurrency-10k, rate-limit) and write the run record.')
     .argument('<suite...>', 'suite names (scenarios/suites/*.yaml) or suite file paths')
-    .option('--target <url>', 'run against this server instead of starting the managed stack')
-    .option('--profile <p>', 'quick (CI, minutes) or full (the real thing)', 'quick')
-    .option('--out <dir>', 'where run.json goes', 'reports/out')
+    .addOption(targetFlag())
+    .addOption(profileFlag())
+    .addOption(outFlag('reports/out'))
     .option('--engine <e>', 'rampart (built in) or k6 (needs the k6 binary on PATH)', 'rampart')
-    .option('--lb <name>', 'scale the managed stack out: its target instances behind this load balancer (nginx or haproxy)')
-    .option('--instances <n>', 'with --lb: target instances, each its own cluster (default 2)')
+    .addOption(lbFlag())
+    .addOption(instancesFlag())
+    .addOption(stackLogFlag())
     .addOption(thresholdSemanticsOption())
     .addHelpText('after', `
 Examples:
@@ -40,11 +42,9 @@ Examples:
 
 Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no data, invalid measurement, too few requests to show it at 95 %), 2 bad input, 3 environment (target unreachable, k6 missing).`)
     .action(async (names: string[], flags: RunFlags) => {
-      if (!(profiles as readonly string[]).includes(flags.profile)) throw new FlagInvalidError(`--profile must be quick or full, got "${flags.profile}"`);
       if (flags.engine !== 'rampart' && flags.engine !== 'k6') throw new FlagInvalidError(`--engine must be rampart or k6, got "${flags.engine}"`);
-      if (flags.target !== undefined) parseTargetUrl(flags.target, '--target');
       const scaleOut = await scaleOutFlags(flags);
-      const profile = flags.profile as Profile;
+      const { profile } = flags;
       // Every suite is validated before anything starts: a bad file costs nothing.
       const suites = names.map((n) => loadSuite(n, profile, { env: ctx.vars }));
       if (flags.engine === 'k6') {
@@ -52,6 +52,7 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
         return;
       }
       const { runSession } = await sessionDoor();
+      const { stackLog, ...logFile } = stackLogging(flags, flags.out, ctx);
       let failed = false;
       const printSummaries = (r: SuiteResult) => {
         for (const res of r.results) ctx.stdout.write(formatSummary(res.summary, res.thresholds, res.failedChecks, res.warnings));
@@ -59,10 +60,9 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
         failed ||= r.failed;
       };
       const { record, errors, written } = await runSession(
-        { command: `run ${names.join(' ')}`, profile, target: flags.target ?? null, suites, drills: [], scan: null, thresholdSemantics: asSemantics(flags.thresholdSemantics), ...(scaleOut ? { stack: scaleOut } : {}) },
+        { command: `run ${names.join(' ')}`, profile, target: flags.target ?? null, suites, drills: [], scan: null, stack: { ...scaleOut, ...logFile }, thresholdSemantics: asSemantics(flags.thresholdSemantics) },
         {
-          env: ctx.env, signal: ctx.signal, log: (l) => ctx.stderr.write(`rampart: ${l}\n`), progress: ctx.stderr, onSuite: printSummaries,
-          stackLog: (l) => void (ctx.env.logLevel === 'debug' ? ctx.stderr.write(`${l}\n`) : undefined),
+          env: ctx.env, signal: ctx.signal, log: (l) => ctx.stderr.write(`rampart: ${l}\n`), progress: ctx.stderr, onSuite: printSummaries, stackLog,
         },
         // Judged by the thresholds the run carried (stored with it, so `rampart report` re-judges the same way).
         { outDir: flags.out, formats: [] },
