@@ -1,7 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { baseUrlText, InterruptedError, repoPath, type Profile } from '../../common/index.ts';
+import { baseUrlText, InterruptedError, type Profile } from '../../common/index.ts';
 import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -76,7 +76,7 @@ Examples:
       const { gateSpec } = await import('../gate/spec.ts');
       const { spec, source, notRun } = await gateSpec(plan, { sloFile: flags.slo, target, cwd: ctx.cwd });
       plan.notes.push(`judged by ${source}`, ...notRun.map((n) => `not run: ${n}`));
-      const outDir = path.resolve(flags.out ?? repoPath('reports', 'out', timestampDir()));
+      const outDir = path.resolve(ctx.cwd, flags.out ?? path.join('reports', 'out', timestampDir()));
       const log = (l: string) => ctx.stderr.write(`${l}\n`);
       const { stackLog, ...logFile } = stackLogging(flags, outDir, ctx);
       log(`gate: profile ${profile}, ${target ? baseUrlText(target) : 'managed stack'}; suites ${plan.suites.map((s) => s.name).join(', ') || 'none'}; drills ${plan.drills.map((d) => d.name).join(', ') || 'none'}; scan ${plan.scan ? 'on' : 'off'}`);
