@@ -37,10 +37,10 @@ describe('suite files: {{env.NAME}}', () => {
     const dir = await scratch({ 's.yaml': suite(`    flows:
       - name: f
         steps:
-          - { path: "/v1/{{env.API_PATH}}/{{postId}}", headers: { authorization: "Bearer {{ env.TOKEN }}" } }`) });
+          - { path: "/v1/{{env.API_PATH}}/{{uuid}}", headers: { authorization: "Bearer {{ env.TOKEN }}" } }`) });
     const loaded = loadSuite(path.join(dir, 's.yaml'), 'quick', { env: { TOKEN: 'abc', API_PATH: 'posts' } });
     const step = loaded.scenarios[0]?.flows[0]?.steps[0];
-    expect(step?.path).toBe('/v1/posts/{{postId}}');
+    expect(step?.path).toBe('/v1/posts/{{uuid}}');
     expect(step?.headers).toEqual({ authorization: 'Bearer abc' });
   });
 

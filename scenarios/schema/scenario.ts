@@ -4,6 +4,7 @@ import {
   constantArrivalRateSchema, rampingArrivalRateSchema, constantVusSchema, rampingVusSchema, perVuIterationsSchema, sharedIterationsSchema, durationSchema,
 } from './executors.ts';
 import { flowSchema, setupSchema, teardownSchema, thinkTimeSchema } from './flow.ts';
+import { templateNameProblems } from '../flow/template-names.ts';
 import { parseThresholdKey, parseThresholdExpression, ThresholdSyntaxError } from '../thresholds/parse.ts';
 
 const thresholdItem = z.union([
@@ -110,10 +111,15 @@ export class ScenarioInvalidError extends InputError<'RAMPART_SCENARIO_INVALID'>
 
 /** Validates scenario data; a bad scenario is an InputError (exit 2) naming each bad field's path. */
 export function parseScenario(value: unknown, what = 'scenario'): Scenario {
+  let s: Scenario;
   try {
-    return parseOrThrow(scenarioSchema, value, { code: 'RAMPART_SCENARIO_INVALID', what, hint: 'fix the named field (see docs/engine.md)' });
+    s = parseOrThrow(scenarioSchema, value, { code: 'RAMPART_SCENARIO_INVALID', what, hint: 'fix the named field (see docs/engine.md)' });
   } catch (err) {
     if (err instanceof InputError) throw new ScenarioInvalidError(err.message, err.details);
     throw err;
   }
+  // A template naming a value nothing supplies would leave its requests unsent at run time: refused here.
+  const problems = templateNameProblems(s);
+  if (problems.length > 0) throw new ScenarioInvalidError(`${what} (scenario ${s.name}): ${problems.length === 1 ? 'a template names' : `${problems.length} templates name`} a value nothing supplies:\n  ${problems.join('\n  ')}`);
+  return s;
 }
