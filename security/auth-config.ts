@@ -52,6 +52,18 @@ const placement = z.strictObject({
   paths: z.string().optional(),
 });
 
+const suppliedUser = z.strictObject({
+  email: z.string().optional(),
+  password: z.string().optional(),
+  token: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  cookies: z.record(z.string(), z.string()).optional(),
+  /** The account's user id (fills {id} under usersCollection), when no login answer tells it. */
+  id: z.string().optional(),
+}).refine((u) => (u.email !== undefined) === (u.password !== undefined), { message: 'give both email and password (an account to log in), or neither' })
+  .refine((u) => u.email !== undefined || u.token !== undefined || u.headers !== undefined || u.cookies !== undefined, { message: 'give email and password, or a token, headers or cookies' });
+export type SuppliedUser = z.output<typeof suppliedUser>;
+
 const adminRule = z.strictObject({
   /** Methods the rule covers (all when absent): `PUT /products/{id}` admin-only while `GET` is public. */
   methods: z.array(z.string().transform((m) => m.toUpperCase())).optional(),
@@ -62,7 +74,8 @@ const adminRule = z.strictObject({
 export const authConfigSchema = z.strictObject({
   openapiPath: z.string().startsWith('/').default('/openapi.json'),
   preSteps: z.array(preStep).default([]),
-  register: step.extend({ userIdPointer: z.string().default('/user/id') }).default({
+  /** How a scan user is registered; null when the API has no registration (then `users`, or an anonymous scan). */
+  register: step.extend({ userIdPointer: z.string().default('/user/id') }).nullable().default({
     method: 'POST', path: '/v1/auth/register', body: { email: '{{email}}', password: '{{password}}', handle: '{{handle}}' }, userIdPointer: '/user/id',
   }),
   login: step.extend({
@@ -70,11 +83,17 @@ export const authConfigSchema = z.strictObject({
     refreshTokenPointer: z.string().nullable().default('/refreshToken'),
     /** Pointer to the user's id in the login response, when register does not return it. */
     userIdPointer: z.string().nullable().default(null),
-  }).default({
+  }).nullable().default({
     method: 'POST', path: '/v1/auth/login', body: { email: '{{email}}', password: '{{password}}' },
     token: { source: 'body', pointer: '/accessToken' }, refreshTokenPointer: '/refreshToken', userIdPointer: null,
   }),
   logout: step.nullable().default({ method: 'POST', path: '/v1/auth/logout', body: { refreshToken: '{{refreshToken}}' } }),
+  /**
+   * Accounts the user supplies instead of registering: user A, user B, then more for the pool. Each is
+   * an existing account logged in with `login` (email and password), or a ready session: a token sent as
+   * sendToken says, and/or static headers and cookies. None: registration, else an anonymous scan.
+   */
+  users: z.array(suppliedUser).max(10).default([]),
   /** Where the token goes on each request: one placement or several (header and cookie). */
   sendToken: z.union([placement, z.array(placement).min(1)]).default({ in: 'header', name: 'authorization', prefix: 'Bearer ' })
     .transform((p) => (Array.isArray(p) ? p : [p])),
@@ -110,6 +129,11 @@ export function parseAuthConfig(value: unknown): AuthConfig {
     ? { ...raw, sendToken: { in: 'cookie', name: src.name, prefix: '' } } : raw;
   // Every object is strict: a misspelt key (sendTokens) is an error naming the nearest valid one, never ignored.
   const result = authConfigSchema.safeParse(input, { error: unknownKeyMessage });
+  if (result.success && result.data.login === null && result.data.users.some((u) => u.email !== undefined)) {
+    throw new InputError('RAMPART_AUTH_CONFIG_INVALID', 'auth config is invalid:\n  users: an account with email and password needs a login step, and login is null', {
+      hint: 'give login (how the API logs in), or give each user a token, headers or cookies instead', details: { issues: ['users: login is null'] },
+    });
+  }
   if (!result.success) {
     const lines = formatIssues(result.error);
     throw new InputError('RAMPART_AUTH_CONFIG_INVALID', `auth config is invalid:\n  ${lines.join('\n  ')}`, {

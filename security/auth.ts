@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { EnvironmentError } from '../common/index.ts';
+import { EnvironmentError, InputError } from '../common/index.ts';
 import { redactBody, redactText } from './redact.ts';
 import type { AuthConfig } from './auth-config.ts';
 import { fillTemplate, getPointer } from './auth-config.ts';
@@ -19,16 +19,19 @@ export interface ScanUser {
   cookies: Record<string, string>;
   /** Captured values ({{name}} in templates). */
   vars: Record<string, string>;
-  registerExchange: Exchange;
+  /** Static headers of a supplied session (an API key), sent with every request as this user. */
+  headers?: Record<string, string>;
+  /** The register answer (registered users; a supplied account has its login answer here, a static session none). */
+  registerExchange?: Exchange;
   loginExchange?: Exchange;
 }
 
 /** What a request presents: a token (real or forged) and cookies. */
-export interface Session { token: string | null; cookies: Record<string, string> }
+export interface Session { token: string | null; cookies: Record<string, string>; headers?: Record<string, string> }
 
 function tokenFrom(ex: Exchange, cfg: AuthConfig): string | undefined {
-  const src = cfg.login.token;
-  if (!ex.response) return undefined;
+  const src = cfg.login?.token;
+  if (!ex.response || !src) return undefined;
   if (src.source === 'none') return '';
   if (src.source === 'body') {
     const v = getPointer(jsonBody(ex), src.pointer);
@@ -73,6 +76,7 @@ export function credentials(cfg: AuthConfig, session: Session | null, path = '/'
   }
   const cookie = Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
   if (cookie) headers.cookie = cookie;
+  for (const [k, v] of Object.entries(session.headers ?? {})) headers[k.toLowerCase()] = v;
   return { headers, query: query.join('&') };
 }
 
@@ -98,6 +102,7 @@ function cookieHeader(cookies: Record<string, string>): Record<string, string> {
 }
 
 export async function login(client: ScanHttpClient, cfg: AuthConfig, user: Pick<ScanUser, 'email' | 'password' | 'handle' | 'label'> & { vars?: Record<string, string> }, extra: Record<string, unknown> = {}): Promise<{ ex: Exchange; token?: string; refreshToken?: string; cookies: Record<string, string>; vars: Record<string, string> }> {
+  if (!cfg.login) throw new InputError('RAMPART_AUTH_CONFIG_INVALID', `cannot log ${user.label} in: login is null in the auth config`, { hint: 'give login in --auth-config' });
   const pre = await preSteps(client, cfg, user.label, user.vars ?? {});
   const ex = await client.send({
     method: cfg.login.method, path: cfg.login.path, actor: user.label, headers: cookieHeader(pre.cookies),
@@ -120,13 +125,14 @@ export async function loginExisting(client: ScanHttpClient, cfg: AuthConfig, lab
   if (li.token === undefined) {
     throw new EnvironmentError('RAMPART_SCAN_AUTH_FAILED', `could not log ${label} in as ${email}: ${li.ex.response?.status ?? li.ex.error}`, { hint: 'check the admin credentials in --auth-config' });
   }
-  const id = cfg.login.userIdPointer ? getPointer(jsonBody(li.ex), cfg.login.userIdPointer) : undefined;
+  const id = cfg.login?.userIdPointer ? getPointer(jsonBody(li.ex), cfg.login.userIdPointer) : undefined;
   return { label, email, password, handle: label, id: id === undefined || id === null ? null : String(id), token: li.token, refreshToken: li.refreshToken ?? null,
     cookies: li.cookies, vars: li.vars, registerExchange: li.ex, loginExchange: li.ex };
 }
 
 /** Registers and logs in one scan user through the configured auth contract. */
 export async function createUser(client: ScanHttpClient, cfg: AuthConfig, label: string, extraRegister: Record<string, unknown> = {}): Promise<ScanUser> {
+  if (!cfg.register || !cfg.login) throw new InputError('RAMPART_AUTH_CONFIG_INVALID', `cannot register scan user ${label}: ${cfg.register ? 'login' : 'register'} is null in the auth config`, { hint: 'give register and login in --auth-config, or users' });
   const unique = `${label.toLowerCase()}${randomBytes(5).toString('hex')}`;
   const base = { label, email: `rampart-${unique}@${cfg.emailDomain}`, password: cfg.password, handle: `rs_${unique}`.slice(0, 24) };
   const pre = await preSteps(client, cfg, label, {});
@@ -136,7 +142,7 @@ export async function createUser(client: ScanHttpClient, cfg: AuthConfig, label:
   });
   if (!ok2xx(reg)) {
     throw new EnvironmentError('RAMPART_SCAN_AUTH_FAILED', `could not register scan user ${label} with ${cfg.register.method} ${cfg.register.path}: ${reg.response?.status ?? reg.error} ${redactText(redactBody(reg.response?.body.slice(0, 2000)) ?? '', [base.password]).slice(0, 300)}`, {
-      hint: 'check the register step of --auth-config (path, body fields, password policy, preSteps)',
+      hint: 'check the register step of --auth-config (path, body fields, password policy, preSteps)', details: { step: 'register' },
     });
   }
   const vars: Record<string, string> = {};
@@ -158,5 +164,15 @@ export async function createUser(client: ScanHttpClient, cfg: AuthConfig, label:
 }
 
 export function sessionOf(user: ScanUser): Session {
-  return { token: user.token || null, cookies: user.cookies };
+  return { token: user.token || null, cookies: user.cookies, ...(user.headers ? { headers: user.headers } : {}) };
+}
+
+/** A session the user supplied in the auth config (a token, static headers, cookies): used as it is. */
+export function staticUser(label: string, u: { token?: string | undefined; headers?: Record<string, string> | undefined; cookies?: Record<string, string> | undefined; id?: string | undefined }): ScanUser {
+  return { label, email: '', password: '', handle: label, id: u.id ?? null, token: u.token ?? '', refreshToken: null, cookies: { ...u.cookies }, vars: {}, ...(u.headers ? { headers: { ...u.headers } } : {}) };
+}
+
+/** No account at all: requests as this user carry no credential. */
+export function anonymousUser(): ScanUser {
+  return staticUser('anonymous', {});
 }

@@ -23,7 +23,8 @@ const gone = (ex: Exchange) => ex.response !== null && !ok2xx(ex) && [404, 410].
  */
 export async function cleanUp(ctx: ScanContext, ledger: Ledger): Promise<void> {
   ledger.cleaning = true;
-  const byLabel = new Map(ledger.users.map((u) => [u.label, u]));
+  // The scan's registered users, and supplied accounts (which create objects too, and delete them as their creator).
+  const byLabel = new Map([ctx.a, ctx.b, ...ctx.pool, ...ledger.users].map((u) => [u.label, u]));
   const deletes = ctx.api.operations.filter((o) => o.method === 'DELETE' && /\{[^}]+\}$/.test(o.path));
   let removed = 0;
   let already = 0;
@@ -38,9 +39,10 @@ export async function cleanUp(ctx: ScanContext, ledger: Ledger): Promise<void> {
       continue;
     }
     let ex = await call(ctx, { method: 'DELETE', path: item }, { user });
-    // The full profile waits out a rate limit (bounded) so it can remove everything; quick lists what is left.
-    if (ex.response?.status === 429 && ctx.profile === 'full' && waitedMs < 120_000) {
-      const ms = Math.min(Number(ex.response.headers['retry-after'] ?? 5) * 1000 || 5000, 61_000);
+    // A rate limit is waited out (bounded: 2 minutes in full, 20 s in quick) so it can remove everything; past that, listed.
+    const budget = ctx.profile === 'full' ? 120_000 : 20_000;
+    if (ex.response?.status === 429 && waitedMs < budget) {
+      const ms = Math.min(Number(ex.response.headers['retry-after'] ?? 5) * 1000 || 5000, 61_000, budget - waitedMs);
       waitedMs += ms;
       await sleep(ms, undefined, { signal: ctx.signal });
       ex = await call(ctx, { method: 'DELETE', path: item }, { user });

@@ -56,9 +56,10 @@ export class Ledger implements Ownership {
   noteCreated(ctx: ScanContext, ex: Exchange): void {
     if (!ok2xx(ex)) return;
     const path = new URL(ex.request.url).pathname.replace(/\/$/, '');
-    if (path === ctx.auth.register.path && !this.users.some((u) => u.registerExchange === ex)) {
+    const register = ctx.auth.register;
+    if (register && path === register.path && !this.users.some((u) => u.registerExchange === ex)) {
       const sent = safeJson(ex.request.body);
-      const email = Object.entries(ctx.auth.register.body).find(([, v]) => v === '{{email}}')?.[0];
+      const email = Object.entries(register.body).find(([, v]) => v === '{{email}}')?.[0];
       this.payloadAccounts.push(String(email && sent && typeof sent === 'object' ? (sent as Record<string, unknown>)[email] : ex.request.body?.slice(0, 80)));
       return;
     }
@@ -118,7 +119,7 @@ function safeJson(s: string | undefined): unknown {
  * create still carries "rampart" (the payload stays in the value, after the tag).
  */
 export function tagAccountFields(ctx: ScanContext, path: string, body: unknown, n: number): unknown {
-  if (path !== ctx.auth.register.path || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+  if (!ctx.auth.register || path !== ctx.auth.register.path || !body || typeof body !== 'object' || Array.isArray(body)) return body;
   const out = { ...(body as Record<string, unknown>) };
   for (const [k, v] of Object.entries(ctx.auth.register.body)) {
     if (v === '{{email}}') out[k] = typeof out[k] === 'string' && String(out[k]).startsWith('rampart') ? out[k] : `rampart-p${n}-${typeof out[k] === 'string' ? out[k] as string : ''}@${ctx.auth.emailDomain}`;

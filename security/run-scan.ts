@@ -3,7 +3,9 @@ import { isLoopbackHost, type Profile } from '../common/index.ts';
 import type { RunEvent, RunRecordPart } from '../reports/index.ts';
 import type { AuthConfig } from './auth-config.ts';
 import { parseAuthConfig } from './auth-config.ts';
-import { createUser, loginExisting } from './auth.ts';
+import { loginExisting } from './auth.ts';
+import { establishAccounts, lacking } from './accounts.ts';
+import type { AccountNeed, ScanAccounts } from './accounts.ts';
 import type { ScanUser } from './auth.ts';
 import { FindingSink } from './findings.ts';
 import { runFuzz } from './fuzz/run-fuzz.ts';
@@ -67,7 +69,7 @@ export interface ScanOptions {
   documentOut?: string;
 }
 
-type Step = [name: string, run: () => Promise<void> | void];
+type Step = [name: string, need: AccountNeed, run: () => Promise<void> | void];
 
 /**
  * Runs the built-in probes (OWASP API Top 10), negative fuzzing and, when a
@@ -85,6 +87,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
   const sink = new FindingSink();
   let ledgerOf: Ledger | null = null;
   let adminOf: ScanUser | null = null;
+  let accountsOf: ScanAccounts | null = null;
   const startedAt = Date.now();
   events.push({ ts: startedAt, type: 'phase.started', label: 'security scan', id: 'security-scan' });
   try {
@@ -103,50 +106,45 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     const poolSize = options.profile === 'quick' ? 5 : 8;
     const ledger = new Ledger(options.allowDestructive === true);
     ledgerOf = ledger;
-    const mk = async (label: string) => {
-      const u = await createUser(client, auth, label);
-      ledger.users.push(u);
-      return u;
-    };
-    const a = await mk('A');
-    const b = await mk('B');
-    const pool: ScanUser[] = [];
-    for (let i = 1; i <= poolSize; i += 1) pool.push(await mk(`P${i}`));
-    const logoutUser = await mk('L');
-    const rateUser = await mk('R');
+    const accounts = await establishAccounts(client, auth, poolSize, ledger);
+    accountsOf = accounts;
+    const { a, b, pool, rateUser } = accounts;
     const admin = auth.admin ? await loginExisting(client, auth, 'admin', auth.admin.email, auth.admin.password) : null;
     adminOf = admin;
     const ctx: ScanContext = {
       client, api, auth, profile: options.profile, seed, sink, a, b, pool, objects: new Map(), notes, progress, signal: options.signal,
-      catchAll, readOnly, admin, discovered: source.discovered, ledger,
+      catchAll, readOnly, admin, discovered: source.discovered, ledger, accounts: accounts.mode,
     };
-    const steps: Step[] = [
-      ['transport', () => probeTransport(ctx)],
-      ['objects of user A', () => setupObjects(ctx)],
-      ['API1 BOLA', () => probeBola(ctx)],
-      ['API1 BOLA through the body', () => probeBodyBola(ctx)],
-      ['API5 BFLA', () => probeBfla(ctx)],
-      ['API2 forged tokens', () => probeTokens(ctx)],
-      ['API2 token claims', () => probeJwtClaims(ctx)],
-      ['API2 token after logout', () => probeLogout(ctx, logoutUser)],
-      ['API3 mass assignment', () => probeMassAssignment(ctx)],
-      ['API8 headers', () => probeHeaders(ctx)],
-      ['API8 CORS', () => probeCors(ctx)],
-      ['injection: SQL login bypass', () => probeSqlAuthBypass(ctx)],
-      ['injection', () => probeInjection(ctx)],
-      ['injection: UNION', () => probeSqlUnion(ctx)],
-      ['injection: stored XSS', () => probeStoredXss(ctx)],
-      ['fuzzing', async () => void (await runFuzz(ctx))],
-      ['API9 inventory', () => probeInventory(ctx)],
-      ['API4 page size', () => probeUnboundedLimit(ctx)],
-      ['API4 body size', () => probeOversizedBody(ctx)],
-      ['API4 rate limit', () => probeRateLimit(ctx, rateUser)],
-      ['API2 brute force', () => (readOnly ? undefined : probeBruteForce(ctx, logoutUser))],
-      ['API3/API8 passive checks', () => { checkLeaks(ctx); checkErrorLeaks(ctx); }],
-      ['clean-up', () => cleanUp(ctx, ledger)],
+    const { logoutUser } = accounts;
+    const all: Step[] = [
+      ['transport', 'none', () => probeTransport(ctx)],
+      ['objects of user A', 'one', () => setupObjects(ctx)],
+      ['API1 BOLA', 'two', () => probeBola(ctx)],
+      ['API1 BOLA through the body', 'two', () => probeBodyBola(ctx)],
+      ['API5 BFLA', 'one', () => probeBfla(ctx)],
+      ['API2 forged tokens', 'one', () => probeTokens(ctx)],
+      ['API2 token claims', 'one', () => probeJwtClaims(ctx)],
+      ['API2 token after logout', 'fresh-session', () => (logoutUser ? probeLogout(ctx, logoutUser) : undefined)],
+      ['API3 mass assignment', 'registration', () => probeMassAssignment(ctx)],
+      ['API8 headers', 'none', () => probeHeaders(ctx)],
+      ['API8 CORS', 'none', () => probeCors(ctx)],
+      ['injection: SQL login bypass', 'login', () => probeSqlAuthBypass(ctx)],
+      ['injection', 'none', () => probeInjection(ctx)],
+      ['injection: UNION', 'none', () => probeSqlUnion(ctx)],
+      ['injection: stored XSS', 'none', () => probeStoredXss(ctx)],
+      ['fuzzing', 'none', async () => void (await runFuzz(ctx))],
+      ['API9 inventory', 'none', () => probeInventory(ctx)],
+      ['API4 page size', 'none', () => probeUnboundedLimit(ctx)],
+      ['API4 body size', 'none', () => probeOversizedBody(ctx)],
+      ['API4 rate limit', 'none', () => probeRateLimit(ctx, rateUser)],
+      ['API2 brute force', 'registration', () => (readOnly || !logoutUser ? undefined : probeBruteForce(ctx, logoutUser))],
+      ['API3/API8 passive checks', 'none', () => { checkLeaks(ctx); checkErrorLeaks(ctx); }],
+      ['clean-up', 'none', () => cleanUp(ctx, ledger)],
     ];
+    const steps = all.filter(([, need]) => lacking(accounts, need, auth) === null);
+    notes.push(accountsNote(accounts, all, auth, api.operations));
     if (readOnly) notes.push('security scan: --read-only: only GET/HEAD/OPTIONS probes (plus the auth steps); BOLA/BFLA writes, mass assignment, injection in bodies, stored XSS, body size and brute force were not run');
-    for (const [name, run] of steps) {
+    for (const [name, , run] of steps) {
       options.signal.throwIfAborted();
       const t0 = Date.now();
       progress(`scan: ${name}…`);
@@ -190,7 +188,10 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     events.push({ ts: ended, type: 'phase.ended', label: 'security scan', id: 'security-scan', detail: { ms: ended - startedAt, requests: client.requests } });
     notes.push(`security scan: ${client.requests} requests in ${((ended - startedAt) / 1000).toFixed(1)} s`);
     // Secrets never leave the scan: every note and finding is scrubbed of the tokens, cookies and passwords it used.
-    const secrets = [auth.password, auth.admin?.password ?? '', ...(ledgerOf?.users ?? []).flatMap(secretsOf), ...(adminOf ? secretsOf(adminOf) : [])];
+    const held = accountsOf ? [accountsOf.a, accountsOf.b, ...accountsOf.pool, ...(accountsOf.logoutUser ? [accountsOf.logoutUser] : [])] : [];
+    const supplied = auth.users.flatMap((u) => [u.password ?? '', u.token ?? '', ...Object.values(u.headers ?? {}), ...Object.values(u.cookies ?? {})]);
+    const secrets = [auth.password, auth.admin?.password ?? '', ...supplied, ...(ledgerOf?.users ?? []).flatMap(secretsOf), ...held.flatMap(secretsOf), ...(adminOf ? secretsOf(adminOf) : [])]
+      .filter((v) => v.length >= 4);
     return {
       findings: applySuppressions(findings, rules).map((f) => JSON.parse(redactText(JSON.stringify(f), secrets.map((v) => JSON.stringify(v).slice(1, -1)), { pairs: false })) as typeof f),
       notes: notes.map((n) => redactText(n, secrets)),
@@ -209,5 +210,18 @@ function harmNote(ledger: Ledger): string {
 }
 
 function secretsOf(u: ScanUser): string[] {
-  return [u.token, u.refreshToken ?? '', u.password, ...Object.values(u.cookies)];
+  return [u.token, u.refreshToken ?? '', u.password, ...Object.values(u.cookies), ...Object.values(u.headers ?? {})];
+}
+
+/** What the accounts the scan held let it test, and what not (and why): one note, so a reader knows what a clean result covers. */
+function accountsNote(accounts: ScanAccounts, steps: Step[], auth: AuthConfig, ops: readonly { secured: boolean }[]): string {
+  const skipped = steps.flatMap(([name, need]) => {
+    const why = lacking(accounts, need, auth);
+    return why === null ? [] : [`${name} (${why})`];
+  });
+  const ran = steps.filter(([name, need]) => name !== 'clean-up' && lacking(accounts, need, auth) === null).map(([name]) => name);
+  const who = accounts.mode === 'anonymous'
+    ? `no accounts, scanned anonymously (${accounts.why}); secured operations are reached only as an anonymous caller (${ops.filter((o) => o.secured).length} of ${ops.length} documented as secured were not tested inside)`
+    : accounts.mode === 'supplied' ? `accounts supplied: ${accounts.why}` : `accounts ${accounts.why}`;
+  return `security scan: ${who}; tested: ${ran.join(', ')}${skipped.length ? `; not tested: ${skipped.join(', ')}${accounts.mode === 'registered' ? '' : ' — give users (two accounts, or two sessions) in --auth-config for these'}` : ''}`;
 }

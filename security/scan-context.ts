@@ -1,4 +1,5 @@
 import type { Profile } from '../common/index.ts';
+import type { AccountMode } from './accounts.ts';
 import type { AuthConfig } from './auth-config.ts';
 import type { ScanUser, Session } from './auth.ts';
 import { credentials, sessionOf } from './auth.ts';
@@ -48,6 +49,8 @@ export interface ScanContext {
   discovered: boolean;
   /** What the scan created or changed, for the clean-up at the end. */
   ledger: Ledger;
+  /** How the scan holds accounts: registered its own, supplied by the user, or none (anonymous). */
+  accounts: AccountMode;
 }
 
 export interface CallOptions {
@@ -130,7 +133,7 @@ export function isAdminOp(ctx: Pick<ScanContext, 'auth'>, op: Pick<ApiOperation,
 /** The auth contract's own routes (and anything that ends a session): attack probes leave them to the auth probes. */
 export function isAuthPath(ctx: Pick<ScanContext, 'auth'>, path: string): boolean {
   const a = ctx.auth;
-  return [a.register.path, a.login.path, a.logout?.path, ...a.preSteps.map((s) => s.path)].includes(path) || /log-?out|sign-?out|revoke/i.test(path);
+  return [a.register?.path, a.login?.path, a.logout?.path, ...a.preSteps.map((s) => s.path)].includes(path) || /log-?out|sign-?out|revoke/i.test(path);
 }
 
 /** Methods that change nothing (what --read-only allows). */

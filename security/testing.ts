@@ -3,5 +3,7 @@
 export { startVulnerableApp } from './test-apps/vulnerable-app.ts';
 export { startShopApp, SHOP_ADMIN } from './test-apps/shop-app.ts';
 export type { ShopApp } from './test-apps/shop-app.ts';
+export { startCatalogApp } from './test-apps/catalog-app.ts';
+export type { CatalogApp } from './test-apps/catalog-app.ts';
 export { startZapReplay } from './zap/zap-replay.ts';
 export type { ZapReplay } from './zap/zap-replay.ts';

@@ -25,7 +25,7 @@ async function fuzzOnce(url: string, seed: number) {
   const a = await createUser(client, auth, 'A');
   const ctx: ScanContext = {
     client, api, auth, profile: 'quick', seed, sink: new FindingSink(), a, b: a, pool: [a], objects: new Map(), notes: [], progress: () => {}, signal: new AbortController().signal,
-    catchAll: null, readOnly: false, admin: null, discovered: false, ledger: new Ledger(),
+    catchAll: null, readOnly: false, admin: null, discovered: false, ledger: new Ledger(), accounts: 'registered',
   };
   await setupObjects(ctx);
   const before = client.history.length;

@@ -121,6 +121,8 @@ export async function probeLogout(ctx: ScanContext, user: ScanUser): Promise<voi
 
 /** API2: repeated failed logins for one account must be limited (429 / lockout). */
 export async function probeBruteForce(ctx: ScanContext, victim: ScanUser): Promise<void> {
+  const cfg = ctx.auth.login;
+  if (!cfg) return;
   const attempts = ctx.profile === 'quick' ? 25 : 60;
   let last = null;
   for (let i = 0; i < attempts; i += 1) {
@@ -128,9 +130,9 @@ export async function probeBruteForce(ctx: ScanContext, victim: ScanUser): Promi
     last = ex;
     const status = ex.response?.status ?? 0;
     if (status === 429) {
-      await probeXffBypass(ctx, `${ctx.auth.login.method} ${ctx.auth.login.path}`, (headers) => ctx.client.send({
-        method: ctx.auth.login.method, path: ctx.auth.login.path, headers, actor: 'forged',
-        json: fillTemplate(ctx.auth.login.body, varsFor({ ...victim, password: `wrong-x-${victim.password}` })),
+      await probeXffBypass(ctx, `${cfg.method} ${cfg.path}`, (headers) => ctx.client.send({
+        method: cfg.method, path: cfg.path, headers, actor: 'forged',
+        json: fillTemplate(cfg.body, varsFor({ ...victim, password: `wrong-x-${victim.password}` })),
       }));
     }
     if (status === 429 || status === 423 || (status === 403 && i > 0)) return;
@@ -138,7 +140,7 @@ export async function probeBruteForce(ctx: ScanContext, victim: ScanUser): Promi
   if (last) {
     ctx.sink.add({
       ruleId: 'rampart-api2-no-bruteforce-limit', title: 'Login has no brute-force limit', category: CAT, severity: 'medium',
-      endpoint: `${ctx.auth.login.method} ${ctx.auth.login.path}`, evidence: last,
+      endpoint: `${cfg.method} ${cfg.path}`, evidence: last,
       description: `${attempts} wrong passwords in a row for one account were all answered without a 429 or lockout. Limit failed logins per account and per IP (429 + Retry-After).`,
     });
   }

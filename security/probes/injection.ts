@@ -64,7 +64,7 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
   let rateLimited = 0;
   let tested = 0;
   // DELETE and logout would destroy the scan's own objects and sessions.
-  for (const op of ctx.api.operations.filter((o) => o.method !== 'DELETE' && !isAdminOp(ctx, o) && o.path !== ctx.auth.logout?.path && (!ctx.readOnly || isSafeMethod(o.method)))) {
+  for (const op of ctx.api.operations.filter((o) => o.method !== 'DELETE' && !isAdminOp(ctx, o) && o.path !== ctx.auth.logout?.path && (!ctx.readOnly || isSafeMethod(o.method)) && (ctx.accounts !== 'anonymous' || !o.secured))) {
     ctx.signal.throwIfAborted();
     const params = paramsForPath(ctx, op.path) ?? Object.fromEntries(op.pathParams.map((p) => [p.name, 'rampart']));
     const user = op.pathParams.length > 0 ? ctx.a : nextPoolUser(ctx);
@@ -107,10 +107,10 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
       }
       // NoSQL operator in place of a string: must not turn a refusal into success.
       // Not on the register operation: its e-mail and handle are tagged strings (do no harm), never an operator.
-      if (slot.where !== 'path' && !ok2xx(baseline) && op.path !== ctx.auth.register.path) {
+      if (slot.where !== 'path' && !ok2xx(baseline) && op.path !== ctx.auth.register?.path) {
         const ex = await send(ctx, req, slot, { $ne: null });
         // On the login, success means a session in the answer; elsewhere a 2xx that is not the catch-all page.
-        if (op.path === ctx.auth.login.path ? sessionFrom(ctx, ex) : ok2xx(ex) && !isCatchAllPage(ctx.catchAll, ex)) {
+        if (op.path === ctx.auth.login?.path ? sessionFrom(ctx, ex) : ok2xx(ex) && !isCatchAllPage(ctx.catchAll, ex)) {
           ctx.sink.add({ ruleId: 'rampart-inj-nosql', title: 'NoSQL operator injection', category: CAT, severity: 'critical', endpoint: op.key, evidence: ex,
             description: `In ${where}, {"$ne": null} in place of a string turned a ${baseline.response?.status} into ${ex.response?.status}. Validate types (a string must be a string).` });
         }

@@ -31,7 +31,7 @@ export function probeJwtClaims(ctx: ScanContext): void {
     if (bad.length === 0) continue;
     ctx.sink.add({
       ruleId: 'rampart-api2-jwt-sensitive-claims', title: 'Token claims carry secrets or password hashes', category: CAT, severity: 'high',
-      endpoint: `${ctx.auth.login.method} ${ctx.auth.login.path}`, evidence: ctx.a.loginExchange ?? null,
+      endpoint: ctx.auth.login ? `${ctx.auth.login.method} ${ctx.auth.login.path}` : 'the supplied session', evidence: ctx.a.loginExchange ?? null,
       description: `User A's token carries ${bad.join(', ')}: a JWT is signed, not encrypted, so anyone holding it (logs, browser storage, a proxy) reads them. Put only an id and roles in a token.`,
     });
     return;

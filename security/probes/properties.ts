@@ -22,7 +22,8 @@ function walk(value: unknown, visit: (key: string, v: unknown) => void, depth = 
  * salts and secrets, and for another scan user's email address.
  */
 export function checkLeaks(ctx: ScanContext): void {
-  const emails = new Map<string, string>([[ctx.a.email, 'A'], [ctx.b.email, 'B'], ...ctx.pool.map((u) => [u.email, u.label] as [string, string])]);
+  // Sessions supplied as they are (a token, an API key) have no e-mail the scan knows.
+  const emails = new Map<string, string>(([[ctx.a.email, 'A'], [ctx.b.email, 'B'], ...ctx.pool.map((u) => [u.email, u.label])] as [string, string][]).filter(([e]) => e !== ''));
   for (const ex of ctx.client.history) {
     if (!ex.response || !ok2xx(ex)) continue;
     const body = jsonBody(ex);
@@ -64,14 +65,15 @@ function grantsAdmin(body: unknown): boolean {
 export async function probeMassAssignment(ctx: ScanContext): Promise<void> {
   const me = ctx.auth.mePath ? { method: 'GET', path: ctx.auth.mePath } : null;
   if (ctx.readOnly) return;
-  try {
+  const register = ctx.auth.register;
+  if (register) try {
     const escalated = await createUser(ctx.client, ctx.auth, 'M', ESCALATION);
     ctx.ledger.users.push(escalated);
     const check = me ? await call(ctx, me, { user: escalated }) : escalated.registerExchange;
-    if (grantsAdmin(jsonBody(escalated.registerExchange)) || grantsAdmin(jsonBody(check))) {
+    if ((escalated.registerExchange && grantsAdmin(jsonBody(escalated.registerExchange))) || (check && grantsAdmin(jsonBody(check)))) {
       ctx.sink.add({
         ruleId: 'rampart-api3-mass-assignment-register', title: 'Mass assignment: role set by the client on register', category: CAT, severity: 'critical',
-        endpoint: `${ctx.auth.register.method} ${ctx.auth.register.path}`, evidence: escalated.registerExchange,
+        endpoint: `${register.method} ${register.path}`, evidence: escalated.registerExchange ?? null,
         description: 'Registering with {"role":"admin","isAdmin":true} produced an administrator. Copy only the allowed fields from the request body (an explicit schema), never the whole body.',
       });
     }

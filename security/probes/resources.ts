@@ -5,6 +5,7 @@ import type { ScanContext } from '../scan-context.ts';
 import { call, isAdminOp, paramsForPath } from '../scan-context.ts';
 import { exampleFor } from '../schema-example.ts';
 import { probeXffBypass } from './rate-limit-bypass.ts';
+import { isCatchAllPage } from '../content.ts';
 
 const CAT = 'API4:2023';
 const LIMIT_NAMES = /^(limit|page_?size|per_?page|size|count|max|take|first)$/i;
@@ -60,10 +61,31 @@ export async function probeOversizedBody(ctx: ScanContext): Promise<void> {
   }
 }
 
+/**
+ * The route a burst goes to: the caller's own profile, else a GET without parameters (secured when the scan
+ * holds accounts, any when anonymous), the first that answers something other than 404 or the catch-all page.
+ */
+async function burstPath(ctx: ScanContext, user: ScanUser): Promise<string | null> {
+  const gets = ctx.api.operations.filter((o) => o.method === 'GET' && o.pathParams.length === 0 && !isAdminOp(ctx, o));
+  const candidates = [
+    ...(ctx.accounts !== 'anonymous' && ctx.auth.mePath ? [ctx.auth.mePath] : []),
+    ...gets.filter((o) => o.secured && ctx.accounts !== 'anonymous').map((o) => o.path),
+    ...gets.filter((o) => !o.secured).map((o) => o.path),
+  ];
+  for (const path of [...new Set(candidates)].slice(0, 4)) {
+    const ex = await call(ctx, { method: 'GET', path }, { user });
+    if (ex.response && ex.response.status !== 404 && !isCatchAllPage(ctx.catchAll, ex)) return path;
+  }
+  return null;
+}
+
 /** API4: one user sending many requests quickly must eventually get 429. */
 export async function probeRateLimit(ctx: ScanContext, user: ScanUser): Promise<void> {
-  const path = ctx.auth.mePath ?? ctx.api.operations.find((o) => o.method === 'GET' && o.secured && o.pathParams.length === 0)?.path;
-  if (!path) return;
+  const path = await burstPath(ctx, user);
+  if (!path) {
+    ctx.notes.push('security scan: no GET route without parameters answered; the per-client rate limit was not tested');
+    return;
+  }
   const budget = ctx.profile === 'quick' ? 150 : 400;
   const concurrency = 8;
   let sent = 0;

@@ -16,7 +16,7 @@ export function tautologies(victimEmail: string): string[] {
 
 /** The login field that carries the user's name (the one bound to {{email}}, else {{handle}}). */
 function identityField(ctx: ScanContext): string | null {
-  const body = ctx.auth.login.body;
+  const body = ctx.auth.login?.body ?? {};
   for (const placeholder of ['{{email}}', '{{handle}}']) {
     const hit = Object.entries(body).find(([, v]) => v === placeholder);
     if (hit) return hit[0];
@@ -27,7 +27,8 @@ function identityField(ctx: ScanContext): string | null {
 /** Did a login answer open a session (the configured token, or cookies for cookie sessions)? */
 export function sessionFrom(ctx: ScanContext, ex: Exchange): boolean {
   if (!ok2xx(ex)) return false;
-  const src = ctx.auth.login.token;
+  const src = ctx.auth.login?.token;
+  if (!src) return false;
   if (src.source === 'none') return Object.keys(cookiesSet(ex)).length > 0;
   if (src.source === 'cookie') return cookiesSet(ex)[src.name] !== undefined;
   if (src.source === 'header') return ex.response?.headers[src.name.toLowerCase()] !== undefined;
@@ -41,6 +42,8 @@ export function sessionFrom(ctx: ScanContext, ex: Exchange): boolean {
  * answer happens to leak).
  */
 export async function probeSqlAuthBypass(ctx: ScanContext): Promise<void> {
+  const login = ctx.auth.login;
+  if (!login) return;
   const field = identityField(ctx);
   if (!field) {
     ctx.notes.push('security scan: the login body has no {{email}}/{{handle}} field; SQL login bypass not tried');
@@ -48,24 +51,24 @@ export async function probeSqlAuthBypass(ctx: ScanContext): Promise<void> {
   }
   const wrong = `rampart-wrong-${randomBytes(4).toString('hex')}`;
   // Control: a plain wrong password must not look like a session (some apps set a cookie on every answer).
-  const control = await call(ctx, { method: ctx.auth.login.method, path: ctx.auth.login.path }, { user: null, token: '',
-    json: fillTemplate(ctx.auth.login.body, varsFor({ ...ctx.a, password: wrong })) });
+  const control = await call(ctx, { method: login.method, path: login.path }, { user: null, token: '',
+    json: fillTemplate(login.body, varsFor({ ...ctx.a, password: wrong })) });
   if (sessionFrom(ctx, control)) {
     ctx.notes.push('security scan: a failed login also answers with what looks like a session; the SQL login bypass could not be judged');
     return;
   }
   for (const payload of tautologies(ctx.a.email)) {
-    const body = { ...(fillTemplate(ctx.auth.login.body, varsFor({ ...ctx.a, password: wrong })) as Record<string, unknown>), [field]: payload };
-    const ex = await call(ctx, { method: ctx.auth.login.method, path: ctx.auth.login.path }, { user: null, token: '', json: body });
+    const body = { ...(fillTemplate(login.body, varsFor({ ...ctx.a, password: wrong })) as Record<string, unknown>), [field]: payload };
+    const ex = await call(ctx, { method: login.method, path: login.path }, { user: null, token: '', json: body });
     if (ex.response?.status === 429) {
       ctx.notes.push('security scan: the login answered 429 during the SQL login bypass probe; not all payloads were tried');
       return;
     }
     if (!sessionFrom(ctx, ex)) continue;
-    const asVictim = payload.startsWith(ctx.a.email) || carriesAny(ex, [ctx.a.email, ctx.a.id]);
+    const asVictim = (ctx.a.email !== '' && payload.startsWith(ctx.a.email)) || carriesAny(ex, [ctx.a.email, ctx.a.id]);
     ctx.sink.add({
       ruleId: 'rampart-inj-sql-auth-bypass', title: 'Authentication bypass by SQL injection in the login', category: CAT, severity: 'critical',
-      endpoint: `${ctx.auth.login.method} ${ctx.auth.login.path}`, evidence: ex,
+      endpoint: `${login.method} ${login.path}`, evidence: ex,
       description: `Logging in with ${field} = ${JSON.stringify(payload)} and a wrong password returned a session${asVictim ? " (as user A, whose password was not given)" : ' (as whichever account the query returned first, often an administrator)'}. The login builds SQL from the input: use parameterised queries and compare password hashes in code.`,
     });
     return;
