@@ -1,15 +1,18 @@
 /**
- * The bench's framework floor: a bare Express 5 app on node:cluster with the
- * target's worker count, answering GET /page with a page of 20 posts shaped and
- * sized like a feed page (no database, no Redis, no middleware). Prints
- * {"url": ...} once every worker listens; stops on SIGTERM or when stdin ends.
+ * The bench's framework floors: a bare Express 5 app (or, with `http`, bare
+ * node:http) on node:cluster with the target's worker count, answering GET /page
+ * with a page of 20 posts shaped and sized like a feed page (no database, no
+ * Redis, no middleware). Prints {"url": ...} once every worker listens; stops on
+ * SIGTERM or when stdin ends.
  *
- *   node --import tsx bench/bare-express.ts [workers]
+ *   node --import tsx bench/bare-express.ts [workers] [express|http]
  */
 import cluster from 'node:cluster';
+import http from 'node:http';
 import express from 'express';
 
 const workers = Number(process.argv[2] ?? 2);
+const kind = process.argv[3] === 'http' ? 'http' : 'express';
 
 if (cluster.isPrimary) {
   // Workers listening on port 0 share one handle, so one random port for all of them.
@@ -35,9 +38,21 @@ if (cluster.isPrimary) {
     })),
     nextCursor: null,
   };
-  const app = express();
-  app.get('/page', (_req, res) => {
-    res.json(page);
-  });
-  app.listen(0, '127.0.0.1');
+  if (kind === 'http') {
+    http.createServer((req, res) => {
+      if (req.method !== 'GET' || req.url !== '/page') {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = JSON.stringify(page);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    }).listen(0, '127.0.0.1');
+  } else {
+    const app = express();
+    app.get('/page', (_req, res) => {
+      res.json(page);
+    });
+    app.listen(0, '127.0.0.1');
+  }
 }

@@ -10,9 +10,14 @@
  * (bench/bare-express.ts) answers the same way in the same run, as the floor.
  *
  * Linux only (/proc). Each route gets the same fixed rate (autocannon
- * overallRate), so the CPU figures compare across routes.
+ * overallRate), so the CPU figures compare across routes; each rate of --rates in
+ * turn, with the floors measured at the same rate in the same run: bare Express 5
+ * and bare node:http (bench/bare-express.ts). A mixed workload (4 feed, 3 trending,
+ * 1 post list, 1 post, 1 like in 10: 20 % writes) runs beside the routes. Budgets,
+ * printed as met or not: a read's target CPU per request at most 2× bare
+ * Express's, a write's at most 4×, the mixed workload's at most 1.2 ms.
  *
- *   npm run bench:target-routes [-- --rate 150 --duration 8 --workers 2 --users 2000 --posts 20000]
+ *   npm run bench:target-routes [-- --rates 300,1000 --duration 8 --workers 2 --users 2000 --posts 20000]
  */
 import { spawn } from 'node:child_process';
 import { childrenOf, procCpuMs, writeSyscalls } from './proc-stats.ts';
@@ -27,7 +32,7 @@ import { startStack } from '../stack/index.ts';
 
 const { values } = parseArgs({
   options: {
-    rate: { type: 'string', default: '150' },
+    rates: { type: 'string', default: '300,1000' },
     duration: { type: 'string', default: '8' },
     workers: { type: 'string', default: '2' },
     users: { type: 'string', default: '2000' },
@@ -35,7 +40,9 @@ const { values } = parseArgs({
     routes: { type: 'string' },
   },
 });
-const rate = Number(values.rate);
+const rates = values.rates.split(',').map(Number);
+if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rates ${values.rates}: give request rates per second separated by commas, e.g. 300,1000`);
+let rate = rates[0] as number;
 const duration = Number(values.duration);
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -91,6 +98,8 @@ interface Route {
   body?: (s: (typeof sessions)[number], n: number) => string;
   auth?: boolean;
   idempotent?: boolean;
+  /** A workload of several routes: the route of the n-th request. */
+  pick?: (n: number) => Route;
 }
 const allRoutes: Route[] = [
   { name: 'GET /livez', path: () => '/livez' },
@@ -127,16 +136,18 @@ const measure = async (url: string, r: Route, targetPids: () => number[], withDe
       method: r.method ?? 'GET',
       setupRequest: (req: autocannon.Request) => {
         const s = sessions[n % sessions.length]!;
+        const rr = r.pick ? r.pick(n) : r;
         n += 1;
         return {
           ...req,
-          path: r.path(s),
+          method: rr.method ?? 'GET',
+          path: rr.path(s),
           headers: {
-            ...(r.auth ? { authorization: `Bearer ${s.token}` } : {}),
-            ...(r.body ? { 'content-type': 'application/json' } : {}),
-            ...(r.idempotent ? { 'idempotency-key': crypto.randomUUID() } : {}),
+            ...(rr.auth ? { authorization: `Bearer ${s.token}` } : {}),
+            ...(rr.body ? { 'content-type': 'application/json' } : {}),
+            ...(rr.idempotent ? { 'idempotency-key': crypto.randomUUID() } : {}),
           },
-          ...(r.body ? { body: r.body(s, n) } : {}),
+          ...(rr.body ? { body: rr.body(s, n) } : {}),
         };
       },
     }],
@@ -147,31 +158,61 @@ const measure = async (url: string, r: Route, targetPids: () => number[], withDe
   const r1 = withDeps ? await redisCommands() : 0;
   const done = result.requests.total || 1;
   const non2xx = result.non2xx + result.errors;
+  const cpu = { target: (t1.t - t0.t) / done, pg: (t1.pg - t0.pg) / done, redis: (t1.redis - t0.redis) / done };
   const f = (v: number) => v.toFixed(2).padStart(6);
   log(`${r.name.padEnd(30)} ${String(result.requests.total).padStart(6)} ${(result.requests.total / duration).toFixed(0).padStart(5)}/s  p50 ${String(result.latency.p50).padStart(4)} p99 ${String(result.latency.p99).padStart(5)} ms  non-2xx ${String(non2xx).padStart(4)}` +
     `  CPU ms/req: target ${f((t1.t - t0.t) / done)} pg ${f((t1.pg - t0.pg) / done)} redis ${f((t1.redis - t0.redis) / done)} generator ${f((selfUs.user + selfUs.system) / 1000 / done)}` +
     `  target write syscalls/req ${((t1.w - t0.w) / done).toFixed(2)}` +
     (withDeps ? `  redis cmds/req ${((r1 - r0 - 1) / done).toFixed(2)} pg xacts/req ${((x1 - x0 - 1) / done).toFixed(2)}` : '') +
     `  load ${(os.loadavg()[0] ?? 0).toFixed(1)}`);
+  return { achieved: result.requests.total / duration, non2xx, cpu };
 };
 
-log(`\n${rate} req/s per route for ${duration} s, 20 connections (autocannon)`);
-// Warm-up: JIT, caches, connections.
-for (const r of routes) await measure(base, { ...r, name: `(warm-up) ${r.name}` }, () => [...list('target'), ...list('workers')], false);
-for (const r of routes) await measure(base, r, () => [...list('target'), ...list('workers')], true);
+// The mixed workload: 10 requests in a fixed order, 20 % writes.
+const mixOrder = ['GET /v1/feed', 'GET /v1/trending', 'GET /v1/feed', 'POST /v1/posts', 'GET /v1/trending', 'GET /v1/feed', 'GET /v1/posts', 'GET /v1/trending', 'POST /v1/posts/{id}/like', 'GET /v1/feed'];
+const mixRoutes = mixOrder.map((name) => allRoutes.find((r) => r.name === name) as Route);
+const mixed: Route = { name: 'mixed (20 % writes)', path: () => '/', pick: (n) => mixRoutes[n % mixRoutes.length] as Route };
 
-const bare = spawn(process.execPath, ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers], { stdio: ['pipe', 'pipe', 'inherit'] });
-try {
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: bare.stdout }).once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
-    bare.once('exit', (code) => reject(new Error(`bare Express peer exited (${code})`)));
-  });
-  const peer = () => [bare.pid as number, ...childrenOf(bare.pid as number)];
-  await measure(url, { name: '(warm-up) bare Express', path: () => '/page' }, peer, false);
-  await measure(url, { name: 'bare Express GET /page', path: () => '/page' }, peer, false);
-} finally {
-  bare.stdin.end();
-  bare.kill('SIGTERM');
+/** The peers: bare Express and bare node:http with the target's worker count, measured at the current rate. */
+const peer = async (kind: 'express' | 'http') => {
+  const bare = spawn(process.execPath, ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers, kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: bare.stdout }).once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
+      bare.once('exit', (code) => reject(new Error(`bare ${kind} peer exited (${code})`)));
+    });
+    const pidsOf = () => [bare.pid as number, ...childrenOf(bare.pid as number)];
+    const label = kind === 'express' ? 'bare Express' : 'bare node:http';
+    await measure(url, { name: `(warm-up) ${label}`, path: () => '/page' }, pidsOf, false);
+    return await measure(url, { name: `${label} GET /page`, path: () => '/page' }, pidsOf, false);
+  } finally {
+    bare.stdin.end();
+    bare.kill('SIGTERM');
+  }
+};
+
+const targetPids = () => [...list('target'), ...list('workers')];
+const budgets: string[] = [];
+for (const [i, r] of rates.entries()) {
+  rate = r;
+  log(`\n${rate} req/s per route for ${duration} s, 20 connections (autocannon)`);
+  // Warm-up before the first rate: JIT, caches, connections.
+  if (i === 0) for (const route of routes) await measure(base, { ...route, name: `(warm-up) ${route.name}` }, targetPids, false);
+  const measured: Array<{ route: Route; m: Awaited<ReturnType<typeof measure>> }> = [];
+  for (const route of routes) measured.push({ route, m: await measure(base, route, targetPids, true) });
+  const mix = await measure(base, mixed, targetPids, true);
+  const express = await peer('express');
+  const nodeHttp = await peer('http');
+  const line = (name: string, ms: number, limit: number, what: string) =>
+    `${rate} req/s  ${name.padEnd(30)} target ${ms.toFixed(2)} ms/req = ${(ms / express.cpu.target).toFixed(2)}× bare Express (${express.cpu.target.toFixed(2)}), ${(ms / nodeHttp.cpu.target).toFixed(2)}× bare node:http (${nodeHttp.cpu.target.toFixed(2)}); budget ${what}: ${ms <= limit ? 'met' : 'NOT met'}`;
+  for (const { route, m } of measured) {
+    if (route.name === 'GET /livez') continue;
+    const write = (route.method ?? 'GET') !== 'GET';
+    budgets.push(line(route.name, m.cpu.target, (write ? 4 : 2) * express.cpu.target, write ? '≤ 4× bare Express' : '≤ 2× bare Express'));
+  }
+  budgets.push(line(mixed.name, mix.cpu.target, 1.2, '≤ 1.2 ms'));
 }
+log('\nBudgets (target CPU per request; floors measured at the same rate in the same run):');
+for (const b of budgets) log(b);
 await redis.quit();
 await db.end();

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorCodes, errorForCode, rampartErrorCodes, repoPath, type RampartErrorCode } from '../common/index.ts';
-import { exitCodeFor } from './exit-codes.ts';
+import { exitCodeFor, exitCodeForError } from './exit-codes.ts';
 
 /** The code table of docs/errors.md: code → documented exit code. */
 function documentedCodes(): Map<string, number> {
@@ -25,7 +25,7 @@ describe('error codes', () => {
   it('every code of the list has an exit code by its category, and docs/errors.md documents that exit code', () => {
     const documented = documentedCodes();
     for (const code of rampartErrorCodes) {
-      const exit = exitCodeFor(errorForCode(code, 'x'));
+      const exit = exitCodeForError(errorForCode(code, 'x'));
       expect(documented.get(code), `${code} (${errorCodes[code]}) in docs/errors.md`).toBe(exit);
     }
   });
@@ -57,6 +57,14 @@ describe('error codes', () => {
 
   it('a code that crossed a process boundary becomes the error of its category', () => {
     const codes: RampartErrorCode[] = ['RAMPART_CONFIG_INVALID', 'RAMPART_PORT_IN_USE', 'RAMPART_INTERRUPTED'];
-    expect(codes.map((c) => exitCodeFor(errorForCode(c, 'x')))).toEqual([2, 3, 105]);
+    expect(codes.map((c) => exitCodeForError(errorForCode(c, 'x')))).toEqual([2, 3, 105]);
+  });
+});
+
+describe('exit code of an outcome', () => {
+  it('0 only for a PASS; FAIL, INCONCLUSIVE and nothing judged are 1; an environment failure under the run is 3 whatever the verdict', () => {
+    expect(exitCodeFor({ verdict: 'pass' })).toBe(0);
+    expect([exitCodeFor({ verdict: 'fail' }), exitCodeFor({ verdict: 'inconclusive' }), exitCodeFor({ verdict: null })]).toEqual([1, 1, 1]);
+    expect([exitCodeFor({ verdict: 'pass', environmentFailed: true }), exitCodeFor({ verdict: 'fail', environmentFailed: true })]).toEqual([3, 3]);
   });
 });

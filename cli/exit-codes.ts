@@ -23,9 +23,28 @@ const byCategory: Record<ErrorCategory, ExitCodeValue> = {
   interrupted: ExitCode.interrupted,
 };
 
-export function exitCodeFor(err: unknown): ExitCodeValue {
+/** An error that ended a command: its category's code (a non-rampart error is a bug: 3). */
+export function exitCodeForError(err: unknown): ExitCodeValue {
   if (isRampartError(err)) return byCategory[err.category];
   return ExitCode.environment;
+}
+
+/** How a command that judged something ended, the one input of its exit code. */
+export interface Outcome {
+  /** The judged verdict; null: nothing was judged, no objective passed, so no PASS (1). */
+  verdict: 'pass' | 'fail' | 'inconclusive' | null;
+  /** The environment failed under a run whose record was still written (the target stopped answering mid-scan): 3. */
+  environmentFailed?: boolean;
+}
+
+/**
+ * The one mapping from a command's outcome to its exit code (gate, run, drill, scan, load, report, k6 import):
+ * 0 a PASS, 1 a FAIL or INCONCLUSIVE (or nothing judged), 3 the environment failed under the run. Errors (2, 3,
+ * 105 interrupted) are thrown and mapped by exitCodeForError; README's "Exit codes" says the same.
+ */
+export function exitCodeFor(outcome: Outcome): ExitCodeValue {
+  if (outcome.environmentFailed) return ExitCode.environment;
+  return outcome.verdict === 'pass' ? ExitCode.ok : ExitCode.breached;
 }
 
 /** The message printed for an error: what is wrong, then how to fix it. */

@@ -88,7 +88,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const stderr = options.stderr ?? process.stderr;
   const named = commandNamed(argv);
   if (named === undefined) return listOnly(argv, { stdout, stderr });
-  const [{ InterruptedError, loadEnvConfig }, { ExitCode, describeError, exitCodeFor }] = await Promise.all([
+  const [{ InterruptedError, loadEnvConfig }, { ExitCode, describeError, exitCodeForError }] = await Promise.all([
     import('../common/index.ts'),
     import('./exit-codes.ts'),
   ]);
@@ -133,7 +133,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       return ExitCode.badInput;
     }
     stderr.write(`${describeError(err)}\n`);
-    return exitCodeFor(err);
+    return exitCodeForError(err);
   } finally {
     if (handleSignals) {
       process.off('SIGINT', onSignal);

@@ -4,5 +4,5 @@
 export { runSession } from './run-session.ts';
 export type { SessionIo, SessionOutcome, SessionReports } from './run-session.ts';
 export type { SessionPlan } from './plan.ts';
-export { judgeRecord, resolveSpec, timestampDir } from './judge.ts';
+export { judgeAndWrite, resolveSpec, timestampDir } from './judge.ts';
 export type { Judgement } from './judge.ts';

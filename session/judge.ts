@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { repoPath } from '../common/index.ts';
 import {
-  compareToBaseline, evaluate, loadSloSpec, ownSpec, parseSloObject, readRunRecord, withVerdicts,
-  type RunRecord, type SloSpec,
+  compareToBaseline, evaluate, loadSloSpec, ownSpec, parseSloObject, readRunRecord, withVerdicts, writeReports, writeRunRecord,
+  type ReportFormat, type RunRecord, type SloSpec,
 } from '../reports/index.ts';
 
 export const defaultSloFile = () => repoPath('slo.yaml');
@@ -58,4 +59,49 @@ export async function judgeRecord(record: RunRecord, spec: SloSpec, o: JudgeOpti
     judged = { ...judged, verdict: 'fail', notes: [...judged.notes, `--fail-on-regression ${o.failOnRegressionPct}: ${regressed.length + regressedObjectives.length} value(s) regressed against baseline ${judged.comparison?.baselineId}`] };
   }
   return { record: judged, regressed, regressedObjectives, regressionFails };
+}
+
+export interface JudgeAndWriteOptions extends JudgeOptions {
+  /** The spec the record is judged by; null leaves it unjudged. */
+  spec: (record: RunRecord) => SloSpec | null;
+  /** run.json and the reports go here. */
+  outDir: string;
+  /** Reports written beside run.json. */
+  formats: readonly ReportFormat[];
+  /** Write run.json (default true); `rampart report` re-renders a record that is already written. */
+  writeRecord?: boolean;
+  /** A report that could not be rendered: told here and the record kept (without it, the error is thrown). */
+  onReportError?: (err: Error) => void;
+}
+
+/**
+ * The one "judge, then write the record and the reports" of every command that writes a record (gate, run,
+ * drill, scan through the session; report; k6 import). A spec or baseline that fails still writes the
+ * measurements, unjudged, before the error is thrown: what was measured is never lost.
+ */
+export async function judgeAndWrite(record: RunRecord, o: JudgeAndWriteOptions): Promise<Judgement & { written: Record<string, string> }> {
+  const file = path.join(o.outDir, 'run.json');
+  const writeRecord = o.writeRecord ?? true;
+  let judgement: Judgement = { record, regressed: [], regressedObjectives: [], regressionFails: false };
+  try {
+    const spec = o.spec(record);
+    if (spec) judgement = await judgeRecord(record, spec, o);
+  } catch (err) {
+    if (writeRecord) await writeRunRecord(file, record);
+    throw err;
+  }
+  let written: Record<string, string> = {};
+  if (writeRecord) {
+    await writeRunRecord(file, judgement.record);
+    written.record = file;
+  }
+  if (o.formats.length > 0) {
+    try {
+      written = { ...written, ...(await writeReports(judgement.record, o.outDir, o.formats)) };
+    } catch (err) {
+      if (!o.onReportError) throw err;
+      o.onReportError(err as Error);
+    }
+  }
+  return { ...judgement, written };
 }

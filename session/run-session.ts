@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { baseUrlText, isRampartError, type EnvConfig } from '../common/index.ts';
-import { appendPart, createRunRecord, ownSpec, writeReports, writeRunRecord, type ReportFormat, type RunRecord, type RunRecordPart, type SloSpec } from '../reports/index.ts';
+import { appendPart, createRunRecord, ownSpec, type ReportFormat, type RunRecord, type RunRecordPart, type SloSpec } from '../reports/index.ts';
 import type { Drill } from '../chaos/index.ts';
 import type { Suite, SuiteResult } from '../scenarios/index.ts';
 import type { StartedStack } from '../stack/index.ts';
-import { judgeRecord, type Judgement, type JudgeOptions } from './judge.ts';
+import { judgeAndWrite, type Judgement, type JudgeOptions } from './judge.ts';
 import { plannedParts, stackGroups, type PlannedPart, type SessionPlan } from './plan.ts';
 
 // The parts' libraries load when a session runs one of them, not at every start of the CLI.
@@ -195,29 +194,9 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
   }
   record.meta.endedAt = Date.now();
   record.events.sort((a, b) => a.ts - b.ts);
-  return { ...(await finish(record, reports, io)), fatal, errors, interrupted: io.signal.aborted };
-}
-
-/** Judges the record and writes run.json, then the reports (a rendering problem never loses the record). */
-async function finish(record: RunRecord, reports: SessionReports, io: SessionIo): Promise<Omit<Judgement, 'record'> & { record: RunRecord; written: Record<string, string> }> {
-  const file = path.join(reports.outDir, 'run.json');
-  let judgement: Judgement = { record, regressed: [], regressedObjectives: [], regressionFails: false };
-  try {
-    const spec = (reports.spec ?? ((r: RunRecord) => ownSpec(r)))(record);
-    if (spec) judgement = await judgeRecord(record, spec, reports);
-  } catch (err) {
-    // An unreadable baseline, say: the measurements are still written, unjudged.
-    await writeRunRecord(file, record);
-    throw err;
-  }
-  await writeRunRecord(file, judgement.record);
-  let written: Record<string, string> = { record: file };
-  if (reports.formats.length > 0) {
-    try {
-      written = { ...written, ...(await writeReports(judgement.record, reports.outDir, reports.formats)) };
-    } catch (err) {
-      io.log(`reports not written: ${(err as Error).message}`);
-    }
-  }
-  return { ...judgement, written };
+  // Judged, run.json written, then the reports: a rendering problem never loses the record.
+  const judged = await judgeAndWrite(record, {
+    ...reports, spec: reports.spec ?? ((r: RunRecord) => ownSpec(r)), onReportError: (err) => io.log(`reports not written: ${err.message}`),
+  });
+  return { ...judged, fatal, errors, interrupted: io.signal.aborted };
 }

@@ -4,6 +4,7 @@ import { assertReachable, InterruptedError, type Profile } from '../../common/in
 import { sloSpecSchema, type SloSpec } from '../../reports/index.ts';
 import { FlagInvalidError, outFlag, profileFlag, stackLogFlag, stackLogging, targetFlag, urlFlag } from '../flags.ts';
 import type { CliContext } from '../context.ts';
+import { exitCodeFor } from '../exit-codes.ts';
 
 interface DrillFlags {
   target?: URL;
@@ -121,6 +122,6 @@ Examples:
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
       if (errors.length > 0) throw errors[0];
       // Only a conclusive PASS of every drill asked for exits 0: a failed or inconclusive drill (a fault not injected, too few requests) exits 1.
-      if (record.verdict !== 'pass' || record.drills.length < drills.length) ctx.exitCode = 1;
+      ctx.exitCode = exitCodeFor({ verdict: record.drills.length < drills.length ? 'inconclusive' : record.verdict });
     });
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { baseUrlText, InterruptedError, type Profile } from '../../common/index.ts';
 import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { exitCodeFor } from '../exit-codes.ts';
 import { parseRegressionPct, printJudgement } from '../gate/judge.ts';
 import { FlagInvalidError, outFlag, profileFlag, instancesFlag, lbFlag, scaleOutFlags, stackLogFlag, stackLogging, targetFlag, urlFlag } from '../flags.ts';
 import { asSemantics, thresholdSemanticsOption } from './threshold-semantics.ts';
@@ -97,6 +97,6 @@ Examples:
       }
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
       if (outcome.fatal) throw outcome.fatal;
-      ctx.exitCode = outcome.record.verdict === 'pass' ? ExitCode.ok : ExitCode.breached;
+      ctx.exitCode = exitCodeFor({ verdict: outcome.record.verdict });
     });
 }

@@ -4,12 +4,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { baseUrlText, EnvironmentError, type Profile } from '../../common/index.ts';
 import { envAsPlaceholders, exportK6, formatK6Thresholds, formatSummary, importK6Results, k6Thresholds, loadSuite, type Suite, type ThresholdItem } from '../../scenarios/index.ts';
-import {
-  appendPart, createRunRecord, evaluate, loadSloSpec, ownSpec, parseFormats, sloSpecSchema, specToInput, withVerdicts, writeReports, writeRunRecord,
-  type RunRecord, type SloSpec,
-} from '../../reports/index.ts';
+import { appendPart, createRunRecord, loadSloSpec, ownSpec, parseFormats, sloSpecSchema, specToInput, type RunRecord, type SloSpec } from '../../reports/index.ts';
+import { judgeAndWrite } from '../../session/index.ts';
 import type { CliContext } from '../context.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { ExitCode, exitCodeFor } from '../exit-codes.ts';
 import { FlagInvalidError, forFlag, outFlag, profileFlag } from '../flags.ts';
 import { splitThresholdFlag } from './load.ts';
 
@@ -160,27 +158,24 @@ Examples:
       const slo = flags.slo ? await loadSloSpec(flags.slo) : undefined;
       const r = await importK6Results(files, { thresholds: extra, ...(flags.strict ? { strict: true } : {}) });
       const source = `k6 import of ${r.runners.length} runner${r.runners.length === 1 ? '' : 's'}`;
-      let record = createRunRecord({ command: `k6 import ${files.join(' ')}`, profile: flags.suite ? flags.profile : null, startedAt: r.startedAt, source });
-      record.meta.endedAt = r.endedAt;
-      appendPart(record, r.part);
+      const imported = createRunRecord({ command: `k6 import ${files.join(' ')}`, profile: flags.suite ? flags.profile : null, startedAt: r.startedAt, source });
+      imported.meta.endedAt = r.endedAt;
+      appendPart(imported, r.part);
       for (const s of r.summaries) ctx.stdout.write(formatSummary(s, []));
       ctx.stdout.write(formatK6Thresholds(r.thresholds, r.runners.length));
       for (const w of r.warnings) ctx.stderr.write(`rampart: warning: ${w}\n`);
-      const spec = importSpec(record, slo);
-      if (spec) record = withVerdicts(record, spec, evaluate(record, spec));
-      const file = path.join(flags.out, 'run.json');
-      await writeRunRecord(file, record);
-      if (formats.length > 0) await writeReports(record, flags.out, formats);
+      const { record, written } = await judgeAndWrite(imported, { spec: (rec) => importSpec(rec, slo), outDir: flags.out, formats });
+      const file = written.record as string;
       ctx.stderr.write(`rampart: ${source}, ${r.summaries.reduce((a, s) => a + s.requests, 0)} requests merged; run record written to ${file}\n`);
       const failed = r.thresholds.filter((t) => t.outcome === 'fail');
       if (record.verdict === 'fail') {
         const sloFailed = record.verdicts.filter((v) => v.outcome === 'fail' && v.kind !== 'threshold');
         ctx.stderr.write(`rampart: FAIL over the merged runners: ${[...failed.map((t) => `${t.metric}${t.filter !== undefined ? `{${t.filter}}` : ''} ${t.expression} (observed ${t.value ?? 'no data'})`), ...sloFailed.map((v) => `objective ${v.objective}`)].join('; ')}\n`);
-        ctx.exitCode = ExitCode.breached;
       } else if (record.verdict === 'inconclusive') {
         const unsure = record.verdicts.filter((v) => v.outcome === 'inconclusive').map((v) => v.objective);
         ctx.stderr.write(`rampart: INCONCLUSIVE over the merged runners (exit 1): ${unsure.join(', ')}\n`);
-        ctx.exitCode = ExitCode.breached;
       }
+      // No threshold and no --slo: nothing to judge, and k6 exits 0 for a test without thresholds too.
+      ctx.exitCode = exitCodeFor({ verdict: record.verdict ?? 'pass' });
     });
 }

@@ -5,7 +5,7 @@ import { parseDuration, parseTargetUrl } from '../../common/index.ts';
 import { measurementDoubt } from '../../reports/index.ts';
 import { formatSummary, parseScenario, runScenario, type ScenarioInput } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { exitCodeFor } from '../exit-codes.ts';
 import { FlagInvalidError } from '../flags.ts';
 import { asSemantics, thresholdSemanticsOption } from './threshold-semantics.ts';
 
@@ -144,16 +144,18 @@ Examples:
       const thresholdsGiven = result.thresholds.length;
       const failed = result.thresholds.filter((t) => (t.outcome ?? (t.ok ? 'pass' : 'fail')) === 'fail');
       const unsure = result.thresholds.filter((t) => t.outcome === 'inconclusive');
+      let verdict: 'pass' | 'fail' | 'inconclusive' = 'pass';
       if (failed.length > 0) {
         ctx.stderr.write(`rampart: FAIL: ${failed.length} threshold(s) breached\n`);
-        ctx.exitCode = ExitCode.breached;
+        verdict = 'fail';
       } else if (thresholdsGiven === 0 && measurementDoubt({ summaries: [result.summary] }, [scenario.name])?.bias === 'optimistic') {
         // Without thresholds the exit code says only whether the load was delivered as asked.
         ctx.stderr.write(`rampart: INCONCLUSIVE: the measurement is invalid (${result.summary.invalidReasons.join('; ')}): the target was not loaded as asked\n`);
-        ctx.exitCode = ExitCode.breached;
+        verdict = 'inconclusive';
       } else if (unsure.length > 0) {
         ctx.stderr.write(`rampart: INCONCLUSIVE: ${unsure.map((t) => t.reason).join('; ')}\n`);
-        ctx.exitCode = ExitCode.breached;
+        verdict = 'inconclusive';
       }
+      ctx.exitCode = exitCodeFor({ verdict });
     });
 }

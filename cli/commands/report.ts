@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { parseFormats, readRunRecord } from '../../reports/index.ts';
+import { judgeAndWrite } from '../../session/index.ts';
 import type { CliContext } from '../context.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { judgeAndWrite, parseRegressionPct, resolveSpec } from '../gate/judge.ts';
+import { exitCodeFor } from '../exit-codes.ts';
+import { parseRegressionPct, printJudgement, resolveSpec } from '../gate/judge.ts';
 
 import path from 'node:path';
 import { FlagInvalidError, forFlag } from '../flags.ts';
@@ -33,7 +34,8 @@ Examples:
       const record = await readRunRecord(file);
       const spec = await resolveSpec(opts.slo, record);
       const outDir = opts.out ?? path.dirname(path.resolve(file));
-      const { record: judged } = await judgeAndWrite(record, { spec, baselineFile: opts.baseline, outDir, formats, withRecord: false, stdout: ctx.stdout, failOnRegressionPct });
-      ctx.exitCode = judged.verdict === 'pass' ? ExitCode.ok : ExitCode.breached;
+      const judged = await judgeAndWrite(record, { spec: () => spec, baselineFile: opts.baseline, outDir, formats, writeRecord: false, failOnRegressionPct });
+      printJudgement(judged, ctx.stdout, failOnRegressionPct);
+      ctx.exitCode = exitCodeFor({ verdict: judged.record.verdict });
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InterruptedError, type Profile } from '../../common/index.ts';
 import { formatSummary, loadSuite, type SuiteResult } from '../../scenarios/index.ts';
 import type { CliContext } from '../context.ts';
+import { exitCodeFor } from '../exit-codes.ts';
 import { runWithK6 } from './k6.ts';
 import { FlagInvalidError, instancesFlag, lbFlag, outFlag, profileFlag, scaleOutFlags, stackLogFlag, stackLogging, targetFlag } from '../flags.ts';
 import { asSemantics, thresholdSemanticsOption } from './threshold-semantics.ts';
@@ -71,12 +72,9 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
       if (errors.length > 0 && !ctx.signal.aborted) throw errors[0];
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
       const unsure = record.verdicts.filter((v) => v.outcome === 'inconclusive');
-      if (failed || record.verdict === 'fail') {
-        ctx.stderr.write('rampart: thresholds failed (exit 1)\n');
-        ctx.exitCode = 1;
-      } else if (record.verdict !== 'pass') {
-        ctx.stderr.write(`rampart: INCONCLUSIVE (exit 1): ${unsure.map((v) => `${v.objective}: ${v.reason ?? 'no thresholds'}`).join('; ') || 'no thresholds to judge'}\n`);
-        ctx.exitCode = 1;
-      }
+      const verdict = failed ? 'fail' : record.verdict;
+      if (verdict === 'fail') ctx.stderr.write('rampart: thresholds failed (exit 1)\n');
+      else if (verdict !== 'pass') ctx.stderr.write(`rampart: INCONCLUSIVE (exit 1): ${unsure.map((v) => `${v.objective}: ${v.reason ?? 'no thresholds'}`).join('; ') || 'no thresholds to judge'}\n`);
+      ctx.exitCode = exitCodeFor({ verdict });
     });
 }

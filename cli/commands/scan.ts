@@ -6,6 +6,7 @@ import { InterruptedError, type Profile } from '../../common/index.ts';
 import { ownSpec, severities } from '../../reports/index.ts';
 import type { Finding, Severity } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
+import { exitCodeFor } from '../exit-codes.ts';
 import { FlagInvalidError, flagError, outFlag, profileFlag, stackLogFlag, stackLogging, targetFlag, urlFlag } from '../flags.ts';
 
 /** The scan's input files are read inside the scan, which knows nothing of flags: their errors name the flag here. */
@@ -115,7 +116,6 @@ Exit codes: 0 no failing finding, 1 a finding at or above --fail-on (unsuppresse
       // The target stopped answering mid-scan: an environment outcome (3), with its finding in the report.
       const crashed = findings.find((f) => f.ruleId === 'rampart-target-crashed');
       if (crashed) ctx.stderr.write(`rampart scan: the target stopped answering after ${crashed.endpoint}; the scan stopped there (exit 3)\n`);
-      if (crashed) ctx.exitCode = 3;
-      else if (failing.length > 0) ctx.exitCode = 1;
+      ctx.exitCode = exitCodeFor({ verdict: failing.length > 0 ? 'fail' : 'pass', environmentFailed: crashed !== undefined });
     });
 }
