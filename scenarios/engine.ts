@@ -140,6 +140,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const stepSignal = graceMs === null ? stop.signal : interrupt.signal;
   const think = open ? undefined : thinker(scenario.thinkTime, stepSignal);
   let iterationsStarted = 0;
+  // Arrivals whose first request could not be rendered: nothing was sent for them, so they are no part of the achieved rate.
+  let unsentArrivals = 0;
+  const firstTags = new Set(flows.map((f) => f.steps[0]?.tag));
   const baseEnv: Omit<IterationEnv, 'sender'> = {
     scenario: scenario.name,
     signal: stepSignal,
@@ -154,6 +157,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     onTemplateError: (tag, message) => {
       const k = `${tag}: ${message}`;
       templateErrors[k] = (templateErrors[k] ?? 0) + 1;
+      if (firstTags.has(tag)) unsentArrivals += 1;
     },
   };
   const envs = new WeakMap<object, IterationEnv>();
@@ -290,7 +294,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const lat = summarize(all.hist);
   // HdrHistogram reports a percentile as its bucket's highest equivalent value, which can exceed the exact max.
   const capped = (v: number) => Math.min(v, lat.max);
-  const achieved = open ? (execStats.started * 1000) / mainMs : ((all.count - all.dropped) * 1000) / mainMs;
+  // What was sent: arrivals started (open) or requests sent (closed); an unsent request is in neither.
+  const achieved = open ? ((execStats.started - unsentArrivals) * 1000) / mainMs : ((all.count - all.dropped - (all.codes.template ?? 0)) * 1000) / mainMs;
   const reasons = invalidReasons({
     loopLagP99Ms: selfStats.loopLagP99Ms, maxLoopLagP99Ms: scenario.selfCheck.maxLoopLagP99Ms, cpu: selfStats.cpu,
     targetRate: exec.targetRate, achievedRate: achieved, minRateRatio: scenario.selfCheck.minRateRatio,

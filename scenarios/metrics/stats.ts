@@ -66,7 +66,8 @@ export function addOutcome(s: Stats, o: Outcome): void {
   s.checksPassed += o.checksPassed;
   s.checksFailed += o.checksFailed;
   if (o.late) s.late += 1;
-  recordMs(s.hist, o.latencyMs);
+  // A request that could not be rendered (errorKind template) was never sent: a failed request, never a latency.
+  if (o.errorKind !== 'template') recordMs(s.hist, o.latencyMs);
 }
 
 /** A dropped request was never sent: it counts as a request and as failed, with no latency. */
