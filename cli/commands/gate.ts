@@ -5,7 +5,7 @@ import { baseUrlText, InterruptedError, type Profile } from '../../common/index.
 import { reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { exitCodeFor } from '../exit-codes.ts';
-import { parseRegressionPct, printJudgement } from '../gate/judge.ts';
+import { parseRegression, printJudgement } from '../gate/judge.ts';
 import { FlagInvalidError, outFlag, profileFlag, instancesFlag, lbFlag, scaleOutFlags, stackLogFlag, stackLogging, targetFlag, urlFlag } from '../flags.ts';
 import { asSemantics, thresholdSemanticsOption } from './threshold-semantics.ts';
 
@@ -44,7 +44,7 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .option('--no-scan', 'skip the security scan')
     .option('--suppressions <file>', 'security findings suppression file')
     .option('--baseline <run.json>', 'compare with an earlier run and mark regressions')
-    .option('--fail-on-regression <pct>', 'with --baseline: exit 1 when a p95 or an objective regressed more than PCT %')
+    .option('--fail-on-regression <pct[,ms]>', 'with --baseline: exit 1 when a p95 or an objective got more than PCT % worse, a latency also by at least N ms (default 5): 10%,5ms')
     .option('--step-summary', 'also append summary.md to $GITHUB_STEP_SUMMARY', false)
     .addOption(lbFlag())
     .addOption(instancesFlag())
@@ -53,7 +53,7 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .addHelpText('after', `
 Writes run.json, report.html, junit.xml, summary.md and verdicts.json, prints the objective table.
 Exit code: 0 every objective PASSes, 1 an objective FAILed or is INCONCLUSIVE (not enough evidence; the
-report says what would make it conclusive), 2 bad input, 3 environment failure.
+report says what would make it conclusive), 2 bad input, 3 environment failure (the target stopped answering during the scan included).
 
 Examples:
   $ rampart gate                                  # quick gate on the managed stack (npm start)
@@ -63,12 +63,12 @@ Examples:
     .action(async (flags: GateFlags) => {
       const { profile } = flags;
       const target = flags.target ?? null;
-      const failOnRegressionPct = parseRegressionPct(flags.failOnRegression);
+      const regression = parseRegression(flags.failOnRegression);
       const toxiproxyUrl = urlFlag('--toxiproxy', flags.toxiproxy ?? ctx.env.toxiproxyUrl, ['http:', 'https:'], 'http://127.0.0.1:8474');
       const databaseUrl = urlFlag('--database-url', flags.databaseUrl ?? (target ? ctx.env.databaseUrl : undefined), ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/app');
       if (!target && flags.toxiproxy) throw new FlagInvalidError('--toxiproxy needs --target (the managed stack brings its own fault proxy)');
       const scaleOut = await scaleOutFlags(flags);
-      if (failOnRegressionPct !== undefined && !flags.baseline) throw new FlagInvalidError('--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
+      if (regression !== undefined && !flags.baseline) throw new FlagInvalidError('--fail-on-regression needs --baseline', { hint: 'add --baseline last-release/run.json' });
       // The session (stack, drills, scan, judging) loads when the gate runs, not at every start of the CLI.
       const { runSession, timestampDir } = await import('../../session/index.ts');
       const { planGate } = await import('../gate/plan.ts');
@@ -89,14 +89,17 @@ Examples:
           scan: plan.scan ? { ...(env.zapUrl ? { zapUrl: env.zapUrl } : {}), ...(env.zapApiKey ? { zapApiKey: env.zapApiKey } : {}), ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}) } : null,
         },
         { env, signal: ctx.signal, log: (l) => log(`gate: ${l}`), partLog: (l) => log(`  ${l}`), progress: ctx.stderr, stackLog },
-        { outDir, spec: () => spec, formats: reportFormats, baselineFile: flags.baseline, failOnRegressionPct },
+        { outDir, spec: () => spec, formats: reportFormats, baselineFile: flags.baseline, failOnRegressionPct: regression?.pct, failOnRegressionMinMs: regression?.minMs },
       );
-      printJudgement(outcome, ctx.stdout, failOnRegressionPct);
+      printJudgement(outcome, ctx.stdout, regression);
       if (flags.stepSummary && ctx.env.githubStepSummary && outcome.written.md) {
         await appendFile(ctx.env.githubStepSummary, await readFile(outcome.written.md, 'utf8'));
       }
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
       if (outcome.fatal) throw outcome.fatal;
-      ctx.exitCode = exitCodeFor({ verdict: outcome.record.verdict });
+      // The target stopped answering during the scan: an environment outcome (3), as `rampart scan` exits, its finding in the report.
+      const crashed = outcome.record.findings.find((f) => f.ruleId === 'rampart-target-crashed');
+      if (crashed) log(`gate: the target stopped answering during the scan, after ${crashed.endpoint}; the scan stopped there (exit 3)`);
+      ctx.exitCode = exitCodeFor({ verdict: outcome.record.verdict, environmentFailed: crashed !== undefined });
     });
 }
