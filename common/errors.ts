@@ -41,6 +41,7 @@ export const errorCodes = {
   RAMPART_FLAG_INVALID: 'input',
   RAMPART_HAR_INVALID: 'input',
   RAMPART_HAR_UNREADABLE: 'input',
+  RAMPART_INIT_FILE_EXISTS: 'input',
   RAMPART_K6_RESULTS_INVALID: 'input',
   RAMPART_NO_DATABASE: 'input',
   RAMPART_NOT_CONTROLLABLE: 'input',

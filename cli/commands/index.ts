@@ -20,6 +20,11 @@ export interface CommandEntry {
 
 export const commands: readonly CommandEntry[] = [
   {
+    name: 'init', term: 'init [options]',
+    description: 'Write a starter for your API here: a load suite, an slo.yaml that judges it, a drill file and a GitHub Actions gate.',
+    load: async () => (await import('./init.ts')).registerInit,
+  },
+  {
     name: 'proxy', term: 'proxy [options]',
     description: 'Run the TCP fault proxy that speaks Toxiproxy\'s HTTP API (any Toxiproxy client works against it)',
     load: async () => (await import('./proxy.ts')).registerProxy,
