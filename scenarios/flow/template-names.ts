@@ -20,7 +20,8 @@ interface ScenarioShape {
   users?: Array<Record<string, unknown>> | undefined;
 }
 
-const PER_REQUEST = ['uuid', 'now', 'rand', 'vu', 'iter', 'rep', 'runId'];
+// env: a {{env.NAME}} still there after loading is one the k6 export keeps on purpose (read from __ENV by the script).
+const PER_REQUEST = ['uuid', 'now', 'rand', 'vu', 'iter', 'rep', 'runId', 'env'];
 const PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
 
 /** Every placeholder inside a JSON-like value, as its path parts. */
