@@ -83,7 +83,7 @@ describe('verdicts are earned: a quick run never passes 99.9 % it cannot show', 
 });
 
 describe('nothing skipped silently', () => {
-  it('a template naming a value nothing captured is an error of its own kind, counted, and the checks fail', async () => {
+  it('a template value missing at run time (its capture found nothing) is an error of its own kind, counted, and the checks fail', async () => {
     await using srv = await flakyServer(() => false);
     const s = parseScenario({
       name: 'typo', executor: 'per-vu-iterations', vus: 1, iterations: 3, thresholdWindows: [],
@@ -91,8 +91,8 @@ describe('nothing skipped silently', () => {
       flows: [{
         name: 'write-then-read',
         steps: [
-          { name: 'create', method: 'POST', path: '/posts', body: { a: 1 }, captures: { postId: { json: 'ok' } } },
-          { name: 'read', path: '/posts/{{postid}}', checks: [{ type: 'status', equals: 200 }] },
+          { name: 'create', method: 'POST', path: '/posts', body: { a: 1 }, captures: { postId: { json: 'no.such.field' } } },
+          { name: 'read', path: '/posts/{{postId}}', checks: [{ type: 'status', equals: 200 }] },
           { name: 'after', path: '/never' },
         ],
       }],
@@ -101,7 +101,7 @@ describe('nothing skipped silently', () => {
     expect(r.summary.codes).toEqual({ '200': 3, template: 3 });
     expect(r.summary.errors).toBe(3);
     expect(r.thresholds[0]!.outcome).toBe('fail');
-    expect(r.part.notes?.join('\n')).toMatch(/request not sent 3x, read: template value \{\{postid\}\} is not set/);
+    expect(r.part.notes?.join('\n')).toMatch(/request not sent 3x, read: template value \{\{postId\}\} is not set/);
   }, 30_000);
 
   it('a threshold on a tag that never occurred is inconclusive, naming the tags it saw', async () => {
