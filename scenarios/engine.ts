@@ -8,7 +8,7 @@ import { parseThresholds } from './thresholds/parse.ts';
 import type { ThresholdSemantics } from './thresholds/earned.ts';
 import { Aggregator } from './metrics/aggregator.ts';
 import { compileFlow, flowPicker } from './flow/compile.ts';
-import { runIteration, type IterationEnv, type OnResponse } from './flow/iteration.ts';
+import { BATCH_PER_HOST, runIteration, type IterationEnv, type OnResponse } from './flow/iteration.ts';
 import { sharedTransport, perVuTransport, type Transport } from './http/transport.ts';
 import { runSetup, runTeardown } from './setup-phase.ts';
 import { thinker } from './think-time.ts';
@@ -170,7 +170,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     const sender = transport.senderFor(vu);
     let env = envs.get(sender);
     if (!env) {
-      env = { ...baseEnv, sender };
+      // A batch's further lanes: more connections of this VU, keyed apart from every VU's own (negative).
+      env = { ...baseEnv, sender, laneSender: (lane) => transport.senderFor(-(vu * BATCH_PER_HOST + lane)) };
       envs.set(sender, env);
     }
     return runIteration(pick(), ctx, env, intendedStart, late);

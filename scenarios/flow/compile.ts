@@ -15,6 +15,10 @@ export interface CompiledStep {
   retry: Retry | null;
   /** Parse the body only when a check, a capture or an onResponse hook needs it. */
   needsJson: boolean;
+  /** The batch this step goes out with (consecutive steps with the same number, k6's http.batch), or null. */
+  batch: number | null;
+  /** k6's group path ("::checkout::pay"), or null outside any group. */
+  group: string | null;
 }
 
 export interface CompiledCheck {
@@ -58,6 +62,8 @@ export function compileStep(step: Step): CompiledStep {
     repeat: step.repeat,
     retry: step.retry ?? null,
     needsJson: step.checks.some((c) => c.type === 'json') || Object.values(step.captures).some((c) => 'json' in c),
+    batch: step.batch ?? null,
+    group: step.group ?? null,
   };
 }
 

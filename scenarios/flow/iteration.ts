@@ -21,6 +21,10 @@ export interface ResponseInfo {
   body?: unknown;
   requestHeaders: Record<string, string>;
   requestBody?: unknown;
+  /** k6's group path ("::checkout") when the step is inside a group. */
+  group?: string;
+  /** True when the request went out in a batch (k6's http.batch). */
+  batch?: boolean;
   /** Epoch ms when the (first attempt of the) request was sent. */
   startedAt: number;
   latencyMs: number;
@@ -30,6 +34,8 @@ export type OnResponse = (info: ResponseInfo) => void;
 export interface IterationEnv {
   scenario: string;
   sender: Sender;
+  /** More connections of the same VU, for a batch's parallel requests (lane 1, 2, …); without it a batch goes out one by one. */
+  laneSender?: ((lane: number) => Sender) | undefined;
   /** Aborted when the scenario stops starting requests (end of duration, interrupt). */
   signal: AbortSignal;
   /** Aborted when in-flight requests must be cancelled (interrupt, abortOnFail). */
@@ -60,15 +66,113 @@ export function retriable(step: CompiledStep, res: StepResponse): boolean {
  * Sends a step, re-sending the same rendered request while its retry policy
  * says so; no new attempt once the scenario stops or is cancelled.
  */
-async function sendWithRetry(env: IterationEnv, step: CompiledStep, req: RenderedRequest, readJson: boolean, sent: { attempts: number }): Promise<StepResponse> {
+async function sendWithRetry(env: IterationEnv, sender: Sender, step: CompiledStep, req: RenderedRequest, readJson: boolean, sent: { attempts: number }): Promise<StepResponse> {
   const max = step.retry?.attempts ?? 1;
   for (let attempt = 1; ; attempt++) {
-    const res = await sendRendered(env.sender, step, req, readJson);
+    const res = await sendRendered(sender, step, req, readJson);
     sent.attempts = attempt;
     if (attempt >= max || !retriable(step, res) || env.signal.aborted || env.requestSignal.aborted) return res;
     const wait = (step.retry?.backoffMs ?? 0) * 2 ** (attempt - 1);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
+}
+
+/** Lanes a batch goes out on at most (k6's default batchPerHost: every request of a batch goes to the one target). */
+export const BATCH_PER_HOST = 6;
+
+interface IterationState {
+  /** No request of the iteration was measured yet (the first is measured from the intended start in the open model). */
+  first: boolean;
+  intendedStart: number | null;
+  late: boolean;
+}
+
+/** Renders a step; a template naming a value nothing captured is recorded as an unsent request of its own kind, and null returned. */
+function render(step: CompiledStep, ctx: TemplateContext, env: IterationEnv): RenderedRequest | null {
+  try {
+    return renderStep(step, ctx);
+  } catch (err) {
+    if (!(err instanceof TemplateValueMissingError)) throw err;
+    // A value this step needs was never captured (a typo in the template, or an earlier step failed):
+    // the request cannot be sent, and that is an error of its own kind, counted and named, never a silent stop.
+    env.record({ tag: step.tag, latencyMs: 0, status: null, errorKind: 'template', failed: true, checksPassed: 0, checksFailed: step.checks.length, late: false }, Date.now());
+    env.onTemplateError?.(step.tag, err.message);
+    return null;
+  }
+}
+
+/**
+ * Sends one rendered request on `sender` and takes in its answer: measured, recorded, checked, handed to
+ * onResponse, captured from. Returns false when it was cancelled (the iteration ends there).
+ */
+async function exchange(step: CompiledStep, req: RenderedRequest, ctx: TemplateContext, env: IterationEnv, sender: Sender, st: IterationState, batched: boolean): Promise<boolean> {
+  const sentAt = performance.now();
+  const readJson = step.needsJson || env.onResponse !== undefined;
+  // Without a retry policy (the common case) one promise per request: no retry loop around the send.
+  let res: StepResponse;
+  let attempts = 1;
+  if (step.retry) {
+    const sent = { attempts: 1 };
+    res = await sendWithRetry(env, sender, step, req, readJson, sent);
+    attempts = sent.attempts;
+  } else {
+    res = await sendRendered(sender, step, req, readJson);
+  }
+  const end = performance.now();
+  if (env.requestSignal.aborted && res.status === null) return false;
+  const from = st.first && st.intendedStart !== null ? Math.min(st.intendedStart, sentAt) : sentAt;
+  const latencyMs = end - from;
+  const ok = res.status !== null && step.expect(res.status);
+  let passed = 0;
+  let failed = 0;
+  if (step.checks.length > 0) {
+    let failedNames: string[];
+    [passed, failed, failedNames] = runChecks(step, res, ctx);
+    if (env.onCheckFailed) for (const n of failedNames) env.onCheckFailed(step.tag, n);
+  }
+  const retryAfter503 = res.status === 503 && res.headers['retry-after'] !== undefined;
+  env.record({ tag: step.tag, latencyMs, status: res.status, errorKind: res.errorKind, retryAfter503, failed: !ok, checksPassed: passed, checksFailed: failed, late: st.first && st.late, group: step.group }, epochOf(end));
+  if (env.onResponse) {
+    const info: ResponseInfo = {
+      scenario: env.scenario, tag: step.tag, method: step.method, path: res.path, status: res.status, ok,
+      headers: res.headers, errorKind: res.errorKind, attempts, requestHeaders: res.requestHeaders, startedAt: epochOf(sentAt), latencyMs,
+    };
+    if (step.group !== null) info.group = step.group;
+    if (batched) info.batch = true;
+    if (res.json !== undefined) info.body = res.json;
+    if (res.requestBody !== undefined) info.requestBody = res.requestBody;
+    env.onResponse(info);
+  }
+  if (step.captures.length > 0) applyCaptures(step, res, ctx);
+  return true;
+}
+
+/**
+ * k6's http.batch: the batch's requests (each step's repeats included) are rendered, then sent together on
+ * up to BATCH_PER_HOST connections of the VU; the iteration goes on when all are answered.
+ */
+async function runBatch(steps: CompiledStep[], ctx: TemplateContext, env: IterationEnv, st: IterationState): Promise<boolean> {
+  const queue: Array<{ step: CompiledStep; req: RenderedRequest }> = [];
+  for (const step of steps) {
+    for (let rep = 0; rep < step.repeat; rep++) {
+      ctx.rep = rep;
+      const req = render(step, ctx, env);
+      if (!req) return false;
+      queue.push({ step, req });
+    }
+  }
+  const lanes = env.laneSender ? Math.min(BATCH_PER_HOST, queue.length) : 1;
+  let next = 0;
+  let cancelled = false;
+  const lane = async (k: number) => {
+    const sender = k === 0 || !env.laneSender ? env.sender : env.laneSender(k);
+    while (next < queue.length && !cancelled) {
+      const { step, req } = queue[next++] as { step: CompiledStep; req: RenderedRequest };
+      if (!(await exchange(step, req, ctx, env, sender, st, true))) cancelled = true;
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, (_, k) => lane(k)));
+  return !cancelled;
 }
 
 /**
@@ -77,60 +181,29 @@ async function sendWithRetry(env: IterationEnv, step: CompiledStep, req: Rendere
  * waiting for a VU/connection or behind a stalled server is counted.
  */
 export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env: IterationEnv, intendedStart: number | null, late: boolean): Promise<void> {
-  let first = true;
-  for (const step of flow.steps) {
+  const st: IterationState = { first: true, intendedStart, late };
+  const steps = flow.steps;
+  for (let i = 0; i < steps.length;) {
+    const step = steps[i] as CompiledStep;
+    if (env.signal.aborted) return;
+    if (step.batch !== null) {
+      let j = i + 1;
+      while (j < steps.length && (steps[j] as CompiledStep).batch === step.batch) j++;
+      if (!(await runBatch(steps.slice(i, j), ctx, env, st))) return;
+      st.first = false;
+      i = j;
+      if (env.think) await env.think();
+      continue;
+    }
     for (let rep = 0; rep < step.repeat; rep++) {
       if (env.signal.aborted) return;
       ctx.rep = rep;
-      const sentAt = performance.now();
-      let req: RenderedRequest;
-      try {
-        req = renderStep(step, ctx);
-      } catch (err) {
-        if (!(err instanceof TemplateValueMissingError)) throw err;
-        // A value this step needs was never captured (a typo in the template, or an earlier step failed):
-        // the request cannot be sent, and that is an error of its own kind, counted and named, never a silent stop.
-        env.record({ tag: step.tag, latencyMs: 0, status: null, errorKind: 'template', failed: true, checksPassed: 0, checksFailed: step.checks.length, late: false }, Date.now());
-        env.onTemplateError?.(step.tag, err.message);
-        return;
-      }
-      const readJson = step.needsJson || env.onResponse !== undefined;
-      // Without a retry policy (the common case) one promise per request: no retry loop around the send.
-      let res: StepResponse;
-      let attempts = 1;
-      if (step.retry) {
-        const sent = { attempts: 1 };
-        res = await sendWithRetry(env, step, req, readJson, sent);
-        attempts = sent.attempts;
-      } else {
-        res = await sendRendered(env.sender, step, req, readJson);
-      }
-      const end = performance.now();
-      if (env.requestSignal.aborted && res.status === null) return;
-      const from = first && intendedStart !== null ? Math.min(intendedStart, sentAt) : sentAt;
-      const latencyMs = end - from;
-      const ok = res.status !== null && step.expect(res.status);
-      let passed = 0;
-      let failed = 0;
-      if (step.checks.length > 0) {
-        let failedNames: string[];
-        [passed, failed, failedNames] = runChecks(step, res, ctx);
-        if (env.onCheckFailed) for (const n of failedNames) env.onCheckFailed(step.tag, n);
-      }
-      const retryAfter503 = res.status === 503 && res.headers['retry-after'] !== undefined;
-      env.record({ tag: step.tag, latencyMs, status: res.status, errorKind: res.errorKind, retryAfter503, failed: !ok, checksPassed: passed, checksFailed: failed, late: first && late }, epochOf(end));
-      if (env.onResponse) {
-        const info: ResponseInfo = {
-          scenario: env.scenario, tag: step.tag, method: step.method, path: res.path, status: res.status, ok,
-          headers: res.headers, errorKind: res.errorKind, attempts, requestHeaders: res.requestHeaders, startedAt: epochOf(sentAt), latencyMs,
-        };
-        if (res.json !== undefined) info.body = res.json;
-        if (res.requestBody !== undefined) info.requestBody = res.requestBody;
-        env.onResponse(info);
-      }
-      if (step.captures.length > 0) applyCaptures(step, res, ctx);
-      first = false;
+      const req = render(step, ctx, env);
+      if (!req) return;
+      if (!(await exchange(step, req, ctx, env, env.sender, st, false))) return;
+      st.first = false;
       if (env.think) await env.think();
     }
+    i += 1;
   }
 }

@@ -44,6 +44,8 @@ function notExportable(suite: Suite, planNotes: string[]): string[] {
   if (conns) out.push(`connections (${conns}): k6 gives every VU its own connections`);
   const retried = names((s) => [...s.flows.flatMap((f) => f.steps), ...(s.setup?.users?.steps ?? [])].some((st) => st.retry !== undefined));
   if (retried) out.push(`retries (${retried}) run as a loop, but each attempt is its own request in k6's metrics (rampart counts one request, latency over all attempts)`);
+  const batchRetry = names((s) => s.flows.some((f) => f.steps.some((st) => st.batch !== undefined && st.retry !== undefined)));
+  if (batchRetry) out.push(`retries inside a batch (${batchRetry}): http.batch sends each request once`);
   const setups = names((s) => s.setup?.users !== undefined);
   if (setups) out.push(`setup users (${setups}) are signed in by k6's setup() once before every scenario, one request at a time`);
   // k6 VUs share no state: two VUs on one user each hold a copy, and a token one of them rotates is spent in the other's.
@@ -98,8 +100,8 @@ export function ${names.get(s.name) as string}(data: SetupData): void {
     ...(notExported.length > 0 ? ['// Not as in rampart:', ...notExported.map((n) => `//   - ${n}`)] : []),
   ].join('\n');
   const script = `${header}
-import http from 'k6/http';
-import { check, sleep } from 'k6';
+import http, { type Response } from 'k6/http';
+import { check, group, sleep } from 'k6';
 import exec from 'k6/execution';
 import { SharedArray } from 'k6/data';
 import type { Options } from 'k6/options';

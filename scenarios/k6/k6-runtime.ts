@@ -8,7 +8,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Ctx = Record<string, unknown>;
 interface CheckDef { type: 'status' | 'json' | 'header'; name?: string; equals?: Json; matches?: string; exists?: boolean; path?: string; header?: string }
 interface RetryDef { attempts: number; on: Array<number | string>; backoffMs: number }
-interface StepDef { name?: string; method: string; path: string; headers: Record<string, string>; body?: Json; bodyText?: string; expectStatus?: number[]; checks: CheckDef[]; captures: Record<string, { json?: string; header?: string }>; repeat: number; retry?: RetryDef }
+interface StepDef { name?: string; batch?: number; group?: string; method: string; path: string; headers: Record<string, string>; body?: Json; bodyText?: string; expectStatus?: number[]; checks: CheckDef[]; captures: Record<string, { json?: string; header?: string }>; repeat: number; retry?: RetryDef }
 interface FlowDef { name: string; weight: number; steps: StepDef[] }
 interface SetupDef { count: number; concurrency: number; steps: StepDef[] }
 interface SetupData { runId: string; users: Record<string, Ctx[]> }
@@ -78,8 +78,10 @@ function send(step: StepDef, url: string, body: string | null, params: Record<st
   return res;
 }
 
-/** Sends one step; returns false when the flow cannot go on. Captures named user.x go to the VU's user, as in rampart. */
-function runStep(scenario: string, step: StepDef, ctx: Ctx, into: Ctx): boolean {
+interface Prepared { method: string; url: string; body: string | null; params: Record<string, unknown> }
+
+/** A step rendered into what http.request (or one entry of http.batch) takes. */
+function prepare(scenario: string, step: StepDef, ctx: Ctx): Prepared {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.headers)) headers[k] = String(render(v, ctx));
   let body: string | null = null;
@@ -89,16 +91,46 @@ function runStep(scenario: string, step: StepDef, ctx: Ctx, into: Ctx): boolean 
   } else if (step.bodyText !== undefined) {
     body = String(render(step.bodyText, ctx));
   }
-  const tag = step.name || step.method + ' ' + step.path;
   const expected = step.expectStatus;
-  const res = send(step, BASE_URL + String(render(step.path, ctx)), body, {
-    headers,
-    tags: { name: tag },
-    timeout: TIMEOUT[scenario],
-    // rampart keeps no cookies (k6 keeps a jar per VU by default): an empty jar per request sends none.
-    jar: new http.CookieJar(),
-    responseCallback: expected ? http.expectedStatuses(...expected) : http.expectedStatuses({ min: 200, max: 399 }),
+  return {
+    method: step.method, url: BASE_URL + String(render(step.path, ctx)), body,
+    params: {
+      headers,
+      tags: { name: step.name || step.method + ' ' + step.path },
+      timeout: TIMEOUT[scenario],
+      // rampart keeps no cookies (k6 keeps a jar per VU by default): an empty jar per request sends none.
+      jar: new http.CookieJar(),
+      responseCallback: expected ? http.expectedStatuses(...expected) : http.expectedStatuses({ min: 200, max: 399 }),
+    },
+  };
+}
+
+/** Sends one step; returns false when the flow cannot go on. Captures named user.x go to the VU's user, as in rampart. */
+function runStep(scenario: string, step: StepDef, ctx: Ctx, into: Ctx): boolean {
+  const p = prepare(scenario, step, ctx);
+  return take(step, send(step, p.url, p.body, p.params), ctx, into);
+}
+
+/** k6's http.batch: the steps (each repeat once) go out together; checks and captures as each answered. */
+function runBatch(scenario: string, steps: StepDef[], ctx: Ctx): boolean {
+  const list: Array<{ step: StepDef; p: Prepared }> = [];
+  for (const step of steps) {
+    for (let rep = 0; rep < step.repeat; rep++) {
+      ctx.rep = rep;
+      list.push({ step, p: prepare(scenario, step, ctx) });
+    }
+  }
+  const responses = http.batch(list.map(({ p }) => ({ method: p.method, url: p.url, body: p.body, params: p.params })));
+  let ok = true;
+  list.forEach(({ step }, i) => {
+    ok = take(step, responses[i], ctx, ctx) && ok;
   });
+  return ok;
+}
+
+/** Checks and captures of one answered step; false when it got no answer. */
+function take(step: StepDef, res: Response, ctx: Ctx, into: Ctx): boolean {
+  const tag = step.name || step.method + ' ' + step.path;
   let json: unknown;
   try {
     json = typeof res.body === 'string' && res.body.length > 0 ? JSON.parse(res.body) : undefined;
@@ -178,12 +210,45 @@ function runScenario(scenario: string, data: SetupData): void {
   if (count > 0 && !mine[scenario]) mine[scenario] = Object.assign({}, fromSetup.length > 0 ? fromSetup[vu % count] : rows[vu % count]);
   const ctx: Ctx = { vu, iter: exec.scenario.iterationInTest, runId: data.runId, users: fromSetup.length > 0 ? fromSetup : rows, user: mine[scenario], env: __ENV };
   const flow = pickFlow(FLOWS[scenario]);
-  for (const step of flow.steps) {
+  runSteps(scenario, flow.steps, 0, '', ctx);
+}
+
+/**
+ * Runs steps from i while they are inside the group path \`path\` (k6's group(), nested as "::a::b"); a
+ * batch's consecutive steps go out with http.batch. Returns the index after them, or -1 when the flow
+ * cannot go on.
+ */
+function runSteps(scenario: string, steps: StepDef[], from: number, path: string, ctx: Ctx): number {
+  let i = from;
+  while (i < steps.length) {
+    const step = steps[i];
+    const g = step.group || '';
+    if (g !== path && !g.startsWith(path + '::')) return i;
+    if (g !== path) {
+      const name = g.slice(path.length + 2).split('::')[0];
+      let next = -1;
+      group(name, () => {
+        next = runSteps(scenario, steps, i, path + '::' + name, ctx);
+      });
+      if (next < 0) return -1;
+      i = next;
+      continue;
+    }
+    if (step.batch !== undefined) {
+      let j = i + 1;
+      while (j < steps.length && steps[j].batch === step.batch) j++;
+      if (!runBatch(scenario, steps.slice(i, j), ctx)) return -1;
+      think(scenario);
+      i = j;
+      continue;
+    }
     for (let rep = 0; rep < step.repeat; rep++) {
       ctx.rep = rep;
-      if (!runStep(scenario, step, ctx, ctx)) return;
+      if (!runStep(scenario, step, ctx, ctx)) return -1;
       think(scenario);
     }
+    i += 1;
   }
+  return i;
 }
 `;

@@ -38,6 +38,8 @@ export interface Outcome {
   checksPassed: number;
   checksFailed: number;
   late: boolean;
+  /** k6's group path ("::checkout") of the step, null or absent outside any group. */
+  group?: string | null;
 }
 
 export function statusClass(status: number | null): keyof StatusClasses {

@@ -58,12 +58,58 @@ export const stepSchema = z.object({
    */
   retry: retrySchema.optional(),
 }).strict();
-export type Step = z.infer<typeof stepSchema>;
+/**
+ * A request step. In a flow, steps written inside a `batch` or a `group` come out flat, marked with
+ * `batch` (the batch's number in the flow: consecutive steps with the same number go out together) and
+ * `group` (k6's group path, "::checkout::pay"), so everything that reads a flow reads a list of requests.
+ */
+export type Step = z.infer<typeof stepSchema> & { batch?: number; group?: string };
+
+/** k6's http.batch: these requests go out together, in parallel (at most 6 at once, k6's batchPerHost). */
+const batchItemSchema = z.object({ batch: z.array(stepSchema).min(1) }).strict();
+
+/** k6's group(): these steps' requests carry the group's tag, and each pass through it is a group_duration. */
+const groupItemSchema = z.object({
+  group: z.string().min(1).refine((g) => !g.includes('::'), { message: 'a group name may not hold "::" (nest groups instead)' }),
+  get steps() {
+    return z.array(flowItemSchema).min(1);
+  },
+}).strict();
+
+type FlowItem = z.infer<typeof stepSchema> | z.infer<typeof batchItemSchema> | { group: string; steps: FlowItem[] };
+
+/** The branch a flow item means by its keys, so a bad item is told what is wrong with it, not with every form at once. */
+function itemError(iss: { input?: unknown; errors?: Array<Array<{ path: PropertyKey[]; message: string }>> }): string | undefined {
+  const input = iss.input;
+  if (input === null || typeof input !== 'object' || !iss.errors) return undefined;
+  const branch = 'batch' in input ? 1 : 'group' in input ? 2 : 0;
+  const issues = iss.errors[branch] ?? [];
+  return issues.map((i) => `${i.path.length > 0 ? `${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')}: ` : ''}${i.message}`).join('; ');
+}
+
+const flowItemSchema: z.ZodType<FlowItem> = z.union([stepSchema, batchItemSchema, groupItemSchema], { error: itemError });
+
+/** A flow's items as a list of requests, each batch numbered and each group's path on its steps. */
+function flatten(items: FlowItem[], group = '', counter = { batch: 0 }): Step[] {
+  const out: Step[] = [];
+  for (const item of items) {
+    if ('batch' in item) {
+      const n = counter.batch++;
+      out.push(...item.batch.map((st) => ({ ...st, batch: n, ...(group ? { group } : {}) })));
+    } else if ('group' in item) {
+      out.push(...flatten(item.steps, `${group}::${item.group}`, counter));
+    } else {
+      out.push(group ? { ...item, group } : item);
+    }
+  }
+  return out;
+}
 
 export const flowSchema = z.object({
   name: z.string().min(1),
   weight: z.number().positive().default(1),
-  steps: z.array(stepSchema).min(1),
+  /** Requests in order; `{ batch: [steps] }` sends some together, `{ group: name, steps: [...] }` groups them (k6's http.batch and group()). */
+  steps: z.array(flowItemSchema).min(1).transform((items) => flatten(items)),
 }).strict();
 export type Flow = z.infer<typeof flowSchema>;
 

@@ -119,6 +119,8 @@ const descriptions: Record<string, string> = {
   captures: 'Values to keep for later steps: { postId: { json: id } } or { header: location }',
   repeat: 'Send this step this many times in a row ({{rep}} is 0-based)',
   retry: 'Re-send the same rendered request on these statuses or on network/timeout',
+  batch: 'k6 http.batch: these steps\' requests go out together, in parallel (at most 6 at once); the flow goes on when all are answered',
+  group: 'k6 group(): a name whose steps\' requests carry the group tag (::name) and whose every pass is a group_duration',
   $schema: 'The JSON Schema this file follows (for editors); ignored by rampart',
 };
 

@@ -7,7 +7,8 @@ import { STAND_IN_WORKER } from './stand-in-worker.ts';
  * A STAND-IN for the k6 binary, which cannot exist on this machine: it runs an exported script's own code
  * (setup(), the exec functions, their interpreter) against a real server, with k6's modules played by small
  * functions, and writes what `k6 run --out json` writes for it (Metric lines, then http_reqs,
- * http_req_duration, http_req_failed, checks, iterations and iteration_duration points with k6's tags).
+ * http_req_duration, http_req_failed, checks, iterations, iteration_duration and group_duration points with
+ * k6's tags; group() sets the group tag as k6 does, http.batch sends its requests one after another).
  *
  * What it does like k6: a JavaScript runtime per VU (module state per VU), setup() once and its data copied
  * to every VU, synchronous http.request with the script's timeout and responseCallback, `vu % users` as the
@@ -69,7 +70,7 @@ export async function runK6StandIn(script: string, o: StandInOptions): Promise<S
     .sort((a, b) => ms(a[1].startTime) - ms(b[1].startTime))
     .map(([name, s]) => ({ name, exec: s.exec, vus: vusOf(s), iterations: Math.min(o.maxIterations, iterationsOf(s)) }));
   const declared = (metric: string) => options.thresholds[metric] ?? [];
-  const metricLines = ([['http_reqs', 'counter'], ['http_req_duration', 'trend'], ['http_req_failed', 'rate'], ['checks', 'rate'], ['iterations', 'counter'], ['iteration_duration', 'trend']] as const)
+  const metricLines = ([['http_reqs', 'counter'], ['http_req_duration', 'trend'], ['http_req_failed', 'rate'], ['checks', 'rate'], ['iterations', 'counter'], ['iteration_duration', 'trend'], ['group_duration', 'trend']] as const)
     .map(([name, type]) => JSON.stringify({ type: 'Metric', data: { name, type, contains: type === 'trend' ? 'time' : 'default', thresholds: declared(name), submetrics: null }, metric: name }));
   const bundle = ts.transpileModule(script, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true } }).outputText;
   const { port1, port2 } = new MessageChannel();

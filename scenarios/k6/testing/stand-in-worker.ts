@@ -56,6 +56,10 @@ const http = {
     for (const [k, v] of Object.entries(r.headers)) headers[canonical(k)] = v;
     return { status: r.status, body: r.body, headers, error_code: r.errorCode, url };
   },
+  // One after another here (k6 sends them in parallel); what is measured and written is the same per request.
+  batch(reqs) {
+    return reqs.map((r) => (Array.isArray(r) ? http.request(r[0], r[1], r[2], r[3] || {}) : http.request(r.method, r.url, r.body, r.params || {})));
+  },
 };
 
 const k6 = {
@@ -72,7 +76,15 @@ const k6 = {
     if (s > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(s * 1000, 50));
   },
   group(name, fn) {
-    return fn();
+    const outer = state.group;
+    state.group = outer + '::' + name;
+    const t0 = Date.now();
+    try {
+      return fn();
+    } finally {
+      point('group_duration', Date.now() - t0, baseTags());
+      state.group = outer;
+    }
   },
 };
 

@@ -1,0 +1,100 @@
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runScenario } from './engine.ts';
+import type { ResponseInfo } from './flow/iteration.ts';
+import { parseScenario } from './schema/scenario.ts';
+import { exportK6 } from './k6/export.ts';
+import { runK6StandIn } from './k6/testing/k6-stand-in.ts';
+
+/** A node:http server on loopback: /slow/* answers after 300 ms; it notes arrivals, answers and the most requests in flight at once. */
+async function server() {
+  const log: Array<{ path: string; at: number; done?: number }> = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const t0 = performance.now();
+  const srv = createServer((req, res) => {
+    const entry: { path: string; at: number; done?: number } = { path: req.url ?? '', at: performance.now() - t0 };
+    log.push(entry);
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    req.resume();
+    const answer = () => {
+      inFlight -= 1;
+      entry.done = performance.now() - t0;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: entry.path.split('/').pop() }));
+    };
+    if (entry.path.startsWith('/slow/')) setTimeout(answer, 300);
+    else answer();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    url: new URL(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`),
+    log,
+    maxInFlight: () => maxInFlight,
+    async [Symbol.asyncDispose]() {
+      srv.closeAllConnections();
+      await new Promise<void>((r) => srv.close(() => r()));
+    },
+  };
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const batchScenario = (n: number) => parseScenario({
+  name: 'b', executor: 'per-vu-iterations', thresholdWindows: [],
+  flows: [{
+    name: 'f',
+    steps: [
+      { batch: Array.from({ length: n }, (_, i) => ({ name: `slow ${i}`, path: `/slow/${i}`, captures: { [`got${i}`]: { json: 'id' } } })) },
+      { name: 'after', path: '/after/{{got0}}-{{got1}}' },
+    ],
+  }],
+  thresholds: { http_reqs: [`count==${n + 1}`] },
+});
+
+describe('batch steps (k6\'s http.batch)', () => {
+  it('sends a batch\'s requests together within one iteration, and goes on once all are answered, with their captures', async () => {
+    await using srv = await server();
+    const seen: ResponseInfo[] = [];
+    const r = await runScenario(batchScenario(3), { baseUrl: srv.url, onResponse: (i) => seen.push(i) });
+    expect(r.thresholds[0]).toMatchObject({ outcome: 'pass', value: 4 });
+    expect(srv.maxInFlight()).toBe(3);
+    const slow = srv.log.filter((e) => e.path.startsWith('/slow/'));
+    const after = srv.log.find((e) => e.path.startsWith('/after/'));
+    // Sent one after another they would take 900 ms; together, 300 ms.
+    expect(Math.max(...slow.map((e) => e.at)) - Math.min(...slow.map((e) => e.at))).toBeLessThan(250);
+    expect(after?.at).toBeGreaterThanOrEqual(Math.max(...slow.map((e) => e.done ?? Infinity)));
+    expect(after?.path).toBe('/after/0-1');
+    expect(seen.filter((i) => i.batch).map((i) => i.tag).sort()).toEqual(['slow 0', 'slow 1', 'slow 2']);
+  });
+
+  it('keeps at most 6 requests of a batch in flight (k6\'s batchPerHost)', async () => {
+    await using srv = await server();
+    const r = await runScenario(batchScenario(8), { baseUrl: srv.url });
+    expect(r.summary.requests).toBe(9);
+    expect(srv.maxInFlight()).toBe(6);
+  });
+
+  it('a bad batch item is named; the k6 export sends the batch with http.batch and the captures still feed the next step', async () => {
+    expect(() => parseScenario({ name: 'b', executor: 'per-vu-iterations', flows: [{ name: 'f', steps: [{ batch: [{ path: 'x' }] }] }] }))
+      .toThrow(/flows\[0\]\.steps\[0\]\.batch\[0\]\.path: must start with \//);
+    await using srv = await server();
+    const k6 = exportK6({ name: 'b', description: 'batch', profile: 'quick', stack: { targetEnv: {} }, scenarios: [batchScenario(3)] });
+    expect(k6.script).toContain('http.batch(');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-batch-'));
+    dirs.push(dir);
+    const out = path.join(dir, 'k6.json');
+    await runK6StandIn(k6.script, { baseUrl: srv.url.origin, out, maxIterations: 1 });
+    const names = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { metric: string; type: string; data: { tags?: Record<string, string> } })
+      .filter((l) => l.type === 'Point' && l.metric === 'http_reqs').map((l) => l.data.tags?.name);
+    expect(names).toEqual(['slow 0', 'slow 1', 'slow 2', 'after']);
+    expect(srv.log.map((e) => e.path).at(-1)).toBe('/after/0-1');
+  });
+});
