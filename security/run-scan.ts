@@ -27,6 +27,7 @@ import { probeBfla, probeBola } from './probes/access-control.ts';
 import { probeBodyBola } from './probes/bola-body.ts';
 import { probeBruteForce, probeLogout, probeTokens } from './probes/authentication.ts';
 import { probeInjection } from './probes/injection.ts';
+import { probeNoSqlUpdate } from './probes/nosql-update.ts';
 import { probeInventory } from './probes/inventory.ts';
 import { checkErrorLeaks, probeHeaders } from './probes/misconfiguration.ts';
 import { checkLeaks, probeMassAssignment } from './probes/properties.ts';
@@ -133,6 +134,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       ['injection: UNION', 'none', () => probeSqlUnion(ctx)],
       ['injection: stored XSS', 'none', () => probeStoredXss(ctx)],
       ['fuzzing', 'none', async () => void (await runFuzz(ctx))],
+      ['injection: NoSQL operators on updates', 'none', () => probeNoSqlUpdate(ctx)],
       ['API9 inventory', 'none', () => probeInventory(ctx)],
       ['API4 page size', 'none', () => probeUnboundedLimit(ctx)],
       ['API4 body size', 'none', () => probeOversizedBody(ctx)],

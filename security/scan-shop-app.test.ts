@@ -117,6 +117,13 @@ describe('the vulnerable shop from a HAR recording, token in header and cookie, 
     expect(ids(findings)).toContain('rampart-inj-xss-stored GET /rest/products/{id}/reviews');
   });
 
+  it('finds NoSQL operator injection on the review update, whose plain request is accepted: {"$in": [its own review]} changed that review and no other', () => {
+    const hit = findings.find((f) => f.ruleId === 'rampart-inj-nosql' && f.endpoint === 'PATCH /rest/products/reviews');
+    expect(hit, ids(findings).join(' | ')).toBeDefined();
+    expect(hit?.severity).toBe('critical');
+    expect(app.state.reviews.filter((r) => !r.author.startsWith('rampart-')).every((r) => !r.message.includes('rampart'))).toBe(true);
+  });
+
   it('finds the same access-control and injection flaws', () => {
     for (const id of ['rampart-api1-bola-read GET /rest/basket/{id}', 'rampart-inj-sql-auth-bypass POST /rest/user/login']) {
       expect(ids(findings), id).toContain(id);

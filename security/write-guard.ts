@@ -22,6 +22,15 @@ function ownedValues(own: Ownership): Set<string> {
   return out;
 }
 
+/** `{"$in": [ids]}` or `{"$eq": id}` of the scan's own ids only: an operator that can match nothing else. */
+function ownedOperator(v: object, owned: Set<string>): boolean {
+  const entries = Object.entries(v);
+  if (entries.length !== 1) return false;
+  const [op, arg] = entries[0] as [string, unknown];
+  if (op === '$eq') return (typeof arg === 'string' || typeof arg === 'number') && owned.has(String(arg));
+  return op === '$in' && Array.isArray(arg) && arg.length > 0 && arg.every((x) => (typeof x === 'string' || typeof x === 'number') && owned.has(String(x)));
+}
+
 function decode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -65,7 +74,10 @@ export function foreignWrite(own: Ownership, path: string, body: unknown, caller
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     for (const [k, v] of Object.entries(body)) {
       if (!ID_FIELD.test(k) || v === undefined || v === null) continue;
-      if (typeof v === 'object') return `the body's "${k}" is an object (an operator can match objects the scan did not create)`;
+      if (typeof v === 'object') {
+        if (ownedOperator(v, owned)) continue;
+        return `the body's "${k}" is an object (an operator can match objects the scan did not create)`;
+      }
       if (!owned.has(String(v))) return `the body's "${k}" (${String(v)}) names an object the scan did not create`;
     }
   }

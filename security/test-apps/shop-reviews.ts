@@ -13,6 +13,19 @@ export interface Review { id: number; productId: number; author: string; message
  * `GET /rest/products/{id}/reviews` brings the whole server down, as an
  * unhandled rejection does in a process without a supervisor.
  */
+/** A document store's operators, as a query on one field would apply them. */
+function matches(value: number, query: Record<string, unknown>): boolean {
+  return Object.entries(query).every(([op, arg]) => {
+    if (op === '$ne') return value !== arg;
+    if (op === '$eq') return value === arg;
+    if (op === '$in') return Array.isArray(arg) && arg.includes(value);
+    if (op === '$nin') return Array.isArray(arg) && !arg.includes(value);
+    if (op === '$gt') return typeof arg === 'number' && value > arg;
+    if (op === '$lt') return typeof arg === 'number' && value < arg;
+    return false;
+  });
+}
+
 export function reviewsRouter(opts: {
   hardened: boolean; reviews: Review[]; nextId: () => number; auth: (req: Request, res: Response, next: NextFunction) => void; crash?: () => void;
 }): express.Router {
@@ -45,8 +58,8 @@ export function reviewsRouter(opts: {
     if (opts.hardened) {
       if (typeof id !== 'number') return void res.status(400).json({ error: 'id (number) required' });
       hit = reviews.filter((x) => x.id === id && x.author === me);
-    } else if (id && typeof id === 'object' && '$ne' in id) {
-      hit = reviews.filter((x) => x.id !== (id as { $ne: unknown }).$ne); // planted: operator passed through
+    } else if (id && typeof id === 'object') {
+      hit = reviews.filter((x) => matches(x.id, id as Record<string, unknown>)); // planted: the body is a query ({"$ne": -1} matches every review)
     } else hit = reviews.filter((x) => x.id === Number(id)); // planted: no author check
     for (const x of hit) x.message = message;
     res.json({ modified: hit.length, original: hit.map((x) => ({ ...x })) });
