@@ -298,6 +298,10 @@ export const comparisonSchema = z.object({
   baselineStartedAt: z.number(),
   /** A value regressed when it grew by more than this fraction. */
   threshold: z.number(),
+  /** ... and, for a latency (ms), by at least this many milliseconds: a 2-ms move is noise, whatever its %. */
+  minAbsoluteMs: z.number().nonnegative().default(0),
+  /** True when a regression fails the run (--fail-on-regression): each compared value is then a JUnit test case. */
+  fails: z.boolean().default(false),
   rows: z.array(z.object({
     scenario: z.string(),
     tag: z.string(),

@@ -30,6 +30,8 @@ export interface JudgeOptions {
   baselineFile?: string | undefined;
   /** A p95 or objective that regressed more than this many % against the baseline fails the run. */
   failOnRegressionPct?: number | undefined;
+  /** ... when a latency also moved by at least this many ms (--fail-on-regression 10%,5ms). */
+  failOnRegressionMinMs?: number | undefined;
 }
 
 export interface Judgement {
@@ -49,14 +51,15 @@ export async function judgeRecord(record: RunRecord, spec: SloSpec, o: JudgeOpti
     const baseline = await readRunRecord(o.baselineFile);
     const base = baseline.verdicts.length ? baseline : withVerdicts(baseline, spec, evaluate(baseline, spec));
     const threshold = o.failOnRegressionPct !== undefined ? o.failOnRegressionPct / 100 : spec.regressionThreshold;
-    const { verdicts, comparison } = compareToBaseline(judged, base, threshold);
+    const fails = o.failOnRegressionPct !== undefined;
+    const { verdicts, comparison } = compareToBaseline(judged, base, threshold, { minAbsoluteMs: fails ? o.failOnRegressionMinMs ?? 0 : 0, fails });
     judged = { ...judged, verdicts, comparison };
   }
   const regressed = judged.comparison?.rows.filter((r) => r.regressed) ?? [];
   const regressedObjectives = judged.verdicts.filter((v) => v.regression?.regressed);
   const regressionFails = o.failOnRegressionPct !== undefined && (regressed.length > 0 || regressedObjectives.length > 0);
   if (regressionFails) {
-    judged = { ...judged, verdict: 'fail', notes: [...judged.notes, `--fail-on-regression ${o.failOnRegressionPct}: ${regressed.length + regressedObjectives.length} value(s) regressed against baseline ${judged.comparison?.baselineId}`] };
+    judged = { ...judged, verdict: 'fail', notes: [...judged.notes, `--fail-on-regression ${o.failOnRegressionPct} %${o.failOnRegressionMinMs ? `,${o.failOnRegressionMinMs} ms` : ''}: ${regressed.length + regressedObjectives.length} value(s) regressed against baseline ${judged.comparison?.baselineId}`] };
   }
   return { record: judged, regressed, regressedObjectives, regressionFails };
 }

@@ -36,10 +36,33 @@ function casesOf(record: RunRecord, v: Verdict): Case[] {
   }];
 }
 
+const pctText = (ch: number | null) => (ch === null ? 'n/a' : `${ch >= 0 ? '+' : ''}${(ch * 100).toFixed(1)} %`);
+
+/**
+ * With --fail-on-regression, every value compared with the baseline is a test case, a regression a <failure>:
+ * the run's exit 1 then shows in CI as the failed tests that caused it.
+ */
+function regressionCases(record: RunRecord): Case[] {
+  const c = record.comparison;
+  if (!c?.fails) return [];
+  const rule = `more than ${Number((c.threshold * 100).toFixed(2))} % worse${c.minAbsoluteMs ? ` (a latency also by ≥ ${c.minAbsoluteMs} ms)` : ''}`;
+  const items = [
+    ...c.rows.map((r) => ({ name: `${r.scenario} ${r.tag} p95 vs baseline`, regressed: r.regressed, text: `${r.baseline} → ${r.current} ms (${pctText(r.change)})` })),
+    ...record.verdicts.filter((v) => v.regression).map((v) => ({
+      name: `${v.objective} vs baseline`, regressed: v.regression?.regressed === true, text: `${v.regression?.baseline} → ${v.value} (${pctText(v.regression?.change ?? null)})`,
+    })),
+  ];
+  return items.map((i) => ({
+    classname: 'rampart.regression', name: i.name, time: '0', outcome: i.regressed ? 'fail' as const : 'pass' as const, type: 'regression',
+    message: `${i.name}: ${i.text}, ${rule} (--fail-on-regression, baseline ${c.baselineId})`,
+    body: [`outcome: ${i.regressed ? 'REGRESSED' : 'PASS'}`, `value: ${i.text}`, `rule: ${rule}`, `baseline: ${c.baselineId}`].join('\n'),
+  }));
+}
+
 /** JUnit XML: one test case per objective verdict (per threshold for threshold verdicts), so CI systems list each. */
 export function renderJunit(record: RunRecord): string {
   // INCONCLUSIVE is its own state: a JUnit <error> (CI shows it red, apart from breaches), never <skipped>.
-  const all = record.verdicts.flatMap((v) => casesOf(record, v));
+  const all = [...record.verdicts.flatMap((v) => casesOf(record, v)), ...regressionCases(record)];
   const failures = all.filter((c) => c.outcome === 'fail').length;
   const errors = all.filter((c) => c.outcome === 'inconclusive').length;
   const seconds = record.meta.endedAt ? ((record.meta.endedAt - record.meta.startedAt) / 1000).toFixed(3) : '0';
