@@ -1,12 +1,21 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { readFileSync } from 'node:fs';
 import globals from 'globals';
 
-// Each capability folder is reached from outside only through its index.ts door, and tests and benchmarks also
-// through its testing.ts door (test helpers; the architecture test keeps production code off it).
+// Test-only code (one list, test/test-only-code.json, which the build's excludes and the architecture test
+// follow too): linted like the rest, and the only code that may import a folder's testing.ts door.
+const testOnly = JSON.parse(readFileSync(new URL('./test/test-only-code.json', import.meta.url), 'utf8')).patterns;
+const testAndBench = [...testOnly, 'test/**', 'bench/**'];
+
+// Each capability folder is reached from outside only through its index.ts door, and test code and benchmarks
+// also through its testing.ts door (test helpers).
 const doors = ['session', 'target', 'stack', 'proxy', 'scenarios', 'chaos', 'security', 'reports', 'common'];
-const deepPath = `^(\\.\\./)+(${doors.join('|')})/(?!(index|testing)\\.ts$).+`;
-const doorPatterns = [{ regex: deepPath, message: 'Import another folder through its door: <folder>/index.ts (or <folder>/testing.ts for test helpers).' }];
+const doorPath = (allowed) => `^(\\.\\./)+(${doors.join('|')})/(?!(${allowed})\\.ts$).+`;
+const deepPath = doorPath('index');
+const doorPatterns = [{ regex: deepPath, message: 'Import another folder through its door: <folder>/index.ts (test code also <folder>/testing.ts).' }];
+const testDeepPath = doorPath('index|testing');
+const testDoorPatterns = [{ regex: testDeepPath, message: doorPatterns[0].message }];
 // The components of the reference backend (target/<component>/index.ts is each one's door).
 const targetComponents = ['admin', 'auth', 'comments', 'feed', 'idempotency', 'likes', 'notifications', 'openapi', 'posts', 'seed', 'trending', 'users'];
 const componentPath = `^(\\./|(\\.\\./)+)(${targetComponents.join('|')})/(?!index\\.ts$).+`;
@@ -15,7 +24,7 @@ const componentMessage = 'Import a target component through its door (../<compon
 const dynamicImport = (regex, message) => ({ selector: `ImportExpression[source.type='Literal'][source.value=/${regex.replaceAll('/', '\\/')}/]`, message });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'reports/out/**', 'dist/**', '**/fixtures/**', 'test-results/**', '.rampart/**'] },
+  { ignores: ['node_modules/**', 'reports/out/**', 'dist/**', 'test-results/**', '.rampart/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -36,6 +45,21 @@ export default tseslint.config(
         patterns: [...doorPatterns, { regex: componentPath, message: componentMessage }],
       }],
       'no-restricted-syntax': ['error', dynamicImport(deepPath, doorPatterns[0].message), dynamicImport(componentPath, componentMessage)],
+    },
+  },
+  // Test code and benchmarks may also import the testing.ts doors (after the target/ block: this one wins there).
+  {
+    files: testAndBench,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: testDoorPatterns }],
+      'no-restricted-syntax': ['error', dynamicImport(testDeepPath, testDoorPatterns[0].message)],
+    },
+  },
+  {
+    files: testOnly.map((p) => `target/${p}`),
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...testDoorPatterns, { regex: componentPath, message: componentMessage }] }],
+      'no-restricted-syntax': ['error', dynamicImport(testDeepPath, testDoorPatterns[0].message), dynamicImport(componentPath, componentMessage)],
     },
   },
   // k6 scripts run inside k6, which provides these globals.

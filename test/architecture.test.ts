@@ -1,16 +1,38 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../common/index.ts';
 
 /**
  * The layers the README's design section draws, held by a test: production code of
  * the top-level folders imports without cycles (static and dynamic imports alike).
- * Test helpers (`*.test.ts`, `testing.ts` doors, `testing/` folders, test apps) and
- * benchmarks (`bench-*.ts`) may reach across layers and are left out.
+ * Test-only code (test/test-only-code.json, the one list ESLint and the build read too) may reach
+ * across layers and is left out.
  */
 const folders = ['cli', 'session', 'common', 'chaos', 'proxy', 'reports', 'scenarios', 'security', 'stack', 'target'];
-const isTestSupport = (f: string) => /\.test\.ts$|(^|\/|-)testing\.ts$|\/test-support\/|\/testing\/|\/test-apps\/|(^|\/)bench-[^/]*\.ts$/.test(f);
+const testOnlyPatterns = (JSON.parse(readFileSync(repoPath('test', 'test-only-code.json'), 'utf8')) as { patterns: string[] }).patterns;
+
+/** A pattern of the list as a regular expression over a repository-relative path: `**\/` any folders, `**` anything below, `*` within a name. */
+export function globRegex(glob: string): RegExp {
+  const body = glob.split(/(\*\*\/|\*\*|\*)/).map((part) => {
+    if (part === '**/') return '(?:.*/)?';
+    if (part === '**') return '.*';
+    if (part === '*') return '[^/]*';
+    return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }).join('');
+  return new RegExp(`^${body}$`);
+}
+const testOnly = testOnlyPatterns.map(globRegex);
+const isTestSupport = (f: string) => testOnly.some((re) => re.test(f.split(path.sep).join('/')));
+
+/** Every non-TypeScript file below `dir` (fixtures of data count as test-only code too). */
+function dataFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? (name === 'node_modules' ? [] : dataFiles(full)) : name.endsWith('.ts') ? [] : [full];
+  });
+}
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
@@ -85,7 +107,7 @@ describe('architecture', () => {
     expect([...graph.get('platform')!.keys()], 'target/platform imports a component').toEqual([]);
   });
 
-  it('production code imports no test helper: testing.ts doors and testing/ folders are for tests and benchmarks', () => {
+  it('production code imports no test-only code (testing.ts doors, testing/ folders, test apps, fixtures: the list)', () => {
     const offenders: string[] = [];
     for (const folder of folders) {
       for (const file of tsFiles(repoPath(folder))) {
@@ -93,11 +115,20 @@ describe('architecture', () => {
         if (isTestSupport(rel)) continue;
         for (const m of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\(\s*)['"](\.[^'"]+)['"]/g)) {
           const spec = m[1] ?? '';
-          if (/(^|\/)testing\.ts$|\/(testing|test-support|test-apps)\//.test(spec)) offenders.push(`${rel} → ${spec}`);
+          if (isTestSupport(path.relative(repoPath(), path.resolve(path.dirname(file), spec)))) offenders.push(`${rel} → ${spec}`);
         }
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('test-only code is one list: the build excludes exactly its patterns, and each pattern names files that exist', () => {
+    const build = parseJsonc(readFileSync(repoPath('tsconfig.build.json'), 'utf8')) as { exclude: string[] };
+    expect(build.exclude.filter((p) => !['node_modules', 'dist', 'reports/out'].includes(p))).toEqual(testOnlyPatterns);
+    const all = folders.flatMap((f) => [...tsFiles(repoPath(f)), ...dataFiles(repoPath(f))]).map((f) => path.relative(repoPath(), f).split(path.sep).join('/'));
+    for (const [i, re] of testOnly.entries()) expect(all.some((f) => re.test(f)), `${testOnlyPatterns[i]} matches nothing: drop it from the list`).toBe(true);
+    expect(isTestSupport('security/test-apps/vulnerable-app.ts') && isTestSupport('stack/fixtures/hold-servers.ts') && isTestSupport('target/feature-testing.ts')).toBe(true);
+    expect(isTestSupport('security/run-scan.ts') || isTestSupport('cli/flags.ts')).toBe(false);
   });
 
   it('the check finds a cycle when there is one', () => {
