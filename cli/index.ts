@@ -1,4 +1,3 @@
-export { main, buildProgram } from './main.ts';
-export type { MainOptions } from './main.ts';
+// What other folders use: the program for test/docs-examples.test.ts. bin/rampart.js starts cli/main.ts itself.
+export { buildProgram } from './main.ts';
 export type { CliContext } from './context.ts';
-export { ExitCode, exitCodeFor, exitCodeForError, describeError } from './exit-codes.ts';

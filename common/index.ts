@@ -5,7 +5,6 @@ export {
   EnvironmentError,
   ConfigInvalidError,
   PortInUseError,
-  TargetUnreachableError,
   isRampartError,
   isRampartErrorCode,
   errorForCode,

@@ -1,7 +1,7 @@
 // Public door of scenarios/: scenario data, the load engine, suites and the k6 exporter.
 export { parseScenario } from './schema/scenario.ts';
 export type { Scenario, ScenarioInput } from './schema/scenario.ts';
-export type { Step, Setup } from './schema/flow.ts';
+export type { Setup } from './schema/flow.ts';
 export { runScenario } from './engine.ts';
 export { thresholdSemantics } from './thresholds/earned.ts';
 export type { ThresholdSemantics } from './thresholds/earned.ts';
@@ -15,8 +15,8 @@ export { scenarioJsonSchema } from './schema/suite.ts';
 export { readDataFile } from './data-file.ts';
 export { runSuiteDetailed } from './run-suite.ts';
 export type { SuiteResult } from './run-suite.ts';
-export { envAsPlaceholders, exportK6, exportK6Script } from './k6/export.ts';
-export { importK6Results, K6_TEST } from './k6/import.ts';
+export { envAsPlaceholders, exportK6 } from './k6/export.ts';
+export { importK6Results } from './k6/import.ts';
 export type { ThresholdItem } from './k6/import.ts';
 export { formatK6Thresholds } from './k6/threshold-text.ts';
 export { k6Thresholds } from './k6/options.ts';

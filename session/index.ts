@@ -2,7 +2,5 @@
 // against --target or managed stacks, and the judging of the record it writes. What only session's own
 // tests use (the planning functions in plan.ts) stays inside.
 export { runSession } from './run-session.ts';
-export type { SessionIo, SessionOutcome, SessionReports } from './run-session.ts';
-export type { SessionPlan } from './plan.ts';
 export { judgeAndWrite, resolveSpec, timestampDir } from './judge.ts';
 export type { Judgement } from './judge.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort, isRampartError, loadEnvConfig } from '../common/index.ts';
 import { loadSuite } from '../scenarios/index.ts';
 import { loadDrill } from '../chaos/index.ts';
-import { runSession, type SessionIo } from './index.ts';
+import { runSession, type SessionIo } from './run-session.ts';
 
 const io = (env: Record<string, string> = {}): SessionIo & { lines: string[] } => {
   const lines: string[] = [];

@@ -6,6 +6,7 @@ import { startDrillLoad, type DrillLoad } from './load.ts';
 import { alignedWindow, recoverySeconds } from './observe.ts';
 import { runProbe } from './probes.ts';
 import { reconcile } from './reconcile.ts';
+import { sizingNotes } from './sizing.ts';
 import type { Drill, RunDrillOptions } from './types.ts';
 
 class LoadDidNotStart extends Error {}
@@ -158,6 +159,8 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
   await preflight(drill, env);
   const run = new DrillRun(drill, env, options, skipped);
   const { name, signal, scenario } = run;
+  const thin = sizingNotes(drill, options.rate);
+  for (const line of thin) run.event('note', line);
 
   run.event('phase.started', `drill ${name} (${drill.profile})`, { id: `drill:${name}` });
   try {
@@ -196,7 +199,7 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
     run.events.push({ ts: endedAt, type: c.outcome === 'fail' ? 'slo.breached' : 'probe', label: `${c.name}: ${c.outcome === 'pass' ? 'ok' : c.outcome.toUpperCase()} — ${c.detail}`, scenario });
   }
   run.event('phase.ended', `drill ${name}: ${judged.outcome.toUpperCase()}`, { id: `drill:${name}` });
-  const notes = [...env.notes, ...(measured?.notes ?? [])];
+  const notes = [...env.notes, ...thin, ...(measured?.notes ?? [])];
   if (skipped.length > 0) notes.push(`drill ${name}: faults not injected here: ${skipped.join('; ')}`);
   if (load) notes.push(`drill ${name}: ${load.observations.length} requests, ${load.attempts.retried} retries`);
   const engine = (measured?.engine ?? []).map((e) => ({ ...e, scenario }));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../../common/index.ts';
 import { listBundledDrills, loadDrill } from './file/load-drill.ts';
-import { MARGIN, planDrill, requestsToConclude, undersized } from './sizing.ts';
+import { MARGIN, planDrill, requestsToConclude, sizingNotes, undersized } from './sizing.ts';
 import { replaceSizingTable } from './sizing-doc.ts';
 import type { Drill } from './types.ts';
 
@@ -31,6 +31,14 @@ describe('drill sizing: planned requests per window against what the objectives 
     const drill = loadDrill('pg-down', 'quick');
     const short: Drill = { ...drill, method: drill.method.map((a) => ({ ...a, duration: 6 })) };
     expect(undersized(short).join('\n')).toMatch(/pg-down \(quick\) during: "failed writes answer 503 with Retry-After \(at least 95 %\)" plans 36 write requests, needs 59/);
+  });
+
+  it('a run notes the windows its drill file (any file, a user\'s own included) plans under the margin, at the rate it runs with', () => {
+    const drill = loadDrill('pg-down', 'quick');
+    expect(sizingNotes(drill)).toEqual([]);
+    const notes = sizingNotes(drill, 15);
+    expect(notes.length).toBeGreaterThan(0);
+    expect(notes.join('\n')).toMatch(/during: "failed writes answer 503 with Retry-After \(at least 95 %\)" plans 54 write requests, needs 59 .*lengthen the window or raise load\.rate/);
   });
 
   for (const name of listBundledDrills()) {

@@ -107,3 +107,16 @@ export function sizingTable(drills: readonly Drill[]): string {
     ...rows,
   ].join('\n');
 }
+
+/**
+ * The notes a drill run carries when its file plans a window under the margin (any drill file, the user's own
+ * included): the run goes ahead — the window may still conclude — but the record says why it may not.
+ * `rate` is a rate override of the run (RunDrillOptions.rate).
+ */
+export function sizingNotes(drill: Drill, rate?: number): string[] {
+  const s = drill.load.scenario;
+  const planned = rate !== undefined && s.executor === 'constant-arrival-rate'
+    ? { ...drill, load: { ...drill.load, scenario: { ...s, rate, timeUnit: '1s' } } } as Drill
+    : drill;
+  return undersized(planned).map((line) => `${line}: a slower machine may leave it INCONCLUSIVE; lengthen the window or raise load.rate`);
+}
