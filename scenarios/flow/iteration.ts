@@ -41,6 +41,8 @@ export interface IterationEnv {
   /** Aborted when in-flight requests must be cancelled (interrupt, abortOnFail). */
   requestSignal: AbortSignal;
   record(o: Outcome, epochMs: number): void;
+  /** A point of a metric that is not a request (group_duration in ms, tagged with its group). */
+  recordPoint?: ((metric: string, type: 'trend' | 'counter' | 'rate' | 'gauge', value: number, epochMs: number, tags: Record<string, string>) => void) | undefined;
   onResponse?: OnResponse | undefined;
   /** Think time between requests (closed model); resolves early when the signal aborts. */
   think?: (() => Promise<void>) | undefined;
@@ -183,9 +185,11 @@ async function runBatch(steps: CompiledStep[], ctx: TemplateContext, env: Iterat
 export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env: IterationEnv, intendedStart: number | null, late: boolean): Promise<void> {
   const st: IterationState = { first: true, intendedStart, late };
   const steps = flow.steps;
+  const groups = new GroupClock(env);
   for (let i = 0; i < steps.length;) {
     const step = steps[i] as CompiledStep;
     if (env.signal.aborted) return;
+    groups.enter(step.group ?? '');
     if (step.batch !== null) {
       let j = i + 1;
       while (j < steps.length && (steps[j] as CompiledStep).batch === step.batch) j++;
@@ -205,5 +209,36 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
       if (env.think) await env.think();
     }
     i += 1;
+  }
+  groups.enter('');
+}
+
+/**
+ * k6's group_duration: the time from a group's first step to the end of its last, one point per pass,
+ * tagged with the group's path; nested groups each have their own. A pass cut short (a cancelled request, a
+ * template error, the end of the load) writes none, as a k6 group left by an exception.
+ */
+class GroupClock {
+  private open: Array<{ path: string; start: number }> = [];
+
+  constructor(private readonly env: IterationEnv) {}
+
+  /** Closes the groups `path` is not inside, and opens those of its path not open yet. */
+  enter(path: string): void {
+    if (!this.env.recordPoint || (this.open.length === 0 && path === '')) return;
+    while (this.open.length > 0) {
+      const top = this.open[this.open.length - 1] as { path: string; start: number };
+      if (path === top.path || path.startsWith(`${top.path}::`)) break;
+      this.open.pop();
+      const now = performance.now();
+      this.env.recordPoint('group_duration', 'trend', now - top.start, epochOf(now), { group: top.path });
+    }
+    const from = this.open.length > 0 ? (this.open[this.open.length - 1] as { path: string }).path : '';
+    if (path === from) return;
+    let at = from;
+    for (const part of path.slice(from.length + 2).split('::')) {
+      at = `${at}::${part}`;
+      this.open.push({ path: at, start: performance.now() });
+    }
   }
 }

@@ -2,6 +2,8 @@ import { encodeHistogram, type Sample, type ThresholdResult } from '../../report
 import { addDropped, addOutcome, addStats, emptyStats, subtractStats, type Outcome, type Stats } from './stats.ts';
 import { holds, observe, windowed, worse } from '../thresholds/evaluate.ts';
 import type { ParsedThreshold } from '../thresholds/parse.ts';
+import { MetricSinks } from './sinks.ts';
+import type { K6MetricType } from '../k6/k6-thresholds.ts';
 import { earn, type ThresholdSemantics } from '../thresholds/earned.ts';
 
 const ALL = '\u0000all';
@@ -29,6 +31,10 @@ interface ThresholdState {
 export class Aggregator {
   readonly samples: Sample[] = [];
   readonly totals = new Map<string, Stats>();
+  /** Points that are not request outcomes (group_duration, a suite's own metrics), as k6's sinks. */
+  readonly sinks = new MetricSinks();
+  /** Whole-run request outcomes per k6 group path ("::checkout"): thresholds {group:::checkout} on request metrics. */
+  readonly groups = new Map<string, Stats>();
   /** All tags of the most recently closed second (the progress line's "current p95"). */
   recent: Stats | null = null;
   private readonly open = new Map<number, Map<string, Stats>>();
@@ -74,6 +80,24 @@ export class Aggregator {
 
   record(o: Outcome, epochMs: number): void {
     addOutcome(this.bucket(o.tag, epochMs), o);
+    if (o.group) {
+      let g = this.groups.get(o.group);
+      if (!g) {
+        g = emptyStats();
+        this.groups.set(o.group, g);
+      }
+      addOutcome(g, o);
+    }
+  }
+
+  /** A point of a metric that is not a request outcome; the scenario's tags are added to its own. */
+  recordPoint(metric: string, type: K6MetricType, value: number, epochMs: number, tags: Readonly<Record<string, string>>): void {
+    this.sinks.add(metric, type, value, epochMs, { ...this.scenarioTags, ...tags });
+  }
+
+  /** Whether a threshold reads the sinks rather than request outcomes. */
+  private static onSinks(t: ParsedThreshold): boolean {
+    return t.metric === 'group_duration';
   }
 
   recordDropped(tag: string, epochMs: number): void {
@@ -149,6 +173,8 @@ export class Aggregator {
   private statsFor(t: ParsedThreshold, source: Map<string, Stats>): Stats | null {
     if (!t.tag) return source.get(ALL) ?? null;
     if (t.tag.key === 'scenario') return t.tag.value === this.scenario ? source.get(ALL) ?? null : null;
+    // Groups are kept for the whole run only: no sliding window judges them.
+    if (t.tag.key === 'group') return source === this.totals ? this.groups.get(t.tag.value) ?? null : null;
     if (t.tag.key !== 'name') return this.scenarioTags[t.tag.key] === t.tag.value ? source.get(ALL) ?? null : null;
     return source.get(t.tag.value) ?? null;
   }
@@ -159,6 +185,17 @@ export class Aggregator {
     for (const st of this.thresholds) {
       const { t } = st;
       let breached = false;
+      if (Aggregator.onSinks(t)) {
+        // k6's metrics other than requests: the whole run so far (no sliding windows).
+        if (t.abortOnFail && !st.aborted && elapsed >= t.delayAbortEvalMs) {
+          const v = this.sinks.value(t, Math.max(elapsed, SECOND) / SECOND);
+          if (v !== null && !holds(t, v)) {
+            st.aborted = true;
+            abort ??= t;
+          }
+        }
+        continue;
+      }
       if (windowed(t)) {
         for (const w of this.windows) {
           if (elapsed < w.seconds * SECOND) continue;
@@ -185,6 +222,7 @@ export class Aggregator {
   /** Final threshold results: whole run (a PASS earned at 95 % confidence unless `semantics` is k6), or the worst window when one breached. */
   results(durationMs: number, semantics: ThresholdSemantics = 'rampart'): ThresholdResult[] {
     return this.thresholds.map(({ t, worst, aborted }) => {
+      if (Aggregator.onSinks(t)) return this.sinkResult(t, aborted, durationMs);
       const s = this.statsFor(t, this.totals);
       const value = s ? observe(t, s, Math.max(durationMs, 1) / SECOND) : null;
       const wholeOk = holds(t, value);
@@ -205,6 +243,21 @@ export class Aggregator {
       }
       return earn({ ...base, ok: wholeOk, outcome: wholeOk ? 'pass' as const : 'fail' as const, value }, t, s, semantics);
     });
+  }
+
+  /** A threshold on a sink metric, judged as k6 judges it over the whole run; no data is INCONCLUSIVE, as for requests. */
+  private sinkResult(t: ParsedThreshold, aborted: boolean, durationMs: number): ThresholdResult {
+    const value = this.sinks.value(t, Math.max(durationMs, 1) / SECOND);
+    const base = { scenario: this.scenario, metric: t.metric, expression: t.source, abortedRun: aborted, ...(t.filter ? { filter: t.filter } : {}) };
+    if (value === null) {
+      const seen = this.sinks.tagsOf(t.metric);
+      return {
+        ...base, ok: false, outcome: 'inconclusive', value,
+        reason: `no data for ${t.metric}${t.filter ? `{${t.filter}}` : ''}${t.tag ? ` (seen: ${seen.slice(0, 8).join(', ') || 'none'})` : ''}: check the name, or that the steps ran`,
+      };
+    }
+    const ok = holds(t, value);
+    return { ...base, ok, outcome: ok ? 'pass' : 'fail', value };
   }
 
   allStats(): Stats {

@@ -19,6 +19,8 @@ export function observe(t: ParsedThreshold, stats: Stats, seconds: number): numb
         default: return null;
       }
     }
+    case 'group_duration':
+      return null; // not a request outcome: the aggregator's MetricSinks hold it
     case 'http_req_failed':
       return stats.count === 0 ? null : round(stats.failed / stats.count);
     case 'checks': {

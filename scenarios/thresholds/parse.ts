@@ -14,6 +14,8 @@ export const metricKinds = {
   http_reqs: 'counter',
   dropped_iterations: 'counter',
   late_requests: 'counter',
+  /** k6's group_duration: each pass through a group (ms); judged over the run's MetricSinks. */
+  group_duration: 'trend',
 } as const;
 export type MetricName = keyof typeof metricKinds;
 export type MetricKind = (typeof metricKinds)[MetricName];
