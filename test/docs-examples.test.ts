@@ -136,7 +136,8 @@ function rampartArgs(words: string[]): string[] | null {
   while (w.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0] as string)) w = w.slice(1); // VAR=value prefixes
   if (w.length === 0) return null;
   const [cmd, ...rest] = w as [string, ...string[]];
-  if (cmd === 'rampart') return rest;
+  // Where rampart is installed (a project's devDependency) it is `npx rampart`: a bare `rampart` is not on PATH.
+  if (cmd === 'rampart') throw new Error(`"${words.join(' ')}": write npx rampart, the command as it is installed`);
   if (cmd === 'npx' && rest[0] === 'rampart') return rest.slice(1);
   if (cmd === 'npm') {
     const [sub, ...more] = rest;
@@ -154,7 +155,7 @@ function rampartArgs(words: string[]): string[] | null {
     return null;
   }
   if (otherTools.has(cmd)) return null;
-  throw new Error(`"${words.join(' ')}": not a command these examples know (rampart, npx rampart, npm, node, ${[...otherTools].join(', ')})`);
+  throw new Error(`"${words.join(' ')}": not a command these examples know (npx rampart, npm, node, ${[...otherTools].join(', ')})`);
 }
 
 async function parseWithCli(args: string[]): Promise<string[]> {
@@ -227,6 +228,7 @@ async function check(b: Block): Promise<string> {
       for (const words of shellCommands(b.text)) {
         const args = rampartArgs(words);
         if (args === null) continue;
+        if (args.includes('--help') || args.includes('--version')) continue; // commander answers these itself
         await parseWithCli(args);
         n++;
       }
