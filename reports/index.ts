@@ -5,6 +5,7 @@ export type {
   RunRecord,
   Sample,
   EngineSample,
+  ProcessSample,
   RunEvent,
   Finding,
   Severity,
@@ -39,6 +40,7 @@ export { ownSpec } from './own-spec.ts';
 export { compareToBaseline } from './baseline.ts';
 export { CONFIDENCE, judgeRatio, judgePercentile, quantileRanks, minSamplesForQuantile, requestsNeeded } from './statistics.ts';
 export { renderTextTable } from './render/text-table.ts';
+export { verdictWarnings, renderWarningsText } from './warnings.ts';
 export { renderCoverageText } from './render/coverage-rows.ts';
 export { coverage } from './coverage.ts';
 export { writeReports, parseFormats, reportFormats } from './write-reports.ts';

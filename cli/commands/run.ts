@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InterruptedError, type Profile } from '../../common/index.ts';
 import { formatSummary, loadSuite, type SuiteResult } from '../../scenarios/index.ts';
+import { renderWarningsText, verdictWarnings } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { runWithK6 } from './k6.ts';
@@ -69,6 +70,7 @@ Exit codes: 0 all thresholds met, 1 a threshold failed or is inconclusive (no da
         { outDir: flags.out, formats: [] },
       );
       ctx.stderr.write(`rampart: run record written to ${written.record}\n`);
+      ctx.stdout.write(renderWarningsText(verdictWarnings(record)));
       if (errors.length > 0 && !ctx.signal.aborted) throw errors[0];
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
       const unsure = record.verdicts.filter((v) => v.outcome === 'inconclusive');

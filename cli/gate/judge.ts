@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { renderCoverageText, renderTextTable } from '../../reports/index.ts';
+import { renderCoverageText, renderTextTable, renderWarningsText, verdictWarnings } from '../../reports/index.ts';
 import type { Judgement } from '../../session/index.ts';
 import { FlagInvalidError } from '../flags.ts';
 
@@ -9,6 +9,7 @@ export { resolveSpec } from '../../session/index.ts';
 export function printJudgement(j: Judgement & { written: Record<string, string> }, stdout: NodeJS.WritableStream, failOnRegression?: Regression): void {
   stdout.write(renderCoverageText(j.record.coverage));
   stdout.write(renderTextTable(j.record.verdicts, j.record.verdict));
+  stdout.write(renderWarningsText(verdictWarnings(j.record)));
   for (const r of j.regressed) stdout.write(`regressed vs baseline: ${r.scenario} ${r.tag} p95 ${r.baseline} → ${r.current} ms (+${((r.change ?? 0) * 100).toFixed(1)} %)\n`);
   if (j.regressionFails) {
     stdout.write(`FAIL: ${j.regressed.length + j.regressedObjectives.length} value(s) regressed more than ${failOnRegression?.pct} %${failOnRegression?.minMs ? ` (and ≥ ${failOnRegression.minMs} ms for a latency)` : ''} against the baseline (--fail-on-regression)\n`);

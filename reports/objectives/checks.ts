@@ -41,6 +41,13 @@ function scanRan(record: RunRecord): boolean {
     record.findings.length > 0;
 }
 
+/** The findings under the bar, named ("of 1" alone leaves the reader asking which one). */
+function belowText(below: RunRecord['findings']): string {
+  if (below.length === 0) return '';
+  const named = below.slice(0, 3).map((f) => `${f.severity} ${f.ruleId} ${f.endpoint}`).join('; ');
+  return `: ${below.length === 1 ? 'the other is' : 'the others are'} ${named}${below.length > 3 ? `; and ${below.length - 3} more` : ''}`;
+}
+
 /** No finding at or above minSeverity unless a suppression file accepted it (IGNORE/WARN; FAIL still counts). */
 export function evaluateSecurity(record: RunRecord, o: Of<'security'>): Verdict {
   const target = `0 unsuppressed findings ≥ ${o.minSeverity}`;
@@ -51,7 +58,7 @@ export function evaluateSecurity(record: RunRecord, o: Of<'security'>): Verdict 
   const suppressed = record.findings.filter((f) => rank(f.severity) >= rank(o.minSeverity) && f.suppressed && f.suppressed.action !== 'FAIL');
   return verdictFor(o, {
     target, evidence,
-    measured: `${counted.length} findings ≥ ${o.minSeverity}${suppressed.length ? ` (${suppressed.length} suppressed)` : ''} of ${record.findings.length}`,
+    measured: `${counted.length} findings ≥ ${o.minSeverity}${suppressed.length ? ` (${suppressed.length} suppressed)` : ''} of ${record.findings.length}${belowText(record.findings.filter((f) => !counted.includes(f) && !suppressed.includes(f)))}`,
     value: counted.length,
     pass: counted.length === 0,
     notes: counted.slice(0, 10).map((f) => `${f.severity} ${f.ruleId} ${f.endpoint}: ${f.title}`),

@@ -26,6 +26,14 @@ function coverageTable(record: RunRecord): string {
 }
 import { esc } from './escape.ts';
 import { comparisonTable, drillSection, findingsSection, objectiveTable, partsSection } from './html-sections.ts';
+import { verdictWarnings } from '../warnings.ts';
+
+/** Under the verdict: what weakens it (INVALID measurements, unevaluated probes, leftovers, failed teardowns). */
+function warningsBlock(record: RunRecord): string {
+  const w = verdictWarnings(record);
+  if (w.length === 0) return '';
+  return `<section id="warnings" class="warnings"><h2>Warnings (${w.length})</h2><p class="small muted">These weaken the verdict above; the notes at the bottom have the detail.</p><ul>${w.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></section>`;
+}
 import { lineChart } from './svg-chart.ts';
 import { timeData } from './timeseries.ts';
 
@@ -36,6 +44,7 @@ h1{font-size:20px;margin:8px 0}h2{font-size:17px;margin:28px 0 8px;border-bottom
 .banner{padding:14px 18px;border-radius:8px;color:#fff;font-size:20px;font-weight:700;margin:12px 0}
 .banner.pass{background:#15803d}.banner.fail{background:#b91c1c}.banner.inconclusive{background:#b45309}.banner.none{background:#6b7280}
 .banner small{display:block;font-size:13px;font-weight:400;opacity:.9}
+.warnings{background:#fffbeb;border:1px solid #f59e0b;border-radius:6px;padding:6px 14px;margin:0 0 12px}.warnings h2{margin:4px 0;font-size:16px}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid #e5e7eb;padding:5px 7px;text-align:left;vertical-align:top}
 th{background:#f3f4f6}tr.fail td{background:#fef2f2}tr.inconclusive td{background:#fffbeb}
 .badge{display:inline-block;padding:1px 6px;border-radius:4px;font-size:11px;font-weight:700;color:#fff;background:#6b7280}
@@ -81,6 +90,7 @@ export function renderHtml(record: RunRecord): string {
 <title>rampart report — ${esc(record.verdict ?? 'not evaluated')} — ${esc(m.command)}</title><style>${css}</style></head><body><main>
 <h1>rampart report: ${esc(m.command)}${m.profile ? ` (${esc(m.profile)})` : ''}</h1>
 <div id="verdict" class="banner ${verdictClass}" data-verdict="${esc(record.verdict ?? 'none')}">${esc(verdictText)}<small>${esc(sourceText(record))} · ${esc(new Date(m.startedAt).toISOString())} · ${m.endedAt ? `${((m.endedAt - m.startedAt) / 1000).toFixed(0)} s` : 'unfinished'}</small></div>
+${warningsBlock(record)}
 <p class="meta">run ${esc(record.id)} · commit ${esc(m.gitCommit?.slice(0, 12) ?? 'unknown')} · rampart ${esc(m.rampartVersion)} · node ${esc(m.node)} · ${esc(m.platform)} · ${m.cpus}× ${esc(m.cpuModel)} · ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB</p>
 ${coverageTable(record)}
 <h2>Objectives</h2>${objectiveTable(record.verdicts)}

@@ -1,6 +1,7 @@
 import type { RunRecord, Verdict } from '../run-record.ts';
 import { xmlText } from './escape.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
+import { verdictWarnings } from '../warnings.ts';
 import { observedText, rampartText, thresholdKey, thresholdOutcome, thresholdsOf } from './threshold-rows.ts';
 
 /** Seconds the verdict's scenario or drill ran (the whole run when it is about the whole run). */
@@ -72,7 +73,10 @@ export function renderJunit(record: RunRecord): string {
         : `<error message="${xmlText(c.message)}" type="inconclusive">${xmlText(c.body)}</error>`;
     return `    <testcase classname="${xmlText(c.classname)}" name="${xmlText(c.name)}" time="${c.time}">${inner}</testcase>`;
   });
-  const notes = record.notes.length ? `\n    <system-out>${xmlText(record.notes.join('\n'))}</system-out>` : '';
+  // The suite's system-out: the warnings that weaken the verdict first, then the notes.
+  const warnings = verdictWarnings(record);
+  const out = [...(warnings.length ? ['Warnings (these weaken the verdict):', ...warnings.map((w) => `! ${w}`), ''] : []), ...(record.notes.length ? ['Notes:', ...record.notes] : [])];
+  const notes = out.length ? `\n    <system-out>${xmlText(out.join('\n'))}</system-out>` : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="rampart" tests="${all.length}" failures="${failures}" errors="${errors}" time="${seconds}">
   <testsuite name="rampart SLOs (${xmlText(record.meta.command)})" tests="${all.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds}" timestamp="${new Date(record.meta.startedAt).toISOString()}">

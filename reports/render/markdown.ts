@@ -1,6 +1,7 @@
 import type { RunRecord } from '../run-record.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
 import { COVERAGE_LABEL, exercisedText } from './coverage-rows.ts';
+import { verdictWarnings } from '../warnings.ts';
 import { observedText, rampartText, sourceText, thresholdKey, thresholdOutcome } from './threshold-rows.ts';
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '❔' } as const;
@@ -16,7 +17,13 @@ export function renderMarkdown(record: RunRecord): string {
       : record.verdict === 'inconclusive' ? `## ❔ rampart: INCONCLUSIVE — ${unsure.length} of ${record.verdicts.length} objectives lack the evidence to pass`
         : '## rampart: not evaluated';
   const m = record.meta;
+  const warnings = verdictWarnings(record);
   const lines = [head, '', `\`${m.command}\`${m.profile ? ` · profile ${m.profile}` : ''} · ${sourceText(record)} · ${new Date(m.startedAt).toISOString()}${m.gitCommit ? ` · ${m.gitCommit.slice(0, 12)}` : ''}`, ''];
+  if (warnings.length) {
+    lines.push(`> [!WARNING]`, `> **Warnings** — these weaken the verdict above (details in the notes):`);
+    for (const w of warnings) lines.push(`> - ${cell(w)}`);
+    lines.push('');
+  }
   if (record.coverage.length) {
     lines.push('| Requirement | Exercised at | Verdict |', '|---|---|---|');
     for (const r of record.coverage) lines.push(`| ${cell(r.claim)} | ${cell(exercisedText(r))} | ${COVERAGE_LABEL[r.verdict]}${r.note ? ` — ${cell(r.note)}` : ''} |`);
