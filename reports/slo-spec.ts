@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration, type InputError } from '../common/index.ts';
+import { parseDuration, type InputError, type Profile } from '../common/index.ts';
 import { severities } from './run-record.ts';
 
 /**
@@ -202,7 +202,7 @@ function objectiveToInput(o: Objective): Record<string, unknown> {
 
 /** The objective as judged for a run of this profile: its `profiles[profile]` fields replace its own. */
 export function forProfile(o: Objective, profile: string | null): Objective {
-  const override = profile ? o.profiles?.[profile as 'quick' | 'full'] : undefined;
+  const override = profile ? o.profiles?.[profile as Profile] : undefined;
   if (!override) return o;
   const merged = objectiveSchema.parse({ ...objectiveToInput(o), ...override, profiles: undefined });
   return { ...merged, description: o.description ?? merged.description, profiles: o.profiles } as Objective;
