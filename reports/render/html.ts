@@ -82,7 +82,7 @@ export function renderHtml(record: RunRecord): string {
   const charts = record.samples.length === 0 ? '<p class="muted">No request samples in this run.</p>' : [
     lineChart({ id: 'chart-latency', title: 'Latency percentiles over time', unit: 'ms', series: t.latency, ...common,
       ...(refValue !== undefined && latencyRef ? { refLine: { value: refValue, label: latencyRef.target } } : {}) }),
-    lineChart({ id: 'chart-rate', title: 'Achieved vs target rate', unit: 'req/s', series: t.rate, ...common }),
+    lineChart({ id: 'chart-rate', title: 'Sent, completed and target rate', unit: 'req/s', series: t.rate, ...common }),
     lineChart({ id: 'chart-errors', title: 'Errors by status class', unit: 'per s', series: t.errors, ...common }),
   ].join('');
   const step = t.stepMs > record.intervalMs ? `<p class="small muted">Downsampled: one point per ${t.stepMs / 1000} s (${record.intervalMs / 1000} s buckets in run.json).</p>` : '';

@@ -41,7 +41,7 @@ export function perScenarioCharts(record: RunRecord): string {
     return `<h3 id="scenario-${esc(id)}">${esc(name)}</h3>` +
       lineChart({ id: `chart-latency-${id}`, title: `${name}: latency percentiles`, unit: 'ms', series: t.latency, ...common,
         ...(ref ? { refLine: { value: ref.targetValue as number, label: ref.target } } : {}) }) +
-      lineChart({ id: `chart-rate-${id}`, title: `${name}: achieved vs target rate`, unit: 'req/s', series: t.rate, ...common });
+      lineChart({ id: `chart-rate-${id}`, title: `${name}: sent, completed and target rate`, unit: 'req/s', series: t.rate, ...common });
   }).join('');
 }
 

@@ -117,7 +117,14 @@ export function timeData(record: RunRecord, perRequest = false): TimeData {
   }
   // Each scenario contributes one engine sample per bucket: divide by buckets per step.
   for (let i = 0; i < steps; i++) targetN[i] = factor;
-  const rate: Series[] = [{ name: 'achieved req/s', color: '#2563eb', points: perSec(count) }];
+  // Sends and completions apart: a stalled server draws completions at 0 then a spike, while the engine
+  // went on sending at its rate (the arrivals it started, by the second they started in).
+  const sent = new Float64Array(steps);
+  for (const e of record.engine) sent[idx(e.ts)] = (sent[idx(e.ts)] ?? 0) + e.started;
+  const rate: Series[] = [
+    ...(record.engine.length > 0 ? [{ name: 'sent/s', color: '#0891b2', points: perSec(sent) }] : []),
+    { name: 'completed/s', color: '#2563eb', points: perSec(count) },
+  ];
   if (anyTarget) rate.push({ name: 'target req/s', color: '#6b7280', dashed: true, points: Array.from(targetSum, (v, i) => [at(i), v / (targetN[i] ?? 1)]) });
 
   return {
