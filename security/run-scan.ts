@@ -28,6 +28,7 @@ import { probeBodyBola } from './probes/bola-body.ts';
 import { probeBruteForce, probeLogout, probeTokens } from './probes/authentication.ts';
 import { probeInjection } from './probes/injection.ts';
 import { probeNoSqlUpdate } from './probes/nosql-update.ts';
+import { probeLimitedRoutes } from './probes/rate-limit-bypass.ts';
 import { probeInventory } from './probes/inventory.ts';
 import { checkErrorLeaks, probeHeaders } from './probes/misconfiguration.ts';
 import { checkLeaks, probeMassAssignment } from './probes/properties.ts';
@@ -140,6 +141,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       ['API4 body size', 'none', () => probeOversizedBody(ctx)],
       ['API4 rate limit', 'none', () => probeRateLimit(ctx, rateUser)],
       ['API2 brute force', 'registration', () => (readOnly || !logoutUser ? undefined : probeBruteForce(ctx, logoutUser))],
+      ['API4 rate-limit bypass on limited routes', 'none', () => probeLimitedRoutes(ctx)],
       ['API3/API8 passive checks', 'none', () => { checkLeaks(ctx); checkErrorLeaks(ctx); }],
       ['clean-up', 'none', () => cleanUp(ctx, ledger)],
     ];

@@ -4,8 +4,12 @@ import type { ScanHttpClient } from '../http.ts';
 import type { Observed } from './doc-builder.ts';
 import { templatePath } from './doc-builder.ts';
 
-const API_LITERAL = /["'`]((?:https?:\/\/[^"'`\s/]+)?\/(?:api|rest|v\d+|graphql|auth|admin|users?|account)\b[^"'`\s<>]*)["'`]/gi;
-const CALL = /\.(get|post|put|patch|delete)\s*\(\s*[^;()]{0,120}?["'`]((?:https?:\/\/[^"'`\s/]+)?\/[\w\-./{}$:]+)["'`]/gi;
+// A template literal may start with a variable (`${this.host}/rest/…`, `${environment.api}/v1/…`): the base is skipped.
+const HOST_VAR = '(?:\\$\\{[^}`]{1,60}\\})?';
+const API_LITERAL = new RegExp(`["'\`]${HOST_VAR}((?:https?:\\/\\/[^"'\`\\s/]+)?\\/(?:api|rest|v\\d+|graphql|auth|admin|users?|account)\\b[^"'\`\\s<>]*)["'\`]`, 'gi');
+const CALL = new RegExp(`\\.(get|post|put|patch|delete)\\s*\\(\\s*[^;()]{0,120}?["'\`]${HOST_VAR}((?:https?:\\/\\/[^"'\`\\s/]+)?\\/[\\w\\-./{}$:]+)["'\`]`, 'gi');
+/** Scripts a script loads later (lazy chunks: `import("./chunk-a1b2.js")`, a bundler's chunk file names). */
+const CHUNK = /["'`]((?:\.{0,2}\/)?[\w./-]*[\w-]+\.m?js)["'`]/g;
 const LINKS = /(?:href|src|action)\s*=\s*["']([^"'#]+)["']/gi;
 const MAX_SCRIPTS = 20;
 
@@ -45,11 +49,18 @@ export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAl
     else add('GET', raw);
   }
   const texts = [html];
-  for (const src of [...new Set(scripts)].slice(0, MAX_SCRIPTS)) {
-    const p = sameOriginPath(src, base);
-    if (!p) continue;
+  // Breadth first: the page's scripts, then the chunks they load lazily, at most MAX_SCRIPTS in all.
+  const queue = scripts.map((src) => ({ src, from: base }));
+  const seen = new Set<string>();
+  while (queue.length > 0 && seen.size < MAX_SCRIPTS) {
+    const { src, from } = queue.shift() as { src: string; from: URL };
+    const p = sameOriginPath(src, from);
+    if (!p || seen.has(p)) continue;
+    seen.add(p);
     const js = await client.send({ method: 'GET', path: p, maxBody: 8 * 1024 * 1024 });
-    if (js.response?.status === 200) texts.push(js.response.body);
+    if (js.response?.status !== 200 || isCatchAllPage(catchAll, js)) continue;
+    texts.push(js.response.body);
+    for (const m of js.response.body.matchAll(CHUNK)) queue.push({ src: m[1] ?? '', from: new URL(p, base) });
   }
   progress(`scan: discovery read the app page and ${texts.length - 1} script(s)`);
   for (const text of texts) {

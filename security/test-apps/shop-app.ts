@@ -18,7 +18,8 @@ import type { Review } from './shop-reviews.ts';
  * items to it by naming it in the body of POST /api/BasketItems), PUT
  * /api/Products/{id} open to every user (GET is public by design), stored
  * XSS on the feedback board, `Access-Control-Allow-Origin: *`, the password
- * hash inside the JWT, a rate limit keyed on X-Forwarded-For, no brute-force
+ * hash inside the JWT, rate limits keyed on X-Forwarded-For (the API's and the password reset's, 5 tries
+ * a minute, whose route only a lazily loaded chunk names, after a variable), no brute-force
  * limit, Prometheus metrics exposed, X-Powered-By.
  * `hardened: true` is the twin with each flaw fixed: a scan must find nothing ≥ medium.
  *
@@ -50,7 +51,11 @@ feedback(f){return this.http.post("/api/Feedbacks",f)} board(){return this.http.
 reviews(id){return this.http.get(\`/rest/products/\${id}/reviews\`)} review(id,m){return this.http.post(\`/rest/products/\${id}/reviews\`,{message:m})}
 editReview(id,m){return this.http.patch("/rest/products/reviews",{id:id,message:m})}
 addToBasket(b,p){return this.http.post("/api/BasketItems",{BasketId:b,ProductId:p,quantity:1})}
-track(){return this.http.get("/rest/track-order-and-delivery-status")} help(t){return this.http.get(\`/help/\${t}\`)}}`;
+track(){return this.http.get("/rest/track-order-and-delivery-status")} help(t){return this.http.get(\`/help/\${t}\`)}
+account(){return import("./chunk-account.js")}}`;
+/** A lazily loaded chunk whose routes start with a variable, as an Angular service writes them. */
+const ACCOUNT_CHUNK = `class AccountService{constructor(http){this.http=http;this.hostServer=environment.hostServer}
+resetPassword(p){return this.http.post(\`\${this.hostServer}/rest/user/reset-password\`,p)}}`;
 
 export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?: () => void }): express.Express {
   const hard = opts.hardened;
@@ -114,9 +119,9 @@ export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?:
   });
   // Rate limit: 100 requests/minute. Planted: keyed on X-Forwarded-For when sent. Hardened: the user (or the socket), never a header.
   const hits = new Map<string, { n: number; reset: number }>();
-  const limit = (max: number) => (req: Request, res: Response, next: NextFunction) => {
-    const who = session(req);
-    const key = hard ? `${who ? `u${who.id}` : req.socket.remoteAddress}` : String(req.headers['x-forwarded-for'] ?? (who ? `u${who.id}` : req.socket.remoteAddress));
+  const limit = (max: number, name = '', perClient = false) => (req: Request, res: Response, next: NextFunction) => {
+    const who = perClient ? undefined : session(req);
+    const key = name + (hard ? `${who ? `u${who.id}` : req.socket.remoteAddress}` : String(req.headers['x-forwarded-for'] ?? (who ? `u${who.id}` : req.socket.remoteAddress)));
     const now = Date.now();
     const e = hits.get(key) && (hits.get(key)?.reset ?? 0) > now ? hits.get(key) as { n: number; reset: number } : { n: 0, reset: now + 60_000 };
     e.n += 1;
@@ -127,6 +132,13 @@ export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?:
   app.use(express.json({ limit: '100kb' }));
   app.get('/', (_req, res) => void res.type('html').send(INDEX));
   app.get('/main.js', (_req, res) => void res.type('application/javascript').send(MAIN_JS));
+  app.get('/chunk-account.js', (_req, res) => void res.type('application/javascript').send(ACCOUNT_CHUNK));
+  // Password reset by security answer, 5 tries a minute. Planted: the limit is keyed on X-Forwarded-For when sent.
+  app.post('/rest/user/reset-password', limit(5, 'reset:', true), (req, res) => {
+    const { email, answer } = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof email !== 'string' || typeof answer !== 'string') return void res.status(400).json({ error: 'email and answer required' });
+    res.status(401).json({ error: 'wrong answer to the security question' });
+  });
   if (!hard) app.get('/metrics', (_req, res) => void res.type('text/plain').send(`# HELP shop_orders_total Orders.\n# TYPE shop_orders_total counter\nshop_orders_total ${users.length}\n`));
 
   const failed = new Map<string, number>();
