@@ -5,6 +5,7 @@ export type {
   RunRecord,
   Sample,
   EngineSample,
+  ProcessSample,
   RunEvent,
   Finding,
   Severity,

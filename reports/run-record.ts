@@ -67,6 +67,18 @@ export const engineSampleSchema = z.object({
 });
 export type EngineSample = z.infer<typeof engineSampleSchema>;
 
+/**
+ * Where the machine's time went: one per process group of the managed stack (target, postgres, redis, proxy, lb,
+ * and rampart itself, the generator) per bucket: CPU as a fraction of one core and resident memory.
+ */
+export const processSampleSchema = z.object({
+  ts: z.number(),
+  process: z.string(),
+  cpu: z.number().nonnegative(),
+  rssMb: z.number().nonnegative(),
+});
+export type ProcessSample = z.infer<typeof processSampleSchema>;
+
 export const eventTypes = [
   'run.started', 'run.ended', 'run.aborted',
   'phase.started', 'phase.ended',
@@ -371,6 +383,8 @@ export const runRecordSchema = z.object({
   scenarios: z.array(z.record(z.string(), z.unknown())).default([]),
   samples: z.array(sampleSchema).default([]),
   engine: z.array(engineSampleSchema).default([]),
+  /** CPU and memory per process group of the managed stack, per second (none on --target: its processes are not ours to read). */
+  processes: z.array(processSampleSchema).default([]),
   events: z.array(eventSchema).default([]),
   summaries: z.array(scenarioSummarySchema).default([]),
   thresholds: z.array(thresholdResultSchema).default([]),

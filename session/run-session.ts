@@ -184,9 +184,12 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
         ? { ts: e.ts, type: 'process.started', label: `target instance ${e.instance} restarted`, detail: { instance: e.instance, pid: e.pid, previousPid: e.previousPid, restarts: e.restarts } }
         : { ts: e.ts, type: 'note', label: e.type === 'instance.given-up' ? `target instance ${e.instance} left down after ${e.crashes} crashes` : `target instance ${e.instance} did not restart`, detail: { ...e } }));
       record.events.push({ ts: Date.now(), type: 'process.ready', label: 'managed stack up', detail: { targetUrl: stack.targetUrl, targetEnv: g.targetEnv, seed: g.seed, ...(stack.lb ? { lb: stack.lb.kind, instances: stack.instanceUrls } : {}) } });
+      const { sampleProcesses } = await stackDoor();
+      const sampler = sampleProcesses(() => stack.pids, record.intervalMs);
       try {
         await runAll(g.parts, new URL(stack.targetUrl), stack);
       } finally {
+        record.processes.push(...(await sampler.stop()));
         await stack.stop();
         record.events.push({ ts: Date.now(), type: 'process.stopped', label: 'managed stack down' });
       }

@@ -168,12 +168,18 @@ function readStat(pid: string): { state: string; ppid: number; pgrp: number } | 
  * group alone does not reach them; the ppid links do. Linux /proc only.
  */
 export function treeMembers(root: number): number[] {
+  return treesMembers([root]).get(root) ?? [];
+}
+
+/** treeMembers of several roots from one reading of /proc (a sampler reads every group of a stack each second). */
+export function treesMembers(roots: readonly number[]): Map<number, number[]> {
   let entries: string[];
   try {
     entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
   } catch {
-    return isAlive(root) ? [root] : [];
+    return new Map(roots.map((root) => [root, isAlive(root) ? [root] : []]));
   }
+  const rootSet = new Set(roots);
   const children = new Map<number, number[]>();
   const live = new Set<number>();
   for (const entry of entries) {
@@ -181,18 +187,22 @@ export function treeMembers(root: number): number[] {
     if (!st || st.state === 'Z' || st.state === 'X') continue;
     const pid = Number(entry);
     live.add(pid);
-    if (st.pgrp === root && pid !== root) children.set(root, [...(children.get(root) ?? []), pid]);
+    if (rootSet.has(st.pgrp) && pid !== st.pgrp) children.set(st.pgrp, [...(children.get(st.pgrp) ?? []), pid]);
     children.set(st.ppid, [...(children.get(st.ppid) ?? []), pid]);
   }
-  const out = new Set<number>();
-  const queue = live.has(root) ? [root] : [...(children.get(root) ?? [])];
-  while (queue.length > 0) {
-    const pid = queue.shift() as number;
-    if (out.has(pid) || !live.has(pid)) continue;
-    out.add(pid);
-    queue.push(...(children.get(pid) ?? []));
+  const result = new Map<number, number[]>();
+  for (const root of roots) {
+    const out = new Set<number>();
+    const queue = live.has(root) ? [root] : [...(children.get(root) ?? [])];
+    while (queue.length > 0) {
+      const pid = queue.shift() as number;
+      if (out.has(pid) || !live.has(pid)) continue;
+      out.add(pid);
+      queue.push(...(children.get(pid) ?? []));
+    }
+    result.set(root, [...out]);
   }
-  return [...out];
+  return result;
 }
 
 function signalPids(pids: number[], sig: NodeJS.Signals): void {

@@ -11,3 +11,4 @@ export { readStackState, stackStateSchema } from './state-file.ts';
 export { stopRecordedStack, recordedStackStatus } from './recorded-stack.ts';
 export type { ExitInfo } from './types.ts';
 export { isAlive, treeMembers } from './child.ts';
+export { sampleProcesses } from './process-sampler.ts';

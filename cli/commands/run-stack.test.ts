@@ -14,6 +14,7 @@ describe('rampart run against the managed stack', () => {
     const record = JSON.parse(readFileSync(path.join(tmp, 'run.json'), 'utf8')) as {
       meta: { target: string }; summaries: Array<{ scenario: string; requests: number; checks: { passed: number; failed: number } }>;
       thresholds: Array<{ ok: boolean }>; samples: Array<{ tag: string; status: Record<string, number> }>;
+      processes: Array<{ process: string; cpu: number; rssMb: number }>;
     };
     expect(record.meta.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(record.summaries.map((s) => s.scenario)).toEqual(['smoke', 'rate-limit']);
@@ -24,5 +25,11 @@ describe('rampart run against the managed stack', () => {
     expect(tagged('within the limit (1-100)', '2xx')).toBe(100);
     expect(tagged('the 101st', '4xx')).toBe(1);
     expect(tagged('another user is unaffected', '2xx')).toBe(1);
+    // Where the time went, per process group of the stack (suites only: no fault proxy) and rampart itself.
+    expect(new Set(record.processes.map((p) => p.process))).toEqual(new Set(['postgres', 'redis', 'target', 'rampart']));
+    const cpuOf = (name: string) => record.processes.filter((p) => p.process === name).reduce((a, p) => a + p.cpu, 0);
+    expect(cpuOf('target')).toBeGreaterThan(0);
+    expect(cpuOf('postgres')).toBeGreaterThan(0);
+    expect(Math.max(...record.processes.filter((p) => p.process === 'target').map((p) => p.rssMb))).toBeGreaterThan(20);
   }, 180_000);
 });

@@ -1,0 +1,77 @@
+import pidusage from 'pidusage';
+import { treesMembers } from './child.ts';
+
+/** One process group's share of the machine in one interval (reports/ ProcessSample has this shape). */
+export interface ProcessGroupSample {
+  ts: number;
+  process: string;
+  /** CPU over the interval, fraction of one core. */
+  cpu: number;
+  rssMb: number;
+}
+
+export interface ProcessSampler {
+  /** Stops sampling and returns the samples so far (one per group per interval). */
+  stop(): Promise<ProcessGroupSample[]>;
+}
+
+/**
+ * Samples the CPU and memory of a managed stack's processes every `intervalMs`, per group: each entry of
+ * `roots()` (the stack's pids: target primaries, postgres, redis, proxy, lb) with every process under it
+ * (workers, PostgreSQL backends), and rampart's own process as `rampart` (the load generator). CPU is
+ * summed per pid from pidusage's cumulative ctime, so a process that exits or a worker that replaces a
+ * killed one is counted for the time it lived. Reads /proc through pidusage; where a pid cannot be read
+ * (gone, another platform) it counts nothing.
+ */
+export function sampleProcesses(roots: () => Record<string, number | number[]>, intervalMs = 1000): ProcessSampler {
+  const samples: ProcessGroupSample[] = [];
+  const lastCtime = new Map<number, number>();
+  let busy: Promise<void> = Promise.resolve();
+  let prev = Date.now();
+
+  const read = async (pid: number) => {
+    try {
+      return await pidusage(pid);
+    } catch {
+      return null;
+    }
+  };
+  const tick = async () => {
+    const now = Date.now();
+    const elapsed = Math.max(1, now - prev);
+    const named = Object.entries(roots()).filter(([name]) => name !== 'stack' && name !== 'workers')
+      .map(([name, v]) => [name, Array.isArray(v) ? v : [v]] as const);
+    const trees = treesMembers(named.flatMap(([, pids]) => pids));
+    const groups: Array<[string, number[]]> = named.map(([name, pids]) => [name, [...new Set(pids.flatMap((pid) => trees.get(pid) ?? []))]]);
+    groups.push(['rampart', [process.pid]]);
+    for (const [name, pids] of groups) {
+      let cpuMs = 0;
+      let rss = 0;
+      for (const pid of pids) {
+        const s = await read(pid);
+        if (!s) continue;
+        // A pid seen for the first time counts only from now on (its earlier life is not this run's).
+        const before = lastCtime.get(pid) ?? s.ctime;
+        cpuMs += Math.max(0, s.ctime - before);
+        lastCtime.set(pid, s.ctime);
+        rss += s.memory;
+      }
+      samples.push({ ts: prev, process: name, cpu: cpuMs / elapsed, rssMb: Math.round(rss / 1024 / 1024) });
+    }
+    prev = now;
+  };
+  // Prime the per-pid counters, so the first interval counts only its own CPU.
+  busy = tick().then(() => void samples.splice(0));
+  const timer = setInterval(() => {
+    busy = busy.then(tick, tick);
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await busy.catch(() => undefined);
+      pidusage.clear();
+      return samples;
+    },
+  };
+}
