@@ -53,6 +53,7 @@ export class DrillRun {
   /** When everything was rolled back. */
   rollbackAt: number | null = null;
   private readonly log: (line: string) => void;
+  private readonly startedPhases = new Set<string>();
 
   constructor(readonly drill: Drill, readonly env: DrillEnvironment, options: RunDrillOptions, readonly skipped: string[]) {
     this.name = drill.name;
@@ -63,7 +64,10 @@ export class DrillRun {
 
   event(type: RunEvent['type'], label: string, extra: Partial<RunEvent> = {}): void {
     this.events.push({ ts: Date.now(), type, label, scenario: this.scenario, ...extra });
-    this.log(`${this.name}: ${label}`);
+    // A phase's end under the same label as its start would print the same line twice: say which it is.
+    const ended = type === 'phase.ended' && this.startedPhases.has(label);
+    if (type === 'phase.started') this.startedPhases.add(label);
+    this.log(`${this.name}: ${label}${ended ? ' over' : ''}`);
   }
 
   /** A recorded fact goes into the checks and onto the journal's timeline. */

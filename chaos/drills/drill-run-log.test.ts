@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { DrillRun } from './drill-run.ts';
+
+type Args = ConstructorParameters<typeof DrillRun>;
+
+describe('a drill\'s progress lines', () => {
+  it('a phase\'s start and end are two different lines, not the same line twice', () => {
+    const lines: string[] = [];
+    const run = new DrillRun({ name: 'pg-latency' } as Args[0], {} as Args[1], { progress: (l: string) => lines.push(l) } as Args[2], []);
+    run.event('phase.started', 'steady state');
+    run.event('phase.ended', 'steady state');
+    run.event('phase.started', 'fault');
+    run.event('phase.ended', 'fault');
+    run.event('phase.ended', 'drill pg-latency: PASS');
+    expect(lines).toEqual(['pg-latency: steady state', 'pg-latency: steady state over', 'pg-latency: fault', 'pg-latency: fault over', 'pg-latency: drill pg-latency: PASS']);
+    expect(new Set(lines).size).toBe(lines.length);
+    // The record keeps the labels as they were (the report pairs a phase's start and end by them).
+    expect(run.events.map((e) => e.label)).toEqual(['steady state', 'steady state', 'fault', 'fault', 'drill pg-latency: PASS']);
+  });
+});
