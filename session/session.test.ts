@@ -37,7 +37,7 @@ describe('session planning: one grouping rule, one seeding rule', () => {
     const c = { kind: 'suite' as const, name: 'c', targetEnv: { Y: '2', X: '1' } };
     expect(stackGroups([a, b, c]).map((g) => g.parts.map((p) => p.name))).toEqual([['a', 'c'], ['b']]);
     expect(planStacks({ target: new URL('http://127.0.0.1:1'), suites: suites(), drills: [], scan: null })).toEqual({
-      target: 'http://127.0.0.1:1',
+      target: new URL('http://127.0.0.1:1'),
       parts: [{ kind: 'suite', name: 'smoke', targetEnv: {} }, { kind: 'suite', name: 'load', targetEnv: raised }, { kind: 'suite', name: 'rate-limit', targetEnv: {} }],
     });
   });
