@@ -6,7 +6,7 @@ type Args = ConstructorParameters<typeof DrillRun>;
 describe('a drill\'s progress lines', () => {
   it('a phase\'s start and end are two different lines, not the same line twice', () => {
     const lines: string[] = [];
-    const run = new DrillRun({ name: 'pg-latency' } as Args[0], {} as Args[1], { progress: (l: string) => lines.push(l) } as Args[2], []);
+    const run = new DrillRun({ name: 'pg-latency' } as Args[0], {} as Args[1], { progress: (l: string) => void lines.push(l) } as unknown as Args[2], []);
     run.event('phase.started', 'steady state');
     run.event('phase.ended', 'steady state');
     run.event('phase.started', 'fault');
