@@ -26,6 +26,7 @@ function coverageTable(record: RunRecord): string {
 }
 import { esc } from './escape.ts';
 import { comparisonTable, drillSection, findingsSection, objectiveTable, partsSection } from './html-sections.ts';
+import { processSection } from './processes.ts';
 import { verdictWarnings } from '../warnings.ts';
 
 /** Under the verdict: what weakens it (INVALID measurements, unevaluated probes, leftovers, failed teardowns). */
@@ -101,6 +102,7 @@ ${new Set(record.samples.map((x) => x.scenario)).size > 1 ? `<h2>Per suite and d
 ${requestTable(t.requests)}
 ${drillSection(record)}
 ${findingsSection(record)}
+${processSection(record)}
 ${partsSection(record)}
 </main></body></html>
 `;

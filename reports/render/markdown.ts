@@ -2,6 +2,7 @@ import type { RunRecord } from '../run-record.ts';
 import { outcomeOf } from '../objectives/verdict.ts';
 import { COVERAGE_LABEL, exercisedText } from './coverage-rows.ts';
 import { verdictWarnings } from '../warnings.ts';
+import { processMarkdown } from './processes.ts';
 import { observedText, rampartText, sourceText, thresholdKey, thresholdOutcome } from './threshold-rows.ts';
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '❔' } as const;
@@ -60,6 +61,7 @@ export function renderMarkdown(record: RunRecord): string {
     for (const r of regressions) lines.push(`- ${r.scenario} ${r.tag}: ${r.baseline} → ${r.current} ms (+${((r.change ?? 0) * 100).toFixed(1)} %)`);
     lines.push('');
   }
+  lines.push(...processMarkdown(record));
   const skipped = record.parts.filter((p) => p.status !== 'ran');
   if (skipped.length || record.notes.length) {
     lines.push('<details><summary>Notes</summary>', '');
