@@ -11,6 +11,7 @@ import { compileFlow, flowPicker } from './flow/compile.ts';
 import { BATCH_PER_HOST, runIteration, type IterationEnv, type OnResponse } from './flow/iteration.ts';
 import { sharedTransport, perVuTransport, type Transport } from './http/transport.ts';
 import { runSetup, runTeardown } from './setup-phase.ts';
+import { newVuState, type VuState } from './flow/redirects-cookies.ts';
 import { thinker } from './think-time.ts';
 import { SelfCheck, invalidReasons } from './self-check.ts';
 import { Progress, type ProgressStream } from './progress.ts';
@@ -145,6 +146,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const firstTags = new Set(flows.map((f) => f.steps[0]?.tag));
   const baseEnv: Omit<IterationEnv, 'sender'> = {
     scenario: scenario.name,
+    origin: url.origin,
+    maxRedirects: scenario.maxRedirects,
+    cookies: scenario.cookies === 'vu',
     signal: stepSignal,
     requestSignal: interrupt.signal,
     record: (o, at) => agg.record(o, at),
@@ -162,6 +166,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     },
   };
   const envs = new WeakMap<object, IterationEnv>();
+  // Each VU's cookie jar (k6's per-VU jar), kept across its iterations.
+  const vuStates = new Map<number, VuState>();
   const iterate = (vu: number, iter: number, intendedStart: number | null, late: boolean) => {
     iterationsStarted += 1;
     // Closed model: a VU is a user. Open model: VU slots (connections) are reused, so users take turns by
@@ -175,7 +181,12 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       env = { ...baseEnv, sender, laneSender: (lane) => transport.senderFor(-(vu * BATCH_PER_HOST + lane)) };
       envs.set(sender, env);
     }
-    return runIteration(pick(), ctx, env, intendedStart, late);
+    let vuState = vuStates.get(vu);
+    if (!vuState && scenario.cookies === 'vu') {
+      vuState = newVuState();
+      vuStates.set(vu, vuState);
+    }
+    return runIteration(pick(), ctx, env, intendedStart, late, vuState ?? null);
   };
 
   events.push({ ts: startedAt, type: 'phase.started', label: scenario.name, id: scenario.name, scenario: scenario.name, detail: { executor: scenario.executor } });

@@ -3,6 +3,7 @@ import type { CompiledFlow, CompiledStep } from './compile.ts';
 import { applyCaptures, renderStep, runChecks, sendRendered, type ErrorKind, type RenderedRequest, type StepResponse } from './run-step.ts';
 import { TemplateValueMissingError, type TemplateContext } from '../template.ts';
 import type { Outcome } from '../metrics/stats.ts';
+import { followRedirect, keepCookies, withCookies, type VuState } from './redirects-cookies.ts';
 
 /** What a drill receives for every response (e.g. to collect acknowledged writes). */
 export interface ResponseInfo {
@@ -23,6 +24,8 @@ export interface ResponseInfo {
   requestBody?: unknown;
   /** k6's group path ("::checkout") when the step is inside a group. */
   group?: string;
+  /** Redirects followed before this answer (its path is the last hop's). */
+  redirects?: number;
   /** True when the request went out in a batch (k6's http.batch). */
   batch?: boolean;
   /** Epoch ms when the (first attempt of the) request was sent. */
@@ -34,6 +37,12 @@ export type OnResponse = (info: ResponseInfo) => void;
 export interface IterationEnv {
   scenario: string;
   sender: Sender;
+  /** The target's origin: redirects are followed on it, cookies kept for it. */
+  origin?: string | undefined;
+  /** Redirects followed at most (k6's maxRedirects); 0 or absent: none. */
+  maxRedirects?: number | undefined;
+  /** Keep a cookie jar per VU (k6's default). */
+  cookies?: boolean | undefined;
   /** More connections of the same VU, for a batch's parallel requests (lane 1, 2, …); without it a batch goes out one by one. */
   laneSender?: ((lane: number) => Sender) | undefined;
   /** Aborted when the scenario stops starting requests (end of duration, interrupt). */
@@ -87,6 +96,8 @@ interface IterationState {
   first: boolean;
   intendedStart: number | null;
   late: boolean;
+  /** What the VU keeps across iterations (its cookie jar); null when nothing is kept. */
+  vu: VuState | null;
 }
 
 /** Renders a step; a template naming a value nothing captured is recorded as an unsent request of its own kind, and null returned. */
@@ -113,12 +124,23 @@ async function exchange(step: CompiledStep, req: RenderedRequest, ctx: TemplateC
   // Without a retry policy (the common case) one promise per request: no retry loop around the send.
   let res: StepResponse;
   let attempts = 1;
-  if (step.retry) {
-    const sent = { attempts: 1 };
-    res = await sendWithRetry(env, sender, step, req, readJson, sent);
-    attempts = sent.attempts;
-  } else {
-    res = await sendRendered(sender, step, req, readJson);
+  let redirects = 0;
+  const jar = env.cookies && env.origin !== undefined ? st.vu : null;
+  for (let hop = req; ;) {
+    const sending = jar ? withCookies(hop, jar, env.origin as string) : hop;
+    if (step.retry) {
+      const sent = { attempts: 1 };
+      res = await sendWithRetry(env, sender, step, sending, readJson, sent);
+      attempts = sent.attempts;
+    } else {
+      res = await sendRendered(sender, step, sending, readJson);
+    }
+    if (jar && res.status !== null) keepCookies(res, sending.path, jar, env.origin as string);
+    // k6 follows redirects (maxRedirects, 10 by default): the hops are one request here, measured over all of them.
+    const next = redirects < (env.maxRedirects ?? 0) && env.origin !== undefined ? followRedirect(res, hop, step.method, env.origin) : null;
+    if (next === null || env.requestSignal.aborted) break;
+    redirects += 1;
+    hop = next;
   }
   const end = performance.now();
   if (env.requestSignal.aborted && res.status === null) return false;
@@ -140,6 +162,7 @@ async function exchange(step: CompiledStep, req: RenderedRequest, ctx: TemplateC
       headers: res.headers, errorKind: res.errorKind, attempts, requestHeaders: res.requestHeaders, startedAt: epochOf(sentAt), latencyMs,
     };
     if (step.group !== null) info.group = step.group;
+    if (redirects > 0) info.redirects = redirects;
     if (batched) info.batch = true;
     if (res.json !== undefined) info.body = res.json;
     if (res.requestBody !== undefined) info.requestBody = res.requestBody;
@@ -182,8 +205,8 @@ async function runBatch(steps: CompiledStep[], ctx: TemplateContext, env: Iterat
  * the open model: the first request's latency is measured from it, so time spent
  * waiting for a VU/connection or behind a stalled server is counted.
  */
-export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env: IterationEnv, intendedStart: number | null, late: boolean): Promise<void> {
-  const st: IterationState = { first: true, intendedStart, late };
+export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env: IterationEnv, intendedStart: number | null, late: boolean, vu: VuState | null = null): Promise<void> {
+  const st: IterationState = { first: true, intendedStart, late, vu };
   const steps = flow.steps;
   const groups = new GroupClock(env);
   for (let i = 0; i < steps.length;) {

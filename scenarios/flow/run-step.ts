@@ -45,6 +45,8 @@ export interface RenderedRequest {
   requestHeaders: Record<string, string>;
   requestBody: unknown;
   wire: string | null;
+  /** The method when not the step's (a redirect answered 303 goes on as GET). */
+  method?: string;
 }
 
 export function renderStep(step: CompiledStep, ctx: TemplateContext): RenderedRequest {
@@ -106,7 +108,7 @@ export function sendRendered(sender: Sender, step: CompiledStep, req: RenderedRe
         ? new Answered(res, requestHeaders, requestBody, path)
         : { status: null, headers: {}, json: undefined, error: err, errorKind: errorKind(err), requestHeaders, requestBody, path });
     };
-    sender.send({ path, method: step.method, headers: requestHeaders, body: req.wire }, readJson, done);
+    sender.send({ path, method: req.method ?? step.method, headers: requestHeaders, body: req.wire }, readJson, done);
   });
 }
 

@@ -134,13 +134,17 @@ ${flow}`);
     }
   }, 60_000);
 
-  it('as rampart, the script follows no redirect and keeps no cookie: maxRedirects 0, an empty jar per request (k6 follows 10 and keeps a jar per VU by default)', () => {
-    const f = suiteFile('redirect', `  - name: redirect
-    executor: per-vu-iterations
+  it('redirects and cookies as the suite says: by default k6\'s own (10 redirects, a jar per VU); maxRedirects 0 and cookies none give maxRedirects 0 and an empty jar per request', () => {
+    const f = (extra: string) => suiteFile('redirect', `  - name: redirect
+    executor: per-vu-iterations${extra}
     flows: [{ name: f, steps: [{ name: GET /old, path: /old, expectStatus: [302] }] }]
 `);
-    const { script } = exportK6(loadSuite(f, 'quick'));
-    expect((extractOptions(script) as { maxRedirects: number }).maxRedirects).toBe(0);
-    expect(script).toContain('jar: new http.CookieJar()');
+    const plain = exportK6(loadSuite(f(''), 'quick')).script;
+    expect((extractOptions(plain) as { maxRedirects: number }).maxRedirects).toBe(10);
+    expect(plain).toContain('const COOKIES: Record<string, boolean> = {"redirect":true}');
+    const none = exportK6(loadSuite(f('\n    maxRedirects: 0\n    cookies: none'), 'quick')).script;
+    expect((extractOptions(none) as { maxRedirects: number }).maxRedirects).toBe(0);
+    expect(none).toContain('const COOKIES: Record<string, boolean> = {"redirect":false}');
+    expect(none).toContain('new http.CookieJar()');
   });
 });

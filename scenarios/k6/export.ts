@@ -44,6 +44,8 @@ function notExportable(suite: Suite, planNotes: string[]): string[] {
   if (conns) out.push(`connections (${conns}): k6 gives every VU its own connections`);
   const retried = names((s) => [...s.flows.flatMap((f) => f.steps), ...(s.setup?.users?.steps ?? [])].some((st) => st.retry !== undefined));
   if (retried) out.push(`retries (${retried}) run as a loop, but each attempt is its own request in k6's metrics (rampart counts one request, latency over all attempts)`);
+  const hops = names((s) => s.maxRedirects > 0);
+  if (hops) out.push(`redirects (${hops}): k6 writes each hop as its own request (rampart: one request over the hops, the last answer's status)`);
   const batchRetry = names((s) => s.flows.some((f) => f.steps.some((st) => st.batch !== undefined && st.retry !== undefined)));
   if (batchRetry) out.push(`retries inside a batch (${batchRetry}): http.batch sends each request once`);
   const setups = names((s) => s.setup?.users !== undefined);
@@ -117,6 +119,7 @@ ${rows}
 };
 const THINK: Record<string, { type: string; a: number; b: number } | null> = ${JSON.stringify(thinkSeconds(suite))};
 const TIMEOUT: Record<string, string> = ${JSON.stringify(timeouts)};
+const COOKIES: Record<string, boolean> = ${JSON.stringify(Object.fromEntries(suite.scenarios.map((s) => [s.name, s.cookies === 'vu'])))};
 ${K6_RUNTIME}${execs}
 `;
   return { script, notExported, env };

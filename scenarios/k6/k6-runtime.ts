@@ -1,6 +1,6 @@
 /**
  * The part of an exported k6 script that does not depend on the suite: a small interpreter that runs
- * the suite's flows (carried as data above it: FLOWS, SETUPS, ROWS, THINK, TIMEOUT) with the same
+ * the suite's flows (carried as data above it: FLOWS, SETUPS, ROWS, THINK, TIMEOUT, COOKIES) with the same
  * templates, checks, captures and retries as rampart's engine. TypeScript for k6, typed with @types/k6.
  */
 export const K6_RUNTIME = String.raw`
@@ -98,8 +98,8 @@ function prepare(scenario: string, step: StepDef, ctx: Ctx): Prepared {
       headers,
       tags: { name: step.name || step.method + ' ' + step.path },
       timeout: TIMEOUT[scenario],
-      // rampart keeps no cookies (k6 keeps a jar per VU by default): an empty jar per request sends none.
-      jar: new http.CookieJar(),
+      // cookies: vu is k6's own jar per VU; none: an empty jar per request sends none.
+      ...(COOKIES[scenario] ? {} : { jar: new http.CookieJar() }),
       responseCallback: expected ? http.expectedStatuses(...expected) : http.expectedStatuses({ min: 200, max: 399 }),
     },
   };

@@ -155,8 +155,11 @@ export function k6OptionsPlan(suite: Suite): K6OptionsPlan {
     notes.push(...plan.notes);
     start += loadMs(s) + (s.gracefulStop !== undefined ? parseDuration(s.gracefulStop) : parseDuration(s.requestTimeout));
   }
-  // rampart follows no redirect (k6 follows 10 by default): a 302 is the step's answer in both.
-  return { options: { scenarios, thresholds: k6Thresholds(suite), setupTimeout: msText(setupTimeoutMs(suite)), maxRedirects: 0 }, notes };
+  // k6's maxRedirects is one for the whole test: the most any scenario follows (said when they differ).
+  const redirects = [...new Set(suite.scenarios.map((s) => s.maxRedirects))];
+  const maxRedirects = Math.max(...redirects);
+  if (redirects.length > 1) notes.push(`maxRedirects differs between scenarios (${suite.scenarios.map((s) => `${s.name}: ${s.maxRedirects}`).join(', ')}): k6 has one for the whole test, ${maxRedirects} here`);
+  return { options: { scenarios, thresholds: k6Thresholds(suite), setupTimeout: msText(setupTimeoutMs(suite)), maxRedirects }, notes };
 }
 
 export function k6Options(suite: Suite): K6OptionsPlan['options'] {

@@ -77,6 +77,14 @@ export const scenarioFields = {
   env: namedRecord('variable name').optional(),
   /** Sliding windows (seconds) over which thresholds are also evaluated; [] for whole-run only. */
   thresholdWindows: z.array(z.number().int().positive()).default([10, 60]),
+  /**
+   * k6's maxRedirects: a 301/302/303/307/308 answer with a Location on the target's origin is followed, up
+   * to this many times (0: the 3xx is the answer). The hops form one request: one measurement, latency over
+   * all of them, the last answer's status. A redirect to another origin is not followed.
+   */
+  maxRedirects: z.number().int().min(0).max(100).default(10),
+  /** k6's cookie jar per VU: Set-Cookie answers are kept per VU and sent back (vu, k6's default), or none kept. */
+  cookies: z.enum(['vu', 'none']).default('vu'),
   /** Per-request timeout (headers and body). */
   requestTimeout: durationSchema.default('10s'),
   /** Open model: an arrival still waiting for a free VU/connection after this long is dropped. */

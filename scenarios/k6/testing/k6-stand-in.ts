@@ -1,4 +1,5 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { CookieJar } from 'tough-cookie';
 import ts from 'typescript';
 import { extractOptions } from '../export.ts';
 import { STAND_IN_WORKER } from './stand-in-worker.ts';
@@ -76,15 +77,34 @@ export async function runK6StandIn(script: string, o: StandInOptions): Promise<S
   const { port1, port2 } = new MessageChannel();
   const shared = new SharedArrayBuffer(4);
   const flag = new Int32Array(shared);
-  port1.on('message', (req: { method: string; url: string; body?: string; headers: Record<string, string>; timeoutMs: number }) => {
+  const maxRedirects = (options as { maxRedirects?: number }).maxRedirects ?? 10;
+  const jars = new Map<number, CookieJar>();
+  port1.on('message', (req: { method: string; url: string; body?: string; headers: Record<string, string>; timeoutMs: number; jar: number | null }) => {
     const t0 = performance.now();
     const answer = (m: Record<string, unknown>) => {
       port1.postMessage({ durationMs: performance.now() - t0, headers: {}, body: '', errorCode: 0, ...m });
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
     };
-    // The exported scripts set maxRedirects 0 and an empty cookie jar per request: no redirect followed, no cookie sent.
-    fetch(req.url, { method: req.method, headers: req.headers, redirect: 'manual', ...(req.body !== undefined ? { body: req.body } : {}), signal: AbortSignal.timeout(req.timeoutMs) })
+    // Redirects followed up to the script's maxRedirects, cookies kept per VU unless the request gave its own jar.
+    let jar: CookieJar | null = null;
+    if (req.jar !== null) {
+      jar = jars.get(req.jar) ?? new CookieJar();
+      jars.set(req.jar, jar);
+    }
+    const signal = AbortSignal.timeout(req.timeoutMs);
+    const hop = async (url: string, method: string, body: string | undefined, left: number): Promise<Response> => {
+      const cookie = jar ? await jar.getCookieString(url) : '';
+      const headers = cookie ? { ...req.headers, cookie: req.headers.cookie ? `${req.headers.cookie}; ${cookie}` : cookie } : req.headers;
+      const res = await fetch(url, { method, headers, redirect: 'manual', ...(body !== undefined ? { body } : {}), signal });
+      if (jar) for (const c of res.headers.getSetCookie()) await jar.setCookie(c, url, { ignoreError: true });
+      const location = res.headers.get('location');
+      if (left <= 0 || !location || ![301, 302, 303, 307, 308].includes(res.status)) return res;
+      await res.arrayBuffer();
+      const toGet = res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST');
+      return hop(new URL(location, url).href, toGet ? 'GET' : method, toGet ? undefined : body, left - 1);
+    };
+    hop(req.url, req.method, req.body, maxRedirects)
       .then(async (res) => {
         const body = await res.text();
         const headers: Record<string, string> = {};

@@ -43,7 +43,9 @@ const http = {
   },
   request(method, url, body, params = {}) {
     const started = Date.now();
-    const r = sendSync({ method, url, body: body === null || body === undefined ? undefined : body, headers: params.headers || {}, timeoutMs: timeoutMs(params.timeout) });
+    // A jar given with the request (the script's empty one) sends and keeps no cookie; otherwise the VU's jar, as k6's.
+    const jar = params.jar instanceof CookieJar ? null : state.vu;
+    const r = sendSync({ method, url, body: body === null || body === undefined ? undefined : body, headers: params.headers || {}, timeoutMs: timeoutMs(params.timeout), jar });
     const expected = params.responseCallback ? params.responseCallback.__expected(r.status) : r.status >= 200 && r.status < 400;
     const name = (params.tags && params.tags.name) || url;
     const tags = { ...baseTags(), expected_response: String(expected), method, name, proto: 'HTTP/1.1', status: String(r.status), url };
