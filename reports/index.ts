@@ -5,7 +5,6 @@ export type {
   RunRecord,
   Sample,
   EngineSample,
-  ProcessSample,
   RunEvent,
   Finding,
   Severity,
