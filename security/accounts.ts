@@ -85,7 +85,8 @@ async function supplied(client: ScanHttpClient, auth: AuthConfig): Promise<ScanA
   const logoutUser = first?.email !== undefined && first.password !== undefined && auth.logout
     ? await loginExisting(client, auth, 'L', first.email, first.password) : null;
   const kinds = auth.users.map((u) => (u.email !== undefined ? 'logged in with its e-mail and password' : 'a session as given'));
-  return { mode: 'supplied', a, b, count: Math.min(users.length, 2), pool: users.slice(2), logoutUser, rateUser: a,
+  // The burst spends a per-user limit: not A's, whose objects the clean-up deletes as their creator right after.
+  return { mode: 'supplied', a, b, count: Math.min(users.length, 2), pool: users.slice(2), logoutUser, rateUser: users.at(-1) ?? a,
     why: `${users.length} account(s) from the auth config's users (${[...new Set(kinds)].join(', ')})` };
 }
 

@@ -39,10 +39,9 @@ export async function cleanUp(ctx: ScanContext, ledger: Ledger): Promise<void> {
       continue;
     }
     let ex = await call(ctx, { method: 'DELETE', path: item }, { user });
-    // A rate limit is waited out (bounded: 2 minutes in full, 20 s in quick) so it can remove everything; past that, listed.
-    const budget = ctx.profile === 'full' ? 120_000 : 20_000;
-    if (ex.response?.status === 429 && waitedMs < budget) {
-      const ms = Math.min(Number(ex.response.headers['retry-after'] ?? 5) * 1000 || 5000, 61_000, budget - waitedMs);
+    // The full profile waits out a rate limit (bounded) so it can remove everything; quick lists what is left.
+    if (ex.response?.status === 429 && ctx.profile === 'full' && waitedMs < 120_000) {
+      const ms = Math.min(Number(ex.response.headers['retry-after'] ?? 5) * 1000 || 5000, 61_000);
       waitedMs += ms;
       await sleep(ms, undefined, { signal: ctx.signal });
       ex = await call(ctx, { method: 'DELETE', path: item }, { user });

@@ -34,7 +34,7 @@ describe('an API without registration or document, scanned without accounts', ()
     const n = notes(part);
     expect(n).toMatch(/no accounts, scanned anonymously \(the auth config has register: null and no users\)/);
     expect(n).toMatch(/rate limit reached after \d+ requests by one user on GET \/api\/items/);
-    expect(n).toMatch(/injection payloads sent to [1-9]\d* string parameters/);
+    expect(n).toMatch(/injection payloads sent to [1-9]\d* parameters and body fields/);
     expect(n).toMatch(/not tested: .*injection: SQL login bypass \(no login step\)/);
   }, 120_000);
 });
@@ -69,7 +69,9 @@ describe('an API with login but no registration', () => {
     expect(n).toMatch(/accounts supplied: 2 account\(s\) from the auth config's users \(a session as given\)/);
     expect(n).toMatch(/user A created 1 object\(s\) for the BOLA checks: \/api\/orders\/\{id\} \(private\)/);
     for (const c of app.customers) expect(JSON.stringify(part)).not.toContain(c.apiKey);
-    expect([...app.orders.keys()]).toEqual(['1']);
+    // Ann's order is as it was; an order of the scan's that the rate limit kept it from deleting (quick does not wait) is listed as left.
+    expect(app.orders.get('1')).toEqual({ id: '1', owner: 'ann@catalog.test', item: 'lamp' });
+    for (const id of [...app.orders.keys()].filter((k) => k !== '1')) expect(n).toContain(`/api/orders/${id} (`);
   }, 120_000);
 });
 

@@ -43,6 +43,7 @@ describe('a scan of the deliberately vulnerable app reports every planted flaw w
     ['SQL error text in a response', 'rampart-api8-sql-error', 'GET /v1/notes', 'API8:2023'],
     ['stack trace in a response', 'rampart-api8-stack-trace', 'GET /v1/notes', 'API8:2023'],
     ['SQL injection via a quote', 'rampart-inj-sql-error', 'GET /v1/notes', 'injection'],
+    ['SQL injection through a body field documented as an integer', 'rampart-inj-sql-error', 'POST /v1/notes/{id}/pins', 'injection'],
     ['reflected XSS', 'rampart-inj-xss-reflected', 'GET /v1/search', 'injection'],
     ['undocumented debug route', 'rampart-api9-undocumented-sensitive-route', undefined, 'API9:2023'],
   ])('%s', (_name, ruleId, endpoint, category) => {

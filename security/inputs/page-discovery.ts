@@ -1,6 +1,7 @@
-import { isCatchAllPage } from '../content.ts';
+import { randomBytes } from 'node:crypto';
+import { isCatchAllPage, samePage } from '../content.ts';
 import type { CatchAll } from '../content.ts';
-import type { ScanHttpClient } from '../http.ts';
+import type { Exchange, ScanHttpClient } from '../http.ts';
 import type { Observed } from './doc-builder.ts';
 import { templatePath } from './doc-builder.ts';
 
@@ -68,25 +69,63 @@ export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAl
     for (const m of text.matchAll(API_LITERAL)) add('GET', m[1] ?? '');
   }
   const observed: Observed[] = [];
+  const madeUp = prefixCatchAlls(client);
   for (const o of found.values()) {
     const templated = templatePath(o.path) !== o.path || o.path.includes('{');
+    const concrete = templatePath(o.path).replace(/\{[^}]+\}/g, 'rampart-id');
     if (o.method !== 'GET') {
+      // Kept unless the prefix has a catch-all of its own for this method and the operation answers just like it
+      // (an empty JSON body; a literal DELETE is never sent).
+      const theirs = o.method === 'DELETE' && !templated ? null : await madeUp(o.method, o.path);
+      if (theirs) {
+        const ex = await client.send({ method: o.method, path: concrete, json: {} });
+        if (sameAnswer(theirs, ex)) continue;
+      }
       observed.push(o);
       continue;
     }
     if (templated) {
-      // A made-up id: a real route answers it (often 404); the catch-all page means the route is made up too.
-      const probe = templatePath(o.path).replace(/\{[^}]+\}/g, 'rampart-id');
-      const ex = await client.send({ method: 'GET', path: probe });
-      if (ex.response && isCatchAllPage(catchAll, ex)) continue;
+      // A made-up id: a real route answers it (often 404); the catch-all page (or the prefix's catch-all) means the route is made up too.
+      const ex = await client.send({ method: 'GET', path: concrete });
+      const theirs = await madeUp('GET', o.path);
+      if (ex.response && (isCatchAllPage(catchAll, ex) || (theirs !== null && sameAnswer(theirs, ex)))) continue;
       observed.push(o);
       continue;
     }
-    // Does it exist? A 404/405 or the catch-all page means no such route.
+    // Does it exist? A 404/405, the catch-all page or the prefix's own catch-all answer means no such route.
     const ex = await client.send({ method: 'GET', path: o.path });
     const status = ex.response?.status ?? 0;
     if (status === 404 || status === 405 || status === 0 || isCatchAllPage(catchAll, ex)) continue;
+    const theirs = await madeUp('GET', o.path);
+    if (theirs !== null && sameAnswer(theirs, ex)) continue;
     observed.push({ ...o, status, responseJson: /json/.test(ex.response?.headers['content-type'] ?? '') });
   }
   return { observed, scripts: texts.length - 1 };
+}
+
+/**
+ * What a made-up path under an operation's first segment answers for a method (`POST /rest/rampart-made-up-…`),
+ * asked once per prefix and method; null when that is the framework's ordinary 404/405 (nothing to tell apart).
+ * An API that answers unknown paths under its prefix with an error of its own (`500 Unexpected path: /rest/…`)
+ * would otherwise make every operation discovery guessed look real.
+ */
+function prefixCatchAlls(client: ScanHttpClient): (method: string, path: string) => Promise<Exchange | null> {
+  const cache = new Map<string, Exchange | null>();
+  const tag = randomBytes(4).toString('hex');
+  return async (method, path) => {
+    const prefix = `/${path.split('/')[1] ?? ''}`;
+    const key = `${method} ${prefix}`;
+    if (!cache.has(key)) {
+      const ex = await client.send({ method, path: `${prefix}/rampart-made-up-${tag}`, ...(method === 'GET' ? {} : { json: {} }) });
+      cache.set(key, ex.response && ![404, 405].includes(ex.response.status) ? ex : null);
+    }
+    return cache.get(key) ?? null;
+  };
+}
+
+/** The same status and the same body once each request's own path is taken out. */
+function sameAnswer(madeUp: Exchange, ex: Exchange): boolean {
+  if (!madeUp.response || !ex.response || madeUp.response.status !== ex.response.status) return false;
+  const paths = [madeUp, ex].map((e) => new URL(e.request.url).pathname);
+  return samePage(madeUp.response.body, ex.response.body, paths);
 }

@@ -16,16 +16,22 @@ interface Slot { where: 'path' | 'query' | 'body'; name: string; valid: string }
 
 interface Request { op: ApiOperation; user: ScanUser; params: Record<string, string>; query: Record<string, string>; body: Record<string, unknown> | undefined }
 
+/**
+ * Every parameter and body field, whatever its documented type: an id typed integer is still concatenated into
+ * SQL somewhere (`/products/1'`), and a number in a body is still a value the server may trust.
+ */
 function slotsOf(req: Request): Slot[] {
   const slots: Slot[] = [];
-  for (const p of req.op.pathParams) if (schemaType(p.schema) !== 'integer') slots.push({ where: 'path', name: p.name, valid: req.params[p.name] ?? 'x' });
+  for (const p of req.op.pathParams) slots.push({ where: 'path', name: p.name, valid: req.params[p.name] ?? (schemaType(p.schema) === 'integer' ? '1' : 'x') });
   for (const p of req.op.queryParams) {
-    if (schemaType(flatten(p.schema)) === 'string') slots.push({ where: 'query', name: p.name, valid: String(exampleFor(p.schema)) });
+    const type = schemaType(flatten(p.schema));
+    if (type !== 'object' && type !== 'array') slots.push({ where: 'query', name: p.name, valid: req.query[p.name] ?? String(exampleFor(p.schema)) });
   }
   if (req.body) {
     const props = (flatten(req.op.bodySchema ?? {}).properties ?? {}) as Record<string, Record<string, unknown>>;
-    for (const [name, schema] of Object.entries(props)) {
-      if (schemaType(flatten(schema)) === 'string' && typeof req.body[name] === 'string') slots.push({ where: 'body', name, valid: req.body[name] as string });
+    for (const name of Object.keys(props)) {
+      const v = req.body[name];
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') slots.push({ where: 'body', name, valid: String(v) });
     }
   }
   return slots;
@@ -124,5 +130,5 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
       }
     }
   }
-  ctx.notes.push(`security scan: injection payloads sent to ${tested} string parameters${rateLimited ? ` (${rateLimited} answered 429 and were not evaluated)` : ''}`);
+  ctx.notes.push(`security scan: injection payloads sent to ${tested} parameters and body fields${rateLimited ? ` (${rateLimited} answered 429 and were not evaluated)` : ''}`);
 }

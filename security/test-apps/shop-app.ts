@@ -52,7 +52,7 @@ reviews(id){return this.http.get(\`/rest/products/\${id}/reviews\`)} review(id,m
 editReview(id,m){return this.http.patch("/rest/products/reviews",{id:id,message:m})}
 addToBasket(b,p){return this.http.post("/api/BasketItems",{BasketId:b,ProductId:p,quantity:1})}
 track(){return this.http.get("/rest/track-order-and-delivery-status")} help(t){return this.http.get(\`/help/\${t}\`)}
-account(){return import("./chunk-account.js")}}`;
+account(){return import("./chunk-account.js")} upgrade(k){return this.http.post("/rest/web3/submitKey",{key:k})}}`;
 /** A lazily loaded chunk whose routes start with a variable, as an Angular service writes them. */
 const ACCOUNT_CHUNK = `class AccountService{constructor(http){this.http=http;this.hostServer=environment.hostServer}
 resetPassword(p){return this.http.post(\`\${this.hostServer}/rest/user/reset-password\`,p)}}`;
@@ -265,6 +265,8 @@ export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?:
   api.use(reviewsRouter({ hardened: hard, reviews, nextId: () => nextReview++, auth, ...(opts.crash ? { crash: opts.crash } : {}) }));
   app.use(api);
   app.use((req, res, next) => {
+    // As the real shop: an unknown /rest path, any method, is a 500 naming it (a catch-all of its own, not a route).
+    if (!hard && req.path.startsWith('/rest/')) return void res.status(500).json({ error: `Unexpected path: ${req.path}` });
     if (req.method !== 'GET') return void res.status(404).json({ error: 'not found' });
     if (req.path.startsWith('/api/') || req.path.startsWith('/rest/')) return void res.status(404).json({ error: 'not found' });
     res.type('html').send(INDEX); // the SPA's catch-all: every other GET gets the index page

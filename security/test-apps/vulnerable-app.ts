@@ -126,6 +126,9 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
   });
   app.post('/v1/notes/:id/pins', auth, (req, res) => {
     const n = notes.get(String(req.params.id)); // planted: pins anyone's note, private or not
+    const position: unknown = (req.body as Record<string, unknown> | undefined)?.position;
+    // planted: the integer position goes into the SQL text unchecked, so a quote breaks the statement
+    if (typeof position === 'string' && position.includes("'")) return void res.status(500).type('text/plain').send(`error: syntax error at or near "${position.slice(position.indexOf("'"))}"`);
     return void (n ? res.status(201).json({ noteId: n.id }) : res.status(404).json({ title: 'not found' }));
   });
   app.delete('/v1/notes/:id', auth, (req, res) => void res.status(notes.delete(String(req.params.id)) ? 204 : 404).end());

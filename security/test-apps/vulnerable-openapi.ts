@@ -34,7 +34,7 @@ export const vulnerableOpenApi = {
       patch: { security: bearer, parameters: idParam, requestBody: { content: json({ type: 'object', properties: noteInput.properties }) }, responses: { 200: { description: 'note', content: json(note) } } },
       delete: { security: bearer, parameters: idParam, responses: { 204: { description: 'deleted' } } },
     },
-    '/v1/notes/{id}/pins': { post: { security: bearer, parameters: idParam, responses: { 201: { description: 'pinned', content: json({ type: 'object' }) }, 404: { description: 'none', content: problem } } } },
+    '/v1/notes/{id}/pins': { post: { security: bearer, parameters: idParam, requestBody: { content: json({ type: 'object', properties: { position: { type: 'integer', minimum: 0 } } }) }, responses: { 201: { description: 'pinned', content: json({ type: 'object' }) }, 404: { description: 'none', content: problem } } } },
     '/v1/search': { get: { parameters: [{ name: 'q', in: 'query', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'HTML results', content: { 'text/html': { schema: { type: 'string' } } } } } } },
     '/v1/admin/users': { get: { security: bearer, responses: { 200: { description: 'all users', content: json({ type: 'object' }) } } } },
   },
