@@ -95,9 +95,12 @@ describe('baseline comparison', () => {
 describe('long runs stay small and fast', () => {
   it('a one-hour run renders in well under a few seconds and under 5 MB', () => {
     const hour = fixtureRun(3600, 5);
-    const t0 = performance.now();
+    // CPU time of this (synchronous) render, not wall time: on a shared machine the wall clock also counts the
+    // time other jobs held the core (10 s of wall time at load average 21 for ~4 s of work).
+    const t0 = process.cpuUsage();
     const html = renderHtml(hour);
-    const ms = performance.now() - t0;
+    const used = process.cpuUsage(t0);
+    const ms = (used.user + used.system) / 1000;
     // The budget is 1 s (bench: npm run bench:report); shared CI cores get a generous bound here.
     expect(ms).toBeLessThan(5000);
     expect(Buffer.byteLength(html)).toBeLessThan(5 * 1024 * 1024);
