@@ -7,6 +7,7 @@
  *   - SocialConnect on the managed stack (2 workers): findings ≥ medium (goal 0), time;
  *   - the in-process notes app as the time peer;
  *   - the shop with its planted crash: is the death noticed, named, and does the scan stop?
+ *   - a catalogue API without registration or document, scanned with no accounts (anonymous) and its hardened twin;
  * Two columns for every row: "data changed" counts rows the scan did not create
  * that differ after it (compared row by row where the app's data is readable),
  * "left" the items the notes list as left on the target (all tagged "rampart").
@@ -16,7 +17,7 @@ import { loadEnvConfig, repoPath } from '../common/index.ts';
 import type { Finding } from '../reports/index.ts';
 import { startStack } from '../stack/index.ts';
 import { failingFindings, loadAuthConfig, runScan } from '../security/index.ts';
-import { startShopApp, startVulnerableApp } from '../security/testing.ts';
+import { startCatalogApp, startShopApp, startVulnerableApp } from '../security/testing.ts';
 import type { ShopApp } from '../security/testing.ts';
 
 /** The shop's planted flaws a discovery scan (no document, cookie session) must report. */
@@ -25,6 +26,7 @@ const PLANTED = [ // PUT /api/Products/{id} (BFLA) needs --allow-destructive: th
   'rampart-api1-bola-read GET /rest/basket/{id}', 'rampart-inj-sql-auth-bypass POST /rest/user/login', 'rampart-inj-sql-union GET /rest/products/search',
   'rampart-inj-sql-boolean GET /rest/products/search', 'rampart-api8-cors-wildcard GET /rest/user/whoami', 'rampart-api2-jwt-sensitive-claims POST /rest/user/login',
   'rampart-api4-rate-limit-bypass GET /rest/user/whoami', 'rampart-api9-undocumented-sensitive-route GET /metrics',
+  'rampart-api4-rate-limit-bypass POST /rest/user/reset-password',
   'rampart-api2-no-bruteforce-limit POST /rest/user/login', 'rampart-inj-sql-error GET /rest/products/search', 'rampart-api8-sql-error GET /rest/products/search',
 ];
 
@@ -87,6 +89,16 @@ try {
   line('shop with a planted crash', crash, crash.crash
     ? `named: ${crash.crash.endpoint} (${crash.crash.severity}); requests after the death: ${crash.afterCrash} (liveness checks); the target really died: ${fragile.crashed}`
     : `NOT detected; the target died: ${fragile.crashed}`);
+  // An API as it is: no registration, no document, no accounts given: scanned anonymously (orders are its data).
+  await using catalog = await startCatalogApp({ hardened: false });
+  const orders = (app: typeof catalog) => () => new Map([...app.orders].map(([k, v]) => [`order ${k}`, JSON.stringify(v)]));
+  const anon = await timed(catalog.url, 1, undefined, orders(catalog));
+  const anonFound = anon.findings.some((f) => key(f) === 'rampart-inj-sql-error GET /api/search');
+  line('catalog, no accounts (anonymous)', anon, `planted public injection found: ${anonFound ? 'yes' : 'NO'}; ≥ medium: ${failingFindings(anon.findings, 'medium').length}`);
+  await using catalogTwin = await startCatalogApp({ hardened: true });
+  const anonTwin = await timed(catalogTwin.url, 1, undefined, orders(catalogTwin));
+  const anonFp = failingFindings(anonTwin.findings, 'medium');
+  line('catalog hardened, no accounts (anonymous)', anonTwin, `false positives ≥ medium: ${anonFp.length}${anonFp.length ? ` (${anonFp.map(key).join(', ')})` : ''}`);
   console.log(`ratio SocialConnect/peer: ${(target.s / peer.s).toFixed(1)}x time; goal: SocialConnect quick scan < 120 s -> ${target.s < 120 ? 'met' : 'NOT met'}`);
 } finally {
   await stack.stop();
