@@ -51,7 +51,7 @@ scenarios:
 `;
 
 describe('the packed package installed in another project', () => {
-  it('npm pack → npm install --save-dev → npx rampart run my-suite.yaml --target <its server> writes reports there', async () => {
+  it('npm pack → npm install --save-dev → npx rampart run, init and gate there, with the reports in the project', async () => {
     if (!(distIsFresh as () => boolean)()) {
       const build = await run('npm', ['run', 'build'], repoPath(), 600_000);
       expect(build.code, build.stderr).toBe(0);
@@ -95,6 +95,19 @@ describe('the packed package installed in another project', () => {
       expect(hits.filter((h) => h === '/hello').length).toBeGreaterThan(40);
       const record = JSON.parse(await readFile(path.join(project, 'reports/out/run.json'), 'utf8')) as { verdict: string };
       expect(record.verdict).toBe('pass');
+
+      // The starter of `rampart init`, from the installed package; the editor schema it names is there.
+      const init = await run('npx', ['rampart', 'init', '--target', url], project, 60_000);
+      expect(init.code, init.stderr).toBe(0);
+      const schema = /\$schema=(\S+)/.exec(await readFile(path.join(project, 'rampart/api.yaml'), 'utf8'))?.[1] as string;
+      expect(existsSync(path.resolve(project, 'rampart', schema)), schema).toBe(true);
+      // The gate there, on the project's own suite: judged by the slo.yaml init wrote (its objectives of the
+      // starter suite are "not run"), and by the suite's own thresholds; reports under the project's reports/out.
+      const gate = await run('npx', ['rampart', 'gate', '--target', url, '--suites', 'my-suite.yaml', '--drills', 'none', '--no-scan'], project, 120_000);
+      expect(gate.code, gate.stdout + gate.stderr).toBe(0);
+      expect(gate.stderr).toContain('judged by slo.yaml');
+      expect(gate.stderr).toMatch(/not run: api p95/);
+      expect(gate.stdout).toMatch(/reports: reports\/out\/[^/]+\/run\.json/);
       expect(existsSync(path.join(project, 'node_modules/rampart/reports'))).toBe(false);
     } finally {
       server.closeAllConnections();
