@@ -32,7 +32,8 @@ function weakening(note: string): string | null {
   if (/left on the target \((\d+)/.test(note) || /clean-up not run/.test(note)) return short(note);
   if (/\b429\b/.test(note) && /not evaluated|not all|were not|skipped|not tried/i.test(note)) return short(note);
   if (/security scan: /.test(note) && /\b(skipped|were not run|not tested|not evaluated)\b/i.test(note)) return short(note);
-  if (/measurement is INVALID|\bINVALID\b.*measurement|INCONCLUSIVE: no fault/.test(note)) return short(note);
+  // A drill load's INVALID measurement is its summary's (drill:<name>, above); a fault that could not be injected is not.
+  if (/INCONCLUSIVE: no fault/.test(note)) return short(note);
   return null;
 }
 
