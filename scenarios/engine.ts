@@ -69,7 +69,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const url = options.baseUrl;
   await assertReachable(url);
   const prefix = url.pathname.replace(/\/$/, '');
-  const thresholds = parseThresholds(scenario.thresholds, (d) => parseDuration(d));
+  const thresholds = parseThresholds(scenario.thresholds, (d) => parseDuration(d), scenario.metrics);
   const timeoutMs = parseDuration(scenario.requestTimeout);
   const runId = randomUUID().slice(0, 8);
   const events: RunEvent[] = [];
@@ -149,6 +149,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     origin: url.origin,
     maxRedirects: scenario.maxRedirects,
     cookies: scenario.cookies === 'vu',
+    ownMetrics: scenario.metrics,
     signal: stepSignal,
     requestSignal: interrupt.signal,
     record: (o, at) => agg.record(o, at),

@@ -1,4 +1,4 @@
-import type { Check, Capture, Flow, Retry, Step } from '../schema/flow.ts';
+import type { Check, Capture, Flow, MetricValue, Retry, Step } from '../schema/flow.ts';
 import { compileStringTemplate, compileTemplate, type Compiled, type TemplateContext } from '../template.ts';
 
 export interface CompiledStep {
@@ -19,6 +19,8 @@ export interface CompiledStep {
   batch: number | null;
   /** k6's group path ("::checkout::pay"), or null outside any group. */
   group: string | null;
+  /** Points for the scenario's own metrics, added after the answer. */
+  adds: Array<[string, MetricValue]>;
 }
 
 export interface CompiledCheck {
@@ -64,6 +66,7 @@ export function compileStep(step: Step): CompiledStep {
     needsJson: step.checks.some((c) => c.type === 'json') || Object.values(step.captures).some((c) => 'json' in c),
     batch: step.batch ?? null,
     group: step.group ?? null,
+    adds: Object.entries(step.add ?? {}),
   };
 }
 

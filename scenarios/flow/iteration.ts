@@ -1,7 +1,7 @@
 import type { Sender } from '../http/dispatch.ts';
 import type { CompiledFlow, CompiledStep } from './compile.ts';
 import { applyCaptures, renderStep, runChecks, sendRendered, type ErrorKind, type RenderedRequest, type StepResponse } from './run-step.ts';
-import { TemplateValueMissingError, type TemplateContext } from '../template.ts';
+import { getPath, TemplateValueMissingError, type TemplateContext } from '../template.ts';
 import type { Outcome } from '../metrics/stats.ts';
 import { followRedirect, keepCookies, withCookies, type VuState } from './redirects-cookies.ts';
 
@@ -43,6 +43,8 @@ export interface IterationEnv {
   maxRedirects?: number | undefined;
   /** Keep a cookie jar per VU (k6's default). */
   cookies?: boolean | undefined;
+  /** The scenario's own metrics and their kinds (steps' `add`). */
+  ownMetrics?: Readonly<Record<string, 'trend' | 'counter' | 'rate' | 'gauge'>> | undefined;
   /** More connections of the same VU, for a batch's parallel requests (lane 1, 2, …); without it a batch goes out one by one. */
   laneSender?: ((lane: number) => Sender) | undefined;
   /** Aborted when the scenario stops starting requests (end of duration, interrupt). */
@@ -169,7 +171,27 @@ async function exchange(step: CompiledStep, req: RenderedRequest, ctx: TemplateC
     env.onResponse(info);
   }
   if (step.captures.length > 0) applyCaptures(step, res, ctx);
+  if (step.adds.length > 0) addPoints(step, res.status, latencyMs, ctx, env, epochOf(end));
   return true;
+}
+
+/** k6's myTrend.add(…): each of the step's points for the scenario's own metrics; a captured value that is not a number adds none. */
+function addPoints(step: CompiledStep, status: number | null, latencyMs: number, ctx: TemplateContext, env: IterationEnv, at: number): void {
+  for (const [metric, source] of step.adds) {
+    const type = env.ownMetrics?.[metric];
+    if (!type || !env.recordPoint) continue;
+    let value: number;
+    if (source === 'duration') value = latencyMs;
+    else if (source === 'status') value = status ?? 0;
+    else if (typeof source === 'number') value = source;
+    else if ('statusIn' in source) value = status !== null && source.statusIn.includes(status) ? 1 : 0;
+    else {
+      const v = getPath(ctx, source.capture);
+      value = typeof v === 'boolean' ? Number(v) : typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+      if (Number.isNaN(value)) continue;
+    }
+    env.recordPoint(metric, type, value, at, step.group !== null ? { group: step.group } : {});
+  }
 }
 
 /**

@@ -62,6 +62,18 @@ function notExportable(suite: Suite, planNotes: string[]): string[] {
   return out;
 }
 
+/** The suite's own metrics as k6 custom metrics (one per name; a Trend fed durations is a time Trend). */
+function ownMetrics(suite: Suite): string {
+  const kinds = new Map<string, string>();
+  const timed = new Set<string>();
+  for (const s of suite.scenarios) {
+    for (const [name, kind] of Object.entries(s.metrics ?? {})) kinds.set(name, kind);
+    for (const st of s.flows.flatMap((f) => f.steps)) for (const [name, src] of Object.entries(st.add ?? {})) if (src === 'duration') timed.add(name);
+  }
+  const ctor = { trend: 'Trend', counter: 'Counter', rate: 'Rate', gauge: 'Gauge' } as Record<string, string>;
+  return [...kinds].map(([name, kind]) => `  ${JSON.stringify(name)}: new ${ctor[kind] as string}(${JSON.stringify(name)}${kind === 'trend' && timed.has(name) ? ', true' : ''}),\n`).join('');
+}
+
 export interface K6Export {
   script: string;
   /** Everything the script does differently from rampart (also in its header). */
@@ -106,6 +118,7 @@ import http, { type Response } from 'k6/http';
 import { check, group, sleep } from 'k6';
 import exec from 'k6/execution';
 import { SharedArray } from 'k6/data';
+import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
 
 const BASE_URL: string = __ENV.BASE_URL || 'http://127.0.0.1:3000';
@@ -119,6 +132,8 @@ ${rows}
 };
 const THINK: Record<string, { type: string; a: number; b: number } | null> = ${JSON.stringify(thinkSeconds(suite))};
 const TIMEOUT: Record<string, string> = ${JSON.stringify(timeouts)};
+const OWN: Record<string, { add(value: number): void }> = {
+${ownMetrics(suite)}};
 const COOKIES: Record<string, boolean> = ${JSON.stringify(Object.fromEntries(suite.scenarios.map((s) => [s.name, s.cookies === 'vu'])))};
 ${K6_RUNTIME}${execs}
 `;

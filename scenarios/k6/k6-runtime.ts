@@ -8,7 +8,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Ctx = Record<string, unknown>;
 interface CheckDef { type: 'status' | 'json' | 'header'; name?: string; equals?: Json; matches?: string; exists?: boolean; path?: string; header?: string }
 interface RetryDef { attempts: number; on: Array<number | string>; backoffMs: number }
-interface StepDef { name?: string; batch?: number; group?: string; method: string; path: string; headers: Record<string, string>; body?: Json; bodyText?: string; expectStatus?: number[]; checks: CheckDef[]; captures: Record<string, { json?: string; header?: string }>; repeat: number; retry?: RetryDef }
+type AddDef = string | number | { statusIn?: number[]; capture?: string };
+interface StepDef { name?: string; batch?: number; group?: string; add?: Record<string, AddDef>; method: string; path: string; headers: Record<string, string>; body?: Json; bodyText?: string; expectStatus?: number[]; checks: CheckDef[]; captures: Record<string, { json?: string; header?: string }>; repeat: number; retry?: RetryDef }
 interface FlowDef { name: string; weight: number; steps: StepDef[] }
 interface SetupDef { count: number; concurrency: number; steps: StepDef[] }
 interface SetupData { runId: string; users: Record<string, Ctx[]> }
@@ -153,6 +154,21 @@ function take(step: StepDef, res: Response, ctx: Ctx, into: Ctx): boolean {
     const user = into.user;
     if (name.startsWith('user.') && typeof user === 'object' && user !== null) (user as Ctx)[name.slice(5)] = v;
     else into[name] = v;
+  }
+  for (const [metric, src] of Object.entries(step.add || {})) {
+    const m = OWN[metric];
+    if (!m) continue;
+    let v: number;
+    if (src === 'duration') v = res.timings.duration;
+    else if (src === 'status') v = res.status;
+    else if (typeof src === 'number') v = src;
+    else if (typeof src === 'object' && src.statusIn) v = src.statusIn.includes(res.status) ? 1 : 0;
+    else {
+      const c = getPath(ctx, typeof src === 'object' && src.capture ? src.capture : '');
+      v = typeof c === 'boolean' ? Number(c) : typeof c === 'number' ? c : typeof c === 'string' && c.trim() !== '' ? Number(c) : NaN;
+      if (isNaN(v)) continue;
+    }
+    m.add(v);
   }
   return res.status !== 0;
 }

@@ -7,6 +7,8 @@ import type { K6MetricType } from '../k6/k6-thresholds.ts';
 import { earn, type ThresholdSemantics } from '../thresholds/earned.ts';
 
 const ALL = '\u0000all';
+/** The metrics folded from request outcomes (Stats); every other one is a sink's. */
+const REQUEST_METRICS = new Set(['http_req_duration', 'http_req_failed', 'checks', 'http_reqs', 'dropped_iterations', 'late_requests']);
 const SECOND = 1000;
 
 interface WindowState {
@@ -95,9 +97,9 @@ export class Aggregator {
     this.sinks.add(metric, type, value, epochMs, { ...this.scenarioTags, ...tags });
   }
 
-  /** Whether a threshold reads the sinks rather than request outcomes. */
+  /** Whether a threshold reads the sinks (group_duration, the scenario's own metrics) rather than request outcomes. */
   private static onSinks(t: ParsedThreshold): boolean {
-    return t.metric === 'group_duration';
+    return !REQUEST_METRICS.has(t.metric);
   }
 
   recordDropped(tag: string, epochMs: number): void {

@@ -33,6 +33,15 @@ export const retrySchema = z.object({
 }).strict();
 export type Retry = z.infer<typeof retrySchema>;
 
+/** What a step adds to one of the scenario's own metrics. */
+export const metricValueSchema = z.union([
+  z.enum(['duration', 'status']),
+  z.number(),
+  z.object({ statusIn: z.array(z.number().int()).min(1) }).strict(),
+  z.object({ capture: z.string().min(1) }).strict(),
+]);
+export type MetricValue = z.infer<typeof metricValueSchema>;
+
 export const stepSchema = z.object({
   /** The request's tag (k6's `name` tag); default "<METHOD> <path>". Thresholds filter on it: http_req_duration{name:GET /v1/feed}. */
   name: z.string().min(1).optional(),
@@ -57,6 +66,12 @@ export const stepSchema = z.object({
    * time. The attempts form one logical request: one measurement, latency over all of them.
    */
   retry: retrySchema.optional(),
+  /**
+   * Points added to the scenario's own metrics (its `metrics`) after the answer, by metric name: `duration`
+   * (this request's latency, ms), `status` (0 without an answer), a number (1 for a Counter), `{ statusIn:
+   * [200, 201] }` (1 or 0, for a Rate), or `{ capture: name }` (a value this step or an earlier one captured).
+   */
+  add: z.record(z.string(), metricValueSchema).optional(),
 }).strict();
 /**
  * A request step. In a flow, steps written inside a `batch` or a `group` come out flat, marked with

@@ -5,7 +5,7 @@ import {
 } from './executors.ts';
 import { flowSchema, setupSchema, teardownSchema, thinkTimeSchema } from './flow.ts';
 import { templateNameProblems } from '../flow/template-names.ts';
-import { parseThresholdKey, parseThresholdExpression, ThresholdSyntaxError } from '../thresholds/parse.ts';
+import { metricKinds, parseThresholdKey, parseThresholdExpression, ThresholdSyntaxError, UnknownMetricError } from '../thresholds/parse.ts';
 
 const thresholdItem = z.union([
   z.string(),
@@ -19,6 +19,7 @@ export const thresholdsSchema = z.record(z.string(), z.array(thresholdItem).min(
     try {
       metric = parseThresholdKey(key).metric;
     } catch (err) {
+      if (err instanceof UnknownMetricError) continue; // perhaps one of the scenario's own metrics: checked with them
       if (!(err instanceof ThresholdSyntaxError)) throw err;
       ctx.addIssue({ code: 'custom', path: [key], message: err.message });
       continue;
@@ -59,6 +60,11 @@ export const scenarioFields = {
    */
   users: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))).min(1).optional(),
   thresholds: thresholdsSchema.default({}),
+  /**
+   * The scenario's own metrics (k6's custom metrics: new Trend('login_time')), by name: steps add to them
+   * (`add: { login_time: duration }`) and thresholds judge them (`login_time: ["p(95)<300"]`).
+   */
+  metrics: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'a metric name is letters, digits and _' }), z.enum(['trend', 'counter', 'rate', 'gauge'])).optional(),
   /**
    * k6's startTime: how long after the suite starts this scenario starts. When any scenario of a suite has
    * one, the suite runs as k6 runs: every scenario starts at its startTime (default 0), overlapping;
@@ -104,11 +110,44 @@ export const scenarioSchema = z.discriminatedUnion('executor', [
   perVuIterationsSchema.extend(scenarioFields),
   sharedIterationsSchema.extend(scenarioFields),
 ]).superRefine((s, ctx) => {
+  checkOwnMetrics(s, ctx);
   if (s.executor === 'per-vu-iterations' || s.executor === 'shared-iterations') return;
   const total = 'duration' in s ? parseDuration(s.duration) : s.stages.reduce((a, st) => a + parseDuration(st.duration), 0);
   if (total <= 0) ctx.addIssue({ code: 'custom', path: ['duration' in s ? 'duration' : 'stages'], message: 'the scenario must last longer than 0s' });
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
+
+/** The scenario's own metrics: not named like a built-in one, declared before a step adds to one or a threshold names one. */
+function checkOwnMetrics(s: { metrics?: Record<string, 'trend' | 'counter' | 'rate' | 'gauge'> | undefined; thresholds: Record<string, Array<string | { threshold: string }>>; flows: Array<{ steps: Array<{ add?: Record<string, unknown> | undefined }> }> }, ctx: z.RefinementCtx): void {
+  const own = s.metrics ?? {};
+  for (const name of Object.keys(own)) {
+    if (name in metricKinds || name.startsWith('http_') || ['vus', 'vus_max', 'iterations', 'iteration_duration', 'data_sent', 'data_received'].includes(name)) {
+      ctx.addIssue({ code: 'custom', path: ['metrics', name], message: `"${name}" is a built-in metric's name (k6 or rampart); choose another` });
+    }
+  }
+  s.flows.forEach((f, i) => f.steps.forEach((st, j) => {
+    for (const name of Object.keys(st.add ?? {})) {
+      if (!(name in own)) ctx.addIssue({ code: 'custom', path: ['flows', i, 'steps', j, 'add', name], message: `no metric "${name}" in the scenario's metrics (${Object.keys(own).join(', ') || 'none declared'}): declare it, e.g. metrics: { ${name}: trend }` });
+    }
+  }));
+  for (const [key, list] of Object.entries(s.thresholds)) {
+    try {
+      const { metric } = parseThresholdKey(key, own);
+      if (!(metric in own)) continue;
+      list.forEach((item, i) => {
+        try {
+          parseThresholdExpression(typeof item === 'string' ? item : item.threshold, metric, own);
+        } catch (err) {
+          if (!(err instanceof ThresholdSyntaxError)) throw err;
+          ctx.addIssue({ code: 'custom', path: ['thresholds', key, i], message: err.message });
+        }
+      });
+    } catch (err) {
+      if (!(err instanceof ThresholdSyntaxError)) throw err;
+      ctx.addIssue({ code: 'custom', path: ['thresholds', key], message: err.message });
+    }
+  }
+}
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 
 export class ScenarioInvalidError extends InputError<'RAMPART_SCENARIO_INVALID'> {

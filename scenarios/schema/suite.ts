@@ -108,6 +108,8 @@ const descriptions: Record<string, string> = {
   gracefulStop: 'k6 gracefulStop: how long iterations in flight at the end may go on before their requests are cancelled',
   tags: 'k6 scenario tags: tags every request of the scenario carries; thresholds filter on them ({env:staging})',
   env: 'k6 scenario env: values of {{env.NAME}} inside this scenario, over the environment\'s',
+  metrics: 'The scenario\'s own metrics (k6 custom metrics) by name: trend, counter, rate or gauge; steps add to them, thresholds judge them',
+  add: 'Points for the scenario\'s own metrics: { name: duration | status | <number> | { statusIn: [200] } | { capture: name } }',
   maxRedirects: 'Redirects followed on the target\'s origin, the hops one request (default 10, as k6; 0 follows none)',
   cookies: 'vu: a cookie jar per VU, Set-Cookie kept and sent back (k6\'s default); none: no cookie kept',
   selfCheck: 'When the load generator itself is the bottleneck (run marked invalid)',

@@ -19,8 +19,8 @@ export function observe(t: ParsedThreshold, stats: Stats, seconds: number): numb
         default: return null;
       }
     }
-    case 'group_duration':
-      return null; // not a request outcome: the aggregator's MetricSinks hold it
+    default:
+      return null; // group_duration and the suite's own metrics are not request outcomes: the aggregator's MetricSinks hold them
     case 'http_req_failed':
       return stats.count === 0 ? null : round(stats.failed / stats.count);
     case 'checks': {
@@ -44,7 +44,7 @@ export function holds(t: ParsedThreshold, value: number | null): boolean {
 
 /** Sliding windows apply to latency and ratio metrics; counters over a window would only restate the rate. */
 export function windowed(t: ParsedThreshold): boolean {
-  return metricKinds[t.metric] !== 'counter';
+  return (metricKinds as Record<string, string>)[t.metric] !== 'counter';
 }
 
 /** Which of two breaching values is worse for this threshold's direction. */

@@ -18,18 +18,22 @@ export const metricKinds = {
   group_duration: 'trend',
 } as const;
 export type MetricName = keyof typeof metricKinds;
-export type MetricKind = (typeof metricKinds)[MetricName];
+export type MetricKind = (typeof metricKinds)[MetricName] | 'gauge';
+/** A suite's own metrics (k6's custom Trend/Counter/Rate/Gauge) by name: thresholds may name them too. */
+export type CustomMetricKinds = Readonly<Record<string, MetricKind>>;
 
 const aggregationsByKind: Record<MetricKind, readonly string[]> = {
   trend: ['p', 'avg', 'min', 'max', 'med'],
   rate: ['rate'],
   counter: ['count', 'rate'],
+  gauge: ['value'],
 };
 
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 export interface ThresholdKey {
-  metric: MetricName;
+  /** A built-in metric (MetricName) or one of the suite's own. */
+  metric: string;
   /** The tag filter as written ("name:GET /v1/feed"), or undefined. */
   filter?: string;
   /** name: the request tag; scenario: the scenario; another key: a scenario tag (k6's scenario `tags`). */
@@ -38,7 +42,7 @@ export interface ThresholdKey {
 
 export interface ThresholdExpression {
   source: string;
-  aggregation: 'p' | 'avg' | 'min' | 'max' | 'med' | 'rate' | 'count';
+  aggregation: 'p' | 'avg' | 'min' | 'max' | 'med' | 'rate' | 'count' | 'value';
   /** For p(N). */
   percentile?: number;
   op: Operator;
@@ -53,29 +57,32 @@ export interface ParsedThreshold extends ThresholdKey, ThresholdExpression {
 
 /** Thrown by the parser; the scenario schema turns it into a zod issue at the right path. */
 export class ThresholdSyntaxError extends Error {}
+/** A metric neither built in nor among the suite's own (the scenario checks it against its `metrics`). */
+export class UnknownMetricError extends ThresholdSyntaxError {}
 
-export function parseThresholdKey(key: string): ThresholdKey {
+export function parseThresholdKey(key: string, custom: CustomMetricKinds = {}): ThresholdKey {
   // The tag value runs to the key's last "}", so a request tag may hold braces: http_req_duration{name:GET /v1/posts/{id}}.
   const m = /^([a-z_][a-z0-9_]*)(?:\{([^:{}]+):(.*)\})?$/is.exec(key.trim());
   if (!m) throw new ThresholdSyntaxError(`"${key}" is not a metric name like http_req_duration or http_req_duration{name:GET /v1/feed}`);
   const metric = m[1] as string;
-  if (!(metric in metricKinds)) {
-    throw new ThresholdSyntaxError(`unknown metric "${metric}"; use one of ${Object.keys(metricKinds).join(', ')}`);
+  if (!(metric in metricKinds) && !(metric in custom)) {
+    const own = Object.keys(custom);
+    throw new UnknownMetricError(`unknown metric "${metric}"; use one of ${Object.keys(metricKinds).join(', ')}${own.length > 0 ? `, or the scenario's own ${own.join(', ')}` : ', or declare it in the scenario\'s metrics'}`);
   }
-  if (m[2] === undefined) return { metric: metric as MetricName };
+  if (m[2] === undefined) return { metric };
   const tagKey = (m[2] as string).trim();
   const value = (m[3] as string).trim();
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tagKey)) {
     throw new ThresholdSyntaxError(`unsupported tag filter "${tagKey}" in "${key}"; use {name:<request tag>}, {scenario:<name>} or {<scenario tag>:<value>}`);
   }
-  return { metric: metric as MetricName, filter: `${tagKey}:${value}`, tag: { key: tagKey === 'tag' ? 'name' : tagKey, value } };
+  return { metric, filter: `${tagKey}:${value}`, tag: { key: tagKey === 'tag' ? 'name' : tagKey, value } };
 }
 
-export function parseThresholdExpression(source: string, metric: MetricName): ThresholdExpression {
-  const m = /^\s*(p\(\s*(\d+(?:\.\d+)?)\s*\)|avg|min|max|med|rate|count)\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(source);
+export function parseThresholdExpression(source: string, metric: string, custom: CustomMetricKinds = {}): ThresholdExpression {
+  const m = /^\s*(p\(\s*(\d+(?:\.\d+)?)\s*\)|avg|min|max|med|rate|count|value)\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(source);
   if (!m) throw new ThresholdSyntaxError(`"${source}" is not a threshold expression like p(95)<200 or rate<0.01`);
   const aggregation = (m[1] as string).startsWith('p(') ? 'p' : (m[1] as ThresholdExpression['aggregation']);
-  const kind = metricKinds[metric];
+  const kind = (metricKinds as Record<string, MetricKind>)[metric] ?? custom[metric] ?? 'trend';
   if (!aggregationsByKind[kind].includes(aggregation)) {
     throw new ThresholdSyntaxError(`"${source}": ${metric} is a ${kind} metric; use ${aggregationsByKind[kind].map((a) => (a === 'p' ? 'p(N)' : a)).join(', ')}`);
   }
@@ -101,13 +108,13 @@ export function compare(observed: number, op: Operator, limit: number): boolean 
 export type ThresholdSpec = Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string | number }>>;
 
 /** Parses a whole k6 `thresholds` object; `parseDelay` turns delayAbortEval into ms. */
-export function parseThresholds(spec: ThresholdSpec, parseDelay: (d: string | number) => number): ParsedThreshold[] {
+export function parseThresholds(spec: ThresholdSpec, parseDelay: (d: string | number) => number, custom: CustomMetricKinds = {}): ParsedThreshold[] {
   const out: ParsedThreshold[] = [];
   for (const [key, list] of Object.entries(spec)) {
-    const k = parseThresholdKey(key);
+    const k = parseThresholdKey(key, custom);
     for (const item of list) {
       const obj = typeof item === 'string' ? { threshold: item } : item;
-      const expr = parseThresholdExpression(obj.threshold, k.metric);
+      const expr = parseThresholdExpression(obj.threshold, k.metric, custom);
       out.push({
         ...k,
         ...expr,

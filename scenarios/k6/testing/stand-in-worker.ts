@@ -56,7 +56,7 @@ const http = {
     point('http_req_failed', expected ? 0 : 1, tags, t);
     const headers = {};
     for (const [k, v] of Object.entries(r.headers)) headers[canonical(k)] = v;
-    return { status: r.status, body: r.body, headers, error_code: r.errorCode, url };
+    return { status: r.status, body: r.body, headers, error_code: r.errorCode, url, timings: { duration: r.durationMs } };
   },
   // One after another here (k6 sends them in parallel); what is measured and written is the same per request.
   batch(reqs) {
@@ -101,7 +101,17 @@ class SharedArray {
   }
 }
 
-const modules = { 'k6/http': { default: http, __esModule: true, ...http }, k6: { ...k6, default: k6, __esModule: true }, 'k6/execution': { default: execution, __esModule: true }, 'k6/data': { SharedArray, __esModule: true } };
+class Metric {
+  constructor(name) {
+    this.name = name;
+  }
+  add(v) {
+    point(this.name, Number(v), baseTags());
+  }
+}
+const metrics = { Trend: Metric, Counter: Metric, Rate: Metric, Gauge: Metric, __esModule: true };
+
+const modules = { 'k6/http': { default: http, __esModule: true, ...http }, k6: { ...k6, default: k6, __esModule: true }, 'k6/execution': { default: execution, __esModule: true }, 'k6/data': { SharedArray, __esModule: true }, 'k6/metrics': metrics };
 const script = new vm.Script(bundle, { filename: 'exported.k6.js' });
 const contexts = new Map();
 function vuContext(id) {
