@@ -225,7 +225,7 @@ function accountsNote(accounts: ScanAccounts, steps: Step[], auth: AuthConfig, o
   });
   const ran = steps.filter(([name, need]) => name !== 'clean-up' && lacking(accounts, need, auth) === null).map(([name]) => name);
   const who = accounts.mode === 'anonymous'
-    ? `no accounts, scanned anonymously (${accounts.why}); secured operations are reached only as an anonymous caller (${ops.filter((o) => o.secured).length} of ${ops.length} documented as secured were not tested inside)`
+    ? `no accounts, scanned anonymously (${accounts.why}); operations are reached only as an anonymous caller (injection skips the ${ops.filter((o) => o.secured).length} of ${ops.length} marked secured)`
     : accounts.mode === 'supplied' ? `accounts supplied: ${accounts.why}` : `accounts ${accounts.why}`;
   return `security scan: ${who}; tested: ${ran.join(', ')}${skipped.length ? `; not tested: ${skipped.join(', ')}${accounts.mode === 'registered' ? '' : ' — give users (two accounts, or two sessions) in --auth-config for these'}` : ''}`;
 }
