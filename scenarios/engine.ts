@@ -154,6 +154,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     requestSignal: interrupt.signal,
     record: (o, at) => agg.record(o, at),
     recordPoint: (metric, type, value, at, tags) => agg.recordPoint(metric, type, value, at, tags),
+    recordTimings: (tag, group, t) => agg.recordTimings(tag, group, t),
     onResponse: options.onResponse,
     think,
     onCheckFailed: (tag, name) => {
@@ -337,6 +338,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     const d = doubted(r.outcome ?? (r.ok ? 'pass' : 'fail'), doubt, isLatency ? 'latency' : 'ratio', isLatency && limit !== undefined ? { valueMs: r.value, limitMs: limit } : undefined);
     return d.reason ? { ...r, ok: false, outcome: d.outcome, reason: d.reason } : r;
   });
+  for (const m of agg.timings.summary()) notes.push(`${scenario.name}: ${m.metric}: ${m.text}`);
   for (const m of agg.sinks.summary()) notes.push(`${scenario.name}: ${m.metric}${m.filter ? `{${m.filter}}` : ''}: ${m.text}${m.metric.endsWith('_duration') ? ' ms' : ''}`);
   if (graceOver) notes.push(`${scenario.name}: iterations still running ${graceMs} ms (gracefulStop) after the end of the load were interrupted; their requests in flight are not counted`);
   for (const [k, n] of Object.entries(templateErrors).slice(0, 20)) notes.push(`${scenario.name}: request not sent ${n}x, ${k} (template error: fix the name or capture it in an earlier step)`);

@@ -1,4 +1,4 @@
-import type { Sender } from '../http/dispatch.ts';
+import type { RequestTimings, Sender } from '../http/dispatch.ts';
 import type { CompiledFlow, CompiledStep } from './compile.ts';
 import { applyCaptures, renderStep, runChecks, sendRendered, type ErrorKind, type RenderedRequest, type StepResponse } from './run-step.ts';
 import { getPath, TemplateValueMissingError, type TemplateContext } from '../template.ts';
@@ -52,6 +52,8 @@ export interface IterationEnv {
   /** Aborted when in-flight requests must be cancelled (interrupt, abortOnFail). */
   requestSignal: AbortSignal;
   record(o: Outcome, epochMs: number): void;
+  /** k6's timing breakdown of an answered request (http_req_blocked … http_req_receiving), by its tag and group. */
+  recordTimings?: ((tag: string, group: string | null, timings: RequestTimings) => void) | undefined;
   /** A point of a metric that is not a request (group_duration in ms, tagged with its group). */
   recordPoint?: ((metric: string, type: 'trend' | 'counter' | 'rate' | 'gauge', value: number, epochMs: number, tags: Record<string, string>) => void) | undefined;
   onResponse?: OnResponse | undefined;
@@ -156,6 +158,7 @@ async function exchange(step: CompiledStep, req: RenderedRequest, ctx: TemplateC
     [passed, failed, failedNames] = runChecks(step, res, ctx);
     if (env.onCheckFailed) for (const n of failedNames) env.onCheckFailed(step.tag, n);
   }
+  if (res.timings && env.recordTimings) env.recordTimings(step.tag, step.group, res.timings);
   const retryAfter503 = res.status === 503 && res.headers['retry-after'] !== undefined;
   env.record({ tag: step.tag, latencyMs, status: res.status, errorKind: res.errorKind, retryAfter503, failed: !ok, checksPassed: passed, checksFailed: failed, late: st.first && st.late, group: step.group }, epochOf(end));
   if (env.onResponse) {

@@ -1,5 +1,5 @@
 import type { CompiledCheck, CompiledStep } from './compile.ts';
-import type { RawResponse, Sender } from '../http/dispatch.ts';
+import type { RawResponse, RequestTimings, Sender } from '../http/dispatch.ts';
 import { getPath, type TemplateContext } from '../template.ts';
 
 export interface StepResponse {
@@ -14,6 +14,8 @@ export interface StepResponse {
   requestHeaders: Record<string, string>;
   requestBody: unknown;
   path: string;
+  /** k6's timing breakdown of the (last) request, when its sender measured it. */
+  timings?: RequestTimings | undefined;
 }
 
 /** A response header by name, repeated values joined (RFC 9110 list syntax). */
@@ -78,6 +80,10 @@ class Answered implements StepResponse {
 
   get headers(): StepResponse['headers'] {
     return this.res.headers;
+  }
+
+  get timings(): RequestTimings | undefined {
+    return this.res.timings;
   }
 
   get json(): unknown {

@@ -6,6 +6,23 @@ export interface RawResponse {
   readonly headers: Record<string, string | string[] | undefined>;
   /** The body as text when asked for; otherwise it is read and discarded. */
   text: string | null;
+  /** Where the request's time went (k6's http_req_* breakdown), when the sender measured it. */
+  readonly timings?: RequestTimings | undefined;
+}
+
+/**
+ * k6's timing breakdown of one request, ms: blocked (waiting for a connection before sending, connecting
+ * excluded), connecting (opening the TCP connection it went out on, 0 on a reused one), tlsHandshaking,
+ * sending (writing the request), waiting (from sent to the first response bytes), receiving (first bytes to
+ * the end of the body).
+ */
+export interface RequestTimings {
+  blocked: number;
+  connecting: number;
+  tlsHandshaking: number;
+  sending: number;
+  waiting: number;
+  receiving: number;
 }
 
 export interface RawRequest {
@@ -38,6 +55,7 @@ class Response implements RawResponse {
     readonly status: number,
     private readonly raw: ReadonlyArray<Buffer | string> | null,
     readonly text: string | null,
+    readonly timings?: RequestTimings,
   ) {}
 
   get headers(): RawResponse['headers'] {
@@ -47,8 +65,8 @@ class Response implements RawResponse {
 }
 
 /** A response from its status, raw headers ([name, value…]) and body text (null when not read). */
-export function makeResponse(status: number, raw: ReadonlyArray<Buffer | string> | null, text: string | null): RawResponse {
-  return new Response(status, raw, text);
+export function makeResponse(status: number, raw: ReadonlyArray<Buffer | string> | null, text: string | null, timings?: RequestTimings): RawResponse {
+  return new Response(status, raw, text, timings);
 }
 
 /** How a call ends: a response, or the error that stopped it (exactly one of the two). */
@@ -85,6 +103,11 @@ class Call implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] | null;
   private settled = false;
   private onAbort: (() => void) | undefined;
+  // undici tells when the request got its connection (onConnect), its headers and its end: blocked then holds
+  // connecting and TLS, which it does not tell apart.
+  private readonly createdAt = performance.now();
+  private connectedAt = 0;
+  private headersAt = 0;
 
   constructor(
     private readonly signal: AbortSignal | undefined,
@@ -95,6 +118,7 @@ class Call implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
+    this.connectedAt = performance.now();
     const signal = this.signal;
     if (!signal) return;
     if (signal.aborted) abort(new Error('request aborted'));
@@ -107,6 +131,7 @@ class Call implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.status = statusCode;
     this.rawHeaders = rawHeaders;
+    this.headersAt = performance.now();
     return true;
   }
 
@@ -117,7 +142,10 @@ class Call implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     if (this.finish()) return;
-    this.done(new Response(this.status, this.rawHeaders, this.chunks ? Buffer.concat(this.chunks).toString('utf8') : null), null);
+    const end = performance.now();
+    const sent = this.connectedAt || this.createdAt;
+    const timings = { blocked: sent - this.createdAt, connecting: 0, tlsHandshaking: 0, sending: 0, waiting: (this.headersAt || end) - sent, receiving: end - (this.headersAt || end) };
+    this.done(new Response(this.status, this.rawHeaders, this.chunks ? Buffer.concat(this.chunks).toString('utf8') : null, timings), null);
   }
 
   onError(err: Error): void {

@@ -45,6 +45,11 @@ interface Pending {
   keepAlive: boolean;
   /** The request said `Connection: close`: its connection is not reused, whatever the response says (as undici does). */
   close: boolean;
+  /** performance.now() when it was handed over, written and answered (headers), and the connect it waited for (ms). */
+  queuedAt: number;
+  writtenAt: number;
+  headersAt: number;
+  connectingMs: number;
 }
 
 /**
@@ -102,6 +107,8 @@ function serialize(req: RawRequest, hostHeader: string): { head: string; body: B
 export class LeanConnection implements Sender {
   private socket: net.Socket | null = null;
   private connected = false;
+  /** How long the current connection took to open, until the first request on it takes it (ms). */
+  private connectMs = 0;
   private current: Pending | null = null;
   private readonly queue: Pending[] = [];
   private lastError: Error | null = null;
@@ -126,6 +133,7 @@ export class LeanConnection implements Sender {
     this.queue.push({
       head: wire.head, body: wire.body, readBody, isHead: req.method === 'HEAD', done,
       status: 0, rawHeaders: null, chunks: null, interim: false, keepAlive: true, close: wire.close,
+      queuedAt: performance.now(), writtenAt: 0, headersAt: 0, connectingMs: 0,
     });
     this.pump();
   }
@@ -145,6 +153,10 @@ export class LeanConnection implements Sender {
     }
     const p = this.queue.shift() as Pending;
     this.current = p;
+    p.writtenAt = now;
+    // The first request on a new connection waited for its connect: that is its http_req_connecting.
+    p.connectingMs = this.connectMs;
+    this.connectMs = 0;
     this.deadline = now + this.pool.timeoutMs;
     this.pool.busy.add(this);
     this.pool.armSweeper();
@@ -172,6 +184,7 @@ export class LeanConnection implements Sender {
     this.socket = socket;
     this.connected = false;
     this.lastError = null;
+    const connectStart = performance.now();
     parser[HTTPParser.kOnHeadersComplete] = (info) => this.onHeaders(info.statusCode, info.headers, info.shouldKeepAlive, info.versionMinor > 0);
     parser[HTTPParser.kOnBody] = (chunk: Buffer, offset: number, length: number) => this.onBody(chunk, offset, length);
     parser[HTTPParser.kOnMessageComplete] = () => this.onComplete();
@@ -183,6 +196,7 @@ export class LeanConnection implements Sender {
       if (this.connectTimer) clearTimeout(this.connectTimer);
       this.connectTimer = null;
       this.connected = true;
+      this.connectMs = performance.now() - connectStart;
       this.pump();
     });
     socket.on('end', () => {
@@ -222,7 +236,8 @@ export class LeanConnection implements Sender {
       if (name.length === 10 && name.toLowerCase() === 'keep-alive') this.idleLimitMs = idleLimit(headers[i + 1] as string);
     }
     if (p.readBody) p.chunks = [];
-    this.deadline = performance.now() + this.pool.timeoutMs;
+    p.headersAt = performance.now();
+    this.deadline = p.headersAt + this.pool.timeoutMs;
     return skip ? 1 : 0;
   }
 
@@ -242,11 +257,18 @@ export class LeanConnection implements Sender {
     }
     this.current = null;
     this.deadline = Number.POSITIVE_INFINITY;
-    this.idleSince = performance.now();
+    const end = performance.now();
+    this.idleSince = end;
     this.pool.busy.delete(this);
     const text = p.chunks ? (p.chunks.length === 1 ? (p.chunks[0] as Buffer).toString('utf8') : Buffer.concat(p.chunks).toString('utf8')) : null;
     if (!p.keepAlive) this.detach();
-    p.done(makeResponse(p.status, p.rawHeaders, text), null);
+    // The head is written in one synchronous write: sending is that instant (as k6 reads it on a small request, ≈ 0).
+    const headersAt = p.headersAt || end;
+    const timings = {
+      blocked: Math.max(0, p.writtenAt - p.queuedAt - p.connectingMs), connecting: p.connectingMs, tlsHandshaking: 0, sending: 0,
+      waiting: headersAt - p.writtenAt, receiving: end - headersAt,
+    };
+    p.done(makeResponse(p.status, p.rawHeaders, text, timings), null);
     this.pump();
   }
 

@@ -3,6 +3,8 @@ import { addDropped, addOutcome, addStats, emptyStats, subtractStats, type Outco
 import { holds, observe, windowed, worse } from '../thresholds/evaluate.ts';
 import type { ParsedThreshold } from '../thresholds/parse.ts';
 import { MetricSinks } from './sinks.ts';
+import { TimingHistograms, TIMING_METRICS } from './timings.ts';
+import type { RequestTimings } from '../http/dispatch.ts';
 import type { K6MetricType } from '../k6/k6-thresholds.ts';
 import { earn, type ThresholdSemantics } from '../thresholds/earned.ts';
 
@@ -35,6 +37,8 @@ export class Aggregator {
   readonly totals = new Map<string, Stats>();
   /** Points that are not request outcomes (group_duration, a suite's own metrics), as k6's sinks. */
   readonly sinks = new MetricSinks();
+  /** k6's timing breakdown per metric and tag, whole run (HdrHistograms: bounded memory whatever the run's length). */
+  readonly timings = new TimingHistograms();
   /** Whole-run request outcomes per k6 group path ("::checkout"): thresholds {group:::checkout} on request metrics. */
   readonly groups = new Map<string, Stats>();
   /** All tags of the most recently closed second (the progress line's "current p95"). */
@@ -90,6 +94,11 @@ export class Aggregator {
       }
       addOutcome(g, o);
     }
+  }
+
+  /** An answered request's timing breakdown. */
+  recordTimings(tag: string, group: string | null, t: RequestTimings): void {
+    this.timings.add(t, tag, group, this.scenarioTags);
   }
 
   /** A point of a metric that is not a request outcome; the scenario's tags are added to its own. */
@@ -190,7 +199,7 @@ export class Aggregator {
       if (Aggregator.onSinks(t)) {
         // k6's metrics other than requests: the whole run so far (no sliding windows).
         if (t.abortOnFail && !st.aborted && elapsed >= t.delayAbortEvalMs) {
-          const v = this.sinks.value(t, Math.max(elapsed, SECOND) / SECOND);
+          const v = TIMING_METRICS.has(t.metric) ? this.timings.value(t) : this.sinks.value(t, Math.max(elapsed, SECOND) / SECOND);
           if (v !== null && !holds(t, v)) {
             st.aborted = true;
             abort ??= t;
@@ -249,10 +258,10 @@ export class Aggregator {
 
   /** A threshold on a sink metric, judged as k6 judges it over the whole run; no data is INCONCLUSIVE, as for requests. */
   private sinkResult(t: ParsedThreshold, aborted: boolean, durationMs: number): ThresholdResult {
-    const value = this.sinks.value(t, Math.max(durationMs, 1) / SECOND);
+    const value = TIMING_METRICS.has(t.metric) ? this.timings.value(t) : this.sinks.value(t, Math.max(durationMs, 1) / SECOND);
     const base = { scenario: this.scenario, metric: t.metric, expression: t.source, abortedRun: aborted, ...(t.filter ? { filter: t.filter } : {}) };
     if (value === null) {
-      const seen = this.sinks.tagsOf(t.metric);
+      const seen = TIMING_METRICS.has(t.metric) ? this.timings.tagsOf(t.metric) : this.sinks.tagsOf(t.metric);
       return {
         ...base, ok: false, outcome: 'inconclusive', value,
         reason: `no data for ${t.metric}${t.filter ? `{${t.filter}}` : ''}${t.tag ? ` (seen: ${seen.slice(0, 8).join(', ') || 'none'})` : ''}: check the name, or that the steps ran`,

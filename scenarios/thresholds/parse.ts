@@ -16,6 +16,13 @@ export const metricKinds = {
   late_requests: 'counter',
   /** k6's group_duration: each pass through a group (ms); judged over the run's MetricSinks. */
   group_duration: 'trend',
+  /** k6's timing breakdown of each answered request (ms); judged over whole-run histograms. */
+  http_req_blocked: 'trend',
+  http_req_connecting: 'trend',
+  http_req_tls_handshaking: 'trend',
+  http_req_sending: 'trend',
+  http_req_waiting: 'trend',
+  http_req_receiving: 'trend',
 } as const;
 export type MetricName = keyof typeof metricKinds;
 export type MetricKind = (typeof metricKinds)[MetricName] | 'gauge';
