@@ -10,11 +10,14 @@ describe('a drill\'s progress lines', () => {
     run.event('phase.started', 'steady state');
     run.event('phase.ended', 'steady state');
     run.event('phase.started', 'fault');
+    // A kill is recorded twice (fault.injected, process.killed) under one label: one line.
+    run.event('fault.injected', 'kill -9 one worker');
+    run.event('process.killed', 'kill -9 one worker');
     run.event('phase.ended', 'fault');
     run.event('phase.ended', 'drill pg-latency: PASS');
-    expect(lines).toEqual(['pg-latency: steady state', 'pg-latency: steady state over', 'pg-latency: fault', 'pg-latency: fault over', 'pg-latency: drill pg-latency: PASS']);
+    expect(lines).toEqual(['pg-latency: steady state', 'pg-latency: steady state over', 'pg-latency: fault', 'pg-latency: kill -9 one worker', 'pg-latency: fault over', 'pg-latency: drill pg-latency: PASS']);
     expect(new Set(lines).size).toBe(lines.length);
     // The record keeps the labels as they were (the report pairs a phase's start and end by them).
-    expect(run.events.map((e) => e.label)).toEqual(['steady state', 'steady state', 'fault', 'fault', 'drill pg-latency: PASS']);
+    expect(run.events.map((e) => e.label)).toEqual(['steady state', 'steady state', 'fault', 'kill -9 one worker', 'kill -9 one worker', 'fault', 'drill pg-latency: PASS']);
   });
 });

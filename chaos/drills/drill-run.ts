@@ -54,6 +54,7 @@ export class DrillRun {
   rollbackAt: number | null = null;
   private readonly log: (line: string) => void;
   private readonly startedPhases = new Set<string>();
+  private lastLine = '';
 
   constructor(readonly drill: Drill, readonly env: DrillEnvironment, options: RunDrillOptions, readonly skipped: string[]) {
     this.name = drill.name;
@@ -67,7 +68,11 @@ export class DrillRun {
     // A phase's end under the same label as its start would print the same line twice: say which it is.
     const ended = type === 'phase.ended' && this.startedPhases.has(label);
     if (type === 'phase.started') this.startedPhases.add(label);
-    this.log(`${this.name}: ${label}${ended ? ' over' : ''}`);
+    // Two events of one moment under one label (fault.injected and process.killed of a kill) are one line.
+    const line = `${this.name}: ${label}${ended ? ' over' : ''}`;
+    if (line === this.lastLine) return;
+    this.lastLine = line;
+    this.log(line);
   }
 
   /** A recorded fact goes into the checks and onto the journal's timeline. */
