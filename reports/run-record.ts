@@ -75,6 +75,8 @@ export const processSampleSchema = z.object({
   ts: z.number(),
   process: z.string(),
   cpu: z.number().nonnegative(),
+  /** CPU time in the bucket, ms: summed for totals (a late tick makes a bucket longer than intervalMs). */
+  cpuMs: z.number().nonnegative(),
   rssMb: z.number().nonnegative(),
 });
 export type ProcessSample = z.infer<typeof processSampleSchema>;

@@ -7,6 +7,8 @@ export interface ProcessGroupSample {
   process: string;
   /** CPU over the interval, fraction of one core. */
   cpu: number;
+  /** CPU time used in the interval, ms (the interval is as long as the sampler really took, not its nominal period). */
+  cpuMs: number;
   rssMb: number;
 }
 
@@ -56,7 +58,7 @@ export function sampleProcesses(roots: () => Record<string, number | number[]>, 
         lastCtime.set(pid, s.ctime);
         rss += s.memory;
       }
-      samples.push({ ts: prev, process: name, cpu: cpuMs / elapsed, rssMb: Math.round(rss / 1024 / 1024) });
+      samples.push({ ts: prev, process: name, cpu: cpuMs / elapsed, cpuMs: Math.round(cpuMs), rssMb: Math.round(rss / 1024 / 1024) });
     }
     prev = now;
   };

@@ -3,14 +3,14 @@ import type { ExitInfo } from './types.ts';
 /**
  * Keeps the target instances behind a load balancer running: an instance whose cluster primary exits
  * without being asked to is started again on its port after a backoff (1 s, doubling, at most 15 s), and
- * given up after `maxRestarts` crashes within `windowMs` (a crash loop: restarting it again only hides the
+ * left down when it crashes again after `maxRestarts` restarts within `windowMs` (a crash loop: restarting it again only hides the
  * defect). The balancer routes around an instance while it is down (stack/load-balancer.ts), so one crash
  * costs capacity, not availability — until the next one; supervision gives the capacity back.
  * Hand-written: the instances are children of this process with their own start protocol (TargetProcess),
  * which a process manager such as PM2 would replace rather than supervise.
  */
 export interface SupervisionPolicy {
-  /** Crashes within windowMs after which an instance is left down. */
+  /** Restarts allowed within windowMs: the crash after them leaves the instance down. */
   maxRestarts: number;
   windowMs: number;
   /** First backoff; doubles with every crash in the window. */
@@ -51,6 +51,9 @@ export function superviseInstances(
   const restarts: Record<number, number> = {};
   const givenUp: number[] = [];
   const crashes = instances.map(() => [] as number[]);
+  // One restart at a time per instance: a restarted process that dies while booting is reported both by its
+  // exit and by start()'s rejection; only the rejection reschedules.
+  const restarting = instances.map(() => false);
 
   const scheduleRestart = (index: number, previousPid: number) => {
     const now = Date.now();
@@ -59,10 +62,12 @@ export function superviseInstances(
     crashes[index] = recent;
     const instance = index + 1;
     if (recent.length > policy.maxRestarts) {
-      givenUp.push(instance);
+      restarting[index] = false;
+      if (!givenUp.includes(instance)) givenUp.push(instance);
       onEvent({ type: 'instance.given-up', instance, crashes: recent.length, ts: now });
       return;
     }
+    restarting[index] = true;
     const delay = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** (recent.length - 1));
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -70,6 +75,7 @@ export function superviseInstances(
       const t = instances[index] as Supervisable;
       t.start().then(
         () => {
+          restarting[index] = false;
           if (stopped) return;
           restarts[instance] = (restarts[instance] ?? 0) + 1;
           onEvent({ type: 'instance.restarted', instance, pid: t.pid, previousPid, restarts: restarts[instance], ts: Date.now() });
@@ -87,7 +93,7 @@ export function superviseInstances(
 
   for (const [index, t] of instances.entries()) {
     t.onExit((info) => {
-      if (stopped || info.component !== 'target') return;
+      if (stopped || info.component !== 'target' || restarting[index] || givenUp.includes(index + 1)) return;
       scheduleRestart(index, info.pid);
     });
   }

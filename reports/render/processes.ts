@@ -16,13 +16,14 @@ export interface ProcessRow {
 export function processRows(record: Pick<RunRecord, 'processes' | 'intervalMs'>): ProcessRow[] {
   const by = new Map<string, RunRecord['processes']>();
   for (const s of record.processes) by.set(s.process, [...(by.get(s.process) ?? []), s]);
-  const seconds = record.intervalMs / 1000;
   return [...by].map(([process, samples]) => {
-    const cpuSeconds = samples.reduce((a, s) => a + s.cpu * seconds, 0);
+    const cpuSeconds = samples.reduce((a, s) => a + s.cpuMs, 0) / 1000;
+    // The time the samples cover: each bucket's CPU over its share of a core gives its length.
+    const covered = samples.reduce((a, s) => a + (s.cpu > 0 ? s.cpuMs / s.cpu : record.intervalMs), 0) / 1000;
     return {
       process,
       cpuSeconds,
-      meanCores: cpuSeconds / (samples.length * seconds),
+      meanCores: covered > 0 ? cpuSeconds / covered : 0,
       peakCores: Math.max(...samples.map((s) => s.cpu)),
       peakRssMb: Math.max(...samples.map((s) => s.rssMb)),
     };
