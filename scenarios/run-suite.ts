@@ -38,8 +38,8 @@ function merge(into: RunRecordPart, part: RunRecordPart): void {
 export async function runSuiteDetailed(nameOrSuite: string | Suite, o: RunSuiteOptions): Promise<SuiteResult> {
   const suite = typeof nameOrSuite === 'string' ? loadSuite(nameOrSuite, o.profile) : nameOrSuite;
   const part: RunRecordPart = { scenarios: [], samples: [], engine: [], events: [], summaries: [], thresholds: [], notes: [] };
-  const results: ScenarioResult[] = [];
   if (suite.scenarios.some((s) => s.startTime !== undefined)) return runOverlapping(suite, o, part);
+  const results: ScenarioResult[] = [];
   for (const scenario of suite.scenarios) {
     if (o.signal?.aborted) {
       part.notes?.push(`${suite.name}/${scenario.name}: not run (interrupted)`);
@@ -60,7 +60,6 @@ export async function runSuiteDetailed(nameOrSuite: string | Suite, o: RunSuiteO
   return { suite, part, results, failed: results.some((r) => r.thresholds.some((t) => !t.ok)) };
 }
 
-/** The contract for other parts (gate, drills): a suite's measurements as a run-record part. */
 /**
  * As k6 runs scenarios: each starts at its startTime (default 0) after the suite starts, overlapping the
  * others; results and the run record keep the suite's order.
@@ -88,6 +87,7 @@ async function runOverlapping(suite: Suite, o: RunSuiteOptions, part: RunRecordP
   return { suite, part, results, failed: results.some((r) => r.thresholds.some((t) => !t.ok)) };
 }
 
+/** The contract for other parts (gate, drills): a suite's measurements as a run-record part. */
 export async function runSuite(name: string, o: RunSuiteOptions): Promise<RunRecordPart> {
   return (await runSuiteDetailed(name, o)).part;
 }
