@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DrillRun } from './drill-run.ts';
 
 type Args = ConstructorParameters<typeof DrillRun>;
@@ -19,5 +19,21 @@ describe('a drill\'s progress lines', () => {
     expect(new Set(lines).size).toBe(lines.length);
     // The record keeps the labels as they were (the report pairs a phase's start and end by them).
     expect(run.events.map((e) => e.label)).toEqual(['steady state', 'steady state', 'fault', 'kill -9 one worker', 'kill -9 one worker', 'fault', 'drill pg-latency: PASS']);
+  });
+
+  it('the same label a second later (the next of several kills) is a line of its own', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const lines: string[] = [];
+      const run = new DrillRun({ name: 'worker-crash' } as Args[0], {} as Args[1], { progress: (l: string) => void lines.push(l) } as unknown as Args[2], []);
+      run.event('fault.injected', 'kill -9 one worker');
+      run.event('process.killed', 'kill -9 one worker');
+      vi.setSystemTime(1_015_000);
+      run.event('fault.injected', 'kill -9 one worker');
+      run.event('process.killed', 'kill -9 one worker');
+      expect(lines).toEqual(['worker-crash: kill -9 one worker', 'worker-crash: kill -9 one worker']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -37,6 +37,9 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * windows, the faults in place, and how to inject, roll back and judge live. Phases read and write it;
  * nothing else does.
  */
+/** Events this close together under one label are one moment: one progress line. */
+const SAME_MOMENT_MS = 250;
+
 export class DrillRun {
   readonly name: string;
   readonly scenario: string;
@@ -54,7 +57,7 @@ export class DrillRun {
   rollbackAt: number | null = null;
   private readonly log: (line: string) => void;
   private readonly startedPhases = new Set<string>();
-  private lastLine = '';
+  private last = { line: '', ts: 0 };
 
   constructor(readonly drill: Drill, readonly env: DrillEnvironment, options: RunDrillOptions, readonly skipped: string[]) {
     this.name = drill.name;
@@ -64,14 +67,16 @@ export class DrillRun {
   }
 
   event(type: RunEvent['type'], label: string, extra: Partial<RunEvent> = {}): void {
-    this.events.push({ ts: Date.now(), type, label, scenario: this.scenario, ...extra });
+    const ts = Date.now();
+    this.events.push({ ts, type, label, scenario: this.scenario, ...extra });
     // A phase's end under the same label as its start would print the same line twice: say which it is.
     const ended = type === 'phase.ended' && this.startedPhases.has(label);
     if (type === 'phase.started') this.startedPhases.add(label);
-    // Two events of one moment under one label (fault.injected and process.killed of a kill) are one line.
+    // Two events of one moment under one label (fault.injected and process.killed of a kill) are one line;
+    // the same label seconds later (the next of several kills) is a line of its own.
     const line = `${this.name}: ${label}${ended ? ' over' : ''}`;
-    if (line === this.lastLine) return;
-    this.lastLine = line;
+    if (line === this.last.line && ts - this.last.ts < SAME_MOMENT_MS) return;
+    this.last = { line, ts };
     this.log(line);
   }
 
