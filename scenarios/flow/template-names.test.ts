@@ -60,6 +60,31 @@ describe('a template naming a value nothing can supply fails when the suite is l
     expect(r.stderr).toContain('did you mean {{okFlag}}?');
   });
 
+  it('refuses a step\'s own capture and a batch sibling\'s capture (neither is set when the request is rendered), accepts them after', async () => {
+    expect(() => parseScenario(scenario([{ name: 'self', path: '/a/{{id}}', captures: { id: { json: 'id' } } }])))
+      .toThrow(/steps\[0\] "self": \{\{id\}\} names no value: "id" is this step's own capture/);
+    const batch = { batch: [{ name: 'make', method: 'POST', path: '/posts', captures: { postId: { json: 'id' } } }, { name: 'read', path: '/posts/{{postId}}' }] };
+    expect(() => parseScenario(scenario([batch]))).toThrow(/steps\[1\] "read": \{\{postId\}\} names no value: "postId" is captured in the same batch/);
+    // The sibling named before the capturing one: refused alike.
+    expect(() => parseScenario(scenario([{ batch: [...batch.batch].reverse() }]))).toThrow(/steps\[0\] "read".*captured in the same batch/);
+    // After the step, after the batch: fine.
+    expect(() => parseScenario(scenario([
+      { path: '/a', captures: { id: { json: 'id' } } },
+      { batch: [{ path: '/a/{{id}}', captures: { postId: { json: 'id' } } }, { path: '/b/{{id}}' }] },
+      { path: '/posts/{{postId}}' },
+    ]))).not.toThrow();
+    const file = path.join(tmp, 'batch.yaml');
+    writeFileSync(file, [
+      'name: batch', 'description: a batch sibling\'s capture', 'scenarios:', '  - name: s', '    executor: constant-vus', '    vus: 1', '    duration: 1s',
+      '    flows:', '      - name: f', '        steps:', '          - batch:',
+      '              - { name: make, method: POST, path: /posts, captures: { postId: { json: id } } }',
+      '              - { name: read, path: "/posts/{{postId}}" }',
+    ].join('\n'));
+    const r = await runCli(['run', file, '--target', 'http://127.0.0.1:9']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('captured in the same batch');
+  });
+
   it('every bundled suite\'s templates resolve, in both profiles (the login-storm teardown named {{user.accessToken}}, which nothing set)', () => {
     for (const name of listSuites()) for (const profile of ['quick', 'full'] as const) expect(() => loadSuite(name, profile), `${name} ${profile}`).not.toThrow();
   });

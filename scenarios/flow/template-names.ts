@@ -6,7 +6,8 @@ import type { Step } from '../schema/flow.ts';
  * A `{{okFlg}}` where a step captures `okFlag`, or a `{{uuidd}}`, would otherwise render nothing at run time:
  * the request is never sent and the run judges what is left. Per step, a template may name:
  * - the per-request values: uuid, now, rand, vu, iter, rep, runId (and i in setup and teardown);
- * - a capture of this step or an earlier one of the same flow (setup: of the setup's steps; teardown: its own);
+ * - a capture of an earlier step of the same flow, not of the step itself nor of a step of its batch (setup: of
+ *   the setup's steps; teardown: its own);
  * - user.X: a field of the setup user — a column of the scenario's users rows, index, what the setup steps
  *   capture, and (in the load and the teardown) what a load step captures as user.X. Without a setup and
  *   without rows, the caller supplies the users, and user.X is not checked.
@@ -67,8 +68,14 @@ interface Part {
 
 function checkPart(p: Part, problems: string[]): void {
   const captured = new Set<string>();
+  // A step's captures are there for the steps after it, never for itself (it is rendered before it is answered),
+  // and a batch renders all its requests before sending any: its captures count only after the whole batch.
+  let pending: string[] = [];
   p.steps.forEach((step, i) => {
-    for (const c of ownCaptures(step)) captured.add(c);
+    if (step.batch === undefined || step.batch !== p.steps[i - 1]?.batch) {
+      for (const c of pending) captured.add(c);
+      pending = [];
+    }
     for (const path of stepTemplates(step)) {
       const head = path[0] as string;
       const where = `${p.where}.steps[${i}] "${stepName(step)}"`;
@@ -80,10 +87,15 @@ function checkPart(p: Part, problems: string[]): void {
         continue;
       }
       if (p.roots.includes(head) || captured.has(head) || head === 'user' || head === 'users') continue;
-      const later = p.steps.slice(i + 1).some((s) => ownCaptures(s).includes(head));
-      const why = later ? `"${head}" is captured only by a later step` : p.elsewhere.has(head) ? `"${head}" is captured in the load's flows, not here` : `nothing captures "${head}" before this step`;
+      const own = ownCaptures(step).includes(head);
+      const sameBatch = step.batch !== undefined && p.steps.some((s, k) => k !== i && s.batch === step.batch && ownCaptures(s).includes(head));
+      const later = own || sameBatch || p.steps.slice(i + 1).some((s) => ownCaptures(s).includes(head));
+      const why = own ? `"${head}" is this step's own capture, set only once it is answered: use it in a later step`
+        : sameBatch ? `"${head}" is captured in the same batch, whose requests are all rendered before any is sent: use it after the batch`
+        : later ? `"${head}" is captured only by a later step` : p.elsewhere.has(head) ? `"${head}" is captured in the load's flows, not here` : `nothing captures "${head}" before this step`;
       problems.push(`${where}: {{${path.join('.')}}} names no value: ${why}${later ? '' : suggestion(head, [...p.roots, ...captured])}`);
     }
+    pending.push(...ownCaptures(step));
   });
 }
 
