@@ -143,7 +143,6 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   let iterationsStarted = 0;
   // Arrivals whose first request could not be rendered: nothing was sent for them, so they are no part of the achieved rate.
   let unsentArrivals = 0;
-  const firstTags = new Set(flows.map((f) => f.steps[0]?.tag));
   const baseEnv: Omit<IterationEnv, 'sender'> = {
     scenario: scenario.name,
     origin: url.origin,
@@ -161,10 +160,10 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       const k = `${tag}: ${name}`;
       failedChecks[k] = (failedChecks[k] ?? 0) + 1;
     },
-    onTemplateError: (tag, message) => {
+    onTemplateError: (tag, message, unsent) => {
       const k = `${tag}: ${message}`;
       templateErrors[k] = (templateErrors[k] ?? 0) + 1;
-      if (firstTags.has(tag)) unsentArrivals += 1;
+      if (unsent) unsentArrivals += 1;
     },
   };
   const envs = new WeakMap<object, IterationEnv>();

@@ -59,8 +59,11 @@ export interface IterationEnv {
   onResponse?: OnResponse | undefined;
   /** Think time between requests (closed model); resolves early when the signal aborts. */
   think?: (() => Promise<void>) | undefined;
-  /** Called when a step could not be rendered: a template names a value nothing captured. */
-  onTemplateError?: ((tag: string, message: string) => void) | undefined;
+  /**
+   * Called when a step could not be rendered: a template names a value nothing captured. `unsent` is true when
+   * it was the iteration's first request (or of its first batch): the iteration sent nothing.
+   */
+  onTemplateError?: ((tag: string, message: string, unsent: boolean) => void) | undefined;
   /** Called once per failed check name (for the end-of-run report). */
   onCheckFailed?: ((tag: string, name: string) => void) | undefined;
 }
@@ -105,7 +108,7 @@ interface IterationState {
 }
 
 /** Renders a step; a template naming a value nothing captured is recorded as an unsent request of its own kind, and null returned. */
-function render(step: CompiledStep, ctx: TemplateContext, env: IterationEnv): RenderedRequest | null {
+function render(step: CompiledStep, ctx: TemplateContext, env: IterationEnv, st: IterationState): RenderedRequest | null {
   try {
     return renderStep(step, ctx);
   } catch (err) {
@@ -113,7 +116,7 @@ function render(step: CompiledStep, ctx: TemplateContext, env: IterationEnv): Re
     // A value this step needs was never captured (a typo in the template, or an earlier step failed):
     // the request cannot be sent, and that is an error of its own kind, counted and named, never a silent stop.
     env.record({ tag: step.tag, latencyMs: 0, status: null, errorKind: 'template', failed: true, checksPassed: 0, checksFailed: step.checks.length, late: false }, Date.now());
-    env.onTemplateError?.(step.tag, err.message);
+    env.onTemplateError?.(step.tag, err.message, st.first);
     return null;
   }
 }
@@ -206,7 +209,7 @@ async function runBatch(steps: CompiledStep[], ctx: TemplateContext, env: Iterat
   for (const step of steps) {
     for (let rep = 0; rep < step.repeat; rep++) {
       ctx.rep = rep;
-      const req = render(step, ctx, env);
+      const req = render(step, ctx, env, st);
       if (!req) return false;
       queue.push({ step, req });
     }
@@ -250,7 +253,7 @@ export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env
     for (let rep = 0; rep < step.repeat; rep++) {
       if (env.signal.aborted) return;
       ctx.rep = rep;
-      const req = render(step, ctx, env);
+      const req = render(step, ctx, env, st);
       if (!req) return;
       if (!(await exchange(step, req, ctx, env, env.sender, st, false))) return;
       st.first = false;
