@@ -16,7 +16,7 @@ import type { Ledger } from './ledger.ts';
 export type AccountMode = 'registered' | 'supplied' | 'anonymous';
 
 /** What a probe needs of the accounts to run at all. */
-export type AccountNeed = 'none' | 'login' | 'one' | 'two' | 'fresh-session' | 'registration';
+export type AccountNeed = 'none' | 'login' | 'one' | 'two' | 'fresh-session' | 'registration' | 'spare';
 
 export interface ScanAccounts {
   mode: AccountMode;
@@ -27,7 +27,8 @@ export interface ScanAccounts {
   pool: ScanUser[];
   /** A session the token-after-logout probe may end (null: none the scan may throw away). */
   logoutUser: ScanUser | null;
-  rateUser: ScanUser;
+  /** Who spends a per-user rate limit in the burst: never A (null when the only account supplied is A). */
+  rateUser: ScanUser | null;
   /** Why the scan holds the accounts it holds, for the notes. */
   why: string;
 }
@@ -85,8 +86,10 @@ async function supplied(client: ScanHttpClient, auth: AuthConfig): Promise<ScanA
   const logoutUser = first?.email !== undefined && first.password !== undefined && auth.logout
     ? await loginExisting(client, auth, 'L', first.email, first.password) : null;
   const kinds = auth.users.map((u) => (u.email !== undefined ? 'logged in with its e-mail and password' : 'a session as given'));
-  // The burst spends a per-user limit: not A's, whose objects the clean-up deletes as their creator right after.
-  return { mode: 'supplied', a, b, count: Math.min(users.length, 2), pool: users.slice(2), logoutUser, rateUser: users.at(-1) ?? a,
+  // The burst spends a per-user limit: not A's, whose objects the clean-up deletes as their creator right after;
+  // with one account supplied there is no one else, and the burst is not run.
+  const rateUser = users.length > 1 ? (users.at(-1) ?? null) : null;
+  return { mode: 'supplied', a, b, count: Math.min(users.length, 2), pool: users.slice(2), logoutUser, rateUser,
     why: `${users.length} account(s) from the auth config's users (${[...new Set(kinds)].join(', ')})` };
 }
 
@@ -99,5 +102,6 @@ export function lacking(accounts: ScanAccounts, need: AccountNeed, auth: AuthCon
     case 'two': return accounts.count >= 2 ? null : 'needs two accounts';
     case 'fresh-session': return accounts.logoutUser ? null : 'needs a session the scan may end (a registered user, or a supplied e-mail and password with a logout step)';
     case 'registration': return accounts.mode === 'registered' ? null : 'needs accounts the scan registered itself (it would change or lock a real account)';
+    case 'spare': return accounts.rateUser ? null : 'needs an account other than A to rate-limit (A, the only account supplied, deletes its objects right after)';
   }
 }

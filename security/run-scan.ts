@@ -139,7 +139,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       ['API9 inventory', 'none', () => probeInventory(ctx)],
       ['API4 page size', 'none', () => probeUnboundedLimit(ctx)],
       ['API4 body size', 'none', () => probeOversizedBody(ctx)],
-      ['API4 rate limit', 'none', () => probeRateLimit(ctx, rateUser)],
+      ['API4 rate limit', 'spare', () => (rateUser ? probeRateLimit(ctx, rateUser) : undefined)],
       ['API2 brute force', 'registration', () => (readOnly || !logoutUser ? undefined : probeBruteForce(ctx, logoutUser))],
       ['API4 rate-limit bypass on limited routes', 'none', () => probeLimitedRoutes(ctx)],
       ['API3/API8 passive checks', 'none', () => { checkLeaks(ctx); checkErrorLeaks(ctx); }],
