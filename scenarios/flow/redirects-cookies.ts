@@ -44,7 +44,9 @@ export function followRedirect(res: StepResponse, hop: RenderedRequest, stepMeth
   }
   if (to.origin !== new URL(origin).origin) return null;
   const method = hop.method ?? stepMethod;
-  const toGet = (res.status === 303 && method !== 'HEAD') || ((res.status === 301 || res.status === 302) && method === 'POST');
+  // Go's client (k6's): after 301, 302 and 303 every method but GET and HEAD goes on as a GET without its body;
+  // 307 and 308 re-send the method and body.
+  const toGet = (res.status === 301 || res.status === 302 || res.status === 303) && method !== 'GET' && method !== 'HEAD';
   if (!toGet) return { ...hop, path: to.pathname + to.search };
   const { 'content-type': _type, 'content-length': _length, ...headers } = hop.requestHeaders;
   return { path: to.pathname + to.search, requestHeaders: headers, requestBody: undefined, wire: null, method: 'GET' };
