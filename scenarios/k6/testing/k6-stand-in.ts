@@ -101,7 +101,8 @@ export async function runK6StandIn(script: string, o: StandInOptions): Promise<S
       const location = res.headers.get('location');
       if (left <= 0 || !location || ![301, 302, 303, 307, 308].includes(res.status)) return res;
       await res.arrayBuffer();
-      const toGet = res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST');
+      // Go's client (k6's): 301/302/303 turn every method but GET and HEAD into a GET without the body.
+      const toGet = [301, 302, 303].includes(res.status) && method !== 'GET' && method !== 'HEAD';
       return hop(new URL(location, url).href, toGet ? 'GET' : method, toGet ? undefined : body, left - 1);
     };
     hop(req.url, req.method, req.body, maxRedirects)
