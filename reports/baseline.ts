@@ -29,6 +29,9 @@ function p95ByTag(record: RunRecord): Map<string, { scenario: string; tag: strin
 const change = (base: number | null, cur: number | null) =>
   base === null || cur === null || base === 0 ? null : Math.round(((cur - base) / base) * 10_000) / 10_000;
 
+/** A latency must also move by at least this much to be marked regressed (a 2-ms wobble of a 10-ms p95 is 20 %, and noise). */
+export const DEFAULT_REGRESSION_MIN_MS = 5;
+
 /** How a comparison judges a move: by more than `threshold` (0.1 = 10 %) and, for a latency, by at least `minAbsoluteMs`. */
 export interface RegressionRule {
   minAbsoluteMs?: number;

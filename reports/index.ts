@@ -36,7 +36,7 @@ export type { SloSpec, Objective } from './slo-spec.ts';
 export { loadSloSpec, parseSloObject } from './slo-load.ts';
 export { evaluate, withVerdicts } from './evaluate.ts';
 export { ownSpec } from './own-spec.ts';
-export { compareToBaseline } from './baseline.ts';
+export { compareToBaseline, DEFAULT_REGRESSION_MIN_MS } from './baseline.ts';
 export { CONFIDENCE, judgeRatio, judgePercentile, quantileRanks, minSamplesForQuantile, requestsNeeded } from './statistics.ts';
 export { renderTextTable } from './render/text-table.ts';
 export { verdictWarnings, renderWarningsText } from './warnings.ts';

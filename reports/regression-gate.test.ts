@@ -41,6 +41,23 @@ describe('--fail-on-regression', () => {
     expect(strict.stdout).toMatch(/FAIL: \d+ value\(s\) regressed more than 10 %/);
   });
 
+  it('rampart report --baseline marks what the gate would fail: a 2-ms move is not regressed, a 160-ms one is', async () => {
+    const marked = async (file: string, out: string, ...extra: string[]) => {
+      const r = await runCli(['report', path.join(dir, file), '--baseline', path.join(dir, 'base.json'), '--format', 'json', '--out', path.join(dir, out), ...extra]);
+      expect(r.code, r.stderr).toBeLessThan(2);
+      const json = JSON.parse(await readFile(path.join(dir, out, 'verdicts.json'), 'utf8')) as { comparison: { minAbsoluteMs: number; rows: Array<{ regressed: boolean }> } };
+      expect(json.comparison.rows.length).toBeGreaterThan(0);
+      return json.comparison;
+    };
+    const small = await marked('small.json', 'small-report');
+    expect(small.minAbsoluteMs).toBe(5);
+    expect(small.rows.filter((row) => row.regressed)).toEqual([]);
+    expect((await marked('small.json', 'small-gate', '--fail-on-regression', '10')).rows.filter((row) => row.regressed)).toEqual([]);
+    expect((await marked('big.json', 'big-report')).rows.some((row) => row.regressed)).toBe(true);
+    // Asked for: ,0ms marks the 2-ms move in the report alike.
+    expect((await marked('small.json', 'small-0', '--fail-on-regression', '10%,0ms')).rows.some((row) => row.regressed)).toBe(true);
+  });
+
   it('without --fail-on-regression a regression is marked, not a JUnit failure', async () => {
     const r = await report('big.json', 'marked');
     expect(r.code, r.stdout).toBe(0);

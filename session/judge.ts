@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { repoPath } from '../common/index.ts';
 import {
-  compareToBaseline, evaluate, loadSloSpec, ownSpec, parseSloObject, readRunRecord, withVerdicts, writeReports, writeRunRecord,
+  compareToBaseline, DEFAULT_REGRESSION_MIN_MS, evaluate, loadSloSpec, ownSpec, parseSloObject, readRunRecord, withVerdicts, writeReports, writeRunRecord,
   type ReportFormat, type RunRecord, type SloSpec,
 } from '../reports/index.ts';
 
@@ -52,7 +52,8 @@ export async function judgeRecord(record: RunRecord, spec: SloSpec, o: JudgeOpti
     const base = baseline.verdicts.length ? baseline : withVerdicts(baseline, spec, evaluate(baseline, spec));
     const threshold = o.failOnRegressionPct !== undefined ? o.failOnRegressionPct / 100 : spec.regressionThreshold;
     const fails = o.failOnRegressionPct !== undefined;
-    const { verdicts, comparison } = compareToBaseline(judged, base, threshold, { minAbsoluteMs: fails ? o.failOnRegressionMinMs ?? 0 : 0, fails });
+    // The same minimum change whether the comparison is a gate or only marked: the report and the gate agree on what regressed.
+    const { verdicts, comparison } = compareToBaseline(judged, base, threshold, { minAbsoluteMs: o.failOnRegressionMinMs ?? DEFAULT_REGRESSION_MIN_MS, fails });
     judged = { ...judged, verdicts, comparison };
   }
   const regressed = judged.comparison?.rows.filter((r) => r.regressed) ?? [];

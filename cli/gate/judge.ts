@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { renderCoverageText, renderTextTable, renderWarningsText, verdictWarnings } from '../../reports/index.ts';
+import { DEFAULT_REGRESSION_MIN_MS, renderCoverageText, renderTextTable, renderWarningsText, verdictWarnings } from '../../reports/index.ts';
 import type { Judgement } from '../../session/index.ts';
 import { FlagInvalidError } from '../flags.ts';
 
@@ -25,8 +25,6 @@ export interface Regression {
   minMs: number;
 }
 
-/** Without ",Nms": a latency must move by at least this much as well (a 2-ms wobble of a 10-ms p95 is 20 %, and noise). */
-export const DEFAULT_REGRESSION_MIN_MS = 5;
 
 /** --fail-on-regression PCT[%][,Nms]: a positive percentage and an optional minimum absolute change of a latency. */
 export function parseRegression(v: string | undefined): Regression | undefined {
