@@ -16,8 +16,23 @@ export interface FindingInput {
 /** Collects findings, one per ruleId + endpoint (the first evidence wins). */
 export class FindingSink {
   private readonly byId = new Map<string, Finding>();
+  private noRoute: ((input: FindingInput) => boolean) | null = null;
+  /** Findings not kept because their evidence said "no such route" (see `ignoreNoRoute`). */
+  ignored = 0;
 
-  add(input: FindingInput): Finding {
+  /**
+   * A finding for which `noRoute` holds is not kept: an operation discovery could not verify (a write it found in a
+   * script, never sent) whose answer is its prefix's catch-all for made-up paths does not exist.
+   */
+  ignoreNoRoute(noRoute: (input: FindingInput) => boolean): void {
+    this.noRoute = noRoute;
+  }
+
+  add(input: FindingInput): Finding | null {
+    if (this.noRoute?.(input)) {
+      this.ignored += 1;
+      return null;
+    }
     const id = `${input.ruleId}:${input.endpoint}`;
     const existing = this.byId.get(id);
     if (existing) return existing;

@@ -12,6 +12,8 @@ import { runFuzz } from './fuzz/run-fuzz.ts';
 import { ScanHttpClient } from './http.ts';
 import { detectCatchAll } from './catch-all.ts';
 import { loadApiSource } from './inputs/api-source.ts';
+import type { ApiSource } from './inputs/api-source.ts';
+import { answersLikePrefixCatchAll } from './inputs/page-discovery.ts';
 import { Ledger } from './ledger.ts';
 import { redactText } from './redact.ts';
 import { TargetDownError } from './liveness.ts';
@@ -98,6 +100,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     const source = await loadApiSource(client, { ...(options.openapi ? { openapi: options.openapi } : {}), ...(options.har ? { har: options.har } : {}), servedPath: auth.openapiPath }, catchAll, progress);
     const api = source.model;
     notes.push(`security scan: ${source.note}`);
+    ignoreNoRoute(sink, source);
     if (source.discovered) {
       const ops = api.operations.map((o) => o.key).join(', ');
       if (options.documentOut) await writeFile(options.documentOut, `${JSON.stringify(api.doc, null, 2)}\n`);
@@ -161,6 +164,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       events.push({ ts: t0, type: 'probe', label: `scan: ${name}`, detail: { ms: Date.now() - t0, findings: sink.list().length } });
     }
     notes.push(harmNote(ledger));
+    if (sink.ignored > 0) notes.push(`security scan: ${sink.ignored} finding(s) on writes discovery kept unverified were not kept: the answer was the prefix's catch-all for made-up paths (no such route)`);
     if (options.zapUrl) {
       progress(`scan: ZAP at ${options.zapUrl}`);
       const zapFindings = await runZapScan({
@@ -202,6 +206,13 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       events,
     };
   }
+}
+
+/** A finding on a write discovery kept unverified, whose answer is its prefix's catch-all, is about no route at all. */
+function ignoreNoRoute(sink: FindingSink, source: ApiSource): void {
+  if (source.unverified.length === 0 || source.prefixCatchAlls.length === 0) return;
+  const keys = source.unverified;
+  sink.ignoreNoRoute((f) => keys.some((k) => f.endpoint === k || f.endpoint.startsWith(`${k} `)) && !!f.evidence && answersLikePrefixCatchAll(source.prefixCatchAlls, f.evidence));
 }
 
 /** What the do-no-harm guard kept back (or, with --allow-destructive, that it sent them). */

@@ -24,13 +24,23 @@ function sameOriginPath(raw: string, base: URL): string | null {
   }
 }
 
+export interface PageDiscovery {
+  observed: Observed[];
+  scripts: number;
+  /** The writes found and kept unverified ("POST /rest/web3/submitKey", templated paths). */
+  unverified: string[];
+  /** What made-up paths under a prefix answered, where that was not a plain 404/405 (the prefix's own catch-all). */
+  prefixCatchAlls: Exchange[];
+}
+
 /**
  * Without a document or a recording: reads the app's page, its links and its
  * scripts (same origin, at most 20), and keeps the string literals that look
  * like API paths, with the method when the call site says it (`http.post("/api/…")`).
- * Every GET found is asked once: a route that answers 404 or the catch-all page is dropped.
+ * Every GET found is asked once: a route that answers 404 or the catch-all page is dropped. A write found
+ * (POST/PUT/PATCH/DELETE) is never sent: it is kept, unverified.
  */
-export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAll | null, progress: (l: string) => void): Promise<{ observed: Observed[]; scripts: number }> {
+export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAll | null, progress: (l: string) => void): Promise<PageDiscovery> {
   const base = client.base;
   const page = await client.send({ method: 'GET', path: '/', headers: { accept: 'text/html' }, maxBody: 4 * 1024 * 1024 });
   const html = page.response?.body ?? '';
@@ -69,25 +79,25 @@ export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAl
     for (const m of text.matchAll(API_LITERAL)) add('GET', m[1] ?? '');
   }
   const observed: Observed[] = [];
+  const unverified: string[] = [];
   const madeUp = prefixCatchAlls(client);
   for (const o of found.values()) {
     const templated = templatePath(o.path) !== o.path || o.path.includes('{');
     const concrete = templatePath(o.path).replace(/\{[^}]+\}/g, 'rampart-id');
     if (o.method !== 'GET') {
-      // Kept unless the prefix has a catch-all of its own for this method and the operation answers just like it
-      // (an empty JSON body; a literal DELETE is never sent).
-      const theirs = o.method === 'DELETE' && !templated ? null : await madeUp(o.method, o.path);
-      if (theirs) {
-        const ex = await client.send({ method: o.method, path: concrete, json: {} });
-        if (sameAnswer(theirs, ex)) continue;
-      }
+      // Never sent: discovery runs before the scan knows --read-only and outside its write guard, and no safe request
+      // tells a write route from a prefix's catch-all (OPTIONS reaches the same catch-all). Kept, unverified: the
+      // probes that write later go through the guard and honour --read-only. Its prefix's catch-all is learnt by GET:
+      // a finding on it whose answer is that catch-all is not kept (FindingSink.ignoreNoRoute).
+      await madeUp(o.path);
       observed.push(o);
+      unverified.push(`${o.method} ${templatePath(o.path)}`);
       continue;
     }
     if (templated) {
       // A made-up id: a real route answers it (often 404); the catch-all page (or the prefix's catch-all) means the route is made up too.
       const ex = await client.send({ method: 'GET', path: concrete });
-      const theirs = await madeUp('GET', o.path);
+      const theirs = await madeUp(o.path);
       if (ex.response && (isCatchAllPage(catchAll, ex) || (theirs !== null && sameAnswer(theirs, ex)))) continue;
       observed.push(o);
       continue;
@@ -96,31 +106,40 @@ export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAl
     const ex = await client.send({ method: 'GET', path: o.path });
     const status = ex.response?.status ?? 0;
     if (status === 404 || status === 405 || status === 0 || isCatchAllPage(catchAll, ex)) continue;
-    const theirs = await madeUp('GET', o.path);
+    const theirs = await madeUp(o.path);
     if (theirs !== null && sameAnswer(theirs, ex)) continue;
     observed.push({ ...o, status, responseJson: /json/.test(ex.response?.headers['content-type'] ?? '') });
   }
-  return { observed, scripts: texts.length - 1 };
+  return { observed, scripts: texts.length - 1, unverified, prefixCatchAlls: madeUp.answers() };
 }
 
 /**
- * What a made-up path under an operation's first segment answers for a method (`POST /rest/rampart-made-up-…`),
- * asked once per prefix and method; null when that is the framework's ordinary 404/405 (nothing to tell apart).
- * An API that answers unknown paths under its prefix with an error of its own (`500 Unexpected path: /rest/…`)
- * would otherwise make every operation discovery guessed look real.
+ * What a made-up path under an operation's first segment answers to GET (`GET /rest/rampart-made-up-…`), asked once
+ * per prefix; null when that is the framework's ordinary 404/405 (nothing to tell apart). An API that answers unknown
+ * paths under its prefix with an error of its own (`500 Unexpected path: /rest/…`) would otherwise make every GET
+ * discovery guessed look real. Only GET: discovery sends nothing that could change the target.
  */
-function prefixCatchAlls(client: ScanHttpClient): (method: string, path: string) => Promise<Exchange | null> {
+function prefixCatchAlls(client: ScanHttpClient): ((path: string) => Promise<Exchange | null>) & { answers: () => Exchange[] } {
   const cache = new Map<string, Exchange | null>();
   const tag = randomBytes(4).toString('hex');
-  return async (method, path) => {
-    const prefix = `/${path.split('/')[1] ?? ''}`;
-    const key = `${method} ${prefix}`;
-    if (!cache.has(key)) {
-      const ex = await client.send({ method, path: `${prefix}/rampart-made-up-${tag}`, ...(method === 'GET' ? {} : { json: {} }) });
-      cache.set(key, ex.response && ![404, 405].includes(ex.response.status) ? ex : null);
+  const ask = async (path: string) => {
+    const prefix = prefixOf(path);
+    if (!cache.has(prefix)) {
+      const ex = await client.send({ method: 'GET', path: `${prefix}/rampart-made-up-${tag}` });
+      cache.set(prefix, ex.response && ![404, 405].includes(ex.response.status) ? ex : null);
     }
-    return cache.get(key) ?? null;
+    return cache.get(prefix) ?? null;
   };
+  return Object.assign(ask, { answers: () => [...cache.values()].filter((e): e is Exchange => e !== null) });
+}
+
+const prefixOf = (path: string) => `/${path.split('/')[1] ?? ''}`;
+
+/** Does this answer say "no such route": its prefix's catch-all answer (same status, same body but for the path)? */
+export function answersLikePrefixCatchAll(catchAlls: readonly Exchange[], ex: Exchange): boolean {
+  if (!ex.response) return false;
+  const prefix = prefixOf(new URL(ex.request.url).pathname);
+  return catchAlls.some((c) => prefixOf(new URL(c.request.url).pathname) === prefix && sameAnswer(c, ex));
 }
 
 /** The same status and the same body once each request's own path is taken out. */
