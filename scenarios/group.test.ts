@@ -52,6 +52,9 @@ const grouped = () => parseScenario({
     'http_reqs{group:::checkout}': ['count==2'],
     'http_req_duration{group:::checkout::pay}': ['p(95)>=250'],
     'group_duration{group:::nope}': ['max<1'],
+    // k6 tags every metric's points with their scenario: a {scenario:x} filter finds group durations and timings too.
+    'group_duration{scenario:g}': ['max<5000'],
+    'http_req_waiting{scenario:g}': ['max<5000'],
   },
 });
 
@@ -72,6 +75,8 @@ describe('groups (k6\'s group())', () => {
     expect(by('group:::checkout', 'count==2')).toMatchObject({ metric: 'http_reqs', outcome: 'pass', value: 2 });
     expect(by('group:::checkout::pay', 'p(95)>=250')?.outcome).toBe('pass');
     expect(by('group:::nope', 'max<1')).toMatchObject({ outcome: 'inconclusive', value: null });
+    expect(r.thresholds.find((t) => t.metric === 'group_duration' && t.filter === 'scenario:g')).toMatchObject({ outcome: 'pass' });
+    expect(r.thresholds.find((t) => t.metric === 'http_req_waiting' && t.filter === 'scenario:g')).toMatchObject({ outcome: 'pass' });
     expect(by('group:::nope', 'max<1')?.reason).toMatch(/seen: .*group:::checkout/);
     expect(r.part.notes?.join('\n')).toMatch(/g: group_duration\{group:::checkout\}: count 2, p50 \d+/);
   });

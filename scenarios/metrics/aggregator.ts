@@ -98,12 +98,13 @@ export class Aggregator {
 
   /** An answered request's timing breakdown. */
   recordTimings(tag: string, group: string | null, t: RequestTimings): void {
-    this.timings.add(t, tag, group, this.scenarioTags);
+    // k6 tags every metric's points with their scenario: {scenario:x} filters find them.
+    this.timings.add(t, tag, group, { scenario: this.scenario, ...this.scenarioTags });
   }
 
   /** A point of a metric that is not a request outcome; the scenario's tags are added to its own. */
   recordPoint(metric: string, type: K6MetricType, value: number, epochMs: number, tags: Readonly<Record<string, string>>): void {
-    this.sinks.add(metric, type, value, epochMs, { ...this.scenarioTags, ...tags });
+    this.sinks.add(metric, type, value, epochMs, { scenario: this.scenario, ...this.scenarioTags, ...tags });
   }
 
   /** Whether a threshold reads the sinks (group_duration, the scenario's own metrics) rather than request outcomes. */
