@@ -83,7 +83,8 @@ describe('rampart run', () => {
   it('exits 0 when every threshold holds', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     const file = path.join(tmp, 'passing.json');
-    writeFileSync(file, JSON.stringify(suite({ http_req_failed: ['rate<0.01'], http_req_duration: ['p(99)<1000'] })));
+    // Sized to earn both (rate<0.01 and a p99 each need >= 299 clean requests at 95 %): 600 requests, 2x that.
+    writeFileSync(file, JSON.stringify(suite({ http_req_failed: ['rate<0.01'], http_req_duration: ['p(99)<1000'] }, { rate: 200, duration: '3s' })));
     const r = await cli('run', file, '--target', srv.url, '--out', path.join(tmp, 'out-pass'));
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
