@@ -85,6 +85,23 @@ describe('a template naming a value nothing can supply fails when the suite is l
     expect(r.stderr).toContain('captured in the same batch');
   });
 
+  it('a capture an add reads ({ capture: name }) is checked alike: a typo or a later step\'s is refused, the step\'s own is fine', () => {
+    const withAdd = (steps: unknown[]) => scenario(steps, { metrics: { size: 'trend' } });
+    expect(() => parseScenario(withAdd([{ name: 'list', path: '/a', captures: { count: { json: 'n' } }, add: { size: { capture: 'cuont' } } }])))
+      .toThrow(/steps\[0\] "list": add\.size: \{ capture: cuont \} names no value: nothing captures "cuont" by this step, so nothing is ever added; did you mean \{ capture: count \}\?/);
+    expect(() => parseScenario(withAdd([{ name: 'early', path: '/a', add: { size: { capture: 'count' } } }, { path: '/b', captures: { count: { json: 'n' } } }])))
+      .toThrow(/"early": add\.size: \{ capture: count \} names no value: "count" is captured only by a later step/);
+    expect(() => parseScenario(withAdd([{ batch: [{ path: '/a', captures: { count: { json: 'n' } } }, { name: 'sib', path: '/b', add: { size: { capture: 'count' } } }] }])))
+      .toThrow(/"sib": add\.size: \{ capture: count \} names no value: "count" is captured only by a later step or another request of the batch/);
+    expect(() => parseScenario(scenario([{ path: '/a', add: { size: { capture: 'user.sise' } } }], { metrics: { size: 'trend' }, users: [{ size: 3 }] })))
+      .toThrow(/add\.size: \{ capture: user\.sise \} names a user field nothing sets.*did you mean \{ capture: user\.size \}\?/s);
+    // Its own capture (taken before the add), an earlier one, a user field: fine.
+    expect(() => parseScenario(withAdd([
+      { path: '/a', captures: { count: { json: 'n' } }, add: { size: { capture: 'count' } } },
+      { path: '/b', add: { size: { capture: 'count' } } },
+    ]))).not.toThrow();
+  });
+
   it('every bundled suite\'s templates resolve, in both profiles (the login-storm teardown named {{user.accessToken}}, which nothing set)', () => {
     for (const name of listSuites()) for (const profile of ['quick', 'full'] as const) expect(() => loadSuite(name, profile), `${name} ${profile}`).not.toThrow();
   });

@@ -11,6 +11,8 @@ import type { Step } from '../schema/flow.ts';
  * - user.X: a field of the setup user — a column of the scenario's users rows, index, what the setup steps
  *   capture, and (in the load and the teardown) what a load step captures as user.X. Without a setup and
  *   without rows, the caller supplies the users, and user.X is not checked.
+ * A step's add: { metric: { capture: name } } is checked alike, and may also name the step's own capture (it is
+ * read once the step is answered and captured from).
  */
 
 interface ScenarioShape {
@@ -48,12 +50,16 @@ const stepName = (s: Step) => s.name ?? `${s.method} ${s.path}`;
 const ownCaptures = (s: Step) => Object.keys(s.captures).filter((n) => !n.startsWith('user.'));
 const userCaptures = (s: Step) => Object.keys(s.captures).map((n) => (n.startsWith('user.') ? n.slice(5) : null)).filter((n): n is string => n !== null);
 
-function suggestion(name: string, candidates: Iterable<string>): string {
+function suggestion(name: string, candidates: Iterable<string>, shown = (n: string) => `{{${n}}}`): string {
   const list = [...new Set(candidates)].filter((c) => c !== name);
   if (list.length === 0) return '';
   const near = closest(name, list);
-  return distance(name, near) <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean {{${near}}}?` : '';
+  return distance(name, near) <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean ${shown(near)}?` : '';
 }
+
+/** The captures a step's `add` reads ({ capture: name }), by metric, as path parts. */
+const addedCaptures = (s: Step): Array<[string, string[]]> => Object.entries(s.add ?? {}).flatMap(([metric, v]) =>
+  v !== null && typeof v === 'object' && 'capture' in v ? [[metric, v.capture.replace(/\[(\d+)\]/g, '.$1').split('.').filter((p) => p.length > 0)] as [string, string[]]] : []);
 
 interface Part {
   where: string;
@@ -94,6 +100,23 @@ function checkPart(p: Part, problems: string[]): void {
         : sameBatch ? `"${head}" is captured in the same batch, whose requests are all rendered before any is sent: use it after the batch`
         : later ? `"${head}" is captured only by a later step` : p.elsewhere.has(head) ? `"${head}" is captured in the load's flows, not here` : `nothing captures "${head}" before this step`;
       problems.push(`${where}: {{${path.join('.')}}} names no value: ${why}${later ? '' : suggestion(head, [...p.roots, ...captured])}`);
+    }
+    // add: { m: { capture: x } } reads the iteration after the step's own captures are taken (a batch sibling's may
+    // not be there yet): the step's captures and the earlier ones.
+    for (const [metric, path] of addedCaptures(step)) {
+      const head = path[0] as string;
+      const where = `${p.where}.steps[${i}] "${stepName(step)}": add.${metric}: { capture: ${path.join('.')} }`;
+      if (head === 'user' && path.length > 1) {
+        const field = path[1] as string;
+        if (p.userFields === null || p.userFields.has(field)) continue;
+        problems.push(`${where} names a user field nothing sets (the user has ${[...p.userFields].sort().join(', ') || 'no fields'})${suggestion(field, p.userFields, (n) => `{ capture: user.${n} }`)}`);
+        continue;
+      }
+      const available = [...captured, ...ownCaptures(step)];
+      if (available.includes(head)) continue;
+      const later = p.steps.slice(i + 1).some((s) => ownCaptures(s).includes(head)) || pending.includes(head);
+      const why = later ? `"${head}" is captured only by a later step or another request of the batch` : `nothing captures "${head}" by this step`;
+      problems.push(`${where} names no value: ${why}, so nothing is ever added${later ? '' : suggestion(head, available, (n) => `{ capture: ${n} }`)}`);
     }
     pending.push(...ownCaptures(step));
   });

@@ -167,6 +167,6 @@ export function parseScenario(value: unknown, what = 'scenario'): Scenario {
   }
   // A template naming a value nothing supplies would leave its requests unsent at run time: refused here.
   const problems = templateNameProblems(s);
-  if (problems.length > 0) throw new ScenarioInvalidError(`${what} (scenario ${s.name}): ${problems.length === 1 ? 'a template names' : `${problems.length} templates name`} a value nothing supplies:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0) throw new ScenarioInvalidError(`${what} (scenario ${s.name}): ${problems.length === 1 ? 'a template (or an add\'s capture) names' : `${problems.length} templates (or adds' captures) name`} a value nothing supplies:\n  ${problems.join('\n  ')}`);
   return s;
 }
