@@ -22,13 +22,18 @@ function ownedValues(own: Ownership): Set<string> {
   return out;
 }
 
-/** `{"$in": [ids]}` or `{"$eq": id}` of the scan's own ids only: an operator that can match nothing else. */
+/** An id the scan makes up for a control request (`rampart-absent-` and 8 random hex digits): it names no object at all. */
+export const ABSENT_ID_PREFIX = 'rampart-absent-';
+const ABSENT_ID = /^rampart-absent-[0-9a-f]{8}$/;
+
+/** `{"$in": [ids]}` or `{"$eq": id}` of the scan's own ids (or made-up absent ids) only: an operator that can match nothing else. */
 function ownedOperator(v: object, owned: Set<string>): boolean {
   const entries = Object.entries(v);
   if (entries.length !== 1) return false;
   const [op, arg] = entries[0] as [string, unknown];
-  if (op === '$eq') return (typeof arg === 'string' || typeof arg === 'number') && owned.has(String(arg));
-  return op === '$in' && Array.isArray(arg) && arg.length > 0 && arg.every((x) => (typeof x === 'string' || typeof x === 'number') && owned.has(String(x)));
+  const ours = (x: unknown) => (typeof x === 'string' || typeof x === 'number') && (owned.has(String(x)) || ABSENT_ID.test(String(x)));
+  if (op === '$eq') return ours(arg);
+  return op === '$in' && Array.isArray(arg) && arg.length > 0 && arg.every(ours);
 }
 
 function decode(s: string): string {

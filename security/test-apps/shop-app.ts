@@ -57,7 +57,7 @@ account(){return import("./chunk-account.js")} upgrade(k){return this.http.post(
 const ACCOUNT_CHUNK = `class AccountService{constructor(http){this.http=http;this.hostServer=environment.hostServer}
 resetPassword(p){return this.http.post(\`\${this.hostServer}/rest/user/reset-password\`,p)}}`;
 
-export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?: () => void }): express.Express {
+export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?: () => void; reviewsIgnoreBodyId?: boolean }): express.Express {
   const hard = opts.hardened;
   const secret = randomBytes(32);
   const sign = (d: string) => createHmac('sha256', secret).update(d).digest('base64url');
@@ -262,7 +262,7 @@ export function createShopApp(opts: { hardened: boolean; log?: string[]; crash?:
     const items = [...feedback.values()].slice(-50).map((f) => `<li>${hard ? esc(f.comment) : f.comment}</li>`).join(''); // planted: unescaped
     res.type('html').send(`<!doctype html><html><body><h1>Customer feedback</h1><ul>${items}</ul></body></html>`);
   });
-  api.use(reviewsRouter({ hardened: hard, reviews, nextId: () => nextReview++, auth, ...(opts.crash ? { crash: opts.crash } : {}) }));
+  api.use(reviewsRouter({ hardened: hard, reviews, nextId: () => nextReview++, auth, ...(opts.crash ? { crash: opts.crash } : {}), ignoresBodyId: opts.reviewsIgnoreBodyId === true }));
   app.use(api);
   app.use((req, res, next) => {
     // As the real shop: an unknown /rest path, any method, is a 500 naming it (a catch-all of its own, not a route).
@@ -289,8 +289,11 @@ export interface ShopApp {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** `crashOnReviews`: the planted crash (a non-numeric product id in the reviews route closes the server). */
-export async function startShopApp(opts: { hardened: boolean; crashOnReviews?: boolean }): Promise<ShopApp> {
+/**
+ * `crashOnReviews`: the planted crash (a non-numeric product id in the reviews route closes the server).
+ * `reviewsIgnoreBodyId`: the review update changes the caller's own reviews whatever the body's id (benign).
+ */
+export async function startShopApp(opts: { hardened: boolean; crashOnReviews?: boolean; reviewsIgnoreBodyId?: boolean }): Promise<ShopApp> {
   const log: string[] = [];
   const out = { crashed: false } as ShopApp;
   const crash = () => {
@@ -298,7 +301,7 @@ export async function startShopApp(opts: { hardened: boolean; crashOnReviews?: b
     srv.close();
     srv.closeAllConnections();
   };
-  const app = createShopApp({ hardened: opts.hardened, log, ...(opts.crashOnReviews ? { crash } : {}) });
+  const app = createShopApp({ hardened: opts.hardened, log, ...(opts.crashOnReviews ? { crash } : {}), reviewsIgnoreBodyId: opts.reviewsIgnoreBodyId === true });
   const srv = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

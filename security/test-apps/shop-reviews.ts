@@ -11,7 +11,9 @@ export interface Review { id: number; productId: number; author: string; message
  * every review), and the review list is sent as a JSON string, which Express
  * serves as text/html (a stored markup payload runs in the browser). `crash`: a non-numeric product id in
  * `GET /rest/products/{id}/reviews` brings the whole server down, as an
- * unhandled rejection does in a process without a supervisor.
+ * unhandled rejection does in a process without a supervisor. `ignoresBodyId` (not a flaw): the update
+ * changes the caller's own reviews whatever the body's id says, and answers them (a benign server the
+ * NoSQL probe must not report: the marker comes back, but no operator was taken as a query).
  */
 /** A document store's operators, as a query on one field would apply them. */
 function matches(value: number, query: Record<string, unknown>): boolean {
@@ -28,6 +30,7 @@ function matches(value: number, query: Record<string, unknown>): boolean {
 
 export function reviewsRouter(opts: {
   hardened: boolean; reviews: Review[]; nextId: () => number; auth: (req: Request, res: Response, next: NextFunction) => void; crash?: () => void;
+  ignoresBodyId?: boolean;
 }): express.Router {
   const { reviews } = opts;
   const r = express.Router();
@@ -55,7 +58,8 @@ export function reviewsRouter(opts: {
     if (typeof message !== 'string') return void res.status(400).json({ error: 'message (string) required' });
     const me = (res.locals.shopUser as { email: string }).email;
     let hit: Review[];
-    if (opts.hardened) {
+    if (opts.ignoresBodyId) hit = reviews.filter((x) => x.author === me);
+    else if (opts.hardened) {
       if (typeof id !== 'number') return void res.status(400).json({ error: 'id (number) required' });
       hit = reviews.filter((x) => x.id === id && x.author === me);
     } else if (id && typeof id === 'object') {
