@@ -28,9 +28,9 @@ describe('drill files', () => {
       expect((full.load.scenario as { rate: number }).rate).toBeGreaterThan((quick.load.scenario as { rate: number }).rate);
     }
     const crash = loadDrill('worker-crash', 'full');
-    expect(crash.method.map((m) => m.at)).toEqual([1, 16, 31, 46, 61, 76]);
+    expect(crash.method.map((m) => m.at)).toEqual([1, 16, 31, 46, 61, 76, 91, 106]);
     expect(crash.during.find((o) => o.metric === 'availability')).toMatchObject({ tag: 'all', op: '>=', value: 0.999 });
-    expect(loadDrill('pg-down', 'quick').method[0]).toMatchObject({ label: 'pg down', at: 0, duration: 10, action: { kind: 'toxiproxy', spec: { proxy: 'postgres', enabled: false } } });
+    expect(loadDrill('pg-down', 'quick').method[0]).toMatchObject({ label: 'pg down', at: 0, duration: 14, action: { kind: 'toxiproxy', spec: { proxy: 'postgres', enabled: false } } });
   });
 
   it('every bundled drill gives each of its users at most 60 requests a minute, 40 under the target\'s 100/min per-user limit for retries', () => {
