@@ -58,4 +58,17 @@ describe('an unsent request', () => {
     // Every one of the 60 arrivals sent its first request: all of them count (they counted as 30 when unsent arrivals went by tag).
     expect(r.summary.rate.achieved).toBeGreaterThan(45);
   });
+
+  it('an unsent request inside a group is one of that group\'s failed requests (http_req_failed{group:::g})', async () => {
+    await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 5 });
+    const s = parseScenario({
+      name: 'grouped', executor: 'per-vu-iterations', vus: 1, iterations: 3, thresholdWindows: [],
+      flows: [{ name: 'f', steps: [{ group: 'g', steps: [{ name: 'first', path: '/a', captures: { id: { json: 'id' } } }, { name: 'second', path: '/b/{{id}}' }] }] }],
+      thresholds: { 'http_req_failed{group:::g}': ['rate<0.9'] },
+    });
+    const r = await runScenario(s, { baseUrl: new URL(srv.url) });
+    // Three sent (first), three unsent (second): half of the group's requests failed.
+    expect(r.summary.codes.template).toBe(3);
+    expect(r.thresholds.find((t) => t.filter === 'group:::g')).toMatchObject({ metric: 'http_req_failed', value: 0.5 });
+  });
 });

@@ -115,7 +115,7 @@ function render(step: CompiledStep, ctx: TemplateContext, env: IterationEnv, st:
     if (!(err instanceof TemplateValueMissingError)) throw err;
     // A value this step needs was never captured (a typo in the template, or an earlier step failed):
     // the request cannot be sent, and that is an error of its own kind, counted and named, never a silent stop.
-    env.record({ tag: step.tag, latencyMs: 0, status: null, errorKind: 'template', failed: true, checksPassed: 0, checksFailed: step.checks.length, late: false }, Date.now());
+    env.record({ tag: step.tag, latencyMs: 0, status: null, errorKind: 'template', failed: true, checksPassed: 0, checksFailed: step.checks.length, late: false, group: step.group }, Date.now());
     env.onTemplateError?.(step.tag, err.message, st.first);
     return null;
   }
