@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import type { ResponseInfo } from './flow/iteration.ts';
 import { parseScenario } from './schema/scenario.ts';
 import { exportK6 } from './k6/export.ts';
 import { runK6StandIn } from './k6/testing/k6-stand-in.ts';
+import { listenOnLoopback } from './testing/local-servers.ts';
 
 /** A node:http server on loopback: /slow/* answers after 300 ms; it notes arrivals, answers and the most requests in flight at once. */
 async function server() {
@@ -30,15 +30,10 @@ async function server() {
     if (entry.path.startsWith('/slow/')) setTimeout(answer, 300);
     else answer();
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return {
-    url: new URL(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`),
+    ...(await listenOnLoopback(srv)),
     log,
     maxInFlight: () => maxInFlight,
-    async [Symbol.asyncDispose]() {
-      srv.closeAllConnections();
-      await new Promise<void>((r) => srv.close(() => r()));
-    },
   };
 }
 

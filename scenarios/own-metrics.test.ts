@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { runScenario } from './engine.ts';
 import { parseScenario, type ScenarioInput } from './schema/scenario.ts';
 import { exportK6 } from './k6/export.ts';
 import { runK6StandIn } from './k6/testing/k6-stand-in.ts';
+import { listenOnLoopback } from './testing/local-servers.ts';
 
 /** A node:http server on loopback: /login answers after 50 ms with the count of logins so far ({ depth: n }); /fail is a 500. */
 async function server() {
@@ -17,13 +17,8 @@ async function server() {
     if (req.url === '/login') setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ depth: ++logins })), 50);
     else res.writeHead(500, { 'content-type': 'application/json' }).end('{}');
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return {
-    url: new URL(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`),
-    async [Symbol.asyncDispose]() {
-      srv.closeAllConnections();
-      await new Promise<void>((r) => srv.close(() => r()));
-    },
+    ...(await listenOnLoopback(srv)),
   };
 }
 

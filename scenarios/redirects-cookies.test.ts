@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import type { ResponseInfo } from './flow/iteration.ts';
 import { parseScenario, type ScenarioInput } from './schema/scenario.ts';
 import { exportK6 } from './k6/export.ts';
 import { runK6StandIn } from './k6/testing/k6-stand-in.ts';
+import { listenOnLoopback } from './testing/local-servers.ts';
 
 /**
  * A node:http server on loopback: /login sets a fresh sid cookie and redirects to /home; /whoami answers the
@@ -37,14 +37,9 @@ async function server() {
       }
     });
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return {
-    url: new URL(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`),
+    ...(await listenOnLoopback(srv)),
     seen,
-    async [Symbol.asyncDispose]() {
-      srv.closeAllConnections();
-      await new Promise<void>((r) => srv.close(() => r()));
-    },
   };
 }
 

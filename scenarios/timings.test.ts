@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from './engine.ts';
 import { parseScenario } from './schema/scenario.ts';
 import { exportK6, extractOptions } from './k6/export.ts';
+import { listenOnLoopback } from './testing/local-servers.ts';
 
 /** A node:http server on loopback that sends its headers 100 ms after the request and the body 100 ms after them. */
 async function server() {
@@ -15,13 +15,8 @@ async function server() {
       setTimeout(() => res.end('done'), 100);
     }, 100);
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return {
-    url: new URL(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`),
-    async [Symbol.asyncDispose]() {
-      srv.closeAllConnections();
-      await new Promise<void>((r) => srv.close(() => r()));
-    },
+    ...(await listenOnLoopback(srv)),
   };
 }
 

@@ -68,3 +68,15 @@ export async function startLocalServer(behaviour: Behaviour): Promise<LocalServe
   };
   return { url: `http://127.0.0.1:${port}`, requests: () => count, stop, [Symbol.asyncDispose]: stop };
 }
+
+/** A test's own server listening on a free loopback port: its URL, and closed (connections and all) when disposed. */
+export async function listenOnLoopback(server: http.Server): Promise<{ url: URL; [Symbol.asyncDispose](): Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
