@@ -1,5 +1,6 @@
 import { createLatencyHistogram, recordMs, summarize, type LatencyHistogram } from '../../reports/index.ts';
 import type { RequestTimings } from '../http/dispatch.ts';
+import { latencyAggregate } from '../thresholds/evaluate.ts';
 import type { ParsedThreshold } from '../thresholds/parse.ts';
 
 /** k6's metric name for each part of a request's time. */
@@ -48,15 +49,7 @@ export class TimingHistograms {
   value(t: ParsedThreshold): number | null {
     const h = this.histogram(t.metric, t.tag);
     if (!h || h.totalCount === 0) return null;
-    const ms = (us: number) => round(us / 1000);
-    switch (t.aggregation) {
-      case 'p': return ms(h.getValueAtPercentile(t.percentile ?? 50));
-      case 'med': return ms(h.getValueAtPercentile(50));
-      case 'avg': return ms(h.mean);
-      case 'min': return ms(h.minNonZeroValue);
-      case 'max': return ms(h.maxValue);
-      default: return null;
-    }
+    return latencyAggregate(h, t, round);
   }
 
   tagsOf(metric: string): string[] {

@@ -3,22 +3,24 @@ import { compare, metricKinds, type ParsedThreshold } from './parse.ts';
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
+/** A latency threshold's aggregation (p(N), med, avg, min, max) over a µs histogram, in ms through `round`; null for another. */
+export function latencyAggregate(h: Stats['hist'], t: Pick<ParsedThreshold, 'aggregation' | 'percentile'>, round: (ms: number) => number): number | null {
+  const ms = (us: number) => round(us / 1000);
+  switch (t.aggregation) {
+    case 'p': return ms(h.getValueAtPercentile(t.percentile ?? 50));
+    case 'med': return ms(h.getValueAtPercentile(50));
+    case 'avg': return ms(h.mean);
+    case 'min': return ms(h.minNonZeroValue);
+    case 'max': return ms(h.maxValue);
+    default: return null;
+  }
+}
+
 /** The observed value of a threshold's aggregation over `stats` spanning `seconds`; null when there is no data. */
 export function observe(t: ParsedThreshold, stats: Stats, seconds: number): number | null {
   switch (t.metric) {
-    case 'http_req_duration': {
-      const h = stats.hist;
-      if (h.totalCount === 0) return null;
-      const ms = (us: number) => round(us / 1000);
-      switch (t.aggregation) {
-        case 'p': return ms(h.getValueAtPercentile(t.percentile ?? 50));
-        case 'med': return ms(h.getValueAtPercentile(50));
-        case 'avg': return ms(h.mean);
-        case 'min': return ms(h.minNonZeroValue);
-        case 'max': return ms(h.maxValue);
-        default: return null;
-      }
-    }
+    case 'http_req_duration':
+      return stats.hist.totalCount === 0 ? null : latencyAggregate(stats.hist, t, round);
     default:
       return null; // group_duration and the suite's own metrics are not request outcomes: the aggregator's MetricSinks hold them
     case 'http_req_failed':
