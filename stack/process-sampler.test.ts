@@ -30,4 +30,22 @@ describe('the process sampler', () => {
     expect(busy.at(-1)).toMatchObject({ cpu: 0, rssMb: 0 });
     expect(samples.every((s) => s.cpu >= 0)).toBe(true);
   }, 30_000);
+
+  it('counts a process born during the run for its whole life, and the interval cut short by stop()', async () => {
+    // The sampler's first reading is taken before the process exists; its next would come after 10 s: only the
+    // reading stop() takes sees the process, which spun 0.5 s from its birth (a PostgreSQL backend for a new
+    // connection, a worker that replaced a killed one).
+    let pid = 0;
+    const sampler = sampleProcesses((): Record<string, number> => (pid ? { busy: pid } : {}), 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 500; while (Date.now() < end) {} setTimeout(() => {}, 5000);'], { stdio: 'ignore' });
+    pid = child.pid as number;
+    await new Promise((r) => setTimeout(r, 1200));
+    const samples = await sampler.stop();
+    child.kill();
+    const busy = samples.filter((s) => s.process === 'busy');
+    expect(busy).toHaveLength(1);
+    expect(busy[0]?.cpuMs).toBeGreaterThanOrEqual(400);
+    expect(busy[0]?.rssMb).toBeGreaterThan(0);
+  }, 30_000);
 });

@@ -22,12 +22,13 @@ export interface ProcessSampler {
  * `roots()` (the stack's pids: target primaries, postgres, redis, proxy, lb) with every process under it
  * (workers, PostgreSQL backends), and rampart's own process as `rampart` (the load generator). CPU is
  * summed per pid from pidusage's cumulative ctime, so a process that exits or a worker that replaces a
- * killed one is counted for the time it lived. Reads /proc through pidusage; where a pid cannot be read
+ * killed one is counted for the time it lived, and the interval cut short by `stop()` is counted too. Reads /proc through pidusage; where a pid cannot be read
  * (gone, another platform) it counts nothing.
  */
 export function sampleProcesses(roots: () => Record<string, number | number[]>, intervalMs = 1000): ProcessSampler {
   const samples: ProcessGroupSample[] = [];
   const lastCtime = new Map<number, number>();
+  let primed = false;
   let busy: Promise<void> = Promise.resolve();
   let prev = Date.now();
 
@@ -52,8 +53,10 @@ export function sampleProcesses(roots: () => Record<string, number | number[]>, 
       for (const pid of pids) {
         const s = await read(pid);
         if (!s) continue;
-        // A pid seen for the first time counts only from now on (its earlier life is not this run's).
-        const before = lastCtime.get(pid) ?? s.ctime;
+        // A pid there before the run counts only from the first reading on (its earlier life is not this run's);
+        // one born during the run (a PostgreSQL backend for a new connection, a worker replacing a killed one)
+        // counts its whole life, start-up included.
+        const before = lastCtime.get(pid) ?? (primed ? 0 : s.ctime);
         cpuMs += Math.max(0, s.ctime - before);
         lastCtime.set(pid, s.ctime);
         rss += s.memory;
@@ -63,7 +66,10 @@ export function sampleProcesses(roots: () => Record<string, number | number[]>, 
     prev = now;
   };
   // Prime the per-pid counters, so the first interval counts only its own CPU.
-  busy = tick().then(() => void samples.splice(0));
+  busy = tick().then(() => {
+    samples.splice(0);
+    primed = true;
+  });
   const timer = setInterval(() => {
     busy = busy.then(tick, tick);
   }, intervalMs);
@@ -71,6 +77,8 @@ export function sampleProcesses(roots: () => Record<string, number | number[]>, 
   return {
     async stop() {
       clearInterval(timer);
+      // The last, partial interval counts too (up to `intervalMs` of CPU a short run would otherwise lose).
+      busy = busy.then(tick, tick);
       await busy.catch(() => undefined);
       pidusage.clear();
       return samples;
