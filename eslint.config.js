@@ -13,15 +13,37 @@ const testAndBench = [...testOnly, 'test/**', 'bench/**'];
 const doors = ['session', 'target', 'stack', 'proxy', 'scenarios', 'chaos', 'security', 'reports', 'common'];
 const doorPath = (allowed) => `^(\\.\\./)+(${doors.join('|')})/(?!(${allowed})\\.ts$).+`;
 const deepPath = doorPath('index');
-const doorPatterns = [{ regex: deepPath, message: 'Import another folder through its door: <folder>/index.ts (test code also <folder>/testing.ts).' }];
+const doorPatterns = [
+  {
+    regex: deepPath,
+    message: 'Import another folder through its door: <folder>/index.ts (test code also <folder>/testing.ts).',
+  },
+];
 const testDeepPath = doorPath('index|testing');
 const testDoorPatterns = [{ regex: testDeepPath, message: doorPatterns[0].message }];
 // The components of the reference backend (target/<component>/index.ts is each one's door).
-const targetComponents = ['admin', 'auth', 'comments', 'feed', 'idempotency', 'likes', 'notifications', 'openapi', 'posts', 'seed', 'trending', 'users'];
+const targetComponents = [
+  'admin',
+  'auth',
+  'comments',
+  'feed',
+  'idempotency',
+  'likes',
+  'notifications',
+  'openapi',
+  'posts',
+  'seed',
+  'trending',
+  'users',
+];
 const componentPath = `^(\\./|(\\.\\./)+)(${targetComponents.join('|')})/(?!index\\.ts$).+`;
-const componentMessage = 'Import a target component through its door (../<component>/index.ts); shared code belongs in target/platform/.';
+const componentMessage =
+  'Import a target component through its door (../<component>/index.ts); shared code belongs in target/platform/.';
 // The same doors for import('...'): no-restricted-imports sees only static imports.
-const dynamicImport = (regex, message) => ({ selector: `ImportExpression[source.type='Literal'][source.value=/${regex.replaceAll('/', '\\/')}/]`, message });
+const dynamicImport = (regex, message) => ({
+  selector: `ImportExpression[source.type='Literal'][source.value=/${regex.replaceAll('/', '\\/')}/]`,
+  message,
+});
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'reports/out/**', 'dist/**', 'test-results/**', '.rampart/**'] },
@@ -41,10 +63,17 @@ export default tseslint.config(
   {
     files: ['target/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [...doorPatterns, { regex: componentPath, message: componentMessage }],
-      }],
-      'no-restricted-syntax': ['error', dynamicImport(deepPath, doorPatterns[0].message), dynamicImport(componentPath, componentMessage)],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [...doorPatterns, { regex: componentPath, message: componentMessage }],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        dynamicImport(deepPath, doorPatterns[0].message),
+        dynamicImport(componentPath, componentMessage),
+      ],
     },
   },
   // Test code and benchmarks may also import the testing.ts doors (after the target/ block: this one wins there).
@@ -58,8 +87,15 @@ export default tseslint.config(
   {
     files: testOnly.map((p) => `target/${p}`),
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...testDoorPatterns, { regex: componentPath, message: componentMessage }] }],
-      'no-restricted-syntax': ['error', dynamicImport(testDeepPath, testDoorPatterns[0].message), dynamicImport(componentPath, componentMessage)],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...testDoorPatterns, { regex: componentPath, message: componentMessage }] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        dynamicImport(testDeepPath, testDoorPatterns[0].message),
+        dynamicImport(componentPath, componentMessage),
+      ],
     },
   },
   // k6 scripts run inside k6, which provides these globals.

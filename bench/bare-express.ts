@@ -33,21 +33,32 @@ if (cluster.isPrimary) {
   const now = new Date().toISOString();
   const page = {
     items: Array.from({ length: 20 }, (_, i) => ({
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, authorId: '00000000-0000-4000-8000-000000000001',
-      body: `post ${i} ${'lorem ipsum dolor sit amet '.repeat(8)}`, visibility: 'public', likeCount: i, commentCount: 1, createdAt: now, updatedAt: now,
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      authorId: '00000000-0000-4000-8000-000000000001',
+      body: `post ${i} ${'lorem ipsum dolor sit amet '.repeat(8)}`,
+      visibility: 'public',
+      likeCount: i,
+      commentCount: 1,
+      createdAt: now,
+      updatedAt: now,
     })),
     nextCursor: null,
   };
   if (kind === 'http') {
-    http.createServer((req, res) => {
-      if (req.method !== 'GET' || req.url !== '/page') {
-        res.writeHead(404).end();
-        return;
-      }
-      const body = JSON.stringify(page);
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    }).listen(0, '127.0.0.1');
+    http
+      .createServer((req, res) => {
+        if (req.method !== 'GET' || req.url !== '/page') {
+          res.writeHead(404).end();
+          return;
+        }
+        const body = JSON.stringify(page);
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        });
+        res.end(body);
+      })
+      .listen(0, '127.0.0.1');
   } else {
     const app = express();
     app.get('/page', (_req, res) => {

@@ -30,17 +30,34 @@ const run = (opts: autocannon.Options) =>
 
 async function phase(name: string, env: Record<string, string>, pgUrl: string, redisUrl: string, storm: boolean) {
   const config = loadTargetConfig({
-    DATABASE_URL: pgUrl, REDIS_URL: redisUrl, PORT: '0', WORKERS: '1', LOG_LEVEL: 'silent',
-    RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_ANON_PER_MINUTE: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000',
+    DATABASE_URL: pgUrl,
+    REDIS_URL: redisUrl,
+    PORT: '0',
+    WORKERS: '1',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_ANON_PER_MINUTE: '1000000',
+    LOGIN_MAX_FAILURES_PER_IP: '1000000',
     ...env,
   });
   await using target = await startTarget(config);
   const email = `bench-${Date.now()}@example.test`;
-  const reg = await fetch(`${target.url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'password123!', handle: `b_${Date.now() % 1e6}` }) });
+  const reg = await fetch(`${target.url}/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'password123!', handle: `b_${Date.now() % 1e6}` }),
+  });
   const { user } = (await reg.json()) as { user: { id: string } };
   const reads = run({ url: `${target.url}/v1/users/${user.id}`, connections: 10, duration });
   const logins = storm
-    ? run({ url: `${target.url}/v1/auth/login`, method: 'POST', connections: 40, duration, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'password123!' }) })
+    ? run({
+        url: `${target.url}/v1/auth/login`,
+        method: 'POST',
+        connections: 40,
+        duration,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'password123!' }),
+      })
     : undefined;
   const [r, l] = await Promise.all([reads, logins]);
   return { name, r, l };
@@ -49,20 +66,40 @@ async function phase(name: string, env: Record<string, string>, pgUrl: string, r
 const pg = await startPostgres();
 const redis = await startRedis();
 try {
-  console.log(`bulkhead bench: ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${new Date().toISOString()}, ${duration} s per phase`);
+  console.log(
+    `bulkhead bench: ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${new Date().toISOString()}, ${duration} s per phase`,
+  );
   const results = [
     await phase('reads alone', {}, pg.url, redis.url, false),
-    await phase('reads + login storm, bulkhead (argon2 ×1)', { ARGON2_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '200' }, pg.url, redis.url, true),
-    await phase('reads + login storm, no bulkhead (argon2 ×64)', { ARGON2_CONCURRENCY: '64', ARGON2_MAX_QUEUE: '100000' }, pg.url, redis.url, true),
+    await phase(
+      'reads + login storm, bulkhead (argon2 ×1)',
+      { ARGON2_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '200' },
+      pg.url,
+      redis.url,
+      true,
+    ),
+    await phase(
+      'reads + login storm, no bulkhead (argon2 ×64)',
+      { ARGON2_CONCURRENCY: '64', ARGON2_MAX_QUEUE: '100000' },
+      pg.url,
+      redis.url,
+      true,
+    ),
   ];
   for (const { name, r, l } of results) {
     const errors = r.non2xx + r.errors + r.timeouts;
-    console.log(`${name.padEnd(46)} reads ${r.requests.average.toFixed(0).padStart(5)}/s p50 ${r.latency.p50} ms p97.5 ${r.latency.p97_5} ms p99 ${r.latency.p99} ms errors ${errors}` +
-      (l ? ` | logins ${l.requests.average.toFixed(1)}/s 2xx ${l['2xx']} non-2xx ${l.non2xx} p99 ${l.latency.p99} ms` : ''));
+    console.log(
+      `${name.padEnd(46)} reads ${r.requests.average.toFixed(0).padStart(5)}/s p50 ${r.latency.p50} ms p97.5 ${r.latency.p97_5} ms p99 ${r.latency.p99} ms errors ${errors}` +
+        (l
+          ? ` | logins ${l.requests.average.toFixed(1)}/s 2xx ${l['2xx']} non-2xx ${l.non2xx} p99 ${l.latency.p99} ms`
+          : ''),
+    );
   }
   const [, withB, without] = results;
   if (withB && without) {
-    console.log(`read p99 with/without bulkhead: ${(withB.r.latency.p99 / Math.max(1, without.r.latency.p99)).toFixed(2)}; read rate with/without: ${(withB.r.requests.average / Math.max(1, without.r.requests.average)).toFixed(2)}`);
+    console.log(
+      `read p99 with/without bulkhead: ${(withB.r.latency.p99 / Math.max(1, without.r.latency.p99)).toFixed(2)}; read rate with/without: ${(withB.r.requests.average / Math.max(1, without.r.requests.average)).toFixed(2)}`,
+    );
   }
 } finally {
   await redis.stop();

@@ -10,7 +10,10 @@ const benchEnvSchema = z.object({
   BENCH_SECONDS: count(5),
   BENCH_ROUNDS: count(3),
   /** Sections of bench:engine to run, e.g. "1,2" (all when unset). */
-  BENCH_ONLY: z.string().regex(/^\s*[1-5](\s*,\s*[1-5])*\s*$/, 'must list sections 1-5, like 1,2').optional(),
+  BENCH_ONLY: z
+    .string()
+    .regex(/^\s*[1-5](\s*,\s*[1-5])*\s*$/, 'must list sections 1-5, like 1,2')
+    .optional(),
   BENCH_PIN: flag,
   BENCH_RSS: flag,
   /** Runs rampart from the TypeScript sources even when a current build exists (as bin/rampart.js reads it). */
@@ -32,7 +35,11 @@ export interface BenchConfig {
 }
 
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
-  const e = parseOrThrow(benchEnvSchema, env, { code: 'RAMPART_CONFIG_INVALID', what: 'benchmark environment', hint: 'fix or unset the named variable' });
+  const e = parseOrThrow(benchEnvSchema, env, {
+    code: 'RAMPART_CONFIG_INVALID',
+    what: 'benchmark environment',
+    hint: 'fix or unset the named variable',
+  });
   return deepFreeze({
     connections: e.BENCH_CONNECTIONS,
     seconds: e.BENCH_SECONDS,

@@ -31,9 +31,11 @@ import { SEND_AHEAD_MS, spawnLocalServer } from '../scenarios/testing.ts';
 const config = loadBenchConfig();
 const FROM_DIST = (distIsFresh as () => boolean)() && !config.fromSource;
 type Engine = typeof EngineModule;
-const { formatSummary, parseScenario, runScenario } = (FROM_DIST
-  ? await import(pathToFileURL(repoPath('dist/scenarios/index.js')).href)
-  : await import('../scenarios/index.ts')) as Engine;
+const { formatSummary, parseScenario, runScenario } = (
+  FROM_DIST
+    ? await import(pathToFileURL(repoPath('dist/scenarios/index.js')).href)
+    : await import('../scenarios/index.ts')
+) as Engine;
 // The shipped CLI runs compiled JavaScript without source maps; tsx (which runs this script) turns them on, which
 // makes every stack trace the engine's dependencies format far dearer than in the real thing.
 process.setSourceMapsEnabled(false);
@@ -69,7 +71,9 @@ const PIN = config.pin && os.cpus().length >= 2 && !spawnSync('taskset', ['-V'])
 const pin = (pid: number, core: number) => {
   if (PIN) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)]);
 };
-async function server(behaviour: Parameters<typeof spawnLocalServer>[0]): Promise<Awaited<ReturnType<typeof spawnLocalServer>>> {
+async function server(
+  behaviour: Parameters<typeof spawnLocalServer>[0],
+): Promise<Awaited<ReturnType<typeof spawnLocalServer>>> {
   const srv = await spawnLocalServer(behaviour);
   pin(srv.pid, 1);
   return srv;
@@ -78,8 +82,9 @@ async function server(behaviour: Parameters<typeof spawnLocalServer>[0]): Promis
 /** wrk's throughput, and the CPU it used (bash's `times` reports its children's user and system time). */
 async function wrkMax(url: string): Promise<{ rps: number; cpu: number; requests: number } | null> {
   if (!hasWrk) return null;
-  const { stdout } = await run('bash', ['-c', `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s ${url}; times`], { timeout: (SECONDS + 30) * 1000 })
-    .catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const { stdout } = await run('bash', ['-c', `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s ${url}; times`], {
+    timeout: (SECONDS + 30) * 1000,
+  }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
   const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout);
   const total = /(\d+) requests in/.exec(stdout);
   const times = stdout.trim().split('\n').pop() ?? '';
@@ -91,7 +96,14 @@ async function wrkMax(url: string): Promise<{ rps: number; cpu: number; requests
 const getFlow = [{ name: 'get', steps: [{ path: '/' }] }];
 
 async function rampartClosed(url: string): Promise<{ rps: number; cpu: number; requests: number }> {
-  const s = parseScenario({ name: 'max', executor: 'constant-vus', vus: CONNECTIONS, duration: `${SECONDS}s`, flows: getFlow, thresholdWindows: [] });
+  const s = parseScenario({
+    name: 'max',
+    executor: 'constant-vus',
+    vus: CONNECTIONS,
+    duration: `${SECONDS}s`,
+    flows: getFlow,
+    thresholdWindows: [],
+  });
   const c0 = process.cpuUsage();
   const r = await runScenario(s, { baseUrl: new URL(url) });
   return { rps: r.summary.rate.achieved, cpu: cpuSeconds(process.cpuUsage(c0)), requests: r.summary.requests };
@@ -142,7 +154,8 @@ async function bareOpenModel(url: string, rate: number, seconds: number): Promis
         sent += 1;
       }
       if (sent >= total) {
-        const wait = () => (answered >= total || performance.now() - t0 > (seconds + 5) * 1000 ? resolve() : void setTimeout(wait, 5));
+        const wait = () =>
+          answered >= total || performance.now() - t0 > (seconds + 5) * 1000 ? resolve() : void setTimeout(wait, 5);
         wait();
         return;
       }
@@ -199,21 +212,46 @@ async function helpSeconds(args: string[], env: NodeJS.ProcessEnv = process.env)
   return (performance.now() - t0) / 1000;
 }
 
-async function rss(url: string, vus: number): Promise<{ rssPeakMB: number; rssBaseMB: number; perVuKB: number; requests: number; errors: number }> {
-  const { stdout } = await run(process.execPath, ['--expose-gc', ...tsNodeArgs(), repoPath('bench/engine-rss.ts'), url, String(vus)], { maxBuffer: 1 << 20, timeout: 120_000 });
+async function rss(
+  url: string,
+  vus: number,
+): Promise<{ rssPeakMB: number; rssBaseMB: number; perVuKB: number; requests: number; errors: number }> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--expose-gc', ...tsNodeArgs(), repoPath('bench/engine-rss.ts'), url, String(vus)],
+    { maxBuffer: 1 << 20, timeout: 120_000 },
+  );
   return JSON.parse(stdout.trim().split('\n').pop() as string);
 }
 
 async function main() {
   const cpus = os.cpus();
   log(`# rampart engine benchmark — ${new Date().toISOString()}`);
-  log(`hardware: ${cpus.length} × ${cpus[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.platform()} ${os.release()}, node ${process.version}`);
+  log(
+    `hardware: ${cpus.length} × ${cpus[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.platform()} ${os.release()}, node ${process.version}`,
+  );
   pin(process.pid, 0);
-  log(FROM_DIST ? 'rampart measured from the compiled build (dist/), as `rampart` runs it' : 'rampart measured from the TypeScript sources (tsx): the build is missing or older than a source (npm run build)');
-  log(PIN ? 'generators pinned to core 0, servers to core 1 (taskset; BENCH_PIN=0 to turn off)' : 'not pinned (BENCH_PIN=0, one core, or no taskset)');
-  log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: compare the ratios, not the absolutes); ${ROUNDS} rounds, medians`);
+  log(
+    FROM_DIST
+      ? 'rampart measured from the compiled build (dist/), as `rampart` runs it'
+      : 'rampart measured from the TypeScript sources (tsx): the build is missing or older than a source (npm run build)',
+  );
+  log(
+    PIN
+      ? 'generators pinned to core 0, servers to core 1 (taskset; BENCH_PIN=0 to turn off)'
+      : 'not pinned (BENCH_PIN=0, one core, or no taskset)',
+  );
+  log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (a shared machine: compare the ratios, not the absolutes); ${ROUNDS} rounds, medians`,
+  );
 
-  if (want(1)) log(`\n## 1. closed-model throughput, trivial server, ${CONNECTIONS} keep-alive connections, ${SECONDS}s per tool per round`);
+  if (want(1))
+    log(
+      `\n## 1. closed-model throughput, trivial server, ${CONNECTIONS} keep-alive connections, ${SECONDS}s per tool per round`,
+    );
   if (want(1)) {
     await using srv = await server({ kind: 'trivial' });
     await autocannonRun({ url: srv.url, connections: CONNECTIONS, duration: 2 }); // warm the server
@@ -239,9 +277,15 @@ async function main() {
     }
     log(`rampart    ${median(r).toFixed(0)} req/s (rounds ${fmt(r)}), ${median(rc).toFixed(3)} CPU s per 10k requests`);
     log(`autocannon ${median(a).toFixed(0)} req/s (rounds ${fmt(a)}), ${median(ac).toFixed(3)} CPU s per 10k requests`);
-    log(w.length ? `wrk -t1    ${median(w).toFixed(0)} req/s (rounds ${fmt(w)}), ${median(wc).toFixed(3)} CPU s per 10k requests` : 'wrk        skipped: not installed (apt-get install -y wrk)');
+    log(
+      w.length
+        ? `wrk -t1    ${median(w).toFixed(0)} req/s (rounds ${fmt(w)}), ${median(wc).toFixed(3)} CPU s per 10k requests`
+        : 'wrk        skipped: not installed (apt-get install -y wrk)',
+    );
     const ratios = r.map((x, i) => x / (a[i] as number));
-    log(`ratio rampart/autocannon: median ${median(ratios).toFixed(2)} (per round ${fmt(ratios, 2)}; goal ≥ 1.0)${w.length ? `; rampart/wrk ${(median(r) / median(w)).toFixed(2)}` : ''}`);
+    log(
+      `ratio rampart/autocannon: median ${median(ratios).toFixed(2)} (per round ${fmt(ratios, 2)}; goal ≥ 1.0)${w.length ? `; rampart/wrk ${(median(r) / median(w)).toFixed(2)}` : ''}`,
+    );
   }
 
   if (want(2)) log(`\n## 2. CPU per 10,000 requests at a fixed ${RATE} req/s for 10 s (open model), trivial server`);
@@ -251,13 +295,25 @@ async function main() {
     const a: number[] = [];
     const b: number[] = [];
     const lateness: string[] = [];
-    const fixed = (duration: string) => parseScenario({ name: 'fixed', executor: 'constant-arrival-rate', rate: RATE, duration, flows: getFlow, thresholdWindows: [] });
+    const fixed = (duration: string) =>
+      parseScenario({
+        name: 'fixed',
+        executor: 'constant-arrival-rate',
+        rate: RATE,
+        duration,
+        flows: getFlow,
+        thresholdWindows: [],
+      });
     await runScenario(fixed('2s'), { baseUrl: new URL(srv.url) }); // warm the generator's JIT
     for (let i = 0; i < ROUNDS; i++) {
       let c0 = process.cpuUsage();
       const res = await runScenario(fixed('10s'), { baseUrl: new URL(srv.url) });
       r.push((cpuSeconds(process.cpuUsage(c0)) / res.summary.requests) * 10_000);
-      lateness.push(res.part.notes?.find((n) => n.includes('scheduler lateness'))?.replace(/^.*?scheduler lateness \(arrival issued after its time\) /, '') ?? '');
+      lateness.push(
+        res.part.notes
+          ?.find((n) => n.includes('scheduler lateness'))
+          ?.replace(/^.*?scheduler lateness \(arrival issued after its time\) /, '') ?? '',
+      );
       c0 = process.cpuUsage();
       const ac = await autocannonRun({ url: srv.url, connections: 100, overallRate: RATE, duration: 10 });
       a.push((cpuSeconds(process.cpuUsage(c0)) / ac.requests.total) * 10_000);
@@ -266,38 +322,70 @@ async function main() {
     }
     log(`rampart    ${median(r).toFixed(3)} CPU s per 10k requests (rounds ${fmt(r, 3)})`);
     log(`autocannon ${median(a).toFixed(3)} CPU s per 10k requests (rounds ${fmt(a, 3)})`);
-    log(`bare sockets, rampart's timetable, no parsing (the floor) ${median(b).toFixed(3)} CPU s per 10k requests (rounds ${fmt(b, 3)})`);
-    log(`ratio rampart/autocannon: ${(median(r) / median(a)).toFixed(2)} (goal ≤ 1.0); rampart/floor ${(median(r) / median(b)).toFixed(2)}; wrk: no fixed-rate mode`);
+    log(
+      `bare sockets, rampart's timetable, no parsing (the floor) ${median(b).toFixed(3)} CPU s per 10k requests (rounds ${fmt(b, 3)})`,
+    );
+    log(
+      `ratio rampart/autocannon: ${(median(r) / median(a)).toFixed(2)} (goal ≤ 1.0); rampart/floor ${(median(r) / median(b)).toFixed(2)}; wrk: no fixed-rate mode`,
+    );
     log(`rampart scheduler lateness per round: ${lateness.join(' | ')}`);
     log('how the requests reach the server (3 s at the same rate, in-process server noting each arrival):');
     log(`  rampart    ${await arrivalShape((url) => runScenario(fixed('3s'), { baseUrl: new URL(url) }))}`);
-    log(`  autocannon ${await arrivalShape((url) => autocannonRun({ url, connections: 100, overallRate: RATE, duration: 3 }))}`);
+    log(
+      `  autocannon ${await arrivalShape((url) => autocannonRun({ url, connections: 100, overallRate: RATE, duration: 3 }))}`,
+    );
   }
 
-  if (want(3)) log(`\n## 3. accuracy: server stalls 500 ms every 2 s, ${RATE} req/s for 10 s (theory: p50 ≈ 0, p90 ≈ 300 ms, p99 ≈ 480 ms, max ≈ 500 ms)`);
+  if (want(3))
+    log(
+      `\n## 3. accuracy: server stalls 500 ms every 2 s, ${RATE} req/s for 10 s (theory: p50 ≈ 0, p90 ≈ 300 ms, p99 ≈ 480 ms, max ≈ 500 ms)`,
+    );
   if (want(3)) {
     await using srv = await server({ kind: 'stall', periodMs: 2000, stallMs: 500 });
     await autocannonRun({ url: srv.url, connections: 20, duration: 1 });
     const rows: Array<{ p50: number; p90: number; p99: number; max: number }> = [];
     const acRows: Array<{ p50: number; p90: number; p99: number; max: number }> = [];
     const lateness: string[] = [];
-    const stallScenario = (maxVUs?: number) => parseScenario({
-      name: 'stall', executor: 'constant-arrival-rate', rate: RATE, duration: '10s', ...(maxVUs ? { maxVUs } : {}), flows: getFlow, thresholdWindows: [],
-    });
-    await runScenario(parseScenario({ name: 'warm', executor: 'constant-arrival-rate', rate: RATE, duration: '3s', flows: getFlow, thresholdWindows: [] }), { baseUrl: new URL(srv.url) });
+    const stallScenario = (maxVUs?: number) =>
+      parseScenario({
+        name: 'stall',
+        executor: 'constant-arrival-rate',
+        rate: RATE,
+        duration: '10s',
+        ...(maxVUs ? { maxVUs } : {}),
+        flows: getFlow,
+        thresholdWindows: [],
+      });
+    await runScenario(
+      parseScenario({
+        name: 'warm',
+        executor: 'constant-arrival-rate',
+        rate: RATE,
+        duration: '3s',
+        flows: getFlow,
+        thresholdWindows: [],
+      }),
+      { baseUrl: new URL(srv.url) },
+    );
     for (let i = 0; i < ROUNDS; i++) {
       const r = await runScenario(stallScenario(), { baseUrl: new URL(srv.url) });
       rows.push(r.summary.latencyMs);
-      lateness.push(`${r.summary.valid ? 'valid' : `INVALID (${r.summary.invalidReasons.join('; ')})`}; ${r.part.notes?.find((n) => n.includes('scheduler lateness'))?.replace(/^.*?scheduler lateness \(arrival issued after its time\) /, '') ?? ''}`);
+      lateness.push(
+        `${r.summary.valid ? 'valid' : `INVALID (${r.summary.invalidReasons.join('; ')})`}; ${r.part.notes?.find((n) => n.includes('scheduler lateness'))?.replace(/^.*?scheduler lateness \(arrival issued after its time\) /, '') ?? ''}`,
+      );
       const ac = await autocannonRun({ url: srv.url, connections: 1000, overallRate: RATE, duration: 10 });
       acRows.push({ p50: ac.latency.p50, p90: ac.latency.p90, p99: ac.latency.p99, max: ac.latency.max });
     }
     const m = (xs: typeof rows, k: keyof (typeof rows)[number]) => median(xs.map((x) => x[k]));
     const within = (v: number, t: number) => `${(((v - t) / t) * 100).toFixed(1)} %`;
-    log(`rampart (connections on demand, cap ${RATE})  p50 ${m(rows, 'p50').toFixed(1)} ms  p90 ${m(rows, 'p90').toFixed(1)} ms (${within(m(rows, 'p90'), 300)} vs 300)  p99 ${m(rows, 'p99').toFixed(1)} ms (${within(m(rows, 'p99'), 480)} vs 480)  max ${m(rows, 'max').toFixed(1)} ms`);
+    log(
+      `rampart (connections on demand, cap ${RATE})  p50 ${m(rows, 'p50').toFixed(1)} ms  p90 ${m(rows, 'p90').toFixed(1)} ms (${within(m(rows, 'p90'), 300)} vs 300)  p99 ${m(rows, 'p99').toFixed(1)} ms (${within(m(rows, 'p99'), 480)} vs 480)  max ${m(rows, 'max').toFixed(1)} ms`,
+    );
     log(`  rounds p90/p99: ${rows.map((x) => `${x.p90.toFixed(0)}/${x.p99.toFixed(0)}`).join(', ')}`);
     log(`  self-check and scheduler lateness per round: ${lateness.join(' | ')}`);
-    log(`autocannon rate mode, 1000 connections  p50 ${m(acRows, 'p50')} ms  p90 ${m(acRows, 'p90')} ms  p99 ${m(acRows, 'p99')} ms  max ${m(acRows, 'max')} ms (latency from the actual send: the stall is hidden)`);
+    log(
+      `autocannon rate mode, 1000 connections  p50 ${m(acRows, 'p50')} ms  p90 ${m(acRows, 'p90')} ms  p99 ${m(acRows, 'p99')} ms  max ${m(acRows, 'max')} ms (latency from the actual send: the stall is hidden)`,
+    );
     log('wrk: no fixed-rate mode (its closed model waits out the stall, so it cannot measure this)');
     const short = await runScenario(stallScenario(100), { baseUrl: new URL(srv.url), capFlag: '--max-connections' });
     log('rampart with connections short (--max-connections 100), its summary as printed:');
@@ -316,7 +404,11 @@ async function main() {
       src.push(await helpSeconds([repoPath('bin/rampart.js'), '--help'], { ...process.env, RAMPART_FROM_SOURCE: '1' }));
     }
     log(`node -e 0                ${median(bare).toFixed(2)} s (rounds ${fmt(bare, 2)})`);
-    log(compiled ? `rampart --help (dist)    ${median(dist).toFixed(2)} s (rounds ${fmt(dist, 2)}; goal < 0.5 s)` : 'rampart --help (dist)    skipped: no build (npm run build)');
+    log(
+      compiled
+        ? `rampart --help (dist)    ${median(dist).toFixed(2)} s (rounds ${fmt(dist, 2)}; goal < 0.5 s)`
+        : 'rampart --help (dist)    skipped: no build (npm run build)',
+    );
     log(`rampart --help (tsx)     ${median(src).toFixed(2)} s (rounds ${fmt(src, 2)})`);
     log('(dist is used only when no source is newer than the build: an edited checkout runs from source)');
   }
@@ -326,10 +418,17 @@ async function main() {
     await using srv = await server({ kind: 'trivial' });
     for (const vus of [1000, 10000]) {
       const r = await rss(srv.url, vus);
-      log(`${String(vus).padStart(5)} VUs: RSS ${r.rssPeakMB} MB (baseline ${r.rssBaseMB} MB, ${r.perVuKB} KB per VU), ${r.requests} requests, ${r.errors} errors${vus === 10000 ? `; goal < 500 MB: ${r.rssPeakMB < 500 ? 'met' : 'NOT met'}` : ''}`);
+      log(
+        `${String(vus).padStart(5)} VUs: RSS ${r.rssPeakMB} MB (baseline ${r.rssBaseMB} MB, ${r.perVuKB} KB per VU), ${r.requests} requests, ${r.errors} errors${vus === 10000 ? `; goal < 500 MB: ${r.rssPeakMB < 500 ? 'met' : 'NOT met'}` : ''}`,
+      );
     }
   }
-  log(`\nload average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `\nload average at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 await main();

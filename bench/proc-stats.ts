@@ -2,7 +2,8 @@
 // Each reads 0 or nothing where there is no /proc or the process is gone.
 import { readFileSync, readdirSync } from 'node:fs';
 
-const statFields = (pid: number | string): string[] => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+const statFields = (pid: number | string): string[] =>
+  readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
 
 /** CPU time (user + system) the process has used so far, in ms. */
 export function procCpuMs(pid: number): number {
@@ -17,13 +18,15 @@ export function procCpuMs(pid: number): number {
 /** The pids whose parent is `ppid`. */
 export function childrenOf(ppid: number): number[] {
   try {
-    return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
-      try {
-        return Number(statFields(p)[1]) === ppid ? [Number(p)] : [];
-      } catch {
-        return [];
-      }
-    });
+    return readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .flatMap((p) => {
+        try {
+          return Number(statFields(p)[1]) === ppid ? [Number(p)] : [];
+        } catch {
+          return [];
+        }
+      });
   } catch {
     return [];
   }

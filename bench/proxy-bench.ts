@@ -55,9 +55,14 @@ async function listen(server: net.Server): Promise<number> {
 async function createProxy(apiUrl: string, upstreamPort: number): Promise<number> {
   const created = await fetch(`${apiUrl}/proxies`, {
     method: 'POST',
-    body: JSON.stringify({ name: `bench-${upstreamPort}`, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}` }),
+    body: JSON.stringify({
+      name: `bench-${upstreamPort}`,
+      listen: '127.0.0.1:0',
+      upstream: `127.0.0.1:${upstreamPort}`,
+    }),
   });
-  if (created.status !== 201) throw new Error(`proxy not created at ${apiUrl}: ${created.status} ${await created.text()}`);
+  if (created.status !== 201)
+    throw new Error(`proxy not created at ${apiUrl}: ${created.status} ${await created.text()}`);
   const { listen } = (await created.json()) as { listen: string };
   return Number(listen.split(':').at(-1));
 }
@@ -77,8 +82,12 @@ async function startToxiproxy(bin: string): Promise<{ url: string; child: ChildP
     try {
       if ((await fetch(`${url}/version`)).ok) return { url, child };
     } catch {
-      if (failure) throw new Error(`TOXIPROXY_BIN=${bin} cannot be started (${failure.message}): point it at a toxiproxy-server binary`);
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${bin} did not answer on ${url} within 10 s`);
+      if (failure)
+        throw new Error(
+          `TOXIPROXY_BIN=${bin} cannot be started (${failure.message}): point it at a toxiproxy-server binary`,
+        );
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`${bin} did not answer on ${url} within 10 s`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -171,7 +180,8 @@ async function transfer(port: number, pid?: number): Promise<{ mbps: number; cpu
   const cpuAfter = cpuMs(pid);
   socket.destroy();
   if (bytes !== transferMb * MB) throw new Error(`the sink got ${bytes} of ${transferMb * MB} bytes`);
-  const cpuPer100Mb = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 100) / transferMb : undefined;
+  const cpuPer100Mb =
+    cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 100) / transferMb : undefined;
   return { mbps: transferMb / seconds, cpuPer100Mb };
 }
 
@@ -206,7 +216,14 @@ const paths: { name: string; port: number; pid?: number; mbps: number[]; cpu: nu
   { name: 'direct socket', port: sinkPort, mbps: [], cpu: [] },
   { name: 'rampart proxy', port: await createProxy(proxy.url, sinkPort), pid: proxy.pid, mbps: [], cpu: [] },
 ];
-if (toxiproxy) paths.push({ name: 'Toxiproxy', port: await createProxy(toxiproxy.url, sinkPort), pid: toxiproxy.child.pid, mbps: [], cpu: [] });
+if (toxiproxy)
+  paths.push({
+    name: 'Toxiproxy',
+    port: await createProxy(toxiproxy.url, sinkPort),
+    pid: toxiproxy.child.pid,
+    mbps: [],
+    cpu: [],
+  });
 for (const path of paths) for (let i = 0; i < 2; i++) await transfer(path.port); // warm-up: the JIT settles over the first transfers
 for (let r = 0; r < transfers; r++) {
   for (let i = 0; i < paths.length; i++) {
@@ -225,16 +242,27 @@ sink.send('stop');
 const fmt = (x: number) => `${(x * 1000).toFixed(0).padStart(6)} µs`;
 const added = pct(p, 50) - pct(d, 50);
 console.log(`fault proxy, no toxics — ${new Date().toISOString()}`);
-console.log(`${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`\n1. round trips: ${rounds} alternating rounds × ${perRound} sequential round trips of ${payload.length} bytes each, per path\n`);
+console.log(
+  `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load avg ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `\n1. round trips: ${rounds} alternating rounds × ${perRound} sequential round trips of ${payload.length} bytes each, per path\n`,
+);
 console.log(`path       p50        p90        p99`);
 console.log(`direct  ${fmt(pct(d, 50))} ${fmt(pct(d, 90))} ${fmt(pct(d, 99))}`);
 console.log(`proxied ${fmt(pct(p, 50))} ${fmt(pct(p, 90))} ${fmt(pct(p, 99))}`);
-console.log(`\nadded per round trip (p50): ${(added * 1000).toFixed(0)} µs; median of per-round p50 differences: ${(pct(roundDiffs, 50) * 1000).toFixed(0)} µs`);
+console.log(
+  `\nadded per round trip (p50): ${(added * 1000).toFixed(0)} µs; median of per-round p50 differences: ${(pct(roundDiffs, 50) * 1000).toFixed(0)} µs`,
+);
 console.log(`ratio proxied/direct (p50): ${(pct(p, 50) / pct(d, 50)).toFixed(2)}×`);
 console.log(`goal < 300 µs added: ${added < 0.3 ? 'met' : 'NOT met'}`);
 
-console.log(`\n2. bulk throughput: ${transfers} rounds × ${transferMb} MB one way into a sink, per path (median, min–max; proxy process CPU per 100 MB)`);
+console.log(
+  `\n2. bulk throughput: ${transfers} rounds × ${transferMb} MB one way into a sink, per path (median, min–max; proxy process CPU per 100 MB)`,
+);
 console.log(
   'structure: writer = this process; sink = its own process; each proxy = its own long-running process, output discarded, ' +
     `warmed by 2 transfers of ${transferMb} MB; path order rotates each round\n`,
@@ -242,7 +270,9 @@ console.log(
 for (const path of paths) {
   const s = [...path.mbps].sort((a, b) => a - b);
   const cpu = path.cpu.length > 0 ? `   CPU ${pct(path.cpu, 50).toFixed(0)} ms / 100 MB` : '';
-  console.log(`${path.name.padEnd(14)} ${pct(s, 50).toFixed(0).padStart(6)} MB/s   (${s[0]!.toFixed(0)}–${s.at(-1)!.toFixed(0)})${cpu}`);
+  console.log(
+    `${path.name.padEnd(14)} ${pct(s, 50).toFixed(0).padStart(6)} MB/s   (${s[0]!.toFixed(0)}–${s.at(-1)!.toFixed(0)})${cpu}`,
+  );
 }
 const rampartMbps = pct(paths[1]!.mbps, 50);
 console.log(`\nratio rampart/direct: ${(rampartMbps / pct(paths[0]!.mbps, 50)).toFixed(2)}×`);
@@ -251,8 +281,12 @@ if (toxiproxy) {
   console.log(`ratio rampart/Toxiproxy: ${ratio.toFixed(2)}× (goal ≥ 1.0×: ${ratio >= 1 ? 'met' : 'NOT met'})`);
   if (paths[1]!.cpu.length > 0 && paths[2]!.cpu.length > 0) {
     const cpuRatio = pct(paths[1]!.cpu, 50) / pct(paths[2]!.cpu, 50);
-    console.log(`CPU per byte rampart/Toxiproxy: ${cpuRatio.toFixed(2)}× (goal ≤ 1.0×: ${cpuRatio <= 1 ? 'met' : 'NOT met'})`);
+    console.log(
+      `CPU per byte rampart/Toxiproxy: ${cpuRatio.toFixed(2)}× (goal ≤ 1.0×: ${cpuRatio <= 1 ? 'met' : 'NOT met'})`,
+    );
   }
 } else {
-  console.log('Toxiproxy not measured: set TOXIPROXY_BIN to its server binary to add it as a peer (goal ≥ 1.0× its MB/s)');
+  console.log(
+    'Toxiproxy not measured: set TOXIPROXY_BIN to its server binary to add it as a peer (goal ≥ 1.0× its MB/s)',
+  );
 }

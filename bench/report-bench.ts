@@ -17,9 +17,16 @@ const time = (fn: () => unknown) => {
 const html = renderHtml(record);
 const htmlMs = time(() => renderHtml(record));
 const evalMs = time(() => evaluate(record, fixtureSpec));
-const otherMs = time(() => { renderJunit(record); renderMarkdown(record); });
+const otherMs = time(() => {
+  renderJunit(record);
+  renderMarkdown(record);
+});
 const json = JSON.stringify(record);
-console.log(`one-hour record: ${record.samples.length} samples, run.json ${(json.length / 1e6).toFixed(2)} MB (built in ${buildMs.toFixed(0)} ms)`);
-console.log(`renderHtml: ${htmlMs.toFixed(0)} ms, ${(Buffer.byteLength(html) / 1024).toFixed(0)} KB (budget: < 1000 ms, < 5 MB)`);
+console.log(
+  `one-hour record: ${record.samples.length} samples, run.json ${(json.length / 1e6).toFixed(2)} MB (built in ${buildMs.toFixed(0)} ms)`,
+);
+console.log(
+  `renderHtml: ${htmlMs.toFixed(0)} ms, ${(Buffer.byteLength(html) / 1024).toFixed(0)} KB (budget: < 1000 ms, < 5 MB)`,
+);
 console.log(`peer evaluate(record, spec): ${evalMs.toFixed(0)} ms; junit+md: ${otherMs.toFixed(1)} ms`);
 console.log(`ratio renderHtml / evaluate: ${(htmlMs / evalMs).toFixed(2)}`);

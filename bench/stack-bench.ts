@@ -15,7 +15,9 @@ const RUNS = Number(process.argv[2] ?? 3);
 async function stackUpOnce(): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-bench-'));
   const started = performance.now();
-  const child = spawn(process.execPath, [repoPath('bin/rampart.js'), 'stack', 'up', '--state-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [repoPath('bin/rampart.js'), 'stack', 'up', '--state-dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const ms = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c) => {
@@ -47,6 +49,12 @@ for (let i = 0; i < RUNS; i++) {
 }
 const s = median(stack);
 const f = median(floor);
-console.log(`rampart stack up, launch to ready: median ${(s / 1000).toFixed(2)} s (runs: ${stack.map((x) => (x / 1000).toFixed(2)).join(', ')}) goal < 15 s ${s < 15_000 ? 'MET' : 'MISSED'}`);
-console.log(`PostgreSQL + Redis alone (floor): median ${(f / 1000).toFixed(2)} s (runs: ${floor.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
-console.log(`ratio stack/floor: ${(s / f).toFixed(2)}x  (${os.cpus().length} CPUs, load ${os.loadavg()[0]?.toFixed(2)})`);
+console.log(
+  `rampart stack up, launch to ready: median ${(s / 1000).toFixed(2)} s (runs: ${stack.map((x) => (x / 1000).toFixed(2)).join(', ')}) goal < 15 s ${s < 15_000 ? 'MET' : 'MISSED'}`,
+);
+console.log(
+  `PostgreSQL + Redis alone (floor): median ${(f / 1000).toFixed(2)} s (runs: ${floor.map((x) => (x / 1000).toFixed(2)).join(', ')})`,
+);
+console.log(
+  `ratio stack/floor: ${(s / f).toFixed(2)}x  (${os.cpus().length} CPUs, load ${os.loadavg()[0]?.toFixed(2)})`,
+);

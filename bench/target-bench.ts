@@ -45,7 +45,10 @@ const { values } = parseArgs({
     posts: { type: 'string', default: '20000' },
   },
 });
-const rates = values.rates.split(',').map(Number).filter((n) => n > 0);
+const rates = values.rates
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 process.once('SIGTERM', () => controller.abort());
@@ -58,8 +61,12 @@ const loaded = suite.scenarios[0] as Scenario;
 const base: Scenario = { ...loaded, setup: undefined };
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
-log(`hardware: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}, node ${process.version}`);
-log(`date: ${new Date().toISOString()}; engine: rampart scenarios/ runScenario (constant-arrival-rate, coordinated-omission corrected)`);
+log(
+  `hardware: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}, node ${process.version}`,
+);
+log(
+  `date: ${new Date().toISOString()}; engine: rampart scenarios/ runScenario (constant-arrival-rate, coordinated-omission corrected)`,
+);
 const t0 = performance.now();
 await using stack = await startStack({
   workers: Number(values.workers),
@@ -69,24 +76,36 @@ await using stack = await startStack({
   targetEnv: { ...suite.stack.targetEnv, LOG_LEVEL: 'warn', LOGIN_MAX_FAILURES_PER_IP: '1000000' },
   signal: controller.signal,
 });
-log(`stack: ${values.workers} workers at ${stack.targetUrl}, seeded ${values.users} users / ${values.posts} posts, up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+log(
+  `stack: ${values.workers} workers at ${stack.targetUrl}, seeded ${values.users} users / ${values.posts} posts, up in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
 
 // Setup requests are retried (5 attempts, backoff) on 5xx and network errors: on a crowded machine a
 // Redis command can time out during setup, and a failed setup would measure nothing.
 const sessions: Array<Record<string, unknown>> = [];
 {
   const runId = Math.random().toString(36).slice(2, 8);
-  const send = async (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }> => {
+  const send = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; json: Record<string, unknown> }> => {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await fetch(stack.targetUrl + path, {
           method,
-          headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === 'POST' && path === '/v1/posts' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
+          headers: {
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(method === 'POST' && path === '/v1/posts' ? { 'idempotency-key': crypto.randomUUID() } : {}),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(30_000),
         });
         const text = await res.text();
-        if (res.status < 500 || attempt >= 5) return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+        if (res.status < 500 || attempt >= 5)
+          return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
       } catch (err) {
         if (attempt >= 5) throw err;
       }
@@ -100,22 +119,36 @@ const sessions: Array<Record<string, unknown>> = [];
   const t1 = performance.now();
   let next = 0;
   const count = Number(values.sessions);
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < count) {
-      const i = next++;
-      const email = `bench-${runId}-${i}@example.test`;
-      const reg = expectOk('register', await send('POST', '/v1/auth/register', { email, password: 'password123!', handle: `bench_${runId}_${i}` }));
-      const login = expectOk('login', await send('POST', '/v1/auth/login', { email, password: 'password123!' }));
-      const token = login.accessToken as string;
-      const post = expectOk('post', await send('POST', '/v1/posts', { body: `seed post by ${i}` }, token));
-      const list = expectOk('post list', await send('GET', '/v1/posts?limit=50', undefined, token));
-      const own = (reg.user as { id: string }).id;
-      const followee = (list.items as Array<{ authorId: string }>).find((p) => p.authorId !== own)?.authorId;
-      if (followee) expectOk('follow', await send('POST', `/v1/users/${followee}/follow`, undefined, token));
-      sessions[i] = { index: i, id: own, email, accessToken: token, refreshToken: login.refreshToken, postId: post.id };
-    }
-  }));
-  log(`sessions: ${count} logged in once (register, login, post, follow) in ${((performance.now() - t1) / 1000).toFixed(1)} s, shared by every rate`);
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < count) {
+        const i = next++;
+        const email = `bench-${runId}-${i}@example.test`;
+        const reg = expectOk(
+          'register',
+          await send('POST', '/v1/auth/register', { email, password: 'password123!', handle: `bench_${runId}_${i}` }),
+        );
+        const login = expectOk('login', await send('POST', '/v1/auth/login', { email, password: 'password123!' }));
+        const token = login.accessToken as string;
+        const post = expectOk('post', await send('POST', '/v1/posts', { body: `seed post by ${i}` }, token));
+        const list = expectOk('post list', await send('GET', '/v1/posts?limit=50', undefined, token));
+        const own = (reg.user as { id: string }).id;
+        const followee = (list.items as Array<{ authorId: string }>).find((p) => p.authorId !== own)?.authorId;
+        if (followee) expectOk('follow', await send('POST', `/v1/users/${followee}/follow`, undefined, token));
+        sessions[i] = {
+          index: i,
+          id: own,
+          email,
+          accessToken: token,
+          refreshToken: login.refreshToken,
+          postId: post.id,
+        };
+      }
+    }),
+  );
+  log(
+    `sessions: ${count} logged in once (register, login, post, follow) in ${((performance.now() - t1) / 1000).toFixed(1)} s, shared by every rate`,
+  );
 }
 
 // CPU time from /proc (bench/proc-stats.ts): the target's workers and primary, PostgreSQL's postmaster and
@@ -156,7 +189,12 @@ const run = async (scenario: Scenario, baseUrl: string, peerPid?: number): Promi
   const perReq = (k: keyof CpuSample) => (s.requests ? (c1[k] - c0[k]) / s.requests : 0);
   return {
     requests: s.requests,
-    cpu: { target: perReq('target'), postgres: perReq('postgres'), redis: perReq('redis'), generator: perReq('generator') },
+    cpu: {
+      target: perReq('target'),
+      postgres: perReq('postgres'),
+      redis: perReq('redis'),
+      generator: perReq('generator'),
+    },
     load: os.loadavg()[0],
     target: s.rate.target ?? 0,
     achieved: s.rate.achieved,
@@ -173,7 +211,12 @@ const fmt = (r: Row) =>
   `  [load ${r.load?.toFixed(1) ?? '?'}${r.cpu ? `; CPU ms/request: target ${r.cpu.target.toFixed(2)}, postgres ${r.cpu.postgres.toFixed(2)}, redis ${r.cpu.redis.toFixed(2)}, generator ${r.cpu.generator.toFixed(2)}` : ''}]`;
 
 // The ladder: rising rates until two in a row are not held.
-const ladder = async (label: string, make: (rate: number) => Scenario, url: string, peerPid?: number): Promise<Row[]> => {
+const ladder = async (
+  label: string,
+  make: (rate: number) => Scenario,
+  url: string,
+  peerPid?: number,
+): Promise<Row[]> => {
   log(`\n${label}\n  rate  achieved   p50 ms   p95 ms   p99 ms   errors`);
   const out: Row[] = [];
   let misses = 0;
@@ -191,13 +234,24 @@ const best = (rows: Row[]) => rows.filter(held).sort((a, b) => b.target - a.targ
 const describe = (rows: Row[]) => {
   const b = best(rows);
   const firstMiss = rows.find((r) => !held(r));
-  const note = b && firstMiss && firstMiss.target < b.target ? ` (not monotonic: ${firstMiss.target} req/s was not held — the machine is noisy)` : '';
-  const invalid = rows.some((r) => !r.valid) ? '; some rates were generator-bound (invalid): a floor, not a ceiling' : '';
+  const note =
+    b && firstMiss && firstMiss.target < b.target
+      ? ` (not monotonic: ${firstMiss.target} req/s was not held — the machine is noisy)`
+      : '';
+  const invalid = rows.some((r) => !r.valid)
+    ? '; some rates were generator-bound (invalid): a floor, not a ceiling'
+    : '';
   return `${b ? `${b.target} req/s (p95 ${b.p95.toFixed(1)} ms)` : 'none of the rates tried'}${note}${invalid}`;
 };
-const open = (rate: number, extra: Record<string, unknown>) => parseScenario({
-  ...base, thresholds: {}, rate, preAllocatedVUs: Math.min(400, rate), maxVUs: Math.max(50, rate * 4), ...extra,
-});
+const open = (rate: number, extra: Record<string, unknown>) =>
+  parseScenario({
+    ...base,
+    thresholds: {},
+    rate,
+    preAllocatedVUs: Math.min(400, rate),
+    maxVUs: Math.max(50, rate * 4),
+    ...extra,
+  });
 
 // Warm-up, not reported: JIT, PostgreSQL's and Redis's caches, the connections (the first seconds of a cold
 // stack cost several times the steady state).
@@ -208,38 +262,64 @@ await run(open(rates[0] ?? 50, { duration: values.warmup }), stack.targetUrl);
 const db = new pg.Client({ connectionString: stack.postgresUrl });
 await db.connect();
 const authCounts = async () => {
-  const { rows } = await db.query<{ families: string; tokens: string }>('SELECT count(DISTINCT family_id) AS families, count(*) AS tokens FROM refresh_tokens');
+  const { rows } = await db.query<{ families: string; tokens: string }>(
+    'SELECT count(DISTINCT family_id) AS families, count(*) AS tokens FROM refresh_tokens',
+  );
   return { logins: Number(rows[0]?.families ?? 0), tokens: Number(rows[0]?.tokens ?? 0) };
 };
 const auth0 = await authCounts();
 const ladderStart = performance.now();
-const mixed = await ladder('mixed workload (signed-in sessions: 70 % reads / 20 % writes / 1 % refresh)', (rate) => open(rate, { duration: values.duration }), stack.targetUrl);
-const peerOf = (name: string, path: string) => (rate: number) => open(rate, {
-  name, duration: values['peer-duration'], flows: [{ name, steps: [{ name: `GET ${path}`, path }] }],
-});
+const mixed = await ladder(
+  'mixed workload (signed-in sessions: 70 % reads / 20 % writes / 1 % refresh)',
+  (rate) => open(rate, { duration: values.duration }),
+  stack.targetUrl,
+);
+const peerOf = (name: string, path: string) => (rate: number) =>
+  open(rate, {
+    name,
+    duration: values['peer-duration'],
+    flows: [{ name, steps: [{ name: `GET ${path}`, path }] }],
+  });
 {
   const auth1 = await authCounts();
   const secs = (performance.now() - ladderStart) / 1000;
   const logins = auth1.logins - auth0.logins;
   const refreshes = auth1.tokens - auth0.tokens - logins;
   const requests = mixed.reduce((a, r) => a + r.requests, 0);
-  log(`  during the mixed ladder (${secs.toFixed(0)} s, ${requests} requests): ${logins} logins (${(logins / secs).toFixed(2)}/s), ${refreshes} token refreshes (${((refreshes / Math.max(1, requests)) * 100).toFixed(2)} % of requests)`);
+  log(
+    `  during the mixed ladder (${secs.toFixed(0)} s, ${requests} requests): ${logins} logins (${(logins / secs).toFixed(2)}/s), ${refreshes} token refreshes (${((refreshes / Math.max(1, requests)) * 100).toFixed(2)} % of requests)`,
+  );
   await db.end();
 }
 const peers = values.peers.split(',');
-const livez = !peers.includes('livez') ? [] : await ladder('peer: GET /livez of the target (no PostgreSQL/Redis work)', peerOf('peer-livez', '/livez'), stack.targetUrl);
+const livez = !peers.includes('livez')
+  ? []
+  : await ladder(
+      'peer: GET /livez of the target (no PostgreSQL/Redis work)',
+      peerOf('peer-livez', '/livez'),
+      stack.targetUrl,
+    );
 
 // The bare Express peer, in its own process with the target's worker count.
 let bareRows: Row[] = [];
 if (peers.includes('bare')) {
-  const bare = spawn(process.execPath, ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const bare = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   try {
     const bareUrl = await new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: bare.stdout });
       lines.once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
       bare.once('exit', (code) => reject(new Error(`bare Express peer exited (${code})`)));
     });
-    bareRows = await ladder(`peer: bare Express, ${values.workers} cluster workers, GET /page (a feed-sized JSON page, nothing else)`, peerOf('peer-bare-express', '/page'), bareUrl, bare.pid);
+    bareRows = await ladder(
+      `peer: bare Express, ${values.workers} cluster workers, GET /page (a feed-sized JSON page, nothing else)`,
+      peerOf('peer-bare-express', '/page'),
+      bareUrl,
+      bare.pid,
+    );
   } finally {
     bare.stdin.end();
     bare.kill('SIGTERM');
@@ -253,4 +333,7 @@ log(`  bare Express (peer)  ${describe(bareRows)}`);
 const m = best(mixed)?.target ?? 0;
 const l = best(livez)?.target ?? 0;
 const e = best(bareRows)?.target ?? 0;
-if (m && l && e) log(`  mixed / livez ${(m / l).toFixed(2)}, mixed / bare Express ${(m / e).toFixed(2)} (the top rate tried was ${rates[rates.length - 1]} req/s)`);
+if (m && l && e)
+  log(
+    `  mixed / livez ${(m / l).toFixed(2)}, mixed / bare Express ${(m / e).toFixed(2)} (the top rate tried was ${rates[rates.length - 1]} req/s)`,
+  );

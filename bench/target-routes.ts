@@ -41,7 +41,8 @@ const { values } = parseArgs({
   },
 });
 const rates = values.rates.split(',').map(Number);
-if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rates ${values.rates}: give request rates per second separated by commas, e.g. 300,1000`);
+if (rates.some((r) => !Number.isFinite(r) || r <= 0))
+  throw new Error(`--rates ${values.rates}: give request rates per second separated by commas, e.g. 300,1000`);
 let rate = rates[0] as number;
 const duration = Number(values.duration);
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -50,7 +51,9 @@ const sum = (ps: number[]) => ps.reduce((a, p) => a + procCpuMs(p), 0);
 /** Write system calls so far: each response, Redis batch and PostgreSQL message batch is one. */
 const writes = writeSyscalls;
 
-log(`hardware: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, node ${process.version}; date ${new Date().toISOString()}`);
+log(
+  `hardware: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, node ${process.version}; date ${new Date().toISOString()}`,
+);
 await using stack = await startStack({
   workers: Number(values.workers),
   env: loadEnvConfig({}),
@@ -71,7 +74,10 @@ const runId = Math.random().toString(36).slice(2, 8);
 const call = async (method: string, path: string, body?: unknown, token?: string) => {
   const res = await fetch(base + path, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
@@ -80,7 +86,11 @@ const call = async (method: string, path: string, body?: unknown, token?: string
 };
 for (let i = 0; i < 20; i++) {
   const email = `routes-${runId}-${i}@example.test`;
-  const reg = await call('POST', '/v1/auth/register', { email, password: 'password123!', handle: `routes_${runId}_${i}` });
+  const reg = await call('POST', '/v1/auth/register', {
+    email,
+    password: 'password123!',
+    handle: `routes_${runId}_${i}`,
+  });
   const login = await call('POST', '/v1/auth/login', { email, password: 'password123!' });
   const token = login.accessToken as string;
   const post = await call('POST', '/v1/posts', { body: `post ${i}` }, token);
@@ -106,76 +116,132 @@ const allRoutes: Route[] = [
   { name: 'GET /v1/feed', path: () => '/v1/feed?limit=20', auth: true },
   { name: 'GET /v1/trending', path: () => '/v1/trending', auth: true },
   { name: 'GET /v1/posts', path: () => '/v1/posts?limit=20', auth: true },
-  { name: 'POST /v1/posts', method: 'POST', path: () => '/v1/posts', body: (_s, n) => JSON.stringify({ body: `routes post ${n}` }), auth: true, idempotent: true },
+  {
+    name: 'POST /v1/posts',
+    method: 'POST',
+    path: () => '/v1/posts',
+    body: (_s, n) => JSON.stringify({ body: `routes post ${n}` }),
+    auth: true,
+    idempotent: true,
+  },
   { name: 'POST /v1/posts/{id}/like', method: 'POST', path: (s) => `/v1/posts/${s.postId}/like`, auth: true },
-  { name: 'POST /v1/posts/{id}/comments', method: 'POST', path: (s) => `/v1/posts/${s.postId}/comments`, body: (_s, n) => JSON.stringify({ body: `routes comment ${n}` }), auth: true },
+  {
+    name: 'POST /v1/posts/{id}/comments',
+    method: 'POST',
+    path: (s) => `/v1/posts/${s.postId}/comments`,
+    body: (_s, n) => JSON.stringify({ body: `routes comment ${n}` }),
+    auth: true,
+  },
 ];
 const routes = allRoutes.filter((r) => !values.routes || values.routes.split(',').some((w) => r.name.includes(w)));
 
 const redisCommands = async () => Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
 const pgXacts = async () => {
   await new Promise((r) => setTimeout(r, 1200)); // backends flush their statistics about once a second
-  const { rows } = await db.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()');
+  const { rows } = await db.query<{ n: string }>(
+    'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
   return Number(rows[0]?.n ?? 0);
 };
 
 const measure = async (url: string, r: Route, targetPids: () => number[], withDeps: boolean) => {
   let n = 0;
   const pgPids = withDeps ? [...list('postgres'), ...list('postgres').flatMap(childrenOf)] : [];
-  const c0 = { t: sum(targetPids()), pg: sum(pgPids), redis: withDeps ? sum(list('redis')) : 0, self: process.cpuUsage() };
+  const c0 = {
+    t: sum(targetPids()),
+    pg: sum(pgPids),
+    redis: withDeps ? sum(list('redis')) : 0,
+    self: process.cpuUsage(),
+  };
   const r0 = withDeps ? await redisCommands() : 0;
   const x0 = withDeps ? await pgXacts() : 0;
-  const t0 = { t: sum(targetPids()), pg: sum(pgPids), redis: withDeps ? sum(list('redis')) : 0, self: process.cpuUsage(), w: writes(targetPids()) };
+  const t0 = {
+    t: sum(targetPids()),
+    pg: sum(pgPids),
+    redis: withDeps ? sum(list('redis')) : 0,
+    self: process.cpuUsage(),
+    w: writes(targetPids()),
+  };
   void c0;
   const result = await autocannon({
     url,
     connections: 20,
     overallRate: rate,
     duration,
-    requests: [{
-      method: r.method ?? 'GET',
-      setupRequest: (req: autocannon.Request) => {
-        const s = sessions[n % sessions.length]!;
-        const rr = r.pick ? r.pick(n) : r;
-        n += 1;
-        return {
-          ...req,
-          method: rr.method ?? 'GET',
-          path: rr.path(s),
-          headers: {
-            ...(rr.auth ? { authorization: `Bearer ${s.token}` } : {}),
-            ...(rr.body ? { 'content-type': 'application/json' } : {}),
-            ...(rr.idempotent ? { 'idempotency-key': crypto.randomUUID() } : {}),
-          },
-          ...(rr.body ? { body: rr.body(s, n) } : {}),
-        };
+    requests: [
+      {
+        method: r.method ?? 'GET',
+        setupRequest: (req: autocannon.Request) => {
+          const s = sessions[n % sessions.length]!;
+          const rr = r.pick ? r.pick(n) : r;
+          n += 1;
+          return {
+            ...req,
+            method: rr.method ?? 'GET',
+            path: rr.path(s),
+            headers: {
+              ...(rr.auth ? { authorization: `Bearer ${s.token}` } : {}),
+              ...(rr.body ? { 'content-type': 'application/json' } : {}),
+              ...(rr.idempotent ? { 'idempotency-key': crypto.randomUUID() } : {}),
+            },
+            ...(rr.body ? { body: rr.body(s, n) } : {}),
+          };
+        },
       },
-    }],
+    ],
   });
   const selfUs = process.cpuUsage(t0.self);
-  const t1 = { t: sum(targetPids()), pg: sum(pgPids), redis: withDeps ? sum(list('redis')) : 0, w: writes(targetPids()) };
+  const t1 = {
+    t: sum(targetPids()),
+    pg: sum(pgPids),
+    redis: withDeps ? sum(list('redis')) : 0,
+    w: writes(targetPids()),
+  };
   const x1 = withDeps ? await pgXacts() : 0;
   const r1 = withDeps ? await redisCommands() : 0;
   const done = result.requests.total || 1;
   const non2xx = result.non2xx + result.errors;
   const cpu = { target: (t1.t - t0.t) / done, pg: (t1.pg - t0.pg) / done, redis: (t1.redis - t0.redis) / done };
   const f = (v: number) => v.toFixed(2).padStart(6);
-  log(`${r.name.padEnd(30)} ${String(result.requests.total).padStart(6)} ${(result.requests.total / duration).toFixed(0).padStart(5)}/s  p50 ${String(result.latency.p50).padStart(4)} p99 ${String(result.latency.p99).padStart(5)} ms  non-2xx ${String(non2xx).padStart(4)}` +
-    `  CPU ms/req: target ${f((t1.t - t0.t) / done)} pg ${f((t1.pg - t0.pg) / done)} redis ${f((t1.redis - t0.redis) / done)} generator ${f((selfUs.user + selfUs.system) / 1000 / done)}` +
-    `  target write syscalls/req ${((t1.w - t0.w) / done).toFixed(2)}` +
-    (withDeps ? `  redis cmds/req ${((r1 - r0 - 1) / done).toFixed(2)} pg xacts/req ${((x1 - x0 - 1) / done).toFixed(2)}` : '') +
-    `  load ${(os.loadavg()[0] ?? 0).toFixed(1)}`);
+  log(
+    `${r.name.padEnd(30)} ${String(result.requests.total).padStart(6)} ${(result.requests.total / duration).toFixed(0).padStart(5)}/s  p50 ${String(result.latency.p50).padStart(4)} p99 ${String(result.latency.p99).padStart(5)} ms  non-2xx ${String(non2xx).padStart(4)}` +
+      `  CPU ms/req: target ${f((t1.t - t0.t) / done)} pg ${f((t1.pg - t0.pg) / done)} redis ${f((t1.redis - t0.redis) / done)} generator ${f((selfUs.user + selfUs.system) / 1000 / done)}` +
+      `  target write syscalls/req ${((t1.w - t0.w) / done).toFixed(2)}` +
+      (withDeps
+        ? `  redis cmds/req ${((r1 - r0 - 1) / done).toFixed(2)} pg xacts/req ${((x1 - x0 - 1) / done).toFixed(2)}`
+        : '') +
+      `  load ${(os.loadavg()[0] ?? 0).toFixed(1)}`,
+  );
   return { achieved: result.requests.total / duration, non2xx, cpu };
 };
 
 // The mixed workload: 10 requests in a fixed order, 20 % writes.
-const mixOrder = ['GET /v1/feed', 'GET /v1/trending', 'GET /v1/feed', 'POST /v1/posts', 'GET /v1/trending', 'GET /v1/feed', 'GET /v1/posts', 'GET /v1/trending', 'POST /v1/posts/{id}/like', 'GET /v1/feed'];
+const mixOrder = [
+  'GET /v1/feed',
+  'GET /v1/trending',
+  'GET /v1/feed',
+  'POST /v1/posts',
+  'GET /v1/trending',
+  'GET /v1/feed',
+  'GET /v1/posts',
+  'GET /v1/trending',
+  'POST /v1/posts/{id}/like',
+  'GET /v1/feed',
+];
 const mixRoutes = mixOrder.map((name) => allRoutes.find((r) => r.name === name) as Route);
-const mixed: Route = { name: 'mixed (20 % writes)', path: () => '/', pick: (n) => mixRoutes[n % mixRoutes.length] as Route };
+const mixed: Route = {
+  name: 'mixed (20 % writes)',
+  path: () => '/',
+  pick: (n) => mixRoutes[n % mixRoutes.length] as Route,
+};
 
 /** The peers: bare Express and bare node:http with the target's worker count, measured at the current rate. */
 const peer = async (kind: 'express' | 'http') => {
-  const bare = spawn(process.execPath, ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers, kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const bare = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers, kind],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   try {
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: bare.stdout }).once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
@@ -197,7 +263,8 @@ for (const [i, r] of rates.entries()) {
   rate = r;
   log(`\n${rate} req/s per route for ${duration} s, 20 connections (autocannon)`);
   // Warm-up before the first rate: JIT, caches, connections.
-  if (i === 0) for (const route of routes) await measure(base, { ...route, name: `(warm-up) ${route.name}` }, targetPids, false);
+  if (i === 0)
+    for (const route of routes) await measure(base, { ...route, name: `(warm-up) ${route.name}` }, targetPids, false);
   const measured: Array<{ route: Route; m: Awaited<ReturnType<typeof measure>> }> = [];
   for (const route of routes) measured.push({ route, m: await measure(base, route, targetPids, true) });
   const mix = await measure(base, mixed, targetPids, true);
@@ -208,7 +275,14 @@ for (const [i, r] of rates.entries()) {
   for (const { route, m } of measured) {
     if (route.name === 'GET /livez') continue;
     const write = (route.method ?? 'GET') !== 'GET';
-    budgets.push(line(route.name, m.cpu.target, (write ? 4 : 2) * express.cpu.target, write ? '≤ 4× bare Express' : '≤ 2× bare Express'));
+    budgets.push(
+      line(
+        route.name,
+        m.cpu.target,
+        (write ? 4 : 2) * express.cpu.target,
+        write ? '≤ 4× bare Express' : '≤ 2× bare Express',
+      ),
+    );
   }
   budgets.push(line(mixed.name, mix.cpu.target, 1.2, '≤ 1.2 ms'));
 }

@@ -6,7 +6,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_DIRS = ['cli', 'session', 'common', 'target', 'stack', 'proxy', 'scenarios', 'chaos', 'security', 'reports'];
+const SOURCE_DIRS = [
+  'cli',
+  'session',
+  'common',
+  'target',
+  'stack',
+  'proxy',
+  'scenarios',
+  'chaos',
+  'security',
+  'reports',
+];
 
 /** True when some .ts file under dir was modified after `since` (ms). */
 function newerSource(dir, since) {

@@ -38,7 +38,20 @@ describe('error codes', () => {
   it('no source file or test names a code that is not in the list (a misspelt code fails here as well as in tsc)', () => {
     const listed = new Set<string>(rampartErrorCodes);
     const unknown: string[] = [];
-    for (const folder of ['bin', 'cli', 'common', 'target', 'stack', 'proxy', 'scenarios', 'chaos', 'security', 'reports', 'test', 'bench']) {
+    for (const folder of [
+      'bin',
+      'cli',
+      'common',
+      'target',
+      'stack',
+      'proxy',
+      'scenarios',
+      'chaos',
+      'security',
+      'reports',
+      'test',
+      'bench',
+    ]) {
       let files: string[];
       try {
         files = tsFiles(repoPath(folder));
@@ -48,7 +61,8 @@ describe('error codes', () => {
       for (const file of files) {
         for (const m of readFileSync(file, 'utf8').matchAll(/['"`]((?:RAMPART|TARGET)_[A-Z0-9_]+)['"`]/g)) {
           const name = m[1] as string;
-          if (!listed.has(name) && !environmentVariables.has(name)) unknown.push(`${path.relative(repoPath(), file)}: ${name}`);
+          if (!listed.has(name) && !environmentVariables.has(name))
+            unknown.push(`${path.relative(repoPath(), file)}: ${name}`);
         }
       }
     }
@@ -64,7 +78,14 @@ describe('error codes', () => {
 describe('exit code of an outcome', () => {
   it('0 only for a PASS; FAIL, INCONCLUSIVE and nothing judged are 1; an environment failure under the run is 3 whatever the verdict', () => {
     expect(exitCodeFor({ verdict: 'pass' })).toBe(0);
-    expect([exitCodeFor({ verdict: 'fail' }), exitCodeFor({ verdict: 'inconclusive' }), exitCodeFor({ verdict: null })]).toEqual([1, 1, 1]);
-    expect([exitCodeFor({ verdict: 'pass', environmentFailed: true }), exitCodeFor({ verdict: 'fail', environmentFailed: true })]).toEqual([3, 3]);
+    expect([
+      exitCodeFor({ verdict: 'fail' }),
+      exitCodeFor({ verdict: 'inconclusive' }),
+      exitCodeFor({ verdict: null }),
+    ]).toEqual([1, 1, 1]);
+    expect([
+      exitCodeFor({ verdict: 'pass', environmentFailed: true }),
+      exitCodeFor({ verdict: 'fail', environmentFailed: true }),
+    ]).toEqual([3, 3]);
   });
 });

@@ -99,7 +99,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const stop = (why: string) => {
     signals += 1;
     firstAt = Date.now();
-    stderr.write(`\nrampart: ${why}, stopping (rolling back faults, writing what was measured); press Ctrl-C again to force\n`);
+    stderr.write(
+      `\nrampart: ${why}, stopping (rolling back faults, writing what was measured); press Ctrl-C again to force\n`,
+    );
     controller.abort(new InterruptedError(`interrupted: ${why}`));
   };
   const onSignal = (sig: NodeJS.Signals) => {
@@ -122,14 +124,23 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     const rawEnv = options.env ?? process.env;
     const env = loadEnvConfig(rawEnv);
     const vars = Object.freeze({ ...rawEnv });
-    const ctx: CliContext = { env, vars, cwd: options.cwd ?? process.cwd(), stdout, stderr, signal: controller.signal, exitCode: ExitCode.ok };
+    const ctx: CliContext = {
+      env,
+      vars,
+      cwd: options.cwd ?? process.cwd(),
+      stdout,
+      stderr,
+      signal: controller.signal,
+      exitCode: ExitCode.ok,
+    };
     const program = await buildProgram(ctx, named);
     await program.parseAsync(argv);
     return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end with exit code 0; everything else commander rejects is bad input.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return ExitCode.ok;
       return ExitCode.badInput;
     }
     stderr.write(`${describeError(err)}\n`);
@@ -153,7 +164,8 @@ async function listOnly(argv: string[], out: Output): Promise<number> {
     await listingProgram(out).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       return 2;
     }
     throw err;

@@ -42,7 +42,15 @@ describe('watchParent', () => {
       require('node:fs').writeFileSync(${JSON.stringify(marker)}, '');
     })`;
     const out = await new Promise<string>((resolve) => {
-      const sh = spawn('sh', ['-c', `"${process.execPath}" --import tsx -e "$0" & echo "shell $$"; while [ ! -e "${marker}" ]; do sleep 0.05; done`, script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const sh = spawn(
+        'sh',
+        [
+          '-c',
+          `"${process.execPath}" --import tsx -e "$0" & echo "shell $$"; while [ ! -e "${marker}" ]; do sleep 0.05; done`,
+          script,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let text = '';
       sh.stdout.on('data', (c) => {
         text += String(c);

@@ -13,8 +13,18 @@ export function captureOutput() {
 }
 
 /** Runs the CLI in-process for a test, capturing its output; signals are left alone. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const io = captureOutput();
-  const code = await main(['node', 'rampart', ...args], { stdout: io.out, stderr: io.err, env, handleSignals: false, ...(cwd ? { cwd } : {}) });
+  const code = await main(['node', 'rampart', ...args], {
+    stdout: io.out,
+    stderr: io.err,
+    env,
+    handleSignals: false,
+    ...(cwd ? { cwd } : {}),
+  });
   return { code, ...io.text() };
 }

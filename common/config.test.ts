@@ -4,7 +4,11 @@ import { InputError } from './errors.ts';
 
 describe('environment configuration', () => {
   it('parses the variables it knows into a frozen object', () => {
-    const cfg = loadEnvConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db', REDIS_URL: 'redis://127.0.0.1:6379', CI: 'true' });
+    const cfg = loadEnvConfig({
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      CI: 'true',
+    });
     expect(cfg.databaseUrl).toBe('postgres://u:p@127.0.0.1:5432/db');
     expect(cfg.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(cfg.ci).toBe(true);

@@ -8,13 +8,20 @@ import { deepFreeze, parseOrThrow } from './validation.ts';
  * target/config.ts, with the same rule.)
  */
 const url = (schemes: string[]) =>
-  z.string().trim().min(1).refine((s) => {
-    try {
-      return schemes.includes(new URL(s).protocol);
-    } catch {
-      return false;
-    }
-  }, { message: `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}` });
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine(
+      (s) => {
+        try {
+          return schemes.includes(new URL(s).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}` },
+    );
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -24,7 +31,10 @@ export const envSchema = z.object({
   ZAP_URL: z.preprocess(emptyToUndefined, url(['http:', 'https:']).optional()),
   ZAP_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
   TOXIPROXY_URL: z.preprocess(emptyToUndefined, url(['http:', 'https:']).optional()),
-  RAMPART_LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  RAMPART_LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
   GITHUB_STEP_SUMMARY: z.preprocess(emptyToUndefined, z.string().optional()),
   CI: z.preprocess(emptyToUndefined, z.string().optional()),
   // The images of `stack up --provider docker`; the official ones unless named (deploy/images/local-images.env

@@ -8,7 +8,8 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
  */
 export function parseDuration(input: string | number, key = 'duration'): number {
   if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input < 0) throw new InputError('RAMPART_DURATION_INVALID', `${key}: ${input} is not a duration`);
+    if (!Number.isFinite(input) || input < 0)
+      throw new InputError('RAMPART_DURATION_INVALID', `${key}: ${input} is not a duration`);
     return input * 1000;
   }
   const text = input.trim();

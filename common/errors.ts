@@ -111,7 +111,9 @@ export const errorCodes = {
 
 export type RampartErrorCode = keyof typeof errorCodes;
 /** The codes of one category, e.g. `CodeOf<'input'>` for what an InputError may carry. */
-export type CodeOf<C extends ErrorCategory> = { [K in RampartErrorCode]: (typeof errorCodes)[K] extends C ? K : never }[RampartErrorCode];
+export type CodeOf<C extends ErrorCategory> = {
+  [K in RampartErrorCode]: (typeof errorCodes)[K] extends C ? K : never;
+}[RampartErrorCode];
 export type InputErrorCode = CodeOf<'input'>;
 export type EnvironmentErrorCode = CodeOf<'environment'>;
 

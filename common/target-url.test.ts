@@ -9,9 +9,13 @@ describe('values a person gives, parsed once', () => {
     expect(parseTargetUrl('http://127.0.0.1:3000/').href).toBe('http://127.0.0.1:3000/');
     expect(parseTargetUrl('https://api.example.test/v1').pathname).toBe('/v1');
     for (const bad of ['not a url', 'ftp://127.0.0.1', '127.0.0.1:3000']) {
-      expect(() => parseTargetUrl(bad, '--target')).toThrow(expect.objectContaining({
-        code: 'RAMPART_TARGET_URL_INVALID', message: `--target must be an http(s) URL, got "${bad}"`, hint: 'write it like --target http://127.0.0.1:3000',
-      }));
+      expect(() => parseTargetUrl(bad, '--target')).toThrow(
+        expect.objectContaining({
+          code: 'RAMPART_TARGET_URL_INVALID',
+          message: `--target must be an http(s) URL, got "${bad}"`,
+          hint: 'write it like --target http://127.0.0.1:3000',
+        }),
+      );
     }
   });
 
@@ -22,7 +26,12 @@ describe('values a person gives, parsed once', () => {
 
   it('a profile is quick or full; anything else is RAMPART_PROFILE_INVALID naming the flag', () => {
     expect(parseProfile('full', '--profile')).toBe('full');
-    expect(() => parseProfile('huge', '--profile')).toThrow(expect.objectContaining({ code: 'RAMPART_PROFILE_INVALID', message: '--profile must be quick or full, got "huge"' }));
+    expect(() => parseProfile('huge', '--profile')).toThrow(
+      expect.objectContaining({
+        code: 'RAMPART_PROFILE_INVALID',
+        message: '--profile must be quick or full, got "huge"',
+      }),
+    );
   });
 
   it('reachability: a listening port answers, a free one is RAMPART_TARGET_UNREACHABLE naming the URL', async () => {
@@ -35,6 +44,9 @@ describe('values a person gives, parsed once', () => {
       await new Promise((r) => srv.close(r));
     }
     const free = await getFreePort();
-    await expect(assertReachable(new URL(`http://127.0.0.1:${free}/`))).rejects.toMatchObject({ code: 'RAMPART_TARGET_UNREACHABLE', message: `cannot reach http://127.0.0.1:${free}` });
+    await expect(assertReachable(new URL(`http://127.0.0.1:${free}/`))).rejects.toMatchObject({
+      code: 'RAMPART_TARGET_UNREACHABLE',
+      message: `cannot reach http://127.0.0.1:${free}`,
+    });
   });
 });

@@ -31,7 +31,12 @@ export async function assertReachable(url: URL, timeoutMs = 3000): Promise<void>
     const socket = net.connect({ host, port });
     const fail = (err: Error) => {
       socket.destroy();
-      reject(new TargetUnreachableError(baseUrlText(url), { cause: err, hint: `nothing answers on ${host}:${port} (${err.message}); start the server or fix the URL` }));
+      reject(
+        new TargetUnreachableError(baseUrlText(url), {
+          cause: err,
+          hint: `nothing answers on ${host}:${port} (${err.message}); start the server or fix the URL`,
+        }),
+      );
     };
     socket.setTimeout(timeoutMs, () => fail(new Error(`no answer within ${timeoutMs} ms`)));
     socket.once('error', fail);

@@ -21,12 +21,24 @@ let env: NodeJS.ProcessEnv;
 let ports: { nginx: number; toxiproxy: number; postgres: number };
 
 function compose(args: string[], timeoutMs = 300_000): Promise<{ stdout: string; stderr: string }> {
-  return execFileP('docker-compose', ['-p', project, '-f', repoPath('docker-compose.yml'), '--env-file', repoPath('deploy', 'images', 'local-images.env'), ...args], {
-    env,
-    cwd: repoPath(),
-    timeout: timeoutMs,
-    maxBuffer: 32 * 1024 * 1024,
-  });
+  return execFileP(
+    'docker-compose',
+    [
+      '-p',
+      project,
+      '-f',
+      repoPath('docker-compose.yml'),
+      '--env-file',
+      repoPath('deploy', 'images', 'local-images.env'),
+      ...args,
+    ],
+    {
+      env,
+      cwd: repoPath(),
+      timeout: timeoutMs,
+      maxBuffer: 32 * 1024 * 1024,
+    },
+  );
 }
 
 async function waitReady(url: string, ms: number): Promise<void> {
@@ -81,11 +93,30 @@ describe('docker-compose.yml on a real Docker engine', () => {
     await waitReady(`${base}/readyz`, 180_000);
 
     // The system itself, not the tools: two target replicas behind nginx, every port on loopback.
-    const services = (await compose(['ps', '--services', '--filter', 'status=running'])).stdout.split('\n').filter(Boolean).sort();
+    const services = (await compose(['ps', '--services', '--filter', 'status=running'])).stdout
+      .split('\n')
+      .filter(Boolean)
+      .sort();
     expect(services).toEqual(['nginx', 'postgres', 'prometheus', 'redis', 'target', 'toxiproxy']);
-    const mine = (await docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`, '--filter', 'label=com.docker.compose.service=target'])).split('\n').filter(Boolean);
+    const mine = (
+      await docker([
+        'ps',
+        '-q',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+        '--filter',
+        'label=com.docker.compose.service=target',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
     expect(mine.length, `target replicas of ${project}`).toBe(2);
-    const published = (await docker(['ps', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Ports}}'])).split(/[\n,]/).map((p) => p.trim()).filter((p) => p.includes('->'));
+    const published = (
+      await docker(['ps', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Ports}}'])
+    )
+      .split(/[\n,]/)
+      .map((p) => p.trim())
+      .filter((p) => p.includes('->'));
     expect(published.length).toBe(5);
     for (const p of published) expect(p, 'every published port binds 127.0.0.1').toMatch(/^127\.0\.0\.1:\d+->/);
     const proxies = (await (await fetch(`${toxiproxy}/proxies`)).json()) as Record<string, { upstream: string }>;
@@ -103,8 +134,22 @@ describe('docker-compose.yml on a real Docker engine', () => {
         await new Promise((res) => setTimeout(res, 500));
       }
     })();
-    const r = await runRampart(['gate', '--target', base, '--toxiproxy', toxiproxy, '--database-url', `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/socialconnect`,
-      '--suites', 'smoke', '--drills', repoPath('deploy', 'drills', 'redis-down.yaml'), '--no-scan', '--out', dir]);
+    const r = await runRampart([
+      'gate',
+      '--target',
+      base,
+      '--toxiproxy',
+      toxiproxy,
+      '--database-url',
+      `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/socialconnect`,
+      '--suites',
+      'smoke',
+      '--drills',
+      repoPath('deploy', 'drills', 'redis-down.yaml'),
+      '--no-scan',
+      '--out',
+      dir,
+    ]);
     watching = false;
     await watch;
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -124,13 +169,21 @@ describe('docker-compose.yml on a real Docker engine', () => {
     const label = `com.docker.compose.project=${project}`;
     // Anonymous volumes (an image's VOLUME) carry no project label: named here before `down -v` removes them.
     const ids = await dockerObjects('container', label);
-    const mounts = JSON.parse(await docker(['inspect', ...ids])) as Array<{ Mounts: Array<{ Type: string; Name?: string }> }>;
-    const volumes = mounts.flatMap((c) => c.Mounts).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!);
+    const mounts = JSON.parse(await docker(['inspect', ...ids])) as Array<{
+      Mounts: Array<{ Type: string; Name?: string }>;
+    }>;
+    const volumes = mounts
+      .flatMap((c) => c.Mounts)
+      .filter((m) => m.Type === 'volume' && m.Name)
+      .map((m) => m.Name!);
     expect(volumes.length).toBeGreaterThan(0);
     await compose(['down', '-v']);
     upped = false;
     const remaining = (await docker(['volume', 'ls', '-q'])).split('\n');
-    expect(volumes.filter((v) => remaining.includes(v)), 'volumes left by down -v').toEqual([]);
+    expect(
+      volumes.filter((v) => remaining.includes(v)),
+      'volumes left by down -v',
+    ).toEqual([]);
     expect(await dockerObjects('container', label)).toEqual([]);
     expect(await dockerObjects('network', label)).toEqual([]);
     expect(await dockerObjects('volume', label)).toEqual([]);

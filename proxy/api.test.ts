@@ -19,7 +19,11 @@ describe('the fault proxy API, driven by toxiproxy-node-client', () => {
 
     const toxic = await proxy.addToxic({ type: 'latency', attributes: { latency: 100, jitter: 5 } } as never);
     expect(toxic.toJson()).toEqual({
-      name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 100, jitter: 5 },
+      name: 'latency_downstream',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { latency: 100, jitter: 5 },
     });
     // Updates merge: jitter keeps its value.
     const updated = await toxic.update({ attributes: { latency: 250 } } as never);
@@ -29,7 +33,9 @@ describe('the fault proxy API, driven by toxiproxy-node-client', () => {
     const all = await client.getAll();
     expect(Object.keys(all)).toEqual(['postgres']);
     expect(all.postgres!.upstream).toBe(upstream.address);
-    expect((await api<{ postgres: { toxics: unknown[] } }>(server, 'GET', '/proxies')).body.postgres.toxics).toHaveLength(1);
+    expect(
+      (await api<{ postgres: { toxics: unknown[] } }>(server, 'GET', '/proxies')).body.postgres.toxics,
+    ).toHaveLength(1);
 
     const down = await proxy.update({ enabled: false } as never);
     expect(down.enabled).toBe(false);
@@ -68,43 +74,82 @@ describe('the fault proxy API status codes and error bodies', () => {
       contentType: 'text/plain; charset=utf-8',
     });
     expect(await create({ listen: '127.0.0.1:0', upstream: upstream.address })).toMatchObject({
-      status: 400, body: { error: 'missing required field: name', status: 400 },
+      status: 400,
+      body: { error: 'missing required field: name', status: 400 },
     });
     expect(await create({ name: 'b', listen: '127.0.0.1:0' })).toMatchObject({
-      status: 400, body: { error: 'missing required field: upstream', status: 400 },
+      status: 400,
+      body: { error: 'missing required field: upstream', status: 400 },
     });
     expect(await create('')).toMatchObject({ status: 400, text: '{"error":"bad request body: EOF","status":400}\n' });
-    expect((await create('{not json')).body).toMatchObject({ error: expect.stringMatching(/^bad request body: /), status: 400 });
-    expect(await api(server, 'GET', '/proxies/nope')).toMatchObject({ status: 404, body: { error: 'proxy not found', status: 404 } });
-    expect(await api(server, 'GET', '/proxies/a/toxics/nope')).toMatchObject({ status: 404, body: { error: 'toxic not found', status: 404 } });
-    expect(await api(server, 'DELETE', '/proxies/a/toxics/nope')).toMatchObject({ status: 404, body: { error: 'toxic not found', status: 404 } });
+    expect((await create('{not json')).body).toMatchObject({
+      error: expect.stringMatching(/^bad request body: /),
+      status: 400,
+    });
+    expect(await api(server, 'GET', '/proxies/nope')).toMatchObject({
+      status: 404,
+      body: { error: 'proxy not found', status: 404 },
+    });
+    expect(await api(server, 'GET', '/proxies/a/toxics/nope')).toMatchObject({
+      status: 404,
+      body: { error: 'toxic not found', status: 404 },
+    });
+    expect(await api(server, 'DELETE', '/proxies/a/toxics/nope')).toMatchObject({
+      status: 404,
+      body: { error: 'toxic not found', status: 404 },
+    });
 
     const addToxic = (body: unknown) => api(server, 'POST', '/proxies/a/toxics', body);
     const added = await addToxic({ type: 'bandwidth', stream: 'upstream', attributes: { rate: 10 } });
     expect(added).toMatchObject({
-      status: 200, body: { attributes: { rate: 10 }, name: 'bandwidth_upstream', type: 'bandwidth', stream: 'upstream', toxicity: 1 },
+      status: 200,
+      body: {
+        attributes: { rate: 10 },
+        name: 'bandwidth_upstream',
+        type: 'bandwidth',
+        stream: 'upstream',
+        toxicity: 1,
+      },
     });
     expect(await addToxic({ type: 'bandwidth', stream: 'upstream', attributes: { rate: 10 } })).toMatchObject({
-      status: 409, body: { error: 'toxic already exists', status: 409 },
+      status: 409,
+      body: { error: 'toxic already exists', status: 409 },
     });
     // A taken name is answered before the attributes are read, as Toxiproxy does.
-    expect(await addToxic({ type: 'latency', name: 'bandwidth_upstream', attributes: { latency: 'slow' } })).toMatchObject({ status: 409 });
-    expect(await addToxic({ type: 'nope' })).toMatchObject({ status: 400, body: { error: 'invalid toxic type', status: 400 } });
+    expect(
+      await addToxic({ type: 'latency', name: 'bandwidth_upstream', attributes: { latency: 'slow' } }),
+    ).toMatchObject({ status: 409 });
+    expect(await addToxic({ type: 'nope' })).toMatchObject({
+      status: 400,
+      body: { error: 'invalid toxic type', status: 400 },
+    });
     expect(await addToxic({ type: 'latency', stream: 'sideways' })).toMatchObject({
-      status: 400, body: { error: 'stream was invalid, can be either upstream or downstream', status: 400 },
+      status: 400,
+      body: { error: 'stream was invalid, can be either upstream or downstream', status: 400 },
     });
     // Type errors are still 400s, naming the field.
-    expect((await addToxic({ type: 'latency', name: 'l', attributes: { latency: 'slow' } })).body).toMatchObject({ error: expect.stringMatching(/attributes\.latency/) });
+    expect((await addToxic({ type: 'latency', name: 'l', attributes: { latency: 'slow' } })).body).toMatchObject({
+      error: expect.stringMatching(/attributes\.latency/),
+    });
     expect((await addToxic({ type: 'latency', name: 'l', attributes: { latency: 1.5 } })).status).toBe(400);
-    expect((await addToxic({ type: 'latency', name: 'l', toxicity: '1' })).body).toMatchObject({ error: expect.stringMatching(/toxicity/) });
+    expect((await addToxic({ type: 'latency', name: 'l', toxicity: '1' })).body).toMatchObject({
+      error: expect.stringMatching(/toxicity/),
+    });
 
     // Defaults: toxicity 1, downstream, name <type>_<stream>, Go zero-value attributes.
     const defaults = await addToxic({ type: 'latency' });
-    expect(defaults.body).toEqual({ attributes: { latency: 0, jitter: 0 }, name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1 });
+    expect(defaults.body).toEqual({
+      attributes: { latency: 0, jitter: 0 },
+      name: 'latency_downstream',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+    });
     expect((await api(server, 'GET', '/proxies/a/toxics')).body).toHaveLength(2);
 
     expect((await api(server, 'PATCH', '/proxies/a/toxics/latency_downstream', { toxicity: 0.5 })).body).toMatchObject({
-      toxicity: 0.5, attributes: { latency: 0, jitter: 0 },
+      toxicity: 0.5,
+      attributes: { latency: 0, jitter: 0 },
     });
     expect((await api(server, 'DELETE', '/proxies/a/toxics/latency_downstream')).status).toBe(204);
     expect((await api(server, 'PATCH', '/proxies/a', { enabled: false })).body).toMatchObject({ enabled: false });
@@ -119,7 +164,12 @@ describe('the fault proxy API status codes and error bodies', () => {
     await using server = await startProxyServer({ port: 0, warn: () => {} });
     const bad = await api(server, 'POST', '/populate', [
       { name: 'ok', listen: '127.0.0.1:0', upstream: upstream.address },
-      { name: 'broken', listen: '127.0.0.1:0', upstream: upstream.address, toxics: [{ type: 'latency', attributes: { latency: 'slow' } }] },
+      {
+        name: 'broken',
+        listen: '127.0.0.1:0',
+        upstream: upstream.address,
+        toxics: [{ type: 'latency', attributes: { latency: 'slow' } }],
+      },
     ]);
     expect(bad.status).toBe(400);
     expect((bad.body as { error: string }).error).toMatch(/attributes\.latency/);
@@ -129,9 +179,19 @@ describe('the fault proxy API status codes and error bodies', () => {
     expect(missing.body).toEqual({ error: 'missing required field: upstream at proxy 1', status: 400, proxies: [] });
     expect(missing.contentType).toBe('application/json');
 
-    const good = await api<{ proxies: { name: string; toxics: { name: string; stream: string }[] }[] }>(server, 'POST', '/populate', [
-      { name: 'pg', listen: '127.0.0.1:0', upstream: upstream.address, toxics: [{ type: 'latency', stream: 'both', attributes: { latency: 10 } }] },
-    ]);
+    const good = await api<{ proxies: { name: string; toxics: { name: string; stream: string }[] }[] }>(
+      server,
+      'POST',
+      '/populate',
+      [
+        {
+          name: 'pg',
+          listen: '127.0.0.1:0',
+          upstream: upstream.address,
+          toxics: [{ type: 'latency', stream: 'both', attributes: { latency: 10 } }],
+        },
+      ],
+    );
     expect(good.status).toBe(201);
     expect(good.body.proxies[0]!.toxics).toEqual([expect.objectContaining({ name: 'latency_both', stream: 'both' })]);
   });
@@ -142,18 +202,31 @@ describe('the fault proxy API status codes and error bodies', () => {
     expect(browser.status).toBe(403);
     expect(await browser.text()).toBe('User agent not allowed\n');
     expect(await api(server, 'GET', '/nowhere')).toEqual({
-      status: 404, body: '404 page not found\n', text: '404 page not found\n', contentType: 'text/plain; charset=utf-8',
+      status: 404,
+      body: '404 page not found\n',
+      text: '404 page not found\n',
+      contentType: 'text/plain; charset=utf-8',
     });
     expect((await api(server, 'GET', '/proxies/')).text).toBe('404 page not found\n');
     expect(await api(server, 'PUT', '/proxies')).toMatchObject({ status: 405, text: '' });
-    expect(await api(server, 'GET', '/version')).toMatchObject({ text: expect.stringMatching(/^\{"version": "2\.12\.0\+rampart"\}\n$/) });
+    expect(await api(server, 'GET', '/version')).toMatchObject({
+      text: expect.stringMatching(/^\{"version": "2\.12\.0\+rampart"\}\n$/),
+    });
   });
 
   it('answers a listen on port 0 with the bound port, and a port in use with an error', async () => {
     await using upstream = await startEchoServer();
     await using server = await startProxyServer({ port: 0 });
-    const first = await api<{ listen: string }>(server, 'POST', '/proxies', { name: 'a', listen: '127.0.0.1:0', upstream: upstream.address });
-    const taken = await api(server, 'POST', '/proxies', { name: 'b', listen: first.body.listen, upstream: upstream.address });
+    const first = await api<{ listen: string }>(server, 'POST', '/proxies', {
+      name: 'a',
+      listen: '127.0.0.1:0',
+      upstream: upstream.address,
+    });
+    const taken = await api(server, 'POST', '/proxies', {
+      name: 'b',
+      listen: first.body.listen,
+      upstream: upstream.address,
+    });
     expect(taken.status).toBe(500);
     expect(taken.body).toMatchObject({ error: expect.stringMatching(/address already in use/) });
     expect((await api(server, 'GET', '/proxies')).body).not.toHaveProperty('b');

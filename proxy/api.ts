@@ -11,7 +11,11 @@ import { nextRequestId } from './request-id.ts';
 /** Reported by GET /version: Toxiproxy's API level, with rampart's build after the "+". */
 export const PROXY_VERSION = '2.12.0+rampart';
 
-type Handler = (ctx: { params: string[]; body: () => Promise<unknown>; validation: Validation }) => Promise<[number, unknown?]>;
+type Handler = (ctx: {
+  params: string[];
+  body: () => Promise<unknown>;
+  validation: Validation;
+}) => Promise<[number, unknown?]>;
 
 interface Route {
   pattern: RegExp;
@@ -30,14 +34,18 @@ export interface ApiOptions {
  * shapes, error messages and content types. POST on a proxy or toxic is the
  * deprecated alias of PATCH, kept because toxiproxy-node-client still uses it.
  */
-export function createApiHandler(collection: ProxyCollection, options: ApiOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+export function createApiHandler(
+  collection: ProxyCollection,
+  options: ApiOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
   const metrics = createMetrics(collection);
   const warn = options.warn ?? (() => {});
 
   const proxyUpdate: Handler = async ({ params, body, validation }) => {
     const proxy = collection.get(params[0]!);
     const input = await body();
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw errors.badRequestBody.with('expected a JSON object');
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      throw errors.badRequestBody.with('expected a JSON object');
     const b = input as Record<string, unknown>;
     // Fields not given keep their value.
     const merged = {
@@ -63,7 +71,12 @@ export function createApiHandler(collection: ProxyCollection, options: ApiOption
 
   const routes: Route[] = [
     // Toxiproxy writes this one by hand: a space after the colon and a newline.
-    { pattern: /^\/version$/, methods: { GET: async () => [200, new RawBody(`{"version": "${PROXY_VERSION}"}\n`, 'application/json;charset=utf-8')] } },
+    {
+      pattern: /^\/version$/,
+      methods: {
+        GET: async () => [200, new RawBody(`{"version": "${PROXY_VERSION}"}\n`, 'application/json;charset=utf-8')],
+      },
+    },
     {
       pattern: /^\/reset$/,
       methods: { POST: async () => (await collection.reset(), [204]) },
@@ -72,7 +85,10 @@ export function createApiHandler(collection: ProxyCollection, options: ApiOption
       pattern: /^\/proxies$/,
       methods: {
         GET: async () => [200, Object.fromEntries(collection.all().map((p) => [p.name, p]))],
-        POST: async ({ body, validation }) => [201, await collection.add(parseProxyInput(await body(), '', validation))],
+        POST: async ({ body, validation }) => [
+          201,
+          await collection.add(parseProxyInput(await body(), '', validation)),
+        ],
       },
     },
     {
@@ -143,7 +159,9 @@ export function createApiHandler(collection: ProxyCollection, options: ApiOption
       return;
     }
     const raw = payload instanceof RawBody ? payload : new RawBody(JSON.stringify(payload), 'application/json');
-    res.writeHead(status, { 'Content-Type': raw.contentType, 'Content-Length': Buffer.byteLength(raw.text) }).end(raw.text);
+    res
+      .writeHead(status, { 'Content-Type': raw.contentType, 'Content-Length': Buffer.byteLength(raw.text) })
+      .end(raw.text);
   };
 
   return (req, res) => {
@@ -169,13 +187,17 @@ export function createApiHandler(collection: ProxyCollection, options: ApiOption
       sendText(res, 403, 'User agent not allowed\n');
       return;
     }
-    const params = route.pattern.exec(path)!.slice(1).map((p) => decodeURIComponent(p));
+    const params = route.pattern
+      .exec(path)!
+      .slice(1)
+      .map((p) => decodeURIComponent(p));
     const body = () => readJson(req);
     const validation = createValidation(options.strict ?? false, (message) => warn(`${method} ${path}: ${message}`));
     handler({ params, body, validation }).then(
       ([status, payload]) => send(res, status, payload),
       (err: unknown) => {
-        const apiErr = err instanceof ApiError ? err : new ApiError(err instanceof Error ? err.message : String(err), 500);
+        const apiErr =
+          err instanceof ApiError ? err : new ApiError(err instanceof Error ? err.message : String(err), 500);
         send(res, apiErr.status, apiErr);
       },
     );
@@ -184,13 +206,20 @@ export function createApiHandler(collection: ProxyCollection, options: ApiOption
 
 /** A body sent as is, with its content type. */
 class RawBody {
-  constructor(readonly text: string, readonly contentType: string) {}
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
 }
 
 /** Go's http.Error: text/plain; charset=utf-8 and nosniff. */
 function sendText(res: ServerResponse, status: number, text: string): void {
   res
-    .writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(text) })
+    .writeHead(status, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Length': Buffer.byteLength(text),
+    })
     .end(text);
 }
 

@@ -5,7 +5,9 @@ import { getFreePort } from '../common/index.ts';
 describe('limit_data toxic', () => {
   it('passes exactly `bytes` bytes and then closes the connection', async () => {
     await using source = await startTcpServer((s) => s.write(Buffer.alloc(5000, 1)));
-    await using proxy = await proxyTo(source.address, { toxics: [{ type: 'limit_data', attributes: { bytes: 1234 } }] });
+    await using proxy = await proxyTo(source.address, {
+      toxics: [{ type: 'limit_data', attributes: { bytes: 1234 } }],
+    });
     const socket = await connect(proxy.listen);
     const got = await readBytes(socket, 5000);
     expect(got.data.length).toBe(1234);
@@ -29,7 +31,9 @@ describe('reset_peer toxic', () => {
     const open = await connect(proxy.listen);
     open.write('before');
     await readBytes(open, 6);
-    expect((await api(proxy.server, 'POST', '/proxies/p/toxics', { type: 'reset_peer', attributes: { timeout: 0 } })).status).toBe(200);
+    expect(
+      (await api(proxy.server, 'POST', '/proxies/p/toxics', { type: 'reset_peer', attributes: { timeout: 0 } })).status,
+    ).toBe(200);
     const how = closedHow(open);
     open.write('after');
     expect(await how).toBe('end');

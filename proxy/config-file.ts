@@ -8,14 +8,16 @@ import { ConfigInvalidError, parseOrThrow } from '../common/index.ts';
  * before the run starts (exit 2), where Toxiproxy would only log each failed dial.
  */
 const configSchema = z.array(
-  z.object({
-    name: z.string().min(1),
-    listen: z.string().min(1).optional(),
-    upstream: z.string().regex(/^.+:\d+$/, { message: 'must be host:port' }),
-    enabled: z.boolean().optional(),
-    on_upstream_down: z.enum(['close', 'refuse']).optional(),
-    toxics: z.array(z.object({ type: z.string(), name: z.string().optional() }).loose()).optional(),
-  }).loose(),
+  z
+    .object({
+      name: z.string().min(1),
+      listen: z.string().min(1).optional(),
+      upstream: z.string().regex(/^.+:\d+$/, { message: 'must be host:port' }),
+      enabled: z.boolean().optional(),
+      on_upstream_down: z.enum(['close', 'refuse']).optional(),
+      toxics: z.array(z.object({ type: z.string(), name: z.string().optional() }).loose()).optional(),
+    })
+    .loose(),
 );
 
 export type ProxyConfigFile = z.infer<typeof configSchema>;
@@ -33,7 +35,9 @@ export async function loadProxyConfig(file: string): Promise<ProxyConfigFile> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigInvalidError(`proxy config ${file} is not JSON: ${(err as Error).message}`, { hint: 'fix the JSON syntax' });
+    throw new ConfigInvalidError(`proxy config ${file} is not JSON: ${(err as Error).message}`, {
+      hint: 'fix the JSON syntax',
+    });
   }
   return parseOrThrow(configSchema, json, {
     code: 'RAMPART_CONFIG_INVALID',

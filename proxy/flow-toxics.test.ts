@@ -42,7 +42,9 @@ describe('latency toxic', () => {
 
   it('with stream "both" delays the request and the response', async () => {
     await using echo = await startEchoServer();
-    await using proxy = await proxyTo(echo.address, { toxics: [{ type: 'latency', stream: 'both', attributes: { latency: 60 } }] });
+    await using proxy = await proxyTo(echo.address, {
+      toxics: [{ type: 'latency', stream: 'both', attributes: { latency: 60 } }],
+    });
     const socket = await connect(proxy.listen);
     expect(await roundTrip(socket)).toBeGreaterThanOrEqual(110);
     socket.destroy();
@@ -50,7 +52,10 @@ describe('latency toxic', () => {
 
   it('toxicity is rolled per connection from a seedable random source', async () => {
     await using echo = await startEchoServer();
-    await using proxy = await proxyTo(echo.address, { seed: 7, toxics: [{ type: 'latency', toxicity: 0.5, attributes: { latency: 80 } }] });
+    await using proxy = await proxyTo(echo.address, {
+      seed: 7,
+      toxics: [{ type: 'latency', toxicity: 0.5, attributes: { latency: 80 } }],
+    });
     let delayed = 0;
     for (let i = 0; i < 30; i++) {
       const socket = await connect(proxy.listen);
@@ -98,7 +103,7 @@ describe('bandwidth toxic at rate 0', () => {
 });
 
 describe('slicer toxic', () => {
-  it('with size_variation equal to average_size (toxiproxy-node-client\'s own case) or no attributes at all, delivers every byte', async () => {
+  it("with size_variation equal to average_size (toxiproxy-node-client's own case) or no attributes at all, delivers every byte", async () => {
     const payload = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
     await using source = await startTcpServer((s) => s.end(payload));
     for (const attributes of [{ average_size: 1000, size_variation: 1000 }, {}]) {
@@ -111,7 +116,13 @@ describe('slicer toxic', () => {
 
   it('slice offsets make progress and cover the chunk whatever the attributes', () => {
     const random = createRandom(5);
-    for (const [average, variation] of [[0, 0], [10, 10], [1, 100], [-5, 0], [10, -3]] as const) {
+    for (const [average, variation] of [
+      [0, 0],
+      [10, 10],
+      [1, 100],
+      [-5, 0],
+      [10, -3],
+    ] as const) {
       const cuts = sliceOffsets(1000, average, variation, random);
       expect(cuts[0]).toBe(0);
       expect(cuts.at(-1)).toBe(1000);
@@ -119,7 +130,6 @@ describe('slicer toxic', () => {
       expect(Math.min(...sizes), `${average}/${variation}`).toBeGreaterThan(0);
     }
   });
-
 
   it('cuts the stream into slices of about average_size, delay µs apart, without losing a byte', async () => {
     const payload = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));

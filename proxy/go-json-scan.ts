@@ -18,7 +18,16 @@ function quoteChar(c: string): string {
   if (c === "'") return `'\\''`;
   if (c === '"') return `'"'`;
   const code = c.codePointAt(0)!;
-  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v', '\x07': '\\a', '\\': '\\\\' };
+  const named: Record<string, string> = {
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\v': '\\v',
+    '\x07': '\\a',
+    '\\': '\\\\',
+  };
   if (named[c]) return `'${named[c]}'`;
   if (code < 0x20 || code === 0x7f) return `'\\x${code.toString(16).padStart(2, '0')}'`;
   return `'${c}'`;
@@ -60,10 +69,12 @@ export function firstValueEnd(text: string): number {
     }
     return fail(c, 'after array element');
   };
-  const literal = (word: string, at: number): State => (c) => {
-    if (c !== word[at]) return fail(c, `in literal ${word} (expecting ${quoteChar(word[at]!)})`);
-    return at + 1 === word.length ? endValue : literal(word, at + 1);
-  };
+  const literal =
+    (word: string, at: number): State =>
+    (c) => {
+      if (c !== word[at]) return fail(c, `in literal ${word} (expecting ${quoteChar(word[at]!)})`);
+      return at + 1 === word.length ? endValue : literal(word, at + 1);
+    };
   const inString: State = (c) => {
     if (c === '"') return endValue;
     if (c === '\\') return inEscape;
@@ -75,10 +86,12 @@ export function firstValueEnd(text: string): number {
     if (c === 'u') return hex(0);
     return fail(c, 'in string escape code');
   };
-  const hex = (n: number): State => (c) => {
-    if (!isHex(c)) return fail(c, 'in \\u hexadecimal character escape');
-    return n === 3 ? inString : hex(n + 1);
-  };
+  const hex =
+    (n: number): State =>
+    (c) => {
+      if (!isHex(c)) return fail(c, 'in \\u hexadecimal character escape');
+      return n === 3 ? inString : hex(n + 1);
+    };
   const zero: State = (c) => {
     if (c === '.') return dot;
     if (c === 'e' || c === 'E') return exponent;
@@ -125,7 +138,8 @@ export function firstValueEnd(text: string): number {
     stack.pop();
     return endValue;
   };
-  const beginStringOrEmpty: State = (c) => (isSpace(c) ? beginStringOrEmpty : c === '}' ? closeEmpty() : beginString(c));
+  const beginStringOrEmpty: State = (c) =>
+    isSpace(c) ? beginStringOrEmpty : c === '}' ? closeEmpty() : beginString(c);
   const beginValueOrEmpty: State = (c) => (isSpace(c) ? beginValueOrEmpty : c === ']' ? closeEmpty() : beginValue(c));
 
   let state: State = beginValue;
@@ -147,6 +161,10 @@ export function firstValueEnd(text: string): number {
   }
   if (!started) throw new GoSyntaxError('EOF');
   // A top-level number or literal may end at the end of the input; anything else is cut short.
-  if (stack.length === 0 && (state === endValue || state === digits || state === zero || state === fraction || state === exponentDigits)) return i;
+  if (
+    stack.length === 0 &&
+    (state === endValue || state === digits || state === zero || state === fraction || state === exponentDigits)
+  )
+    return i;
   throw new GoSyntaxError('unexpected EOF');
 }

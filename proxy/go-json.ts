@@ -25,7 +25,11 @@ export function decodeGoJson(text: string, fieldNames: ReadonlySet<string>): unk
   // Go's scanner found one well-formed value; jsonc-parser builds it, keeping each number's spelling.
   const value = text.slice(0, end);
   const problems: ParseError[] = [];
-  const tree = parseTree(value, problems, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const tree = parseTree(value, problems, {
+    disallowComments: true,
+    allowTrailingComma: false,
+    allowEmptyContent: false,
+  });
   if (!tree || problems.length > 0) throw errors.badRequestBody.with('unexpected EOF');
   return toValue(tree, value, fieldNames);
 }
@@ -43,7 +47,8 @@ function toValue(node: Node, text: string, fieldNames: ReadonlySet<string>): unk
         if (!keyNode || !valueNode) continue;
         const key = foldKey(String(keyNode.value), fieldNames);
         out[key] = toValue(valueNode, text, fieldNames);
-        if (valueNode.type === 'number') spelled.set(key, text.slice(valueNode.offset, valueNode.offset + valueNode.length));
+        if (valueNode.type === 'number')
+          spelled.set(key, text.slice(valueNode.offset, valueNode.offset + valueNode.length));
         else spelled.delete(key);
       }
       if (spelled.size > 0) spellings.set(out, spelled);
@@ -75,7 +80,9 @@ export function integerProblem(holder: object, key: string, goField: string, goT
   const spelling = spellings.get(holder)?.get(key);
   if (spelling === undefined) return undefined;
   const fits = /^-?\d+$/.test(spelling) && BigInt(spelling) >= INT64_MIN && BigInt(spelling) <= INT64_MAX;
-  return fits ? undefined : `json: cannot unmarshal number ${spelling} into Go struct field ${goField} of type ${goType}`;
+  return fits
+    ? undefined
+    : `json: cannot unmarshal number ${spelling} into Go struct field ${goField} of type ${goType}`;
 }
 
 /** The JSON kind Go names in a type error ("number", "string", "bool", "array", "object"). */

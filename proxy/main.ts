@@ -17,7 +17,13 @@ const send = (msg: ProxyProcessMessage) => {
 
 async function run(): Promise<void> {
   const { values } = parseArgs({
-    options: { host: { type: 'string' }, port: { type: 'string' }, seed: { type: 'string' }, config: { type: 'string' }, strict: { type: 'boolean' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      seed: { type: 'string' },
+      config: { type: 'string' },
+      strict: { type: 'boolean' },
+    },
   });
   const proxies = values.config ? await loadProxyConfig(values.config) : undefined;
   const server = await startProxyServer({

@@ -9,10 +9,15 @@ import type { ProxyCollection } from './proxy-collection.ts';
 export function createMetrics(collection: ProxyCollection): Registry {
   const registry = new Registry();
   const labelNames = ['direction', 'proxy', 'listener', 'upstream'] as const;
-  const each = (fn: (labels: Record<(typeof labelNames)[number], string>, counters: { received: number; sent: number }) => void) => {
+  const each = (
+    fn: (labels: Record<(typeof labelNames)[number], string>, counters: { received: number; sent: number }) => void,
+  ) => {
     for (const proxy of collection.all()) {
       for (const direction of ['upstream', 'downstream'] as const) {
-        fn({ direction, proxy: proxy.name, listener: proxy.listen, upstream: proxy.upstream }, proxy.counters[direction]);
+        fn(
+          { direction, proxy: proxy.name, listener: proxy.listen, upstream: proxy.upstream },
+          proxy.counters[direction],
+        );
       }
     }
   };

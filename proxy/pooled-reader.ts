@@ -51,7 +51,10 @@ function pooledReads(): { onread: net.OnReadOpts; setReader(reader: ReadHandler)
  * cannot be given `onread`): its handle moves to a new socket that reads
  * into the pool, paused until the reader resumes it.
  */
-export function adoptAccepted(accepted: net.Socket, options: { allowHalfOpen: boolean; highWaterMark: number }): PooledSocket {
+export function adoptAccepted(
+  accepted: net.Socket,
+  options: { allowHalfOpen: boolean; highWaterMark: number },
+): PooledSocket {
   const reads = pooledReads();
   const internal = accepted as unknown as { _handle: unknown };
   const handle = internal._handle;

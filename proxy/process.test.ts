@@ -45,7 +45,9 @@ describe('startProxyProcess', () => {
       expect(res.status).toBe(strict ? 400 : 200);
       if (strict) expect(await res.text()).toMatch(/attributes\.latency: must be >= 0/);
     }
-    await expect.poll(() => lines.join('\n')).toMatch(/\[proxy\] warning: POST \/proxies\/p\/toxics: attributes\.latency: must be >= 0/);
+    await expect
+      .poll(() => lines.join('\n'))
+      .toMatch(/\[proxy\] warning: POST \/proxies\/p\/toxics: attributes\.latency: must be >= 0/);
   });
 
   it('reports its exit, e.g. a kill -9 nobody asked for', async () => {
@@ -63,7 +65,10 @@ describe('startProxyProcess', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'rampart-proxy-'));
     const config = path.join(dir, 'proxies.json');
     await writeFile(config, JSON.stringify([{ name: 'x', listen: '127.0.0.1:0' }]));
-    await expect(startProxyProcess({ config })).rejects.toMatchObject({ code: 'RAMPART_CONFIG_INVALID', message: expect.stringMatching(/\[0\]\.upstream/) });
+    await expect(startProxyProcess({ config })).rejects.toMatchObject({
+      code: 'RAMPART_CONFIG_INVALID',
+      message: expect.stringMatching(/\[0\]\.upstream/),
+    });
     await rm(dir, { recursive: true, force: true });
   });
 });

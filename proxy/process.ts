@@ -32,7 +32,14 @@ export interface StartedProxyProcess {
 /** Spawns the fault proxy as its own process (proxy/main.ts) and waits until its API answers. */
 export async function startProxyProcess(options: ProxyProcessOptions = {}): Promise<StartedProxyProcess> {
   const entry = nodeEntry('proxy/main.ts');
-  const args = [...entry.execArgv, entry.file, '--host', options.host ?? '127.0.0.1', '--port', String(options.port ?? 0)];
+  const args = [
+    ...entry.execArgv,
+    entry.file,
+    '--host',
+    options.host ?? '127.0.0.1',
+    '--port',
+    String(options.port ?? 0),
+  ];
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.config) args.push('--config', options.config);
   if (options.strict) args.push('--strict');
@@ -41,10 +48,17 @@ export async function startProxyProcess(options: ProxyProcessOptions = {}): Prom
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
   const log = options.log ?? (() => {});
   let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach((l) => log(`[proxy] ${l}`)));
+  child.stdout?.setEncoding('utf8').on('data', (d: string) =>
+    d
+      .split('\n')
+      .filter(Boolean)
+      .forEach((l) => log(`[proxy] ${l}`)),
+  );
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     stderr = (stderr + d).slice(-4000);
-    d.split('\n').filter(Boolean).forEach((l) => log(`[proxy] ${l}`));
+    d.split('\n')
+      .filter(Boolean)
+      .forEach((l) => log(`[proxy] ${l}`));
   });
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -54,9 +68,15 @@ export async function startProxyProcess(options: ProxyProcessOptions = {}): Prom
   const ready = await new Promise<Extract<ProxyProcessMessage, { type: 'proxy.ready' }>>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new EnvironmentError('RAMPART_PROXY_START_TIMEOUT', `the fault proxy did not start within ${options.startTimeoutMs ?? 20_000} ms`, {
-        hint: stderr ? `its output: ${stderr.trim()}` : 'check that node and tsx work in this checkout',
-      }));
+      reject(
+        new EnvironmentError(
+          'RAMPART_PROXY_START_TIMEOUT',
+          `the fault proxy did not start within ${options.startTimeoutMs ?? 20_000} ms`,
+          {
+            hint: stderr ? `its output: ${stderr.trim()}` : 'check that node and tsx work in this checkout',
+          },
+        ),
+      );
     }, options.startTimeoutMs ?? 20_000);
     child.on('message', (msg: ProxyProcessMessage) => {
       if (msg.type === 'proxy.ready') {
@@ -64,16 +84,23 @@ export async function startProxyProcess(options: ProxyProcessOptions = {}): Prom
         resolve(msg);
       } else if (msg.type === 'proxy.fatal') {
         clearTimeout(timer);
-        if (msg.code === 'RAMPART_PORT_IN_USE') reject(new PortInUseError(options.host ?? '127.0.0.1', options.port ?? 0));
+        if (msg.code === 'RAMPART_PORT_IN_USE')
+          reject(new PortInUseError(options.host ?? '127.0.0.1', options.port ?? 0));
         else if (msg.exitCode === 2 || errorCodes[msg.code] === 'input') reject(errorForCode(msg.code, msg.message));
         else reject(errorForCode(msg.code, `the fault proxy failed to start: ${msg.message}`));
       }
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new EnvironmentError('RAMPART_SERVER_EXITED', `the fault proxy exited before it was ready (code ${code}, signal ${signal})`, {
-        hint: stderr ? `its output: ${stderr.trim()}` : undefined,
-      }));
+      reject(
+        new EnvironmentError(
+          'RAMPART_SERVER_EXITED',
+          `the fault proxy exited before it was ready (code ${code}, signal ${signal})`,
+          {
+            hint: stderr ? `its output: ${stderr.trim()}` : undefined,
+          },
+        ),
+      );
     });
   });
   child.removeAllListeners('message');
@@ -90,7 +117,8 @@ export async function startProxyProcess(options: ProxyProcessOptions = {}): Prom
   const pid = child.pid!;
   return {
     onExit(cb) {
-      if (child.exitCode !== null || child.signalCode !== null) cb({ pid, code: child.exitCode, signal: child.signalCode });
+      if (child.exitCode !== null || child.signalCode !== null)
+        cb({ pid, code: child.exitCode, signal: child.signalCode });
       else child.once('exit', (code, signal) => cb({ pid, code, signal }));
     },
     url: ready.url,

@@ -33,7 +33,8 @@ export function parseProxyInput(body: unknown, where = '', validation: Validatio
     const v = body[key];
     if (v === undefined || v === null) return undefined;
     // Go's own decoding error, which names no entry; populate decodes into an unnamed struct.
-    if (typeof v !== 'string') throw errors.badRequestBody.with(typeProblem(v, `${where ? '' : 'Proxy'}.${key}`, 'string'));
+    if (typeof v !== 'string')
+      throw errors.badRequestBody.with(typeProblem(v, `${where ? '' : 'Proxy'}.${key}`, 'string'));
     return v;
   };
   const name = str('name');
@@ -46,7 +47,8 @@ export function parseProxyInput(body: unknown, where = '', validation: Validatio
   const listen = str('listen') || '127.0.0.1:0';
   checkListen(listen, validation, where);
   const enabled = body.enabled ?? true;
-  if (typeof enabled !== 'boolean') throw errors.badRequestBody.with(typeProblem(enabled, `${where ? '' : 'Proxy'}.enabled`, 'bool'));
+  if (typeof enabled !== 'boolean')
+    throw errors.badRequestBody.with(typeProblem(enabled, `${where ? '' : 'Proxy'}.enabled`, 'bool'));
   const policy = body.on_upstream_down;
   if (policy !== undefined && policy !== 'close' && policy !== 'refuse') {
     throw errors.badRequestBody.with(`on_upstream_down${where}: must be "close" or "refuse"`);
@@ -71,7 +73,10 @@ export function checkListen(listen: string, validation: Validation, where = '', 
   const problem = hostPortProblem(listen);
   if (!problem) return;
   if (validation.strict) throw errors.badRequestBody.with(`listen${where}: ${problem}`);
-  throw new ApiError(`${goOp}address ${listen}: ${listen.includes(':') ? 'invalid port' : 'missing port in address'}`, 500);
+  throw new ApiError(
+    `${goOp}address ${listen}: ${listen.includes(':') ? 'invalid port' : 'missing port in address'}`,
+    500,
+  );
 }
 
 export class ProxyCollection {

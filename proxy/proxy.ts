@@ -38,13 +38,19 @@ export class Proxy {
   enabled = false;
   onUpstreamDown: UpstreamDownPolicy;
   readonly toxics: ToxicSpec[] = [];
-  readonly counters: Record<Direction, ByteCounters> = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
+  readonly counters: Record<Direction, ByteCounters> = {
+    upstream: { received: 0, sent: 0 },
+    downstream: { received: 0, sent: 0 },
+  };
   connectionsTotal = 0;
   private server: net.Server | null = null;
   private readonly connections = new Set<Connection>();
   private probe: NodeJS.Timeout | null = null;
 
-  constructor(options: ProxyOptions, private readonly random: RandomSource) {
+  constructor(
+    options: ProxyOptions,
+    private readonly random: RandomSource,
+  ) {
     this.name = options.name;
     this.listen = options.listen;
     this.upstream = options.upstream;
@@ -57,7 +63,12 @@ export class Proxy {
   }
 
   toJSON(): Record<string, unknown> {
-    const json: Record<string, unknown> = { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled };
+    const json: Record<string, unknown> = {
+      name: this.name,
+      listen: this.listen,
+      upstream: this.upstream,
+      enabled: this.enabled,
+    };
     // Toxiproxy's Proxy struct has an exported Logger field with no JSON tag, so Go writes it (empty) in every answer.
     json.Logger = {};
     if (this.onUpstreamDown !== 'close') json.on_upstream_down = this.onUpstreamDown;
@@ -73,11 +84,21 @@ export class Proxy {
 
   private async bind(): Promise<void> {
     const { host, port } = parseHostPort(this.listen, 'listen');
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER });
+    const server = net.createServer({
+      allowHalfOpen: true,
+      pauseOnConnect: true,
+      noDelay: true,
+      highWaterMark: SOCKET_HIGH_WATER,
+    });
     server.on('connection', (client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
-        reject(new ApiError(`listen tcp ${this.listen}: ${err.code === 'EADDRINUSE' ? 'bind: address already in use' : err.message}`, 500));
+        reject(
+          new ApiError(
+            `listen tcp ${this.listen}: ${err.code === 'EADDRINUSE' ? 'bind: address already in use' : err.message}`,
+            500,
+          ),
+        );
       });
       // Go resolves "localhost" to 127.0.0.1; Node might pick ::1, so say what Go would.
       server.listen(port, host === 'localhost' ? '127.0.0.1' : host || undefined, () => resolve());
@@ -100,7 +121,12 @@ export class Proxy {
     for (const c of [...this.connections]) c.destroy();
   }
 
-  async update(input: { listen: string; upstream: string; enabled: boolean; onUpstreamDown?: UpstreamDownPolicy }): Promise<void> {
+  async update(input: {
+    listen: string;
+    upstream: string;
+    enabled: boolean;
+    onUpstreamDown?: UpstreamDownPolicy;
+  }): Promise<void> {
     parseHostPort(input.listen, 'listen');
     if (input.onUpstreamDown) this.onUpstreamDown = input.onUpstreamDown;
     if (input.listen !== this.listen || input.upstream !== this.upstream) {
@@ -119,7 +145,10 @@ export class Proxy {
       accepted.destroy();
       return;
     }
-    const { socket: client, setReader: setClientReader } = adoptAccepted(accepted, { allowHalfOpen: true, highWaterMark: SOCKET_HIGH_WATER });
+    const { socket: client, setReader: setClientReader } = adoptAccepted(accepted, {
+      allowHalfOpen: true,
+      highWaterMark: SOCKET_HIGH_WATER,
+    });
     client.on('error', () => {});
     const target = upstreamAddress(this.upstream);
     if (!target) {

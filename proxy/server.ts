@@ -45,7 +45,8 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
   const server = http.createServer({ keepAliveTimeout: 60_000 }, createApiHandler(collection, { strict, warn }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE' || err.code === 'EACCES') reject(new PortInUseError(host, options.port ?? 8474, { cause: err }));
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES')
+        reject(new PortInUseError(host, options.port ?? 8474, { cause: err }));
       else reject(err);
     });
     server.listen(options.port ?? 8474, host, () => resolve());
@@ -61,16 +62,25 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
   };
   if (options.proxies && options.proxies.length > 0) {
     try {
-      await collection.populate(options.proxies, createValidation(strict, (message) => warn(`config: ${message}`)));
+      await collection.populate(
+        options.proxies,
+        createValidation(strict, (message) => warn(`config: ${message}`)),
+      );
     } catch (err) {
       await stop();
       if (err instanceof ApiError && err.status >= 500) {
-        throw new EnvironmentError('RAMPART_PROXY_LISTEN_FAILED', `a configured proxy could not start: ${err.message}`, {
-          hint: 'free that address or give the proxy another "listen" (port 0 picks a free one)',
-        });
+        throw new EnvironmentError(
+          'RAMPART_PROXY_LISTEN_FAILED',
+          `a configured proxy could not start: ${err.message}`,
+          {
+            hint: 'free that address or give the proxy another "listen" (port 0 picks a free one)',
+          },
+        );
       }
       if (err instanceof ApiError) {
-        throw new ConfigInvalidError(`proxy config is invalid: ${err.message}`, { hint: 'fix the named field in the proxies file' });
+        throw new ConfigInvalidError(`proxy config is invalid: ${err.message}`, {
+          hint: 'fix the named field in the proxies file',
+        });
       }
       throw err;
     }

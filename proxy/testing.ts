@@ -79,7 +79,12 @@ export interface ApiAnswer<T> {
   contentType: string | null;
 }
 
-export async function api<T = unknown>(server: { url: string }, method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
+export async function api<T = unknown>(
+  server: { url: string },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiAnswer<T>> {
   const res = await fetch(`${server.url}${path}`, {
     method,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -96,7 +101,10 @@ export async function api<T = unknown>(server: { url: string }, method: string, 
 }
 
 /** A proxy server plus one proxy named `name` in front of `upstream`; returns the proxy's listen address. */
-export async function proxyTo(upstream: string, options: { seed?: number; toxics?: unknown[]; warn?: (message: string) => void } = {}) {
+export async function proxyTo(
+  upstream: string,
+  options: { seed?: number; toxics?: unknown[]; warn?: (message: string) => void } = {},
+) {
   const server = await startProxyServer({ port: 0, seed: options.seed ?? 42, warn: options.warn ?? (() => {}) });
   const created = await api<{ listen: string }>(server, 'POST', '/proxies', {
     name: 'p',

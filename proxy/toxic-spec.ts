@@ -44,11 +44,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Go decodes JSON null into a field as "leave it as it was". */
 const given = (v: unknown): boolean => v !== undefined && v !== null;
 
-const withoutNulls = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
+const withoutNulls = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
 
 /** `goStruct`: "ToxicWrapper" on create; Toxiproxy decodes an update into an unnamed struct (""). */
 function parseToxicity(value: unknown, validation: Validation, where: string, goStruct = 'ToxicWrapper'): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw errors.badRequestBody.with(`${typeProblem(value, `${goStruct}.toxicity`, 'float32')}${where}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw errors.badRequestBody.with(`${typeProblem(value, `${goStruct}.toxicity`, 'float32')}${where}`);
   if (value < 0 || value > 1) validation.concern(`toxicity: must be between 0 and 1 (got ${value})`, where);
   return value;
 }
@@ -63,20 +65,28 @@ function checkGoIntegers(definition: ToxicDefinition, value: unknown, where: str
     const field = `${definition.goStruct}.attributes.${key}`;
     const goType = definition.goIntType ?? 'int64';
     const v = value[key];
-    const problem = given(v) && typeof v !== 'number' ? typeProblem(v, field, goType) : integerProblem(value, key, field, goType);
+    const problem =
+      given(v) && typeof v !== 'number' ? typeProblem(v, field, goType) : integerProblem(value, key, field, goType);
     if (problem) throw errors.badRequestBody.with(`${problem}${where}`);
   }
 }
 
 /** `known`: concerns already raised for these attributes (an update re-checks only what changed). */
-function parseAttributes(definition: ToxicDefinition, value: unknown, validation: Validation, where: string, known: string[] = []): Record<string, number> {
+function parseAttributes(
+  definition: ToxicDefinition,
+  value: unknown,
+  validation: Validation,
+  where: string,
+  known: string[] = [],
+): Record<string, number> {
   if (given(value) && !isObject(value)) throw errors.badRequestBody.with(`attributes${where}: must be an object`);
   const result = definition.attributes.safeParse(given(value) ? withoutNulls(value as Record<string, unknown>) : {});
   if (!result.success) {
     const issues = formatIssues(result.error).map((i) => `attributes.${i}`);
     throw errors.badRequestBody.with(`${issues.join('; ')}${where}`);
   }
-  for (const concern of definition.concerns?.(result.data) ?? []) if (!known.includes(concern)) validation.concern(concern, where);
+  for (const concern of definition.concerns?.(result.data) ?? [])
+    if (!known.includes(concern)) validation.concern(concern, where);
   return result.data;
 }
 
@@ -93,7 +103,8 @@ export function parseToxic(body: unknown, options: ParseToxicOptions = {}): Toxi
   const { validation = lenientSilently, exists, where = '' } = options;
   if (!isObject(body)) throw errors.badRequestBody.with(`expected a JSON object${where}`);
   for (const key of ['stream', 'type', 'name'] as const) {
-    if (given(body[key]) && typeof body[key] !== 'string') throw errors.badRequestBody.with(`${typeProblem(body[key], `ToxicWrapper.${key}`, 'string')}${where}`);
+    if (given(body[key]) && typeof body[key] !== 'string')
+      throw errors.badRequestBody.with(`${typeProblem(body[key], `ToxicWrapper.${key}`, 'string')}${where}`);
   }
   const toxicity = given(body.toxicity) ? parseToxicity(body.toxicity, validation, where) : 1;
   const stream = given(body.stream) ? (body.stream as string) : 'downstream';
@@ -119,12 +130,22 @@ export function parseToxicUpdate(
   validation: Validation = lenientSilently,
 ): { attributes: Record<string, number>; toxicity: number } {
   if (!isObject(body)) throw errors.badRequestBody.with('expected a JSON object');
-  if (given(body.attributes) && !isObject(body.attributes)) throw errors.badRequestBody.with('attributes: must be an object');
+  if (given(body.attributes) && !isObject(body.attributes))
+    throw errors.badRequestBody.with('attributes: must be an object');
   checkGoIntegers(current.definition, body.attributes, '');
-  const merged = { ...current.attributes, ...withoutNulls((body.attributes as Record<string, unknown> | null | undefined) ?? {}) };
+  const merged = {
+    ...current.attributes,
+    ...withoutNulls((body.attributes as Record<string, unknown> | null | undefined) ?? {}),
+  };
   return {
     toxicity: given(body.toxicity) ? parseToxicity(body.toxicity, validation, '', '') : current.toxicity,
-    attributes: parseAttributes(current.definition, merged, validation, '', current.definition.concerns?.(current.attributes)),
+    attributes: parseAttributes(
+      current.definition,
+      merged,
+      validation,
+      '',
+      current.definition.concerns?.(current.attributes),
+    ),
   };
 }
 

@@ -91,7 +91,9 @@ describe('Toxic.spec', () => {
   it('Creating the same Toxic twice should result in an error', async () => {
     const { proxy } = await createProxy('duplicate-toxic-test');
     await createToxic<Latency>(proxy, 'latency', { latency: 1000, jitter: 100 });
-    await expect(createToxic<Latency>(proxy, 'latency', { latency: 1000, jitter: 100 })).rejects.toThrow('Request failed with status code 409');
+    await expect(createToxic<Latency>(proxy, 'latency', { latency: 1000, jitter: 100 })).rejects.toThrow(
+      'Request failed with status code 409',
+    );
     await proxy.remove();
   });
 });
@@ -143,14 +145,24 @@ describe('Toxiproxy.spec', () => {
   });
 
   it('Toxiproxy Should populate', async () => {
-    const proxies = await client().populate([{ listen: 'localhost:0', name: 'get-all-test', upstream: 'localhost:6379' }]);
+    const proxies = await client().populate([
+      { listen: 'localhost:0', name: 'get-all-test', upstream: 'localhost:6379' },
+    ]);
     await Promise.all(Object.keys(proxies).map((name) => proxies[name]!.remove()));
   });
 
   it('Toxiproxy Should get all proxies', async () => {
     const toxiproxy = client();
-    const proxy1: ICreateProxyBody = { listen: `127.0.0.1:${await getFreePort()}`, name: 'get-all-test1', upstream: 'localhost:6379' };
-    const proxy2: ICreateProxyBody = { listen: `127.0.0.1:${await getFreePort()}`, name: 'get-all-test2', upstream: 'localhost:12345' };
+    const proxy1: ICreateProxyBody = {
+      listen: `127.0.0.1:${await getFreePort()}`,
+      name: 'get-all-test1',
+      upstream: 'localhost:6379',
+    };
+    const proxy2: ICreateProxyBody = {
+      listen: `127.0.0.1:${await getFreePort()}`,
+      name: 'get-all-test2',
+      upstream: 'localhost:12345',
+    };
     await toxiproxy.populate([proxy1, proxy2]);
     await toxiproxy.getAll();
     const proxies = await toxiproxy.getAll();
@@ -166,6 +178,8 @@ describe('Toxiproxy.spec', () => {
 
 describe('after the suite', () => {
   it('the only warning logged was for the slicer whose size_variation is not below average_size', () => {
-    expect(warnings).toEqual([expect.stringMatching(/attributes\.size_variation: must be smaller than average_size \(got 1000 >= 1000\)/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/attributes\.size_variation: must be smaller than average_size \(got 1000 >= 1000\)/),
+    ]);
   });
 });

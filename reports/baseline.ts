@@ -45,7 +45,12 @@ export interface RegressionRule {
  * regressed when it moved the bad way by more than `threshold` (0.1 = 10 %) — a latency
  * also by at least `minAbsoluteMs`. Returns the verdicts marked and the comparison to store in the record.
  */
-export function compareToBaseline(current: RunRecord, baseline: RunRecord, threshold = 0.1, rule: RegressionRule = {}): { verdicts: Verdict[]; comparison: Comparison } {
+export function compareToBaseline(
+  current: RunRecord,
+  baseline: RunRecord,
+  threshold = 0.1,
+  rule: RegressionRule = {},
+): { verdicts: Verdict[]; comparison: Comparison } {
   const minMs = rule.minAbsoluteMs ?? 0;
   const bigEnough = (b: number | null, c: number | null) => b !== null && c !== null && Math.abs(c - b) >= minMs;
   const base = p95ByTag(baseline);
@@ -56,15 +61,36 @@ export function compareToBaseline(current: RunRecord, baseline: RunRecord, thres
     if (!b) continue;
     const ch = change(b.p95, c.p95);
     const enough = Math.min(b.count, c.count) >= MIN_COMPARABLE_REQUESTS;
-    rows.push({ scenario: c.scenario, tag: c.tag, metric: 'p95 ms', baseline: b.p95, current: c.p95, change: ch, regressed: enough && ch !== null && ch > threshold && bigEnough(b.p95, c.p95) });
+    rows.push({
+      scenario: c.scenario,
+      tag: c.tag,
+      metric: 'p95 ms',
+      baseline: b.p95,
+      current: c.p95,
+      change: ch,
+      regressed: enough && ch !== null && ch > threshold && bigEnough(b.p95, c.p95),
+    });
   }
   const baseVerdicts = new Map(baseline.verdicts.map((v) => [v.objective, v]));
   const verdicts = current.verdicts.map((v) => {
     const b = baseVerdicts.get(v.objective);
     if (!b || !(higherIsWorse.has(v.kind) || lowerIsWorse.has(v.kind))) return v;
     const ch = change(b.value, v.value);
-    const regressed = ch !== null && (higherIsWorse.has(v.kind) ? ch > threshold : ch < -threshold) && (v.kind !== 'latency' || bigEnough(b.value, v.value));
+    const regressed =
+      ch !== null &&
+      (higherIsWorse.has(v.kind) ? ch > threshold : ch < -threshold) &&
+      (v.kind !== 'latency' || bigEnough(b.value, v.value));
     return { ...v, regression: { baseline: b.value, change: ch, regressed } };
   });
-  return { verdicts, comparison: { baselineId: baseline.id, baselineStartedAt: baseline.meta.startedAt, threshold, minAbsoluteMs: minMs, fails: rule.fails ?? false, rows } };
+  return {
+    verdicts,
+    comparison: {
+      baselineId: baseline.id,
+      baselineStartedAt: baseline.meta.startedAt,
+      threshold,
+      minAbsoluteMs: minMs,
+      fails: rule.fails ?? false,
+      rows,
+    },
+  };
 }

@@ -15,11 +15,16 @@ export function coverage(record: RunRecord, spec: SloSpec, verdicts: readonly Ve
     const named = objectives.map(scenarioOf).filter((s): s is string => s !== undefined);
     const scenarios = req.scenarios ?? (named.length > 0 ? named : null);
     const exercised = scale(record, scenarios);
-    const mine = verdicts.filter((v) => req.objectives.some((n) => v.objective === n || v.objective.startsWith(`${n}[`)));
+    const mine = verdicts.filter((v) =>
+      req.objectives.some((n) => v.objective === n || v.objective.startsWith(`${n}[`)),
+    );
     const short: string[] = [];
-    if (req.scale.concurrency && (exercised.peakConcurrency ?? 0) < req.scale.concurrency) short.push(`peak concurrency ${exercised.peakConcurrency ?? 0} < ${req.scale.concurrency}`);
-    if (req.scale.rate && exercised.peakRate < req.scale.rate) short.push(`peak rate ${exercised.peakRate}/s < ${req.scale.rate}/s`);
-    if (req.scale.requests && exercised.requests < req.scale.requests) short.push(`${exercised.requests} requests < ${req.scale.requests}`);
+    if (req.scale.concurrency && (exercised.peakConcurrency ?? 0) < req.scale.concurrency)
+      short.push(`peak concurrency ${exercised.peakConcurrency ?? 0} < ${req.scale.concurrency}`);
+    if (req.scale.rate && exercised.peakRate < req.scale.rate)
+      short.push(`peak rate ${exercised.peakRate}/s < ${req.scale.rate}/s`);
+    if (req.scale.requests && exercised.requests < req.scale.requests)
+      short.push(`${exercised.requests} requests < ${req.scale.requests}`);
     let verdict: CoverageRow['verdict'];
     let note: string | undefined;
     if (short.length > 0) {
@@ -30,10 +35,19 @@ export function coverage(record: RunRecord, spec: SloSpec, verdicts: readonly Ve
     } else {
       // No objective: the scenarios' own thresholds judge it, if they ran.
       const th = record.thresholds.filter((t) => scenarios === null || scenarios.includes(t.scenario));
-      verdict = th.length ? overallOutcome(th.map((t): Outcome => t.outcome ?? (t.ok ? 'pass' : 'fail'))) : 'not-exercised';
+      verdict = th.length
+        ? overallOutcome(th.map((t): Outcome => t.outcome ?? (t.ok ? 'pass' : 'fail')))
+        : 'not-exercised';
       if (!th.length) note = 'nothing in this run judged it';
     }
-    return { requirement: req.name, claim: req.claim, exercised, verdict, objectives: req.objectives, ...(note ? { note } : {}) };
+    return {
+      requirement: req.name,
+      claim: req.claim,
+      exercised,
+      verdict,
+      objectives: req.objectives,
+      ...(note ? { note } : {}),
+    };
   });
 }
 

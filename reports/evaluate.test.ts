@@ -6,7 +6,13 @@ import type { SloSpecInput } from './slo-spec.ts';
 import { syntheticRecord } from './testing/synthetic-record.ts';
 
 const spec = (objectives: SloSpecInput['objectives']) => parseSloObject({ objectives });
-const p95 = (extra: Record<string, unknown> = {}) => ({ name: 'feed-p95', kind: 'latency' as const, percentile: 95, lessThanMs: 200, ...extra });
+const p95 = (extra: Record<string, unknown> = {}) => ({
+  name: 'feed-p95',
+  kind: 'latency' as const,
+  percentile: 95,
+  lessThanMs: 200,
+  ...extra,
+});
 
 describe('evaluate: latency', () => {
   it('passes when p95 is under the target in the whole run and in every minute', () => {
@@ -42,7 +48,12 @@ describe('evaluate: latency', () => {
   });
 
   it('reads only the named scenario and tag', () => {
-    const r = syntheticRecord({ seconds: 20, rps: 20, tags: ['GET /v1/feed', 'POST /v1/posts'], latencyMs: (_t, _i, tag) => (tag === 'POST /v1/posts' ? 500 : 10) });
+    const r = syntheticRecord({
+      seconds: 20,
+      rps: 20,
+      tags: ['GET /v1/feed', 'POST /v1/posts'],
+      latencyMs: (_t, _i, tag) => (tag === 'POST /v1/posts' ? 500 : 10),
+    });
     const e = evaluate(r, spec([p95({ tag: 'GET /v1/feed' }), p95({ name: 'posts', tag: 'POST /v1/posts' })]));
     expect(e.verdicts.map((v) => v.pass)).toEqual([true, false]);
     expect(e.verdicts[1]!.evidence).toContain('tag=POST /v1/posts');
@@ -52,16 +63,19 @@ describe('evaluate: latency', () => {
 describe('evaluate: missing evidence is a failure, not a pass', () => {
   it('every objective whose evidence the record lacks is inconclusive, never a pass', () => {
     const r = syntheticRecord({ seconds: 5, rps: 5 });
-    const e = evaluate(r, spec([
-      p95({ scenario: 'spike' }),
-      { name: 'drill-availability', kind: 'availability', target: 0.999, during: 'drill' },
-      { name: 'recovery', kind: 'recovery-time', maxSeconds: 30 },
-      { name: 'rate-limit', kind: 'rate-limit' },
-      { name: 'security', kind: 'security' },
-      { name: 'thresholds', kind: 'threshold' },
-      { name: 'drills', kind: 'drill-passed' },
-      { name: 'data', kind: 'data-reconciled' },
-    ]));
+    const e = evaluate(
+      r,
+      spec([
+        p95({ scenario: 'spike' }),
+        { name: 'drill-availability', kind: 'availability', target: 0.999, during: 'drill' },
+        { name: 'recovery', kind: 'recovery-time', maxSeconds: 30 },
+        { name: 'rate-limit', kind: 'rate-limit' },
+        { name: 'security', kind: 'security' },
+        { name: 'thresholds', kind: 'threshold' },
+        { name: 'drills', kind: 'drill-passed' },
+        { name: 'data', kind: 'data-reconciled' },
+      ]),
+    );
     expect(e.verdict).toBe('inconclusive');
     expect(e.verdicts).toHaveLength(8);
     for (const v of e.verdicts) {
@@ -107,14 +121,27 @@ describe('evaluate: ratio objectives, error budget and burn rate', () => {
   it('judges availability during each drill on the drill time span only', () => {
     const start = Date.UTC(2026, 0, 1, 12, 0, 0);
     const drill = (name: string, from: number, to: number) => ({
-      name, passed: true, startedAt: start + from * 1000, endedAt: start + to * 1000, faults: [], recoverySeconds: 1,
-      reconciliation: null, checks: [], skipped: [], aborted: null,
+      name,
+      passed: true,
+      startedAt: start + from * 1000,
+      endedAt: start + to * 1000,
+      faults: [],
+      recoverySeconds: 1,
+      reconciliation: null,
+      checks: [],
+      skipped: [],
+      aborted: null,
     });
     // 5,000 clean requests show 99.9 % (the Clopper–Pearson bound needs 2,995); 200 failures in 5,000 breach it.
-    const r = syntheticRecord({ seconds: 100, rps: 100, startedAt: start, failure: (t) => (t >= 60 && t < 62 ? 'net' : null) },
-      { drills: [drill('calm', 0, 50), drill('stormy', 50, 100)] });
+    const r = syntheticRecord(
+      { seconds: 100, rps: 100, startedAt: start, failure: (t) => (t >= 60 && t < 62 ? 'net' : null) },
+      { drills: [drill('calm', 0, 50), drill('stormy', 50, 100)] },
+    );
     const vs = evaluate(r, spec([{ name: 'avail', kind: 'availability', target: 0.999, during: 'drill' }])).verdicts;
-    expect(vs.map((v) => [v.objective, v.pass])).toEqual([['avail[calm]', true], ['avail[stormy]', false]]);
+    expect(vs.map((v) => [v.objective, v.pass])).toEqual([
+      ['avail[calm]', true],
+      ['avail[stormy]', false],
+    ]);
     expect(vs[1]!.value).toBeCloseTo(1 - 200 / 5000, 6);
   });
 });
@@ -122,8 +149,16 @@ describe('evaluate: ratio objectives, error budget and burn rate', () => {
 describe('evaluate: drills, security, thresholds', () => {
   const start = Date.UTC(2026, 0, 1, 12, 0, 0);
   const baseDrill = {
-    name: 'pg-latency', passed: true, startedAt: start, endedAt: start + 30_000, faults: [{ label: 'pg +500ms', start: start + 5000, end: start + 15_000 }],
-    recoverySeconds: 4, reconciliation: { acknowledged: 100, found: 100, lost: 0, duplicated: 0 }, checks: [{ name: 'steady', ok: true, detail: '' }], skipped: [], aborted: null,
+    name: 'pg-latency',
+    passed: true,
+    startedAt: start,
+    endedAt: start + 30_000,
+    faults: [{ label: 'pg +500ms', start: start + 5000, end: start + 15_000 }],
+    recoverySeconds: 4,
+    reconciliation: { acknowledged: 100, found: 100, lost: 0, duplicated: 0 },
+    checks: [{ name: 'steady', ok: true, detail: '' }],
+    skipped: [],
+    aborted: null,
   };
   const objectives: SloSpecInput['objectives'] = [
     { name: 'recovery', kind: 'recovery-time', maxSeconds: 10 },
@@ -137,12 +172,22 @@ describe('evaluate: drills, security, thresholds', () => {
   });
 
   it('fails slow recovery, a failed drill, a never-recovered drill and lost writes', () => {
-    const r = syntheticRecord({ seconds: 1 }, {
-      drills: [
-        { ...baseDrill, name: 'slow', recoverySeconds: 25 },
-        { ...baseDrill, name: 'stuck', passed: false, recoverySeconds: null, checks: [{ name: 'recovers', ok: false, detail: 'still failing' }], reconciliation: { acknowledged: 10, found: 9, lost: 1, duplicated: 0 } },
-      ],
-    });
+    const r = syntheticRecord(
+      { seconds: 1 },
+      {
+        drills: [
+          { ...baseDrill, name: 'slow', recoverySeconds: 25 },
+          {
+            ...baseDrill,
+            name: 'stuck',
+            passed: false,
+            recoverySeconds: null,
+            checks: [{ name: 'recovers', ok: false, detail: 'still failing' }],
+            reconciliation: { acknowledged: 10, found: 9, lost: 1, duplicated: 0 },
+          },
+        ],
+      },
+    );
     const vs = evaluate(r, spec(objectives)).verdicts;
     const byName = Object.fromEntries(vs.map((v) => [v.objective, v]));
     expect(byName['recovery[slow]']!.pass).toBe(false);
@@ -153,7 +198,21 @@ describe('evaluate: drills, security, thresholds', () => {
   });
 
   it('a drill that skipped every fault is inconclusive, not a pass', () => {
-    const r = syntheticRecord({ seconds: 1 }, { drills: [{ ...baseDrill, faults: [], recoverySeconds: null, reconciliation: null, checks: [], skipped: ['no fault proxy on this target'] }] });
+    const r = syntheticRecord(
+      { seconds: 1 },
+      {
+        drills: [
+          {
+            ...baseDrill,
+            faults: [],
+            recoverySeconds: null,
+            reconciliation: null,
+            checks: [],
+            skipped: ['no fault proxy on this target'],
+          },
+        ],
+      },
+    );
     const v = evaluate(r, spec([{ name: 'drills', kind: 'drill-passed' }])).verdicts[0]!;
     expect(v.pass).toBe(false);
     expect(v.outcome).toBe('inconclusive');
@@ -162,24 +221,59 @@ describe('evaluate: drills, security, thresholds', () => {
   });
 
   it('counts unsuppressed high findings and ignores accepted ones', () => {
-    const finding = (id: string, severity: 'high' | 'medium', suppressed?: { action: 'IGNORE' | 'WARN' | 'FAIL'; reason: string }) => ({
-      id, ruleId: id, title: id, category: 'API1:2023', severity, endpoint: 'GET /v1/posts/{id}', description: '', evidence: null, source: 'rampart', ...(suppressed ? { suppressed } : {}),
+    const finding = (
+      id: string,
+      severity: 'high' | 'medium',
+      suppressed?: { action: 'IGNORE' | 'WARN' | 'FAIL'; reason: string },
+    ) => ({
+      id,
+      ruleId: id,
+      title: id,
+      category: 'API1:2023',
+      severity,
+      endpoint: 'GET /v1/posts/{id}',
+      description: '',
+      evidence: null,
+      source: 'rampart',
+      ...(suppressed ? { suppressed } : {}),
     });
     const sec = spec([{ name: 'security', kind: 'security', minSeverity: 'high' }]);
-    const clean = syntheticRecord({ seconds: 1 }, { findings: [finding('a', 'medium'), finding('b', 'high', { action: 'IGNORE', reason: 'accepted' })] });
+    const clean = syntheticRecord(
+      { seconds: 1 },
+      { findings: [finding('a', 'medium'), finding('b', 'high', { action: 'IGNORE', reason: 'accepted' })] },
+    );
     expect(evaluate(clean, sec).verdict).toBe('pass');
-    const dirty = syntheticRecord({ seconds: 1 }, { findings: [finding('c', 'high'), finding('d', 'high', { action: 'FAIL', reason: 'must fix' })] });
+    const dirty = syntheticRecord(
+      { seconds: 1 },
+      { findings: [finding('c', 'high'), finding('d', 'high', { action: 'FAIL', reason: 'must fix' })] },
+    );
     expect(evaluate(dirty, sec).verdicts[0]!.value).toBe(2);
-    const scannedClean = syntheticRecord({ seconds: 1 }, { parts: [{ kind: 'scan', name: 'security', status: 'ran', startedAt: 0, endedAt: 1 }] });
+    const scannedClean = syntheticRecord(
+      { seconds: 1 },
+      { parts: [{ kind: 'scan', name: 'security', status: 'ran', startedAt: 0, endedAt: 1 }] },
+    );
     expect(evaluate(scannedClean, sec).verdict).toBe('pass');
   });
 
   it('judges the rate-limit scenario by its thresholds and checks', () => {
-    const th = (ok: boolean) => ({ scenario: 'rate-limit', metric: 'checks', expression: 'rate==1', ok, value: ok ? 1 : 0.9, abortedRun: false });
-    const rl = spec([{ name: 'rl', kind: 'rate-limit' }, { name: 'th', kind: 'threshold' }]);
+    const th = (ok: boolean) => ({
+      scenario: 'rate-limit',
+      metric: 'checks',
+      expression: 'rate==1',
+      ok,
+      value: ok ? 1 : 0.9,
+      abortedRun: false,
+    });
+    const rl = spec([
+      { name: 'rl', kind: 'rate-limit' },
+      { name: 'th', kind: 'threshold' },
+    ]);
     const good = syntheticRecord({ seconds: 5, scenario: 'rate-limit' }, { thresholds: [th(true)] });
     expect(evaluate(good, rl).verdict).toBe('pass');
-    const bad = syntheticRecord({ seconds: 5, scenario: 'rate-limit', failure: (t, i) => (t === 2 && i === 0 ? '4xx' : null) }, { thresholds: [th(false)] });
+    const bad = syntheticRecord(
+      { seconds: 5, scenario: 'rate-limit', failure: (t, i) => (t === 2 && i === 0 ? '4xx' : null) },
+      { thresholds: [th(false)] },
+    );
     const vs = evaluate(bad, rl).verdicts;
     expect(vs.map((v) => v.pass)).toEqual([false, false]);
     expect(vs[0]!.measured).toContain('1/250 checks failed');
@@ -212,7 +306,10 @@ describe('merging run records', () => {
 describe('evaluate: an objective judged only in some profiles', () => {
   it('is judged in a run of its profile and left out of another, with the rest judged the same', () => {
     const r = syntheticRecord({ seconds: 30, rps: 20, latencyMs: () => 300 });
-    const s = spec([p95({ name: 'only in full', onlyInProfiles: ['full'] }), p95({ name: 'always', lessThanMs: 1000 })]);
+    const s = spec([
+      p95({ name: 'only in full', onlyInProfiles: ['full'] }),
+      p95({ name: 'always', lessThanMs: 1000 }),
+    ]);
     const full = evaluate({ ...r, meta: { ...r.meta, profile: 'full' } }, s);
     expect(full.verdicts.map((v) => v.objective)).toEqual(['only in full', 'always']);
     expect(full.verdict).toBe('fail');

@@ -13,15 +13,24 @@ export interface Evaluation {
 
 function evaluateObjective(record: RunRecord, spec: SloSpec, o: Objective): Verdict[] {
   switch (o.kind) {
-    case 'latency': return [evaluateLatency(record, o)];
-    case 'error-rate': return [evaluateErrorRate(record, spec, o)];
-    case 'availability': return evaluateAvailability(record, spec, o);
-    case 'recovery-time': return evaluateRecoveryTime(record, o);
-    case 'rate-limit': return [evaluateRateLimit(record, o)];
-    case 'security': return [evaluateSecurity(record, o)];
-    case 'threshold': return [evaluateThresholds(record, o)];
-    case 'drill-passed': return evaluateDrillPassed(record, o);
-    case 'data-reconciled': return evaluateDataReconciled(record, o);
+    case 'latency':
+      return [evaluateLatency(record, o)];
+    case 'error-rate':
+      return [evaluateErrorRate(record, spec, o)];
+    case 'availability':
+      return evaluateAvailability(record, spec, o);
+    case 'recovery-time':
+      return evaluateRecoveryTime(record, o);
+    case 'rate-limit':
+      return [evaluateRateLimit(record, o)];
+    case 'security':
+      return [evaluateSecurity(record, o)];
+    case 'threshold':
+      return [evaluateThresholds(record, o)];
+    case 'drill-passed':
+      return evaluateDrillPassed(record, o);
+    case 'data-reconciled':
+      return evaluateDataReconciled(record, o);
   }
 }
 
@@ -33,7 +42,9 @@ function evaluateObjective(record: RunRecord, spec: SloSpec, o: Objective): Verd
  * record's profile are judged with those fields replaced.
  */
 export function evaluate(record: RunRecord, spec: SloSpec): Evaluation {
-  const judged = spec.objectives.filter((o) => !o.onlyInProfiles || (o.onlyInProfiles as readonly string[]).includes(record.meta.profile ?? ''));
+  const judged = spec.objectives.filter(
+    (o) => !o.onlyInProfiles || (o.onlyInProfiles as readonly string[]).includes(record.meta.profile ?? ''),
+  );
   const verdicts = judged.flatMap((o) => evaluateObjective(record, spec, forProfile(o, record.meta.profile)));
   return { verdicts, verdict: overallOutcome(verdicts.map(outcomeOf)) };
 }
@@ -41,7 +52,10 @@ export function evaluate(record: RunRecord, spec: SloSpec): Evaluation {
 /** A copy of the record with the spec, verdicts, overall verdict and requirement coverage stored in it. */
 export function withVerdicts(record: RunRecord, spec: SloSpec, evaluation: Evaluation): RunRecord {
   return {
-    ...record, slo: specToInput(spec), verdicts: evaluation.verdicts, verdict: evaluation.verdict,
+    ...record,
+    slo: specToInput(spec),
+    verdicts: evaluation.verdicts,
+    verdict: evaluation.verdict,
     coverage: coverage(record, spec, evaluation.verdicts),
   };
 }

@@ -22,11 +22,13 @@ export interface Bucket {
 
 export function selectSamples(record: RunRecord, sel: Selection): Sample[] {
   const width = record.intervalMs;
-  return record.samples.filter((s) =>
-    (sel.scenario === undefined || s.scenario === sel.scenario) &&
-    (sel.tag === undefined || s.tag === sel.tag) &&
-    (sel.from === undefined || s.ts + width > sel.from) &&
-    (sel.to === undefined || s.ts < sel.to));
+  return record.samples.filter(
+    (s) =>
+      (sel.scenario === undefined || s.scenario === sel.scenario) &&
+      (sel.tag === undefined || s.tag === sel.tag) &&
+      (sel.from === undefined || s.ts + width > sel.from) &&
+      (sel.to === undefined || s.ts < sel.to),
+  );
 }
 
 export const emptyStatus = (): StatusClasses => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 });
@@ -52,7 +54,8 @@ export function describeSelection(sel: Selection): string {
   const parts: string[] = [];
   if (sel.scenario !== undefined) parts.push(`scenario=${sel.scenario}`);
   if (sel.tag !== undefined) parts.push(`tag=${sel.tag}`);
-  if (sel.from !== undefined && sel.to !== undefined) parts.push(`${new Date(sel.from).toISOString()}..${new Date(sel.to).toISOString()}`);
+  if (sel.from !== undefined && sel.to !== undefined)
+    parts.push(`${new Date(sel.from).toISOString()}..${new Date(sel.to).toISOString()}`);
   return `samples[${parts.join(', ') || 'all'}]`;
 }
 

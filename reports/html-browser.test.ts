@@ -16,20 +16,35 @@ describe('the HTML report in headless Chromium', () => {
     await mkdir(outDir, { recursive: true });
     const file = `${outDir}/report-fixture.html`;
     await writeFile(file, renderHtml(fixtureRun(300)));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
       const requests: string[] = [];
-      page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) requests.push(r.url());
+      });
       await page.goto(`file://${file}`);
       const banner = page.locator('#verdict');
       expect(await banner.isVisible()).toBe(true);
       expect(await banner.innerText()).toMatch(/^FAIL — 4 of 5 objectives/);
-      const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => {
-        const box = s.getBoundingClientRect();
-        const lines = Array.from(s.querySelectorAll('g.series polyline')).map((p) => (p.getAttribute('points') ?? '').split(' ').length);
-        return { id: s.id, width: box.width, height: box.height, lines, faults: s.querySelectorAll('g.fault rect').length };
-      }));
+      const charts = await page.$$eval('svg.chart', (svgs) =>
+        svgs.map((s) => {
+          const box = s.getBoundingClientRect();
+          const lines = Array.from(s.querySelectorAll('g.series polyline')).map(
+            (p) => (p.getAttribute('points') ?? '').split(' ').length,
+          );
+          return {
+            id: s.id,
+            width: box.width,
+            height: box.height,
+            lines,
+            faults: s.querySelectorAll('g.fault rect').length,
+          };
+        }),
+      );
       expect(charts.map((c) => c.id)).toEqual(['chart-latency', 'chart-rate', 'chart-errors']);
       for (const c of charts) {
         expect(c.width).toBeGreaterThan(300);
@@ -42,7 +57,9 @@ describe('the HTML report in headless Chromium', () => {
         const rect = svg.querySelector('g.fault rect')!;
         const x0 = Number(rect.getAttribute('x'));
         const x1 = x0 + Number(rect.getAttribute('width'));
-        const pts = Array.from(svg.querySelectorAll('g.series[data-series="p95"] polyline')).flatMap((p) => (p.getAttribute('points') ?? '').split(' ').map((xy: string) => xy.split(',').map(Number)));
+        const pts = Array.from(svg.querySelectorAll('g.series[data-series="p95"] polyline')).flatMap((p) =>
+          (p.getAttribute('points') ?? '').split(' ').map((xy: string) => xy.split(',').map(Number)),
+        );
         const top = pts.reduce((a, b) => ((b[1] ?? 0) < (a[1] ?? 0) ? b : a));
         return (top[0] ?? 0) >= x0 && (top[0] ?? 0) <= x1;
       });

@@ -18,7 +18,13 @@ export type {
   DrillObjective,
   Statistics,
 } from './run-record.ts';
-export { judgeWindow, judgeDrill, emptyWindowStats, windowStatsFromSamples, LOAD_DID_NOT_START } from './objectives/drill-checks.ts';
+export {
+  judgeWindow,
+  judgeDrill,
+  emptyWindowStats,
+  windowStatsFromSamples,
+  LOAD_DID_NOT_START,
+} from './objectives/drill-checks.ts';
 export type { WindowStats } from './objectives/drill-checks.ts';
 export { measurementDoubt, doubted } from './objectives/load.ts';
 export { createRunRecord, writeRunRecord, readRunRecord } from './run-record-io.ts';
@@ -37,7 +43,14 @@ export { loadSloSpec, parseSloObject } from './slo-load.ts';
 export { evaluate, withVerdicts } from './evaluate.ts';
 export { ownSpec } from './own-spec.ts';
 export { compareToBaseline, DEFAULT_REGRESSION_MIN_MS } from './baseline.ts';
-export { CONFIDENCE, judgeRatio, judgePercentile, quantileRanks, minSamplesForQuantile, requestsNeeded } from './statistics.ts';
+export {
+  CONFIDENCE,
+  judgeRatio,
+  judgePercentile,
+  quantileRanks,
+  minSamplesForQuantile,
+  requestsNeeded,
+} from './statistics.ts';
 export { renderTextTable } from './render/text-table.ts';
 export { verdictWarnings, renderWarningsText } from './warnings.ts';
 export { renderCoverageText } from './render/coverage-rows.ts';

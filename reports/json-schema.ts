@@ -9,7 +9,10 @@ import { runRecordSchema } from './run-record.ts';
  */
 export function runRecordJsonSchema(): Record<string, unknown> {
   return {
-    ...(z.toJSONSchema(runRecordSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>),
+    ...(z.toJSONSchema(runRecordSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
+      string,
+      unknown
+    >),
     $id: 'https://github.com/rampart/rampart/schemas/run-record.schema.json',
     title: 'rampart run record',
   };

@@ -12,7 +12,9 @@ const key = (s: Sample) => `${s.ts}\u0000${s.scenario}\u0000${s.tag}`;
  */
 export function mergeRunRecords(a: RunRecord, b: RunRecord): RunRecord {
   if (a.intervalMs !== b.intervalMs) {
-    throw new Error(`cannot merge run records with different bucket widths (${a.intervalMs} ms and ${b.intervalMs} ms)`);
+    throw new Error(
+      `cannot merge run records with different bucket widths (${a.intervalMs} ms and ${b.intervalMs} ms)`,
+    );
   }
   const groups = new Map<string, Sample[]>();
   for (const s of [...a.samples, ...b.samples]) {
@@ -31,7 +33,10 @@ export function mergeRunRecords(a: RunRecord, b: RunRecord): RunRecord {
     const h = mergeHistograms(g.map((s) => s.latency));
     const out: Sample = {
       ...first,
-      count: 0, failed: 0, late: 0, dropped: 0,
+      count: 0,
+      failed: 0,
+      late: 0,
+      dropped: 0,
       status: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 },
       checks: { passed: 0, failed: 0 },
       latency: encodeHistogram(h),
@@ -53,7 +58,11 @@ export function mergeRunRecords(a: RunRecord, b: RunRecord): RunRecord {
   return {
     ...a,
     id: randomUUID(),
-    meta: { ...a.meta, startedAt: Math.min(a.meta.startedAt, b.meta.startedAt), endedAt: ends.length ? Math.max(...ends) : null },
+    meta: {
+      ...a.meta,
+      startedAt: Math.min(a.meta.startedAt, b.meta.startedAt),
+      endedAt: ends.length ? Math.max(...ends) : null,
+    },
     scenarios: [...a.scenarios, ...b.scenarios],
     samples,
     engine: [...a.engine, ...b.engine].sort((x, y) => x.ts - y.ts),

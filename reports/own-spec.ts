@@ -13,7 +13,10 @@ export function ownSpec(record: RunRecord, o: { failOn?: Severity } = {}): SloSp
   const scenarios = [...new Set(record.thresholds.map((t) => t.scenario))];
   for (const s of scenarios) objectives.push({ name: `thresholds ${s}`, kind: 'threshold', scenario: s });
   for (const d of record.drills) objectives.push({ name: `drill ${d.name}`, kind: 'drill-passed', drill: d.name });
-  const scanned = record.parts.some((p) => p.kind === 'scan' && p.status === 'ran') || record.meta.command.startsWith('scan') || record.findings.length > 0;
+  const scanned =
+    record.parts.some((p) => p.kind === 'scan' && p.status === 'ran') ||
+    record.meta.command.startsWith('scan') ||
+    record.findings.length > 0;
   if (scanned) objectives.push({ name: 'security findings', kind: 'security', minSeverity: o.failOn ?? 'high' });
   if (objectives.length === 0) return null;
   return sloSpecSchema.parse({ service: 'run', objectives });

@@ -16,7 +16,13 @@ const run = fixtureRun(300);
 describe('renderers on a recorded run', () => {
   it('the fixture breaches latency, errors, drill availability and security, and recovers in time', () => {
     const byName = Object.fromEntries(run.verdicts.map((v) => [v.objective, v.pass]));
-    expect(byName).toEqual({ 'feed p95': false, errors: false, 'drill availability[pg-latency]': false, 'recovery[pg-latency]': true, security: false });
+    expect(byName).toEqual({
+      'feed p95': false,
+      errors: false,
+      'drill availability[pg-latency]': false,
+      'recovery[pg-latency]': true,
+      security: false,
+    });
     expect(run.verdict).toBe('fail');
   });
 
@@ -73,8 +79,17 @@ describe('baseline comparison', () => {
   it('marks p95 up more than 10 % as a regression, and not a 5 % change', () => {
     const spec = fixtureSpec;
     const judge = (r: ReturnType<typeof syntheticRecord>) => withVerdicts(r, spec, evaluate(r, spec));
-    const base = judge(syntheticRecord({ seconds: 30, rps: 20, tags: ['GET /v1/feed', 'POST /v1/posts'], latencyMs: () => 100 }));
-    const slower = judge(syntheticRecord({ seconds: 30, rps: 20, tags: ['GET /v1/feed', 'POST /v1/posts'], latencyMs: (_t, _i, tag) => (tag === 'GET /v1/feed' ? 120 : 105) }));
+    const base = judge(
+      syntheticRecord({ seconds: 30, rps: 20, tags: ['GET /v1/feed', 'POST /v1/posts'], latencyMs: () => 100 }),
+    );
+    const slower = judge(
+      syntheticRecord({
+        seconds: 30,
+        rps: 20,
+        tags: ['GET /v1/feed', 'POST /v1/posts'],
+        latencyMs: (_t, _i, tag) => (tag === 'GET /v1/feed' ? 120 : 105),
+      }),
+    );
     const { verdicts, comparison } = compareToBaseline(slower, base, 0.1);
     const rows = Object.fromEntries(comparison.rows.map((r) => [r.tag, r]));
     expect(rows['GET /v1/feed']!.baseline).toBeCloseTo(100, 0);
@@ -88,7 +103,9 @@ describe('baseline comparison', () => {
     const html = renderHtml({ ...slower, verdicts, comparison });
     expect(html).toContain('Compared with baseline');
     expect(html).toContain('regressed');
-    expect(renderMarkdown({ ...slower, verdicts, comparison })).toMatch(/GET \/v1\/feed: 100\.\d+ → 120\.\d+ ms \(\+20\.0 %\)/);
+    expect(renderMarkdown({ ...slower, verdicts, comparison })).toMatch(
+      /GET \/v1\/feed: 100\.\d+ → 120\.\d+ ms \(\+20\.0 %\)/,
+    );
   });
 });
 
@@ -123,8 +140,18 @@ describe('baseline comparison ignores noise', () => {
 
 describe('three outcomes and per-suite detail in every format', () => {
   const load = syntheticRecord({ seconds: 80, rps: 60, scenario: 'load', latencyMs: () => 30 });
-  const drill = syntheticRecord({ seconds: 20, rps: 10, scenario: 'drill:pg-latency', startedAt: load.meta.startedAt + 90_000, latencyMs: (t) => (t > 5 && t < 12 ? 900 : 40) });
-  const record = { ...load, samples: [...load.samples, ...drill.samples], meta: { ...load.meta, endedAt: load.meta.startedAt + 110_000 } };
+  const drill = syntheticRecord({
+    seconds: 20,
+    rps: 10,
+    scenario: 'drill:pg-latency',
+    startedAt: load.meta.startedAt + 90_000,
+    latencyMs: (t) => (t > 5 && t < 12 ? 900 : 40),
+  });
+  const record = {
+    ...load,
+    samples: [...load.samples, ...drill.samples],
+    meta: { ...load.meta, endedAt: load.meta.startedAt + 110_000 },
+  };
   const spec = sloSpecSchema.parse({
     objectives: [
       { name: 'load p95', kind: 'latency', scenario: 'load', lessThanMs: 200 },

@@ -22,14 +22,26 @@ function rampartVersion(): string {
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() || null
+    );
   } catch {
     return null;
   }
 }
 
 /** A fresh, empty run record with the machine's metadata filled in. */
-export function createRunRecord(options: { command: string; profile?: string | null; target?: string | null; source?: string | null; startedAt?: number }): RunRecord {
+export function createRunRecord(options: {
+  command: string;
+  profile?: string | null;
+  target?: string | null;
+  source?: string | null;
+  startedAt?: number;
+}): RunRecord {
   const cpus = os.cpus();
   return runRecordSchema.parse({
     format: RUN_RECORD_FORMAT,
@@ -65,19 +77,27 @@ export async function readRunRecord(file: string): Promise<RunRecord> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError('RAMPART_RUN_RECORD_UNREADABLE', `cannot read run record ${file}: ${(err as Error).message}`, { cause: err });
+    throw new InputError('RAMPART_RUN_RECORD_UNREADABLE', `cannot read run record ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new InputError('RAMPART_RUN_RECORD_INVALID', `${file} is not JSON: ${(err as Error).message}`, { cause: err });
+    throw new InputError('RAMPART_RUN_RECORD_INVALID', `${file} is not JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const parsed = runRecordSchema.safeParse(json);
   if (!parsed.success) {
-    throw new InputError('RAMPART_RUN_RECORD_INVALID', `${file} is not a rampart run record:\n  ${formatIssues(parsed.error).join('\n  ')}`, {
-      hint: 'pass the run.json written by `rampart run`, `drill`, `scan` or `gate`',
-    });
+    throw new InputError(
+      'RAMPART_RUN_RECORD_INVALID',
+      `${file} is not a rampart run record:\n  ${formatIssues(parsed.error).join('\n  ')}`,
+      {
+        hint: 'pass the run.json written by `rampart run`, `drill`, `scan` or `gate`',
+      },
+    );
   }
   return parsed.data;
 }

@@ -82,11 +82,23 @@ export const processSampleSchema = z.object({
 export type ProcessSample = z.infer<typeof processSampleSchema>;
 
 export const eventTypes = [
-  'run.started', 'run.ended', 'run.aborted',
-  'phase.started', 'phase.ended',
-  'fault.injected', 'fault.removed',
-  'process.stopped', 'process.killed', 'process.paused', 'process.resumed', 'process.started', 'process.ready',
-  'probe', 'slo.breached', 'threshold.aborted', 'note',
+  'run.started',
+  'run.ended',
+  'run.aborted',
+  'phase.started',
+  'phase.ended',
+  'fault.injected',
+  'fault.removed',
+  'process.stopped',
+  'process.killed',
+  'process.paused',
+  'process.resumed',
+  'process.started',
+  'process.ready',
+  'probe',
+  'slo.breached',
+  'threshold.aborted',
+  'note',
 ] as const;
 
 export const eventSchema = z.object({
@@ -111,11 +123,13 @@ const httpExchange = z.object({
     headers: z.record(z.string(), z.string()).optional(),
     body: z.string().optional(),
   }),
-  response: z.object({
-    status: z.number().int(),
-    headers: z.record(z.string(), z.string()).optional(),
-    body: z.string().optional(),
-  }).nullable(),
+  response: z
+    .object({
+      status: z.number().int(),
+      headers: z.record(z.string(), z.string()).optional(),
+      body: z.string().optional(),
+    })
+    .nullable(),
 });
 
 export const findingSchema = z.object({
@@ -182,11 +196,13 @@ export const thresholdResultSchema = z.object({
    * from k6, is k6's): confidence bounds where the data allow them, inconclusive where too few points
    * were judged. Absent for the engine's own thresholds.
    */
-  rampart: z.object({
-    outcome: outcomeSchema,
-    reason: z.string().optional(),
-    statistics: statisticsSchema.optional(),
-  }).optional(),
+  rampart: z
+    .object({
+      outcome: outcomeSchema,
+      reason: z.string().optional(),
+      statistics: statisticsSchema.optional(),
+    })
+    .optional(),
 });
 export type ThresholdResult = z.infer<typeof thresholdResultSchema>;
 
@@ -200,7 +216,14 @@ export const scenarioSummarySchema = z.object({
   late: z.number().int().nonnegative(),
   dropped: z.number().int().nonnegative(),
   rate: z.object({ target: z.number().nullable(), achieved: z.number() }),
-  latencyMs: z.object({ p50: z.number(), p90: z.number(), p95: z.number(), p99: z.number(), p999: z.number(), max: z.number() }),
+  latencyMs: z.object({
+    p50: z.number(),
+    p90: z.number(),
+    p95: z.number(),
+    p99: z.number(),
+    p999: z.number(),
+    max: z.number(),
+  }),
   checks: z.object({ passed: z.number().int(), failed: z.number().int() }),
   /** Exact outcomes over the scenario: status codes and error kinds (see samples[].codes). */
   codes: z.record(z.string(), z.number().int().nonnegative()).default({}),
@@ -234,23 +257,27 @@ export const drillResultSchema = z.object({
   faults: z.array(z.object({ label: z.string(), start: z.number(), end: z.number().nullable() })),
   /** Seconds from rollback until the SLO held again; null when it never recovered in the observation time. */
   recoverySeconds: z.number().nullable(),
-  reconciliation: z.object({
-    acknowledged: z.number().int(),
-    found: z.number().int(),
-    lost: z.number().int(),
-    duplicated: z.number().int(),
-    /** Each acknowledged write not found (or found more than once): its id, when it was acknowledged (epoch ms), what the read-back saw. */
-    missing: z.array(z.object({ writes: z.string(), id: z.string(), at: z.number(), detail: z.string() })).optional(),
-  }).nullable(),
+  reconciliation: z
+    .object({
+      acknowledged: z.number().int(),
+      found: z.number().int(),
+      lost: z.number().int(),
+      duplicated: z.number().int(),
+      /** Each acknowledged write not found (or found more than once): its id, when it was acknowledged (epoch ms), what the read-back saw. */
+      missing: z.array(z.object({ writes: z.string(), id: z.string(), at: z.number(), detail: z.string() })).optional(),
+    })
+    .nullable(),
   /** Expectations checked, each with its outcome (ok is true only for pass). */
-  checks: z.array(z.object({
-    name: z.string(),
-    ok: z.boolean(),
-    detail: z.string(),
-    outcome: outcomeSchema.optional(),
-    /** window: recomputed from the samples of its window; the others are recorded facts (probe, rollback, recovery, reconciliation). */
-    source: z.enum(['window', 'probe', 'rollback', 'recovery', 'reconciliation', 'steady-state']).optional(),
-  })),
+  checks: z.array(
+    z.object({
+      name: z.string(),
+      ok: z.boolean(),
+      detail: z.string(),
+      outcome: outcomeSchema.optional(),
+      /** window: recomputed from the samples of its window; the others are recorded facts (probe, rollback, recovery, reconciliation). */
+      source: z.enum(['window', 'probe', 'rollback', 'recovery', 'reconciliation', 'steady-state']).optional(),
+    }),
+  ),
   skipped: z.array(z.string()).default([]),
   aborted: z.string().nullable().default(null),
   /** pass / fail / inconclusive (a fault not injected, a window without enough requests). Absent in old records. */
@@ -258,19 +285,22 @@ export const drillResultSchema = z.object({
   /** Why the drill is inconclusive and what would make it conclusive. */
   reason: z.string().optional(),
   /** The judged windows with the objectives the drill held them to, so reports/ can re-judge them from the samples. */
-  windows: z.array(z.object({
-    phase: z.enum(['steady', 'during', 'after']),
-    start: z.number(),
-    end: z.number(),
-    objectives: z.array(drillObjectiveSchema),
-  })).optional(),
+  windows: z
+    .array(
+      z.object({
+        phase: z.enum(['steady', 'during', 'after']),
+        start: z.number(),
+        end: z.number(),
+        objectives: z.array(drillObjectiveSchema),
+      }),
+    )
+    .optional(),
   /** The drill's groups of request tags (read: […], write: […]) that objectives name as their tag. */
   tags: z.record(z.string(), z.array(z.string())).optional(),
   /** The profile the drill ran with (quick/full). */
   profile: z.string().optional(),
 });
 export type DrillResult = z.infer<typeof drillResultSchema>;
-
 
 export const verdictSchema = z.object({
   objective: z.string(),
@@ -296,10 +326,14 @@ export const verdictSchema = z.object({
   budgetRemaining: z.number().nullable(),
   burnRate: z.number().nullable(),
   /** Multi-window burn rates (SRE workbook), where the run is long enough. */
-  burnRates: z.array(z.object({ window: z.string(), burnRate: z.number(), threshold: z.number(), alert: z.boolean() })).default([]),
+  burnRates: z
+    .array(z.object({ window: z.string(), burnRate: z.number(), threshold: z.number(), alert: z.boolean() }))
+    .default([]),
   /** Where in the run record the evidence came from. */
   evidence: z.string(),
-  regression: z.object({ baseline: z.number().nullable(), change: z.number().nullable(), regressed: z.boolean() }).optional(),
+  regression: z
+    .object({ baseline: z.number().nullable(), change: z.number().nullable(), regressed: z.boolean() })
+    .optional(),
   /** For windowed objectives: the worst window, epoch ms. */
   window: z.object({ start: z.number(), end: z.number(), seconds: z.number() }).optional(),
   /** Why a value is missing, which windows were not reported, which drill/scenario an expanded objective covers. */
@@ -316,15 +350,17 @@ export const comparisonSchema = z.object({
   minAbsoluteMs: z.number().nonnegative().default(0),
   /** True when a regression fails the run (--fail-on-regression): each compared value is then a JUnit test case. */
   fails: z.boolean().default(false),
-  rows: z.array(z.object({
-    scenario: z.string(),
-    tag: z.string(),
-    metric: z.string(),
-    baseline: z.number().nullable(),
-    current: z.number().nullable(),
-    change: z.number().nullable(),
-    regressed: z.boolean(),
-  })),
+  rows: z.array(
+    z.object({
+      scenario: z.string(),
+      tag: z.string(),
+      metric: z.string(),
+      baseline: z.number().nullable(),
+      current: z.number().nullable(),
+      change: z.number().nullable(),
+      regressed: z.boolean(),
+    }),
+  ),
 });
 export type Comparison = z.infer<typeof comparisonSchema>;
 
@@ -411,10 +447,24 @@ export type RunRecordInput = z.input<typeof runRecordSchema>;
  * only. The caller folds parts into the run record with appendPart(); runners
  * never mutate a record they did not create.
  */
-export type RunRecordPart = Partial<Pick<RunRecord,
-  'scenarios' | 'samples' | 'engine' | 'events' | 'summaries' | 'thresholds' | 'drills' | 'findings' | 'notes'>>;
+export type RunRecordPart = Partial<
+  Pick<
+    RunRecord,
+    'scenarios' | 'samples' | 'engine' | 'events' | 'summaries' | 'thresholds' | 'drills' | 'findings' | 'notes'
+  >
+>;
 
-const partKeys = ['scenarios', 'samples', 'engine', 'events', 'summaries', 'thresholds', 'drills', 'findings', 'notes'] as const;
+const partKeys = [
+  'scenarios',
+  'samples',
+  'engine',
+  'events',
+  'summaries',
+  'thresholds',
+  'drills',
+  'findings',
+  'notes',
+] as const;
 
 export function appendPart(record: RunRecord, part: RunRecordPart): RunRecord {
   for (const key of partKeys) {

@@ -18,7 +18,11 @@ describe('loading the SLO spec', () => {
   it('loads the repository slo.yaml', async () => {
     const spec = await loadSloSpec(path.resolve(import.meta.dirname, '..', 'slo.yaml'));
     expect(spec.objectives.map((o) => o.kind)).toContain('latency');
-    expect(spec.objectives.find((o) => o.kind === 'latency')).toMatchObject({ percentile: 95, lessThanMs: 200, window: 60_000 });
+    expect(spec.objectives.find((o) => o.kind === 'latency')).toMatchObject({
+      percentile: 95,
+      lessThanMs: 200,
+      window: 60_000,
+    });
   });
 
   it('names the line and key of a bad value', () => {
@@ -37,7 +41,12 @@ describe('loading the SLO spec', () => {
   });
 
   it('names the line of an unknown key and of an unknown kind', () => {
-    const msg = problemsOf(() => parseSloYaml('objectives:\n  - name: a\n    kind: latency\n    lessThanMs: 200\n    percentil: 99\n  - name: b\n    kind: speed\n', 'x.yaml'));
+    const msg = problemsOf(() =>
+      parseSloYaml(
+        'objectives:\n  - name: a\n    kind: latency\n    lessThanMs: 200\n    percentil: 99\n  - name: b\n    kind: speed\n',
+        'x.yaml',
+      ),
+    );
     expect(msg).toMatch(/x\.yaml:2: key objectives\[0\].*percentil/);
     expect(msg).toMatch(/x\.yaml:7: key objectives\[1\]\.kind/);
   });
@@ -49,7 +58,9 @@ describe('loading the SLO spec', () => {
 
   it('rejects duplicate names and an empty objective list', () => {
     expect(problemsOf(() => parseSloYaml('objectives: []'))).toContain('key objectives');
-    const dup = problemsOf(() => parseSloYaml('objectives:\n  - {name: a, kind: security}\n  - {name: a, kind: threshold}\n'));
+    const dup = problemsOf(() =>
+      parseSloYaml('objectives:\n  - {name: a, kind: security}\n  - {name: a, kind: threshold}\n'),
+    );
     expect(dup).toContain('slo.yaml:3: key objectives[1].name: duplicate objective name "a"');
   });
 
@@ -88,20 +99,40 @@ spec:
     const spec = parseSloYaml(text);
     expect(spec.objectives).toEqual([
       expect.objectContaining({ name: 'sec', kind: 'security' }),
-      expect.objectContaining({ name: 'feed-latency', kind: 'latency', percentile: 95, lessThanMs: 200, scenario: 'load', tag: 'GET /v1/feed' }),
-      expect.objectContaining({ name: 'availability', kind: 'availability', target: 0.999, during: 'drill', drill: 'pg-down' }),
+      expect.objectContaining({
+        name: 'feed-latency',
+        kind: 'latency',
+        percentile: 95,
+        lessThanMs: 200,
+        scenario: 'load',
+        tag: 'GET /v1/feed',
+      }),
+      expect.objectContaining({
+        name: 'availability',
+        kind: 'availability',
+        target: 0.999,
+        during: 'drill',
+        drill: 'pg-down',
+      }),
     ]);
   });
 
   it('names the OpenSLO key it cannot map', () => {
-    const msg = problemsOf(() => parseSloYaml('apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  indicator:\n    spec:\n      thresholdMetric: {metricSource: {type: rampart}}\n  objectives:\n    - {op: gt, value: 5, target: 0.9}\n'));
+    const msg = problemsOf(() =>
+      parseSloYaml(
+        'apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  indicator:\n    spec:\n      thresholdMetric: {metricSource: {type: rampart}}\n  objectives:\n    - {op: gt, value: 5, target: 0.9}\n',
+      ),
+    );
     expect(msg).toMatch(/slo\.yaml:9: key spec\.objectives\[0\]\.op/);
   });
 
   it('loads a TypeScript spec file', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-slo-'));
     const file = path.join(dir, 'slo.ts');
-    await writeFile(file, "export default { objectives: [{ name: 'p99', kind: 'latency', percentile: 99, lessThanMs: 500 }] };\n");
+    await writeFile(
+      file,
+      "export default { objectives: [{ name: 'p99', kind: 'latency', percentile: 99, lessThanMs: 500 }] };\n",
+    );
     const spec = await loadSloSpec(file);
     expect(spec.objectives[0]).toMatchObject({ name: 'p99', percentile: 99, lessThanMs: 500 });
   });

@@ -28,7 +28,13 @@ function lineOf(doc: Document, counter: LineCounter, p: Path): number | null {
   return null;
 }
 
-function issuesAt(file: string, doc: Document, counter: LineCounter, prefix: Path, issues: { path: Path; message: string }[]): string[] {
+function issuesAt(
+  file: string,
+  doc: Document,
+  counter: LineCounter,
+  prefix: Path,
+  issues: { path: Path; message: string }[],
+): string[] {
   return issues.map((i) => {
     const line = lineOf(doc, counter, i.path);
     const key = formatPath([...prefix, ...i.path]);
@@ -50,7 +56,8 @@ export function parseSloYaml(text: string, file = 'slo.yaml'): SloSpec {
       problems.push(`${file}:${pos?.line ?? '?'}:${pos?.col ?? '?'}: YAML syntax: ${err.message.split('\n')[0]}`);
     }
   }
-  if (problems.length > 0) throw new SloFileInvalidError(`${file} is not valid YAML:\n  ${problems.join('\n  ')}`, problems);
+  if (problems.length > 0)
+    throw new SloFileInvalidError(`${file} is not valid YAML:\n  ${problems.join('\n  ')}`, problems);
 
   let specInput: Record<string, unknown> | null = null;
   let specDoc: Document | null = null;
@@ -72,7 +79,9 @@ export function parseSloYaml(text: string, file = 'slo.yaml'): SloSpec {
       specInput = value as Record<string, unknown>;
       specDoc = doc;
     } else {
-      problems.push(`${file}:${lineOf(doc, counter, []) ?? '?'}: key kind: expected a rampart SloSpec or an OpenSLO "kind: SLO" document`);
+      problems.push(
+        `${file}:${lineOf(doc, counter, []) ?? '?'}: key kind: expected a rampart SloSpec or an OpenSLO "kind: SLO" document`,
+      );
     }
   }
   if (problems.length > 0) throw new SloFileInvalidError(`${file} is invalid:\n  ${problems.join('\n  ')}`, problems);
@@ -110,7 +119,8 @@ export async function loadSloSpec(file: string): Promise<SloSpec> {
       mod = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown; slo?: unknown };
     } catch (err) {
       throw new InputError('RAMPART_SLO_UNREADABLE', `cannot load SLO spec ${file}: ${(err as Error).message}`, {
-        cause: err, hint: 'the file must exist and `export default` an SLO spec object',
+        cause: err,
+        hint: 'the file must exist and `export default` an SLO spec object',
       });
     }
     return parseSloObject(mod.default ?? mod.slo, file);
@@ -120,7 +130,8 @@ export async function loadSloSpec(file: string): Promise<SloSpec> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new InputError('RAMPART_SLO_UNREADABLE', `cannot read SLO spec ${file}: ${(err as Error).message}`, {
-      cause: err, hint: 'pass --slo with the path of an slo.yaml file',
+      cause: err,
+      hint: 'pass --slo with the path of an slo.yaml file',
     });
   }
   return parseSloYaml(text, file);

@@ -33,8 +33,10 @@ type BetaQuantile = typeof BetaQuantileFn;
 type BinomialQuantile = typeof BinomialQuantileFn;
 let beta: BetaQuantile | undefined;
 let binomial: BinomialQuantile | undefined;
-const betaQuantile = (p: number, a: number, b: number) => (beta ??= load('@stdlib/stats-base-dists-beta-quantile') as BetaQuantile)(p, a, b);
-const binomialQuantile = (p: number, n: number, q: number) => (binomial ??= load('@stdlib/stats-base-dists-binomial-quantile') as BinomialQuantile)(p, n, q);
+const betaQuantile = (p: number, a: number, b: number) =>
+  (beta ??= load('@stdlib/stats-base-dists-beta-quantile') as BetaQuantile)(p, a, b);
+const binomialQuantile = (p: number, n: number, q: number) =>
+  (binomial ??= load('@stdlib/stats-base-dists-binomial-quantile') as BinomialQuantile)(p, n, q);
 
 /** One-sided Clopper–Pearson bounds on a failure ratio: k failures in n trials. */
 export function ratioBounds(k: number, n: number, confidence = CONFIDENCE): { lower: number; upper: number } {
@@ -77,18 +79,29 @@ export interface RatioJudgement {
 export function judgeRatio(k: number, n: number, budget: number, confidence = CONFIDENCE): RatioJudgement {
   const estimate = n > 0 ? k / n : null;
   const { lower, upper } = ratioBounds(k, n, confidence);
-  const outcome: Outcome = estimate === null ? 'inconclusive' : estimate > budget + 1e-12 ? 'fail' : upper <= budget ? 'pass' : 'inconclusive';
+  const outcome: Outcome =
+    estimate === null ? 'inconclusive' : estimate > budget + 1e-12 ? 'fail' : upper <= budget ? 'pass' : 'inconclusive';
   return {
     outcome,
     statistics: {
-      method: 'clopper-pearson', confidence, n, failures: k, estimate, lower, upper,
+      method: 'clopper-pearson',
+      confidence,
+      n,
+      failures: k,
+      estimate,
+      lower,
+      upper,
       requestsNeeded: outcome === 'inconclusive' ? requestsNeeded(k, n, budget, confidence) : null,
     },
   };
 }
 
 /** Ranks (1-based) of the order statistics bounding the q-quantile of n samples; null when n is too small for one. */
-export function quantileRanks(n: number, q: number, confidence = CONFIDENCE): { lower: number | null; upper: number | null } {
+export function quantileRanks(
+  n: number,
+  q: number,
+  confidence = CONFIDENCE,
+): { lower: number | null; upper: number | null } {
   if (n <= 0) return { lower: null, upper: null };
   const upper = binomialQuantile(confidence, n, q) + 1;
   const lower = binomialQuantile(1 - confidence, n, q);
@@ -100,13 +113,20 @@ export function minSamplesForQuantile(q: number, confidence = CONFIDENCE): numbe
   return Math.ceil(Math.log(1 - confidence) / Math.log(q));
 }
 
-const valueAtRank = (h: LatencyHistogram, rank: number, n: number) => Math.round(h.getValueAtPercentile((100 * rank) / n) / 10) / 100;
+const valueAtRank = (h: LatencyHistogram, rank: number, n: number) =>
+  Math.round(h.getValueAtPercentile((100 * rank) / n) / 10) / 100;
 
 /**
  * Judges the pN latency of a histogram against "below limitMs". Fewer samples
  * than minSamples, or too few to bound the percentile, is inconclusive.
  */
-export function judgePercentile(h: LatencyHistogram, percentile: number, limitMs: number, minSamples = 0, confidence = CONFIDENCE): RatioJudgement & { toConclude: string | null } {
+export function judgePercentile(
+  h: LatencyHistogram,
+  percentile: number,
+  limitMs: number,
+  minSamples = 0,
+  confidence = CONFIDENCE,
+): RatioJudgement & { toConclude: string | null } {
   const n = h.totalCount;
   const q = percentile / 100;
   const estimate = n > 0 ? Math.round(h.getValueAtPercentile(percentile) / 10) / 100 : null;
@@ -128,10 +148,12 @@ export function judgePercentile(h: LatencyHistogram, percentile: number, limitMs
     const share = shareBelow(h, limitMs);
     const z = 1.6449;
     const more = share > q ? Math.ceil(((z * Math.sqrt(q * (1 - q))) / (share - q)) ** 2) : null;
-    toConclude = more !== null ? `about ${Math.max(more, n + 1)} requests at this latency distribution` : 'more requests';
+    toConclude =
+      more !== null ? `about ${Math.max(more, n + 1)} requests at this latency distribution` : 'more requests';
   }
   return {
-    outcome, toConclude,
+    outcome,
+    toConclude,
     statistics: { method: 'order-statistic', confidence, n, estimate, lower, upper, requestsNeeded: null },
   };
 }

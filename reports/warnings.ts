@@ -11,9 +11,13 @@ export function verdictWarnings(record: Pick<RunRecord, 'summaries' | 'notes' | 
   for (const s of record.summaries) {
     if (!s.valid) out.push(`INVALID measurement of ${s.scenario}: ${s.invalidReasons.join('; ') || 'see the notes'}`);
     const unsent = s.codes?.template ?? 0;
-    if (unsent > 0) out.push(`${s.scenario}: ${unsent} request(s) never sent (a template value was missing at run time): not in the latency nor the rate`);
+    if (unsent > 0)
+      out.push(
+        `${s.scenario}: ${unsent} request(s) never sent (a template value was missing at run time): not in the latency nor the rate`,
+      );
   }
-  for (const p of record.parts) if (p.status !== 'ran') out.push(`${p.kind} ${p.name} ${p.status}${p.note ? `: ${p.note}` : ''}`);
+  for (const p of record.parts)
+    if (p.status !== 'ran') out.push(`${p.kind} ${p.name} ${p.status}${p.note ? `: ${p.note}` : ''}`);
   for (const n of record.notes) {
     const w = weakening(n);
     if (w) out.push(w);
@@ -31,7 +35,8 @@ function weakening(note: string): string | null {
   if (/teardown failed/i.test(note)) return short(note);
   if (/left on the target \((\d+)/.test(note) || /clean-up not run/.test(note)) return short(note);
   if (/\b429\b/.test(note) && /not evaluated|not all|were not|skipped|not tried/i.test(note)) return short(note);
-  if (/security scan: /.test(note) && /\b(skipped|were not run|not tested|not evaluated)\b/i.test(note)) return short(note);
+  if (/security scan: /.test(note) && /\b(skipped|were not run|not tested|not evaluated)\b/i.test(note))
+    return short(note);
   // A drill load's INVALID measurement is its summary's (drill:<name>, above); a fault that could not be injected is not.
   if (/INCONCLUSIVE: no fault/.test(note)) return short(note);
   return null;

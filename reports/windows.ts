@@ -18,9 +18,15 @@ export interface WorstWindow {
  * buckets costs two decodes per bucket. Returns null when the run is shorter
  * than one window.
  */
-export function worstLatencyWindow(buckets: readonly Bucket[], opts: {
-  windowMs: number; intervalMs: number; percentile: number; minRequests: number;
-}): { worst: WorstWindow | null; judged: number } {
+export function worstLatencyWindow(
+  buckets: readonly Bucket[],
+  opts: {
+    windowMs: number;
+    intervalMs: number;
+    percentile: number;
+    minRequests: number;
+  },
+): { worst: WorstWindow | null; judged: number } {
   const first = buckets[0];
   const last = buckets[buckets.length - 1];
   if (!first || !last || opts.windowMs <= 0) return { worst: null, judged: 0 };
@@ -41,7 +47,8 @@ export function worstLatencyWindow(buckets: readonly Bucket[], opts: {
       if (h.totalCount >= opts.minRequests && h.totalCount > 0) {
         judged++;
         const v = percentileMs(h, opts.percentile);
-        if (!worst || v > worst.valueMs) worst = { start, end, seconds: opts.windowMs / 1000, valueMs: v, count: h.totalCount };
+        if (!worst || v > worst.valueMs)
+          worst = { start, end, seconds: opts.windowMs / 1000, valueMs: v, count: h.totalCount };
       }
       for (const e of (buckets[lo] as Bucket).latency) subtractEncoded(h, e);
     }
@@ -71,7 +78,12 @@ export interface BurnRateReport {
  * than the threshold (the workbook's page/ticket condition). Windows longer than
  * the run are not reported; a note says so.
  */
-export function burnRates(buckets: readonly Bucket[], target: number, cfg: SloSpec['burnRate'], intervalMs: number): { rates: BurnRateReport[]; notes: string[] } {
+export function burnRates(
+  buckets: readonly Bucket[],
+  target: number,
+  cfg: SloSpec['burnRate'],
+  intervalMs: number,
+): { rates: BurnRateReport[]; notes: string[] } {
   const first = buckets[0];
   const last = buckets[buckets.length - 1];
   if (!first || !last) return { rates: [], notes: [] };
@@ -117,6 +129,7 @@ export function burnRates(buckets: readonly Bucket[], target: number, cfg: SloSp
     }
     rates.push({ window: label, burnRate: Math.round(max * 1000) / 1000, threshold: w.threshold, alert });
   }
-  if (tooLong.length) notes.push(`burn-rate windows ${tooLong.join(', ')} not reported: the run (${span(runMs)}) is shorter`);
+  if (tooLong.length)
+    notes.push(`burn-rate windows ${tooLong.join(', ')} not reported: the run (${span(runMs)}) is shorter`);
   return { rates, notes };
 }

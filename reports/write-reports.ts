@@ -20,18 +20,31 @@ const files: Record<ReportFormat, { file: string; render: (r: RunRecord) => stri
 
 /** "html,md" → ['html','md']; an unknown name is an InputError (the CLI adds the flag it came from). */
 export function parseFormats(text: string): ReportFormat[] {
-  const list = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const f of list) {
     if (!(reportFormats as readonly string[]).includes(f)) {
-      throw new InputError('RAMPART_REPORT_FORMAT_INVALID', `unknown format "${f}"`, { hint: `use a comma-separated list of ${reportFormats.join(', ')}` });
+      throw new InputError('RAMPART_REPORT_FORMAT_INVALID', `unknown format "${f}"`, {
+        hint: `use a comma-separated list of ${reportFormats.join(', ')}`,
+      });
     }
   }
-  if (list.length === 0) throw new InputError('RAMPART_REPORT_FORMAT_INVALID', 'no format given', { hint: `use ${reportFormats.join(',')}` });
+  if (list.length === 0)
+    throw new InputError('RAMPART_REPORT_FORMAT_INVALID', 'no format given', {
+      hint: `use ${reportFormats.join(',')}`,
+    });
   return [...new Set(list)] as ReportFormat[];
 }
 
 /** Writes the chosen renderings (and run.json when withRecord) into dir; returns the paths written. */
-export async function writeReports(record: RunRecord, dir: string, formats: readonly ReportFormat[], options: { withRecord?: boolean } = {}): Promise<Record<string, string>> {
+export async function writeReports(
+  record: RunRecord,
+  dir: string,
+  formats: readonly ReportFormat[],
+  options: { withRecord?: boolean } = {},
+): Promise<Record<string, string>> {
   await mkdir(dir, { recursive: true });
   const written: Record<string, string> = {};
   if (options.withRecord) {

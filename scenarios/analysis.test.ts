@@ -3,7 +3,13 @@ import { findKnee, recoveryAfter, spikeEndOffset } from './analysis.ts';
 import { parseScenario } from './index.ts';
 
 const T0 = 1_700_000_000_000;
-const sec = (i: number, p95: number, targetRate: number | null = null, failed = 0) => ({ ts: T0 + i * 1000, p95, count: 100, failed, targetRate });
+const sec = (i: number, p95: number, targetRate: number | null = null, failed = 0) => ({
+  ts: T0 + i * 1000,
+  p95,
+  count: 100,
+  failed,
+  targetRate,
+});
 
 describe('suite analysis', () => {
   it('finds the stress knee: the highest rate held before p95 broke 200 ms for 3 s', () => {
@@ -23,13 +29,26 @@ describe('suite analysis', () => {
     const end = T0 + 10_000;
     const secs = Array.from({ length: 30 }, (_, i) => sec(i, i >= 5 && i < 14 ? 600 : 40));
     expect(recoveryAfter(secs, end)).toBe(4);
-    expect(recoveryAfter(secs.map((s) => ({ ...s, p95: 600 })), end)).toBeNull();
+    expect(
+      recoveryAfter(
+        secs.map((s) => ({ ...s, p95: 600 })),
+        end,
+      ),
+    ).toBeNull();
   });
 
   it('finds where a spike ends from the stages', () => {
     const s = parseScenario({
-      name: 'spike', executor: 'ramping-arrival-rate', startRate: 10,
-      stages: [{ target: 10, duration: '10s' }, { target: 50, duration: '1s' }, { target: 50, duration: '30s' }, { target: 10, duration: '1s' }, { target: 10, duration: '20s' }],
+      name: 'spike',
+      executor: 'ramping-arrival-rate',
+      startRate: 10,
+      stages: [
+        { target: 10, duration: '10s' },
+        { target: 50, duration: '1s' },
+        { target: 50, duration: '30s' },
+        { target: 10, duration: '1s' },
+        { target: 10, duration: '20s' },
+      ],
       flows: [{ name: 'f', steps: [{ path: '/' }] }],
     });
     expect(spikeEndOffset(s)).toBe(42_000);

@@ -25,7 +25,9 @@ async function server() {
     const answer = () => {
       inFlight -= 1;
       entry.done = performance.now() - t0;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: entry.path.split('/').pop() }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: entry.path.split('/').pop() }));
     };
     if (entry.path.startsWith('/slow/')) setTimeout(answer, 300);
     else answer();
@@ -42,20 +44,31 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-const batchScenario = (n: number) => parseScenario({
-  name: 'b', executor: 'per-vu-iterations', thresholdWindows: [],
-  flows: [{
-    name: 'f',
-    steps: [
-      { batch: Array.from({ length: n }, (_, i) => ({ name: `slow ${i}`, path: `/slow/${i}`, captures: { [`got${i}`]: { json: 'id' } } })) },
-      { name: 'after', path: '/after/{{got0}}-{{got1}}' },
+const batchScenario = (n: number) =>
+  parseScenario({
+    name: 'b',
+    executor: 'per-vu-iterations',
+    thresholdWindows: [],
+    flows: [
+      {
+        name: 'f',
+        steps: [
+          {
+            batch: Array.from({ length: n }, (_, i) => ({
+              name: `slow ${i}`,
+              path: `/slow/${i}`,
+              captures: { [`got${i}`]: { json: 'id' } },
+            })),
+          },
+          { name: 'after', path: '/after/{{got0}}-{{got1}}' },
+        ],
+      },
     ],
-  }],
-  thresholds: { http_reqs: [`count==${n + 1}`] },
-});
+    thresholds: { http_reqs: [`count==${n + 1}`] },
+  });
 
-describe('batch steps (k6\'s http.batch)', () => {
-  it('sends a batch\'s requests together within one iteration, and goes on once all are answered, with their captures', async () => {
+describe("batch steps (k6's http.batch)", () => {
+  it("sends a batch's requests together within one iteration, and goes on once all are answered, with their captures", async () => {
     await using srv = await server();
     const seen: ResponseInfo[] = [];
     const r = await runScenario(batchScenario(3), { baseUrl: srv.url, onResponse: (i) => seen.push(i) });
@@ -67,10 +80,15 @@ describe('batch steps (k6\'s http.batch)', () => {
     expect(Math.max(...slow.map((e) => e.at)) - Math.min(...slow.map((e) => e.at))).toBeLessThan(250);
     expect(after?.at).toBeGreaterThanOrEqual(Math.max(...slow.map((e) => e.done ?? Infinity)));
     expect(after?.path).toBe('/after/0-1');
-    expect(seen.filter((i) => i.batch).map((i) => i.tag).sort()).toEqual(['slow 0', 'slow 1', 'slow 2']);
+    expect(
+      seen
+        .filter((i) => i.batch)
+        .map((i) => i.tag)
+        .sort(),
+    ).toEqual(['slow 0', 'slow 1', 'slow 2']);
   });
 
-  it('keeps at most 6 requests of a batch in flight (k6\'s batchPerHost)', async () => {
+  it("keeps at most 6 requests of a batch in flight (k6's batchPerHost)", async () => {
     await using srv = await server();
     const r = await runScenario(batchScenario(8), { baseUrl: srv.url });
     expect(r.summary.requests).toBe(9);
@@ -78,17 +96,32 @@ describe('batch steps (k6\'s http.batch)', () => {
   });
 
   it('a bad batch item is named; the k6 export sends the batch with http.batch and the captures still feed the next step', async () => {
-    expect(() => parseScenario({ name: 'b', executor: 'per-vu-iterations', flows: [{ name: 'f', steps: [{ batch: [{ path: 'x' }] }] }] }))
-      .toThrow(/flows\[0\]\.steps\[0\]\.batch\[0\]\.path: must start with \//);
+    expect(() =>
+      parseScenario({
+        name: 'b',
+        executor: 'per-vu-iterations',
+        flows: [{ name: 'f', steps: [{ batch: [{ path: 'x' }] }] }],
+      }),
+    ).toThrow(/flows\[0\]\.steps\[0\]\.batch\[0\]\.path: must start with \//);
     await using srv = await server();
-    const k6 = exportK6({ name: 'b', description: 'batch', profile: 'quick', stack: { targetEnv: {} }, scenarios: [batchScenario(3)] });
+    const k6 = exportK6({
+      name: 'b',
+      description: 'batch',
+      profile: 'quick',
+      stack: { targetEnv: {} },
+      scenarios: [batchScenario(3)],
+    });
     expect(k6.script).toContain('http.batch(');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-batch-'));
     dirs.push(dir);
     const out = path.join(dir, 'k6.json');
     await runK6StandIn(k6.script, { baseUrl: srv.url.origin, out, maxIterations: 1 });
-    const names = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { metric: string; type: string; data: { tags?: Record<string, string> } })
-      .filter((l) => l.type === 'Point' && l.metric === 'http_reqs').map((l) => l.data.tags?.name);
+    const names = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { metric: string; type: string; data: { tags?: Record<string, string> } })
+      .filter((l) => l.type === 'Point' && l.metric === 'http_reqs')
+      .map((l) => l.data.tags?.name);
     expect(names).toEqual(['slow 0', 'slow 1', 'slow 2', 'after']);
     expect(srv.log.map((e) => e.path).at(-1)).toBe('/after/0-1');
   });

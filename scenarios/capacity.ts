@@ -10,13 +10,17 @@ const MAX_DEFAULT_CONNECTIONS = 10_000;
 /** Highest arrival rate (per second) an open-model scenario asks for. */
 export function peakRatePerSecond(s: Scenario): number {
   if (s.executor === 'constant-arrival-rate') return (s.rate * 1000) / Math.max(1, parseDuration(s.timeUnit));
-  if (s.executor === 'ramping-arrival-rate') return (Math.max(s.startRate, ...s.stages.map((st) => st.target)) * 1000) / Math.max(1, parseDuration(s.timeUnit));
+  if (s.executor === 'ramping-arrival-rate')
+    return (Math.max(s.startRate, ...s.stages.map((st) => st.target)) * 1000) / Math.max(1, parseDuration(s.timeUnit));
   return 0;
 }
 
 /** The default cap on connections (= VU slots) of an open-model scenario: enough for its peak rate × 1 s of latency. */
 export function defaultMaxConnections(s: Scenario): number {
-  return Math.min(MAX_DEFAULT_CONNECTIONS, Math.max(MIN_CONNECTIONS, Math.ceil(peakRatePerSecond(s) * EXPECTED_LATENCY_S)));
+  return Math.min(
+    MAX_DEFAULT_CONNECTIONS,
+    Math.max(MIN_CONNECTIONS, Math.ceil(peakRatePerSecond(s) * EXPECTED_LATENCY_S)),
+  );
 }
 
 /**
@@ -54,22 +58,32 @@ export function shortfallWarnings(i: ShortfallInput): string[] {
   const out: string[] = [];
   const cap = Math.min(i.maxVUs, i.connections);
   if (i.open && i.late > 0 && i.peak >= cap) {
-    out.push(`${i.late} of ${i.started + i.dropped} arrivals (${pct(i.late, i.started + i.dropped)}) waited for a free connection: all ${cap} were busy. `
-      + `Their latency still counts from the intended start; to send them on time raise ${i.capFlag} (now ${cap}).`);
+    out.push(
+      `${i.late} of ${i.started + i.dropped} arrivals (${pct(i.late, i.started + i.dropped)}) waited for a free connection: all ${cap} were busy. ` +
+        `Their latency still counts from the intended start; to send them on time raise ${i.capFlag} (now ${cap}).`,
+    );
   } else if (i.open && i.late > 0) {
-    out.push(`${i.late} of ${i.started + i.dropped} arrivals (${pct(i.late, i.started + i.dropped)}) waited for a connection to open or free up (at most ${i.peak} of ${cap} in flight): `
-      + 'the generator fell behind its schedule and caught up on warm connections. Their latency counts from the intended start; see the self-check.');
+    out.push(
+      `${i.late} of ${i.started + i.dropped} arrivals (${pct(i.late, i.started + i.dropped)}) waited for a connection to open or free up (at most ${i.peak} of ${cap} in flight): ` +
+        'the generator fell behind its schedule and caught up on warm connections. Their latency counts from the intended start; see the self-check.',
+    );
   }
   if (i.open && i.droppedAtCap > 0) {
-    out.push(`${i.droppedAtCap} arrivals were dropped after waiting ${secs(i.maxLatenessMs)} (maxLateness) for a connection: they count as failed, `
-      + `and their latency (at least ${secs(i.maxLatenessMs)}) is not in the percentiles, which understate the overload. Raise ${i.capFlag} (now ${cap}) or lower the rate.`);
+    out.push(
+      `${i.droppedAtCap} arrivals were dropped after waiting ${secs(i.maxLatenessMs)} (maxLateness) for a connection: they count as failed, ` +
+        `and their latency (at least ${secs(i.maxLatenessMs)}) is not in the percentiles, which understate the overload. Raise ${i.capFlag} (now ${cap}) or lower the rate.`,
+    );
   }
   const atEnd = i.dropped - i.droppedAtCap;
   if (i.open && atEnd > 0) {
-    out.push(`${atEnd} arrivals were still waiting for a connection when the run ended: dropped, counted as failed. Raise ${i.capFlag} (now ${cap}).`);
+    out.push(
+      `${atEnd} arrivals were still waiting for a connection when the run ended: dropped, counted as failed. Raise ${i.capFlag} (now ${cap}).`,
+    );
   }
   if (i.timeouts > 0) {
-    out.push(`${i.timeouts} requests got no answer within the request timeout (${secs(i.requestTimeoutMs)}): their latency is recorded as the timeout, a lower bound (scenario key requestTimeout).`);
+    out.push(
+      `${i.timeouts} requests got no answer within the request timeout (${secs(i.requestTimeoutMs)}): their latency is recorded as the timeout, a lower bound (scenario key requestTimeout).`,
+    );
   }
   return out;
 }

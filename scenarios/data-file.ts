@@ -23,7 +23,10 @@ export function readDataFile(file: string): DataRow[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new DataFileInvalidError(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new DataFileInvalidError(
+      file,
+      `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let rows: unknown;
   if (/\.json$/i.test(file)) {
@@ -41,8 +44,11 @@ export function readDataFile(file: string): DataRow[] {
   }
   if (!Array.isArray(rows) || rows.length === 0) throw new DataFileInvalidError(file, 'has no rows');
   rows.forEach((row, i) => {
-    const flat = row !== null && typeof row === 'object' && !Array.isArray(row)
-      && Object.values(row as object).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+    const flat =
+      row !== null &&
+      typeof row === 'object' &&
+      !Array.isArray(row) &&
+      Object.values(row as object).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
     if (!flat) throw new DataFileInvalidError(file, `row ${i + 1} is not an object of strings, numbers and booleans`);
   });
   return rows as DataRow[];

@@ -7,8 +7,13 @@ import { spawnLocalServer } from './testing/spawn-server.ts';
 
 function open(rate: number, duration: string, extra: Record<string, unknown>) {
   return parseScenario({
-    name: 'acct', executor: 'constant-arrival-rate', rate, duration, ...extra,
-    flows: [{ name: 'get', steps: [{ path: '/' }] }], thresholdWindows: [],
+    name: 'acct',
+    executor: 'constant-arrival-rate',
+    rate,
+    duration,
+    ...extra,
+    flows: [{ name: 'get', steps: [{ path: '/' }] }],
+    thresholdWindows: [],
   });
 }
 
@@ -16,13 +21,20 @@ describe('exact accounting in the open model', () => {
   it('reports as achieved what was started over the time it was started over, not over the duration', async () => {
     await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 50 });
     // 5 connections × 20 per second = 100/s can be started; 200/s are asked for 2 s: the 400 arrivals take ~4 s to start.
-    const r = await runScenario(open(200, '2s', { maxVUs: 5 }), { baseUrl: new URL(srv.url), capFlag: '--max-connections' });
+    const r = await runScenario(open(200, '2s', { maxVUs: 5 }), {
+      baseUrl: new URL(srv.url),
+      capFlag: '--max-connections',
+    });
     expect(r.summary.requests).toBe(400);
     expect(r.summary.dropped).toBe(0);
     expect(r.summary.rate.achieved).toBeLessThan(110);
     expect(r.summary.rate.achieved).toBeGreaterThan(20); // a starved shared machine only makes it lower
     expect(r.summary.late).toBeGreaterThan(300);
-    expect(r.warnings.some((w) => /waited for a free connection: all 5 were busy.*raise --max-connections \(now 5\)/.test(w))).toBe(true);
+    expect(
+      r.warnings.some((w) =>
+        /waited for a free connection: all 5 were busy.*raise --max-connections \(now 5\)/.test(w),
+      ),
+    ).toBe(true);
     const l = r.summary.latencyMs;
     for (const p of [l.p50, l.p90, l.p95, l.p99, l.p999]) expect(p).toBeLessThanOrEqual(l.max);
   });

@@ -6,14 +6,33 @@ describe('flows', () => {
   it('pass captures between steps, give each request a fresh {{uuid}}, and report every response to onResponse', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     const s = parseScenario({
-      name: 'flow', executor: 'per-vu-iterations', vus: 2, iterations: 3,
-      flows: [{
-        name: 'write-then-read',
-        steps: [
-          { name: 'write', method: 'POST', path: '/posts', headers: { 'Idempotency-Key': '{{uuid}}' }, body: { vu: '{{vu}}', iter: '{{iter}}' }, captures: { okValue: { json: 'ok' } } },
-          { name: 'read', path: '/posts/{{okValue}}?vu={{vu}}', checks: [{ type: 'json', path: 'ok', equals: true }, { type: 'header', header: 'content-type', matches: 'json' }] },
-        ],
-      }],
+      name: 'flow',
+      executor: 'per-vu-iterations',
+      vus: 2,
+      iterations: 3,
+      flows: [
+        {
+          name: 'write-then-read',
+          steps: [
+            {
+              name: 'write',
+              method: 'POST',
+              path: '/posts',
+              headers: { 'Idempotency-Key': '{{uuid}}' },
+              body: { vu: '{{vu}}', iter: '{{iter}}' },
+              captures: { okValue: { json: 'ok' } },
+            },
+            {
+              name: 'read',
+              path: '/posts/{{okValue}}?vu={{vu}}',
+              checks: [
+                { type: 'json', path: 'ok', equals: true },
+                { type: 'header', header: 'content-type', matches: 'json' },
+              ],
+            },
+          ],
+        },
+      ],
     });
     const seen: ResponseInfo[] = [];
     const r = await runScenario(s, { baseUrl: new URL(srv.url), onResponse: (i) => seen.push(i) });
@@ -31,7 +50,10 @@ describe('flows', () => {
   it('abortOnFail stops a failing run early and says why', async () => {
     await using srv = await spawnLocalServer({ kind: 'status', status: 500 });
     const s = parseScenario({
-      name: 'abort', executor: 'constant-arrival-rate', rate: 50, duration: '30s',
+      name: 'abort',
+      executor: 'constant-arrival-rate',
+      rate: 50,
+      duration: '30s',
       flows: [{ name: 'get', steps: [{ path: '/' }] }],
       thresholds: { http_req_failed: [{ threshold: 'rate<0.01', abortOnFail: true, delayAbortEval: '1s' }] },
     });
@@ -46,7 +68,13 @@ describe('flows', () => {
 
   it('stops at once when interrupted and returns what it measured', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
-    const s = parseScenario({ name: 'interrupted', executor: 'constant-arrival-rate', rate: 100, duration: '30s', flows: [{ name: 'get', steps: [{ path: '/' }] }] });
+    const s = parseScenario({
+      name: 'interrupted',
+      executor: 'constant-arrival-rate',
+      rate: 100,
+      duration: '30s',
+      flows: [{ name: 'get', steps: [{ path: '/' }] }],
+    });
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('SIGINT')), 1500);
     const t0 = Date.now();
@@ -61,8 +89,15 @@ describe('flows', () => {
   it('counts arrivals that find no free connection as late, and drops those that wait too long', async () => {
     await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 400 });
     const s = parseScenario({
-      name: 'starved', executor: 'constant-arrival-rate', rate: 100, duration: '1s', maxVUs: 5, connections: 5, maxLateness: '300ms',
-      flows: [{ name: 'get', steps: [{ path: '/' }] }], thresholdWindows: [],
+      name: 'starved',
+      executor: 'constant-arrival-rate',
+      rate: 100,
+      duration: '1s',
+      maxVUs: 5,
+      connections: 5,
+      maxLateness: '300ms',
+      flows: [{ name: 'get', steps: [{ path: '/' }] }],
+      thresholdWindows: [],
     });
     const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     // 100 arrivals, only 5 in flight at a time for 400 ms each: most are dropped, none vanish.

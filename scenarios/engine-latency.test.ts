@@ -8,8 +8,14 @@ import type { Behaviour } from './testing/local-servers.ts';
 
 function openScenario(rate: number, duration: string, connections: number) {
   return parseScenario({
-    name: 'open', executor: 'constant-arrival-rate', rate, duration, connections, maxVUs: connections,
-    flows: [{ name: 'get', steps: [{ path: '/' }] }], thresholdWindows: [],
+    name: 'open',
+    executor: 'constant-arrival-rate',
+    rate,
+    duration,
+    connections,
+    maxVUs: connections,
+    flows: [{ name: 'get', steps: [{ path: '/' }] }],
+    thresholdWindows: [],
   });
 }
 
@@ -80,9 +86,25 @@ describe('the closed model', () => {
   it('runs VUs with think time, one keep-alive connection each', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     const s = parseScenario({
-      name: 'closed', executor: 'constant-vus', vus: 20, duration: '2s',
+      name: 'closed',
+      executor: 'constant-vus',
+      vus: 20,
+      duration: '2s',
       thinkTime: { type: 'constant', duration: '100ms' },
-      flows: [{ name: 'get', steps: [{ path: '/', checks: [{ type: 'status', equals: 200 }, { type: 'json', path: 'ok', equals: true }] }] }],
+      flows: [
+        {
+          name: 'get',
+          steps: [
+            {
+              path: '/',
+              checks: [
+                { type: 'status', equals: 200 },
+                { type: 'json', path: 'ok', equals: true },
+              ],
+            },
+          ],
+        },
+      ],
     });
     const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     // 20 VUs × ~10 iterations/s × 2 s, generous for a noisy machine.

@@ -28,11 +28,12 @@ async function serve(handler: http.RequestListener): Promise<TestServer> {
   };
 }
 
-const readBody = (req: http.IncomingMessage) => new Promise<string>((resolve) => {
-  let text = '';
-  req.on('data', (c: Buffer) => (text += c.toString()));
-  req.on('end', () => resolve(text));
-});
+const readBody = (req: http.IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let text = '';
+    req.on('data', (c: Buffer) => (text += c.toString()));
+    req.on('end', () => resolve(text));
+  });
 
 describe('engine responses and retries', () => {
   it('gives onResponse the response headers, and a retry re-sends the same Idempotency-Key and body until it succeeds', async () => {
@@ -51,14 +52,27 @@ describe('engine responses and retries', () => {
       res.end('{"id":"x"}');
     });
     const s = parseScenario({
-      name: 'retry', executor: 'per-vu-iterations', vus: 2, iterations: 2, thresholdWindows: [],
-      flows: [{
-        name: 'w',
-        steps: [
-          { name: 'flaky', method: 'POST', path: '/flaky', headers: { 'Idempotency-Key': '{{uuid}}' }, body: { key: '{{uuid}}' }, retry: { attempts: 3, on: [503], backoffMs: 10 } },
-          { name: 'busy', method: 'POST', path: '/busy', headers: { 'Idempotency-Key': '{{uuid}}' }, body: {} },
-        ],
-      }],
+      name: 'retry',
+      executor: 'per-vu-iterations',
+      vus: 2,
+      iterations: 2,
+      thresholdWindows: [],
+      flows: [
+        {
+          name: 'w',
+          steps: [
+            {
+              name: 'flaky',
+              method: 'POST',
+              path: '/flaky',
+              headers: { 'Idempotency-Key': '{{uuid}}' },
+              body: { key: '{{uuid}}' },
+              retry: { attempts: 3, on: [503], backoffMs: 10 },
+            },
+            { name: 'busy', method: 'POST', path: '/busy', headers: { 'Idempotency-Key': '{{uuid}}' }, body: {} },
+          ],
+        },
+      ],
     });
     const seen: ResponseInfo[] = [];
     const r = await runScenario(s, { baseUrl: new URL(srv.url), onResponse: (i) => seen.push(i) });
@@ -82,10 +96,16 @@ describe('engine responses and retries', () => {
     await using srv = await serve(() => {
       hits += 1; // never answers
     });
-    const scenario = (on: Array<number | 'network' | 'timeout'>) => parseScenario({
-      name: 'hang', executor: 'per-vu-iterations', vus: 1, iterations: 1, requestTimeout: '300ms', thresholdWindows: [],
-      flows: [{ name: 'g', steps: [{ path: '/', retry: { attempts: 2, on } }] }],
-    });
+    const scenario = (on: Array<number | 'network' | 'timeout'>) =>
+      parseScenario({
+        name: 'hang',
+        executor: 'per-vu-iterations',
+        vus: 1,
+        iterations: 1,
+        requestTimeout: '300ms',
+        thresholdWindows: [],
+        flows: [{ name: 'g', steps: [{ path: '/', retry: { attempts: 2, on } }] }],
+      });
     const seen: ResponseInfo[] = [];
     await runScenario(scenario(['network', 503]), { baseUrl: new URL(srv.url), onResponse: (i) => seen.push(i) });
     expect(seen.map((i) => [i.status, i.errorKind, i.attempts])).toEqual([[null, 'timeout', 1]]);
@@ -108,15 +128,22 @@ describe('engine responses and retries', () => {
       res.end('{}');
     });
     const s = parseScenario({
-      name: 'net', executor: 'per-vu-iterations', vus: 1, iterations: 1, requestTimeout: '3s', thresholdWindows: [],
-      flows: [{
-        name: 'n',
-        steps: [
-          { name: 'reset', path: '/reset', retry: { attempts: 2, on: ['network'] } },
-          { name: 'ok', path: '/ok' },
-          { name: 'gone', path: '/gone', retry: { attempts: 3, on: ['network'], backoffMs: 20 } },
-        ],
-      }],
+      name: 'net',
+      executor: 'per-vu-iterations',
+      vus: 1,
+      iterations: 1,
+      requestTimeout: '3s',
+      thresholdWindows: [],
+      flows: [
+        {
+          name: 'n',
+          steps: [
+            { name: 'reset', path: '/reset', retry: { attempts: 2, on: ['network'] } },
+            { name: 'ok', path: '/ok' },
+            { name: 'gone', path: '/gone', retry: { attempts: 3, on: ['network'], backoffMs: 20 } },
+          ],
+        },
+      ],
     });
     const seen: ResponseInfo[] = [];
     await runScenario(s, {
@@ -148,7 +175,13 @@ describe('engine responses and retries', () => {
       }, 300);
     });
     const s = parseScenario({
-      name: 'stopped', executor: 'constant-arrival-rate', rate: 20, duration: '30s', maxVUs: 3, maxLateness: '100ms', thresholdWindows: [],
+      name: 'stopped',
+      executor: 'constant-arrival-rate',
+      rate: 20,
+      duration: '30s',
+      maxVUs: 3,
+      maxLateness: '100ms',
+      thresholdWindows: [],
       flows: [{ name: 'g', steps: [{ path: '/', headers: { 'x-user': '{{user.name}}' } }] }],
     });
     const stop = new AbortController();
@@ -157,8 +190,11 @@ describe('engine responses and retries', () => {
     const dropped: number[] = [];
     const t0 = Date.now();
     const r = await runScenario(s, {
-      baseUrl: new URL(srv.url), stop: stop.signal, users: [{ name: 'ann' }, { name: 'bob' }],
-      onResponse: (i) => seen.push(i), onDropped: (ts) => dropped.push(ts),
+      baseUrl: new URL(srv.url),
+      stop: stop.signal,
+      users: [{ name: 'ann' }, { name: 'bob' }],
+      onResponse: (i) => seen.push(i),
+      onDropped: (ts) => dropped.push(ts),
     });
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(r.aborted).toBe(false);

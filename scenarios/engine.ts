@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { assertReachable, parseDuration } from '../common/index.ts';
-import { doubted, measurementDoubt, percentileMs, summarize, type RunEvent, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../reports/index.ts';
+import {
+  doubted,
+  measurementDoubt,
+  percentileMs,
+  summarize,
+  type RunEvent,
+  type RunRecordPart,
+  type ScenarioSummary,
+  type ThresholdResult,
+} from '../reports/index.ts';
 import { isOpenModel } from './schema/executors.ts';
 import type { Scenario } from './schema/scenario.ts';
 import { parseThresholds } from './thresholds/parse.ts';
@@ -59,7 +68,8 @@ export interface ScenarioResult {
 const epochNow = () => performance.timeOrigin + performance.now();
 
 function peakVus(s: Scenario): number {
-  if (s.executor === 'constant-vus' || s.executor === 'per-vu-iterations' || s.executor === 'shared-iterations') return s.vus;
+  if (s.executor === 'constant-vus' || s.executor === 'per-vu-iterations' || s.executor === 'shared-iterations')
+    return s.vus;
   if (s.executor === 'ramping-vus') return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
   return 0;
 }
@@ -95,23 +105,52 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   if (options.stop?.aborted) onOuterStop();
   options.stop?.addEventListener('abort', onOuterStop, { once: true });
 
-  const flows = scenario.flows.map((f) => compileFlow({ ...f, steps: f.steps.map((s) => ({ ...s, path: prefix + s.path })) }));
+  const flows = scenario.flows.map((f) =>
+    compileFlow({ ...f, steps: f.steps.map((s) => ({ ...s, path: prefix + s.path })) }),
+  );
   const pick = flowPicker(flows);
 
   // Setup phase (k6 setup()): its requests are not part of the measured load.
   let users: Array<Record<string, unknown>> = options.users ?? scenario.users ?? [];
   if (scenario.setup?.users) {
-    events.push({ ts: epochNow(), type: 'phase.started', label: `${scenario.name}: setup`, id: `${scenario.name}:setup`, scenario: scenario.name });
-    const setupTransport = await sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.setup.users.concurrency });
+    events.push({
+      ts: epochNow(),
+      type: 'phase.started',
+      label: `${scenario.name}: setup`,
+      id: `${scenario.name}:setup`,
+      scenario: scenario.name,
+    });
+    const setupTransport = await sharedTransport({
+      origin: url.origin,
+      timeoutMs,
+      connections: scenario.setup.users.concurrency,
+    });
     const closeSetup = () => void setupTransport.close();
     cancel.signal.addEventListener('abort', closeSetup, { once: true });
     try {
-      users = await runSetup({ users: { ...scenario.setup.users, steps: scenario.setup.users.steps.map((s) => ({ ...s, path: prefix + s.path })) } },
-        setupTransport.senderFor(0), runId, cancel.signal, users);
+      users = await runSetup(
+        {
+          users: {
+            ...scenario.setup.users,
+            steps: scenario.setup.users.steps.map((s) => ({ ...s, path: prefix + s.path })),
+          },
+        },
+        setupTransport.senderFor(0),
+        runId,
+        cancel.signal,
+        users,
+      );
     } finally {
       cancel.signal.removeEventListener('abort', closeSetup);
       await setupTransport.close();
-      events.push({ ts: epochNow(), type: 'phase.ended', label: `${scenario.name}: setup`, id: `${scenario.name}:setup`, scenario: scenario.name, detail: { users: users.length } });
+      events.push({
+        ts: epochNow(),
+        type: 'phase.ended',
+        label: `${scenario.name}: setup`,
+        id: `${scenario.name}:setup`,
+        scenario: scenario.name,
+        detail: { users: users.length },
+      });
     }
   }
 
@@ -121,9 +160,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // Open model with a connection per VU slot: each slot owns its Client (O(1) dispatch, no pool scan); fewer
   // connections than slots: the slots share a Pool.
   const transport: Transport = await (open
-    ? openConnections >= maxVUs ? perVuTransport({ origin: url.origin, timeoutMs }) : sharedTransport({ origin: url.origin, timeoutMs, connections: openConnections })
-    // Fewer connections than VUs: VUs share a pool. Otherwise each VU owns its connection (cheaper per request than a Pool).
-    : 'connections' in scenario && scenario.connections && scenario.connections < peakVus(scenario)
+    ? openConnections >= maxVUs
+      ? perVuTransport({ origin: url.origin, timeoutMs })
+      : sharedTransport({ origin: url.origin, timeoutMs, connections: openConnections })
+    : // Fewer connections than VUs: VUs share a pool. Otherwise each VU owns its connection (cheaper per request than a Pool).
+      'connections' in scenario && scenario.connections && scenario.connections < peakVus(scenario)
       ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections })
       : perVuTransport({ origin: url.origin, timeoutMs }));
 
@@ -190,16 +231,25 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     return runIteration(pick(), ctx, env, intendedStart, late, vuState ?? null);
   };
 
-  events.push({ ts: startedAt, type: 'phase.started', label: scenario.name, id: scenario.name, scenario: scenario.name, detail: { executor: scenario.executor } });
+  events.push({
+    ts: startedAt,
+    type: 'phase.started',
+    label: scenario.name,
+    id: scenario.name,
+    scenario: scenario.name,
+    detail: { executor: scenario.executor },
+  });
   options.onStarted?.();
   self.start();
   const t0 = performance.now();
   const exec = startExecutor(scenario, {
-    t0, maxVUs, signal: stop.signal,
+    t0,
+    maxVUs,
+    signal: stop.signal,
     maxLatenessMs: parseDuration(scenario.maxLateness),
     iterate,
     dropped: (intended) => {
-      const tag = flows.length === 1 ? ((flows[0]?.steps[0]?.tag) ?? scenario.name) : 'dropped';
+      const tag = flows.length === 1 ? (flows[0]?.steps[0]?.tag ?? scenario.name) : 'dropped';
       agg.recordDropped(tag, performance.timeOrigin + intended);
       options.onDropped?.(performance.timeOrigin + intended, tag);
     },
@@ -210,10 +260,13 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const deadline = open ? undefined : setTimeout(() => stop.abort(), exec.durationMs);
   // gracefulStop: once the load's time is over, iterations in flight get this long, then their requests are cancelled.
   let graceOver = false;
-  const graceTimer = graceMs === null ? undefined : setTimeout(() => {
-    graceOver = !interrupt.signal.aborted;
-    interrupt.abort();
-  }, exec.durationMs + graceMs);
+  const graceTimer =
+    graceMs === null
+      ? undefined
+      : setTimeout(() => {
+          graceOver = !interrupt.signal.aborted;
+          interrupt.abort();
+        }, exec.durationMs + graceMs);
 
   // Once a second: close buckets, check thresholds (abortOnFail), sample the engine, draw progress.
   let lastStarted = 0;
@@ -227,8 +280,13 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       const { loopLagP99Ms, cpu } = self.sample();
       const elapsed = performance.now() - t0;
       engine.push({
-        ts: lastBucket, scenario: scenario.name, targetRate: exec.targetRateAt ? exec.targetRateAt(Math.max(0, lastBucket - startedAt)) : null,
-        started: iterationsStarted - lastStarted, vus: exec.vus(), loopLagP99Ms, cpu,
+        ts: lastBucket,
+        scenario: scenario.name,
+        targetRate: exec.targetRateAt ? exec.targetRateAt(Math.max(0, lastBucket - startedAt)) : null,
+        started: iterationsStarted - lastStarted,
+        vus: exec.vus(),
+        loopLagP99Ms,
+        cpu,
       });
       lastStarted = iterationsStarted;
       lastBucket = bucket;
@@ -246,9 +304,17 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     // One percentile, not summarize()'s five and a mean: each walks the histogram (~7 ms of CPU a second).
     const p95 = recent.hist.totalCount > 0 ? percentileMs(recent.hist, 95) : 0;
     return {
-      scenario: scenario.name, elapsedMs: elapsed, durationMs: exec.durationMs,
-      targetRate: exec.targetRate, achievedRate: elapsed > 0 ? (iterationsStarted * 1000) / elapsed : 0,
-      p95Ms: p95, requests: all.count, errors: all.failed, late: all.late, dropped: all.dropped, vus: exec.vus(),
+      scenario: scenario.name,
+      elapsedMs: elapsed,
+      durationMs: exec.durationMs,
+      targetRate: exec.targetRate,
+      achievedRate: elapsed > 0 ? (iterationsStarted * 1000) / elapsed : 0,
+      p95Ms: p95,
+      requests: all.count,
+      errors: all.failed,
+      late: all.late,
+      dropped: all.dropped,
+      vus: exec.vus(),
     };
   };
   const ticker = setInterval(tick, 250);
@@ -284,20 +350,57 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     selfStats = self.stop();
     await transport.close();
   }
-  events.push({ ts: endedAt, type: 'phase.ended', label: scenario.name, id: scenario.name, scenario: scenario.name, detail: { aborted: abortReason ?? null } });
+  events.push({
+    ts: endedAt,
+    type: 'phase.ended',
+    label: scenario.name,
+    id: scenario.name,
+    scenario: scenario.name,
+    detail: { aborted: abortReason ?? null },
+  });
 
   // Teardown phase (k6 teardown()): each setup user's last steps (a logout), not part of the measured load.
   // It runs after a graceful stop too; a hard cancel (a second Ctrl-C) skips it.
   if (scenario.teardown?.users && users.length > 0 && !cancel.signal.aborted) {
-    events.push({ ts: epochNow(), type: 'phase.started', label: `${scenario.name}: teardown`, id: `${scenario.name}:teardown`, scenario: scenario.name });
-    const teardownTransport = await sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.teardown.users.concurrency });
+    events.push({
+      ts: epochNow(),
+      type: 'phase.started',
+      label: `${scenario.name}: teardown`,
+      id: `${scenario.name}:teardown`,
+      scenario: scenario.name,
+    });
+    const teardownTransport = await sharedTransport({
+      origin: url.origin,
+      timeoutMs,
+      connections: scenario.teardown.users.concurrency,
+    });
     const closeTeardown = () => void teardownTransport.close();
     cancel.signal.addEventListener('abort', closeTeardown, { once: true });
     try {
-      const td = await runTeardown({ users: { ...scenario.teardown.users, steps: scenario.teardown.users.steps.map((s) => ({ ...s, path: prefix + s.path })) } },
-        teardownTransport.senderFor(0), runId, cancel.signal, users);
-      if (td.failed > 0) notes.push(`${scenario.name}: teardown failed for ${td.failed} of ${td.users} users (first: ${td.firstFailure})`);
-      events.push({ ts: epochNow(), type: 'phase.ended', label: `${scenario.name}: teardown`, id: `${scenario.name}:teardown`, scenario: scenario.name, detail: { users: td.users, failed: td.failed } });
+      const td = await runTeardown(
+        {
+          users: {
+            ...scenario.teardown.users,
+            steps: scenario.teardown.users.steps.map((s) => ({ ...s, path: prefix + s.path })),
+          },
+        },
+        teardownTransport.senderFor(0),
+        runId,
+        cancel.signal,
+        users,
+      );
+      if (td.failed > 0)
+        notes.push(
+          `${scenario.name}: teardown failed for ${td.failed} of ${td.users} users (first: ${td.firstFailure})`,
+        );
+      events.push({
+        ts: epochNow(),
+        type: 'phase.ended',
+        label: `${scenario.name}: teardown`,
+        id: `${scenario.name}:teardown`,
+        scenario: scenario.name,
+        detail: { users: td.users, failed: td.failed },
+      });
     } finally {
       cancel.signal.removeEventListener('abort', closeTeardown);
       await teardownTransport.close();
@@ -309,18 +412,40 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // HdrHistogram reports a percentile as its bucket's highest equivalent value, which can exceed the exact max.
   const capped = (v: number) => Math.min(v, lat.max);
   // What was sent: arrivals started (open) or requests sent (closed); an unsent request is in neither.
-  const achieved = open ? ((execStats.started - unsentArrivals) * 1000) / mainMs : ((all.count - all.dropped - (all.codes.template ?? 0)) * 1000) / mainMs;
+  const achieved = open
+    ? ((execStats.started - unsentArrivals) * 1000) / mainMs
+    : ((all.count - all.dropped - (all.codes.template ?? 0)) * 1000) / mainMs;
   const reasons = invalidReasons({
-    loopLagP99Ms: selfStats.loopLagP99Ms, maxLoopLagP99Ms: scenario.selfCheck.maxLoopLagP99Ms, cpu: selfStats.cpu,
-    targetRate: exec.targetRate, achievedRate: achieved, minRateRatio: scenario.selfCheck.minRateRatio,
-    late: all.late, dropped: all.dropped, schedulerLate: self.schedulerLate, due: execStats.due,
+    loopLagP99Ms: selfStats.loopLagP99Ms,
+    maxLoopLagP99Ms: scenario.selfCheck.maxLoopLagP99Ms,
+    cpu: selfStats.cpu,
+    targetRate: exec.targetRate,
+    achievedRate: achieved,
+    minRateRatio: scenario.selfCheck.minRateRatio,
+    late: all.late,
+    dropped: all.dropped,
+    schedulerLate: self.schedulerLate,
+    due: execStats.due,
   });
   if (abortReason) reasons.length = 0; // an aborted run is reported as aborted, not judged on its rate
   const summary: ScenarioSummary = {
-    scenario: scenario.name, executor: scenario.executor, startedAt, endedAt,
-    requests: all.count, errors: all.failed, late: all.late, dropped: all.dropped,
+    scenario: scenario.name,
+    executor: scenario.executor,
+    startedAt,
+    endedAt,
+    requests: all.count,
+    errors: all.failed,
+    late: all.late,
+    dropped: all.dropped,
     rate: { target: exec.targetRate, achieved: Math.round(achieved * 100) / 100 },
-    latencyMs: { p50: capped(lat.p50), p90: capped(lat.p90), p95: capped(lat.p95), p99: capped(lat.p99), p999: capped(lat.p999), max: lat.max },
+    latencyMs: {
+      p50: capped(lat.p50),
+      p90: capped(lat.p90),
+      p95: capped(lat.p95),
+      p99: capped(lat.p99),
+      p999: capped(lat.p999),
+      max: lat.max,
+    },
     checks: { passed: all.checksPassed, failed: all.checksFailed },
     codes: { ...all.codes },
     generatorLagMaxMs: selfStats.loopLagMaxMs,
@@ -334,22 +459,49 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const results = agg.results(mainMs, options.thresholdSemantics).map((r, i) => {
     const isLatency = r.metric === 'http_req_duration';
     const limit = thresholds[i]?.value;
-    const d = doubted(r.outcome ?? (r.ok ? 'pass' : 'fail'), doubt, isLatency ? 'latency' : 'ratio', isLatency && limit !== undefined ? { valueMs: r.value, limitMs: limit } : undefined);
+    const d = doubted(
+      r.outcome ?? (r.ok ? 'pass' : 'fail'),
+      doubt,
+      isLatency ? 'latency' : 'ratio',
+      isLatency && limit !== undefined ? { valueMs: r.value, limitMs: limit } : undefined,
+    );
     return d.reason ? { ...r, ok: false, outcome: d.outcome, reason: d.reason } : r;
   });
   for (const m of agg.timings.summary()) notes.push(`${scenario.name}: ${m.metric}: ${m.text}`);
-  for (const m of agg.sinks.summary()) notes.push(`${scenario.name}: ${m.metric}${m.filter ? `{${m.filter}}` : ''}: ${m.text}${m.metric.endsWith('_duration') ? ' ms' : ''}`);
-  if (graceOver) notes.push(`${scenario.name}: iterations still running ${graceMs} ms (gracefulStop) after the end of the load were interrupted; their requests in flight are not counted`);
-  for (const [k, n] of Object.entries(templateErrors).slice(0, 20)) notes.push(`${scenario.name}: request not sent ${n}x, ${k} (template error: fix the name or capture it in an earlier step)`);
-  for (const [k, n] of Object.entries(failedChecks).slice(0, 20)) notes.push(`${scenario.name}: check failed ${n}x: ${k}`);
+  for (const m of agg.sinks.summary())
+    notes.push(
+      `${scenario.name}: ${m.metric}${m.filter ? `{${m.filter}}` : ''}: ${m.text}${m.metric.endsWith('_duration') ? ' ms' : ''}`,
+    );
+  if (graceOver)
+    notes.push(
+      `${scenario.name}: iterations still running ${graceMs} ms (gracefulStop) after the end of the load were interrupted; their requests in flight are not counted`,
+    );
+  for (const [k, n] of Object.entries(templateErrors).slice(0, 20))
+    notes.push(
+      `${scenario.name}: request not sent ${n}x, ${k} (template error: fix the name or capture it in an earlier step)`,
+    );
+  for (const [k, n] of Object.entries(failedChecks).slice(0, 20))
+    notes.push(`${scenario.name}: check failed ${n}x: ${k}`);
   if (!summary.valid) notes.push(`${scenario.name}: run INVALID as a measurement of the target: ${reasons.join('; ')}`);
-  notes.push(`${scenario.name}: generator loop lag p99 ${selfStats.loopLagP99Ms} ms, max ${selfStats.loopLagMaxMs} ms, CPU ${(selfStats.cpu * 100).toFixed(0)} % of a core, peak VUs/in-flight ${execStats.peak}${open ? ` of ${maxVUs}` : ''}`);
-  if (open) notes.push(`${scenario.name}: scheduler lateness (arrival issued after its time) ${self.schedulerLateness()}`);
+  notes.push(
+    `${scenario.name}: generator loop lag p99 ${selfStats.loopLagP99Ms} ms, max ${selfStats.loopLagMaxMs} ms, CPU ${(selfStats.cpu * 100).toFixed(0)} % of a core, peak VUs/in-flight ${execStats.peak}${open ? ` of ${maxVUs}` : ''}`,
+  );
+  if (open)
+    notes.push(`${scenario.name}: scheduler lateness (arrival issued after its time) ${self.schedulerLateness()}`);
   const timeouts = (all as { codes?: Record<string, number> }).codes?.timeout ?? 0;
   const warnings = shortfallWarnings({
-    open, maxVUs, connections: openConnections, started: execStats.started, peak: execStats.peak, late: execStats.late, dropped: all.dropped,
-    droppedAtCap: execStats.droppedAtCap, maxLatenessMs: parseDuration(scenario.maxLateness),
-    timeouts, requestTimeoutMs: timeoutMs, capFlag: options.capFlag ?? 'the scenario\'s maxVUs',
+    open,
+    maxVUs,
+    connections: openConnections,
+    started: execStats.started,
+    peak: execStats.peak,
+    late: execStats.late,
+    dropped: all.dropped,
+    droppedAtCap: execStats.droppedAtCap,
+    maxLatenessMs: parseDuration(scenario.maxLateness),
+    timeouts,
+    requestTimeoutMs: timeoutMs,
+    capFlag: options.capFlag ?? "the scenario's maxVUs",
   });
   for (const w of warnings) notes.push(`${scenario.name}: ${w}`);
 
@@ -362,7 +514,16 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     thresholds: results,
     notes,
   };
-  const out: ScenarioResult = { part, summary, thresholds: results, aborted: abortReason !== undefined, failedChecks, warnings, droppedAtCap: execStats.droppedAtCap, timeouts };
+  const out: ScenarioResult = {
+    part,
+    summary,
+    thresholds: results,
+    aborted: abortReason !== undefined,
+    failedChecks,
+    warnings,
+    droppedAtCap: execStats.droppedAtCap,
+    timeouts,
+  };
   if (abortReason) out.abortReason = abortReason;
   return out;
 }

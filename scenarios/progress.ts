@@ -18,7 +18,10 @@ const QUIET_EVERY_MS = 10_000;
 
 function line(s: ProgressState): string {
   const secs = (ms: number) => `${Math.floor(ms / 1000)}s`;
-  const rate = s.targetRate === null ? `${s.achievedRate.toFixed(0)}/s` : `${s.achievedRate.toFixed(0)}/${s.targetRate.toFixed(0)} req/s`;
+  const rate =
+    s.targetRate === null
+      ? `${s.achievedRate.toFixed(0)}/s`
+      : `${s.achievedRate.toFixed(0)}/${s.targetRate.toFixed(0)} req/s`;
   const errPct = s.requests > 0 ? ((100 * s.errors) / s.requests).toFixed(2) : '0.00';
   const extra = s.late + s.dropped > 0 ? ` late ${s.late} dropped ${s.dropped}` : '';
   return `${s.scenario} ${secs(s.elapsedMs)}/${secs(s.durationMs)} ${rate} p95 ${s.p95Ms.toFixed(1)}ms errors ${s.errors} (${errPct}%) vus ${s.vus}${extra}`;

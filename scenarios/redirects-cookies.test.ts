@@ -26,14 +26,26 @@ async function server() {
       const json = (status: number, value: unknown, headers: Record<string, string | string[]> = {}) =>
         res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
       switch (req.url) {
-        case '/login': return json(302, {}, { location: '/home', 'set-cookie': [`sid=s${++sids}; Path=/; HttpOnly`, 'theme=dark; Path=/elsewhere'] });
-        case '/home': return json(200, { home: true, cookie });
-        case '/whoami': return json(200, { cookie });
-        case '/loop': return json(302, {}, { location: '/loop' });
-        case '/form': return json(303, {}, { location: '/done' });
-        case '/moved': return json(302, {}, { location: '/done' });
-        case '/away': return json(302, {}, { location: 'http://127.0.0.2:9/elsewhere' });
-        default: return json(200, { path: req.url });
+        case '/login':
+          return json(
+            302,
+            {},
+            { location: '/home', 'set-cookie': [`sid=s${++sids}; Path=/; HttpOnly`, 'theme=dark; Path=/elsewhere'] },
+          );
+        case '/home':
+          return json(200, { home: true, cookie });
+        case '/whoami':
+          return json(200, { cookie });
+        case '/loop':
+          return json(302, {}, { location: '/loop' });
+        case '/form':
+          return json(303, {}, { location: '/done' });
+        case '/moved':
+          return json(302, {}, { location: '/done' });
+        case '/away':
+          return json(302, {}, { location: 'http://127.0.0.2:9/elsewhere' });
+        default:
+          return json(200, { path: req.url });
       }
     });
   });
@@ -48,14 +60,27 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-const sessions = (extra: Partial<ScenarioInput> = {}) => parseScenario({
-  name: 'c', executor: 'per-vu-iterations', vus: 2, iterations: 2, thresholdWindows: [],
-  flows: [{ name: 'f', steps: [{ name: 'whoami', path: '/whoami' }, { name: 'login', path: '/login', expectStatus: [200] }] }],
-  ...extra,
-} as ScenarioInput);
+const sessions = (extra: Partial<ScenarioInput> = {}) =>
+  parseScenario({
+    name: 'c',
+    executor: 'per-vu-iterations',
+    vus: 2,
+    iterations: 2,
+    thresholdWindows: [],
+    flows: [
+      {
+        name: 'f',
+        steps: [
+          { name: 'whoami', path: '/whoami' },
+          { name: 'login', path: '/login', expectStatus: [200] },
+        ],
+      },
+    ],
+    ...extra,
+  } as ScenarioInput);
 
 describe('redirects (maxRedirects, as k6: 10) and a cookie jar per VU', () => {
-  it('follows a redirect as one request and keeps each VU\'s cookies across its iterations, sent only where their Path allows', async () => {
+  it("follows a redirect as one request and keeps each VU's cookies across its iterations, sent only where their Path allows", async () => {
     await using srv = await server();
     const seen: ResponseInfo[] = [];
     const r = await runScenario(sessions(), { baseUrl: srv.url, onResponse: (i) => seen.push(i) });
@@ -81,33 +106,84 @@ describe('redirects (maxRedirects, as k6: 10) and a cookie jar per VU', () => {
     expect(srv.seen.filter((s) => s.path === '/whoami' || s.path === '/home').every((s) => s.cookie === '')).toBe(true);
     srv.seen.length = 0;
     const seen: ResponseInfo[] = [];
-    const r = await runScenario(parseScenario({
-      name: 'r', executor: 'per-vu-iterations', thresholdWindows: [], maxRedirects: 3,
-      flows: [{ name: 'f', steps: [
-        { name: 'loop', path: '/loop', expectStatus: [302] },
-        { name: 'form', method: 'POST', path: '/form', body: { a: 1 } },
-        { name: 'put', method: 'PUT', path: '/moved', body: { a: 2 } },
-        { name: 'delete', method: 'DELETE', path: '/moved' },
-        { name: 'away', path: '/away', expectStatus: [302] },
-      ] }],
-    }), { baseUrl: srv.url, onResponse: (i) => seen.push(i) });
+    const r = await runScenario(
+      parseScenario({
+        name: 'r',
+        executor: 'per-vu-iterations',
+        thresholdWindows: [],
+        maxRedirects: 3,
+        flows: [
+          {
+            name: 'f',
+            steps: [
+              { name: 'loop', path: '/loop', expectStatus: [302] },
+              { name: 'form', method: 'POST', path: '/form', body: { a: 1 } },
+              { name: 'put', method: 'PUT', path: '/moved', body: { a: 2 } },
+              { name: 'delete', method: 'DELETE', path: '/moved' },
+              { name: 'away', path: '/away', expectStatus: [302] },
+            ],
+          },
+        ],
+      }),
+      { baseUrl: srv.url, onResponse: (i) => seen.push(i) },
+    );
     // A PUT or DELETE answered 302 goes on as a GET without its body, as Go's client (k6) does: the write is not sent twice.
-    expect(srv.seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /loop', 'GET /loop', 'GET /loop', 'GET /loop', 'POST /form', 'GET /done', 'PUT /moved', 'GET /done', 'DELETE /moved', 'GET /done', 'GET /away']);
+    expect(srv.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'GET /loop',
+      'GET /loop',
+      'GET /loop',
+      'GET /loop',
+      'POST /form',
+      'GET /done',
+      'PUT /moved',
+      'GET /done',
+      'DELETE /moved',
+      'GET /done',
+      'GET /away',
+    ]);
     expect(srv.seen.filter((s) => s.path === '/done').map((s) => s.body)).toEqual(['', '', '']);
-    expect(seen.map((i) => [i.tag, i.status, i.redirects ?? 0])).toEqual([['loop', 302, 3], ['form', 200, 1], ['put', 200, 1], ['delete', 200, 1], ['away', 302, 0]]);
+    expect(seen.map((i) => [i.tag, i.status, i.redirects ?? 0])).toEqual([
+      ['loop', 302, 3],
+      ['form', 200, 1],
+      ['put', 200, 1],
+      ['delete', 200, 1],
+      ['away', 302, 0],
+    ]);
     expect(r.summary.errors).toBe(0);
     srv.seen.length = 0;
-    await runScenario(parseScenario({ name: 'z', executor: 'per-vu-iterations', maxRedirects: 0, thresholdWindows: [], flows: [{ name: 'f', steps: [{ path: '/loop' }] }] }), { baseUrl: srv.url });
+    await runScenario(
+      parseScenario({
+        name: 'z',
+        executor: 'per-vu-iterations',
+        maxRedirects: 0,
+        thresholdWindows: [],
+        flows: [{ name: 'f', steps: [{ path: '/loop' }] }],
+      }),
+      { baseUrl: srv.url },
+    );
     expect(srv.seen).toHaveLength(1);
   });
 
-  it('the k6 export keeps k6\'s jar per VU and its redirects: the exported script\'s second whoami sends the cookie (k6 stand-in)', async () => {
+  it("the k6 export keeps k6's jar per VU and its redirects: the exported script's second whoami sends the cookie (k6 stand-in)", async () => {
     await using srv = await server();
-    const k6 = exportK6({ name: 'c', description: 'cookies', profile: 'quick', stack: { targetEnv: {} }, scenarios: [sessions({ vus: 1 })] });
+    const k6 = exportK6({
+      name: 'c',
+      description: 'cookies',
+      profile: 'quick',
+      stack: { targetEnv: {} },
+      scenarios: [sessions({ vus: 1 })],
+    });
     expect(k6.notExported.join('\n')).toMatch(/redirects \(c\): k6 writes each hop as its own request/);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-cookies-'));
     dirs.push(dir);
     await runK6StandIn(k6.script, { baseUrl: srv.url.origin, out: path.join(dir, 'k6.json'), maxIterations: 2 });
-    expect(srv.seen.map((s) => `${s.path} ${s.cookie}`)).toEqual(['/whoami ', '/login ', '/home sid=s1', '/whoami sid=s1', '/login sid=s1', '/home sid=s2']);
+    expect(srv.seen.map((s) => `${s.path} ${s.cookie}`)).toEqual([
+      '/whoami ',
+      '/login ',
+      '/home sid=s1',
+      '/whoami sid=s1',
+      '/login sid=s1',
+      '/home sid=s2',
+    ]);
   });
 });

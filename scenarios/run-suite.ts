@@ -37,7 +37,15 @@ function merge(into: RunRecordPart, part: RunRecordPart): void {
 /** Runs every scenario of a suite in order (or overlapping at their startTime, as k6 does, when any has one) and returns the details (the CLI's `run` uses this). */
 export async function runSuiteDetailed(nameOrSuite: string | Suite, o: RunSuiteOptions): Promise<SuiteResult> {
   const suite = typeof nameOrSuite === 'string' ? loadSuite(nameOrSuite, o.profile) : nameOrSuite;
-  const part: RunRecordPart = { scenarios: [], samples: [], engine: [], events: [], summaries: [], thresholds: [], notes: [] };
+  const part: RunRecordPart = {
+    scenarios: [],
+    samples: [],
+    engine: [],
+    events: [],
+    summaries: [],
+    thresholds: [],
+    notes: [],
+  };
   if (suite.scenarios.some((s) => s.startTime !== undefined)) return runOverlapping(suite, o, part);
   const results: ScenarioResult[] = [];
   for (const scenario of suite.scenarios) {
@@ -78,7 +86,8 @@ async function runOverlapping(suite: Suite, o: RunSuiteOptions, part: RunRecordP
   });
   const results: ScenarioResult[] = [];
   (await Promise.all(runs)).forEach((r, i) => {
-    if (r === null) part.notes?.push(`${suite.name}/${suite.scenarios[i]?.name ?? i}: not run (interrupted before its startTime)`);
+    if (r === null)
+      part.notes?.push(`${suite.name}/${suite.scenarios[i]?.name ?? i}: not run (interrupted before its startTime)`);
     else {
       merge(part, r.part);
       results.push(r);

@@ -24,7 +24,8 @@ async function recordingServer() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   return {
-    url, seen,
+    url,
+    seen,
     async [Symbol.asyncDispose]() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -46,13 +47,15 @@ async function suiteFile(files: Record<string, string>): Promise<string> {
 describe('scenario startTime, gracefulStop, tags and env (as k6 scenarios)', () => {
   it('with a startTime the scenarios overlap as in k6: the second starts 500 ms in, while the first still runs', async () => {
     await using srv = await recordingServer();
-    const file = await suiteFile({ 'suite.yaml': `
+    const file = await suiteFile({
+      'suite.yaml': `
 name: overlap
 description: two scenarios at once
 scenarios:
   - { name: long, executor: constant-vus, vus: 1, duration: 1500ms, thresholdWindows: [], flows: [{ name: a, steps: [{ path: /a }] }], thinkTime: { type: constant, duration: 50ms } }
   - { name: late, executor: per-vu-iterations, startTime: 500ms, thresholdWindows: [], flows: [{ name: b, steps: [{ path: /b }] }] }
-` });
+`,
+    });
     const r = await runSuiteDetailed(loadSuite(file), { target: srv.url, profile: 'quick' });
     const a = srv.seen.filter((s) => s.path === '/a').map((s) => s.at);
     const b = srv.seen.filter((s) => s.path === '/b').map((s) => s.at);
@@ -65,10 +68,16 @@ scenarios:
   });
 
   it('gracefulStop lets an iteration in flight at the end finish its steps; a short one cancels it (not counted); none sends no new step', async () => {
-    const scenario = (gracefulStop?: string) => parseScenario({
-      name: 'g', executor: 'constant-vus', vus: 1, duration: '300ms', thresholdWindows: [], ...(gracefulStop ? { gracefulStop } : {}),
-      flows: [{ name: 'f', steps: [{ path: '/slow' }, { path: '/after' }] }],
-    });
+    const scenario = (gracefulStop?: string) =>
+      parseScenario({
+        name: 'g',
+        executor: 'constant-vus',
+        vus: 1,
+        duration: '300ms',
+        thresholdWindows: [],
+        ...(gracefulStop ? { gracefulStop } : {}),
+        flows: [{ name: 'f', steps: [{ path: '/slow' }, { path: '/after' }] }],
+      });
     {
       await using srv = await recordingServer();
       const r = await runScenario(scenario('3s'), { baseUrl: srv.url });
@@ -86,22 +95,37 @@ scenarios:
       const r = await runScenario(scenario('100ms'), { baseUrl: srv.url });
       expect(srv.seen.map((s) => s.path)).toEqual(['/slow']);
       expect(r.summary.requests).toBe(0);
-      expect(r.part.notes?.join('\n')).toMatch(/g: iterations still running 100 ms \(gracefulStop\) after the end of the load were interrupted/);
+      expect(r.part.notes?.join('\n')).toMatch(
+        /g: iterations still running 100 ms \(gracefulStop\) after the end of the load were interrupted/,
+      );
     }
   });
 
-  it('scenario tags: a threshold on a scenario tag judges the scenario\'s requests; another value has no data', async () => {
+  it("scenario tags: a threshold on a scenario tag judges the scenario's requests; another value has no data", async () => {
     await using srv = await recordingServer();
-    const r = await runScenario(parseScenario({
-      name: 't', executor: 'per-vu-iterations', iterations: 3, thresholdWindows: [], tags: { team: 'feeds' },
-      flows: [{ name: 'f', steps: [{ path: '/a' }] }],
-      thresholds: { 'http_reqs{team:feeds}': ['count==3'], 'http_reqs{team:other}': ['count==3'] },
-    }), { baseUrl: srv.url });
+    const r = await runScenario(
+      parseScenario({
+        name: 't',
+        executor: 'per-vu-iterations',
+        iterations: 3,
+        thresholdWindows: [],
+        tags: { team: 'feeds' },
+        flows: [{ name: 'f', steps: [{ path: '/a' }] }],
+        thresholds: { 'http_reqs{team:feeds}': ['count==3'], 'http_reqs{team:other}': ['count==3'] },
+      }),
+      { baseUrl: srv.url },
+    );
     expect(r.thresholds[0]).toMatchObject({ filter: 'team:feeds', outcome: 'pass', value: 3 });
     expect(r.thresholds[1]).toMatchObject({ filter: 'team:other', outcome: 'inconclusive', value: null });
     expect(r.part.scenarios?.[0]).toMatchObject({ tags: { team: 'feeds' } });
-    expect(() => parseScenario({ name: 't', executor: 'per-vu-iterations', tags: { name: 'x' }, flows: [{ name: 'f', steps: [{ path: '/' }] }] }))
-      .toThrow(/tags\.name.*set by rampart/s);
+    expect(() =>
+      parseScenario({
+        name: 't',
+        executor: 'per-vu-iterations',
+        tags: { name: 'x' },
+        flows: [{ name: 'f', steps: [{ path: '/' }] }],
+      }),
+    ).toThrow(/tags\.name.*set by rampart/s);
   });
 
   it('scenario env fills {{env.NAME}} in its own flows, included ones too, over the environment; the k6 export carries startTime, gracefulStop, tags and env', async () => {
@@ -123,7 +147,10 @@ scenarios:
     expect(() => loadSuite(file, 'quick', { env: {} })).not.toThrow();
 
     const k6 = exportK6(loadSuite(file, 'quick', { env: envAsPlaceholders }));
-    const o = extractOptions(k6.script) as { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, unknown> };
+    const o = extractOptions(k6.script) as {
+      scenarios: Record<string, Record<string, unknown>>;
+      thresholds: Record<string, unknown>;
+    };
     expect(o.scenarios.one).toMatchObject({ env: { WHERE: 'a' }, tags: { team: 'feeds' }, gracefulStop: '10000ms' });
     expect(o.scenarios.one?.startTime).toBeUndefined();
     expect(o.scenarios.two).toMatchObject({ env: { WHERE: 'b' }, startTime: '200ms', gracefulStop: '2s' });

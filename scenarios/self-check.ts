@@ -65,7 +65,9 @@ export class SelfCheck {
   /** The lateness distribution in words ("p50 0.4 ms, p99 1.2 ms, max 9 ms over 10000 arrivals"). */
   schedulerLateness(): string {
     const l = summarize(this.lateness);
-    return l.count === 0 ? 'no arrivals' : `p50 ${l.p50} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms over ${l.count} arrivals, ${this.schedulerLate} more than 10 ms late`;
+    return l.count === 0
+      ? 'no arrivals'
+      : `p50 ${l.p50} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms over ${l.count} arrivals, ${this.schedulerLate} more than 10 ms late`;
   }
 
   /** Lateness percentiles in ms (for benchmarks). */
@@ -110,17 +112,23 @@ export function invalidReasons(input: {
 }): string[] {
   const reasons: string[] = [];
   if (input.loopLagP99Ms > input.maxLoopLagP99Ms) {
-    reasons.push(`generator event-loop lag p99 ${input.loopLagP99Ms.toFixed(1)} ms > ${input.maxLoopLagP99Ms} ms: the load generator was overloaded`);
+    reasons.push(
+      `generator event-loop lag p99 ${input.loopLagP99Ms.toFixed(1)} ms > ${input.maxLoopLagP99Ms} ms: the load generator was overloaded`,
+    );
   }
   if (input.cpu > 0.95) reasons.push(`generator used ${(input.cpu * 100).toFixed(0)} % of a core: it was CPU-bound`);
   if (input.due > 0 && input.schedulerLate / input.due > 0.01) {
-    reasons.push(`${input.schedulerLate} of ${input.due} arrivals were issued > 10 ms after their time by the generator itself`);
+    reasons.push(
+      `${input.schedulerLate} of ${input.due} arrivals were issued > 10 ms after their time by the generator itself`,
+    );
   }
   // A shortfall explained by late/dropped requests is the target's doing (no free connection); otherwise it is ours.
   if (input.targetRate !== null && input.targetRate > 0 && input.late === 0 && input.dropped === 0) {
     const ratio = input.achievedRate / input.targetRate;
     if (ratio < input.minRateRatio) {
-      reasons.push(`achieved ${input.achievedRate.toFixed(1)}/s of the target ${input.targetRate.toFixed(1)}/s (${(ratio * 100).toFixed(1)} % < ${(input.minRateRatio * 100).toFixed(0)} %)`);
+      reasons.push(
+        `achieved ${input.achievedRate.toFixed(1)}/s of the target ${input.targetRate.toFixed(1)}/s (${(ratio * 100).toFixed(1)} % < ${(input.minRateRatio * 100).toFixed(0)} %)`,
+      );
     }
   }
   return reasons;

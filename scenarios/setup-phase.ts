@@ -19,7 +19,13 @@ export class SetupFailedError extends EnvironmentError<'RAMPART_SETUP_FAILED'> {
  * response was as expected, else "<step tag>: why" (the later steps are not sent); a template naming a
  * value the user lacks is such a failure.
  */
-async function runUserSteps(sender: Sender, steps: ReturnType<typeof compileStep>[], ctx: TemplateContext, user: Record<string, unknown>, signal: AbortSignal): Promise<string | null> {
+async function runUserSteps(
+  sender: Sender,
+  steps: ReturnType<typeof compileStep>[],
+  ctx: TemplateContext,
+  user: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<string | null> {
   for (const step of steps) {
     for (let rep = 0; rep < step.repeat; rep++) {
       ctx.rep = rep;
@@ -33,7 +39,11 @@ async function runUserSteps(sender: Sender, steps: ReturnType<typeof compileStep
       // The step's retry policy holds here too (setup is not measured): a 429 waits as its Retry-After says (up to a
       // minute), anything else its backoff, doubling.
       let res = await sendRendered(sender, step, req, true);
-      for (let attempt = 1; attempt < (step.retry?.attempts ?? 1) && retriable(step, res) && !signal.aborted; attempt++) {
+      for (
+        let attempt = 1;
+        attempt < (step.retry?.attempts ?? 1) && retriable(step, res) && !signal.aborted;
+        attempt++
+      ) {
         const told = Number(res.headers['retry-after']);
         const wait = told > 0 && told <= 60 ? told * 1000 : (step.retry?.backoffMs ?? 0) * 2 ** (attempt - 1);
         await new Promise((r) => setTimeout(r, wait));
@@ -55,7 +65,13 @@ async function runUserSteps(sender: Sender, steps: ReturnType<typeof compileStep
  * users it runs the steps (e.g. register then login); what the steps capture
  * becomes that user's data ({{user.accessToken}}).
  */
-export async function runSetup(setup: Setup | undefined, sender: Sender, runId: string, signal: AbortSignal, rows: ReadonlyArray<Record<string, unknown>> = []): Promise<Array<Record<string, unknown>>> {
+export async function runSetup(
+  setup: Setup | undefined,
+  sender: Sender,
+  runId: string,
+  signal: AbortSignal,
+  rows: ReadonlyArray<Record<string, unknown>> = [],
+): Promise<Array<Record<string, unknown>>> {
   if (!setup?.users) return [];
   const { count, concurrency, steps } = setup.users;
   const compiled = steps.map(compileStep);
@@ -88,7 +104,13 @@ export interface TeardownResult {
  * holds now (captures made during the load included), e.g. a logout with the latest refresh token. A failure
  * is counted and named, never thrown: the measured load is over and stays as it was.
  */
-export async function runTeardown(teardown: Teardown | undefined, sender: Sender, runId: string, signal: AbortSignal, users: ReadonlyArray<Record<string, unknown>>): Promise<TeardownResult> {
+export async function runTeardown(
+  teardown: Teardown | undefined,
+  sender: Sender,
+  runId: string,
+  signal: AbortSignal,
+  users: ReadonlyArray<Record<string, unknown>>,
+): Promise<TeardownResult> {
   const result: TeardownResult = { users: 0, failed: 0 };
   if (!teardown?.users || users.length === 0) return result;
   const compiled = teardown.users.steps.map(compileStep);

@@ -34,10 +34,12 @@ ${scenario}`;
 
 describe('suite files: {{env.NAME}}', () => {
   it('fills {{env.NAME}} from the environment it is given, leaving the engine its own placeholders', async () => {
-    const dir = await scratch({ 's.yaml': suite(`    flows:
+    const dir = await scratch({
+      's.yaml': suite(`    flows:
       - name: f
         steps:
-          - { path: "/v1/{{env.API_PATH}}/{{uuid}}", headers: { authorization: "Bearer {{ env.TOKEN }}" } }`) });
+          - { path: "/v1/{{env.API_PATH}}/{{uuid}}", headers: { authorization: "Bearer {{ env.TOKEN }}" } }`),
+    });
     const loaded = loadSuite(path.join(dir, 's.yaml'), 'quick', { env: { TOKEN: 'abc', API_PATH: 'posts' } });
     const step = loaded.scenarios[0]?.flows[0]?.steps[0];
     expect(step?.path).toBe('/v1/posts/{{uuid}}');
@@ -45,10 +47,12 @@ describe('suite files: {{env.NAME}}', () => {
   });
 
   it('a variable that is not set is bad input naming it and where it is used', async () => {
-    const dir = await scratch({ 's.yaml': suite(`    flows:
+    const dir = await scratch({
+      's.yaml': suite(`    flows:
       - name: f
         steps:
-          - { path: /v1/feed, headers: { authorization: "Bearer {{env.TOKEN}}" } }`) });
+          - { path: /v1/feed, headers: { authorization: "Bearer {{env.TOKEN}}" } }`),
+    });
     const err = (() => {
       try {
         loadSuite(path.join(dir, 's.yaml'), 'quick', { env: {} });
@@ -58,12 +62,14 @@ describe('suite files: {{env.NAME}}', () => {
       return undefined;
     })();
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(/\{\{env\.TOKEN\}\} \(at scenarios\[0\]\.flows\[0\]\.steps\[0\]\.headers\.authorization\), but TOKEN is not set/);
+    expect((err as Error).message).toMatch(
+      /\{\{env\.TOKEN\}\} \(at scenarios\[0\]\.flows\[0\]\.steps\[0\]\.headers\.authorization\), but TOKEN is not set/,
+    );
   });
 });
 
 describe('suite files: users from CSV and JSON data files', () => {
-  it('reads a CSV (quoted commas) or JSON file relative to the suite into the scenario\'s users', async () => {
+  it("reads a CSV (quoted commas) or JSON file relative to the suite into the scenario's users", async () => {
     const dir = await scratch({
       'users.csv': 'email,password\nann@example.test,"pa,ss1"\nbob@example.test,pass2\n',
       'users.json': JSON.stringify([{ email: 'cy@example.test', id: 7 }]),
@@ -71,7 +77,8 @@ describe('suite files: users from CSV and JSON data files', () => {
       'json.yaml': suite('    users: { file: users.json }\n    flows: [{ name: f, steps: [{ path: /x }] }]'),
     });
     expect(loadSuite(path.join(dir, 'csv.yaml')).scenarios[0]?.users).toEqual([
-      { email: 'ann@example.test', password: 'pa,ss1' }, { email: 'bob@example.test', password: 'pass2' },
+      { email: 'ann@example.test', password: 'pa,ss1' },
+      { email: 'bob@example.test', password: 'pass2' },
     ]);
     expect(loadSuite(path.join(dir, 'json.yaml')).scenarios[0]?.users).toEqual([{ email: 'cy@example.test', id: 7 }]);
   });
@@ -113,9 +120,13 @@ describe('suite files: users from CSV and JSON data files', () => {
       const { port } = server.address() as AddressInfo;
       const result = await runScenario(scenario!, { baseUrl: new URL(`http://127.0.0.1:${port}`) });
       expect(result.summary.requests).toBe(2);
-      expect(seen.filter((l) => l.startsWith('POST')).sort()).toEqual(['POST /login ann@example.test', 'POST /login bob@example.test']);
+      expect(seen.filter((l) => l.startsWith('POST')).sort()).toEqual([
+        'POST /login ann@example.test',
+        'POST /login bob@example.test',
+      ]);
       expect(seen.filter((l) => l.startsWith('GET')).sort()).toEqual([
-        'GET /me ann@example.test t-ann@example.test', 'GET /me bob@example.test t-bob@example.test',
+        'GET /me ann@example.test t-ann@example.test',
+        'GET /me bob@example.test t-bob@example.test',
       ]);
     } finally {
       await new Promise((r) => server.close(r));
@@ -137,6 +148,8 @@ describe('schemas/scenario.schema.json', () => {
     }
     const bad = parseYaml(suite('    flows: [{ name: f, steps: [{ path: /x, expectStatuses: [200] }] }]'));
     expect(validate(bad)).toBe(false);
-    expect(validate({ name: 'x', description: 'y', scenarios: [{ name: 's', executor: 'constant-rate', rate: 1 }] })).toBe(false);
+    expect(
+      validate({ name: 'x', description: 'y', scenarios: [{ name: 's', executor: 'constant-rate', rate: 1 }] }),
+    ).toBe(false);
   });
 });

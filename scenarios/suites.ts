@@ -24,12 +24,17 @@ export interface Suite {
 
 export class SuiteNotFoundError extends InputError<'RAMPART_SUITE_NOT_FOUND'> {
   constructor(name: string) {
-    super('RAMPART_SUITE_NOT_FOUND', `no suite named "${name}"`, { hint: `choose one of: ${listSuites().join(', ')} (or pass a path to a suite file)` });
+    super('RAMPART_SUITE_NOT_FOUND', `no suite named "${name}"`, {
+      hint: `choose one of: ${listSuites().join(', ')} (or pass a path to a suite file)`,
+    });
   }
 }
 
 export function listSuites(): string[] {
-  return readdirSync(suitesDir).filter((f) => f.endsWith('.yaml') && !f.startsWith('_')).map((f) => f.slice(0, -5)).sort();
+  return readdirSync(suitesDir)
+    .filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
 function readYaml(file: string, what: string): unknown {
@@ -56,9 +61,13 @@ export function fillEnvTemplates(doc: unknown, env: TemplateEnv, file: string, a
   const { value, missing } = renderEnvTemplates(doc, env, at);
   if (missing.length > 0) {
     const names = [...new Set(missing.map((m) => m.name))];
-    throw new InputError('RAMPART_ENV_VARIABLE_MISSING', `${file} uses ${missing.map((m) => `{{env.${m.name}}} (at ${m.path})`).join(', ')}, but ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set`, {
-      hint: `set ${names.map((n) => `${n}=…`).join(' ')} in the environment of rampart`,
-    });
+    throw new InputError(
+      'RAMPART_ENV_VARIABLE_MISSING',
+      `${file} uses ${missing.map((m) => `{{env.${m.name}}} (at ${m.path})`).join(', ')}, but ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set`,
+      {
+        hint: `set ${names.map((n) => `${n}=…`).join(' ')} in the environment of rampart`,
+      },
+    );
   }
   return value;
 }
@@ -71,20 +80,29 @@ export function fillEnvTemplates(doc: unknown, env: TemplateEnv, file: string, a
 function scenarioEnv(env: TemplateEnv, own: unknown): TemplateEnv {
   if (own === null || typeof own !== 'object' || Array.isArray(own)) return env;
   const values = own as Record<string, unknown>;
-  return new Proxy({}, {
-    get: (_t, name) => {
-      if (typeof name !== 'string') return undefined;
-      const outer = env[name];
-      if (outer === `{{env.${name}}}`) return outer;
-      const v = values[name];
-      return typeof v === 'string' ? v : outer;
+  return new Proxy(
+    {},
+    {
+      get: (_t, name) => {
+        if (typeof name !== 'string') return undefined;
+        const outer = env[name];
+        if (outer === `{{env.${name}}}`) return outer;
+        const v = values[name];
+        return typeof v === 'string' ? v : outer;
+      },
     },
-  });
+  );
 }
 
 /** A scenario's `users: { file: … }` read into rows (path relative to the file that names it). */
 function resolveUsers(users: unknown, baseDir: string): unknown {
-  if (users === null || typeof users !== 'object' || Array.isArray(users) || typeof (users as { file?: unknown }).file !== 'string') return users;
+  if (
+    users === null ||
+    typeof users !== 'object' ||
+    Array.isArray(users) ||
+    typeof (users as { file?: unknown }).file !== 'string'
+  )
+    return users;
   return readDataFile(path.resolve(baseDir, (users as { file: string }).file));
 }
 
@@ -119,16 +137,29 @@ export function loadSuite(nameOrFile: string, profile: Profile = 'quick', option
     const merged: Record<string, unknown> = { ...sc, ...(overrides[name] ?? {}) };
     // The included flows, setup, teardown and users read this scenario's env (only the parts it takes are filled).
     const inc = (sharedRaw ?? {}) as Record<string, unknown>;
-    const taken = Object.fromEntries(['flows', 'setup', 'teardown', 'users'].filter((k) => merged[k] === undefined && inc[k] !== undefined).map((k) => [k, inc[k]]));
-    const shared = includeFile ? fillEnvTemplates(taken, scenarioEnv(env, sc.env), includeFile) as Record<string, unknown> : {};
+    const taken = Object.fromEntries(
+      ['flows', 'setup', 'teardown', 'users']
+        .filter((k) => merged[k] === undefined && inc[k] !== undefined)
+        .map((k) => [k, inc[k]]),
+    );
+    const shared = includeFile
+      ? (fillEnvTemplates(taken, scenarioEnv(env, sc.env), includeFile) as Record<string, unknown>)
+      : {};
     if (merged.flows === undefined && shared.flows !== undefined) merged.flows = shared.flows;
     if (merged.setup === undefined && shared.setup !== undefined) merged.setup = shared.setup;
     if (merged.teardown === undefined && shared.teardown !== undefined) merged.teardown = shared.teardown;
     if (merged.users !== undefined) merged.users = resolveUsers(merged.users, path.dirname(file));
-    else if (shared.users !== undefined && includeFile) merged.users = resolveUsers(shared.users, path.dirname(includeFile));
+    else if (shared.users !== undefined && includeFile)
+      merged.users = resolveUsers(shared.users, path.dirname(includeFile));
     return parseScenario(merged, `suite ${s.name} (${file}) scenarios[${i}]`);
   });
-  const out: Suite = { name: s.name, description: s.description, profile, stack: { targetEnv: s.stack.targetEnv }, scenarios };
+  const out: Suite = {
+    name: s.name,
+    description: s.description,
+    profile,
+    stack: { targetEnv: s.stack.targetEnv },
+    scenarios,
+  };
   if (s.analysis) out.analysis = s.analysis;
   return out;
 }

@@ -20,7 +20,11 @@ const generators: Record<string, () => unknown> = {
 };
 
 function splitPath(expr: string): string[] {
-  return expr.trim().replace(/\[(\d+)\]/g, '.$1').split('.').filter((p) => p.length > 0);
+  return expr
+    .trim()
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter((p) => p.length > 0);
 }
 
 /** Reads "a.b[0].c" from an object; undefined when any part is missing. */
@@ -107,7 +111,11 @@ const ENV_PLACEHOLDER = /\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
  * placeholders are left for the engine. Returns the new value and the names of
  * variables that are not set, each with the path where it is used.
  */
-export function renderEnvTemplates(value: unknown, env: TemplateEnv, path = ''): { value: unknown; missing: Array<{ name: string; path: string }> } {
+export function renderEnvTemplates(
+  value: unknown,
+  env: TemplateEnv,
+  path = '',
+): { value: unknown; missing: Array<{ name: string; path: string }> } {
   const missing: Array<{ name: string; path: string }> = [];
   const walk = (v: unknown, at: string): unknown => {
     if (typeof v === 'string') {
@@ -122,7 +130,9 @@ export function renderEnvTemplates(value: unknown, env: TemplateEnv, path = ''):
     }
     if (Array.isArray(v)) return v.map((item, i) => walk(item, `${at}[${i}]`));
     if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, item]) => [k, walk(item, at ? `${at}.${k}` : k)]));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).map(([k, item]) => [k, walk(item, at ? `${at}.${k}` : k)]),
+      );
     }
     return v;
   };

@@ -41,15 +41,22 @@ export function thinkSampler(t: ThinkTime): (() => number) | null {
 export function thinker(t: ThinkTime, signal: AbortSignal): (() => Promise<void>) | undefined {
   const sample = thinkSampler(t);
   if (!sample) return undefined;
-  interface Sleeper { timer: NodeJS.Timeout; wake: () => void }
+  interface Sleeper {
+    timer: NodeJS.Timeout;
+    wake: () => void;
+  }
   const sleepers = new Set<Sleeper>();
-  signal.addEventListener('abort', () => {
-    for (const s of sleepers) {
-      clearTimeout(s.timer);
-      s.wake();
-    }
-    sleepers.clear();
-  }, { once: true });
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const s of sleepers) {
+        clearTimeout(s.timer);
+        s.wake();
+      }
+      sleepers.clear();
+    },
+    { once: true },
+  );
   return () => {
     if (signal.aborted) return Promise.resolve();
     return new Promise<void>((wake) => {

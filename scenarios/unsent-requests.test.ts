@@ -10,8 +10,20 @@ describe('an unsent request', () => {
   it('closed model: counted as failed, absent from the latency histogram and from the achieved rate', async () => {
     await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 20 });
     const s = parseScenario({
-      name: 'unsent', executor: 'constant-vus', vus: 2, duration: '1s', thresholdWindows: [],
-      flows: [{ name: 'f', steps: [{ name: 'first', path: '/a', captures: { id: { json: 'id' } } }, { name: 'second', path: '/b/{{id}}' }] }],
+      name: 'unsent',
+      executor: 'constant-vus',
+      vus: 2,
+      duration: '1s',
+      thresholdWindows: [],
+      flows: [
+        {
+          name: 'f',
+          steps: [
+            { name: 'first', path: '/a', captures: { id: { json: 'id' } } },
+            { name: 'second', path: '/b/{{id}}' },
+          ],
+        },
+      ],
     });
     const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     const unsent = r.summary.codes.template ?? 0;
@@ -34,9 +46,15 @@ describe('an unsent request', () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     // Every other user row lacks the token the first step needs.
     const s = parseScenario({
-      name: 'unsent-open', executor: 'constant-arrival-rate', rate: 60, duration: '1s', thresholdWindows: [],
+      name: 'unsent-open',
+      executor: 'constant-arrival-rate',
+      rate: 60,
+      duration: '1s',
+      thresholdWindows: [],
       users: [{ token: 'a' }, { other: 'b' }],
-      flows: [{ name: 'f', steps: [{ name: 'first', path: '/a', headers: { authorization: 'Bearer {{user.token}}' } }] }],
+      flows: [
+        { name: 'f', steps: [{ name: 'first', path: '/a', headers: { authorization: 'Bearer {{user.token}}' } }] },
+      ],
     });
     const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     expect(r.summary.requests).toBe(60);
@@ -45,13 +63,25 @@ describe('an unsent request', () => {
     expect(r.summary.rate.achieved).toBeGreaterThan(15);
   });
 
-  it('open model: a later request that could not be rendered leaves its arrival in the achieved rate, even under the first step\'s tag', async () => {
+  it("open model: a later request that could not be rendered leaves its arrival in the achieved rate, even under the first step's tag", async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     // The first request is always sent; the second, under the same tag, fails for every other user row.
     const s = parseScenario({
-      name: 'unsent-later', executor: 'constant-arrival-rate', rate: 60, duration: '1s', thresholdWindows: [],
+      name: 'unsent-later',
+      executor: 'constant-arrival-rate',
+      rate: 60,
+      duration: '1s',
+      thresholdWindows: [],
       users: [{ token: 'a' }, { other: 'b' }],
-      flows: [{ name: 'f', steps: [{ name: 'same', path: '/a' }, { name: 'same', path: '/b', headers: { authorization: 'Bearer {{user.token}}' } }] }],
+      flows: [
+        {
+          name: 'f',
+          steps: [
+            { name: 'same', path: '/a' },
+            { name: 'same', path: '/b', headers: { authorization: 'Bearer {{user.token}}' } },
+          ],
+        },
+      ],
     });
     const r = await runScenario(s, { baseUrl: new URL(srv.url) });
     expect(r.summary.codes.template).toBe(30);
@@ -59,11 +89,28 @@ describe('an unsent request', () => {
     expect(r.summary.rate.achieved).toBeGreaterThan(45);
   });
 
-  it('an unsent request inside a group is one of that group\'s failed requests (http_req_failed{group:::g})', async () => {
+  it("an unsent request inside a group is one of that group's failed requests (http_req_failed{group:::g})", async () => {
     await using srv = await spawnLocalServer({ kind: 'fixed', delayMs: 5 });
     const s = parseScenario({
-      name: 'grouped', executor: 'per-vu-iterations', vus: 1, iterations: 3, thresholdWindows: [],
-      flows: [{ name: 'f', steps: [{ group: 'g', steps: [{ name: 'first', path: '/a', captures: { id: { json: 'id' } } }, { name: 'second', path: '/b/{{id}}' }] }] }],
+      name: 'grouped',
+      executor: 'per-vu-iterations',
+      vus: 1,
+      iterations: 3,
+      thresholdWindows: [],
+      flows: [
+        {
+          name: 'f',
+          steps: [
+            {
+              group: 'g',
+              steps: [
+                { name: 'first', path: '/a', captures: { id: { json: 'id' } } },
+                { name: 'second', path: '/b/{{id}}' },
+              ],
+            },
+          ],
+        },
+      ],
       thresholds: { 'http_req_failed{group:::g}': ['rate<0.9'] },
     });
     const r = await runScenario(s, { baseUrl: new URL(srv.url) });

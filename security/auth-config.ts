@@ -21,7 +21,8 @@ const captureBase = z.strictObject({
   /** The value is the id of user A's own object at this item path (e.g. /rest/basket/{id}): BOLA probes try it as user B. */
   itemPath: z.string().startsWith('/').optional(),
 });
-const oneSource = (c: { pointer?: string | undefined; header?: string | undefined; cookie?: string | undefined }) => [c.pointer, c.header, c.cookie].filter((v) => v !== undefined).length === 1;
+const oneSource = (c: { pointer?: string | undefined; header?: string | undefined; cookie?: string | undefined }) =>
+  [c.pointer, c.header, c.cookie].filter((v) => v !== undefined).length === 1;
 const capture = captureBase.refine(oneSource, { message: 'give exactly one of pointer, header or cookie' });
 
 const step = z.strictObject({
@@ -33,7 +34,13 @@ const step = z.strictObject({
 /** A request made before register and before each login (a CAPTCHA, a CSRF token); its captures feed the next steps. */
 const preStep = step.extend({
   method: z.string().default('GET'),
-  captures: z.array(captureBase.omit({ from: true, itemPath: true }).refine(oneSource, { message: 'give exactly one of pointer, header or cookie' })).default([]),
+  captures: z
+    .array(
+      captureBase
+        .omit({ from: true, itemPath: true })
+        .refine(oneSource, { message: 'give exactly one of pointer, header or cookie' }),
+    )
+    .default([]),
 });
 
 const tokenSource = z.discriminatedUnion('source', [
@@ -52,16 +59,22 @@ const placement = z.strictObject({
   paths: z.string().optional(),
 });
 
-const suppliedUser = z.strictObject({
-  email: z.string().optional(),
-  password: z.string().optional(),
-  token: z.string().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  cookies: z.record(z.string(), z.string()).optional(),
-  /** The account's user id (fills {id} under usersCollection), when no login answer tells it. */
-  id: z.string().optional(),
-}).refine((u) => (u.email !== undefined) === (u.password !== undefined), { message: 'give both email and password (an account to log in), or neither' })
-  .refine((u) => u.email !== undefined || u.token !== undefined || u.headers !== undefined || u.cookies !== undefined, { message: 'give email and password, or a token, headers or cookies' });
+const suppliedUser = z
+  .strictObject({
+    email: z.string().optional(),
+    password: z.string().optional(),
+    token: z.string().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    cookies: z.record(z.string(), z.string()).optional(),
+    /** The account's user id (fills {id} under usersCollection), when no login answer tells it. */
+    id: z.string().optional(),
+  })
+  .refine((u) => (u.email !== undefined) === (u.password !== undefined), {
+    message: 'give both email and password (an account to log in), or neither',
+  })
+  .refine((u) => u.email !== undefined || u.token !== undefined || u.headers !== undefined || u.cookies !== undefined, {
+    message: 'give email and password, or a token, headers or cookies',
+  });
 export type SuppliedUser = z.output<typeof suppliedUser>;
 
 const adminRule = z.strictObject({
@@ -75,19 +88,34 @@ export const authConfigSchema = z.strictObject({
   openapiPath: z.string().startsWith('/').default('/openapi.json'),
   preSteps: z.array(preStep).default([]),
   /** How a scan user is registered; null when the API has no registration (then `users`, or an anonymous scan). */
-  register: step.extend({ userIdPointer: z.string().default('/user/id') }).nullable().default({
-    method: 'POST', path: '/v1/auth/register', body: { email: '{{email}}', password: '{{password}}', handle: '{{handle}}' }, userIdPointer: '/user/id',
-  }),
-  login: step.extend({
-    token: tokenSource.default({ source: 'body', pointer: '/accessToken' }),
-    refreshTokenPointer: z.string().nullable().default('/refreshToken'),
-    /** Pointer to the user's id in the login response, when register does not return it. */
-    userIdPointer: z.string().nullable().default(null),
-  }).nullable().default({
-    method: 'POST', path: '/v1/auth/login', body: { email: '{{email}}', password: '{{password}}' },
-    token: { source: 'body', pointer: '/accessToken' }, refreshTokenPointer: '/refreshToken', userIdPointer: null,
-  }),
-  logout: step.nullable().default({ method: 'POST', path: '/v1/auth/logout', body: { refreshToken: '{{refreshToken}}' } }),
+  register: step
+    .extend({ userIdPointer: z.string().default('/user/id') })
+    .nullable()
+    .default({
+      method: 'POST',
+      path: '/v1/auth/register',
+      body: { email: '{{email}}', password: '{{password}}', handle: '{{handle}}' },
+      userIdPointer: '/user/id',
+    }),
+  login: step
+    .extend({
+      token: tokenSource.default({ source: 'body', pointer: '/accessToken' }),
+      refreshTokenPointer: z.string().nullable().default('/refreshToken'),
+      /** Pointer to the user's id in the login response, when register does not return it. */
+      userIdPointer: z.string().nullable().default(null),
+    })
+    .nullable()
+    .default({
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: { email: '{{email}}', password: '{{password}}' },
+      token: { source: 'body', pointer: '/accessToken' },
+      refreshTokenPointer: '/refreshToken',
+      userIdPointer: null,
+    }),
+  logout: step
+    .nullable()
+    .default({ method: 'POST', path: '/v1/auth/logout', body: { refreshToken: '{{refreshToken}}' } }),
   /**
    * Accounts the user supplies instead of registering: user A, user B, then more for the pool. Each is
    * an existing account logged in with `login` (email and password), or a ready session: a token sent as
@@ -95,7 +123,9 @@ export const authConfigSchema = z.strictObject({
    */
   users: z.array(suppliedUser).max(10).default([]),
   /** Where the token goes on each request: one placement or several (header and cookie). */
-  sendToken: z.union([placement, z.array(placement).min(1)]).default({ in: 'header', name: 'authorization', prefix: 'Bearer ' })
+  sendToken: z
+    .union([placement, z.array(placement).min(1)])
+    .default({ in: 'header', name: 'authorization', prefix: 'Bearer ' })
     .transform((p) => (Array.isArray(p) ? p : [p])),
   /** Send back every cookie that register/login set (cookie sessions). */
   sendCookies: z.boolean().default(true),
@@ -114,7 +144,10 @@ export const authConfigSchema = z.strictObject({
   /** The collection path whose ids are user ids (filled with user A's id). */
   usersCollection: z.string().nullable().default('/v1/users'),
   /** How a scan user deletes its own account at the end (leave no trace); null when the API offers none. */
-  deleteAccount: step.extend({ method: z.string().default('DELETE') }).nullable().default(null),
+  deleteAccount: step
+    .extend({ method: z.string().default('DELETE') })
+    .nullable()
+    .default(null),
   emailDomain: z.string().default('example.test'),
   /** Password for the scan users; must satisfy the API's password policy. */
   password: z.string().default('Rampart-scan-pw-7431!'),
@@ -125,19 +158,27 @@ export function parseAuthConfig(value: unknown): AuthConfig {
   const raw = (value ?? {}) as Record<string, unknown>;
   // A cookie token without a sendToken goes back in the same cookie.
   const src = ((raw.login as Record<string, unknown> | undefined)?.token ?? {}) as Record<string, unknown>;
-  const input = raw.sendToken === undefined && src.source === 'cookie' && typeof src.name === 'string'
-    ? { ...raw, sendToken: { in: 'cookie', name: src.name, prefix: '' } } : raw;
+  const input =
+    raw.sendToken === undefined && src.source === 'cookie' && typeof src.name === 'string'
+      ? { ...raw, sendToken: { in: 'cookie', name: src.name, prefix: '' } }
+      : raw;
   // Every object is strict: a misspelt key (sendTokens) is an error naming the nearest valid one, never ignored.
   const result = authConfigSchema.safeParse(input, { error: unknownKeyMessage });
   if (result.success && result.data.login === null && result.data.users.some((u) => u.email !== undefined)) {
-    throw new InputError('RAMPART_AUTH_CONFIG_INVALID', 'auth config is invalid:\n  users: an account with email and password needs a login step, and login is null', {
-      hint: 'give login (how the API logs in), or give each user a token, headers or cookies instead', details: { issues: ['users: login is null'] },
-    });
+    throw new InputError(
+      'RAMPART_AUTH_CONFIG_INVALID',
+      'auth config is invalid:\n  users: an account with email and password needs a login step, and login is null',
+      {
+        hint: 'give login (how the API logs in), or give each user a token, headers or cookies instead',
+        details: { issues: ['users: login is null'] },
+      },
+    );
   }
   if (!result.success) {
     const lines = formatIssues(result.error);
     throw new InputError('RAMPART_AUTH_CONFIG_INVALID', `auth config is invalid:\n  ${lines.join('\n  ')}`, {
-      hint: 'see docs/security.md, "Scanning another API"', details: { issues: lines },
+      hint: 'see docs/security.md, "Scanning another API"',
+      details: { issues: lines },
     });
   }
   return deepFreeze(result.data);
@@ -148,13 +189,20 @@ export async function loadAuthConfig(file: string): Promise<AuthConfig> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError('RAMPART_AUTH_CONFIG_UNREADABLE', `cannot read the auth config ${file}`, { cause: err, hint: 'check the path' });
+    throw new InputError('RAMPART_AUTH_CONFIG_UNREADABLE', `cannot read the auth config ${file}`, {
+      cause: err,
+      hint: 'check the path',
+    });
   }
   let value: unknown;
   try {
     value = parseYaml(text) as unknown;
   } catch (err) {
-    throw new InputError('RAMPART_AUTH_CONFIG_INVALID', `the auth config ${file} is not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
+    throw new InputError(
+      'RAMPART_AUTH_CONFIG_INVALID',
+      `the auth config ${file} is not valid YAML/JSON: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return parseAuthConfig(value);
 }

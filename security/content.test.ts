@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { isCatchAllPage, overlap, revealsProtected } from './content.ts';
 import type { Exchange } from './http.ts';
 
-const ex = (status: number, body: string, url = 'http://t/x'): Exchange => ({ request: { method: 'GET', url, headers: {} }, response: { status, headers: {}, body }, ms: 1, actor: 'x' });
+const ex = (status: number, body: string, url = 'http://t/x'): Exchange => ({
+  request: { method: 'GET', url, headers: {} },
+  response: { status, headers: {}, body },
+  ms: 1,
+  actor: 'x',
+});
 const me = ex(200, JSON.stringify({ user: { id: 17, email: 'a@example.test', handle: 'alice' } }));
 
 describe('judging by content', () => {
@@ -11,7 +16,13 @@ describe('judging by content', () => {
   });
 
   it('a 200 carrying the same values is', () => {
-    expect(revealsProtected(me, ex(200, JSON.stringify({ user: { id: 17, email: 'a@example.test', handle: 'alice', seen: 'now' } })), null).revealed).toBe(true);
+    expect(
+      revealsProtected(
+        me,
+        ex(200, JSON.stringify({ user: { id: 17, email: 'a@example.test', handle: 'alice', seen: 'now' } })),
+        null,
+      ).revealed,
+    ).toBe(true);
   });
 
   it('the catch-all page is never protected content, whatever its status', () => {
@@ -24,7 +35,10 @@ describe('judging by content', () => {
 
   it('a refusal is not a success, and without a baseline nothing is claimed', () => {
     expect(revealsProtected(me, ex(401, me.response?.body ?? ''), null).revealed).toBe(false);
-    expect(revealsProtected(ex(500, 'x'), ex(200, 'x'), null)).toMatchObject({ revealed: false, why: 'no authenticated baseline to compare with' });
+    expect(revealsProtected(ex(500, 'x'), ex(200, 'x'), null)).toMatchObject({
+      revealed: false,
+      why: 'no authenticated baseline to compare with',
+    });
   });
 
   it('overlap counts leaf values for JSON and words for text', () => {

@@ -23,7 +23,13 @@ export function leaves(value: unknown, prefix = '', out = new Set<string>(), dep
 }
 
 function words(text: string): Set<string> {
-  return new Set(text.toLowerCase().split(/[^a-z0-9@._-]+/).filter((w) => w.length >= 3).slice(0, 5000));
+  return new Set(
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9@._-]+/)
+      .filter((w) => w.length >= 3)
+      .slice(0, 5000),
+  );
 }
 
 /** Share of `base`'s content found again in `other` (0..1); JSON compares leaves, text compares words. */
@@ -84,7 +90,11 @@ export interface RevealJudgement {
  * properly authenticated) returned? 2xx alone is not enough: the body must
  * carry at least half of the baseline's values, and must not be the catch-all page.
  */
-export function revealsProtected(baseline: Exchange | null, probe: Exchange, catchAll: CatchAll | null): RevealJudgement {
+export function revealsProtected(
+  baseline: Exchange | null,
+  probe: Exchange,
+  catchAll: CatchAll | null,
+): RevealJudgement {
   const status = probe.response?.status ?? 0;
   if (status < 200 || status > 299) return { revealed: false, score: 0, why: `answered ${status || probe.error}` };
   if (isCatchAllPage(catchAll, probe)) return { revealed: false, score: 0, why: 'answered the catch-all page' };
@@ -94,7 +104,11 @@ export function revealsProtected(baseline: Exchange | null, probe: Exchange, cat
   const body = probe.response?.body ?? '';
   if (baseline.response.body.trim() === '') return { revealed: body.trim() === '', score: 1, why: 'both empty 2xx' };
   const score = overlap(baseline.response.body, body);
-  return { revealed: score >= 0.5, score, why: `${Math.round(score * 100)} % of the authenticated response's values came back` };
+  return {
+    revealed: score >= 0.5,
+    score,
+    why: `${Math.round(score * 100)} % of the authenticated response's values came back`,
+  };
 }
 
 /** A JSON body's distinctive values (ids, emails), to tell whose content a response carries. */

@@ -45,7 +45,15 @@ export class ScanHttpClient {
   /** Stops the scan when the target stops answering (null: no watch). */
   readonly liveness: LivenessWatch | null;
 
-  constructor(base: string, options: { signal?: AbortSignal; insecureTls?: boolean; maxRequests?: number; liveness?: LivenessWatch | null } = {}) {
+  constructor(
+    base: string,
+    options: {
+      signal?: AbortSignal;
+      insecureTls?: boolean;
+      maxRequests?: number;
+      liveness?: LivenessWatch | null;
+    } = {},
+  ) {
     this.base = new URL(base);
     this.liveness = options.liveness === undefined ? new LivenessWatch() : options.liveness;
     this.signal = options.signal;
@@ -66,7 +74,9 @@ export class ScanHttpClient {
   async send(opts: SendOptions): Promise<Exchange> {
     this.liveness?.assertAlive();
     const ex = await this.exchange(opts);
-    await this.liveness?.after(ex, () => this.exchange({ method: 'GET', path: this.liveness?.path ?? '/', timeoutMs: 5000, actor: 'liveness' }));
+    await this.liveness?.after(ex, () =>
+      this.exchange({ method: 'GET', path: this.liveness?.path ?? '/', timeoutMs: 5000, actor: 'liveness' }),
+    );
     return ex;
   }
 
@@ -118,11 +128,17 @@ export class ScanHttpClient {
       };
     } catch (err) {
       this.signal?.throwIfAborted();
-      exchange.error = err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? err.name}: ${err.message}` : String(err);
+      exchange.error =
+        err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? err.name}: ${err.message}` : String(err);
     }
     exchange.ms = performance.now() - started;
     // Large bodies (documents, scripts) are not kept whole in the history the passive checks read.
-    if (this.history.length < 5000) this.history.push(exchange.response && exchange.response.body.length > MAX_BODY ? { ...exchange, response: { ...exchange.response, body: exchange.response.body.slice(0, MAX_BODY) } } : exchange);
+    if (this.history.length < 5000)
+      this.history.push(
+        exchange.response && exchange.response.body.length > MAX_BODY
+          ? { ...exchange, response: { ...exchange.response, body: exchange.response.body.slice(0, MAX_BODY) } }
+          : exchange,
+      );
     return exchange;
   }
 
@@ -133,7 +149,8 @@ export class ScanHttpClient {
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 

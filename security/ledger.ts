@@ -25,7 +25,14 @@ export function findId(body: unknown): string | null {
 }
 
 /** An object before the scan's first write to it (only with --allow-destructive: the default never writes to it). */
-export interface PreImage { method: string; writer: ScanUser; reader: ScanUser; before: Exchange; path: string; by: string }
+export interface PreImage {
+  method: string;
+  writer: ScanUser;
+  reader: ScanUser;
+  before: Exchange;
+  path: string;
+  by: string;
+}
 
 /**
  * Do no harm, leave no trace: what the scan created, what it changed, and
@@ -60,7 +67,13 @@ export class Ledger implements Ownership {
     if (register && path === register.path && !this.users.some((u) => u.registerExchange === ex)) {
       const sent = safeJson(ex.request.body);
       const email = Object.entries(register.body).find(([, v]) => v === '{{email}}')?.[0];
-      this.payloadAccounts.push(String(email && sent && typeof sent === 'object' ? (sent as Record<string, unknown>)[email] : ex.request.body?.slice(0, 80)));
+      this.payloadAccounts.push(
+        String(
+          email && sent && typeof sent === 'object'
+            ? (sent as Record<string, unknown>)[email]
+            : ex.request.body?.slice(0, 80),
+        ),
+      );
       return;
     }
     const id = findId(jsonBody(ex));
@@ -75,9 +88,21 @@ export class Ledger implements Ownership {
    * The guard in front of every DELETE/PUT/PATCH: null to send it, or why it
    * was not sent. With --allow-destructive the object is read first.
    */
-  async beforeWrite(ctx: ScanContext, method: string, path: string, body: unknown, user: ScanUser | null): Promise<string | null> {
+  async beforeWrite(
+    ctx: ScanContext,
+    method: string,
+    path: string,
+    body: unknown,
+    user: ScanUser | null,
+  ): Promise<string | null> {
     if (this.cleaning) return null;
-    const why = foreignWrite(this, path, body, user, ctx.api.operations.map((o) => o.path));
+    const why = foreignWrite(
+      this,
+      path,
+      body,
+      user,
+      ctx.api.operations.map((o) => o.path),
+    );
     if (why === null) return null;
     if (!this.allowDestructive) {
       const key = templateEndpoint(ctx, method, ctx.client.url(path));
@@ -96,7 +121,14 @@ export class Ledger implements Ownership {
     const reader = ctx.admin ?? user;
     const before = await call(ctx, { method: 'GET', path: p }, { user: reader });
     if (ok2xx(before) && !isCatchAllPage(ctx.catchAll, before) && jsonBody(before) !== undefined) {
-      this.preImages.set(p, { method, writer: user, reader, before, path: p, by: templateEndpoint(ctx, method, ctx.client.url(p)) });
+      this.preImages.set(p, {
+        method,
+        writer: user,
+        reader,
+        before,
+        path: p,
+        by: templateEndpoint(ctx, method, ctx.client.url(p)),
+      });
     }
   }
 
@@ -107,7 +139,7 @@ export class Ledger implements Ownership {
 
 function safeJson(s: string | undefined): unknown {
   try {
-    return s === undefined ? undefined : JSON.parse(s) as unknown;
+    return s === undefined ? undefined : (JSON.parse(s) as unknown);
   } catch {
     return undefined;
   }
@@ -119,11 +151,20 @@ function safeJson(s: string | undefined): unknown {
  * create still carries "rampart" (the payload stays in the value, after the tag).
  */
 export function tagAccountFields(ctx: ScanContext, path: string, body: unknown, n: number): unknown {
-  if (!ctx.auth.register || path !== ctx.auth.register.path || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+  if (!ctx.auth.register || path !== ctx.auth.register.path || !body || typeof body !== 'object' || Array.isArray(body))
+    return body;
   const out = { ...(body as Record<string, unknown>) };
   for (const [k, v] of Object.entries(ctx.auth.register.body)) {
-    if (v === '{{email}}') out[k] = typeof out[k] === 'string' && String(out[k]).startsWith('rampart') ? out[k] : `rampart-p${n}-${typeof out[k] === 'string' ? out[k] as string : ''}@${ctx.auth.emailDomain}`;
-    else if (v === '{{handle}}') out[k] = typeof out[k] === 'string' && String(out[k]).startsWith('rs_') ? out[k] : `rs_p${n}${typeof out[k] === 'string' ? out[k] as string : ''}`;
+    if (v === '{{email}}')
+      out[k] =
+        typeof out[k] === 'string' && String(out[k]).startsWith('rampart')
+          ? out[k]
+          : `rampart-p${n}-${typeof out[k] === 'string' ? (out[k] as string) : ''}@${ctx.auth.emailDomain}`;
+    else if (v === '{{handle}}')
+      out[k] =
+        typeof out[k] === 'string' && String(out[k]).startsWith('rs_')
+          ? out[k]
+          : `rs_p${n}${typeof out[k] === 'string' ? (out[k] as string) : ''}`;
   }
   return out;
 }

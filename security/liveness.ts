@@ -3,8 +3,13 @@ import type { Exchange } from './http.ts';
 
 /** The target stopped answering: the scan stops here. `recent` are the last requests sent before it died. */
 export class TargetDownError extends Error {
-  constructor(readonly recent: readonly Exchange[], readonly checks: readonly Exchange[]) {
-    super(`the target stopped answering after ${recent.at(-1)?.request.method ?? '?'} ${recent.at(-1)?.request.url ?? '?'}`);
+  constructor(
+    readonly recent: readonly Exchange[],
+    readonly checks: readonly Exchange[],
+  ) {
+    super(
+      `the target stopped answering after ${recent.at(-1)?.request.method ?? '?'} ${recent.at(-1)?.request.url ?? '?'}`,
+    );
     this.name = 'TargetDownError';
   }
 }

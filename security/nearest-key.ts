@@ -6,7 +6,11 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i += 1) {
     const cur = [i];
     for (let j = 1; j <= b.length; j += 1) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     prev = cur;
   }
@@ -33,8 +37,10 @@ export const unknownKeyMessage: z.core.$ZodErrorMap = (iss) => {
   if (iss.code !== 'unrecognized_keys') return undefined;
   const shape = (iss.inst as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
   const valid = Object.keys(shape);
-  return iss.keys.map((k) => {
-    const near = nearestKey(k, valid);
-    return `unknown key "${k}"${near ? `; did you mean "${near}"?` : ''} (valid keys here: ${valid.join(', ')})`;
-  }).join('; ');
+  return iss.keys
+    .map((k) => {
+      const near = nearestKey(k, valid);
+      return `unknown key "${k}"${near ? `; did you mean "${near}"?` : ''} (valid keys here: ${valid.join(', ')})`;
+    })
+    .join('; ');
 };

@@ -34,12 +34,17 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 export async function modelFromDocument(doc: Record<string, unknown>): Promise<ApiModel> {
   // swagger-parser resolves $ref (3.0 and 3.1 documents); validation is the target's job, not the scanner's.
-  let deref = (await SwaggerParser.dereference(structuredClone(doc) as never, { dereference: { circular: 'ignore' } })) as unknown as Record<string, unknown>;
+  let deref = (await SwaggerParser.dereference(structuredClone(doc) as never, {
+    dereference: { circular: 'ignore' },
+  })) as unknown as Record<string, unknown>;
   if (isSwagger2(deref)) deref = swagger2ToOpenApi3(deref);
   const rawPaths = (deref.paths ?? {}) as Record<string, Record<string, unknown>>;
   // A server URL with a path ("/api", "https://host/api/v3") prefixes every path.
   const server = ((deref.servers ?? []) as { url?: string }[])[0]?.url ?? '';
-  const prefix = (/^\w+:\/\/[^/]+(\/.*)?$/.exec(server)?.[1] ?? (server.startsWith('/') ? server : '')).replace(/\/$/, '');
+  const prefix = (/^\w+:\/\/[^/]+(\/.*)?$/.exec(server)?.[1] ?? (server.startsWith('/') ? server : '')).replace(
+    /\/$/,
+    '',
+  );
   const paths = Object.fromEntries(Object.entries(rawPaths).map(([p, v]) => [`${prefix}${p}`, v]));
   const globalSecurity = (deref.security ?? []) as unknown[];
   const operations: ApiOperation[] = [];
@@ -82,7 +87,10 @@ export async function modelFromDocument(doc: Record<string, unknown>): Promise<A
 
 /** A regular expression matching concrete paths of a template ("/v1/posts/{id}" → /^\/v1\/posts\/[^/]+$/). */
 export function templateRegex(template: string): RegExp {
-  const escaped = template.split(/\{[^}]+\}/).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+');
+  const escaped = template
+    .split(/\{[^}]+\}/)
+    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^/]+');
   return new RegExp(`^${escaped}/?$`);
 }
 

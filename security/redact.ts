@@ -2,7 +2,8 @@ import type { Finding } from '../reports/index.ts';
 import type { Exchange } from './http.ts';
 
 const SECRET_HEADERS = /^(authorization|cookie|set-cookie|x-api-key|x-zap-api-key|proxy-authorization)$/i;
-const SECRET_KEYS = /(password|passwd|secret|token|apikey|api_key|hash|salt|authorization|session|^sid$|jwt|credential|cookie)/i;
+const SECRET_KEYS =
+  /(password|passwd|secret|token|apikey|api_key|hash|salt|authorization|session|^sid$|jwt|credential|cookie)/i;
 const JWT = /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g;
 const HASHES = /\$(argon2(id|i|d)|2[aby])\$[^\s"']+/g;
 const MAX = 4000;
@@ -21,8 +22,12 @@ function redactValue(v: string): string {
 function redactJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactJson);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) =>
-      [k, SECRET_KEYS.test(k) && (typeof v === 'string' || typeof v === 'number') ? '[REDACTED]' : redactJson(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        SECRET_KEYS.test(k) && (typeof v === 'string' || typeof v === 'number') ? '[REDACTED]' : redactJson(v),
+      ]),
+    );
   }
   return value;
 }
@@ -49,7 +54,11 @@ export function redactExchange(ex: Exchange): NonNullable<Finding['evidence']> {
       ...(ex.request.body === undefined ? {} : { body: redactBody(ex.request.body) ?? '' }),
     },
     response: ex.response
-      ? { status: ex.response.status, headers: redactHeaders(ex.response.headers), body: redactBody(ex.response.body) ?? '' }
+      ? {
+          status: ex.response.status,
+          headers: redactHeaders(ex.response.headers),
+          body: redactBody(ex.response.body) ?? '',
+        }
       : null,
   };
 }
@@ -63,9 +72,14 @@ export function redactExchange(ex: Exchange): NonNullable<Finding['evidence']> {
 export function redactText(text: string, secrets: Iterable<string> = [], opts: { pairs?: boolean } = {}): string {
   let out = text.replace(JWT, '[REDACTED-JWT]').replace(HASHES, '[REDACTED-HASH]');
   if (opts.pairs !== false) {
-    out = out.replace(/("?(?:password|passwd|secret|token|refreshToken|accessToken|apikey|api_key|hash|salt|session|sid)"?\s*[:=]\s*)("[^"]*"|[^\s,;&"}]+)/gi, '$1[REDACTED]')
+    out = out
+      .replace(
+        /("?(?:password|passwd|secret|token|refreshToken|accessToken|apikey|api_key|hash|salt|session|sid)"?\s*[:=]\s*)("[^"]*"|[^\s,;&"}]+)/gi,
+        '$1[REDACTED]',
+      )
       .replace(/\b(Bearer|Basic)\s+[\w.~+/=-]{6,}/g, '$1 [REDACTED]');
   }
-  for (const s of [...new Set(secrets)].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length)) out = out.split(s).join('[REDACTED]');
+  for (const s of [...new Set(secrets)].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length))
+    out = out.split(s).join('[REDACTED]');
   return out;
 }

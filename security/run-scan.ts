@@ -82,12 +82,18 @@ type Step = [name: string, need: AccountNeed, run: () => Promise<void> | void];
 export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
   const base = options.target;
   const auth = options.authConfig ?? parseAuthConfig({});
-  const rules = options.suppressions ?? (options.suppressionsFile ? await loadSuppressions(options.suppressionsFile) : []);
+  const rules =
+    options.suppressions ?? (options.suppressionsFile ? await loadSuppressions(options.suppressionsFile) : []);
   const seed = options.seed ?? randomInt(0, 2 ** 31 - 1);
   const progress = options.progress ?? (() => {});
   const events: RunEvent[] = [];
-  const notes: string[] = [`security scan: profile ${options.profile}, seed ${seed} (rerun with --seed ${seed} to reproduce the fuzz cases)`];
-  const client = new ScanHttpClient(base.toString(), { signal: options.signal, insecureTls: options.insecureTls ?? isLoopbackHost(base.hostname) });
+  const notes: string[] = [
+    `security scan: profile ${options.profile}, seed ${seed} (rerun with --seed ${seed} to reproduce the fuzz cases)`,
+  ];
+  const client = new ScanHttpClient(base.toString(), {
+    signal: options.signal,
+    insecureTls: options.insecureTls ?? isLoopbackHost(base.hostname),
+  });
   const sink = new FindingSink();
   let ledgerOf: Ledger | null = null;
   let adminOf: ScanUser | null = null;
@@ -97,14 +103,25 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
   try {
     const catchAll = await detectCatchAll(client);
     progress(`scan: reading the API's document${catchAll ? ' (made-up paths get a catch-all page)' : ''}`);
-    const source = await loadApiSource(client, { ...(options.openapi ? { openapi: options.openapi } : {}), ...(options.har ? { har: options.har } : {}), servedPath: auth.openapiPath }, catchAll, progress);
+    const source = await loadApiSource(
+      client,
+      {
+        ...(options.openapi ? { openapi: options.openapi } : {}),
+        ...(options.har ? { har: options.har } : {}),
+        servedPath: auth.openapiPath,
+      },
+      catchAll,
+      progress,
+    );
     const api = source.model;
     notes.push(`security scan: ${source.note}`);
     ignoreNoRoute(sink, source);
     if (source.discovered) {
       const ops = api.operations.map((o) => o.key).join(', ');
       if (options.documentOut) await writeFile(options.documentOut, `${JSON.stringify(api.doc, null, 2)}\n`);
-      notes.push(`security scan: working document${options.documentOut ? ` written to ${options.documentOut}` : ''}: ${ops || 'no operations'}`);
+      notes.push(
+        `security scan: working document${options.documentOut ? ` written to ${options.documentOut}` : ''}: ${ops || 'no operations'}`,
+      );
     }
     const readOnly = options.readOnly === true;
     progress(`scan: ${api.operations.length} operations; creating scan users`);
@@ -117,8 +134,25 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     const admin = auth.admin ? await loginExisting(client, auth, 'admin', auth.admin.email, auth.admin.password) : null;
     adminOf = admin;
     const ctx: ScanContext = {
-      client, api, auth, profile: options.profile, seed, sink, a, b, pool, objects: new Map(), notes, progress, signal: options.signal,
-      catchAll, readOnly, admin, discovered: source.discovered, ledger, accounts: accounts.mode,
+      client,
+      api,
+      auth,
+      profile: options.profile,
+      seed,
+      sink,
+      a,
+      b,
+      pool,
+      objects: new Map(),
+      notes,
+      progress,
+      signal: options.signal,
+      catchAll,
+      readOnly,
+      admin,
+      discovered: source.discovered,
+      ledger,
+      accounts: accounts.mode,
     };
     const { logoutUser } = accounts;
     const all: Step[] = [
@@ -143,14 +177,28 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       ['API4 page size', 'none', () => probeUnboundedLimit(ctx)],
       ['API4 body size', 'none', () => probeOversizedBody(ctx)],
       ['API4 rate limit', 'spare', () => (rateUser ? probeRateLimit(ctx, rateUser) : undefined)],
-      ['API2 brute force', 'registration', () => (readOnly || !logoutUser ? undefined : probeBruteForce(ctx, logoutUser))],
+      [
+        'API2 brute force',
+        'registration',
+        () => (readOnly || !logoutUser ? undefined : probeBruteForce(ctx, logoutUser)),
+      ],
       ['API4 rate-limit bypass on limited routes', 'none', () => probeLimitedRoutes(ctx)],
-      ['API3/API8 passive checks', 'none', () => { checkLeaks(ctx); checkErrorLeaks(ctx); }],
+      [
+        'API3/API8 passive checks',
+        'none',
+        () => {
+          checkLeaks(ctx);
+          checkErrorLeaks(ctx);
+        },
+      ],
       ['clean-up', 'none', () => cleanUp(ctx, ledger)],
     ];
     const steps = all.filter(([, need]) => lacking(accounts, need, auth) === null);
     notes.push(accountsNote(accounts, all, auth, api.operations));
-    if (readOnly) notes.push('security scan: --read-only: only GET/HEAD/OPTIONS probes (plus the auth steps); BOLA/BFLA writes, mass assignment, injection in bodies, stored XSS, body size and brute force were not run');
+    if (readOnly)
+      notes.push(
+        'security scan: --read-only: only GET/HEAD/OPTIONS probes (plus the auth steps); BOLA/BFLA writes, mass assignment, injection in bodies, stored XSS, body size and brute force were not run',
+      );
     for (const [name, , run] of steps) {
       options.signal.throwIfAborted();
       const t0 = Date.now();
@@ -161,21 +209,43 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
         if (options.signal.aborted || err instanceof TargetDownError) throw err;
         notes.push(`security scan: step "${name}" failed and was skipped: ${(err as Error).message.split('\n')[0]}`);
       }
-      events.push({ ts: t0, type: 'probe', label: `scan: ${name}`, detail: { ms: Date.now() - t0, findings: sink.list().length } });
+      events.push({
+        ts: t0,
+        type: 'probe',
+        label: `scan: ${name}`,
+        detail: { ms: Date.now() - t0, findings: sink.list().length },
+      });
     }
     notes.push(harmNote(ledger));
-    if (sink.ignored > 0) notes.push(`security scan: ${sink.ignored} finding(s) on writes discovery kept unverified were not kept: the answer was the prefix's catch-all for made-up paths (no such route)`);
+    if (sink.ignored > 0)
+      notes.push(
+        `security scan: ${sink.ignored} finding(s) on writes discovery kept unverified were not kept: the answer was the prefix's catch-all for made-up paths (no such route)`,
+      );
     if (options.zapUrl) {
       progress(`scan: ZAP at ${options.zapUrl}`);
       const zapFindings = await runZapScan({
-        zapUrl: options.zapUrl, ...(options.zapApiKey ? { apiKey: options.zapApiKey } : {}), target: options.zapTarget ?? base.origin, openapiPath: auth.openapiPath,
-        authHeader: { name: auth.sendToken[0]?.in === 'header' ? auth.sendToken[0].name : 'cookie', value: auth.sendToken[0]?.in === 'header' ? `${auth.sendToken[0].prefix}${a.token}` : Object.entries(a.cookies).map(([k, v]) => `${k}=${v}`).join('; ') },
-        profile: options.profile, signal: options.signal, progress, ...(options.zapPollMs ? { pollMs: options.zapPollMs } : {}),
+        zapUrl: options.zapUrl,
+        ...(options.zapApiKey ? { apiKey: options.zapApiKey } : {}),
+        target: options.zapTarget ?? base.origin,
+        openapiPath: auth.openapiPath,
+        authHeader: {
+          name: auth.sendToken[0]?.in === 'header' ? auth.sendToken[0].name : 'cookie',
+          value:
+            auth.sendToken[0]?.in === 'header'
+              ? `${auth.sendToken[0].prefix}${a.token}`
+              : Object.entries(a.cookies)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join('; '),
+        },
+        profile: options.profile,
+        signal: options.signal,
+        progress,
+        ...(options.zapPollMs ? { pollMs: options.zapPollMs } : {}),
       });
       for (const f of zapFindings) sink.add({ ...f, evidence: null });
       const added = new Map(zapFindings.map((f) => [f.id, f]));
       notes.push(`security scan: ZAP reported ${zapFindings.length} alert groups`);
-      return finish(sink.list().map((f) => (added.get(f.id) ?? f)));
+      return finish(sink.list().map((f) => added.get(f.id) ?? f));
     }
     notes.push('security scan: ZAP not run (no --zap URL / ZAP_URL); built-in probes only');
     return finish(sink.list());
@@ -193,15 +263,43 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
 
   function finish(findings: RunRecordPart['findings'] & object): RunRecordPart {
     const ended = Date.now();
-    events.push({ ts: ended, type: 'phase.ended', label: 'security scan', id: 'security-scan', detail: { ms: ended - startedAt, requests: client.requests } });
+    events.push({
+      ts: ended,
+      type: 'phase.ended',
+      label: 'security scan',
+      id: 'security-scan',
+      detail: { ms: ended - startedAt, requests: client.requests },
+    });
     notes.push(`security scan: ${client.requests} requests in ${((ended - startedAt) / 1000).toFixed(1)} s`);
     // Secrets never leave the scan: every note and finding is scrubbed of the tokens, cookies and passwords it used.
-    const held = accountsOf ? [accountsOf.a, accountsOf.b, ...accountsOf.pool, ...(accountsOf.logoutUser ? [accountsOf.logoutUser] : [])] : [];
-    const supplied = auth.users.flatMap((u) => [u.password ?? '', u.token ?? '', ...Object.values(u.headers ?? {}), ...Object.values(u.cookies ?? {})]);
-    const secrets = [auth.password, auth.admin?.password ?? '', ...supplied, ...(ledgerOf?.users ?? []).flatMap(secretsOf), ...held.flatMap(secretsOf), ...(adminOf ? secretsOf(adminOf) : [])]
-      .filter((v) => v.length >= 4);
+    const held = accountsOf
+      ? [accountsOf.a, accountsOf.b, ...accountsOf.pool, ...(accountsOf.logoutUser ? [accountsOf.logoutUser] : [])]
+      : [];
+    const supplied = auth.users.flatMap((u) => [
+      u.password ?? '',
+      u.token ?? '',
+      ...Object.values(u.headers ?? {}),
+      ...Object.values(u.cookies ?? {}),
+    ]);
+    const secrets = [
+      auth.password,
+      auth.admin?.password ?? '',
+      ...supplied,
+      ...(ledgerOf?.users ?? []).flatMap(secretsOf),
+      ...held.flatMap(secretsOf),
+      ...(adminOf ? secretsOf(adminOf) : []),
+    ].filter((v) => v.length >= 4);
     return {
-      findings: applySuppressions(findings, rules).map((f) => JSON.parse(redactText(JSON.stringify(f), secrets.map((v) => JSON.stringify(v).slice(1, -1)), { pairs: false })) as typeof f),
+      findings: applySuppressions(findings, rules).map(
+        (f) =>
+          JSON.parse(
+            redactText(
+              JSON.stringify(f),
+              secrets.map((v) => JSON.stringify(v).slice(1, -1)),
+              { pairs: false },
+            ),
+          ) as typeof f,
+      ),
       notes: notes.map((n) => redactText(n, secrets)),
       events,
     };
@@ -212,12 +310,18 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
 function ignoreNoRoute(sink: FindingSink, source: ApiSource): void {
   if (source.unverified.length === 0 || source.prefixCatchAlls.length === 0) return;
   const keys = source.unverified;
-  sink.ignoreNoRoute((f) => keys.some((k) => f.endpoint === k || f.endpoint.startsWith(`${k} `)) && !!f.evidence && answersLikePrefixCatchAll(source.prefixCatchAlls, f.evidence));
+  sink.ignoreNoRoute(
+    (f) =>
+      keys.some((k) => f.endpoint === k || f.endpoint.startsWith(`${k} `)) &&
+      !!f.evidence &&
+      answersLikePrefixCatchAll(source.prefixCatchAlls, f.evidence),
+  );
 }
 
 /** What the do-no-harm guard kept back (or, with --allow-destructive, that it sent them). */
 function harmNote(ledger: Ledger): string {
-  if (ledger.allowDestructive) return `security scan: --allow-destructive: ${ledger.preImages.size} object(s) the scan did not create were written to; each was read first and is listed above as restored or left`;
+  if (ledger.allowDestructive)
+    return `security scan: --allow-destructive: ${ledger.preImages.size} object(s) the scan did not create were written to; each was read first and is listed above as restored or left`;
   const kept = [...ledger.refused].map(([k, n]) => `${k} (${n})`);
   return kept.length === 0
     ? 'security scan: do no harm: no DELETE/PUT/PATCH reached an object the scan did not create'
@@ -229,14 +333,24 @@ function secretsOf(u: ScanUser): string[] {
 }
 
 /** What the accounts the scan held let it test, and what not (and why): one note, so a reader knows what a clean result covers. */
-function accountsNote(accounts: ScanAccounts, steps: Step[], auth: AuthConfig, ops: readonly { secured: boolean }[]): string {
+function accountsNote(
+  accounts: ScanAccounts,
+  steps: Step[],
+  auth: AuthConfig,
+  ops: readonly { secured: boolean }[],
+): string {
   const skipped = steps.flatMap(([name, need]) => {
     const why = lacking(accounts, need, auth);
     return why === null ? [] : [`${name} (${why})`];
   });
-  const ran = steps.filter(([name, need]) => name !== 'clean-up' && lacking(accounts, need, auth) === null).map(([name]) => name);
-  const who = accounts.mode === 'anonymous'
-    ? `no accounts, scanned anonymously (${accounts.why}); operations are reached only as an anonymous caller (injection skips the ${ops.filter((o) => o.secured).length} of ${ops.length} marked secured)`
-    : accounts.mode === 'supplied' ? `accounts supplied: ${accounts.why}` : `accounts ${accounts.why}`;
+  const ran = steps
+    .filter(([name, need]) => name !== 'clean-up' && lacking(accounts, need, auth) === null)
+    .map(([name]) => name);
+  const who =
+    accounts.mode === 'anonymous'
+      ? `no accounts, scanned anonymously (${accounts.why}); operations are reached only as an anonymous caller (injection skips the ${ops.filter((o) => o.secured).length} of ${ops.length} marked secured)`
+      : accounts.mode === 'supplied'
+        ? `accounts supplied: ${accounts.why}`
+        : `accounts ${accounts.why}`;
   return `security scan: ${who}; tested: ${ran.join(', ')}${skipped.length ? `; not tested: ${skipped.join(', ')}${accounts.mode === 'registered' ? '' : ' — give users (two accounts, or two sessions) in --auth-config for these'}` : ''}`;
 }

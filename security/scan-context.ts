@@ -78,9 +78,18 @@ export function nextPoolUser(ctx: ScanContext): ScanUser {
 }
 
 /** Sends a request for `op` (or a plain method + path) as a user, with path params filled. */
-export async function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | 'path'>, opts: CallOptions): Promise<Exchange> {
-  const session: Session | null = opts.token !== undefined ? { token: opts.token, cookies: opts.forgedCookies ?? {} } : opts.user ? sessionOf(opts.user) : null;
-  const templated = opts.user && op.path.includes('{{') ? fillTemplate(op.path, opts.user.vars) as string : op.path;
+export async function call(
+  ctx: ScanContext,
+  op: Pick<ApiOperation, 'method' | 'path'>,
+  opts: CallOptions,
+): Promise<Exchange> {
+  const session: Session | null =
+    opts.token !== undefined
+      ? { token: opts.token, cookies: opts.forgedCookies ?? {} }
+      : opts.user
+        ? sessionOf(opts.user)
+        : null;
+  const templated = opts.user && op.path.includes('{{') ? (fillTemplate(op.path, opts.user.vars) as string) : op.path;
   const path = fillPath(templated, opts.params ?? {});
   const creds = credentials(ctx.auth, session, path);
   const qs = new URLSearchParams(opts.query ?? {}).toString();
@@ -95,7 +104,7 @@ export async function call(ctx: ScanContext, op: Pick<ApiOperation, 'method' | '
     method: op.method,
     path: query ? `${path}${path.includes('?') ? '&' : '?'}${query}` : path,
     headers: { ...creds.headers, ...opts.headers },
-    actor: opts.token !== undefined ? 'forged' : opts.user?.label ?? 'anonymous',
+    actor: opts.token !== undefined ? 'forged' : (opts.user?.label ?? 'anonymous'),
     ...(opts.raw !== undefined ? { raw: opts.raw } : opts.json !== undefined ? { json: opts.json } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   });
@@ -114,7 +123,12 @@ export function paramsForPath(ctx: ScanContext, template: string): Record<string
     const itemPath = segments.slice(0, idx + 1).join('/');
     const obj = ctx.objects.get(itemPath);
     if (obj) values[name] = obj.id;
-    else if (ctx.auth.usersCollection && itemPath.replace(/\{[^}]+\}$/, '') === `${ctx.auth.usersCollection}/` && ctx.a.id) values[name] = ctx.a.id;
+    else if (
+      ctx.auth.usersCollection &&
+      itemPath.replace(/\{[^}]+\}$/, '') === `${ctx.auth.usersCollection}/` &&
+      ctx.a.id
+    )
+      values[name] = ctx.a.id;
     else return null;
   }
   return values;
@@ -127,13 +141,18 @@ export function endpoint(op: Pick<ApiOperation, 'method' | 'path'>): string {
 /** Admin-only by path pattern (all methods) or by a method-aware rule (`PUT /products/{id}` while GET is public). */
 export function isAdminOp(ctx: Pick<ScanContext, 'auth'>, op: Pick<ApiOperation, 'method' | 'path'>): boolean {
   if (new RegExp(ctx.auth.adminPathPattern).test(op.path)) return true;
-  return ctx.auth.adminRoutes.some((r) => (!r.methods || r.methods.includes(op.method.toUpperCase())) && new RegExp(r.path).test(op.path));
+  return ctx.auth.adminRoutes.some(
+    (r) => (!r.methods || r.methods.includes(op.method.toUpperCase())) && new RegExp(r.path).test(op.path),
+  );
 }
 
 /** The auth contract's own routes (and anything that ends a session): attack probes leave them to the auth probes. */
 export function isAuthPath(ctx: Pick<ScanContext, 'auth'>, path: string): boolean {
   const a = ctx.auth;
-  return [a.register?.path, a.login?.path, a.logout?.path, ...a.preSteps.map((s) => s.path)].includes(path) || /log-?out|sign-?out|revoke/i.test(path);
+  return (
+    [a.register?.path, a.login?.path, a.logout?.path, ...a.preSteps.map((s) => s.path)].includes(path) ||
+    /log-?out|sign-?out|revoke/i.test(path)
+  );
 }
 
 /** Methods that change nothing (what --read-only allows). */
@@ -151,7 +170,16 @@ export function templateEndpoint(ctx: ScanContext, method: string, url: string):
 /** The exchange of a write the guard kept back: no response, `notSent` says why (probes see a failure, fuzzing skips it). */
 function notSent(ctx: ScanContext, method: string, path: string, opts: CallOptions, why: string): Exchange {
   return {
-    request: { method, url: ctx.client.url(path), headers: {}, ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}) },
-    response: null, error: `not sent: ${why}`, notSent: why, ms: 0, actor: opts.user?.label ?? 'anonymous',
+    request: {
+      method,
+      url: ctx.client.url(path),
+      headers: {},
+      ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}),
+    },
+    response: null,
+    error: `not sent: ${why}`,
+    notSent: why,
+    ms: 0,
+    actor: opts.user?.label ?? 'anonymous',
   };
 }

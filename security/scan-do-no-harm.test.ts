@@ -26,7 +26,8 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 /** The accounts a "left on the target" note names (each as a JSON string). */
-const accountsIn = (left: string) => [...left.matchAll(/account ("(?:[^"\\]|\\.)*") \(/g)].map((m) => JSON.parse(m[1] as string) as string);
+const accountsIn = (left: string) =>
+  [...left.matchAll(/account ("(?:[^"\\]|\\.)*") \(/g)].map((m) => JSON.parse(m[1] as string) as string);
 
 /** The shop's rows, copied: users by email, feedback, reviews and products by id. */
 function rows(app: ShopApp) {
@@ -44,11 +45,22 @@ async function scanned(hardened: boolean, extra: { allowDestructive?: boolean } 
   const har = path.join(dir, `${hardened}-${extra.allowDestructive === true}.har`);
   await writeFile(har, shopHar(app.url));
   const before = rows(app);
-  const part = await runScan({ target: new URL(app.url), profile: 'quick', seed: 13, authConfig: auth, har, signal: AbortSignal.timeout(90_000), ...extra });
+  const part = await runScan({
+    target: new URL(app.url),
+    profile: 'quick',
+    seed: 13,
+    authConfig: auth,
+    har,
+    signal: AbortSignal.timeout(90_000),
+    ...extra,
+  });
   return { app, before, after: rows(app), part, notes: (part.notes ?? []).join('\n') };
 }
 
-describe.each([['the vulnerable shop', false], ['the hardened shop', true]] as const)('a default scan of %s', (_name, hardened) => {
+describe.each([
+  ['the vulnerable shop', false],
+  ['the hardened shop', true],
+] as const)('a default scan of %s', (_name, hardened) => {
   let r: Awaited<ReturnType<typeof scanned>>;
   beforeAll(async () => {
     r = await scanned(hardened);
@@ -76,7 +88,9 @@ describe.each([['the vulnerable shop', false], ['the hardened shop', true]] as c
 
   it('sends no DELETE/PUT/PATCH to what it did not create, and says what it kept back', () => {
     for (const id of r.before.products.keys()) expect(r.app.log).not.toContain(`PUT /api/Products/${id}`);
-    expect(r.notes).toMatch(/do no harm: \d+ DELETE\/PUT\/PATCH request\(s\) to objects the scan did not create were not sent: .*PUT \/api\/Products\/\{id\}/);
+    expect(r.notes).toMatch(
+      /do no harm: \d+ DELETE\/PUT\/PATCH request\(s\) to objects the scan did not create were not sent: .*PUT \/api\/Products\/\{id\}/,
+    );
     expect(r.notes).toMatch(/PATCH \/rest\/products\/reviews/);
   });
 
@@ -95,9 +109,13 @@ describe('--allow-destructive', () => {
   afterAll(async () => r?.app.stop());
 
   it('writes to objects it did not create, finds what only a write shows, and restores each one, read back', () => {
-    expect((r.part.findings ?? []).map((f) => `${f.ruleId} ${f.endpoint}`)).toContain('rampart-api5-bfla PUT /api/Products/{id}');
+    expect((r.part.findings ?? []).map((f) => `${f.ruleId} ${f.endpoint}`)).toContain(
+      'rampart-api5-bfla PUT /api/Products/{id}',
+    );
     expect(r.app.log.filter((l) => l === 'PUT /api/Products/1').length).toBeGreaterThan(1); // the attack and the restore
-    expect(r.notes).toMatch(/restored \/api\/Products\/1 after PUT \/api\/Products\/\{id\} \(PUT with its snapshot: name, price; read back equal\)/);
+    expect(r.notes).toMatch(
+      /restored \/api\/Products\/1 after PUT \/api\/Products\/\{id\} \(PUT with its snapshot: name, price; read back equal\)/,
+    );
     for (const [id, row] of r.before.products) expect(r.after.products.get(id)).toEqual(row);
   });
 
@@ -112,7 +130,12 @@ describe('the notes app (register documented, no CAPTCHA: fuzz and injection cas
     await using app = await startVulnerableApp();
     const users = new Map([...app.state.users].map(([k, v]) => [k, structuredClone(v)]));
     const notesBefore = new Map([...app.state.notes].map(([k, v]) => [k, structuredClone(v)]));
-    const part = await runScan({ target: new URL(app.url), profile: 'quick', seed: 1234, signal: AbortSignal.timeout(90_000) });
+    const part = await runScan({
+      target: new URL(app.url),
+      profile: 'quick',
+      seed: 1234,
+      signal: AbortSignal.timeout(90_000),
+    });
     for (const [id, u] of users) expect(app.state.users.get(id), u.email).toEqual(u);
     for (const [id, n] of notesBefore) expect(app.state.notes.get(id), n.title).toEqual(n);
     const created = [...app.state.users.values()].filter((u) => !users.has(u.id)).map((u) => u.email);

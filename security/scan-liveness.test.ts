@@ -15,7 +15,13 @@ describe('a scan that kills its target', () => {
   it('stops, files one critical "target crashed" finding naming the request, and nothing from the dead target', async () => {
     await using app = await startShopApp({ hardened: false, crashOnReviews: true });
     const auth = await loadAuthConfig(repoPath('security/fixtures/shop-auth-cookie.yaml'));
-    const part = await runScan({ target: new URL(app.url), profile: 'quick', seed: 13, authConfig: auth, signal: AbortSignal.timeout(90_000) });
+    const part = await runScan({
+      target: new URL(app.url),
+      profile: 'quick',
+      seed: 13,
+      authConfig: auth,
+      signal: AbortSignal.timeout(90_000),
+    });
     expect(app.crashed).toBe(true);
     const findings = part.findings ?? [];
     const crashed = findings.filter((f) => f.ruleId === 'rampart-target-crashed');
@@ -40,7 +46,13 @@ describe('a scan that kills its target', () => {
   it('a target that stays up is never called crashed (the same shop without the planted crash)', async () => {
     await using app = await startShopApp({ hardened: false });
     const auth = await loadAuthConfig(repoPath('security/fixtures/shop-auth-cookie.yaml'));
-    const part = await runScan({ target: new URL(app.url), profile: 'quick', seed: 13, authConfig: auth, signal: AbortSignal.timeout(90_000) });
+    const part = await runScan({
+      target: new URL(app.url),
+      profile: 'quick',
+      seed: 13,
+      authConfig: auth,
+      signal: AbortSignal.timeout(90_000),
+    });
     expect((part.findings ?? []).filter((f) => f.ruleId === 'rampart-target-crashed')).toEqual([]);
     expect(part.notes?.join('\n')).toMatch(/clean-up removed/);
   }, 90_000);

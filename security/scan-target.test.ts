@@ -19,12 +19,22 @@ let seconds: number;
 beforeAll(async () => {
   db = await useDatabase();
   redis = await useRedis();
-  server = await startTarget(loadTargetConfig({
-    DATABASE_URL: db.url, REDIS_URL: redis.url, PORT: '0', WORKERS: '1', LOG_LEVEL: 'silent', JWT_SECRET: 'scan-test-secret-scan-test-secret-0123456789',
-  }));
+  server = await startTarget(
+    loadTargetConfig({
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      PORT: '0',
+      WORKERS: '1',
+      LOG_LEVEL: 'silent',
+      JWT_SECRET: 'scan-test-secret-scan-test-secret-0123456789',
+    }),
+  );
   const t0 = Date.now();
   part = await runScan({
-    target: new URL(server.url), profile: 'quick', seed: 2024, signal: new AbortController().signal,
+    target: new URL(server.url),
+    profile: 'quick',
+    seed: 2024,
+    signal: new AbortController().signal,
     suppressions: await loadSuppressions(repoPath('security/target-known-issues.yaml')),
   });
   seconds = (Date.now() - t0) / 1000;

@@ -15,7 +15,12 @@ const find = (ruleId: string, endpoint?: string) =>
 
 beforeAll(async () => {
   app = await startVulnerableApp();
-  part = await runScan({ target: new URL(app.url), profile: 'quick', seed: 1234, signal: new AbortController().signal });
+  part = await runScan({
+    target: new URL(app.url),
+    profile: 'quick',
+    seed: 1234,
+    signal: new AbortController().signal,
+  });
   findings = part.findings ?? [];
 });
 afterAll(async () => app?.stop());
@@ -24,7 +29,12 @@ describe('a scan of the deliberately vulnerable app reports every planted flaw w
   it.each([
     ['BOLA read of a private note', 'rampart-api1-bola-read', 'GET /v1/notes/{id}', 'API1:2023'],
     ['BOLA change of a note', 'rampart-api1-bola-write', 'PATCH /v1/notes/{id}', 'API1:2023'],
-    ["acting on another user's private note (pin)", 'rampart-api1-bola-subresource', 'POST /v1/notes/{id}/pins', 'API1:2023'],
+    [
+      "acting on another user's private note (pin)",
+      'rampart-api1-bola-subresource',
+      'POST /v1/notes/{id}/pins',
+      'API1:2023',
+    ],
     ['BOLA delete of a note', 'rampart-api1-bola-delete', 'DELETE /v1/notes/{id}', 'API1:2023'],
     ['JWT alg none accepted', 'rampart-api2-alg-none', 'GET /v1/users/me', 'API2:2023'],
     ['token still valid after logout', 'rampart-api2-token-after-logout', 'GET /v1/users/me', 'API2:2023'],
@@ -43,12 +53,20 @@ describe('a scan of the deliberately vulnerable app reports every planted flaw w
     ['SQL error text in a response', 'rampart-api8-sql-error', 'GET /v1/notes', 'API8:2023'],
     ['stack trace in a response', 'rampart-api8-stack-trace', 'GET /v1/notes', 'API8:2023'],
     ['SQL injection via a quote', 'rampart-inj-sql-error', 'GET /v1/notes', 'injection'],
-    ['SQL injection through a body field documented as an integer', 'rampart-inj-sql-error', 'POST /v1/notes/{id}/pins', 'injection'],
+    [
+      'SQL injection through a body field documented as an integer',
+      'rampart-inj-sql-error',
+      'POST /v1/notes/{id}/pins',
+      'injection',
+    ],
     ['reflected XSS', 'rampart-inj-xss-reflected', 'GET /v1/search', 'injection'],
     ['undocumented debug route', 'rampart-api9-undocumented-sensitive-route', undefined, 'API9:2023'],
   ])('%s', (_name, ruleId, endpoint, category) => {
     const hits = find(ruleId, endpoint);
-    expect(hits.length, `${ruleId} ${endpoint ?? ''} not reported; got ${findings.map((f) => `${f.ruleId} ${f.endpoint}`).join(' | ')}`).toBeGreaterThan(0);
+    expect(
+      hits.length,
+      `${ruleId} ${endpoint ?? ''} not reported; got ${findings.map((f) => `${f.ruleId} ${f.endpoint}`).join(' | ')}`,
+    ).toBeGreaterThan(0);
     for (const f of hits) {
       expect(f.category).toBe(category);
       expect(['medium', 'high', 'critical', 'low', 'info']).toContain(f.severity);
@@ -56,7 +74,12 @@ describe('a scan of the deliberately vulnerable app reports every planted flaw w
   });
 
   it('reports access-control and auth flaws as high or critical, so the scan fails the gate', () => {
-    for (const id of ['rampart-api1-bola-write', 'rampart-api2-alg-none', 'rampart-api3-mass-assignment-register', 'rampart-api5-bfla']) {
+    for (const id of [
+      'rampart-api1-bola-write',
+      'rampart-api2-alg-none',
+      'rampart-api3-mass-assignment-register',
+      'rampart-api5-bfla',
+    ]) {
       expect(['high', 'critical']).toContain(find(id)[0]?.severity);
     }
   });
@@ -88,16 +111,30 @@ describe('a scan of the deliberately vulnerable app reports every planted flaw w
 describe('an API with another auth contract is scanned by writing --auth-config alone', () => {
   it('registers, logs in and presents tokens the configured way, and finds the same planted flaws', async () => {
     await using custom = await startVulnerableApp('custom');
-    const authConfig = parseAuthConfig(parseYaml(`
+    const authConfig = parseAuthConfig(
+      parseYaml(`
 register: { path: /accounts/signup, body: { mail: "{{email}}", secret: "{{password}}", nick: "{{handle}}" }, userIdPointer: /account/uid }
 login: { path: /accounts/session, body: { mail: "{{email}}", secret: "{{password}}" }, token: { source: header, name: x-session-token }, refreshTokenPointer: null }
 logout: { path: /accounts/session/end, body: {} }
 sendToken: { in: header, name: x-api-token, prefix: "" }
-`));
-    const result = await runScan({ target: new URL(custom.url), profile: 'quick', seed: 5, authConfig, signal: new AbortController().signal });
+`),
+    );
+    const result = await runScan({
+      target: new URL(custom.url),
+      profile: 'quick',
+      seed: 5,
+      authConfig,
+      signal: new AbortController().signal,
+    });
     const ids = new Set((result.findings ?? []).map((f) => `${f.ruleId} ${f.endpoint}`));
-    for (const expected of ['rampart-api1-bola-write PATCH /v1/notes/{id}', 'rampart-api2-alg-none GET /v1/users/me', 'rampart-api5-bfla GET /v1/admin/users',
-      'rampart-api3-mass-assignment-register POST /accounts/signup', 'rampart-api2-token-after-logout GET /v1/users/me', 'rampart-api3-other-user-email GET /v1/users/{id}']) {
+    for (const expected of [
+      'rampart-api1-bola-write PATCH /v1/notes/{id}',
+      'rampart-api2-alg-none GET /v1/users/me',
+      'rampart-api5-bfla GET /v1/admin/users',
+      'rampart-api3-mass-assignment-register POST /accounts/signup',
+      'rampart-api2-token-after-logout GET /v1/users/me',
+      'rampart-api3-other-user-email GET /v1/users/{id}',
+    ]) {
       expect(ids, expected).toContain(expected);
     }
   });

@@ -44,26 +44,38 @@ export function exampleFor(input: JsonSchema, opts: ExampleOptions = {}, depth =
   const schema = flatten(input);
   if (schema.const !== undefined) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) {
-    const privateValue = opts.preferPrivate ? schema.enum.find((v) => typeof v === 'string' && PRIVATE_WORDS.includes(v.toLowerCase())) : undefined;
+    const privateValue = opts.preferPrivate
+      ? schema.enum.find((v) => typeof v === 'string' && PRIVATE_WORDS.includes(v.toLowerCase()))
+      : undefined;
     return privateValue ?? schema.enum.find((v) => v !== null) ?? schema.enum[0];
   }
   if (schema.example !== undefined && typeof schema.example !== 'object') return schema.example;
-  if (Array.isArray(schema.examples) && schema.examples.length > 0 && typeof schema.examples[0] !== 'object') return schema.examples[0];
+  if (Array.isArray(schema.examples) && schema.examples.length > 0 && typeof schema.examples[0] !== 'object')
+    return schema.examples[0];
   if (schema.default !== undefined) return schema.default;
   const unique = opts.unique ?? randomUUID().slice(0, 8);
   switch (schemaType(schema)) {
-    case 'string': return exampleString(schema, unique);
+    case 'string':
+      return exampleString(schema, unique);
     case 'integer':
     case 'number': {
-      const min = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : 1;
+      const min =
+        typeof schema.minimum === 'number'
+          ? schema.minimum
+          : typeof schema.exclusiveMinimum === 'number'
+            ? schema.exclusiveMinimum + 1
+            : 1;
       const max = typeof schema.maximum === 'number' ? schema.maximum : min + 10;
       return Math.min(Math.max(min, 1), max);
     }
-    case 'boolean': return true;
+    case 'boolean':
+      return true;
     case 'array': {
       if (depth > 4) return [];
       const n = typeof schema.minItems === 'number' ? schema.minItems : 1;
-      return Array.from({ length: n }, () => exampleFor((schema.items ?? { type: 'string' }) as JsonSchema, opts, depth + 1));
+      return Array.from({ length: n }, () =>
+        exampleFor((schema.items ?? { type: 'string' }) as JsonSchema, opts, depth + 1),
+      );
     }
     case 'object': {
       const out: Record<string, unknown> = {};
@@ -76,7 +88,8 @@ export function exampleFor(input: JsonSchema, opts: ExampleOptions = {}, depth =
       }
       return out;
     }
-    default: return 'rampart';
+    default:
+      return 'rampart';
   }
 }
 
@@ -84,14 +97,22 @@ function exampleString(schema: JsonSchema, unique: string): string {
   const format = schema.format as string | undefined;
   let s: string;
   switch (format) {
-    case 'email': return `rampart-scan-${unique}@example.test`;
-    case 'uuid': return randomUUID();
-    case 'date-time': return new Date().toISOString();
-    case 'date': return new Date().toISOString().slice(0, 10);
+    case 'email':
+      return `rampart-scan-${unique}@example.test`;
+    case 'uuid':
+      return randomUUID();
+    case 'date-time':
+      return new Date().toISOString();
+    case 'date':
+      return new Date().toISOString().slice(0, 10);
     case 'uri':
-    case 'url': return 'https://example.test/';
-    case 'password': s = 'Rampart-scan-pw-7431!'; break;
-    default: s = `rampart${unique}`;
+    case 'url':
+      return 'https://example.test/';
+    case 'password':
+      s = 'Rampart-scan-pw-7431!';
+      break;
+    default:
+      s = `rampart${unique}`;
   }
   if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern as string, 'u').test(s)) {
     s = /[a-z]/.test(schema.pattern as string) ? `r${unique.replace(/[^a-z0-9]/g, '')}` : s;

@@ -7,7 +7,9 @@ import { exampleFor } from './schema-example.ts';
 
 /** The item template under a collection ("/v1/posts" → "/v1/posts/{id}"), when the document has one. */
 export function itemTemplateOf(ctx: ScanContext, collection: string): string | undefined {
-  return ctx.api.operations.map((o) => o.path).find((p) => p.startsWith(`${collection}/{`) && p.split('/').length === collection.split('/').length + 1);
+  return ctx.api.operations
+    .map((o) => o.path)
+    .find((p) => p.startsWith(`${collection}/{`) && p.split('/').length === collection.split('/').length + 1);
 }
 
 /**
@@ -19,8 +21,18 @@ export async function setupObjects(ctx: ScanContext): Promise<void> {
   // Ids the login/register responses carry (a basket id): A's own objects, private by nature.
   for (const c of ctx.auth.captures) {
     const id = c.itemPath ? ctx.a.vars[c.name] : undefined;
-    if (c.itemPath && id !== undefined) ctx.objects.set(c.itemPath, { itemPath: c.itemPath, id, private: true, createdBy: `captured ${c.name}`, body: undefined });
-    else if (c.itemPath) ctx.notes.push(`security scan: capture "${c.name}" found nothing in user A's ${c.from} response; BOLA checks under ${c.itemPath} were skipped`);
+    if (c.itemPath && id !== undefined)
+      ctx.objects.set(c.itemPath, {
+        itemPath: c.itemPath,
+        id,
+        private: true,
+        createdBy: `captured ${c.name}`,
+        body: undefined,
+      });
+    else if (c.itemPath)
+      ctx.notes.push(
+        `security scan: capture "${c.name}" found nothing in user A's ${c.from} response; BOLA checks under ${c.itemPath} were skipped`,
+      );
   }
   if (ctx.readOnly) {
     ctx.notes.push('security scan: --read-only: no objects created; BOLA checks use captured ids only');
@@ -33,7 +45,9 @@ export async function setupObjects(ctx: ScanContext): Promise<void> {
     await createOne(ctx, op);
   }
   const made = [...ctx.objects.values()].map((o) => `${o.itemPath}${o.private ? ' (private)' : ''}`);
-  ctx.notes.push(`security scan: user A created ${made.length} object(s) for the BOLA checks: ${made.join(', ') || 'none'}`);
+  ctx.notes.push(
+    `security scan: user A created ${made.length} object(s) for the BOLA checks: ${made.join(', ') || 'none'}`,
+  );
 }
 
 async function createOne(ctx: ScanContext, op: ApiOperation): Promise<void> {
@@ -44,10 +58,18 @@ async function createOne(ctx: ScanContext, op: ApiOperation): Promise<void> {
   const itemPath = itemTemplateOf(ctx, op.path) as string;
   const id = ok2xx(ex) ? findId(jsonBody(ex)) : null;
   if (id === null) {
-    ctx.notes.push(`security scan: could not create an object with ${op.key} as user A (${ex.response?.status ?? ex.error}); BOLA checks under ${itemPath} were skipped`);
+    ctx.notes.push(
+      `security scan: could not create an object with ${op.key} as user A (${ex.response?.status ?? ex.error}); BOLA checks under ${itemPath} were skipped`,
+    );
     return;
   }
   const declaresVisibility = JSON.stringify(op.bodySchema ?? {}).includes('"private"');
   const publicByConfig = ctx.auth.publicReadPaths.includes(itemPath);
-  ctx.objects.set(itemPath, { itemPath, id, private: !publicByConfig && (declaresVisibility || !JSON.stringify(op.bodySchema ?? {}).includes('visib')), createdBy: op.key, body });
+  ctx.objects.set(itemPath, {
+    itemPath,
+    id,
+    private: !publicByConfig && (declaresVisibility || !JSON.stringify(op.bodySchema ?? {}).includes('visib')),
+    createdBy: op.key,
+    body,
+  });
 }

@@ -32,12 +32,23 @@ export function parseSuppressions(text: string, source = 'suppression file'): Su
       if (line.trim() === '' || line.startsWith('#')) return;
       const [id = '', action = '', ...rest] = line.split('\t').map((s) => s.trim());
       if (!['IGNORE', 'WARN', 'FAIL'].includes(action)) {
-        throw new InputError('RAMPART_SUPPRESSIONS_INVALID', `${source} line ${i + 1}: action must be IGNORE, WARN or FAIL, got "${action}"`, {
-          hint: 'each line is: <rule id><TAB>IGNORE|WARN|FAIL<TAB>(reason)',
-        });
+        throw new InputError(
+          'RAMPART_SUPPRESSIONS_INVALID',
+          `${source} line ${i + 1}: action must be IGNORE, WARN or FAIL, got "${action}"`,
+          {
+            hint: 'each line is: <rule id><TAB>IGNORE|WARN|FAIL<TAB>(reason)',
+          },
+        );
       }
-      const reason = rest.join(' ').replace(/^\((.*)\)$/, '$1').trim();
-      rules.push({ ruleId: /^\d+$/.test(id) ? `zap-${id}` : id, action: action as SuppressionRule['action'], reason: reason || 'no reason given' });
+      const reason = rest
+        .join(' ')
+        .replace(/^\((.*)\)$/, '$1')
+        .trim();
+      rules.push({
+        ruleId: /^\d+$/.test(id) ? `zap-${id}` : id,
+        action: action as SuppressionRule['action'],
+        reason: reason || 'no reason given',
+      });
     });
     return rules;
   }
@@ -47,7 +58,11 @@ export function parseSuppressions(text: string, source = 'suppression file'): Su
   } catch (err) {
     throw new InputError('RAMPART_SUPPRESSIONS_INVALID', `${source} is not valid YAML/JSON: ${(err as Error).message}`);
   }
-  return parseOrThrow(fileSchema, value, { code: 'RAMPART_SUPPRESSIONS_INVALID', what: source, hint: 'see docs/security.md, "Suppressions"' }).rules;
+  return parseOrThrow(fileSchema, value, {
+    code: 'RAMPART_SUPPRESSIONS_INVALID',
+    what: source,
+    hint: 'see docs/security.md, "Suppressions"',
+  }).rules;
 }
 
 export async function loadSuppressions(file: string): Promise<SuppressionRule[]> {
@@ -55,14 +70,21 @@ export async function loadSuppressions(file: string): Promise<SuppressionRule[]>
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError('RAMPART_SUPPRESSIONS_UNREADABLE', `cannot read the suppressions file ${file}`, { cause: err, hint: 'check the path' });
+    throw new InputError('RAMPART_SUPPRESSIONS_UNREADABLE', `cannot read the suppressions file ${file}`, {
+      cause: err,
+      hint: 'check the path',
+    });
   }
   return parseSuppressions(text, `suppressions file ${file}`);
 }
 
 export function applySuppressions(findings: Finding[], rules: SuppressionRule[]): Finding[] {
   return findings.map((f) => {
-    const rule = rules.find((r) => r.ruleId === f.ruleId && (r.endpoint === undefined || f.endpoint === r.endpoint || f.endpoint.startsWith(`${r.endpoint} `)));
+    const rule = rules.find(
+      (r) =>
+        r.ruleId === f.ruleId &&
+        (r.endpoint === undefined || f.endpoint === r.endpoint || f.endpoint.startsWith(`${r.endpoint} `)),
+    );
     return rule ? { ...f, suppressed: { action: rule.action, reason: rule.reason } } : f;
   });
 }

@@ -31,7 +31,8 @@ function ownedOperator(v: object, owned: Set<string>): boolean {
   const entries = Object.entries(v);
   if (entries.length !== 1) return false;
   const [op, arg] = entries[0] as [string, unknown];
-  const ours = (x: unknown) => (typeof x === 'string' || typeof x === 'number') && (owned.has(String(x)) || ABSENT_ID.test(String(x)));
+  const ours = (x: unknown) =>
+    (typeof x === 'string' || typeof x === 'number') && (owned.has(String(x)) || ABSENT_ID.test(String(x)));
   if (op === '$eq') return ours(arg);
   return op === '$in' && Array.isArray(arg) && arg.length > 0 && arg.every(ours);
 }
@@ -56,7 +57,10 @@ function pathValues(path: string, templates: readonly string[]): string[] | null
 
 /** Id-looking segments of a path no template describes (numbers, UUIDs, long hex or tokens). */
 function idLikeSegments(path: string): string[] {
-  return path.split('/').filter((s) => /^\d+$|^[0-9a-f]{8}-[0-9a-f]{4}-|^[0-9a-f]{12,}$|^[\w-]{20,}$/i.test(s)).map(decode);
+  return path
+    .split('/')
+    .filter((s) => /^\d+$|^[0-9a-f]{8}-[0-9a-f]{4}-|^[0-9a-f]{12,}$|^[\w-]{20,}$/i.test(s))
+    .map(decode);
 }
 
 /**
@@ -68,14 +72,21 @@ function idLikeSegments(path: string): string[] {
  * path without ids is the caller's own ("/users/me"): the scan's when the
  * caller is a scan user. Returns why not, or null when the write is the scan's own.
  */
-export function foreignWrite(own: Ownership, path: string, body: unknown, caller: ScanUser | null, templates: readonly string[]): string | null {
+export function foreignWrite(
+  own: Ownership,
+  path: string,
+  body: unknown,
+  caller: ScanUser | null,
+  templates: readonly string[],
+): string | null {
   const p = path.split('?')[0] ?? path;
   if ([...own.createdItems].some((c) => p === c || p.startsWith(`${c}/`))) return null;
   const owned = ownedValues(own);
   const values = pathValues(p, templates) ?? idLikeSegments(p);
   const foreign = values.find((v) => !owned.has(v));
   if (foreign !== undefined) return `the object ${foreign} was not created by the scan`;
-  if (values.length === 0 && caller && !own.users.includes(caller)) return `"${p}" is ${caller.label}'s own object, not the scan's`;
+  if (values.length === 0 && caller && !own.users.includes(caller))
+    return `"${p}" is ${caller.label}'s own object, not the scan's`;
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     for (const [k, v] of Object.entries(body)) {
       if (!ID_FIELD.test(k) || v === undefined || v === null) continue;

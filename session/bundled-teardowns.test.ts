@@ -13,11 +13,20 @@ function shortened(suite: Suite): Suite {
     const setup = sc.setup as { users?: { count: number } } | undefined;
     if (setup?.users) setup.users.count = Math.min(setup.users.count, 4);
     switch (sc.executor) {
-      case 'constant-arrival-rate': Object.assign(sc, { rate: Math.min(sc.rate as number, 10), duration: '3s' }); break;
-      case 'ramping-arrival-rate': Object.assign(sc, { startRate: Math.min(sc.startRate as number, 5), stages: [{ target: 10, duration: '3s' }] }); break;
-      case 'ramping-vus': Object.assign(sc, { startVUs: Math.min(sc.startVUs as number, 5), stages: [{ target: 5, duration: '3s' }] }); break;
-      case 'constant-vus': Object.assign(sc, { vus: Math.min(sc.vus as number, 5), duration: '3s' }); break;
-      default: break;
+      case 'constant-arrival-rate':
+        Object.assign(sc, { rate: Math.min(sc.rate as number, 10), duration: '3s' });
+        break;
+      case 'ramping-arrival-rate':
+        Object.assign(sc, { startRate: Math.min(sc.startRate as number, 5), stages: [{ target: 10, duration: '3s' }] });
+        break;
+      case 'ramping-vus':
+        Object.assign(sc, { startVUs: Math.min(sc.startVUs as number, 5), stages: [{ target: 5, duration: '3s' }] });
+        break;
+      case 'constant-vus':
+        Object.assign(sc, { vus: Math.min(sc.vus as number, 5), duration: '3s' });
+        break;
+      default:
+        break;
     }
   }
   return suite;
@@ -29,14 +38,29 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-describe('the bundled suites\' teardowns', () => {
+describe("the bundled suites' teardowns", () => {
   it('every bundled suite with a teardown runs it for each of its users without a failure, on the managed stack', async () => {
-    const suites = listSuites().map((n) => loadSuite(n, 'quick')).filter((s) => s.scenarios.some((sc) => sc.teardown?.users));
+    const suites = listSuites()
+      .map((n) => loadSuite(n, 'quick'))
+      .filter((s) => s.scenarios.some((sc) => sc.teardown?.users));
     expect(suites.map((s) => s.name)).toEqual(expect.arrayContaining(['load', 'soak']));
     const lines: string[] = [];
     const o = await runSession(
-      { command: 'test', profile: 'quick', target: null, suites: suites.map(shortened), drills: [], scan: null, thresholdSemantics: 'k6' },
-      { env: loadEnvConfig({}), signal: new AbortController().signal, log: (l) => lines.push(l), progress: new PassThrough() },
+      {
+        command: 'test',
+        profile: 'quick',
+        target: null,
+        suites: suites.map(shortened),
+        drills: [],
+        scan: null,
+        thresholdSemantics: 'k6',
+      },
+      {
+        env: loadEnvConfig({}),
+        signal: new AbortController().signal,
+        log: (l) => lines.push(l),
+        progress: new PassThrough(),
+      },
       { outDir: dir, formats: [] },
     );
     expect(o.fatal, lines.join('\n')).toBeNull();

@@ -49,7 +49,8 @@ scenarios:
     thresholdWindows: []
 `;
 
-const sloFor = (scenario: string) => `objectives:\n  - name: ${scenario} thresholds\n    kind: threshold\n    scenario: ${scenario}\n`;
+const sloFor = (scenario: string) =>
+  `objectives:\n  - name: ${scenario} thresholds\n    kind: threshold\n    scenario: ${scenario}\n`;
 
 interface Rec {
   meta: { command: string; target: string };
@@ -73,14 +74,29 @@ describe('run and gate run a suite through the one session runner', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('against --target: the same parts and phases in both records', async () => {
-    const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    const server = http.createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+    );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const run = await runCli(['run', path.join(dir, 'probe.yaml'), '--target', url, '--out', path.join(dir, 'run')]);
       expect(run.code, run.stderr).toBe(0);
-      const gate = await runCli(['gate', '--target', url, '--suites', path.join(dir, 'probe.yaml'), '--drills', 'none', '--no-scan', '--slo', path.join(dir, 'probe-slo.yaml'), '--out', path.join(dir, 'gate')]);
+      const gate = await runCli([
+        'gate',
+        '--target',
+        url,
+        '--suites',
+        path.join(dir, 'probe.yaml'),
+        '--drills',
+        'none',
+        '--no-scan',
+        '--slo',
+        path.join(dir, 'probe-slo.yaml'),
+        '--out',
+        path.join(dir, 'gate'),
+      ]);
       expect(gate.code, gate.stderr).toBe(0);
       const [r, g] = [await readRecord(path.join(dir, 'run')), await readRecord(path.join(dir, 'gate'))];
       const shape = (x: Rec) => ({
@@ -103,12 +119,30 @@ describe('run and gate run a suite through the one session runner', () => {
   it('on the managed stack: both start it seeded alike, the seeded user signs in, and the stack is gone afterwards', async () => {
     const run = await runCli(['run', path.join(dir, 'seeded.yaml'), '--out', path.join(dir, 'run-managed')]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    const gate = await runCli(['gate', '--suites', path.join(dir, 'seeded.yaml'), '--drills', 'none', '--no-scan', '--slo', path.join(dir, 'seeded-slo.yaml'), '--out', path.join(dir, 'gate-managed')]);
+    const gate = await runCli([
+      'gate',
+      '--suites',
+      path.join(dir, 'seeded.yaml'),
+      '--drills',
+      'none',
+      '--no-scan',
+      '--slo',
+      path.join(dir, 'seeded-slo.yaml'),
+      '--out',
+      path.join(dir, 'gate-managed'),
+    ]);
     expect(gate.code, gate.stdout + gate.stderr).toBe(0);
-    for (const rec of [await readRecord(path.join(dir, 'run-managed')), await readRecord(path.join(dir, 'gate-managed'))]) {
+    for (const rec of [
+      await readRecord(path.join(dir, 'run-managed')),
+      await readRecord(path.join(dir, 'gate-managed')),
+    ]) {
       const up = rec.events.filter((e) => e.type === 'process.ready' && e.label === 'managed stack up');
-      expect(up.map((e) => ({ targetEnv: e.detail?.targetEnv, seed: e.detail?.seed }))).toEqual([{ targetEnv: {}, seed: { users: 200, posts: 1000 } }]);
-      expect(rec.summaries).toEqual([expect.objectContaining({ scenario: 'seeded', checks: expect.objectContaining({ passed: 1, failed: 0 }) })]);
+      expect(up.map((e) => ({ targetEnv: e.detail?.targetEnv, seed: e.detail?.seed }))).toEqual([
+        { targetEnv: {}, seed: { users: 200, posts: 1000 } },
+      ]);
+      expect(rec.summaries).toEqual([
+        expect.objectContaining({ scenario: 'seeded', checks: expect.objectContaining({ passed: 1, failed: 0 }) }),
+      ]);
       expect(rec.verdict).toBe('pass');
       await expect(fetch(`${rec.meta.target}/livez`)).rejects.toThrow();
     }

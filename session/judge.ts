@@ -1,8 +1,19 @@
 import path from 'node:path';
 import { repoPath } from '../common/index.ts';
 import {
-  compareToBaseline, DEFAULT_REGRESSION_MIN_MS, evaluate, loadSloSpec, ownSpec, parseSloObject, readRunRecord, withVerdicts, writeReports, writeRunRecord,
-  type ReportFormat, type RunRecord, type SloSpec,
+  compareToBaseline,
+  DEFAULT_REGRESSION_MIN_MS,
+  evaluate,
+  loadSloSpec,
+  ownSpec,
+  parseSloObject,
+  readRunRecord,
+  withVerdicts,
+  writeReports,
+  writeRunRecord,
+  type ReportFormat,
+  type RunRecord,
+  type SloSpec,
 } from '../reports/index.ts';
 
 export const defaultSloFile = () => repoPath('slo.yaml');
@@ -22,7 +33,10 @@ export async function resolveSpec(sloFile: string | undefined, record: RunRecord
 
 /** "2026-11-24T20-51-03Z": a directory name that sorts by time and is valid on every OS. */
 export function timestampDir(now = new Date()): string {
-  return now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 export interface JudgeOptions {
@@ -53,14 +67,25 @@ export async function judgeRecord(record: RunRecord, spec: SloSpec, o: JudgeOpti
     const threshold = o.failOnRegressionPct !== undefined ? o.failOnRegressionPct / 100 : spec.regressionThreshold;
     const fails = o.failOnRegressionPct !== undefined;
     // The same minimum change whether the comparison is a gate or only marked: the report and the gate agree on what regressed.
-    const { verdicts, comparison } = compareToBaseline(judged, base, threshold, { minAbsoluteMs: o.failOnRegressionMinMs ?? DEFAULT_REGRESSION_MIN_MS, fails });
+    const { verdicts, comparison } = compareToBaseline(judged, base, threshold, {
+      minAbsoluteMs: o.failOnRegressionMinMs ?? DEFAULT_REGRESSION_MIN_MS,
+      fails,
+    });
     judged = { ...judged, verdicts, comparison };
   }
   const regressed = judged.comparison?.rows.filter((r) => r.regressed) ?? [];
   const regressedObjectives = judged.verdicts.filter((v) => v.regression?.regressed);
-  const regressionFails = o.failOnRegressionPct !== undefined && (regressed.length > 0 || regressedObjectives.length > 0);
+  const regressionFails =
+    o.failOnRegressionPct !== undefined && (regressed.length > 0 || regressedObjectives.length > 0);
   if (regressionFails) {
-    judged = { ...judged, verdict: 'fail', notes: [...judged.notes, `--fail-on-regression ${o.failOnRegressionPct} %${o.failOnRegressionMinMs ? `,${o.failOnRegressionMinMs} ms` : ''}: ${regressed.length + regressedObjectives.length} value(s) regressed against baseline ${judged.comparison?.baselineId}`] };
+    judged = {
+      ...judged,
+      verdict: 'fail',
+      notes: [
+        ...judged.notes,
+        `--fail-on-regression ${o.failOnRegressionPct} %${o.failOnRegressionMinMs ? `,${o.failOnRegressionMinMs} ms` : ''}: ${regressed.length + regressedObjectives.length} value(s) regressed against baseline ${judged.comparison?.baselineId}`,
+      ],
+    };
   }
   return { record: judged, regressed, regressedObjectives, regressionFails };
 }
@@ -83,7 +108,10 @@ export interface JudgeAndWriteOptions extends JudgeOptions {
  * drill, scan through the session; report; k6 import). A spec or baseline that fails still writes the
  * measurements, unjudged, before the error is thrown: what was measured is never lost.
  */
-export async function judgeAndWrite(record: RunRecord, o: JudgeAndWriteOptions): Promise<Judgement & { written: Record<string, string> }> {
+export async function judgeAndWrite(
+  record: RunRecord,
+  o: JudgeAndWriteOptions,
+): Promise<Judgement & { written: Record<string, string> }> {
   const file = path.join(o.outDir, 'run.json');
   const writeRecord = o.writeRecord ?? true;
   let judgement: Judgement = { record, regressed: [], regressedObjectives: [], regressionFails: false };

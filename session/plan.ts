@@ -68,7 +68,9 @@ const envKey = (e: Record<string, string>) => JSON.stringify(Object.entries(e).s
  * stack, groups in order of their first part, parts in plan order inside a group
  * (so `smoke load rate-limit` starts two stacks, not three).
  */
-export function stackGroups<P extends PlannedPart>(parts: readonly P[]): Array<Omit<StackGroup, 'parts'> & { parts: P[] }> {
+export function stackGroups<P extends PlannedPart>(
+  parts: readonly P[],
+): Array<Omit<StackGroup, 'parts'> & { parts: P[] }> {
   const byKey = new Map<string, Omit<StackGroup, 'parts'> & { parts: P[] }>();
   for (const p of parts) {
     const k = envKey(p.targetEnv);
@@ -80,7 +82,9 @@ export function stackGroups<P extends PlannedPart>(parts: readonly P[]): Array<O
 }
 
 /** Where each part of a plan runs: one group per managed stack, or one group on --target (no stack, no seed). */
-export function planStacks(plan: Pick<SessionPlan, 'suites' | 'drills' | 'scan' | 'target'>): StackGroup[] | { target: URL; parts: PlannedPart[] } {
+export function planStacks(
+  plan: Pick<SessionPlan, 'suites' | 'drills' | 'scan' | 'target'>,
+): StackGroup[] | { target: URL; parts: PlannedPart[] } {
   const parts = plannedParts(plan);
   return plan.target === null ? stackGroups(parts) : { target: plan.target, parts };
 }

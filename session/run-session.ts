@@ -1,5 +1,13 @@
 import { baseUrlText, isRampartError, type EnvConfig } from '../common/index.ts';
-import { appendPart, createRunRecord, ownSpec, type ReportFormat, type RunRecord, type RunRecordPart, type SloSpec } from '../reports/index.ts';
+import {
+  appendPart,
+  createRunRecord,
+  ownSpec,
+  type ReportFormat,
+  type RunRecord,
+  type RunRecordPart,
+  type SloSpec,
+} from '../reports/index.ts';
 import type { Drill } from '../chaos/index.ts';
 import type { Suite, SuiteResult } from '../scenarios/index.ts';
 import type { StartedStack } from '../stack/index.ts';
@@ -67,7 +75,10 @@ function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
           const { runSuiteDetailed } = await scenariosDoor();
           io.log(`suite ${p.name} (${plan.profile}) against ${baseUrlText(target)}`);
           const r = await runSuiteDetailed(suite, {
-            target, profile: plan.profile, signal: io.signal, progress: io.progress,
+            target,
+            profile: plan.profile,
+            signal: io.signal,
+            progress: io.progress,
             ...(plan.thresholdSemantics ? { thresholdSemantics: plan.thresholdSemantics } : {}),
           });
           io.onSuite?.(r);
@@ -83,7 +94,12 @@ function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
         run: async (target, stack) => {
           const { runDrill } = await chaosDoor();
           io.log(`drill ${p.name} against ${baseUrlText(target)}`);
-          return runDrill(drill, { ...plan.drillOptions, ...(stack ? { stack } : { target }), signal: io.signal, progress: partLog });
+          return runDrill(drill, {
+            ...plan.drillOptions,
+            ...(stack ? { stack } : { target }),
+            signal: io.signal,
+            progress: partLog,
+          });
         },
       };
     }
@@ -108,14 +124,21 @@ function runnableParts(plan: SessionPlan, io: SessionIo): Runnable[] {
  * happened: what was measured is never lost.
  */
 export async function runSession(plan: SessionPlan, io: SessionIo, reports: SessionReports): Promise<SessionOutcome> {
-  const record = createRunRecord({ command: plan.command, profile: plan.profile, target: plan.target && baseUrlText(plan.target) });
+  const record = createRunRecord({
+    command: plan.command,
+    profile: plan.profile,
+    target: plan.target && baseUrlText(plan.target),
+  });
   record.notes.push(...(plan.notes ?? []));
   const errors: unknown[] = [];
   let fatal: unknown = null;
   const stopped = () => io.signal.aborted || fatal !== null;
   const skipRest = (rest: PlannedPart[]) => {
-    const [status, note] = io.signal.aborted ? ['aborted', 'interrupted'] as const : ['skipped', 'not run after an environment failure'] as const;
-    for (const s of rest) record.parts.push({ kind: s.kind, name: s.name, status, startedAt: null, endedAt: null, note });
+    const [status, note] = io.signal.aborted
+      ? (['aborted', 'interrupted'] as const)
+      : (['skipped', 'not run after an environment failure'] as const);
+    for (const s of rest)
+      record.parts.push({ kind: s.kind, name: s.name, status, startedAt: null, endedAt: null, note });
   };
   const runPart = async (s: Runnable, url: URL, stack: StartedStack | null) => {
     const id = `session:${s.kind}:${s.name}`;
@@ -124,11 +147,25 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
     try {
       appendPart(record, await s.run(url, stack));
       const aborted = io.signal.aborted;
-      record.parts.push({ kind: s.kind, name: s.name, status: aborted ? 'aborted' : 'ran', startedAt, endedAt: Date.now(), ...(aborted ? { note: 'interrupted' } : {}) });
+      record.parts.push({
+        kind: s.kind,
+        name: s.name,
+        status: aborted ? 'aborted' : 'ran',
+        startedAt,
+        endedAt: Date.now(),
+        ...(aborted ? { note: 'interrupted' } : {}),
+      });
     } catch (err) {
       const message = (err as Error).message;
       errors.push(err);
-      record.parts.push({ kind: s.kind, name: s.name, status: io.signal.aborted ? 'aborted' : 'failed', startedAt, endedAt: Date.now(), note: message });
+      record.parts.push({
+        kind: s.kind,
+        name: s.name,
+        status: io.signal.aborted ? 'aborted' : 'failed',
+        startedAt,
+        endedAt: Date.now(),
+        note: message,
+      });
       record.notes.push(`${s.kind} ${s.name}: ${io.signal.aborted ? 'interrupted' : 'failed'}: ${message}`);
       io.log(`${s.kind} ${s.name} failed: ${message}`);
       if (isRampartError(err) && err.category === 'environment') fatal = err;
@@ -145,7 +182,9 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
   const all = runnableParts(plan, io);
   if (plan.target !== null) {
     for (const s of all.filter((p) => Object.keys(p.targetEnv).length > 0)) {
-      record.notes.push(`${s.kind} ${s.name} expects target settings ${JSON.stringify(s.targetEnv)}; --target runs it against the server as it is`);
+      record.notes.push(
+        `${s.kind} ${s.name} expects target settings ${JSON.stringify(s.targetEnv)}; --target runs it against the server as it is`,
+      );
     }
     await runAll(all, plan.target, null);
   } else {
@@ -155,20 +194,30 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
         skipRest(groups.slice(gi).flatMap((x) => x.parts));
         break;
       }
-      const settings = Object.entries(g.targetEnv).map(([k, v]) => `${k}=${v}`).join(' ');
-      io.log(`starting the managed stack (seeded: ${g.seed.users} users, ${g.seed.posts} posts)${settings ? ` with ${settings}` : ''}`);
+      const settings = Object.entries(g.targetEnv)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      io.log(
+        `starting the managed stack (seeded: ${g.seed.users} users, ${g.seed.posts} posts)${settings ? ` with ${settings}` : ''}`,
+      );
       let stack: StartedStack;
       try {
         const { startStack } = await stackDoor();
         // stateDir null: a session's stack is private to it and never replaces a running `stack up`'s stack.json.
         stack = await startStack({
-          env: io.env, targetEnv: g.targetEnv, seed: g.seed, stateDir: null, signal: io.signal,
+          env: io.env,
+          targetEnv: g.targetEnv,
+          seed: g.seed,
+          stateDir: null,
+          signal: io.signal,
           // The fault proxy only where a drill injects through it: without one the target talks to PostgreSQL and
           // Redis directly, and a suite measures the target, not the proxy's hop (0.07-0.31 ms of CPU per request).
           proxy: g.parts.some((p) => p.kind === 'drill'),
           ...(plan.stack?.tls ? { tls: true } : {}),
           ...(plan.stack?.componentLogFile ? { componentLogFile: plan.stack.componentLogFile } : {}),
-          ...(plan.stack?.lb ? { lb: plan.stack.lb, ...(plan.stack.instances !== undefined ? { instances: plan.stack.instances } : {}) } : {}),
+          ...(plan.stack?.lb
+            ? { lb: plan.stack.lb, ...(plan.stack.instances !== undefined ? { instances: plan.stack.instances } : {}) }
+            : {}),
           ...(io.stackLog ? { log: io.stackLog } : {}),
         });
       } catch (err) {
@@ -176,14 +225,49 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
         fatal = err;
         record.notes.push(`managed stack did not start: ${(err as Error).message}`);
         const rest = groups.slice(gi).flatMap((x) => x.parts);
-        for (const s of rest) record.parts.push({ kind: s.kind, name: s.name, status: 'skipped', startedAt: null, endedAt: null, note: 'the managed stack did not start' });
+        for (const s of rest)
+          record.parts.push({
+            kind: s.kind,
+            name: s.name,
+            status: 'skipped',
+            startedAt: null,
+            endedAt: null,
+            note: 'the managed stack did not start',
+          });
         break;
       }
       record.meta.target ??= stack.targetUrl;
-      stack.onSupervision((e) => record.events.push(e.type === 'instance.restarted'
-        ? { ts: e.ts, type: 'process.started', label: `target instance ${e.instance} restarted`, detail: { instance: e.instance, pid: e.pid, previousPid: e.previousPid, restarts: e.restarts } }
-        : { ts: e.ts, type: 'note', label: e.type === 'instance.given-up' ? `target instance ${e.instance} left down after ${e.crashes} crashes` : `target instance ${e.instance} did not restart`, detail: { ...e } }));
-      record.events.push({ ts: Date.now(), type: 'process.ready', label: 'managed stack up', detail: { targetUrl: stack.targetUrl, targetEnv: g.targetEnv, seed: g.seed, ...(stack.lb ? { lb: stack.lb.kind, instances: stack.instanceUrls } : {}) } });
+      stack.onSupervision((e) =>
+        record.events.push(
+          e.type === 'instance.restarted'
+            ? {
+                ts: e.ts,
+                type: 'process.started',
+                label: `target instance ${e.instance} restarted`,
+                detail: { instance: e.instance, pid: e.pid, previousPid: e.previousPid, restarts: e.restarts },
+              }
+            : {
+                ts: e.ts,
+                type: 'note',
+                label:
+                  e.type === 'instance.given-up'
+                    ? `target instance ${e.instance} left down after ${e.crashes} crashes`
+                    : `target instance ${e.instance} did not restart`,
+                detail: { ...e },
+              },
+        ),
+      );
+      record.events.push({
+        ts: Date.now(),
+        type: 'process.ready',
+        label: 'managed stack up',
+        detail: {
+          targetUrl: stack.targetUrl,
+          targetEnv: g.targetEnv,
+          seed: g.seed,
+          ...(stack.lb ? { lb: stack.lb.kind, instances: stack.instanceUrls } : {}),
+        },
+      });
       const { sampleProcesses } = await stackDoor();
       const sampler = sampleProcesses(() => stack.pids, record.intervalMs);
       try {
@@ -199,7 +283,9 @@ export async function runSession(plan: SessionPlan, io: SessionIo, reports: Sess
   record.events.sort((a, b) => a.ts - b.ts);
   // Judged, run.json written, then the reports: a rendering problem never loses the record.
   const judged = await judgeAndWrite(record, {
-    ...reports, spec: reports.spec ?? ((r: RunRecord) => ownSpec(r)), onReportError: (err) => io.log(`reports not written: ${err.message}`),
+    ...reports,
+    spec: reports.spec ?? ((r: RunRecord) => ownSpec(r)),
+    onReportError: (err) => io.log(`reports not written: ${err.message}`),
   });
   return { ...judged, fatal, errors, interrupted: io.signal.aborted };
 }

@@ -12,20 +12,35 @@ const drillEnv = { RATE_LIMIT_ANON_PER_MINUTE: '100000' };
 
 describe('session planning: one grouping rule, one seeding rule', () => {
   it('parts needing the same target settings share one stack, in order of first appearance; every stack is seeded alike', () => {
-    const groups = planStacks({ target: null, suites: suites(), drills: [loadDrill('pg-latency', 'quick'), loadDrill('worker-crash', 'quick')], scan: {} });
+    const groups = planStacks({
+      target: null,
+      suites: suites(),
+      drills: [loadDrill('pg-latency', 'quick'), loadDrill('worker-crash', 'quick')],
+      scan: {},
+    });
     expect(groups).toEqual([
       {
-        targetEnv: {}, seed: { users: 200, posts: 1000 },
+        targetEnv: {},
+        seed: { users: 200, posts: 1000 },
         parts: [
-          { kind: 'suite', name: 'smoke', targetEnv: {} }, { kind: 'suite', name: 'rate-limit', targetEnv: {} },
+          { kind: 'suite', name: 'smoke', targetEnv: {} },
+          { kind: 'suite', name: 'rate-limit', targetEnv: {} },
           { kind: 'scan', name: 'security', targetEnv: {} },
         ],
       },
-      { targetEnv: raised, seed: { users: 200, posts: 1000 }, parts: [{ kind: 'suite', name: 'load', targetEnv: raised }] },
+      {
+        targetEnv: raised,
+        seed: { users: 200, posts: 1000 },
+        parts: [{ kind: 'suite', name: 'load', targetEnv: raised }],
+      },
       // The drills' load suite raises the per-address limit on anonymous requests (its users sign in from one address).
       {
-        targetEnv: drillEnv, seed: { users: 200, posts: 1000 },
-        parts: [{ kind: 'drill', name: 'pg-latency', targetEnv: drillEnv }, { kind: 'drill', name: 'worker-crash', targetEnv: drillEnv }],
+        targetEnv: drillEnv,
+        seed: { users: 200, posts: 1000 },
+        parts: [
+          { kind: 'drill', name: 'pg-latency', targetEnv: drillEnv },
+          { kind: 'drill', name: 'worker-crash', targetEnv: drillEnv },
+        ],
       },
     ]);
     expect(managedSeed).toEqual({ users: 200, posts: 1000 });
@@ -38,15 +53,24 @@ describe('session planning: one grouping rule, one seeding rule', () => {
     expect(stackGroups([a, b, c]).map((g) => g.parts.map((p) => p.name))).toEqual([['a', 'c'], ['b']]);
     expect(planStacks({ target: new URL('http://127.0.0.1:1'), suites: suites(), drills: [], scan: null })).toEqual({
       target: new URL('http://127.0.0.1:1'),
-      parts: [{ kind: 'suite', name: 'smoke', targetEnv: {} }, { kind: 'suite', name: 'load', targetEnv: raised }, { kind: 'suite', name: 'rate-limit', targetEnv: {} }],
+      parts: [
+        { kind: 'suite', name: 'smoke', targetEnv: {} },
+        { kind: 'suite', name: 'load', targetEnv: raised },
+        { kind: 'suite', name: 'rate-limit', targetEnv: {} },
+      ],
     });
   });
 
   it('only cli/ imports session/, and session/ imports no cli/ (session sits between the commands and the parts)', () => {
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
-      const full = path.join(dir, n);
-      return statSync(full).isDirectory() ? files(full) : n.endsWith('.ts') && !n.endsWith('.test.ts') && n !== 'testing.ts' ? [full] : [];
-    });
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => {
+        const full = path.join(dir, n);
+        return statSync(full).isDirectory()
+          ? files(full)
+          : n.endsWith('.ts') && !n.endsWith('.test.ts') && n !== 'testing.ts'
+            ? [full]
+            : [];
+      });
     for (const folder of ['chaos', 'common', 'reports', 'scenarios', 'security', 'stack', 'target']) {
       for (const f of files(repoPath(folder))) expect(readFileSync(f, 'utf8'), f).not.toMatch(/['"](\.\.\/)+session\//);
     }

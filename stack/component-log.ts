@@ -23,14 +23,22 @@ export async function openComponentLog(file: string): Promise<ComponentLog> {
   try {
     await mkdir(path.dirname(resolved), { recursive: true });
   } catch (err) {
-    throw new EnvironmentError('RAMPART_COMPONENT_LOG_UNWRITABLE', `cannot create the folder of the component log ${resolved}: ${(err as Error).message}`, { cause: err, hint: 'choose another output folder (--out)' });
+    throw new EnvironmentError(
+      'RAMPART_COMPONENT_LOG_UNWRITABLE',
+      `cannot create the folder of the component log ${resolved}: ${(err as Error).message}`,
+      { cause: err, hint: 'choose another output folder (--out)' },
+    );
   }
   const stream = createWriteStream(resolved, { flags: 'w' });
   let failed: Error | undefined;
   stream.on('error', (err) => (failed ??= err));
   await Promise.race([once(stream, 'open'), once(stream, 'error')]).catch(() => undefined);
   if (failed) {
-    throw new EnvironmentError('RAMPART_COMPONENT_LOG_UNWRITABLE', `cannot write the component log ${resolved}: ${failed.message}`, { cause: failed, hint: 'choose another output folder (--out)' });
+    throw new EnvironmentError(
+      'RAMPART_COMPONENT_LOG_UNWRITABLE',
+      `cannot write the component log ${resolved}: ${failed.message}`,
+      { cause: failed, hint: 'choose another output folder (--out)' },
+    );
   }
   let lines = 0;
   let closed = false;

@@ -51,7 +51,10 @@ export function workerControl(target: TargetProcess, workers: number): ProcessCo
     target.expectWorkerExit(pid);
     process.kill(pid, sig);
     // The worker is the primary's child, so it is reaped promptly; wait until it is gone.
-    await waitFor({ description: `target worker ${pid} to exit`, check: async () => !isAlive(pid) }, { timeoutMs: 20_000, intervalMs: 20 });
+    await waitFor(
+      { description: `target worker ${pid} to exit`, check: async () => !isAlive(pid) },
+      { timeoutMs: 20_000, intervalMs: 20 },
+    );
   };
   const waitReady = (timeoutMs = 30_000) => target.waitWorkers(workers, timeoutMs);
   return {

@@ -25,26 +25,43 @@ const redact = (url: string) => {
 
 /** An external DATABASE_URL must answer before the target is started against it. */
 async function checkExternalPostgres(url: string): Promise<void> {
-  await waitFor(forPostgres(url, `PostgreSQL at DATABASE_URL (${redact(url)})`), { timeoutMs: 3000, intervalMs: 250 }).catch((err: unknown) => {
+  await waitFor(forPostgres(url, `PostgreSQL at DATABASE_URL (${redact(url)})`), {
+    timeoutMs: 3000,
+    intervalMs: 250,
+  }).catch((err: unknown) => {
     const cause = (err as { cause?: Error }).cause ?? err;
-    throw new EnvironmentError('RAMPART_DATABASE_UNREACHABLE', `DATABASE_URL ${redact(url)} does not answer: ${(cause as Error).message}`, {
-      cause: err,
-      hint: 'check DATABASE_URL (host, port, user, password, database), or unset it to let rampart start PostgreSQL',
-    });
+    throw new EnvironmentError(
+      'RAMPART_DATABASE_UNREACHABLE',
+      `DATABASE_URL ${redact(url)} does not answer: ${(cause as Error).message}`,
+      {
+        cause: err,
+        hint: 'check DATABASE_URL (host, port, user, password, database), or unset it to let rampart start PostgreSQL',
+      },
+    );
   });
 }
 
 async function checkExternalRedis(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
-    throw new EnvironmentError('RAMPART_REDIS_UNREACHABLE', `REDIS_URL ${redact(url)} does not answer: ${(err as Error).message}`, {
-      cause: err,
-      hint: 'check REDIS_URL, or unset it to let rampart start redis-server',
-    });
+    throw new EnvironmentError(
+      'RAMPART_REDIS_UNREACHABLE',
+      `REDIS_URL ${redact(url)} does not answer: ${(err as Error).message}`,
+      {
+        cause: err,
+        hint: 'check REDIS_URL, or unset it to let rampart start redis-server',
+      },
+    );
   } finally {
     client.disconnect();
   }

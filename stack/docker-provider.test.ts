@@ -29,11 +29,17 @@ describe('the docker provider on a real Docker engine', () => {
 
   it('starts the stack on containers published on 127.0.0.1, runs a drill through their Toxiproxy, and Ctrl-C removes every container', async () => {
     // testcontainers labels what it creates (org.testcontainers=true); compose projects running beside are not counted.
-    const ids = async (args: string[]) => (await docker([...args, '-q', '--no-trunc', '--filter', 'label=org.testcontainers=true'])).split('\n').filter(Boolean);
+    const ids = async (args: string[]) =>
+      (await docker([...args, '-q', '--no-trunc', '--filter', 'label=org.testcontainers=true']))
+        .split('\n')
+        .filter(Boolean);
     const before = new Set(await ids(['ps', '-a']));
     const networksBefore = new Set(await ids(['network', 'ls']));
     const env = { ...process.env, ...images, TESTCONTAINERS_RYUK_DISABLED: 'true' };
-    const child = spawn(process.execPath, [bin, 'stack', 'up', '--provider', 'docker', '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [bin, 'stack', 'up', '--provider', 'docker', '--state-dir', stateDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -41,23 +47,50 @@ describe('the docker provider on a real Docker engine', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const until = Date.now() + 240_000;
-      while (!/rampart stack ready/.test(stdout) && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 500));
+      while (!/rampart stack ready/.test(stdout) && Date.now() < until && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 500));
       expect(stdout, `stack up did not become ready:\n${stdout}\n${stderr}`).toMatch(/rampart stack ready/);
-      const state = JSON.parse(await readFile(path.join(stateDir, 'stack.json'), 'utf8')) as { target: string; proxy: string; provider: string; postgres: string; redis: string };
+      const state = JSON.parse(await readFile(path.join(stateDir, 'stack.json'), 'utf8')) as {
+        target: string;
+        proxy: string;
+        provider: string;
+        postgres: string;
+        redis: string;
+      };
       expect(state.provider).toBe('docker');
 
       // Three containers of the three images, each port published on 127.0.0.1 only.
       const mine = (await ids(['ps'])).filter((id) => !before.has(id));
-      const inspected = JSON.parse(await docker(['inspect', ...mine])) as Array<{ Config: { Image: string }; HostConfig: { PortBindings: Record<string, Array<{ HostIp: string }>> } }>;
-      expect(inspected.map((c) => c.Config.Image).sort()).toEqual([images.POSTGRES_IMAGE, images.REDIS_IMAGE, images.TOXIPROXY_IMAGE].sort());
-      const hostIps = inspected.flatMap((c) => Object.values(c.HostConfig.PortBindings).flat().map((b) => b.HostIp));
+      const inspected = JSON.parse(await docker(['inspect', ...mine])) as Array<{
+        Config: { Image: string };
+        HostConfig: { PortBindings: Record<string, Array<{ HostIp: string }>> };
+      }>;
+      expect(inspected.map((c) => c.Config.Image).sort()).toEqual(
+        [images.POSTGRES_IMAGE, images.REDIS_IMAGE, images.TOXIPROXY_IMAGE].sort(),
+      );
+      const hostIps = inspected.flatMap((c) =>
+        Object.values(c.HostConfig.PortBindings)
+          .flat()
+          .map((b) => b.HostIp),
+      );
       expect(hostIps.length).toBe(5);
       expect(new Set(hostIps)).toEqual(new Set(['127.0.0.1']));
       expect(new URL(state.proxy).hostname).toBe('127.0.0.1');
 
       const out = path.join(stateDir, 'drill');
       // The compose system's drill file: its proxy names are the provider's too.
-      const r = await runRampart(['drill', repoPath('deploy', 'drills', 'redis-down.yaml'), '--target', state.target, '--toxiproxy', state.proxy, '--database-url', state.postgres, '--out', out]);
+      const r = await runRampart([
+        'drill',
+        repoPath('deploy', 'drills', 'redis-down.yaml'),
+        '--target',
+        state.target,
+        '--toxiproxy',
+        state.proxy,
+        '--database-url',
+        state.postgres,
+        '--out',
+        out,
+      ]);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
       const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as RunRecord;
       expect(record.drills.map((d) => [d.name, d.outcome])).toEqual([['compose-redis-down', 'pass']]);
@@ -86,11 +119,30 @@ describe('the docker provider on a real Docker engine', () => {
     delete env.DOCKER_HOST;
     delete env.TESTCONTAINERS_HOST_OVERRIDE;
     // /run holds docker.sock (/var/run is a link to it); a tmpfs over it, in this process's mount namespace only.
-    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs /run && { [ -L /var/run ] || mount -t tmpfs tmpfs /var/run; } && exec "$0" "$@"', process.execPath, bin, 'stack', 'up', '--provider', 'docker', '--state-dir', path.join(tmpdir(), `rampart-no-engine-${process.pid}`)], {
-      env,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      'unshare',
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount -t tmpfs tmpfs /run && { [ -L /var/run ] || mount -t tmpfs tmpfs /var/run; } && exec "$0" "$@"',
+        process.execPath,
+        bin,
+        'stack',
+        'up',
+        '--provider',
+        'docker',
+        '--state-dir',
+        path.join(tmpdir(), `rampart-no-engine-${process.pid}`),
+      ],
+      {
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(r.error, 'unshare --mount (root) hides the engine from one process').toBeUndefined();
     expect(r.stderr).toMatch(/needs a Docker engine, and none is reachable/);
     expect(r.stderr).toMatch(/managed provider/);

@@ -1,6 +1,13 @@
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { RedisContainer } from '@testcontainers/redis';
-import { GenericContainer, Network, Wait, getContainerRuntimeClient, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import {
+  GenericContainer,
+  Network,
+  Wait,
+  getContainerRuntimeClient,
+  type StartedNetwork,
+  type StartedTestContainer,
+} from 'testcontainers';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { EnvironmentError, isLoopbackHost, waitFor, type EnvConfig } from '../common/index.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -8,10 +15,14 @@ import { forPostgres } from './postgres.ts';
 
 export class DockerUnavailableError extends EnvironmentError<'RAMPART_DOCKER_UNAVAILABLE'> {
   constructor(cause: unknown) {
-    super('RAMPART_DOCKER_UNAVAILABLE', `the Docker provider needs a Docker engine, and none is reachable (${(cause as Error)?.message ?? cause})`, {
-      cause,
-      hint: 'start Docker (or set DOCKER_HOST), or use the default managed provider: `rampart stack up`',
-    });
+    super(
+      'RAMPART_DOCKER_UNAVAILABLE',
+      `the Docker provider needs a Docker engine, and none is reachable (${(cause as Error)?.message ?? cause})`,
+      {
+        cause,
+        hint: 'start Docker (or set DOCKER_HOST), or use the default managed provider: `rampart stack up`',
+      },
+    );
   }
 }
 
@@ -37,7 +48,9 @@ const PROXY_PORTS = { postgres: 8666, redis: 8667 } as const;
  */
 function publishOnLoopback<T extends GenericContainer>(container: T, local: boolean): T {
   if (!local) return container;
-  const { hostConfig } = container as unknown as { hostConfig: { PortBindings?: Record<string, Array<{ HostIp?: string }>> } };
+  const { hostConfig } = container as unknown as {
+    hostConfig: { PortBindings?: Record<string, Array<{ HostIp?: string }>> };
+  };
   for (const bindings of Object.values(hostConfig.PortBindings ?? {})) for (const b of bindings) b.HostIp = '127.0.0.1';
   return container;
 }
@@ -52,7 +65,10 @@ function publishOnLoopback<T extends GenericContainer>(container: T, local: bool
  * Process faults are not offered on containers (control() says so); network faults
  * go through the Toxiproxy API exactly as with the managed stack.
  */
-export async function startDockerDependencies(env: EnvConfig, opts: { proxy: boolean; log?: (l: string) => void }): Promise<Dependencies> {
+export async function startDockerDependencies(
+  env: EnvConfig,
+  opts: { proxy: boolean; log?: (l: string) => void },
+): Promise<Dependencies> {
   const engineHost = await assertDockerAvailable();
   // A local engine's ports are published on 127.0.0.1 and reached there (not "localhost", which may be ::1 first).
   const local = isLoopbackHost(engineHost);
@@ -72,15 +88,25 @@ export async function startDockerDependencies(env: EnvConfig, opts: { proxy: boo
     let postgresUrl = env.databaseUrl;
     if (!postgresUrl) {
       starting = `PostgreSQL (image ${env.dockerImages.postgres}, POSTGRES_IMAGE)`;
-      const pg = await publishOnLoopback(new PostgreSqlContainer(env.dockerImages.postgres).withNetwork(network).withNetworkAliases('postgres')
-        .withDatabase('socialconnect').withUsername('postgres').withPassword('postgres'), local).start();
+      const pg = await publishOnLoopback(
+        new PostgreSqlContainer(env.dockerImages.postgres)
+          .withNetwork(network)
+          .withNetworkAliases('postgres')
+          .withDatabase('socialconnect')
+          .withUsername('postgres')
+          .withPassword('postgres'),
+        local,
+      ).start();
       started.push(pg);
       postgresUrl = reach(pg.getConnectionUri(), pg.getHost());
     }
     let redisUrl = env.redisUrl;
     if (!redisUrl) {
       starting = `Redis (image ${env.dockerImages.redis}, REDIS_IMAGE)`;
-      const redis = await publishOnLoopback(new RedisContainer(env.dockerImages.redis).withNetwork(network).withNetworkAliases('redis'), local).start();
+      const redis = await publishOnLoopback(
+        new RedisContainer(env.dockerImages.redis).withNetwork(network).withNetworkAliases('redis'),
+        local,
+      ).start();
       started.push(redis);
       redisUrl = reach(redis.getConnectionUrl(), redis.getHost());
     }
@@ -88,33 +114,52 @@ export async function startDockerDependencies(env: EnvConfig, opts: { proxy: boo
     let toxiproxy: Dependencies['toxiproxy'];
     if (opts.proxy && !env.databaseUrl && !env.redisUrl) {
       starting = `the Toxiproxy (image ${env.dockerImages.toxiproxy}, TOXIPROXY_IMAGE)`;
-      const tp = await publishOnLoopback(new GenericContainer(env.dockerImages.toxiproxy).withNetwork(network)
-        .withExposedPorts(8474, PROXY_PORTS.postgres, PROXY_PORTS.redis)
-        .withWaitStrategy(Wait.forHttp('/version', 8474)), local).start();
+      const tp = await publishOnLoopback(
+        new GenericContainer(env.dockerImages.toxiproxy)
+          .withNetwork(network)
+          .withExposedPorts(8474, PROXY_PORTS.postgres, PROXY_PORTS.redis)
+          .withWaitStrategy(Wait.forHttp('/version', 8474)),
+        local,
+      ).start();
       started.push(tp);
       const url = reach(`http://${tp.getHost()}:${tp.getMappedPort(8474)}`, tp.getHost()).replace(/\/$/, '');
       const client = new Toxiproxy(url);
-      await client.createProxy({ name: 'postgres', listen: `0.0.0.0:${PROXY_PORTS.postgres}`, upstream: 'postgres:5432' });
+      await client.createProxy({
+        name: 'postgres',
+        listen: `0.0.0.0:${PROXY_PORTS.postgres}`,
+        upstream: 'postgres:5432',
+      });
       await client.createProxy({ name: 'redis', listen: `0.0.0.0:${PROXY_PORTS.redis}`, upstream: 'redis:6379' });
       const via = (u: string, port: number) => {
         const x = new URL(reach(u, tp.getHost()));
         x.port = String(tp.getMappedPort(port));
         return x.toString();
       };
-      toxiproxy = { url, postgresUrl: via(postgresUrl, PROXY_PORTS.postgres), redisUrl: via(redisUrl, PROXY_PORTS.redis) };
+      toxiproxy = {
+        url,
+        postgresUrl: via(postgresUrl, PROXY_PORTS.postgres),
+        redisUrl: via(redisUrl, PROXY_PORTS.redis),
+      };
       // The target's start makes one attempt to reach PostgreSQL; on a busy machine that first connection through
       // the proxy container was once cut ("Connection terminated unexpectedly"): the provider returns only once a
       // query has gone through the same path.
       // PostgreSQL answers a query through the Toxiproxy container: the path is open end to end.
-      await waitFor(forPostgres(toxiproxy.postgresUrl, 'PostgreSQL through the Toxiproxy container'), { timeoutMs: 60_000, intervalMs: 500 });
+      await waitFor(forPostgres(toxiproxy.postgresUrl, 'PostgreSQL through the Toxiproxy container'), {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      });
     }
     return { provider: 'docker', postgresUrl, redisUrl, postgres: undefined, redis: undefined, toxiproxy, stop };
   } catch (err) {
     await stop();
     if (err instanceof EnvironmentError) throw err;
-    throw new EnvironmentError('RAMPART_DOCKER_START_FAILED', `the docker provider could not start ${starting}: ${(err as Error).message}`, {
-      cause: err,
-      hint: 'an image no registry can serve here can be built locally: deploy/images/build-local.sh, then the variables of deploy/images/local-images.env',
-    });
+    throw new EnvironmentError(
+      'RAMPART_DOCKER_START_FAILED',
+      `the docker provider could not start ${starting}: ${(err as Error).message}`,
+      {
+        cause: err,
+        hint: 'an image no registry can serve here can be built locally: deploy/images/build-local.sh, then the variables of deploy/images/local-images.env',
+      },
+    );
   }
 }

@@ -94,13 +94,19 @@ export class FaultProxy {
     this.#upstreams = upstreams;
     const client = new Toxiproxy(this.url);
     for (const name of ['postgres', 'redis'] as const) {
-      const proxy = await client.createProxy({
-        name,
-        listen: this.#listens.get(name) ?? '127.0.0.1:0',
-        upstream: hostPort(upstreams[name]),
-      }).catch((err: unknown) => {
-        throw new EnvironmentError('RAMPART_PROXY_SETUP_FAILED', `could not create the fault proxy "${name}": ${(err as Error).message}`, { cause: err });
-      });
+      const proxy = await client
+        .createProxy({
+          name,
+          listen: this.#listens.get(name) ?? '127.0.0.1:0',
+          upstream: hostPort(upstreams[name]),
+        })
+        .catch((err: unknown) => {
+          throw new EnvironmentError(
+            'RAMPART_PROXY_SETUP_FAILED',
+            `could not create the fault proxy "${name}": ${(err as Error).message}`,
+            { cause: err },
+          );
+        });
       this.#listens.set(name, proxy.listen);
     }
   }

@@ -28,17 +28,38 @@ afterAll(async () => {
 });
 
 function allPids(stack: StartedStack): number[] {
-  const pids = Object.entries(stack.pids).filter(([k]) => k !== 'stack').flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
+  const pids = Object.entries(stack.pids)
+    .filter(([k]) => k !== 'stack')
+    .flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
   return [...new Set(pids.flatMap((p) => [p, ...treeMembers(p)]))];
 }
 
-async function get(url: string, token?: string): Promise<{ status: number; instance: string | null; upstream: string | null }> {
-  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(15_000) });
+async function get(
+  url: string,
+  token?: string,
+): Promise<{ status: number; instance: string | null; upstream: string | null }> {
+  const res = await fetch(url, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(15_000),
+  });
   await res.arrayBuffer();
-  return { status: res.status, instance: res.headers.get('x-instance-id'), upstream: res.headers.get('x-rampart-upstream') };
+  return {
+    status: res.status,
+    instance: res.headers.get('x-instance-id'),
+    upstream: res.headers.get('x-rampart-upstream'),
+  };
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: { id?: string; accessToken?: string } | null; instance: string | null; upstream: string | null }> {
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  body: { id?: string; accessToken?: string } | null;
+  instance: string | null;
+  upstream: string | null;
+}> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -46,12 +67,21 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, instance: res.headers.get('x-instance-id'), upstream: res.headers.get('x-rampart-upstream') };
+  return {
+    status: res.status,
+    body: text ? JSON.parse(text) : null,
+    instance: res.headers.get('x-instance-id'),
+    upstream: res.headers.get('x-rampart-upstream'),
+  };
 }
 
 async function userToken(base: string, email: string): Promise<string> {
   const password = 'correct horse battery staple';
-  const reg = await post(`${base}/v1/auth/register`, { email, password, handle: email.split('@')[0]?.replace(/[^a-z0-9_]/g, '_') });
+  const reg = await post(`${base}/v1/auth/register`, {
+    email,
+    password,
+    handle: email.split('@')[0]?.replace(/[^a-z0-9_]/g, '_'),
+  });
   expect(reg.status).toBe(201);
   const login = await post(`${base}/v1/auth/login`, { email, password });
   expect(login.status).toBe(200);
@@ -65,7 +95,13 @@ describe('the generated nginx configuration', () => {
     await mkdir(path.join(dir, 'tmp'), { recursive: true });
     const tls = await writeSelfSignedCert(scratch);
     for (const withTls of [false, true]) {
-      const text = nginxConfig({ host: '127.0.0.1', port: 1, upstreams: ['127.0.0.1:2', '127.0.0.1:3'], dir, ...(withTls ? { tls: { ...tls, cert: tls.cert } } : {}) });
+      const text = nginxConfig({
+        host: '127.0.0.1',
+        port: 1,
+        upstreams: ['127.0.0.1:2', '127.0.0.1:3'],
+        dir,
+        ...(withTls ? { tls: { ...tls, cert: tls.cert } } : {}),
+      });
       const file = path.join(dir, 'nginx.conf');
       await writeFile(file, text);
       const out = await run(findLb('nginx'), ['-t', '-p', dir, '-c', file, '-e', 'stderr']);
@@ -77,7 +113,8 @@ describe('the generated nginx configuration', () => {
       expect(keyed).toContain('proxy_next_upstream error timeout http_502 http_503 non_idempotent;');
       expect(text.match(/proxy_next_upstream_tries 2;/g)).toHaveLength(2);
       // No path outside the given directory (nginx's defaults are under /var).
-      for (const m of text.matchAll(/"(\/[^"]+)"/g)) if (m[1] !== tls.certFile && m[1] !== tls.keyFile) expect(m[1]?.startsWith(`${dir}/`)).toBe(true);
+      for (const m of text.matchAll(/"(\/[^"]+)"/g))
+        if (m[1] !== tls.certFile && m[1] !== tls.keyFile) expect(m[1]?.startsWith(`${dir}/`)).toBe(true);
       expect(text.includes('listen 127.0.0.1:1 ssl;')).toBe(withTls);
     }
   });
@@ -88,25 +125,34 @@ describe('the generated HAProxy configuration', () => {
     const dir = path.join(scratch, 'haproxy-conf');
     const { mkdir } = await import('node:fs/promises');
     await mkdir(dir, { recursive: true });
-    const text = haproxyConfig({ host: '127.0.0.1', port: 1, upstreams: ['127.0.0.1:2', '127.0.0.1:3', '127.0.0.1:4'] });
+    const text = haproxyConfig({
+      host: '127.0.0.1',
+      port: 1,
+      upstreams: ['127.0.0.1:2', '127.0.0.1:3', '127.0.0.1:4'],
+    });
     const file = path.join(dir, 'haproxy.cfg');
     await writeFile(file, text);
     const out = await run(findLb('haproxy'), ['-c', '-f', file]);
     expect(out.stdout + out.stderr).toMatch(/Configuration file is valid/);
     expect(text).toContain('retry-on conn-failure empty-response response-timeout 502 503');
-    expect(text).toContain('http-request disable-l7-retry if { method POST PATCH } !{ req.hdr(idempotency-key) -m found }');
+    expect(text).toContain(
+      'http-request disable-l7-retry if { method POST PATCH } !{ req.hdr(idempotency-key) -m found }',
+    );
     expect(text).toContain('retries 2');
     expect(text).toContain('option redispatch 1');
   });
 });
 
 describe('deploy/nginx.conf (the docker-compose balancer)', () => {
-  it('passes `nginx -t` with its Docker-only parts replaced, and has the managed balancer\'s retry policy', async () => {
+  it("passes `nginx -t` with its Docker-only parts replaced, and has the managed balancer's retry policy", async () => {
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(repoPath('deploy/nginx.conf'), 'utf8');
     // `resolve` (nginx >= 1.27.3, the image's), Docker's DNS and a container's /dev/stdout are not here; the rest is checked as written.
     expect(text).toMatch(/server target:3000 resolve /);
-    const local = text.replace('server target:3000 resolve ', 'server 127.0.0.1:3000 ').replace(/^\s*resolver .*$/m, '').replace('access_log /dev/stdout main;', 'access_log off;');
+    const local = text
+      .replace('server target:3000 resolve ', 'server 127.0.0.1:3000 ')
+      .replace(/^\s*resolver .*$/m, '')
+      .replace('access_log /dev/stdout main;', 'access_log off;');
     const file = path.join(scratch, 'deploy-nginx.conf');
     await writeFile(file, local);
     const out = await run(findLb('nginx'), ['-t', '-c', file, '-e', 'stderr']);
@@ -133,7 +179,14 @@ describe('bad scale-out input', () => {
     expect(alone).toBeInstanceOf(InputError);
     expect((alone as InputError).hint).toMatch(/--lb nginx/);
 
-    const missing = await startLoadBalancer({ kind: 'nginx', host: '127.0.0.1', port: 1, upstreams: ['127.0.0.1:2'], dir: scratch, searchPath: path.join(scratch, 'empty-bin') }).catch((e: unknown) => e);
+    const missing = await startLoadBalancer({
+      kind: 'nginx',
+      host: '127.0.0.1',
+      port: 1,
+      upstreams: ['127.0.0.1:2'],
+      dir: scratch,
+      searchPath: path.join(scratch, 'empty-bin'),
+    }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(EnvironmentError);
     expect((missing as EnvironmentError).code).toBe('RAMPART_LB_MISSING');
     expect((missing as EnvironmentError).hint).toMatch(/apt-get install nginx-light/);
@@ -152,9 +205,16 @@ describe('bad scale-out input', () => {
 });
 
 describe.each(['nginx', 'haproxy'] as const)('a scaled-out stack (--lb %s --instances N)', (kind) => {
-  it('spreads requests over all instances, honours one instance\'s token on the others, and leaves no process behind', async () => {
+  it("spreads requests over all instances, honours one instance's token on the others, and leaves no process behind", async () => {
     const stateDir = path.join(scratch, `spread-${kind}`);
-    const stack = await startStack({ env, stateDir, lb: kind, instances: 3, workers: 1, targetEnv: { RATE_LIMIT_PER_MINUTE: '100000' } });
+    const stack = await startStack({
+      env,
+      stateDir,
+      lb: kind,
+      instances: 3,
+      workers: 1,
+      targetEnv: { RATE_LIMIT_PER_MINUTE: '100000' },
+    });
     try {
       expect(stack.instanceUrls).toHaveLength(3);
       expect(stack.lb?.configFile).toBe(path.join(stateDir, kind, kind === 'nginx' ? 'nginx.conf' : 'haproxy.cfg'));
@@ -170,13 +230,20 @@ describe.each(['nginx', 'haproxy'] as const)('a scaled-out stack (--lb %s --inst
         expect(r.upstream).toBe(portOf(Number(r.instance)));
         served.set(r.instance as string, (served.get(r.instance as string) ?? 0) + 1);
       }
-      process.stdout.write(`scale-out spread: 60 GET /livez through ${kind} served by instance ${[...served].sort().map(([k, n]) => `${k}: ${n}`).join(', ')}\n`);
+      process.stdout.write(
+        `scale-out spread: 60 GET /livez through ${kind} served by instance ${[...served]
+          .sort()
+          .map(([k, n]) => `${k}: ${n}`)
+          .join(', ')}\n`,
+      );
       expect([...served.keys()].sort()).toEqual(['1', '2', '3']);
       for (const n of served.values()) expect(n).toBeGreaterThanOrEqual(10);
 
       // One JWT secret for all instances: a token issued by one is honoured by every other.
       const token = await userToken(stack.targetUrl, 'lb-spread@example.test');
-      const authed = await Promise.all(Array.from({ length: 30 }, () => get(`${stack.targetUrl}/v1/posts?limit=5`, token)));
+      const authed = await Promise.all(
+        Array.from({ length: 30 }, () => get(`${stack.targetUrl}/v1/posts?limit=5`, token)),
+      );
       expect(authed.map((r) => r.status)).toEqual(Array(30).fill(200));
       expect(new Set(authed.map((r) => r.instance)).size).toBe(3);
     } finally {
@@ -187,24 +254,43 @@ describe.each(['nginx', 'haproxy'] as const)('a scaled-out stack (--lb %s --inst
     }
   }, 180_000);
 
-  it('terminates --tls at the balancer: HTTPS with the stack\'s certificate to the balancer, plain HTTP behind it', async () => {
-    await using stack = await startStack({ env, stateDir: null, lb: kind, instances: 2, workers: 1, tls: true, proxy: false });
+  it("terminates --tls at the balancer: HTTPS with the stack's certificate to the balancer, plain HTTP behind it", async () => {
+    await using stack = await startStack({
+      env,
+      stateDir: null,
+      lb: kind,
+      instances: 2,
+      workers: 1,
+      tls: true,
+      proxy: false,
+    });
     expect(stack.targetUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(stack.instanceUrls.every((u) => u.startsWith('http://'))).toBe(true);
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
-      ids.push(await new Promise<string>((resolve, reject) => {
-        https.get(`${stack.targetUrl}/readyz`, { ca: stack.tlsCert as string }, (res) => {
-          res.resume();
-          resolve(`${res.statusCode} ${String(res.headers['x-instance-id'])}`);
-        }).on('error', reject);
-      }));
+      ids.push(
+        await new Promise<string>((resolve, reject) => {
+          https
+            .get(`${stack.targetUrl}/readyz`, { ca: stack.tlsCert as string }, (res) => {
+              res.resume();
+              resolve(`${res.statusCode} ${String(res.headers['x-instance-id'])}`);
+            })
+            .on('error', reject);
+        }),
+      );
     }
     expect(ids.sort()).toEqual(['200 1', '200 1', '200 2', '200 2']);
   }, 120_000);
 
-  it('loses < 0.1 % of requests when one instance\'s cluster primary is killed (SIGKILL) under load; keyed POSTs land exactly once', async () => {
-    const stack = await startStack({ env, stateDir: null, lb: kind, instances: 2, workers: 2, targetEnv: { RATE_LIMIT_PER_MINUTE: '100000' } });
+  it("loses < 0.1 % of requests when one instance's cluster primary is killed (SIGKILL) under load; keyed POSTs land exactly once", async () => {
+    const stack = await startStack({
+      env,
+      stateDir: null,
+      lb: kind,
+      instances: 2,
+      workers: 2,
+      targetEnv: { RATE_LIMIT_PER_MINUTE: '100000' },
+    });
     const crashes: string[] = [];
     stack.onCrash((c) => crashes.push(c.component));
     try {
@@ -216,9 +302,29 @@ describe.each(['nginx', 'haproxy'] as const)('a scaled-out stack (--lb %s --inst
       const rate = 150;
       const clients = 16;
       const killAt = 600;
-      const items = Array.from({ length: total }, (_, i) => i).flatMap((i) => (i % 10 === 0 ? [{ i, post: false }, { i, post: true }] : [{ i, post: false }]));
-      const outcomes: Array<{ i: number; status: number; instance: string | null; upstream: string | null; ms: number }> = [];
-      const posts: Array<{ key: string; status: number; id?: string; instance: string | null; body?: unknown; upstream?: string | null }> = [];
+      const items = Array.from({ length: total }, (_, i) => i).flatMap((i) =>
+        i % 10 === 0
+          ? [
+              { i, post: false },
+              { i, post: true },
+            ]
+          : [{ i, post: false }],
+      );
+      const outcomes: Array<{
+        i: number;
+        status: number;
+        instance: string | null;
+        upstream: string | null;
+        ms: number;
+      }> = [];
+      const posts: Array<{
+        key: string;
+        status: number;
+        id?: string;
+        instance: string | null;
+        body?: unknown;
+        upstream?: string | null;
+      }> = [];
       const started = performance.now();
       let next = 0;
       const loadClient = async () => {
@@ -230,12 +336,27 @@ describe.each(['nginx', 'haproxy'] as const)('a scaled-out stack (--lb %s --inst
           if (item.i === killAt && !item.post) process.kill(victim, 'SIGKILL');
           const t0 = performance.now();
           if (!item.post) {
-            const r = await get(`${stack.targetUrl}/v1/posts?limit=5`, token).catch(() => ({ status: 0, instance: null, upstream: null }));
+            const r = await get(`${stack.targetUrl}/v1/posts?limit=5`, token).catch(() => ({
+              status: 0,
+              instance: null,
+              upstream: null,
+            }));
             outcomes.push({ i: item.i, ...r, ms: performance.now() - t0 });
           } else {
             const key = `lb-kill-${item.i}`;
-            const r = await post(`${stack.targetUrl}/v1/posts`, { body: `keyed post ${key}` }, { authorization: `Bearer ${token}`, 'idempotency-key': key }).catch((err: unknown) => ({ status: 0, body: String(err), instance: null, upstream: null }));
-            posts.push({ key, status: r.status, id: typeof r.body === 'object' ? r.body?.id : undefined, instance: r.instance, upstream: r.upstream, ...(r.status === 201 ? {} : { body: r.body }) });
+            const r = await post(
+              `${stack.targetUrl}/v1/posts`,
+              { body: `keyed post ${key}` },
+              { authorization: `Bearer ${token}`, 'idempotency-key': key },
+            ).catch((err: unknown) => ({ status: 0, body: String(err), instance: null, upstream: null }));
+            posts.push({
+              key,
+              status: r.status,
+              id: typeof r.body === 'object' ? r.body?.id : undefined,
+              instance: r.instance,
+              upstream: r.upstream,
+              ...(r.status === 201 ? {} : { body: r.body }),
+            });
           }
         }
       };
@@ -246,10 +367,13 @@ describe.each(['nginx', 'haproxy'] as const)('a scaled-out stack (--lb %s --inst
       const before = outcomes.filter((o) => o.i < killAt - 50);
       const after = outcomes.filter((o) => o.i > killAt + 300);
       const sortedMs = outcomes.map((o) => o.ms).sort((a, b) => a - b);
-      const pct = (q: number) => Math.round(sortedMs[Math.min(sortedMs.length - 1, Math.floor(q * sortedMs.length))] ?? 0);
+      const pct = (q: number) =>
+        Math.round(sortedMs[Math.min(sortedMs.length - 1, Math.floor(q * sortedMs.length))] ?? 0);
       // Figures for the record (docs/stack.md and README quote them).
       // nginx lists every instance a request went to; HAProxy names the last one only, so its retries are not counted here.
-      process.stdout.write(`scale-out kill (${kind}): ${outcomes.length} GETs in ${seconds.toFixed(1)} s (${(outcomes.length / seconds).toFixed(0)} req/s), ${failed.length} failed (${((100 * failed.length) / outcomes.length).toFixed(3)} %), ${retried} retried on the other instance, GET ms p50 ${pct(0.5)} p99 ${pct(0.99)} max ${pct(1)}; ${posts.length} keyed POSTs (${posts.filter((p) => p.upstream?.includes(',')).length} retried), ${posts.filter((p) => p.status !== 201).length} not 201\n`);
+      process.stdout.write(
+        `scale-out kill (${kind}): ${outcomes.length} GETs in ${seconds.toFixed(1)} s (${(outcomes.length / seconds).toFixed(0)} req/s), ${failed.length} failed (${((100 * failed.length) / outcomes.length).toFixed(3)} %), ${retried} retried on the other instance, GET ms p50 ${pct(0.5)} p99 ${pct(0.99)} max ${pct(1)}; ${posts.length} keyed POSTs (${posts.filter((p) => p.upstream?.includes(',')).length} retried), ${posts.filter((p) => p.status !== 201).length} not 201\n`,
+      );
 
       const byStatus = (list: Array<{ status: number }>) => {
         const counts = new Map<number, number>();
@@ -257,7 +381,10 @@ describe.each(['nginx', 'haproxy'] as const)('a scaled-out stack (--lb %s --inst
         return [...counts].map(([k, n]) => `${k}×${n}`).join(' ');
       };
       const badPosts = posts.filter((p) => p.status !== 201);
-      if (failed.length > 0 || badPosts.length > 0) process.stdout.write(`  failed GETs by status: ${byStatus(failed)}, request numbers ${failed[0]?.i}-${failed[failed.length - 1]?.i}; keyed POSTs by status: ${byStatus(posts)} ${JSON.stringify(badPosts.slice(0, 2))}\n`);
+      if (failed.length > 0 || badPosts.length > 0)
+        process.stdout.write(
+          `  failed GETs by status: ${byStatus(failed)}, request numbers ${failed[0]?.i}-${failed[failed.length - 1]?.i}; keyed POSTs by status: ${byStatus(posts)} ${JSON.stringify(badPosts.slice(0, 2))}\n`,
+        );
       expect(outcomes).toHaveLength(total);
       expect(failed.length / total).toBeLessThan(0.001);
       expect(new Set(before.map((o) => o.instance))).toEqual(new Set(['1', '2']));
@@ -272,7 +399,9 @@ describe.each(['nginx', 'haproxy'] as const)('a scaled-out stack (--lb %s --inst
       const client = new pg.Client({ connectionString: stack.postgresUrl });
       await client.connect();
       try {
-        const { rows } = await client.query<{ body: string; n: number }>("SELECT body, count(*)::int AS n FROM posts WHERE body LIKE 'keyed post lb-kill-%' GROUP BY body");
+        const { rows } = await client.query<{ body: string; n: number }>(
+          "SELECT body, count(*)::int AS n FROM posts WHERE body LIKE 'keyed post lb-kill-%' GROUP BY body",
+        );
         expect(rows).toHaveLength(posts.length);
         expect(rows.every((r) => r.n === 1)).toBe(true);
       } finally {
@@ -290,7 +419,12 @@ describe('supervised instances behind the balancer', () => {
   it('restarts a crashed instance on its port (shown in stack.json, read by `stack status`), and leaves it down after a crash loop while the others serve', async () => {
     const stateDir = path.join(scratch, 'supervised');
     const stack = await startStack({
-      env, stateDir, lb: 'nginx', instances: 2, workers: 1, proxy: false,
+      env,
+      stateDir,
+      lb: 'nginx',
+      instances: 2,
+      workers: 1,
+      proxy: false,
       supervision: { maxRestarts: 1, windowMs: 60_000, backoffMs: 200, maxBackoffMs: 1000 },
     });
     const events: SupervisionEvent[] = [];
@@ -308,7 +442,10 @@ describe('supervised instances behind the balancer', () => {
       const victim = (stack.pids.target as number[])[1] as number;
       process.kill(victim, 'SIGKILL');
       await until('the restart', () => events.some((e) => e.type === 'instance.restarted'));
-      const restarted = events.find((e) => e.type === 'instance.restarted') as Extract<SupervisionEvent, { type: 'instance.restarted' }>;
+      const restarted = events.find((e) => e.type === 'instance.restarted') as Extract<
+        SupervisionEvent,
+        { type: 'instance.restarted' }
+      >;
       expect(restarted).toMatchObject({ instance: 2, previousPid: victim, restarts: 1 });
       expect(restarted.pid).not.toBe(victim);
       expect(isAlive(restarted.pid)).toBe(true);
@@ -324,7 +461,10 @@ describe('supervised instances behind the balancer', () => {
       await until('giving up', () => events.some((e) => e.type === 'instance.given-up'));
       expect(events.at(-1)).toMatchObject({ type: 'instance.given-up', instance: 2, crashes: 2 });
       const served = [await get(`${stack.targetUrl}/readyz`), await get(`${stack.targetUrl}/readyz`)];
-      expect(served).toEqual([expect.objectContaining({ status: 200, instance: '1' }), expect.objectContaining({ status: 200, instance: '1' })]);
+      expect(served).toEqual([
+        expect.objectContaining({ status: 200, instance: '1' }),
+        expect.objectContaining({ status: 200, instance: '1' }),
+      ]);
       await new Promise((r) => setTimeout(r, 1500));
       expect(events.filter((e) => e.type === 'instance.restarted')).toHaveLength(1);
       expect((await readStackState(stateDir)).supervision).toEqual({ restarts: { 2: 1 }, givenUp: [2] });

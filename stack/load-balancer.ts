@@ -46,21 +46,31 @@ export interface LoadBalancerOptions {
 export class LbMissingError extends EnvironmentError {
   constructor(kind: LbKind) {
     super('RAMPART_LB_MISSING', `${kind} was not found on PATH, /usr/sbin or /sbin`, {
-      hint: kind === 'nginx' ? 'install it: `apt-get install nginx-light` (Debian/Ubuntu), `brew install nginx` (macOS)' : 'install it: `apt-get install haproxy` (Debian/Ubuntu), `brew install haproxy` (macOS)',
+      hint:
+        kind === 'nginx'
+          ? 'install it: `apt-get install nginx-light` (Debian/Ubuntu), `brew install nginx` (macOS)'
+          : 'install it: `apt-get install haproxy` (Debian/Ubuntu), `brew install haproxy` (macOS)',
     });
   }
 }
 
 export function parseLbKind(value: string): LbKind {
   if ((lbKinds as readonly string[]).includes(value)) return value as LbKind;
-  throw new InputError('RAMPART_STACK_LB_INVALID', `"${value}" is not a load balancer rampart can run (${lbKinds.join(', ')})`, {
-    hint: 'use nginx (the Debian package nginx-light) or haproxy',
-  });
+  throw new InputError(
+    'RAMPART_STACK_LB_INVALID',
+    `"${value}" is not a load balancer rampart can run (${lbKinds.join(', ')})`,
+    {
+      hint: 'use nginx (the Debian package nginx-light) or haproxy',
+    },
+  );
 }
 
 /** The balancer's binary: on `searchPath` when given, else on PATH and in the sbin directories (often not on a user's PATH). */
 export function findLb(kind: LbKind, searchPath?: string): string {
-  const dirs = searchPath !== undefined ? searchPath.split(path.delimiter) : (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/sbin', '/sbin', '/usr/local/sbin']);
+  const dirs =
+    searchPath !== undefined
+      ? searchPath.split(path.delimiter)
+      : (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/sbin', '/sbin', '/usr/local/sbin']);
   for (const dir of dirs) {
     if (!dir) continue;
     const candidate = path.join(dir, kind);
@@ -191,7 +201,9 @@ export async function startLoadBalancer(o: LoadBalancerOptions): Promise<Started
     if (o.tls) {
       pemFile = path.join(o.dir, 'haproxy.pem');
       const { readFile } = await import('node:fs/promises');
-      await writeFile(pemFile, `${o.tls.cert.trim()}\n${(await readFile(o.tls.keyFile, 'utf8')).trim()}\n`, { mode: 0o600 });
+      await writeFile(pemFile, `${o.tls.cert.trim()}\n${(await readFile(o.tls.keyFile, 'utf8')).trim()}\n`, {
+        mode: 0o600,
+      });
     }
     await writeFile(configFile, haproxyConfig({ ...o, ...(pemFile ? { pemFile } : {}) }));
     // -db: foreground, no daemon, alerts on stderr.

@@ -51,10 +51,20 @@ describe('a signal to the npm/npx wrapper stops rampart and everything it starte
   }
 
   /** Starts a wrapper in its own process group (as a terminal's job) and resolves once `ready` was printed. */
-  async function startWrapper(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ proc: ChildProcess; out: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
+  async function startWrapper(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    ready: RegExp,
+  ): Promise<{
+    proc: ChildProcess;
+    out: () => string;
+    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  }> {
     const proc = spawn('npm', args, { cwd: repoPath(), env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     await new Promise<void>((resolve, reject) => {
       const onData = (c: Buffer) => {
         out += String(c);
@@ -62,7 +72,9 @@ describe('a signal to the npm/npx wrapper stops rampart and everything it starte
       };
       proc.stdout?.on('data', onData);
       proc.stderr?.on('data', onData);
-      void exited.then(({ code, signal }) => reject(new Error(`npm ${args.join(' ')} exited before ready (code ${code}, signal ${signal}):\n${out}`)));
+      void exited.then(({ code, signal }) =>
+        reject(new Error(`npm ${args.join(' ')} exited before ready (code ${code}, signal ${signal}):\n${out}`)),
+      );
     });
     return { proc, out: () => out, exited };
   }
@@ -77,40 +89,65 @@ describe('a signal to the npm/npx wrapper stops rampart and everything it starte
   // Each case starts npm, rampart (through tsx) and a stack; three at once on a loaded 2-core machine can take
   // a minute to get that far, so the bound is generous; the 10 s after the signal is what is asserted.
   const WRAPPER_TEST_MS = 150_000;
-  const allGone = (e: ExpectStatic, tree: number[]) => e.poll(() => tree.filter(isAlive), { timeout: 10_000, interval: 100 }).toEqual([]);
+  const allGone = (e: ExpectStatic, tree: number[]) =>
+    e.poll(() => tree.filter(isAlive), { timeout: 10_000, interval: 100 }).toEqual([]);
 
-  it.concurrent('Ctrl-C to `npx rampart stack up` (SIGINT to its process group) stops everything and npx exits 0', async ({ expect }) => {
-    const stateDir = path.join(scratch, 'ctrl-c');
-    const w = await startWrapper(['exec', '--', 'rampart', 'stack', 'up', '--workers', '1', '--no-proxy', '--state-dir', stateDir], wrapperEnv('project'), /Ctrl-C \(or/);
-    const tree = stackTree(w.proc.pid as number);
-    expect(tree.length).toBeGreaterThanOrEqual(5); // npm, rampart, postgres (+ its workers), redis, target primary + worker
-    process.kill(-(w.proc.pid as number), 'SIGINT');
-    await allGone(expect, tree);
-    expect(await w.exited).toEqual({ code: 0, signal: null });
-    expect(w.out()).toMatch(/rampart stack stopped; nothing left running/);
-    expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
-  }, WRAPPER_TEST_MS);
+  it.concurrent(
+    'Ctrl-C to `npx rampart stack up` (SIGINT to its process group) stops everything and npx exits 0',
+    async ({ expect }) => {
+      const stateDir = path.join(scratch, 'ctrl-c');
+      const w = await startWrapper(
+        ['exec', '--', 'rampart', 'stack', 'up', '--workers', '1', '--no-proxy', '--state-dir', stateDir],
+        wrapperEnv('project'),
+        /Ctrl-C \(or/,
+      );
+      const tree = stackTree(w.proc.pid as number);
+      expect(tree.length).toBeGreaterThanOrEqual(5); // npm, rampart, postgres (+ its workers), redis, target primary + worker
+      process.kill(-(w.proc.pid as number), 'SIGINT');
+      await allGone(expect, tree);
+      expect(await w.exited).toEqual({ code: 0, signal: null });
+      expect(w.out()).toMatch(/rampart stack stopped; nothing left running/);
+      expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
+    },
+    WRAPPER_TEST_MS,
+  );
 
-  it.concurrent('SIGTERM to npx running `rampart stack up` through `sh -c` (npm\'s default shell): rampart notices it was re-parented', async ({ expect }) => {
-    const stateDir = path.join(scratch, 'sigterm-sh');
-    const w = await startWrapper(['exec', '--', 'rampart', 'stack', 'up', '--workers', '1', '--no-proxy', '--state-dir', stateDir], wrapperEnv('sh'), /Ctrl-C \(or/);
-    const tree = stackTree(w.proc.pid as number);
-    expect(tree.length).toBeGreaterThanOrEqual(6); // the same, plus the shell
-    process.kill(w.proc.pid as number, 'SIGTERM');
-    await allGone(expect, tree);
-    expect(w.out()).toMatch(/the process that started rampart \(pid \d+\) has exited, stopping/);
-    expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
-  }, WRAPPER_TEST_MS);
+  it.concurrent(
+    "SIGTERM to npx running `rampart stack up` through `sh -c` (npm's default shell): rampart notices it was re-parented",
+    async ({ expect }) => {
+      const stateDir = path.join(scratch, 'sigterm-sh');
+      const w = await startWrapper(
+        ['exec', '--', 'rampart', 'stack', 'up', '--workers', '1', '--no-proxy', '--state-dir', stateDir],
+        wrapperEnv('sh'),
+        /Ctrl-C \(or/,
+      );
+      const tree = stackTree(w.proc.pid as number);
+      expect(tree.length).toBeGreaterThanOrEqual(6); // the same, plus the shell
+      process.kill(w.proc.pid as number, 'SIGTERM');
+      await allGone(expect, tree);
+      expect(w.out()).toMatch(/the process that started rampart \(pid \d+\) has exited, stopping/);
+      expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
+    },
+    WRAPPER_TEST_MS,
+  );
 
-  it.concurrent('SIGTERM to `npm start` mid-gate stops the gate, its stack, and still writes the run record', async ({ expect }) => {
-    const outDir = path.join(scratch, 'gate');
-    const w = await startWrapper(['start', '--', '--out', outDir, '--suites', 'smoke', '--drills', 'none', '--no-scan'], wrapperEnv('project'), /gate: suite smoke/);
-    const tree = stackTree(w.proc.pid as number);
-    expect(tree.length).toBeGreaterThanOrEqual(5);
-    process.kill(w.proc.pid as number, 'SIGTERM');
-    await allGone(expect, tree);
-    expect(w.out()).toMatch(/SIGTERM received, stopping/);
-    await w.exited;
-    expect(existsSync(path.join(outDir, 'run.json'))).toBe(true);
-  }, WRAPPER_TEST_MS);
+  it.concurrent(
+    'SIGTERM to `npm start` mid-gate stops the gate, its stack, and still writes the run record',
+    async ({ expect }) => {
+      const outDir = path.join(scratch, 'gate');
+      const w = await startWrapper(
+        ['start', '--', '--out', outDir, '--suites', 'smoke', '--drills', 'none', '--no-scan'],
+        wrapperEnv('project'),
+        /gate: suite smoke/,
+      );
+      const tree = stackTree(w.proc.pid as number);
+      expect(tree.length).toBeGreaterThanOrEqual(5);
+      process.kill(w.proc.pid as number, 'SIGTERM');
+      await allGone(expect, tree);
+      expect(w.out()).toMatch(/SIGTERM received, stopping/);
+      await w.exited;
+      expect(existsSync(path.join(outDir, 'run.json'))).toBe(true);
+    },
+    WRAPPER_TEST_MS,
+  );
 });

@@ -36,10 +36,14 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
   try {
     resolved = requireFromEmbedded.resolve(pkg);
   } catch (err) {
-    throw new EnvironmentError('RAMPART_POSTGRES_BINARIES_MISSING', `the PostgreSQL binaries (${pkg}) are not installed`, {
-      cause: err,
-      hint: 'run `npm ci` on this platform, or set DATABASE_URL to an existing PostgreSQL',
-    });
+    throw new EnvironmentError(
+      'RAMPART_POSTGRES_BINARIES_MISSING',
+      `the PostgreSQL binaries (${pkg}) are not installed`,
+      {
+        cause: err,
+        hint: 'run `npm ci` on this platform, or set DATABASE_URL to an existing PostgreSQL',
+      },
+    );
   }
   const mod = (await import(resolved)) as { initdb: string; postgres: string };
   return { initdb: mod.initdb, postgres: mod.postgres };
@@ -48,7 +52,9 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
 /** uid/gid of a user from /etc/passwd (no PATH needed), else from `id`. */
 function lookupUser(name: string): { uid: number; gid: number } {
   try {
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${name}:`));
     const f = line?.split(':');
     if (f && f.length > 3) return { uid: Number(f[2]), gid: Number(f[3]) };
   } catch {
@@ -65,10 +71,14 @@ function serverUser(): { uid: number; gid: number } | undefined {
   try {
     return lookupUser('postgres');
   } catch (err) {
-    throw new EnvironmentError('RAMPART_POSTGRES_USER_MISSING', 'running as root, and there is no `postgres` user to run PostgreSQL as', {
-      cause: err,
-      hint: 'create one (`useradd --system --user-group postgres`), run as a normal user, or set DATABASE_URL',
-    });
+    throw new EnvironmentError(
+      'RAMPART_POSTGRES_USER_MISSING',
+      'running as root, and there is no `postgres` user to run PostgreSQL as',
+      {
+        cause: err,
+        hint: 'create one (`useradd --system --user-group postgres`), run as a normal user, or set DATABASE_URL',
+      },
+    );
   }
 }
 
@@ -90,15 +100,35 @@ export function forPostgres(url: string, description = `PostgreSQL at ${new URL(
   };
 }
 
-async function initdb(initdbBin: string, dir: string, password: string, user: { uid: number; gid: number } | undefined, log?: (l: string) => void) {
+async function initdb(
+  initdbBin: string,
+  dir: string,
+  password: string,
+  user: { uid: number; gid: number } | undefined,
+  log?: (l: string) => void,
+) {
   const pwfile = path.join(dir, 'pwfile');
   await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   if (user) await chown(pwfile, user.uid, user.gid);
   const child = spawnManaged(
     initdbBin,
-    [`--pgdata=${path.join(dir, 'data')}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`,
-      '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
-    { user, cwd: dir, env: { ...process.env, LC_ALL: 'C' }, deathSignal: 'SIGKILL', onOutput: (l) => log?.(`[initdb] ${l}`) },
+    [
+      `--pgdata=${path.join(dir, 'data')}`,
+      '--auth=scram-sha-256',
+      '--username=postgres',
+      `--pwfile=${pwfile}`,
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ],
+    {
+      user,
+      cwd: dir,
+      env: { ...process.env, LC_ALL: 'C' },
+      deathSignal: 'SIGKILL',
+      onOutput: (l) => log?.(`[initdb] ${l}`),
+    },
   );
   const out: string[] = [];
   child.process.stderr?.on('data', (c: Buffer) => out.push(String(c)));
@@ -122,7 +152,8 @@ async function sweepStaleDirs(): Promise<void> {
   for (const entry of entries.filter((e) => e.startsWith('rampart-pg-'))) {
     const dir = path.join(os.tmpdir(), entry);
     const owner = Number(await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => 'NaN'));
-    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner))
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -146,8 +177,24 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Started
       server = new ServerProcess({
         component: 'postgres',
         command: bins.postgres,
-        args: ['-D', path.join(dir, 'data'), '-p', String(port), '-h', '127.0.0.1', '-k', dir,
-          '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB', '-c', 'log_min_messages=warning'],
+        args: [
+          '-D',
+          path.join(dir, 'data'),
+          '-p',
+          String(port),
+          '-h',
+          '127.0.0.1',
+          '-k',
+          dir,
+          '-c',
+          'fsync=off',
+          '-c',
+          'max_connections=200',
+          '-c',
+          'shared_buffers=32MB',
+          '-c',
+          'log_min_messages=warning',
+        ],
         spawn: { user, cwd: dir, env: { ...process.env, LC_ALL: 'C' }, deathSignal: 'SIGINT' },
         stopSignal: 'SIGINT',
         ready: forPostgres(url),

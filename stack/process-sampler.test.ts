@@ -5,8 +5,16 @@ import { sampleProcesses } from './process-sampler.ts';
 describe('the process sampler', () => {
   it('counts a busy process tree (a child and its grandchild) per group, rampart itself apart, and a process that exits only for the time it lived', async () => {
     // A parent that starts a grandchild spinning for 2.5 s and spins 2.5 s itself; each prints the CPU it used.
-    const spin = "const end = Date.now() + 2500; while (Date.now() < end) {} const u = process.cpuUsage(); console.log('cpu', (u.user + u.system) / 1000);";
-    const child = spawn(process.execPath, ['-e', `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(spin)}], { stdio: 'inherit' }); ${spin}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const spin =
+      "const end = Date.now() + 2500; while (Date.now() < end) {} const u = process.cpuUsage(); console.log('cpu', (u.user + u.system) / 1000);";
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(spin)}], { stdio: 'inherit' }); ${spin}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     const pid = child.pid as number;
     const sampler = sampleProcesses(() => ({ busy: pid, stack: process.pid }), 250);
     let out = '';
@@ -38,7 +46,11 @@ describe('the process sampler', () => {
     let pid = 0;
     const sampler = sampleProcesses((): Record<string, number> => (pid ? { busy: pid } : {}), 10_000);
     await new Promise((r) => setTimeout(r, 200));
-    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 500; while (Date.now() < end) {} setTimeout(() => {}, 5000);'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['-e', 'const end = Date.now() + 500; while (Date.now() < end) {} setTimeout(() => {}, 5000);'],
+      { stdio: 'ignore' },
+    );
     pid = child.pid as number;
     await new Promise((r) => setTimeout(r, 1200));
     const samples = await sampler.stop();

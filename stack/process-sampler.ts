@@ -42,10 +42,14 @@ export function sampleProcesses(roots: () => Record<string, number | number[]>, 
   const tick = async () => {
     const now = Date.now();
     const elapsed = Math.max(1, now - prev);
-    const named = Object.entries(roots()).filter(([name]) => name !== 'stack' && name !== 'workers')
+    const named = Object.entries(roots())
+      .filter(([name]) => name !== 'stack' && name !== 'workers')
       .map(([name, v]) => [name, Array.isArray(v) ? v : [v]] as const);
     const trees = treesMembers(named.flatMap(([, pids]) => pids));
-    const groups: Array<[string, number[]]> = named.map(([name, pids]) => [name, [...new Set(pids.flatMap((pid) => trees.get(pid) ?? []))]]);
+    const groups: Array<[string, number[]]> = named.map(([name, pids]) => [
+      name,
+      [...new Set(pids.flatMap((pid) => trees.get(pid) ?? []))],
+    ]);
     groups.push(['rampart', [process.pid]]);
     for (const [name, pids] of groups) {
       let cpuMs = 0;
@@ -61,7 +65,13 @@ export function sampleProcesses(roots: () => Record<string, number | number[]>, 
         lastCtime.set(pid, s.ctime);
         rss += s.memory;
       }
-      samples.push({ ts: prev, process: name, cpu: cpuMs / elapsed, cpuMs: Math.round(cpuMs), rssMb: Math.round(rss / 1024 / 1024) });
+      samples.push({
+        ts: prev,
+        process: name,
+        cpu: cpuMs / elapsed,
+        cpuMs: Math.round(cpuMs),
+        rssMb: Math.round(rss / 1024 / 1024),
+      });
     }
     prev = now;
   };

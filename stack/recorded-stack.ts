@@ -34,7 +34,10 @@ export async function stopRecordedStack(stateDir: string): Promise<StackState> {
   if (typeof owner === 'number' && isAlive(owner)) {
     process.kill(owner, 'SIGTERM');
     const left = await waitGone([owner, ...others], 40_000);
-    if (left.length > 0) throw new EnvironmentError('RAMPART_STACK_DOWN_TIMEOUT', `still running after 40 s: pids ${left.join(', ')}`, { hint: `kill -9 ${left.join(' ')}` });
+    if (left.length > 0)
+      throw new EnvironmentError('RAMPART_STACK_DOWN_TIMEOUT', `still running after 40 s: pids ${left.join(', ')}`, {
+        hint: `kill -9 ${left.join(' ')}`,
+      });
   } else {
     for (const pid of others) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
     const left = await waitGone(others, 20_000);

@@ -9,7 +9,12 @@ import { isAlive } from './child.ts';
 import { RedisServerMissingError, startRedis } from './redis.ts';
 
 function client(url: string) {
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  const c = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  });
   c.on('error', () => undefined);
   return c;
 }

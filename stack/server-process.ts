@@ -123,7 +123,12 @@ export class ServerProcess {
  * The public face of a started server (PostgreSQL, Redis): its address and
  * lifecycle. `cleanup` runs once after the process stopped (e.g. remove the data dir).
  */
-export function startedServer(server: ServerProcess, url: string, port: number, cleanup?: () => Promise<void>): StartedServer {
+export function startedServer(
+  server: ServerProcess,
+  url: string,
+  port: number,
+  cleanup?: () => Promise<void>,
+): StartedServer {
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {

@@ -15,7 +15,9 @@ async function readyz(stack: StartedStack): Promise<number> {
 }
 
 function allPids(stack: StartedStack): number[] {
-  const pids = Object.entries(stack.pids).filter(([k]) => k !== 'stack').flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
+  const pids = Object.entries(stack.pids)
+    .filter(([k]) => k !== 'stack')
+    .flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
   return [...new Set(pids.flatMap((p) => [p, ...treeMembers(p)]))];
 }
 
@@ -80,7 +82,9 @@ describe('startStack (managed)', () => {
     }
     const proxyPid = stack.pids.proxy as number;
     process.kill(proxyPid, 'SIGKILL');
-    await expect.poll(() => lines.some((l) => l.includes(`proxy (pid ${proxyPid}) exited unexpectedly`)), { timeout: 5000 }).toBe(true);
+    await expect
+      .poll(() => lines.some((l) => l.includes(`proxy (pid ${proxyPid}) exited unexpectedly`)), { timeout: 5000 })
+      .toBe(true);
     await stack.control('proxy').restart();
     await expect.poll(() => readyz(stack), { timeout: 20_000 }).toBe(200);
   });
@@ -91,10 +95,12 @@ describe('startStack (managed)', () => {
     expect(stack.proxyUrl).toBeNull();
     expect(() => stack.control('proxy')).toThrow(/without the fault proxy/);
     const status = await new Promise<number>((resolve, reject) => {
-      https.get(`${stack.targetUrl}/readyz`, { ca: stack.tlsCert ?? undefined }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on('error', reject);
+      https
+        .get(`${stack.targetUrl}/readyz`, { ca: stack.tlsCert ?? undefined }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject);
     });
     expect(status).toBe(200);
   });
@@ -113,7 +119,10 @@ describe('startStack (managed)', () => {
   });
 
   it('names DATABASE_URL when the database it points at does not answer', async () => {
-    const err = await startStack({ env: loadEnvConfig({ DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/app' }), stateDir: null }).catch((e: unknown) => e);
+    const err = await startStack({
+      env: loadEnvConfig({ DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/app' }),
+      stateDir: null,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnvironmentError);
     expect((err as Error).message).toContain('DATABASE_URL');
     expect((err as Error).message).not.toContain('secret');
@@ -127,7 +136,13 @@ describe('startStack (managed)', () => {
 
 describe('startStack seeding', () => {
   it('seeds users and posts that can log in with the documented password', async () => {
-    await using stack = await startStack({ env, stateDir: null, workers: 1, proxy: false, seed: { users: 20, posts: 50 } });
+    await using stack = await startStack({
+      env,
+      stateDir: null,
+      workers: 1,
+      proxy: false,
+      seed: { users: 20, posts: 50 },
+    });
     const pg = await import('pg');
     const client = new pg.default.Client({ connectionString: stack.postgresUrl });
     await client.connect();
@@ -150,7 +165,12 @@ describe('startStack with DATABASE_URL', () => {
   it('uses the given database instead of starting one, and refuses process faults on it', async () => {
     const { useDatabase } = await import('../test/services.ts');
     await using db = await useDatabase();
-    await using stack = await startStack({ env: loadEnvConfig({ DATABASE_URL: db.url }), stateDir: null, workers: 1, proxy: false });
+    await using stack = await startStack({
+      env: loadEnvConfig({ DATABASE_URL: db.url }),
+      stateDir: null,
+      workers: 1,
+      proxy: false,
+    });
     expect(stack.postgresUrl).toBe(db.url);
     expect(stack.pids.postgres).toBeUndefined();
     expect(await readyz(stack)).toBe(200);

@@ -76,18 +76,32 @@ export interface StartedStack {
 function checkOptions(opts: StackOptions): { workers: number; instances: number } {
   const workers = opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-    throw new InputError('RAMPART_STACK_WORKERS_INVALID', `workers: ${opts.workers} is not a whole number from 1 to 64`);
+    throw new InputError(
+      'RAMPART_STACK_WORKERS_INVALID',
+      `workers: ${opts.workers} is not a whole number from 1 to 64`,
+    );
   }
-  if (opts.targetPort !== undefined && (!Number.isInteger(opts.targetPort) || opts.targetPort < 0 || opts.targetPort > 65535)) {
+  if (
+    opts.targetPort !== undefined &&
+    (!Number.isInteger(opts.targetPort) || opts.targetPort < 0 || opts.targetPort > 65535)
+  ) {
     throw new InputError('RAMPART_STACK_PORT_INVALID', `targetPort: ${opts.targetPort} is not a port number (0-65535)`);
   }
   if (opts.lb !== undefined) parseLbKind(opts.lb);
   const instances = opts.instances ?? (opts.lb ? 2 : 1);
   if (!Number.isInteger(instances) || instances < 1 || instances > 16) {
-    throw new InputError('RAMPART_STACK_INSTANCES_INVALID', `instances: ${opts.instances} is not a whole number from 1 to 16`, { hint: 'e.g. 2 instances behind nginx' });
+    throw new InputError(
+      'RAMPART_STACK_INSTANCES_INVALID',
+      `instances: ${opts.instances} is not a whole number from 1 to 16`,
+      { hint: 'e.g. 2 instances behind nginx' },
+    );
   }
   if (instances > 1 && !opts.lb) {
-    throw new InputError('RAMPART_STACK_INSTANCES_INVALID', `instances: ${instances} target instances need a load balancer in front of them`, { hint: 'put a load balancer in front of them (lb: nginx; on the command line --lb nginx)' });
+    throw new InputError(
+      'RAMPART_STACK_INSTANCES_INVALID',
+      `instances: ${instances} target instances need a load balancer in front of them`,
+      { hint: 'put a load balancer in front of them (lb: nginx; on the command line --lb nginx)' },
+    );
   }
   return { workers, instances };
 }
@@ -127,7 +141,8 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
   };
   const cleanups: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => log?.(`rampart stack: stop failed: ${(err as Error).message}`));
+    for (const fn of cleanups.splice(0).reverse())
+      await fn().catch((err: unknown) => log?.(`rampart stack: stop failed: ${(err as Error).message}`));
   };
   const checkAbort = () => {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new InterruptedError();
@@ -144,7 +159,10 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
     const wantProxy = opts.proxy !== false && opts.provider !== 'docker';
     const proxy = wantProxy ? new FaultProxy(childLog) : undefined;
     if (proxy) cleanups.push(() => proxy.stop());
-    const [depsResult, proxyResult] = await Promise.allSettled([startDependencies(opts, childLog), proxy?.startProcess()]);
+    const [depsResult, proxyResult] = await Promise.allSettled([
+      startDependencies(opts, childLog),
+      proxy?.startProcess(),
+    ]);
     if (depsResult.status === 'fulfilled') cleanups.push(() => depsResult.value.stop());
     if (depsResult.status === 'rejected') throw depsResult.reason;
     if (proxyResult.status === 'rejected') throw proxyResult.reason;
@@ -178,28 +196,36 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
     // and all share one JWT secret, so a token issued by one instance is honoured by the others.
     const instancePorts = lbKind ? await freePorts(host, instances, port) : [port];
     const baseEnv = opts.baseEnv ?? process.env;
-    const sharedSecret = lbKind && !baseEnv.JWT_SECRET && !opts.targetEnv?.JWT_SECRET ? { JWT_SECRET: randomBytes(32).toString('hex') } : {};
+    const sharedSecret =
+      lbKind && !baseEnv.JWT_SECRET && !opts.targetEnv?.JWT_SECRET
+        ? { JWT_SECRET: randomBytes(32).toString('hex') }
+        : {};
     const instanceTls = lbKind ? undefined : tls;
-    const targets = instancePorts.map((instancePort, i) => new TargetProcess({
-      host,
-      port: instancePort,
-      workers,
-      ca: instanceTls?.cert,
-      log: childLog,
-      env: {
-        ...baseEnv,
-        HOST: host,
-        PORT: String(instancePort),
-        WORKERS: String(workers),
-        DATABASE_URL: targetDb,
-        REDIS_URL: targetRedis,
-        LOG_LEVEL: 'warn',
-        ...sharedSecret,
-        ...(lbKind ? { INSTANCE_ID: String(i + 1) } : {}),
-        ...(instanceTls ? { TLS_CERT_FILE: instanceTls.certFile, TLS_KEY_FILE: instanceTls.keyFile } : { TLS_CERT_FILE: '', TLS_KEY_FILE: '' }),
-        ...opts.targetEnv,
-      },
-    }));
+    const targets = instancePorts.map(
+      (instancePort, i) =>
+        new TargetProcess({
+          host,
+          port: instancePort,
+          workers,
+          ca: instanceTls?.cert,
+          log: childLog,
+          env: {
+            ...baseEnv,
+            HOST: host,
+            PORT: String(instancePort),
+            WORKERS: String(workers),
+            DATABASE_URL: targetDb,
+            REDIS_URL: targetRedis,
+            LOG_LEVEL: 'warn',
+            ...sharedSecret,
+            ...(lbKind ? { INSTANCE_ID: String(i + 1) } : {}),
+            ...(instanceTls
+              ? { TLS_CERT_FILE: instanceTls.certFile, TLS_KEY_FILE: instanceTls.keyFile }
+              : { TLS_CERT_FILE: '', TLS_KEY_FILE: '' }),
+            ...opts.targetEnv,
+          },
+        }),
+    );
     const target = targets[0] as TargetProcess;
     cleanups.push(async () => void (await Promise.all(targets.map((t) => t.stop()))));
     const crashed = new Set<number>();
@@ -273,20 +299,25 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
 
     // Behind a balancer, a crashed instance is started again (with backoff; left down after a crash loop).
     if (lb && opts.supervision !== false) {
-      const supervisor = superviseInstances(targets, (e) => {
-        if (e.type === 'instance.restarted') crashed.delete(e.instance - 1);
-        const line = e.type === 'instance.restarted'
-          ? `rampart stack: target instance ${e.instance} restarted (pid ${e.previousPid} → ${e.pid}; restart ${e.restarts})`
-          : e.type === 'instance.given-up'
-            ? `rampart stack: target instance ${e.instance} crashed ${e.crashes} times within ${(opts.supervision || defaultSupervision).windowMs / 1000} s: left down (the others serve)`
-            : `rampart stack: target instance ${e.instance} did not restart: ${e.error}`;
-        if (log) log(line);
-        else process.stderr.write(`${line}\n`);
-        state.pids = pids();
-        state.supervision = { restarts: { ...supervisor.restarts }, givenUp: [...supervisor.givenUp] };
-        if (stateDir !== null) void writeStackState(stateDir, state).catch(() => undefined);
-        for (const cb of supervisionListeners) cb(e);
-      }, opts.supervision ?? defaultSupervision);
+      const supervisor = superviseInstances(
+        targets,
+        (e) => {
+          if (e.type === 'instance.restarted') crashed.delete(e.instance - 1);
+          const line =
+            e.type === 'instance.restarted'
+              ? `rampart stack: target instance ${e.instance} restarted (pid ${e.previousPid} → ${e.pid}; restart ${e.restarts})`
+              : e.type === 'instance.given-up'
+                ? `rampart stack: target instance ${e.instance} crashed ${e.crashes} times within ${(opts.supervision || defaultSupervision).windowMs / 1000} s: left down (the others serve)`
+                : `rampart stack: target instance ${e.instance} did not restart: ${e.error}`;
+          if (log) log(line);
+          else process.stderr.write(`${line}\n`);
+          state.pids = pids();
+          state.supervision = { restarts: { ...supervisor.restarts }, givenUp: [...supervisor.givenUp] };
+          if (stateDir !== null) void writeStackState(stateDir, state).catch(() => undefined);
+          for (const cb of supervisionListeners) cb(e);
+        },
+        opts.supervision ?? defaultSupervision,
+      );
       // Cleanups run last-first: supervision ends before any instance is stopped, so none is restarted while stopping.
       cleanups.push(async () => supervisor.stop());
     }
@@ -313,14 +344,31 @@ export async function startStack(opts: StackOptions): Promise<StartedStack> {
       },
       tlsCert: tls?.cert ?? null,
       instanceUrls: targets.map((t) => t.url),
-      lb: lb ? { kind: lb.kind, configFile: lb.configFile, get pid() { return (lb as StartedLoadBalancer).pid; } } : null,
+      lb: lb
+        ? {
+            kind: lb.kind,
+            configFile: lb.configFile,
+            get pid() {
+              return (lb as StartedLoadBalancer).pid;
+            },
+          }
+        : null,
       stateFile,
       componentLogFile: componentLog?.file ?? null,
       control(component) {
         const c = controls[component];
         if (c) return c;
-        if (!['postgres', 'redis', 'worker', 'proxy'].includes(component)) throw new InputError('RAMPART_UNKNOWN_COMPONENT', `unknown component "${component}" (postgres, redis, worker, proxy)`);
-        throw new NotControllableError(component, component === 'proxy' ? 'this stack runs without the fault proxy' : `this stack did not start ${component} (${deps.provider === 'docker' ? 'it runs in a container' : 'an external URL was given'})`);
+        if (!['postgres', 'redis', 'worker', 'proxy'].includes(component))
+          throw new InputError(
+            'RAMPART_UNKNOWN_COMPONENT',
+            `unknown component "${component}" (postgres, redis, worker, proxy)`,
+          );
+        throw new NotControllableError(
+          component,
+          component === 'proxy'
+            ? 'this stack runs without the fault proxy'
+            : `this stack did not start ${component} (${deps.provider === 'docker' ? 'it runs in a container' : 'an external URL was given'})`,
+        );
       },
       onCrash: (cb) => void crashListeners.push(cb),
       onSupervision: (cb) => void supervisionListeners.push(cb),

@@ -46,7 +46,11 @@ export async function readStackState(stateDir: string): Promise<StackState> {
       hint: 'start one with `rampart stack up` (or pass --state-dir)',
     });
   }
-  return parseOrThrow(stackStateSchema, JSON.parse(text), { code: 'RAMPART_STACK_FILE_INVALID', what: file, hint: 'delete it and start the stack again' });
+  return parseOrThrow(stackStateSchema, JSON.parse(text), {
+    code: 'RAMPART_STACK_FILE_INVALID',
+    what: file,
+    hint: 'delete it and start the stack again',
+  });
 }
 
 /** Removes the file if it still describes the stack owned by `ownerPid`. */

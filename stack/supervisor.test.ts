@@ -35,14 +35,24 @@ describe('the instance supervisor', () => {
   it('restarts one crash once, then, when every restart dies booting, gives up once and never starts it again', async () => {
     const instance = new BootCrasher(0);
     const events: SupervisionEvent[] = [];
-    const sup = superviseInstances([instance], (e) => events.push(e), { maxRestarts: 3, windowMs: 60_000, backoffMs: 5, maxBackoffMs: 20 });
+    const sup = superviseInstances([instance], (e) => events.push(e), {
+      maxRestarts: 3,
+      windowMs: 60_000,
+      backoffMs: 5,
+      maxBackoffMs: 20,
+    });
     instance.crash();
     await until(() => events.some((e) => e.type === 'instance.given-up'));
     await new Promise((r) => setTimeout(r, 150));
     sup.stop();
     // The crash, then three restarts that each die booting: the fourth crash in the window leaves it down.
     expect(instance.starts).toBe(3);
-    expect(events.map((e) => e.type)).toEqual(['instance.restart-failed', 'instance.restart-failed', 'instance.restart-failed', 'instance.given-up']);
+    expect(events.map((e) => e.type)).toEqual([
+      'instance.restart-failed',
+      'instance.restart-failed',
+      'instance.restart-failed',
+      'instance.given-up',
+    ]);
     expect(sup.givenUp).toEqual([1]);
     expect(sup.restarts).toEqual({});
   });
@@ -50,10 +60,21 @@ describe('the instance supervisor', () => {
   it('counts a restart that boots, and stops restarting once the stack stops', async () => {
     const instance = new BootCrasher(10);
     const events: SupervisionEvent[] = [];
-    const sup = superviseInstances([instance], (e) => events.push(e), { maxRestarts: 3, windowMs: 60_000, backoffMs: 5, maxBackoffMs: 20 });
+    const sup = superviseInstances([instance], (e) => events.push(e), {
+      maxRestarts: 3,
+      windowMs: 60_000,
+      backoffMs: 5,
+      maxBackoffMs: 20,
+    });
     instance.crash();
     await until(() => events.length === 1);
-    expect(events[0]).toMatchObject({ type: 'instance.restarted', instance: 1, previousPid: 100, pid: 101, restarts: 1 });
+    expect(events[0]).toMatchObject({
+      type: 'instance.restarted',
+      instance: 1,
+      previousPid: 100,
+      pid: 101,
+      restarts: 1,
+    });
     sup.stop();
     instance.crash();
     await new Promise((r) => setTimeout(r, 100));

@@ -18,7 +18,12 @@ export interface SupervisionPolicy {
   maxBackoffMs: number;
 }
 
-export const defaultSupervision: SupervisionPolicy = { maxRestarts: 5, windowMs: 60_000, backoffMs: 1000, maxBackoffMs: 15_000 };
+export const defaultSupervision: SupervisionPolicy = {
+  maxRestarts: 5,
+  windowMs: 60_000,
+  backoffMs: 1000,
+  maxBackoffMs: 15_000,
+};
 
 export type SupervisionEvent =
   | { type: 'instance.restarted'; instance: number; pid: number; previousPid: number; restarts: number; ts: number }
@@ -78,7 +83,14 @@ export function superviseInstances(
           restarting[index] = false;
           if (stopped) return;
           restarts[instance] = (restarts[instance] ?? 0) + 1;
-          onEvent({ type: 'instance.restarted', instance, pid: t.pid, previousPid, restarts: restarts[instance], ts: Date.now() });
+          onEvent({
+            type: 'instance.restarted',
+            instance,
+            pid: t.pid,
+            previousPid,
+            restarts: restarts[instance],
+            ts: Date.now(),
+          });
         },
         (err: unknown) => {
           if (stopped) return;

@@ -1,4 +1,13 @@
-import { nodeEntry, waitFor, EnvironmentError, PortInUseError, errorCodes, errorForCode, type RampartErrorCode, type WaitStrategy } from '../common/index.ts';
+import {
+  nodeEntry,
+  waitFor,
+  EnvironmentError,
+  PortInUseError,
+  errorCodes,
+  errorForCode,
+  type RampartErrorCode,
+  type WaitStrategy,
+} from '../common/index.ts';
 import type { TargetMessage } from '../target/index.ts';
 import { isAlive, spawnManaged, stopChild, type ManagedChild } from './child.ts';
 import { forTargetReady } from './readiness.ts';
@@ -86,7 +95,8 @@ export class TargetProcess {
         this.#workers.delete(msg.pid);
         const expected = this.#expectedWorkerExits.delete(msg.pid);
         if (!expected && !this.#expectExit) {
-          for (const cb of this.#exitListeners) cb({ component: 'worker', pid: msg.pid, code: msg.code, signal: msg.signal });
+          for (const cb of this.#exitListeners)
+            cb({ component: 'worker', pid: msg.pid, code: msg.code, signal: msg.signal });
         }
       } else if (msg.type === 'target.fatal') {
         fatal = msg;
@@ -97,7 +107,10 @@ export class TargetProcess {
       if (this.#expectExit || this.#child !== child) return;
       for (const cb of this.#exitListeners) cb({ component: 'target', pid: child.pid, code, signal });
     });
-    const ipcReady: WaitStrategy = { description: 'the target cluster (target.ready)', check: async () => ready !== undefined };
+    const ipcReady: WaitStrategy = {
+      description: 'the target cluster (target.ready)',
+      check: async () => ready !== undefined,
+    };
     const abortIf = () => {
       if (fatal?.type === 'target.fatal') return this.#fatalError(fatal.message, fatal.code, child);
       if (child.hasExited()) return this.#fatalError('exited before it was ready', 'RAMPART_SERVER_EXITED', child);
@@ -115,9 +128,11 @@ export class TargetProcess {
 
   #fatalError(message: string, code: RampartErrorCode, child: ManagedChild): Error {
     const hint = this.tail ? `its last output:\n${this.tail}` : undefined;
-    if (code === 'RAMPART_PORT_IN_USE') return new PortInUseError(this.opts.host, this.opts.port, { cause: new Error(message) });
+    if (code === 'RAMPART_PORT_IN_USE')
+      return new PortInUseError(this.opts.host, this.opts.port, { cause: new Error(message) });
     const exitCode = child.process.exitCode;
-    if (exitCode === 2 || errorCodes[code] === 'input') return errorForCode(code, `the target refused its configuration: ${message}`, { hint });
+    if (exitCode === 2 || errorCodes[code] === 'input')
+      return errorForCode(code, `the target refused its configuration: ${message}`, { hint });
     return errorForCode(code, `the target failed to start: ${message}`, { hint });
   }
 
@@ -126,7 +141,12 @@ export class TargetProcess {
     const child = this.#child;
     await waitFor(
       { description: `${n} target workers`, check: async () => this.workerPids.filter(isAlive).length >= n },
-      { timeoutMs, intervalMs: 50, abortIf: () => (child?.hasExited() ? new EnvironmentError('RAMPART_SERVER_EXITED', 'the target cluster exited') : undefined) },
+      {
+        timeoutMs,
+        intervalMs: 50,
+        abortIf: () =>
+          child?.hasExited() ? new EnvironmentError('RAMPART_SERVER_EXITED', 'the target cluster exited') : undefined,
+      },
     );
     await waitFor(forTargetReady(`${this.url}/readyz`, this.opts.ca), { timeoutMs, intervalMs: 100 });
   }

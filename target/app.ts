@@ -50,7 +50,9 @@ export function createApp(deps: AppDeps, options: CreateAppOptions = {}): Expres
   app.use(authServicesFor(deps).authenticate);
   app.use(rateLimit(deps));
   app.use(rejectBadToken);
-  app.use(express.json({ limit: deps.config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    express.json({ limit: deps.config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }),
+  );
 
   for (const mod of options.routes ?? routeModules) {
     const mount: RequestHandler = (_req, res, next) => {

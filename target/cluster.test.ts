@@ -30,7 +30,9 @@ function startCluster(env: Record<string, string>): Cluster {
     if (isTargetMessage(m)) messages.push(m);
     for (const w of waiters.splice(0)) w();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     messages,
@@ -41,7 +43,8 @@ function startCluster(env: Record<string, string>): Cluster {
       for (;;) {
         const found = messages.slice(after).find((m) => m.type === type);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no ${type} within ${timeoutMs} ms; got ${JSON.stringify(messages)}; stderr: ${err}`);
+        if (Date.now() > deadline)
+          throw new Error(`no ${type} within ${timeoutMs} ms; got ${JSON.stringify(messages)}; stderr: ${err}`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 200);
@@ -96,7 +99,11 @@ describe('the cluster primary', () => {
     expect(bad.messages.find((m) => m.type === 'target.fatal')).toBeTruthy();
 
     const deadPort = await getFreePort();
-    const unreachable = startCluster({ DATABASE_URL: `postgres://x:y@127.0.0.1:${deadPort}/db`, REDIS_URL: redis.url, PORT: '0' });
+    const unreachable = startCluster({
+      DATABASE_URL: `postgres://x:y@127.0.0.1:${deadPort}/db`,
+      REDIS_URL: redis.url,
+      PORT: '0',
+    });
     expect((await unreachable.exited).code).toBe(3);
     expect(unreachable.stderr()).toMatch(/PostgreSQL/);
   });

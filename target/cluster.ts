@@ -9,7 +9,13 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { Redis } from 'ioredis';
-import { assertPortFree, isRampartError, isRampartErrorCode, nodeEntry, type RampartErrorCode } from '../common/index.ts';
+import {
+  assertPortFree,
+  isRampartError,
+  isRampartErrorCode,
+  nodeEntry,
+  type RampartErrorCode,
+} from '../common/index.ts';
 import { loadTargetConfig, workerEnv } from './config.ts';
 import type { TargetConfig } from './config.ts';
 import { createLogger } from './platform/logger.ts';
@@ -23,13 +29,23 @@ const toParent = (msg: TargetMessage) => {
 };
 
 class StartupError extends Error {
-  constructor(message: string, readonly code: RampartErrorCode, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly code: RampartErrorCode,
+    readonly exitCode: number,
+  ) {
     super(message);
   }
 }
 
 async function checkRedis(config: TargetConfig): Promise<void> {
-  const client = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: config.redis.connectTimeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    connectTimeout: config.redis.connectTimeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -51,7 +67,11 @@ async function prepare(config: TargetConfig, logger: Logger): Promise<void> {
     throw new StartupError(`PostgreSQL: ${err instanceof Error ? err.message : String(err)}`, code, 3);
   }
   await checkRedis(config).catch((err: unknown) => {
-    throw new StartupError(`Redis unreachable at ${new URL(config.redisUrl).host}: ${err instanceof Error ? err.message : String(err)}`, 'RAMPART_REDIS_UNREACHABLE', 3);
+    throw new StartupError(
+      `Redis unreachable at ${new URL(config.redisUrl).host}: ${err instanceof Error ? err.message : String(err)}`,
+      'RAMPART_REDIS_UNREACHABLE',
+      3,
+    );
   });
 }
 
@@ -66,10 +86,15 @@ async function main(): Promise<void> {
   try {
     config = loadTargetConfig(process.env);
   } catch (err) {
-    fatal(err instanceof Error ? err.message : String(err), isRampartError(err) && isRampartErrorCode(err.code) ? err.code : 'RAMPART_CONFIG_INVALID', 2);
+    fatal(
+      err instanceof Error ? err.message : String(err),
+      isRampartError(err) && isRampartErrorCode(err.code) ? err.code : 'RAMPART_CONFIG_INVALID',
+      2,
+    );
   }
   const logger = createLogger(config.logLevel, { role: 'primary' });
-  if (config.jwtSecretGenerated) logger.info('JWT_SECRET not set: generated one for this run (tokens die with the cluster)');
+  if (config.jwtSecretGenerated)
+    logger.info('JWT_SECRET not set: generated one for this run (tokens die with the cluster)');
   try {
     await prepare(config, logger);
   } catch (err) {
@@ -118,7 +143,11 @@ async function main(): Promise<void> {
     recentCrashes.push(now);
     while (recentCrashes.length && (recentCrashes[0] as number) < now - 10_000) recentCrashes.shift();
     if (recentCrashes.length > Math.max(5, config.workers * 3)) {
-      toParent({ type: 'target.fatal', message: 'workers are crash-looping (more than 5 deaths in 10 s)', code: 'TARGET_CRASH_LOOP' });
+      toParent({
+        type: 'target.fatal',
+        message: 'workers are crash-looping (more than 5 deaths in 10 s)',
+        code: 'TARGET_CRASH_LOOP',
+      });
       exitCode = 3;
       void shutdown('crash loop');
       return;
@@ -131,7 +160,11 @@ async function main(): Promise<void> {
     shuttingDown = true;
     logger.info({ why }, 'draining workers');
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    const exited = Promise.all(workers.map((w) => (w.isDead() ? Promise.resolve() : new Promise<void>((resolve) => w.once('exit', () => resolve())))));
+    const exited = Promise.all(
+      workers.map((w) =>
+        w.isDead() ? Promise.resolve() : new Promise<void>((resolve) => w.once('exit', () => resolve())),
+      ),
+    );
     const msg: PrimaryToWorkerMessage = { type: 'worker.shutdown' };
     for (const w of workers) {
       if (w.isDead()) continue;

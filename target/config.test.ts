@@ -6,7 +6,16 @@ const base = { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db', REDIS_URL: 'red
 describe('target configuration', () => {
   it('applies the documented defaults and freezes the result', () => {
     const c = loadTargetConfig(base);
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, workers: 2, redisFallback: true, logLevel: 'info', tls: null, otel: null, corsOrigins: [] });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      workers: 2,
+      redisFallback: true,
+      logLevel: 'info',
+      tls: null,
+      otel: null,
+      corsOrigins: [],
+    });
     expect(c.rateLimit).toMatchObject({ perUserPerMinute: 100, perIpPerMinute: 100 });
     expect(c.accessTokenTtlMs).toBe(15 * 60_000);
     expect(Object.isFrozen(c) && Object.isFrozen(c.rateLimit)).toBe(true);
@@ -22,12 +31,21 @@ describe('target configuration', () => {
   });
 
   it('reads REDIS_FALLBACK, CORS_ORIGINS, durations and TLS files', () => {
-    const c = loadTargetConfig({ ...base, REDIS_FALLBACK: 'off', CORS_ORIGINS: 'https://a.example, https://b.example', ACCESS_TOKEN_TTL: '30s', TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' });
+    const c = loadTargetConfig({
+      ...base,
+      REDIS_FALLBACK: 'off',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      ACCESS_TOKEN_TTL: '30s',
+      TLS_CERT_FILE: '/c.pem',
+      TLS_KEY_FILE: '/k.pem',
+    });
     expect(c.redisFallback).toBe(false);
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(c.accessTokenTtlMs).toBe(30_000);
     expect(c.tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem' });
-    expect(loadTargetConfig({ ...base, WORKER_NODE_ARGS: ' --cpu-prof  --cpu-prof-dir=/tmp/prof ' }).workerNodeArgs).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/prof']);
+    expect(
+      loadTargetConfig({ ...base, WORKER_NODE_ARGS: ' --cpu-prof  --cpu-prof-dir=/tmp/prof ' }).workerNodeArgs,
+    ).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/prof']);
   });
 
   it('names every bad or missing key', () => {
@@ -38,6 +56,8 @@ describe('target configuration', () => {
     expect(() => loadTargetConfig({ ...base, TLS_CERT_FILE: '/c.pem' })).toThrow(/TLS_KEY_FILE/);
     expect(() => loadTargetConfig({ ...base, ACCESS_TOKEN_TTL: 'soon' })).toThrow(/ACCESS_TOKEN_TTL/);
     expect(() => loadTargetConfig({ ...base, DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
-    expect(() => loadTargetConfig({ ...base, WORKER_NODE_ARGS: 'rm -rf /' })).toThrow(/WORKER_NODE_ARGS: must be node flags/);
+    expect(() => loadTargetConfig({ ...base, WORKER_NODE_ARGS: 'rm -rf /' })).toThrow(
+      /WORKER_NODE_ARGS: must be node flags/,
+    );
   });
 });

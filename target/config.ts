@@ -12,26 +12,40 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema);
 
 const url = (schemes: string[]) =>
-  z.string().trim().refine((s) => {
-    try {
-      return schemes.includes(new URL(s).protocol);
-    } catch {
-      return false;
-    }
-  }, { message: `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}` });
+  z
+    .string()
+    .trim()
+    .refine(
+      (s) => {
+        try {
+          return schemes.includes(new URL(s).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}` },
+    );
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const duration = z.string().trim().transform((s, ctx) => {
-  try {
-    return parseDuration(s);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : 'not a duration (e.g. 15m, 500ms)' });
-    return z.NEVER;
-  }
-});
+const duration = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    try {
+      return parseDuration(s);
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        message: err instanceof Error ? err.message : 'not a duration (e.g. 15m, 500ms)',
+      });
+      return z.NEVER;
+    }
+  });
 
-const onOff = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
+const onOff = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'])
+  .transform((v) => v === 'on' || v === 'true' || v === '1');
 
 export const targetEnvSchema = z.object({
   HOST: opt(z.string().trim().min(1).default('127.0.0.1')),
@@ -40,7 +54,13 @@ export const targetEnvSchema = z.object({
   REDIS_URL: opt(url(['redis:', 'rediss:'])),
   WORKERS: opt(int(1, 64).default(2)),
   /** Extra node flags for the cluster workers, e.g. "--cpu-prof --cpu-prof-dir=prof" to profile them under load. */
-  WORKER_NODE_ARGS: opt(z.string().trim().regex(/^(--[A-Za-z0-9-]+(=\S+)?\s*)*$/, { message: 'must be node flags such as --cpu-prof --cpu-prof-dir=prof' }).optional()),
+  WORKER_NODE_ARGS: opt(
+    z
+      .string()
+      .trim()
+      .regex(/^(--[A-Za-z0-9-]+(=\S+)?\s*)*$/, { message: 'must be node flags such as --cpu-prof --cpu-prof-dir=prof' })
+      .optional(),
+  ),
   JWT_SECRET: opt(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   ACCESS_TOKEN_TTL: opt(duration.default(900_000)),
   REFRESH_TOKEN_TTL: opt(duration.default(7 * 24 * 3600_000)),
@@ -65,12 +85,24 @@ export const targetEnvSchema = z.object({
   BREAKER_RESET_TIMEOUT: opt(duration.default(2_000)),
   ARGON2_CONCURRENCY: opt(int(1, 64).default(2)),
   ARGON2_MAX_QUEUE: opt(int(0, 100_000).default(200)),
-  BODY_LIMIT: opt(z.string().trim().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' }).default('100kb')),
+  BODY_LIMIT: opt(
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' })
+      .default('100kb'),
+  ),
   SHUTDOWN_TIMEOUT: opt(duration.default(10_000)),
   KEEP_ALIVE_TIMEOUT: opt(duration.default(65_000)),
   RETRY_AFTER_SECONDS: opt(int(1, 3600).default(5)),
   /** Names this instance in an X-Instance-Id response header (set by a scaled-out stack: `--lb nginx --instances N`). */
-  INSTANCE_ID: opt(z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1-64 letters, digits, dots, dashes or underscores' }).optional()),
+  INSTANCE_ID: opt(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1-64 letters, digits, dots, dashes or underscores' })
+      .optional(),
+  ),
 });
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -126,10 +158,19 @@ export interface TargetConfig {
  */
 export function loadTargetConfig(env: NodeJS.ProcessEnv = process.env): TargetConfig {
   const withRequired = targetEnvSchema.superRefine((v, ctx) => {
-    if (!v.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required (postgres://user:pass@host:port/db)' });
+    if (!v.DATABASE_URL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'is required (postgres://user:pass@host:port/db)',
+      });
     if (!v.REDIS_URL) ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required (redis://host:port)' });
     if (Boolean(v.TLS_CERT_FILE) !== Boolean(v.TLS_KEY_FILE)) {
-      ctx.addIssue({ code: 'custom', path: [v.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'], message: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [v.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'],
+        message: 'TLS_CERT_FILE and TLS_KEY_FILE go together',
+      });
     }
   });
   const p = parseOrThrow(withRequired, env, {
@@ -156,10 +197,15 @@ export function loadTargetConfig(env: NodeJS.ProcessEnv = process.env): TargetCo
       loginMaxFailuresPerIp: p.LOGIN_MAX_FAILURES_PER_IP,
       loginFailureWindowMs: p.LOGIN_FAILURE_WINDOW,
     },
-    corsOrigins: (p.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (p.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     tls: p.TLS_CERT_FILE && p.TLS_KEY_FILE ? { certFile: p.TLS_CERT_FILE, keyFile: p.TLS_KEY_FILE } : null,
     logLevel: p.LOG_LEVEL,
-    otel: p.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: p.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: p.OTEL_SERVICE_NAME } : null,
+    otel: p.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: p.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: p.OTEL_SERVICE_NAME }
+      : null,
     redisFallback: p.REDIS_FALLBACK,
     pg: {
       poolMax: p.PG_POOL_MAX,

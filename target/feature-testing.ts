@@ -60,7 +60,10 @@ export async function startFeatureHarness(opts: TestTargetOptions = {}): Promise
       return { id, role, token: (await tokens.sign({ id, role })).token };
     },
     async follow(follower, followee) {
-      await pool.query('INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [follower.id, followee.id]);
+      await pool.query('INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+        follower.id,
+        followee.id,
+      ]);
     },
     stop,
     [Symbol.asyncDispose]: stop,
@@ -68,7 +71,11 @@ export async function startFeatureHarness(opts: TestTargetOptions = {}): Promise
 }
 
 /** Polls `fn` until it returns a truthy value (bounded: `timeoutMs`). */
-export async function eventually<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 10_000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false | null>,
+  timeoutMs = 10_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -43,7 +43,10 @@ export async function createRuntime(config: TargetConfig, opts: RuntimeOptions =
   try {
     await connectRedis(redis, opts.redisConnectTimeoutMs ?? config.redis.connectTimeoutMs);
   } catch (err) {
-    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Redis is not reachable at start; serving degraded until it is');
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'Redis is not reachable at start; serving degraded until it is',
+    );
   }
   let shuttingDown = false;
   const hashing = createSemaphore({
@@ -56,15 +59,22 @@ export async function createRuntime(config: TargetConfig, opts: RuntimeOptions =
       metrics.argon2Queue.set(waiting);
     },
   });
-  metrics.addCollectedGauge('pg_pool_connections', 'PostgreSQL pool connections by pool and state', ['pool', 'state'], (set) => {
-    for (const [pool, s] of Object.entries(db.poolStats())) {
-      set({ pool, state: 'total' }, s.total);
-      set({ pool, state: 'idle' }, s.idle);
-      set({ pool, state: 'waiting' }, s.waiting);
-      set({ pool, state: 'max' }, s.max);
-    }
-  });
-  metrics.addCollectedGauge('redis_connected', 'Redis connection ready (1) or not (0)', [], (set) => set({}, redis.client.status === 'ready' ? 1 : 0));
+  metrics.addCollectedGauge(
+    'pg_pool_connections',
+    'PostgreSQL pool connections by pool and state',
+    ['pool', 'state'],
+    (set) => {
+      for (const [pool, s] of Object.entries(db.poolStats())) {
+        set({ pool, state: 'total' }, s.total);
+        set({ pool, state: 'idle' }, s.idle);
+        set({ pool, state: 'waiting' }, s.waiting);
+        set({ pool, state: 'max' }, s.max);
+      }
+    },
+  );
+  metrics.addCollectedGauge('redis_connected', 'Redis connection ready (1) or not (0)', [], (set) =>
+    set({}, redis.client.status === 'ready' ? 1 : 0),
+  );
 
   const deps: AppDeps = {
     config,

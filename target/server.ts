@@ -31,12 +31,18 @@ export async function createHttpServer(config: TargetConfig, handler: http.Reque
   // (each new connection goes through the cluster primary). Idle sockets cost memory only.
   const common = { requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: config.keepAliveTimeoutMs };
   if (!config.tls) return http.createServer(common, handler);
-  const [cert, key] = await Promise.all([readFile(config.tls.certFile), readFile(config.tls.keyFile)]).catch((err: unknown) => {
-    throw new EnvironmentError('TARGET_TLS_FILES_UNREADABLE', `cannot read TLS_CERT_FILE/TLS_KEY_FILE: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-      hint: 'point TLS_CERT_FILE and TLS_KEY_FILE at readable PEM files',
-    });
-  });
+  const [cert, key] = await Promise.all([readFile(config.tls.certFile), readFile(config.tls.keyFile)]).catch(
+    (err: unknown) => {
+      throw new EnvironmentError(
+        'TARGET_TLS_FILES_UNREADABLE',
+        `cannot read TLS_CERT_FILE/TLS_KEY_FILE: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+          hint: 'point TLS_CERT_FILE and TLS_KEY_FILE at readable PEM files',
+        },
+      );
+    },
+  );
   return https.createServer({ ...common, cert, key, minVersion: 'TLSv1.2' }, handler);
 }
 
@@ -44,9 +50,14 @@ export function listen(server: http.Server, host: string, port: number): Promise
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      reject(err.code === 'EADDRINUSE'
-        ? new EnvironmentError('RAMPART_PORT_IN_USE', `port ${port} on ${host} is already in use`, { cause: err, hint: 'stop whatever listens there, or set PORT (0 picks a free one)' })
-        : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new EnvironmentError('RAMPART_PORT_IN_USE', `port ${port} on ${host} is already in use`, {
+              cause: err,
+              hint: 'stop whatever listens there, or set PORT (0 picks a free one)',
+            })
+          : err,
+      );
     };
     const onListening = () => {
       server.off('error', onError);

@@ -53,7 +53,10 @@ export async function startTestTarget(opts: TestTargetOptions = {}): Promise<Tes
   const databaseUrl = opts.databaseUrl ?? (ownDb as { url: string }).url;
   const redis = opts.redis ?? (await useRedis());
   const config = testConfig(databaseUrl, redis.url, opts.env);
-  const server = await startTarget(config, { routes: opts.routes ? [...routeModules, ...opts.routes] : undefined, logger: opts.logger });
+  const server = await startTarget(config, {
+    routes: opts.routes ? [...routeModules, ...opts.routes] : undefined,
+    logger: opts.logger,
+  });
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
@@ -94,16 +97,26 @@ export async function call(
 let userSeq = 0;
 
 /** Registers and logs in a fresh user on a test target. */
-export async function registerUser(t: { url: string }): Promise<{ email: string; password: string; handle: string; id: string; token: string }> {
+export async function registerUser(t: {
+  url: string;
+}): Promise<{ email: string; password: string; handle: string; id: string; token: string }> {
   const n = ++userSeq;
-  const u = { email: `p${n}-${Date.now()}@example.test`, password: 'password123!', handle: `p${n}_${Date.now() % 100000}` };
+  const u = {
+    email: `p${n}-${Date.now()}@example.test`,
+    password: 'password123!',
+    handle: `p${n}_${Date.now() % 100000}`,
+  };
   const reg = await call(t.url, 'POST', '/v1/auth/register', { body: u });
   const login = await call(t.url, 'POST', '/v1/auth/login', { body: { email: u.email, password: u.password } });
   return { ...u, id: reg.body.user.id as string, token: login.body.accessToken as string };
 }
 
 /** Runs one SQL statement on a test target's database and returns the rows. */
-export async function sqlRows(t: { databaseUrl: string }, text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
+export async function sqlRows(
+  t: { databaseUrl: string },
+  text: string,
+  values: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
   const client = new pg.Client({ connectionString: t.databaseUrl });
   await client.connect();
   try {

@@ -53,7 +53,12 @@ main().catch((err: unknown) => {
   const exitCode = isRampartError(err) ? (err.category === 'input' ? 2 : 3) : 3;
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`target worker failed: ${message}\n`);
-  send({ type: 'worker.fatal', message, code: isRampartError(err) && isRampartErrorCode(err.code) ? err.code : 'TARGET_WORKER_FAILED', exitCode });
+  send({
+    type: 'worker.fatal',
+    message,
+    code: isRampartError(err) && isRampartErrorCode(err.code) ? err.code : 'TARGET_WORKER_FAILED',
+    exitCode,
+  });
   process.exitCode = exitCode;
   setTimeout(() => process.exit(exitCode), 100).unref();
 });

@@ -11,16 +11,21 @@ import { repoPath } from '../common/index.ts';
  * across layers and is left out.
  */
 const folders = ['cli', 'session', 'common', 'chaos', 'proxy', 'reports', 'scenarios', 'security', 'stack', 'target'];
-const testOnlyPatterns = (JSON.parse(readFileSync(repoPath('test', 'test-only-code.json'), 'utf8')) as { patterns: string[] }).patterns;
+const testOnlyPatterns = (
+  JSON.parse(readFileSync(repoPath('test', 'test-only-code.json'), 'utf8')) as { patterns: string[] }
+).patterns;
 
 /** A pattern of the list as a regular expression over a repository-relative path: `**\/` any folders, `**` anything below, `*` within a name. */
 export function globRegex(glob: string): RegExp {
-  const body = glob.split(/(\*\*\/|\*\*|\*)/).map((part) => {
-    if (part === '**/') return '(?:.*/)?';
-    if (part === '**') return '.*';
-    if (part === '*') return '[^/]*';
-    return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-  }).join('');
+  const body = glob
+    .split(/(\*\*\/|\*\*|\*)/)
+    .map((part) => {
+      if (part === '**/') return '(?:.*/)?';
+      if (part === '**') return '.*';
+      if (part === '*') return '[^/]*';
+      return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('');
   return new RegExp(`^${body}$`);
 }
 const testOnly = testOnlyPatterns.map(globRegex);
@@ -30,7 +35,13 @@ const isTestSupport = (f: string) => testOnly.some((re) => re.test(f.split(path.
 function dataFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? (name === 'node_modules' ? [] : dataFiles(full)) : name.endsWith('.ts') ? [] : [full];
+    return statSync(full).isDirectory()
+      ? name === 'node_modules'
+        ? []
+        : dataFiles(full)
+      : name.endsWith('.ts')
+        ? []
+        : [full];
   });
 }
 
@@ -56,7 +67,9 @@ export function folderGraph(root: string, base = '', list = folders): Map<string
       const rel = path.relative(root, file);
       if (isTestSupport(rel)) continue;
       const src = readFileSync(file, 'utf8');
-      for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+      for (const m of src.matchAll(
+        /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+      )) {
         const spec = m[1] ?? m[2] ?? '';
         const target = path.relative(baseDir, path.resolve(path.dirname(file), spec)).split(path.sep)[0] ?? '';
         if (target !== folder && list.includes(target)) graph.get(folder)?.set(target, rel);
@@ -93,16 +106,28 @@ describe('architecture', () => {
   it('no import cycle between top-level folders', () => {
     const graph = folderGraph(repoPath());
     const cycle = findCycle(graph);
-    const where = cycle ? cycle.slice(1).map((to, i) => `${cycle[i]} → ${to} (${graph.get(cycle[i] as string)?.get(to)})`).join(', ') : '';
+    const where = cycle
+      ? cycle
+          .slice(1)
+          .map((to, i) => `${cycle[i]} → ${to} (${graph.get(cycle[i] as string)?.get(to)})`)
+          .join(', ')
+      : '';
     expect(cycle, `import cycle: ${where}`).toBeNull();
   });
 
   it('no import cycle between the components of target/, and target/platform below them all', () => {
-    const components = readdirSync(repoPath('target')).filter((n) => statSync(repoPath('target', n)).isDirectory() && n !== 'migrations');
+    const components = readdirSync(repoPath('target')).filter(
+      (n) => statSync(repoPath('target', n)).isDirectory() && n !== 'migrations',
+    );
     expect(components).toContain('platform');
     const graph = folderGraph(repoPath(), 'target', components);
     const cycle = findCycle(graph);
-    const where = cycle ? cycle.slice(1).map((to, i) => `${cycle[i]} → ${to} (${graph.get(cycle[i] as string)?.get(to)})`).join(', ') : '';
+    const where = cycle
+      ? cycle
+          .slice(1)
+          .map((to, i) => `${cycle[i]} → ${to} (${graph.get(cycle[i] as string)?.get(to)})`)
+          .join(', ')
+      : '';
     expect(cycle, `import cycle: ${where}`).toBeNull();
     expect([...graph.get('platform')!.keys()], 'target/platform imports a component').toEqual([]);
   });
@@ -115,7 +140,8 @@ describe('architecture', () => {
         if (isTestSupport(rel)) continue;
         for (const m of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\(\s*)['"](\.[^'"]+)['"]/g)) {
           const spec = m[1] ?? '';
-          if (isTestSupport(path.relative(repoPath(), path.resolve(path.dirname(file), spec)))) offenders.push(`${rel} → ${spec}`);
+          if (isTestSupport(path.relative(repoPath(), path.resolve(path.dirname(file), spec))))
+            offenders.push(`${rel} → ${spec}`);
         }
       }
     }
@@ -125,14 +151,27 @@ describe('architecture', () => {
   it('test-only code is one list: the build excludes exactly its patterns, and each pattern names files that exist', () => {
     const build = parseJsonc(readFileSync(repoPath('tsconfig.build.json'), 'utf8')) as { exclude: string[] };
     expect(build.exclude.filter((p) => !['node_modules', 'dist', 'reports/out'].includes(p))).toEqual(testOnlyPatterns);
-    const all = folders.flatMap((f) => [...tsFiles(repoPath(f)), ...dataFiles(repoPath(f))]).map((f) => path.relative(repoPath(), f).split(path.sep).join('/'));
-    for (const [i, re] of testOnly.entries()) expect(all.some((f) => re.test(f)), `${testOnlyPatterns[i]} matches nothing: drop it from the list`).toBe(true);
-    expect(isTestSupport('security/test-apps/vulnerable-app.ts') && isTestSupport('stack/fixtures/hold-servers.ts') && isTestSupport('target/feature-testing.ts')).toBe(true);
+    const all = folders
+      .flatMap((f) => [...tsFiles(repoPath(f)), ...dataFiles(repoPath(f))])
+      .map((f) => path.relative(repoPath(), f).split(path.sep).join('/'));
+    for (const [i, re] of testOnly.entries())
+      expect(
+        all.some((f) => re.test(f)),
+        `${testOnlyPatterns[i]} matches nothing: drop it from the list`,
+      ).toBe(true);
+    expect(
+      isTestSupport('security/test-apps/vulnerable-app.ts') &&
+        isTestSupport('stack/fixtures/hold-servers.ts') &&
+        isTestSupport('target/feature-testing.ts'),
+    ).toBe(true);
     expect(isTestSupport('security/run-scan.ts') || isTestSupport('cli/flags.ts')).toBe(false);
   });
 
   it('the check finds a cycle when there is one', () => {
-    const graph = new Map([['a', new Map([['b', 'a/x.ts']])], ['b', new Map([['a', 'b/y.ts']])]]);
+    const graph = new Map([
+      ['a', new Map([['b', 'a/x.ts']])],
+      ['b', new Map([['a', 'b/y.ts']])],
+    ]);
     expect(findCycle(graph)).toEqual(['a', 'b', 'a']);
   });
 

@@ -10,8 +10,15 @@ import { repoPath } from '../common/index.ts';
  */
 const run = promisify(execFile);
 
-export async function docker(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
-  const { stdout } = await run('docker', args, { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 });
+export async function docker(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<string> {
+  const { stdout } = await run('docker', args, {
+    env: { ...process.env, ...opts.env },
+    timeout: opts.timeoutMs ?? 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -45,12 +52,18 @@ export async function requireLocalImages(): Promise<Record<string, string>> {
     if (!name.endsWith('_IMAGE')) continue;
     await docker(['image', 'inspect', '--format', '{{.Id}}', image]).catch(() => missing.push(image));
   }
-  if (missing.length > 0) throw new Error(`local images missing: ${missing.join(', ')}; build them with deploy/images/build-local.sh (as root)`);
+  if (missing.length > 0)
+    throw new Error(
+      `local images missing: ${missing.join(', ')}; build them with deploy/images/build-local.sh (as root)`,
+    );
   return images;
 }
 
 /** Every container, network or volume id (one kind) whose labels match, e.g. com.docker.compose.project=NAME. */
 export async function dockerObjects(kind: 'container' | 'network' | 'volume', label: string): Promise<string[]> {
-  const args = kind === 'container' ? ['ps', '-aq', '--filter', `label=${label}`] : [kind, 'ls', '-q', '--filter', `label=${label}`];
+  const args =
+    kind === 'container'
+      ? ['ps', '-aq', '--filter', `label=${label}`]
+      : [kind, 'ls', '-q', '--filter', `label=${label}`];
   return (await docker(args)).split('\n').filter(Boolean);
 }

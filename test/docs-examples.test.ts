@@ -26,9 +26,20 @@ import { stackStateSchema } from '../stack/index.ts';
  * runs). A block that is not an example says so with the `text` language; a block
  * another needs (a data file) carries `file=<name>`.
  */
-interface Block { doc: string; line: number; lang: string; file?: string; text: string }
+interface Block {
+  doc: string;
+  line: number;
+  lang: string;
+  file?: string;
+  text: string;
+}
 
-const docs = ['README.md', ...readdirSync(repoPath('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(repoPath('docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 function blocksOf(doc: string): Block[] {
   const lines = readFileSync(repoPath(doc), 'utf8').split('\n');
@@ -40,7 +51,13 @@ function blocksOf(doc: string): Block[] {
     const body: string[] = [];
     for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i] as string); i++) body.push(lines[i] as string);
     const file = /(?:^|\s)file=(\S+)/.exec(open[2] as string)?.[1];
-    out.push({ doc, line: start + 1, lang: (open[1] as string).toLowerCase(), ...(file ? { file } : {}), text: body.join('\n') });
+    out.push({
+      doc,
+      line: start + 1,
+      lang: (open[1] as string).toLowerCase(),
+      ...(file ? { file } : {}),
+      text: body.join('\n'),
+    });
   }
   return out;
 }
@@ -55,7 +72,8 @@ afterAll(async () => {
 async function materialize(doc: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-docs-'));
   dirs.push(dir);
-  for (const b of all.filter((x) => x.doc === doc && x.file)) await writeFile(path.join(dir, b.file as string), `${b.text}\n`);
+  for (const b of all.filter((x) => x.doc === doc && x.file))
+    await writeFile(path.join(dir, b.file as string), `${b.text}\n`);
   return dir;
 }
 
@@ -68,8 +86,18 @@ function shellWords(line: string): string[] {
   let has = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i] as string;
-    if (c === '\\' && i + 1 < line.length) { cur += line[++i]; has = true; continue; }
-    if (c === "'") { const j = line.indexOf("'", i + 1); cur += line.slice(i + 1, j); i = j; has = true; continue; }
+    if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      has = true;
+      continue;
+    }
+    if (c === "'") {
+      const j = line.indexOf("'", i + 1);
+      cur += line.slice(i + 1, j);
+      i = j;
+      has = true;
+      continue;
+    }
     if (c === '"') {
       let j = i + 1;
       while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
@@ -107,15 +135,31 @@ function shellWords(line: string): string[] {
 /** The commands of a shell block: continuation lines joined, split on && ; |. */
 function shellCommands(text: string): string[][] {
   const joined = text.replace(/\\\n\s*/g, ' ');
-  return joined.split('\n').flatMap((l) => l.split(/\s(?:&&|\|\||;|\|)\s/)).map(shellWords).filter((w) => w.length > 0);
+  return joined
+    .split('\n')
+    .flatMap((l) => l.split(/\s(?:&&|\|\||;|\|)\s/))
+    .map(shellWords)
+    .filter((w) => w.length > 0);
 }
 
 /** Placeholders a reader replaces: shell variables and <angle> names become something the parser accepts. */
-const fill = (w: string) => w.replace(/\$\(.*\)|\$\{?[A-Z_]+\}?/g, 'http://127.0.0.1:3000').replace(/<[a-z-]+>/g, 'x').replace(/…/g, 'x');
+const fill = (w: string) =>
+  w
+    .replace(/\$\(.*\)|\$\{?[A-Z_]+\}?/g, 'http://127.0.0.1:3000')
+    .replace(/<[a-z-]+>/g, 'x')
+    .replace(/…/g, 'x');
 
 async function dryProgram(): Promise<{ program: Command; ran: string[][] }> {
   const sink = new PassThrough();
-  const ctx: CliContext = { env: loadEnvConfig({}), vars: {}, cwd: process.cwd(), stdout: sink, stderr: sink, signal: new AbortController().signal, exitCode: 0 };
+  const ctx: CliContext = {
+    env: loadEnvConfig({}),
+    vars: {},
+    cwd: process.cwd(),
+    stdout: sink,
+    stderr: sink,
+    signal: new AbortController().signal,
+    exitCode: 0,
+  };
   const program = await buildProgram(ctx);
   const ran: string[][] = [];
   const noOp = (cmd: Command) => {
@@ -126,9 +170,24 @@ async function dryProgram(): Promise<{ program: Command; ran: string[][] }> {
   return { program, ran };
 }
 
-const scripts = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> })
+  .scripts;
 /** Tools the examples call that are not rampart: the line is shown, not run or parsed. */
-const otherTools = new Set(['curl', 'k6', 'docker', 'docker-compose', 'dockerd', 'deploy/images/build-local.sh', 'apt-get', 'brew', 'cat', 'jq', 'kill', 'export', 'echo']);
+const otherTools = new Set([
+  'curl',
+  'k6',
+  'docker',
+  'docker-compose',
+  'dockerd',
+  'deploy/images/build-local.sh',
+  'apt-get',
+  'brew',
+  'cat',
+  'jq',
+  'kill',
+  'export',
+  'echo',
+]);
 
 /** What a shell command in the docs runs, as rampart arguments; null when it is not rampart. Throws on a bad npm/node line. */
 function rampartArgs(words: string[]): string[] | null {
@@ -155,7 +214,9 @@ function rampartArgs(words: string[]): string[] | null {
     return null;
   }
   if (otherTools.has(cmd)) return null;
-  throw new Error(`"${words.join(' ')}": not a command these examples know (npx rampart, npm, node, ${[...otherTools].join(', ')})`);
+  throw new Error(
+    `"${words.join(' ')}": not a command these examples know (npx rampart, npm, node, ${[...otherTools].join(', ')})`,
+  );
 }
 
 async function parseWithCli(args: string[]): Promise<string[]> {
@@ -236,11 +297,17 @@ async function check(b: Block): Promise<string> {
     }
     case 'ts':
     case 'typescript': {
-      const out = ts.transpileModule(b.text, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+      const out = ts.transpileModule(b.text, {
+        reportDiagnostics: true,
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
       expect(out.diagnostics?.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')) ?? []).toEqual([]);
       for (const m of b.text.matchAll(/import \{([^}]+)\} from '\.\.\/([a-z]+)\/index\.ts'/g)) {
         const door = (await import(repoPath(m[2] as string, 'index.ts'))) as Record<string, unknown>;
-        for (const name of (m[1] as string).split(',').map((s) => s.trim()).filter((s) => s && !s.startsWith('type '))) {
+        for (const name of (m[1] as string)
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s && !s.startsWith('type '))) {
           expect(door[name], `${name} is not exported by ${m[2]}/index.ts`).toBeDefined();
         }
       }
@@ -249,7 +316,9 @@ async function check(b: Block): Promise<string> {
     case 'text':
       return 'not an example';
     default:
-      throw new Error(`a fenced block without a known language ("${b.lang}"): label it (sh, yaml, json, csv, tsv, ts) or mark it \`text\``);
+      throw new Error(
+        `a fenced block without a known language ("${b.lang}"): label it (sh, yaml, json, csv, tsv, ts) or mark it \`text\``,
+      );
   }
 }
 
@@ -258,15 +327,20 @@ describe('documentation examples (README.md, docs/*.md)', () => {
     expect(all.length).toBeGreaterThan(15);
   });
 
-  it.each(all.map((b) => [`${b.doc}:${b.line} (${b.lang || 'no language'})`, b] as const))('%s parses', async (_name, b) => {
-    await expect(check(b)).resolves.toBeTypeOf('string');
-  });
+  it.each(all.map((b) => [`${b.doc}:${b.line} (${b.lang || 'no language'})`, b] as const))(
+    '%s parses',
+    async (_name, b) => {
+      await expect(check(b)).resolves.toBeTypeOf('string');
+    },
+  );
 
   it('the dry parser does reject what the CLI rejects (an unknown flag, a bad choice)', async () => {
     await expect(parseWithCli(['stack', 'up', '--no-such-flag'])).rejects.toThrow(/unknown option/);
     await expect(parseWithCli(['stack', 'up', '--provider', 'kubernetes'])).rejects.toThrow(/invalid/i);
     expect(await parseWithCli(['stack', 'up', '--workers', '2'])).toEqual(['up']);
     expect(rampartArgs(shellWords('npm start -- --out x'))).toEqual(['gate', '--profile', 'quick', '--out', 'x']);
-    expect(shellCommands('TOKEN=$(curl -s "a b") \\\n  rampart load "$TARGET/livez" --rate 5 # comment')).toEqual([['TOKEN=$(curl -s "a b")', 'rampart', 'load', '$TARGET/livez', '--rate', '5']]);
+    expect(shellCommands('TOKEN=$(curl -s "a b") \\\n  rampart load "$TARGET/livez" --rate 5 # comment')).toEqual([
+      ['TOKEN=$(curl -s "a b")', 'rampart', 'load', '$TARGET/livez', '--rate', '5'],
+    ]);
   });
 });

@@ -24,16 +24,24 @@ export function exportedNames(src: string): string[] {
   const names: string[] = [];
   for (const m of src.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)) {
     for (const part of (m[1] ?? '').split(',')) {
-      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()?.trim();
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop()
+        ?.trim();
       if (name) names.push(name);
     }
   }
-  for (const m of src.matchAll(/export\s+(?:async\s+)?(?:function|const|class|let|type|interface|enum)\s+([A-Za-z_$][\w$]*)/g)) names.push(m[1] as string);
+  for (const m of src.matchAll(
+    /export\s+(?:async\s+)?(?:function|const|class|let|type|interface|enum)\s+([A-Za-z_$][\w$]*)/g,
+  ))
+    names.push(m[1] as string);
   return names;
 }
 
 describe('public doors', () => {
-  it('every folder\'s index.ts exports only names used outside the folder', () => {
+  it("every folder's index.ts exports only names used outside the folder", () => {
     const all = elsewhere.flatMap((f) => sourceFiles(repoPath(f)));
     const unused: Record<string, string[]> = {};
     for (const door of doors) {
@@ -53,7 +61,10 @@ describe('public doors', () => {
   });
 
   it('the export reader sees every form', () => {
-    expect(exportedNames("export { a, b as c } from './x.ts';\nexport type { T, U as V } from './y.ts';\nexport { type W } from './w.ts';\nexport function f() {}\nexport const k = 1;"))
-      .toEqual(['a', 'c', 'T', 'V', 'W', 'f', 'k']);
+    expect(
+      exportedNames(
+        "export { a, b as c } from './x.ts';\nexport type { T, U as V } from './y.ts';\nexport { type W } from './w.ts';\nexport function f() {}\nexport const k = 1;",
+      ),
+    ).toEqual(['a', 'c', 'T', 'V', 'W', 'f', 'k']);
   });
 });

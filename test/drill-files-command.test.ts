@@ -29,20 +29,26 @@ describe('a drill file with a command fault, against a system rampart has never 
   it('the front that degrades gracefully PASSes while its catalog is frozen, and the catalog is thawed afterwards', async () => {
     system = await startShopSystem('hardened');
     const dir = path.join(out, 'hardened');
-    const r = await runDrillConclusive(['drill', drillFile, '--target', system.frontUrl, '--out', dir], { CATALOG_PID: String(system.catalogPid) });
+    const r = await runDrillConclusive(['drill', drillFile, '--target', system.frontUrl, '--out', dir], {
+      CATALOG_PID: String(system.catalogPid),
+    });
     expect(r.stdout, r.stderr).toMatch(/^PASS catalog-frozen/m);
     expect(r.code).toBe(0);
     const record = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
     expect(record.drills[0]!.reconciliation).toMatchObject({ lost: 0, duplicated: 0 });
     // The freeze was real: orders timed out into 503s while the catalog was stopped.
-    expect(record.samples.filter((s) => s.tag === 'POST /orders').reduce((n, s) => n + s.status['5xx'], 0)).toBeGreaterThan(10);
+    expect(
+      record.samples.filter((s) => s.tag === 'POST /orders').reduce((n, s) => n + s.status['5xx'], 0),
+    ).toBeGreaterThan(10);
     expect(await system.catalogState()).not.toBe('T');
   }, 150_000);
 
   it('the fragile front FAILs, its lost orders named, and the rollback still thaws the catalog', async () => {
     system = await startShopSystem('fragile');
     const dir = path.join(out, 'fragile');
-    const r = await runDrillConclusive(['drill', drillFile, '--target', system.frontUrl, '--out', dir], { CATALOG_PID: String(system.catalogPid) });
+    const r = await runDrillConclusive(['drill', drillFile, '--target', system.frontUrl, '--out', dir], {
+      CATALOG_PID: String(system.catalogPid),
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL catalog-frozen/m);
     expect(r.stdout).toMatch(/FAIL during: GET \/items\/\{id\}: available at least 99 %/);

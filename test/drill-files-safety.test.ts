@@ -41,10 +41,17 @@ describe('drill files keep the system safe', () => {
     await writeFile(f, text);
     return f;
   };
-  const requestsSeen = async () => ((await (await fetch(`${system.toxiproxyUrl}/proxies/catalog`)).json()) as { enabled: boolean }).enabled;
+  const requestsSeen = async () =>
+    ((await (await fetch(`${system.toxiproxyUrl}/proxies/catalog`)).json()) as { enabled: boolean }).enabled;
 
   it('a drill file with a missing field exits 2 naming it, before anything is sent', async () => {
-    const f = await file('no-recovery', shortDrill('no-recovery', '  - { name: freeze, duration: 5s, command: { run: "true", rollback: "true" } }').replace(/^recovery:.*$/m, ''));
+    const f = await file(
+      'no-recovery',
+      shortDrill(
+        'no-recovery',
+        '  - { name: freeze, duration: 5s, command: { run: "true", rollback: "true" } }',
+      ).replace(/^recovery:.*$/m, ''),
+    );
     const r = await runRampart(['drill', f, '--target', system.frontUrl, '--out', path.join(dir, 'out-1')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/recovery: Invalid input/);
@@ -52,26 +59,60 @@ describe('drill files keep the system safe', () => {
   }, 60_000);
 
   it('a method entry with two fault kinds, or an objective on a tag the load never sends, exits 2 naming it', async () => {
-    const two = await file('two-kinds', shortDrill('two-kinds', '  - { name: both, duration: 5s, command: { run: "true", rollback: "true" }, toxiproxy: { proxy: catalog, enabled: false } }'));
+    const two = await file(
+      'two-kinds',
+      shortDrill(
+        'two-kinds',
+        '  - { name: both, duration: 5s, command: { run: "true", rollback: "true" }, toxiproxy: { proxy: catalog, enabled: false } }',
+      ),
+    );
     const r1 = await runRampart(['drill', two, '--target', system.frontUrl]);
     expect(r1.code).toBe(2);
-    expect(r1.stderr).toMatch(/method\[0\]: give exactly one fault kind \(toxiproxy, command, http, process\), got toxiproxy and command/);
-    const typo = await file('typo-tag', shortDrill('typo-tag', '  - { name: freeze, duration: 5s, command: { run: "true", rollback: "true" } }').replace('during: { objectives: [{ tag: "GET /items/{id}"', 'during: { objectives: [{ tag: "GET /item/{id}"'));
+    expect(r1.stderr).toMatch(
+      /method\[0\]: give exactly one fault kind \(toxiproxy, command, http, process\), got toxiproxy and command/,
+    );
+    const typo = await file(
+      'typo-tag',
+      shortDrill('typo-tag', '  - { name: freeze, duration: 5s, command: { run: "true", rollback: "true" } }').replace(
+        'during: { objectives: [{ tag: "GET /items/{id}"',
+        'during: { objectives: [{ tag: "GET /item/{id}"',
+      ),
+    );
     const r2 = await runRampart(['drill', typo, '--target', system.frontUrl]);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/names tag "GET \/item\/\{id\}", which the load does not send; its request tags: GET \/items\/\{id\}, POST \/orders/);
+    expect(r2.stderr).toMatch(
+      /names tag "GET \/item\/\{id\}", which the load does not send; its request tags: GET \/items\/\{id\}, POST \/orders/,
+    );
   }, 60_000);
 
   it('a proxy the Toxiproxy does not have exits 2 naming the ones it has, and no load is sent', async () => {
-    const f = await file('wrong-proxy', shortDrill('wrong-proxy', '  - { name: down, duration: 5s, toxiproxy: { proxy: catalgo, enabled: false } }'));
+    const f = await file(
+      'wrong-proxy',
+      shortDrill('wrong-proxy', '  - { name: down, duration: 5s, toxiproxy: { proxy: catalgo, enabled: false } }'),
+    );
     const before = system.front.dropped.length;
-    const r = await runRampart(['drill', f, '--target', system.frontUrl, '--toxiproxy', system.toxiproxyUrl, '--out', path.join(dir, 'out-2')]);
+    const r = await runRampart([
+      'drill',
+      f,
+      '--target',
+      system.frontUrl,
+      '--toxiproxy',
+      system.toxiproxyUrl,
+      '--out',
+      path.join(dir, 'out-2'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/has no proxy named "catalgo"; it has: catalog/);
     expect(system.front.dropped.length).toBe(before);
     expect(await requestsSeen()).toBe(true);
     // A toxic the Toxiproxy refuses is bad input too, found before the load (tried at toxicity 0).
-    const bad = await file('bad-toxic', shortDrill('bad-toxic', '  - { name: slow, duration: 5s, toxiproxy: { proxy: catalog, toxic: { type: latncy, attributes: { latency: 100 } } } }'));
+    const bad = await file(
+      'bad-toxic',
+      shortDrill(
+        'bad-toxic',
+        '  - { name: slow, duration: 5s, toxiproxy: { proxy: catalog, toxic: { type: latncy, attributes: { latency: 100 } } } }',
+      ),
+    );
     const r2 = await runRampart(['drill', bad, '--target', system.frontUrl, '--toxiproxy', system.toxiproxyUrl]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/refused toxic latncy on proxy catalog/);
@@ -80,10 +121,18 @@ describe('drill files keep the system safe', () => {
   }, 60_000);
 
   it('a command fault is rolled back after the drill fails on a stop condition', async () => {
-    const f = await file('freeze-stop', shortDrill('freeze-stop', '  - { name: freeze the catalog, duration: 30s, command: { run: "kill -STOP {{env.CATALOG_PID}}", rollback: "kill -CONT {{env.CATALOG_PID}}" } }',
-      'stopWhen: [{ tag: "GET /items/{id}", availability: 50%, window: 2s }]\n'));
+    const f = await file(
+      'freeze-stop',
+      shortDrill(
+        'freeze-stop',
+        '  - { name: freeze the catalog, duration: 30s, command: { run: "kill -STOP {{env.CATALOG_PID}}", rollback: "kill -CONT {{env.CATALOG_PID}}" } }',
+        'stopWhen: [{ tag: "GET /items/{id}", availability: 50%, window: 2s }]\n',
+      ),
+    );
     const out = path.join(dir, 'out-3');
-    const r = await runRampart(['drill', f, '--target', system.frontUrl, '--out', out], { CATALOG_PID: String(system.catalogPid) });
+    const r = await runRampart(['drill', f, '--target', system.frontUrl, '--out', out], {
+      CATALOG_PID: String(system.catalogPid),
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL freeze-stop \(stop condition: GET \/items\/\{id\}: available at least 50 %/m);
     expect(await system.catalogState()).not.toBe('T');
@@ -94,15 +143,25 @@ describe('drill files keep the system safe', () => {
   }, 90_000);
 
   it('Ctrl-C during the fault rolls the command back, writes what was measured, and exits 105', async () => {
-    const f = await file('freeze-interrupted', shortDrill('freeze-interrupted', '  - { name: freeze the catalog, duration: 60s, command: { run: "kill -STOP {{env.CATALOG_PID}}", rollback: "kill -CONT {{env.CATALOG_PID}}" } }'));
+    const f = await file(
+      'freeze-interrupted',
+      shortDrill(
+        'freeze-interrupted',
+        '  - { name: freeze the catalog, duration: 60s, command: { run: "kill -STOP {{env.CATALOG_PID}}", rollback: "kill -CONT {{env.CATALOG_PID}}" } }',
+      ),
+    );
     const out = path.join(dir, 'out-4');
     let sent = false;
-    const r = await runRampart(['drill', f, '--target', system.frontUrl, '--out', out], { CATALOG_PID: String(system.catalogPid) }, (line, child) => {
-      if (!sent && line.includes('freeze the catalog') && !line.includes('rolled back')) {
-        sent = true;
-        setTimeout(() => child.kill('SIGINT'), 2000);
-      }
-    });
+    const r = await runRampart(
+      ['drill', f, '--target', system.frontUrl, '--out', out],
+      { CATALOG_PID: String(system.catalogPid) },
+      (line, child) => {
+        if (!sent && line.includes('freeze the catalog') && !line.includes('rolled back')) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 2000);
+        }
+      },
+    );
     expect(sent).toBe(true);
     expect(r.code).toBe(105);
     expect(await system.catalogState()).not.toBe('T');
@@ -113,23 +172,48 @@ describe('drill files keep the system safe', () => {
   }, 90_000);
 
   it('an http fault calls the admin endpoint and its undo; a rollback that fails is named and FAILs the drill', async () => {
-    const f = await file('flag-flip', shortDrill('flag-flip',
-      '  - { name: flip the flag, duration: 3s, http: { method: PUT, url: /admin/flags/degraded, rollback: { method: DELETE, url: /admin/flags/degraded } } }\n'
-      + '  - { name: undo that fails, duration: 3s, http: { method: PUT, url: /admin/flags/other, rollback: { method: DELETE, url: /admin/nothing-here } } }'));
+    const f = await file(
+      'flag-flip',
+      shortDrill(
+        'flag-flip',
+        '  - { name: flip the flag, duration: 3s, http: { method: PUT, url: /admin/flags/degraded, rollback: { method: DELETE, url: /admin/flags/degraded } } }\n' +
+          '  - { name: undo that fails, duration: 3s, http: { method: PUT, url: /admin/flags/other, rollback: { method: DELETE, url: /admin/nothing-here } } }',
+      ),
+    );
     const out = path.join(dir, 'out-5');
     const r = await runRampart(['drill', f, '--target', system.frontUrl, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL flag-flip/m);
-    expect(r.stdout).toMatch(/FAIL rollback of undo that fails: DELETE http:\/\/127\.0\.0\.1:\d+\/admin\/nothing-here answered 404/);
-    expect(system.front.adminCalls).toEqual(['PUT /admin/flags/degraded', 'PUT /admin/flags/other', 'DELETE /admin/flags/degraded']);
+    expect(r.stdout).toMatch(
+      /FAIL rollback of undo that fails: DELETE http:\/\/127\.0\.0\.1:\d+\/admin\/nothing-here answered 404/,
+    );
+    expect(system.front.adminCalls).toEqual([
+      'PUT /admin/flags/degraded',
+      'PUT /admin/flags/other',
+      'DELETE /admin/flags/degraded',
+    ]);
   }, 90_000);
 
-  it('a drill whose load cannot start on this system (SocialConnect\'s drill against the shop) is INCONCLUSIVE, not FAIL, and injects nothing', async () => {
+  it("a drill whose load cannot start on this system (SocialConnect's drill against the shop) is INCONCLUSIVE, not FAIL, and injects nothing", async () => {
     const out = path.join(dir, 'out-6');
-    const r = await runRampart(['drill', 'redis-down', '--target', system.frontUrl, '--toxiproxy', system.toxiproxyUrl, '--proxy-name', 'redis=catalog',
-      '--database-url', 'postgres://nobody@127.0.0.1:1/none', '--out', out]);
+    const r = await runRampart([
+      'drill',
+      'redis-down',
+      '--target',
+      system.frontUrl,
+      '--toxiproxy',
+      system.toxiproxyUrl,
+      '--proxy-name',
+      'redis=catalog',
+      '--database-url',
+      'postgres://nobody@127.0.0.1:1/none',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^INCONCLUSIVE redis-down \(the load did not start: setup for user 0 failed at POST \/v1\/auth\/register: status 404; nothing injected\)/m);
+    expect(r.stdout).toMatch(
+      /^INCONCLUSIVE redis-down \(the load did not start: setup for user 0 failed at POST \/v1\/auth\/register: status 404; nothing injected\)/m,
+    );
     const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as RunRecord;
     expect(record.drills[0]!.outcome).toBe('inconclusive');
     expect(record.drills[0]!.faults).toEqual([]);

@@ -29,7 +29,16 @@ describe('a drill file against a system rampart has never seen (toxiproxy fault)
   it('the front that degrades gracefully PASSes: reads served while the catalog is down, every acknowledged order read back', async () => {
     system = await startShopSystem('hardened');
     const dir = path.join(out, 'hardened');
-    const r = await runDrillConclusive(['drill', drillFile, '--target', system.frontUrl, '--toxiproxy', system.toxiproxyUrl, '--out', dir]);
+    const r = await runDrillConclusive([
+      'drill',
+      drillFile,
+      '--target',
+      system.frontUrl,
+      '--toxiproxy',
+      system.toxiproxyUrl,
+      '--out',
+      dir,
+    ]);
     expect(r.stdout, r.stderr).toMatch(/^PASS catalog-down/m);
     expect(r.code).toBe(0);
     const record = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
@@ -40,7 +49,9 @@ describe('a drill file against a system rampart has never seen (toxiproxy fault)
     expect(drill.reconciliation).toMatchObject({ lost: 0, duplicated: 0 });
     expect(drill.reconciliation!.acknowledged).toBeGreaterThan(100);
     // The fault was real: orders failed (503) while the catalog was down, and the proxy is enabled again.
-    expect(record.samples.filter((s) => s.tag === 'POST /orders').reduce((n, s) => n + s.status['5xx'], 0)).toBeGreaterThan(10);
+    expect(
+      record.samples.filter((s) => s.tag === 'POST /orders').reduce((n, s) => n + s.status['5xx'], 0),
+    ).toBeGreaterThan(10);
     const proxy = (await (await fetch(`${system.toxiproxyUrl}/proxies/catalog`)).json()) as { enabled: boolean };
     expect(proxy.enabled).toBe(true);
   }, 150_000);
@@ -48,9 +59,13 @@ describe('a drill file against a system rampart has never seen (toxiproxy fault)
   it('the fragile front FAILs: reads fail while the catalog is down, and each acknowledged order it lost is named', async () => {
     system = await startShopSystem('fragile');
     const dir = path.join(out, 'fragile');
-    const r = await runDrillConclusive(['drill', drillFile, '--target', system.frontUrl, '--toxiproxy', system.toxiproxyUrl, '--out', dir], {}, async () => {
-      system!.front.dropped.length = 0; // a rerun: only its own lost orders count
-    });
+    const r = await runDrillConclusive(
+      ['drill', drillFile, '--target', system.frontUrl, '--toxiproxy', system.toxiproxyUrl, '--out', dir],
+      {},
+      async () => {
+        system!.front.dropped.length = 0; // a rerun: only its own lost orders count
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL catalog-down/m);
     expect(r.stdout).toMatch(/FAIL during: GET \/items\/\{id\}: available at least 99 %/);
@@ -62,10 +77,14 @@ describe('a drill file against a system rampart has never seen (toxiproxy fault)
     expect(rec.lost).toBe(truth.length);
     expect(rec.missing!.map((m) => m.id).sort()).toEqual(truth);
     // The first 20 are printed with when they were acknowledged; run.json holds every one.
-    const printed = [...r.stdout.matchAll(/^ {2}lost: POST \/orders id (\S+), acknowledged at \S+: GET \/orders\/\S+ answered 404$/gm)].map((m) => m[1]);
+    const printed = [
+      ...r.stdout.matchAll(/^ {2}lost: POST \/orders id (\S+), acknowledged at \S+: GET \/orders\/\S+ answered 404$/gm),
+    ].map((m) => m[1]);
     expect(printed).toHaveLength(Math.min(20, truth.length));
     for (const id of printed) expect(truth).toContain(id);
-    expect(r.stdout).toMatch(/FAIL every acknowledged write \(POST \/orders\) is found afterwards: \d+ acknowledged, \d+ found, \d+ lost/);
+    expect(r.stdout).toMatch(
+      /FAIL every acknowledged write \(POST \/orders\) is found afterwards: \d+ acknowledged, \d+ found, \d+ lost/,
+    );
     // `rampart report` re-judges the drill from its run record alone: the same FAIL, the lost orders in the report.
     const again = await runRampart(['report', path.join(dir, 'run.json'), '--out', path.join(dir, 're-judged')]);
     expect(again.code).toBe(1);

@@ -24,12 +24,27 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 32 << 20, env: { ...process.env, npm_config_update_notifier: 'false' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr, ms: Date.now() - t0 });
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd, timeout: timeoutMs, maxBuffer: 32 << 20, env: { ...process.env, npm_config_update_notifier: 'false' } },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? (typeof err.code === 'number' ? err.code : -1) : 0,
+          stdout,
+          stderr,
+          ms: Date.now() - t0,
+        });
+      },
+    );
   });
 }
 
@@ -58,19 +73,49 @@ describe('the packed package installed in another project', () => {
     }
     const work = await mkdtemp(path.join(os.tmpdir(), 'rampart-installed-'));
     dirs.push(work);
-    const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], repoPath(), 300_000);
+    const pack = await run(
+      'npm',
+      ['pack', '--ignore-scripts', '--json', '--pack-destination', work],
+      repoPath(),
+      300_000,
+    );
     expect(pack.code, pack.stderr).toBe(0);
     const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const shipped = new Set(packed?.files.map((f) => f.path));
-    for (const f of ['bin/rampart.js', 'dist/cli/main.js', 'dist/target/worker.js', 'dist/proxy/main.js', 'scenarios/suites/smoke.yaml', 'chaos/drills/files/pg-down.yaml', 'slo.yaml', 'schemas/scenario.schema.json', 'target/migrations/0001_users_auth_outbox.sql']) {
+    for (const f of [
+      'bin/rampart.js',
+      'dist/cli/main.js',
+      'dist/target/worker.js',
+      'dist/proxy/main.js',
+      'scenarios/suites/smoke.yaml',
+      'chaos/drills/files/pg-down.yaml',
+      'slo.yaml',
+      'schemas/scenario.schema.json',
+      'target/migrations/0001_users_auth_outbox.sql',
+    ]) {
       expect(shipped.has(f), `${f} is not in the package`).toBe(true);
     }
     expect([...shipped].filter((f) => f.endsWith('.ts') || f.startsWith('dist/test/'))).toEqual([]);
 
     const project = path.join(work, 'my-api');
     await run('mkdir', ['-p', project], work, 10_000);
-    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'my-api', version: '1.0.0', private: true }, null, 2));
-    const install = await run('npm', ['install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, packed?.filename as string)], project, 900_000);
+    await writeFile(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'my-api', version: '1.0.0', private: true }, null, 2),
+    );
+    const install = await run(
+      'npm',
+      [
+        'install',
+        '--save-dev',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        path.join(work, packed?.filename as string),
+      ],
+      project,
+      900_000,
+    );
     expect(install.code, install.stderr).toBe(0);
     console.log(`installed the packed tarball in ${(install.ms / 1000).toFixed(1)} s`);
 
@@ -93,17 +138,26 @@ describe('the packed package installed in another project', () => {
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain('http_req_failed');
       expect(hits.filter((h) => h === '/hello').length).toBeGreaterThan(40);
-      const record = JSON.parse(await readFile(path.join(project, 'reports/out/run.json'), 'utf8')) as { verdict: string };
+      const record = JSON.parse(await readFile(path.join(project, 'reports/out/run.json'), 'utf8')) as {
+        verdict: string;
+      };
       expect(record.verdict).toBe('pass');
 
       // The starter of `rampart init`, from the installed package; the editor schema it names is there.
       const init = await run('npx', ['rampart', 'init', '--target', url], project, 60_000);
       expect(init.code, init.stderr).toBe(0);
-      const schema = /\$schema=(\S+)/.exec(await readFile(path.join(project, 'rampart/api.yaml'), 'utf8'))?.[1] as string;
+      const schema = /\$schema=(\S+)/.exec(
+        await readFile(path.join(project, 'rampart/api.yaml'), 'utf8'),
+      )?.[1] as string;
       expect(existsSync(path.resolve(project, 'rampart', schema)), schema).toBe(true);
       // The gate there, on the project's own suite: judged by the slo.yaml init wrote (its objectives of the
       // starter suite are "not run"), and by the suite's own thresholds; reports under the project's reports/out.
-      const gate = await run('npx', ['rampart', 'gate', '--target', url, '--suites', 'my-suite.yaml', '--drills', 'none', '--no-scan'], project, 120_000);
+      const gate = await run(
+        'npx',
+        ['rampart', 'gate', '--target', url, '--suites', 'my-suite.yaml', '--drills', 'none', '--no-scan'],
+        project,
+        120_000,
+      );
       expect(gate.code, gate.stdout + gate.stderr).toBe(0);
       expect(gate.stderr).toContain('judged by slo.yaml');
       expect(gate.stderr).toMatch(/not run: api p95/);

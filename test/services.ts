@@ -30,7 +30,9 @@ async function admin<T>(serverUrl: string, fn: (client: pg.Client) => Promise<T>
 export async function useDatabase(): Promise<TestDatabase> {
   const serverUrl = inject('rampartPostgresUrl');
   if (!serverUrl) {
-    throw new Error('no shared PostgreSQL: run through vitest with test/global-setup.ts registered as globalSetup (vitest.config.ts)');
+    throw new Error(
+      'no shared PostgreSQL: run through vitest with test/global-setup.ts registered as globalSetup (vitest.config.ts)',
+    );
   }
   const name = `t_${randomBytes(6).toString('hex')}`;
   await admin(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));

@@ -23,18 +23,26 @@ describe('drills against a deliberately broken target', () => {
     const drill = part.drills![0]!;
     expect(drill.passed).toBe(false);
     expect(drill.outcome).toBe('fail');
-    const failed = drill.checks.filter((c) => c.outcome === 'fail').map((c) => c.name).join('\n') + (drill.aborted ?? '');
+    const failed =
+      drill.checks
+        .filter((c) => c.outcome === 'fail')
+        .map((c) => c.name)
+        .join('\n') + (drill.aborted ?? '');
     expect(failed).toMatch(/reads available/);
-    const redis = (await (await fetch(`${stack.proxyUrl}/proxies/${stack.proxies!.redis}`)).json()) as { enabled: boolean };
+    const redis = (await (await fetch(`${stack.proxyUrl}/proxies/${stack.proxies!.redis}`)).json()) as {
+      enabled: boolean;
+    };
     expect(redis.enabled).toBe(true);
   }, 120_000);
 
   it('an interrupted drill (Ctrl-C) rolls its fault back and keeps what it measured', async () => {
     const controller = new AbortController();
     const running = runDrill(loadDrill('pg-down', 'quick'), {
-      stack, signal: controller.signal,
+      stack,
+      signal: controller.signal,
       progress: (line) => {
-        if (line.includes('pg down') && !line.includes('rolled back')) setTimeout(() => controller.abort(new Error('SIGINT')), 1500);
+        if (line.includes('pg down') && !line.includes('rolled back'))
+          setTimeout(() => controller.abort(new Error('SIGINT')), 1500);
       },
     });
     const part = await running;
@@ -44,14 +52,19 @@ describe('drills against a deliberately broken target', () => {
     expect(drill.outcome).not.toBe('pass');
     expect(part.events!.some((e) => e.type === 'fault.removed')).toBe(true);
     expect(part.samples!.length).toBeGreaterThan(0);
-    const pg = (await (await fetch(`${stack.proxyUrl}/proxies/${stack.proxies!.postgres}`)).json()) as { enabled: boolean };
+    const pg = (await (await fetch(`${stack.proxyUrl}/proxies/${stack.proxies!.postgres}`)).json()) as {
+      enabled: boolean;
+    };
     expect(pg.enabled).toBe(true);
   }, 120_000);
 
   it('runs against an external target through its Toxiproxy, by proxy name, reconciling through DATABASE_URL', async () => {
     const part = await runDrill(loadDrill('pg-down', 'quick'), {
-      target: new URL(stack.targetUrl), toxiproxyUrl: stack.proxyUrl!, databaseUrl: stack.postgresUrl,
-      proxyNames: { postgres: stack.proxies!.postgres }, signal: AbortSignal.timeout(110_000),
+      target: new URL(stack.targetUrl),
+      toxiproxyUrl: stack.proxyUrl!,
+      databaseUrl: stack.postgresUrl,
+      proxyNames: { postgres: stack.proxies!.postgres },
+      signal: AbortSignal.timeout(110_000),
     });
     const drill = part.drills![0]!;
     expect(drill.checks.filter((c) => c.outcome !== 'pass')).toEqual([]);

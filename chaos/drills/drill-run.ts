@@ -59,7 +59,12 @@ export class DrillRun {
   private readonly startedPhases = new Set<string>();
   private last = { line: '', ts: 0 };
 
-  constructor(readonly drill: Drill, readonly env: DrillEnvironment, options: RunDrillOptions, readonly skipped: string[]) {
+  constructor(
+    readonly drill: Drill,
+    readonly env: DrillEnvironment,
+    options: RunDrillOptions,
+    readonly skipped: string[],
+  ) {
     this.name = drill.name;
     this.scenario = `drill:${drill.name}`;
     this.signal = options.signal;
@@ -83,7 +88,10 @@ export class DrillRun {
   /** A recorded fact goes into the checks and onto the journal's timeline. */
   verdict(c: Check): void {
     this.checks.push(c);
-    this.event(c.ok ? 'probe' : 'slo.breached', `${c.name}: ${c.ok ? 'ok' : c.outcome === 'inconclusive' ? 'INCONCLUSIVE' : 'NOT met'} — ${c.detail}`);
+    this.event(
+      c.ok ? 'probe' : 'slo.breached',
+      `${c.name}: ${c.ok ? 'ok' : c.outcome === 'inconclusive' ? 'INCONCLUSIVE' : 'NOT met'} — ${c.detail}`,
+    );
   }
 
   /** Live judgement (steady state, stop conditions): the same judgeWindow the record is judged with, on the observations so far. */
@@ -97,14 +105,20 @@ export class DrillRun {
   }
 
   /** Injects the method's faults that are due and this environment can take (the others were listed as skipped before the start). */
-  async injectDue(plan: Array<{ timed: TimedAction; i: number; injected: boolean }>, elapsedSeconds: number): Promise<void> {
+  async injectDue(
+    plan: Array<{ timed: TimedAction; i: number; injected: boolean }>,
+    elapsedSeconds: number,
+  ): Promise<void> {
     for (const step of plan) {
       if (step.injected || elapsedSeconds < step.timed.at) continue;
       step.injected = true;
       const kind = kindOf(step.timed.action);
       if (kind.unavailable(step.timed.action.spec, this.env.faults)) continue;
       const id = `${this.name}:${step.i}`;
-      const fault = await kind.inject(step.timed.action.spec, this.env.faults, { drill: this.name, id: String(step.i) });
+      const fault = await kind.inject(step.timed.action.spec, this.env.faults, {
+        drill: this.name,
+        id: String(step.i),
+      });
       this.faults.push({ timed: step.timed, id, start: Date.now(), end: null, fault });
       this.event('fault.injected', step.timed.label, { id, detail: { action: step.timed.action } });
       const extra = kind.events?.(step.timed.action.spec);
@@ -122,7 +136,13 @@ export class DrillRun {
       if (extra) this.event(extra.restored, `${f.timed.label}: restored`, { id: f.id });
     } catch (err) {
       f.end = Date.now();
-      this.verdict({ name: `rollback of ${f.timed.label}`, ok: false, outcome: 'fail', source: 'rollback', detail: (err as Error).message });
+      this.verdict({
+        name: `rollback of ${f.timed.label}`,
+        ok: false,
+        outcome: 'fail',
+        source: 'rollback',
+        detail: (err as Error).message,
+      });
     }
   }
 

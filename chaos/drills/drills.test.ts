@@ -9,7 +9,16 @@ import { runDrill } from './runner.ts';
  * PostgreSQL, Redis, fault proxy process and target cluster). One stack for
  * the file; the drills that kill processes run last.
  */
-const order = ['pg-latency', 'redis-latency', 'bandwidth-squeeze', 'network-reset', 'redis-down', 'pg-down', 'worker-crash', 'pg-restart'];
+const order = [
+  'pg-latency',
+  'redis-latency',
+  'bandwidth-squeeze',
+  'network-reset',
+  'redis-down',
+  'pg-down',
+  'worker-crash',
+  'pg-restart',
+];
 
 describe('drills on the managed stack (quick profile)', () => {
   it('covers every bundled drill file', () => {
@@ -43,7 +52,10 @@ describe('drills on the managed stack (quick profile)', () => {
       expect(part.samples!.length).toBeGreaterThan(5);
       expect(part.engine!.length).toBeGreaterThan(5);
       // Nothing is left behind on the proxy.
-      const proxies = (await (await fetch(`${stack.proxyUrl}/proxies`)).json()) as Record<string, { enabled: boolean; toxics: unknown[] }>;
+      const proxies = (await (await fetch(`${stack.proxyUrl}/proxies`)).json()) as Record<
+        string,
+        { enabled: boolean; toxics: unknown[] }
+      >;
       for (const p of Object.values(proxies)) expect(p).toMatchObject({ enabled: true, toxics: [] });
     }, 120_000);
   }

@@ -17,20 +17,36 @@ export function drillEnvironment(options: RunDrillOptions): DrillEnvironment {
   const proxyNames = options.proxyNames ?? {};
   if (options.stack) {
     const { stack } = options;
-    const notes = !stack.proxyUrl || !stack.proxies ? ['the managed stack runs without the fault proxy: toxiproxy faults are skipped'] : [];
+    const notes =
+      !stack.proxyUrl || !stack.proxies
+        ? ['the managed stack runs without the fault proxy: toxiproxy faults are skipped']
+        : [];
     return {
       target: new URL(stack.targetUrl),
       databaseUrl: stack.postgresUrl,
       notes,
-      faults: { targetUrl: stack.targetUrl, toxiproxyUrl: stack.proxyUrl, proxyNames: { ...(stack.proxies ?? {}), ...proxyNames }, stack },
+      faults: {
+        targetUrl: stack.targetUrl,
+        toxiproxyUrl: stack.proxyUrl,
+        proxyNames: { ...(stack.proxies ?? {}), ...proxyNames },
+        stack,
+      },
     };
   }
-  if (!options.target) throw new InputError('RAMPART_DRILL_NO_TARGET', 'a drill needs the managed stack or --target URL', { hint: 'run without --target to use the managed stack' });
+  if (!options.target)
+    throw new InputError('RAMPART_DRILL_NO_TARGET', 'a drill needs the managed stack or --target URL', {
+      hint: 'run without --target to use the managed stack',
+    });
   return {
     target: options.target,
     databaseUrl: options.databaseUrl ?? null,
     notes: [],
-    faults: { targetUrl: baseUrlText(options.target), toxiproxyUrl: options.toxiproxyUrl ?? null, proxyNames, stack: null },
+    faults: {
+      targetUrl: baseUrlText(options.target),
+      toxiproxyUrl: options.toxiproxyUrl ?? null,
+      proxyNames,
+      stack: null,
+    },
   };
 }
 
@@ -56,9 +72,13 @@ export async function preflight(drill: Drill, env: DrillEnvironment): Promise<vo
   }
   const sql = drill.reconcile.find((r) => r.sql);
   if (sql && !env.databaseUrl) {
-    throw new InputError('RAMPART_NO_DATABASE', `drill ${drill.name} reconciles ${sql.writes} in the database, but no database was given`, {
-      hint: 'give --database-url postgres://… of the system under test, or reconcile through its API (reconcile[].read)',
-    });
+    throw new InputError(
+      'RAMPART_NO_DATABASE',
+      `drill ${drill.name} reconciles ${sql.writes} in the database, but no database was given`,
+      {
+        hint: 'give --database-url postgres://… of the system under test, or reconcile through its API (reconcile[].read)',
+      },
+    );
   }
 }
 

@@ -68,8 +68,13 @@ export function startDrillLoad(options: DrillLoadOptions): DrillLoad {
     const status = info.status ?? 0;
     const ts = performance.timeOrigin + performance.now() - info.latencyMs;
     observations.push({
-      ts, name: info.tag, status, latencyMs: info.latencyMs, timedOut: info.errorKind === 'timeout',
-      retryAfter: info.headers['retry-after'] !== undefined, attempts: info.attempts,
+      ts,
+      name: info.tag,
+      status,
+      latencyMs: info.latencyMs,
+      timedOut: info.errorKind === 'timeout',
+      retryAfter: info.headers['retry-after'] !== undefined,
+      attempts: info.attempts,
     });
     const rec = byTag.get(info.tag);
     if (rec && status >= 200 && status < 300) {
@@ -80,12 +85,26 @@ export function startDrillLoad(options: DrillLoadOptions): DrillLoad {
   };
   // An arrival the generator could not send in time counts against the target as a hang (under `all`).
   const onDropped = (ts: number) => {
-    if (!stopping.signal.aborted) observations.push({ ts, name: 'dropped', status: 0, latencyMs: 0, timedOut: true, retryAfter: false, attempts: 0 });
+    if (!stopping.signal.aborted)
+      observations.push({
+        ts,
+        name: 'dropped',
+        status: 0,
+        latencyMs: 0,
+        timedOut: true,
+        retryAfter: false,
+        attempts: 0,
+      });
   };
-  const scenario = options.rate === undefined || options.scenario.executor !== 'constant-arrival-rate'
-    ? options.scenario : { ...options.scenario, rate: options.rate, timeUnit: '1s' } as Scenario;
+  const scenario =
+    options.rate === undefined || options.scenario.executor !== 'constant-arrival-rate'
+      ? options.scenario
+      : ({ ...options.scenario, rate: options.rate, timeUnit: '1s' } as Scenario);
   const running = runScenario(scenario, {
-    baseUrl: options.baseUrl, stop: stopping.signal, onResponse, onDropped,
+    baseUrl: options.baseUrl,
+    stop: stopping.signal,
+    onResponse,
+    onDropped,
     ...(options.signal ? { signal: options.signal } : {}),
     onStarted: () => markStarted(),
   });
@@ -101,10 +120,17 @@ export function startDrillLoad(options: DrillLoadOptions): DrillLoad {
       stopping.abort();
       try {
         const { part, summary } = await running;
-        const notes = summary.valid ? [] : [`the drill load's measurement is INVALID: ${summary.invalidReasons.join('; ')}`];
+        const notes = summary.valid
+          ? []
+          : [`the drill load's measurement is INVALID: ${summary.invalidReasons.join('; ')}`];
         return { samples: part.samples ?? [], engine: part.engine ?? [], summaries: [summary], notes };
       } catch (err) {
-        return { samples: [], engine: [], summaries: [], notes: [`the drill load stopped with an error: ${(err as Error).message}`] };
+        return {
+          samples: [],
+          engine: [],
+          summaries: [],
+          notes: [`the drill load stopped with an error: ${(err as Error).message}`],
+        };
       }
     },
   };

@@ -4,8 +4,21 @@ import { alignedWindow, check, measure, recoverySeconds, windowStatsFromObservat
 import type { Objective, Observation } from './types.ts';
 
 const groups = { read: ['GET /v1/feed'], write: ['POST /v1/posts'] };
-const at = (ts: number, tag: 'read' | 'write' | 'other', status: number, latencyMs: number, extra: Partial<Observation> = {}): Observation => ({
-  ts, name: tag === 'read' ? 'GET /v1/feed' : tag === 'write' ? 'POST /v1/posts' : 'dropped', status, latencyMs, timedOut: false, retryAfter: false, attempts: 1, ...extra,
+const at = (
+  ts: number,
+  tag: 'read' | 'write' | 'other',
+  status: number,
+  latencyMs: number,
+  extra: Partial<Observation> = {},
+): Observation => ({
+  ts,
+  name: tag === 'read' ? 'GET /v1/feed' : tag === 'write' ? 'POST /v1/posts' : 'dropped',
+  status,
+  latencyMs,
+  timedOut: false,
+  retryAfter: false,
+  attempts: 1,
+  ...extra,
 });
 
 describe('drill observations', () => {
@@ -33,7 +46,15 @@ describe('drill observations', () => {
     for (let t = 0; t < 10_000; t += 100) obs.push(at(t, 'read', t < 3000 ? 503 : 200, 10));
     const objectives: Objective[] = [{ name: 'available', tag: 'read', metric: 'availability', op: '>=', value: 0.99 }];
     expect(recoverySeconds(obs, objectives, 0, 10_000, groups)).toBe(3);
-    expect(recoverySeconds(obs.map((o) => ({ ...o, status: 503 })), objectives, 0, 10_000, groups)).toBeNull();
+    expect(
+      recoverySeconds(
+        obs.map((o) => ({ ...o, status: 503 })),
+        objectives,
+        0,
+        10_000,
+        groups,
+      ),
+    ).toBeNull();
   });
 
   it('live window stats count requests when they completed, as the samples do, and a dropped arrival only under all', () => {
@@ -56,13 +77,31 @@ describe('drill observations', () => {
   });
 
   it('judged live like the record: too few clean requests for 99 % is inconclusive (a stop condition does not fire), a collapse fails', () => {
-    const objective: Objective = { name: 'reads available at least 99 %', tag: 'read', metric: 'availability', op: '>=', value: 0.99 };
+    const objective: Objective = {
+      name: 'reads available at least 99 %',
+      tag: 'read',
+      metric: 'availability',
+      op: '>=',
+      value: 0.99,
+    };
     const clean = Array.from({ length: 100 }, (_, i) => at(i * 10, 'read', 200, 5));
-    expect(judgeWindow(windowStatsFromObservations(clean, { start: 0, end: 2000 }, 'read', groups), objective).outcome).toBe('inconclusive');
+    expect(
+      judgeWindow(windowStatsFromObservations(clean, { start: 0, end: 2000 }, 'read', groups), objective).outcome,
+    ).toBe('inconclusive');
     const more = Array.from({ length: 400 }, (_, i) => at(i * 5, 'read', 200, 5));
-    expect(judgeWindow(windowStatsFromObservations(more, { start: 0, end: 3000 }, 'read', groups), objective).outcome).toBe('pass');
-    const stop: Objective = { name: 'reads available at least 50 %', tag: 'read', metric: 'availability', op: '>=', value: 0.5 };
+    expect(
+      judgeWindow(windowStatsFromObservations(more, { start: 0, end: 3000 }, 'read', groups), objective).outcome,
+    ).toBe('pass');
+    const stop: Objective = {
+      name: 'reads available at least 50 %',
+      tag: 'read',
+      metric: 'availability',
+      op: '>=',
+      value: 0.5,
+    };
     const collapsed = Array.from({ length: 30 }, (_, i) => at(i * 50, 'read', i % 4 === 0 ? 200 : 503, 5));
-    expect(judgeWindow(windowStatsFromObservations(collapsed, { start: 0, end: 2000 }, 'read', groups), stop).outcome).toBe('fail');
+    expect(
+      judgeWindow(windowStatsFromObservations(collapsed, { start: 0, end: 2000 }, 'read', groups), stop).outcome,
+    ).toBe('fail');
   });
 });

@@ -1,4 +1,10 @@
-import { createLatencyHistogram, emptyWindowStats, percentileMs, recordMs, type WindowStats } from '../../reports/index.ts';
+import {
+  createLatencyHistogram,
+  emptyWindowStats,
+  percentileMs,
+  recordMs,
+  type WindowStats,
+} from '../../reports/index.ts';
 import type { Metric, Objective, Observation } from './types.ts';
 
 /** A drill's groups of request tags (read: […], write: […]). */
@@ -30,7 +36,12 @@ const isServerError = (o: Observation) => o.status === 0 || o.status >= 500;
  * completed (a dropped arrival at its intended time), so a stop condition and
  * the steady-state check see what the run record will hold.
  */
-export function windowStatsFromObservations(obs: readonly Observation[], w: Window, tag: string, groups: Groups = {}): WindowStats {
+export function windowStatsFromObservations(
+  obs: readonly Observation[],
+  w: Window,
+  tag: string,
+  groups: Groups = {},
+): WindowStats {
   const stats = emptyWindowStats();
   const counts = tagMatcher(groups, tag);
   for (const o of obs) {
@@ -80,7 +91,11 @@ export interface ObjectiveResult {
 }
 
 const fmt = (metric: Metric, v: number) =>
-  metric === 'availability' || metric === 'success' || metric === 'fastFail' ? `${(v * 100).toFixed(2)} %` : metric === 'timeouts' ? String(v) : `${v.toFixed(0)} ms`;
+  metric === 'availability' || metric === 'success' || metric === 'fastFail'
+    ? `${(v * 100).toFixed(2)} %`
+    : metric === 'timeouts'
+      ? String(v)
+      : `${v.toFixed(0)} ms`;
 
 /** "GET /v1/feed 500×3, POST /v1/posts no answer×1": what failed, for the report. */
 function failureBreakdown(obs: readonly Observation[]): string {
@@ -94,16 +109,29 @@ function failureBreakdown(obs: readonly Observation[]): string {
 }
 
 /** Checks one objective on a window. An empty window passes only for counts (there was nothing to fail). */
-export function check(obs: readonly Observation[], w: Window, objective: Objective, groups: Groups = {}): ObjectiveResult {
+export function check(
+  obs: readonly Observation[],
+  w: Window,
+  objective: Objective,
+  groups: Groups = {},
+): ObjectiveResult {
   const selected = inWindow(obs, w, objective.tag, groups);
   const value = measure(selected, objective.metric);
   const bound = `${objective.op} ${fmt(objective.metric, objective.value)}`;
   if (value === null) {
-    return { name: objective.name, ok: false, value, detail: `no ${objective.tag} requests in the window to measure (${bound})` };
+    return {
+      name: objective.name,
+      ok: false,
+      value,
+      detail: `no ${objective.tag} requests in the window to measure (${bound})`,
+    };
   }
   const ok = objective.op === '<=' ? value <= objective.value : value >= objective.value;
   let detail = `${fmt(objective.metric, value)} (${bound}) over ${selected.length} requests`;
-  if (!ok && (objective.metric === 'availability' || objective.metric === 'success' || objective.metric === 'fastFail')) {
+  if (
+    !ok &&
+    (objective.metric === 'availability' || objective.metric === 'success' || objective.metric === 'fastFail')
+  ) {
     detail += `; failures: ${failureBreakdown(selected)}`;
   }
   return { name: objective.name, ok, value, detail };
@@ -113,7 +141,13 @@ export function check(obs: readonly Observation[], w: Window, objective: Objecti
  * Seconds from `from` until the objectives hold on every 1 s bucket of a
  * 2 s sliding window (with at least one request per tag measured); null if never before `until`.
  */
-export function recoverySeconds(obs: readonly Observation[], objectives: readonly Objective[], from: number, until: number, groups: Groups = {}): number | null {
+export function recoverySeconds(
+  obs: readonly Observation[],
+  objectives: readonly Objective[],
+  from: number,
+  until: number,
+  groups: Groups = {},
+): number | null {
   for (let t = from; t + 2000 <= until; t += 250) {
     const w = { start: t, end: t + 2000 };
     if (objectives.every((o) => check(obs, w, o, groups).ok)) return Math.round((t - from) / 100) / 10;

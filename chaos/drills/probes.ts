@@ -15,12 +15,24 @@ type ProbeStep = Probe['burst']['request'];
 const REQUEST_TIMEOUT_MS = 5000;
 const BURST_BOUND_MS = 60_000;
 
-async function send(agent: Agent, baseUrl: string, step: ProbeStep, ctx: TemplateContext): Promise<{ status: number; body: unknown }> {
+async function send(
+  agent: Agent,
+  baseUrl: string,
+  step: ProbeStep,
+  ctx: TemplateContext,
+): Promise<{ status: number; body: unknown }> {
   const path = compileStringTemplate(step.path)(ctx);
-  const headers: Record<string, string> = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, compileStringTemplate(v)(ctx)]));
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(step.headers).map(([k, v]) => [k, compileStringTemplate(v)(ctx)]),
+  );
   const body = step.body === undefined ? undefined : JSON.stringify(compileTemplate(step.body)(ctx));
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await request(`${baseUrl.replace(/\/$/, '')}${path}`, { dispatcher: agent, method: step.method, headers, ...(body === undefined ? {} : { body }) });
+  const res = await request(`${baseUrl.replace(/\/$/, '')}${path}`, {
+    dispatcher: agent,
+    method: step.method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
   const text = await res.body.text();
   let parsed: unknown;
   try {
@@ -38,13 +50,18 @@ async function send(agent: Agent, baseUrl: string, step: ProbeStep, ctx: Templat
  */
 export async function runProbe(probe: Probe, baseUrl: string): Promise<ProbeResult> {
   const { burst } = probe;
-  const agent = new Agent({ connections: burst.concurrency, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+  const agent = new Agent({
+    connections: burst.concurrency,
+    headersTimeout: REQUEST_TIMEOUT_MS,
+    bodyTimeout: REQUEST_TIMEOUT_MS,
+  });
   const ctx: TemplateContext = { runId: randomUUID().slice(0, 8) };
   try {
     for (const step of burst.setup) {
       const r = await send(agent, baseUrl, step, ctx);
       const expected = step.expectStatus ? step.expectStatus.includes(r.status) : r.status >= 200 && r.status < 400;
-      if (!expected) return { name: probe.name, ok: false, detail: `probe setup ${step.method} ${step.path} answered ${r.status}` };
+      if (!expected)
+        return { name: probe.name, ok: false, detail: `probe setup ${step.method} ${step.path} answered ${r.status}` };
       for (const [name, c] of Object.entries(step.captures)) ctx[name] = getPath(r.body, c.json);
     }
     let sent = 0;
@@ -66,7 +83,13 @@ export async function runProbe(probe: Probe, baseUrl: string): Promise<ProbeResu
     };
     await Promise.all(Array.from({ length: burst.concurrency }, worker));
     const seen = [...statuses].map(([s, n]) => `${s === 0 ? 'network error' : s}×${n}`).join(', ');
-    return { name: probe.name, ok: reached, detail: reached ? `${burst.until} after ${sent} requests (${seen})` : `no ${burst.until} in ${sent} requests (${seen})` };
+    return {
+      name: probe.name,
+      ok: reached,
+      detail: reached
+        ? `${burst.until} after ${sent} requests (${seen})`
+        : `no ${burst.until} in ${sent} requests (${seen})`,
+    };
   } catch (err) {
     return { name: probe.name, ok: false, detail: `probe failed: ${(err as Error).message}` };
   } finally {

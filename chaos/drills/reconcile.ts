@@ -41,7 +41,12 @@ async function eachLimited<T>(items: readonly T[], signal: AbortSignal, fn: (ite
 }
 
 /** Every acknowledged write read back through the API: found when the read answers one of expectStatus. */
-async function throughApi(entry: ReconcileEntry & { read: NonNullable<ReconcileEntry['read']> }, writes: AckedWrite[], where: ReconcileWhere, out: Reconciliation): Promise<void> {
+async function throughApi(
+  entry: ReconcileEntry & { read: NonNullable<ReconcileEntry['read']> },
+  writes: AckedWrite[],
+  where: ReconcileWhere,
+  out: Reconciliation,
+): Promise<void> {
   const path = compileStringTemplate(entry.read.path);
   const headers = Object.entries(entry.read.headers).map(([k, v]) => [k, compileStringTemplate(v)] as const);
   const agent = new Agent({ connections: CONCURRENCY, headersTimeout: READ_TIMEOUT_MS, bodyTimeout: READ_TIMEOUT_MS });
@@ -53,7 +58,10 @@ async function throughApi(entry: ReconcileEntry & { read: NonNullable<ReconcileE
         if (attempt > 0) await new Promise((r) => setTimeout(r, 1000));
         try {
           const res = await request(url, {
-            dispatcher: agent, method: entry.read.method, headers: Object.fromEntries(headers.map(([k, v]) => [k, v({ id: w.id })])), signal: where.signal,
+            dispatcher: agent,
+            method: entry.read.method,
+            headers: Object.fromEntries(headers.map(([k, v]) => [k, v({ id: w.id })])),
+            signal: where.signal,
           });
           await res.body.dump();
           if (entry.read.expectStatus.includes(res.statusCode)) {
@@ -75,8 +83,18 @@ async function throughApi(entry: ReconcileEntry & { read: NonNullable<ReconcileE
 }
 
 /** Every acknowledged write counted in the database: the query ($1 = the id) returns a row with `n`; 0 is lost, more than 1 duplicated. */
-async function inDatabase(entry: ReconcileEntry & { sql: NonNullable<ReconcileEntry['sql']> }, writes: AckedWrite[], databaseUrl: string, signal: AbortSignal, out: Reconciliation): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000, statement_timeout: READ_TIMEOUT_MS });
+async function inDatabase(
+  entry: ReconcileEntry & { sql: NonNullable<ReconcileEntry['sql']> },
+  writes: AckedWrite[],
+  databaseUrl: string,
+  signal: AbortSignal,
+  out: Reconciliation,
+): Promise<void> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: READ_TIMEOUT_MS,
+  });
   await client.connect();
   try {
     for (const w of writes) {
@@ -104,14 +122,21 @@ async function inDatabase(entry: ReconcileEntry & { sql: NonNullable<ReconcileEn
  * or counted in its database (a `sql` entry). Each one missing is named with its id and when it was
  * acknowledged; a write stored twice (a retry that was not idempotent) shows as duplicated.
  */
-export async function reconcile(entries: readonly ReconcileEntry[], acked: readonly AckedWrite[], where: ReconcileWhere): Promise<Reconciliation> {
+export async function reconcile(
+  entries: readonly ReconcileEntry[],
+  acked: readonly AckedWrite[],
+  where: ReconcileWhere,
+): Promise<Reconciliation> {
   const out: Reconciliation = { acknowledged: 0, found: 0, lost: 0, duplicated: 0, missing: [] };
   for (const entry of entries) {
     const writes = acked.filter((w) => w.writes === entry.writes);
     out.acknowledged += writes.length;
     if (entry.read) await throughApi({ ...entry, read: entry.read }, writes, where, out);
     else if (entry.sql) {
-      if (!where.databaseUrl) throw new Error(`reconcile of ${entry.writes} counts in the database, but no database was given (--database-url)`);
+      if (!where.databaseUrl)
+        throw new Error(
+          `reconcile of ${entry.writes} counts in the database, but no database was given (--database-url)`,
+        );
       await inDatabase({ ...entry, sql: entry.sql }, writes, where.databaseUrl, where.signal, out);
     }
   }

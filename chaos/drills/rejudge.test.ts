@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvConfig } from '../../common/index.ts';
-import { appendPart, createRunRecord, evaluate, judgeDrill, readRunRecord, sloSpecSchema, writeRunRecord, type DrillResult, type RunRecord } from '../../reports/index.ts';
+import {
+  appendPart,
+  createRunRecord,
+  evaluate,
+  judgeDrill,
+  readRunRecord,
+  sloSpecSchema,
+  writeRunRecord,
+  type DrillResult,
+  type RunRecord,
+} from '../../reports/index.ts';
 import { startStack, type StartedStack } from '../../stack/index.ts';
 import { loadDrill } from './file/load-drill.ts';
 import { runDrill } from './runner.ts';
@@ -50,23 +60,37 @@ describe('drill checks re-judged from the run record', () => {
     const drill = record.drills[0]!;
     const steady = drill.windows!.find((w) => w.phase === 'steady')!;
     const held = (value: number): DrillResult => ({
-      ...drill, aborted: null, checks: [],
-      windows: [{ ...steady, objectives: [{ name: `reads p95 within ${value} ms`, tag: 'read', metric: 'p95', op: '<=', value }] }],
+      ...drill,
+      aborted: null,
+      checks: [],
+      windows: [
+        {
+          ...steady,
+          objectives: [{ name: `reads p95 within ${value} ms`, tag: 'read', metric: 'p95', op: '<=', value }],
+        },
+      ],
     });
     // A generator that fell behind (a busy machine) makes a latency verdict doubtful: inconclusive, saying so. Otherwise exact.
     const doubtful = /generator|invalid/;
     const loose = judgeDrill(record, held(60_000));
     expect(loose.checks[0]!.name).toBe('steady state: reads p95 within 60000 ms');
-    if (loose.outcome !== 'pass') expect(loose.checks[0]).toMatchObject({ outcome: 'inconclusive', detail: expect.stringMatching(doubtful) });
+    if (loose.outcome !== 'pass')
+      expect(loose.checks[0]).toMatchObject({ outcome: 'inconclusive', detail: expect.stringMatching(doubtful) });
     const strict = judgeDrill(record, held(1));
     expect(strict.checks[0]!.name).toBe('steady state: reads p95 within 1 ms');
-    if (strict.outcome !== 'fail') expect(strict.checks[0]).toMatchObject({ outcome: 'inconclusive', detail: expect.stringMatching(doubtful) });
+    if (strict.outcome !== 'fail')
+      expect(strict.checks[0]).toMatchObject({ outcome: 'inconclusive', detail: expect.stringMatching(doubtful) });
     expect(strict.outcome).not.toBe('pass');
     expect([loose.outcome, strict.outcome]).not.toEqual(['inconclusive', 'inconclusive']);
   });
 
   it('an availability-during-the-drill objective: 50 % is met, 99.999 % is never a pass (breached, or too few requests to show it, saying what would conclude it)', () => {
-    const spec = (target: number) => sloSpecSchema.parse({ objectives: [{ name: 'availability during pg-down', kind: 'availability', during: 'drill', drill: 'pg-down', target }] });
+    const spec = (target: number) =>
+      sloSpecSchema.parse({
+        objectives: [
+          { name: 'availability during pg-down', kind: 'availability', during: 'drill', drill: 'pg-down', target },
+        ],
+      });
     expect(evaluate(record, spec(0.5)).verdict).not.toBe('fail');
     const strict = evaluate(record, spec(0.99999));
     expect(strict.verdict).not.toBe('pass');

@@ -14,20 +14,40 @@ class LoadDidNotStart extends Error {}
 /** A drill in which nothing could be injected: no load is sent, nothing is proven. Inconclusive, never passed. */
 function notInjectable(drill: Drill, env: DrillEnvironment, skipped: string[], startedAt: number): RunRecordPart {
   const result: DrillResult = {
-    name: drill.name, passed: false, startedAt, endedAt: Date.now(), faults: [], recoverySeconds: null, reconciliation: null, checks: [], skipped, aborted: null,
-    windows: [], tags: drill.groups, profile: drill.profile,
+    name: drill.name,
+    passed: false,
+    startedAt,
+    endedAt: Date.now(),
+    faults: [],
+    recoverySeconds: null,
+    reconciliation: null,
+    checks: [],
+    skipped,
+    aborted: null,
+    windows: [],
+    tags: drill.groups,
+    profile: drill.profile,
   };
   const judged = judgeDrill({ samples: [], summaries: [] }, result);
   return {
     drills: [{ ...result, outcome: judged.outcome, ...(judged.reason ? { reason: judged.reason } : {}) }],
-    notes: [...env.notes, `drill ${drill.name} INCONCLUSIVE: no fault of its method could be injected: ${skipped.join('; ')}`],
+    notes: [
+      ...env.notes,
+      `drill ${drill.name} INCONCLUSIVE: no fault of its method could be injected: ${skipped.join('; ')}`,
+    ],
   };
 }
 
 /** The load runs until the drill stops it; a load whose setup fails never ran (nothing shown either way). */
 async function startLoad(run: DrillRun, options: RunDrillOptions): Promise<void> {
   const { drill, signal } = run;
-  run.load = startDrillLoad({ baseUrl: run.env.target, scenario: drill.load.scenario, reconcile: drill.reconcile, signal, ...(options.rate ? { rate: options.rate } : {}) });
+  run.load = startDrillLoad({
+    baseUrl: run.env.target,
+    scenario: drill.load.scenario,
+    reconcile: drill.reconcile,
+    signal,
+    ...(options.rate ? { rate: options.rate } : {}),
+  });
   try {
     await run.load.started;
   } catch (err) {
@@ -52,7 +72,10 @@ async function verifySteadyState(run: DrillRun): Promise<boolean> {
   const failed: string[] = [];
   for (const objective of drill.steadyState) {
     const r = run.judgeLive(steady, objective);
-    run.event('probe', `steady state: ${r.name}: ${r.outcome === 'pass' ? 'ok' : r.outcome.toUpperCase()} — ${r.detail}`);
+    run.event(
+      'probe',
+      `steady state: ${r.name}: ${r.outcome === 'pass' ? 'ok' : r.outcome.toUpperCase()} — ${r.detail}`,
+    );
     if (r.outcome === 'fail') failed.push(r.name);
   }
   if (failed.length > 0) run.aborted = `steady state not met before the fault (${failed.join('; ')}): nothing injected`;
@@ -85,13 +108,22 @@ async function faultPhase(run: DrillRun): Promise<void> {
     for (;;) {
       const elapsed = (Date.now() - run.faultStart) / 1000;
       await run.injectDue(plan, elapsed);
-      for (const f of run.faults) if (f.end === null && Date.now() - f.start >= f.timed.duration * 1000) await run.rollback(f);
+      for (const f of run.faults)
+        if (f.end === null && Date.now() - f.start >= f.timed.duration * 1000) await run.rollback(f);
       for (const p of probes) {
         if (p.done || elapsed < p.at) continue;
         p.done = true;
-        pendingProbes.push(runProbe(p, baseUrlText(run.env.target)).then((r) => {
-          run.verdict({ name: `during: ${r.name}`, ok: r.ok, outcome: r.ok ? 'pass' : 'fail', source: 'probe', detail: r.detail });
-        }));
+        pendingProbes.push(
+          runProbe(p, baseUrlText(run.env.target)).then((r) => {
+            run.verdict({
+              name: `during: ${r.name}`,
+              ok: r.ok,
+              outcome: r.ok ? 'pass' : 'fail',
+              source: 'probe',
+              detail: r.detail,
+            });
+          }),
+        );
       }
       if (Date.now() - lastStopCheck >= 1000) {
         lastStopCheck = Date.now();
@@ -133,14 +165,31 @@ async function observeRecovery(run: DrillRun): Promise<number> {
 function recordRecovery(run: DrillRun, observedUntil: number): number | null {
   const { drill } = run;
   const lastFaultEnd = run.lastFaultEnd();
-  run.windows.push({ phase: 'during', ...alignedWindow(run.faultStart + 1000, lastFaultEnd), objectives: drill.during });
-  const recovery = recoverySeconds(run.load?.observations ?? [], drill.steadyState, lastFaultEnd, observedUntil - 600, drill.groups);
+  run.windows.push({
+    phase: 'during',
+    ...alignedWindow(run.faultStart + 1000, lastFaultEnd),
+    objectives: drill.during,
+  });
+  const recovery = recoverySeconds(
+    run.load?.observations ?? [],
+    drill.steadyState,
+    lastFaultEnd,
+    observedUntil - 600,
+    drill.groups,
+  );
   const ok = recovery !== null && recovery <= drill.recoverWithinSeconds;
   run.verdict({
-    name: `steady state back within ${drill.recoverWithinSeconds} s of the rollback`, ok, outcome: ok ? 'pass' : 'fail', source: 'recovery',
+    name: `steady state back within ${drill.recoverWithinSeconds} s of the rollback`,
+    ok,
+    outcome: ok ? 'pass' : 'fail',
+    source: 'recovery',
     detail: recovery === null ? 'did not recover in the observation time' : `recovered after ${recovery} s`,
   });
-  run.windows.push({ phase: 'after', ...alignedWindow(lastFaultEnd + (recovery ?? drill.recoverWithinSeconds) * 1000, observedUntil), objectives: drill.after });
+  run.windows.push({
+    phase: 'after',
+    ...alignedWindow(lastFaultEnd + (recovery ?? drill.recoverWithinSeconds) * 1000, observedUntil),
+    objectives: drill.after,
+  });
   return recovery;
 }
 
@@ -167,8 +216,11 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
     await startLoad(run, options);
     if (await verifySteadyState(run)) await faultPhase(run);
   } catch (err) {
-    run.aborted = signal.aborted ? 'interrupted: faults rolled back, measurements kept'
-      : err instanceof LoadDidNotStart ? `${LOAD_DID_NOT_START}: ${err.message}; nothing injected` : `error: ${(err as Error).message}`;
+    run.aborted = signal.aborted
+      ? 'interrupted: faults rolled back, measurements kept'
+      : err instanceof LoadDidNotStart
+        ? `${LOAD_DID_NOT_START}: ${err.message}; nothing injected`
+        : `error: ${(err as Error).message}`;
     run.event('note', run.aborted);
   } finally {
     await run.rollbackAll();
@@ -182,21 +234,43 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
   const summaries = (measured?.summaries ?? []).map((s) => ({ ...s, scenario }));
   const interrupted = signal.aborted || run.aborted?.startsWith('interrupted');
   const recovery = run.faultStart && !interrupted ? recordRecovery(run, observedUntil) : null;
-  const reconciliation = load && run.faultStart && !interrupted && drill.reconcile.length > 0 ? await reconcileWrites(run, load) : null;
+  const reconciliation =
+    load && run.faultStart && !interrupted && drill.reconcile.length > 0 ? await reconcileWrites(run, load) : null;
 
   const result: DrillResult = {
-    name, passed: false, startedAt: run.startedAt, endedAt,
+    name,
+    passed: false,
+    startedAt: run.startedAt,
+    endedAt,
     faults: run.faults.map((f) => ({ label: f.timed.label, start: f.start, end: f.end })),
-    recoverySeconds: recovery, reconciliation, checks: run.checks, skipped, aborted: run.aborted, windows: run.windows, tags: drill.groups, profile: drill.profile,
+    recoverySeconds: recovery,
+    reconciliation,
+    checks: run.checks,
+    skipped,
+    aborted: run.aborted,
+    windows: run.windows,
+    tags: drill.groups,
+    profile: drill.profile,
   };
   // One evaluation: the window checks recomputed from the samples, exactly as `rampart report` does.
   const judged = judgeDrill({ samples, summaries }, result);
-  result.checks = judged.checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail, outcome: c.outcome, ...(c.source ? { source: c.source } : {}) }));
+  result.checks = judged.checks.map((c) => ({
+    name: c.name,
+    ok: c.ok,
+    detail: c.detail,
+    outcome: c.outcome,
+    ...(c.source ? { source: c.source } : {}),
+  }));
   result.outcome = judged.outcome;
   result.passed = judged.outcome === 'pass';
   if (judged.reason) result.reason = judged.reason;
   for (const c of judged.checks.filter((c) => c.source === 'window' || c.source === 'steady-state')) {
-    run.events.push({ ts: endedAt, type: c.outcome === 'fail' ? 'slo.breached' : 'probe', label: `${c.name}: ${c.outcome === 'pass' ? 'ok' : c.outcome.toUpperCase()} — ${c.detail}`, scenario });
+    run.events.push({
+      ts: endedAt,
+      type: c.outcome === 'fail' ? 'slo.breached' : 'probe',
+      label: `${c.name}: ${c.outcome === 'pass' ? 'ok' : c.outcome.toUpperCase()} — ${c.detail}`,
+      scenario,
+    });
   }
   run.event('phase.ended', `drill ${name}: ${judged.outcome.toUpperCase()}`, { id: `drill:${name}` });
   const notes = [...env.notes, ...thin, ...(measured?.notes ?? [])];
@@ -213,20 +287,37 @@ async function reconcileWrites(run: DrillRun, load: DrillLoad): Promise<DrillRes
   const what = [...new Set(drill.reconcile.map((r) => r.writes))].join(', ');
   const name = `every acknowledged write (${what}) is found afterwards${drill.reconcile.some((r) => r.sql) ? ', exactly once' : ''}`;
   try {
-    const r = await reconcile(drill.reconcile, load.acknowledged, { baseUrl: baseUrlText(env.target), databaseUrl: env.databaseUrl, signal });
+    const r = await reconcile(drill.reconcile, load.acknowledged, {
+      baseUrl: baseUrlText(env.target),
+      databaseUrl: env.databaseUrl,
+      signal,
+    });
     // An acknowledged write whose answer held no id cannot be read back: nothing is proven about it.
     const unidentified = [...load.unidentified.values()].reduce((a, b) => a + b, 0);
     const ok = r.lost === 0 && r.duplicated === 0 && r.acknowledged > 0 && unidentified === 0;
-    const named = r.missing.slice(0, 10).map((m) => `${m.writes} id ${m.id} acknowledged at ${new Date(m.at).toISOString().slice(11, 23)}: ${m.detail}`);
-    const detail = `${r.acknowledged} acknowledged, ${r.found} found, ${r.lost} lost, ${r.duplicated} duplicated`
-      + (named.length ? ` (${named.join('; ')}${r.missing.length > named.length ? `; and ${r.missing.length - named.length} more in run.json` : ''})` : '')
-      + (r.acknowledged === 0 ? '; to conclude: the load must have writes acknowledged (2xx) to read back' : '')
-      + (unidentified > 0 ? `; ${unidentified} acknowledged answers held no id where reconcile.id says, so they could not be read back; to conclude: point id at a field every answer has` : '');
+    const named = r.missing
+      .slice(0, 10)
+      .map((m) => `${m.writes} id ${m.id} acknowledged at ${new Date(m.at).toISOString().slice(11, 23)}: ${m.detail}`);
+    const detail =
+      `${r.acknowledged} acknowledged, ${r.found} found, ${r.lost} lost, ${r.duplicated} duplicated` +
+      (named.length
+        ? ` (${named.join('; ')}${r.missing.length > named.length ? `; and ${r.missing.length - named.length} more in run.json` : ''})`
+        : '') +
+      (r.acknowledged === 0 ? '; to conclude: the load must have writes acknowledged (2xx) to read back' : '') +
+      (unidentified > 0
+        ? `; ${unidentified} acknowledged answers held no id where reconcile.id says, so they could not be read back; to conclude: point id at a field every answer has`
+        : '');
     const failed = r.lost > 0 || r.duplicated > 0;
     verdict({ name, ok, outcome: ok ? 'pass' : failed ? 'fail' : 'inconclusive', source: 'reconciliation', detail });
     return { acknowledged: r.acknowledged, found: r.found, lost: r.lost, duplicated: r.duplicated, missing: r.missing };
   } catch (err) {
-    verdict({ name, ok: false, outcome: 'inconclusive', source: 'reconciliation', detail: `could not reconcile: ${(err as Error).message}; to conclude: make the read-back reachable` });
+    verdict({
+      name,
+      ok: false,
+      outcome: 'inconclusive',
+      source: 'reconciliation',
+      detail: `could not reconcile: ${(err as Error).message}; to conclude: make the read-back reachable`,
+    });
     return null;
   }
 }

@@ -6,7 +6,9 @@ export const END = '<!-- sizing:end -->';
 
 /** The sizing table of every bundled drill in both profiles. */
 export function bundledSizingTable(): string {
-  return sizingTable(listBundledDrills().flatMap((name) => (['quick', 'full'] as const).map((p) => loadDrill(name, p))));
+  return sizingTable(
+    listBundledDrills().flatMap((name) => (['quick', 'full'] as const).map((p) => loadDrill(name, p))),
+  );
 }
 
 /** A document with the text between the sizing markers replaced by the current table. */

@@ -52,7 +52,11 @@ export function requestsToConclude(o: Objective): number {
 export function windowSeconds(drill: Drill): Record<Phase, number> {
   const start = Math.min(...drill.method.map((a) => a.at));
   const end = Math.max(...drill.method.map((a) => a.at + a.duration));
-  return { steady: Math.max(0, drill.steadySeconds - 1), during: Math.max(0, end - start - 2), after: drill.observeSeconds };
+  return {
+    steady: Math.max(0, drill.steadySeconds - 1),
+    during: Math.max(0, end - start - 2),
+    after: drill.observeSeconds,
+  };
 }
 
 /** Requests per second of a tag (a request tag, one of the drill's groups, or `all`) under the drill's load; null for a closed model. */
@@ -64,7 +68,9 @@ export function tagRate(drill: Drill, tag: string): number | null {
   const totalWeight = s.flows.reduce((sum, f) => sum + f.weight, 0);
   let perIteration = 0;
   for (const f of s.flows) {
-    const requests = f.steps.filter((st) => !names || names.has(st.name ?? `${st.method} ${st.path}`)).reduce((n, st) => n + st.repeat, 0);
+    const requests = f.steps
+      .filter((st) => !names || names.has(st.name ?? `${st.method} ${st.path}`))
+      .reduce((n, st) => n + st.repeat, 0);
     perIteration += (f.weight / totalWeight) * requests;
   }
   return iterationsPerSecond * perIteration;
@@ -73,20 +79,36 @@ export function tagRate(drill: Drill, tag: string): number | null {
 /** Every window objective of a drill with the requests planned for it and the requests it needs. */
 export function planDrill(drill: Drill): WindowPlan[] {
   const seconds = windowSeconds(drill);
-  const windows: Array<[Phase, Objective[]]> = [['steady', drill.steadyState], ['during', drill.during], ['after', drill.after]];
-  return windows.flatMap(([phase, objectives]) => objectives.map((o) => {
-    const rate = tagRate(drill, o.tag);
-    const planned = rate === null ? null : Math.floor(rate * seconds[phase]);
-    const needed = requestsToConclude(o);
-    return { phase, objective: o.name, tag: o.tag, planned, needed, ratio: planned === null ? null : planned / needed };
-  }));
+  const windows: Array<[Phase, Objective[]]> = [
+    ['steady', drill.steadyState],
+    ['during', drill.during],
+    ['after', drill.after],
+  ];
+  return windows.flatMap(([phase, objectives]) =>
+    objectives.map((o) => {
+      const rate = tagRate(drill, o.tag);
+      const planned = rate === null ? null : Math.floor(rate * seconds[phase]);
+      const needed = requestsToConclude(o);
+      return {
+        phase,
+        objective: o.name,
+        tag: o.tag,
+        planned,
+        needed,
+        ratio: planned === null ? null : planned / needed,
+      };
+    }),
+  );
 }
 
 /** The plans below MARGIN, as lines naming the window, the objective and both counts. */
 export function undersized(drill: Drill, margin = MARGIN): string[] {
   return planDrill(drill)
     .filter((p) => p.ratio !== null && p.ratio < margin)
-    .map((p) => `${drill.name} (${drill.profile}) ${p.phase}: "${p.objective}" plans ${p.planned} ${p.tag} requests, needs ${p.needed} (${p.ratio!.toFixed(2)}× < ${margin}×)`);
+    .map(
+      (p) =>
+        `${drill.name} (${drill.profile}) ${p.phase}: "${p.objective}" plans ${p.planned} ${p.tag} requests, needs ${p.needed} (${p.ratio!.toFixed(2)}× < ${margin}×)`,
+    );
 }
 
 /**
@@ -100,7 +122,10 @@ export function sizingTable(drills: readonly Drill[]): string {
     const tightest = plans.reduce((a, b) => (b.ratio! < a.ratio! ? b : a));
     return `${windowSeconds(d)[phase]} s: ${tightest.planned} / ${tightest.needed} ${tightest.tag} (${tightest.ratio!.toFixed(2)}×)`;
   };
-  const rows = drills.map((d) => `| ${d.name} | ${d.profile} | ${d.load.scenario.executor === 'constant-arrival-rate' ? d.load.scenario.rate : '—'} | ${cell(d, 'steady')} | ${cell(d, 'during')} | ${cell(d, 'after')} |`);
+  const rows = drills.map(
+    (d) =>
+      `| ${d.name} | ${d.profile} | ${d.load.scenario.executor === 'constant-arrival-rate' ? d.load.scenario.rate : '—'} | ${cell(d, 'steady')} | ${cell(d, 'during')} | ${cell(d, 'after')} |`,
+  );
   return [
     '| drill | profile | req/s | steady state | during the fault | after recovery |',
     '|---|---|---|---|---|---|',
@@ -115,8 +140,11 @@ export function sizingTable(drills: readonly Drill[]): string {
  */
 export function sizingNotes(drill: Drill, rate?: number): string[] {
   const s = drill.load.scenario;
-  const planned = rate !== undefined && s.executor === 'constant-arrival-rate'
-    ? { ...drill, load: { ...drill.load, scenario: { ...s, rate, timeUnit: '1s' } } } as Drill
-    : drill;
-  return undersized(planned).map((line) => `${line}: a slower machine may leave it INCONCLUSIVE; lengthen the window or raise load.rate`);
+  const planned =
+    rate !== undefined && s.executor === 'constant-arrival-rate'
+      ? ({ ...drill, load: { ...drill.load, scenario: { ...s, rate, timeUnit: '1s' } } } as Drill)
+      : drill;
+  return undersized(planned).map(
+    (line) => `${line}: a slower machine may leave it INCONCLUSIVE; lengthen the window or raise load.rate`,
+  );
 }

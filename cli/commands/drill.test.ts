@@ -13,7 +13,16 @@ describe('rampart drill', () => {
   it('lists the drills', async () => {
     const r = await run(['drill', '--list']);
     expect(r.code).toBe(0);
-    for (const name of ['pg-latency', 'pg-down', 'redis-down', 'redis-latency', 'network-reset', 'bandwidth-squeeze', 'worker-crash', 'pg-restart']) {
+    for (const name of [
+      'pg-latency',
+      'pg-down',
+      'redis-down',
+      'redis-latency',
+      'network-reset',
+      'bandwidth-squeeze',
+      'worker-crash',
+      'pg-restart',
+    ]) {
       expect(r.stdout).toContain(name);
     }
   });
@@ -48,7 +57,10 @@ describe('rampart drill', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      for (const [drill, why] of [['worker-crash', /process fault on worker needs the managed stack/], ['redis-down', /no Toxiproxy to reach proxy redis .*--toxiproxy/]] as const) {
+      for (const [drill, why] of [
+        ['worker-crash', /process fault on worker needs the managed stack/],
+        ['redis-down', /no Toxiproxy to reach proxy redis .*--toxiproxy/],
+      ] as const) {
         const out = path.join(dir, drill);
         const r = await run(['drill', drill, '--target', target, '--out', out]);
         expect(r.code, r.stdout + r.stderr).toBe(1);
@@ -57,15 +69,28 @@ describe('rampart drill', () => {
         expect(r.stdout).toContain('verdict: INCONCLUSIVE');
         expect(r.stdout).not.toMatch(/^PASS/m);
         const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as {
-          drills: { name: string; passed: boolean; outcome: string; reason: string; skipped: string[] }[]; verdict: string; verdicts: { outcome: string; reason: string }[];
+          drills: { name: string; passed: boolean; outcome: string; reason: string; skipped: string[] }[];
+          verdict: string;
+          verdicts: { outcome: string; reason: string }[];
         };
-        expect(record.drills[0]).toMatchObject({ name: drill, passed: false, outcome: 'inconclusive', skipped: [expect.stringMatching(why)] });
+        expect(record.drills[0]).toMatchObject({
+          name: drill,
+          passed: false,
+          outcome: 'inconclusive',
+          skipped: [expect.stringMatching(why)],
+        });
         expect(record.drills[0]!.reason).toMatch(/faults not injected/);
         expect(record.verdict).toBe('inconclusive');
-        expect(record.verdicts).toEqual([expect.objectContaining({ outcome: 'inconclusive', reason: expect.stringMatching(/to conclude/) })]);
+        expect(record.verdicts).toEqual([
+          expect.objectContaining({ outcome: 'inconclusive', reason: expect.stringMatching(/to conclude/) }),
+        ]);
         const junit = await readFile(path.join(out, 'junit.xml'), 'utf8');
         expect(junit).toMatch(/<testsuites name="rampart" tests="1" failures="0" errors="1"/);
-        expect(junit).toMatch(new RegExp(`<testcase [^>]*name="drill ${drill}\\[${drill}\\]"[^>]*><error message="INCONCLUSIVE[^"]*" type="inconclusive">`));
+        expect(junit).toMatch(
+          new RegExp(
+            `<testcase [^>]*name="drill ${drill}\\[${drill}\\]"[^>]*><error message="INCONCLUSIVE[^"]*" type="inconclusive">`,
+          ),
+        );
       }
     } finally {
       server.close();

@@ -18,12 +18,19 @@ const DEFAULT_TARGET = 'http://127.0.0.1:8080';
 export function registerInit(program: Command, ctx: CliContext): void {
   program
     .command('init')
-    .description('Write a starter for your API here: a load suite, an slo.yaml that judges it, a drill file and a GitHub Actions gate.')
-    .option('--target <url>', `your API's base URL (default: the OpenAPI document's or the HAR's server, else ${DEFAULT_TARGET})`)
+    .description(
+      'Write a starter for your API here: a load suite, an slo.yaml that judges it, a drill file and a GitHub Actions gate.',
+    )
+    .option(
+      '--target <url>',
+      `your API's base URL (default: the OpenAPI document's or the HAR's server, else ${DEFAULT_TARGET})`,
+    )
     .option('--openapi <file>', 'take a few GET routes from this OpenAPI document (YAML or JSON)')
     .option('--har <file>', 'take a few GET routes from this HAR recording')
     .option('--force', 'replace files that already exist', false)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Writes ${Object.values(starterFiles).join(', ')}; each is checked by the loaders that read it before anything is
 written, and an existing file is left alone (exit 2 naming it) unless --force. Without --openapi or --har the
 suite loads GET /.
@@ -31,14 +38,25 @@ suite loads GET /.
 Examples:
   $ rampart init --target http://127.0.0.1:8080
   $ rampart init --target http://127.0.0.1:8080 --openapi openapi.yaml
-  $ rampart init --har session.har --force`)
+  $ rampart init --har session.har --force`,
+    )
     .action(async (flags: InitFlags) => {
-      if (flags.openapi && flags.har) throw new FlagInvalidError('--openapi and --har cannot be given together', { hint: 'choose the one that describes your API better' });
-      const found: StarterRoutes | null = flags.openapi ? await routesFromOpenApi(flags.openapi) : flags.har ? await routesFromHar(flags.har) : null;
+      if (flags.openapi && flags.har)
+        throw new FlagInvalidError('--openapi and --har cannot be given together', {
+          hint: 'choose the one that describes your API better',
+        });
+      const found: StarterRoutes | null = flags.openapi
+        ? await routesFromOpenApi(flags.openapi)
+        : flags.har
+          ? await routesFromHar(flags.har)
+          : null;
       const target = parseTargetUrl(flags.target ?? found?.origin ?? DEFAULT_TARGET, '--target');
       const base = target.href.replace(/\/$/, '');
       const paths = found && found.paths.length > 0 ? found.paths : ['/'];
-      const source = found && found.paths.length > 0 ? found.source : `GET / only (${found ? `${flags.openapi ?? flags.har} has no GET route without parameters` : 'no --openapi or --har given'})`;
+      const source =
+        found && found.paths.length > 0
+          ? found.source
+          : `GET / only (${found ? `${flags.openapi ?? flags.har} has no GET route without parameters` : 'no --openapi or --har given'})`;
       const written = await writeStarter(ctx.cwd, { target: base, paths, source }, flags.force);
       ctx.stdout.write(`rampart init: wrote ${written.join(', ')} for ${base} (routes: ${paths.join(', ')})\n`);
       ctx.stdout.write(`next:

@@ -3,8 +3,28 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { baseUrlText, EnvironmentError, type Profile } from '../../common/index.ts';
-import { envAsPlaceholders, exportK6, formatK6Thresholds, formatSummary, importK6Results, k6Thresholds, loadSuite, type Suite, type ThresholdItem } from '../../scenarios/index.ts';
-import { appendPart, createRunRecord, loadSloSpec, ownSpec, parseFormats, sloSpecSchema, specToInput, type RunRecord, type SloSpec } from '../../reports/index.ts';
+import {
+  envAsPlaceholders,
+  exportK6,
+  formatK6Thresholds,
+  formatSummary,
+  importK6Results,
+  k6Thresholds,
+  loadSuite,
+  type Suite,
+  type ThresholdItem,
+} from '../../scenarios/index.ts';
+import {
+  appendPart,
+  createRunRecord,
+  loadSloSpec,
+  ownSpec,
+  parseFormats,
+  sloSpecSchema,
+  specToInput,
+  type RunRecord,
+  type SloSpec,
+} from '../../reports/index.ts';
 import { judgeAndWrite } from '../../session/index.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode, exitCodeFor } from '../exit-codes.ts';
@@ -31,18 +51,35 @@ function k6OnPath(): boolean {
  */
 export function exitCodeForK6(code: number): number {
   switch (code) {
-    case 0: return ExitCode.ok;
-    case 99: case 108: case 110: return ExitCode.breached;
-    case 104: case 107: return ExitCode.badInput;
-    case 103: case 105: return ExitCode.interrupted;
-    default: return ExitCode.environment;
+    case 0:
+      return ExitCode.ok;
+    case 99:
+    case 108:
+    case 110:
+      return ExitCode.breached;
+    case 104:
+    case 107:
+      return ExitCode.badInput;
+    case 103:
+    case 105:
+      return ExitCode.interrupted;
+    default:
+      return ExitCode.environment;
   }
 }
 
 /** `rampart run --engine k6`: export each suite and hand it to the k6 binary; its exit code mapped by exitCodeForK6. */
-export async function runWithK6(suites: Suite[], target: URL | undefined, outDir: string, ctx: CliContext): Promise<number> {
+export async function runWithK6(
+  suites: Suite[],
+  target: URL | undefined,
+  outDir: string,
+  ctx: CliContext,
+): Promise<number> {
   if (!k6OnPath()) throw new K6MissingError();
-  if (!target) throw new FlagInvalidError('--engine k6 needs --target URL', { hint: 'start the stack with `rampart stack up` and pass its URL' });
+  if (!target)
+    throw new FlagInvalidError('--engine k6 needs --target URL', {
+      hint: 'start the stack with `rampart stack up` and pass its URL',
+    });
   let code = 0;
   for (const suite of suites) {
     const file = path.join(outDir, `${suite.name}.k6.ts`);
@@ -50,7 +87,9 @@ export async function runWithK6(suites: Suite[], target: URL | undefined, outDir
     const { script, notExported } = exportK6(suite);
     await writeFile(file, script);
     for (const n of notExported) ctx.stderr.write(`rampart: k6 script ${file}: not as in rampart: ${n}\n`);
-    const child = spawn('k6', ['run', '-e', `BASE_URL=${baseUrlText(target)}`, file], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn('k6', ['run', '-e', `BASE_URL=${baseUrlText(target)}`, file], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     const onAbort = () => child.kill('SIGINT');
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const exit = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 3)));
@@ -71,22 +110,36 @@ function suiteForExport(name: string, profile: Profile, ctx: CliContext): { suit
 }
 
 export function registerK6(program: Command, ctx: CliContext): void {
-  const k6 = program.command('k6').description('k6 interoperability: export suites as k6 scripts, import k6 results (distributed load, one verdict).');
+  const k6 = program
+    .command('k6')
+    .description(
+      'k6 interoperability: export suites as k6 scripts, import k6 results (distributed load, one verdict).',
+    );
   k6.command('export')
     .description('Write a suite as a k6 script typed with @types/k6 (executors, stages, thresholds, checks, flows).')
     .argument('<suite>', 'suite name or file')
     .addOption(profileFlag('full'))
     .option('--out <file>', 'output file (default: stdout)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   rampart k6 export load --out load.k6.ts && k6 run -e BASE_URL=http://127.0.0.1:3000 load.k6.ts
-  rampart k6 export stress --profile quick > stress.k6.ts`)
+  rampart k6 export stress --profile quick > stress.k6.ts`,
+    )
     .action(async (name: string, flags: { profile: Profile; out?: string }) => {
       const { suite, baked } = suiteForExport(name, flags.profile, ctx);
-      const extra = baked ? ['{{env.NAME}} placeholders stand in numbers or settings the suite checks on loading: their values are written into this script'] : [];
+      const extra = baked
+        ? [
+            '{{env.NAME}} placeholders stand in numbers or settings the suite checks on loading: their values are written into this script',
+          ]
+        : [];
       const { script, notExported, env } = exportK6(suite, { notes: extra });
       for (const n of notExported) ctx.stderr.write(`rampart: not as in rampart: ${n}\n`);
-      if (env.length > 0) ctx.stderr.write(`rampart: the script reads ${env.map((e) => `__ENV.${e}`).join(', ')}: run it with ${env.map((e) => `-e ${e}=…`).join(' ')}\n`);
+      if (env.length > 0)
+        ctx.stderr.write(
+          `rampart: the script reads ${env.map((e) => `__ENV.${e}`).join(', ')}: run it with ${env.map((e) => `-e ${e}=…`).join(' ')}\n`,
+        );
       if (!flags.out) {
         ctx.stdout.write(script);
         return;
@@ -113,22 +166,40 @@ function importSpec(record: RunRecord, slo: SloSpec | undefined): SloSpec | null
   const own = ownSpec(record);
   if (!slo) return own;
   const input = specToInput(slo);
-  return sloSpecSchema.parse({ ...input, objectives: [...(own ? specToInput(own).objectives : []), ...input.objectives] });
+  return sloSpecSchema.parse({
+    ...input,
+    objectives: [...(own ? specToInput(own).objectives : []), ...input.objectives],
+  });
 }
 
 /** `rampart k6 import`: k6 JSON results of one or more runners → one run record, thresholds judged as k6 judges them over the whole. */
 export function registerK6Import(k6: Command, ctx: CliContext): void {
   k6.command('import')
-    .description('Merge k6 JSON results (`k6 run --out json=FILE`, one file per runner, e.g. k6-operator) into one run record and judge the thresholds as k6 does, over the whole test.')
+    .description(
+      'Merge k6 JSON results (`k6 run --out json=FILE`, one file per runner, e.g. k6-operator) into one run record and judge the thresholds as k6 does, over the whole test.',
+    )
     .argument('<results...>', 'k6 JSON output files (.json or .gz), one per runner')
-    .option('--threshold <metric: expr>', "a threshold to judge besides those the files declare, k6 syntax, repeatable: 'http_req_duration{name:GET /x}: p(95)<200'", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--suite <name>', 'the suite the k6 script was exported from: its thresholds are judged too, as the exported script declares them')
+    .option(
+      '--threshold <metric: expr>',
+      "a threshold to judge besides those the files declare, k6 syntax, repeatable: 'http_req_duration{name:GET /x}: p(95)<200'",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      '--suite <name>',
+      'the suite the k6 script was exported from: its thresholds are judged too, as the exported script declares them',
+    )
     .addOption(profileFlag('full'))
-    .option('--strict', 'also exit 1 when rampart\'s statistics find a threshold k6 passes inconclusive (too few points to show it at 95 % confidence, or no points)')
+    .option(
+      '--strict',
+      "also exit 1 when rampart's statistics find a threshold k6 passes inconclusive (too few points to show it at 95 % confidence, or no points)",
+    )
     .option('--slo <file>', 'also judge an SLO spec (slo.yaml) over the merged run record')
     .addOption(outFlag('reports/out/k6-import'))
     .option('--format <list>', 'also write reports: comma-separated html,json,junit,md')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Thresholds come from the files' Metric lines (k6 writes each metric's thresholds there, not those of
 sub-metrics such as http_req_duration{name:x}), from --threshold and from --suite. Each is judged as k6
 judges it at the end of a test: k6's percentile (linear interpolation between ranks), every metric type
@@ -142,11 +213,14 @@ Exit code: 0 every threshold passes as k6 judges it (and every --slo objective p
 Examples:
   rampart k6 import runner-0.json runner-1.json runner-2.json --out out/k6 --format md,junit
   rampart k6 import results.json --threshold 'http_req_duration{name:GET /v1/feed}: p(95)<200'
-  rampart k6 import results-*.json.gz --suite load --slo slo.yaml --format html,md`)
+  rampart k6 import results-*.json.gz --suite load --slo slo.yaml --format html,md`,
+    )
     .action(async (files: string[], flags: ImportFlags) => {
       const formats = flags.format ? forFlag('--format', () => parseFormats(flags.format as string)) : [];
       const extra: Record<string, Array<string | ThresholdItem>> = {};
-      const add = (key: string, items: Array<string | ThresholdItem>) => { extra[key] = [...(extra[key] ?? []), ...items]; };
+      const add = (key: string, items: Array<string | ThresholdItem>) => {
+        extra[key] = [...(extra[key] ?? []), ...items];
+      };
       if (flags.suite) {
         const suite = loadSuite(flags.suite, flags.profile, { env: ctx.vars });
         for (const [key, items] of Object.entries(k6Thresholds(suite))) add(key, items);
@@ -158,19 +232,32 @@ Examples:
       const slo = flags.slo ? await loadSloSpec(flags.slo) : undefined;
       const r = await importK6Results(files, { thresholds: extra, ...(flags.strict ? { strict: true } : {}) });
       const source = `k6 import of ${r.runners.length} runner${r.runners.length === 1 ? '' : 's'}`;
-      const imported = createRunRecord({ command: `k6 import ${files.join(' ')}`, profile: flags.suite ? flags.profile : null, startedAt: r.startedAt, source });
+      const imported = createRunRecord({
+        command: `k6 import ${files.join(' ')}`,
+        profile: flags.suite ? flags.profile : null,
+        startedAt: r.startedAt,
+        source,
+      });
       imported.meta.endedAt = r.endedAt;
       appendPart(imported, r.part);
       for (const s of r.summaries) ctx.stdout.write(formatSummary(s, []));
       ctx.stdout.write(formatK6Thresholds(r.thresholds, r.runners.length));
       for (const w of r.warnings) ctx.stderr.write(`rampart: warning: ${w}\n`);
-      const { record, written } = await judgeAndWrite(imported, { spec: (rec) => importSpec(rec, slo), outDir: flags.out, formats });
+      const { record, written } = await judgeAndWrite(imported, {
+        spec: (rec) => importSpec(rec, slo),
+        outDir: flags.out,
+        formats,
+      });
       const file = written.record as string;
-      ctx.stderr.write(`rampart: ${source}, ${r.summaries.reduce((a, s) => a + s.requests, 0)} requests merged; run record written to ${file}\n`);
+      ctx.stderr.write(
+        `rampart: ${source}, ${r.summaries.reduce((a, s) => a + s.requests, 0)} requests merged; run record written to ${file}\n`,
+      );
       const failed = r.thresholds.filter((t) => t.outcome === 'fail');
       if (record.verdict === 'fail') {
         const sloFailed = record.verdicts.filter((v) => v.outcome === 'fail' && v.kind !== 'threshold');
-        ctx.stderr.write(`rampart: FAIL over the merged runners: ${[...failed.map((t) => `${t.metric}${t.filter !== undefined ? `{${t.filter}}` : ''} ${t.expression} (observed ${t.value ?? 'no data'})`), ...sloFailed.map((v) => `objective ${v.objective}`)].join('; ')}\n`);
+        ctx.stderr.write(
+          `rampart: FAIL over the merged runners: ${[...failed.map((t) => `${t.metric}${t.filter !== undefined ? `{${t.filter}}` : ''} ${t.expression} (observed ${t.value ?? 'no data'})`), ...sloFailed.map((v) => `objective ${v.objective}`)].join('; ')}\n`,
+        );
       } else if (record.verdict === 'inconclusive') {
         const unsure = record.verdicts.filter((v) => v.outcome === 'inconclusive').map((v) => v.objective);
         ctx.stderr.write(`rampart: INCONCLUSIVE over the merged runners (exit 1): ${unsure.join(', ')}\n`);

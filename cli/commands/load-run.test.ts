@@ -20,10 +20,29 @@ describe('rampart load', () => {
     if (/INCONCLUSIVE: the measurement is invalid/.test(r.stderr)) expect(r.code).toBe(1);
     else expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['requests', 'errors', 'rate', 'latencyMs', 'late', 'dropped', 'droppedAtCap', 'timeouts', 'warnings']);
+    expect(Object.keys(json)).toEqual([
+      'requests',
+      'errors',
+      'rate',
+      'latencyMs',
+      'late',
+      'dropped',
+      'droppedAtCap',
+      'timeouts',
+      'warnings',
+    ]);
     expect(Object.keys(json.rate as object)).toEqual(['target', 'achieved']);
     expect(Object.keys(json.latencyMs as object)).toEqual(['p50', 'p90', 'p95', 'p99', 'p999', 'max']);
-    expect(json).toMatchObject({ requests: 100, errors: 0, rate: { target: 100 }, late: 0, dropped: 0, droppedAtCap: 0, timeouts: 0, warnings: [] });
+    expect(json).toMatchObject({
+      requests: 100,
+      errors: 0,
+      rate: { target: 100 },
+      late: 0,
+      dropped: 0,
+      droppedAtCap: 0,
+      timeouts: 0,
+      warnings: [],
+    });
     expect(r.stdout).toContain('p99.9');
     // Not a TTY: quiet progress lines (elapsed, achieved/target rate, p95, errors).
     expect(r.stderr).toMatch(/load \d+s\/1s \d+\/100 req\/s p95 [\d.]+ms errors 0/);
@@ -64,8 +83,20 @@ describe('rampart load', () => {
 
 describe('rampart run', () => {
   const suite = (thresholds: Record<string, string[]>, extra: Record<string, unknown> = {}) => ({
-    name: 'tiny', description: 'test suite',
-    scenarios: [{ name: 'tiny', executor: 'constant-arrival-rate', rate: 50, duration: '1s', flows: [{ name: 'get', steps: [{ path: '/' }] }], thresholds, thresholdWindows: [], ...extra }],
+    name: 'tiny',
+    description: 'test suite',
+    scenarios: [
+      {
+        name: 'tiny',
+        executor: 'constant-arrival-rate',
+        rate: 50,
+        duration: '1s',
+        flows: [{ name: 'get', steps: [{ path: '/' }] }],
+        thresholds,
+        thresholdWindows: [],
+        ...extra,
+      },
+    ],
   });
 
   it('exits 1 when a threshold fails and still writes run.json', async () => {
@@ -75,7 +106,10 @@ describe('rampart run', () => {
     const out = path.join(tmp, 'out-fail');
     const r = await cli('run', file, '--target', srv.url, '--out', out);
     expect(r.code).toBe(1);
-    const record = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as { thresholds: Array<{ ok: boolean; value: number }>; samples: unknown[] };
+    const record = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as {
+      thresholds: Array<{ ok: boolean; value: number }>;
+      samples: unknown[];
+    };
     expect(record.thresholds).toMatchObject([{ metric: 'http_req_failed', ok: false, value: 1 }]);
     expect(record.samples.length).toBeGreaterThan(0);
   });
@@ -84,7 +118,12 @@ describe('rampart run', () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
     const file = path.join(tmp, 'passing.json');
     // Sized to earn both (rate<0.01 and a p99 each need >= 299 clean requests at 95 %): 600 requests, 2x that.
-    writeFileSync(file, JSON.stringify(suite({ http_req_failed: ['rate<0.01'], http_req_duration: ['p(99)<1000'] }, { rate: 200, duration: '3s' })));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        suite({ http_req_failed: ['rate<0.01'], http_req_duration: ['p(99)<1000'] }, { rate: 200, duration: '3s' }),
+      ),
+    );
     const r = await cli('run', file, '--target', srv.url, '--out', path.join(tmp, 'out-pass'));
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });

@@ -40,7 +40,9 @@ describe('rampart proxy', () => {
   });
 
   it('serves the API until SIGTERM, then exits 0', async () => {
-    const child = spawn(process.execPath, [repoPath('bin', 'rampart.js'), 'proxy', '--port', '0', '--seed', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [repoPath('bin', 'rampart.js'), 'proxy', '--port', '0', '--seed', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d) => {

@@ -22,7 +22,12 @@ afterAll(async () => {
 
 describe('rampart scan', () => {
   it('exits 2 naming the flag for a bad profile, seed, target or fail-on', async () => {
-    for (const [args, flag] of [[['--profile', 'huge'], '--profile'], [['--seed', 'abc'], '--seed'], [['--target', 'ftp://x'], '--target'], [['--fail-on', 'scary'], '--fail-on']] as const) {
+    for (const [args, flag] of [
+      [['--profile', 'huge'], '--profile'],
+      [['--seed', 'abc'], '--seed'],
+      [['--target', 'ftp://x'], '--target'],
+      [['--fail-on', 'scary'], '--fail-on'],
+    ] as const) {
       const r = await run(['scan', '--target', 'http://127.0.0.1:1', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain(flag);
@@ -53,16 +58,40 @@ describe('rampart scan', () => {
   it('scans with --openapi api.yaml (Swagger 2.0, converted) and a cookie-session auth config', async () => {
     await using shop = await startShopApp({ hardened: false });
     const out = path.join(dir, 'openapi-yaml');
-    const r = await run(['scan', '--target', shop.url, '--openapi', 'security/fixtures/shop-swagger2.yaml', '--auth-config', 'security/fixtures/shop-auth-cookie.yaml', '--seed', '5', '--out', out]);
+    const r = await run([
+      'scan',
+      '--target',
+      shop.url,
+      '--openapi',
+      'security/fixtures/shop-swagger2.yaml',
+      '--auth-config',
+      'security/fixtures/shop-auth-cookie.yaml',
+      '--seed',
+      '5',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/CRITICAL +injection +rampart-inj-sql-union +GET \/rest\/products\/search/);
-    expect(r.stdout).toMatch(/document from --openapi security\/fixtures\/shop-swagger2\.yaml \(Swagger 2\.0, converted to OpenAPI 3\.0\): 11 operations/);
+    expect(r.stdout).toMatch(
+      /document from --openapi security\/fixtures\/shop-swagger2\.yaml \(Swagger 2\.0, converted to OpenAPI 3\.0\): 11 operations/,
+    );
   }, 60_000);
 
   it('exits 3 when the target stops answering mid-scan, with one critical "target crashed" finding in the report', async () => {
     await using shop = await startShopApp({ hardened: false, crashOnReviews: true });
     const out = path.join(dir, 'crashed');
-    const r = await run(['scan', '--target', shop.url, '--auth-config', 'security/fixtures/shop-auth-cookie.yaml', '--seed', '13', '--out', out]);
+    const r = await run([
+      'scan',
+      '--target',
+      shop.url,
+      '--auth-config',
+      'security/fixtures/shop-auth-cookie.yaml',
+      '--seed',
+      '13',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/the target stopped answering after GET \/rest\/products\/\S+\/reviews/);
     expect(r.stdout).toMatch(/CRITICAL +API4:2023 +rampart-target-crashed +GET \/rest\/products\/\S+\/reviews/);
@@ -73,9 +102,21 @@ describe('rampart scan', () => {
   it('without any document discovers the API and writes the working document next to run.json', async () => {
     await using shop = await startShopApp({ hardened: true });
     const out = path.join(dir, 'discovered');
-    const r = await run(['scan', '--target', shop.url, '--auth-config', 'security/fixtures/shop-auth-cookie.yaml', '--seed', '6', '--out', out]);
+    const r = await run([
+      'scan',
+      '--target',
+      shop.url,
+      '--auth-config',
+      'security/fixtures/shop-auth-cookie.yaml',
+      '--seed',
+      '6',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stdout).toBe(0);
-    const doc = JSON.parse(await readFile(path.join(out, 'openapi.discovered.json'), 'utf8')) as { paths: Record<string, unknown> };
+    const doc = JSON.parse(await readFile(path.join(out, 'openapi.discovered.json'), 'utf8')) as {
+      paths: Record<string, unknown>;
+    };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/rest/basket/{id}', '/api/Products/{id}']));
     expect(r.stdout).toContain(`working document written to ${path.join(out, 'openapi.discovered.json')}`);
   }, 60_000);
@@ -98,7 +139,17 @@ describe('rampart scan', () => {
     const failing = [...new Set(failingFindings(record.findings).map((f) => f.ruleId))];
     const rules = path.join(dir, 'rules.tsv');
     await writeFile(rules, failing.map((id) => `${id}\tIGNORE\t(accepted for this test app)`).join('\n'));
-    const second = await run(['scan', '--target', app.url, '--seed', '3', '--out', path.join(dir, 'second'), '--suppressions', rules]);
+    const second = await run([
+      'scan',
+      '--target',
+      app.url,
+      '--seed',
+      '3',
+      '--out',
+      path.join(dir, 'second'),
+      '--suppressions',
+      rules,
+    ]);
     expect(second.code, second.stdout).toBe(0);
     expect(second.stdout).toContain('[IGNORE: accepted for this test app]');
   });
@@ -106,11 +157,18 @@ describe('rampart scan', () => {
   it('drives ZAP from ZAP_URL / ZAP_API_KEY and merges its alerts (mock ZAP daemon replaying a recorded exchange)', async () => {
     await using zap = await startZapReplay({ target: 'http://nginx:8080' });
     const out = path.join(dir, 'zap');
-    const r = await run(['scan', '--target', app.url, '--seed', '4', '--out', out, '--zap-target', 'http://nginx:8080'], { ZAP_URL: zap.url, ZAP_API_KEY: 'rampart-test-key' });
+    const r = await run(
+      ['scan', '--target', app.url, '--seed', '4', '--out', out, '--zap-target', 'http://nginx:8080'],
+      { ZAP_URL: zap.url, ZAP_API_KEY: 'rampart-test-key' },
+    );
     expect(r.code).toBe(1);
     // ZAP is told the target as it reaches it (inside docker compose), not the harness's address.
-    expect(zap.calls.find((c) => c.path === '/JSON/openapi/action/importUrl/')?.params.url).toBe('http://nginx:8080/openapi.json');
-    const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as { findings: { ruleId: string; source: string }[] };
+    expect(zap.calls.find((c) => c.path === '/JSON/openapi/action/importUrl/')?.params.url).toBe(
+      'http://nginx:8080/openapi.json',
+    );
+    const record = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8')) as {
+      findings: { ruleId: string; source: string }[];
+    };
     expect(record.findings.filter((f) => f.source === 'zap').map((f) => f.ruleId)).toContain('zap-40018');
   }, 60_000);
 

@@ -12,8 +12,15 @@ import { runCli } from '../testing.ts';
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, env);
 
 /** Spawns bin/rampart.js as a user would; resolves on exit. */
-function spawnCli(args: string[], env: NodeJS.ProcessEnv, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void) {
-  const child = spawn(process.execPath, [repoPath('bin/rampart.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onStdout?: (text: string, child: ReturnType<typeof spawn>) => void,
+) {
+  const child = spawn(process.execPath, [repoPath('bin/rampart.js'), ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => {
@@ -34,17 +41,23 @@ describe('rampart stack', () => {
     let readyStatus = 0;
     const started = performance.now();
     let readyMs = 0;
-    const result = await spawnCli(['stack', 'up', '--workers', '2', '--state-dir', stateDir], { ...process.env }, (text, child) => {
-      if (state || !text.includes('rampart stack ready')) return;
-      readyMs = performance.now() - started;
-      state = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8'));
-      const pids = Object.entries(state!.pids).filter(([k]) => k !== 'stack').flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
-      tree = [...new Set(pids.flatMap((p) => [p, ...treeMembers(p)]))];
-      void fetch(`${state!.target}/readyz`).then((r) => {
-        readyStatus = r.status;
-        child.kill('SIGTERM');
-      });
-    });
+    const result = await spawnCli(
+      ['stack', 'up', '--workers', '2', '--state-dir', stateDir],
+      { ...process.env },
+      (text, child) => {
+        if (state || !text.includes('rampart stack ready')) return;
+        readyMs = performance.now() - started;
+        state = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8'));
+        const pids = Object.entries(state!.pids)
+          .filter(([k]) => k !== 'stack')
+          .flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
+        tree = [...new Set(pids.flatMap((p) => [p, ...treeMembers(p)]))];
+        void fetch(`${state!.target}/readyz`).then((r) => {
+          readyStatus = r.status;
+          child.kill('SIGTERM');
+        });
+      },
+    );
     expect(result.stderr).not.toContain('exited unexpectedly');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/target\s+http:\/\/127\.0\.0\.1:\d+/);
@@ -62,15 +75,24 @@ describe('rampart stack', () => {
     let checks: Promise<void> | undefined;
     const results: Record<string, { code: number; stdout: string }> = {};
     let tree: number[] = [];
-    const up = await spawnCli(['stack', 'up', '--workers', '1', '--state-dir', stateDir], { ...process.env }, (text) => {
-      if (checks || !text.includes('rampart stack ready')) return;
-      checks = (async () => {
-        const state = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8')) as { pids: Record<string, number | number[]> };
-        tree = Object.entries(state.pids).filter(([k]) => k !== 'stack').flatMap(([, v]) => (Array.isArray(v) ? v : [v])).flatMap((p) => [p, ...treeMembers(p)]);
-        results.status = await run(['stack', 'status', '--state-dir', stateDir]);
-        results.down = await run(['stack', 'down', '--state-dir', stateDir]);
-      })();
-    });
+    const up = await spawnCli(
+      ['stack', 'up', '--workers', '1', '--state-dir', stateDir],
+      { ...process.env },
+      (text) => {
+        if (checks || !text.includes('rampart stack ready')) return;
+        checks = (async () => {
+          const state = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8')) as {
+            pids: Record<string, number | number[]>;
+          };
+          tree = Object.entries(state.pids)
+            .filter(([k]) => k !== 'stack')
+            .flatMap(([, v]) => (Array.isArray(v) ? v : [v]))
+            .flatMap((p) => [p, ...treeMembers(p)]);
+          results.status = await run(['stack', 'status', '--state-dir', stateDir]);
+          results.down = await run(['stack', 'down', '--state-dir', stateDir]);
+        })();
+      },
+    );
     await checks;
     expect(results.status?.code).toBe(0);
     expect(results.status?.stdout).toMatch(/rampart stack up: http:\/\/127\.0\.0\.1:\d+ \(\/readyz 200\)/);
@@ -84,7 +106,11 @@ describe('rampart stack', () => {
   it('up: exits 3 saying how to install redis-server when it is not on PATH', async () => {
     const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-nopath-'));
     try {
-      const result = await spawnCli(['stack', 'up', '--state-dir', emptyDir], { ...process.env, PATH: emptyDir, REDIS_URL: '' });
+      const result = await spawnCli(['stack', 'up', '--state-dir', emptyDir], {
+        ...process.env,
+        PATH: emptyDir,
+        REDIS_URL: '',
+      });
       expect(result.code).toBe(3);
       expect(result.stderr).toContain('redis-server');
       expect(result.stderr).toContain('apt-get install redis-server');
@@ -131,11 +157,14 @@ describe('rampart stack', () => {
   // Without an engine it exits 3 too (RAMPART_DOCKER_UNAVAILABLE): stack/docker-provider.test.ts hides the engine.
   it('up --provider docker: an image the engine cannot get exits 3 naming the component, the image and its variable', async () => {
     await requireDockerEngine();
-    const result = await spawnCli(['stack', 'up', '--provider', 'docker', '--state-dir', mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'))], {
-      ...process.env,
-      POSTGRES_IMAGE: 'rampart-local/absent:none',
-      TESTCONTAINERS_RYUK_DISABLED: 'true',
-    });
+    const result = await spawnCli(
+      ['stack', 'up', '--provider', 'docker', '--state-dir', mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'))],
+      {
+        ...process.env,
+        POSTGRES_IMAGE: 'rampart-local/absent:none',
+        TESTCONTAINERS_RYUK_DISABLED: 'true',
+      },
+    );
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('could not start PostgreSQL (image rampart-local/absent:none, POSTGRES_IMAGE)');
     expect(result.stderr).toContain('RAMPART_DOCKER_START_FAILED');
@@ -180,23 +209,31 @@ describe('rampart stack', () => {
 
   it('up --lb nginx --instances 2: records the balancer and both clusters; SIGKILL to rampart takes nginx and the instances down too', async () => {
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-state-'));
-    let state: { target: string; pids: Record<string, number | number[]>; lb?: { configFile: string; instances: string[] } } | undefined;
+    let state:
+      | { target: string; pids: Record<string, number | number[]>; lb?: { configFile: string; instances: string[] } }
+      | undefined;
     let tree: number[] = [];
     const served = new Set<string | null>();
-    const result = await spawnCli(['stack', 'up', '--lb', 'nginx', '--instances', '2', '--workers', '1', '--no-proxy', '--state-dir', stateDir], { ...process.env }, (text, child) => {
-      if (state || !text.includes('rampart stack ready')) return;
-      state = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8'));
-      const pids = Object.entries(state!.pids).filter(([k]) => k !== 'stack').flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
-      tree = [...new Set(pids.flatMap((p) => [p, ...treeMembers(p)]))];
-      void (async () => {
-        for (let i = 0; i < 4; i++) {
-          const r = await fetch(`${state!.target}/livez`);
-          await r.body?.cancel();
-          served.add(r.headers.get('x-instance-id'));
-        }
-        child.kill('SIGKILL');
-      })();
-    });
+    const result = await spawnCli(
+      ['stack', 'up', '--lb', 'nginx', '--instances', '2', '--workers', '1', '--no-proxy', '--state-dir', stateDir],
+      { ...process.env },
+      (text, child) => {
+        if (state || !text.includes('rampart stack ready')) return;
+        state = JSON.parse(readFileSync(path.join(stateDir, 'stack.json'), 'utf8'));
+        const pids = Object.entries(state!.pids)
+          .filter(([k]) => k !== 'stack')
+          .flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
+        tree = [...new Set(pids.flatMap((p) => [p, ...treeMembers(p)]))];
+        void (async () => {
+          for (let i = 0; i < 4; i++) {
+            const r = await fetch(`${state!.target}/livez`);
+            await r.body?.cancel();
+            served.add(r.headers.get('x-instance-id'));
+          }
+          child.kill('SIGKILL');
+        })();
+      },
+    );
     expect(result.code).toBe(null);
     expect(result.stdout).toMatch(/2 instances x 1 worker behind nginx/);
     expect(state!.pids.target).toHaveLength(2);

@@ -3,7 +3,10 @@ import { thresholdSemantics, type ThresholdSemantics } from '../../scenarios/ind
 
 /** --threshold-semantics, shared by run, load and gate: rampart (earned at 95 % confidence) or k6 (point verdicts). */
 export function thresholdSemanticsOption(): Option {
-  return new Option('--threshold-semantics <s>', 'rampart: a threshold PASSes only when its 95 % confidence bound holds (else INCONCLUSIVE, exit 1); k6: k6\'s point verdict')
+  return new Option(
+    '--threshold-semantics <s>',
+    "rampart: a threshold PASSes only when its 95 % confidence bound holds (else INCONCLUSIVE, exit 1); k6: k6's point verdict",
+  )
     .choices(thresholdSemantics)
     .default('rampart');
 }

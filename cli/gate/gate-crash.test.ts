@@ -12,7 +12,11 @@ describe('rampart gate when the target dies during the scan', () => {
     await using app = await startCatalogApp({ hardened: false, crashOnQuote: true });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-gate-crash-'));
     const out = path.join(dir, 'out');
-    const r = await runCli(['gate', '--target', app.url, '--suites', 'none', '--drills', 'none', '--out', out], {}, dir);
+    const r = await runCli(
+      ['gate', '--target', app.url, '--suites', 'none', '--drills', 'none', '--out', out],
+      {},
+      dir,
+    );
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/the target stopped answering during the scan, after GET \/api\/search/);
     const record = await readRunRecord(path.join(out, 'run.json'));

@@ -19,7 +19,11 @@ async function server(delayMs: number): Promise<{ url: string; close: () => Prom
   const { port } = s.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
   };
 }
 
@@ -67,7 +71,15 @@ describe('rampart gate against --target', () => {
     await writeFile(path.join(dir, 'probe.yaml'), suite);
     await writeFile(path.join(dir, 'slo.yaml'), slo);
   });
-  const common = () => ['--suites', path.join(dir, 'probe.yaml'), '--drills', 'none', '--no-scan', '--slo', path.join(dir, 'slo.yaml')];
+  const common = () => [
+    '--suites',
+    path.join(dir, 'probe.yaml'),
+    '--drills',
+    'none',
+    '--no-scan',
+    '--slo',
+    path.join(dir, 'slo.yaml'),
+  ];
 
   it('exits 1 when a server answering in 300 ms must hold p95 < 200 ms, and writes every report', async () => {
     const slow = await server(300);
@@ -82,19 +94,43 @@ describe('rampart gate against --target', () => {
       expect(record.verdict).toBe('fail');
       expect(record.parts).toEqual([expect.objectContaining({ kind: 'suite', name: 'probe', status: 'ran' })]);
       expect(record.notes.join('\n')).not.toContain('failed');
-      for (const f of ['report.html', 'junit.xml', 'summary.md', 'verdicts.json']) expect((await readFile(path.join(out, f), 'utf8')).length).toBeGreaterThan(100);
+      for (const f of ['report.html', 'junit.xml', 'summary.md', 'verdicts.json'])
+        expect((await readFile(path.join(out, f), 'utf8')).length).toBeGreaterThan(100);
     } finally {
       await slow.close();
     }
   });
 
-  it('with no slo.yaml in the working directory, a gate on --target is judged by its suite\'s own thresholds, not by SocialConnect\'s objectives', async () => {
+  it("with no slo.yaml in the working directory, a gate on --target is judged by its suite's own thresholds, not by SocialConnect's objectives", async () => {
     const fast = await server(0);
     const own = path.join(dir, 'own');
     const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'rampart-gate-own-'));
     try {
-      await writeFile(path.join(dir, 'own.yaml'), suite.replace('name: probe\n', 'name: own\n').replace('          - { name: GET /, path: / }', '          - { name: GET /, path: / }\n    thresholds:\n      http_req_failed: ["rate<0.01"]'));
-      const r = await runCli(['gate', '--target', fast.url, '--out', own, '--suites', path.join(dir, 'own.yaml'), '--drills', 'none', '--no-scan'], {}, elsewhere);
+      await writeFile(
+        path.join(dir, 'own.yaml'),
+        suite
+          .replace('name: probe\n', 'name: own\n')
+          .replace(
+            '          - { name: GET /, path: / }',
+            '          - { name: GET /, path: / }\n    thresholds:\n      http_req_failed: ["rate<0.01"]',
+          ),
+      );
+      const r = await runCli(
+        [
+          'gate',
+          '--target',
+          fast.url,
+          '--out',
+          own,
+          '--suites',
+          path.join(dir, 'own.yaml'),
+          '--drills',
+          'none',
+          '--no-scan',
+        ],
+        {},
+        elsewhere,
+      );
       expect(r.code, r.stderr + r.stdout).toBe(0);
       expect(r.stdout).toMatch(/PASS\s+thresholds probe/);
       expect(r.stdout).toContain('verdict: PASS (1 objectives hold)');
@@ -102,7 +138,22 @@ describe('rampart gate against --target', () => {
       const record = JSON.parse(await readFile(path.join(own, 'run.json'), 'utf8')) as { notes: string[] };
       expect(record.notes.join('\n')).toContain('judged by no slo.yaml here');
       // Where a slo.yaml is (here: the probe's), it judges, and the suite's uncovered thresholds are judged beside it.
-      const withSlo = await runCli(['gate', '--target', fast.url, '--out', path.join(dir, 'own-slo'), '--suites', path.join(dir, 'own.yaml'), '--drills', 'none', '--no-scan'], {}, dir);
+      const withSlo = await runCli(
+        [
+          'gate',
+          '--target',
+          fast.url,
+          '--out',
+          path.join(dir, 'own-slo'),
+          '--suites',
+          path.join(dir, 'own.yaml'),
+          '--drills',
+          'none',
+          '--no-scan',
+        ],
+        {},
+        dir,
+      );
       expect(withSlo.code, withSlo.stderr + withSlo.stdout).toBe(0);
       expect(withSlo.stdout).toContain('verdict: PASS (3 objectives hold)');
       expect(withSlo.stderr).toContain('judged by slo.yaml');
@@ -129,8 +180,25 @@ describe('rampart gate against --target', () => {
       const out = path.join(dir, 'interrupted');
       const longSuite = path.join(dir, 'long.yaml');
       await writeFile(longSuite, suite.replace('duration: 5s', 'duration: 60s'));
-      const child = spawn(process.execPath, [repoPath('bin', 'rampart.js'), 'gate', '--target', slow.url, '--out', out,
-        '--suites', longSuite, '--drills', 'none', '--no-scan', '--slo', path.join(dir, 'slo.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          repoPath('bin', 'rampart.js'),
+          'gate',
+          '--target',
+          slow.url,
+          '--out',
+          out,
+          '--suites',
+          longSuite,
+          '--drills',
+          'none',
+          '--no-scan',
+          '--slo',
+          path.join(dir, 'slo.yaml'),
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let stderr = '';
       child.stderr.on('data', (c) => (stderr += String(c)));
       await waitFor(() => stderr.includes('gate: suite probe'), 20_000);
@@ -167,5 +235,4 @@ describe('rampart gate against --target', () => {
     expect(d.code).toBe(2);
     expect(d.stderr).toContain('--drills: unknown drill "no-such-drill"');
   });
-
 });

@@ -14,12 +14,19 @@ describe('the gate plan', () => {
     expect(quick.suites.map((s) => s.name)).toEqual(['smoke', 'load', 'rate-limit']);
   });
 
-  it('takes drill files beside the bundled names, loaded for the gate\'s profile, and refuses two drills of one name', () => {
+  it("takes drill files beside the bundled names, loaded for the gate's profile, and refuses two drills of one name", () => {
     const file = repoPath('test', 'shop', 'catalog-down.yaml');
     const plan = planGate({ profile: 'quick', suites: 'none', drills: `pg-down,${file}`, scan: false });
     expect(plan.drills.map((d) => d.name)).toEqual(['pg-down', 'catalog-down']);
-    expect(plan.drills[1]!.method[0]!.action).toEqual({ kind: 'toxiproxy', spec: { proxy: 'catalog', enabled: false } });
-    expect(() => planGate({ profile: 'quick', suites: 'none', drills: `${file},${file}`, scan: false })).toThrow(/two drills are named "catalog-down"/);
-    expect(() => planGate({ profile: 'quick', suites: 'none', drills: 'nowhere/drill.yaml', scan: false })).toThrow(/--drills: cannot read drill file/);
+    expect(plan.drills[1]!.method[0]!.action).toEqual({
+      kind: 'toxiproxy',
+      spec: { proxy: 'catalog', enabled: false },
+    });
+    expect(() => planGate({ profile: 'quick', suites: 'none', drills: `${file},${file}`, scan: false })).toThrow(
+      /two drills are named "catalog-down"/,
+    );
+    expect(() => planGate({ profile: 'quick', suites: 'none', drills: 'nowhere/drill.yaml', scan: false })).toThrow(
+      /--drills: cannot read drill file/,
+    );
   });
 });

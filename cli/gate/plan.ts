@@ -27,26 +27,42 @@ export interface GatePlan {
   notes: string[];
 }
 
-const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = (v: string | undefined) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 /**
  * Resolves --suites/--drills/--no-scan into a plan, validating names before
  * anything starts (bad input exits 2 without bringing up a stack). Defaults that
  * this checkout does not have are left out with a note instead of failing.
  */
-export function planGate(o: { profile: Profile; suites?: string; drills?: string; scan: boolean; env?: Record<string, string | undefined> }): GatePlan {
+export function planGate(o: {
+  profile: Profile;
+  suites?: string;
+  drills?: string;
+  scan: boolean;
+  env?: Record<string, string | undefined>;
+}): GatePlan {
   const notes: string[] = [];
   const available = listSuites();
   let suiteNames = list(o.suites);
   if (suiteNames === undefined) {
     suiteNames = defaultSuites[o.profile].filter((s) => available.includes(s));
-    for (const s of defaultSuites[o.profile]) if (!available.includes(s)) notes.push(`suite ${s}: skipped, not in scenarios/suites of this checkout`);
+    for (const s of defaultSuites[o.profile])
+      if (!available.includes(s)) notes.push(`suite ${s}: skipped, not in scenarios/suites of this checkout`);
   } else if (suiteNames.length === 1 && suiteNames[0] === 'none') suiteNames = [];
   const suites = suiteNames.map((name) => {
     try {
       return loadSuite(name, o.profile, o.env ? { env: o.env } : {});
     } catch (err) {
-      if (err instanceof InputError) throw new FlagInvalidError(`--suites: ${err.message}`, { hint: err.hint ?? `use names from: ${available.join(', ')} or suite file paths` });
+      if (err instanceof InputError)
+        throw new FlagInvalidError(`--suites: ${err.message}`, {
+          hint: err.hint ?? `use names from: ${available.join(', ')} or suite file paths`,
+        });
       throw err;
     }
   });
@@ -56,24 +72,35 @@ export function planGate(o: { profile: Profile; suites?: string; drills?: string
   if (names === undefined) {
     const wanted = defaultDrills[o.profile];
     names = wanted === 'all' ? known : wanted.filter((d) => known.includes(d));
-    if (wanted !== 'all') for (const d of wanted) if (!known.includes(d)) notes.push(`drill ${d}: skipped, not in this checkout's bundled drills`);
+    if (wanted !== 'all')
+      for (const d of wanted)
+        if (!known.includes(d)) notes.push(`drill ${d}: skipped, not in this checkout's bundled drills`);
     if (known.length === 0) notes.push('drills: skipped, no drills are available yet');
   } else if (names.length === 1 && names[0] === 'none') names = [];
   else if (names.length === 1 && names[0] === 'all') names = known;
   for (const d of names) {
-    if (!isDrillFile(d) && !known.includes(d)) throw new FlagInvalidError(`--drills: unknown drill "${d}"`, { hint: `choose from: ${known.join(', ')}, all, none, or drill files (my-drill.yaml)` });
+    if (!isDrillFile(d) && !known.includes(d))
+      throw new FlagInvalidError(`--drills: unknown drill "${d}"`, {
+        hint: `choose from: ${known.join(', ')}, all, none, or drill files (my-drill.yaml)`,
+      });
   }
   const drills = names.map((d) => {
     try {
       return loadDrill(d, o.profile, o.env ? { env: o.env } : {});
     } catch (err) {
-      if (err instanceof InputError) throw new FlagInvalidError(`--drills: ${err.message}`, { hint: err.hint ?? 'docs/chaos.md describes drill files' });
+      if (err instanceof InputError)
+        throw new FlagInvalidError(`--drills: ${err.message}`, {
+          hint: err.hint ?? 'docs/chaos.md describes drill files',
+        });
       throw err;
     }
   });
   const seen = new Set<string>();
   for (const d of drills) {
-    if (seen.has(d.name)) throw new FlagInvalidError(`--drills: two drills are named "${d.name}"`, { hint: 'give each drill file its own name: the run record keeps drills apart by name' });
+    if (seen.has(d.name))
+      throw new FlagInvalidError(`--drills: two drills are named "${d.name}"`, {
+        hint: 'give each drill file its own name: the run record keeps drills apart by name',
+      });
     seen.add(d.name);
   }
   return { profile: o.profile, suites, drills, scan: o.scan, notes };

@@ -24,8 +24,20 @@ describe('rampart report', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-report-'));
     await writeRunRecord(path.join(dir, 'base.json'), fixtureRun(60, 10));
     await writeRunRecord(path.join(dir, 'run.json'), fixtureRun(60, 10));
-    await writeFile(path.join(dir, 'slo.yaml'), 'objectives:\n  - { name: recovery, kind: recovery-time, maxSeconds: 10 }\n');
-    const r = await cli(['report', path.join(dir, 'run.json'), '--slo', path.join(dir, 'slo.yaml'), '--baseline', path.join(dir, 'base.json'), '--format', 'json']);
+    await writeFile(
+      path.join(dir, 'slo.yaml'),
+      'objectives:\n  - { name: recovery, kind: recovery-time, maxSeconds: 10 }\n',
+    );
+    const r = await cli([
+      'report',
+      path.join(dir, 'run.json'),
+      '--slo',
+      path.join(dir, 'slo.yaml'),
+      '--baseline',
+      path.join(dir, 'base.json'),
+      '--format',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const verdicts = JSON.parse(await readFile(path.join(dir, 'verdicts.json'), 'utf8'));
     expect(verdicts.verdict).toBe('pass');

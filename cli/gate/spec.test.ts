@@ -28,10 +28,18 @@ describe('what the gate is judged by', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('against --target with no slo.yaml in the working directory: the objectives of what it ran, not SocialConnect\'s', async () => {
-    const plan = planGate({ profile: 'quick', suites: mine, drills: repoPath('test', 'shop', 'catalog-down.yaml'), scan: false });
+  it("against --target with no slo.yaml in the working directory: the objectives of what it ran, not SocialConnect's", async () => {
+    const plan = planGate({
+      profile: 'quick',
+      suites: mine,
+      drills: repoPath('test', 'shop', 'catalog-down.yaml'),
+      scan: false,
+    });
     const g = await gateSpec(plan, { sloFile: undefined, target: new URL('http://127.0.0.1:9'), cwd: dir });
-    expect(g.spec.objectives.map((o) => `${o.name}: ${o.kind}`)).toEqual(['thresholds mine: threshold', 'drill catalog-down: drill-passed']);
+    expect(g.spec.objectives.map((o) => `${o.name}: ${o.kind}`)).toEqual([
+      'thresholds mine: threshold',
+      'drill catalog-down: drill-passed',
+    ]);
     expect(g.source).toMatch(/no slo\.yaml here/);
     expect(g.notRun).toEqual([]);
   });
@@ -39,7 +47,10 @@ describe('what the gate is judged by', () => {
   it('a slo.yaml in the working directory is the one used', async () => {
     const here = await mkdtemp(path.join(os.tmpdir(), 'rampart-gate-cwd-'));
     try {
-      await writeFile(path.join(here, 'slo.yaml'), 'objectives:\n  - { name: mine fast, kind: latency, scenario: mine, percentile: 95, lessThanMs: 100 }\n');
+      await writeFile(
+        path.join(here, 'slo.yaml'),
+        'objectives:\n  - { name: mine fast, kind: latency, scenario: mine, percentile: 95, lessThanMs: 100 }\n',
+      );
       const plan = planGate({ profile: 'quick', suites: mine, drills: 'none', scan: false });
       const g = await gateSpec(plan, { sloFile: undefined, target: new URL('http://127.0.0.1:9'), cwd: here });
       expect(g.source).toBe('slo.yaml');
@@ -63,7 +74,7 @@ describe('what the gate is judged by', () => {
     for (const r of g.spec.requirements) for (const n of r.objectives) expect(kept).toContain(n);
   });
 
-  it('the managed stack with no slo.yaml anywhere near: the bundled backend\'s objectives, all of them for the default gate', async () => {
+  it("the managed stack with no slo.yaml anywhere near: the bundled backend's objectives, all of them for the default gate", async () => {
     const plan = planGate({ profile: 'quick', drills: 'none', suites: 'none', scan: true });
     const g = await gateSpec(plan, { sloFile: undefined, target: null, cwd: dir });
     expect(g.source).toBe(path.relative(dir, repoPath('slo.yaml')));

@@ -47,7 +47,8 @@ function needs(o: Objective): Needs {
 
 function whyNotRun(n: Needs, plan: GatePlan, scenarios: Set<string>): string | null {
   if (n === null) return null;
-  if (n.kind === 'scenario') return scenarios.has(n.name) ? null : `no suite of this gate has scenario ${n.name} (--suites)`;
+  if (n.kind === 'scenario')
+    return scenarios.has(n.name) ? null : `no suite of this gate has scenario ${n.name} (--suites)`;
   if (n.kind === 'drill') {
     if (n.name === undefined) return plan.drills.length > 0 ? null : 'this gate runs no drill (--drills)';
     return plan.drills.some((d) => d.name === n.name) ? null : `drill ${n.name} is not in this gate (--drills)`;
@@ -59,21 +60,26 @@ function whyNotRun(n: Needs, plan: GatePlan, scenarios: Set<string>): string | n
 function plannedObjectives(plan: GatePlan): Array<Record<string, unknown>> {
   const objectives: Array<Record<string, unknown>> = [];
   for (const s of plan.suites.flatMap((x) => x.scenarios)) {
-    if (Object.keys(s.thresholds).length > 0) objectives.push({ name: `thresholds ${s.name}`, kind: 'threshold', scenario: s.name });
+    if (Object.keys(s.thresholds).length > 0)
+      objectives.push({ name: `thresholds ${s.name}`, kind: 'threshold', scenario: s.name });
   }
   for (const d of plan.drills) objectives.push({ name: `drill ${d.name}`, kind: 'drill-passed', drill: d.name });
   if (plan.scan) objectives.push({ name: 'security findings', kind: 'security', minSeverity: 'high' });
   return objectives;
 }
 
-export async function gateSpec(plan: GatePlan, o: { sloFile: string | undefined; target: URL | null; cwd: string }): Promise<GateSpec> {
+export async function gateSpec(
+  plan: GatePlan,
+  o: { sloFile: string | undefined; target: URL | null; cwd: string },
+): Promise<GateSpec> {
   const here = path.join(o.cwd, 'slo.yaml');
   const file = o.sloFile ?? (existsSync(here) ? here : o.target ? null : repoPath('slo.yaml'));
   if (file === null) {
     const objectives = plannedObjectives(plan);
     return {
       spec: sloSpecSchema.parse({ service: 'gate', objectives }),
-      source: 'no slo.yaml here (nor --slo): the objectives of what this gate ran (its suites\' thresholds, its drills, its scan)',
+      source:
+        "no slo.yaml here (nor --slo): the objectives of what this gate ran (its suites' thresholds, its drills, its scan)",
       notRun: [],
     };
   }
@@ -86,18 +92,28 @@ export async function gateSpec(plan: GatePlan, o: { sloFile: string | undefined;
     return why === null;
   });
   // A planned suite's thresholds that no kept objective covers are judged too.
-  const covered = new Set(kept.flatMap((obj) => (obj.kind !== 'threshold' ? [] : obj.scenario ? [obj.scenario] : [...scenarios])));
+  const covered = new Set(
+    kept.flatMap((obj) => (obj.kind !== 'threshold' ? [] : obj.scenario ? [obj.scenario] : [...scenarios])),
+  );
   const names = new Set(kept.map((obj) => obj.name));
-  const extra = plannedObjectives({ ...plan, drills: [], scan: false }).filter((x) => !covered.has(x.scenario as string) && !names.has(x.name as string));
+  const extra = plannedObjectives({ ...plan, drills: [], scan: false }).filter(
+    (x) => !covered.has(x.scenario as string) && !names.has(x.name as string),
+  );
   const keptNames = new Set([...names, ...extra.map((x) => x.name as string)]);
-  const input = specToInput(loaded) as { objectives: Array<{ name: string }>; requirements?: Array<{ objectives?: string[]; scenarios?: string[] }> };
-  const spec = extra.length === 0 && notRun.length === 0 ? loaded : sloSpecSchema.parse({
-    ...input,
-    objectives: [...input.objectives.filter((x) => keptNames.has(x.name)), ...extra],
-    // A requirement keeps the objectives still judged; one left with none (and no scenarios of its own) is dropped.
-    requirements: (input.requirements ?? [])
-      .map((r) => ({ ...r, objectives: (r.objectives ?? []).filter((n) => keptNames.has(n)) }))
-      .filter((r) => r.objectives.length > 0 || r.scenarios !== undefined),
-  });
+  const input = specToInput(loaded) as {
+    objectives: Array<{ name: string }>;
+    requirements?: Array<{ objectives?: string[]; scenarios?: string[] }>;
+  };
+  const spec =
+    extra.length === 0 && notRun.length === 0
+      ? loaded
+      : sloSpecSchema.parse({
+          ...input,
+          objectives: [...input.objectives.filter((x) => keptNames.has(x.name)), ...extra],
+          // A requirement keeps the objectives still judged; one left with none (and no scenarios of its own) is dropped.
+          requirements: (input.requirements ?? [])
+            .map((r) => ({ ...r, objectives: (r.objectives ?? []).filter((n) => keptNames.has(n)) }))
+            .filter((r) => r.objectives.length > 0 || r.scenarios !== undefined),
+        });
   return { spec, source: path.relative(o.cwd, file) || file, notRun };
 }

@@ -19,7 +19,9 @@ async function tempDir(): Promise<string> {
 }
 
 /** A two-route API of the test's own; every answer waits `delayMs` (the slowed server), any other path is 404. */
-async function twoRouteServer(delayMs: number): Promise<{ url: string; hits: Map<string, number>; close: () => Promise<void> }> {
+async function twoRouteServer(
+  delayMs: number,
+): Promise<{ url: string; hits: Map<string, number>; close: () => Promise<void> }> {
   const hits = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const known = req.method === 'GET' && (req.url === '/items' || req.url === '/status');
@@ -35,10 +37,11 @@ async function twoRouteServer(delayMs: number): Promise<{ url: string; hits: Map
   return {
     url: `http://127.0.0.1:${port}`,
     hits,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -57,21 +60,32 @@ paths:
 /** `rampart <args>` as a user runs it: the bin, its own process, in `cwd`. */
 function rampart(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [repoPath('bin', 'rampart.js'), ...args], { cwd, timeout: 180_000, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [repoPath('bin', 'rampart.js'), ...args],
+      { cwd, timeout: 180_000, maxBuffer: 8 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
-interface Verdict { objective: string; outcome: string }
+interface Verdict {
+  objective: string;
+  outcome: string;
+}
 async function verdictsOf(dir: string): Promise<{ verdict: string; verdicts: Verdict[] }> {
-  const record = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as { verdict: string; verdicts: Verdict[] };
+  const record = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as {
+    verdict: string;
+    verdicts: Verdict[];
+  };
   return { verdict: record.verdict, verdicts: record.verdicts };
 }
 
 describe('rampart init', () => {
-  it('writes a suite of the OpenAPI document\'s GET routes, an slo.yaml, a drill and a workflow, and the gate there passes a healthy server and fails a slowed one', async () => {
+  it("writes a suite of the OpenAPI document's GET routes, an slo.yaml, a drill and a workflow, and the gate there passes a healthy server and fails a slowed one", async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'openapi.yaml'), OPENAPI);
     const healthy = await twoRouteServer(0);
@@ -79,19 +93,38 @@ describe('rampart init', () => {
       const init = await rampart(['init', '--target', healthy.url, '--openapi', 'openapi.yaml'], dir);
       expect(init.stderr).toBe('');
       expect(init.code).toBe(0);
-      for (const f of ['rampart/api.yaml', 'rampart/api-freeze.yaml', 'slo.yaml', '.github/workflows/rampart.yml']) expect(init.stdout).toContain(f);
+      for (const f of ['rampart/api.yaml', 'rampart/api-freeze.yaml', 'slo.yaml', '.github/workflows/rampart.yml'])
+        expect(init.stdout).toContain(f);
       const suite = await readFile(path.join(dir, 'rampart/api.yaml'), 'utf8');
       expect(suite).toContain('path: "/items"');
       expect(suite).toContain('path: "/status"');
       expect(suite).not.toContain('{id}');
-      expect(await readFile(path.join(dir, '.github/workflows/rampart.yml'), 'utf8')).toContain(`TARGET_URL: ${healthy.url}`);
+      expect(await readFile(path.join(dir, '.github/workflows/rampart.yml'), 'utf8')).toContain(
+        `TARGET_URL: ${healthy.url}`,
+      );
 
-      const gateArgs = (url: string, out: string) => ['gate', '--target', url, '--suites', 'rampart/api.yaml', '--drills', 'none', '--no-scan', '--out', out];
+      const gateArgs = (url: string, out: string) => [
+        'gate',
+        '--target',
+        url,
+        '--suites',
+        'rampart/api.yaml',
+        '--drills',
+        'none',
+        '--no-scan',
+        '--out',
+        out,
+      ];
       const pass = await rampart(gateArgs(healthy.url, 'reports/healthy'), dir);
       const passed = await verdictsOf(path.join(dir, 'reports/healthy'));
       expect(passed.verdict, pass.stdout + pass.stderr).toBe('pass');
       expect(pass.code).toBe(0);
-      expect(passed.verdicts.map((v) => [v.objective, v.outcome])).toEqual(expect.arrayContaining([['api p95', 'pass'], ['api errors', 'pass']]));
+      expect(passed.verdicts.map((v) => [v.objective, v.outcome])).toEqual(
+        expect.arrayContaining([
+          ['api p95', 'pass'],
+          ['api errors', 'pass'],
+        ]),
+      );
       expect(pass.stderr).toContain('judged by slo.yaml');
       expect(pass.stderr).toMatch(/not run: drill api-freeze/);
       expect(healthy.hits.get('GET /items')).toBeGreaterThan(100);
@@ -102,7 +135,10 @@ describe('rampart init', () => {
 
     const slowed = await twoRouteServer(700);
     try {
-      const fail = await rampart(['gate', '--target', slowed.url, '--suites', 'rampart/api.yaml', '--drills', 'none', '--no-scan'], dir);
+      const fail = await rampart(
+        ['gate', '--target', slowed.url, '--suites', 'rampart/api.yaml', '--drills', 'none', '--no-scan'],
+        dir,
+      );
       // The default report directory is reports/out/<timestamp> in the working directory.
       const [stamp] = await readdir(path.join(dir, 'reports/out'));
       const failed = await verdictsOf(path.join(dir, 'reports/out', stamp as string));
@@ -135,15 +171,23 @@ describe('rampart init', () => {
 
   it('takes the GET requests of a HAR recording that were answered, on its origin, and the origin as the target', async () => {
     const dir = await tempDir();
-    const entry = (method: string, url: string, status: number) => ({ request: { method, url, headers: [] }, response: { status, headers: [] } });
-    const har = { log: { version: '1.2', entries: [
-      entry('GET', 'http://127.0.0.1:9031/catalog?page=1', 200),
-      entry('POST', 'http://127.0.0.1:9031/orders', 201),
-      entry('GET', 'http://127.0.0.1:9031/missing', 404),
-      entry('GET', 'https://cdn.example.test/app.js', 200),
-      entry('GET', 'http://127.0.0.1:9031/catalog?page=1', 200),
-      entry('GET', 'http://127.0.0.1:9031/health', 200),
-    ] } };
+    const entry = (method: string, url: string, status: number) => ({
+      request: { method, url, headers: [] },
+      response: { status, headers: [] },
+    });
+    const har = {
+      log: {
+        version: '1.2',
+        entries: [
+          entry('GET', 'http://127.0.0.1:9031/catalog?page=1', 200),
+          entry('POST', 'http://127.0.0.1:9031/orders', 201),
+          entry('GET', 'http://127.0.0.1:9031/missing', 404),
+          entry('GET', 'https://cdn.example.test/app.js', 200),
+          entry('GET', 'http://127.0.0.1:9031/catalog?page=1', 200),
+          entry('GET', 'http://127.0.0.1:9031/health', 200),
+        ],
+      },
+    };
     await writeFile(path.join(dir, 'session.har'), JSON.stringify(har));
     const r = await runCli(['init', '--har', path.join(dir, 'session.har')], {}, dir);
     expect(r.stderr).toBe('');

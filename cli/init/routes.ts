@@ -16,11 +16,17 @@ const MAX_ROUTES = 3;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-async function readText(file: string, code: 'RAMPART_OPENAPI_UNREADABLE' | 'RAMPART_HAR_UNREADABLE', what: string): Promise<string> {
+async function readText(
+  file: string,
+  code: 'RAMPART_OPENAPI_UNREADABLE' | 'RAMPART_HAR_UNREADABLE',
+  what: string,
+): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError(code, `cannot read ${what} ${file}: ${(err as Error).message}`, { hint: 'check the path (relative to where rampart runs)' });
+    throw new InputError(code, `cannot read ${what} ${file}: ${(err as Error).message}`, {
+      hint: 'check the path (relative to where rampart runs)',
+    });
   }
 }
 
@@ -46,11 +52,18 @@ export async function routesFromOpenApi(file: string): Promise<StarterRoutes> {
     throw new InputError('RAMPART_OPENAPI_INVALID', `${file} is not YAML or JSON: ${(err as Error).message}`);
   }
   if (!isObj(doc) || !isObj(doc.paths) || (typeof doc.openapi !== 'string' && typeof doc.swagger !== 'string')) {
-    throw new InputError('RAMPART_OPENAPI_INVALID', `${file} is not an OpenAPI document (no "openapi" version or no "paths")`, { hint: 'give the OpenAPI 3 (or Swagger 2) document of the API, YAML or JSON' });
+    throw new InputError(
+      'RAMPART_OPENAPI_INVALID',
+      `${file} is not an OpenAPI document (no "openapi" version or no "paths")`,
+      { hint: 'give the OpenAPI 3 (or Swagger 2) document of the API, YAML or JSON' },
+    );
   }
   const { origin, basePath } = serverOf(doc);
   const swaggerBase = typeof doc.basePath === 'string' ? doc.basePath.replace(/\/$/, '') : '';
-  const swaggerOrigin = typeof doc.host === 'string' ? `${Array.isArray(doc.schemes) && doc.schemes.includes('https') ? 'https' : 'http'}://${doc.host}` : undefined;
+  const swaggerOrigin =
+    typeof doc.host === 'string'
+      ? `${Array.isArray(doc.schemes) && doc.schemes.includes('https') ? 'https' : 'http'}://${doc.host}`
+      : undefined;
   const paths = Object.entries(doc.paths)
     .filter(([p, item]) => !p.includes('{') && isObj(item) && isObj(item.get))
     .map(([p]) => `${basePath || swaggerBase}${p}`)
@@ -66,10 +79,15 @@ export async function routesFromHar(file: string): Promise<StarterRoutes> {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new InputError('RAMPART_HAR_INVALID', `${file} is not a HAR file: ${(err as Error).message}`, { hint: 'export it from the browser (DevTools → Network → Save all as HAR) or a proxy' });
+    throw new InputError('RAMPART_HAR_INVALID', `${file} is not a HAR file: ${(err as Error).message}`, {
+      hint: 'export it from the browser (DevTools → Network → Save all as HAR) or a proxy',
+    });
   }
   const entries = isObj(doc) && isObj(doc.log) && Array.isArray(doc.log.entries) ? doc.log.entries : null;
-  if (!entries) throw new InputError('RAMPART_HAR_INVALID', `${file} is not a HAR file: no log.entries`, { hint: 'export it from the browser (DevTools → Network → Save all as HAR) or a proxy' });
+  if (!entries)
+    throw new InputError('RAMPART_HAR_INVALID', `${file} is not a HAR file: no log.entries`, {
+      hint: 'export it from the browser (DevTools → Network → Save all as HAR) or a proxy',
+    });
   let origin: string | undefined;
   const paths: string[] = [];
   for (const e of entries) {
@@ -84,7 +102,8 @@ export async function routesFromHar(file: string): Promise<StarterRoutes> {
     }
     origin ??= u.origin;
     const p = `${u.pathname}${u.search}`;
-    if (req.method === 'GET' && u.origin === origin && status >= 200 && status < 400 && !paths.includes(p)) paths.push(p);
+    if (req.method === 'GET' && u.origin === origin && status >= 200 && status < 400 && !paths.includes(p))
+      paths.push(p);
     if (paths.length === MAX_ROUTES) break;
   }
   return { paths, ...(origin ? { origin } : {}), source: `the GET requests recorded in ${file}` };

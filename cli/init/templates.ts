@@ -32,11 +32,15 @@ const P95_MS = 300;
 const q = (s: string) => JSON.stringify(s);
 
 function suite(i: StarterInput): string {
-  const flows = i.paths.map((p) => [
-    `      - name: ${q(`GET ${p}`)}`,
-    '        steps:',
-    `          - { name: ${q(`GET ${p}`)}, path: ${q(p)} }`,
-  ].join('\n')).join('\n');
+  const flows = i.paths
+    .map((p) =>
+      [
+        `      - name: ${q(`GET ${p}`)}`,
+        '        steps:',
+        `          - { name: ${q(`GET ${p}`)}, path: ${q(p)} }`,
+      ].join('\n'),
+    )
+    .join('\n');
   return `# yaml-language-server: $schema=../node_modules/rampart/schemas/scenario.schema.json
 # A starter load suite written by \`rampart init\` for ${i.target}; its routes: ${i.source}.
 # Run it:   npx rampart run ${starterFiles.suite} --target ${i.target}

@@ -11,7 +11,9 @@ import { renderStarter, starterFiles, SUITE_NAME, type StarterFile, type Starter
 
 export class InitFileExistsError extends InputError<'RAMPART_INIT_FILE_EXISTS'> {
   constructor(file: string) {
-    super('RAMPART_INIT_FILE_EXISTS', `${file} already exists; rampart init writes nothing over an existing file`, { hint: 'move it away, or run rampart init --force to replace it' });
+    super('RAMPART_INIT_FILE_EXISTS', `${file} already exists; rampart init writes nothing over an existing file`, {
+      hint: 'move it away, or run rampart init --force to replace it',
+    });
   }
 }
 
@@ -31,12 +33,17 @@ async function validate(texts: Record<StarterFile, string>): Promise<void> {
       loadDrill(path.join(dir, starterFiles.drill), profile, { env: { APP_PID: '1' } });
     }
     const spec = await loadSloSpec(path.join(dir, starterFiles.slo));
-    if (!spec.objectives.some((o) => 'scenario' in o && o.scenario === SUITE_NAME)) throw new Error(`slo.yaml judges no objective of scenario ${SUITE_NAME}`);
+    if (!spec.objectives.some((o) => 'scenario' in o && o.scenario === SUITE_NAME))
+      throw new Error(`slo.yaml judges no objective of scenario ${SUITE_NAME}`);
     const job = parseYaml(texts.workflow) as { jobs?: { gate?: { steps?: Array<{ run?: string }> } } };
     const gate = job.jobs?.gate?.steps?.find((s) => s.run?.includes('rampart gate'))?.run ?? '';
-    if (!gate.includes(starterFiles.suite) || !gate.includes(starterFiles.drill)) throw new Error('the workflow does not gate on the suite and the drill');
+    if (!gate.includes(starterFiles.suite) || !gate.includes(starterFiles.drill))
+      throw new Error('the workflow does not gate on the suite and the drill');
   } catch (err) {
-    throw new Error(`rampart init produced a starter that does not load (a bug of rampart): ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `rampart init produced a starter that does not load (a bug of rampart): ${(err as Error).message}`,
+      { cause: err },
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

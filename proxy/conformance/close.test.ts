@@ -78,7 +78,9 @@ describe('reset_peer present when the connection opened: every close is an RST (
   it('resets `timeout` ms after the first data, which it drops, in either direction', async () => {
     for (const stream of ['upstream', 'downstream'] as const) {
       await using upstream = await upstreamServer();
-      const { listen } = await under.proxy(upstream.address, [{ type: 'reset_peer', stream, attributes: { timeout: 300 } }]);
+      const { listen } = await under.proxy(upstream.address, [
+        { type: 'reset_peer', stream, attributes: { timeout: 300 } },
+      ]);
       const client = await dial(listen);
       const server = await upstream.next();
       const [sender, receiver, resetSide] = stream === 'upstream' ? [client, server, client] : [server, client, client];
@@ -100,7 +102,9 @@ describe('timeout: an idle timer that every chunk reaching it restarts', () => {
       const tick = setInterval(() => !w.socket.destroyed && w.socket.write('t'), 100);
       w.socket.on('close', () => clearInterval(tick));
     });
-    const { listen } = await under.proxy(upstream.address, [{ type: 'timeout', stream: 'upstream', attributes: { timeout: 300 } }]);
+    const { listen } = await under.proxy(upstream.address, [
+      { type: 'timeout', stream: 'upstream', attributes: { timeout: 300 } },
+    ]);
     const t0 = performance.now();
     const client = await dial(listen);
     const server = await upstream.next();
@@ -122,7 +126,9 @@ describe('timeout: an idle timer that every chunk reaching it restarts', () => {
   it('with no data closes after `timeout` ms, in either direction', async () => {
     for (const stream of ['upstream', 'downstream']) {
       await using upstream = await upstreamServer();
-      const { listen } = await under.proxy(upstream.address, [{ type: 'timeout', stream, attributes: { timeout: 300 } }]);
+      const { listen } = await under.proxy(upstream.address, [
+        { type: 'timeout', stream, attributes: { timeout: 300 } },
+      ]);
       const t0 = performance.now();
       const client = await dial(listen);
       const closed = await client.closed;
@@ -144,7 +150,9 @@ describe('limit_data: exactly `bytes` bytes, then the connection closes', () => 
 
   it('upstream: the server gets 1000 of 5000 bytes, and the client is closed', async () => {
     await using upstream = await upstreamServer();
-    const { listen } = await under.proxy(upstream.address, [{ type: 'limit_data', stream: 'upstream', attributes: { bytes: 1000 } }]);
+    const { listen } = await under.proxy(upstream.address, [
+      { type: 'limit_data', stream: 'upstream', attributes: { bytes: 1000 } },
+    ]);
     const client = await dial(listen);
     const server = await upstream.next();
     client.socket.write(Buffer.alloc(5000, 2));
@@ -158,7 +166,9 @@ describe('slow_close: data at once, the close `delay` ms later', () => {
   it('downstream and upstream', async () => {
     for (const stream of ['downstream', 'upstream'] as const) {
       await using upstream = await upstreamServer((w) => stream === 'downstream' && w.socket.end('bye'));
-      const { listen } = await under.proxy(upstream.address, [{ type: 'slow_close', stream, attributes: { delay: 400 } }]);
+      const { listen } = await under.proxy(upstream.address, [
+        { type: 'slow_close', stream, attributes: { delay: 400 } },
+      ]);
       const t0 = performance.now();
       const client = await dial(listen);
       const server = await upstream.next();

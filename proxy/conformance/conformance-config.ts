@@ -8,6 +8,10 @@ const schema = z.object({
 });
 
 export function loadConformanceConfig(env: NodeJS.ProcessEnv = process.env): { toxiproxyBin: string | undefined } {
-  const e = parseOrThrow(schema, env, { code: 'RAMPART_CONFIG_INVALID', what: 'conformance environment', hint: 'fix or unset the named variable' });
+  const e = parseOrThrow(schema, env, {
+    code: 'RAMPART_CONFIG_INVALID',
+    what: 'conformance environment',
+    hint: 'fix or unset the named variable',
+  });
   return Object.freeze({ toxiproxyBin: e.TOXIPROXY_CONFORMANCE_BIN });
 }

@@ -19,7 +19,12 @@ const payload = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => i
  * Sends `data` in one write from one side and watches the other side read it.
  * downstream: the upstream server writes and the client reads; upstream: the reverse.
  */
-async function oneWay(stream: 'upstream' | 'downstream', toxics: Record<string, unknown>[], data: Buffer, waitMs: number) {
+async function oneWay(
+  stream: 'upstream' | 'downstream',
+  toxics: Record<string, unknown>[],
+  data: Buffer,
+  waitMs: number,
+) {
   await using upstream = await upstreamServer();
   const { listen } = await under.proxy(upstream.address, toxics);
   const client = await dial(listen);
@@ -45,7 +50,12 @@ describe('noop', () => {
 describe('latency', () => {
   it('delays the data by `latency` ms, in either direction', async () => {
     for (const stream of ['upstream', 'downstream'] as const) {
-      const { reads } = await oneWay(stream, [{ type: 'latency', stream, attributes: { latency: 300 } }], payload(100), 3000);
+      const { reads } = await oneWay(
+        stream,
+        [{ type: 'latency', stream, attributes: { latency: 300 } }],
+        payload(100),
+        3000,
+      );
       expect(reads[0]!.at, stream).toBeGreaterThanOrEqual(290);
       expect(reads[0]!.at, stream).toBeLessThan(900);
     }
@@ -74,7 +84,12 @@ describe('bandwidth', () => {
   it('at 100 KB/s delivers 50,000 bytes in about 500 ms, in pieces of at most 10,000 bytes (rate × 100 ms), both ways', async () => {
     for (const stream of ['upstream', 'downstream'] as const) {
       const data = payload(50_000);
-      const { reads, receiver } = await oneWay(stream, [{ type: 'bandwidth', stream, attributes: { rate: 100 } }], data, 4000);
+      const { reads, receiver } = await oneWay(
+        stream,
+        [{ type: 'bandwidth', stream, attributes: { rate: 100 } }],
+        data,
+        4000,
+      );
       expect(receiver.data().equals(data), stream).toBe(true);
       const last = reads.at(-1)!.at;
       expect(last, stream).toBeGreaterThanOrEqual(400);
@@ -102,7 +117,12 @@ describe('slicer', () => {
 
   it('waits `delay` after each slice: 16 slices 20 ms apart take about 300 ms', async () => {
     const data = payload(1000);
-    const { reads } = await oneWay('downstream', [{ type: 'slicer', attributes: { average_size: 100, delay: 20_000 } }], data, 3000);
+    const { reads } = await oneWay(
+      'downstream',
+      [{ type: 'slicer', attributes: { average_size: 100, delay: 20_000 } }],
+      data,
+      3000,
+    );
     expect(reads.length).toBeGreaterThanOrEqual(14);
     expect(reads.at(-1)!.at - reads[0]!.at).toBeGreaterThanOrEqual(15 * 20 * 0.9);
     expect(reads.at(-1)!.at - reads[0]!.at).toBeLessThan(1200);

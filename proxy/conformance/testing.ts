@@ -30,7 +30,11 @@ export async function startUnderTest(): Promise<ProxyUnderTest> {
     api: (method, path, body) => api(base, method, path, body),
     async proxy(upstream, toxics = []) {
       const name = `c${++proxies}`;
-      const created = await under.api<{ listen: string }>('POST', '/proxies', { name, listen: '127.0.0.1:0', upstream });
+      const created = await under.api<{ listen: string }>('POST', '/proxies', {
+        name,
+        listen: '127.0.0.1:0',
+        upstream,
+      });
       if (created.status !== 201) throw new Error(`proxy not created: ${created.text}`);
       for (const toxic of toxics) {
         const added = await under.api('POST', `/proxies/${name}/toxics`, toxic);

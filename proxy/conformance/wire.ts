@@ -62,7 +62,12 @@ export async function upstreamServer(onConnection: (w: Watched) => void = () => 
 
 export async function dial(address: string, t0?: number): Promise<Watched> {
   const i = address.lastIndexOf(':');
-  const socket = net.connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)), noDelay: true, allowHalfOpen: true });
+  const socket = net.connect({
+    host: address.slice(0, i),
+    port: Number(address.slice(i + 1)),
+    noDelay: true,
+    allowHalfOpen: true,
+  });
   socket.on('error', () => {});
   const w = watch(socket, t0);
   await new Promise<void>((resolve, reject) => {

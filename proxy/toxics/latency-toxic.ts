@@ -10,7 +10,10 @@ import { QueuedStage } from './scheduled-queue.ts';
  * and the chunks behind it are delayed by the new latency from their arrival.
  */
 class LatencyStage extends QueuedStage {
-  constructor(attrs: Record<string, number>, private readonly ctx: StageContext) {
+  constructor(
+    attrs: Record<string, number>,
+    private readonly ctx: StageContext,
+  ) {
     super(attrs);
   }
   private delay(): number {

@@ -11,7 +11,16 @@ import { noopToxic } from './noop-toxic.ts';
 
 /** Every toxic type the proxy knows, by Toxiproxy's type name. */
 export const toxicTypes: ReadonlyMap<string, ToxicDefinition> = new Map(
-  [latencyToxic, bandwidthToxic, slowCloseToxic, timeoutToxic, resetPeerToxic, slicerToxic, limitDataToxic, noopToxic].map((d) => [d.type, d]),
+  [
+    latencyToxic,
+    bandwidthToxic,
+    slowCloseToxic,
+    timeoutToxic,
+    resetPeerToxic,
+    slicerToxic,
+    limitDataToxic,
+    noopToxic,
+  ].map((d) => [d.type, d]),
 );
 
 /** The attribute names of a toxic type (its Go struct's JSON fields). */
@@ -25,7 +34,15 @@ export function attributeNames(definition: ToxicDefinition): string[] {
  * differently-cased spellings fold to.
  */
 export const bodyFieldNames: ReadonlySet<string> = new Set([
-  'name', 'listen', 'upstream', 'enabled', 'type', 'stream', 'toxicity', 'attributes',
-  'toxics', 'on_upstream_down',
+  'name',
+  'listen',
+  'upstream',
+  'enabled',
+  'type',
+  'stream',
+  'toxicity',
+  'attributes',
+  'toxics',
+  'on_upstream_down',
   ...[...toxicTypes.values()].flatMap(attributeNames),
 ]);

@@ -13,15 +13,21 @@ import { PassStage, type StageContext, type ToxicDefinition } from './toxic.ts';
 class ResetPeerStage extends PassStage {
   private timer: NodeJS.Timeout | null = null;
   private fired = false;
-  constructor(private attrs: Record<string, number>, private readonly ctx: StageContext) {
+  constructor(
+    private attrs: Record<string, number>,
+    private readonly ctx: StageContext,
+  ) {
     super();
   }
   private trigger(): void {
     if (this.timer || this.fired) return;
-    this.timer = setTimeout(() => {
-      this.fired = true;
-      this.ctx.closeConnection();
-    }, Math.max(0, this.attrs.timeout ?? 0));
+    this.timer = setTimeout(
+      () => {
+        this.fired = true;
+        this.ctx.closeConnection();
+      },
+      Math.max(0, this.attrs.timeout ?? 0),
+    );
   }
   override write(_chunk: Buffer): void {
     this.trigger();

@@ -41,7 +41,10 @@ export function sliceOffsets(size: number, average: number, variation: number, r
 class SlicerStage extends SequentialStage {
   private cuts: number[] = [];
   private index = 1;
-  constructor(attrs: Record<string, number>, private readonly ctx: StageContext) {
+  constructor(
+    attrs: Record<string, number>,
+    private readonly ctx: StageContext,
+  ) {
     super(attrs);
   }
   protected begin(chunk: Buffer): void {

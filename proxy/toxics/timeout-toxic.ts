@@ -13,7 +13,10 @@ import { PassStage, type StageContext, type ToxicDefinition } from './toxic.ts';
 class TimeoutStage extends PassStage {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  constructor(private attrs: Record<string, number>, private readonly ctx: StageContext) {
+  constructor(
+    private attrs: Record<string, number>,
+    private readonly ctx: StageContext,
+  ) {
     super();
     this.arm();
   }

@@ -59,13 +59,28 @@ export function addSample(w: WindowStats, s: Sample): void {
 
 const fmtPct = (v: number) => `${(v * 100).toFixed(2)} %`;
 const fmt = (metric: DrillObjective['metric'], v: number) =>
-  metric === 'availability' || metric === 'success' || metric === 'fastFail' ? fmtPct(v) : metric === 'timeouts' ? String(v) : `${v.toFixed(0)} ms`;
+  metric === 'availability' || metric === 'success' || metric === 'fastFail'
+    ? fmtPct(v)
+    : metric === 'timeouts'
+      ? String(v)
+      : `${v.toFixed(0)} ms`;
 
 /** Judges one objective over one window's stats. */
 export function judgeWindow(w: WindowStats, o: DrillObjective): CheckJudgement {
   const bound = `${o.op} ${fmt(o.metric, o.value)}`;
-  const result = (outcome: Outcome, value: number | null, detail: string): CheckJudgement => ({ name: o.name, outcome, ok: outcome === 'pass', value, detail });
-  if (w.count === 0) return result('inconclusive', null, `no ${o.tag} requests in the window to measure (${bound}); to conclude: send load through the window`);
+  const result = (outcome: Outcome, value: number | null, detail: string): CheckJudgement => ({
+    name: o.name,
+    outcome,
+    ok: outcome === 'pass',
+    value,
+    detail,
+  });
+  if (w.count === 0)
+    return result(
+      'inconclusive',
+      null,
+      `no ${o.tag} requests in the window to measure (${bound}); to conclude: send load through the window`,
+    );
   switch (o.metric) {
     case 'timeouts': {
       const ok = o.op === '<=' ? w.timeouts <= o.value : w.timeouts >= o.value;
@@ -81,8 +96,14 @@ export function judgeWindow(w: WindowStats, o: DrillObjective): CheckJudgement {
     case 'fastFail': {
       // "at least v" of a ratio: the bad ones against a budget of 1 − v.
       const n = o.metric === 'fastFail' ? w.serverErrors : w.count;
-      const bad = o.metric === 'availability' ? w.serverErrors : o.metric === 'success' ? w.count - w.ok2xx : w.serverErrors - w.retryAfter503;
-      if (o.metric === 'fastFail' && n === 0) return result('pass', 1, `no request failed (${bound}) over ${w.count} requests`);
+      const bad =
+        o.metric === 'availability'
+          ? w.serverErrors
+          : o.metric === 'success'
+            ? w.count - w.ok2xx
+            : w.serverErrors - w.retryAfter503;
+      if (o.metric === 'fastFail' && n === 0)
+        return result('pass', 1, `no request failed (${bound}) over ${w.count} requests`);
       const value = 1 - bad / n;
       if (o.op === '<=') {
         const ok = value <= o.value;
@@ -91,7 +112,8 @@ export function judgeWindow(w: WindowStats, o: DrillObjective): CheckJudgement {
       const j = judgeRatio(bad, n, 1 - o.value);
       const s = j.statistics;
       let detail = `${fmtPct(value)} (${bound}) over ${n} requests; 95 % lower bound ${fmtPct(1 - (s.upper ?? 1))}`;
-      if (j.outcome === 'inconclusive') detail += `; to conclude: ${s.requestsNeeded ? `≥ ${s.requestsNeeded} requests in the window` : 'fewer failures'}`;
+      if (j.outcome === 'inconclusive')
+        detail += `; to conclude: ${s.requestsNeeded ? `≥ ${s.requestsNeeded} requests in the window` : 'fewer failures'}`;
       return result(j.outcome, value, detail);
     }
     default: {
@@ -111,7 +133,12 @@ export function judgeWindow(w: WindowStats, o: DrillObjective): CheckJudgement {
 }
 
 /** Samples of a drill in [start, end) (by bucket start) for a tag: a request tag, one of the drill's groups, or all. */
-export function windowStatsFromSamples(samples: readonly Sample[], d: Pick<DrillResult, 'tags'>, window: { start: number; end: number }, tag: DrillObjective['tag']): WindowStats {
+export function windowStatsFromSamples(
+  samples: readonly Sample[],
+  d: Pick<DrillResult, 'tags'>,
+  window: { start: number; end: number },
+  tag: DrillObjective['tag'],
+): WindowStats {
   const w = emptyWindowStats();
   const names = tag === 'all' ? null : new Set(d.tags?.[tag] ?? [tag]);
   for (const s of samples) {
@@ -154,9 +181,20 @@ function judgeWindows(record: DrillEvidence, d: DrillResult): CheckJudgement[] {
       const j = judgeWindow(w, o);
       w.hist.destroy();
       const latency = o.metric !== 'availability' && o.metric !== 'success' && o.metric !== 'fastFail';
-      const dd = doubted(j.outcome, doubt, latency ? 'latency' : 'ratio', latency && o.op === '<=' ? { valueMs: j.value, limitMs: o.value + 0.001 } : undefined);
-      const judged = dd.reason ? { ...j, outcome: dd.outcome, ok: dd.outcome === 'pass', detail: `${j.detail}; ${dd.reason}` } : j;
-      checks.push({ ...judged, source: win.phase === 'steady' ? 'steady-state' : 'window', name: `${win.phase === 'steady' ? 'steady state' : win.phase}: ${j.name}` });
+      const dd = doubted(
+        j.outcome,
+        doubt,
+        latency ? 'latency' : 'ratio',
+        latency && o.op === '<=' ? { valueMs: j.value, limitMs: o.value + 0.001 } : undefined,
+      );
+      const judged = dd.reason
+        ? { ...j, outcome: dd.outcome, ok: dd.outcome === 'pass', detail: `${j.detail}; ${dd.reason}` }
+        : j;
+      checks.push({
+        ...judged,
+        source: win.phase === 'steady' ? 'steady-state' : 'window',
+        name: `${win.phase === 'steady' ? 'steady state' : win.phase}: ${j.name}`,
+      });
     }
   }
   return checks;
@@ -173,21 +211,37 @@ export function judgeDrill(record: DrillEvidence, d: DrillResult): DrillJudgemen
   for (const c of d.checks) {
     if (recomputed && (c.source === 'window' || c.source === 'steady-state')) continue;
     const outcome = c.outcome ?? (c.ok ? 'pass' : 'fail');
-    checks.push({ name: c.name, outcome, ok: outcome === 'pass', detail: c.detail, value: null, ...(c.source ? { source: c.source } : {}) });
+    checks.push({
+      name: c.name,
+      outcome,
+      ok: outcome === 'pass',
+      detail: c.detail,
+      value: null,
+      ...(c.source ? { source: c.source } : {}),
+    });
   }
   const reasons: string[] = [];
   if (d.skipped.length > 0) reasons.push(`faults not injected: ${d.skipped.join('; ')}`);
   if (d.aborted?.startsWith('interrupted')) reasons.push(`drill ${d.aborted}`);
   // A load that never ran showed nothing about the target under a fault: not a failure of the target.
   const noLoad = d.aborted?.startsWith(LOAD_DID_NOT_START) ?? false;
-  if (noLoad) reasons.push(`${d.aborted}; to conclude: make the drill's load run against this target (its setup steps, its routes)`);
+  if (noLoad)
+    reasons.push(
+      `${d.aborted}; to conclude: make the drill's load run against this target (its setup steps, its routes)`,
+    );
   // A drill that stopped its fault before it proved anything fails — unless it stopped because the steady state looked
   // broken and the record cannot confirm the breach (a doubtful measurement): then nothing was shown either way.
-  const unconfirmedSteady = d.aborted?.startsWith('steady state not met') && recomputed
-    && !checks.some((c) => c.source === 'steady-state' && c.outcome === 'fail');
-  if (unconfirmedSteady) reasons.push(`drill ${d.aborted}, but the recorded steady-state window does not confirm the breach; to conclude: rerun on a quieter machine`);
+  const unconfirmedSteady =
+    d.aborted?.startsWith('steady state not met') &&
+    recomputed &&
+    !checks.some((c) => c.source === 'steady-state' && c.outcome === 'fail');
+  if (unconfirmedSteady)
+    reasons.push(
+      `drill ${d.aborted}, but the recorded steady-state window does not confirm the breach; to conclude: rerun on a quieter machine`,
+    );
   let outcome = overallOutcome(checks.map((c) => c.outcome));
-  if (d.aborted && !d.aborted.startsWith('interrupted') && !noLoad && !unconfirmedSteady && outcome !== 'fail') outcome = 'fail';
+  if (d.aborted && !d.aborted.startsWith('interrupted') && !noLoad && !unconfirmedSteady && outcome !== 'fail')
+    outcome = 'fail';
   if (noLoad && outcome === 'pass') outcome = 'inconclusive';
   if (unconfirmedSteady && outcome === 'pass') outcome = 'inconclusive';
   if (reasons.length > 0 && outcome === 'pass') outcome = 'inconclusive';

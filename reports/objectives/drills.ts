@@ -23,23 +23,57 @@ const injectHint = 'run it on the managed stack, or give --toxiproxy URL (networ
 export function evaluateRecoveryTime(record: RunRecord, o: Of<'recovery-time'>): Verdict[] {
   const target = `recovery ≤ ${o.maxSeconds} s`;
   const drills = drillsFor(record, o.drill);
-  if (drills.length === 0) return [missingEvidence(o, target, `drills[${o.drill ?? '*'}].recoverySeconds`, noDrill(o.drill), undefined, runIt(o.drill))];
+  if (drills.length === 0)
+    return [
+      missingEvidence(
+        o,
+        target,
+        `drills[${o.drill ?? '*'}].recoverySeconds`,
+        noDrill(o.drill),
+        undefined,
+        runIt(o.drill),
+      ),
+    ];
   return drills.map((d) => {
     const evidence = `drills[${d.name}].recoverySeconds`;
     const skipped = notInjected(d);
     if (skipped) return missingEvidence(o, target, evidence, skipped, d.name, injectHint);
-    if (d.recoverySeconds === null && d.aborted?.startsWith('interrupted')) return missingEvidence(o, target, evidence, `drill ${d.name} was ${d.aborted}`, d.name, 'run it to the end');
+    if (d.recoverySeconds === null && d.aborted?.startsWith('interrupted'))
+      return missingEvidence(o, target, evidence, `drill ${d.name} was ${d.aborted}`, d.name, 'run it to the end');
     if (d.recoverySeconds === null) {
-      return verdictFor(o, { target, measured: d.aborted ? `aborted: ${d.aborted}` : 'did not recover', value: null, pass: false, evidence }, d.name);
+      return verdictFor(
+        o,
+        {
+          target,
+          measured: d.aborted ? `aborted: ${d.aborted}` : 'did not recover',
+          value: null,
+          pass: false,
+          evidence,
+        },
+        d.name,
+      );
     }
-    return verdictFor(o, { target, measured: `${d.recoverySeconds} s`, value: d.recoverySeconds, pass: d.recoverySeconds <= o.maxSeconds, evidence }, d.name);
+    return verdictFor(
+      o,
+      {
+        target,
+        measured: `${d.recoverySeconds} s`,
+        value: d.recoverySeconds,
+        pass: d.recoverySeconds <= o.maxSeconds,
+        evidence,
+      },
+      d.name,
+    );
   });
 }
 
 export function evaluateDrillPassed(record: RunRecord, o: Of<'drill-passed'>): Verdict[] {
   const target = 'passed';
   const drills = drillsFor(record, o.drill);
-  if (drills.length === 0) return [missingEvidence(o, target, `drills[${o.drill ?? '*'}].passed`, noDrill(o.drill), undefined, runIt(o.drill))];
+  if (drills.length === 0)
+    return [
+      missingEvidence(o, target, `drills[${o.drill ?? '*'}].passed`, noDrill(o.drill), undefined, runIt(o.drill)),
+    ];
   return drills.map((d) => {
     // A drill that could not inject its faults proved nothing, whatever its checks say.
     const skipped = notInjected(d);
@@ -47,14 +81,27 @@ export function evaluateDrillPassed(record: RunRecord, o: Of<'drill-passed'>): V
     const judged = judgeDrill(record, d);
     const failed = judged.checks.filter((c) => c.outcome === 'fail').map((c) => `${c.name}: ${c.detail}`);
     const unsure = judged.checks.filter((c) => c.outcome === 'inconclusive').map((c) => `${c.name}: ${c.detail}`);
-    const measured = judged.outcome === 'pass' ? `passed (${judged.checks.length} checks)`
-      : d.aborted ? `aborted: ${d.aborted}`
-        : judged.outcome === 'fail' ? `failed: ${failed.join('; ') || 'see drill'}` : `inconclusive: ${unsure.join('; ')}`;
-    return verdictFor(o, {
-      target, measured, value: judged.outcome === 'pass' ? 1 : 0, outcome: judged.outcome, evidence: `drills[${d.name}].checks + windows + samples[scenario=drill:${d.name}]`,
-      ...(judged.reason ? { reason: judged.reason } : {}),
-      notes: unsure.map((u) => `inconclusive: ${u}`),
-    }, d.name);
+    const measured =
+      judged.outcome === 'pass'
+        ? `passed (${judged.checks.length} checks)`
+        : d.aborted
+          ? `aborted: ${d.aborted}`
+          : judged.outcome === 'fail'
+            ? `failed: ${failed.join('; ') || 'see drill'}`
+            : `inconclusive: ${unsure.join('; ')}`;
+    return verdictFor(
+      o,
+      {
+        target,
+        measured,
+        value: judged.outcome === 'pass' ? 1 : 0,
+        outcome: judged.outcome,
+        evidence: `drills[${d.name}].checks + windows + samples[scenario=drill:${d.name}]`,
+        ...(judged.reason ? { reason: judged.reason } : {}),
+        notes: unsure.map((u) => `inconclusive: ${u}`),
+      },
+      d.name,
+    );
   });
 }
 
@@ -63,7 +110,14 @@ export function evaluateDataReconciled(record: RunRecord, o: Of<'data-reconciled
   const target = 'lost = 0, duplicated = 0';
   const drills = drillsFor(record, o.drill).filter((d) => o.drill !== undefined || d.reconciliation !== null);
   if (drills.length === 0) {
-    return [missingEvidence(o, target, `drills[${o.drill ?? '*'}].reconciliation`, o.drill ? noDrill(o.drill) : 'no drill reconciled its data')];
+    return [
+      missingEvidence(
+        o,
+        target,
+        `drills[${o.drill ?? '*'}].reconciliation`,
+        o.drill ? noDrill(o.drill) : 'no drill reconciled its data',
+      ),
+    ];
   }
   return drills.map((d) => {
     const evidence = `drills[${d.name}].reconciliation`;
@@ -71,6 +125,10 @@ export function evaluateDataReconciled(record: RunRecord, o: Of<'data-reconciled
     if (!r) return missingEvidence(o, target, evidence, `drill ${d.name} did not reconcile its data`, d.name);
     const named = (r.missing ?? []).slice(0, 5).map((m) => `${m.writes} ${m.id} (${m.detail})`);
     const measured = `${r.acknowledged} acknowledged, ${r.found} found, ${r.lost} lost, ${r.duplicated} duplicated${named.length ? `: ${named.join('; ')}${(r.missing?.length ?? 0) > named.length ? '; …' : ''}` : ''}`;
-    return verdictFor(o, { target, measured, value: r.lost + r.duplicated, pass: r.lost === 0 && r.duplicated === 0, evidence }, d.name);
+    return verdictFor(
+      o,
+      { target, measured, value: r.lost + r.duplicated, pass: r.lost === 0 && r.duplicated === 0, evidence },
+      d.name,
+    );
   });
 }

@@ -1,7 +1,9 @@
 import type { Outcome, Verdict } from '../run-record.ts';
 import type { Objective } from '../slo-spec.ts';
 
-export type VerdictFields = Pick<Verdict, 'target' | 'measured' | 'value' | 'evidence'> & Partial<Verdict> & ({ pass: boolean } | { outcome: Outcome });
+export type VerdictFields = Pick<Verdict, 'target' | 'measured' | 'value' | 'evidence'> &
+  Partial<Verdict> &
+  ({ pass: boolean } | { outcome: Outcome });
 
 /**
  * A verdict for objective `o`; `suffix` names the drill/scenario when one objective expands into several.
@@ -29,17 +31,26 @@ export function verdictFor(o: Objective, f: VerdictFields, suffix?: string): Ver
 /** The objective's target as a number, so renderers never parse the target text. */
 function targetValueOf(o: Objective): number | null {
   switch (o.kind) {
-    case 'latency': return o.lessThanMs;
-    case 'error-rate': return o.max;
-    case 'availability': return o.target;
-    case 'recovery-time': return o.maxSeconds;
-    case 'security': return 0;
-    default: return null;
+    case 'latency':
+      return o.lessThanMs;
+    case 'error-rate':
+      return o.max;
+    case 'availability':
+      return o.target;
+    case 'recovery-time':
+      return o.maxSeconds;
+    case 'security':
+      return 0;
+    default:
+      return null;
   }
 }
 
 function scenarioOf(o: Objective, suffix?: string): string | undefined {
-  const drillish = o.kind === 'availability' ? o.during === 'drill' : o.kind === 'recovery-time' || o.kind === 'drill-passed' || o.kind === 'data-reconciled';
+  const drillish =
+    o.kind === 'availability'
+      ? o.during === 'drill'
+      : o.kind === 'recovery-time' || o.kind === 'drill-passed' || o.kind === 'data-reconciled';
   if (drillish) {
     const name = 'drill' in o && o.drill ? o.drill : suffix;
     return name ? `drill:${name}` : undefined;
@@ -49,14 +60,29 @@ function scenarioOf(o: Objective, suffix?: string): string | undefined {
 }
 
 /** Missing evidence is inconclusive: "not measured" is never "met", and the gate does not pass. */
-export function missingEvidence(o: Objective, target: string, evidence: string, why: string, suffix?: string, toConclude?: string): Verdict {
+export function missingEvidence(
+  o: Objective,
+  target: string,
+  evidence: string,
+  why: string,
+  suffix?: string,
+  toConclude?: string,
+): Verdict {
   // A part deselected on purpose (--drills none, --no-scan) is still unproven: say both ways out.
   const conclude = `${toConclude ?? 'run what the objective names'}, or judge with an SLO file of only what this run exercises (--slo FILE)`;
-  return verdictFor(o, {
-    target, measured: 'not measured', value: null, outcome: 'inconclusive', evidence,
-    reason: `${why}; to conclude: ${conclude}`,
-    notes: [`missing evidence: ${why}`],
-  }, suffix);
+  return verdictFor(
+    o,
+    {
+      target,
+      measured: 'not measured',
+      value: null,
+      outcome: 'inconclusive',
+      evidence,
+      reason: `${why}; to conclude: ${conclude}`,
+      notes: [`missing evidence: ${why}`],
+    },
+    suffix,
+  );
 }
 
 /** The outcome of a verdict, for records written before outcomes existed. */
@@ -70,17 +96,27 @@ export function overallOutcome(outcomes: readonly Outcome[]): Outcome {
 }
 
 export function describeObjective(o: Objective): string {
-  const where = (s?: string, t?: string) => [s && `scenario ${s}`, t && `tag ${t}`].filter(Boolean).join(', ') || 'all requests';
+  const where = (s?: string, t?: string) =>
+    [s && `scenario ${s}`, t && `tag ${t}`].filter(Boolean).join(', ') || 'all requests';
   switch (o.kind) {
-    case 'latency': return `p${o.percentile} latency of ${where(o.scenario, o.tag)} under ${o.lessThanMs} ms`;
-    case 'error-rate': return `error rate of ${where(o.scenario, o.tag)} at most ${pct(o.max)}`;
-    case 'availability': return `availability ≥ ${pct(o.target)} during ${o.during === 'drill' ? (o.drill ? `drill ${o.drill}` : 'each drill') : o.during === 'scenario' ? `scenario ${o.scenario ?? '(each)'}` : 'the run'}`;
-    case 'recovery-time': return `recovery after ${o.drill ? `drill ${o.drill}` : 'each drill'} within ${o.maxSeconds} s`;
-    case 'rate-limit': return `rate limiting correct (scenario ${o.scenario}: thresholds and checks)`;
-    case 'security': return `no unsuppressed finding of severity ${o.minSeverity} or above`;
-    case 'threshold': return `engine thresholds all hold${o.scenario ? ` (scenario ${o.scenario})` : ''}`;
-    case 'drill-passed': return `${o.drill ? `drill ${o.drill}` : 'every drill'} passes`;
-    case 'data-reconciled': return `no acknowledged write lost or duplicated${o.drill ? ` in drill ${o.drill}` : ''}`;
+    case 'latency':
+      return `p${o.percentile} latency of ${where(o.scenario, o.tag)} under ${o.lessThanMs} ms`;
+    case 'error-rate':
+      return `error rate of ${where(o.scenario, o.tag)} at most ${pct(o.max)}`;
+    case 'availability':
+      return `availability ≥ ${pct(o.target)} during ${o.during === 'drill' ? (o.drill ? `drill ${o.drill}` : 'each drill') : o.during === 'scenario' ? `scenario ${o.scenario ?? '(each)'}` : 'the run'}`;
+    case 'recovery-time':
+      return `recovery after ${o.drill ? `drill ${o.drill}` : 'each drill'} within ${o.maxSeconds} s`;
+    case 'rate-limit':
+      return `rate limiting correct (scenario ${o.scenario}: thresholds and checks)`;
+    case 'security':
+      return `no unsuppressed finding of severity ${o.minSeverity} or above`;
+    case 'threshold':
+      return `engine thresholds all hold${o.scenario ? ` (scenario ${o.scenario})` : ''}`;
+    case 'drill-passed':
+      return `${o.drill ? `drill ${o.drill}` : 'every drill'} passes`;
+    case 'data-reconciled':
+      return `no acknowledged write lost or duplicated${o.drill ? ` in drill ${o.drill}` : ''}`;
   }
 }
 

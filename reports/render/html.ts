@@ -7,22 +7,35 @@ import { observedText, rampartText, sourceText, thresholdKey, thresholdOutcome }
 function thresholdTable(record: RunRecord): string {
   if (record.thresholds.length === 0) return '';
   const k6 = record.thresholds.some((t) => t.rampart !== undefined);
-  const rows = record.thresholds.map((t) => {
-    const o = thresholdOutcome(t);
-    return `<tr class="${o}" data-threshold="${esc(`${thresholdKey(t)} ${t.expression}`)}" data-outcome="${o}"><td><span class="badge ${o}">${o.toUpperCase()}</span></td><td>${esc(t.scenario)}</td>` +
-      `<td>${esc(thresholdKey(t))} <b>${esc(t.expression)}</b></td><td>${esc(observedText(t))}</td>${k6 ? `<td class="small">${esc(rampartText(t))}</td>` : ''}</tr>`;
-  }).join('');
-  return `<h2>Thresholds</h2>${k6 ? '<p class="small muted">The verdict is k6\'s, judged as k6 judges it over the whole test; rampart\'s reading (confidence bounds, INCONCLUSIVE where too few points were judged) is beside it.</p>' : ''}` +
-    `<table class="thresholds"><thead><tr><th></th><th>Scenario</th><th>Threshold</th><th>Observed</th>${k6 ? '<th>rampart</th>' : ''}</tr></thead><tbody>${rows}</tbody></table>`;
+  const rows = record.thresholds
+    .map((t) => {
+      const o = thresholdOutcome(t);
+      return (
+        `<tr class="${o}" data-threshold="${esc(`${thresholdKey(t)} ${t.expression}`)}" data-outcome="${o}"><td><span class="badge ${o}">${o.toUpperCase()}</span></td><td>${esc(t.scenario)}</td>` +
+        `<td>${esc(thresholdKey(t))} <b>${esc(t.expression)}</b></td><td>${esc(observedText(t))}</td>${k6 ? `<td class="small">${esc(rampartText(t))}</td>` : ''}</tr>`
+      );
+    })
+    .join('');
+  return (
+    `<h2>Thresholds</h2>${k6 ? '<p class="small muted">The verdict is k6\'s, judged as k6 judges it over the whole test; rampart\'s reading (confidence bounds, INCONCLUSIVE where too few points were judged) is beside it.</p>' : ''}` +
+    `<table class="thresholds"><thead><tr><th></th><th>Scenario</th><th>Threshold</th><th>Observed</th>${k6 ? '<th>rampart</th>' : ''}</tr></thead><tbody>${rows}</tbody></table>`
+  );
 }
 
 function coverageTable(record: RunRecord): string {
   if (record.coverage.length === 0) return '';
   const cls = (v: string) => (v === 'not-exercised' ? 'none' : v);
-  const rows = record.coverage.map((r) => `<tr class="${cls(r.verdict)}" data-requirement="${esc(r.requirement)}"><td>${esc(r.claim)}</td><td>${esc(exercisedText(r))}</td>` +
-    `<td><span class="badge ${cls(r.verdict)}">${COVERAGE_LABEL[r.verdict]}</span>${r.note ? `<div class="small muted">${esc(r.note)}</div>` : ''}</td></tr>`).join('');
-  return `<h2>Requirement coverage</h2><p class="small muted">Each requirement, the scale at which this run exercised it, and its verdict. A requirement below its claimed scale was not proven by this run.</p>` +
-    `<table class="coverage"><thead><tr><th>Requirement</th><th>Exercised at</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const rows = record.coverage
+    .map(
+      (r) =>
+        `<tr class="${cls(r.verdict)}" data-requirement="${esc(r.requirement)}"><td>${esc(r.claim)}</td><td>${esc(exercisedText(r))}</td>` +
+        `<td><span class="badge ${cls(r.verdict)}">${COVERAGE_LABEL[r.verdict]}</span>${r.note ? `<div class="small muted">${esc(r.note)}</div>` : ''}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<h2>Requirement coverage</h2><p class="small muted">Each requirement, the scale at which this run exercised it, and its verdict. A requirement below its claimed scale was not proven by this run.</p>` +
+    `<table class="coverage"><thead><tr><th>Requirement</th><th>Exercised at</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
 }
 import { esc } from './escape.ts';
 import { comparisonTable, drillSection, findingsSection, objectiveTable, partsSection } from './html-sections.ts';
@@ -72,21 +85,49 @@ export function renderHtml(record: RunRecord): string {
   const failed = record.verdicts.filter((v) => outcomeOf(v) === 'fail').length;
   const unsure = record.verdicts.filter((v) => outcomeOf(v) === 'inconclusive').length;
   const verdictClass = record.verdict ?? 'none';
-  const verdictText = record.verdict === 'pass' ? 'PASS — every objective holds'
-    : record.verdict === 'fail' ? `FAIL — ${failed} of ${record.verdicts.length} objectives breached${unsure ? `, ${unsure} inconclusive` : ''}`
-      : record.verdict === 'inconclusive' ? `INCONCLUSIVE — ${unsure} of ${record.verdicts.length} objectives lack the evidence to pass (none breached)`
-        : 'NOT EVALUATED — no SLO spec was applied';
+  const verdictText =
+    record.verdict === 'pass'
+      ? 'PASS — every objective holds'
+      : record.verdict === 'fail'
+        ? `FAIL — ${failed} of ${record.verdicts.length} objectives breached${unsure ? `, ${unsure} inconclusive` : ''}`
+        : record.verdict === 'inconclusive'
+          ? `INCONCLUSIVE — ${unsure} of ${record.verdicts.length} objectives lack the evidence to pass (none breached)`
+          : 'NOT EVALUATED — no SLO spec was applied';
   const m = record.meta;
   const latencyRef = record.verdicts.find((v) => v.kind === 'latency' && typeof v.targetValue === 'number');
   const refValue = latencyRef?.targetValue ?? undefined;
   const common = { xStart: t.start, xEnd: t.end, shaded: t.faults, markers: t.markers };
-  const charts = record.samples.length === 0 ? '<p class="muted">No request samples in this run.</p>' : [
-    lineChart({ id: 'chart-latency', title: 'Latency percentiles over time', unit: 'ms', series: t.latency, ...common,
-      ...(refValue !== undefined && latencyRef ? { refLine: { value: refValue, label: latencyRef.target } } : {}) }),
-    lineChart({ id: 'chart-rate', title: 'Sent, completed and target rate', unit: 'req/s', series: t.rate, ...common }),
-    lineChart({ id: 'chart-errors', title: 'Errors by status class', unit: 'per s', series: t.errors, ...common }),
-  ].join('');
-  const step = t.stepMs > record.intervalMs ? `<p class="small muted">Downsampled: one point per ${t.stepMs / 1000} s (${record.intervalMs / 1000} s buckets in run.json).</p>` : '';
+  const charts =
+    record.samples.length === 0
+      ? '<p class="muted">No request samples in this run.</p>'
+      : [
+          lineChart({
+            id: 'chart-latency',
+            title: 'Latency percentiles over time',
+            unit: 'ms',
+            series: t.latency,
+            ...common,
+            ...(refValue !== undefined && latencyRef ? { refLine: { value: refValue, label: latencyRef.target } } : {}),
+          }),
+          lineChart({
+            id: 'chart-rate',
+            title: 'Sent, completed and target rate',
+            unit: 'req/s',
+            series: t.rate,
+            ...common,
+          }),
+          lineChart({
+            id: 'chart-errors',
+            title: 'Errors by status class',
+            unit: 'per s',
+            series: t.errors,
+            ...common,
+          }),
+        ].join('');
+  const step =
+    t.stepMs > record.intervalMs
+      ? `<p class="small muted">Downsampled: one point per ${t.stepMs / 1000} s (${record.intervalMs / 1000} s buckets in run.json).</p>`
+      : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>rampart report — ${esc(record.verdict ?? 'not evaluated')} — ${esc(m.command)}</title><style>${css}</style></head><body><main>
 <h1>rampart report: ${esc(m.command)}${m.profile ? ` (${esc(m.profile)})` : ''}</h1>

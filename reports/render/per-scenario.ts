@@ -22,7 +22,9 @@ export function sliceRecord(record: RunRecord, scenario: string): RunRecord {
     meta: { ...record.meta, startedAt: start, endedAt: end },
     samples,
     engine: record.engine.filter((e) => e.scenario === scenario),
-    events: record.events.filter((e) => e.ts >= start && e.ts <= end && (e.scenario === undefined || e.scenario === scenario)),
+    events: record.events.filter(
+      (e) => e.ts >= start && e.ts <= end && (e.scenario === undefined || e.scenario === scenario),
+    ),
   };
 }
 
@@ -32,27 +34,61 @@ export function sliceRecord(record: RunRecord, scenario: string): RunRecord {
  */
 export function perScenarioCharts(record: RunRecord): string {
   const names = [...new Set(record.samples.map((s) => s.scenario))];
-  return names.map((name) => {
-    const slice = sliceRecord(record, name);
-    const t = timeData(slice);
-    const ref = record.verdicts.find((v) => v.kind === 'latency' && v.scenario === name && typeof v.targetValue === 'number');
-    const id = name.replace(/[^\w-]/g, '_');
-    const common = { xStart: t.start, xEnd: t.end, shaded: t.faults, markers: t.markers };
-    return `<h3 id="scenario-${esc(id)}">${esc(name)}</h3>` +
-      lineChart({ id: `chart-latency-${id}`, title: `${name}: latency percentiles`, unit: 'ms', series: t.latency, ...common,
-        ...(ref ? { refLine: { value: ref.targetValue as number, label: ref.target } } : {}) }) +
-      lineChart({ id: `chart-rate-${id}`, title: `${name}: sent, completed and target rate`, unit: 'req/s', series: t.rate, ...common });
-  }).join('');
+  return names
+    .map((name) => {
+      const slice = sliceRecord(record, name);
+      const t = timeData(slice);
+      const ref = record.verdicts.find(
+        (v) => v.kind === 'latency' && v.scenario === name && typeof v.targetValue === 'number',
+      );
+      const id = name.replace(/[^\w-]/g, '_');
+      const common = { xStart: t.start, xEnd: t.end, shaded: t.faults, markers: t.markers };
+      return (
+        `<h3 id="scenario-${esc(id)}">${esc(name)}</h3>` +
+        lineChart({
+          id: `chart-latency-${id}`,
+          title: `${name}: latency percentiles`,
+          unit: 'ms',
+          series: t.latency,
+          ...common,
+          ...(ref ? { refLine: { value: ref.targetValue as number, label: ref.target } } : {}),
+        }) +
+        lineChart({
+          id: `chart-rate-${id}`,
+          title: `${name}: sent, completed and target rate`,
+          unit: 'req/s',
+          series: t.rate,
+          ...common,
+        })
+      );
+    })
+    .join('');
 }
 
 /** Per-request statistics like Gatling's: each scenario and request name, count, percentiles, errors by status/kind. */
 export function requestTable(requests: readonly RequestStats[]): string {
   if (requests.length === 0) return '';
-  const rows = requests.map((g) => {
-    const cells = [g.scenario, g.tag, String(g.count), String(g.p50 ?? '—'), String(g.p95 ?? '—'), String(g.p99 ?? '—')];
-    const errors = Object.entries(g.codes).filter(([k]) => !/^[23]\d\d$/.test(k)).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}×${n}`).join(', ') || '—';
-    return `<tr${g.failed ? ' class="fail"' : ''}>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}<td>${esc(errors)}</td></tr>`;
-  }).join('');
-  return '<h2>Requests</h2><table class="requests"><thead><tr><th>Scenario</th><th>Request</th><th>Count</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>Errors by status</th></tr></thead>' +
-    `<tbody>${rows}</tbody></table>`;
+  const rows = requests
+    .map((g) => {
+      const cells = [
+        g.scenario,
+        g.tag,
+        String(g.count),
+        String(g.p50 ?? '—'),
+        String(g.p95 ?? '—'),
+        String(g.p99 ?? '—'),
+      ];
+      const errors =
+        Object.entries(g.codes)
+          .filter(([k]) => !/^[23]\d\d$/.test(k))
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${k}×${n}`)
+          .join(', ') || '—';
+      return `<tr${g.failed ? ' class="fail"' : ''}>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}<td>${esc(errors)}</td></tr>`;
+    })
+    .join('');
+  return (
+    '<h2>Requests</h2><table class="requests"><thead><tr><th>Scenario</th><th>Request</th><th>Count</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>Errors by status</th></tr></thead>' +
+    `<tbody>${rows}</tbody></table>`
+  );
 }

@@ -8,12 +8,15 @@ describe('where the time went', () => {
   const record = createRunRecord({ command: 'test', profile: 'quick', target: 'http://127.0.0.1:1' });
   record.processes.push(
     // The second bucket of each took 2 s (a late tick on a busy machine): its CPU time counts whole.
-    { ts: 0, process: 'target', cpu: 0.5, cpuMs: 500, rssMb: 120 }, { ts: 1000, process: 'target', cpu: 1.5, cpuMs: 3000, rssMb: 140 },
-    { ts: 0, process: 'postgres', cpu: 0.25, cpuMs: 250, rssMb: 60 }, { ts: 1000, process: 'postgres', cpu: 0.25, cpuMs: 500, rssMb: 61 },
-    { ts: 0, process: 'rampart', cpu: 0.1, cpuMs: 100, rssMb: 90 }, { ts: 1000, process: 'rampart', cpu: 0, cpuMs: 0, rssMb: 95 },
+    { ts: 0, process: 'target', cpu: 0.5, cpuMs: 500, rssMb: 120 },
+    { ts: 1000, process: 'target', cpu: 1.5, cpuMs: 3000, rssMb: 140 },
+    { ts: 0, process: 'postgres', cpu: 0.25, cpuMs: 250, rssMb: 60 },
+    { ts: 1000, process: 'postgres', cpu: 0.25, cpuMs: 500, rssMb: 61 },
+    { ts: 0, process: 'rampart', cpu: 0.1, cpuMs: 100, rssMb: 90 },
+    { ts: 1000, process: 'rampart', cpu: 0, cpuMs: 0, rssMb: 95 },
   );
 
-  it('sums each group\'s CPU over the samples, busiest first, with its mean and peak cores and peak memory', () => {
+  it("sums each group's CPU over the samples, busiest first, with its mean and peak cores and peak memory", () => {
     expect(processRows(record)).toEqual([
       { process: 'target', cpuSeconds: 3.5, meanCores: expect.closeTo(3.5 / 3, 6), peakCores: 1.5, peakRssMb: 140 },
       { process: 'postgres', cpuSeconds: 0.75, meanCores: 0.25, peakCores: 0.25, peakRssMb: 61 },

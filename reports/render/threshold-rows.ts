@@ -23,8 +23,10 @@ export function rampartText(t: ThresholdResult): string {
   const r = t.rampart;
   if (!r) return t.value === null && t.outcome === 'inconclusive' && t.reason ? 'not judged' : '';
   const s = r.statistics;
-  const bounds = s && (s.lower !== null || s.upper !== null)
-    ? ` (${s.method === 'clopper-pearson' ? 'ratio' : 'value'} ${s.confidence * 100} % bounds ${s.lower === null ? '—' : num(s.lower)} to ${s.upper === null ? '—' : num(s.upper)}, n ${s.n})` : '';
+  const bounds =
+    s && (s.lower !== null || s.upper !== null)
+      ? ` (${s.method === 'clopper-pearson' ? 'ratio' : 'value'} ${s.confidence * 100} % bounds ${s.lower === null ? '—' : num(s.lower)} to ${s.upper === null ? '—' : num(s.upper)}, n ${s.n})`
+      : '';
   return `${r.outcome.toUpperCase()}${bounds}${r.reason ? `: ${r.reason}` : ''}`;
 }
 

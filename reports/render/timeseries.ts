@@ -80,7 +80,14 @@ export function timeData(record: RunRecord, perRequest = false): TimeData {
         if (perRequest) {
           const key = `${s.scenario}\u0000${s.tag}`;
           let g = tags.get(key);
-          if (!g) tags.set(key, (g = { stats: { scenario: s.scenario, tag: s.tag, count: 0, failed: 0, codes: {} }, hist: createLatencyHistogram() }));
+          if (!g)
+            tags.set(
+              key,
+              (g = {
+                stats: { scenario: s.scenario, tag: s.tag, count: 0, failed: 0, codes: {} },
+                hist: createLatencyHistogram(),
+              }),
+            );
           g.stats.count += s.count;
           g.stats.failed += s.failed;
           for (const [c, n] of Object.entries(s.codes)) g.stats.codes[c] = (g.stats.codes[c] ?? 0) + n;
@@ -99,11 +106,17 @@ export function timeData(record: RunRecord, perRequest = false): TimeData {
   }
   const requests: RequestStats[] = [...tags.values()].map(({ stats, hist }) => {
     const has = hist.totalCount > 0;
-    const out = { ...stats, p50: has ? percentileMs(hist, 50) : null, p95: has ? percentileMs(hist, 95) : null, p99: has ? percentileMs(hist, 99) : null };
+    const out = {
+      ...stats,
+      p50: has ? percentileMs(hist, 50) : null,
+      p95: has ? percentileMs(hist, 95) : null,
+      p99: has ? percentileMs(hist, 99) : null,
+    };
     hist.destroy();
     return out;
   });
-  const perSec = (a: Float64Array): Array<[number, number | null]> => Array.from(a, (v, i) => [at(i), v / (stepMs / 1000)]);
+  const perSec = (a: Float64Array): Array<[number, number | null]> =>
+    Array.from(a, (v, i) => [at(i), v / (stepMs / 1000)]);
 
   // Target rate: the engine's intended arrival rate, summed over scenarios per step (averaged within a step).
   const targetSum = new Float64Array(steps);
@@ -125,10 +138,18 @@ export function timeData(record: RunRecord, perRequest = false): TimeData {
     ...(record.engine.length > 0 ? [{ name: 'sent/s', color: '#0891b2', points: perSec(sent) }] : []),
     { name: 'completed/s', color: '#2563eb', points: perSec(count) },
   ];
-  if (anyTarget) rate.push({ name: 'target req/s', color: '#6b7280', dashed: true, points: Array.from(targetSum, (v, i) => [at(i), v / (targetN[i] ?? 1)]) });
+  if (anyTarget)
+    rate.push({
+      name: 'target req/s',
+      color: '#6b7280',
+      dashed: true,
+      points: Array.from(targetSum, (v, i) => [at(i), v / (targetN[i] ?? 1)]),
+    });
 
   return {
-    start, end, stepMs,
+    start,
+    end,
+    stepMs,
     latency: [
       { name: 'p50', color: '#16a34a', points: p50 },
       { name: 'p95', color: '#d97706', points: p95 },
@@ -165,7 +186,8 @@ export function faultWindows(record: RunRecord, end: number): Span[] {
   }
   for (const o of open.values()) spans.push({ label: `${o.label} (not removed)`, start: o.start, end });
   if (spans.length === 0) {
-    for (const d of record.drills) for (const f of d.faults) spans.push({ label: f.label, start: f.start, end: f.end ?? d.endedAt });
+    for (const d of record.drills)
+      for (const f of d.faults) spans.push({ label: f.label, start: f.start, end: f.end ?? d.endedAt });
   }
   return spans.sort((a, b) => a.start - b.start);
 }

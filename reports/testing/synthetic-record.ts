@@ -43,8 +43,18 @@ export function syntheticSamples(o: SyntheticOptions): Sample[] {
     for (const tag of tags) {
       const h = createLatencyHistogram();
       const s: Sample = {
-        ts: start + t * 1000, scenario: o.scenario ?? 'load', tag, count: 0, failed: 0,
-        status: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 }, checks: { passed: 0, failed: 0 }, late: 0, dropped: 0, codes: {}, retryAfter503: 0, latency: '',
+        ts: start + t * 1000,
+        scenario: o.scenario ?? 'load',
+        tag,
+        count: 0,
+        failed: 0,
+        status: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 },
+        checks: { passed: 0, failed: 0 },
+        late: 0,
+        dropped: 0,
+        codes: {},
+        retryAfter503: 0,
+        latency: '',
       };
       for (let i = 0; i < rps; i++) {
         recordMs(h, latency(t, i, tag));
@@ -73,13 +83,34 @@ export function syntheticRecord(o: SyntheticOptions, extra: Partial<RunRecord> =
   const samples = syntheticSamples({ ...o, startedAt: start });
   const rate = (o.rps ?? 50) * (o.tags?.length ?? 1);
   return runRecordSchema.parse({
-    format: 'rampart.run-record', version: 1, id: `synthetic-${o.seed ?? 1}`,
+    format: 'rampart.run-record',
+    version: 1,
+    id: `synthetic-${o.seed ?? 1}`,
     meta: {
-      command: 'synthetic', profile: 'test', target: 'http://127.0.0.1:1', startedAt: start, endedAt: start + o.seconds * 1000,
-      gitCommit: null, rampartVersion: '0.0.0', node: process.version, platform: 'test', cpus: 2, cpuModel: 'test', memoryBytes: 1, hostname: 'test',
+      command: 'synthetic',
+      profile: 'test',
+      target: 'http://127.0.0.1:1',
+      startedAt: start,
+      endedAt: start + o.seconds * 1000,
+      gitCommit: null,
+      rampartVersion: '0.0.0',
+      node: process.version,
+      platform: 'test',
+      cpus: 2,
+      cpuModel: 'test',
+      memoryBytes: 1,
+      hostname: 'test',
     },
     samples,
-    engine: Array.from({ length: o.seconds }, (_, t) => ({ ts: start + t * 1000, scenario: o.scenario ?? 'load', targetRate: rate, started: rate, vus: null, loopLagP99Ms: 1, cpu: 0.1 })),
+    engine: Array.from({ length: o.seconds }, (_, t) => ({
+      ts: start + t * 1000,
+      scenario: o.scenario ?? 'load',
+      targetRate: rate,
+      started: rate,
+      vus: null,
+      loopLagP99Ms: 1,
+      cpu: 0.1,
+    })),
     ...extra,
   });
 }

@@ -7,7 +7,11 @@ describe('the open-model scheduler', () => {
     const t0 = performance.now() + 5;
     const sent: Array<{ vu: number; intended: number; at: number }> = [];
     const run = runArrivalRate({
-      schedule: RateSchedule.constant(1000, '1s', '400ms'), maxVUs: 50, maxLatenessMs: 10_000, signal: new AbortController().signal, t0,
+      schedule: RateSchedule.constant(1000, '1s', '400ms'),
+      maxVUs: 50,
+      maxLatenessMs: 10_000,
+      signal: new AbortController().signal,
+      t0,
       iterate: async (vu, _iter, intended) => {
         sent.push({ vu, intended, at: performance.now() });
         await new Promise((r) => setImmediate(r));

@@ -45,7 +45,16 @@ export interface ArrivalRateStats {
  * arrivals go out between responses instead of after the whole burst.
  */
 export function runArrivalRate(o: ArrivalRateOptions): { done: Promise<void>; stats: ArrivalRateStats } {
-  const stats: ArrivalRateStats = { due: 0, started: 0, late: 0, dropped: 0, droppedAtCap: 0, inFlight: 0, maxInFlight: 0, lastStartAt: Number.NaN };
+  const stats: ArrivalRateStats = {
+    due: 0,
+    started: 0,
+    late: 0,
+    dropped: 0,
+    droppedAtCap: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    lastStartAt: Number.NaN,
+  };
   const slots = new SlotPool(o.maxVUs);
   const queue: number[] = []; // intended start times (perf ms), FIFO
   let qHead = 0;
@@ -68,7 +77,10 @@ export function runArrivalRate(o: ArrivalRateOptions): { done: Promise<void>; st
     if (late) stats.late += 1;
     stats.inFlight += 1;
     if (stats.inFlight > stats.maxInFlight) stats.maxInFlight = stats.inFlight;
-    const p: Promise<void> = o.iterate(vu, iter, intended, late).then(() => finished(vu, p), () => finished(vu, p));
+    const p: Promise<void> = o.iterate(vu, iter, intended, late).then(
+      () => finished(vu, p),
+      () => finished(vu, p),
+    );
     inflight.add(p);
   };
 

@@ -25,14 +25,22 @@ describe('the arrival timetable', () => {
   });
 
   it('handles timeUnit and several stages (k6 semantics)', () => {
-    const s = RateSchedule.ramping(60, '1m', [{ target: 60, duration: '30s' }, { target: 120, duration: '30s' }, { target: 0, duration: '10s' }]);
+    const s = RateSchedule.ramping(60, '1m', [
+      { target: 60, duration: '30s' },
+      { target: 120, duration: '30s' },
+      { target: 0, duration: '10s' },
+    ]);
     // 30 s at 1/s + 30 s ramping 1→2/s + 10 s ramping 2→0/s = 30 + 45 + 10
     expect(s.total).toBe(85);
     expect(s.countAt(30_000)).toBe(31);
   });
 
   it('interpolates VU stages linearly', () => {
-    const f = stagesFunction(0, [{ target: 100, duration: '10s' }, { target: 100, duration: '5s' }, { target: 0, duration: '5s' }]);
+    const f = stagesFunction(0, [
+      { target: 100, duration: '10s' },
+      { target: 100, duration: '5s' },
+      { target: 0, duration: '5s' },
+    ]);
     expect(f.durationMs).toBe(20_000);
     expect(f.at(5000)).toBe(50);
     expect(f.at(12_000)).toBe(100);

@@ -43,7 +43,11 @@ export class RateSchedule {
   }
 
   static ramping(startRate: number, timeUnit: string | number, stages: Stage[]): RateSchedule {
-    return new RateSchedule(startRate, stages.map((s) => ({ target: s.target, durationMs: parseDuration(s.duration) })), parseDuration(timeUnit));
+    return new RateSchedule(
+      startRate,
+      stages.map((s) => ({ target: s.target, durationMs: parseDuration(s.duration) })),
+      parseDuration(timeUnit),
+    );
   }
 
   /** Arrivals due by time t (ms from start). */

@@ -40,13 +40,19 @@ export function startExecutor(s: Scenario, h: ExecutorHooks): RunningExecutor {
   switch (s.executor) {
     case 'constant-arrival-rate':
     case 'ramping-arrival-rate': {
-      const schedule = s.executor === 'constant-arrival-rate'
-        ? RateSchedule.constant(s.rate, s.timeUnit, s.duration)
-        : RateSchedule.ramping(s.startRate, s.timeUnit, s.stages);
+      const schedule =
+        s.executor === 'constant-arrival-rate'
+          ? RateSchedule.constant(s.rate, s.timeUnit, s.duration)
+          : RateSchedule.ramping(s.startRate, s.timeUnit, s.stages);
       const r = runArrivalRate({
-        schedule, maxVUs: h.maxVUs, maxLatenessMs: h.maxLatenessMs, signal: h.signal, t0: h.t0,
+        schedule,
+        maxVUs: h.maxVUs,
+        maxLatenessMs: h.maxLatenessMs,
+        signal: h.signal,
+        t0: h.t0,
         iterate: (vu, iter, intended, late) => h.iterate(vu, iter, intended, late),
-        dropped: h.dropped, schedulerLag: h.schedulerLag,
+        dropped: h.dropped,
+        schedulerLag: h.schedulerLag,
       });
       return {
         done: r.done,
@@ -55,8 +61,12 @@ export function startExecutor(s: Scenario, h: ExecutorHooks): RunningExecutor {
         targetRateAt: (t) => schedule.rateAt(t),
         vus: () => r.stats.inFlight,
         stats: () => ({
-          started: r.stats.started, due: r.stats.due, peak: r.stats.maxInFlight,
-          late: r.stats.late, droppedAtCap: r.stats.droppedAtCap, lastStartAt: r.stats.lastStartAt,
+          started: r.stats.started,
+          due: r.stats.due,
+          peak: r.stats.maxInFlight,
+          late: r.stats.late,
+          droppedAtCap: r.stats.droppedAtCap,
+          lastStartAt: r.stats.lastStartAt,
         }),
       };
     }
@@ -82,7 +92,9 @@ export function startExecutor(s: Scenario, h: ExecutorHooks): RunningExecutor {
         else sharedIterations = s.iterations;
       }
       const r = runVus({
-        vusAt, durationMs, signal: h.signal,
+        vusAt,
+        durationMs,
+        signal: h.signal,
         iterate: (vu, iter) => h.iterate(vu, iter, null, false),
         ...(iterationsPerVu !== undefined ? { iterationsPerVu } : {}),
         ...(sharedIterations !== undefined ? { sharedIterations } : {}),
@@ -93,7 +105,14 @@ export function startExecutor(s: Scenario, h: ExecutorHooks): RunningExecutor {
         targetRate: null,
         targetRateAt: null,
         vus: () => r.stats.active,
-        stats: () => ({ started: r.stats.iterations, due: 0, peak: r.stats.maxActive, late: 0, droppedAtCap: 0, lastStartAt: r.stats.lastStartAt }),
+        stats: () => ({
+          started: r.stats.iterations,
+          due: 0,
+          peak: r.stats.maxActive,
+          late: 0,
+          droppedAtCap: 0,
+          lastStartAt: r.stats.lastStartAt,
+        }),
       };
     }
   }

@@ -42,7 +42,10 @@ export function compileStep(step: Step): CompiledStep {
   const expectSet = step.expectStatus ? new Set(step.expectStatus) : null;
   const hasBody = step.body !== undefined;
   const hasText = step.bodyText !== undefined;
-  const headers: Array<[string, (ctx: TemplateContext) => string]> = Object.entries(step.headers).map(([k, v]) => [k.toLowerCase(), compileStringTemplate(v)]);
+  const headers: Array<[string, (ctx: TemplateContext) => string]> = Object.entries(step.headers).map(([k, v]) => [
+    k.toLowerCase(),
+    compileStringTemplate(v),
+  ]);
   if (hasBody && !headers.some(([k]) => k === 'content-type')) headers.push(['content-type', () => 'application/json']);
   return {
     tag: step.name ?? `${step.method} ${step.path}`,
@@ -81,7 +84,12 @@ export function flowPicker(flows: CompiledFlow[]): () => CompiledFlow {
     return () => only;
   }
   const total = flows.reduce((a, f) => a + f.weight, 0);
-  const cumulative = flows.map(((acc) => (f: CompiledFlow) => (acc += f.weight / total))(0));
+  const cumulative = flows.map(
+    (
+      (acc) => (f: CompiledFlow) =>
+        (acc += f.weight / total)
+    )(0),
+  );
   return () => {
     const r = Math.random();
     for (let i = 0; i < flows.length; i++) if (r < (cumulative[i] as number)) return flows[i] as CompiledFlow;

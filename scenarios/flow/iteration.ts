@@ -1,6 +1,14 @@
 import type { RequestTimings, Sender } from '../http/dispatch.ts';
 import type { CompiledFlow, CompiledStep } from './compile.ts';
-import { applyCaptures, renderStep, runChecks, sendRendered, type ErrorKind, type RenderedRequest, type StepResponse } from './run-step.ts';
+import {
+  applyCaptures,
+  renderStep,
+  runChecks,
+  sendRendered,
+  type ErrorKind,
+  type RenderedRequest,
+  type StepResponse,
+} from './run-step.ts';
 import { getPath, TemplateValueMissingError, type TemplateContext } from '../template.ts';
 import type { Outcome } from '../metrics/stats.ts';
 import { followRedirect, keepCookies, withCookies, type VuState } from './redirects-cookies.ts';
@@ -55,7 +63,15 @@ export interface IterationEnv {
   /** k6's timing breakdown of an answered request (http_req_blocked … http_req_receiving), by its tag and group. */
   recordTimings?: ((tag: string, group: string | null, timings: RequestTimings) => void) | undefined;
   /** A point of a metric that is not a request (group_duration in ms, tagged with its group). */
-  recordPoint?: ((metric: string, type: 'trend' | 'counter' | 'rate' | 'gauge', value: number, epochMs: number, tags: Record<string, string>) => void) | undefined;
+  recordPoint?:
+    | ((
+        metric: string,
+        type: 'trend' | 'counter' | 'rate' | 'gauge',
+        value: number,
+        epochMs: number,
+        tags: Record<string, string>,
+      ) => void)
+    | undefined;
   onResponse?: OnResponse | undefined;
   /** Think time between requests (closed model); resolves early when the signal aborts. */
   think?: (() => Promise<void>) | undefined;
@@ -84,7 +100,14 @@ export function retriable(step: CompiledStep, res: StepResponse): boolean {
  * Sends a step, re-sending the same rendered request while its retry policy
  * says so; no new attempt once the scenario stops or is cancelled.
  */
-async function sendWithRetry(env: IterationEnv, sender: Sender, step: CompiledStep, req: RenderedRequest, readJson: boolean, sent: { attempts: number }): Promise<StepResponse> {
+async function sendWithRetry(
+  env: IterationEnv,
+  sender: Sender,
+  step: CompiledStep,
+  req: RenderedRequest,
+  readJson: boolean,
+  sent: { attempts: number },
+): Promise<StepResponse> {
   const max = step.retry?.attempts ?? 1;
   for (let attempt = 1; ; attempt++) {
     const res = await sendRendered(sender, step, req, readJson);
@@ -108,14 +131,32 @@ interface IterationState {
 }
 
 /** Renders a step; a template naming a value nothing captured is recorded as an unsent request of its own kind, and null returned. */
-function render(step: CompiledStep, ctx: TemplateContext, env: IterationEnv, st: IterationState): RenderedRequest | null {
+function render(
+  step: CompiledStep,
+  ctx: TemplateContext,
+  env: IterationEnv,
+  st: IterationState,
+): RenderedRequest | null {
   try {
     return renderStep(step, ctx);
   } catch (err) {
     if (!(err instanceof TemplateValueMissingError)) throw err;
     // A value this step needs was never captured (a typo in the template, or an earlier step failed):
     // the request cannot be sent, and that is an error of its own kind, counted and named, never a silent stop.
-    env.record({ tag: step.tag, latencyMs: 0, status: null, errorKind: 'template', failed: true, checksPassed: 0, checksFailed: step.checks.length, late: false, group: step.group }, Date.now());
+    env.record(
+      {
+        tag: step.tag,
+        latencyMs: 0,
+        status: null,
+        errorKind: 'template',
+        failed: true,
+        checksPassed: 0,
+        checksFailed: step.checks.length,
+        late: false,
+        group: step.group,
+      },
+      Date.now(),
+    );
     env.onTemplateError?.(step.tag, err.message, st.first);
     return null;
   }
@@ -125,7 +166,15 @@ function render(step: CompiledStep, ctx: TemplateContext, env: IterationEnv, st:
  * Sends one rendered request on `sender` and takes in its answer: measured, recorded, checked, handed to
  * onResponse, captured from. Returns false when it was cancelled (the iteration ends there).
  */
-async function exchange(step: CompiledStep, req: RenderedRequest, ctx: TemplateContext, env: IterationEnv, sender: Sender, st: IterationState, batched: boolean): Promise<boolean> {
+async function exchange(
+  step: CompiledStep,
+  req: RenderedRequest,
+  ctx: TemplateContext,
+  env: IterationEnv,
+  sender: Sender,
+  st: IterationState,
+  batched: boolean,
+): Promise<boolean> {
   const sentAt = performance.now();
   const readJson = step.needsJson || env.onResponse !== undefined;
   // Without a retry policy (the common case) one promise per request: no retry loop around the send.
@@ -144,7 +193,10 @@ async function exchange(step: CompiledStep, req: RenderedRequest, ctx: TemplateC
     }
     if (jar && res.status !== null) keepCookies(res, sending.path, jar, env.origin as string);
     // k6 follows redirects (maxRedirects, 10 by default): the hops are one request here, measured over all of them.
-    const next = redirects < (env.maxRedirects ?? 0) && env.origin !== undefined ? followRedirect(res, hop, step.method, env.origin) : null;
+    const next =
+      redirects < (env.maxRedirects ?? 0) && env.origin !== undefined
+        ? followRedirect(res, hop, step.method, env.origin)
+        : null;
     if (next === null || env.requestSignal.aborted) break;
     redirects += 1;
     hop = next;
@@ -163,11 +215,35 @@ async function exchange(step: CompiledStep, req: RenderedRequest, ctx: TemplateC
   }
   if (res.timings && env.recordTimings) env.recordTimings(step.tag, step.group, res.timings);
   const retryAfter503 = res.status === 503 && res.headers['retry-after'] !== undefined;
-  env.record({ tag: step.tag, latencyMs, status: res.status, errorKind: res.errorKind, retryAfter503, failed: !ok, checksPassed: passed, checksFailed: failed, late: st.first && st.late, group: step.group }, epochOf(end));
+  env.record(
+    {
+      tag: step.tag,
+      latencyMs,
+      status: res.status,
+      errorKind: res.errorKind,
+      retryAfter503,
+      failed: !ok,
+      checksPassed: passed,
+      checksFailed: failed,
+      late: st.first && st.late,
+      group: step.group,
+    },
+    epochOf(end),
+  );
   if (env.onResponse) {
     const info: ResponseInfo = {
-      scenario: env.scenario, tag: step.tag, method: step.method, path: res.path, status: res.status, ok,
-      headers: res.headers, errorKind: res.errorKind, attempts, requestHeaders: res.requestHeaders, startedAt: epochOf(sentAt), latencyMs,
+      scenario: env.scenario,
+      tag: step.tag,
+      method: step.method,
+      path: res.path,
+      status: res.status,
+      ok,
+      headers: res.headers,
+      errorKind: res.errorKind,
+      attempts,
+      requestHeaders: res.requestHeaders,
+      startedAt: epochOf(sentAt),
+      latencyMs,
     };
     if (step.group !== null) info.group = step.group;
     if (redirects > 0) info.redirects = redirects;
@@ -182,7 +258,14 @@ async function exchange(step: CompiledStep, req: RenderedRequest, ctx: TemplateC
 }
 
 /** k6's myTrend.add(…): each of the step's points for the scenario's own metrics; a captured value that is not a number adds none. */
-function addPoints(step: CompiledStep, status: number | null, latencyMs: number, ctx: TemplateContext, env: IterationEnv, at: number): void {
+function addPoints(
+  step: CompiledStep,
+  status: number | null,
+  latencyMs: number,
+  ctx: TemplateContext,
+  env: IterationEnv,
+  at: number,
+): void {
   for (const [metric, source] of step.adds) {
     const type = env.ownMetrics?.[metric];
     if (!type || !env.recordPoint) continue;
@@ -193,7 +276,14 @@ function addPoints(step: CompiledStep, status: number | null, latencyMs: number,
     else if ('statusIn' in source) value = status !== null && source.statusIn.includes(status) ? 1 : 0;
     else {
       const v = getPath(ctx, source.capture);
-      value = typeof v === 'boolean' ? Number(v) : typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+      value =
+        typeof v === 'boolean'
+          ? Number(v)
+          : typeof v === 'number'
+            ? v
+            : typeof v === 'string' && v.trim() !== ''
+              ? Number(v)
+              : Number.NaN;
       if (Number.isNaN(value)) continue;
     }
     env.recordPoint(metric, type, value, at, step.group !== null ? { group: step.group } : {});
@@ -204,7 +294,12 @@ function addPoints(step: CompiledStep, status: number | null, latencyMs: number,
  * k6's http.batch: the batch's requests (each step's repeats included) are rendered, then sent together on
  * up to BATCH_PER_HOST connections of the VU; the iteration goes on when all are answered.
  */
-async function runBatch(steps: CompiledStep[], ctx: TemplateContext, env: IterationEnv, st: IterationState): Promise<boolean> {
+async function runBatch(
+  steps: CompiledStep[],
+  ctx: TemplateContext,
+  env: IterationEnv,
+  st: IterationState,
+): Promise<boolean> {
   const queue: Array<{ step: CompiledStep; req: RenderedRequest }> = [];
   for (const step of steps) {
     for (let rep = 0; rep < step.repeat; rep++) {
@@ -233,7 +328,14 @@ async function runBatch(steps: CompiledStep[], ctx: TemplateContext, env: Iterat
  * the open model: the first request's latency is measured from it, so time spent
  * waiting for a VU/connection or behind a stalled server is counted.
  */
-export async function runIteration(flow: CompiledFlow, ctx: TemplateContext, env: IterationEnv, intendedStart: number | null, late: boolean, vu: VuState | null = null): Promise<void> {
+export async function runIteration(
+  flow: CompiledFlow,
+  ctx: TemplateContext,
+  env: IterationEnv,
+  intendedStart: number | null,
+  late: boolean,
+  vu: VuState | null = null,
+): Promise<void> {
   const st: IterationState = { first: true, intendedStart, late, vu };
   const steps = flow.steps;
   const groups = new GroupClock(env);

@@ -32,7 +32,12 @@ export function keepCookies(res: StepResponse, path: string, vu: VuState, origin
  * Go's client (k6's): 303, and 301/302 after a POST, go on as GET without a body; 307/308 re-send the method
  * and body. A Location on another origin is not followed (rampart sends only to its target).
  */
-export function followRedirect(res: StepResponse, hop: RenderedRequest, stepMethod: string, origin: string): RenderedRequest | null {
+export function followRedirect(
+  res: StepResponse,
+  hop: RenderedRequest,
+  stepMethod: string,
+  origin: string,
+): RenderedRequest | null {
   if (res.status === null || !REDIRECTS.has(res.status)) return null;
   const location = header(res, 'location');
   if (!location) return null;
@@ -46,7 +51,8 @@ export function followRedirect(res: StepResponse, hop: RenderedRequest, stepMeth
   const method = hop.method ?? stepMethod;
   // Go's client (k6's): after 301, 302 and 303 every method but GET and HEAD goes on as a GET without its body;
   // 307 and 308 re-send the method and body.
-  const toGet = (res.status === 301 || res.status === 302 || res.status === 303) && method !== 'GET' && method !== 'HEAD';
+  const toGet =
+    (res.status === 301 || res.status === 302 || res.status === 303) && method !== 'GET' && method !== 'HEAD';
   if (!toGet) return { ...hop, path: to.pathname + to.search };
   const { 'content-type': _type, 'content-length': _length, ...headers } = hop.requestHeaders;
   return { path: to.pathname + to.search, requestHeaders: headers, requestBody: undefined, wire: null, method: 'GET' };

@@ -27,13 +27,21 @@ export function header(res: Pick<StepResponse, 'headers'>, name: string): string
 /** Why a request got no response. */
 export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'other';
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+]);
 const RESET_CODES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'ECONNABORTED']);
 
 /** Classifies a network error by its code (undici's, or the socket's; an AggregateError by its first cause). */
 export function errorKind(err: unknown): ErrorKind {
   const e = err as { code?: string; cause?: unknown; errors?: unknown[] } | null;
-  const code = e?.code ?? (e?.cause as { code?: string } | undefined)?.code ?? (e?.errors?.[0] as { code?: string } | undefined)?.code;
+  const code =
+    e?.code ??
+    (e?.cause as { code?: string } | undefined)?.code ??
+    (e?.errors?.[0] as { code?: string } | undefined)?.code;
   if (code === undefined) return 'other';
   if (TIMEOUT_CODES.has(code)) return 'timeout';
   if (code === 'ECONNREFUSED') return 'refused';
@@ -106,19 +114,40 @@ class Answered implements StepResponse {
  * Cancelling is done by destroying the dispatcher (one action for all in-flight
  * requests) rather than an abort listener per request.
  */
-export function sendRendered(sender: Sender, step: CompiledStep, req: RenderedRequest, readJson: boolean): Promise<StepResponse> {
+export function sendRendered(
+  sender: Sender,
+  step: CompiledStep,
+  req: RenderedRequest,
+  readJson: boolean,
+): Promise<StepResponse> {
   const { path, requestHeaders, requestBody } = req;
   return new Promise((resolve) => {
     const done = (res: RawResponse | null, err: Error | null) => {
-      resolve(res
-        ? new Answered(res, requestHeaders, requestBody, path)
-        : { status: null, headers: {}, json: undefined, error: err, errorKind: errorKind(err), requestHeaders, requestBody, path });
+      resolve(
+        res
+          ? new Answered(res, requestHeaders, requestBody, path)
+          : {
+              status: null,
+              headers: {},
+              json: undefined,
+              error: err,
+              errorKind: errorKind(err),
+              requestHeaders,
+              requestBody,
+              path,
+            },
+      );
     };
     sender.send({ path, method: req.method ?? step.method, headers: requestHeaders, body: req.wire }, readJson, done);
   });
 }
 
-export function sendStep(sender: Sender, step: CompiledStep, ctx: TemplateContext, readJson: boolean): Promise<StepResponse> {
+export function sendStep(
+  sender: Sender,
+  step: CompiledStep,
+  ctx: TemplateContext,
+  readJson: boolean,
+): Promise<StepResponse> {
   return sendRendered(sender, step, renderStep(step, ctx), readJson);
 }
 
@@ -143,7 +172,8 @@ export function runChecks(step: CompiledStep, res: StepResponse, ctx: TemplateCo
     const s = c.source;
     let ok: boolean;
     try {
-      if (s.type === 'status') ok = res.status !== null && (Array.isArray(s.equals) ? s.equals.includes(res.status) : s.equals === res.status);
+      if (s.type === 'status')
+        ok = res.status !== null && (Array.isArray(s.equals) ? s.equals.includes(res.status) : s.equals === res.status);
       else if (s.type === 'json') ok = matchValue(c, getPath(res.json, s.path), s.exists, ctx);
       else ok = matchValue(c, header(res, s.header), s.exists, ctx);
     } catch {
@@ -157,7 +187,8 @@ export function runChecks(step: CompiledStep, res: StepResponse, ctx: TemplateCo
 
 export function describeCheck(s: CompiledCheck['source']): string {
   if (s.type === 'status') return `status is ${Array.isArray(s.equals) ? s.equals.join('|') : s.equals}`;
-  if (s.type === 'json') return `json ${s.path}${s.equals !== undefined ? ` == ${String(s.equals)}` : s.matches ? ` ~ ${s.matches}` : ' exists'}`;
+  if (s.type === 'json')
+    return `json ${s.path}${s.equals !== undefined ? ` == ${String(s.equals)}` : s.matches ? ` ~ ${s.matches}` : ' exists'}`;
   return `header ${s.header}${s.equals !== undefined ? ` == ${String(s.equals)}` : s.matches ? ` ~ ${s.matches}` : ' exists'}`;
 }
 
@@ -172,7 +203,8 @@ export function applyCaptures(step: CompiledStep, res: StepResponse, into: Templ
     const v = 'json' in c ? getPath(res.json, c.json) : header(res, c.header);
     if (v === undefined) continue;
     const user = into.user;
-    if (name.startsWith('user.') && typeof user === 'object' && user !== null) (user as Record<string, unknown>)[name.slice(5)] = v;
+    if (name.startsWith('user.') && typeof user === 'object' && user !== null)
+      (user as Record<string, unknown>)[name.slice(5)] = v;
     else into[name] = v;
   }
 }

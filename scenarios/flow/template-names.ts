@@ -31,7 +31,12 @@ const PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
 function placeholders(value: unknown, out: string[][] = []): string[][] {
   if (typeof value === 'string') {
     for (const m of value.matchAll(PLACEHOLDER)) {
-      out.push((m[1] as string).replace(/\[(\d+)\]/g, '.$1').split('.').filter((p) => p.length > 0));
+      out.push(
+        (m[1] as string)
+          .replace(/\[(\d+)\]/g, '.$1')
+          .split('.')
+          .filter((p) => p.length > 0),
+      );
     }
   } else if (Array.isArray(value)) {
     for (const v of value) placeholders(v, out);
@@ -48,7 +53,10 @@ function stepTemplates(step: Step): string[][] {
 
 const stepName = (s: Step) => s.name ?? `${s.method} ${s.path}`;
 const ownCaptures = (s: Step) => Object.keys(s.captures).filter((n) => !n.startsWith('user.'));
-const userCaptures = (s: Step) => Object.keys(s.captures).map((n) => (n.startsWith('user.') ? n.slice(5) : null)).filter((n): n is string => n !== null);
+const userCaptures = (s: Step) =>
+  Object.keys(s.captures)
+    .map((n) => (n.startsWith('user.') ? n.slice(5) : null))
+    .filter((n): n is string => n !== null);
 
 function suggestion(name: string, candidates: Iterable<string>, shown = (n: string) => `{{${n}}}`): string {
   const list = [...new Set(candidates)].filter((c) => c !== name);
@@ -58,8 +66,20 @@ function suggestion(name: string, candidates: Iterable<string>, shown = (n: stri
 }
 
 /** The captures a step's `add` reads ({ capture: name }), by metric, as path parts. */
-const addedCaptures = (s: Step): Array<[string, string[]]> => Object.entries(s.add ?? {}).flatMap(([metric, v]) =>
-  v !== null && typeof v === 'object' && 'capture' in v ? [[metric, v.capture.replace(/\[(\d+)\]/g, '.$1').split('.').filter((p) => p.length > 0)] as [string, string[]]] : []);
+const addedCaptures = (s: Step): Array<[string, string[]]> =>
+  Object.entries(s.add ?? {}).flatMap(([metric, v]) =>
+    v !== null && typeof v === 'object' && 'capture' in v
+      ? [
+          [
+            metric,
+            v.capture
+              .replace(/\[(\d+)\]/g, '.$1')
+              .split('.')
+              .filter((p) => p.length > 0),
+          ] as [string, string[]],
+        ]
+      : [],
+  );
 
 interface Part {
   where: string;
@@ -89,17 +109,29 @@ function checkPart(p: Part, problems: string[]): void {
         const field = path[1] as string;
         if (p.userFields === null || p.userFields.has(field)) continue;
         const known = [...p.userFields].sort();
-        problems.push(`${where}: {{${path.join('.')}}} names a user field nothing sets (the user has ${known.join(', ') || 'no fields'}: its rows' columns, index, and what setup steps capture)${suggestion(field, known).replace('{{', '{{user.')}`);
+        problems.push(
+          `${where}: {{${path.join('.')}}} names a user field nothing sets (the user has ${known.join(', ') || 'no fields'}: its rows' columns, index, and what setup steps capture)${suggestion(field, known).replace('{{', '{{user.')}`,
+        );
         continue;
       }
       if (p.roots.includes(head) || captured.has(head) || head === 'user' || head === 'users') continue;
       const own = ownCaptures(step).includes(head);
-      const sameBatch = step.batch !== undefined && p.steps.some((s, k) => k !== i && s.batch === step.batch && ownCaptures(s).includes(head));
+      const sameBatch =
+        step.batch !== undefined &&
+        p.steps.some((s, k) => k !== i && s.batch === step.batch && ownCaptures(s).includes(head));
       const later = own || sameBatch || p.steps.slice(i + 1).some((s) => ownCaptures(s).includes(head));
-      const why = own ? `"${head}" is this step's own capture, set only once it is answered: use it in a later step`
-        : sameBatch ? `"${head}" is captured in the same batch, whose requests are all rendered before any is sent: use it after the batch`
-        : later ? `"${head}" is captured only by a later step` : p.elsewhere.has(head) ? `"${head}" is captured in the load's flows, not here` : `nothing captures "${head}" before this step`;
-      problems.push(`${where}: {{${path.join('.')}}} names no value: ${why}${later ? '' : suggestion(head, [...p.roots, ...captured])}`);
+      const why = own
+        ? `"${head}" is this step's own capture, set only once it is answered: use it in a later step`
+        : sameBatch
+          ? `"${head}" is captured in the same batch, whose requests are all rendered before any is sent: use it after the batch`
+          : later
+            ? `"${head}" is captured only by a later step`
+            : p.elsewhere.has(head)
+              ? `"${head}" is captured in the load's flows, not here`
+              : `nothing captures "${head}" before this step`;
+      problems.push(
+        `${where}: {{${path.join('.')}}} names no value: ${why}${later ? '' : suggestion(head, [...p.roots, ...captured])}`,
+      );
     }
     // add: { m: { capture: x } } reads the iteration after the step's own captures are taken (a batch sibling's may
     // not be there yet): the step's captures and the earlier ones.
@@ -109,14 +141,20 @@ function checkPart(p: Part, problems: string[]): void {
       if (head === 'user' && path.length > 1) {
         const field = path[1] as string;
         if (p.userFields === null || p.userFields.has(field)) continue;
-        problems.push(`${where} names a user field nothing sets (the user has ${[...p.userFields].sort().join(', ') || 'no fields'})${suggestion(field, p.userFields, (n) => `{ capture: user.${n} }`)}`);
+        problems.push(
+          `${where} names a user field nothing sets (the user has ${[...p.userFields].sort().join(', ') || 'no fields'})${suggestion(field, p.userFields, (n) => `{ capture: user.${n} }`)}`,
+        );
         continue;
       }
       const available = [...captured, ...ownCaptures(step)];
       if (available.includes(head)) continue;
       const later = p.steps.slice(i + 1).some((s) => ownCaptures(s).includes(head)) || pending.includes(head);
-      const why = later ? `"${head}" is captured only by a later step or another request of the batch` : `nothing captures "${head}" by this step`;
-      problems.push(`${where} names no value: ${why}, so nothing is ever added${later ? '' : suggestion(head, available, (n) => `{ capture: ${n} }`)}`);
+      const why = later
+        ? `"${head}" is captured only by a later step or another request of the batch`
+        : `nothing captures "${head}" by this step`;
+      problems.push(
+        `${where} names no value: ${why}, so nothing is ever added${later ? '' : suggestion(head, available, (n) => `{ capture: ${n} }`)}`,
+      );
     }
     pending.push(...ownCaptures(step));
   });
@@ -137,14 +175,43 @@ export function templateNameProblems(s: ScenarioShape): string[] {
     // A setup step sees the user as the earlier steps left it; checkPart adds captures as it goes, so give it all
     // setup captures for user.X (their order matters little: a field captured later is an obvious slip to see).
     for (const f of fromSetup) setupFields.add(f);
-    checkPart({ where: 'setup.users', steps: setupSteps, roots: [...PER_REQUEST, 'i'], userFields: setupFields, elsewhere: loadCaptures }, problems);
+    checkPart(
+      {
+        where: 'setup.users',
+        steps: setupSteps,
+        roots: [...PER_REQUEST, 'i'],
+        userFields: setupFields,
+        elsewhere: loadCaptures,
+      },
+      problems,
+    );
   }
   const loadFields = checked ? new Set([...base, ...fromSetup, ...fromLoad]) : null;
-  s.flows.forEach((f, i) => checkPart({ where: `flows[${i}] (${f.name})`, steps: f.steps, roots: PER_REQUEST, userFields: loadFields, elsewhere: new Set() }, problems));
+  s.flows.forEach((f, i) =>
+    checkPart(
+      {
+        where: `flows[${i}] (${f.name})`,
+        steps: f.steps,
+        roots: PER_REQUEST,
+        userFields: loadFields,
+        elsewhere: new Set(),
+      },
+      problems,
+    ),
+  );
   const teardownSteps = s.teardown?.users?.steps ?? [];
   if (teardownSteps.length > 0) {
     const tdFields = loadFields === null ? null : new Set([...loadFields, ...teardownSteps.flatMap(userCaptures)]);
-    checkPart({ where: 'teardown.users', steps: teardownSteps, roots: [...PER_REQUEST, 'i'], userFields: tdFields, elsewhere: loadCaptures }, problems);
+    checkPart(
+      {
+        where: 'teardown.users',
+        steps: teardownSteps,
+        roots: [...PER_REQUEST, 'i'],
+        userFields: tdFields,
+        elsewhere: loadCaptures,
+      },
+      problems,
+    );
   }
   return problems;
 }

@@ -65,7 +65,12 @@ class Response implements RawResponse {
 }
 
 /** A response from its status, raw headers ([name, value…]) and body text (null when not read). */
-export function makeResponse(status: number, raw: ReadonlyArray<Buffer | string> | null, text: string | null, timings?: RequestTimings): RawResponse {
+export function makeResponse(
+  status: number,
+  raw: ReadonlyArray<Buffer | string> | null,
+  text: string | null,
+  timings?: RequestTimings,
+): RawResponse {
   return new Response(status, raw, text, timings);
 }
 
@@ -144,8 +149,23 @@ class Call implements Dispatcher.DispatchHandler {
     if (this.finish()) return;
     const end = performance.now();
     const sent = this.connectedAt || this.createdAt;
-    const timings = { blocked: sent - this.createdAt, connecting: 0, tlsHandshaking: 0, sending: 0, waiting: (this.headersAt || end) - sent, receiving: end - (this.headersAt || end) };
-    this.done(new Response(this.status, this.rawHeaders, this.chunks ? Buffer.concat(this.chunks).toString('utf8') : null, timings), null);
+    const timings = {
+      blocked: sent - this.createdAt,
+      connecting: 0,
+      tlsHandshaking: 0,
+      sending: 0,
+      waiting: (this.headersAt || end) - sent,
+      receiving: end - (this.headersAt || end),
+    };
+    this.done(
+      new Response(
+        this.status,
+        this.rawHeaders,
+        this.chunks ? Buffer.concat(this.chunks).toString('utf8') : null,
+        timings,
+      ),
+      null,
+    );
   }
 
   onError(err: Error): void {
@@ -169,5 +189,8 @@ class Call implements Dispatcher.DispatchHandler {
  * called once, with the response or the error.
  */
 export function dispatchRequest(dispatcher: Dispatcher, opts: RawRequest, readBody: boolean, done: CallDone): void {
-  dispatcher.dispatch({ path: opts.path, method: opts.method as Dispatcher.HttpMethod, headers: opts.headers, body: opts.body }, new Call(opts.signal, readBody, done));
+  dispatcher.dispatch(
+    { path: opts.path, method: opts.method as Dispatcher.HttpMethod, headers: opts.headers, body: opts.body },
+    new Call(opts.signal, readBody, done),
+  );
 }

@@ -2,7 +2,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import net, { type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { errorKind } from '../flow/run-step.ts';
-import { transport, call, ok, fails, httpServer, rawServer, pathOf, okBytes, echoPathServer, useLeanFixtures } from './lean-connection.fixtures.ts';
+import {
+  transport,
+  call,
+  ok,
+  fails,
+  httpServer,
+  rawServer,
+  pathOf,
+  okBytes,
+  echoPathServer,
+  useLeanFixtures,
+} from './lean-connection.fixtures.ts';
 
 /** The lean connection's errors, each told apart as undici told them: refused, timeout, reset, other. */
 useLeanFixtures();
@@ -31,7 +42,9 @@ describe('lean connection: errors', () => {
   });
 
   it('a body that stops arriving times out as a body timeout', async () => {
-    const srv = await rawServer((socket) => void socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b'));
+    const srv = await rawServer(
+      (socket) => void socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b'),
+    );
     const t = await transport(srv.origin, 300);
     const { err, ms } = await fails(t.senderFor(1), { path: '/stall' });
     expect(errorKind(err)).toBe('timeout');
@@ -108,7 +121,13 @@ describe('lean connection: errors', () => {
     const srv = await httpServer((req, res) => res.end(JSON.stringify(req.headers)));
     const t = await transport(srv.origin);
     const vu = t.senderFor(1);
-    const invalid: Array<Record<string, string>> = [{ 'x-a': 'v\r\nx-injected: 1' }, { 'x-a': 'v\nx-injected: 1' }, { 'x-a': 'v\rx' }, { 'x a': 'v' }, { 'x-a\r\nx-injected': '1' }];
+    const invalid: Array<Record<string, string>> = [
+      { 'x-a': 'v\r\nx-injected: 1' },
+      { 'x-a': 'v\nx-injected: 1' },
+      { 'x-a': 'v\rx' },
+      { 'x a': 'v' },
+      { 'x-a\r\nx-injected': '1' },
+    ];
     for (const headers of invalid) {
       const { err, ms } = await fails(vu, { path: '/', headers });
       expect(err.message).toMatch(/header/);

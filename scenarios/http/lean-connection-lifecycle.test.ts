@@ -3,7 +3,20 @@ import net, { type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { errorKind } from '../flow/run-step.ts';
 import { perVuTransport } from './transport.ts';
-import { transport, call, ok, fails, waitFor, httpServer, rawServer, pathOf, okBytes, echoPathServer, useLeanFixtures, type Outcome } from './lean-connection.fixtures.ts';
+import {
+  transport,
+  call,
+  ok,
+  fails,
+  waitFor,
+  httpServer,
+  rawServer,
+  pathOf,
+  okBytes,
+  echoPathServer,
+  useLeanFixtures,
+  type Outcome,
+} from './lean-connection.fixtures.ts';
 
 /** The lean connection's life: the server closing it, the server's Keep-Alive hint, order, close() and recovery. */
 useLeanFixtures();
@@ -46,10 +59,13 @@ describe('lean connection: the server closing the connection', () => {
     const vu = t.senderFor(1);
     expect((await ok(vu, { path: '/bye', headers: { connection: 'close' } })).text).toBe('answer /bye');
     expect((await ok(vu, { path: '/again' })).text).toBe('answer /again');
-    expect(srv.requests.map((r) => [pathOf(r.head), r.conn])).toEqual([['/bye', 0], ['/again', 1]]);
+    expect(srv.requests.map((r) => [pathOf(r.head), r.conn])).toEqual([
+      ['/bye', 0],
+      ['/again', 1],
+    ]);
   });
 
-  it('a request sent once the server closed the idle connection, before the socket\'s close event, goes on a new connection', async () => {
+  it("a request sent once the server closed the idle connection, before the socket's close event, goes on a new connection", async () => {
     const srv = await rawServer((socket, head) => {
       socket.write(okBytes(`answer ${pathOf(head)}`));
       if (pathOf(head) === '/1') setTimeout(() => socket.end(), 50);
@@ -63,7 +79,10 @@ describe('lean connection: the server closing the connection', () => {
     const out = await new Promise<Outcome>((resolve) => socket.once('end', () => resolve(call(vu, { path: '/2' }))));
     expect(out.err).toBeNull();
     expect(out.res?.text).toBe('answer /2');
-    expect(srv.requests.map((r) => [pathOf(r.head), r.conn])).toEqual([['/1', 0], ['/2', 1]]);
+    expect(srv.requests.map((r) => [pathOf(r.head), r.conn])).toEqual([
+      ['/1', 0],
+      ['/2', 1],
+    ]);
   });
 
   it('opens a new connection after the server closed the idle keep-alive one', async () => {
@@ -79,7 +98,7 @@ describe('lean connection: the server closing the connection', () => {
   });
 });
 
-describe('lean connection: the server\'s Keep-Alive hint', () => {
+describe("lean connection: the server's Keep-Alive hint", () => {
   it('does not reuse a connection idle for nearly as long as the server keeps it (Keep-Alive: timeout=N)', async () => {
     const srv = await echoPathServer();
     // Node announces "Keep-Alive: timeout=2": reuse allowed for 1.5 s of idleness, the server closes at 2 s.
@@ -125,7 +144,7 @@ describe('lean connection: order and lifecycle', () => {
     expect(srv.connections).toBe(1);
   });
 
-  it('a request sent from inside the previous one\'s done goes out in turn, on the same connection unless the last said Connection: close', async () => {
+  it("a request sent from inside the previous one's done goes out in turn, on the same connection unless the last said Connection: close", async () => {
     const srv = await httpServer((req, res) => {
       if (req.url === '/3') res.setHeader('connection', 'close');
       res.end(req.url);
@@ -134,19 +153,20 @@ describe('lean connection: order and lifecycle', () => {
     const vu = t.senderFor(1);
     const texts: Array<string | null> = [];
     await new Promise<void>((resolve, reject) => {
-      const next = (i: number) => vu.send({ method: 'GET', path: `/${i}`, headers: {}, body: null }, true, (res, err) => {
-        if (err) return reject(err);
-        texts.push(res?.text ?? null);
-        if (i < 6) next(i + 1);
-        else resolve();
-      });
+      const next = (i: number) =>
+        vu.send({ method: 'GET', path: `/${i}`, headers: {}, body: null }, true, (res, err) => {
+          if (err) return reject(err);
+          texts.push(res?.text ?? null);
+          if (i < 6) next(i + 1);
+          else resolve();
+        });
       next(0);
     });
     expect(texts).toEqual(['/0', '/1', '/2', '/3', '/4', '/5', '/6']);
     expect(srv.connections).toBe(2);
   });
 
-  it('a request sent from inside a refused one\'s done is tried again, and each ends once', async () => {
+  it("a request sent from inside a refused one's done is tried again, and each ends once", async () => {
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
@@ -155,11 +175,12 @@ describe('lean connection: order and lifecycle', () => {
     const vu = t.senderFor(1);
     const kinds: string[] = [];
     await new Promise<void>((resolve) => {
-      const next = (i: number) => vu.send({ method: 'GET', path: '/', headers: {}, body: null }, true, (_res, err) => {
-        kinds.push(errorKind(err));
-        if (i < 3) next(i + 1);
-        else setTimeout(resolve, 50);
-      });
+      const next = (i: number) =>
+        vu.send({ method: 'GET', path: '/', headers: {}, body: null }, true, (_res, err) => {
+          kinds.push(errorKind(err));
+          if (i < 3) next(i + 1);
+          else setTimeout(resolve, 50);
+        });
       next(0);
     });
     expect(kinds).toEqual(['refused', 'refused', 'refused', 'refused']);
@@ -172,7 +193,7 @@ describe('lean connection: order and lifecycle', () => {
     const inFlight = call(vu, { path: '/slow' });
     const queued = call(vu, { path: '/queued' });
     const other = call(t.senderFor(2), { path: '/other' });
-    await waitFor('the server to get both VUs\' first requests', () => srv.requests.length === 2);
+    await waitFor("the server to get both VUs' first requests", () => srv.requests.length === 2);
     const t0 = performance.now();
     await t.close();
     for (const out of await Promise.all([inFlight, queued, other])) {
@@ -212,11 +233,13 @@ describe('lean connection: order and lifecycle', () => {
     const res = await ok(vu, { path: '/after' });
     expect(res.text).toBe('answer /after');
     expect(srv.connections).toBe(2);
-    expect(srv.requests.map((r) => [pathOf(r.head), r.conn])).toEqual([['/silent', 0], ['/after', 1]]);
+    expect(srv.requests.map((r) => [pathOf(r.head), r.conn])).toEqual([
+      ['/silent', 0],
+      ['/after', 1],
+    ]);
     // Past the request timeout again: the answered request is not timed out later by a stale deadline.
     await sleep(400);
     expect((await ok(vu, { path: '/later' })).text).toBe('answer /later');
     expect(srv.connections).toBe(2);
   });
 });
-

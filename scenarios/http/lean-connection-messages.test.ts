@@ -1,13 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { transport, call, ok, httpServer, rawServer, pathOf, okBytes, echoPathServer, useLeanFixtures, writeInParts, type HttpServer } from './lean-connection.fixtures.ts';
+import {
+  transport,
+  call,
+  ok,
+  httpServer,
+  rawServer,
+  pathOf,
+  okBytes,
+  echoPathServer,
+  useLeanFixtures,
+  writeInParts,
+  type HttpServer,
+} from './lean-connection.fixtures.ts';
 
 /** The lean connection's HTTP messages: keep-alive reuse, what a request carries, every way a response body ends. */
 useLeanFixtures();
 
 describe('lean connection: keep-alive', () => {
-  it('sends a VU\'s sequential requests over one TCP connection, and gives two VUs two connections', async () => {
+  it("sends a VU's sequential requests over one TCP connection, and gives two VUs two connections", async () => {
     const srv = await echoPathServer();
     const t = await transport(srv.origin);
     const vu1 = t.senderFor(1);
@@ -38,7 +50,12 @@ describe('lean connection: request', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ method: req.method as string, body: Buffer.concat(chunks), headers: req.headers, raw: req.rawHeaders });
+        seen.push({
+          method: req.method as string,
+          body: Buffer.concat(chunks),
+          headers: req.headers,
+          raw: req.rawHeaders,
+        });
         res.end('ok');
       });
     });
@@ -109,7 +126,13 @@ describe('lean connection: response bodies', () => {
   it('keeps a non-ASCII response header value byte for byte (latin1, as undici gives it)', async () => {
     const value = Buffer.from('attachment; filename="café 日本.txt"', 'utf8');
     const srv = await rawServer((socket) => {
-      socket.write(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-disposition: '), value, Buffer.from('\r\n\r\nok')]));
+      socket.write(
+        Buffer.concat([
+          Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-disposition: '),
+          value,
+          Buffer.from('\r\n\r\nok'),
+        ]),
+      );
     });
     const t = await transport(srv.origin);
     const res = await ok(t.senderFor(1), { path: '/' });
@@ -120,7 +143,9 @@ describe('lean connection: response bodies', () => {
   });
 
   it('parses a response written one byte at a time', async () => {
-    const bytes = Buffer.from('HTTP/1.1 201 Created\r\nx-a: 1\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n');
+    const bytes = Buffer.from(
+      'HTTP/1.1 201 Created\r\nx-a: 1\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n',
+    );
     const srv = await rawServer(async (socket, head) => {
       if (pathOf(head) === '/next') return void socket.write(okBytes('next'));
       socket.setNoDelay(true);
@@ -141,7 +166,18 @@ describe('lean connection: response bodies', () => {
   it('reads a chunked body that arrives in several writes, then reuses the connection', async () => {
     const srv = await rawServer(async (socket, head) => {
       if (pathOf(head) === '/next') return void socket.write(okBytes('next'));
-      await writeInParts(socket, ['HTTP/1.1 200 OK\r\ntransfer-enc', 'oding: chunked\r\n\r\n5\r\nhel', 'lo\r\n', '6\r\n wo', 'rld\r\n0\r\n', '\r\n'], 15);
+      await writeInParts(
+        socket,
+        [
+          'HTTP/1.1 200 OK\r\ntransfer-enc',
+          'oding: chunked\r\n\r\n5\r\nhel',
+          'lo\r\n',
+          '6\r\n wo',
+          'rld\r\n0\r\n',
+          '\r\n',
+        ],
+        15,
+      );
     });
     const t = await transport(srv.origin);
     const res = await ok(t.senderFor(1), { path: '/chunked' });
@@ -151,10 +187,14 @@ describe('lean connection: response bodies', () => {
     expect(srv.connections).toBe(1);
   });
 
-  it('reads a body delimited by the connection\'s end, and the next request goes on a new connection', async () => {
+  it("reads a body delimited by the connection's end, and the next request goes on a new connection", async () => {
     const srv = await rawServer(async (socket, head) => {
       if (pathOf(head) === '/next') return void socket.write(okBytes('next'));
-      await writeInParts(socket, ['HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nfirst part, ', 'second part'], 20);
+      await writeInParts(
+        socket,
+        ['HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nfirst part, ', 'second part'],
+        20,
+      );
       socket.end();
     });
     const t = await transport(srv.origin);
@@ -170,7 +210,9 @@ describe('lean connection: response bodies', () => {
     const bytes = Buffer.from(body, 'utf8');
     expect(bytes.length).toBe(400_000);
     const srv = await rawServer(async (socket) => {
-      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${bytes.length}\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${bytes.length}\r\n\r\n`,
+      );
       // Cuts inside a character (the first byte of é; the middle of 日; the middle of 😀), with pauses so that
       // the client's reads end there.
       let at = 0;
@@ -201,7 +243,8 @@ describe('lean connection: response bodies', () => {
 describe('lean connection: responses without a body', () => {
   it('completes a HEAD response that carries content-length but no body, then a GET on the same connection', async () => {
     const srv = await rawServer((socket, head) => {
-      if (head.startsWith('HEAD ')) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 1234\r\ncontent-type: text/plain\r\n\r\n');
+      if (head.startsWith('HEAD '))
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 1234\r\ncontent-type: text/plain\r\n\r\n');
       else socket.write(okBytes('after head'));
     });
     const t = await transport(srv.origin);
@@ -235,13 +278,14 @@ describe('lean connection: responses without a body', () => {
     expect(srv2.requests.map((r) => r.conn)).toEqual([0, 1]);
   });
 
-  it('completes 204 and 304 responses without a body (a 304 may carry the representation\'s content-length), then reuses the connection', async () => {
+  it("completes 204 and 304 responses without a body (a 304 may carry the representation's content-length), then reuses the connection", async () => {
     const srv = await rawServer((socket, head) => {
       const path = pathOf(head);
       if (path === '/204') socket.write('HTTP/1.1 204 No Content\r\nx-a: 1\r\n\r\n');
       else if (path === '/204-length') socket.write('HTTP/1.1 204 No Content\r\ncontent-length: 7\r\n\r\n');
       else if (path === '/304') socket.write('HTTP/1.1 304 Not Modified\r\netag: "v1"\r\n\r\n');
-      else if (path === '/304-length') socket.write('HTTP/1.1 304 Not Modified\r\netag: "v1"\r\ncontent-length: 512\r\n\r\n');
+      else if (path === '/304-length')
+        socket.write('HTTP/1.1 304 Not Modified\r\netag: "v1"\r\ncontent-length: 512\r\n\r\n');
       else socket.write(okBytes('done'));
     });
     const t = await transport(srv.origin, 2_000);

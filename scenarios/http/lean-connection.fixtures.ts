@@ -36,11 +36,19 @@ export async function transport(origin: string, timeoutMs = 5_000): Promise<Tran
 }
 
 /** One request through a sender, as a promise; a call that never ends fails the test after `boundMs` instead of hanging it. */
-export function call(sender: Sender, req: Partial<RawRequest> & { path: string }, readBody = true, boundMs = 5_000): Promise<Outcome> {
+export function call(
+  sender: Sender,
+  req: Partial<RawRequest> & { path: string },
+  readBody = true,
+  boundMs = 5_000,
+): Promise<Outcome> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     let calls = 0;
-    const bound = setTimeout(() => reject(new Error(`${req.method ?? 'GET'} ${req.path} did not end within ${boundMs} ms`)), boundMs);
+    const bound = setTimeout(
+      () => reject(new Error(`${req.method ?? 'GET'} ${req.path} did not end within ${boundMs} ms`)),
+      boundMs,
+    );
     sender.send({ method: 'GET', headers: {}, body: null, ...req }, readBody, (res, err) => {
       calls += 1;
       if (calls > 1) {
@@ -54,14 +62,22 @@ export function call(sender: Sender, req: Partial<RawRequest> & { path: string }
 }
 
 /** A call that must have been answered: its response. */
-export async function ok(sender: Sender, req: Partial<RawRequest> & { path: string }, readBody = true): Promise<RawResponse> {
+export async function ok(
+  sender: Sender,
+  req: Partial<RawRequest> & { path: string },
+  readBody = true,
+): Promise<RawResponse> {
   const out = await call(sender, req, readBody);
   expect(out.err).toBeNull();
   return out.res as RawResponse;
 }
 
 /** A call that must have failed: its error. */
-export async function fails(sender: Sender, req: Partial<RawRequest> & { path: string }, boundMs = 5_000): Promise<Outcome & { err: CodedError }> {
+export async function fails(
+  sender: Sender,
+  req: Partial<RawRequest> & { path: string },
+  boundMs = 5_000,
+): Promise<Outcome & { err: CodedError }> {
   const out = await call(sender, req, true, boundMs);
   expect(out.res).toBeNull();
   expect(out.err).toBeInstanceOf(Error);
@@ -113,7 +129,9 @@ export interface RawServer {
  * A server that writes exact bytes: `onRequest` gets each request head (requests without bodies) and the socket
  * it came on, and answers however it likes (or never).
  */
-export async function rawServer(onRequest: (socket: net.Socket, head: string, n: number) => void | Promise<void>): Promise<RawServer> {
+export async function rawServer(
+  onRequest: (socket: net.Socket, head: string, n: number) => void | Promise<void>,
+): Promise<RawServer> {
   const sockets = new Set<net.Socket>();
   const out: RawServer = { origin: '', connections: 0, requests: [] };
   const server = net.createServer((socket) => {
@@ -143,7 +161,8 @@ export async function rawServer(onRequest: (socket: net.Socket, head: string, n:
 }
 
 export const pathOf = (head: string) => head.split(' ')[1];
-export const okBytes = (body: string, extra = '') => `HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+export const okBytes = (body: string, extra = '') =>
+  `HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 
 /** A server answering every request with `/path` as its body. */
 export const echoPathServer = () => httpServer((req, res) => res.end(req.url));
@@ -154,4 +173,3 @@ export async function writeInParts(socket: net.Socket, parts: string[], gapMs: n
     await sleep(gapMs);
   }
 }
-

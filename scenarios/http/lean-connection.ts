@@ -68,25 +68,39 @@ function idleLimit(value: string): number {
 function bodilessKeepAlive(headers: string[], http11: boolean): boolean {
   let connection = '';
   for (let i = 0; i < headers.length; i += 2) {
-    if ((headers[i] as string).toLowerCase() === 'connection') connection += `${(headers[i + 1] as string).toLowerCase()},`;
+    if ((headers[i] as string).toLowerCase() === 'connection')
+      connection += `${(headers[i + 1] as string).toLowerCase()},`;
   }
   return http11 ? !connection.includes('close') : connection.includes('keep-alive');
 }
 
 /** The request head in wire form, or an Error naming what is invalid (nothing is sent then). */
 function serialize(req: RawRequest, hostHeader: string): { head: string; body: Buffer | null; close: boolean } | Error {
-  if (!TOKEN.test(req.method)) return coded(`invalid request method ${JSON.stringify(req.method)}`, 'UND_ERR_INVALID_ARG');
-  if (!req.path.startsWith('/') || BAD_PATH.test(req.path)) return coded(`invalid request path ${JSON.stringify(req.path)}: it must start with / and hold no spaces or control characters (encode them)`, 'UND_ERR_INVALID_ARG');
+  if (!TOKEN.test(req.method))
+    return coded(`invalid request method ${JSON.stringify(req.method)}`, 'UND_ERR_INVALID_ARG');
+  if (!req.path.startsWith('/') || BAD_PATH.test(req.path))
+    return coded(
+      `invalid request path ${JSON.stringify(req.path)}: it must start with / and hold no spaces or control characters (encode them)`,
+      'UND_ERR_INVALID_ARG',
+    );
   let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
   let host = hostHeader;
   let close = false;
   for (const name in req.headers) {
     const value = req.headers[name] as string;
     if (!TOKEN.test(name)) return coded(`invalid header name ${JSON.stringify(name)}`, 'UND_ERR_INVALID_ARG');
-    if (BAD_VALUE.test(value)) return coded(`invalid value for header ${name}: it holds a line break or control character`, 'UND_ERR_INVALID_ARG');
+    if (BAD_VALUE.test(value))
+      return coded(
+        `invalid value for header ${name}: it holds a line break or control character`,
+        'UND_ERR_INVALID_ARG',
+      );
     const lower = name.toLowerCase();
     if (lower === 'host') host = value;
-    else if (lower === 'transfer-encoding') return coded('a transfer-encoding request header is not supported: rampart sends a content-length', 'UND_ERR_INVALID_ARG');
+    else if (lower === 'transfer-encoding')
+      return coded(
+        'a transfer-encoding request header is not supported: rampart sends a content-length',
+        'UND_ERR_INVALID_ARG',
+      );
     else if (lower !== 'content-length') {
       head += `${name}: ${value}\r\n`;
       if (lower === 'connection' && CLOSE.test(value)) close = true;
@@ -131,9 +145,21 @@ export class LeanConnection implements Sender {
     const wire = serialize(req, this.pool.hostHeader);
     if (wire instanceof Error) return done(null, wire);
     this.queue.push({
-      head: wire.head, body: wire.body, readBody, isHead: req.method === 'HEAD', done,
-      status: 0, rawHeaders: null, chunks: null, interim: false, keepAlive: true, close: wire.close,
-      queuedAt: performance.now(), writtenAt: 0, headersAt: 0, connectingMs: 0,
+      head: wire.head,
+      body: wire.body,
+      readBody,
+      isHead: req.method === 'HEAD',
+      done,
+      status: 0,
+      rawHeaders: null,
+      chunks: null,
+      interim: false,
+      keepAlive: true,
+      close: wire.close,
+      queuedAt: performance.now(),
+      writtenAt: 0,
+      headersAt: 0,
+      connectingMs: 0,
     });
     this.pump();
   }
@@ -171,7 +197,9 @@ export class LeanConnection implements Sender {
     // Reads land in the pool's one buffer and go straight to the parser (no stream chunk, no 'data' event per
     // read); the parser copies what it keeps (header strings; body bytes are copied in onBody).
     const socket = net.connect({
-      host: this.pool.host, port: this.pool.port, noDelay: true,
+      host: this.pool.host,
+      port: this.pool.port,
+      noDelay: true,
       onread: {
         buffer: this.pool.readBuffer,
         callback: (n: number, buf: Buffer) => {
@@ -185,7 +213,8 @@ export class LeanConnection implements Sender {
     this.connected = false;
     this.lastError = null;
     const connectStart = performance.now();
-    parser[HTTPParser.kOnHeadersComplete] = (info) => this.onHeaders(info.statusCode, info.headers, info.shouldKeepAlive, info.versionMinor > 0);
+    parser[HTTPParser.kOnHeadersComplete] = (info) =>
+      this.onHeaders(info.statusCode, info.headers, info.shouldKeepAlive, info.versionMinor > 0);
     parser[HTTPParser.kOnBody] = (chunk: Buffer, offset: number, length: number) => this.onBody(chunk, offset, length);
     parser[HTTPParser.kOnMessageComplete] = () => this.onComplete();
     this.connectTimer = setTimeout(() => {
@@ -233,7 +262,8 @@ export class LeanConnection implements Sender {
     p.keepAlive = keepAlive && !p.close;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i] as string;
-      if (name.length === 10 && name.toLowerCase() === 'keep-alive') this.idleLimitMs = idleLimit(headers[i + 1] as string);
+      if (name.length === 10 && name.toLowerCase() === 'keep-alive')
+        this.idleLimitMs = idleLimit(headers[i + 1] as string);
     }
     if (p.readBody) p.chunks = [];
     p.headersAt = performance.now();
@@ -260,13 +290,21 @@ export class LeanConnection implements Sender {
     const end = performance.now();
     this.idleSince = end;
     this.pool.busy.delete(this);
-    const text = p.chunks ? (p.chunks.length === 1 ? (p.chunks[0] as Buffer).toString('utf8') : Buffer.concat(p.chunks).toString('utf8')) : null;
+    const text = p.chunks
+      ? p.chunks.length === 1
+        ? (p.chunks[0] as Buffer).toString('utf8')
+        : Buffer.concat(p.chunks).toString('utf8')
+      : null;
     if (!p.keepAlive) this.detach();
     // The head is written in one synchronous write: sending is that instant (as k6 reads it on a small request, ≈ 0).
     const headersAt = p.headersAt || end;
     const timings = {
-      blocked: Math.max(0, p.writtenAt - p.queuedAt - p.connectingMs), connecting: p.connectingMs, tlsHandshaking: 0, sending: 0,
-      waiting: headersAt - p.writtenAt, receiving: end - headersAt,
+      blocked: Math.max(0, p.writtenAt - p.queuedAt - p.connectingMs),
+      connecting: p.connectingMs,
+      tlsHandshaking: 0,
+      sending: 0,
+      waiting: headersAt - p.writtenAt,
+      receiving: end - headersAt,
     };
     p.done(makeResponse(p.status, p.rawHeaders, text, timings), null);
     this.pump();
@@ -275,7 +313,12 @@ export class LeanConnection implements Sender {
   /** The request in flight got no headers (or no more body) within the request timeout. */
   timedOut(): void {
     const gotHeaders = (this.current?.status ?? 0) > 0;
-    this.abandon(coded(`no response ${gotHeaders ? 'body ' : ''}within the request timeout (${this.pool.timeoutMs} ms)`, gotHeaders ? BODY_TIMEOUT : HEADERS_TIMEOUT));
+    this.abandon(
+      coded(
+        `no response ${gotHeaders ? 'body ' : ''}within the request timeout (${this.pool.timeoutMs} ms)`,
+        gotHeaders ? BODY_TIMEOUT : HEADERS_TIMEOUT,
+      ),
+    );
   }
 
   /** The request in flight failed (timeout, bad response): it ends with `err` and the socket is closed. */
@@ -306,7 +349,9 @@ export class LeanConnection implements Sender {
     const wasConnected = this.connected;
     this.socket = null;
     this.connected = false;
-    const err = this.closed ? this.pool.closedError : this.lastError ?? coded('the server closed the connection before answering', 'UND_ERR_SOCKET');
+    const err = this.closed
+      ? this.pool.closedError
+      : (this.lastError ?? coded('the server closed the connection before answering', 'UND_ERR_SOCKET'));
     const p = this.current;
     if (p) {
       this.current = null;
@@ -343,7 +388,11 @@ export class LeanPool {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly sweepMs: number;
 
-  constructor(origin: URL, readonly timeoutMs: number, readonly closedError: Error) {
+  constructor(
+    origin: URL,
+    readonly timeoutMs: number,
+    readonly closedError: Error,
+  ) {
     this.host = origin.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(origin.port || 80);
     this.hostHeader = origin.host;

@@ -28,7 +28,9 @@ export interface TransportOptions {
  * client otherwise, and Node formats each one's stack trace as it destroys the socket: closing the 1,000
  * connections of a burst cost ~0.5 s of CPU in error objects alone.
  */
-const TRANSPORT_CLOSED = Object.assign(new Error('rampart closed the connection: the run ended'), { code: 'UND_ERR_DESTROYED' });
+const TRANSPORT_CLOSED = Object.assign(new Error('rampart closed the connection: the run ended'), {
+  code: 'UND_ERR_DESTROYED',
+});
 
 const closedSender: Sender = { send: (_req, _readBody, done) => done(null, TRANSPORT_CLOSED) };
 
@@ -91,7 +93,9 @@ export async function perVuTransport(opts: TransportOptions): Promise<Transport>
     },
     close: async () => {
       closed = true;
-      await Promise.all([...clients.values()].map(({ client }) => client.destroy(TRANSPORT_CLOSED).catch(() => undefined)));
+      await Promise.all(
+        [...clients.values()].map(({ client }) => client.destroy(TRANSPORT_CLOSED).catch(() => undefined)),
+      );
       clients.clear();
     },
   };

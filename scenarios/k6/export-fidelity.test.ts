@@ -32,7 +32,9 @@ const flow = `    flows:
 `;
 
 describe('k6 export runs under k6 as the suite runs under rampart', () => {
-  const file = suiteFile('fidelity', `  - name: a-b
+  const file = suiteFile(
+    'fidelity',
+    `  - name: a-b
     executor: constant-arrival-rate
     rate: 2.5
     duration: "30"
@@ -43,14 +45,24 @@ ${flow}  - name: a_b
     stages: [{ target: 1.25, duration: 10 }]
     thresholds: { "http_req_duration{tag:GET /x}": ["p(95)<300"], late_requests: ["count<1"] }
     thresholdWindows: [10]
-${flow}`);
+${flow}`,
+  );
 
   it('fractional rates get a longer timeUnit, bare-number durations get units, exec names stay unique, timeouts are carried', () => {
     const suite = loadSuite(file, 'quick', { env: envAsPlaceholders });
     const { script, notExported } = exportK6(suite);
-    const o = extractOptions(script) as { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, unknown> };
+    const o = extractOptions(script) as {
+      scenarios: Record<string, Record<string, unknown>>;
+      thresholds: Record<string, unknown>;
+    };
     expect(o.scenarios['a-b']).toMatchObject({ rate: 5, timeUnit: '2000ms', duration: '30s', exec: 'flow_a_b' });
-    expect(o.scenarios.a_b).toMatchObject({ startRate: 2, timeUnit: '4000ms', stages: [{ target: 5, duration: '10s' }], exec: 'flow_a_b_2', startTime: '34000ms' });
+    expect(o.scenarios.a_b).toMatchObject({
+      startRate: 2,
+      timeUnit: '4000ms',
+      stages: [{ target: 5, duration: '10s' }],
+      exec: 'flow_a_b_2',
+      startTime: '34000ms',
+    });
     expect(script).toContain('export function flow_a_b(data: SetupData)');
     expect(script).toContain('export function flow_a_b_2(data: SetupData)');
     expect(script).toContain('const TIMEOUT: Record<string, string> = {"a-b":"4000ms","a_b":"10000ms"}');
@@ -63,7 +75,9 @@ ${flow}`);
   });
 
   it('{{env.NAME}} is read from __ENV when the script runs: the secret is not in the script, which type-checks with its retry loop', async () => {
-    const res = await runCli(['k6', 'export', file, '--profile', 'quick', '--out', path.join(dir, 'fidelity.k6.ts')], { API_TOKEN: 's3cr3t-value' });
+    const res = await runCli(['k6', 'export', file, '--profile', 'quick', '--out', path.join(dir, 'fidelity.k6.ts')], {
+      API_TOKEN: 's3cr3t-value',
+    });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toContain('the script reads __ENV.API_TOKEN: run it with -e API_TOKEN=…');
     expect(res.stderr).toMatch(/not as in rampart: late_requests thresholds/);
@@ -71,13 +85,30 @@ ${flow}`);
     expect(script).not.toContain('s3cr3t-value');
     expect(script).toContain('Bearer {{env.API_TOKEN}}');
     expect(script).toContain('env: __ENV');
-    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2020', module: 'ES2020', moduleResolution: 'node', strict: true, noEmit: true, lib: ['ES2020'], types: ['k6'], typeRoots: [repoPath('node_modules', '@types')], skipLibCheck: true },
-      files: ['fidelity.k6.ts'],
-    }));
+    writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2020',
+          module: 'ES2020',
+          moduleResolution: 'node',
+          strict: true,
+          noEmit: true,
+          lib: ['ES2020'],
+          types: ['k6'],
+          typeRoots: [repoPath('node_modules', '@types')],
+          skipLibCheck: true,
+        },
+        files: ['fidelity.k6.ts'],
+      }),
+    );
     let out = '';
     try {
-      execFileSync(process.execPath, [repoPath('node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+      execFileSync(
+        process.execPath,
+        [repoPath('node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(dir, 'tsconfig.json')],
+        { encoding: 'utf8' },
+      );
     } catch (err) {
       out = String((err as { stdout?: string }).stdout ?? err);
     }
@@ -92,16 +123,23 @@ ${flow}`);
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     try {
-      const rows = suiteFile('rows', `  - name: rows
+      const rows = suiteFile(
+        'rows',
+        `  - name: rows
     executor: per-vu-iterations
     vus: 3
     iterations: 2
     users: [{ name: ann }, { name: bob }, { name: cy }]
     flows: [{ name: f, steps: [{ path: /me, headers: { x-user: "{{user.name}}" } }] }]
-`);
+`,
+      );
       const { script } = exportK6(loadSuite(rows, 'quick'));
       expect(script).toContain('new SharedArray("users:rows", () => [{"name":"ann"},{"name":"bob"},{"name":"cy"}])');
-      const run = await runK6StandIn(script, { baseUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, out: path.join(dir, 'rows.json'), maxIterations: 100 });
+      const run = await runK6StandIn(script, {
+        baseUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+        out: path.join(dir, 'rows.json'),
+        maxIterations: 100,
+      });
       expect(run.scenarios).toEqual([{ name: 'rows', vus: 3, iterations: 6 }]);
       expect(seen.sort()).toEqual(['ann', 'ann', 'bob', 'bob', 'cy', 'cy']);
     } finally {
@@ -109,7 +147,7 @@ ${flow}`);
     }
   }, 60_000);
 
-  it('a step\'s retry re-sends under k6 too: a 503 then a 200 is two requests in k6\'s output, the flow goes on', async () => {
+  it("a step's retry re-sends under k6 too: a 503 then a 200 is two requests in k6's output, the flow goes on", async () => {
     let n = 0;
     const srv = http.createServer((req, res) => {
       n += 1;
@@ -118,27 +156,48 @@ ${flow}`);
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     try {
-      const f = suiteFile('retry', `  - name: retry
+      const f = suiteFile(
+        'retry',
+        `  - name: retry
     executor: per-vu-iterations
     vus: 1
     iterations: 2
     flows: [{ name: f, steps: [{ name: GET /flaky, path: /flaky, retry: { attempts: 3, on: [503] }, checks: [{ type: status, equals: 200 }] }] }]
-`);
+`,
+      );
       const out = path.join(dir, 'retry.json');
-      await runK6StandIn(exportK6(loadSuite(f, 'quick')).script, { baseUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, out, maxIterations: 10 });
-      const points = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; metric: string; data: { value: number; tags: Record<string, string> } });
-      expect(points.filter((p) => p.type === 'Point' && p.metric === 'http_reqs').map((p) => p.data.tags.status)).toEqual(['503', '200', '503', '200']);
-      expect(points.filter((p) => p.type === 'Point' && p.metric === 'checks').map((p) => p.data.value)).toEqual([1, 1]);
+      await runK6StandIn(exportK6(loadSuite(f, 'quick')).script, {
+        baseUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+        out,
+        maxIterations: 10,
+      });
+      const points = readFileSync(out, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(
+          (l) =>
+            JSON.parse(l) as { type: string; metric: string; data: { value: number; tags: Record<string, string> } },
+        );
+      expect(
+        points.filter((p) => p.type === 'Point' && p.metric === 'http_reqs').map((p) => p.data.tags.status),
+      ).toEqual(['503', '200', '503', '200']);
+      expect(points.filter((p) => p.type === 'Point' && p.metric === 'checks').map((p) => p.data.value)).toEqual([
+        1, 1,
+      ]);
     } finally {
       await new Promise((r) => srv.close(r));
     }
   }, 60_000);
 
-  it('redirects and cookies as the suite says: by default k6\'s own (10 redirects, a jar per VU); maxRedirects 0 and cookies none give maxRedirects 0 and an empty jar per request', () => {
-    const f = (extra: string) => suiteFile('redirect', `  - name: redirect
+  it("redirects and cookies as the suite says: by default k6's own (10 redirects, a jar per VU); maxRedirects 0 and cookies none give maxRedirects 0 and an empty jar per request", () => {
+    const f = (extra: string) =>
+      suiteFile(
+        'redirect',
+        `  - name: redirect
     executor: per-vu-iterations${extra}
     flows: [{ name: f, steps: [{ name: GET /old, path: /old, expectStatus: [302] }] }]
-`);
+`,
+      );
     const plain = exportK6(loadSuite(f(''), 'quick')).script;
     expect((extractOptions(plain) as { maxRedirects: number }).maxRedirects).toBe(10);
     expect(plain).toContain('const COOKIES: Record<string, boolean> = {"redirect":true}');

@@ -14,16 +14,18 @@ export function extractOptions(script: string): unknown {
 }
 
 function thinkSeconds(suite: Suite): Record<string, unknown> {
-  return Object.fromEntries(suite.scenarios.map((s) => {
-    const t = s.thinkTime;
-    const ms = (d: string | number) => parseDuration(d) / 1000;
-    const open = s.executor === 'constant-arrival-rate' || s.executor === 'ramping-arrival-rate';
-    if (open || t.type === 'none') return [s.name, null];
-    if (t.type === 'constant') return [s.name, { type: 'constant', a: ms(t.duration), b: 0 }];
-    if (t.type === 'uniform') return [s.name, { type: 'uniform', a: ms(t.min), b: ms(t.max) }];
-    if (t.type === 'normal') return [s.name, { type: 'normal', a: ms(t.mean), b: ms(t.stddev) }];
-    return [s.name, { type: 'exponential', a: ms(t.mean), b: 0 }];
-  }));
+  return Object.fromEntries(
+    suite.scenarios.map((s) => {
+      const t = s.thinkTime;
+      const ms = (d: string | number) => parseDuration(d) / 1000;
+      const open = s.executor === 'constant-arrival-rate' || s.executor === 'ramping-arrival-rate';
+      if (open || t.type === 'none') return [s.name, null];
+      if (t.type === 'constant') return [s.name, { type: 'constant', a: ms(t.duration), b: 0 }];
+      if (t.type === 'uniform') return [s.name, { type: 'uniform', a: ms(t.min), b: ms(t.max) }];
+      if (t.type === 'normal') return [s.name, { type: 'normal', a: ms(t.mean), b: ms(t.stddev) }];
+      return [s.name, { type: 'exponential', a: ms(t.mean), b: 0 }];
+    }),
+  );
 }
 
 const ENV_NAME = /\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
@@ -31,34 +33,77 @@ const ENV_NAME = /\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 /** What of the suite the k6 script cannot do as rampart does, each said in a line. */
 function notExportable(suite: Suite, planNotes: string[]): string[] {
   const out = [...planNotes];
-  const names = (pred: (s: Suite['scenarios'][number]) => boolean) => suite.scenarios.filter(pred).map((s) => s.name).join(', ');
+  const names = (pred: (s: Suite['scenarios'][number]) => boolean) =>
+    suite.scenarios
+      .filter(pred)
+      .map((s) => s.name)
+      .join(', ');
   const late = names((s) => Object.keys(s.thresholds).some((k) => k.startsWith('late_requests')));
   if (late) out.push(`late_requests thresholds (${late}): k6 has no metric for requests sent later than intended`);
-  const windows = names((s) => s.thresholdWindows.length > 0 && Object.keys(s.thresholds).some((k) => !/^(http_reqs|dropped_iterations|late_requests)/.test(k)));
+  const windows = names(
+    (s) =>
+      s.thresholdWindows.length > 0 &&
+      Object.keys(s.thresholds).some((k) => !/^(http_reqs|dropped_iterations|late_requests)/.test(k)),
+  );
   if (windows) out.push(`sliding threshold windows (${windows}): k6 judges thresholds over the whole test only`);
   const teardown = names((s) => s.teardown?.users !== undefined);
-  if (teardown) out.push(`the teardown phase (${teardown}): k6's teardown() gets the setup data from before the load, not the tokens the load rotated`);
+  if (teardown)
+    out.push(
+      `the teardown phase (${teardown}): k6's teardown() gets the setup data from before the load, not the tokens the load rotated`,
+    );
   const open = names((s) => s.executor === 'constant-arrival-rate' || s.executor === 'ramping-arrival-rate');
-  if (open) out.push(`latency from the intended start (${open}): k6 measures from the actual send, so a stalled server's queueing is not in http_req_duration (it shows as dropped_iterations)`);
+  if (open)
+    out.push(
+      `latency from the intended start (${open}): k6 measures from the actual send, so a stalled server's queueing is not in http_req_duration (it shows as dropped_iterations)`,
+    );
   const conns = names((s) => 'connections' in s && s.connections !== undefined);
   if (conns) out.push(`connections (${conns}): k6 gives every VU its own connections`);
-  const retried = names((s) => [...s.flows.flatMap((f) => f.steps), ...(s.setup?.users?.steps ?? [])].some((st) => st.retry !== undefined));
-  if (retried) out.push(`retries (${retried}) run as a loop, but each attempt is its own request in k6's metrics (rampart counts one request, latency over all attempts)`);
+  const retried = names((s) =>
+    [...s.flows.flatMap((f) => f.steps), ...(s.setup?.users?.steps ?? [])].some((st) => st.retry !== undefined),
+  );
+  if (retried)
+    out.push(
+      `retries (${retried}) run as a loop, but each attempt is its own request in k6's metrics (rampart counts one request, latency over all attempts)`,
+    );
   const hops = names((s) => s.maxRedirects > 0);
-  if (hops) out.push(`redirects (${hops}): k6 writes each hop as its own request (rampart: one request over the hops, the last answer's status)`);
-  const batchRetry = names((s) => s.flows.some((f) => f.steps.some((st) => st.batch !== undefined && st.retry !== undefined)));
+  if (hops)
+    out.push(
+      `redirects (${hops}): k6 writes each hop as its own request (rampart: one request over the hops, the last answer's status)`,
+    );
+  const batchRetry = names((s) =>
+    s.flows.some((f) => f.steps.some((st) => st.batch !== undefined && st.retry !== undefined)),
+  );
   if (batchRetry) out.push(`retries inside a batch (${batchRetry}): http.batch sends each request once`);
   const setups = names((s) => s.setup?.users !== undefined);
-  if (setups) out.push(`setup users (${setups}) are signed in by k6's setup() once before every scenario, one request at a time`);
+  if (setups)
+    out.push(`setup users (${setups}) are signed in by k6's setup() once before every scenario, one request at a time`);
   // k6 VUs share no state: two VUs on one user each hold a copy, and a token one of them rotates is spent in the other's.
-  const shared = suite.scenarios.filter((s) => {
-    const users = s.setup?.users?.count ?? s.users?.length ?? 0;
-    const vus = 'maxVUs' in s && s.maxVUs !== undefined ? s.maxVUs : 'vus' in s ? s.vus : 'stages' in s ? Math.max(0, ...s.stages.map((st) => st.target)) : 0;
-    const rotates = s.flows.some((f) => f.steps.some((st) => Object.keys(st.captures).some((k) => k.startsWith('user.'))));
-    return rotates && users > 0 && vus > users;
-  }).map((s) => s.name).join(', ');
-  if (shared) out.push(`user.* captures with more VUs than users (${shared}): a k6 VU beyond the number of users gets its own copy of a user, so a token another VU rotated is spent in it (rampart's VUs share one user); keep maxVUs at or below the users to avoid 401s`);
-  if (suite.scenarios.length > 1 && !overlapping(suite)) out.push('scenarios run one after another through startTime, each given its gracefulStop (default one request timeout) to finish its iterations');
+  const shared = suite.scenarios
+    .filter((s) => {
+      const users = s.setup?.users?.count ?? s.users?.length ?? 0;
+      const vus =
+        'maxVUs' in s && s.maxVUs !== undefined
+          ? s.maxVUs
+          : 'vus' in s
+            ? s.vus
+            : 'stages' in s
+              ? Math.max(0, ...s.stages.map((st) => st.target))
+              : 0;
+      const rotates = s.flows.some((f) =>
+        f.steps.some((st) => Object.keys(st.captures).some((k) => k.startsWith('user.'))),
+      );
+      return rotates && users > 0 && vus > users;
+    })
+    .map((s) => s.name)
+    .join(', ');
+  if (shared)
+    out.push(
+      `user.* captures with more VUs than users (${shared}): a k6 VU beyond the number of users gets its own copy of a user, so a token another VU rotated is spent in it (rampart's VUs share one user); keep maxVUs at or below the users to avoid 401s`,
+    );
+  if (suite.scenarios.length > 1 && !overlapping(suite))
+    out.push(
+      'scenarios run one after another through startTime, each given its gracefulStop (default one request timeout) to finish its iterations',
+    );
   return out;
 }
 
@@ -68,10 +113,16 @@ function ownMetrics(suite: Suite): string {
   const timed = new Set<string>();
   for (const s of suite.scenarios) {
     for (const [name, kind] of Object.entries(s.metrics ?? {})) kinds.set(name, kind);
-    for (const st of s.flows.flatMap((f) => f.steps)) for (const [name, src] of Object.entries(st.add ?? {})) if (src === 'duration') timed.add(name);
+    for (const st of s.flows.flatMap((f) => f.steps))
+      for (const [name, src] of Object.entries(st.add ?? {})) if (src === 'duration') timed.add(name);
   }
   const ctor = { trend: 'Trend', counter: 'Counter', rate: 'Rate', gauge: 'Gauge' } as Record<string, string>;
-  return [...kinds].map(([name, kind]) => `  ${JSON.stringify(name)}: new ${ctor[kind] as string}(${JSON.stringify(name)}${kind === 'trend' && timed.has(name) ? ', true' : ''}),\n`).join('');
+  return [...kinds]
+    .map(
+      ([name, kind]) =>
+        `  ${JSON.stringify(name)}: new ${ctor[kind] as string}(${JSON.stringify(name)}${kind === 'trend' && timed.has(name) ? ', true' : ''}),\n`,
+    )
+    .join('');
 }
 
 export interface K6Export {
@@ -96,21 +147,37 @@ export function exportK6(suite: Suite, o: { notes?: string[] } = {}): K6Export {
   const flows = Object.fromEntries(suite.scenarios.map((s) => [s.name, s.flows]));
   const setups = Object.fromEntries(suite.scenarios.map((s) => [s.name, s.setup?.users ?? null]));
   const timeouts = Object.fromEntries(suite.scenarios.map((s) => [s.name, `${parseDuration(s.requestTimeout)}ms`]));
-  const rows = suite.scenarios.filter((s) => s.users !== undefined && s.setup?.users === undefined)
-    .map((s) => `  ${JSON.stringify(s.name)}: new SharedArray(${JSON.stringify(`users:${s.name}`)}, () => ${JSON.stringify(s.users)}),`).join('\n');
-  const execs = suite.scenarios.map((s) => `
+  const rows = suite.scenarios
+    .filter((s) => s.users !== undefined && s.setup?.users === undefined)
+    .map(
+      (s) =>
+        `  ${JSON.stringify(s.name)}: new SharedArray(${JSON.stringify(`users:${s.name}`)}, () => ${JSON.stringify(s.users)}),`,
+    )
+    .join('\n');
+  const execs = suite.scenarios
+    .map(
+      (s) => `
 export function ${names.get(s.name) as string}(data: SetupData): void {
   runScenario(${JSON.stringify(s.name)}, data);
-}`).join('\n');
+}`,
+    )
+    .join('\n');
   const data = JSON.stringify({ flows, setups });
   // Variables every scenario that uses them sets in its own env (k6's scenario env) need no -e.
-  const given = (name: string) => suite.scenarios.every((s) => s.env?.[name] !== undefined || !JSON.stringify([s.flows, s.setup ?? null]).includes(`env.${name}`));
+  const given = (name: string) =>
+    suite.scenarios.every(
+      (s) => s.env?.[name] !== undefined || !JSON.stringify([s.flows, s.setup ?? null]).includes(`env.${name}`),
+    );
   const env = [...new Set([...data.matchAll(ENV_NAME)].map((m) => m[1] as string))].filter((n) => !given(n)).sort();
   const notExported = [...notExportable(suite, plan.notes), ...(o.notes ?? [])];
   const header = [
     `// Generated by \`rampart k6 export ${suite.name}\` (profile ${suite.profile}). Run: k6 run -e BASE_URL=http://127.0.0.1:3000${env.map((e) => ` -e ${e}=…`).join('')} ${suite.name}.k6.ts`,
     `// ${suite.description}`,
-    ...(env.length > 0 ? [`// Reads ${env.map((e) => `__ENV.${e}`).join(', ')} ({{env.NAME}} in the suite) when it runs: nothing of them is written here.`] : []),
+    ...(env.length > 0
+      ? [
+          `// Reads ${env.map((e) => `__ENV.${e}`).join(', ')} ({{env.NAME}} in the suite) when it runs: nothing of them is written here.`,
+        ]
+      : []),
     ...(notExported.length > 0 ? ['// Not as in rampart:', ...notExported.map((n) => `//   - ${n}`)] : []),
   ].join('\n');
   const script = `${header}
@@ -144,9 +211,12 @@ ${K6_RUNTIME}${execs}
  * An environment for loadSuite that leaves every {{env.NAME}} as it is, so the script reads it from
  * __ENV when it runs instead of carrying the value (a secret) in its text.
  */
-export const envAsPlaceholders: Readonly<Record<string, string>> = new Proxy({}, {
-  get: (_t, name) => (typeof name === 'string' ? `{{env.${name}}}` : undefined),
-});
+export const envAsPlaceholders: Readonly<Record<string, string>> = new Proxy(
+  {},
+  {
+    get: (_t, name) => (typeof name === 'string' ? `{{env.${name}}}` : undefined),
+  },
+);
 
 export function exportK6Script(suite: Suite): string {
   return exportK6(suite).script;

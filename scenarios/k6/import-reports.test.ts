@@ -15,7 +15,14 @@ async function reports(args: string[], dir: string) {
   const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
   const junit = new XMLParser({ ignoreAttributes: false }).parse(read('junit.xml')).testsuites;
   const cases = ([] as Array<Record<string, unknown>>).concat(junit.testsuite.testcase ?? []);
-  return { res, md: read('summary.md'), html: read('report.html'), junit, cases, verdicts: JSON.parse(read('verdicts.json')) as { verdict: string; source: string; thresholds: unknown[] } };
+  return {
+    res,
+    md: read('summary.md'),
+    html: read('report.html'),
+    junit,
+    cases,
+    verdicts: JSON.parse(read('verdicts.json')) as { verdict: string; source: string; thresholds: unknown[] },
+  };
 }
 
 describe('k6 import reports agree with its exit code', () => {
@@ -29,7 +36,9 @@ describe('k6 import reports agree with its exit code', () => {
     expect(r.md).toContain('· k6 import of 2 runners ·');
     expect(r.md).not.toContain('managed stack');
     expect(r.md).toMatch(/\| ❌ FAIL \| k6 test \| dropped_iterations count<5 \| 6 \| FAIL \|/);
-    expect(r.md).toMatch(/\| ✅ PASS \| k6 test \| http_req_duration p\(95\)<200 \| [\d.]+ \| (PASS|INCONCLUSIVE) \(value 95 % bounds/);
+    expect(r.md).toMatch(
+      /\| ✅ PASS \| k6 test \| http_req_duration p\(95\)<200 \| [\d.]+ \| (PASS|INCONCLUSIVE) \(value 95 % bounds/,
+    );
     expect(r.html).toContain('id="verdict" class="banner fail"');
     expect(r.html).toContain('k6 import of 2 runners');
     expect(r.html).toMatch(/data-threshold="dropped_iterations count&lt;5" data-outcome="fail"/);

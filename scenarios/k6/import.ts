@@ -1,8 +1,22 @@
 import { InputError } from '../../common/index.ts';
-import { summarize, type RunEvent, type RunRecordPart, type ScenarioSummary, type ThresholdResult } from '../../reports/index.ts';
+import {
+  summarize,
+  type RunEvent,
+  type RunRecordPart,
+  type ScenarioSummary,
+  type ThresholdResult,
+} from '../../reports/index.ts';
 import { Aggregator } from '../metrics/aggregator.ts';
 import { judgeK6Thresholds } from './judge.ts';
-import { K6ResultsInvalidError, PointStore, readRunnerFile, type FileRead, type Item, type K6Runner, type ThresholdItem } from './results-reader.ts';
+import {
+  K6ResultsInvalidError,
+  PointStore,
+  readRunnerFile,
+  type FileRead,
+  type Item,
+  type K6Runner,
+  type ThresholdItem,
+} from './results-reader.ts';
 
 export { K6ResultsInvalidError } from './results-reader.ts';
 export type { K6Runner, ThresholdItem } from './results-reader.ts';
@@ -65,8 +79,10 @@ function apartWarnings(runners: K6Runner[]): string[] {
   for (const r of spans) {
     const gap = (r.firstMs as number) - end;
     if (end > -Infinity && gap > APART_MS) {
-      out.push(`${r.file} starts ${(gap / 60_000).toFixed(1)} min after ${endFile} ended: these look like separate tests, not runners of one; `
-        + 'the merged run spans the gap (rates and Counter rate thresholds divide by it)');
+      out.push(
+        `${r.file} starts ${(gap / 60_000).toFixed(1)} min after ${endFile} ended: these look like separate tests, not runners of one; ` +
+          'the merged run spans the gap (rates and Counter rate thresholds divide by it)',
+      );
     }
     if ((r.lastMs as number) > end) {
       end = r.lastMs as number;
@@ -83,28 +99,53 @@ function summaryOf(name: string, agg: Aggregator, items: Item[], dropped: number
   const first = (items[0] as Item).t;
   const last = (items[items.length - 1] as Item).t;
   return {
-    scenario: name, executor: 'k6', startedAt: first, endedAt: last,
-    requests: all.count, errors: all.failed, late: 0, dropped,
+    scenario: name,
+    executor: 'k6',
+    startedAt: first,
+    endedAt: last,
+    requests: all.count,
+    errors: all.failed,
+    late: 0,
+    dropped,
     rate: { target: null, achieved: round2((all.count * 1000) / Math.max(1000, last - first)) },
-    latencyMs: { p50: capped(lat.p50), p90: capped(lat.p90), p95: capped(lat.p95), p99: capped(lat.p99), p999: capped(lat.p999), max: lat.max },
+    latencyMs: {
+      p50: capped(lat.p50),
+      p90: capped(lat.p90),
+      p95: capped(lat.p95),
+      p99: capped(lat.p99),
+      p999: capped(lat.p999),
+      max: lat.max,
+    },
     checks: { passed: all.checksPassed, failed: all.checksFailed },
     codes: { ...all.codes },
-    valid: true, invalidReasons: [],
+    valid: true,
+    invalidReasons: [],
   };
 }
 
 /** Reads every runner's file, merges their points, judges every threshold over the whole test. */
 export async function importK6Results(files: string[], options: K6ImportOptions = {}): Promise<K6ImportResult> {
-  if (files.length === 0) throw new InputError('RAMPART_K6_RESULTS_INVALID', 'no k6 results given', { hint: 'rampart k6 import runner-0.json runner-1.json ...' });
+  if (files.length === 0)
+    throw new InputError('RAMPART_K6_RESULTS_INVALID', 'no k6 results given', {
+      hint: 'rampart k6 import runner-0.json runner-1.json ...',
+    });
   const store = new PointStore();
   const reads: FileRead[] = [];
   for (const f of files) reads.push(await readRunnerFile(f, store));
-  if (store.series.size === 0) throw new K6ResultsInvalidError(files.join(', '), 0, 'no points: was the file written by `k6 run --out json=FILE`?');
+  if (store.series.size === 0)
+    throw new K6ResultsInvalidError(
+      files.join(', '),
+      0,
+      'no points: was the file written by `k6 run --out json=FILE`?',
+    );
   const startedAt = store.firstMs;
   const endedAt = store.lastMs + 1;
   const durationSeconds = (store.lastMs - store.firstMs) / 1000;
 
-  const thresholds = judgeK6Thresholds(store, thresholdMap(store, options.thresholds), { durationSeconds, ...(options.strict ? { strict: true } : {}) });
+  const thresholds = judgeK6Thresholds(store, thresholdMap(store, options.thresholds), {
+    durationSeconds,
+    ...(options.strict ? { strict: true } : {}),
+  });
 
   // The HTTP requests, per scenario (setup() and teardown() apart), into 1 s samples per request tag.
   const items = reads.flatMap((r) => r.items).sort((a, b) => a.t - b.t);
@@ -133,23 +174,52 @@ export async function importK6Results(files: string[], options: K6ImportOptions 
     const s = summaryOf(name, agg, list, dropped);
     summaries.push(s);
     samples.push(...agg.samples);
-    events.push({ ts: s.startedAt, type: 'phase.started', label: `${name} (k6, ${reads.length} runner${reads.length === 1 ? '' : 's'})`, id: name, scenario: name, detail: { executor: 'k6' } });
+    events.push({
+      ts: s.startedAt,
+      type: 'phase.started',
+      label: `${name} (k6, ${reads.length} runner${reads.length === 1 ? '' : 's'})`,
+      id: name,
+      scenario: name,
+      detail: { executor: 'k6' },
+    });
     events.push({ ts: s.endedAt, type: 'phase.ended', label: name, id: name, scenario: name });
   }
   samples.sort((a, b) => a.ts - b.ts);
 
   const runners = reads.map((r) => r.runner);
   const warnings = [...reads.flatMap((r) => r.notes), ...apartWarnings(runners)];
-  const notes = reads.map((r, i) => `k6 runner ${i + 1} (${r.runner.file}): ${r.runner.requests} requests, ${r.runner.checks} checks, ${r.runner.dropped} dropped iterations`
-    + (r.runner.firstMs !== null ? `, ${new Date(r.runner.firstMs).toISOString()} to ${new Date(r.runner.lastMs as number).toISOString()}` : '')
-    + (r.orphanChecks > 0 ? `; ${r.orphanChecks} checks before any request were not counted` : ''));
+  const notes = reads.map(
+    (r, i) =>
+      `k6 runner ${i + 1} (${r.runner.file}): ${r.runner.requests} requests, ${r.runner.checks} checks, ${r.runner.dropped} dropped iterations` +
+      (r.runner.firstMs !== null
+        ? `, ${new Date(r.runner.firstMs).toISOString()} to ${new Date(r.runner.lastMs as number).toISOString()}`
+        : '') +
+      (r.orphanChecks > 0 ? `; ${r.orphanChecks} checks before any request were not counted` : ''),
+  );
   notes.push(...warnings);
-  notes.push(thresholds.length > 0
-    ? `k6 import: ${thresholds.length} threshold(s) judged as k6 judges them (its percentile, its sinks), over the points of all ${reads.length} runner(s) and the whole test (${durationSeconds.toFixed(1)} s from the first point to the last); rampart's confidence bounds are beside each verdict`
-    : 'k6 import: the files declare no thresholds (k6 writes a metric\'s thresholds in its Metric line; thresholds on sub-metrics such as http_req_duration{name:x} it does not write): give them with --threshold or --suite');
-  if (summaries.some((s) => s.dropped > 0)) notes.push('k6 import: dropped_iterations are iterations k6 never started; they are counted apart, not as failed requests');
+  notes.push(
+    thresholds.length > 0
+      ? `k6 import: ${thresholds.length} threshold(s) judged as k6 judges them (its percentile, its sinks), over the points of all ${reads.length} runner(s) and the whole test (${durationSeconds.toFixed(1)} s from the first point to the last); rampart's confidence bounds are beside each verdict`
+      : "k6 import: the files declare no thresholds (k6 writes a metric's thresholds in its Metric line; thresholds on sub-metrics such as http_req_duration{name:x} it does not write): give them with --threshold or --suite",
+  );
+  if (summaries.some((s) => s.dropped > 0))
+    notes.push(
+      'k6 import: dropped_iterations are iterations k6 never started; they are counted apart, not as failed requests',
+    );
   return {
-    part: { scenarios: [...byBucket.keys()].map((name) => ({ name, executor: 'k6' })), samples, events, summaries, thresholds, notes },
-    summaries, thresholds, runners, startedAt, endedAt, warnings,
+    part: {
+      scenarios: [...byBucket.keys()].map((name) => ({ name, executor: 'k6' })),
+      samples,
+      events,
+      summaries,
+      thresholds,
+      notes,
+    },
+    summaries,
+    thresholds,
+    runners,
+    startedAt,
+    endedAt,
+    warnings,
   };
 }

@@ -1,7 +1,26 @@
-import { CONFIDENCE, judgeRatio, minSamplesForQuantile, quantileRanks, type Outcome, type Statistics, type ThresholdResult } from '../../reports/index.ts';
 import {
-  addToSink, emptySink, k6BuiltinTypes, k6Passes, parseK6Expression, parseK6Key, sinkValue, supportedText, supports, tagsContain,
-  type K6Expression, type K6MetricType, type K6Sink,
+  CONFIDENCE,
+  judgeRatio,
+  minSamplesForQuantile,
+  quantileRanks,
+  type Outcome,
+  type Statistics,
+  type ThresholdResult,
+} from '../../reports/index.ts';
+import {
+  addToSink,
+  emptySink,
+  k6BuiltinTypes,
+  k6Passes,
+  parseK6Expression,
+  parseK6Key,
+  sinkValue,
+  supportedText,
+  supports,
+  tagsContain,
+  type K6Expression,
+  type K6MetricType,
+  type K6Sink,
 } from './k6-thresholds.ts';
 import type { PointStore, ThresholdItem } from './results-reader.ts';
 
@@ -21,10 +40,14 @@ type RampartView = NonNullable<ThresholdResult['rampart']>;
 
 function describeEmpty(type: K6MetricType): string {
   switch (type) {
-    case 'trend': return 'an empty Trend reads 0 for min, max, avg, med and p(N)';
-    case 'rate': return 'an empty Rate has no rate, and a threshold without a value passes';
-    case 'counter': return 'an empty Counter reads count 0, rate 0';
-    case 'gauge': return 'an empty Gauge reads value 0';
+    case 'trend':
+      return 'an empty Trend reads 0 for min, max, avg, med and p(N)';
+    case 'rate':
+      return 'an empty Rate has no rate, and a threshold without a value passes';
+    case 'counter':
+      return 'an empty Counter reads count 0, rate 0';
+    case 'gauge':
+      return 'an empty Gauge reads value 0';
   }
 }
 
@@ -35,17 +58,33 @@ function percentileView(s: K6Sink, e: K6Expression, q: number, lhs: number, k6ok
   const at = (r: number | null) => (r === null ? null : round6(s.values[r - 1] as number));
   const lower = at(ranks.lower);
   const upper = at(ranks.upper);
-  const statistics: Statistics = { method: 'order-statistic', confidence: CONFIDENCE, n, estimate: round6(lhs), lower, upper, requestsNeeded: null };
+  const statistics: Statistics = {
+    method: 'order-statistic',
+    confidence: CONFIDENCE,
+    n,
+    estimate: round6(lhs),
+    lower,
+    upper,
+    requestsNeeded: null,
+  };
   if (!k6ok) return { outcome: 'fail', statistics };
   const below = e.op === '<' || e.op === '<=';
   const bound = below ? upper : lower;
   if (!below && e.op !== '>' && e.op !== '>=') return { outcome: 'pass', statistics };
   if (bound === null) {
     const need = below ? minSamplesForQuantile(q, CONFIDENCE) : minSamplesForQuantile(1 - q, CONFIDENCE);
-    return { outcome: 'inconclusive', statistics, reason: `${n} points cannot bound ${e.aggregation === 'med' ? 'the median' : `p(${e.percentile})`} at ${CONFIDENCE * 100} % confidence: at least ${need} are needed` };
+    return {
+      outcome: 'inconclusive',
+      statistics,
+      reason: `${n} points cannot bound ${e.aggregation === 'med' ? 'the median' : `p(${e.percentile})`} at ${CONFIDENCE * 100} % confidence: at least ${need} are needed`,
+    };
   }
   if (k6Passes(e, bound)) return { outcome: 'pass', statistics };
-  return { outcome: 'inconclusive', statistics, reason: `the ${CONFIDENCE * 100} % ${below ? 'upper' : 'lower'} bound ${bound} is not ${e.op} ${e.value}: more points would show whether it holds` };
+  return {
+    outcome: 'inconclusive',
+    statistics,
+    reason: `the ${CONFIDENCE * 100} % ${below ? 'upper' : 'lower'} bound ${bound} is not ${e.op} ${e.value}: more points would show whether it holds`,
+  };
 }
 
 /** Clopper–Pearson bounds of a Rate: the "bad" points are the trues for rate< and the falses for rate>. */
@@ -59,13 +98,19 @@ function rateView(s: K6Sink, e: K6Expression, k6ok: boolean): RampartView {
   const outcome: Outcome = !k6ok ? 'fail' : j.outcome === 'fail' ? 'inconclusive' : j.outcome;
   const needed = j.statistics.requestsNeeded;
   return {
-    outcome, statistics: j.statistics,
-    ...(outcome === 'inconclusive' ? { reason: `${s.count} points cannot show rate ${e.op} ${e.value} at ${CONFIDENCE * 100} % confidence${needed ? `: about ${needed} at this ratio would` : ''}` } : {}),
+    outcome,
+    statistics: j.statistics,
+    ...(outcome === 'inconclusive'
+      ? {
+          reason: `${s.count} points cannot show rate ${e.op} ${e.value} at ${CONFIDENCE * 100} % confidence${needed ? `: about ${needed} at this ratio would` : ''}`,
+        }
+      : {}),
   };
 }
 
 function rampartView(s: K6Sink, e: K6Expression, lhs: number | undefined, k6ok: boolean, key: string): RampartView {
-  if (s.count === 0) return { outcome: 'inconclusive', reason: `no points of ${key}: k6 judges it anyway (${describeEmpty(s.type)})` };
+  if (s.count === 0)
+    return { outcome: 'inconclusive', reason: `no points of ${key}: k6 judges it anyway (${describeEmpty(s.type)})` };
   if (s.type === 'trend' && (e.aggregation === 'p' || e.aggregation === 'med') && lhs !== undefined) {
     return percentileView(s, e, e.aggregation === 'med' ? 0.5 : (e.percentile as number) / 100, lhs, k6ok);
   }
@@ -89,8 +134,15 @@ function fill(store: PointStore, metric: string, type: K6MetricType, tags: Recor
 function unjudged(key: string, expression: string, reason: string): ThresholdResult {
   const brace = key.indexOf('{');
   return {
-    scenario: K6_TEST, metric: brace < 0 ? key : key.slice(0, brace), ...(brace < 0 ? {} : { filter: key.slice(brace + 1, key.lastIndexOf('}')) }),
-    expression, ok: false, outcome: 'inconclusive', reason, value: null, abortedRun: false,
+    scenario: K6_TEST,
+    metric: brace < 0 ? key : key.slice(0, brace),
+    ...(brace < 0 ? {} : { filter: key.slice(brace + 1, key.lastIndexOf('}')) }),
+    expression,
+    ok: false,
+    outcome: 'inconclusive',
+    reason,
+    value: null,
+    abortedRun: false,
   };
 }
 
@@ -99,7 +151,11 @@ function unjudged(key: string, expression: string, reason: string): ThresholdRes
  * A threshold k6 could not have run (unknown metric, wrong aggregation for the type) is inconclusive
  * with the reason, never an error: one bad threshold does not hide the verdicts of the others.
  */
-export function judgeK6Thresholds(store: PointStore, thresholds: Map<string, ThresholdItem[]>, o: JudgeOptions): ThresholdResult[] {
+export function judgeK6Thresholds(
+  store: PointStore,
+  thresholds: Map<string, ThresholdItem[]>,
+  o: JudgeOptions,
+): ThresholdResult[] {
   const out: ThresholdResult[] = [];
   for (const [key, items] of thresholds) {
     let parsed;
@@ -111,7 +167,14 @@ export function judgeK6Thresholds(store: PointStore, thresholds: Map<string, Thr
     }
     const type = store.metrics.get(parsed.metric)?.type ?? k6BuiltinTypes[parsed.metric] ?? null;
     if (type === null) {
-      for (const it of items) out.push(unjudged(key, it.threshold, `metric ${parsed.metric} appears nowhere in the files (k6 refuses a threshold on a metric the script does not define)`));
+      for (const it of items)
+        out.push(
+          unjudged(
+            key,
+            it.threshold,
+            `metric ${parsed.metric} appears nowhere in the files (k6 refuses a threshold on a metric the script does not define)`,
+          ),
+        );
       continue;
     }
     const sink = fill(store, parsed.metric, type, parsed.tags);
@@ -124,7 +187,13 @@ export function judgeK6Thresholds(store: PointStore, thresholds: Map<string, Thr
         continue;
       }
       if (!supports(type, e.aggregation)) {
-        out.push(unjudged(key, it.threshold, `${parsed.metric} is a ${type} metric: k6 supports ${supportedText(type)} on it, not ${e.aggregation}`));
+        out.push(
+          unjudged(
+            key,
+            it.threshold,
+            `${parsed.metric} is a ${type} metric: k6 supports ${supportedText(type)} on it, not ${e.aggregation}`,
+          ),
+        );
         continue;
       }
       const lhs = sinkValue(sink, e, o.durationSeconds);
@@ -132,10 +201,18 @@ export function judgeK6Thresholds(store: PointStore, thresholds: Map<string, Thr
       const view = rampartView(sink, e, lhs, k6ok, key);
       const gate: Outcome = !k6ok ? 'fail' : o.strict && view.outcome === 'inconclusive' ? 'inconclusive' : 'pass';
       out.push({
-        scenario: K6_TEST, metric: parsed.metric, ...(parsed.filter !== undefined ? { filter: parsed.filter } : {}),
-        expression: it.threshold, ok: gate === 'pass', outcome: gate, value: lhs === undefined ? null : round6(lhs),
-        ...(gate === 'inconclusive' ? { reason: `k6 passes it; rampart (--strict): ${view.reason ?? 'inconclusive'}` } : {}),
-        abortedRun: false, rampart: view,
+        scenario: K6_TEST,
+        metric: parsed.metric,
+        ...(parsed.filter !== undefined ? { filter: parsed.filter } : {}),
+        expression: it.threshold,
+        ok: gate === 'pass',
+        outcome: gate,
+        value: lhs === undefined ? null : round6(lhs),
+        ...(gate === 'inconclusive'
+          ? { reason: `k6 passes it; rampart (--strict): ${view.reason ?? 'inconclusive'}` }
+          : {}),
+        abortedRun: false,
+        rampart: view,
       });
     }
   }

@@ -4,7 +4,12 @@
  */
 type Thresholds = Array<string | { threshold: string; abortOnFail: boolean; delayAbortEval: string | null }>;
 
-export function metricLine(name: string, type: 'trend' | 'rate' | 'counter' | 'gauge', thresholds: Thresholds = [], contains = type === 'trend' ? 'time' : 'default'): string {
+export function metricLine(
+  name: string,
+  type: 'trend' | 'rate' | 'counter' | 'gauge',
+  thresholds: Thresholds = [],
+  contains = type === 'trend' ? 'time' : 'default',
+): string {
   return JSON.stringify({ type: 'Metric', data: { name, type, contains, thresholds, submetrics: null }, metric: name });
 }
 
@@ -13,13 +18,27 @@ export function pointLine(metric: string, t: number, value: number, tags: Record
 }
 
 /** The lines k6 writes for one HTTP request: http_reqs, http_req_duration, http_req_failed with the request's tags. */
-export function requestLines(t: number, ms: number, o: { scenario?: string; group?: string; name?: string; status?: number; ok?: boolean } = {}): string[] {
+export function requestLines(
+  t: number,
+  ms: number,
+  o: { scenario?: string; group?: string; name?: string; status?: number; ok?: boolean } = {},
+): string[] {
   const status = o.status ?? 200;
   const tags: Record<string, string> = {
-    expected_response: String(o.ok ?? status < 400), group: o.group ?? '', method: 'GET', name: o.name ?? 'GET /x', proto: 'HTTP/1.1',
-    ...(o.scenario !== undefined ? { scenario: o.scenario } : {}), status: String(status), url: 'http://127.0.0.1:3000/x',
+    expected_response: String(o.ok ?? status < 400),
+    group: o.group ?? '',
+    method: 'GET',
+    name: o.name ?? 'GET /x',
+    proto: 'HTTP/1.1',
+    ...(o.scenario !== undefined ? { scenario: o.scenario } : {}),
+    status: String(status),
+    url: 'http://127.0.0.1:3000/x',
   };
-  return [pointLine('http_reqs', t, 1, tags), pointLine('http_req_duration', t, ms, tags), pointLine('http_req_failed', t, tags.expected_response === 'true' ? 0 : 1, tags)];
+  return [
+    pointLine('http_reqs', t, 1, tags),
+    pointLine('http_req_duration', t, ms, tags),
+    pointLine('http_req_failed', t, tags.expected_response === 'true' ? 0 : 1, tags),
+  ];
 }
 
 /** Metric lines for the built-in HTTP metrics, with the thresholds given per metric. */

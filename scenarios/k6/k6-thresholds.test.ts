@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { addToSink, emptySink, k6Passes, k6Percentile, parseK6Expression, parseK6Key, sinkValue, tagsContain } from './k6-thresholds.ts';
+import {
+  addToSink,
+  emptySink,
+  k6Passes,
+  k6Percentile,
+  parseK6Expression,
+  parseK6Key,
+  sinkValue,
+  tagsContain,
+} from './k6-thresholds.ts';
 
 // The expected values are k6's own (metrics/sink_test.go, metrics/thresholds_parser_test.go, k6 v1.x).
 const trendOf = (values: number[]) => {
@@ -13,8 +22,13 @@ describe('k6 sinks and threshold syntax, as k6 computes them', () => {
     expect(k6Percentile(trendOf([]), 0.95)).toBe(0);
     for (const p of [0.01, 0.5, 0.99, 1]) expect(k6Percentile(trendOf([10]), p)).toBe(10);
     const two = trendOf([5, 10]);
-    expect([k6Percentile(two, 0), k6Percentile(two, 0.5), k6Percentile(two, 0.95), k6Percentile(two, 0.99), k6Percentile(two, 1)])
-      .toEqual([5, 7.5, 5 + (10 - 5) * 0.95, 5 + (10 - 5) * 0.99, 10]);
+    expect([
+      k6Percentile(two, 0),
+      k6Percentile(two, 0.5),
+      k6Percentile(two, 0.95),
+      k6Percentile(two, 0.99),
+      k6Percentile(two, 1),
+    ]).toEqual([5, 7.5, 5 + (10 - 5) * 0.95, 5 + (10 - 5) * 0.99, 10]);
     const ten = trendOf([0, 100, 30, 80, 70, 60, 50, 40, 90, 20]);
     expect(k6Percentile(ten, 0.5)).toBeCloseTo(55, 6);
     expect(k6Percentile(ten, 0.95)).toBeCloseTo(95.5, 6);
@@ -43,12 +57,22 @@ describe('k6 sinks and threshold syntax, as k6 computes them', () => {
   });
 
   it('threshold expressions and keys are read as k6 reads them', () => {
-    expect(parseK6Expression('p(99.9) < 250')).toMatchObject({ aggregation: 'p', percentile: 99.9, op: '<', value: 250 });
+    expect(parseK6Expression('p(99.9) < 250')).toMatchObject({
+      aggregation: 'p',
+      percentile: 99.9,
+      op: '<',
+      value: 250,
+    });
     expect(parseK6Expression('count>=0')).toMatchObject({ aggregation: 'count', op: '>=', value: 0 });
     expect(parseK6Expression('value===3')).toMatchObject({ aggregation: 'value', op: '===', value: 3 });
     expect(parseK6Expression('rate != 0')).toMatchObject({ aggregation: 'rate', op: '!=', value: 0 });
-    for (const bad of ['p95<200', 'avg', 'avg<fast', 'median<3', 'p(101)<2']) expect(() => parseK6Expression(bad)).toThrow();
-    expect(parseK6Key('http_req_duration{name:GET /x, status:"200"}')).toEqual({ metric: 'http_req_duration', tags: { name: 'GET /x', status: '200' }, filter: 'name:GET /x, status:"200"' });
+    for (const bad of ['p95<200', 'avg', 'avg<fast', 'median<3', 'p(101)<2'])
+      expect(() => parseK6Expression(bad)).toThrow();
+    expect(parseK6Key('http_req_duration{name:GET /x, status:"200"}')).toEqual({
+      metric: 'http_req_duration',
+      tags: { name: 'GET /x', status: '200' },
+      filter: 'name:GET /x, status:"200"',
+    });
     expect(parseK6Key('my_trend')).toEqual({ metric: 'my_trend', tags: {} });
     expect(() => parseK6Key('http_req_duration{name:x')).toThrow(/missing ending bracket/);
     expect(tagsContain({ name: 'GET /x', status: '200', scenario: 'a' }, { name: 'GET /x', status: '200' })).toBe(true);

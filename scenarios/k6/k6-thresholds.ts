@@ -24,14 +24,34 @@ const aggregationsByType: Record<K6MetricType, readonly string[]> = {
 
 /** k6's built-in metrics and their types (k6 metrics/builtin.go), for thresholds given without a Metric line to name the type. */
 export const k6BuiltinTypes: Record<string, K6MetricType> = {
-  vus: 'gauge', vus_max: 'gauge', iterations: 'counter', iteration_duration: 'trend', dropped_iterations: 'counter',
-  data_received: 'counter', data_sent: 'counter', checks: 'rate', group_duration: 'trend',
-  http_reqs: 'counter', http_req_failed: 'rate', http_req_duration: 'trend', http_req_blocked: 'trend',
-  http_req_connecting: 'trend', http_req_tls_handshaking: 'trend', http_req_sending: 'trend',
-  http_req_waiting: 'trend', http_req_receiving: 'trend',
-  ws_connecting: 'trend', ws_session_duration: 'trend', ws_sessions: 'counter', ws_ping: 'trend',
-  ws_msgs_sent: 'counter', ws_msgs_received: 'counter',
-  grpc_req_duration: 'trend', grpc_streams: 'counter', grpc_streams_msgs_sent: 'counter', grpc_streams_msgs_received: 'counter',
+  vus: 'gauge',
+  vus_max: 'gauge',
+  iterations: 'counter',
+  iteration_duration: 'trend',
+  dropped_iterations: 'counter',
+  data_received: 'counter',
+  data_sent: 'counter',
+  checks: 'rate',
+  group_duration: 'trend',
+  http_reqs: 'counter',
+  http_req_failed: 'rate',
+  http_req_duration: 'trend',
+  http_req_blocked: 'trend',
+  http_req_connecting: 'trend',
+  http_req_tls_handshaking: 'trend',
+  http_req_sending: 'trend',
+  http_req_waiting: 'trend',
+  http_req_receiving: 'trend',
+  ws_connecting: 'trend',
+  ws_session_duration: 'trend',
+  ws_sessions: 'counter',
+  ws_ping: 'trend',
+  ws_msgs_sent: 'counter',
+  ws_msgs_received: 'counter',
+  grpc_req_duration: 'trend',
+  grpc_streams: 'counter',
+  grpc_streams_msgs_sent: 'counter',
+  grpc_streams_msgs_received: 'counter',
 };
 
 export type K6Operator = '<=' | '<' | '>=' | '>' | '===' | '==' | '!=';
@@ -63,7 +83,10 @@ export function parseK6Key(key: string): K6Key {
   const metric = (brace < 0 ? key : key.slice(0, brace)).trim();
   if (metric === '') throw new K6ThresholdSyntaxError(`"${key}" names no metric`);
   if (brace < 0) return { metric, tags: {} };
-  if (!key.trimEnd().endsWith('}')) throw new K6ThresholdSyntaxError(`"${key}": missing ending bracket, sub-metric format needs to be 'metric{key:value}'`);
+  if (!key.trimEnd().endsWith('}'))
+    throw new K6ThresholdSyntaxError(
+      `"${key}": missing ending bracket, sub-metric format needs to be 'metric{key:value}'`,
+    );
   const inner = key.trimEnd().slice(brace + 1, -1);
   if (inner.trim() === '') throw new K6ThresholdSyntaxError(`"${key}": sub-metric criteria cannot be empty`);
   const tags: Record<string, string> = {};
@@ -71,7 +94,13 @@ export function parseK6Key(key: string): K6Key {
     if (kv === '') continue;
     const colon = kv.indexOf(':');
     const k = (colon < 0 ? kv : kv.slice(0, colon)).trim().replace(/^["']+|["']+$/g, '');
-    const v = colon < 0 ? '' : kv.slice(colon + 1).trim().replace(/^["']+|["']+$/g, '');
+    const v =
+      colon < 0
+        ? ''
+        : kv
+            .slice(colon + 1)
+            .trim()
+            .replace(/^["']+|["']+$/g, '');
     tags[k] = v;
   }
   return { metric, tags, filter: inner };
@@ -85,14 +114,21 @@ export function parseK6Expression(source: string): K6Expression {
     const left = source.slice(0, at).trim();
     const right = source.slice(at + op.length).trim();
     const value = Number(right);
-    if (right === '' || !Number.isFinite(value)) throw new K6ThresholdSyntaxError(`"${source}": "${right}" is not a number`);
-    if (['value', 'count', 'rate', 'avg', 'min', 'med', 'max'].includes(left)) return { source, aggregation: left, op, value };
+    if (right === '' || !Number.isFinite(value))
+      throw new K6ThresholdSyntaxError(`"${source}": "${right}" is not a number`);
+    if (['value', 'count', 'rate', 'avg', 'min', 'med', 'max'].includes(left))
+      return { source, aggregation: left, op, value };
     const p = /^p\((.*)\)$/.exec(left);
     const n = p ? Number((p[1] as string).trim()) : Number.NaN;
-    if (!p || !Number.isFinite(n) || n < 0 || n > 100) throw new K6ThresholdSyntaxError(`"${source}": "${left}" is not an aggregation (count, rate, value, avg, min, med, max, p(N))`);
+    if (!p || !Number.isFinite(n) || n < 0 || n > 100)
+      throw new K6ThresholdSyntaxError(
+        `"${source}": "${left}" is not an aggregation (count, rate, value, avg, min, med, max, p(N))`,
+      );
     return { source, aggregation: 'p', percentile: n, op, value };
   }
-  throw new K6ThresholdSyntaxError(`"${source}": malformed threshold expression (use aggregation, operator, number: p(95)<200)`);
+  throw new K6ThresholdSyntaxError(
+    `"${source}": malformed threshold expression (use aggregation, operator, number: p(95)<200)`,
+  );
 }
 
 export function supports(type: K6MetricType, aggregation: string): boolean {
@@ -163,17 +199,25 @@ export function k6Percentile(s: K6Sink, pct: number): number {
 /** The sink value an aggregation reads; undefined when k6's sink has no entry for it (a Rate with no points). */
 export function sinkValue(s: K6Sink, e: K6Expression, durationSeconds: number): number | undefined {
   switch (e.aggregation) {
-    case 'count': return s.sum;
+    case 'count':
+      return s.sum;
     case 'rate':
       if (s.type === 'rate') return s.count > 0 ? s.trues / s.count : undefined;
       return durationSeconds > 0 ? s.sum / durationSeconds : undefined;
-    case 'value': return s.count > 0 ? s.last : 0;
-    case 'avg': return s.count > 0 ? s.sum / s.count : 0;
-    case 'min': return s.min;
-    case 'max': return s.max;
-    case 'med': return k6Percentile(s, 0.5);
-    case 'p': return k6Percentile(s, (e.percentile as number) / 100);
-    default: return undefined;
+    case 'value':
+      return s.count > 0 ? s.last : 0;
+    case 'avg':
+      return s.count > 0 ? s.sum / s.count : 0;
+    case 'min':
+      return s.min;
+    case 'max':
+      return s.max;
+    case 'med':
+      return k6Percentile(s, 0.5);
+    case 'p':
+      return k6Percentile(s, (e.percentile as number) / 100);
+    default:
+      return undefined;
   }
 }
 
@@ -181,12 +225,19 @@ export function sinkValue(s: K6Sink, e: K6Expression, durationSeconds: number): 
 export function k6Passes(e: K6Expression, lhs: number | undefined): boolean {
   if (lhs === undefined) return true;
   switch (e.op) {
-    case '>': return lhs > e.value;
-    case '>=': return lhs >= e.value;
-    case '<=': return lhs <= e.value;
-    case '<': return lhs < e.value;
-    case '==': case '===': return lhs === e.value;
-    case '!=': return lhs !== e.value;
+    case '>':
+      return lhs > e.value;
+    case '>=':
+      return lhs >= e.value;
+    case '<=':
+      return lhs <= e.value;
+    case '<':
+      return lhs < e.value;
+    case '==':
+    case '===':
+      return lhs === e.value;
+    case '!=':
+      return lhs !== e.value;
   }
 }
 

@@ -9,7 +9,8 @@ import type { Suite } from '../suites.ts';
  */
 
 /** k6 reads a bare number as milliseconds; a rampart file means seconds ("30" and 30 are 30 s). */
-export const dur = (d: string | number) => (typeof d === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(d) ? `${Number(d)}s` : d.trim());
+export const dur = (d: string | number) =>
+  typeof d === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(d) ? `${Number(d)}s` : d.trim();
 const msText = (ms: number) => `${Math.round(ms)}ms`;
 
 /** k6 exec function names, one per scenario, unique even when two names sanitise alike ("a-b" and "a_b"). */
@@ -49,7 +50,8 @@ export function loadMs(s: Scenario): number {
  * over a longer timeUnit (1 per 2 s, 5 per 2 s). Returns the factor to multiply rates and the timeUnit by.
  */
 export function rateFactor(rates: number[]): { factor: number; exact: boolean } {
-  for (let k = 1; k <= 1000; k++) if (rates.every((r) => Math.abs(r * k - Math.round(r * k)) < 1e-9)) return { factor: k, exact: true };
+  for (let k = 1; k <= 1000; k++)
+    if (rates.every((r) => Math.abs(r * k - Math.round(r * k)) < 1e-9)) return { factor: k, exact: true };
   return { factor: 1000, exact: false };
 }
 
@@ -65,29 +67,75 @@ export function k6ScenarioOptions(s: Scenario, exec = execName(s.name), startMs 
   // gracefulStop as the suite gives it; otherwise one request timeout, as rampart lets requests in flight finish.
   const grace = s.gracefulStop !== undefined ? dur(s.gracefulStop) : msText(parseDuration(s.requestTimeout));
   const common = {
-    exec, ...(startMs > 0 ? { startTime: msText(startMs) } : {}), gracefulStop: grace,
-    ...(s.tags ? { tags: s.tags } : {}), ...(s.env ? { env: s.env } : {}),
+    exec,
+    ...(startMs > 0 ? { startTime: msText(startMs) } : {}),
+    gracefulStop: grace,
+    ...(s.tags ? { tags: s.tags } : {}),
+    ...(s.env ? { env: s.env } : {}),
   };
   switch (s.executor) {
     case 'constant-arrival-rate':
     case 'ramping-arrival-rate': {
       const maxVUs = s.maxVUs ?? Math.max(s.preAllocatedVUs ?? 0, s.connections ?? 0, 100);
       const vus = { preAllocatedVUs: s.preAllocatedVUs ?? Math.min(maxVUs, 50), maxVUs };
-      const rates = s.executor === 'constant-arrival-rate' ? [s.rate] : [s.startRate, ...s.stages.map((st) => st.target)];
+      const rates =
+        s.executor === 'constant-arrival-rate' ? [s.rate] : [s.startRate, ...s.stages.map((st) => st.target)];
       const { factor, exact } = rateFactor(rates);
-      if (!exact) notes.push(`${s.name}: rates ${rates.join(', ')} have no whole count per timeUnit up to 1000 × ${dur(s.timeUnit)}; rounded to whole iterations per ${factor} × ${dur(s.timeUnit)}`);
+      if (!exact)
+        notes.push(
+          `${s.name}: rates ${rates.join(', ')} have no whole count per timeUnit up to 1000 × ${dur(s.timeUnit)}; rounded to whole iterations per ${factor} × ${dur(s.timeUnit)}`,
+        );
       const timeUnit = factor === 1 ? dur(s.timeUnit) : msText(parseDuration(s.timeUnit) * factor);
       const whole = (r: number) => Math.round(r * factor);
-      if (s.executor === 'constant-arrival-rate') return { notes, options: { executor: s.executor, ...common, rate: whole(s.rate), timeUnit, duration: dur(s.duration), ...vus } };
-      return { notes, options: { executor: s.executor, ...common, startRate: whole(s.startRate), timeUnit, ...vus, stages: s.stages.map((st) => ({ target: whole(st.target), duration: dur(st.duration) })) } };
+      if (s.executor === 'constant-arrival-rate')
+        return {
+          notes,
+          options: {
+            executor: s.executor,
+            ...common,
+            rate: whole(s.rate),
+            timeUnit,
+            duration: dur(s.duration),
+            ...vus,
+          },
+        };
+      return {
+        notes,
+        options: {
+          executor: s.executor,
+          ...common,
+          startRate: whole(s.startRate),
+          timeUnit,
+          ...vus,
+          stages: s.stages.map((st) => ({ target: whole(st.target), duration: dur(st.duration) })),
+        },
+      };
     }
     case 'constant-vus':
       return { notes, options: { executor: s.executor, ...common, vus: s.vus, duration: dur(s.duration) } };
     case 'ramping-vus':
-      return { notes, options: { executor: s.executor, ...common, gracefulRampDown: grace, startVUs: s.startVUs, stages: s.stages.map((st) => ({ target: st.target, duration: dur(st.duration) })) } };
+      return {
+        notes,
+        options: {
+          executor: s.executor,
+          ...common,
+          gracefulRampDown: grace,
+          startVUs: s.startVUs,
+          stages: s.stages.map((st) => ({ target: st.target, duration: dur(st.duration) })),
+        },
+      };
     case 'per-vu-iterations':
     case 'shared-iterations':
-      return { notes, options: { executor: s.executor, ...common, vus: s.vus, iterations: s.iterations, maxDuration: dur(s.maxDuration) } };
+      return {
+        notes,
+        options: {
+          executor: s.executor,
+          ...common,
+          vus: s.vus,
+          iterations: s.iterations,
+          maxDuration: dur(s.maxDuration),
+        },
+      };
   }
 }
 
@@ -108,14 +156,24 @@ export function k6Thresholds(suite: Suite): Record<string, K6Threshold[]> {
       const metric = (m?.[1] ?? key).trim();
       const tagKey = m?.[2]?.trim();
       const tagValue = m?.[3]?.trim();
-      const k = tagKey === undefined ? `${metric}{scenario:${s.name}}`
-        : tagKey === 'scenario' ? key.trim()
-          : `${metric}{scenario:${s.name},${tagKey === 'tag' ? 'name' : tagKey}:${tagValue}}`;
-      out[k] = [...(out[k] ?? []), ...list.map((item) => (typeof item === 'string' ? item : {
-        threshold: item.threshold,
-        ...(item.abortOnFail !== undefined ? { abortOnFail: item.abortOnFail } : {}),
-        ...(item.delayAbortEval !== undefined ? { delayAbortEval: dur(item.delayAbortEval) } : {}),
-      }))];
+      const k =
+        tagKey === undefined
+          ? `${metric}{scenario:${s.name}}`
+          : tagKey === 'scenario'
+            ? key.trim()
+            : `${metric}{scenario:${s.name},${tagKey === 'tag' ? 'name' : tagKey}:${tagValue}}`;
+      out[k] = [
+        ...(out[k] ?? []),
+        ...list.map((item) =>
+          typeof item === 'string'
+            ? item
+            : {
+                threshold: item.threshold,
+                ...(item.abortOnFail !== undefined ? { abortOnFail: item.abortOnFail } : {}),
+                ...(item.delayAbortEval !== undefined ? { delayAbortEval: dur(item.delayAbortEval) } : {}),
+              },
+        ),
+      ];
     }
   }
   return out;
@@ -132,7 +190,12 @@ export function setupTimeoutMs(suite: Suite): number {
 }
 
 export interface K6OptionsPlan {
-  options: { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, K6Threshold[]>; setupTimeout: string; maxRedirects: number };
+  options: {
+    scenarios: Record<string, Record<string, unknown>>;
+    thresholds: Record<string, K6Threshold[]>;
+    setupTimeout: string;
+    maxRedirects: number;
+  };
   notes: string[];
 }
 
@@ -153,13 +216,20 @@ export function k6OptionsPlan(suite: Suite): K6OptionsPlan {
     const plan = k6ScenarioOptions(s, names.get(s.name), own ? parseDuration(s.startTime ?? 0) : start);
     scenarios[s.name] = plan.options;
     notes.push(...plan.notes);
-    start += loadMs(s) + (s.gracefulStop !== undefined ? parseDuration(s.gracefulStop) : parseDuration(s.requestTimeout));
+    start +=
+      loadMs(s) + (s.gracefulStop !== undefined ? parseDuration(s.gracefulStop) : parseDuration(s.requestTimeout));
   }
   // k6's maxRedirects is one for the whole test: the most any scenario follows (said when they differ).
   const redirects = [...new Set(suite.scenarios.map((s) => s.maxRedirects))];
   const maxRedirects = Math.max(...redirects);
-  if (redirects.length > 1) notes.push(`maxRedirects differs between scenarios (${suite.scenarios.map((s) => `${s.name}: ${s.maxRedirects}`).join(', ')}): k6 has one for the whole test, ${maxRedirects} here`);
-  return { options: { scenarios, thresholds: k6Thresholds(suite), setupTimeout: msText(setupTimeoutMs(suite)), maxRedirects }, notes };
+  if (redirects.length > 1)
+    notes.push(
+      `maxRedirects differs between scenarios (${suite.scenarios.map((s) => `${s.name}: ${s.maxRedirects}`).join(', ')}): k6 has one for the whole test, ${maxRedirects} here`,
+    );
+  return {
+    options: { scenarios, thresholds: k6Thresholds(suite), setupTimeout: msText(setupTimeoutMs(suite)), maxRedirects },
+    notes,
+  };
 }
 
 export function k6Options(suite: Suite): K6OptionsPlan['options'] {

@@ -100,8 +100,7 @@ export function bucketOf(tags: Record<string, string | undefined>): string {
 }
 
 export type Item =
-  | { t: number; scenario: string; kind: 'req'; o: Outcome }
-  | { t: number; scenario: string; kind: 'drop'; n: number };
+  { t: number; scenario: string; kind: 'req'; o: Outcome } | { t: number; scenario: string; kind: 'drop'; n: number };
 
 export interface FileRead {
   runner: K6Runner;
@@ -125,7 +124,9 @@ function errorKindOf(code: string | undefined): string {
 
 async function isGzip(file: string): Promise<boolean> {
   const fh = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new InputError('RAMPART_FILE_UNREADABLE', `cannot read k6 results "${file}": ${err.code ?? err.message}`, { hint: 'check the path' });
+    throw new InputError('RAMPART_FILE_UNREADABLE', `cannot read k6 results "${file}": ${err.code ?? err.message}`, {
+      hint: 'check the path',
+    });
   });
   try {
     const buf = Buffer.alloc(2);
@@ -146,14 +147,20 @@ function thresholdItems(raw: unknown): ThresholdItem[] {
       out.push({
         threshold: o.threshold,
         ...(o.abortOnFail === true ? { abortOnFail: true } : {}),
-        ...(typeof o.delayAbortEval === 'string' && o.delayAbortEval !== '' ? { delayAbortEval: o.delayAbortEval } : {}),
+        ...(typeof o.delayAbortEval === 'string' && o.delayAbortEval !== ''
+          ? { delayAbortEval: o.delayAbortEval }
+          : {}),
       });
     }
   }
   return out;
 }
 
-interface Line { type?: unknown; metric?: unknown; data?: Record<string, unknown> }
+interface Line {
+  type?: unknown;
+  metric?: unknown;
+  data?: Record<string, unknown>;
+}
 
 /** Reads one runner's file into the store; returns its requests as outcomes. */
 export async function readRunnerFile(file: string, store: PointStore): Promise<FileRead> {
@@ -190,20 +197,29 @@ export async function readRunnerFile(file: string, store: PointStore): Promise<F
         unparsed = n; // the last line of a runner stopped mid-write is skipped; any other is bad input
         continue;
       }
-      if (typeof obj !== 'object' || obj === null || (obj.type !== 'Metric' && obj.type !== 'Point') || typeof obj.metric !== 'string' || typeof obj.data !== 'object' || obj.data === null) {
+      if (
+        typeof obj !== 'object' ||
+        obj === null ||
+        (obj.type !== 'Metric' && obj.type !== 'Point') ||
+        typeof obj.metric !== 'string' ||
+        typeof obj.data !== 'object' ||
+        obj.data === null
+      ) {
         throw new K6ResultsInvalidError(file, n, 'expected {"type":"Metric"|"Point","metric":"...","data":{...}}');
       }
       const metric = obj.metric;
       const data = obj.data;
       if (obj.type === 'Metric') {
-        const type = typeof data.type === 'string' && metricTypes.has(data.type) ? data.type as K6MetricType : null;
+        const type = typeof data.type === 'string' && metricTypes.has(data.type) ? (data.type as K6MetricType) : null;
         store.declare(metric, type, thresholdItems(data.thresholds));
         continue;
       }
       const t = typeof data.time === 'string' ? Date.parse(data.time) : Number.NaN;
-      if (Number.isNaN(t)) throw new K6ResultsInvalidError(file, n, `data.time ${JSON.stringify(data.time)} is not an RFC 3339 time`);
+      if (Number.isNaN(t))
+        throw new K6ResultsInvalidError(file, n, `data.time ${JSON.stringify(data.time)} is not an RFC 3339 time`);
       const value = data.value;
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new K6ResultsInvalidError(file, n, `data.value ${JSON.stringify(value)} is not a number`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new K6ResultsInvalidError(file, n, `data.value ${JSON.stringify(value)} is not a number`);
       const tags = (data.tags !== null && typeof data.tags === 'object' ? data.tags : {}) as Record<string, string>;
       store.add(metric, t, value, JSON.stringify(tags), tags);
       if (runner.firstMs === null || t < runner.firstMs) runner.firstMs = t;
@@ -214,10 +230,17 @@ export async function readRunnerFile(file: string, store: PointStore): Promise<F
         const tag = tags.name ?? `${tags.method ?? 'GET'} ${tags.url ?? '?'}`;
         const status = Number(tags.status ?? '0');
         const answered = Number.isInteger(status) && status > 0;
-        const failed = tags.expected_response !== undefined ? tags.expected_response === 'false' : !answered || status >= 400;
+        const failed =
+          tags.expected_response !== undefined ? tags.expected_response === 'false' : !answered || status >= 400;
         const o: Outcome = {
-          tag, latencyMs: value, status: answered ? status : null, errorKind: answered ? null : errorKindOf(tags.error_code),
-          failed, checksPassed: 0, checksFailed: 0, late: false,
+          tag,
+          latencyMs: value,
+          status: answered ? status : null,
+          errorKind: answered ? null : errorKindOf(tags.error_code),
+          failed,
+          checksPassed: 0,
+          checksFailed: 0,
+          late: false,
         };
         items.push({ t, scenario, kind: 'req', o });
         lastByTag.set(`${scenario}\u0000${tag}`, o);
@@ -226,7 +249,9 @@ export async function readRunnerFile(file: string, store: PointStore): Promise<F
       } else if (metric === 'checks') {
         const check = tags.check ?? '';
         const named = tags.name ?? (check.includes(': ') ? check.slice(0, check.indexOf(': ')) : undefined);
-        const o = (named !== undefined ? lastByTag.get(`${scenario}\u0000${named}`) : undefined) ?? lastByScenario.get(scenario);
+        const o =
+          (named !== undefined ? lastByTag.get(`${scenario}\u0000${named}`) : undefined) ??
+          lastByScenario.get(scenario);
         runner.checks += 1;
         if (!o) {
           orphanChecks += 1;
@@ -243,10 +268,16 @@ export async function readRunnerFile(file: string, store: PointStore): Promise<F
     if (err instanceof InputError) throw err;
     const e = err as NodeJS.ErrnoException;
     if (gz && typeof e.code === 'string' && e.code.startsWith('Z_')) {
-      throw new K6ResultsInvalidError(file, n, `the gzip stream is cut off or corrupt (${e.code}: ${e.message}); ${n} lines were read before it`);
+      throw new K6ResultsInvalidError(
+        file,
+        n,
+        `the gzip stream is cut off or corrupt (${e.code}: ${e.message}); ${n} lines were read before it`,
+      );
     }
     if (e.code === 'EISDIR' || e.code === 'ENOENT' || e.code === 'EACCES') {
-      throw new InputError('RAMPART_FILE_UNREADABLE', `cannot read k6 results "${file}": ${e.code}`, { hint: 'check the path' });
+      throw new InputError('RAMPART_FILE_UNREADABLE', `cannot read k6 results "${file}": ${e.code}`, {
+        hint: 'check the path',
+      });
     }
     throw err;
   }

@@ -27,26 +27,41 @@ afterAll(async () => {
 
 /** The suite with shorter durations, so both runs stay within seconds. */
 function shortened(suite: Suite, load: Record<string, Record<string, unknown>>): Suite {
-  return { ...suite, scenarios: suite.scenarios.map((s) => parseScenario({ ...s, ...(load[s.name] ?? {}) }, `test ${s.name}`)) };
+  return {
+    ...suite,
+    scenarios: suite.scenarios.map((s) => parseScenario({ ...s, ...(load[s.name] ?? {}) }, `test ${s.name}`)),
+  };
 }
 
 async function roundTrip(suite: Suite, suiteFile: string, name: string) {
   const file = path.join(tmp, `${name}.k6.json`);
   const { script } = exportK6(suite);
   const run = await runK6StandIn(script, { baseUrl: target.url, out: file, maxIterations: 1000 });
-  const res = await runCli(['k6', 'import', file, '--suite', suiteFile, '--profile', suite.profile, '--out', path.join(tmp, name)]);
+  const res = await runCli([
+    'k6',
+    'import',
+    file,
+    '--suite',
+    suiteFile,
+    '--profile',
+    suite.profile,
+    '--out',
+    path.join(tmp, name),
+  ]);
   const record = await readRunRecord(path.join(tmp, name, 'run.json'));
   return { run, res, record };
 }
 
-describe('k6 round trip: export, run the script\'s code, import', () => {
-  it('session refreshes rotate the user\'s token pair across a VU\'s iterations: every refresh succeeds under k6 as under rampart', async () => {
+describe("k6 round trip: export, run the script's code, import", () => {
+  it("session refreshes rotate the user's token pair across a VU's iterations: every refresh succeeds under k6 as under rampart", async () => {
     // The load workload's session and its refresh (captures user.accessToken / user.refreshToken), refreshing
     // often: each of 4 VUs refreshes its user 20 times, each refresh spending the previous refresh token. Closed
     // model, a VU per user, in both runs: rampart's open model hands users to arrivals in turn, so two arrivals
     // in flight at once can refresh one user together (on a loaded machine a quarter of them then fail).
     const file = path.join(tmp, 'refresh.yaml');
-    writeFileSync(file, `name: refresh
+    writeFileSync(
+      file,
+      `name: refresh
 description: sessions that refresh their tokens
 include: ${repoPath('scenarios', 'suites', '_workload.yaml')}
 scenarios:
@@ -68,7 +83,8 @@ scenarios:
             checks: [{ type: status, equals: 200 }]
           - { name: GET /v1/users/me, path: /v1/users/me, headers: { authorization: "Bearer {{user.accessToken}}" }, checks: [{ type: status, equals: 200 }] }
     thresholds: { http_req_failed: ["rate<0.001"], checks: ["rate>0.999"] }
-`);
+`,
+    );
     const suite = loadSuite(file, 'quick');
     const k6 = await roundTrip(suite, file, 'refresh');
     expect(k6.run.scenarios).toEqual([{ name: 'sessions', vus: 4, iterations: 80 }]);
@@ -76,7 +92,8 @@ scenarios:
     const sessions = k6.record.summaries.find((s) => s.scenario === 'sessions');
     expect(sessions).toMatchObject({ requests: 160, errors: 0, checks: { passed: 160, failed: 0 } });
     expect(k6.record.thresholds.map((t) => [t.metric, t.filter, t.outcome])).toEqual([
-      ['http_req_failed', 'scenario:sessions', 'pass'], ['checks', 'scenario:sessions', 'pass'],
+      ['http_req_failed', 'scenario:sessions', 'pass'],
+      ['checks', 'scenario:sessions', 'pass'],
     ]);
     // setup()'s sign-ins are their own bucket, outside the scenario's thresholds.
     expect(k6.record.summaries.find((s) => s.scenario === 'setup()')?.requests).toBe(8);
@@ -90,7 +107,7 @@ scenarios:
     expect(Object.keys(own.summary.codes)).toEqual(Object.keys(sessions!.codes));
   }, 120_000);
 
-  it('the exported load suite\'s code holds its own thresholds, as rampart\'s run of it does', async () => {
+  it("the exported load suite's code holds its own thresholds, as rampart's run of it does", async () => {
     const quick = loadSuite('load', 'quick');
     const users = (name: string, count: number) => {
       const setup = quick.scenarios.find((s) => s.name === name)!.setup!;
@@ -99,7 +116,13 @@ scenarios:
     // Shorter, and fewer users to sign in (each sign-in is a deliberately slow password hash).
     const suite = shortened(quick, {
       load: { rate: 40, duration: '5s', ...users('load', 10) },
-      'login-storm': { stages: [{ target: 4, duration: '2s' }, { target: 4, duration: '3s' }], ...users('login-storm', 5) },
+      'login-storm': {
+        stages: [
+          { target: 4, duration: '2s' },
+          { target: 4, duration: '3s' },
+        ],
+        ...users('login-storm', 5),
+      },
     });
     const k6 = await roundTrip(suite, repoPath('scenarios', 'suites', 'load.yaml'), 'load');
     expect(k6.run.scenarios.map((s) => s.name)).toEqual(['load', 'login-storm']);

@@ -10,7 +10,14 @@ import { earn, type ThresholdSemantics } from '../thresholds/earned.ts';
 
 const ALL = '\u0000all';
 /** The metrics folded from request outcomes (Stats); every other one is a sink's. */
-const REQUEST_METRICS = new Set(['http_req_duration', 'http_req_failed', 'checks', 'http_reqs', 'dropped_iterations', 'late_requests']);
+const REQUEST_METRICS = new Set([
+  'http_req_duration',
+  'http_req_failed',
+  'checks',
+  'http_reqs',
+  'dropped_iterations',
+  'late_requests',
+]);
 const SECOND = 1000;
 
 interface WindowState {
@@ -103,7 +110,13 @@ export class Aggregator {
   }
 
   /** A point of a metric that is not a request outcome; the scenario's tags are added to its own. */
-  recordPoint(metric: string, type: K6MetricType, value: number, epochMs: number, tags: Readonly<Record<string, string>>): void {
+  recordPoint(
+    metric: string,
+    type: K6MetricType,
+    value: number,
+    epochMs: number,
+    tags: Readonly<Record<string, string>>,
+  ): void {
     this.sinks.add(metric, type, value, epochMs, { scenario: this.scenario, ...this.scenarioTags, ...tags });
   }
 
@@ -144,9 +157,17 @@ export class Aggregator {
     for (const [tag, s] of byTag) {
       addStats(recent, s);
       this.samples.push({
-        ts, scenario: this.scenario, tag, count: s.count, failed: s.failed, status: { ...s.status },
-        checks: { passed: s.checksPassed, failed: s.checksFailed }, late: s.late, dropped: s.dropped,
-        codes: { ...s.codes }, retryAfter503: s.retryAfter503,
+        ts,
+        scenario: this.scenario,
+        tag,
+        count: s.count,
+        failed: s.failed,
+        status: { ...s.status },
+        checks: { passed: s.checksPassed, failed: s.checksFailed },
+        late: s.late,
+        dropped: s.dropped,
+        codes: { ...s.codes },
+        retryAfter503: s.retryAfter503,
         latency: encodeHistogram(s.hist),
       });
       let total = this.totals.get(tag);
@@ -184,10 +205,10 @@ export class Aggregator {
 
   private statsFor(t: ParsedThreshold, source: Map<string, Stats>): Stats | null {
     if (!t.tag) return source.get(ALL) ?? null;
-    if (t.tag.key === 'scenario') return t.tag.value === this.scenario ? source.get(ALL) ?? null : null;
+    if (t.tag.key === 'scenario') return t.tag.value === this.scenario ? (source.get(ALL) ?? null) : null;
     // Groups are kept for the whole run only: no sliding window judges them.
-    if (t.tag.key === 'group') return source === this.totals ? this.groups.get(t.tag.value) ?? null : null;
-    if (t.tag.key !== 'name') return this.scenarioTags[t.tag.key] === t.tag.value ? source.get(ALL) ?? null : null;
+    if (t.tag.key === 'group') return source === this.totals ? (this.groups.get(t.tag.value) ?? null) : null;
+    if (t.tag.key !== 'name') return this.scenarioTags[t.tag.key] === t.tag.value ? (source.get(ALL) ?? null) : null;
     return source.get(t.tag.value) ?? null;
   }
 
@@ -200,7 +221,9 @@ export class Aggregator {
       if (Aggregator.onSinks(t)) {
         // k6's metrics other than requests: the whole run so far (no sliding windows).
         if (t.abortOnFail && !st.aborted && elapsed >= t.delayAbortEvalMs) {
-          const v = TIMING_METRICS.has(t.metric) ? this.timings.value(t) : this.sinks.value(t, Math.max(elapsed, SECOND) / SECOND);
+          const v = TIMING_METRICS.has(t.metric)
+            ? this.timings.value(t)
+            : this.sinks.value(t, Math.max(elapsed, SECOND) / SECOND);
           if (v !== null && !holds(t, v)) {
             st.aborted = true;
             abort ??= t;
@@ -215,7 +238,8 @@ export class Aggregator {
           const v = s ? observe(t, s, w.seconds) : null;
           if (v !== null && !holds(t, v)) {
             breached = true;
-            if (!st.worst || worse(t, v, st.worst.value)) st.worst = { value: v, start: end - w.seconds * SECOND, end, seconds: w.seconds };
+            if (!st.worst || worse(t, v, st.worst.value))
+              st.worst = { value: v, start: end - w.seconds * SECOND, end, seconds: w.seconds };
           }
         }
       }
@@ -239,32 +263,60 @@ export class Aggregator {
       const value = s ? observe(t, s, Math.max(durationMs, 1) / SECOND) : null;
       const wholeOk = holds(t, value);
       const base = {
-        scenario: this.scenario, metric: t.metric, expression: t.source, abortedRun: aborted,
+        scenario: this.scenario,
+        metric: t.metric,
+        expression: t.source,
+        abortedRun: aborted,
         ...(t.filter ? { filter: t.filter } : {}),
       };
       if (wholeOk && worst) {
-        return { ...base, ok: false, outcome: 'fail' as const, value: worst.value, window: { start: worst.start, end: worst.end, seconds: worst.seconds } };
+        return {
+          ...base,
+          ok: false,
+          outcome: 'fail' as const,
+          value: worst.value,
+          window: { start: worst.start, end: worst.end, seconds: worst.seconds },
+        };
       }
       if (value === null) {
         // No data is not a pass: a threshold on a tag that never occurred proved nothing (often a misspelt tag).
         const known = [...this.totals.keys()].filter((k) => k !== ALL);
         return {
-          ...base, ok: false, outcome: 'inconclusive' as const, value,
+          ...base,
+          ok: false,
+          outcome: 'inconclusive' as const,
+          value,
           reason: `no data for ${t.metric}${t.filter ? `{${t.filter}}` : ''}${t.tag && t.tag.key !== 'scenario' ? ` (tags seen: ${known.slice(0, 8).join(', ') || 'none'})` : ''}: check the tag name, or that requests of it were sent`,
         };
       }
-      return earn({ ...base, ok: wholeOk, outcome: wholeOk ? 'pass' as const : 'fail' as const, value }, t, s, semantics);
+      return earn(
+        { ...base, ok: wholeOk, outcome: wholeOk ? ('pass' as const) : ('fail' as const), value },
+        t,
+        s,
+        semantics,
+      );
     });
   }
 
   /** A threshold on a sink metric, judged as k6 judges it over the whole run; no data is INCONCLUSIVE, as for requests. */
   private sinkResult(t: ParsedThreshold, aborted: boolean, durationMs: number): ThresholdResult {
-    const value = TIMING_METRICS.has(t.metric) ? this.timings.value(t) : this.sinks.value(t, Math.max(durationMs, 1) / SECOND);
-    const base = { scenario: this.scenario, metric: t.metric, expression: t.source, abortedRun: aborted, ...(t.filter ? { filter: t.filter } : {}) };
+    const value = TIMING_METRICS.has(t.metric)
+      ? this.timings.value(t)
+      : this.sinks.value(t, Math.max(durationMs, 1) / SECOND);
+    const base = {
+      scenario: this.scenario,
+      metric: t.metric,
+      expression: t.source,
+      abortedRun: aborted,
+      ...(t.filter ? { filter: t.filter } : {}),
+    };
     if (value === null) {
       const seen = TIMING_METRICS.has(t.metric) ? this.timings.tagsOf(t.metric) : this.sinks.tagsOf(t.metric);
       return {
-        ...base, ok: false, outcome: 'inconclusive', value,
+        ...base,
+        ok: false,
+        outcome: 'inconclusive',
+        value,
         reason: `no data for ${t.metric}${t.filter ? `{${t.filter}}` : ''}${t.tag ? ` (seen: ${seen.slice(0, 8).join(', ') || 'none'})` : ''}: check the name, or that the steps ran`,
       };
     }

@@ -9,7 +9,13 @@ import type { ParsedThreshold } from '../thresholds/parse.ts';
 export class MetricSinks {
   private readonly metrics = new Map<string, Map<string, K6Sink>>();
 
-  add(metric: string, type: K6MetricType, value: number, epochMs: number, tags: Readonly<Record<string, string>>): void {
+  add(
+    metric: string,
+    type: K6MetricType,
+    value: number,
+    epochMs: number,
+    tags: Readonly<Record<string, string>>,
+  ): void {
     let m = this.metrics.get(metric);
     if (!m) {
       m = new Map();
@@ -36,7 +42,17 @@ export class MetricSinks {
   value(t: ParsedThreshold, seconds: number): number | null {
     const s = this.sink(t.metric, t.tag);
     if (!s || s.count === 0) return null;
-    const v = sinkValue(s, { source: t.source, aggregation: t.aggregation, op: t.op, value: t.value, ...(t.percentile !== undefined ? { percentile: t.percentile } : {}) }, seconds);
+    const v = sinkValue(
+      s,
+      {
+        source: t.source,
+        aggregation: t.aggregation,
+        op: t.op,
+        value: t.value,
+        ...(t.percentile !== undefined ? { percentile: t.percentile } : {}),
+      },
+      seconds,
+    );
     return v === undefined ? null : Math.round(v * 1e6) / 1e6;
   }
 
@@ -51,10 +67,16 @@ export class MetricSinks {
     for (const [metric, m] of this.metrics) {
       for (const [filter, s] of m) {
         const r = (v: number) => Math.round(v * 100) / 100;
-        const p = (n: number) => r(sinkValue(s, { source: '', aggregation: 'p', percentile: n, op: '<', value: 0 }, 1) ?? 0);
-        const text = s.type === 'trend' ? `count ${s.count}, p50 ${p(50)}, p95 ${p(95)}, max ${r(s.max)}`
-          : s.type === 'rate' ? `rate ${r(s.trues / Math.max(1, s.count))} (${s.trues} of ${s.count})`
-            : s.type === 'gauge' ? `value ${r(s.last)}` : `count ${r(s.sum)}`;
+        const p = (n: number) =>
+          r(sinkValue(s, { source: '', aggregation: 'p', percentile: n, op: '<', value: 0 }, 1) ?? 0);
+        const text =
+          s.type === 'trend'
+            ? `count ${s.count}, p50 ${p(50)}, p95 ${p(95)}, max ${r(s.max)}`
+            : s.type === 'rate'
+              ? `rate ${r(s.trues / Math.max(1, s.count))} (${s.trues} of ${s.count})`
+              : s.type === 'gauge'
+                ? `value ${r(s.last)}`
+                : `count ${r(s.sum)}`;
         out.push({ metric, filter, type: s.type, count: s.count, text });
       }
     }

@@ -17,9 +17,15 @@ export interface Stats {
 
 export function emptyStats(): Stats {
   return {
-    count: 0, failed: 0,
+    count: 0,
+    failed: 0,
     status: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, net: 0 },
-    checksPassed: 0, checksFailed: 0, late: 0, dropped: 0, codes: {}, retryAfter503: 0,
+    checksPassed: 0,
+    checksFailed: 0,
+    late: 0,
+    dropped: 0,
+    codes: {},
+    retryAfter503: 0,
     hist: createLatencyHistogram(),
   };
 }

@@ -5,8 +5,12 @@ import type { ParsedThreshold } from '../thresholds/parse.ts';
 
 /** k6's metric name for each part of a request's time. */
 const NAMES: Array<[keyof RequestTimings, string]> = [
-  ['blocked', 'http_req_blocked'], ['connecting', 'http_req_connecting'], ['tlsHandshaking', 'http_req_tls_handshaking'],
-  ['sending', 'http_req_sending'], ['waiting', 'http_req_waiting'], ['receiving', 'http_req_receiving'],
+  ['blocked', 'http_req_blocked'],
+  ['connecting', 'http_req_connecting'],
+  ['tlsHandshaking', 'http_req_tls_handshaking'],
+  ['sending', 'http_req_sending'],
+  ['waiting', 'http_req_waiting'],
+  ['receiving', 'http_req_receiving'],
 ];
 export const TIMING_METRICS: ReadonlySet<string> = new Set(NAMES.map(([, n]) => n));
 

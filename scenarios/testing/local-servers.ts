@@ -32,7 +32,8 @@ export async function startLocalServer(behaviour: Behaviour): Promise<LocalServe
     // At the end of each stall window, answer everything held.
     const schedule = () => {
       const phase = (performance.now() - t0) % behaviour.periodMs;
-      const untilRelease = phase < behaviour.stallMs ? behaviour.stallMs - phase : behaviour.periodMs - phase + behaviour.stallMs;
+      const untilRelease =
+        phase < behaviour.stallMs ? behaviour.stallMs - phase : behaviour.periodMs - phase + behaviour.stallMs;
       releaser = setTimeout(() => {
         for (const res of held.splice(0)) answer(res);
         schedule();
@@ -45,9 +46,12 @@ export async function startLocalServer(behaviour: Behaviour): Promise<LocalServe
     req.resume();
     req.on('end', () => {
       switch (behaviour.kind) {
-        case 'trivial': return answer(res);
-        case 'status': return answer(res, behaviour.status);
-        case 'fixed': return void setTimeout(() => answer(res), behaviour.delayMs);
+        case 'trivial':
+          return answer(res);
+        case 'status':
+          return answer(res, behaviour.status);
+        case 'fixed':
+          return void setTimeout(() => answer(res), behaviour.delayMs);
         case 'stall': {
           const phase = (performance.now() - t0) % behaviour.periodMs;
           if (phase < behaviour.stallMs) held.push(res);
@@ -70,7 +74,9 @@ export async function startLocalServer(behaviour: Behaviour): Promise<LocalServe
 }
 
 /** A test's own server listening on a free loopback port: its URL, and closed (connections and all) when disposed. */
-export async function listenOnLoopback(server: http.Server): Promise<{ url: URL; [Symbol.asyncDispose](): Promise<void> }> {
+export async function listenOnLoopback(
+  server: http.Server,
+): Promise<{ url: URL; [Symbol.asyncDispose](): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),

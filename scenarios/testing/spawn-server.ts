@@ -13,9 +13,13 @@ export interface SpawnedServer {
 
 /** Starts a local test server in a child process; it exits when stopped or when this process's stdin pipe closes. */
 export async function spawnLocalServer(behaviour: Behaviour): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [...tsNodeArgs(), repoPath('scenarios/testing/server-main.ts'), JSON.stringify(behaviour)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...tsNodeArgs(), repoPath('scenarios/testing/server-main.ts'), JSON.stringify(behaviour)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout });
   const [first] = (await Promise.race([
     once(lines, 'line'),

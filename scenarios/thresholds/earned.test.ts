@@ -7,15 +7,24 @@ import { spawnLocalServer } from '../testing/spawn-server.ts';
 // requests cannot show 99.9 % (2,995 can); p(95)<1000 over 600 requests can be shown.
 function scenario(thresholds: Record<string, string[]>) {
   return parseScenario({
-    name: 'earn', executor: 'constant-arrival-rate', rate: 300, duration: '2s', thresholds, thresholdWindows: [],
+    name: 'earn',
+    executor: 'constant-arrival-rate',
+    rate: 300,
+    duration: '2s',
+    thresholds,
+    thresholdWindows: [],
     flows: [{ name: 'get', steps: [{ path: '/', checks: [{ type: 'status', equals: 200 }] }] }],
   });
 }
 
-describe('thresholds of rampart\'s own runs are earned at 95 % confidence', () => {
+describe("thresholds of rampart's own runs are earned at 95 % confidence", () => {
   it('a point PASS the sample cannot support is INCONCLUSIVE, says k6 would pass it and how many requests would conclude it', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
-    const th = { http_req_failed: ['rate<0.001'], http_req_duration: ['p(95)<1000', 'p(99.9)<1000'], checks: ['rate>0.999'] };
+    const th = {
+      http_req_failed: ['rate<0.001'],
+      http_req_duration: ['p(95)<1000', 'p(99.9)<1000'],
+      checks: ['rate>0.999'],
+    };
     const r = await runScenario(scenario(th), { baseUrl: new URL(srv.url) });
     expect(r.summary.requests).toBe(600);
     const by = (e: string) => r.thresholds.find((t) => t.expression === e);
@@ -34,9 +43,12 @@ describe('thresholds of rampart\'s own runs are earned at 95 % confidence', () =
     expect(by('p(99.9)<1000')?.reason).toMatch(/at least 2995 requests \(had 600\)/);
   });
 
-  it('--threshold-semantics k6 keeps k6\'s point verdict and records the bounds beside it', async () => {
+  it("--threshold-semantics k6 keeps k6's point verdict and records the bounds beside it", async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
-    const r = await runScenario(scenario({ http_req_failed: ['rate<0.001'] }), { baseUrl: new URL(srv.url), thresholdSemantics: 'k6' });
+    const r = await runScenario(scenario({ http_req_failed: ['rate<0.001'] }), {
+      baseUrl: new URL(srv.url),
+      thresholdSemantics: 'k6',
+    });
     const [t] = r.thresholds;
     expect(t?.outcome).toBe('pass');
     expect(t?.ok).toBe(true);
@@ -51,7 +63,16 @@ describe('thresholds of rampart\'s own runs are earned at 95 % confidence', () =
 
   it('rampart load --threshold exits 1 on an unearned PASS and 0 with --threshold-semantics k6', async () => {
     await using srv = await spawnLocalServer({ kind: 'trivial' });
-    const args = ['load', `${srv.url}/`, '--rate', '200', '--duration', '1s', '--threshold', 'http_req_failed: rate<0.001'];
+    const args = [
+      'load',
+      `${srv.url}/`,
+      '--rate',
+      '200',
+      '--duration',
+      '1s',
+      '--threshold',
+      'http_req_failed: rate<0.001',
+    ];
     const earned = await runCli(args);
     expect(earned.code, earned.stderr).toBe(1);
     expect(earned.stderr).toMatch(/INCONCLUSIVE: k6 would pass it .*at least 2995 requests/);

@@ -21,15 +21,18 @@ const conf = `${CONFIDENCE * 100} %`;
 export function boundView(t: ParsedThreshold, s: Stats): RampartView | null {
   const below = t.op === '<' || t.op === '<=';
   const above = t.op === '>' || t.op === '>=';
-  if (t.metric === 'http_req_failed' && t.aggregation === 'rate' && below) return ratioView(s.failed, s.count, t.value, 'failed requests');
-  if (t.metric === 'checks' && t.aggregation === 'rate' && above) return ratioView(s.checksFailed, s.checksPassed + s.checksFailed, 1 - t.value, 'failed checks');
+  if (t.metric === 'http_req_failed' && t.aggregation === 'rate' && below)
+    return ratioView(s.failed, s.count, t.value, 'failed requests');
+  if (t.metric === 'checks' && t.aggregation === 'rate' && above)
+    return ratioView(s.checksFailed, s.checksPassed + s.checksFailed, 1 - t.value, 'failed checks');
   if (t.metric === 'http_req_duration' && (t.aggregation === 'p' || t.aggregation === 'med') && below) {
-    const percentile = t.aggregation === 'med' ? 50 : t.percentile ?? 50;
+    const percentile = t.aggregation === 'med' ? 50 : (t.percentile ?? 50);
     const j = judgePercentile(s.hist, percentile, t.value);
     if (j.outcome === 'pass') return { outcome: 'pass', statistics: j.statistics };
     const upper = j.statistics.upper;
     return {
-      outcome: 'inconclusive', statistics: j.statistics,
+      outcome: 'inconclusive',
+      statistics: j.statistics,
       reason: `the ${conf} upper bound of p(${percentile}) is ${upper === null ? 'undefined' : `${upper} ms`} over ${j.statistics.n} requests, not ${t.op} ${t.value}; to conclude: ${j.toConclude ?? 'more requests'}`,
     };
   }
@@ -42,7 +45,8 @@ function ratioView(bad: number, n: number, budget: number, what: string): Rampar
   if (j.outcome === 'pass') return { outcome: 'pass', statistics: j.statistics };
   const need = j.statistics.requestsNeeded;
   return {
-    outcome: 'inconclusive', statistics: j.statistics,
+    outcome: 'inconclusive',
+    statistics: j.statistics,
     reason: `${bad} ${what} of ${n}: the ${conf} upper bound ${pct(j.statistics.upper ?? 1)} is not within ${pct(budget)}; to conclude: ${need ? `at least ${need} requests at this ratio` : 'a lower ratio'}`,
   };
 }
@@ -51,13 +55,21 @@ function ratioView(bad: number, n: number, budget: number, what: string): Rampar
  * A whole-run threshold result judged under `semantics`: a point PASS the sample cannot support becomes
  * INCONCLUSIVE (rampart), or stays PASS with the bounds beside it (k6). Failures and no-data results pass through.
  */
-export function earn(r: ThresholdResult, t: ParsedThreshold, s: Stats | null, semantics: ThresholdSemantics): ThresholdResult {
+export function earn(
+  r: ThresholdResult,
+  t: ParsedThreshold,
+  s: Stats | null,
+  semantics: ThresholdSemantics,
+): ThresholdResult {
   if (r.outcome !== 'pass' || s === null) return r;
   const view = boundView(t, s);
   if (view === null) return r;
   if (view.outcome === 'pass' || semantics === 'k6') return { ...r, rampart: view };
   return {
-    ...r, ok: false, outcome: 'inconclusive', rampart: view,
+    ...r,
+    ok: false,
+    outcome: 'inconclusive',
+    rampart: view,
     reason: `k6 would pass it (observed ${r.value}); rampart cannot at ${conf} confidence: ${view.reason ?? 'too few requests'} (or --threshold-semantics k6 for k6's point verdict)`,
   };
 }

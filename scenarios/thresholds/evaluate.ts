@@ -4,15 +4,25 @@ import { compare, metricKinds, type ParsedThreshold } from './parse.ts';
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
 /** A latency threshold's aggregation (p(N), med, avg, min, max) over a µs histogram, in ms through `round`; null for another. */
-export function latencyAggregate(h: Stats['hist'], t: Pick<ParsedThreshold, 'aggregation' | 'percentile'>, round: (ms: number) => number): number | null {
+export function latencyAggregate(
+  h: Stats['hist'],
+  t: Pick<ParsedThreshold, 'aggregation' | 'percentile'>,
+  round: (ms: number) => number,
+): number | null {
   const ms = (us: number) => round(us / 1000);
   switch (t.aggregation) {
-    case 'p': return ms(h.getValueAtPercentile(t.percentile ?? 50));
-    case 'med': return ms(h.getValueAtPercentile(50));
-    case 'avg': return ms(h.mean);
-    case 'min': return ms(h.minNonZeroValue);
-    case 'max': return ms(h.maxValue);
-    default: return null;
+    case 'p':
+      return ms(h.getValueAtPercentile(t.percentile ?? 50));
+    case 'med':
+      return ms(h.getValueAtPercentile(50));
+    case 'avg':
+      return ms(h.mean);
+    case 'min':
+      return ms(h.minNonZeroValue);
+    case 'max':
+      return ms(h.maxValue);
+    default:
+      return null;
   }
 }
 
@@ -32,7 +42,8 @@ export function observe(t: ParsedThreshold, stats: Stats, seconds: number): numb
     case 'http_reqs':
     case 'dropped_iterations':
     case 'late_requests': {
-      const count = t.metric === 'http_reqs' ? stats.count : t.metric === 'dropped_iterations' ? stats.dropped : stats.late;
+      const count =
+        t.metric === 'http_reqs' ? stats.count : t.metric === 'dropped_iterations' ? stats.dropped : stats.late;
       if (t.aggregation === 'count') return count;
       return seconds > 0 ? round(count / seconds) : null;
     }

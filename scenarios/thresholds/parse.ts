@@ -70,31 +70,48 @@ export class UnknownMetricError extends ThresholdSyntaxError {}
 export function parseThresholdKey(key: string, custom: CustomMetricKinds = {}): ThresholdKey {
   // The tag value runs to the key's last "}", so a request tag may hold braces: http_req_duration{name:GET /v1/posts/{id}}.
   const m = /^([a-z_][a-z0-9_]*)(?:\{([^:{}]+):(.*)\})?$/is.exec(key.trim());
-  if (!m) throw new ThresholdSyntaxError(`"${key}" is not a metric name like http_req_duration or http_req_duration{name:GET /v1/feed}`);
+  if (!m)
+    throw new ThresholdSyntaxError(
+      `"${key}" is not a metric name like http_req_duration or http_req_duration{name:GET /v1/feed}`,
+    );
   const metric = m[1] as string;
   if (!(metric in metricKinds) && !(metric in custom)) {
     const own = Object.keys(custom);
-    throw new UnknownMetricError(`unknown metric "${metric}"; use one of ${Object.keys(metricKinds).join(', ')}${own.length > 0 ? `, or the scenario's own ${own.join(', ')}` : ', or declare it in the scenario\'s metrics'}`);
+    throw new UnknownMetricError(
+      `unknown metric "${metric}"; use one of ${Object.keys(metricKinds).join(', ')}${own.length > 0 ? `, or the scenario's own ${own.join(', ')}` : ", or declare it in the scenario's metrics"}`,
+    );
   }
   if (m[2] === undefined) return { metric };
   const tagKey = (m[2] as string).trim();
   const value = (m[3] as string).trim();
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tagKey)) {
-    throw new ThresholdSyntaxError(`unsupported tag filter "${tagKey}" in "${key}"; use {name:<request tag>}, {scenario:<name>} or {<scenario tag>:<value>}`);
+    throw new ThresholdSyntaxError(
+      `unsupported tag filter "${tagKey}" in "${key}"; use {name:<request tag>}, {scenario:<name>} or {<scenario tag>:<value>}`,
+    );
   }
   return { metric, filter: `${tagKey}:${value}`, tag: { key: tagKey === 'tag' ? 'name' : tagKey, value } };
 }
 
-export function parseThresholdExpression(source: string, metric: string, custom: CustomMetricKinds = {}): ThresholdExpression {
-  const m = /^\s*(p\(\s*(\d+(?:\.\d+)?)\s*\)|avg|min|max|med|rate|count|value)\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(source);
+export function parseThresholdExpression(
+  source: string,
+  metric: string,
+  custom: CustomMetricKinds = {},
+): ThresholdExpression {
+  const m =
+    /^\s*(p\(\s*(\d+(?:\.\d+)?)\s*\)|avg|min|max|med|rate|count|value)\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(
+      source,
+    );
   if (!m) throw new ThresholdSyntaxError(`"${source}" is not a threshold expression like p(95)<200 or rate<0.01`);
   const aggregation = (m[1] as string).startsWith('p(') ? 'p' : (m[1] as ThresholdExpression['aggregation']);
   const kind = (metricKinds as Record<string, MetricKind>)[metric] ?? custom[metric] ?? 'trend';
   if (!aggregationsByKind[kind].includes(aggregation)) {
-    throw new ThresholdSyntaxError(`"${source}": ${metric} is a ${kind} metric; use ${aggregationsByKind[kind].map((a) => (a === 'p' ? 'p(N)' : a)).join(', ')}`);
+    throw new ThresholdSyntaxError(
+      `"${source}": ${metric} is a ${kind} metric; use ${aggregationsByKind[kind].map((a) => (a === 'p' ? 'p(N)' : a)).join(', ')}`,
+    );
   }
   const percentile = aggregation === 'p' ? Number(m[2]) : undefined;
-  if (percentile !== undefined && (percentile < 0 || percentile > 100)) throw new ThresholdSyntaxError(`"${source}": percentile must be 0-100`);
+  if (percentile !== undefined && (percentile < 0 || percentile > 100))
+    throw new ThresholdSyntaxError(`"${source}": percentile must be 0-100`);
   const op = (m[3] === '===' ? '==' : m[3]) as Operator;
   const out: ThresholdExpression = { source: source.trim(), aggregation, op, value: Number(m[4]) };
   if (percentile !== undefined) out.percentile = percentile;
@@ -103,19 +120,32 @@ export function parseThresholdExpression(source: string, metric: string, custom:
 
 export function compare(observed: number, op: Operator, limit: number): boolean {
   switch (op) {
-    case '<': return observed < limit;
-    case '<=': return observed <= limit;
-    case '>': return observed > limit;
-    case '>=': return observed >= limit;
-    case '==': return observed === limit;
-    case '!=': return observed !== limit;
+    case '<':
+      return observed < limit;
+    case '<=':
+      return observed <= limit;
+    case '>':
+      return observed > limit;
+    case '>=':
+      return observed >= limit;
+    case '==':
+      return observed === limit;
+    case '!=':
+      return observed !== limit;
   }
 }
 
-export type ThresholdSpec = Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string | number }>>;
+export type ThresholdSpec = Record<
+  string,
+  Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string | number }>
+>;
 
 /** Parses a whole k6 `thresholds` object; `parseDelay` turns delayAbortEval into ms. */
-export function parseThresholds(spec: ThresholdSpec, parseDelay: (d: string | number) => number, custom: CustomMetricKinds = {}): ParsedThreshold[] {
+export function parseThresholds(
+  spec: ThresholdSpec,
+  parseDelay: (d: string | number) => number,
+  custom: CustomMetricKinds = {},
+): ParsedThreshold[] {
   const out: ParsedThreshold[] = [];
   for (const [key, list] of Object.entries(spec)) {
     const k = parseThresholdKey(key, custom);

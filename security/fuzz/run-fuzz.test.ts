@@ -24,8 +24,25 @@ async function fuzzOnce(url: string, seed: number) {
   const api = (await loadApiSource(client, { servedPath: '/openapi.json' }, null, () => {})).model;
   const a = await createUser(client, auth, 'A');
   const ctx: ScanContext = {
-    client, api, auth, profile: 'quick', seed, sink: new FindingSink(), a, b: a, pool: [a], objects: new Map(), notes: [], progress: () => {}, signal: new AbortController().signal,
-    catchAll: null, readOnly: false, admin: null, discovered: false, ledger: new Ledger(), accounts: 'registered',
+    client,
+    api,
+    auth,
+    profile: 'quick',
+    seed,
+    sink: new FindingSink(),
+    a,
+    b: a,
+    pool: [a],
+    objects: new Map(),
+    notes: [],
+    progress: () => {},
+    signal: new AbortController().signal,
+    catchAll: null,
+    readOnly: false,
+    admin: null,
+    discovered: false,
+    ledger: new Ledger(),
+    accounts: 'registered',
   };
   await setupObjects(ctx);
   const before = client.history.length;
@@ -33,26 +50,49 @@ async function fuzzOnce(url: string, seed: number) {
   await client.close();
   // Ids and emails differ between runs; the generated inputs must not.
   const norm = (s: string) => s.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'ID');
-  return { requests: client.history.slice(before).map((e) => norm(`${e.request.method} ${e.request.url.replace(url, '')} ${e.request.body ?? ''}`)), ctx, token: a.token };
+  return {
+    requests: client.history
+      .slice(before)
+      .map((e) => norm(`${e.request.method} ${e.request.url.replace(url, '')} ${e.request.body ?? ''}`)),
+    ctx,
+    token: a.token,
+  };
 }
 
 describe('negative fuzzing from the OpenAPI schemas', () => {
-  const noteInput = vulnerableOpenApi.paths['/v1/notes'].post.requestBody.content['application/json'].schema as unknown as Record<string, unknown>;
+  const noteInput = vulnerableOpenApi.paths['/v1/notes'].post.requestBody.content['application/json']
+    .schema as unknown as Record<string, unknown>;
 
   it('valid arbitraries derived from a schema always satisfy it (ajv)', () => {
     const v = new SchemaValidator();
-    fc.assert(fc.property(validArb(noteInput), (value) => v.check(noteInput, value) === null), { seed: 7, numRuns: 200 });
+    fc.assert(
+      fc.property(validArb(noteInput), (value) => v.check(noteInput, value) === null),
+      { seed: 7, numRuns: 200 },
+    );
   });
 
   it('boundary values are one step outside the documented bounds', () => {
     const v = new SchemaValidator();
     expect(v.check({ type: 'string', maxLength: 5 }, boundaryValue({ type: 'string', maxLength: 5 }))).not.toBeNull();
-    expect(v.check({ type: 'integer', minimum: 1, maximum: 50 }, boundaryValue({ type: 'integer', minimum: 1, maximum: 50 }))).not.toBeNull();
+    expect(
+      v.check(
+        { type: 'integer', minimum: 1, maximum: 50 },
+        boundaryValue({ type: 'integer', minimum: 1, maximum: 50 }),
+      ),
+    ).not.toBeNull();
   });
 
   it('generates every kind of bad input: wrong types, missing required, boundaries, nasty strings, non-objects and malformed JSON', () => {
     const kinds = new Set(fc.sample(bodyCaseArb(noteInput), { seed: 1, numRuns: 300 }).map((c) => c.kind));
-    expect([...kinds].sort()).toEqual(['boundary', 'malformed-json', 'missing-required', 'nasty-string', 'not-an-object', 'valid', 'wrong-type']);
+    expect([...kinds].sort()).toEqual([
+      'boundary',
+      'malformed-json',
+      'missing-required',
+      'nasty-string',
+      'not-an-object',
+      'valid',
+      'wrong-type',
+    ]);
   });
 
   it('the same seed sends the same cases; another seed sends others', async () => {
@@ -68,7 +108,9 @@ describe('negative fuzzing from the OpenAPI schemas', () => {
   it('a failure prints a curl command that reproduces it', async () => {
     await using app = await startVulnerableApp();
     const { ctx, token } = await fuzzOnce(app.url, 5);
-    const finding = ctx.sink.list().find((f) => f.ruleId === 'rampart-fuzz-invalid-accepted' && f.endpoint === 'POST /v1/notes');
+    const finding = ctx.sink
+      .list()
+      .find((f) => f.ruleId === 'rampart-fuzz-invalid-accepted' && f.endpoint === 'POST /v1/notes');
     expect(finding, 'the app accepts invalid notes; fuzzing must say so').toBeDefined();
     const curl = /\n {2}(curl .*)$/.exec(finding?.description ?? '')?.[1];
     expect(curl).toContain('$RAMPART_TOKEN');

@@ -17,7 +17,10 @@ import { SchemaValidator } from './schema-validator.ts';
 const CAT = 'fuzz';
 const MAX_WAIT_MS = 5 * 60_000;
 
-interface FuzzCase { body?: BodyCase; param?: { where: 'path' | 'query'; name: string; value: unknown } }
+interface FuzzCase {
+  body?: BodyCase;
+  param?: { where: 'path' | 'query'; name: string; value: unknown };
+}
 
 function opSeed(seed: number, key: string): number {
   return (seed ^ createHash('sha1').update(key).digest().readInt32BE(0)) | 0;
@@ -25,9 +28,12 @@ function opSeed(seed: number, key: string): number {
 
 function caseArb(op: ApiOperation): fc.Arbitrary<FuzzCase> {
   const arbs: fc.Arbitrary<FuzzCase>[] = [];
-  if (op.bodySchema && op.method !== 'GET' && op.method !== 'DELETE') arbs.push(bodyCaseArb(op.bodySchema).map((body) => ({ body })));
+  if (op.bodySchema && op.method !== 'GET' && op.method !== 'DELETE')
+    arbs.push(bodyCaseArb(op.bodySchema).map((body) => ({ body })));
   for (const p of [...op.pathParams, ...op.queryParams]) {
-    arbs.push(paramCaseArb(p.schema).map((value) => ({ param: { where: p.in as 'path' | 'query', name: p.name, value } })));
+    arbs.push(
+      paramCaseArb(p.schema).map((value) => ({ param: { where: p.in as 'path' | 'query', name: p.name, value } })),
+    );
   }
   return arbs.length > 0 ? fc.oneof(...arbs) : fc.constant({});
 }
@@ -49,7 +55,7 @@ function edgeCases(op: ApiOperation, seed: number): FuzzCase[] {
 }
 
 function stringify(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? 'null';
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null');
 }
 
 /**
@@ -65,7 +71,9 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
   let cases = 0;
   let rateLimited = 0;
   let waitedMs = 0;
-  for (const op of ctx.api.operations.filter((o) => !isAdminOp(ctx, o) && o.path !== ctx.auth.logout?.path && (!ctx.readOnly || isSafeMethod(o.method)))) {
+  for (const op of ctx.api.operations.filter(
+    (o) => !isAdminOp(ctx, o) && o.path !== ctx.auth.logout?.path && (!ctx.readOnly || isSafeMethod(o.method)),
+  )) {
     ctx.signal.throwIfAborted();
     const ownParams = paramsForPath(ctx, op.path);
     if (ownParams === null && op.pathParams.length > 0 && op.method !== 'GET') continue;
@@ -76,7 +84,11 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
       // DELETE with a real id would remove A's objects; fuzz only its parameters.
       if (op.method === 'DELETE' && !c.param) continue;
       const params = { ...(ownParams ?? Object.fromEntries(op.pathParams.map((p) => [p.name, 'rampart']))) };
-      const query: Record<string, string> = Object.fromEntries(op.queryParams.filter((p) => p.required).map((p) => [p.name, String(exampleFor(p.schema, { unique: `f${ctx.seed}` }))]));
+      const query: Record<string, string> = Object.fromEntries(
+        op.queryParams
+          .filter((p) => p.required)
+          .map((p) => [p.name, String(exampleFor(p.schema, { unique: `f${ctx.seed}` }))]),
+      );
       const reasons: string[] = [];
       if (c.param?.where === 'path') {
         // An empty segment would route to another operation (/posts/ is the list), not test this one.
@@ -92,7 +104,10 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
       let json: unknown;
       let raw: string | undefined;
       if (op.bodySchema && op.method !== 'GET' && op.method !== 'DELETE') {
-        const body = c.body ?? { kind: 'valid' as const, value: exampleFor(op.bodySchema, { preferPrivate: true, unique: `f${ctx.seed}` }) };
+        const body = c.body ?? {
+          kind: 'valid' as const,
+          value: exampleFor(op.bodySchema, { preferPrivate: true, unique: `f${ctx.seed}` }),
+        };
         if (body.kind === 'malformed-json') {
           raw = body.raw;
           reasons.push('malformed JSON');
@@ -103,11 +118,16 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
         }
       }
       const user = ownParams && op.pathParams.length > 0 && c.param?.where !== 'path' ? ctx.a : nextPoolUser(ctx);
-      const send = () => call(ctx, op, { user, params, query, ...(raw !== undefined ? { raw } : json !== undefined ? { json } : {}) });
+      const send = () =>
+        call(ctx, op, { user, params, query, ...(raw !== undefined ? { raw } : json !== undefined ? { json } : {}) });
       let ex = await send();
       // The full profile waits out a rate limit (once, bounded) so every case is judged; quick counts it as not evaluated.
       if (ex.response?.status === 429 && ctx.profile === 'full' && waitedMs < MAX_WAIT_MS) {
-        const ms = Math.min(Number(ex.response.headers['retry-after'] ?? 5) * 1000 || 5000, 61_000, MAX_WAIT_MS - waitedMs);
+        const ms = Math.min(
+          Number(ex.response.headers['retry-after'] ?? 5) * 1000 || 5000,
+          61_000,
+          MAX_WAIT_MS - waitedMs,
+        );
         waitedMs += ms;
         await sleep(ms, undefined, { signal: ctx.signal });
         ex = await send();
@@ -121,46 +141,89 @@ export async function runFuzz(ctx: ScanContext): Promise<{ cases: number; rateLi
       judge(ctx, validator, op, ex, reasons, `seed ${ctx.seed}, case ${i + 1}/${samples.length}`);
     }
   }
-  ctx.notes.push(`security scan: fuzzing sent ${cases} cases (seed ${ctx.seed})${rateLimited ? `, ${rateLimited} answered 429 and were not evaluated` : ''}${waitedMs ? `; waited ${Math.round(waitedMs / 1000)} s for rate limits` : ''}`);
+  ctx.notes.push(
+    `security scan: fuzzing sent ${cases} cases (seed ${ctx.seed})${rateLimited ? `, ${rateLimited} answered 429 and were not evaluated` : ''}${waitedMs ? `; waited ${Math.round(waitedMs / 1000)} s for rate limits` : ''}`,
+  );
   return { cases, rateLimited };
 }
 
-function judge(ctx: ScanContext, validator: SchemaValidator, op: ApiOperation, ex: Exchange, reasons: string[], where: string): void {
+function judge(
+  ctx: ScanContext,
+  validator: SchemaValidator,
+  op: ApiOperation,
+  ex: Exchange,
+  reasons: string[],
+  where: string,
+): void {
   const invalid = reasons.length > 0;
   const input = invalid ? `invalid input (${reasons.join('; ')})` : 'valid input';
   const repro = `\nReproduce (${where}):\n  ${toCurl(ex)}`;
   if (!ex.response) {
-    ctx.sink.add({ ruleId: 'rampart-fuzz-no-response', title: 'No response (connection dropped or timed out)', category: CAT, severity: 'medium', endpoint: op.key, evidence: ex,
-      description: `${op.key} gave no response to ${input}: ${ex.error}.${repro}` });
+    ctx.sink.add({
+      ruleId: 'rampart-fuzz-no-response',
+      title: 'No response (connection dropped or timed out)',
+      category: CAT,
+      severity: 'medium',
+      endpoint: op.key,
+      evidence: ex,
+      description: `${op.key} gave no response to ${input}: ${ex.error}.${repro}`,
+    });
     return;
   }
   const status = ex.response.status;
   if (status >= 500 && status !== 503) {
-    ctx.sink.add({ ruleId: 'rampart-fuzz-5xx', title: `Server error ${status} on ${invalid ? 'invalid' : 'valid'} input`, category: CAT, severity: 'medium', endpoint: op.key, evidence: ex,
-      description: `${op.key} answered ${status} to ${input}. Validate input and answer 4xx; a 5xx means an unhandled path.${repro}` });
+    ctx.sink.add({
+      ruleId: 'rampart-fuzz-5xx',
+      title: `Server error ${status} on ${invalid ? 'invalid' : 'valid'} input`,
+      category: CAT,
+      severity: 'medium',
+      endpoint: op.key,
+      evidence: ex,
+      description: `${op.key} answered ${status} to ${input}. Validate input and answer 4xx; a 5xx means an unhandled path.${repro}`,
+    });
     return;
   }
   // A discovered document is a guess: only what is wrong whatever the contract (5xx, no answer) counts.
   if (ctx.discovered) return;
   if (invalid && status >= 200 && status < 300) {
-    ctx.sink.add({ ruleId: 'rampart-fuzz-invalid-accepted', title: 'Invalid input accepted', category: CAT, severity: 'medium', endpoint: op.key, evidence: ex,
-      description: `${op.key} answered ${status} to ${input}; the document says it is invalid. Validate every input against the documented schema and answer 4xx (or fix the document).${repro}` });
+    ctx.sink.add({
+      ruleId: 'rampart-fuzz-invalid-accepted',
+      title: 'Invalid input accepted',
+      category: CAT,
+      severity: 'medium',
+      endpoint: op.key,
+      evidence: ex,
+      description: `${op.key} answered ${status} to ${input}; the document says it is invalid. Validate every input against the documented schema and answer 4xx (or fix the document).${repro}`,
+    });
   }
   // 503 (degraded), and transport-level refusals (413/414/431) are legitimate for any operation.
   if ([503, 413, 414, 431].includes(status)) return;
   const documented = documentedResponse(op, status);
   if (!documented) {
-    ctx.sink.add({ ruleId: 'rampart-fuzz-undocumented-status', title: `Undocumented status ${status}`, category: CAT, severity: 'low', endpoint: `${op.key} → ${status}`, evidence: ex,
-      description: `${op.key} answered ${status}, which its responses do not list.${repro}` });
+    ctx.sink.add({
+      ruleId: 'rampart-fuzz-undocumented-status',
+      title: `Undocumented status ${status}`,
+      category: CAT,
+      severity: 'low',
+      endpoint: `${op.key} → ${status}`,
+      evidence: ex,
+      description: `${op.key} answered ${status}, which its responses do not list.${repro}`,
+    });
     return;
   }
   if (documented.schema && ex.response.body !== '') {
     const body = jsonBody(ex);
     const err = body === undefined ? 'body is not JSON' : validator.check(documented.schema, body);
     if (err) {
-      ctx.sink.add({ ruleId: 'rampart-fuzz-response-schema', title: `Response ${status} does not match its documented schema`, category: CAT,
-        severity: status < 300 ? 'medium' : 'low', endpoint: `${op.key} → ${status}`, evidence: ex,
-        description: `${op.key} answered ${status} with a body that fails the documented schema: ${err}.${repro}` });
+      ctx.sink.add({
+        ruleId: 'rampart-fuzz-response-schema',
+        title: `Response ${status} does not match its documented schema`,
+        category: CAT,
+        severity: status < 300 ? 'medium' : 'low',
+        endpoint: `${op.key} → ${status}`,
+        evidence: ex,
+        description: `${op.key} answered ${status} with a body that fails the documented schema: ${err}.${repro}`,
+      });
     }
   }
 }

@@ -10,9 +10,11 @@ export function normalizeSchema(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalizeSchema);
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = k === 'properties' || k === 'patternProperties'
-    ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, normalizeSchema(pv)]))
-    : normalizeSchema(v);
+  for (const [k, v] of Object.entries(value))
+    out[k] =
+      k === 'properties' || k === 'patternProperties'
+        ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, normalizeSchema(pv)]))
+        : normalizeSchema(v);
   if (out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
   delete out.nullable;
   delete out.discriminator;

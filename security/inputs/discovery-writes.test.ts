@@ -28,7 +28,11 @@ async function startWriteApp(): Promise<{ url: string; calls: string[]; stop: ()
     calls.push(`${req.method} ${req.path}`);
     next();
   });
-  app.get('/', (_req, res) => void res.type('html').send('<!doctype html><html><body><script src="/main.js"></script></body></html>'));
+  app.get(
+    '/',
+    (_req, res) =>
+      void res.type('html').send('<!doctype html><html><body><script src="/main.js"></script></body></html>'),
+  );
   app.get('/main.js', (_req, res) => void res.type('application/javascript').send(SCRIPT));
   app.post('/rest/orders/checkout', (_req, res) => void res.status(201).json({ ordered: true }));
   app.put('/rest/settings/:id', (_req, res) => void res.json({ saved: true }));
@@ -43,10 +47,11 @@ async function startWriteApp(): Promise<{ url: string; calls: string[]; stop: ()
   });
   const addr = srv.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const stop = () => new Promise<void>((resolve) => {
-    srv.closeAllConnections();
-    srv.close(() => resolve());
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      srv.closeAllConnections();
+      srv.close(() => resolve());
+    });
   return { url, calls, stop, [Symbol.asyncDispose]: stop };
 }
 
@@ -61,13 +66,25 @@ describe('discovery never sends the writes it finds in page scripts', () => {
     expect(writes(app.calls)).toEqual([]);
     const keys = observed.map((o) => `${o.method} ${templatePath(o.path)}`);
     // No safe request tells a write route from the prefix's catch-all (500 "Unexpected path" to any method): each is kept.
-    expect(keys).toEqual(expect.arrayContaining(['POST /rest/orders/checkout', 'PUT /rest/settings/{id}', 'DELETE /rest/cart/{id}', 'POST /rest/web3/submitKey', 'GET /rest/orders']));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'POST /rest/orders/checkout',
+        'PUT /rest/settings/{id}',
+        'DELETE /rest/cart/{id}',
+        'POST /rest/web3/submitKey',
+        'GET /rest/orders',
+      ]),
+    );
   });
 
   it('a --read-only scan (no accounts, the API discovered from the page) sends no write at all', async () => {
     await using app = await startWriteApp();
     const part = await runScan({
-      target: new URL(app.url), profile: 'quick', seed: 7, readOnly: true, authConfig: parseAuthConfig({ register: null, login: null }),
+      target: new URL(app.url),
+      profile: 'quick',
+      seed: 7,
+      readOnly: true,
+      authConfig: parseAuthConfig({ register: null, login: null }),
       signal: AbortSignal.timeout(60_000),
     });
     expect(part.notes?.join('\n')).toContain('POST /rest/orders/checkout');

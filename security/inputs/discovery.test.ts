@@ -25,11 +25,24 @@ describe('a working document from recorded traffic (--har)', () => {
     expect(observed.map((o) => o.path)).not.toContain('/assets/logo.png');
     const model = await modelFromDocument(buildDocument(observed, 'http://127.0.0.1:4000'));
     const keys = model.operations.map((o) => o.key);
-    expect(keys).toEqual(expect.arrayContaining(['GET /rest/basket/{id}', 'PUT /api/Products/{id}', 'DELETE /api/Feedbacks/{id}', 'POST /api/Feedbacks', 'GET /rest/products/search']));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'GET /rest/basket/{id}',
+        'PUT /api/Products/{id}',
+        'DELETE /api/Feedbacks/{id}',
+        'POST /api/Feedbacks',
+        'GET /rest/products/search',
+      ]),
+    );
     const post = model.operations.find((o) => o.key === 'POST /api/Feedbacks');
-    expect(post?.bodySchema).toEqual({ type: 'object', properties: { comment: { type: 'string' }, rating: { type: 'integer' } } });
+    expect(post?.bodySchema).toEqual({
+      type: 'object',
+      properties: { comment: { type: 'string' }, rating: { type: 'integer' } },
+    });
     expect(post?.secured).toBe(true);
-    expect(model.operations.find((o) => o.key === 'GET /rest/products/search')?.queryParams.map((p) => p.name)).toEqual(['q']);
+    expect(model.operations.find((o) => o.key === 'GET /rest/products/search')?.queryParams.map((p) => p.name)).toEqual(
+      ['q'],
+    );
   });
 
   it('entries for another origin are left out', async () => {
@@ -45,7 +58,9 @@ describe('a working document from recorded traffic (--har)', () => {
   });
 
   it('templates numeric, uuid and long-token segments only', () => {
-    expect(templatePath('/api/Users/42/orders/0b7c3a9e-9f1d-4c3e-8a55-1d2e3f4a5b6c')).toBe('/api/Users/{UsersId}/orders/{id}');
+    expect(templatePath('/api/Users/42/orders/0b7c3a9e-9f1d-4c3e-8a55-1d2e3f4a5b6c')).toBe(
+      '/api/Users/{UsersId}/orders/{id}',
+    );
     expect(templatePath('/rest/products/search')).toBe('/rest/products/search');
     expect(templatePath('/rest/track-order-and-delivery-status')).toBe('/rest/track-order-and-delivery-status');
     expect(templatePath('/rest/a1b2c3d4e5f6a7b8c9d0e1')).toBe('/rest/{id}');
@@ -62,7 +77,14 @@ describe('a working document from the app page and its scripts', () => {
     await client.close();
     expect(scripts).toBe(2); // main.js and the chunk it imports lazily
     const keys = observed.map((o) => `${o.method} ${templatePath(o.path)}`);
-    expect(keys).toEqual(expect.arrayContaining(['POST /rest/user/login', 'PUT /api/Products/{id}', 'GET /rest/basket/{id}', 'GET /rest/feedback/board']));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'POST /rest/user/login',
+        'PUT /api/Products/{id}',
+        'GET /rest/basket/{id}',
+        'GET /rest/feedback/board',
+      ]),
+    );
     // In the lazy chunk, a template literal that starts with a variable: `${this.hostServer}/rest/user/reset-password`.
     expect(keys).toContain('POST /rest/user/reset-password');
     // "/#/search" and the page itself are the single-page app, not API routes.

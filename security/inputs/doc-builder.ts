@@ -20,18 +20,23 @@ export interface Observed {
 
 /** Words joined by hyphens or underscores (track-order-and-delivery-status): a route's name, however long, not an id. */
 const WORDS = /^[a-z]+([-_][a-z]+)+$/i;
-const ID_SEGMENT = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|[A-Za-z0-9_-]{20,})$/i;
+const ID_SEGMENT =
+  /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|[A-Za-z0-9_-]{20,})$/i;
 
 /** "/api/Products/42/reviews" → "/api/Products/{ProductsId}/reviews"; the last id is "{id}". */
 export function templatePath(path: string): string {
   const segments = path.split('/');
-  const idIndexes = segments.map((s, i) => ((ID_SEGMENT.test(s) && !WORDS.test(s)) || /^\{[^}]*\}$|^:\w+$|^\$\{[^}]*\}$/.test(s) ? i : -1)).filter((i) => i > 0);
+  const idIndexes = segments
+    .map((s, i) => ((ID_SEGMENT.test(s) && !WORDS.test(s)) || /^\{[^}]*\}$|^:\w+$|^\$\{[^}]*\}$/.test(s) ? i : -1))
+    .filter((i) => i > 0);
   const last = idIndexes[idIndexes.length - 1];
-  return segments.map((s, i) => {
-    if (!idIndexes.includes(i)) return s;
-    if (i === last) return '{id}';
-    return `{${(segments[i - 1] ?? 'p').replace(/[^\w]/g, '') || 'p'}Id}`;
-  }).join('/');
+  return segments
+    .map((s, i) => {
+      if (!idIndexes.includes(i)) return s;
+      if (i === last) return '{id}';
+      return `{${(segments[i - 1] ?? 'p').replace(/[^\w]/g, '') || 'p'}Id}`;
+    })
+    .join('/');
 }
 
 export function inferSchema(value: unknown, depth = 0): Obj {
@@ -39,7 +44,10 @@ export function inferSchema(value: unknown, depth = 0): Obj {
   if (Array.isArray(value)) return { type: 'array', items: value.length > 0 ? inferSchema(value[0], depth + 1) : {} };
   if (value === null) return {};
   if (typeof value === 'object') {
-    return { type: 'object', properties: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, inferSchema(v, depth + 1)])) };
+    return {
+      type: 'object',
+      properties: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, inferSchema(v, depth + 1)])),
+    };
   }
   if (typeof value === 'number') return { type: Number.isInteger(value) ? 'integer' : 'number' };
   if (typeof value === 'boolean') return { type: 'boolean' };
@@ -57,17 +65,25 @@ export function buildDocument(observed: Observed[], origin: string): Obj {
     op['x-rampart-seen'] = Number(op['x-rampart-seen']) + 1;
     const params = op.parameters as Obj[];
     for (const name of [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1])) {
-      if (!params.some((p) => p.name === name && p.in === 'path')) params.push({ name, in: 'path', required: true, schema: { type: 'string' } });
+      if (!params.some((p) => p.name === name && p.in === 'path'))
+        params.push({ name, in: 'path', required: true, schema: { type: 'string' } });
     }
-    for (const name of o.query ?? []) if (!params.some((p) => p.name === name && p.in === 'query')) params.push({ name, in: 'query', schema: { type: 'string' } });
+    for (const name of o.query ?? [])
+      if (!params.some((p) => p.name === name && p.in === 'query'))
+        params.push({ name, in: 'query', schema: { type: 'string' } });
     if (o.body !== undefined && o.body !== null && typeof o.body === 'object' && !op.requestBody) {
       op.requestBody = { content: { 'application/json': { schema: inferSchema(o.body) } } };
     }
     if (o.authenticated) op.security = [{ session: [] }];
-    if (o.status) (op.responses as Obj)[String(o.status)] = { description: 'observed', ...(o.responseJson ? { content: { 'application/json': { schema: {} } } } : {}) };
+    if (o.status)
+      (op.responses as Obj)[String(o.status)] = {
+        description: 'observed',
+        ...(o.responseJson ? { content: { 'application/json': { schema: {} } } } : {}),
+      };
   }
   for (const item of Object.values(paths)) {
-    for (const op of Object.values(item)) if (Object.keys(op.responses as Obj).length === 0) op.responses = { default: { description: 'not observed' } };
+    for (const op of Object.values(item))
+      if (Object.keys(op.responses as Obj).length === 0) op.responses = { default: { description: 'not observed' } };
   }
   return {
     openapi: '3.1.0',

@@ -3,7 +3,12 @@ import { InputError } from '../../common/index.ts';
 import type { Observed } from './doc-builder.ts';
 
 interface HarEntry {
-  request?: { method?: string; url?: string; headers?: { name: string; value: string }[]; postData?: { mimeType?: string; text?: string } };
+  request?: {
+    method?: string;
+    url?: string;
+    headers?: { name: string; value: string }[];
+    postData?: { mimeType?: string; text?: string };
+  };
   response?: { status?: number; content?: { mimeType?: string } };
 }
 
@@ -19,7 +24,11 @@ export async function readHar(file: string, targetOrigin: string): Promise<Obser
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError('RAMPART_HAR_UNREADABLE', `cannot read the HAR file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err, hint: 'check the path' });
+    throw new InputError(
+      'RAMPART_HAR_UNREADABLE',
+      `cannot read the HAR file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err, hint: 'check the path' },
+    );
   }
   let entries: HarEntry[];
   try {
@@ -27,7 +36,9 @@ export async function readHar(file: string, targetOrigin: string): Promise<Obser
     if (!Array.isArray(har.log?.entries)) throw new Error('no log.entries array');
     entries = har.log.entries;
   } catch (err) {
-    throw new InputError('RAMPART_HAR_INVALID', `${file} is not a HAR file: ${(err as Error).message}`, { hint: 'export it from the browser (DevTools → Network → Save all as HAR) or a proxy' });
+    throw new InputError('RAMPART_HAR_INVALID', `${file} is not a HAR file: ${(err as Error).message}`, {
+      hint: 'export it from the browser (DevTools → Network → Save all as HAR) or a proxy',
+    });
   }
   const out: Observed[] = [];
   for (const e of entries) {
@@ -52,9 +63,13 @@ export async function readHar(file: string, targetOrigin: string): Promise<Obser
       }
     }
     out.push({
-      method: req.method.toUpperCase(), path: url.pathname, query: [...url.searchParams.keys()], body,
+      method: req.method.toUpperCase(),
+      path: url.pathname,
+      query: [...url.searchParams.keys()],
+      body,
       authenticated: headers.has('authorization') || headers.has('cookie'),
-      ...(e.response?.status ? { status: e.response.status } : {}), responseJson: /json/.test(mime),
+      ...(e.response?.status ? { status: e.response.status } : {}),
+      responseJson: /json/.test(mime),
     });
   }
   return out;

@@ -23,16 +23,25 @@ describe('--openapi FILE', () => {
     const doc = await readDocumentFrom(repoPath('security/fixtures/shop-swagger2.yaml'), client);
     const model = await modelFromDocument(doc);
     const put = model.operations.find((o) => o.key === 'PUT /api/Products/{id}');
-    expect(put?.bodySchema).toMatchObject({ type: 'object', properties: { name: { type: 'string' }, price: { type: 'number' } } });
+    expect(put?.bodySchema).toMatchObject({
+      type: 'object',
+      properties: { name: { type: 'string' }, price: { type: 'number' } },
+    });
     expect(put?.pathParams).toMatchObject([{ name: 'id', in: 'path', schema: { type: 'integer' } }]);
     expect(put?.secured).toBe(true);
-    expect(model.operations.find((o) => o.key === 'GET /rest/products/search')?.queryParams).toMatchObject([{ name: 'q', required: true }]);
-    expect(model.operations.find((o) => o.key === 'GET /api/Products')?.responses['200']).toMatchObject({ properties: { data: { items: { properties: { price: { type: 'number' } } } } } });
+    expect(model.operations.find((o) => o.key === 'GET /rest/products/search')?.queryParams).toMatchObject([
+      { name: 'q', required: true },
+    ]);
+    expect(model.operations.find((o) => o.key === 'GET /api/Products')?.responses['200']).toMatchObject({
+      properties: { data: { items: { properties: { price: { type: 'number' } } } } },
+    });
   });
 
   it('reads OpenAPI 3.1 YAML and prefixes paths with the server URL path', async () => {
     const file = path.join(dir, 'api.yaml');
-    await writeFile(file, `openapi: 3.1.0
+    await writeFile(
+      file,
+      `openapi: 3.1.0
 info: { title: t, version: "1" }
 servers: [{ url: "https://shop.example.test/api/v3" }]
 paths:
@@ -42,7 +51,8 @@ paths:
       security: [{ key: [] }]
       responses: { "200": { description: ok } }
 components: { securitySchemes: { key: { type: apiKey, in: header, name: x-key } } }
-`);
+`,
+    );
     const model = await modelFromDocument(await readDocumentFrom(file, client));
     expect(model.operations.map((o) => o.key)).toEqual(['GET /api/v3/items/{id}']);
   });
@@ -55,18 +65,24 @@ components: { securitySchemes: { key: { type: apiKey, in: header, name: x-key } 
   ])('refuses %s with exit-2 input error naming it', async (_name, file, content, message) => {
     const full = path.join(dir, file);
     if (content !== null) await writeFile(full, content);
-    const err = await readDocumentFrom(full, client).catch((e: unknown) => e) as { code: string; category: string; message: string };
+    const err = (await readDocumentFrom(full, client).catch((e: unknown) => e)) as {
+      code: string;
+      category: string;
+      message: string;
+    };
     expect(err.category).toBe('input');
     expect(err.message).toMatch(message);
   });
 });
 
 describe('the document the target serves', () => {
-  it("an app page where the document should be is not an error: the scan is told why and discovers instead", async () => {
+  it('an app page where the document should be is not an error: the scan is told why and discovers instead', async () => {
     await using shop = await startShopApp({ hardened: true });
     const c = new ScanHttpClient(shop.url);
     const served = await fetchServedDocument(c, '/openapi.json');
     await c.close();
-    expect(served).toEqual({ reason: expect.stringMatching(/\/openapi\.json answered 200 text\/html.*not an OpenAPI document/) as unknown });
+    expect(served).toEqual({
+      reason: expect.stringMatching(/\/openapi\.json answered 200 text\/html.*not an OpenAPI document/) as unknown,
+    });
   });
 });

@@ -7,8 +7,14 @@ import { templatePath } from './doc-builder.ts';
 
 // A template literal may start with a variable (`${this.host}/rest/…`, `${environment.api}/v1/…`): the base is skipped.
 const HOST_VAR = '(?:\\$\\{[^}`]{1,60}\\})?';
-const API_LITERAL = new RegExp(`["'\`]${HOST_VAR}((?:https?:\\/\\/[^"'\`\\s/]+)?\\/(?:api|rest|v\\d+|graphql|auth|admin|users?|account)\\b[^"'\`\\s<>]*)["'\`]`, 'gi');
-const CALL = new RegExp(`\\.(get|post|put|patch|delete)\\s*\\(\\s*[^;()]{0,120}?["'\`]${HOST_VAR}((?:https?:\\/\\/[^"'\`\\s/]+)?\\/[\\w\\-./{}$:]+)["'\`]`, 'gi');
+const API_LITERAL = new RegExp(
+  `["'\`]${HOST_VAR}((?:https?:\\/\\/[^"'\`\\s/]+)?\\/(?:api|rest|v\\d+|graphql|auth|admin|users?|account)\\b[^"'\`\\s<>]*)["'\`]`,
+  'gi',
+);
+const CALL = new RegExp(
+  `\\.(get|post|put|patch|delete)\\s*\\(\\s*[^;()]{0,120}?["'\`]${HOST_VAR}((?:https?:\\/\\/[^"'\`\\s/]+)?\\/[\\w\\-./{}$:]+)["'\`]`,
+  'gi',
+);
 /** Scripts a script loads later (lazy chunks: `import("./chunk-a1b2.js")`, a bundler's chunk file names). */
 const CHUNK = /["'`]((?:\.{0,2}\/)?[\w./-]*[\w-]+\.m?js)["'`]/g;
 const LINKS = /(?:href|src|action)\s*=\s*["']([^"'#]+)["']/gi;
@@ -40,9 +46,18 @@ export interface PageDiscovery {
  * Every GET found is asked once: a route that answers 404 or the catch-all page is dropped. A write found
  * (POST/PUT/PATCH/DELETE) is never sent: it is kept, unverified.
  */
-export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAll | null, progress: (l: string) => void): Promise<PageDiscovery> {
+export async function discoverFromPage(
+  client: ScanHttpClient,
+  catchAll: CatchAll | null,
+  progress: (l: string) => void,
+): Promise<PageDiscovery> {
   const base = client.base;
-  const page = await client.send({ method: 'GET', path: '/', headers: { accept: 'text/html' }, maxBody: 4 * 1024 * 1024 });
+  const page = await client.send({
+    method: 'GET',
+    path: '/',
+    headers: { accept: 'text/html' },
+    maxBody: 4 * 1024 * 1024,
+  });
   const html = page.response?.body ?? '';
   const found = new Map<string, Observed>();
   const add = (method: string, raw: string) => {
@@ -119,7 +134,9 @@ export async function discoverFromPage(client: ScanHttpClient, catchAll: CatchAl
  * paths under its prefix with an error of its own (`500 Unexpected path: /rest/…`) would otherwise make every GET
  * discovery guessed look real. Only GET: discovery sends nothing that could change the target.
  */
-function prefixCatchAlls(client: ScanHttpClient): ((path: string) => Promise<Exchange | null>) & { answers: () => Exchange[] } {
+function prefixCatchAlls(
+  client: ScanHttpClient,
+): ((path: string) => Promise<Exchange | null>) & { answers: () => Exchange[] } {
   const cache = new Map<string, Exchange | null>();
   const tag = randomBytes(4).toString('hex');
   const ask = async (path: string) => {

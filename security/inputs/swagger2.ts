@@ -8,7 +8,22 @@
  */
 type Obj = Record<string, unknown>;
 
-const PARAM_KEYS = ['type', 'format', 'enum', 'items', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'default', 'minItems', 'maxItems'];
+const PARAM_KEYS = [
+  'type',
+  'format',
+  'enum',
+  'items',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'default',
+  'minItems',
+  'maxItems',
+];
 
 function schemaOfParam(p: Obj): Obj {
   return Object.fromEntries(PARAM_KEYS.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
@@ -16,9 +31,18 @@ function schemaOfParam(p: Obj): Obj {
 
 function convertOperation(op: Obj, consumes: string[], produces: string[]): Obj {
   const params = (op.parameters ?? []) as Obj[];
-  const out: Obj = { ...op, parameters: params.filter((p) => ['path', 'query', 'header', 'cookie'].includes(String(p.in))).map((p) => ({
-    name: p.name, in: p.in, required: p.required === true || p.in === 'path', ...(p.description ? { description: p.description } : {}), schema: schemaOfParam(p),
-  })) };
+  const out: Obj = {
+    ...op,
+    parameters: params
+      .filter((p) => ['path', 'query', 'header', 'cookie'].includes(String(p.in)))
+      .map((p) => ({
+        name: p.name,
+        in: p.in,
+        required: p.required === true || p.in === 'path',
+        ...(p.description ? { description: p.description } : {}),
+        schema: schemaOfParam(p),
+      })),
+  };
   delete out.consumes;
   delete out.produces;
   const opConsumes = (op.consumes as string[] | undefined) ?? consumes;
@@ -29,14 +53,29 @@ function convertOperation(op: Obj, consumes: string[], produces: string[]): Obj 
     out.requestBody = { required: body.required === true, content: { [type]: { schema: body.schema ?? {} } } };
   } else if (form.length > 0) {
     const type = opConsumes.find((t) => t.includes('form')) ?? 'application/x-www-form-urlencoded';
-    out.requestBody = { content: { [type]: { schema: { type: 'object', properties: Object.fromEntries(form.map((p) => [p.name, schemaOfParam(p)])),
-      required: form.filter((p) => p.required === true).map((p) => p.name) } } } };
+    out.requestBody = {
+      content: {
+        [type]: {
+          schema: {
+            type: 'object',
+            properties: Object.fromEntries(form.map((p) => [p.name, schemaOfParam(p)])),
+            required: form.filter((p) => p.required === true).map((p) => p.name),
+          },
+        },
+      },
+    };
   }
   const opProduces = (op.produces as string[] | undefined) ?? produces;
   const type = opProduces.find((t) => t.includes('json')) ?? opProduces[0] ?? 'application/json';
-  out.responses = Object.fromEntries(Object.entries((op.responses ?? {}) as Record<string, Obj>).map(([status, r]) => [status, {
-    description: r.description ?? '', ...(r.schema ? { content: { [type]: { schema: r.schema } } } : {}),
-  }]));
+  out.responses = Object.fromEntries(
+    Object.entries((op.responses ?? {}) as Record<string, Obj>).map(([status, r]) => [
+      status,
+      {
+        description: r.description ?? '',
+        ...(r.schema ? { content: { [type]: { schema: r.schema } } } : {}),
+      },
+    ]),
+  );
   return out;
 }
 
@@ -71,7 +110,11 @@ export function swagger2ToOpenApi3(doc: Obj): Obj {
     ...(basePath ? { servers: [{ url: basePath }] } : {}),
     paths,
     ...(doc.security ? { security: doc.security } : {}),
-    components: { securitySchemes: Object.fromEntries(Object.entries((doc.securityDefinitions ?? {}) as Record<string, Obj>).map(([k, v]) => [k, convertScheme(v)])) },
+    components: {
+      securitySchemes: Object.fromEntries(
+        Object.entries((doc.securityDefinitions ?? {}) as Record<string, Obj>).map(([k, v]) => [k, convertScheme(v)]),
+      ),
+    },
     'x-rampart-converted-from': `swagger ${String(doc.swagger)}`,
   };
 }

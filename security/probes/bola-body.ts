@@ -22,12 +22,18 @@ export async function probeBodyBola(ctx: ScanContext): Promise<void> {
     const id = ctx.a.vars[capture.name];
     const itemPath = capture.itemPath as string;
     if (id === undefined) continue;
-    for (const op of ctx.api.operations.filter((o) => ['POST', 'PUT', 'PATCH'].includes(o.method) && o.bodySchema && !isAdminOp(ctx, o) && !isAuthPath(ctx, o.path))) {
+    for (const op of ctx.api.operations.filter(
+      (o) =>
+        ['POST', 'PUT', 'PATCH'].includes(o.method) && o.bodySchema && !isAdminOp(ctx, o) && !isAuthPath(ctx, o.path),
+    )) {
       const props = (flatten(op.bodySchema ?? {}).properties ?? {}) as Record<string, Record<string, unknown>>;
       const field = Object.keys(props).find((k) => norm(k) === norm(capture.name));
       const params = paramsForPath(ctx, op.path);
       if (!field || params === null) continue;
-      const value = ['integer', 'number'].includes(schemaType(flatten(props[field] ?? {})) ?? '') && /^\d+$/.test(id) ? Number(id) : id;
+      const value =
+        ['integer', 'number'].includes(schemaType(flatten(props[field] ?? {})) ?? '') && /^\d+$/.test(id)
+          ? Number(id)
+          : id;
       const body = { ...(exampleFor(op.bodySchema ?? {}) as Record<string, unknown>), [field]: value };
       const read = { method: 'GET', path: itemPath.replace(/\{[^}]+\}/, encodeURIComponent(id)) };
       tried += 1;
@@ -37,12 +43,17 @@ export async function probeBodyBola(ctx: ScanContext): Promise<void> {
       const after = await call(ctx, read, { user: ctx.a });
       if (ok2xx(after) && after.response?.body !== before.response?.body) {
         ctx.sink.add({
-          ruleId: 'rampart-api1-bola-body', title: "Another user can act on a user's object named in the request body", category: CAT_BOLA, severity: 'high',
-          endpoint: endpoint(op), evidence: ex,
+          ruleId: 'rampart-api1-bola-body',
+          title: "Another user can act on a user's object named in the request body",
+          category: CAT_BOLA,
+          severity: 'high',
+          endpoint: endpoint(op),
+          evidence: ex,
           description: `User B sent ${op.method} ${op.path} with "${field}": ${JSON.stringify(value)} (user A's ${capture.name}) and got ${ex.response?.status}; A's own read of ${itemPath} changed afterwards. An object named in the body must be checked against the caller exactly as one in the path; answer 403/404.`,
         });
       }
     }
   }
-  if (tried > 0) ctx.notes.push(`security scan: ${tried} write(s) tried as user B with user A's captured ids in the body`);
+  if (tried > 0)
+    ctx.notes.push(`security scan: ${tried} write(s) tried as user B with user A's captured ids in the body`);
 }

@@ -7,7 +7,10 @@ const EVIL = 'https://rampart-evil.example';
 
 /** The routes worth a CORS check: the caller's own profile (or a secured GET) and the document. */
 function paths(ctx: ScanContext): { path: string; authenticated: boolean }[] {
-  const secured = ctx.auth.mePath ?? ctx.api.operations.find((o) => o.method === 'GET' && (o.secured || ctx.discovered) && o.pathParams.length === 0)?.path;
+  const secured =
+    ctx.auth.mePath ??
+    ctx.api.operations.find((o) => o.method === 'GET' && (o.secured || ctx.discovered) && o.pathParams.length === 0)
+      ?.path;
   const out = secured ? [{ path: secured, authenticated: true }] : [];
   if (!ctx.discovered) out.push({ path: ctx.auth.openapiPath, authenticated: false });
   return out;
@@ -23,7 +26,18 @@ export async function probeCors(ctx: ScanContext): Promise<void> {
     const probes: Exchange[] = [
       await call(ctx, { method: 'GET', path }, { user: ctx.a, headers: { origin: EVIL } }),
       await call(ctx, { method: 'GET', path }, { user: ctx.a, headers: { origin: 'null' } }),
-      await call(ctx, { method: 'OPTIONS', path }, { user: null, headers: { origin: EVIL, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } }),
+      await call(
+        ctx,
+        { method: 'OPTIONS', path },
+        {
+          user: null,
+          headers: {
+            origin: EVIL,
+            'access-control-request-method': 'GET',
+            'access-control-request-headers': 'authorization',
+          },
+        },
+      ),
     ];
     const where = `GET ${path}`;
     const reported = new Set<string>();
@@ -40,16 +54,35 @@ export async function probeCors(ctx: ScanContext): Promise<void> {
       const sent = ex.request.headers.origin;
       if (acao !== undefined && acao === sent) {
         add({
-          ruleId: creds ? 'rampart-api8-cors-reflect-credentials' : 'rampart-api8-cors-reflect', title: `CORS reflects any origin${creds ? ' with credentials' : ''}`, category: CAT,
-          severity: creds ? 'high' : 'medium', endpoint: where, evidence: ex,
+          ruleId: creds ? 'rampart-api8-cors-reflect-credentials' : 'rampart-api8-cors-reflect',
+          title: `CORS reflects any origin${creds ? ' with credentials' : ''}`,
+          category: CAT,
+          severity: creds ? 'high' : 'medium',
+          endpoint: where,
+          evidence: ex,
           description: `Origin ${sent} was echoed in Access-Control-Allow-Origin${creds ? ' together with Access-Control-Allow-Credentials: true, so any site can make authenticated calls and read the answers' : ''}. Allow only configured origins.`,
         });
       } else if (acao === '*' && creds) {
-        add({ ruleId: 'rampart-api8-cors-wildcard-credentials', title: 'CORS wildcard with credentials', category: CAT, severity: 'medium', endpoint: where, evidence: ex,
-          description: 'Access-Control-Allow-Origin: * with credentials is a misconfiguration; allow only configured origins.' });
+        add({
+          ruleId: 'rampart-api8-cors-wildcard-credentials',
+          title: 'CORS wildcard with credentials',
+          category: CAT,
+          severity: 'medium',
+          endpoint: where,
+          evidence: ex,
+          description:
+            'Access-Control-Allow-Origin: * with credentials is a misconfiguration; allow only configured origins.',
+        });
       } else if (acao === '*') {
-        add({ ruleId: 'rampart-api8-cors-wildcard', title: 'CORS allows any origin (*)', category: CAT, severity: authenticated ? 'medium' : 'low', endpoint: where, evidence: ex,
-          description: `Access-Control-Allow-Origin: * on ${authenticated ? 'an authenticated route' : 'this route'}: any web page can read what a visitor's browser can reach here (an intranet-only API, anything authorised by network position). Allow only configured origins.` });
+        add({
+          ruleId: 'rampart-api8-cors-wildcard',
+          title: 'CORS allows any origin (*)',
+          category: CAT,
+          severity: authenticated ? 'medium' : 'low',
+          endpoint: where,
+          evidence: ex,
+          description: `Access-Control-Allow-Origin: * on ${authenticated ? 'an authenticated route' : 'this route'}: any web page can read what a visitor's browser can reach here (an intranet-only API, anything authorised by network position). Allow only configured origins.`,
+        });
       }
     }
   }

@@ -12,9 +12,19 @@ import { tagAccountFields } from '../ledger.ts';
 
 const CAT = 'injection';
 
-interface Slot { where: 'path' | 'query' | 'body'; name: string; valid: string }
+interface Slot {
+  where: 'path' | 'query' | 'body';
+  name: string;
+  valid: string;
+}
 
-interface Request { op: ApiOperation; user: ScanUser; params: Record<string, string>; query: Record<string, string>; body: Record<string, unknown> | undefined }
+interface Request {
+  op: ApiOperation;
+  user: ScanUser;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: Record<string, unknown> | undefined;
+}
 
 /**
  * Every parameter and body field, whatever its documented type: an id typed integer is still concatenated into
@@ -22,16 +32,23 @@ interface Request { op: ApiOperation; user: ScanUser; params: Record<string, str
  */
 function slotsOf(req: Request): Slot[] {
   const slots: Slot[] = [];
-  for (const p of req.op.pathParams) slots.push({ where: 'path', name: p.name, valid: req.params[p.name] ?? (schemaType(p.schema) === 'integer' ? '1' : 'x') });
+  for (const p of req.op.pathParams)
+    slots.push({
+      where: 'path',
+      name: p.name,
+      valid: req.params[p.name] ?? (schemaType(p.schema) === 'integer' ? '1' : 'x'),
+    });
   for (const p of req.op.queryParams) {
     const type = schemaType(flatten(p.schema));
-    if (type !== 'object' && type !== 'array') slots.push({ where: 'query', name: p.name, valid: req.query[p.name] ?? String(exampleFor(p.schema)) });
+    if (type !== 'object' && type !== 'array')
+      slots.push({ where: 'query', name: p.name, valid: req.query[p.name] ?? String(exampleFor(p.schema)) });
   }
   if (req.body) {
     const props = (flatten(req.op.bodySchema ?? {}).properties ?? {}) as Record<string, Record<string, unknown>>;
     for (const name of Object.keys(props)) {
       const v = req.body[name];
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') slots.push({ where: 'body', name, valid: String(v) });
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+        slots.push({ where: 'body', name, valid: String(v) });
     }
   }
   return slots;
@@ -51,7 +68,13 @@ function send(ctx: ScanContext, req: Request, slot: Slot, value: unknown, timeou
     } else query[slot.name] = String(value);
   } else body = { ...req.body, [slot.name]: value };
   sent += 1;
-  return call(ctx, req.op, { user: req.user, params, query, json: tagAccountFields(ctx, req.op.path, body, sent), ...(timeoutMs ? { timeoutMs } : {}) });
+  return call(ctx, req.op, {
+    user: req.user,
+    params,
+    query,
+    json: tagAccountFields(ctx, req.op.path, body, sent),
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
 }
 
 function count(ex: Exchange): number {
@@ -70,24 +93,47 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
   let rateLimited = 0;
   let tested = 0;
   // DELETE and logout would destroy the scan's own objects and sessions.
-  for (const op of ctx.api.operations.filter((o) => o.method !== 'DELETE' && !isAdminOp(ctx, o) && o.path !== ctx.auth.logout?.path && (!ctx.readOnly || isSafeMethod(o.method)) && (ctx.accounts !== 'anonymous' || !o.secured))) {
+  for (const op of ctx.api.operations.filter(
+    (o) =>
+      o.method !== 'DELETE' &&
+      !isAdminOp(ctx, o) &&
+      o.path !== ctx.auth.logout?.path &&
+      (!ctx.readOnly || isSafeMethod(o.method)) &&
+      (ctx.accounts !== 'anonymous' || !o.secured),
+  )) {
     ctx.signal.throwIfAborted();
     const params = paramsForPath(ctx, op.path) ?? Object.fromEntries(op.pathParams.map((p) => [p.name, 'rampart']));
     const user = op.pathParams.length > 0 ? ctx.a : nextPoolUser(ctx);
-    const body = op.bodySchema ? (exampleFor(op.bodySchema, { preferPrivate: true }) as Record<string, unknown>) : undefined;
-    const query = Object.fromEntries(op.queryParams.filter((p) => p.required).map((p) => [p.name, String(exampleFor(p.schema))]));
+    const body = op.bodySchema
+      ? (exampleFor(op.bodySchema, { preferPrivate: true }) as Record<string, unknown>)
+      : undefined;
+    const query = Object.fromEntries(
+      op.queryParams.filter((p) => p.required).map((p) => [p.name, String(exampleFor(p.schema))]),
+    );
     const req: Request = { op, user, params, query, body };
     const baseline = await call(ctx, op, { user, params, query, json: tagAccountFields(ctx, op.path, body, 0) });
     for (const slot of slotsOf(req)) {
       tested += 1;
       const where = `${op.key} (${slot.where} "${slot.name}")`;
       // Error based.
-      for (const payload of [`${slot.valid}'`, `${slot.valid}' OR '1'='1`, `${slot.valid}' OR 1=1--`, `${slot.valid}')) OR 1=1--`]) {
+      for (const payload of [
+        `${slot.valid}'`,
+        `${slot.valid}' OR '1'='1`,
+        `${slot.valid}' OR 1=1--`,
+        `${slot.valid}')) OR 1=1--`,
+      ]) {
         const ex = await send(ctx, req, slot, payload);
         if (ex.response?.status === 429) rateLimited += 1;
         if (ex.response && SQL_ERROR.test(ex.response.body)) {
-          ctx.sink.add({ ruleId: 'rampart-inj-sql-error', title: 'SQL injection: a quote breaks the query', category: CAT, severity: 'high', endpoint: op.key, evidence: ex,
-            description: `Sending ${JSON.stringify(payload)} in ${where} produced a database syntax error: the value reaches SQL unescaped. Use parameterised queries only.` });
+          ctx.sink.add({
+            ruleId: 'rampart-inj-sql-error',
+            title: 'SQL injection: a quote breaks the query',
+            category: CAT,
+            severity: 'high',
+            endpoint: op.key,
+            evidence: ex,
+            description: `Sending ${JSON.stringify(payload)} in ${where} produced a database syntax error: the value reaches SQL unescaped. Use parameterised queries only.`,
+          });
         }
       }
       // Boolean based (list endpoints).
@@ -96,18 +142,35 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
         const t = await send(ctx, req, slot, `${slot.valid}' OR '1'='1' -- `);
         const f = await send(ctx, req, slot, `${slot.valid}' AND '1'='2' -- `);
         if (ok2xx(t) && count(t) > Math.max(count(plain), count(f), 0)) {
-          ctx.sink.add({ ruleId: 'rampart-inj-sql-boolean', title: 'SQL injection (boolean based)', category: CAT, severity: 'critical', endpoint: op.key, evidence: t,
-            description: `In ${where}, an always-true condition returned ${count(t)} items against ${count(f)} for an always-false one and ${count(plain)} for the plain value.` });
+          ctx.sink.add({
+            ruleId: 'rampart-inj-sql-boolean',
+            title: 'SQL injection (boolean based)',
+            category: CAT,
+            severity: 'critical',
+            endpoint: op.key,
+            evidence: t,
+            description: `In ${where}, an always-true condition returned ${count(t)} items against ${count(f)} for an always-false one and ${count(plain)} for the plain value.`,
+          });
         }
       }
       // Time based.
-      for (const payload of [`${slot.valid}'; SELECT pg_sleep(${sleepS}); -- `, `${slot.valid}' OR SLEEP(${sleepS}) -- `]) {
+      for (const payload of [
+        `${slot.valid}'; SELECT pg_sleep(${sleepS}); -- `,
+        `${slot.valid}' OR SLEEP(${sleepS}) -- `,
+      ]) {
         const ex = await send(ctx, req, slot, payload, (sleepS + 5) * 1000);
         if (ex.ms > baseline.ms + (sleepS - 0.5) * 1000 && (ex.response !== null || /timeout/i.test(ex.error ?? ''))) {
           const again = await send(ctx, req, slot, slot.valid);
           if (again.ms < ex.ms - (sleepS - 0.5) * 1000) {
-            ctx.sink.add({ ruleId: 'rampart-inj-sql-time', title: 'SQL injection (time based)', category: CAT, severity: 'critical', endpoint: op.key, evidence: ex,
-              description: `In ${where}, a sleep payload took ${Math.round(ex.ms)} ms against ${Math.round(again.ms)} ms for the plain value.` });
+            ctx.sink.add({
+              ruleId: 'rampart-inj-sql-time',
+              title: 'SQL injection (time based)',
+              category: CAT,
+              severity: 'critical',
+              endpoint: op.key,
+              evidence: ex,
+              description: `In ${where}, a sleep payload took ${Math.round(ex.ms)} ms against ${Math.round(again.ms)} ms for the plain value.`,
+            });
           }
         }
       }
@@ -117,18 +180,38 @@ export async function probeInjection(ctx: ScanContext): Promise<void> {
         const ex = await send(ctx, req, slot, { $ne: null });
         // On the login, success means a session in the answer; elsewhere a 2xx that is not the catch-all page.
         if (op.path === ctx.auth.login?.path ? sessionFrom(ctx, ex) : ok2xx(ex) && !isCatchAllPage(ctx.catchAll, ex)) {
-          ctx.sink.add({ ruleId: 'rampart-inj-nosql', title: 'NoSQL operator injection', category: CAT, severity: 'critical', endpoint: op.key, evidence: ex,
-            description: `In ${where}, {"$ne": null} in place of a string turned a ${baseline.response?.status} into ${ex.response?.status}. Validate types (a string must be a string).` });
+          ctx.sink.add({
+            ruleId: 'rampart-inj-nosql',
+            title: 'NoSQL operator injection',
+            category: CAT,
+            severity: 'critical',
+            endpoint: op.key,
+            evidence: ex,
+            description: `In ${where}, {"$ne": null} in place of a string turned a ${baseline.response?.status} into ${ex.response?.status}. Validate types (a string must be a string).`,
+          });
         }
       }
       // Reflected XSS in HTML responses.
       const marker = `<script>alert('rampart-xss-${tested}')</script>`;
       const xss = await send(ctx, req, slot, slot.where === 'path' ? marker : `${slot.valid}${marker}`);
-      if (xss.response && /text\/html/i.test(xss.response.headers['content-type'] ?? '') && xss.response.body.includes(marker)) {
-        ctx.sink.add({ ruleId: 'rampart-inj-xss-reflected', title: 'Reflected XSS', category: CAT, severity: 'high', endpoint: op.key, evidence: xss,
-          description: `In ${where}, a <script> payload came back unescaped in an HTML response. Escape output (or answer JSON only, with nosniff).` });
+      if (
+        xss.response &&
+        /text\/html/i.test(xss.response.headers['content-type'] ?? '') &&
+        xss.response.body.includes(marker)
+      ) {
+        ctx.sink.add({
+          ruleId: 'rampart-inj-xss-reflected',
+          title: 'Reflected XSS',
+          category: CAT,
+          severity: 'high',
+          endpoint: op.key,
+          evidence: xss,
+          description: `In ${where}, a <script> payload came back unescaped in an HTML response. Escape output (or answer JSON only, with nosniff).`,
+        });
       }
     }
   }
-  ctx.notes.push(`security scan: injection payloads sent to ${tested} parameters and body fields${rateLimited ? ` (${rateLimited} answered 429 and were not evaluated)` : ''}`);
+  ctx.notes.push(
+    `security scan: injection payloads sent to ${tested} parameters and body fields${rateLimited ? ` (${rateLimited} answered 429 and were not evaluated)` : ''}`,
+  );
 }

@@ -19,7 +19,9 @@ export function sensitiveClaims(payload: unknown, prefix = '', depth = 0): strin
 
 /** JWT contents: a token is only base64, so secrets or password hashes in its claims are readable by anyone who holds it. */
 export function probeJwtClaims(ctx: ScanContext): void {
-  const candidates = [ctx.a.token, ...Object.values(ctx.a.cookies)].filter((t) => /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/.test(t));
+  const candidates = [ctx.a.token, ...Object.values(ctx.a.cookies)].filter((t) =>
+    /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/.test(t),
+  );
   for (const token of new Set(candidates)) {
     let payload: unknown;
     try {
@@ -30,8 +32,12 @@ export function probeJwtClaims(ctx: ScanContext): void {
     const bad = sensitiveClaims(payload);
     if (bad.length === 0) continue;
     ctx.sink.add({
-      ruleId: 'rampart-api2-jwt-sensitive-claims', title: 'Token claims carry secrets or password hashes', category: CAT, severity: 'high',
-      endpoint: ctx.auth.login ? `${ctx.auth.login.method} ${ctx.auth.login.path}` : 'the supplied session', evidence: ctx.a.loginExchange ?? null,
+      ruleId: 'rampart-api2-jwt-sensitive-claims',
+      title: 'Token claims carry secrets or password hashes',
+      category: CAT,
+      severity: 'high',
+      endpoint: ctx.auth.login ? `${ctx.auth.login.method} ${ctx.auth.login.path}` : 'the supplied session',
+      evidence: ctx.a.loginExchange ?? null,
       description: `User A's token carries ${bad.join(', ')}: a JWT is signed, not encrypted, so anyone holding it (logs, browser storage, a proxy) reads them. Put only an id and roles in a token.`,
     });
     return;

@@ -21,19 +21,29 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('NoSQL operator injection on updates', () => {
-  it('does not report an update that ignores the body\'s id (the control, selecting an id that exists nowhere, changed the object too)', async () => {
+  it("does not report an update that ignores the body's id (the control, selecting an id that exists nowhere, changed the object too)", async () => {
     await using app = await startShopApp({ hardened: false, reviewsIgnoreBodyId: true });
     const har = path.join(dir, 'shop.har');
     await writeFile(har, shopHar(app.url));
     const part = await runScan({
-      target: new URL(app.url), profile: 'quick', seed: 13, har, authConfig: await loadAuthConfig(repoPath('security/fixtures/shop-auth.yaml')),
+      target: new URL(app.url),
+      profile: 'quick',
+      seed: 13,
+      har,
+      authConfig: await loadAuthConfig(repoPath('security/fixtures/shop-auth.yaml')),
       signal: AbortSignal.timeout(90_000),
     });
     const notes = part.notes?.join('\n') ?? '';
     expect((part.findings ?? []).filter((f) => f.ruleId === 'rampart-inj-nosql')).toEqual([]);
-    expect(notes).toMatch(/NoSQL operator injection on updates tried on [1-9]\d* operation\(s\) with an object of the scan's own \(1 changed that object for an operator selecting nothing too/);
+    expect(notes).toMatch(
+      /NoSQL operator injection on updates tried on [1-9]\d* operation\(s\) with an object of the scan's own \(1 changed that object for an operator selecting nothing too/,
+    );
     // The update did run as the scan's user on the scan's own review: the marker is there, nobody else's review changed.
-    expect(app.state.reviews.some((r) => r.author.startsWith('rampart-') && r.message.startsWith('rampart-nosql-control-'))).toBe(true);
-    expect(app.state.reviews.filter((r) => !r.author.startsWith('rampart-')).every((r) => !r.message.includes('rampart'))).toBe(true);
+    expect(
+      app.state.reviews.some((r) => r.author.startsWith('rampart-') && r.message.startsWith('rampart-nosql-control-')),
+    ).toBe(true);
+    expect(
+      app.state.reviews.filter((r) => !r.author.startsWith('rampart-')).every((r) => !r.message.includes('rampart')),
+    ).toBe(true);
   }, 90_000);
 });

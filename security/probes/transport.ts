@@ -8,8 +8,12 @@ const CAT = 'transport';
 export function tryHandshake(host: string, port: number, max: tls.SecureVersion): Promise<string | null> {
   return new Promise((resolve) => {
     const socket = tls.connect({
-      host, port, servername: isLoopbackHost(host) ? undefined : host,
-      minVersion: 'TLSv1', maxVersion: max, rejectUnauthorized: false,
+      host,
+      port,
+      servername: isLoopbackHost(host) ? undefined : host,
+      minVersion: 'TLSv1',
+      maxVersion: max,
+      rejectUnauthorized: false,
       // OpenSSL 3 will not even offer TLS 1.0/1.1 at its default security level; lower it for the probe only.
       ciphers: 'DEFAULT:@SECLEVEL=0',
     });
@@ -34,7 +38,11 @@ export async function probeTransport(ctx: ScanContext): Promise<void> {
   if (base.protocol === 'http:') {
     const loopback = isLoopbackHost(base.hostname);
     ctx.sink.add({
-      ruleId: 'rampart-transport-plain-http', title: 'Target served over plain HTTP', category: CAT, severity: loopback ? 'info' : 'high', endpoint,
+      ruleId: 'rampart-transport-plain-http',
+      title: 'Target served over plain HTTP',
+      category: CAT,
+      severity: loopback ? 'info' : 'high',
+      endpoint,
       description: loopback
         ? 'The target was scanned over plain HTTP on loopback (acceptable for a local run; production must be HTTPS only). Run with --tls to check TLS versions and HSTS.'
         : 'The target is served over plain HTTP on a non-loopback address: credentials and tokens travel in clear text.',
@@ -46,7 +54,11 @@ export async function probeTransport(ctx: ScanContext): Promise<void> {
     const got = await tryHandshake(host, port, version);
     if (got !== null) {
       ctx.sink.add({
-        ruleId: 'rampart-transport-old-tls', title: `${got} accepted`, category: CAT, severity: 'high', endpoint,
+        ruleId: 'rampart-transport-old-tls',
+        title: `${got} accepted`,
+        category: CAT,
+        severity: 'high',
+        endpoint,
         description: `The server completed a ${got} handshake. Set minVersion to TLSv1.2 (1.3 preferred).`,
       });
     }

@@ -23,10 +23,20 @@ export interface CatalogApp extends AsyncDisposable {
 }
 
 export async function startCatalogApp(opts: { hardened: boolean; crashOnQuote?: boolean }): Promise<CatalogApp> {
-  const customers = ['ann', 'bob'].map((n) => ({ email: `${n}@catalog.test`, password: `${n}-Pw-${randomBytes(4).toString('hex')}`, apiKey: `key-${n}-${randomBytes(12).toString('hex')}` }));
+  const customers = ['ann', 'bob'].map((n) => ({
+    email: `${n}@catalog.test`,
+    password: `${n}-Pw-${randomBytes(4).toString('hex')}`,
+    apiKey: `key-${n}-${randomBytes(12).toString('hex')}`,
+  }));
   const tokens = new Map<string, string>();
-  const items = [{ id: 1, name: 'lamp' }, { id: 2, name: 'chair' }, { id: 3, name: 'desk' }];
-  const orders = new Map<string, { id: string; owner: string; item: string }>([['1', { id: '1', owner: 'ann@catalog.test', item: 'lamp' }]]);
+  const items = [
+    { id: 1, name: 'lamp' },
+    { id: 2, name: 'chair' },
+    { id: 3, name: 'desk' },
+  ];
+  const orders = new Map<string, { id: string; owner: string; item: string }>([
+    ['1', { id: '1', owner: 'ann@catalog.test', item: 'lamp' }],
+  ]);
   let nextOrder = 2;
   const hits = new Map<string, { n: number; since: number }>();
   let server: Server | null = null;
@@ -42,7 +52,7 @@ export async function startCatalogApp(opts: { hardened: boolean; crashOnQuote?: 
     const byKey = customers.find((c) => c.apiKey === key);
     if (byKey) return byKey.email;
     const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
-    return bearer ? tokens.get(bearer) ?? null : null;
+    return bearer ? (tokens.get(bearer) ?? null) : null;
   };
   if (opts.hardened) {
     app.use((req, res, next) => {
@@ -50,7 +60,8 @@ export async function startCatalogApp(opts: { hardened: boolean; crashOnQuote?: 
       const now = Date.now();
       const h = hits.get(k);
       if (!h || now - h.since > 5000) hits.set(k, { n: 1, since: now });
-      else if ((h.n += 1) > 120) return void res.status(429).set('retry-after', '5').json({ error: 'too many requests' });
+      else if ((h.n += 1) > 120)
+        return void res.status(429).set('retry-after', '5').json({ error: 'too many requests' });
       next();
     });
   }
@@ -60,16 +71,27 @@ export async function startCatalogApp(opts: { hardened: boolean; crashOnQuote?: 
     res.locals.email = email;
     next();
   };
-  app.get('/', (_req, res) => void res.type('html').send('<!doctype html><title>Catalog</title><script src="/app.js"></script>'));
-  app.get('/app.js', (_req, res) => void res.type('application/javascript').send([
-    "const list = () => fetch('/api/items');",
-    "const one = (id) => fetch('/api/items/1');",
-    "const search = (q) => fetch('/api/search?q=' + q);",
-    "http.post('/api/login', { email, password });",
-    "http.post('/api/orders', {});",
-    "const order = () => fetch('/api/orders/1');",
-    "http.delete('/api/orders/1');",
-  ].join('\n')));
+  app.get(
+    '/',
+    (_req, res) => void res.type('html').send('<!doctype html><title>Catalog</title><script src="/app.js"></script>'),
+  );
+  app.get(
+    '/app.js',
+    (_req, res) =>
+      void res
+        .type('application/javascript')
+        .send(
+          [
+            "const list = () => fetch('/api/items');",
+            "const one = (id) => fetch('/api/items/1');",
+            "const search = (q) => fetch('/api/search?q=' + q);",
+            "http.post('/api/login', { email, password });",
+            "http.post('/api/orders', {});",
+            "const order = () => fetch('/api/orders/1');",
+            "http.delete('/api/orders/1');",
+          ].join('\n'),
+        ),
+  );
   app.post('/api/login', (req, res) => {
     const c = customers.find((x) => x.email === req.body?.email && x.password === req.body?.password);
     if (!c) return void res.status(401).json({ error: 'wrong e-mail or password' });
@@ -92,7 +114,8 @@ export async function startCatalogApp(opts: { hardened: boolean; crashOnQuote?: 
       return;
     }
     // The planted flaw: the query is built from the text, so a quote breaks it.
-    if (!opts.hardened && (q.split("'").length - 1) % 2 === 1) return void res.status(500).type('text').send(`SQLITE_ERROR: unrecognized token: "'${q}"`);
+    if (!opts.hardened && (q.split("'").length - 1) % 2 === 1)
+      return void res.status(500).type('text').send(`SQLITE_ERROR: unrecognized token: "'${q}"`);
     res.json({ items: items.filter((i) => i.name.includes(q)) });
   });
   app.post('/api/orders', auth, (_req, res) => {
@@ -102,7 +125,8 @@ export async function startCatalogApp(opts: { hardened: boolean; crashOnQuote?: 
   });
   app.get('/api/orders/:id', auth, (req, res) => {
     const o = orders.get(String(req.params.id));
-    if (!o || (opts.hardened && o.owner !== res.locals.email)) return void res.status(404).json({ error: 'no such order' });
+    if (!o || (opts.hardened && o.owner !== res.locals.email))
+      return void res.status(404).json({ error: 'no such order' });
     res.json(o);
   });
   app.delete('/api/orders/:id', auth, (req, res) => {
@@ -112,15 +136,19 @@ export async function startCatalogApp(opts: { hardened: boolean; crashOnQuote?: 
     res.status(204).end();
   });
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
-  app.use((err: { status?: number }, _req: Request, res: Response, _next: NextFunction) => void res.status(err.status && err.status < 500 ? err.status : 400).json({ error: 'bad request' }));
+  app.use(
+    (err: { status?: number }, _req: Request, res: Response, _next: NextFunction) =>
+      void res.status(err.status && err.status < 500 ? err.status : 400).json({ error: 'bad request' }),
+  );
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as { port: number };
-  const stop = () => new Promise<void>((r) => {
-    server?.closeAllConnections();
-    server?.close(() => r());
-    if (!server?.listening) r();
-  });
+  const stop = () =>
+    new Promise<void>((r) => {
+      server?.closeAllConnections();
+      server?.close(() => r());
+      if (!server?.listening) r();
+    });
   return { url: `http://127.0.0.1:${port}`, customers, orders, stop, [Symbol.asyncDispose]: stop };
 }

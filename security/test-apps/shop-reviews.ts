@@ -1,7 +1,12 @@
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 
-export interface Review { id: number; productId: number; author: string; message: string }
+export interface Review {
+  id: number;
+  productId: number;
+  author: string;
+  message: string;
+}
 
 /**
  * The shop's product reviews (a DELIBERATELY VULNERABLE part, tests only).
@@ -29,7 +34,11 @@ function matches(value: number, query: Record<string, unknown>): boolean {
 }
 
 export function reviewsRouter(opts: {
-  hardened: boolean; reviews: Review[]; nextId: () => number; auth: (req: Request, res: Response, next: NextFunction) => void; crash?: () => void;
+  hardened: boolean;
+  reviews: Review[];
+  nextId: () => number;
+  auth: (req: Request, res: Response, next: NextFunction) => void;
+  crash?: () => void;
   ignoresBodyId?: boolean;
 }): express.Router {
   const { reviews } = opts;
@@ -48,8 +57,14 @@ export function reviewsRouter(opts: {
   r.post('/rest/products/:id/reviews', opts.auth, (req, res) => {
     const { message } = (req.body ?? {}) as Record<string, unknown>;
     const productId = Number(req.params.id);
-    if (!Number.isInteger(productId) || typeof message !== 'string' || message.length > 300) return void res.status(400).json({ error: 'message (string) required' });
-    const review: Review = { id: opts.nextId(), productId, author: (res.locals.shopUser as { email: string }).email, message };
+    if (!Number.isInteger(productId) || typeof message !== 'string' || message.length > 300)
+      return void res.status(400).json({ error: 'message (string) required' });
+    const review: Review = {
+      id: opts.nextId(),
+      productId,
+      author: (res.locals.shopUser as { email: string }).email,
+      message,
+    };
     reviews.push(review);
     res.status(201).json({ data: review });
   });

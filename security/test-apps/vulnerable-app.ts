@@ -14,13 +14,26 @@ import { vulnerableOpenApiFor } from './vulnerable-openapi.ts';
  * check on /v1/admin/users, tokens still valid after logout, no rate or
  * brute-force limit, a 10 MB body limit, and an undocumented /v1/debug/env.
  */
-interface User { id: string; email: string; handle: string; role: string; passwordHash: string; [k: string]: unknown }
-interface Note { id: string; ownerId: string; title: string; body: string }
+interface User {
+  id: string;
+  email: string;
+  handle: string;
+  role: string;
+  passwordHash: string;
+  [k: string]: unknown;
+}
+interface Note {
+  id: string;
+  ownerId: string;
+  title: string;
+  body: string;
+}
 
 const secret = randomBytes(32);
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const sign = (data: string) => createHmac('sha256', secret).update(data).digest('base64url');
-const fakeHash = (pw: string) => `$argon2id$v=19$m=65536,t=3,p=4$${randomBytes(8).toString('base64url')}$${createHmac('sha256', 'salt').update(pw).digest('base64url')}`;
+const fakeHash = (pw: string) =>
+  `$argon2id$v=19$m=65536,t=3,p=4$${randomBytes(8).toString('base64url')}$${createHmac('sha256', 'salt').update(pw).digest('base64url')}`;
 
 /**
  * `custom` moves the auth contract elsewhere (POST /accounts/signup {mail, secret, nick},
@@ -30,14 +43,24 @@ const fakeHash = (pw: string) => `$argon2id$v=19$m=65536,t=3,p=4$${randomBytes(8
 export type AuthStyle = 'default' | 'custom';
 
 export function createVulnerableApp(style: AuthStyle = 'default'): express.Express {
-  const paths = style === 'default'
-    ? { register: '/v1/auth/register', login: '/v1/auth/login', logout: '/v1/auth/logout' }
-    : { register: '/accounts/signup', login: '/accounts/session', logout: '/accounts/session/end' };
-  const field = style === 'default' ? { email: 'email', password: 'password', handle: 'handle' } : { email: 'mail', password: 'secret', handle: 'nick' };
+  const paths =
+    style === 'default'
+      ? { register: '/v1/auth/register', login: '/v1/auth/login', logout: '/v1/auth/logout' }
+      : { register: '/accounts/signup', login: '/accounts/session', logout: '/accounts/session/end' };
+  const field =
+    style === 'default'
+      ? { email: 'email', password: 'password', handle: 'handle' }
+      : { email: 'mail', password: 'secret', handle: 'nick' };
   const users = new Map<string, User>();
   const notes = new Map<string, Note>();
   // Data the scan did not create (a real user and her note): it must survive any scan unchanged.
-  const bob: User = { id: randomUUID(), email: 'bob@notes.test', handle: 'bob', role: 'user', passwordHash: fakeHash('bob-Pa55word') };
+  const bob: User = {
+    id: randomUUID(),
+    email: 'bob@notes.test',
+    handle: 'bob',
+    role: 'user',
+    passwordHash: fakeHash('bob-Pa55word'),
+  };
   users.set(bob.id, bob);
   const bobsNote: Note = { id: randomUUID(), ownerId: bob.id, title: 'groceries', body: 'milk, eggs' };
   notes.set(bobsNote.id, bobsNote);
@@ -53,7 +76,10 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
   app.use(express.json({ limit: '10mb' }));
 
   const auth = (req: Request, res: Response, next: NextFunction) => {
-    const token = style === 'default' ? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] : req.headers['x-api-token'] as string | undefined;
+    const token =
+      style === 'default'
+        ? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+        : (req.headers['x-api-token'] as string | undefined);
     const [h = '', p = '', s = ''] = (token ?? '').split('.');
     try {
       const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string };
@@ -73,8 +99,14 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
 
   app.get('/openapi.json', (_req, res) => void res.json(vulnerableOpenApiFor(style)));
   app.post(paths.register, (req, res) => {
-    const { [field.email]: email, [field.password]: password, [field.handle]: handle, ...rest } = req.body as Record<string, string>;
-    if (typeof email !== 'string' || typeof password !== 'string' || typeof handle !== 'string') return void res.status(422).json({ title: 'invalid' });
+    const {
+      [field.email]: email,
+      [field.password]: password,
+      [field.handle]: handle,
+      ...rest
+    } = req.body as Record<string, string>;
+    if (typeof email !== 'string' || typeof password !== 'string' || typeof handle !== 'string')
+      return void res.status(422).json({ title: 'invalid' });
     const user: User = { id: randomUUID(), email, handle, role: 'user', ...rest, passwordHash: fakeHash(password) }; // planted: mass assignment
     users.set(user.id, user);
     res.status(201).json(style === 'default' ? { user } : { account: { ...user, uid: user.id } }); // planted: hash leaked
@@ -82,7 +114,11 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
   app.post(paths.login, (req, res) => {
     const { [field.email]: email, [field.password]: password } = req.body as Record<string, string>;
     const user = [...users.values()].find((u) => u.email === email);
-    if (!user || typeof password !== 'string' || !user.passwordHash.endsWith(createHmac('sha256', 'salt').update(password).digest('base64url'))) {
+    if (
+      !user ||
+      typeof password !== 'string' ||
+      !user.passwordHash.endsWith(createHmac('sha256', 'salt').update(password).digest('base64url'))
+    ) {
       return void res.status(401).json({ title: 'bad credentials' }); // planted: no brute-force limit
     }
     const h = b64({ alg: 'HS256', typ: 'JWT' });
@@ -106,7 +142,9 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
       const err = new Error(`syntax error at or near "${q.slice(q.indexOf("'"))}"`);
       return void res.status(500).type('text/plain').send(`error: ${err.message}\n${err.stack}`);
     }
-    res.json({ items: [...notes.values()].filter((n) => n.ownerId === (res.locals.vulnUser as User).id && n.title.includes(q)) });
+    res.json({
+      items: [...notes.values()].filter((n) => n.ownerId === (res.locals.vulnUser as User).id && n.title.includes(q)),
+    });
   });
   app.post('/v1/notes', auth, (req, res) => {
     const { title, body } = req.body as Record<string, unknown>;
@@ -128,16 +166,30 @@ export function createVulnerableApp(style: AuthStyle = 'default'): express.Expre
     const n = notes.get(String(req.params.id)); // planted: pins anyone's note, private or not
     const position: unknown = (req.body as Record<string, unknown> | undefined)?.position;
     // planted: the integer position goes into the SQL text unchecked, so a quote breaks the statement
-    if (typeof position === 'string' && position.includes("'")) return void res.status(500).type('text/plain').send(`error: syntax error at or near "${position.slice(position.indexOf("'"))}"`);
+    if (typeof position === 'string' && position.includes("'"))
+      return void res
+        .status(500)
+        .type('text/plain')
+        .send(`error: syntax error at or near "${position.slice(position.indexOf("'"))}"`);
     return void (n ? res.status(201).json({ noteId: n.id }) : res.status(404).json({ title: 'not found' }));
   });
-  app.delete('/v1/notes/:id', auth, (req, res) => void res.status(notes.delete(String(req.params.id)) ? 204 : 404).end());
-  app.get('/v1/search', (req, res) => void res.type('html').send(`<html><body><h1>Results for ${String(req.query.q)}</h1></body></html>`)); // planted: reflected XSS
+  app.delete(
+    '/v1/notes/:id',
+    auth,
+    (req, res) => void res.status(notes.delete(String(req.params.id)) ? 204 : 404).end(),
+  );
+  app.get(
+    '/v1/search',
+    (req, res) => void res.type('html').send(`<html><body><h1>Results for ${String(req.query.q)}</h1></body></html>`),
+  ); // planted: reflected XSS
   app.get('/v1/admin/users', auth, (_req, res) => void res.json({ items: [...users.values()] })); // planted: BFLA
   app.get('/v1/debug/env', (_req, res) => void res.json({ node: process.version })); // planted: undocumented
   // planted: errors (malformed JSON included) answered with their stack trace
   app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(err.status ?? 500).type('text/plain').send(`${err.name}: ${err.message}\n${err.stack ?? ''}`);
+    res
+      .status(err.status ?? 500)
+      .type('text/plain')
+      .send(`${err.name}: ${err.message}\n${err.stack ?? ''}`);
   });
   return app;
 }
@@ -157,9 +209,10 @@ export async function startVulnerableApp(style: AuthStyle = 'default'): Promise<
   });
   const addr = server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const stop = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return { url, state: app.locals.state as VulnerableApp['state'], stop, [Symbol.asyncDispose]: stop };
 }

@@ -4,7 +4,11 @@ import type { Server } from 'node:http';
 import { repoPath } from '../../common/index.ts';
 
 /** One API call the replay received. */
-export interface ZapCall { path: string; params: Record<string, string>; apiKey: string | undefined }
+export interface ZapCall {
+  path: string;
+  params: Record<string, string>;
+  apiKey: string | undefined;
+}
 
 export interface ZapReplay {
   /** Give this as --zap / zapUrl: the client reaches ZAP's API through it as a proxy, as with a real daemon. */
@@ -14,7 +18,10 @@ export interface ZapReplay {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-interface Recording { apiKey?: string; exchanges: { path: string; responses: unknown[] }[] }
+interface Recording {
+  apiKey?: string;
+  exchanges: { path: string; responses: unknown[] }[];
+}
 
 /**
  * MOCK of a ZAP daemon's API (no ZAP can run here): replays a recorded
@@ -23,7 +30,9 @@ interface Recording { apiKey?: string; exchanges: { path: string; responses: unk
  * Unknown paths answer 400 as ZAP does ("no_implementor").
  */
 export async function startZapReplay(options: { target: string; file?: string }): Promise<ZapReplay> {
-  const recording = JSON.parse(await readFile(options.file ?? repoPath('security/fixtures/zap-api-exchange.json'), 'utf8')) as Recording;
+  const recording = JSON.parse(
+    await readFile(options.file ?? repoPath('security/fixtures/zap-api-exchange.json'), 'utf8'),
+  ) as Recording;
   const cursor = new Map<string, number>();
   const calls: ZapCall[] = [];
   const target = options.target.replace(/\/$/, '');
@@ -36,7 +45,8 @@ export async function startZapReplay(options: { target: string; file?: string })
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body).replaceAll('{{target}}', target));
     };
-    if (recording.apiKey && apiKey !== recording.apiKey) return send(403, { code: 'bad_api_key', message: 'Missing or invalid API key' });
+    if (recording.apiKey && apiKey !== recording.apiKey)
+      return send(403, { code: 'bad_api_key', message: 'Missing or invalid API key' });
     const entry = recording.exchanges.find((e) => e.path === url.pathname);
     if (!entry) return send(400, { code: 'no_implementor', message: `no such API: ${url.pathname}` });
     const i = cursor.get(entry.path) ?? 0;
@@ -45,9 +55,15 @@ export async function startZapReplay(options: { target: string; file?: string })
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const addr = server.address();
-  const stop = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-  return { url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`, calls, stop, [Symbol.asyncDispose]: stop };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return {
+    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+    calls,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }

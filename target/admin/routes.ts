@@ -13,11 +13,18 @@ const listQuery = z.object({
 const roleBody = z.object({ role: z.enum(ROLES as ['user', 'editor', 'admin']) });
 const idParams = z.object({ id: z.uuid() });
 
-const encodeCursor = (c: { createdAt: string; id: string }) => Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+const encodeCursor = (c: { createdAt: string; id: string }) =>
+  Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
 function decodeCursor(s: string): { createdAt: string; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof id === 'string' && z.uuid().safeParse(id).success) return { createdAt, id };
+    if (
+      typeof createdAt === 'string' &&
+      !Number.isNaN(Date.parse(createdAt)) &&
+      typeof id === 'string' &&
+      z.uuid().safeParse(id).success
+    )
+      return { createdAt, id };
   } catch {
     /* fall through */
   }
@@ -35,7 +42,10 @@ export function adminRouter(deps: AppDeps): Router {
     const page = await users.list(q.limit + 1, q.cursor ? decodeCursor(q.cursor) : null);
     const items = page.slice(0, q.limit);
     const last = items[items.length - 1];
-    res.json({ items: items.map(({ cursor: _c, ...u }) => ownView(u)), nextCursor: page.length > q.limit && last ? encodeCursor(last.cursor) : null });
+    res.json({
+      items: items.map(({ cursor: _c, ...u }) => ownView(u)),
+      nextCursor: page.length > q.limit && last ? encodeCursor(last.cursor) : null,
+    });
   });
 
   router.post('/users/:id/role', async (req, res) => {

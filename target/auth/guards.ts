@@ -21,12 +21,23 @@ import type { DenyList } from './data-access/deny-list.ts';
  * accepted (it is short-lived; this worker's own revocations are still
  * honoured) and the fact is counted; with it off, 503.
  */
-export function authenticate(deps: { tokens: AccessTokens; denyList: DenyList; redisFallback: boolean; retryAfterSeconds: number; metrics: Metrics }): RequestHandler {
+export function authenticate(deps: {
+  tokens: AccessTokens;
+  denyList: DenyList;
+  redisFallback: boolean;
+  retryAfterSeconds: number;
+  metrics: Metrics;
+}): RequestHandler {
   const checkRevocation = async (user: AuthUser): Promise<void> => {
     const revoked = await deps.denyList.has(user.tokenId);
     if (revoked === true) throw new UnauthorizedError('The access token has been revoked.', 'TOKEN_REVOKED');
     if (revoked === 'unknown') {
-      if (!deps.redisFallback) throw new ServiceUnavailableError('Cannot check token revocation: Redis is unavailable.', deps.retryAfterSeconds, 'REDIS_UNAVAILABLE');
+      if (!deps.redisFallback)
+        throw new ServiceUnavailableError(
+          'Cannot check token revocation: Redis is unavailable.',
+          deps.retryAfterSeconds,
+          'REDIS_UNAVAILABLE',
+        );
       deps.metrics.degraded.inc({ dependency: 'redis', operation: 'token-deny-list' });
     }
   };
@@ -80,8 +91,8 @@ export function requireRole(...roles: Role[]): RequestHandler {
   return (_req, res, next) => {
     const user = res.locals.user;
     if (!user) throw new UnauthorizedError();
-    if (!roles.includes(user.role)) throw new ForbiddenError(`This needs the ${roles.join(' or ')} role.`, 'ROLE_REQUIRED');
+    if (!roles.includes(user.role))
+      throw new ForbiddenError(`This needs the ${roles.join(' or ')} role.`, 'ROLE_REQUIRED');
     next();
   };
 }
-

@@ -13,7 +13,10 @@ export function authRouter(deps: AppDeps): Router {
 
   router.post('/register', async (req, res) => {
     const user = await service.register(validate(registerBody, req.body));
-    res.status(201).location(`/v1/users/${user.id}`).json({ user: { id: user.id, email: user.email, handle: user.handle, role: user.role } });
+    res
+      .status(201)
+      .location(`/v1/users/${user.id}`)
+      .json({ user: { id: user.id, email: user.email, handle: user.handle, role: user.role } });
   });
 
   router.post('/login', async (req, res) => {

@@ -34,9 +34,24 @@ export function authServicesFor(deps: AppDeps): AuthServices {
   const tokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlMs);
   const denyList = createDenyList(deps.redis);
   const windowSeconds = Math.max(1, Math.round(config.rateLimit.loginFailureWindowMs / 1000));
-  const limiterBase = { windowSeconds, workers: config.workers, fallback: config.redisFallback, redis: deps.redis, metrics: deps.metrics, logger: deps.logger };
-  const loginFailuresByAccount = createLimiter({ ...limiterBase, name: 'login-account', points: config.rateLimit.loginMaxFailuresPerAccount });
-  const loginFailuresByIp = createLimiter({ ...limiterBase, name: 'login-ip', points: config.rateLimit.loginMaxFailuresPerIp });
+  const limiterBase = {
+    windowSeconds,
+    workers: config.workers,
+    fallback: config.redisFallback,
+    redis: deps.redis,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  };
+  const loginFailuresByAccount = createLimiter({
+    ...limiterBase,
+    name: 'login-account',
+    points: config.rateLimit.loginMaxFailuresPerAccount,
+  });
+  const loginFailuresByIp = createLimiter({
+    ...limiterBase,
+    name: 'login-ip',
+    points: config.rateLimit.loginMaxFailuresPerIp,
+  });
   const service = createAuthService({
     config,
     db: deps.db,
@@ -52,7 +67,13 @@ export function authServicesFor(deps: AppDeps): AuthServices {
   const services: AuthServices = {
     tokens,
     denyList,
-    authenticate: authenticate({ tokens, denyList, redisFallback: config.redisFallback, retryAfterSeconds: config.retryAfterSeconds, metrics: deps.metrics }),
+    authenticate: authenticate({
+      tokens,
+      denyList,
+      redisFallback: config.redisFallback,
+      retryAfterSeconds: config.retryAfterSeconds,
+      metrics: deps.metrics,
+    }),
     loginFailuresByAccount,
     loginFailuresByIp,
     service,

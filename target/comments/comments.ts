@@ -32,7 +32,13 @@ interface CommentRow {
   ck: string;
 }
 const COLUMNS = 'id, post_id, author_id, body, created_at, created_at::text AS ck';
-const toComment = (r: CommentRow): Comment => ({ id: r.id, postId: r.post_id, authorId: r.author_id, body: r.body, createdAt: r.created_at.toISOString() });
+const toComment = (r: CommentRow): Comment => ({
+  id: r.id,
+  postId: r.post_id,
+  authorId: r.author_id,
+  body: r.body,
+  createdAt: r.created_at.toISOString(),
+});
 
 /**
  * A comment in one statement (one round trip instead of six: the visibility read, BEGIN, the comment, the
@@ -50,19 +56,25 @@ const COMMENT_ONCE = `WITH post AS (SELECT id, author_id, visibility FROM posts 
 
 export async function addComment(deps: FeatureDeps, user: Caller, postId: string, body: string): Promise<Comment> {
   const eventId = randomUUID();
-  const { rows } = await deps.db.query<Partial<CommentRow> & { post_author_id: string; post_visibility: 'public' | 'private' }>(
-    COMMENT_ONCE,
-    [postId, user.id, body, isModerator(user), eventId],
-  );
+  const { rows } = await deps.db.query<
+    Partial<CommentRow> & { post_author_id: string; post_visibility: 'public' | 'private' }
+  >(COMMENT_ONCE, [postId, user.id, body, isModerator(user), eventId]);
   const row = rows[0];
   if (!row || !canSee(user, { author_id: row.post_author_id, visibility: row.post_visibility }) || !row.id) {
     throw new NotFoundError('No such post.', 'POST_NOT_FOUND');
   }
-  await deps.relay.publish([{ type: 'comment.created', actorId: user.id, targetUserId: row.post_author_id, postId, eventId }]);
+  await deps.relay.publish([
+    { type: 'comment.created', actorId: user.id, targetUserId: row.post_author_id, postId, eventId },
+  ]);
   return toComment(row as CommentRow);
 }
 
-export async function listComments(deps: FeatureDeps, user: Caller, postId: string, q: { limit: number; cursor?: string }): Promise<Page<Comment>> {
+export async function listComments(
+  deps: FeatureDeps,
+  user: Caller,
+  postId: string,
+  q: { limit: number; cursor?: string },
+): Promise<Page<Comment>> {
   await getVisiblePost(deps, user, postId);
   const cursor = decodeCursor(q.cursor);
   const values: unknown[] = [postId, q.limit + 1];

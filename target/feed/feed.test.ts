@@ -19,9 +19,13 @@ describe('feed and trending, with Redis up and with Redis stopped', () => {
 
   it('serves the feed of followed users newest first from PostgreSQL, then from the Redis cache', async () => {
     const mine = [];
-    for (const body of ['a1', 'a2', 'a3']) mine.push((await call(h.target.url, 'POST', '/v1/posts', { token: author.token, body: { body } })).body.id);
+    for (const body of ['a1', 'a2', 'a3'])
+      mine.push((await call(h.target.url, 'POST', '/v1/posts', { token: author.token, body: { body } })).body.id);
     await call(h.target.url, 'POST', '/v1/posts', { token: other.token, body: { body: 'not followed' } });
-    await call(h.target.url, 'POST', '/v1/posts', { token: author.token, body: { body: 'private', visibility: 'private' } });
+    await call(h.target.url, 'POST', '/v1/posts', {
+      token: author.token,
+      body: { body: 'private', visibility: 'private' },
+    });
     const first = await call(h.target.url, 'GET', '/v1/feed?limit=2', { token: reader.token });
     expect(first.status).toBe(200);
     expect(first.headers.get('x-cache')).toBe('miss');
@@ -29,7 +33,9 @@ describe('feed and trending, with Redis up and with Redis stopped', () => {
     const second = await call(h.target.url, 'GET', '/v1/feed?limit=2', { token: reader.token });
     expect(second.headers.get('x-cache')).toBe('hit');
     expect(second.body).toEqual(first.body);
-    const next = await call(h.target.url, 'GET', `/v1/feed?limit=2&cursor=${first.body.nextCursor}`, { token: reader.token });
+    const next = await call(h.target.url, 'GET', `/v1/feed?limit=2&cursor=${first.body.nextCursor}`, {
+      token: reader.token,
+    });
     expect(next.body).toEqual({ items: [expect.objectContaining({ id: mine[0] })], nextCursor: null });
     // Making a cached post private takes it out of every cached page at once.
     await call(h.target.url, 'PATCH', `/v1/posts/${mine[2]}`, { token: author.token, body: { visibility: 'private' } });
@@ -44,12 +50,15 @@ describe('feed and trending, with Redis up and with Redis stopped', () => {
   it('ranks trending posts by recent likes', async () => {
     const a = (await call(h.target.url, 'POST', '/v1/posts', { token: other.token, body: { body: 'hot' } })).body;
     const b = (await call(h.target.url, 'POST', '/v1/posts', { token: other.token, body: { body: 'warm' } })).body;
-    for (const u of [reader, author, other]) await call(h.target.url, 'POST', `/v1/posts/${a.id}/like`, { token: u.token });
+    for (const u of [reader, author, other])
+      await call(h.target.url, 'POST', `/v1/posts/${a.id}/like`, { token: u.token });
     await call(h.target.url, 'POST', `/v1/posts/${b.id}/like`, { token: reader.token });
     const t = await call(h.target.url, 'GET', '/v1/trending?limit=1', { token: reader.token });
     expect(t.status).toBe(200);
     expect(t.body.items[0]).toMatchObject({ id: a.id, recentLikes: 3 });
-    const t2 = await call(h.target.url, 'GET', `/v1/trending?limit=1&cursor=${t.body.nextCursor}`, { token: reader.token });
+    const t2 = await call(h.target.url, 'GET', `/v1/trending?limit=1&cursor=${t.body.nextCursor}`, {
+      token: reader.token,
+    });
     expect(t2.body.items[0]).toMatchObject({ id: b.id, recentLikes: 1 });
     expect(t2.headers.get('x-cache')).toBe('hit');
   });
@@ -64,11 +73,16 @@ describe('feed and trending, with Redis up and with Redis stopped', () => {
     const trending = await call(h.target.url, 'GET', '/v1/trending', { token: reader.token });
     expect(trending.status).toBe(200);
     expect(trending.body.items.length).toBeGreaterThan(0);
-    const post = await call(h.target.url, 'POST', '/v1/posts', { token: author.token, body: { body: 'written while Redis is down' } });
+    const post = await call(h.target.url, 'POST', '/v1/posts', {
+      token: author.token,
+      body: { body: 'written while Redis is down' },
+    });
     expect(post.status).toBe(201);
     expect((await call(h.target.url, 'GET', `/v1/posts/${post.body.id}`, { token: reader.token })).status).toBe(200);
     // Its event waits in the relay table for Redis to come back.
-    const waiting = await h.pool.query("SELECT count(*)::int AS n FROM event_relay WHERE payload->>'postId' = $1", [post.body.id]);
+    const waiting = await h.pool.query("SELECT count(*)::int AS n FROM event_relay WHERE payload->>'postId' = $1", [
+      post.body.id,
+    ]);
     expect(waiting.rows[0].n).toBe(1);
     // Redis comes back (empty: no persistence): the relay publishes the event, the consumer recreates
     // its group, and the follower is notified of the post written during the outage.
@@ -77,7 +91,10 @@ describe('feed and trending, with Redis up and with Redis stopped', () => {
       const n = await call(h.target.url, 'GET', '/v1/notifications', { token: reader.token });
       return n.status === 200 && n.body.items.some((x: { postId: string }) => x.postId === post.body.id);
     }, 20_000);
-    expect((await h.pool.query("SELECT count(*)::int AS n FROM event_relay WHERE payload->>'postId' = $1", [post.body.id])).rows[0].n).toBe(0);
+    expect(
+      (await h.pool.query("SELECT count(*)::int AS n FROM event_relay WHERE payload->>'postId' = $1", [post.body.id]))
+        .rows[0].n,
+    ).toBe(0);
   }, 60_000);
 });
 
@@ -87,7 +104,10 @@ describe('with PostgreSQL stopped', () => {
 
   beforeAll(async () => {
     pgServer = await startPostgres();
-    h = await startFeatureHarness({ databaseUrl: pgServer.url, env: { PG_CONNECT_TIMEOUT: '500ms', PG_STATEMENT_TIMEOUT: '1s' } });
+    h = await startFeatureHarness({
+      databaseUrl: pgServer.url,
+      env: { PG_CONNECT_TIMEOUT: '500ms', PG_STATEMENT_TIMEOUT: '1s' },
+    });
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
@@ -107,7 +127,10 @@ describe('with PostgreSQL stopped', () => {
     expect(feed.body).toEqual(warm.body);
     expect((await call(h.target.url, 'GET', '/v1/trending', { token: reader.token })).status).toBe(200);
     const started = Date.now();
-    const write = await call(h.target.url, 'POST', '/v1/posts', { token: author.token, body: { body: 'during the outage' } });
+    const write = await call(h.target.url, 'POST', '/v1/posts', {
+      token: author.token,
+      body: { body: 'during the outage' },
+    });
     expect(write.status).toBe(503);
     expect(write.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(write.headers.get('content-type')).toContain('application/problem+json');

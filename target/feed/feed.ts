@@ -25,7 +25,12 @@ export const STALE_MS = 10 * 60_000;
 export const REVALIDATE_MS = 30_000;
 export const feedKey = (userId: string) => `feed:${userId}`;
 
-export async function loadFeed(deps: FeatureDeps, userId: string, limit: number, cursorRaw?: string): Promise<Page<Post>> {
+export async function loadFeed(
+  deps: FeatureDeps,
+  userId: string,
+  limit: number,
+  cursorRaw?: string,
+): Promise<Page<Post>> {
   const cursor = decodeCursor(cursorRaw);
   const values: unknown[] = [userId, limit + 1];
   let before = '';
@@ -50,12 +55,16 @@ export async function loadFeed(deps: FeatureDeps, userId: string, limit: number,
 /** The caller's feed page as the cached JSON text (Page<Post>): a hit is answered without parsing it. */
 export async function getFeed(deps: FeatureDeps, user: Caller, limit: number, cursor?: string): Promise<CachedJson> {
   if (cursor !== undefined) decodeCursor(cursor); // a bad cursor is a 422 before touching the cache
-  return readThroughJson(deps.redis, { key: feedKey(user.id), field: `${limit}:${cursor ?? ''}` }, { freshMs: FEED_FRESH_MS, staleMs: STALE_MS, staleWhileRevalidateMs: REVALIDATE_MS }, () =>
-    loadFeed(deps, user.id, limit, cursor),
+  return readThroughJson(
+    deps.redis,
+    { key: feedKey(user.id), field: `${limit}:${cursor ?? ''}` },
+    { freshMs: FEED_FRESH_MS, staleMs: STALE_MS, staleWhileRevalidateMs: REVALIDATE_MS },
+    () => loadFeed(deps, user.id, limit, cursor),
   );
 }
 
-export const invalidateFeed = (deps: Pick<FeatureDeps, 'redis'>, userId: string) => invalidate(deps.redis, feedKey(userId));
+export const invalidateFeed = (deps: Pick<FeatureDeps, 'redis'>, userId: string) =>
+  invalidate(deps.redis, feedKey(userId));
 
 export function feedRouter(app: AppDeps): Router {
   const deps = featureDeps(app);

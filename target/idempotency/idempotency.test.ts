@@ -11,7 +11,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.stop());
 
-const count = async (body: string) => Number((await h.pool.query('SELECT count(*) FROM posts WHERE body = $1', [body])).rows[0].count);
+const count = async (body: string) =>
+  Number((await h.pool.query('SELECT count(*) FROM posts WHERE body = $1', [body])).rows[0].count);
 
 describe('Idempotency-Key on POST /v1/posts', () => {
   it('replays the same 201 for the same key and body, creating one post', async () => {
@@ -29,8 +30,16 @@ describe('Idempotency-Key on POST /v1/posts', () => {
   });
 
   it('answers 422 naming the header when the key is reused with a different body', async () => {
-    await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'first body' }, headers: { 'idempotency-key': 'k-diff' } });
-    const reuse = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'other body' }, headers: { 'idempotency-key': 'k-diff' } });
+    await call(h.target.url, 'POST', '/v1/posts', {
+      token: alice.token,
+      body: { body: 'first body' },
+      headers: { 'idempotency-key': 'k-diff' },
+    });
+    const reuse = await call(h.target.url, 'POST', '/v1/posts', {
+      token: alice.token,
+      body: { body: 'other body' },
+      headers: { 'idempotency-key': 'k-diff' },
+    });
     expect(reuse.status).toBe(422);
     expect(reuse.body.errors[0].field).toBe('headers.idempotency-key');
     expect(await count('other body')).toBe(0);
@@ -46,10 +55,22 @@ describe('Idempotency-Key on POST /v1/posts', () => {
 
   it('scopes keys per user and rejects a malformed key with 422', async () => {
     const bob = await h.user();
-    const a = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'per user' }, headers: { 'idempotency-key': 'k-shared' } });
-    const b = await call(h.target.url, 'POST', '/v1/posts', { token: bob.token, body: { body: 'per user' }, headers: { 'idempotency-key': 'k-shared' } });
+    const a = await call(h.target.url, 'POST', '/v1/posts', {
+      token: alice.token,
+      body: { body: 'per user' },
+      headers: { 'idempotency-key': 'k-shared' },
+    });
+    const b = await call(h.target.url, 'POST', '/v1/posts', {
+      token: bob.token,
+      body: { body: 'per user' },
+      headers: { 'idempotency-key': 'k-shared' },
+    });
     expect(a.body.id).not.toBe(b.body.id);
-    const bad = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'x' }, headers: { 'idempotency-key': 'x'.repeat(300) } });
+    const bad = await call(h.target.url, 'POST', '/v1/posts', {
+      token: alice.token,
+      body: { body: 'x' },
+      headers: { 'idempotency-key': 'x'.repeat(300) },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].field).toBe('headers.idempotency-key');
   });

@@ -45,7 +45,10 @@ export async function runIdempotent(
  * The stored answer for a key already claimed (its claim has committed: a concurrent claim waits on the
  * key's row until then): replayed when the request body is the same, 422 when it differs.
  */
-export async function replayIdempotent(q: Queryable, scope: { userId: string; key: string; hash: string }): Promise<StoredResponse> {
+export async function replayIdempotent(
+  q: Queryable,
+  scope: { userId: string; key: string; hash: string },
+): Promise<StoredResponse> {
   const { rows } = await q.query<{ request_hash: string; status: number | null; response: unknown }>(
     'SELECT request_hash, status, response FROM idempotency_keys WHERE user_id = $1 AND key = $2',
     [scope.userId, scope.key],
@@ -56,13 +59,20 @@ export async function replayIdempotent(q: Queryable, scope: { userId: string; ke
     throw new UnprocessableError('headers.idempotency-key', 'is being used by a request still in progress; retry');
   }
   if (row.request_hash !== scope.hash) {
-    throw new UnprocessableError('headers.idempotency-key', 'was already used with a different request body', 'IDEMPOTENCY_KEY_REUSED');
+    throw new UnprocessableError(
+      'headers.idempotency-key',
+      'was already used with a different request body',
+      'IDEMPOTENCY_KEY_REUSED',
+    );
   }
   return { status: row.status, body: row.response, replayed: true };
 }
 
 /** Deletes keys older than `maxAgeMs` (24 h by default). Returns how many. */
 export async function sweepIdempotencyKeys(q: Queryable, maxAgeMs = 24 * 3600_000): Promise<number> {
-  const { rowCount } = await q.query('DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1::float8 / 1000)', [maxAgeMs]);
+  const { rowCount } = await q.query(
+    'DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1::float8 / 1000)',
+    [maxAgeMs],
+  );
   return rowCount ?? 0;
 }

@@ -15,22 +15,34 @@ afterAll(async () => h?.stop());
 
 describe('likes and comments', () => {
   it('likes idempotently (twice counts once, concurrent likes count once) and unlikes idempotently', async () => {
-    const post = (await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'like me' } })).body;
+    const post = (await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'like me' } }))
+      .body;
     const path = `/v1/posts/${post.id}/like`;
-    const likes = await Promise.all(Array.from({ length: 5 }, () => call(h.target.url, 'POST', path, { token: bob.token })));
+    const likes = await Promise.all(
+      Array.from({ length: 5 }, () => call(h.target.url, 'POST', path, { token: bob.token })),
+    );
     expect(likes.every((r) => r.status === 200 && r.body.liked === true)).toBe(true);
     // Every answer counts the one like, also those that waited on a concurrent first like.
     expect(likes.map((r) => r.body.likeCount)).toEqual([1, 1, 1, 1, 1]);
     expect((await call(h.target.url, 'POST', path, { token: bob.token })).body.likeCount).toBe(1);
     expect((await call(h.target.url, 'GET', `/v1/posts/${post.id}`, { token: bob.token })).body.likeCount).toBe(1);
-    expect((await call(h.target.url, 'DELETE', path, { token: bob.token })).body).toEqual({ postId: post.id, liked: false, likeCount: 0 });
+    expect((await call(h.target.url, 'DELETE', path, { token: bob.token })).body).toEqual({
+      postId: post.id,
+      liked: false,
+      likeCount: 0,
+    });
     expect((await call(h.target.url, 'DELETE', path, { token: bob.token })).body.likeCount).toBe(0);
   });
 
   it('hides private posts from likes and comments of other users (404), 401 anonymous, 422 bad ids', async () => {
-    const priv = (await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'p', visibility: 'private' } })).body;
+    const priv = (
+      await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'p', visibility: 'private' } })
+    ).body;
     expect((await call(h.target.url, 'POST', `/v1/posts/${priv.id}/like`, { token: bob.token })).status).toBe(404);
-    expect((await call(h.target.url, 'POST', `/v1/posts/${priv.id}/comments`, { token: bob.token, body: { body: 'hi' } })).status).toBe(404);
+    expect(
+      (await call(h.target.url, 'POST', `/v1/posts/${priv.id}/comments`, { token: bob.token, body: { body: 'hi' } }))
+        .status,
+    ).toBe(404);
     expect((await call(h.target.url, 'GET', `/v1/posts/${priv.id}/comments`, { token: bob.token })).status).toBe(404);
     expect((await call(h.target.url, 'POST', `/v1/posts/${priv.id}/like`)).status).toBe(401);
     expect((await call(h.target.url, 'POST', '/v1/posts/nope/like', { token: bob.token })).status).toBe(422);
@@ -39,7 +51,8 @@ describe('likes and comments', () => {
   });
 
   it('adds comments, counts them and pages them oldest first', async () => {
-    const post = (await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'discuss' } })).body;
+    const post = (await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'discuss' } }))
+      .body;
     const path = `/v1/posts/${post.id}/comments`;
     for (const body of ['one', 'two', 'three']) {
       const c = await call(h.target.url, 'POST', path, { token: bob.token, body: { body } });

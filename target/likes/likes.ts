@@ -36,19 +36,26 @@ const LIKE_ONCE = `WITH post AS (SELECT id, author_id, visibility, like_count FR
 
 async function like(deps: FeatureDeps, user: Caller, postId: string): Promise<LikeState> {
   const eventId = randomUUID();
-  const { rows } = await deps.db.query<{ author_id: string; visibility: 'public' | 'private'; liked_count: number | null; inserted: number }>(
-    LIKE_ONCE,
-    [postId, user.id, isModerator(user), eventId],
-  );
+  const { rows } = await deps.db.query<{
+    author_id: string;
+    visibility: 'public' | 'private';
+    liked_count: number | null;
+    inserted: number;
+  }>(LIKE_ONCE, [postId, user.id, isModerator(user), eventId]);
   const row = rows[0];
   if (!row || !canSee(user, row)) throw new NotFoundError('No such post.', 'POST_NOT_FOUND');
   if (row.inserted > 0) {
-    await deps.relay.publish([{ type: 'like.created', actorId: user.id, targetUserId: row.author_id, postId, eventId }]);
+    await deps.relay.publish([
+      { type: 'like.created', actorId: user.id, targetUserId: row.author_id, postId, eventId },
+    ]);
     return { postId, liked: true, likeCount: row.liked_count ?? 0 };
   }
   // Liked already (maybe by a concurrent request of the same user that committed while this one waited on
   // the like's key): the count as it is now, which includes that like.
-  const { rows: now } = await reader(deps.db).query<{ like_count: number }>('SELECT like_count FROM posts WHERE id = $1', [postId]);
+  const { rows: now } = await reader(deps.db).query<{ like_count: number }>(
+    'SELECT like_count FROM posts WHERE id = $1',
+    [postId],
+  );
   return { postId, liked: true, likeCount: now[0]?.like_count ?? 0 };
 }
 
@@ -68,7 +75,10 @@ export async function setLike(deps: FeatureDeps, user: Caller, postId: string, l
       'UPDATE posts SET like_count = GREATEST(like_count + $2, 0) WHERE id = $1 RETURNING like_count',
       [postId, liked ? 1 : -1],
     );
-    if (liked) events.push(await deps.relay.record(tx, { type: 'like.created', actorId: user.id, targetUserId: post.author_id, postId }));
+    if (liked)
+      events.push(
+        await deps.relay.record(tx, { type: 'like.created', actorId: user.id, targetUserId: post.author_id, postId }),
+      );
     return rows[0]?.like_count ?? 0;
   });
   await deps.relay.publish(events);

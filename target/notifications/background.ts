@@ -10,13 +10,24 @@ import { createEventRelay } from '../platform/relay.ts';
  * notification consumer, the event relay loop (publishes events whose
  * immediate XADD failed), and an hourly sweep of expired idempotency keys.
  */
-export function startFeatureBackground(deps: AppDeps, opts: { consumer?: ConsumerOptions; relayIntervalMs?: number } = {}): BackgroundService {
+export function startFeatureBackground(
+  deps: AppDeps,
+  opts: { consumer?: ConsumerOptions; relayIntervalMs?: number } = {},
+): BackgroundService {
   const consumer = startNotificationConsumer(deps, opts.consumer);
-  deps.metrics.addCollectedGauge('notification_events_total', 'Stream events handled by this worker\'s notification consumer, by outcome', ['outcome'], (set) => {
-    for (const [outcome, n] of Object.entries(consumer.stats())) set({ outcome }, n);
-  });
-  deps.metrics.addCollectedGauge('notification_stream_pending', 'Entries of the events stream delivered to the notifications group but not yet acknowledged', [], (set) =>
-    set({}, consumer.pending()),
+  deps.metrics.addCollectedGauge(
+    'notification_events_total',
+    "Stream events handled by this worker's notification consumer, by outcome",
+    ['outcome'],
+    (set) => {
+      for (const [outcome, n] of Object.entries(consumer.stats())) set({ outcome }, n);
+    },
+  );
+  deps.metrics.addCollectedGauge(
+    'notification_stream_pending',
+    'Entries of the events stream delivered to the notifications group but not yet acknowledged',
+    [],
+    (set) => set({}, consumer.pending()),
   );
   const relay = createEventRelay(deps);
   relay.start(opts.relayIntervalMs ?? 1000);
@@ -46,7 +57,9 @@ export async function forgetDeadConsumers(deps: Pick<AppDeps, 'redis'>, idleMs =
     const fields = new Map<string, unknown>();
     for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), flat[i + 1]);
     if (Number(fields.get('pending')) === 0 && Number(fields.get('idle')) > idleMs) {
-      await deps.redis.run((c) => c.xgroup('DELCONSUMER', EVENTS_STREAM, NOTIFICATIONS_GROUP, String(fields.get('name'))));
+      await deps.redis.run((c) =>
+        c.xgroup('DELCONSUMER', EVENTS_STREAM, NOTIFICATIONS_GROUP, String(fields.get('name'))),
+      );
       removed++;
     }
   }

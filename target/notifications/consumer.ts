@@ -76,13 +76,17 @@ export function startNotificationConsumer(deps: AppDeps, opts: ConsumerOptions =
         const outcome = await applyEvent(deps.db, ev); // one atomic statement per event
         counts[outcome]++;
         ack.push(id);
-        if (outcome === 'applied' && ev.type === 'follow.created' && ev.actorId) await invalidate(deps.redis, `feed:${ev.actorId}`);
+        if (outcome === 'applied' && ev.type === 'follow.created' && ev.actorId)
+          await invalidate(deps.redis, `feed:${ev.actorId}`);
       } catch (err) {
         counts.failed++;
         if (isPgUnavailable(err)) {
           log.warn({ err: (err as Error).message, eventId: ev.eventId }, 'event left pending: PostgreSQL unavailable');
         } else {
-          log.error({ err: (err as Error).message, eventId: ev.eventId, type: ev.type }, 'event could not be applied; dropped');
+          log.error(
+            { err: (err as Error).message, eventId: ev.eventId, type: ev.type },
+            'event could not be applied; dropped',
+          );
           ack.push(id);
         }
       }
@@ -94,7 +98,11 @@ export function startNotificationConsumer(deps: AppDeps, opts: ConsumerOptions =
     let cursor = '0-0';
     let total = 0;
     for (let round = 0; round < 10; round++) {
-      const res = (await conn.xautoclaim(EVENTS_STREAM, group, name, claimIdleMs, cursor, 'COUNT', batch)) as [string, Entry[], string[]?];
+      const res = (await conn.xautoclaim(EVENTS_STREAM, group, name, claimIdleMs, cursor, 'COUNT', batch)) as [
+        string,
+        Entry[],
+        string[]?,
+      ];
       const [next, entries] = res;
       const live = entries.filter((e) => e && e[1]);
       if (live.length) {
@@ -103,7 +111,10 @@ export function startNotificationConsumer(deps: AppDeps, opts: ConsumerOptions =
         await handle(live);
       }
       // Entries deleted from the stream (MAXLEN trim) come back as null: ack them away.
-      const gone = entries.filter((e) => !e || !e[1]).map((e) => e?.[0]).filter((x): x is string => !!x);
+      const gone = entries
+        .filter((e) => !e || !e[1])
+        .map((e) => e?.[0])
+        .filter((x): x is string => !!x);
       if (gone.length) await conn.xack(EVENTS_STREAM, group, ...gone);
       if (next === '0-0') break;
       cursor = next;
@@ -131,9 +142,18 @@ export function startNotificationConsumer(deps: AppDeps, opts: ConsumerOptions =
           const summary = (await conn.xpending(EVENTS_STREAM, group)) as [number | string, ...unknown[]];
           pendingCount = Number(summary[0]) || 0;
         }
-        const res = (await conn.xreadgroup('GROUP', group, name, 'COUNT', batch, 'BLOCK', blockMs, 'STREAMS', EVENTS_STREAM, '>')) as
-          | [string, Entry[]][]
-          | null;
+        const res = (await conn.xreadgroup(
+          'GROUP',
+          group,
+          name,
+          'COUNT',
+          batch,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          EVENTS_STREAM,
+          '>',
+        )) as [string, Entry[]][] | null;
         if (res) for (const [, entries] of res) await handle(entries);
       } catch (err) {
         if (stopped) break;

@@ -25,7 +25,15 @@ export function parseEntry(streamId: string, flat: string[]): StreamEvent | null
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
   if (!fields.eventId || !fields.type) return null;
-  return { streamId, eventId: fields.eventId, type: fields.type, actorId: fields.actorId, targetUserId: fields.targetUserId, postId: fields.postId, fields };
+  return {
+    streamId,
+    eventId: fields.eventId,
+    type: fields.type,
+    actorId: fields.actorId,
+    targetUserId: fields.targetUserId,
+    postId: fields.postId,
+    fields,
+  };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -53,7 +61,12 @@ export async function applyEvent(q: Queryable, ev: StreamEvent): Promise<HandleO
   const actor = uuidOrNull(ev.actorId);
   const target = uuidOrNull(ev.targetUserId);
   const post = uuidOrNull(ev.postId);
-  const run = async (sql: string, values: unknown[], applied: HandleOutcome = 'applied', nothingWritten: HandleOutcome = applied): Promise<HandleOutcome> => {
+  const run = async (
+    sql: string,
+    values: unknown[],
+    applied: HandleOutcome = 'applied',
+    nothingWritten: HandleOutcome = applied,
+  ): Promise<HandleOutcome> => {
     const { rows } = await q.query<{ fresh: number; wrote: number }>(sql, [ev.eventId, ev.type, ...values]);
     if ((rows[0]?.fresh ?? 0) === 0) return 'duplicate';
     return (rows[0]?.wrote ?? 0) > 0 ? applied : nothingWritten;

@@ -23,18 +23,28 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const notificationsOf = async (u: TestUser) => (await call(h.target.url, 'GET', '/v1/notifications?limit=100', { token: u.token })).body.items as { type: string; eventId: string; actorId: string; postId: string | null }[];
+const notificationsOf = async (u: TestUser) =>
+  (await call(h.target.url, 'GET', '/v1/notifications?limit=100', { token: u.token })).body.items as {
+    type: string;
+    eventId: string;
+    actorId: string;
+    postId: string | null;
+  }[];
 
 describe('notifications through the Redis stream', () => {
   it('notifies followers of a post, and the author of a like and a comment', async () => {
     const post = (await call(h.target.url, 'POST', '/v1/posts', { token: bob.token, body: { body: 'news' } })).body;
     await call(h.target.url, 'POST', `/v1/posts/${post.id}/like`, { token: alice.token });
     await call(h.target.url, 'POST', `/v1/posts/${post.id}/comments`, { token: alice.token, body: { body: 'nice' } });
-    const forAlice = await eventually(async () => (await notificationsOf(alice)).find((n) => n.type === 'post.created' && n.postId === post.id));
+    const forAlice = await eventually(async () =>
+      (await notificationsOf(alice)).find((n) => n.type === 'post.created' && n.postId === post.id),
+    );
     expect(forAlice.actorId).toBe(bob.id);
     const forBob = await eventually(async () => {
       const list = await notificationsOf(bob);
-      return list.some((n) => n.type === 'like.created') && list.some((n) => n.type === 'comment.created') ? list : undefined;
+      return list.some((n) => n.type === 'like.created') && list.some((n) => n.type === 'comment.created')
+        ? list
+        : undefined;
     });
     expect(forBob.every((n) => n.actorId === alice.id && n.postId === post.id)).toBe(true);
     expect((await call(h.target.url, 'GET', '/v1/notifications')).status).toBe(401);
@@ -57,13 +67,33 @@ describe('notifications through the Redis stream', () => {
     const group = `claim-${randomUUID().slice(0, 8)}`;
     await ensureGroup(redis, group);
     const eventId = randomUUID();
-    await publishEvent(h.target.server.runtime.deps.redis, { type: 'follow.created', actorId: bob.id, targetUserId: alice.id, eventId });
+    await publishEvent(h.target.server.runtime.deps.redis, {
+      type: 'follow.created',
+      actorId: bob.id,
+      targetUserId: alice.id,
+      eventId,
+    });
     // The "crashed" consumer reads the entry and dies without acknowledging it.
-    const read = (await redis.xreadgroup('GROUP', group, 'crashed-worker', 'COUNT', 10, 'STREAMS', EVENTS_STREAM, '>')) as [string, [string, string[]][]][];
+    const read = (await redis.xreadgroup(
+      'GROUP',
+      group,
+      'crashed-worker',
+      'COUNT',
+      10,
+      'STREAMS',
+      EVENTS_STREAM,
+      '>',
+    )) as [string, [string, string[]][]][];
     const entryIds = read[0]?.[1].map((e) => e[0]) ?? [];
     expect(entryIds.length).toBeGreaterThan(0);
     expect(Number((await redis.xpending(EVENTS_STREAM, group))[0])).toBe(entryIds.length);
-    const live = startNotificationConsumer(h.target.server.runtime.deps, { group, consumer: 'live-worker', claimIdleMs: 300, claimEveryMs: 200, blockMs: 200 });
+    const live = startNotificationConsumer(h.target.server.runtime.deps, {
+      group,
+      consumer: 'live-worker',
+      claimIdleMs: 300,
+      claimEveryMs: 200,
+      blockMs: 200,
+    });
     try {
       await eventually(async () => live.stats().claimed >= entryIds.length, 10_000);
       await eventually(async () => Number((await redis.xpending(EVENTS_STREAM, group))[0]) === 0, 10_000);
@@ -78,14 +108,37 @@ describe('notifications through the Redis stream', () => {
     await new Promise((r) => setTimeout(r, 30));
     const removed = await forgetDeadConsumers(h.target.server.runtime.deps, 10);
     expect(removed).toBeGreaterThanOrEqual(1);
-    const names = ((await redis.xinfo('CONSUMERS', EVENTS_STREAM, 'notifications')) as unknown[][]).map((c) => String(c[1]));
+    const names = ((await redis.xinfo('CONSUMERS', EVENTS_STREAM, 'notifications')) as unknown[][]).map((c) =>
+      String(c[1]),
+    );
     expect(names).not.toContain('long-gone-worker');
   });
 
   it('puts the password-reset mail into the outbox', async () => {
     const eventId = randomUUID();
-    await redis.xadd(EVENTS_STREAM, '*', 'eventId', eventId, 'type', 'password-reset.requested', 'actorId', alice.id, 'targetUserId', alice.id, 'token', 'reset-token-123');
-    const row = await eventually(async () => (await h.pool.query("SELECT recipient, payload FROM outbox WHERE topic = 'mail.password-reset' AND payload->>'eventId' = $1", [eventId])).rows[0]);
+    await redis.xadd(
+      EVENTS_STREAM,
+      '*',
+      'eventId',
+      eventId,
+      'type',
+      'password-reset.requested',
+      'actorId',
+      alice.id,
+      'targetUserId',
+      alice.id,
+      'token',
+      'reset-token-123',
+    );
+    const row = await eventually(
+      async () =>
+        (
+          await h.pool.query(
+            "SELECT recipient, payload FROM outbox WHERE topic = 'mail.password-reset' AND payload->>'eventId' = $1",
+            [eventId],
+          )
+        ).rows[0],
+    );
     expect(row.recipient).toMatch(/@example\.test$/);
     expect(row.payload.text).toContain('reset-token-123');
   });
@@ -93,8 +146,13 @@ describe('notifications through the Redis stream', () => {
   it('publishes events left in the relay table once Redis answers', async () => {
     const eventId = randomUUID();
     const payload = { type: 'like.created', actorId: alice.id, targetUserId: bob.id, eventId };
-    await h.pool.query("INSERT INTO event_relay (event_id, payload, created_at) VALUES ($1, $2, now() - interval '1 minute')", [eventId, JSON.stringify(payload)]);
+    await h.pool.query(
+      "INSERT INTO event_relay (event_id, payload, created_at) VALUES ($1, $2, now() - interval '1 minute')",
+      [eventId, JSON.stringify(payload)],
+    );
     await eventually(async () => (await notificationsOf(bob)).find((n) => n.eventId === eventId));
-    expect((await h.pool.query('SELECT count(*)::int AS n FROM event_relay WHERE event_id = $1', [eventId])).rows[0].n).toBe(0);
+    expect(
+      (await h.pool.query('SELECT count(*)::int AS n FROM event_relay WHERE event_id = $1', [eventId])).rows[0].n,
+    ).toBe(0);
   });
 });

@@ -51,7 +51,15 @@ export function notificationsRouter(app: AppDeps): Router {
       toPage(
         rows,
         q.limit,
-        (r) => ({ id: r.id, type: r.type, actorId: r.actor_id, postId: r.post_id, eventId: r.event_id, createdAt: r.created_at.toISOString(), read: r.read_at !== null }),
+        (r) => ({
+          id: r.id,
+          type: r.type,
+          actorId: r.actor_id,
+          postId: r.post_id,
+          eventId: r.event_id,
+          createdAt: r.created_at.toISOString(),
+          read: r.read_at !== null,
+        }),
         (r) => ({ t: r.ck, id: r.id }),
       ),
     );

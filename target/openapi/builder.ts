@@ -24,7 +24,15 @@ export interface OperationSpec {
   headers?: { name: string; required: boolean; description: string; schema: JsonSchema }[];
   body?: z.ZodType;
   /** status → response: zod schema (JSON), a raw content map, or null for no body. */
-  responses: Record<number, { description: string; schema?: z.ZodType | JsonSchema | null; contentType?: string; headers?: Record<string, JsonSchema> }>;
+  responses: Record<
+    number,
+    {
+      description: string;
+      schema?: z.ZodType | JsonSchema | null;
+      contentType?: string;
+      headers?: Record<string, JsonSchema>;
+    }
+  >;
 }
 
 export function toSchema(schema: z.ZodType | JsonSchema, io: 'input' | 'output'): JsonSchema {
@@ -59,7 +67,8 @@ export function buildOperation(spec: OperationSpec): JsonSchema {
   };
   addParams(spec.params, 'path');
   addParams(spec.query, 'query');
-  for (const h of spec.headers ?? []) parameters.push({ name: h.name, in: 'header', required: h.required, description: h.description, schema: h.schema });
+  for (const h of spec.headers ?? [])
+    parameters.push({ name: h.name, in: 'header', required: h.required, description: h.description, schema: h.schema });
 
   const responses: Record<string, JsonSchema> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
@@ -68,10 +77,22 @@ export function buildOperation(spec: OperationSpec): JsonSchema {
     if (r.headers) entry.headers = Object.fromEntries(Object.entries(r.headers).map(([k, s]) => [k, { schema: s }]));
     responses[status] = entry;
   }
-  const validated = spec.body !== undefined || spec.query !== undefined || spec.params !== undefined || (spec.headers?.length ?? 0) > 0;
-  const errors = spec.plain ? [] : [...(spec.body !== undefined ? [400, 413] : []), ...(validated ? [422] : []), 429, 503, ...(spec.auth ? [401] : [])];
+  const validated =
+    spec.body !== undefined || spec.query !== undefined || spec.params !== undefined || (spec.headers?.length ?? 0) > 0;
+  const errors = spec.plain
+    ? []
+    : [
+        ...(spec.body !== undefined ? [400, 413] : []),
+        ...(validated ? [422] : []),
+        429,
+        503,
+        ...(spec.auth ? [401] : []),
+      ];
   for (const status of errors) {
-    responses[String(status)] ??= { description: ERROR_TEXT[status], content: { 'application/problem+json': { schema: problemRef } } };
+    responses[String(status)] ??= {
+      description: ERROR_TEXT[status],
+      content: { 'application/problem+json': { schema: problemRef } },
+    };
   }
   for (const [status, r] of Object.entries(responses)) {
     if (Number(status) >= 400 && !r.content) r.content = { 'application/problem+json': { schema: problemRef } };
@@ -82,7 +103,9 @@ export function buildOperation(spec: OperationSpec): JsonSchema {
     tags: [spec.tag],
     ...(spec.auth ? { security: [{ bearerAuth: [] }] } : { security: [] }),
     ...(parameters.length ? { parameters } : {}),
-    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(spec.body, 'input') } } } } : {}),
+    ...(spec.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(spec.body, 'input') } } } }
+      : {}),
     responses,
   };
 }
@@ -103,6 +126,13 @@ export const problemSchema: JsonSchema = {
     instance: { type: 'string' },
     code: { type: 'string' },
     requestId: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
   },
 };

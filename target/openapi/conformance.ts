@@ -19,8 +19,12 @@ export function createResponseChecker(doc: JsonSchema): ResponseCheck {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   (addFormats as unknown as (a: Ajv2020) => void)(ajv);
   ajv.addSchema({ $id: 'openapi', components: (doc as { components: unknown }).components }, 'openapi');
-  const fixRefs = (s: unknown): unknown => JSON.parse(JSON.stringify(s).replace(/"#\/components\//g, '"openapi#/components/'));
-  const paths = doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+  const fixRefs = (s: unknown): unknown =>
+    JSON.parse(JSON.stringify(s).replace(/"#\/components\//g, '"openapi#/components/'));
+  const paths = doc.paths as Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
   const routes = Object.entries(paths).map(([template, ops]) => ({
     regex: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
     ops,
@@ -33,7 +37,10 @@ export function createResponseChecker(doc: JsonSchema): ResponseCheck {
     const path = rawPath.split('?')[0] as string;
     const route = routes.find((r) => r.regex.test(path));
     const op = route?.ops[method.toLowerCase()];
-    if (!route || !op) return status === 404 || status === 401 || status === 405 ? [] : [`${method} ${path} is not in the document (answered ${status})`];
+    if (!route || !op)
+      return status === 404 || status === 401 || status === 405
+        ? []
+        : [`${method} ${path} is not in the document (answered ${status})`];
     const res = op.responses[String(status)];
     if (!res) {
       if (status >= 400) return problem(body) ? [] : [`${method} ${route.template} ${status}: not a problem document`];
@@ -47,6 +54,8 @@ export function createResponseChecker(doc: JsonSchema): ResponseCheck {
       validate = ajv.compile(fixRefs(json.schema) as object);
       cache.set(key, validate);
     }
-    return validate(body) ? [] : (validate.errors ?? []).map((e) => `${key}: ${e.instancePath || '(body)'} ${e.message}`);
+    return validate(body)
+      ? []
+      : (validate.errors ?? []).map((e) => `${key}: ${e.instancePath || '(body)'} ${e.message}`);
   };
 }

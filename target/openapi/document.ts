@@ -21,7 +21,9 @@ export function openApiDocument(): JsonSchema {
         'The reference backend rampart proves. Errors are RFC 9457 application/problem+json. Lists are {items, nextCursor} with opaque cursors; limit ≤ 100. Every response carries RateLimit-Policy/RateLimit headers and X-Request-Id.',
     },
     servers: [{ url: '/' }],
-    tags: ['auth', 'users', 'admin', 'posts', 'likes', 'comments', 'feed', 'notifications', 'health', 'docs'].map((name) => ({ name })),
+    tags: ['auth', 'users', 'admin', 'posts', 'likes', 'comments', 'feed', 'notifications', 'health', 'docs'].map(
+      (name) => ({ name }),
+    ),
     security: [{ bearerAuth: [] }],
     paths,
     components: {

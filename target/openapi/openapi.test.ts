@@ -40,7 +40,9 @@ function expressRoutes(app: Express): string[] {
 }
 
 const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };
-const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).sort();
+const documented = Object.entries(doc.paths)
+  .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`))
+  .sort();
 
 describe('the OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document, served at /openapi.json, with an offline docs page', async () => {
@@ -73,7 +75,10 @@ describe('the OpenAPI document', () => {
       const path = template.replace('{file}', 'swagger-ui.css').replace(/\{[^}]+\}/g, user.id);
       const res = await fetch(h.target.url + path, {
         method: method.toUpperCase(),
-        headers: { authorization: `Bearer ${user.token}`, ...(method === 'get' || method === 'delete' ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${user.token}`,
+          ...(method === 'get' || method === 'delete' ? {} : { 'content-type': 'application/json' }),
+        },
         body: method === 'get' || method === 'delete' ? undefined : '{}',
       });
       const text = await res.text();
@@ -86,21 +91,34 @@ describe('the OpenAPI document', () => {
   it('a new user’s journey through the platform and feature routes matches the documented responses', async () => {
     const base = h.target.url;
     const reg = async (name: string) => {
-      const r = await call(base, 'POST', '/v1/auth/register', { body: { email: `${name}@journey.test`, password: 'password123!', handle: name, role: 'admin' } });
+      const r = await call(base, 'POST', '/v1/auth/register', {
+        body: { email: `${name}@journey.test`, password: 'password123!', handle: name, role: 'admin' },
+      });
       expect(r.status).toBe(201);
       expect(r.body.user.role).toBe('user');
-      const login = await call(base, 'POST', '/v1/auth/login', { body: { email: `${name}@journey.test`, password: 'password123!' } });
+      const login = await call(base, 'POST', '/v1/auth/login', {
+        body: { email: `${name}@journey.test`, password: 'password123!' },
+      });
       expect(login.status).toBe(200);
       return { id: r.body.user.id as string, token: login.body.accessToken as string };
     };
     const ann = await reg('journey_ann');
     const ben = await reg('journey_ben');
-    expect((await call(base, 'POST', '/v1/auth/register', { body: { email: 'journey_ann@journey.test', password: 'password123!', handle: 'other_ann' } })).status).toBe(409);
+    expect(
+      (
+        await call(base, 'POST', '/v1/auth/register', {
+          body: { email: 'journey_ann@journey.test', password: 'password123!', handle: 'other_ann' },
+        })
+      ).status,
+    ).toBe(409);
     expect((await call(base, 'GET', '/v1/users/me', { token: ann.token })).status).toBe(200);
     expect((await call(base, 'GET', `/v1/users/${ben.id}`)).status).toBe(200);
     expect((await call(base, 'POST', `/v1/users/${ben.id}/follow`, { token: ann.token })).status).toBe(201);
     const post = await call(base, 'POST', '/v1/posts', { token: ben.token, body: { body: 'first post' } });
-    const note = async () => (await call(base, 'GET', '/v1/notifications', { token: ben.token })).body.items.find((n: { type: string }) => n.type === 'follow.created');
+    const note = async () =>
+      (await call(base, 'GET', '/v1/notifications', { token: ben.token })).body.items.find(
+        (n: { type: string }) => n.type === 'follow.created',
+      );
     for (let i = 0; i < 100 && !(await note()); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await note()).toMatchObject({ actorId: ann.id });
     const feed = await call(base, 'GET', '/v1/feed', { token: ann.token });
@@ -110,8 +128,13 @@ describe('the OpenAPI document', () => {
     const admin = await h.user('admin');
     expect((await call(base, 'GET', '/v1/admin/users?limit=5', { token: admin.token })).status).toBe(200);
     expect((await call(base, 'DELETE', `/v1/users/${ben.id}/follow`, { token: ann.token })).status).toBe(204);
-    expect((await call(base, 'POST', '/v1/auth/password-reset/request', { body: { email: 'journey_ann@journey.test' } })).status).toBe(202);
-    const mail = await h.pool.query("SELECT count(*)::int AS n FROM outbox WHERE topic = 'mail.password-reset' AND recipient = 'journey_ann@journey.test'");
+    expect(
+      (await call(base, 'POST', '/v1/auth/password-reset/request', { body: { email: 'journey_ann@journey.test' } }))
+        .status,
+    ).toBe(202);
+    const mail = await h.pool.query(
+      "SELECT count(*)::int AS n FROM outbox WHERE topic = 'mail.password-reset' AND recipient = 'journey_ann@journey.test'",
+    );
     expect(mail.rows[0].n).toBe(1);
   });
 

@@ -7,11 +7,12 @@ describe('bulkheads', () => {
     const sem = createSemaphore({ name: 'x', concurrency: 2, maxQueue: 1, retryAfterSeconds: 3 });
     let running = 0;
     let peak = 0;
-    const task = () => sem.run(async () => {
-      peak = Math.max(peak, ++running);
-      await new Promise((r) => setTimeout(r, 50));
-      running--;
-    });
+    const task = () =>
+      sem.run(async () => {
+        peak = Math.max(peak, ++running);
+        await new Promise((r) => setTimeout(r, 50));
+        running--;
+      });
     const results = await Promise.allSettled([task(), task(), task(), task()]);
     expect(peak).toBe(2);
     const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
@@ -20,10 +21,23 @@ describe('bulkheads', () => {
   });
 
   it('a login storm is shed with 503 + Retry-After while reads keep answering', async () => {
-    await using t = await startTestTarget({ env: { ARGON2_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '2', RATE_LIMIT_ANON_PER_MINUTE: '100000', LOGIN_MAX_FAILURES_PER_IP: '100000' } });
-    const u = { email: `storm-${Date.now()}@example.test`, password: 'password123!', handle: `storm_${Date.now() % 100000}` };
+    await using t = await startTestTarget({
+      env: {
+        ARGON2_CONCURRENCY: '1',
+        ARGON2_MAX_QUEUE: '2',
+        RATE_LIMIT_ANON_PER_MINUTE: '100000',
+        LOGIN_MAX_FAILURES_PER_IP: '100000',
+      },
+    });
+    const u = {
+      email: `storm-${Date.now()}@example.test`,
+      password: 'password123!',
+      handle: `storm_${Date.now() % 100000}`,
+    };
     const reg = await call(t.url, 'POST', '/v1/auth/register', { body: u });
-    const storm = Array.from({ length: 12 }, () => call(t.url, 'POST', '/v1/auth/login', { body: { email: u.email, password: u.password } }));
+    const storm = Array.from({ length: 12 }, () =>
+      call(t.url, 'POST', '/v1/auth/login', { body: { email: u.email, password: u.password } }),
+    );
     const read = await call(t.url, 'GET', `/v1/users/${reg.body.user.id}`);
     expect(read.status).toBe(200);
     const results = await Promise.all(storm);

@@ -29,7 +29,9 @@ interface Entry<T> {
 
 export function createReadCache(opts: CacheOptions) {
   const get = async <T>(key: string): Promise<Entry<T> | null> => {
-    const raw = opts.fallback ? await opts.redis.tryRun((c) => c.get(key), null) : await opts.redis.run((c) => c.get(key));
+    const raw = opts.fallback
+      ? await opts.redis.tryRun((c) => c.get(key), null)
+      : await opts.redis.run((c) => c.get(key));
     return raw ? (JSON.parse(raw) as Entry<T>) : null;
   };
   const set = async (key: string, value: unknown, ttlSeconds: number) => {
@@ -38,7 +40,11 @@ export function createReadCache(opts: CacheOptions) {
     else await opts.redis.run((c) => c.set(key, payload, 'EX', ttlSeconds));
   };
   return {
-    async read<T>(key: string, o: { freshMs: number; ttlSeconds: number; dependency?: string }, load: () => Promise<T>): Promise<CachedValue<T>> {
+    async read<T>(
+      key: string,
+      o: { freshMs: number; ttlSeconds: number; dependency?: string },
+      load: () => Promise<T>,
+    ): Promise<CachedValue<T>> {
       const entry = await get<T>(key);
       if (entry && Date.now() - entry.at < o.freshMs) return { value: entry.value, source: 'cache' };
       try {

@@ -22,7 +22,11 @@ export interface Queryable {
 
 export interface Database {
   /** One attempt, through the breaker. Use for writes. */
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[], lane?: Lane): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+    lane?: Lane,
+  ): Promise<pg.QueryResult<R>>;
   /** An idempotent read: retried with exponential backoff + jitter on transient failures. Returns the rows. */
   read<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[], lane?: Lane): Promise<R[]>;
   /** BEGIN … COMMIT on one client (ROLLBACK on throw), through the breaker. Not retried. */
@@ -37,7 +41,18 @@ export interface Database {
 
 /** SQLSTATE classes that mean "the database is not available", not "your SQL is wrong". */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P|58)/;
-const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EOPENBREAKER', 'ESEMLOCKED', 'ESHUTDOWN']);
+const UNAVAILABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EOPENBREAKER',
+  'ESEMLOCKED',
+  'ESHUTDOWN',
+]);
 const UNAVAILABLE_MESSAGE = /timeout|terminated|Connection ended|not queryable|Client was closed|ECONNREFUSED|connect/i;
 
 export function isPgUnavailable(err: unknown): boolean {
@@ -105,12 +120,20 @@ function namedClient(client: pg.PoolClient): Queryable {
   };
 }
 
-function runOn<R extends pg.QueryResultRow>(pool: pg.Pool, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+function runOn<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  text: string,
+  values?: unknown[],
+): Promise<pg.QueryResult<R>> {
   const q = namedQuery(text, values);
   return typeof q === 'string' ? pool.query<R>(q) : pool.query<R>(q);
 }
 
-export function createDatabase(config: TargetConfig, logger: Logger, onBreakerChange?: (s: BreakerState) => void): Database {
+export function createDatabase(
+  config: TargetConfig,
+  logger: Logger,
+  onBreakerChange?: (s: BreakerState) => void,
+): Database {
   const pools: Record<Lane, pg.Pool> = {
     main: makePool(config, config.pg.poolMax, 'main', logger),
     auth: makePool(config, config.pg.authPoolMax, 'auth', logger),
@@ -168,7 +191,11 @@ export function createDatabase(config: TargetConfig, logger: Logger, onBreakerCh
         .catch(unavailable);
     },
     async ping(timeoutMs = 1000) {
-      const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+      const client = new pg.Client({
+        connectionString: config.databaseUrl,
+        connectionTimeoutMillis: timeoutMs,
+        query_timeout: timeoutMs,
+      });
       client.on('error', () => {});
       try {
         await client.connect();

@@ -4,7 +4,11 @@ import { call, startTestTarget } from '../testing.ts';
 import type { TestTarget } from '../testing.ts';
 
 async function signUp(t: TestTarget, tag: string) {
-  const u = { email: `${tag}-${Date.now()}@example.test`, password: 'password123!', handle: `${tag}_${Date.now() % 1_000_000}` };
+  const u = {
+    email: `${tag}-${Date.now()}@example.test`,
+    password: 'password123!',
+    handle: `${tag}_${Date.now() % 1_000_000}`,
+  };
   const reg = await call(t.url, 'POST', '/v1/auth/register', { body: u });
   expect(reg.status).toBe(201);
   const login = await call(t.url, 'POST', '/v1/auth/login', { body: { email: u.email, password: u.password } });
@@ -13,7 +17,10 @@ async function signUp(t: TestTarget, tag: string) {
 
 async function metric(t: TestTarget, name: string): Promise<string> {
   const text = (await call(t.url, 'GET', '/metrics')).body as string;
-  return text.split('\n').filter((l) => l.startsWith(name)).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(name))
+    .join('\n');
 }
 
 describe('with Redis stopped', () => {
@@ -43,9 +50,12 @@ describe('with Redis stopped', () => {
 
     // The local limiter still limits (it did not fail open): 8 per minute, one worker.
     let limited = 0;
-    for (let i = 0; i < 10; i++) if ((await call(t.url, 'GET', '/v1/users/me', { token: a.token })).status === 429) limited++;
+    for (let i = 0; i < 10; i++)
+      if ((await call(t.url, 'GET', '/v1/users/me', { token: a.token })).status === 429) limited++;
     expect(limited).toBeGreaterThan(0);
-    expect(await metric(t, 'rate_limit_local_fallback_total')).toMatch(/rate_limit_local_fallback_total\{reason="redis-unavailable"\} [1-9]/);
+    expect(await metric(t, 'rate_limit_local_fallback_total')).toMatch(
+      /rate_limit_local_fallback_total\{reason="redis-unavailable"\} [1-9]/,
+    );
   });
 
   it('with REDIS_FALLBACK=off the same reads fail fast with 503 instead', async () => {
@@ -64,7 +74,10 @@ describe('with Redis stopped', () => {
 describe('with PostgreSQL stopped', () => {
   it('cached reads still answer, writes fail fast with 503 + Retry-After, never a 500, and the breaker opens', async () => {
     await using pg = await startPostgres();
-    await using t = await startTestTarget({ databaseUrl: pg.url, env: { RATE_LIMIT_PER_MINUTE: '10000', RATE_LIMIT_ANON_PER_MINUTE: '10000' } });
+    await using t = await startTestTarget({
+      databaseUrl: pg.url,
+      env: { RATE_LIMIT_PER_MINUTE: '10000', RATE_LIMIT_ANON_PER_MINUTE: '10000' },
+    });
     const a = await signUp(t, 'pa');
     expect((await call(t.url, 'GET', `/v1/users/${a.id}`)).headers.get('x-cache')).toBe('miss');
     await pg.stopProcess();
@@ -82,7 +95,10 @@ describe('with PostgreSQL stopped', () => {
     }
     expect([...statuses]).toEqual([503]);
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect((await call(t.url, 'POST', '/v1/auth/login', { body: { email: 'x@example.test', password: 'whatever1' } })).status).toBe(503);
+    expect(
+      (await call(t.url, 'POST', '/v1/auth/login', { body: { email: 'x@example.test', password: 'whatever1' } }))
+        .status,
+    ).toBe(503);
     expect(await metric(t, 'circuit_breaker_state{dependency="postgres"}')).toContain(' 2');
     const ready = await call(t.url, 'GET', '/readyz');
     expect(ready.status).toBe(503);

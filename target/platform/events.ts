@@ -27,7 +27,18 @@ export interface DomainEvent {
  */
 export async function publishEvent(redis: RedisService, event: DomainEvent): Promise<string> {
   const eventId = event.eventId ?? randomUUID();
-  const fields = ['eventId', eventId, 'type', event.type, 'actorId', event.actorId, 'targetUserId', event.targetUserId, 'at', new Date().toISOString()];
+  const fields = [
+    'eventId',
+    eventId,
+    'type',
+    event.type,
+    'actorId',
+    event.actorId,
+    'targetUserId',
+    event.targetUserId,
+    'at',
+    new Date().toISOString(),
+  ];
   if (event.postId) fields.push('postId', event.postId);
   await redis.run((c) => c.xadd(EVENTS_STREAM, 'MAXLEN', '~', EVENTS_STREAM_MAXLEN, '*', ...fields));
   return eventId;

@@ -38,7 +38,9 @@ describe('health, request ids and problem+json', () => {
     const bad = await call(target.url, 'POST', '/v1/auth/login', { body: '{"email":' });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
-    const big = await call(target.url, 'POST', '/v1/auth/login', { body: JSON.stringify({ email: 'x'.repeat(200_000) }) });
+    const big = await call(target.url, 'POST', '/v1/auth/login', {
+      body: JSON.stringify({ email: 'x'.repeat(200_000) }),
+    });
     expect(big.status).toBe(413);
     expect(big.body.status).toBe(413);
   });

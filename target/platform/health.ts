@@ -18,11 +18,17 @@ export function healthRouter(deps: { db: Database; redis: RedisService; isShutti
         await fn();
         return { status: 'up' as const, ms: Math.round(performance.now() - started) };
       } catch (err) {
-        return { status: 'down' as const, ms: Math.round(performance.now() - started), error: err instanceof Error ? err.message : String(err) };
+        return {
+          status: 'down' as const,
+          ms: Math.round(performance.now() - started),
+          error: err instanceof Error ? err.message : String(err),
+        };
       }
     };
     const [postgres, redis] = await Promise.all([check(() => deps.db.ping(1000)), check(() => deps.redis.ping(1000))]);
-    const down = [postgres.status === 'down' ? 'postgres' : null, redis.status === 'down' ? 'redis' : null].filter((x): x is string => x !== null);
+    const down = [postgres.status === 'down' ? 'postgres' : null, redis.status === 'down' ? 'redis' : null].filter(
+      (x): x is string => x !== null,
+    );
     const draining = deps.isShuttingDown();
     const ok = down.length === 0 && !draining;
     res.status(ok ? 200 : 503);

@@ -25,7 +25,12 @@ export class HttpError extends RampartError<string> {
     title: string,
     code: string,
     message: string,
-    opts: { headers?: Record<string, string>; extensions?: Record<string, unknown>; cause?: unknown; category?: ErrorCategory } = {},
+    opts: {
+      headers?: Record<string, string>;
+      extensions?: Record<string, unknown>;
+      cause?: unknown;
+      category?: ErrorCategory;
+    } = {},
   ) {
     super(code, opts.category ?? (status >= 500 ? 'environment' : 'input'), message, { cause: opts.cause });
     this.status = status;
@@ -81,8 +86,10 @@ export class UnsupportedMediaTypeError extends HttpError {
 export class UnprocessableError extends HttpError {
   readonly issues: readonly FieldIssue[];
   constructor(issues: FieldIssue[] | string, message?: string, code = 'VALIDATION_FAILED') {
-    const list: FieldIssue[] = typeof issues === 'string' ? [{ field: issues, message: message ?? 'is invalid' }] : issues;
-    const text = message && typeof issues !== 'string' ? message : list.map((i) => `${i.field}: ${i.message}`).join('; ');
+    const list: FieldIssue[] =
+      typeof issues === 'string' ? [{ field: issues, message: message ?? 'is invalid' }] : issues;
+    const text =
+      message && typeof issues !== 'string' ? message : list.map((i) => `${i.field}: ${i.message}`).join('; ');
     super(422, 'Unprocessable Content', code, text, { extensions: { errors: list } });
     this.issues = list;
   }
@@ -90,7 +97,12 @@ export class UnprocessableError extends HttpError {
 
 export class TooManyRequestsError extends HttpError {
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number, message = 'Too many requests; slow down.', code = 'RATE_LIMITED', headers: Record<string, string> = {}) {
+  constructor(
+    retryAfterSeconds: number,
+    message = 'Too many requests; slow down.',
+    code = 'RATE_LIMITED',
+    headers: Record<string, string> = {},
+  ) {
     const secs = Math.max(1, Math.ceil(retryAfterSeconds));
     super(429, 'Too Many Requests', code, message, { headers: { ...headers, 'Retry-After': String(secs) } });
     this.retryAfterSeconds = secs;
@@ -111,7 +123,12 @@ export class ServiceUnavailableError extends HttpError {
 export class DependencyUnavailableError extends ServiceUnavailableError {
   readonly dependency: 'postgres' | 'redis';
   constructor(dependency: 'postgres' | 'redis', retryAfterSeconds: number, cause?: unknown) {
-    super(`${dependency === 'postgres' ? 'The database' : 'Redis'} is unavailable; try again shortly.`, retryAfterSeconds, dependency === 'postgres' ? 'POSTGRES_UNAVAILABLE' : 'REDIS_UNAVAILABLE', cause);
+    super(
+      `${dependency === 'postgres' ? 'The database' : 'Redis'} is unavailable; try again shortly.`,
+      retryAfterSeconds,
+      dependency === 'postgres' ? 'POSTGRES_UNAVAILABLE' : 'REDIS_UNAVAILABLE',
+      cause,
+    );
     this.dependency = dependency;
   }
 }

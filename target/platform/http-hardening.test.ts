@@ -48,7 +48,15 @@ describe('HTTP hardening', () => {
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(res.headers.get('x-powered-by')).toBeNull();
 
-    const preflight = (origin: string) => fetch(`${t.url}/v1/users/me`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,content-type' } });
+    const preflight = (origin: string) =>
+      fetch(`${t.url}/v1/users/me`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'PATCH',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
     const ok = await preflight('https://app.example');
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(ok.headers.get('access-control-allow-methods')).toContain('PATCH');
@@ -73,7 +81,9 @@ describe('HTTP hardening', () => {
     const { lines, logger } = capture();
     await using t = await startTestTarget({ logger });
     const email = `secret-${Date.now()}@example.test`;
-    await call(t.url, 'POST', '/v1/auth/register', { body: { email, password: 'Sup3rSecretPass!', handle: `s_${Date.now() % 100000}` } });
+    await call(t.url, 'POST', '/v1/auth/register', {
+      body: { email, password: 'Sup3rSecretPass!', handle: `s_${Date.now() % 100000}` },
+    });
     const login = await call(t.url, 'POST', '/v1/auth/login', { body: { email, password: 'Sup3rSecretPass!' } });
     await call(t.url, 'GET', '/v1/users/me', { token: login.body.accessToken });
     await call(t.url, 'POST', '/v1/auth/login', { body: { email, password: 'wrong-password' } });
@@ -87,7 +97,9 @@ describe('HTTP hardening', () => {
 
   it('rejects JSON bodies past the limit with 413 problem+json', async () => {
     await using t = await startTestTarget({ env: { BODY_LIMIT: '1kb' } });
-    const res = await call(t.url, 'POST', '/v1/auth/register', { body: { email: 'a@example.test', password: 'x'.repeat(5000), handle: 'abc' } });
+    const res = await call(t.url, 'POST', '/v1/auth/register', {
+      body: { email: 'a@example.test', password: 'x'.repeat(5000), handle: 'abc' },
+    });
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -97,7 +109,9 @@ describe('HTTP hardening', () => {
     await call(t.url, 'GET', '/v1/users/00000000-0000-4000-8000-000000000000');
     const text = (await call(t.url, 'GET', '/metrics')).body as string;
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/v1\/users\/:id",status="404"\} 1/);
-    expect(text).toContain('http_request_duration_seconds_bucket{le="0.2",method="GET",route="/v1/users/:id",status="404"}');
+    expect(text).toContain(
+      'http_request_duration_seconds_bucket{le="0.2",method="GET",route="/v1/users/:id",status="404"}',
+    );
     expect(text).toMatch(/pg_pool_connections\{pool="main",state="max"\} 10/);
     expect(text).toMatch(/circuit_breaker_state\{dependency="redis"\} 0/);
     expect(text).toContain('argon2_queue_length');
@@ -120,14 +134,36 @@ describe('HTTP hardening', () => {
     try {
       const cert = path.join(dir, 'cert.pem');
       const key = path.join(dir, 'key.pem');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+        ],
+        { stdio: 'ignore' },
+      );
       await using t = await startTestTarget({ env: { TLS_CERT_FILE: cert, TLS_KEY_FILE: key } });
       expect(t.url).toMatch(/^https:\/\//);
       const get = (opts: https.RequestOptions) =>
         new Promise<{ status: number; protocol: string; hsts: string | undefined }>((resolve, reject) => {
           const req = https.get(`${t.url}/livez`, { rejectUnauthorized: false, ...opts }, (res) => {
             res.resume();
-            resolve({ status: res.statusCode ?? 0, protocol: (res.socket as TLSSocket).getProtocol() ?? '', hsts: res.headers['strict-transport-security'] as string | undefined });
+            resolve({
+              status: res.statusCode ?? 0,
+              protocol: (res.socket as TLSSocket).getProtocol() ?? '',
+              hsts: res.headers['strict-transport-security'] as string | undefined,
+            });
           });
           req.on('error', reject);
         });
@@ -135,7 +171,9 @@ describe('HTTP hardening', () => {
       expect(ok.status).toBe(200);
       expect(['TLSv1.2', 'TLSv1.3']).toContain(ok.protocol);
       expect(ok.hsts).toMatch(/max-age/);
-      await expect(get({ maxVersion: 'TLSv1.1', minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' })).rejects.toThrow();
+      await expect(
+        get({ maxVersion: 'TLSv1.1', minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }),
+      ).rejects.toThrow();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -30,7 +30,11 @@ const REDACT_PATHS = [
   'token',
 ];
 
-export function createLogger(level: LogLevel, bindings: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
+export function createLogger(
+  level: LogLevel,
+  bindings: Record<string, unknown> = {},
+  destination?: DestinationStream,
+): Logger {
   const options = {
     level,
     base: { pid: process.pid, service: 'socialconnect', ...bindings },

@@ -20,7 +20,12 @@ export interface Metrics {
   readonly argon2Active: Gauge;
   setBreaker(dependency: 'postgres' | 'redis', state: BreakerState): void;
   /** Adds a gauge whose value is read at scrape time. */
-  addCollectedGauge(name: string, help: string, labelNames: string[], collect: (set: (labels: Record<string, string>, v: number) => void) => void): void;
+  addCollectedGauge(
+    name: string,
+    help: string,
+    labelNames: string[],
+    collect: (set: (labels: Record<string, string>, v: number) => void) => void,
+  ): void;
 }
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -28,12 +33,22 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1,
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  const breakerState = new Gauge({ name: 'circuit_breaker_state', help: 'Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open', labelNames: ['dependency'], registers: [registry] });
+  const breakerState = new Gauge({
+    name: 'circuit_breaker_state',
+    help: 'Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open',
+    labelNames: ['dependency'],
+    registers: [registry],
+  });
   breakerState.set({ dependency: 'postgres' }, 0);
   breakerState.set({ dependency: 'redis' }, 0);
   return {
     registry,
-    httpRequests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by route pattern and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route pattern and status',
@@ -42,11 +57,35 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       registers: [registry],
     }),
     breakerState,
-    rateLimitFallback: new Counter({ name: 'rate_limit_local_fallback_total', help: 'Rate-limit decisions taken by the local in-process limiter because Redis was unavailable', labelNames: ['reason'], registers: [registry] }),
-    rateLimited: new Counter({ name: 'rate_limit_rejections_total', help: 'Requests answered 429', labelNames: ['policy'], registers: [registry] }),
-    rateLimitRefunded: new Counter({ name: 'rate_limit_refunds_total', help: 'Rate-limit points given back because the server answered the request 5xx', labelNames: ['policy'], registers: [registry] }),
-    degraded: new Counter({ name: 'degraded_operations_total', help: 'Operations served in degraded mode (dependency down)', labelNames: ['dependency', 'operation'], registers: [registry] }),
-    argon2Queue: new Gauge({ name: 'argon2_queue_length', help: 'Password hash operations waiting for the argon2 bulkhead', registers: [registry] }),
+    rateLimitFallback: new Counter({
+      name: 'rate_limit_local_fallback_total',
+      help: 'Rate-limit decisions taken by the local in-process limiter because Redis was unavailable',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'rate_limit_rejections_total',
+      help: 'Requests answered 429',
+      labelNames: ['policy'],
+      registers: [registry],
+    }),
+    rateLimitRefunded: new Counter({
+      name: 'rate_limit_refunds_total',
+      help: 'Rate-limit points given back because the server answered the request 5xx',
+      labelNames: ['policy'],
+      registers: [registry],
+    }),
+    degraded: new Counter({
+      name: 'degraded_operations_total',
+      help: 'Operations served in degraded mode (dependency down)',
+      labelNames: ['dependency', 'operation'],
+      registers: [registry],
+    }),
+    argon2Queue: new Gauge({
+      name: 'argon2_queue_length',
+      help: 'Password hash operations waiting for the argon2 bulkhead',
+      registers: [registry],
+    }),
     argon2Active: new Gauge({ name: 'argon2_active', help: 'Password hash operations running', registers: [registry] }),
     setBreaker(dependency, state) {
       breakerState.set({ dependency }, BREAKER_VALUE[state]);
@@ -70,7 +109,9 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const end = metrics.httpDuration.startTimer();
     res.on('finish', () => {
-      const route = res.locals.routePattern ?? (req.route ? `${res.locals.mountPath ?? ''}${String((req.route as { path: string }).path)}` : 'unmatched');
+      const route =
+        res.locals.routePattern ??
+        (req.route ? `${res.locals.mountPath ?? ''}${String((req.route as { path: string }).path)}` : 'unmatched');
       const labels = { method: req.method, route, status: String(res.statusCode) };
       end(labels);
       metrics.httpRequests.inc(labels);

@@ -10,7 +10,9 @@ async function tables(url: string): Promise<string[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    return (await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t);
+    return (
+      await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+    ).rows.map((r) => r.t);
   } finally {
     await c.end();
   }
@@ -23,7 +25,9 @@ describe('migrations', () => {
     const results = await Promise.all([migrate(db.url), migrate(db.url), migrate(db.url)]);
     const applied = results.map((r) => r.applied.length).sort();
     expect(applied).toEqual([0, 0, files.length]);
-    expect(await tables(db.url)).toEqual(expect.arrayContaining(['users', 'follows', 'refresh_tokens', 'password_resets', 'outbox', 'schema_migrations']));
+    expect(await tables(db.url)).toEqual(
+      expect.arrayContaining(['users', 'follows', 'refresh_tokens', 'password_resets', 'outbox', 'schema_migrations']),
+    );
     expect((await migrate(db.url)).skipped).toEqual(files);
   });
 

@@ -15,10 +15,14 @@ const LOCK_KEY = 7_236_110_001; // any constant bigint shared by every process o
 
 export class MigrationFailedError extends EnvironmentError {
   constructor(file: string, cause: unknown) {
-    super('TARGET_MIGRATION_FAILED', `migration ${file} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-      hint: 'fix the SQL file, or point DATABASE_URL at a database this application owns',
-    });
+    super(
+      'TARGET_MIGRATION_FAILED',
+      `migration ${file} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+        hint: 'fix the SQL file, or point DATABASE_URL at a database this application owns',
+      },
+    );
   }
 }
 
@@ -39,9 +43,16 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<string[]> {
   return (await readdir(dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
 }
 
-export async function migrate(databaseUrl: string, opts: { dir?: string; connectTimeoutMs?: number } = {}): Promise<MigrationResult> {
+export async function migrate(
+  databaseUrl: string,
+  opts: { dir?: string; connectTimeoutMs?: number } = {},
+): Promise<MigrationResult> {
   const dir = opts.dir ?? MIGRATIONS_DIR;
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000, application_name: 'socialconnect-migrate' });
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+    application_name: 'socialconnect-migrate',
+  });
   client.on('error', () => {});
   await client.connect();
   const result: MigrationResult = { applied: [], skipped: [] };
@@ -51,7 +62,11 @@ export async function migrate(databaseUrl: string, opts: { dir?: string; connect
       name text PRIMARY KEY,
       checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Map((await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations')).rows.map((r) => [r.name, r.checksum]));
+    const done = new Map(
+      (await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations')).rows.map(
+        (r) => [r.name, r.checksum],
+      ),
+    );
     for (const file of await listMigrations(dir)) {
       const sql = await readFile(path.join(dir, file), 'utf8');
       const checksum = createHash('sha256').update(sql).digest('hex');

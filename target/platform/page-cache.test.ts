@@ -41,7 +41,10 @@ describe('read-through cache', () => {
     let loads = 0;
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
-    expect(await readThrough(redis, key, swr(0), async () => ({ n: ++loads }))).toEqual({ data: { n: 1 }, source: 'miss' });
+    expect(await readThrough(redis, key, swr(0), async () => ({ n: ++loads }))).toEqual({
+      data: { n: 1 },
+      source: 'miss',
+    });
     await new Promise((r) => setTimeout(r, 50));
     // Not fresh any more (1500 > 1000) but inside the window: the old copy comes back without waiting for the slow load.
     const slowLoad = async () => {
@@ -53,11 +56,16 @@ describe('read-through cache', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await readThrough(redis, key, swr(1600), slowLoad)).toEqual({ data: { n: 2 }, source: 'hit' });
     // Past the window the reader waits for the database again.
-    expect(await readThrough(redis, key, swr(20_000), async () => ({ n: ++loads }))).toEqual({ data: { n: 3 }, source: 'miss' });
+    expect(await readThrough(redis, key, swr(20_000), async () => ({ n: ++loads }))).toEqual({
+      data: { n: 3 },
+      source: 'miss',
+    });
   });
 
   it('without a cached copy, a PostgreSQL outage is the 503 error, not an empty answer', async () => {
-    await expect(readThrough(redis, { key: 'test:cache', field: 'never' }, opts(0), pgDown)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(readThrough(redis, { key: 'test:cache', field: 'never' }, opts(0), pgDown)).rejects.toBeInstanceOf(
+      DependencyUnavailableError,
+    );
   });
 
   it('shares one load between concurrent misses of a key', async () => {
@@ -67,7 +75,9 @@ describe('read-through cache', () => {
       await new Promise((r) => setTimeout(r, 100));
       return 'v';
     };
-    const all = await Promise.all(Array.from({ length: 10 }, () => readThrough(redis, { key: 'test:herd', field: 'x' }, opts(0), slow)));
+    const all = await Promise.all(
+      Array.from({ length: 10 }, () => readThrough(redis, { key: 'test:herd', field: 'x' }, opts(0), slow)),
+    );
     expect(all.every((r) => r.data === 'v')).toBe(true);
     expect(loads).toBe(1);
   });
@@ -90,13 +100,22 @@ describe('read-through cache', () => {
     await new Promise((r) => setTimeout(r, 50));
     // The payload in Redis is overwritten behind the version's back: a memo reader does not even fetch it.
     await redis.client.hset('test:memo', 'top', 'garbage');
-    expect(await readThroughJson(redis, key, memo(100), async () => ['never'])).toMatchObject({ source: 'hit', json: '["a"]' });
+    expect(await readThroughJson(redis, key, memo(100), async () => ['never'])).toMatchObject({
+      source: 'hit',
+      json: '["a"]',
+    });
     // Another process rebuilt it (new version): the new bytes are fetched.
     const epoch = (await redis.client.get(EPOCH_KEY)) ?? '0';
     await redis.client.hset('test:memo', 'top', `200 ${epoch}\n["b"]`, 'top@', `200 ${epoch}`);
-    expect(await readThroughJson(redis, key, memo(300), async () => ['never'])).toMatchObject({ source: 'hit', json: '["b"]' });
+    expect(await readThroughJson(redis, key, memo(300), async () => ['never'])).toMatchObject({
+      source: 'hit',
+      json: '["b"]',
+    });
     // A new epoch (a post edited or made private) is never answered from memory as fresh.
     await redis.client.incr(EPOCH_KEY);
-    expect(await readThroughJson(redis, key, memo(400), async () => ['c'])).toMatchObject({ source: 'miss', json: '["c"]' });
+    expect(await readThroughJson(redis, key, memo(400), async () => ['c'])).toMatchObject({
+      source: 'miss',
+      json: '["c"]',
+    });
   });
 });

@@ -75,14 +75,26 @@ const inflight = new Map<string, Promise<{ entry: CachedEntry; data: unknown }>>
  * The read-through cache at the level of bytes: what a hit answers is the
  * stored JSON text itself (a cached page is serialised once, when it is built).
  */
-export async function readThroughJson<T>(redis: RedisService, k: CacheKey, opts: CacheOptions, load: () => Promise<T>): Promise<CachedJson & { data?: T }> {
+export async function readThroughJson<T>(
+  redis: RedisService,
+  k: CacheKey,
+  opts: CacheOptions,
+  load: () => Promise<T>,
+): Promise<CachedJson & { data?: T }> {
   const now = opts.now ?? Date.now;
   const id = `${k.key}\u0000${k.field}`;
   const memo = opts.memo ? memos.get(id) : undefined;
   const read = await redis.tryRun(async (c) => {
-    const res = await c.pipeline().hget(k.key, memo ? k.field + META : k.field).get(EPOCH_KEY).exec();
+    const res = await c
+      .pipeline()
+      .hget(k.key, memo ? k.field + META : k.field)
+      .get(EPOCH_KEY)
+      .exec();
     const [hit, epoch] = res ?? [];
-    return { raw: hit && !hit[0] ? (hit[1] as string | null) : null, epoch: epoch && !epoch[0] ? ((epoch[1] as string | null) ?? '0') : '?' };
+    return {
+      raw: hit && !hit[0] ? (hit[1] as string | null) : null,
+      epoch: epoch && !epoch[0] ? ((epoch[1] as string | null) ?? '0') : '?',
+    };
   }, undefined);
   let entry: CachedEntry | undefined;
   if (typeof read?.raw === 'string') {
@@ -101,14 +113,26 @@ export async function readThroughJson<T>(redis: RedisService, k: CacheKey, opts:
 
   let loading = inflight.get(id) as Promise<{ entry: CachedEntry; data: T }> | undefined;
   if (!loading) {
-    loading = load().then((data) => {
-      const built = makeEntry(now(), read?.epoch ?? '?', JSON.stringify(data));
-      if (read !== undefined) {
-        void redis.tryRun((c) => c.multi().hset(k.key, k.field, `${versionOf(built)}\n${built.json}`, k.field + META, versionOf(built)).pexpire(k.key, opts.staleMs).exec(), undefined).catch(() => {});
-        if (opts.memo) remember(id, built);
-      }
-      return { entry: built, data };
-    }).finally(() => inflight.delete(id));
+    loading = load()
+      .then((data) => {
+        const built = makeEntry(now(), read?.epoch ?? '?', JSON.stringify(data));
+        if (read !== undefined) {
+          void redis
+            .tryRun(
+              (c) =>
+                c
+                  .multi()
+                  .hset(k.key, k.field, `${versionOf(built)}\n${built.json}`, k.field + META, versionOf(built))
+                  .pexpire(k.key, opts.staleMs)
+                  .exec(),
+              undefined,
+            )
+            .catch(() => {});
+          if (opts.memo) remember(id, built);
+        }
+        return { entry: built, data };
+      })
+      .finally(() => inflight.delete(id));
     inflight.set(id, loading);
   }
   if (entry && sameEpoch && age < opts.freshMs + (opts.staleWhileRevalidateMs ?? 0)) {
@@ -119,7 +143,8 @@ export async function readThroughJson<T>(redis: RedisService, k: CacheKey, opts:
     const out = await loading;
     return { json: out.entry.json, source: read !== undefined ? 'miss' : 'bypass', entry: out.entry, data: out.data };
   } catch (err) {
-    if (entry && err instanceof DependencyUnavailableError && err.dependency === 'postgres') return { json: entry.json, source: 'stale', entry };
+    if (entry && err instanceof DependencyUnavailableError && err.dependency === 'postgres')
+      return { json: entry.json, source: 'stale', entry };
     throw err;
   }
 }
@@ -131,7 +156,12 @@ function remember(id: string, entry: CachedEntry): void {
 }
 
 /** The same cache, parsed: for callers that need the data itself rather than its bytes. */
-export async function readThrough<T>(redis: RedisService, k: CacheKey, opts: CacheOptions, load: () => Promise<T>): Promise<{ data: T; source: CacheSource }> {
+export async function readThrough<T>(
+  redis: RedisService,
+  k: CacheKey,
+  opts: CacheOptions,
+  load: () => Promise<T>,
+): Promise<{ data: T; source: CacheSource }> {
   const out = await readThroughJson(redis, k, opts, load);
   return { data: out.data !== undefined ? out.data : (JSON.parse(out.json) as T), source: out.source };
 }

@@ -11,14 +11,21 @@ let db: Database;
 beforeAll(async () => {
   pgdb = await useDatabase();
   // One connection per pool, so every query below meets the same server session.
-  db = createDatabase(testConfig(pgdb.url, 'redis://127.0.0.1:1', { PG_POOL_MAX: '1', PG_AUTH_POOL_MAX: '1' }), createLogger('silent'));
+  db = createDatabase(
+    testConfig(pgdb.url, 'redis://127.0.0.1:1', { PG_POOL_MAX: '1', PG_AUTH_POOL_MAX: '1' }),
+    createLogger('silent'),
+  );
 });
 afterAll(async () => {
   await db?.stop();
   await pgdb?.drop();
 });
 
-const prepared = async () => (await db.read<{ statement: string; calls: string }>('SELECT statement, (generic_plans + custom_plans)::text AS calls FROM pg_prepared_statements WHERE statement LIKE $1', ['%rampart-probe%']));
+const prepared = async () =>
+  await db.read<{ statement: string; calls: string }>(
+    'SELECT statement, (generic_plans + custom_plans)::text AS calls FROM pg_prepared_statements WHERE statement LIKE $1',
+    ['%rampart-probe%'],
+  );
 
 describe('statements with parameters', () => {
   it('are prepared once per connection and then only executed, in plain queries, reads and transactions', async () => {

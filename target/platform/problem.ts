@@ -1,5 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { HttpError, UnprocessableError, NotFoundError, PayloadTooLargeError, BadRequestError, UnsupportedMediaTypeError, ServiceUnavailableError } from './http-errors.ts';
+import {
+  HttpError,
+  UnprocessableError,
+  NotFoundError,
+  PayloadTooLargeError,
+  BadRequestError,
+  UnsupportedMediaTypeError,
+  ServiceUnavailableError,
+} from './http-errors.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -29,7 +37,9 @@ function fromBodyParser(err: unknown): HttpError | undefined {
     case 'request.aborted':
       return new BadRequestError('The request was aborted.', 'REQUEST_ABORTED');
     default:
-      return e.status && e.status >= 400 && e.status < 500 ? new BadRequestError('The request is malformed.') : undefined;
+      return e.status && e.status >= 400 && e.status < 500
+        ? new BadRequestError('The request is malformed.')
+        : undefined;
   }
 }
 
@@ -40,7 +50,14 @@ function fromBodyParser(err: unknown): HttpError | undefined {
  */
 function fromPgDataException(err: unknown): HttpError | undefined {
   const e = err as { code?: unknown; severity?: unknown } | null;
-  if (!e || typeof e !== 'object' || typeof e.code !== 'string' || typeof e.severity !== 'string' || !e.code.startsWith('22')) return undefined;
+  if (
+    !e ||
+    typeof e !== 'object' ||
+    typeof e.code !== 'string' ||
+    typeof e.severity !== 'string' ||
+    !e.code.startsWith('22')
+  )
+    return undefined;
   return new UnprocessableError([{ field: 'body', message: 'contains a value the server cannot store' }]);
 }
 
@@ -72,12 +89,20 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let http = toHttpError(err);
     if (!http) {
       log.error({ err, method: req.method, path: req.path }, 'unhandled error');
-      http = new HttpError(500, 'Internal Server Error', 'INTERNAL', 'Something went wrong on our side.', { category: 'internal' });
+      http = new HttpError(500, 'Internal Server Error', 'INTERNAL', 'Something went wrong on our side.', {
+        category: 'internal',
+      });
     } else if (http instanceof ServiceUnavailableError) {
-      log.warn({ code: http.code, cause: (http.cause as Error | undefined)?.message, path: req.path }, 'dependency unavailable');
+      log.warn(
+        { code: http.code, cause: (http.cause as Error | undefined)?.message, path: req.path },
+        'dependency unavailable',
+      );
     }
     for (const [k, v] of Object.entries(http.headers)) res.setHeader(k, v);
-    res.status(http.status).type('application/problem+json').send(JSON.stringify(problemBody(http, req.originalUrl.split('?')[0] ?? req.path, res.locals.requestId)));
+    res
+      .status(http.status)
+      .type('application/problem+json')
+      .send(JSON.stringify(problemBody(http, req.originalUrl.split('?')[0] ?? req.path, res.locals.requestId)));
   };
 }
 

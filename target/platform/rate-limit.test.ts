@@ -7,7 +7,11 @@ import type { TestTarget } from '../testing.ts';
 import { ServiceUnavailableError } from './http-errors.ts';
 
 async function signUp(t: TestTarget, tag: string) {
-  const u = { email: `${tag}-${Date.now()}@example.test`, password: 'password123!', handle: `${tag}_${Date.now() % 1_000_000}` };
+  const u = {
+    email: `${tag}-${Date.now()}@example.test`,
+    password: 'password123!',
+    handle: `${tag}_${Date.now() % 1_000_000}`,
+  };
   expect((await call(t.url, 'POST', '/v1/auth/register', { body: u })).status).toBe(201);
   const login = await call(t.url, 'POST', '/v1/auth/login', { body: { email: u.email, password: u.password } });
   return login.body.accessToken as string;
@@ -44,7 +48,8 @@ describe('rate limiting', () => {
   it('limits anonymous requests per IP under their own policy', async () => {
     await using t = await startTestTarget({ env: { RATE_LIMIT_ANON_PER_MINUTE: '3' } });
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await call(t.url, 'GET', '/v1/users/00000000-0000-4000-8000-000000000000')).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await call(t.url, 'GET', '/v1/users/00000000-0000-4000-8000-000000000000')).status);
     expect(statuses).toEqual([404, 404, 404, 429]);
     const res = await call(t.url, 'GET', '/v1/users/00000000-0000-4000-8000-000000000000');
     expect(res.headers.get('ratelimit-policy')).toBe('"ip";q=3;w=60');
@@ -83,11 +88,15 @@ const failing = {
   },
 };
 
-const remainingAfter = async (t: TestTarget, token: string) => parseRemaining((await call(t.url, 'GET', '/v1/users/me', { token })).headers.get('ratelimit'));
+const remainingAfter = async (t: TestTarget, token: string) =>
+  parseRemaining((await call(t.url, 'GET', '/v1/users/me', { token })).headers.get('ratelimit'));
 
 describe('requests the server failed are not charged', () => {
   it('a 5xx is refunded to the user once answered, a 4xx stays charged: a client retrying after an outage keeps its budget', async () => {
-    await using t = await startTestTarget({ env: { RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_ANON_PER_MINUTE: '1000' }, routes: [failing] });
+    await using t = await startTestTarget({
+      env: { RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_ANON_PER_MINUTE: '1000' },
+      routes: [failing],
+    });
     const token = await signUp(t, 'refund');
     expect(await remainingAfter(t, token)).toBe(4);
     // Ten failed requests against a limit of five: none is 429, and the budget is where it was.
@@ -96,7 +105,9 @@ describe('requests the server failed are not charged', () => {
       expect(res.status).toBe(i % 2 ? 500 : 503);
     }
     expect(await remainingAfter(t, token)).toBe(3);
-    expect(await call(t.url, 'GET', '/metrics').then((m) => String(m.body))).toMatch(/rate_limit_refunds_total\{policy="user"\} 10/);
+    expect(await call(t.url, 'GET', '/metrics').then((m) => String(m.body))).toMatch(
+      /rate_limit_refunds_total\{policy="user"\} 10/,
+    );
     // An answer the server gave (4xx) is the client's request and counts.
     expect((await call(t.url, 'POST', '/v1/test-failures/gone', { token })).status).toBe(410);
     expect(await remainingAfter(t, token)).toBe(1);
@@ -104,9 +115,17 @@ describe('requests the server failed are not charged', () => {
 
   it('writes answered 503 while PostgreSQL is down cost nothing; once it is back the same idempotent write succeeds within the limit', async () => {
     await using pg = await startPostgres();
-    await using t = await startTestTarget({ databaseUrl: pg.url, env: { RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_ANON_PER_MINUTE: '1000' } });
+    await using t = await startTestTarget({
+      databaseUrl: pg.url,
+      env: { RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_ANON_PER_MINUTE: '1000' },
+    });
     const token = await signUp(t, 'pgdown');
-    const write = () => call(t.url, 'POST', '/v1/posts', { token, body: { body: 'kept once' }, headers: { 'idempotency-key': 'retry-after-outage' } });
+    const write = () =>
+      call(t.url, 'POST', '/v1/posts', {
+        token,
+        body: { body: 'kept once' },
+        headers: { 'idempotency-key': 'retry-after-outage' },
+      });
     await pg.stopProcess();
     const during: number[] = [];
     for (let i = 0; i < 8; i++) during.push((await write()).status);
@@ -114,7 +133,8 @@ describe('requests the server failed are not charged', () => {
     await pg.restart();
     // The breaker half-opens after BREAKER_RESET_TIMEOUT (2 s): the client retries meanwhile, each 503 refunded.
     let res = await write();
-    for (const deadline = Date.now() + 20_000; res.status === 503 && Date.now() < deadline; res = await write()) await new Promise((r) => setTimeout(r, 500));
+    for (const deadline = Date.now() + 20_000; res.status === 503 && Date.now() < deadline; res = await write())
+      await new Promise((r) => setTimeout(r, 500));
     expect(res.status).toBe(201);
     // The sign-in's login is anonymous: one charged success so far, eight 503s (and any while PostgreSQL came back) refunded.
     expect(parseRemaining(res.headers.get('ratelimit'))).toBe(5);

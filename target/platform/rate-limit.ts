@@ -52,7 +52,14 @@ export interface LimiterOptions {
 }
 
 function decision(res: RateLimiterRes, limit: number, allowed: boolean, local: boolean): LimitDecision {
-  return { allowed, limit, remaining: Math.max(0, res.remainingPoints), resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)), windowEndsAt: Date.now() + Math.max(0, res.msBeforeNext), local };
+  return {
+    allowed,
+    limit,
+    remaining: Math.max(0, res.remainingPoints),
+    resetSeconds: Math.max(0, Math.ceil(res.msBeforeNext / 1000)),
+    windowEndsAt: Date.now() + Math.max(0, res.msBeforeNext),
+    local,
+  };
 }
 
 export function createLimiter(opts: LimiterOptions): Limiter {
@@ -65,7 +72,12 @@ export function createLimiter(opts: LimiterOptions): Limiter {
     rejectIfRedisNotReady: true,
   });
   const localPoints = Math.max(1, Math.ceil(opts.points / Math.max(1, opts.workers)));
-  const local = new RateLimiterMemory({ keyPrefix: `rl:${opts.name}`, points: localPoints, duration: opts.windowSeconds, blockDuration: opts.blockSeconds ?? 0 });
+  const local = new RateLimiterMemory({
+    keyPrefix: `rl:${opts.name}`,
+    points: localPoints,
+    duration: opts.windowSeconds,
+    blockDuration: opts.blockSeconds ?? 0,
+  });
   let lastWarn = 0;
   const degrade = (err: unknown) => {
     if (!(err instanceof DependencyUnavailableError) || !opts.fallback) throw err;
@@ -73,7 +85,10 @@ export function createLimiter(opts: LimiterOptions): Limiter {
     const now = Date.now();
     if (now - lastWarn > 10_000) {
       lastWarn = now;
-      opts.logger.warn({ limiter: opts.name, cause: err instanceof Error ? err.message : String(err) }, 'rate limiter falling back to the local in-process limiter: Redis is unavailable');
+      opts.logger.warn(
+        { limiter: opts.name, cause: err instanceof Error ? err.message : String(err) },
+        'rate limiter falling back to the local in-process limiter: Redis is unavailable',
+      );
     }
   };
   const isLimitResult = (v: unknown): v is RateLimiterRes => v instanceof RateLimiterRes;
@@ -154,7 +169,14 @@ export function setRateLimitHeaders(res: Response, policy: string, d: LimitDecis
  * idempotent replay — and so does a request whose client went away unanswered.
  */
 export function rateLimit(deps: Pick<AppDeps, 'config' | 'redis' | 'metrics' | 'logger'>): RequestHandler {
-  const common = { windowSeconds: 60, workers: deps.config.workers, fallback: deps.config.redisFallback, redis: deps.redis, metrics: deps.metrics, logger: deps.logger };
+  const common = {
+    windowSeconds: 60,
+    workers: deps.config.workers,
+    fallback: deps.config.redisFallback,
+    redis: deps.redis,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  };
   const perUser = createLimiter({ ...common, name: 'user', points: deps.config.rateLimit.perUserPerMinute });
   const perIp = createLimiter({ ...common, name: 'ip', points: deps.config.rateLimit.perIpPerMinute });
   return async (req, res, next) => {
@@ -171,11 +193,21 @@ export function rateLimit(deps: Pick<AppDeps, 'config' | 'redis' | 'metrics' | '
         // Only into the window that was charged: a refund after it ended would raise the next window's budget.
         if (res.statusCode < 500 || Date.now() >= d.windowEndsAt) return;
         deps.metrics.rateLimitRefunded.inc({ policy: limiter.name });
-        limiter.refund(key, d.local).catch((err: unknown) => deps.logger.warn({ limiter: limiter.name, err: err instanceof Error ? err.message : String(err) }, 'rate limiter refund failed'));
+        limiter
+          .refund(key, d.local)
+          .catch((err: unknown) =>
+            deps.logger.warn(
+              { limiter: limiter.name, err: err instanceof Error ? err.message : String(err) },
+              'rate limiter refund failed',
+            ),
+          );
       });
     } else {
       deps.metrics.rateLimited.inc({ policy: limiter.name });
-      throw new TooManyRequestsError(d.resetSeconds, `Rate limit of ${d.limit} requests per ${limiter.windowSeconds} s exceeded; retry after ${Math.max(1, d.resetSeconds)} s.`);
+      throw new TooManyRequestsError(
+        d.resetSeconds,
+        `Rate limit of ${d.limit} requests per ${limiter.windowSeconds} s exceeded; retry after ${Math.max(1, d.resetSeconds)} s.`,
+      );
     }
     next();
   };

@@ -33,13 +33,27 @@ export interface RedisService {
   stop(): Promise<void>;
 }
 
-const UNAVAILABLE_MESSAGE = /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|MaxRetriesPerRequest|LOADING|Reached the max retries|Breaker is open|Semaphore locked|shutdown/i;
+const UNAVAILABLE_MESSAGE =
+  /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|MaxRetriesPerRequest|LOADING|Reached the max retries|Breaker is open|Semaphore locked|shutdown/i;
 
 export function isRedisUnavailable(err: unknown): boolean {
   if (err instanceof DependencyUnavailableError) return err.dependency === 'redis';
   if (!err || typeof err !== 'object') return false;
   const e = err as { code?: unknown; message?: unknown; name?: unknown };
-  if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EOPENBREAKER', 'ESEMLOCKED', 'ESHUTDOWN', 'ENOTFOUND'].includes(e.code)) return true;
+  if (
+    typeof e.code === 'string' &&
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'EPIPE',
+      'ETIMEDOUT',
+      'EOPENBREAKER',
+      'ESEMLOCKED',
+      'ESHUTDOWN',
+      'ENOTFOUND',
+    ].includes(e.code)
+  )
+    return true;
   if (e.name === 'MaxRetriesPerRequestError') return true;
   return typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message);
 }
@@ -61,7 +75,11 @@ export function redisOptions(config: TargetConfig, name: string, blocking = fals
   };
 }
 
-export function createRedis(config: TargetConfig, logger: Logger, onBreakerChange?: (s: BreakerState) => void): RedisService {
+export function createRedis(
+  config: TargetConfig,
+  logger: Logger,
+  onBreakerChange?: (s: BreakerState) => void,
+): RedisService {
   const client = new Redis(config.redisUrl, redisOptions(config, 'main'));
   let lastState = '';
   const note = (state: string, err?: Error) => {
@@ -85,14 +103,17 @@ export function createRedis(config: TargetConfig, logger: Logger, onBreakerChang
   });
 
   const run = <T>(fn: (c: Redis) => Promise<T>): Promise<T> =>
-    breaker.run(() => {
-      // Fail fast without even queueing when the socket is not ready.
-      if (client.status !== 'ready') return Promise.reject(new Error(`Connection is closed (status ${client.status})`));
-      return fn(client);
-    }).catch((err: unknown) => {
-      if (isRedisUnavailable(err)) throw new DependencyUnavailableError('redis', config.retryAfterSeconds, err);
-      throw err;
-    });
+    breaker
+      .run(() => {
+        // Fail fast without even queueing when the socket is not ready.
+        if (client.status !== 'ready')
+          return Promise.reject(new Error(`Connection is closed (status ${client.status})`));
+        return fn(client);
+      })
+      .catch((err: unknown) => {
+        if (isRedisUnavailable(err)) throw new DependencyUnavailableError('redis', config.retryAfterSeconds, err);
+        throw err;
+      });
 
   return {
     client,
@@ -142,6 +163,8 @@ export async function connectRedis(service: RedisService, timeoutMs: number): Pr
   if (c.status === 'ready') return;
   await Promise.race([
     c.status === 'wait' ? c.connect() : new Promise<void>((resolve) => c.once('ready', () => resolve())),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs).unref(),
+    ),
   ]);
 }

@@ -44,7 +44,10 @@ export function createEventRelay(deps: { db: Database; redis: RedisService; logg
     const ids = published;
     published = [];
     if (!ids.length) return;
-    await deps.db.query('DELETE FROM event_relay WHERE event_id = ANY($1::text[])', [ids]).then(() => {}, () => {});
+    await deps.db.query('DELETE FROM event_relay WHERE event_id = ANY($1::text[])', [ids]).then(
+      () => {},
+      () => {},
+    );
   };
   const scheduleDelete = () => {
     deleteTimer ??= setTimeout(() => {
@@ -65,7 +68,8 @@ export function createEventRelay(deps: { db: Database; redis: RedisService; logg
       );
       // A failure throws and rolls back: the rows stay for the next round.
       for (const r of rows) await publishEvent(deps.redis, { ...r.payload, eventId: r.event_id });
-      if (rows.length) await tx.query('DELETE FROM event_relay WHERE event_id = ANY($1::text[])', [rows.map((r) => r.event_id)]);
+      if (rows.length)
+        await tx.query('DELETE FROM event_relay WHERE event_id = ANY($1::text[])', [rows.map((r) => r.event_id)]);
       return rows.length;
     });
   };
@@ -73,7 +77,10 @@ export function createEventRelay(deps: { db: Database; redis: RedisService; logg
   return {
     async record(tx, event) {
       const recorded: RecordedEvent = { ...event, eventId: event.eventId ?? randomUUID() };
-      await tx.query('INSERT INTO event_relay (event_id, payload) VALUES ($1, $2)', [recorded.eventId, JSON.stringify(recorded)]);
+      await tx.query('INSERT INTO event_relay (event_id, payload) VALUES ($1, $2)', [
+        recorded.eventId,
+        JSON.stringify(recorded),
+      ]);
       return recorded;
     },
     async publish(events) {
@@ -83,7 +90,10 @@ export function createEventRelay(deps: { db: Database; redis: RedisService; logg
           await publishEvent(deps.redis, ev);
           done.push(ev.eventId);
         } catch (err) {
-          deps.logger.warn({ err: (err as Error).message, type: ev.type }, 'event left in the relay for later publication');
+          deps.logger.warn(
+            { err: (err as Error).message, type: ev.type },
+            'event left in the relay for later publication',
+          );
         }
       }
       if (done.length) {

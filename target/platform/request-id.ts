@@ -20,7 +20,13 @@ export function requestContext(logger: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, userId: (res.locals.user as { id?: string } | undefined)?.id };
+      const line = {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        userId: (res.locals.user as { id?: string } | undefined)?.id,
+      };
       if (res.statusCode >= 500) log.error(line, 'request failed');
       else log.debug(line, 'request');
     });

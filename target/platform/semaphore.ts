@@ -13,7 +13,13 @@ export interface Semaphore {
   readonly waiting: number;
 }
 
-export function createSemaphore(opts: { concurrency: number; maxQueue: number; retryAfterSeconds: number; name: string; onChange?: (active: number, waiting: number) => void }): Semaphore {
+export function createSemaphore(opts: {
+  concurrency: number;
+  maxQueue: number;
+  retryAfterSeconds: number;
+  name: string;
+  onChange?: (active: number, waiting: number) => void;
+}): Semaphore {
   let active = 0;
   const queue: Array<() => void> = [];
   const changed = () => opts.onChange?.(active, queue.length);
@@ -36,7 +42,11 @@ export function createSemaphore(opts: { concurrency: number; maxQueue: number; r
     async run<T>(fn: () => Promise<T>): Promise<T> {
       if (active >= opts.concurrency) {
         if (queue.length >= opts.maxQueue) {
-          throw new ServiceUnavailableError(`The server is busy (${opts.name}); try again shortly.`, opts.retryAfterSeconds, 'OVERLOADED');
+          throw new ServiceUnavailableError(
+            `The server is busy (${opts.name}); try again shortly.`,
+            opts.retryAfterSeconds,
+            'OVERLOADED',
+          );
         }
         await new Promise<void>((resolve) => {
           queue.push(resolve);

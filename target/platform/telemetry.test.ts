@@ -27,7 +27,16 @@ describe('OpenTelemetry', () => {
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
     const child = fork(repoPath('target/cluster.ts'), [], {
       execArgv: tsNodeArgs(),
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, REDIS_URL: redis.url, PORT: '0', WORKERS: '1', LOG_LEVEL: 'silent', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '200' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: db.url,
+        REDIS_URL: redis.url,
+        PORT: '0',
+        WORKERS: '1',
+        LOG_LEVEL: 'silent',
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+      },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     try {
@@ -44,7 +53,10 @@ describe('OpenTelemetry', () => {
       expect(res.status).toBe(404);
       const deadline = Date.now() + 20_000;
       const seen = () => Buffer.concat(bodies).toString('latin1');
-      while (Date.now() < deadline && !(seen().includes('SELECT') && /evalsha|get|EVALSHA|GET/.test(seen()) && seen().includes('GET /v1/users'))) {
+      while (
+        Date.now() < deadline &&
+        !(seen().includes('SELECT') && /evalsha|get|EVALSHA|GET/.test(seen()) && seen().includes('GET /v1/users'))
+      ) {
         await new Promise((r) => setTimeout(r, 250));
       }
       const all = seen();

@@ -17,7 +17,14 @@ export interface Telemetry {
 export async function startTelemetry(config: TargetConfig): Promise<Telemetry> {
   if (!config.otel) return { stop: async () => {} };
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
-  const [{ NodeSDK }, { OTLPTraceExporter }, { HttpInstrumentation }, { ExpressInstrumentation }, { PgInstrumentation }, { IORedisInstrumentation }] = await Promise.all([
+  const [
+    { NodeSDK },
+    { OTLPTraceExporter },
+    { HttpInstrumentation },
+    { ExpressInstrumentation },
+    { PgInstrumentation },
+    { IORedisInstrumentation },
+  ] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/instrumentation-http'),
@@ -30,7 +37,9 @@ export async function startTelemetry(config: TargetConfig): Promise<Telemetry> {
     serviceName: config.otel.serviceName,
     traceExporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }),
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/livez' || req.url === '/readyz' || req.url === '/metrics' }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => req.url === '/livez' || req.url === '/readyz' || req.url === '/metrics',
+      }),
       new ExpressInstrumentation(),
       // Statement text is parameterised ($1…), so no values (PII) reach the spans.
       new PgInstrumentation({ enhancedDatabaseReporting: false }),

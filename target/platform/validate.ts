@@ -7,14 +7,20 @@ import { UnprocessableError } from './http-errors.ts';
  * assignment of e.g. `role` is ignored) or throws a 422 naming every bad field.
  * `where` prefixes the field path for query/params ("query.limit").
  */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, where?: 'query' | 'params' | 'headers'): z.output<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where?: 'query' | 'params' | 'headers',
+): z.output<S> {
   const name = (path: ReadonlyArray<PropertyKey>) => {
     const p = formatPath(path);
     return where ? (p === '(root)' ? where : `${where}.${p}`) : p === '(root)' ? 'body' : p;
   };
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
-    throw new UnprocessableError(result.error.issues.map((issue) => ({ field: name(issue.path), message: issue.message })));
+    throw new UnprocessableError(
+      result.error.issues.map((issue) => ({ field: name(issue.path), message: issue.message })),
+    );
   }
   // PostgreSQL text cannot hold NUL (U+0000): refuse it here, naming the field, rather than fail in the database.
   const nul = findNul(result.data, []);

@@ -17,9 +17,18 @@ afterAll(async () => h?.stop());
 
 describe('posts', () => {
   it('creates a post and returns it with counts, then reads it back', async () => {
-    const created = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'hello world' } });
+    const created = await call(h.target.url, 'POST', '/v1/posts', {
+      token: alice.token,
+      body: { body: 'hello world' },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ authorId: alice.id, body: 'hello world', visibility: 'public', likeCount: 0, commentCount: 0 });
+    expect(created.body).toMatchObject({
+      authorId: alice.id,
+      body: 'hello world',
+      visibility: 'public',
+      likeCount: 0,
+      commentCount: 0,
+    });
     expect(created.headers.get('location')).toBe(`/v1/posts/${created.body.id}`);
     const read = await call(h.target.url, 'GET', `/v1/posts/${created.body.id}`, { token: bob.token });
     expect(read.status).toBe(200);
@@ -42,10 +51,18 @@ describe('posts', () => {
     const empty = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: '' } });
     expect(empty.status).toBe(422);
     expect(empty.body.errors[0].field).toBe('body');
-    const long = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'x'.repeat(5001) } });
+    const long = await call(h.target.url, 'POST', '/v1/posts', {
+      token: alice.token,
+      body: { body: 'x'.repeat(5001) },
+    });
     expect(long.status).toBe(422);
-    expect((await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'a\u0000b' } })).status).toBe(422);
-    const vis = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'x', visibility: 'friends' } });
+    expect(
+      (await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'a\u0000b' } })).status,
+    ).toBe(422);
+    const vis = await call(h.target.url, 'POST', '/v1/posts', {
+      token: alice.token,
+      body: { body: 'x', visibility: 'friends' },
+    });
     expect(vis.body.errors[0].field).toBe('visibility');
     const limit = await call(h.target.url, 'GET', '/v1/posts?limit=101', { token: alice.token });
     expect(limit.status).toBe(422);
@@ -53,7 +70,9 @@ describe('posts', () => {
     const cursor = await call(h.target.url, 'GET', '/v1/posts?cursor=garbage', { token: alice.token });
     expect(cursor.status).toBe(422);
     expect(cursor.body.errors[0].field).toBe('query.cursor');
-    const forged = Buffer.from(JSON.stringify(['2026-02-30 10:00:00+00', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify(['2026-02-30 10:00:00+00', '00000000-0000-4000-8000-000000000000']),
+    ).toString('base64url');
     expect((await call(h.target.url, 'GET', `/v1/posts?cursor=${forged}`, { token: alice.token })).status).toBe(422);
     const id = await call(h.target.url, 'GET', '/v1/posts/not-a-uuid', { token: alice.token });
     expect(id.status).toBe(422);
@@ -63,7 +82,10 @@ describe('posts', () => {
   it('pages through posts newest first with opaque cursors and no duplicates', async () => {
     const author = await h.user();
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push((await call(h.target.url, 'POST', '/v1/posts', { token: author.token, body: { body: `p${i}` } })).body.id);
+    for (let i = 0; i < 7; i++)
+      ids.push(
+        (await call(h.target.url, 'POST', '/v1/posts', { token: author.token, body: { body: `p${i}` } })).body.id,
+      );
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -77,7 +99,10 @@ describe('posts', () => {
   });
 
   it('keeps private posts from other users: 404 on read, patch and delete; the owner and an editor can', async () => {
-    const priv = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'secret', visibility: 'private' } });
+    const priv = await call(h.target.url, 'POST', '/v1/posts', {
+      token: alice.token,
+      body: { body: 'secret', visibility: 'private' },
+    });
     const path = `/v1/posts/${priv.body.id}`;
     expect((await call(h.target.url, 'GET', path, { token: bob.token })).status).toBe(404);
     expect((await call(h.target.url, 'PATCH', path, { token: bob.token, body: { body: 'pwned' } })).status).toBe(404);
@@ -96,10 +121,15 @@ describe('posts', () => {
     expect((await call(h.target.url, 'PATCH', path, { token: bob.token, body: { body: 'pwned' } })).status).toBe(403);
     expect((await call(h.target.url, 'DELETE', path, { token: bob.token })).status).toBe(403);
     expect((await call(h.target.url, 'PATCH', path, { token: alice.token, body: {} })).status).toBe(422);
-    const edited = await call(h.target.url, 'PATCH', path, { token: alice.token, body: { body: 'edited', visibility: 'private' } });
+    const edited = await call(h.target.url, 'PATCH', path, {
+      token: alice.token,
+      body: { body: 'edited', visibility: 'private' },
+    });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ body: 'edited', visibility: 'private' });
-    expect((await call(h.target.url, 'PATCH', path, { token: editor.token, body: { visibility: 'public' } })).status).toBe(200);
+    expect(
+      (await call(h.target.url, 'PATCH', path, { token: editor.token, body: { visibility: 'public' } })).status,
+    ).toBe(200);
     expect((await call(h.target.url, 'DELETE', path, { token: editor.token })).status).toBe(204);
     expect((await call(h.target.url, 'GET', path, { token: alice.token })).status).toBe(404);
     expect((await call(h.target.url, 'DELETE', path, { token: alice.token })).status).toBe(404);

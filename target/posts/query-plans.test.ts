@@ -15,7 +15,14 @@ import { listPosts } from './repository.ts';
  * Each must walk its index and touch a bounded number of pages — a missing or
  * unusable index shows as a sequential scan or a page count in the thousands.
  */
-interface PlanNode { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number; Plans?: PlanNode[] }
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
+  Plans?: PlanNode[];
+}
 const walk = (n: PlanNode, out: PlanNode[] = []): PlanNode[] => {
   out.push(n);
   for (const c of n.Plans ?? []) walk(c, out);
@@ -37,13 +44,21 @@ afterAll(async () => {
 /** Records the statements a function sends, answering none (the function is run only for its SQL). */
 function recorder(): { sent: Array<{ text: string; values: unknown[] }>; q: Queryable; deps: FeatureDeps } {
   const sent: Array<{ text: string; values: unknown[] }> = [];
-  const q: Queryable = { query: async (text: string, values?: unknown[]) => (sent.push({ text, values: values ?? [] }), { rows: [] }) as never };
-  const deps = { db: { read: async (text: string, values?: unknown[]) => (sent.push({ text, values: values ?? [] }), []) } } as unknown as FeatureDeps;
+  const q: Queryable = {
+    query: async (text: string, values?: unknown[]) =>
+      (sent.push({ text, values: values ?? [] }), { rows: [] }) as never,
+  };
+  const deps = {
+    db: { read: async (text: string, values?: unknown[]) => (sent.push({ text, values: values ?? [] }), []) },
+  } as unknown as FeatureDeps;
   return { sent, q, deps };
 }
 
 async function explain(stmt: { text: string; values: unknown[] }) {
-  const { rows } = await pool.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode; 'Execution Time': number }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${stmt.text}`, stmt.values);
+  const { rows } = await pool.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode; 'Execution Time': number }> }>(
+    `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${stmt.text}`,
+    stmt.values,
+  );
   const top = rows[0]?.['QUERY PLAN'][0] as { Plan: PlanNode; 'Execution Time': number };
   const nodes = walk(top.Plan);
   return {
@@ -59,9 +74,15 @@ describe('the hot reads on seeded data', () => {
   it('the public post list, first page and next page, walks posts_public_created_idx', async () => {
     const first = recorder();
     await listPosts(first.q, { includePrivate: false, cursor: null, limit: 20 });
-    const { rows } = await pool.query<{ ck: string; id: string }>("SELECT created_at::text AS ck, id FROM posts WHERE visibility = 'public' ORDER BY created_at DESC, id DESC OFFSET 19 LIMIT 1");
+    const { rows } = await pool.query<{ ck: string; id: string }>(
+      "SELECT created_at::text AS ck, id FROM posts WHERE visibility = 'public' ORDER BY created_at DESC, id DESC OFFSET 19 LIMIT 1",
+    );
     const next = recorder();
-    await listPosts(next.q, { includePrivate: false, cursor: { t: rows[0]?.ck as string, id: rows[0]?.id as string }, limit: 20 });
+    await listPosts(next.q, {
+      includePrivate: false,
+      cursor: { t: rows[0]?.ck as string, id: rows[0]?.id as string },
+      limit: 20,
+    });
     for (const stmt of [first.sent[0], next.sent[0]]) {
       const plan = await explain(stmt as { text: string; values: unknown[] });
       expect(plan.seqScans).toEqual([]);
@@ -70,8 +91,10 @@ describe('the hot reads on seeded data', () => {
     }
   });
 
-  it('an author\'s posts walk posts_author_created_idx', async () => {
-    const { rows } = await pool.query<{ author_id: string }>('SELECT author_id FROM posts GROUP BY author_id ORDER BY count(*) DESC LIMIT 1');
+  it("an author's posts walk posts_author_created_idx", async () => {
+    const { rows } = await pool.query<{ author_id: string }>(
+      'SELECT author_id FROM posts GROUP BY author_id ORDER BY count(*) DESC LIMIT 1',
+    );
     const r = recorder();
     await listPosts(r.q, { authorId: rows[0]?.author_id as string, includePrivate: true, cursor: null, limit: 20 });
     const plan = await explain(r.sent[0] as { text: string; values: unknown[] });
@@ -81,7 +104,9 @@ describe('the hot reads on seeded data', () => {
   });
 
   it('the feed of the user who follows the most accounts: one index range per followee, bounded pages', async () => {
-    const { rows } = await pool.query<{ follower_id: string; n: number }>('SELECT follower_id, count(*)::int AS n FROM follows GROUP BY follower_id ORDER BY n DESC LIMIT 1');
+    const { rows } = await pool.query<{ follower_id: string; n: number }>(
+      'SELECT follower_id, count(*)::int AS n FROM follows GROUP BY follower_id ORDER BY n DESC LIMIT 1',
+    );
     expect(rows[0]?.n).toBeGreaterThan(20);
     const r = recorder();
     await loadFeed(r.deps, rows[0]?.follower_id as string, 20);

@@ -15,7 +15,8 @@ export interface PostRow {
   ck: string;
 }
 
-export const POST_COLUMNS = 'p.id, p.author_id, p.body, p.visibility, p.like_count, p.comment_count, p.created_at, p.updated_at, p.created_at::text AS ck';
+export const POST_COLUMNS =
+  'p.id, p.author_id, p.body, p.visibility, p.like_count, p.comment_count, p.created_at, p.updated_at, p.created_at::text AS ck';
 
 export function toPost(r: PostRow): Post {
   return {
@@ -57,7 +58,14 @@ export interface NewPost {
  * post, or undefined when the idempotency key was already taken (the caller replays the stored answer).
  */
 export async function insertPostOnce(q: Queryable, p: NewPost): Promise<PostRow | undefined> {
-  const values: unknown[] = [p.id, p.authorId, p.body, p.visibility, p.event?.eventId ?? null, p.event?.payload ?? null];
+  const values: unknown[] = [
+    p.id,
+    p.authorId,
+    p.body,
+    p.visibility,
+    p.event?.eventId ?? null,
+    p.event?.payload ?? null,
+  ];
   let claim = '';
   let from = '';
   if (p.idempotency) {
@@ -82,7 +90,10 @@ export async function insertPostOnce(q: Queryable, p: NewPost): Promise<PostRow 
 }
 
 export async function findPost(q: Queryable, id: string, forUpdate = false): Promise<PostRow | undefined> {
-  const { rows } = await q.query<PostRow>(`SELECT ${POST_COLUMNS} FROM posts p WHERE p.id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await q.query<PostRow>(
+    `SELECT ${POST_COLUMNS} FROM posts p WHERE p.id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
   return rows[0];
 }
 
@@ -112,7 +123,11 @@ export async function listPosts(q: Queryable, f: ListPostsFilter): Promise<PostR
   return rows;
 }
 
-export async function updatePost(q: Queryable, id: string, patch: { body?: string; visibility?: string }): Promise<PostRow | undefined> {
+export async function updatePost(
+  q: Queryable,
+  id: string,
+  patch: { body?: string; visibility?: string },
+): Promise<PostRow | undefined> {
   const { rows } = await q.query<PostRow>(
     `UPDATE posts AS p SET body = COALESCE($2, p.body), visibility = COALESCE($3, p.visibility), updated_at = now()
       WHERE p.id = $1 RETURNING ${POST_COLUMNS}`,

@@ -16,7 +16,10 @@ export function postsRouter(app: AppDeps): Router {
     const user = currentUser(res);
     const input = validate(createPostBody, req.body);
     const rawKey = req.get('idempotency-key');
-    const key = rawKey === undefined ? undefined : validate(idempotencyHeaders, { 'idempotency-key': rawKey }, 'headers')['idempotency-key'];
+    const key =
+      rawKey === undefined
+        ? undefined
+        : validate(idempotencyHeaders, { 'idempotency-key': rawKey }, 'headers')['idempotency-key'];
     const out = await posts.createPost(deps, user, input, key);
     if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(out.status).location(`/v1/posts/${out.body.id}`).json(out.body);

@@ -16,7 +16,10 @@ export const updatePostBody = z
     body: userText(5000).optional(),
     visibility: visibilitySchema.optional(),
   })
-  .refine((v) => v.body !== undefined || v.visibility !== undefined, { message: 'give body or visibility', path: ['body'] });
+  .refine((v) => v.body !== undefined || v.visibility !== undefined, {
+    message: 'give body or visibility',
+    path: ['body'],
+  });
 export type UpdatePostInput = z.infer<typeof updatePostBody>;
 
 export const listPostsQuery = z.object({
@@ -25,7 +28,11 @@ export const listPostsQuery = z.object({
   authorId: uuidSchema.optional(),
 });
 
-export const idempotencyKeyHeader = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, { message: 'must be 1-255 visible ASCII characters' });
+export const idempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, { message: 'must be 1-255 visible ASCII characters' });
 export const idempotencyHeaders = z.object({ 'idempotency-key': idempotencyKeyHeader });
 
 export const postSchema = z.object({

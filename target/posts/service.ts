@@ -23,7 +23,8 @@ export function canSee(user: Caller, row: Pick<PostRow, 'author_id' | 'visibilit
 
 function assertCanChange(user: Caller, row: PostRow): void {
   if (!canSee(user, row)) throw new NotFoundError('No such post.', 'POST_NOT_FOUND');
-  if (row.author_id !== user.id && !isModerator(user)) throw new ForbiddenError('Only the author, an editor or an admin may change this post.', 'NOT_POST_OWNER');
+  if (row.author_id !== user.id && !isModerator(user))
+    throw new ForbiddenError('Only the author, an editor or an admin may change this post.', 'NOT_POST_OWNER');
 }
 
 export interface CreateResult {
@@ -32,25 +33,43 @@ export interface CreateResult {
   replayed: boolean;
 }
 
-export async function createPost(deps: FeatureDeps, user: Caller, input: CreatePostInput, idempotencyKey?: string): Promise<CreateResult> {
+export async function createPost(
+  deps: FeatureDeps,
+  user: Caller,
+  input: CreatePostInput,
+  idempotencyKey?: string,
+): Promise<CreateResult> {
   const id = randomUUID();
-  const event: RecordedEvent | null = input.visibility === 'public'
-    ? { type: 'post.created', actorId: user.id, targetUserId: user.id, postId: id, eventId: randomUUID() }
-    : null;
-  const idempotency = idempotencyKey === undefined
-    ? undefined
-    : { key: idempotencyKey, hash: requestHash({ route: 'POST /v1/posts', body: input.body, visibility: input.visibility }) };
+  const event: RecordedEvent | null =
+    input.visibility === 'public'
+      ? { type: 'post.created', actorId: user.id, targetUserId: user.id, postId: id, eventId: randomUUID() }
+      : null;
+  const idempotency =
+    idempotencyKey === undefined
+      ? undefined
+      : {
+          key: idempotencyKey,
+          hash: requestHash({ route: 'POST /v1/posts', body: input.body, visibility: input.visibility }),
+        };
   // The post, its outbox event and the idempotency record in one statement (one round trip, atomic).
   const row = await repo.insertPostOnce(deps.db, {
-    id, authorId: user.id, body: input.body, visibility: input.visibility,
-    event: event && { eventId: event.eventId, payload: JSON.stringify(event) }, idempotency,
+    id,
+    authorId: user.id,
+    body: input.body,
+    visibility: input.visibility,
+    event: event && { eventId: event.eventId, payload: JSON.stringify(event) },
+    idempotency,
   });
   if (row) {
     if (event) await deps.relay.publish([event]);
     return { status: 201, body: repo.toPost(row), replayed: false };
   }
   // The key was taken (by an earlier request, or a concurrent one that has committed by now): replay it.
-  const stored = await replayIdempotent(deps.db, { userId: user.id, key: idempotencyKey as string, hash: (idempotency as { hash: string }).hash });
+  const stored = await replayIdempotent(deps.db, {
+    userId: user.id,
+    key: idempotencyKey as string,
+    hash: (idempotency as { hash: string }).hash,
+  });
   return stored as CreateResult;
 }
 
@@ -65,7 +84,11 @@ export async function getPost(deps: FeatureDeps, user: Caller, id: string): Prom
   return repo.toPost(await getVisiblePost(deps, user, id));
 }
 
-export async function listPosts(deps: FeatureDeps, user: Caller, q: { limit: number; cursor?: string; authorId?: string }): Promise<Page<Post>> {
+export async function listPosts(
+  deps: FeatureDeps,
+  user: Caller,
+  q: { limit: number; cursor?: string; authorId?: string },
+): Promise<Page<Post>> {
   const cursor = decodeCursor(q.cursor);
   const includePrivate = q.authorId !== undefined && (q.authorId === user.id || isModerator(user));
   const rows = await repo.listPosts(reader(deps.db), {

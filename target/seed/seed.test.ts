@@ -25,7 +25,9 @@ describe('seed', () => {
       expect((await q('SELECT count(DISTINCT password_hash)::int AS n FROM users')).n).toBe(1);
       const { password_hash } = await q("SELECT password_hash FROM users WHERE email = 'user7@example.test'");
       expect(await argon2.verify(password_hash, SEED_PASSWORD)).toBe(true);
-      const drift = await q('SELECT count(*)::int AS n FROM posts p WHERE like_count <> (SELECT count(*) FROM likes l WHERE l.post_id = p.id)');
+      const drift = await q(
+        'SELECT count(*)::int AS n FROM posts p WHERE like_count <> (SELECT count(*) FROM likes l WHERE l.post_id = p.id)',
+      );
       expect(drift.n).toBe(0);
       // Heavy tail: the most followed account has many times the median's followers.
       const tail = await q(`SELECT max(c) AS top, percentile_cont(0.5) WITHIN GROUP (ORDER BY c) AS median

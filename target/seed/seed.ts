@@ -38,7 +38,11 @@ export interface SeedResult {
 
 const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-export async function seed(target: TargetConfig | pg.Pool | string, counts: SeedCounts, log: (line: string) => void = () => {}): Promise<SeedResult> {
+export async function seed(
+  target: TargetConfig | pg.Pool | string,
+  counts: SeedCounts,
+  log: (line: string) => void = () => {},
+): Promise<SeedResult> {
   const started = performance.now();
   const ownPool = !(target instanceof pg.Pool);
   const url = typeof target === 'string' ? target : target instanceof pg.Pool ? undefined : target.databaseUrl;
@@ -78,7 +82,8 @@ export async function seed(target: TargetConfig | pg.Pool | string, counts: Seed
       [n],
     );
     await client.query('CREATE UNIQUE INDEX ON seed_users (rn)');
-    const users = n === 0 ? 0 : Number((await client.query<{ c: string }>('SELECT count(*) AS c FROM seed_users')).rows[0]?.c ?? 0);
+    const users =
+      n === 0 ? 0 : Number((await client.query<{ c: string }>('SELECT count(*) AS c FROM seed_users')).rows[0]?.c ?? 0);
     let follows = 0;
     let posts = 0;
     let likes = 0;

@@ -46,9 +46,18 @@ export async function computeTrending(deps: Pick<FeatureDeps, 'db'>): Promise<Tr
  * process too (memo: Redis is asked only whether it is still the same list and
  * epoch), parsed once per list, and each page serialised once per list.
  */
-export async function getTrendingPage(deps: FeatureDeps, limit: number, cursor?: string): Promise<{ data: Page<TrendingItem>; json: string; source: CacheSource }> {
+export async function getTrendingPage(
+  deps: FeatureDeps,
+  limit: number,
+  cursor?: string,
+): Promise<{ data: Page<TrendingItem>; json: string; source: CacheSource }> {
   const offset = decodeOffsetCursor(cursor);
-  const out = await readThroughJson(deps.redis, { key: TRENDING_KEY, field: 'top' }, { freshMs: TRENDING_FRESH_MS, staleMs: 10 * 60_000, staleWhileRevalidateMs: TRENDING_FRESH_MS, memo: true }, () => computeTrending(deps));
+  const out = await readThroughJson(
+    deps.redis,
+    { key: TRENDING_KEY, field: 'top' },
+    { freshMs: TRENDING_FRESH_MS, staleMs: 10 * 60_000, staleWhileRevalidateMs: TRENDING_FRESH_MS, memo: true },
+    () => computeTrending(deps),
+  );
   const { derived } = out.entry;
   let list = derived.get('list') as TrendingItem[] | undefined;
   if (!list) {
@@ -67,7 +76,11 @@ export async function getTrendingPage(deps: FeatureDeps, limit: number, cursor?:
   return { ...page, source: out.source };
 }
 
-export async function getTrending(deps: FeatureDeps, limit: number, cursor?: string): Promise<{ data: Page<TrendingItem>; source: CacheSource }> {
+export async function getTrending(
+  deps: FeatureDeps,
+  limit: number,
+  cursor?: string,
+): Promise<{ data: Page<TrendingItem>; source: CacheSource }> {
   const { data, source } = await getTrendingPage(deps, limit, cursor);
   return { data, source };
 }

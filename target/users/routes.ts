@@ -10,7 +10,16 @@ import type { UserRecord } from './data-access/users-repo.ts';
 import { createUsersService } from './domain/users-service.ts';
 import { idParams, patchMeBody } from './schemas.ts';
 
-export const ownView = (u: UserRecord) => ({ id: u.id, email: u.email, handle: u.handle, role: u.role, displayName: u.displayName, bio: u.bio, createdAt: u.createdAt, updatedAt: u.updatedAt });
+export const ownView = (u: UserRecord) => ({
+  id: u.id,
+  email: u.email,
+  handle: u.handle,
+  role: u.role,
+  displayName: u.displayName,
+  bio: u.bio,
+  createdAt: u.createdAt,
+  updatedAt: u.updatedAt,
+});
 
 /** A malformed id cannot name a user: 404, like an unknown one. */
 function userId(req: Request): string {

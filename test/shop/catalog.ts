@@ -7,7 +7,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 
-const items = new Map(Array.from({ length: 200 }, (_, i) => [String(i), { id: String(i), name: `item ${i}`, price: 100 + i }]));
+const items = new Map(
+  Array.from({ length: 200 }, (_, i) => [String(i), { id: String(i), name: `item ${i}`, price: 100 + i }]),
+);
 const orders = new Map<string, { id: string; item: string }>();
 
 const send = (res: http.ServerResponse, status: number, body: unknown) => {

@@ -24,7 +24,10 @@ export interface ShopFront {
 
 /** A catalog call that gives up after timeoutMs, and tells the catalog so (x-deadline: what it waits no longer for). */
 async function call(url: string, timeoutMs: number, init: RequestInit = {}): Promise<{ status: number; body: string }> {
-  const headers = { ...(init.headers as Record<string, string> | undefined), 'x-deadline': String(Date.now() + timeoutMs - 100) };
+  const headers = {
+    ...(init.headers as Record<string, string> | undefined),
+    'x-deadline': String(Date.now() + timeoutMs - 100),
+  };
   const res = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: await res.text() };
 }
@@ -39,7 +42,8 @@ export async function startShopFront(mode: FrontMode, catalogUrl: string): Promi
     refreshing = true;
     try {
       const r = await call(`${catalogUrl}/items`, 500);
-      if (r.status === 200) for (const item of JSON.parse(r.body) as Array<{ id: string }>) snapshot.set(item.id, JSON.stringify(item));
+      if (r.status === 200)
+        for (const item of JSON.parse(r.body) as Array<{ id: string }>) snapshot.set(item.id, JSON.stringify(item));
     } catch {
       // The catalog is away: keep serving the last snapshot.
     } finally {
@@ -53,7 +57,8 @@ export async function startShopFront(mode: FrontMode, catalogUrl: string): Promi
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(body);
   };
-  const unavailable = (res: http.ServerResponse) => send(res, 503, '{"title":"catalog unavailable"}', { 'retry-after': '1' });
+  const unavailable = (res: http.ServerResponse) =>
+    send(res, 503, '{"title":"catalog unavailable"}', { 'retry-after': '1' });
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://front');
@@ -84,12 +89,20 @@ export async function startShopFront(mode: FrontMode, catalogUrl: string): Promi
       req.on('end', () => {
         const order = JSON.parse(body || '{}') as { item?: string };
         if (mode === 'hardened') {
-          void relay('/orders', 1000, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
+          void relay('/orders', 1000, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(order),
+          });
           return;
         }
         const orderId = randomUUID();
         send(res, 201, JSON.stringify({ id: orderId, item: order.item }));
-        call(`${catalogUrl}/orders`, 1000, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: orderId, item: order.item }) })
+        call(`${catalogUrl}/orders`, 1000, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id: orderId, item: order.item }),
+        })
           .then((r) => {
             if (r.status !== 201) dropped.push(orderId);
           })

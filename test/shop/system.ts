@@ -24,7 +24,9 @@ export interface ShopSystem {
 }
 
 function startCatalog(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...tsNodeArgs(), repoPath('test', 'shop', 'catalog.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, [...tsNodeArgs(), repoPath('test', 'shop', 'catalog.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the catalog did not start within 20 s')), 20_000);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -46,7 +48,10 @@ export async function startShopSystem(mode: FrontMode): Promise<ShopSystem> {
   try {
     const listen = await getFreePort();
     const config = path.join(dir, 'proxies.json');
-    await writeFile(config, JSON.stringify([{ name: 'catalog', listen: `127.0.0.1:${listen}`, upstream: `127.0.0.1:${catalog.port}` }]));
+    await writeFile(
+      config,
+      JSON.stringify([{ name: 'catalog', listen: `127.0.0.1:${listen}`, upstream: `127.0.0.1:${catalog.port}` }]),
+    );
     proxy = await startProxyProcess({ config });
     front = await startShopFront(mode, `http://127.0.0.1:${listen}`);
   } catch (err) {
@@ -78,8 +83,15 @@ export async function startShopSystem(mode: FrontMode): Promise<ShopSystem> {
 }
 
 /** The CLI as a user runs it: its own process, its exit code and output; `onStderr` sees progress lines as they come. */
-export function runRampart(args: string[], env: NodeJS.ProcessEnv = {}, onStderr?: (line: string, child: ChildProcess) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [repoPath('bin', 'rampart.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+export function runRampart(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  onStderr?: (line: string, child: ChildProcess) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [repoPath('bin', 'rampart.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -96,8 +108,14 @@ export function runRampart(args: string[], env: NodeJS.ProcessEnv = {}, onStderr
  * behind (INCONCLUSIVE, its measurement invalid), it is run again, at most twice — the verdict is never
  * changed, only a run that did not test the fault is not taken as the answer.
  */
-export async function runDrillConclusive(args: string[], env: NodeJS.ProcessEnv = {}, before?: () => Promise<void>): ReturnType<typeof runRampart> {
-  const spoiled = (out: string) => /^(FAIL|INCONCLUSIVE) \S+ \(steady state not met before the fault/m.test(out) || (/^INCONCLUSIVE /m.test(out) && /invalid/.test(out));
+export async function runDrillConclusive(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  before?: () => Promise<void>,
+): ReturnType<typeof runRampart> {
+  const spoiled = (out: string) =>
+    /^(FAIL|INCONCLUSIVE) \S+ \(steady state not met before the fault/m.test(out) ||
+    (/^INCONCLUSIVE /m.test(out) && /invalid/.test(out));
   let r = await runRampart(args, env);
   for (let retry = 0; retry < 2 && spoiled(r.stdout); retry++) {
     await before?.();

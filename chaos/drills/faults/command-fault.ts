@@ -9,12 +9,14 @@ import { once, type FaultKind } from './fault-kind.ts';
  * environment when the file is loaded. A command that exits non-zero or outlives its timeout fails: the
  * injection as an error of the drill, the rollback as a failed check that fails the drill.
  */
-export const commandSpecSchema = z.object({
-  run: z.string().min(1),
-  rollback: z.string().min(1),
-  /** How long each of the two may take (default 30s). */
-  timeout: z.union([z.string(), z.number().nonnegative()]).default('30s'),
-}).strict();
+export const commandSpecSchema = z
+  .object({
+    run: z.string().min(1),
+    rollback: z.string().min(1),
+    /** How long each of the two may take (default 30s). */
+    timeout: z.union([z.string(), z.number().nonnegative()]).default('30s'),
+  })
+  .strict();
 export type CommandSpec = z.infer<typeof commandSpecSchema>;
 
 /** Runs `sh -c command`; resolves when it exits 0, rejects naming the exit status and the end of its output. */
@@ -35,8 +37,17 @@ export function runShell(command: string, timeoutMs: number): Promise<void> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve();
-      const why = signal === 'SIGKILL' ? `did not finish within ${timeoutMs} ms` : signal ? `was killed by ${signal}` : `exited ${code}`;
-      reject(new Error(`\`${command}\` ${why}${output.trim() ? `: ${output.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
+      const why =
+        signal === 'SIGKILL'
+          ? `did not finish within ${timeoutMs} ms`
+          : signal
+            ? `was killed by ${signal}`
+            : `exited ${code}`;
+      reject(
+        new Error(
+          `\`${command}\` ${why}${output.trim() ? `: ${output.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
+        ),
+      );
     });
   });
 }

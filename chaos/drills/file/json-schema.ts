@@ -8,6 +8,15 @@ import { drillFileSchema } from './schema.ts';
  * loads the file.
  */
 export function drillJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(drillFileSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any', reused: 'ref' }) as Record<string, unknown>;
-  return { ...schema, $id: 'https://github.com/rampart/rampart/schemas/drill.schema.json', title: 'rampart drill file' };
+  const schema = z.toJSONSchema(drillFileSchema, {
+    io: 'input',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    reused: 'ref',
+  }) as Record<string, unknown>;
+  return {
+    ...schema,
+    $id: 'https://github.com/rampart/rampart/schemas/drill.schema.json',
+    title: 'rampart drill file',
+  };
 }

@@ -12,18 +12,25 @@ export const bundledDrillsDir = repoPath('chaos', 'drills', 'files');
 
 export class UnknownDrillError extends InputError<'RAMPART_UNKNOWN_DRILL'> {
   constructor(name: string) {
-    super('RAMPART_UNKNOWN_DRILL', `no drill named "${name}"`, { hint: `choose one of: ${listBundledDrills().join(', ')}, or give a drill file (my-drill.yaml)` });
+    super('RAMPART_UNKNOWN_DRILL', `no drill named "${name}"`, {
+      hint: `choose one of: ${listBundledDrills().join(', ')}, or give a drill file (my-drill.yaml)`,
+    });
   }
 }
 
 export class DrillInvalidError extends InputError<'RAMPART_DRILL_INVALID'> {
   constructor(message: string) {
-    super('RAMPART_DRILL_INVALID', message, { hint: 'docs/chaos.md describes the drill file; schemas/drill.schema.json lets an editor check it' });
+    super('RAMPART_DRILL_INVALID', message, {
+      hint: 'docs/chaos.md describes the drill file; schemas/drill.schema.json lets an editor check it',
+    });
   }
 }
 
 export function listBundledDrills(): string[] {
-  return readdirSync(bundledDrillsDir).filter((f) => f.endsWith('.yaml') && !f.startsWith('_')).map((f) => f.slice(0, -5)).sort();
+  return readdirSync(bundledDrillsDir)
+    .filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
 /** A name (a bundled drill) or a path (a drill file someone wrote). */
@@ -36,12 +43,17 @@ function readDrillFile(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError('RAMPART_DRILL_UNREADABLE', `cannot read drill file ${file}: ${(err as Error).message}`, { hint: 'check the path (relative to where rampart runs)' });
+    throw new InputError('RAMPART_DRILL_UNREADABLE', `cannot read drill file ${file}: ${(err as Error).message}`, {
+      hint: 'check the path (relative to where rampart runs)',
+    });
   }
   try {
     return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { merge: true });
   } catch (err) {
-    throw new InputError('RAMPART_DRILL_UNREADABLE', `drill file ${file} is not valid YAML/JSON: ${(err as Error).message}`);
+    throw new InputError(
+      'RAMPART_DRILL_UNREADABLE',
+      `drill file ${file} is not valid YAML/JSON: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -71,12 +83,23 @@ export function expandObjectives(entry: ObjectiveEntry): Objective[] {
     const v = entry[key];
     if (v === undefined) continue;
     switch (key) {
-      case 'availability': add('availability', '>=', share(v), `available at least ${pct(share(v))}`); break;
-      case 'errorRate': add('availability', '>=', exact(1 - share(v)), `error rate at most ${pct(share(v))}`); break;
-      case 'success': add('success', '>=', share(v), `succeed at least ${pct(share(v))}`); break;
-      case 'fastFail': add('fastFail', '>=', share(v), `failures answer 503 with Retry-After at least ${pct(share(v))}`); break;
-      case 'timeouts': add('timeouts', '<=', v as number, v === 0 ? 'no request hangs' : `at most ${v} requests hang`); break;
-      default: add(key, '<=', ms(v), `${key} within ${ms(v)} ms`);
+      case 'availability':
+        add('availability', '>=', share(v), `available at least ${pct(share(v))}`);
+        break;
+      case 'errorRate':
+        add('availability', '>=', exact(1 - share(v)), `error rate at most ${pct(share(v))}`);
+        break;
+      case 'success':
+        add('success', '>=', share(v), `succeed at least ${pct(share(v))}`);
+        break;
+      case 'fastFail':
+        add('fastFail', '>=', share(v), `failures answer 503 with Retry-After at least ${pct(share(v))}`);
+        break;
+      case 'timeouts':
+        add('timeouts', '<=', v as number, v === 0 ? 'no request hangs' : `at most ${v} requests hang`);
+        break;
+      default:
+        add(key, '<=', ms(v), `${key} within ${ms(v)} ms`);
     }
   }
   return out;
@@ -88,23 +111,38 @@ function requestTags(s: Scenario): string[] {
 }
 
 /** The drill's load: the suite's scenario, run until the drill stops it, judged by the drill's windows alone. */
-function drillScenario(doc: DrillFile, file: string, profile: Profile, env: TemplateEnv): { suite: string; scenario: Scenario; targetEnv: Record<string, string> } {
+function drillScenario(
+  doc: DrillFile,
+  file: string,
+  profile: Profile,
+  env: TemplateEnv,
+): { suite: string; scenario: Scenario; targetEnv: Record<string, string> } {
   const suiteFile = path.resolve(path.dirname(file), doc.load.suite);
   const suite = loadSuite(suiteFile, profile, { env });
-  const picked = doc.load.scenario === undefined ? suite.scenarios[0] : suite.scenarios.find((s) => s.name === doc.load.scenario);
+  const picked =
+    doc.load.scenario === undefined ? suite.scenarios[0] : suite.scenarios.find((s) => s.name === doc.load.scenario);
   if (!picked) {
-    throw new DrillInvalidError(`${file}: load.scenario "${doc.load.scenario}" is not in suite ${suiteFile} (it has: ${suite.scenarios.map((s) => s.name).join(', ')})`);
+    throw new DrillInvalidError(
+      `${file}: load.scenario "${doc.load.scenario}" is not in suite ${suiteFile} (it has: ${suite.scenarios.map((s) => s.name).join(', ')})`,
+    );
   }
   if (picked.executor !== 'constant-arrival-rate' && picked.executor !== 'constant-vus') {
-    throw new DrillInvalidError(`${file}: the drill's load must hold steady, but scenario ${picked.name} is ${picked.executor}; use constant-arrival-rate (open model) or constant-vus`);
+    throw new DrillInvalidError(
+      `${file}: the drill's load must hold steady, but scenario ${picked.name} is ${picked.executor}; use constant-arrival-rate (open model) or constant-vus`,
+    );
   }
   if (doc.load.rate !== undefined && picked.executor !== 'constant-arrival-rate') {
-    throw new DrillInvalidError(`${file}: load.rate needs a constant-arrival-rate scenario; ${picked.name} is ${picked.executor}`);
+    throw new DrillInvalidError(
+      `${file}: load.rate needs a constant-arrival-rate scenario; ${picked.name} is ${picked.executor}`,
+    );
   }
   // The drill stops the load; an hour only bounds a drill that is never stopped. Its own windows judge it, so the
   // suite's thresholds (an abortOnFail would end the load mid-drill) and sliding windows do not apply.
   const scenario = {
-    ...picked, duration: '1h', thresholds: {}, thresholdWindows: [],
+    ...picked,
+    duration: '1h',
+    thresholds: {},
+    thresholdWindows: [],
     ...(doc.load.rate !== undefined ? { rate: doc.load.rate, timeUnit: '1s' } : {}),
   } as Scenario;
   return { suite: suiteFile, scenario, targetEnv: suite.stack.targetEnv };
@@ -114,13 +152,18 @@ function drillScenario(doc: DrillFile, file: string, profile: Profile, env: Temp
 function checkTags(doc: DrillFile, file: string, tags: string[]): void {
   const known = new Set([...tags, ...Object.keys(doc.groups), 'all']);
   const named: Array<[string, string]> = [
-    ...[...doc.steadyState.objectives, ...doc.during.objectives, ...doc.after.objectives, ...doc.stopWhen].map((o) => [o.tag, 'objective'] as [string, string]),
+    ...[...doc.steadyState.objectives, ...doc.during.objectives, ...doc.after.objectives, ...doc.stopWhen].map(
+      (o) => [o.tag, 'objective'] as [string, string],
+    ),
     ...doc.reconcile.map((r) => [r.writes, 'reconcile.writes'] as [string, string]),
   ];
-  for (const [group, members] of Object.entries(doc.groups)) for (const m of members) named.push([m, `groups.${group}`]);
+  for (const [group, members] of Object.entries(doc.groups))
+    for (const m of members) named.push([m, `groups.${group}`]);
   for (const [tag, where] of named) {
     if (!known.has(tag) || (where !== 'objective' && (tag === 'all' || tag in doc.groups))) {
-      throw new DrillInvalidError(`${file}: ${where} names tag "${tag}", which the load does not send; its request tags: ${tags.join(', ')}${where === 'objective' ? `${Object.keys(doc.groups).length ? `; groups: ${Object.keys(doc.groups).join(', ')}` : ''}; or all` : ''}`);
+      throw new DrillInvalidError(
+        `${file}: ${where} names tag "${tag}", which the load does not send; its request tags: ${tags.join(', ')}${where === 'objective' ? `${Object.keys(doc.groups).length ? `; groups: ${Object.keys(doc.groups).join(', ')}` : ''}; or all` : ''}`,
+      );
     }
   }
 }
@@ -137,18 +180,29 @@ export function loadDrill(nameOrFile: string, profile: Profile = 'quick', option
   const file = isFile ? path.resolve(nameOrFile) : path.join(bundledDrillsDir, `${nameOrFile}.yaml`);
   const raw = readDrillFile(file);
   const base = drillFileSchema.safeParse(raw);
-  if (!base.success) throw new DrillInvalidError(`drill file ${file} is invalid:\n  ${formatIssues(base.error).join('\n  ')}`);
+  if (!base.success)
+    throw new DrillInvalidError(`drill file ${file} is invalid:\n  ${formatIssues(base.error).join('\n  ')}`);
   const { profiles, ...rest } = raw as Record<string, unknown>;
   const merged = mergeProfile(rest, (profiles as Record<string, unknown> | undefined)?.[profile] ?? {});
   const env = options.env ?? {};
   const withEnv = fillEnvTemplates(merged, env, file);
   const parsed = drillFileSchema.safeParse(withEnv);
-  if (!parsed.success) throw new DrillInvalidError(`drill file ${file} (profile ${profile}) is invalid:\n  ${formatIssues(parsed.error).join('\n  ')}`);
+  if (!parsed.success)
+    throw new DrillInvalidError(
+      `drill file ${file} (profile ${profile}) is invalid:\n  ${formatIssues(parsed.error).join('\n  ')}`,
+    );
   const doc = parsed.data;
   const load = drillScenario(doc, file, profile, env);
   checkTags(doc, file, requestTags(load.scenario));
-  const method = doc.method.map((m) => ({ label: m.name, at: seconds(m.at), duration: seconds(m.duration), action: actionOf(m) }));
-  const stopConditions: StopCondition[] = doc.stopWhen.flatMap(({ window, ...o }) => expandObjectives(o).map((objective) => ({ objective, windowSeconds: seconds(window) })));
+  const method = doc.method.map((m) => ({
+    label: m.name,
+    at: seconds(m.at),
+    duration: seconds(m.duration),
+    action: actionOf(m),
+  }));
+  const stopConditions: StopCondition[] = doc.stopWhen.flatMap(({ window, ...o }) =>
+    expandObjectives(o).map((objective) => ({ objective, windowSeconds: seconds(window) })),
+  );
   return {
     name: doc.name,
     title: doc.title ?? doc.name,

@@ -18,18 +18,34 @@ import { STAND_IN_WORKER } from './stand-in-worker.ts';
  * pre-allocate, as many as the executor would start (capped by maxIterations); scenarios in startTime order.
  */
 
-interface ScenarioOptions { executor: string; exec: string; startTime?: string; rate?: number; startRate?: number; timeUnit?: string; duration?: string; preAllocatedVUs?: number; vus?: number; startVUs?: number; iterations?: number; stages?: Array<{ target: number; duration: string }> }
+interface ScenarioOptions {
+  executor: string;
+  exec: string;
+  startTime?: string;
+  rate?: number;
+  startRate?: number;
+  timeUnit?: string;
+  duration?: string;
+  preAllocatedVUs?: number;
+  vus?: number;
+  startVUs?: number;
+  iterations?: number;
+  stages?: Array<{ target: number; duration: string }>;
+}
 
 const ms = (d: string | undefined) => {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d ?? '0ms');
-  return m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] as string]! : 0;
+  return m
+    ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] as string]!
+    : 0;
 };
 
 /** Iterations the executor would start, by integrating its rate or VUs over time (closed models: one per VU per second). */
 function iterationsOf(s: ScenarioOptions): number {
   const unit = ms(s.timeUnit ?? '1s');
   switch (s.executor) {
-    case 'constant-arrival-rate': return Math.round(((s.rate ?? 0) * ms(s.duration)) / unit);
+    case 'constant-arrival-rate':
+      return Math.round(((s.rate ?? 0) * ms(s.duration)) / unit);
     case 'ramping-arrival-rate': {
       let from = s.startRate ?? 0;
       let n = 0;
@@ -39,9 +55,12 @@ function iterationsOf(s: ScenarioOptions): number {
       }
       return Math.round(n);
     }
-    case 'per-vu-iterations': return (s.vus ?? 1) * (s.iterations ?? 1);
-    case 'shared-iterations': return s.iterations ?? 1;
-    default: return Math.round(((s.vus ?? s.startVUs ?? 1) * ms(s.duration ?? '1s')) / 1000);
+    case 'per-vu-iterations':
+      return (s.vus ?? 1) * (s.iterations ?? 1);
+    case 'shared-iterations':
+      return s.iterations ?? 1;
+    default:
+      return Math.round(((s.vus ?? s.startVUs ?? 1) * ms(s.duration ?? '1s')) / 1000);
   }
 }
 
@@ -66,65 +85,123 @@ export interface StandInRun {
 
 /** Runs the exported script's code against baseUrl and writes k6's JSON output to `out`. */
 export async function runK6StandIn(script: string, o: StandInOptions): Promise<StandInRun> {
-  const options = extractOptions(script) as { scenarios: Record<string, ScenarioOptions>; thresholds: Record<string, unknown[]> };
+  const options = extractOptions(script) as {
+    scenarios: Record<string, ScenarioOptions>;
+    thresholds: Record<string, unknown[]>;
+  };
   const scenarios = Object.entries(options.scenarios)
     .sort((a, b) => ms(a[1].startTime) - ms(b[1].startTime))
-    .map(([name, s]) => ({ name, exec: s.exec, vus: vusOf(s), iterations: Math.min(o.maxIterations, iterationsOf(s)) }));
+    .map(([name, s]) => ({
+      name,
+      exec: s.exec,
+      vus: vusOf(s),
+      iterations: Math.min(o.maxIterations, iterationsOf(s)),
+    }));
   const declared = (metric: string) => options.thresholds[metric] ?? [];
-  const metricLines = ([['http_reqs', 'counter'], ['http_req_duration', 'trend'], ['http_req_failed', 'rate'], ['checks', 'rate'], ['iterations', 'counter'], ['iteration_duration', 'trend'], ['group_duration', 'trend']] as const)
-    .map(([name, type]) => JSON.stringify({ type: 'Metric', data: { name, type, contains: type === 'trend' ? 'time' : 'default', thresholds: declared(name), submetrics: null }, metric: name }));
-  const bundle = ts.transpileModule(script, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true } }).outputText;
+  const metricLines = (
+    [
+      ['http_reqs', 'counter'],
+      ['http_req_duration', 'trend'],
+      ['http_req_failed', 'rate'],
+      ['checks', 'rate'],
+      ['iterations', 'counter'],
+      ['iteration_duration', 'trend'],
+      ['group_duration', 'trend'],
+    ] as const
+  ).map(([name, type]) =>
+    JSON.stringify({
+      type: 'Metric',
+      data: {
+        name,
+        type,
+        contains: type === 'trend' ? 'time' : 'default',
+        thresholds: declared(name),
+        submetrics: null,
+      },
+      metric: name,
+    }),
+  );
+  const bundle = ts.transpileModule(script, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
+  }).outputText;
   const { port1, port2 } = new MessageChannel();
   const shared = new SharedArrayBuffer(4);
   const flag = new Int32Array(shared);
   const maxRedirects = (options as { maxRedirects?: number }).maxRedirects ?? 10;
   const jars = new Map<number, CookieJar>();
-  port1.on('message', (req: { method: string; url: string; body?: string; headers: Record<string, string>; timeoutMs: number; jar: number | null }) => {
-    const t0 = performance.now();
-    const answer = (m: Record<string, unknown>) => {
-      port1.postMessage({ durationMs: performance.now() - t0, headers: {}, body: '', errorCode: 0, ...m });
-      Atomics.store(flag, 0, 1);
-      Atomics.notify(flag, 0);
-    };
-    // Redirects followed up to the script's maxRedirects, cookies kept per VU unless the request gave its own jar.
-    let jar: CookieJar | null = null;
-    if (req.jar !== null) {
-      jar = jars.get(req.jar) ?? new CookieJar();
-      jars.set(req.jar, jar);
-    }
-    const signal = AbortSignal.timeout(req.timeoutMs);
-    const hop = async (url: string, method: string, body: string | undefined, left: number): Promise<Response> => {
-      const cookie = jar ? await jar.getCookieString(url) : '';
-      const headers = cookie ? { ...req.headers, cookie: req.headers.cookie ? `${req.headers.cookie}; ${cookie}` : cookie } : req.headers;
-      const res = await fetch(url, { method, headers, redirect: 'manual', ...(body !== undefined ? { body } : {}), signal });
-      if (jar) for (const c of res.headers.getSetCookie()) await jar.setCookie(c, url, { ignoreError: true });
-      const location = res.headers.get('location');
-      if (left <= 0 || !location || ![301, 302, 303, 307, 308].includes(res.status)) return res;
-      await res.arrayBuffer();
-      // Go's client (k6's): 301/302/303 turn every method but GET and HEAD into a GET without the body.
-      const toGet = [301, 302, 303].includes(res.status) && method !== 'GET' && method !== 'HEAD';
-      return hop(new URL(location, url).href, toGet ? 'GET' : method, toGet ? undefined : body, left - 1);
-    };
-    hop(req.url, req.method, req.body, maxRedirects)
-      .then(async (res) => {
-        const body = await res.text();
-        const headers: Record<string, string> = {};
-        res.headers.forEach((v, k) => {
-          headers[k] = v;
+  port1.on(
+    'message',
+    (req: {
+      method: string;
+      url: string;
+      body?: string;
+      headers: Record<string, string>;
+      timeoutMs: number;
+      jar: number | null;
+    }) => {
+      const t0 = performance.now();
+      const answer = (m: Record<string, unknown>) => {
+        port1.postMessage({ durationMs: performance.now() - t0, headers: {}, body: '', errorCode: 0, ...m });
+        Atomics.store(flag, 0, 1);
+        Atomics.notify(flag, 0);
+      };
+      // Redirects followed up to the script's maxRedirects, cookies kept per VU unless the request gave its own jar.
+      let jar: CookieJar | null = null;
+      if (req.jar !== null) {
+        jar = jars.get(req.jar) ?? new CookieJar();
+        jars.set(req.jar, jar);
+      }
+      const signal = AbortSignal.timeout(req.timeoutMs);
+      const hop = async (url: string, method: string, body: string | undefined, left: number): Promise<Response> => {
+        const cookie = jar ? await jar.getCookieString(url) : '';
+        const headers = cookie
+          ? { ...req.headers, cookie: req.headers.cookie ? `${req.headers.cookie}; ${cookie}` : cookie }
+          : req.headers;
+        const res = await fetch(url, {
+          method,
+          headers,
+          redirect: 'manual',
+          ...(body !== undefined ? { body } : {}),
+          signal,
         });
-        answer({ status: res.status, headers, body });
-      })
-      .catch((err: Error) => answer({ status: 0, errorCode: err.name === 'TimeoutError' ? 1050 : 1212, body: null }));
-  });
+        if (jar) for (const c of res.headers.getSetCookie()) await jar.setCookie(c, url, { ignoreError: true });
+        const location = res.headers.get('location');
+        if (left <= 0 || !location || ![301, 302, 303, 307, 308].includes(res.status)) return res;
+        await res.arrayBuffer();
+        // Go's client (k6's): 301/302/303 turn every method but GET and HEAD into a GET without the body.
+        const toGet = [301, 302, 303].includes(res.status) && method !== 'GET' && method !== 'HEAD';
+        return hop(new URL(location, url).href, toGet ? 'GET' : method, toGet ? undefined : body, left - 1);
+      };
+      hop(req.url, req.method, req.body, maxRedirects)
+        .then(async (res) => {
+          const body = await res.text();
+          const headers: Record<string, string> = {};
+          res.headers.forEach((v, k) => {
+            headers[k] = v;
+          });
+          answer({ status: res.status, headers, body });
+        })
+        .catch((err: Error) => answer({ status: 0, errorCode: err.name === 'TimeoutError' ? 1050 : 1212, body: null }));
+    },
+  );
   const worker = new Worker(STAND_IN_WORKER, {
     eval: true,
-    workerData: { bundle, plan: { scenarios, metricLines }, env: { BASE_URL: o.baseUrl, ...o.env }, out: o.out, port: port2, shared },
+    workerData: {
+      bundle,
+      plan: { scenarios, metricLines },
+      env: { BASE_URL: o.baseUrl, ...o.env },
+      out: o.out,
+      port: port2,
+      shared,
+    },
     transferList: [port2],
   });
   try {
     await new Promise<void>((resolve, reject) => {
       worker.on('error', reject);
-      worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`k6 stand-in worker exited with ${code}`))));
+      worker.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`k6 stand-in worker exited with ${code}`)),
+      );
     });
   } finally {
     port1.close();

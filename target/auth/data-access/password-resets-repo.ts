@@ -5,12 +5,30 @@ export const RESET_MAIL_TOPIC = 'mail.password-reset';
 
 export function createPasswordResetsRepo() {
   return {
-    async insertWithMail(tx: Queryable, r: { userId: string; tokenHash: string; expiresAt: Date; mail: { to: string; subject: string; text: string; token: string } }): Promise<void> {
-      await tx.query('INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES ($1, $2, $3)', [r.userId, r.tokenHash, r.expiresAt]);
+    async insertWithMail(
+      tx: Queryable,
+      r: {
+        userId: string;
+        tokenHash: string;
+        expiresAt: Date;
+        mail: { to: string; subject: string; text: string; token: string };
+      },
+    ): Promise<void> {
+      await tx.query('INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES ($1, $2, $3)', [
+        r.userId,
+        r.tokenHash,
+        r.expiresAt,
+      ]);
       await tx.query('INSERT INTO outbox (topic, recipient, payload) VALUES ($1, $2, $3)', [
         RESET_MAIL_TOPIC,
         r.mail.to,
-        JSON.stringify({ to: r.mail.to, subject: r.mail.subject, text: r.mail.text, resetToken: r.mail.token, userId: r.userId }),
+        JSON.stringify({
+          to: r.mail.to,
+          subject: r.mail.subject,
+          text: r.mail.text,
+          resetToken: r.mail.token,
+          userId: r.userId,
+        }),
       ]);
     },
     /** Consumes a valid, unused, unexpired token; returns its user or null. */

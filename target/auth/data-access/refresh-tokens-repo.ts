@@ -19,11 +19,21 @@ interface Row {
   revoked_at: Date | null;
 }
 
-const toRecord = (r: Row): RefreshTokenRecord => ({ id: r.id, familyId: r.family_id, userId: r.user_id, expiresAt: r.expires_at, usedAt: r.used_at, revokedAt: r.revoked_at });
+const toRecord = (r: Row): RefreshTokenRecord => ({
+  id: r.id,
+  familyId: r.family_id,
+  userId: r.user_id,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+  revokedAt: r.revoked_at,
+});
 
 export function createRefreshTokensRepo(db: Database) {
   return {
-    async insert(q: Queryable | null, t: { familyId: string; userId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+    async insert(
+      q: Queryable | null,
+      t: { familyId: string; userId: string; tokenHash: string; expiresAt: Date },
+    ): Promise<void> {
       const sql = 'INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)';
       const values = [t.familyId, t.userId, t.tokenHash, t.expiresAt];
       if (q) await q.query(sql, values);
@@ -31,11 +41,18 @@ export function createRefreshTokensRepo(db: Database) {
     },
     /** Locks the row for the rest of the transaction (two concurrent refreshes serialise here). */
     async findForUpdate(tx: Queryable, tokenHash: string): Promise<RefreshTokenRecord | null> {
-      const { rows } = await tx.query<Row>('SELECT id, family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE', [tokenHash]);
+      const { rows } = await tx.query<Row>(
+        'SELECT id, family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE',
+        [tokenHash],
+      );
       return rows[0] ? toRecord(rows[0]) : null;
     },
     async findByHash(tokenHash: string): Promise<RefreshTokenRecord | null> {
-      const rows = await db.read<Row>('SELECT id, family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1', [tokenHash], 'auth');
+      const rows = await db.read<Row>(
+        'SELECT id, family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1',
+        [tokenHash],
+        'auth',
+      );
       return rows[0] ? toRecord(rows[0]) : null;
     },
     async markUsed(tx: Queryable, id: string): Promise<void> {

@@ -23,13 +23,15 @@ describe('access tokens', () => {
     const { token } = await tokens.sign(user);
     await tokens.verify(token);
     const [h, p, sig] = token.split('.') as [string, string, string];
-    const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), role: 'admin' })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), role: 'admin' }),
+    ).toString('base64url');
     await expect(tokens.verify(`${h}.${forgedPayload}.${sig}`)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
     const otherKey = createAccessTokens('y'.repeat(48), 60_000);
     await expect(otherKey.verify(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
-  it('without memory (memoSize 0) expiry is jose\'s', async () => {
+  it("without memory (memoSize 0) expiry is jose's", async () => {
     let now = Date.now();
     const tokens = createAccessTokens(secret, 1000, { memoSize: 0, now: () => now });
     const { token } = await tokens.sign(user);

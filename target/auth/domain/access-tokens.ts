@@ -33,7 +33,13 @@ export interface AccessTokensOptions {
  * verified are remembered, the oldest dropped first.
  */
 export function createAccessTokens(secret: string, ttlMs: number, opts: AccessTokensOptions = {}): AccessTokens {
-  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  const key = crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
   const ttlSec = Math.max(1, Math.round(ttlMs / 1000));
   const memoSize = opts.memoSize ?? 10_000;
   const now = opts.now ?? Date.now;
@@ -62,10 +68,22 @@ export function createAccessTokens(secret: string, ttlMs: number, opts: AccessTo
       }
       let user: AuthUser;
       try {
-        const { payload } = await jwtVerify(token, await key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['sub', 'jti', 'exp'], currentDate: new Date(now()) });
+        const { payload } = await jwtVerify(token, await key, {
+          algorithms: ['HS256'],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          requiredClaims: ['sub', 'jti', 'exp'],
+          currentDate: new Date(now()),
+        });
         const role = payload.role;
-        if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw new UnauthorizedError('The access token is invalid.', 'TOKEN_INVALID');
-        user = Object.freeze({ id: payload.sub as string, role: role as Role, tokenId: payload.jti as string, tokenExp: payload.exp as number });
+        if (typeof role !== 'string' || !ROLES.includes(role as Role))
+          throw new UnauthorizedError('The access token is invalid.', 'TOKEN_INVALID');
+        user = Object.freeze({
+          id: payload.sub as string,
+          role: role as Role,
+          tokenId: payload.jti as string,
+          tokenExp: payload.exp as number,
+        });
       } catch (err) {
         if (err instanceof UnauthorizedError) throw err;
         if (err instanceof joseErrors.JWTExpired) throw expired();

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TargetConfig } from '../../config.ts';
 import type { Database } from '../../platform/db.ts';
-import { ConflictError, TooManyRequestsError, UnauthorizedError, UnprocessableError } from '../../platform/http-errors.ts';
+import {
+  ConflictError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnprocessableError,
+} from '../../platform/http-errors.ts';
 import type { AuthUser } from '../../platform/locals.ts';
 import type { Limiter } from '../../platform/rate-limit.ts';
 import type { UserRecord, UsersRepo } from '../../users/index.ts';
@@ -40,9 +45,18 @@ function isUniqueViolation(err: unknown): err is { code: string; constraint?: st
 }
 
 export function createAuthService(d: AuthServiceDeps) {
-  async function issuePair(user: { id: string; role: UserRecord['role'] }, familyId: string, q: Parameters<RefreshTokensRepo['insert']>[0]): Promise<TokenPair> {
+  async function issuePair(
+    user: { id: string; role: UserRecord['role'] },
+    familyId: string,
+    q: Parameters<RefreshTokensRepo['insert']>[0],
+  ): Promise<TokenPair> {
     const refresh = newOpaqueToken();
-    await d.refreshTokens.insert(q, { familyId, userId: user.id, tokenHash: refresh.hash, expiresAt: new Date(Date.now() + d.config.refreshTokenTtlMs) });
+    await d.refreshTokens.insert(q, {
+      familyId,
+      userId: user.id,
+      tokenHash: refresh.hash,
+      expiresAt: new Date(Date.now() + d.config.refreshTokenTtlMs),
+    });
     const access = await d.tokens.sign(user);
     return { accessToken: access.token, refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
@@ -64,14 +78,26 @@ export function createAuthService(d: AuthServiceDeps) {
     /** 429 once an account or an IP has too many recent failures; 401 on bad credentials (same answer for unknown email). */
     async login(input: { email: string; password: string; ip: string }): Promise<TokenPair> {
       const accountKey = input.email.toLowerCase();
-      const [byAccount, byIp] = await Promise.all([d.loginFailuresByAccount.peek(accountKey), d.loginFailuresByIp.peek(input.ip)]);
-      for (const [limiter, state] of [[d.loginFailuresByAccount, byAccount], [d.loginFailuresByIp, byIp]] as const) {
+      const [byAccount, byIp] = await Promise.all([
+        d.loginFailuresByAccount.peek(accountKey),
+        d.loginFailuresByIp.peek(input.ip),
+      ]);
+      for (const [limiter, state] of [
+        [d.loginFailuresByAccount, byAccount],
+        [d.loginFailuresByIp, byIp],
+      ] as const) {
         if (state && state.remaining <= 0 && state.resetSeconds > 0) {
-          throw new TooManyRequestsError(state.resetSeconds, `Too many failed logins (${limiter.name}); retry after ${state.resetSeconds} s.`, 'LOGIN_THROTTLED');
+          throw new TooManyRequestsError(
+            state.resetSeconds,
+            `Too many failed logins (${limiter.name}); retry after ${state.resetSeconds} s.`,
+            'LOGIN_THROTTLED',
+          );
         }
       }
       const user = await d.users.findByEmailWithHash(accountKey);
-      const ok = user ? await d.passwords.verify(user.passwordHash, input.password) : (await d.passwords.burn(input.password), false);
+      const ok = user
+        ? await d.passwords.verify(user.passwordHash, input.password)
+        : (await d.passwords.burn(input.password), false);
       if (!user || !ok) {
         await Promise.all([d.loginFailuresByAccount.consume(accountKey), d.loginFailuresByIp.consume(input.ip)]);
         throw new UnauthorizedError('Wrong email or password.', 'INVALID_CREDENTIALS');
@@ -91,7 +117,10 @@ export function createAuthService(d: AuthServiceDeps) {
           return { kind: 'reused' as const };
         }
         if (rec.expiresAt.getTime() <= Date.now()) return { kind: 'expired' as const };
-        const { rows } = await tx.query<{ id: string; role: UserRecord['role'] }>('SELECT id, role FROM users WHERE id = $1', [rec.userId]);
+        const { rows } = await tx.query<{ id: string; role: UserRecord['role'] }>(
+          'SELECT id, role FROM users WHERE id = $1',
+          [rec.userId],
+        );
         const user = rows[0];
         if (!user) return { kind: 'unknown' as const };
         await d.refreshTokens.markUsed(tx, rec.id);
@@ -101,7 +130,10 @@ export function createAuthService(d: AuthServiceDeps) {
         case 'ok':
           return outcome.pair;
         case 'reused':
-          throw new UnauthorizedError('This refresh token was already used; every session of its family has been revoked. Log in again.', 'REFRESH_TOKEN_REUSED');
+          throw new UnauthorizedError(
+            'This refresh token was already used; every session of its family has been revoked. Log in again.',
+            'REFRESH_TOKEN_REUSED',
+          );
         case 'expired':
           throw new UnauthorizedError('The refresh token has expired. Log in again.', 'REFRESH_TOKEN_EXPIRED');
         default:

@@ -64,7 +64,11 @@ export function createUsersRepo(db: Database) {
       return toUser(rows[0] as UserRow);
     },
     async findByEmailWithHash(email: string): Promise<UserWithHash | null> {
-      const rows = await db.read<UserRow>(`SELECT ${COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)`, [email], 'auth');
+      const rows = await db.read<UserRow>(
+        `SELECT ${COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)`,
+        [email],
+        'auth',
+      );
       const r = rows[0];
       return r ? { ...toUser(r), passwordHash: r.password_hash as string } : null;
     },
@@ -82,10 +86,21 @@ export function createUsersRepo(db: Database) {
       );
       const r = rows[0];
       if (!r) return null;
-      return { id: r.id, handle: r.handle, displayName: r.display_name, bio: r.bio, createdAt: r.created_at.toISOString(), followers: Number(r.followers), following: Number(r.following) };
+      return {
+        id: r.id,
+        handle: r.handle,
+        displayName: r.display_name,
+        bio: r.bio,
+        createdAt: r.created_at.toISOString(),
+        followers: Number(r.followers),
+        following: Number(r.following),
+      };
     },
     /** Only the named profile fields are ever written (mass assignment is impossible by construction). */
-    async updateProfile(id: string, patch: { handle?: string; displayName?: string | null; bio?: string | null }): Promise<UserRecord | null> {
+    async updateProfile(
+      id: string,
+      patch: { handle?: string; displayName?: string | null; bio?: string | null },
+    ): Promise<UserRecord | null> {
       const { rows } = await db.query<UserRow>(
         `UPDATE users SET
             handle = COALESCE($2, handle),
@@ -93,7 +108,14 @@ export function createUsersRepo(db: Database) {
             bio = CASE WHEN $5::boolean THEN $6 ELSE bio END,
             updated_at = now()
           WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, patch.handle ?? null, patch.displayName !== undefined, patch.displayName ?? null, patch.bio !== undefined, patch.bio ?? null],
+        [
+          id,
+          patch.handle ?? null,
+          patch.displayName !== undefined,
+          patch.displayName ?? null,
+          patch.bio !== undefined,
+          patch.bio ?? null,
+        ],
       );
       return rows[0] ? toUser(rows[0]) : null;
     },
@@ -101,24 +123,42 @@ export function createUsersRepo(db: Database) {
       await tx.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
     },
     async setRole(id: string, role: Role): Promise<UserRecord | null> {
-      const { rows } = await db.query<UserRow>(`UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, role]);
+      const { rows } = await db.query<UserRow>(
+        `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, role],
+      );
       return rows[0] ? toUser(rows[0]) : null;
     },
     /** Keyset page ordered by (created_at, id); `cursor` carries created_at at full (µs) precision. */
-    async list(limit: number, after: { createdAt: string; id: string } | null): Promise<Array<UserRecord & { cursor: { createdAt: string; id: string } }>> {
+    async list(
+      limit: number,
+      after: { createdAt: string; id: string } | null,
+    ): Promise<Array<UserRecord & { cursor: { createdAt: string; id: string } }>> {
       const cols = `${COLUMNS}, created_at::text AS created_exact`;
       const rows = after
-        ? await db.read<UserRow & { created_exact: string }>(`SELECT ${cols} FROM users WHERE (created_at, id) > ($1::timestamptz, $2::uuid) ORDER BY created_at, id LIMIT $3`, [after.createdAt, after.id, limit])
-        : await db.read<UserRow & { created_exact: string }>(`SELECT ${cols} FROM users ORDER BY created_at, id LIMIT $1`, [limit]);
+        ? await db.read<UserRow & { created_exact: string }>(
+            `SELECT ${cols} FROM users WHERE (created_at, id) > ($1::timestamptz, $2::uuid) ORDER BY created_at, id LIMIT $3`,
+            [after.createdAt, after.id, limit],
+          )
+        : await db.read<UserRow & { created_exact: string }>(
+            `SELECT ${cols} FROM users ORDER BY created_at, id LIMIT $1`,
+            [limit],
+          );
       return rows.map((r) => ({ ...toUser(r), cursor: { createdAt: r.created_exact, id: r.id } }));
     },
     /** true when the edge is new. */
     async follow(tx: Queryable, followerId: string, followeeId: string): Promise<boolean> {
-      const { rowCount } = await tx.query('INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [followerId, followeeId]);
+      const { rowCount } = await tx.query(
+        'INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [followerId, followeeId],
+      );
       return (rowCount ?? 0) > 0;
     },
     async unfollow(followerId: string, followeeId: string): Promise<boolean> {
-      const { rowCount } = await db.query('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2', [followerId, followeeId]);
+      const { rowCount } = await db.query('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2', [
+        followerId,
+        followeeId,
+      ]);
       return (rowCount ?? 0) > 0;
     },
     async exists(id: string): Promise<boolean> {

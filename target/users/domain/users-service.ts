@@ -22,14 +22,18 @@ export function createUsersService(d: { db: Database; redis: RedisService; users
       return { ...user, followers: profile.followers, following: profile.following };
     },
 
-    async updateMe(id: string, patch: { handle?: string; displayName?: string | null; bio?: string | null }): Promise<UserRecord> {
+    async updateMe(
+      id: string,
+      patch: { handle?: string; displayName?: string | null; bio?: string | null },
+    ): Promise<UserRecord> {
       try {
         const user = await d.users.updateProfile(id, patch);
         if (!user) throw new NotFoundError('Your account no longer exists.', 'USER_NOT_FOUND');
         await d.cache.invalidate(profileKey(id));
         return user;
       } catch (err) {
-        if ((err as { code?: unknown }).code === '23505') throw new ConflictError('That handle is taken.', 'HANDLE_TAKEN');
+        if ((err as { code?: unknown }).code === '23505')
+          throw new ConflictError('That handle is taken.', 'HANDLE_TAKEN');
         throw err;
       }
     },
@@ -49,11 +53,14 @@ export function createUsersService(d: { db: Database; redis: RedisService; users
     async follow(followerId: string, followeeId: string): Promise<{ created: boolean }> {
       if (followerId === followeeId) throw new UnprocessableError('id', 'you cannot follow yourself', 'SELF_FOLLOW');
       if (!(await d.users.exists(followeeId))) throw new NotFoundError('No such user.', 'USER_NOT_FOUND');
-      return d.db.transaction(async (tx) => {
-        const created = await d.users.follow(tx, followerId, followeeId);
-        if (created) await publishEvent(d.redis, { type: 'follow.created', actorId: followerId, targetUserId: followeeId });
-        return { created };
-      }).finally(() => d.cache.invalidate(profileKey(followerId), profileKey(followeeId)));
+      return d.db
+        .transaction(async (tx) => {
+          const created = await d.users.follow(tx, followerId, followeeId);
+          if (created)
+            await publishEvent(d.redis, { type: 'follow.created', actorId: followerId, targetUserId: followeeId });
+          return { created };
+        })
+        .finally(() => d.cache.invalidate(profileKey(followerId), profileKey(followeeId)));
     },
 
     async unfollow(followerId: string, followeeId: string): Promise<void> {
