@@ -62,6 +62,10 @@ const grouped = () =>
       // k6 tags every metric's points with their scenario: a {scenario:x} filter finds group durations and timings too.
       'group_duration{scenario:g}': ['max<5000'],
       'http_req_waiting{scenario:g}': ['max<5000'],
+      // Several pairs: the group's requests in this scenario; in another scenario, none.
+      'http_reqs{scenario:g,group:::checkout}': ['count==2'],
+      'group_duration{scenario:g,group:::checkout::pay}': ['max<550'],
+      'http_reqs{scenario:other,group:::checkout}': ['count==2'],
     },
   });
 
@@ -99,6 +103,12 @@ describe("groups (k6's group())", () => {
       outcome: 'pass',
     });
     expect(by('group:::nope', 'max<1')?.reason).toMatch(/seen: .*group:::checkout/);
+    expect(by('scenario:g,group:::checkout', 'count==2')).toMatchObject({ outcome: 'pass', value: 2 });
+    expect(by('scenario:g,group:::checkout::pay', 'max<550')).toMatchObject({
+      metric: 'group_duration',
+      outcome: 'pass',
+    });
+    expect(by('scenario:other,group:::checkout', 'count==2')).toMatchObject({ outcome: 'inconclusive', value: null });
     expect(r.part.notes?.join('\n')).toMatch(/g: group_duration\{group:::checkout\}: count 2, p50 \d+/);
   });
 

@@ -203,7 +203,21 @@ export class Aggregator {
     }
   }
 
+  /** A filter's scenario-level pairs ({scenario:…}, a scenario tag) beside its request tag hold for this scenario. */
+  private inScope(t: ParsedThreshold): boolean {
+    return (t.also ?? []).every((p) =>
+      p.key === 'scenario' ? p.value === this.scenario : this.scenarioTags[p.key] === p.value,
+    );
+  }
+
+  /** A sink metric's value (the timing breakdown, group_duration, a suite's own metrics) over the run so far. */
+  private sinkValue(t: ParsedThreshold, seconds: number): number | null {
+    if (!this.inScope(t)) return null;
+    return TIMING_METRICS.has(t.metric) ? this.timings.value(t) : this.sinks.value(t, seconds);
+  }
+
   private statsFor(t: ParsedThreshold, source: Map<string, Stats>): Stats | null {
+    if (!this.inScope(t)) return null;
     if (!t.tag) return source.get(ALL) ?? null;
     if (t.tag.key === 'scenario') return t.tag.value === this.scenario ? (source.get(ALL) ?? null) : null;
     // Groups are kept for the whole run only: no sliding window judges them.
@@ -221,9 +235,7 @@ export class Aggregator {
       if (Aggregator.onSinks(t)) {
         // k6's metrics other than requests: the whole run so far (no sliding windows).
         if (t.abortOnFail && !st.aborted && elapsed >= t.delayAbortEvalMs) {
-          const v = TIMING_METRICS.has(t.metric)
-            ? this.timings.value(t)
-            : this.sinks.value(t, Math.max(elapsed, SECOND) / SECOND);
+          const v = this.sinkValue(t, Math.max(elapsed, SECOND) / SECOND);
           if (v !== null && !holds(t, v)) {
             st.aborted = true;
             abort ??= t;
@@ -300,9 +312,7 @@ export class Aggregator {
 
   /** A threshold on a sink metric, judged as k6 judges it over the whole run; no data is INCONCLUSIVE, as for requests. */
   private sinkResult(t: ParsedThreshold, aborted: boolean, durationMs: number): ThresholdResult {
-    const value = TIMING_METRICS.has(t.metric)
-      ? this.timings.value(t)
-      : this.sinks.value(t, Math.max(durationMs, 1) / SECOND);
+    const value = this.sinkValue(t, Math.max(durationMs, 1) / SECOND);
     const base = {
       scenario: this.scenario,
       metric: t.metric,

@@ -2,7 +2,7 @@
  * k6 threshold syntax, parsed by hand: no maintained JavaScript library parses
  * k6 threshold expressions (k6 itself does it in Go), and the grammar is tiny:
  *
- *   key        := metric [ "{" tag ":" value "}" ]
+ *   key        := metric [ "{" tag ":" value { "," tag ":" value } "}" ]
  *   expression := aggregation op number        e.g. p(95)<200, rate<0.01, avg<=150
  *   aggregation:= p(N) | avg | min | max | med | rate | count
  *   op         := < | <= | > | >= | == | ===  | !=
@@ -45,6 +45,11 @@ export interface ThresholdKey {
   filter?: string;
   /** name: the request tag; scenario: the scenario; another key: a scenario tag (k6's scenario `tags`). */
   tag?: { key: string; value: string };
+  /**
+   * The filter's other pairs (k6's `{scenario:checkout,group:::pay}`): each names the scenario or one of its
+   * tags, so a threshold holds for the requests of `tag` in a scenario that has them all.
+   */
+  also?: Array<{ key: string; value: string }>;
 }
 
 export interface ThresholdExpression {
@@ -67,10 +72,13 @@ export class ThresholdSyntaxError extends Error {}
 /** A metric neither built in nor among the suite's own (the scenario checks it against its `metrics`). */
 export class UnknownMetricError extends ThresholdSyntaxError {}
 
+/** The tag keys that pick requests within a scenario; every other key (scenario, a scenario tag) picks scenarios. */
+const REQUEST_TAG_KEYS = new Set(['name', 'group']);
+
 export function parseThresholdKey(key: string, custom: CustomMetricKinds = {}): ThresholdKey {
-  // The tag value runs to the key's last "}", so a request tag may hold braces: http_req_duration{name:GET /v1/posts/{id}}.
-  const m = /^([a-z_][a-z0-9_]*)(?:\{([^:{}]+):(.*)\})?$/is.exec(key.trim());
-  if (!m)
+  // The filter runs to the key's last "}", so a request tag may hold braces: http_req_duration{name:GET /v1/posts/{id}}.
+  const m = /^([a-z_][a-z0-9_]*)(?:\{(.*)\})?$/is.exec(key.trim());
+  if (!m || (m[2] !== undefined && !/^[^:{}]+:/.test(m[2])))
     throw new ThresholdSyntaxError(
       `"${key}" is not a metric name like http_req_duration or http_req_duration{name:GET /v1/feed}`,
     );
@@ -82,14 +90,35 @@ export function parseThresholdKey(key: string, custom: CustomMetricKinds = {}): 
     );
   }
   if (m[2] === undefined) return { metric };
-  const tagKey = (m[2] as string).trim();
-  const value = (m[3] as string).trim();
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tagKey)) {
+  // Pairs are separated by commas, as k6 separates them; a comma that is not followed by `key:` stays in the
+  // value before it (k6 would split there too and find no such tag: a name holding ", x:" is the one difference).
+  const pairs = (m[2] as string).split(/,(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*:)/).map((kv) => {
+    const colon = kv.indexOf(':');
+    const tagKey = kv.slice(0, colon).trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tagKey)) {
+      throw new ThresholdSyntaxError(
+        `unsupported tag filter "${tagKey}" in "${key}"; use {name:<request tag>}, {group:<::group path>}, {scenario:<name>} or {<scenario tag>:<value>}, several separated by commas`,
+      );
+    }
+    return { written: tagKey, key: tagKey === 'tag' ? 'name' : tagKey, value: kv.slice(colon + 1).trim() };
+  });
+  const keys = pairs.map((p) => p.key);
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (twice !== undefined) throw new ThresholdSyntaxError(`"${key}" names the tag ${twice} twice; name it once`);
+  const requestTags = pairs.filter((p) => REQUEST_TAG_KEYS.has(p.key));
+  if (requestTags.length > 1) {
     throw new ThresholdSyntaxError(
-      `unsupported tag filter "${tagKey}" in "${key}"; use {name:<request tag>}, {scenario:<name>} or {<scenario tag>:<value>}`,
+      `"${key}" filters on both name and group: rampart keeps a request's name and its group apart, so judge them in two thresholds (${metric}{name:…} and ${metric}{group:…}), or tag the group's request with its own name`,
     );
   }
-  return { metric, filter: `${tagKey}:${value}`, tag: { key: tagKey === 'tag' ? 'name' : tagKey, value } };
+  const first = requestTags[0] ?? (pairs[0] as (typeof pairs)[number]);
+  const also = pairs.filter((p) => p !== first).map(({ key, value }) => ({ key, value }));
+  return {
+    metric,
+    filter: pairs.map((p) => `${p.written}:${p.value}`).join(','),
+    tag: { key: first.key, value: first.value },
+    ...(also.length > 0 ? { also } : {}),
+  };
 }
 
 export function parseThresholdExpression(

@@ -49,6 +49,26 @@ describe('k6 threshold syntax', () => {
       tag: { key: 'name', value: 'GET /v1/posts/{id}' },
     });
     expect(() => parseThresholdKey('http_req_duration{name:GET /v1/feed')).toThrow(ThresholdSyntaxError);
+    // Several pairs, as k6 writes them: the request tag picks requests, the others the scenario.
+    expect(parseThresholdKey('http_req_duration{scenario:g, group:::checkout}')).toEqual({
+      metric: 'http_req_duration',
+      filter: 'scenario:g,group:::checkout',
+      tag: { key: 'group', value: '::checkout' },
+      also: [{ key: 'scenario', value: 'g' }],
+    });
+    expect(parseThresholdKey('http_req_duration{name:GET /v1/posts/{id},tier:gold}')).toMatchObject({
+      tag: { key: 'name', value: 'GET /v1/posts/{id}' },
+      also: [{ key: 'tier', value: 'gold' }],
+    });
+    // A comma inside a value that is not followed by another key: stays in the value.
+    expect(parseThresholdKey('http_req_duration{name:GET /search?q=a,b}').tag).toEqual({
+      key: 'name',
+      value: 'GET /search?q=a,b',
+    });
+    expect(() => parseThresholdKey('http_req_duration{name:x,group:::g}')).toThrow(
+      /both name and group.*two thresholds/,
+    );
+    expect(() => parseThresholdKey('http_req_duration{scenario:a,scenario:b}')).toThrow(/names the tag scenario twice/);
     expect(parseThresholdExpression('p(99.9) <= 500', 'http_req_duration')).toMatchObject({
       aggregation: 'p',
       percentile: 99.9,
