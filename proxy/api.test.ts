@@ -209,6 +209,15 @@ describe('the fault proxy API status codes and error bodies', () => {
     });
     expect((await api(server, 'GET', '/proxies/')).text).toBe('404 page not found\n');
     expect(await api(server, 'PUT', '/proxies')).toMatchObject({ status: 405, text: '' });
+    // The 405 names the path's methods, in the order the API declares them.
+    const allowed = async (method: string, path: string) =>
+      (await fetch(`${server.url}${path}`, { method })).headers.get('allow');
+    expect(await allowed('PUT', '/proxies')).toBe('GET, POST');
+    expect(await allowed('PUT', '/proxies/a')).toBe('GET, POST, PATCH, DELETE');
+    expect(await allowed('PUT', '/proxies/a/toxics/t')).toBe('GET, POST, PATCH, DELETE');
+    expect(await allowed('DELETE', '/proxies/a/toxics')).toBe('GET, POST');
+    expect(await allowed('GET', '/reset')).toBe('POST');
+    expect(await allowed('POST', '/metrics')).toBe('GET');
     expect(await api(server, 'GET', '/version')).toMatchObject({
       text: expect.stringMatching(/^\{"version": "2\.12\.0\+rampart"\}\n$/),
     });
