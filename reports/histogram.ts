@@ -27,9 +27,9 @@ export function createLatencyHistogram(): LatencyHistogram {
   });
 }
 
-/** Records a latency given in milliseconds (fractional allowed) as microseconds. */
+/** Records a latency given in milliseconds (fractional allowed) as microseconds; 0 stays 0 (k6's 0 ms connect on a reused connection). */
 export function recordMs(h: LatencyHistogram, ms: number): void {
-  const us = Math.max(1, Math.min(HIGHEST_US, Math.round(ms * 1000)));
+  const us = Math.max(0, Math.min(HIGHEST_US, Math.round(ms * 1000)));
   h.recordValue(us);
 }
 

@@ -4,7 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario } from './engine.ts';
-import type { ResponseInfo } from './flow/iteration.ts';
+import { Client } from 'undici';
+import { compileFlow } from './flow/compile.ts';
+import { runIteration, type ResponseInfo } from './flow/iteration.ts';
+import { undiciSender } from './http/dispatch.ts';
+import type { Outcome } from './metrics/stats.ts';
 import { parseScenario } from './schema/scenario.ts';
 import { exportK6 } from './k6/export.ts';
 import { runK6StandIn } from './k6/testing/k6-stand-in.ts';
@@ -93,6 +97,40 @@ describe("batch steps (k6's http.batch)", () => {
     const r = await runScenario(batchScenario(8), { baseUrl: srv.url });
     expect(r.summary.requests).toBe(9);
     expect(srv.maxInFlight()).toBe(6);
+  });
+
+  it('a late iteration: the six requests sent at once count from its intended start, the two that waited for a lane from their send, and it is late once', async () => {
+    await using srv = await server();
+    const flow = compileFlow(batchScenario(8).flows[0]!);
+    const clients = Array.from({ length: 6 }, () => new Client(srv.url));
+    const outcomes: Outcome[] = [];
+    const never = new AbortController().signal;
+    const env = {
+      scenario: 'b',
+      sender: undiciSender(clients[0]!),
+      laneSender: (lane: number) => undiciSender(clients[lane]!),
+      signal: never,
+      requestSignal: never,
+      record: (o: Outcome) => void outcomes.push(o),
+    };
+    try {
+      // Due 1 s ago (an open-model arrival that waited for a free VU): the delay is the batch's first six requests'.
+      await runIteration(flow, { vu: 0, iter: 0 }, env, performance.now() - 1000, true);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+    const batch = outcomes.filter((o) => o.tag.startsWith('slow '));
+    expect(batch).toHaveLength(8);
+    const byTag = new Map(batch.map((o) => [o.tag, o]));
+    for (let i = 0; i < 6; i++) expect(byTag.get(`slow ${i}`)!.latencyMs).toBeGreaterThanOrEqual(1300);
+    // Sent when a lane freed (~300 ms after the batch went out), answered 300 ms later: not 1,600 ms.
+    for (const i of [6, 7]) {
+      expect(byTag.get(`slow ${i}`)!.latencyMs).toBeGreaterThanOrEqual(295);
+      expect(byTag.get(`slow ${i}`)!.latencyMs).toBeLessThan(1000);
+    }
+    expect(outcomes.filter((o) => o.late)).toHaveLength(1);
+    // The step after the batch is not the iteration's first: measured from its own send.
+    expect(outcomes.find((o) => o.tag === 'after')!.latencyMs).toBeLessThan(1000);
   });
 
   it('a bad batch item is named; the k6 export sends the batch with http.batch and the captures still feed the next step', async () => {

@@ -310,13 +310,20 @@ async function runBatch(
     }
   }
   const lanes = env.laneSender ? Math.min(BATCH_PER_HOST, queue.length) : 1;
+  // The requests that go out at once were due at the iteration's start (a late iteration's delay is theirs, and
+  // its lateness is counted once, on the first); one that waited for a lane of its own batch is measured from its send.
+  const due = st.first ? lanes : 0;
+  const asDue: IterationState = { ...st, late: false };
+  const asQueued: IterationState = { ...st, first: false };
   let next = 0;
   let cancelled = false;
   const lane = async (k: number) => {
     const sender = k === 0 || !env.laneSender ? env.sender : env.laneSender(k);
     while (next < queue.length && !cancelled) {
-      const { step, req } = queue[next++] as { step: CompiledStep; req: RenderedRequest };
-      if (!(await exchange(step, req, ctx, env, sender, st, true))) cancelled = true;
+      const i = next++;
+      const { step, req } = queue[i] as { step: CompiledStep; req: RenderedRequest };
+      const state = i === 0 ? st : i < due ? asDue : asQueued;
+      if (!(await exchange(step, req, ctx, env, sender, state, true))) cancelled = true;
     }
   };
   await Promise.all(Array.from({ length: lanes }, (_, k) => lane(k)));

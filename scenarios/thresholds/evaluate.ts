@@ -18,7 +18,8 @@ export function latencyAggregate(
     case 'avg':
       return ms(h.mean);
     case 'min':
-      return ms(h.minNonZeroValue);
+      // A 0 ms value (k6's connect time on a reused connection) is the minimum when there is one.
+      return ms(h.getValueAtPercentile(0) === 0 ? 0 : h.minNonZeroValue);
     case 'max':
       return ms(h.maxValue);
     default:
