@@ -1,26 +1,15 @@
-import { parseDuration } from '../common/index.ts';
-import { isOpenModel } from './schema/executors.ts';
+import { definitionOf, isOpenModel } from './executors/registry.ts';
+import { defaultCapForRate } from './executors/definitions/open-model.ts';
 import type { Scenario } from './schema/scenario.ts';
 
-/** The expected latency the default connection cap is sized for: rate × 1 s covers a target answering within a second. */
-const EXPECTED_LATENCY_S = 1;
-const MIN_CONNECTIONS = 100;
-const MAX_DEFAULT_CONNECTIONS = 10_000;
-
-/** Highest arrival rate (per second) an open-model scenario asks for. */
+/** Highest arrival rate (per second) an open-model scenario asks for (a closed model's definition says 0). */
 export function peakRatePerSecond(s: Scenario): number {
-  if (s.executor === 'constant-arrival-rate') return (s.rate * 1000) / Math.max(1, parseDuration(s.timeUnit));
-  if (s.executor === 'ramping-arrival-rate')
-    return (Math.max(s.startRate, ...s.stages.map((st) => st.target)) * 1000) / Math.max(1, parseDuration(s.timeUnit));
-  return 0;
+  return definitionOf(s).peakRatePerSecond(s);
 }
 
 /** The default cap on connections (= VU slots) of an open-model scenario: enough for its peak rate × 1 s of latency. */
 export function defaultMaxConnections(s: Scenario): number {
-  return Math.min(
-    MAX_DEFAULT_CONNECTIONS,
-    Math.max(MIN_CONNECTIONS, Math.ceil(peakRatePerSecond(s) * EXPECTED_LATENCY_S)),
-  );
+  return defaultCapForRate(peakRatePerSecond(s));
 }
 
 /**
@@ -29,7 +18,7 @@ export function defaultMaxConnections(s: Scenario): number {
  */
 export function openModelCapacity(s: Scenario): { maxVUs: number; connections: number } {
   if (!isOpenModel(s)) return { maxVUs: 0, connections: 0 };
-  const maxVUs = s.maxVUs ?? Math.max(s.preAllocatedVUs ?? 0, s.connections ?? 0, defaultMaxConnections(s));
+  const maxVUs = definitionOf(s).peakVus(s);
   return { maxVUs, connections: s.connections ?? maxVUs };
 }
 

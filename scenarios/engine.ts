@@ -11,7 +11,7 @@ import {
   type ScenarioSummary,
   type ThresholdResult,
 } from '../reports/index.ts';
-import { isOpenModel } from './schema/executors.ts';
+import { definitionOf, isOpenModel } from './executors/registry.ts';
 import type { Scenario } from './schema/scenario.ts';
 import { parseThresholds } from './thresholds/parse.ts';
 import type { ThresholdSemantics } from './thresholds/earned.ts';
@@ -66,13 +66,6 @@ export interface ScenarioResult {
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
-
-function peakVus(s: Scenario): number {
-  if (s.executor === 'constant-vus' || s.executor === 'per-vu-iterations' || s.executor === 'shared-iterations')
-    return s.vus;
-  if (s.executor === 'ramping-vus') return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
-  return 0;
-}
 
 /** Runs one scenario against baseUrl and returns what it measured (never throws for a slow or failing target). */
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions): Promise<ScenarioResult> {
@@ -164,7 +157,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       ? perVuTransport({ origin: url.origin, timeoutMs })
       : sharedTransport({ origin: url.origin, timeoutMs, connections: openConnections })
     : // Fewer connections than VUs: VUs share a pool. Otherwise each VU owns its connection (cheaper per request than a Pool).
-      'connections' in scenario && scenario.connections && scenario.connections < peakVus(scenario)
+      'connections' in scenario &&
+        scenario.connections &&
+        scenario.connections < definitionOf(scenario).peakVus(scenario)
       ? sharedTransport({ origin: url.origin, timeoutMs, connections: scenario.connections })
       : perVuTransport({ origin: url.origin, timeoutMs }));
 

@@ -1,5 +1,6 @@
 import { parseDuration } from '../../common/index.ts';
 import type { Suite } from '../suites.ts';
+import { isOpenModel } from '../executors/registry.ts';
 import { K6_RUNTIME } from './k6-runtime.ts';
 import { execNames, k6OptionsPlan, overlapping } from './options.ts';
 
@@ -18,8 +19,7 @@ function thinkSeconds(suite: Suite): Record<string, unknown> {
     suite.scenarios.map((s) => {
       const t = s.thinkTime;
       const ms = (d: string | number) => parseDuration(d) / 1000;
-      const open = s.executor === 'constant-arrival-rate' || s.executor === 'ramping-arrival-rate';
-      if (open || t.type === 'none') return [s.name, null];
+      if (isOpenModel(s) || t.type === 'none') return [s.name, null];
       if (t.type === 'constant') return [s.name, { type: 'constant', a: ms(t.duration), b: 0 }];
       if (t.type === 'uniform') return [s.name, { type: 'uniform', a: ms(t.min), b: ms(t.max) }];
       if (t.type === 'normal') return [s.name, { type: 'normal', a: ms(t.mean), b: ms(t.stddev) }];
@@ -51,7 +51,7 @@ function notExportable(suite: Suite, planNotes: string[]): string[] {
     out.push(
       `the teardown phase (${teardown}): k6's teardown() gets the setup data from before the load, not the tokens the load rotated`,
     );
-  const open = names((s) => s.executor === 'constant-arrival-rate' || s.executor === 'ramping-arrival-rate');
+  const open = names((s) => isOpenModel(s));
   if (open)
     out.push(
       `latency from the intended start (${open}): k6 measures from the actual send, so a stalled server's queueing is not in http_req_duration (it shows as dropped_iterations)`,

@@ -1,6 +1,9 @@
 import { parseDuration } from '../../common/index.ts';
 import type { Scenario } from '../schema/scenario.ts';
 import type { Suite } from '../suites.ts';
+import type { K6ScenarioPlan } from '../executors/definition.ts';
+import { definitionOf } from '../executors/registry.ts';
+import { dur, msText } from './units.ts';
 
 /**
  * A suite's k6 `options`: scenarios with executors, stages, startTime and gracefulStop, and thresholds,
@@ -8,10 +11,8 @@ import type { Suite } from '../suites.ts';
  * `notExported` says what differs.
  */
 
-/** k6 reads a bare number as milliseconds; a rampart file means seconds ("30" and 30 are 30 s). */
-export const dur = (d: string | number) =>
-  typeof d === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(d) ? `${Number(d)}s` : d.trim();
-const msText = (ms: number) => `${Math.round(ms)}ms`;
+export { dur, rateFactor } from './units.ts';
+export type { K6ScenarioPlan } from '../executors/definition.ts';
 
 /** k6 exec function names, one per scenario, unique even when two names sanitise alike ("a-b" and "a_b"). */
 export function execNames(suite: Suite): Map<string, string> {
@@ -32,37 +33,11 @@ export const execName = (name: string) => `flow_${name.replace(/[^A-Za-z0-9_]/g,
 
 /** How long a scenario's load lasts (its executor's duration, stages or maxDuration), ms. */
 export function loadMs(s: Scenario): number {
-  switch (s.executor) {
-    case 'constant-arrival-rate':
-    case 'constant-vus':
-      return parseDuration(s.duration);
-    case 'ramping-arrival-rate':
-    case 'ramping-vus':
-      return s.stages.reduce((a, st) => a + parseDuration(st.duration), 0);
-    case 'per-vu-iterations':
-    case 'shared-iterations':
-      return parseDuration(s.maxDuration);
-  }
-}
-
-/**
- * k6 wants whole iterations per timeUnit: a fractional rate (0.5/s, 2.5/s) becomes whole iterations
- * over a longer timeUnit (1 per 2 s, 5 per 2 s). Returns the factor to multiply rates and the timeUnit by.
- */
-export function rateFactor(rates: number[]): { factor: number; exact: boolean } {
-  for (let k = 1; k <= 1000; k++)
-    if (rates.every((r) => Math.abs(r * k - Math.round(r * k)) < 1e-9)) return { factor: k, exact: true };
-  return { factor: 1000, exact: false };
-}
-
-export interface K6ScenarioPlan {
-  options: Record<string, unknown>;
-  notes: string[];
+  return definitionOf(s).loadMs(s);
 }
 
 /** The k6 `options.scenarios[name]` entry for a rampart scenario starting at startMs into the test. */
 export function k6ScenarioOptions(s: Scenario, exec = execName(s.name), startMs = 0): K6ScenarioPlan {
-  const notes: string[] = [];
   // An iteration in flight at the end may finish within one request timeout, as in rampart; then the next scenario starts.
   // gracefulStop as the suite gives it; otherwise one request timeout, as rampart lets requests in flight finish.
   const grace = s.gracefulStop !== undefined ? dur(s.gracefulStop) : msText(parseDuration(s.requestTimeout));
@@ -73,70 +48,7 @@ export function k6ScenarioOptions(s: Scenario, exec = execName(s.name), startMs 
     ...(s.tags ? { tags: s.tags } : {}),
     ...(s.env ? { env: s.env } : {}),
   };
-  switch (s.executor) {
-    case 'constant-arrival-rate':
-    case 'ramping-arrival-rate': {
-      const maxVUs = s.maxVUs ?? Math.max(s.preAllocatedVUs ?? 0, s.connections ?? 0, 100);
-      const vus = { preAllocatedVUs: s.preAllocatedVUs ?? Math.min(maxVUs, 50), maxVUs };
-      const rates =
-        s.executor === 'constant-arrival-rate' ? [s.rate] : [s.startRate, ...s.stages.map((st) => st.target)];
-      const { factor, exact } = rateFactor(rates);
-      if (!exact)
-        notes.push(
-          `${s.name}: rates ${rates.join(', ')} have no whole count per timeUnit up to 1000 × ${dur(s.timeUnit)}; rounded to whole iterations per ${factor} × ${dur(s.timeUnit)}`,
-        );
-      const timeUnit = factor === 1 ? dur(s.timeUnit) : msText(parseDuration(s.timeUnit) * factor);
-      const whole = (r: number) => Math.round(r * factor);
-      if (s.executor === 'constant-arrival-rate')
-        return {
-          notes,
-          options: {
-            executor: s.executor,
-            ...common,
-            rate: whole(s.rate),
-            timeUnit,
-            duration: dur(s.duration),
-            ...vus,
-          },
-        };
-      return {
-        notes,
-        options: {
-          executor: s.executor,
-          ...common,
-          startRate: whole(s.startRate),
-          timeUnit,
-          ...vus,
-          stages: s.stages.map((st) => ({ target: whole(st.target), duration: dur(st.duration) })),
-        },
-      };
-    }
-    case 'constant-vus':
-      return { notes, options: { executor: s.executor, ...common, vus: s.vus, duration: dur(s.duration) } };
-    case 'ramping-vus':
-      return {
-        notes,
-        options: {
-          executor: s.executor,
-          ...common,
-          gracefulRampDown: grace,
-          startVUs: s.startVUs,
-          stages: s.stages.map((st) => ({ target: st.target, duration: dur(st.duration) })),
-        },
-      };
-    case 'per-vu-iterations':
-    case 'shared-iterations':
-      return {
-        notes,
-        options: {
-          executor: s.executor,
-          ...common,
-          vus: s.vus,
-          iterations: s.iterations,
-          maxDuration: dur(s.maxDuration),
-        },
-      };
-  }
+  return definitionOf(s).k6(s, { name: s.name, common, grace });
 }
 
 type K6Threshold = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string };

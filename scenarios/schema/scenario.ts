@@ -1,14 +1,7 @@
 import { z } from 'zod';
-import { InputError, parseDuration, parseOrThrow } from '../../common/index.ts';
-import {
-  constantArrivalRateSchema,
-  rampingArrivalRateSchema,
-  constantVusSchema,
-  rampingVusSchema,
-  perVuIterationsSchema,
-  sharedIterationsSchema,
-  durationSchema,
-} from './executors.ts';
+import { InputError, parseOrThrow } from '../../common/index.ts';
+import { durationSchema } from './duration.ts';
+import { definitionOf, extendedExecutorSchemas } from '../executors/registry.ts';
 import { flowSchema, setupSchema, teardownSchema, thinkTimeSchema } from './flow.ts';
 import { templateNameProblems } from '../flow/template-names.ts';
 import {
@@ -142,25 +135,13 @@ export const scenarioFields = {
 };
 
 export const scenarioSchema = z
-  .discriminatedUnion('executor', [
-    constantArrivalRateSchema.extend(scenarioFields),
-    rampingArrivalRateSchema.extend(scenarioFields),
-    constantVusSchema.extend(scenarioFields),
-    rampingVusSchema.extend(scenarioFields),
-    perVuIterationsSchema.extend(scenarioFields),
-    sharedIterationsSchema.extend(scenarioFields),
-  ])
+  .discriminatedUnion('executor', extendedExecutorSchemas(scenarioFields))
   .superRefine((s, ctx) => {
     checkOwnMetrics(s, ctx);
-    if (s.executor === 'per-vu-iterations' || s.executor === 'shared-iterations') return;
-    const total =
-      'duration' in s ? parseDuration(s.duration) : s.stages.reduce((a, st) => a + parseDuration(st.duration), 0);
-    if (total <= 0)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['duration' in s ? 'duration' : 'stages'],
-        message: 'the scenario must last longer than 0s',
-      });
+    const executor = definitionOf(s);
+    if (executor.lasts === null) return;
+    if (executor.loadMs(s) <= 0)
+      ctx.addIssue({ code: 'custom', path: [executor.lasts], message: 'the scenario must last longer than 0s' });
   });
 export type Scenario = z.infer<typeof scenarioSchema>;
 

@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  constantArrivalRateSchema,
-  rampingArrivalRateSchema,
-  constantVusSchema,
-  rampingVusSchema,
-  perVuIterationsSchema,
-  sharedIterationsSchema,
-} from './executors.ts';
+import { executorNamesOf, extendedExecutorSchemas } from '../executors/registry.ts';
 import { scenarioFields } from './scenario.ts';
 
 /**
@@ -52,14 +45,7 @@ const written = {
   flows: scenarioFields.flows.optional(),
   users: z.union([scenarioFields.users.unwrap(), z.object({ file: z.string().min(1) }).strict()]).optional(),
 };
-const writtenScenario = z.discriminatedUnion('executor', [
-  constantArrivalRateSchema.extend(written),
-  rampingArrivalRateSchema.extend(written),
-  constantVusSchema.extend(written),
-  rampingVusSchema.extend(written),
-  perVuIterationsSchema.extend(written),
-  sharedIterationsSchema.extend(written),
-]);
+const writtenScenario = z.discriminatedUnion('executor', extendedExecutorSchemas(written));
 
 /** The suite file with its scenarios typed in full: the source of schemas/scenario.schema.json. */
 export const suiteDocumentSchema = suiteFileSchema.extend({ scenarios: z.array(writtenScenario).min(1) });
@@ -96,8 +82,7 @@ const descriptions: Record<string, string> = {
   scenarios:
     'The scenarios of the suite, run one after the other (or overlapping, at their startTime, when any has one)',
   profiles: "Per profile (quick, full), per scenario name: top-level fields that replace the scenario's",
-  executor:
-    'Load model: constant-arrival-rate, ramping-arrival-rate (open); constant-vus, ramping-vus, per-vu-iterations, shared-iterations (closed)',
+  executor: `Load model: ${executorNamesOf('open').join(', ')} (open); ${executorNamesOf('closed').join(', ')} (closed)`,
   rate: 'Arrivals per timeUnit (open model)',
   timeUnit: 'The unit of rate (default 1s)',
   duration: 'How long: 500ms, 30s, 1m30s, 2h, or seconds as a number',
