@@ -57,3 +57,4 @@ export { renderCoverageText } from './render/coverage-rows.ts';
 export { coverage } from './coverage.ts';
 export { writeReports, parseFormats, reportFormats } from './write-reports.ts';
 export type { ReportFormat } from './write-reports.ts';
+export { reportFormatDefinitions } from './render/formats.ts';

@@ -1,22 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../common/index.ts';
-import { renderHtml } from './render/html.ts';
-import { renderJson } from './render/json.ts';
-import { renderJunit } from './render/junit.ts';
-import { renderMarkdown } from './render/markdown.ts';
+import { reportFormatDefinitions, type ReportFormatDefinition } from './render/formats.ts';
 import type { RunRecord } from './run-record.ts';
 import { writeRunRecord } from './run-record-io.ts';
 
-export const reportFormats = ['html', 'json', 'junit', 'md'] as const;
-export type ReportFormat = (typeof reportFormats)[number];
+export type ReportFormat = (typeof reportFormatDefinitions)[number]['name'];
+/** The names `--format` takes (render/formats.ts defines each). */
+export const reportFormats: readonly ReportFormat[] = reportFormatDefinitions.map((d) => d.name);
 
-const files: Record<ReportFormat, { file: string; render: (r: RunRecord) => string }> = {
-  html: { file: 'report.html', render: renderHtml },
-  json: { file: 'verdicts.json', render: renderJson },
-  junit: { file: 'junit.xml', render: renderJunit },
-  md: { file: 'summary.md', render: renderMarkdown },
-};
+const files = new Map<string, ReportFormatDefinition>(reportFormatDefinitions.map((d) => [d.name, d]));
 
 /** "html,md" → ['html','md']; an unknown name is an InputError (the CLI adds the flag it came from). */
 export function parseFormats(text: string): ReportFormat[] {
@@ -52,8 +45,9 @@ export async function writeReports(
     await writeRunRecord(written.record, record);
   }
   for (const f of formats) {
-    const p = path.join(dir, files[f].file);
-    await writeFile(p, files[f].render(record));
+    const format = files.get(f) as ReportFormatDefinition;
+    const p = path.join(dir, format.file);
+    await writeFile(p, format.render(record));
     written[f] = p;
   }
   return written;

@@ -2,7 +2,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { baseUrlText, InterruptedError, type Profile } from '../../common/index.ts';
-import { reportFormats } from '../../reports/index.ts';
+import { reportFormatDefinitions, reportFormats } from '../../reports/index.ts';
 import type { CliContext } from '../context.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { parseRegression, printJudgement } from '../gate/judge.ts';
@@ -81,7 +81,7 @@ export function registerGate(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       `
-Writes run.json, report.html, junit.xml, summary.md and verdicts.json, prints the objective table.
+Writes run.json, ${reportFormatDefinitions.map((d) => d.file).join(', ')}, prints the objective table.
 Exit code: 0 every objective PASSes, 1 an objective FAILed or is INCONCLUSIVE (not enough evidence; the
 report says what would make it conclusive), 2 bad input, 3 environment failure (the target stopped answering during the scan included).
 

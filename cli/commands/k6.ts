@@ -20,6 +20,7 @@ import {
   loadSloSpec,
   ownSpec,
   parseFormats,
+  reportFormats,
   sloSpecSchema,
   specToInput,
   type RunRecord,
@@ -196,7 +197,7 @@ export function registerK6Import(k6: Command, ctx: CliContext): void {
     )
     .option('--slo <file>', 'also judge an SLO spec (slo.yaml) over the merged run record')
     .addOption(outFlag('reports/out/k6-import'))
-    .option('--format <list>', 'also write reports: comma-separated html,json,junit,md')
+    .option('--format <list>', `also write reports: comma-separated ${reportFormats.join(',')}`)
     .addHelpText(
       'after',
       `

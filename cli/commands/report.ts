@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseFormats, readRunRecord } from '../../reports/index.ts';
+import { parseFormats, readRunRecord, reportFormatDefinitions, reportFormats } from '../../reports/index.ts';
 import { judgeAndWrite } from '../../session/index.ts';
 import type { CliContext } from '../context.ts';
 import { exitCodeFor } from '../exit-codes.ts';
@@ -12,10 +12,13 @@ export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command('report')
     .description(
-      'Re-render a run record: evaluate it against the SLO spec and write HTML, JSON verdicts, JUnit XML and a Markdown summary.',
+      `Re-render a run record: evaluate it against the SLO spec and write ${reportFormatDefinitions
+        .map((d) => d.title)
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' and $1')}.`,
     )
     .argument('<run.json>', 'a run record written by gate, run, drill or scan')
-    .option('--format <list>', 'comma-separated: html,json,junit,md', 'html,json,junit,md')
+    .option('--format <list>', `comma-separated: ${reportFormats.join(',')}`, reportFormats.join(','))
     .option('--baseline <run.json>', 'compare with an earlier run; marks regressions (p95 up > 10 %)')
     .option(
       '--fail-on-regression <pct[,ms]>',
