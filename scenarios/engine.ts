@@ -16,7 +16,7 @@ import type { Scenario } from './schema/scenario.ts';
 import { parseThresholds } from './thresholds/parse.ts';
 import type { ThresholdSemantics } from './thresholds/earned.ts';
 import { Aggregator } from './metrics/aggregator.ts';
-import { compileFlow, flowPicker } from './flow/compile.ts';
+import { compileFlow, flowPicker, type CompiledFlow } from './flow/compile.ts';
 import { BATCH_PER_HOST, runIteration, type IterationEnv, type OnResponse } from './flow/iteration.ts';
 import { sharedTransport, perVuTransport, type Transport } from './http/transport.ts';
 import { runSetup, runTeardown } from './setup-phase.ts';
@@ -24,7 +24,7 @@ import { newVuState, type VuState } from './flow/redirects-cookies.ts';
 import { thinker } from './think-time.ts';
 import { SelfCheck, invalidReasons } from './self-check.ts';
 import { Progress, type ProgressStream } from './progress.ts';
-import { startExecutor } from './executors/start.ts';
+import { startExecutor, type ExecutorStats, type RunningExecutor } from './executors/start.ts';
 import { openModelCapacity, shortfallWarnings } from './capacity.ts';
 
 export interface RunScenarioOptions {
@@ -67,86 +67,178 @@ export interface ScenarioResult {
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
+/** What the phases of one scenario's run share: its inputs, its signals, and what each phase leaves for the next. */
+interface ScenarioRun {
+  scenario: Scenario;
+  options: RunScenarioOptions;
+  url: URL;
+  /** The target's path prefix, put before every step's path. */
+  prefix: string;
+  thresholds: ReturnType<typeof parseThresholds>;
+  timeoutMs: number;
+  graceMs: number | null;
+  runId: string;
+  events: RunEvent[];
+  notes: string[];
+  // cancel: stop everything now (interrupt, abortOnFail); stop: start no new requests (end of duration);
+  // interrupt: cancel the requests in flight (cancel, or the end of gracefulStop).
+  cancel: AbortController;
+  stop: AbortController;
+  interrupt: AbortController;
+  abortReason: string | undefined;
+  onOuterAbort: () => void;
+  onOuterStop: () => void;
+  flows: CompiledFlow[];
+  pick: () => CompiledFlow;
+  /** The users the load runs as: the caller's or the scenario's, replaced by the setup phase's. */
+  users: Array<Record<string, unknown>>;
+  /** What the load phase measured (set by it). */
+  load: LoadOutcome | null;
+}
+
+/** What the load phase leaves for the teardown and the result. */
+interface LoadOutcome {
+  open: boolean;
+  maxVUs: number;
+  openConnections: number;
+  agg: Aggregator;
+  self: SelfCheck;
+  selfStats: ReturnType<SelfCheck['stop']>;
+  exec: RunningExecutor;
+  execStats: ExecutorStats;
+  startedAt: number;
+  endedAt: number;
+  /** The time the load's iterations were started over, ms. */
+  mainMs: number;
+  engine: NonNullable<RunRecordPart['engine']>;
+  progress: Progress;
+  progressState: (elapsed: number) => Parameters<Progress['update']>[0];
+  unsentArrivals: number;
+  failedChecks: Record<string, number>;
+  templateErrors: Record<string, number>;
+  graceOver: boolean;
+}
+
+type Phase = readonly [name: string, run: (run: ScenarioRun) => Promise<void>];
+
+/**
+ * A scenario's run, phase by phase (k6's lifecycle): setup (users, not measured), load (the executor drives
+ * iterations, measured), teardown (each setup user's last steps, not measured). `prepare` comes before them
+ * (the target reachable, thresholds parsed, signals wired) and `result` after (summary, verdicts, notes).
+ */
+const phases: readonly Phase[] = [
+  ['setup', setupPhase],
+  ['load', loadPhase],
+  ['teardown', teardownPhase],
+];
+
 /** Runs one scenario against baseUrl and returns what it measured (never throws for a slow or failing target). */
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions): Promise<ScenarioResult> {
+  const run = await prepare(scenario, options);
+  for (const [, phase] of phases) await phase(run);
+  return result(run);
+}
+
+/** The target reachable, thresholds parsed, flows compiled, and the run's signals wired to the caller's. */
+async function prepare(scenario: Scenario, options: RunScenarioOptions): Promise<ScenarioRun> {
   const url = options.baseUrl;
   await assertReachable(url);
   const prefix = url.pathname.replace(/\/$/, '');
   const thresholds = parseThresholds(scenario.thresholds, (d) => parseDuration(d), scenario.metrics);
   const timeoutMs = parseDuration(scenario.requestTimeout);
   const runId = randomUUID().slice(0, 8);
-  const events: RunEvent[] = [];
-  const notes: string[] = [];
 
-  // cancel: stop everything now (interrupt, abortOnFail); stop: start no new requests (end of duration);
-  // interrupt: cancel the requests in flight (cancel, or the end of gracefulStop).
   const cancel = new AbortController();
   const stop = new AbortController();
   const interrupt = new AbortController();
   setMaxListeners(0, cancel.signal, stop.signal, interrupt.signal);
   cancel.signal.addEventListener('abort', () => interrupt.abort(), { once: true });
   const graceMs = scenario.gracefulStop === undefined ? null : parseDuration(scenario.gracefulStop);
-  let abortReason: string | undefined;
-  const onOuterAbort = () => {
-    abortReason ??= `interrupted: ${String((options.signal?.reason as Error | undefined)?.message ?? 'signal')}`;
-    cancel.abort();
-  };
-  if (options.signal?.aborted) onOuterAbort();
-  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  cancel.signal.addEventListener('abort', () => stop.abort(), { once: true });
-  const onOuterStop = () => stop.abort();
-  if (options.stop?.aborted) onOuterStop();
-  options.stop?.addEventListener('abort', onOuterStop, { once: true });
-
   const flows = scenario.flows.map((f) =>
     compileFlow({ ...f, steps: f.steps.map((s) => ({ ...s, path: prefix + s.path })) }),
   );
-  const pick = flowPicker(flows);
+  const run: ScenarioRun = {
+    scenario,
+    options,
+    url,
+    prefix,
+    thresholds,
+    timeoutMs,
+    graceMs,
+    runId,
+    events: [],
+    notes: [],
+    cancel,
+    stop,
+    interrupt,
+    abortReason: undefined,
+    onOuterAbort: () => {
+      run.abortReason ??= `interrupted: ${String((options.signal?.reason as Error | undefined)?.message ?? 'signal')}`;
+      cancel.abort();
+    },
+    onOuterStop: () => stop.abort(),
+    flows,
+    pick: flowPicker(flows),
+    users: options.users ?? scenario.users ?? [],
+    load: null,
+  };
+  if (options.signal?.aborted) run.onOuterAbort();
+  options.signal?.addEventListener('abort', run.onOuterAbort, { once: true });
+  cancel.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  if (options.stop?.aborted) run.onOuterStop();
+  options.stop?.addEventListener('abort', run.onOuterStop, { once: true });
+  return run;
+}
 
-  // Setup phase (k6 setup()): its requests are not part of the measured load.
-  let users: Array<Record<string, unknown>> = options.users ?? scenario.users ?? [];
-  if (scenario.setup?.users) {
+/** Setup phase (k6 setup()): its requests are not part of the measured load. */
+async function setupPhase(run: ScenarioRun): Promise<void> {
+  const { scenario, url, prefix, timeoutMs, runId, events, cancel } = run;
+  if (!scenario.setup?.users) return;
+  events.push({
+    ts: epochNow(),
+    type: 'phase.started',
+    label: `${scenario.name}: setup`,
+    id: `${scenario.name}:setup`,
+    scenario: scenario.name,
+  });
+  const setupTransport = await sharedTransport({
+    origin: url.origin,
+    timeoutMs,
+    connections: scenario.setup.users.concurrency,
+  });
+  const closeSetup = () => void setupTransport.close();
+  cancel.signal.addEventListener('abort', closeSetup, { once: true });
+  try {
+    run.users = await runSetup(
+      {
+        users: {
+          ...scenario.setup.users,
+          steps: scenario.setup.users.steps.map((s) => ({ ...s, path: prefix + s.path })),
+        },
+      },
+      setupTransport.senderFor(0),
+      runId,
+      cancel.signal,
+      run.users,
+    );
+  } finally {
+    cancel.signal.removeEventListener('abort', closeSetup);
+    await setupTransport.close();
     events.push({
       ts: epochNow(),
-      type: 'phase.started',
+      type: 'phase.ended',
       label: `${scenario.name}: setup`,
       id: `${scenario.name}:setup`,
       scenario: scenario.name,
+      detail: { users: run.users.length },
     });
-    const setupTransport = await sharedTransport({
-      origin: url.origin,
-      timeoutMs,
-      connections: scenario.setup.users.concurrency,
-    });
-    const closeSetup = () => void setupTransport.close();
-    cancel.signal.addEventListener('abort', closeSetup, { once: true });
-    try {
-      users = await runSetup(
-        {
-          users: {
-            ...scenario.setup.users,
-            steps: scenario.setup.users.steps.map((s) => ({ ...s, path: prefix + s.path })),
-          },
-        },
-        setupTransport.senderFor(0),
-        runId,
-        cancel.signal,
-        users,
-      );
-    } finally {
-      cancel.signal.removeEventListener('abort', closeSetup);
-      await setupTransport.close();
-      events.push({
-        ts: epochNow(),
-        type: 'phase.ended',
-        label: `${scenario.name}: setup`,
-        id: `${scenario.name}:setup`,
-        scenario: scenario.name,
-        detail: { users: users.length },
-      });
-    }
   }
+}
 
+/** The load: connections, the executor driving iterations, once a second the thresholds and progress, then the stop. */
+async function loadPhase(run: ScenarioRun): Promise<void> {
+  const { scenario, options, url, thresholds, timeoutMs, graceMs, runId, events, flows, pick, users } = run;
+  const { cancel, stop, interrupt } = run;
   const open = isOpenModel(scenario);
   // Open model: VU slots and connections grow on demand up to the cap (k6's maxVUs), sized for rate × 1 s by default.
   const { maxVUs, connections: openConnections } = openModelCapacity(scenario);
@@ -288,8 +380,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       progress.update(progressState(elapsed));
     }
     if (abortOn && !cancel.signal.aborted) {
-      abortReason = `threshold ${abortOn.metric}${abortOn.filter ? `{${abortOn.filter}}` : ''} ${abortOn.source} failed (abortOnFail)`;
-      events.push({ ts: now, type: 'threshold.aborted', label: abortReason, scenario: scenario.name });
+      run.abortReason = `threshold ${abortOn.metric}${abortOn.filter ? `{${abortOn.filter}}` : ''} ${abortOn.source} failed (abortOnFail)`;
+      events.push({ ts: now, type: 'threshold.aborted', label: run.abortReason, scenario: scenario.name });
       cancel.abort();
     }
   };
@@ -322,8 +414,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     clearTimeout(deadline);
     clearTimeout(graceTimer);
     clearInterval(ticker);
-    options.signal?.removeEventListener('abort', onOuterAbort);
-    options.stop?.removeEventListener('abort', onOuterStop);
+    options.signal?.removeEventListener('abort', run.onOuterAbort);
+    options.stop?.removeEventListener('abort', run.onOuterStop);
     interrupt.signal.removeEventListener('abort', closeTransport);
     if (!execEnded) {
       // An executor that threw: nothing is left running (the sampler's timer, connections keep the process alive).
@@ -351,57 +443,86 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     label: scenario.name,
     id: scenario.name,
     scenario: scenario.name,
-    detail: { aborted: abortReason ?? null },
+    detail: { aborted: run.abortReason ?? null },
   });
+  run.load = {
+    open,
+    maxVUs,
+    openConnections,
+    agg,
+    self,
+    selfStats,
+    exec,
+    execStats,
+    startedAt,
+    endedAt,
+    mainMs,
+    engine,
+    progress,
+    progressState,
+    unsentArrivals,
+    failedChecks,
+    templateErrors,
+    graceOver,
+  };
+}
 
-  // Teardown phase (k6 teardown()): each setup user's last steps (a logout), not part of the measured load.
-  // It runs after a graceful stop too; a hard cancel (a second Ctrl-C) skips it.
-  if (scenario.teardown?.users && users.length > 0 && !cancel.signal.aborted) {
+/**
+ * Teardown phase (k6 teardown()): each setup user's last steps (a logout), not part of the measured load.
+ * It runs after a graceful stop too; a hard cancel (a second Ctrl-C) skips it.
+ */
+async function teardownPhase(run: ScenarioRun): Promise<void> {
+  const { scenario, url, prefix, timeoutMs, runId, events, notes, cancel, users } = run;
+  if (!(scenario.teardown?.users && users.length > 0 && !cancel.signal.aborted)) return;
+  events.push({
+    ts: epochNow(),
+    type: 'phase.started',
+    label: `${scenario.name}: teardown`,
+    id: `${scenario.name}:teardown`,
+    scenario: scenario.name,
+  });
+  const teardownTransport = await sharedTransport({
+    origin: url.origin,
+    timeoutMs,
+    connections: scenario.teardown.users.concurrency,
+  });
+  const closeTeardown = () => void teardownTransport.close();
+  cancel.signal.addEventListener('abort', closeTeardown, { once: true });
+  try {
+    const td = await runTeardown(
+      {
+        users: {
+          ...scenario.teardown.users,
+          steps: scenario.teardown.users.steps.map((s) => ({ ...s, path: prefix + s.path })),
+        },
+      },
+      teardownTransport.senderFor(0),
+      runId,
+      cancel.signal,
+      users,
+    );
+    if (td.failed > 0)
+      notes.push(`${scenario.name}: teardown failed for ${td.failed} of ${td.users} users (first: ${td.firstFailure})`);
     events.push({
       ts: epochNow(),
-      type: 'phase.started',
+      type: 'phase.ended',
       label: `${scenario.name}: teardown`,
       id: `${scenario.name}:teardown`,
       scenario: scenario.name,
+      detail: { users: td.users, failed: td.failed },
     });
-    const teardownTransport = await sharedTransport({
-      origin: url.origin,
-      timeoutMs,
-      connections: scenario.teardown.users.concurrency,
-    });
-    const closeTeardown = () => void teardownTransport.close();
-    cancel.signal.addEventListener('abort', closeTeardown, { once: true });
-    try {
-      const td = await runTeardown(
-        {
-          users: {
-            ...scenario.teardown.users,
-            steps: scenario.teardown.users.steps.map((s) => ({ ...s, path: prefix + s.path })),
-          },
-        },
-        teardownTransport.senderFor(0),
-        runId,
-        cancel.signal,
-        users,
-      );
-      if (td.failed > 0)
-        notes.push(
-          `${scenario.name}: teardown failed for ${td.failed} of ${td.users} users (first: ${td.firstFailure})`,
-        );
-      events.push({
-        ts: epochNow(),
-        type: 'phase.ended',
-        label: `${scenario.name}: teardown`,
-        id: `${scenario.name}:teardown`,
-        scenario: scenario.name,
-        detail: { users: td.users, failed: td.failed },
-      });
-    } finally {
-      cancel.signal.removeEventListener('abort', closeTeardown);
-      await teardownTransport.close();
-    }
+  } finally {
+    cancel.signal.removeEventListener('abort', closeTeardown);
+    await teardownTransport.close();
   }
+}
 
+/** The summary, the threshold verdicts (doubted when the measurement is invalid), the notes and the warnings. */
+function result(run: ScenarioRun): ScenarioResult {
+  const { scenario, options, thresholds, timeoutMs, graceMs, events, notes, abortReason, load } = run;
+  if (!load) throw new Error(`${scenario.name}: the load phase did not run`);
+  const { open, maxVUs, openConnections, agg, self, selfStats, exec, execStats, startedAt, endedAt, mainMs } = load;
+  const { engine, progress, progressState, unsentArrivals, failedChecks, templateErrors, graceOver } = load;
   const all = agg.allStats();
   const lat = summarize(all.hist);
   // HdrHistogram reports a percentile as its bucket's highest equivalent value, which can exceed the exact max.
