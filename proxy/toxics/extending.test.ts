@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { api, connect, proxyTo, readBytes, startEchoServer } from '../testing.ts';
+import { codeLines, fileCode, guideExample } from '../../test/guide-examples.ts';
 import type * as Registry from './registry.ts';
 
 // docs/extending.md, "A toxic of the fault proxy", step 2: the registry lists the new definition. The example
@@ -17,6 +18,12 @@ vi.mock('./registry.ts', async (importOriginal) => {
 });
 
 describe('a toxic added the way docs/extending.md says (the example corrupt toxic)', () => {
+  it("is the guide's example, line for line", () => {
+    expect(fileCode('proxy', 'toxics', 'testing', 'corrupt-toxic.ts')).toEqual(
+      codeLines(guideExample('proxy/toxics/corrupt-toxic.ts')),
+    );
+  });
+
   it('is listed, applied to open connections through the real proxy, updated and removed', async () => {
     await using echo = await startEchoServer();
     const warnings: string[] = [];

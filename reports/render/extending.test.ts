@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../cli/testing.ts';
+import { codeLines, fileCode, guideExample } from '../../test/guide-examples.ts';
 import type * as Formats from './formats.ts';
 
 // docs/extending.md, "A report format", step 2: the new definition is listed in reportFormatDefinitions. The
@@ -56,6 +57,11 @@ describe('a report format added the way docs/extending.md says (the example csv 
     record = path.join(dir, 'run', 'run.json');
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("is the guide's example, line for line (the file adds the definition the guide puts in formats.ts)", () => {
+    const guide = codeLines(guideExample('reports/render/csv.ts'));
+    expect(fileCode('reports', 'render', 'testing', 'csv-format.ts').slice(0, guide.length)).toEqual(guide);
+  });
 
   it('rampart report --format csv writes it from a real run record, beside the other formats', async () => {
     const out = path.join(dir, 'chosen');
