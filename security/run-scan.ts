@@ -8,7 +8,6 @@ import { establishAccounts, lacking } from './accounts.ts';
 import type { AccountNeed, ScanAccounts } from './accounts.ts';
 import type { ScanUser } from './auth.ts';
 import { FindingSink } from './findings.ts';
-import { runFuzz } from './fuzz/run-fuzz.ts';
 import { ScanHttpClient } from './http.ts';
 import { detectCatchAll } from './catch-all.ts';
 import { loadApiSource } from './inputs/api-source.ts';
@@ -19,25 +18,9 @@ import { redactText } from './redact.ts';
 import { TargetDownError } from './liveness.ts';
 import { targetDown } from './target-down.ts';
 import { cleanUp } from './clean-up.ts';
-import { probeCors } from './probes/cors.ts';
-import { probeJwtClaims } from './probes/jwt-claims.ts';
-import { probeSqlAuthBypass } from './probes/sql-auth-bypass.ts';
-import { probeSqlUnion } from './probes/sql-union.ts';
-import { probeStoredXss } from './probes/stored-xss.ts';
+import { scanSteps } from './probes/registry.ts';
 import { writeFile } from 'node:fs/promises';
-import { probeBfla, probeBola } from './probes/access-control.ts';
-import { probeBodyBola } from './probes/bola-body.ts';
-import { probeBruteForce, probeLogout, probeTokens } from './probes/authentication.ts';
-import { probeInjection } from './probes/injection.ts';
-import { probeNoSqlUpdate } from './probes/nosql-update.ts';
-import { probeLimitedRoutes } from './probes/rate-limit-bypass.ts';
-import { probeInventory } from './probes/inventory.ts';
-import { checkErrorLeaks, probeHeaders } from './probes/misconfiguration.ts';
-import { checkLeaks, probeMassAssignment } from './probes/properties.ts';
-import { probeOversizedBody, probeRateLimit, probeUnboundedLimit } from './probes/resources.ts';
-import { probeTransport } from './probes/transport.ts';
 import type { ScanContext } from './scan-context.ts';
-import { setupObjects } from './setup-objects.ts';
 import type { SuppressionRule } from './suppressions.ts';
 import { applySuppressions, loadSuppressions } from './suppressions.ts';
 import { runZapScan } from './zap/zap-driver.ts';
@@ -130,7 +113,7 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
     ledgerOf = ledger;
     const accounts = await establishAccounts(client, auth, poolSize, ledger);
     accountsOf = accounts;
-    const { a, b, pool, rateUser } = accounts;
+    const { a, b, pool } = accounts;
     const admin = auth.admin ? await loginExisting(client, auth, 'admin', auth.admin.email, auth.admin.password) : null;
     adminOf = admin;
     const ctx: ScanContext = {
@@ -154,43 +137,8 @@ export async function runScan(options: ScanOptions): Promise<RunRecordPart> {
       ledger,
       accounts: accounts.mode,
     };
-    const { logoutUser } = accounts;
     const all: Step[] = [
-      ['transport', 'none', () => probeTransport(ctx)],
-      ['objects of user A', 'one', () => setupObjects(ctx)],
-      ['API1 BOLA', 'two', () => probeBola(ctx)],
-      ['API1 BOLA through the body', 'two', () => probeBodyBola(ctx)],
-      ['API5 BFLA', 'one', () => probeBfla(ctx)],
-      ['API2 forged tokens', 'one', () => probeTokens(ctx)],
-      ['API2 token claims', 'one', () => probeJwtClaims(ctx)],
-      ['API2 token after logout', 'fresh-session', () => (logoutUser ? probeLogout(ctx, logoutUser) : undefined)],
-      ['API3 mass assignment', 'registration', () => probeMassAssignment(ctx)],
-      ['API8 headers', 'none', () => probeHeaders(ctx)],
-      ['API8 CORS', 'none', () => probeCors(ctx)],
-      ['injection: SQL login bypass', 'login', () => probeSqlAuthBypass(ctx)],
-      ['injection', 'none', () => probeInjection(ctx)],
-      ['injection: UNION', 'none', () => probeSqlUnion(ctx)],
-      ['injection: stored XSS', 'none', () => probeStoredXss(ctx)],
-      ['fuzzing', 'none', async () => void (await runFuzz(ctx))],
-      ['injection: NoSQL operators on updates', 'none', () => probeNoSqlUpdate(ctx)],
-      ['API9 inventory', 'none', () => probeInventory(ctx)],
-      ['API4 page size', 'none', () => probeUnboundedLimit(ctx)],
-      ['API4 body size', 'none', () => probeOversizedBody(ctx)],
-      ['API4 rate limit', 'spare', () => (rateUser ? probeRateLimit(ctx, rateUser) : undefined)],
-      [
-        'API2 brute force',
-        'registration',
-        () => (readOnly || !logoutUser ? undefined : probeBruteForce(ctx, logoutUser)),
-      ],
-      ['API4 rate-limit bypass on limited routes', 'none', () => probeLimitedRoutes(ctx)],
-      [
-        'API3/API8 passive checks',
-        'none',
-        () => {
-          checkLeaks(ctx);
-          checkErrorLeaks(ctx);
-        },
-      ],
+      ...scanSteps.map((step): Step => [step.name, step.need, () => step.run(ctx, accounts)]),
       ['clean-up', 'none', () => cleanUp(ctx, ledger)],
     ];
     const steps = all.filter(([, need]) => lacking(accounts, need, auth) === null);
