@@ -6,6 +6,7 @@ import { call, type ScanContext } from '../../scan-context.ts';
  * headers included, which a cross-site script can read (cross-site tracing).
  */
 export async function probeTrace(ctx: ScanContext): Promise<void> {
+  if (ctx.readOnly) return; // --read-only sends nothing but GET, HEAD and OPTIONS
   const ex = await call(ctx, { method: 'TRACE', path: '/' }, { user: null, headers: { 'x-rampart-trace': 'echo-me' } });
   if (ex.response?.status !== 200 || !ex.response.body.includes('echo-me')) return;
   ctx.sink.add({
