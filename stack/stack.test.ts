@@ -128,6 +128,22 @@ describe('startStack (managed)', () => {
     expect((err as Error).message).not.toContain('secret');
   });
 
+  it('stops what it started when a later phase fails: no PostgreSQL, Redis, proxy or target left behind', async () => {
+    const before = new Set(treeMembers(process.pid));
+    const lines: string[] = [];
+    const err = await startStack({
+      env,
+      stateDir: null,
+      log: (l) => lines.push(l),
+      // The target cannot boot.
+      targetEnv: { NODE_OPTIONS: '--require=/nonexistent/rampart-no-such-module.cjs' },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    // The target's phase failed, so PostgreSQL, Redis and the proxy had started.
+    expect((err as Error).message).toMatch(/exited before it was ready/);
+    expect(treeMembers(process.pid).filter((p) => !before.has(p) && isAlive(p))).toEqual([]);
+  });
+
   it('rejects a bad worker count naming it', async () => {
     await expect(startStack({ env, stateDir: null, workers: 0 })).rejects.toThrow(InputError);
     await expect(startStack({ env, stateDir: null, workers: 0 })).rejects.toThrow(/workers/);

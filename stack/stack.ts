@@ -11,7 +11,7 @@ import { parseLbKind, startLoadBalancer, type LbKind, type StartedLoadBalancer }
 import { removeStackState, writeStackState, type StackState } from './state-file.ts';
 import { defaultSupervision, superviseInstances, type SupervisionEvent, type SupervisionPolicy } from './supervisor.ts';
 import { TargetProcess } from './target-process.ts';
-import { writeSelfSignedCert } from './tls.ts';
+import { writeSelfSignedCert, type SelfSignedFiles } from './tls.ts';
 import type { ExitInfo, ProcessControl } from './types.ts';
 
 export interface StackOptions {
@@ -124,259 +124,391 @@ async function startDependencies(opts: StackOptions, log: StackOptions['log']): 
   return startManagedDependencies(opts.env, log);
 }
 
-/** Starts PostgreSQL, Redis, the fault proxy and the target cluster; see docs/stack.md. */
+type Log = StackOptions['log'];
+
+/**
+ * What startStack's phases share: the options, where rampart's lines go, the crash and supervision listeners,
+ * and what to stop (last first) when a later phase fails or the stack is stopped.
+ */
+interface StackStart {
+  opts: StackOptions;
+  workers: number;
+  instances: number;
+  log: Log;
+  /** Set once the component log is open: crash lines point at it. */
+  componentLogFile: string | undefined;
+  crashListeners: Array<(info: ExitInfo) => void>;
+  supervisionListeners: Array<(e: SupervisionEvent) => void>;
+  cleanups: Array<() => Promise<void>>;
+  report: (info: ExitInfo) => void;
+}
+
+/** The component log and the stack's temp dir. */
+interface StackFiles {
+  /** The children's output: the component log, else `log`. */
+  childLog: Log;
+  tmp: string;
+}
+
+/** PostgreSQL, Redis (or the containers) and the fault proxy process. */
+interface StackServices {
+  deps: Dependencies;
+  proxy: FaultProxy | undefined;
+}
+
+/** The URLs the target reaches PostgreSQL and Redis at: through the proxy when there is one. */
+interface TargetPaths {
+  targetDb: string;
+  targetRedis: string;
+  proxyUrl: string | null;
+  proxyListen: StackState['proxyListen'];
+}
+
+interface StackTargets {
+  targets: TargetProcess[];
+  target: TargetProcess;
+  /** Instances down since their last crash (a restart takes one out). */
+  crashed: Set<number>;
+  port: number;
+  tls: SelfSignedFiles | undefined;
+}
+
+interface StackStateFile {
+  state: StackState;
+  stateDir: string | null;
+  stateFile: string | null;
+  pids: () => Record<string, number | number[]>;
+}
+
+const HOST = '127.0.0.1';
+
+/**
+ * Starts PostgreSQL, Redis, the fault proxy and the target cluster; see docs/stack.md. Phases in order (an abort
+ * is checked at the start and after each phase that starts or wires processes, up to the seeding); a phase that
+ * fails stops what the earlier ones started, last first.
+ */
 export async function startStack(opts: StackOptions): Promise<StartedStack> {
   const { workers, instances } = checkOptions(opts);
-  const host = '127.0.0.1';
-  if (opts.targetPort) await assertPortFree(host, opts.targetPort);
-  const log = opts.log;
-  const crashListeners: Array<(info: ExitInfo) => void> = [];
-  const supervisionListeners: Array<(e: SupervisionEvent) => void> = [];
-  let componentLogFile: string | undefined;
-  const report = (info: ExitInfo) => {
-    const line = `rampart stack: ${info.component} (pid ${info.pid}) exited unexpectedly (code ${info.code}, signal ${info.signal})${componentLogFile ? `; its output is in ${componentLogFile}` : ''}`;
-    if (log) log(line);
-    else process.stderr.write(`${line}\n`);
-    for (const cb of crashListeners) cb(info);
-  };
-  const cleanups: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const fn of cleanups.splice(0).reverse())
-      await fn().catch((err: unknown) => log?.(`rampart stack: stop failed: ${(err as Error).message}`));
-  };
+  if (opts.targetPort) await assertPortFree(HOST, opts.targetPort);
+  const s = stackStart(opts, workers, instances);
   const checkAbort = () => {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new InterruptedError();
   };
   try {
     checkAbort();
-    const componentLog = opts.componentLogFile ? await openComponentLog(opts.componentLogFile) : undefined;
-    if (componentLog) cleanups.push(() => componentLog.close());
-    componentLogFile = componentLog?.file;
-    const childLog = componentLog ? (line: string) => componentLog.write(line) : log;
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'rampart-stack-'));
-    cleanups.push(() => rm(tmp, { recursive: true, force: true }));
-    // The proxy process starts while PostgreSQL and Redis do; its proxies are created once they are up.
-    const wantProxy = opts.proxy !== false && opts.provider !== 'docker';
-    const proxy = wantProxy ? new FaultProxy(childLog) : undefined;
-    if (proxy) cleanups.push(() => proxy.stop());
-    const [depsResult, proxyResult] = await Promise.allSettled([
-      startDependencies(opts, childLog),
-      proxy?.startProcess(),
-    ]);
-    if (depsResult.status === 'fulfilled') cleanups.push(() => depsResult.value.stop());
-    if (depsResult.status === 'rejected') throw depsResult.reason;
-    if (proxyResult.status === 'rejected') throw proxyResult.reason;
-    const deps = depsResult.value;
-    deps.postgres?.onExit(report);
-    deps.redis?.onExit(report);
-    proxy?.onExit(report);
+    const files = await openFiles(s);
+    const services = await startServices(s, files);
     checkAbort();
-
-    let targetDb = deps.postgresUrl;
-    let targetRedis = deps.redisUrl;
-    let proxyUrl: string | null = null;
-    let proxyListen: StackState['proxyListen'] = null;
-    if (deps.toxiproxy) {
-      proxyUrl = deps.toxiproxy.url;
-      targetDb = deps.toxiproxy.postgresUrl;
-      targetRedis = deps.toxiproxy.redisUrl;
-    } else if (proxy) {
-      await proxy.createProxies({ postgres: deps.postgresUrl, redis: deps.redisUrl });
-      proxyUrl = proxy.url;
-      proxyListen = { postgres: proxy.listen('postgres'), redis: proxy.listen('redis') };
-      targetDb = viaListen(deps.postgresUrl, proxyListen.postgres);
-      targetRedis = viaListen(deps.redisUrl, proxyListen.redis);
-    }
+    const paths = await routeThroughProxy(services);
     checkAbort();
-
-    const tls = opts.tls ? await writeSelfSignedCert(tmp) : undefined;
-    const port = opts.targetPort || (await getFreePort(host));
-    const lbKind = opts.lb;
-    // Behind a balancer each instance gets its own port, speaks plain HTTP (the balancer terminates TLS)
-    // and all share one JWT secret, so a token issued by one instance is honoured by the others.
-    const instancePorts = lbKind ? await freePorts(host, instances, port) : [port];
-    const baseEnv = opts.baseEnv ?? process.env;
-    const sharedSecret =
-      lbKind && !baseEnv.JWT_SECRET && !opts.targetEnv?.JWT_SECRET
-        ? { JWT_SECRET: randomBytes(32).toString('hex') }
-        : {};
-    const instanceTls = lbKind ? undefined : tls;
-    const targets = instancePorts.map(
-      (instancePort, i) =>
-        new TargetProcess({
-          host,
-          port: instancePort,
-          workers,
-          ca: instanceTls?.cert,
-          log: childLog,
-          env: {
-            ...baseEnv,
-            HOST: host,
-            PORT: String(instancePort),
-            WORKERS: String(workers),
-            DATABASE_URL: targetDb,
-            REDIS_URL: targetRedis,
-            LOG_LEVEL: 'warn',
-            ...sharedSecret,
-            ...(lbKind ? { INSTANCE_ID: String(i + 1) } : {}),
-            ...(instanceTls
-              ? { TLS_CERT_FILE: instanceTls.certFile, TLS_KEY_FILE: instanceTls.keyFile }
-              : { TLS_CERT_FILE: '', TLS_KEY_FILE: '' }),
-            ...opts.targetEnv,
-          },
-        }),
-    );
-    const target = targets[0] as TargetProcess;
-    cleanups.push(async () => void (await Promise.all(targets.map((t) => t.stop()))));
-    const crashed = new Set<number>();
-    for (const [i, t] of targets.entries()) {
-      t.onExit((info) => {
-        if (info.component === 'target') crashed.add(i);
-        // Behind a balancer one instance's death is survived (the others serve); the last one's is the target's.
-        if (info.component !== 'target' || crashed.size === targets.length) report(info);
-        else report({ ...info, component: `target instance ${i + 1}` });
-      });
-    }
-    // In parallel: migrations run under an advisory lock, so the instances take turns at them.
-    const started = await Promise.allSettled(targets.map((t) => t.start()));
-    const failedStart = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failedStart) throw failedStart.reason;
+    const targets = await startTargets(s, files, paths);
     checkAbort();
-
-    let lb: StartedLoadBalancer | undefined;
-    if (lbKind) {
-      // The config, pid file and temp dirs go to the state dir (<state-dir>/nginx), or the stack's temp dir without one.
-      const stateDirOpt = opts.stateDir === undefined ? '.rampart' : opts.stateDir;
-      const lbDir = path.join(stateDirOpt === null ? tmp : path.resolve(stateDirOpt), lbKind);
-      lb = await startLoadBalancer({
-        kind: lbKind,
-        host,
-        port,
-        upstreams: targets.map((t) => new URL(t.url).host),
-        dir: lbDir,
-        ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile, cert: tls.cert } } : {}),
-        log: childLog,
-      });
-      const running = lb;
-      cleanups.push(() => running.stop());
-      lb.onExit(report);
-    }
-    const targetUrl = lb ? lb.url : target.url;
+    const lb = await startBalancer(s, files, targets);
     checkAbort();
-
-    if (opts.seed && (opts.seed.users > 0 || opts.seed.posts > 0)) {
-      const { seedTarget } = await import('./seed.ts');
-      // Seeded directly (not through the proxy), after the target has run its migrations.
-      const result = await seedTarget(deps.postgresUrl, opts.seed, childLog);
-      log?.(`rampart stack: seeded ${result.users} users and ${result.posts} posts in ${Math.round(result.ms)} ms`);
-    }
-
-    const pids = (): Record<string, number | number[]> => ({
-      stack: process.pid,
-      ...(deps.postgres ? { postgres: deps.postgres.pid } : {}),
-      ...(deps.redis ? { redis: deps.redis.pid } : {}),
-      ...(proxy ? { proxy: proxy.pid } : {}),
-      ...(lb ? { lb: lb.pid, target: targets.map((t) => t.pid) } : { target: target.pid }),
-      workers: targets.flatMap((t) => t.workerPids),
-    });
-    const stateDir = opts.stateDir === undefined ? '.rampart' : opts.stateDir;
-    const state: StackState = {
-      target: targetUrl,
-      postgres: deps.postgresUrl,
-      redis: deps.redisUrl,
-      proxy: proxyUrl,
-      pids: pids(),
-      proxies: proxyUrl ? { postgres: 'postgres', redis: 'redis' } : null,
-      proxyListen,
-      provider: deps.provider,
-      workers,
-      tls: tls ? { certFile: tls.certFile } : null,
-      ...(lb ? { lb: { kind: lb.kind, configFile: lb.configFile, instances: targets.map((t) => t.url) } } : {}),
-      startedAt: new Date().toISOString(),
-    };
-    const stateFile = stateDir === null ? null : await writeStackState(stateDir, state);
-    if (stateDir !== null) cleanups.push(() => removeStackState(stateDir, process.pid));
-
-    // Behind a balancer, a crashed instance is started again (with backoff; left down after a crash loop).
-    if (lb && opts.supervision !== false) {
-      const supervisor = superviseInstances(
-        targets,
-        (e) => {
-          if (e.type === 'instance.restarted') crashed.delete(e.instance - 1);
-          const line =
-            e.type === 'instance.restarted'
-              ? `rampart stack: target instance ${e.instance} restarted (pid ${e.previousPid} → ${e.pid}; restart ${e.restarts})`
-              : e.type === 'instance.given-up'
-                ? `rampart stack: target instance ${e.instance} crashed ${e.crashes} times within ${(opts.supervision || defaultSupervision).windowMs / 1000} s: left down (the others serve)`
-                : `rampart stack: target instance ${e.instance} did not restart: ${e.error}`;
-          if (log) log(line);
-          else process.stderr.write(`${line}\n`);
-          state.pids = pids();
-          state.supervision = { restarts: { ...supervisor.restarts }, givenUp: [...supervisor.givenUp] };
-          if (stateDir !== null) void writeStackState(stateDir, state).catch(() => undefined);
-          for (const cb of supervisionListeners) cb(e);
-        },
-        opts.supervision ?? defaultSupervision,
-      );
-      // Cleanups run last-first: supervision ends before any instance is stopped, so none is restarted while stopping.
-      cleanups.push(async () => supervisor.stop());
-    }
-
-    const controls: Partial<Record<StackComponent, ProcessControl>> = {
-      worker: workerControl(target, workers),
-      ...(deps.postgres ? { postgres: serverControl(deps.postgres) } : {}),
-      ...(deps.redis ? { redis: serverControl(deps.redis) } : {}),
-      ...(proxy ? { proxy: proxyControl(proxy) } : {}),
-    };
-    let stopped: Promise<void> | undefined;
-    const stop = () => {
-      stopped ??= stopAll();
-      return stopped;
-    };
-    return {
-      targetUrl,
-      postgresUrl: deps.postgresUrl,
-      redisUrl: deps.redisUrl,
-      proxyUrl,
-      proxies: state.proxies ?? null,
-      get pids() {
-        return pids();
-      },
-      tlsCert: tls?.cert ?? null,
-      instanceUrls: targets.map((t) => t.url),
-      lb: lb
-        ? {
-            kind: lb.kind,
-            configFile: lb.configFile,
-            get pid() {
-              return (lb as StartedLoadBalancer).pid;
-            },
-          }
-        : null,
-      stateFile,
-      componentLogFile: componentLog?.file ?? null,
-      control(component) {
-        const c = controls[component];
-        if (c) return c;
-        if (!['postgres', 'redis', 'worker', 'proxy'].includes(component))
-          throw new InputError(
-            'RAMPART_UNKNOWN_COMPONENT',
-            `unknown component "${component}" (postgres, redis, worker, proxy)`,
-          );
-        throw new NotControllableError(
-          component,
-          component === 'proxy'
-            ? 'this stack runs without the fault proxy'
-            : `this stack did not start ${component} (${deps.provider === 'docker' ? 'it runs in a container' : 'an external URL was given'})`,
-        );
-      },
-      onCrash: (cb) => void crashListeners.push(cb),
-      onSupervision: (cb) => void supervisionListeners.push(cb),
-      stop,
-      [Symbol.asyncDispose]: stop,
-    };
+    await seed(s, files, services);
+    const state = await writeState(s, services, paths, targets, lb);
+    if (lb) supervise(s, targets, state);
+    return startedStack(s, services, paths, targets, lb, state);
   } catch (err) {
-    await stopAll();
+    await stopAll(s);
     throw err;
   }
+}
+
+function stackStart(opts: StackOptions, workers: number, instances: number): StackStart {
+  const s: StackStart = {
+    opts,
+    workers,
+    instances,
+    log: opts.log,
+    componentLogFile: undefined,
+    crashListeners: [],
+    supervisionListeners: [],
+    cleanups: [],
+    report: (info) => {
+      const line = `rampart stack: ${info.component} (pid ${info.pid}) exited unexpectedly (code ${info.code}, signal ${info.signal})${s.componentLogFile ? `; its output is in ${s.componentLogFile}` : ''}`;
+      say(s, line);
+      for (const cb of s.crashListeners) cb(info);
+    },
+  };
+  return s;
+}
+
+/** A line about the stack: to `log`, else stderr. */
+function say(s: StackStart, line: string): void {
+  if (s.log) s.log(line);
+  else process.stderr.write(`${line}\n`);
+}
+
+/** Runs the cleanups last-first; one that fails is logged and the others still run. */
+async function stopAll(s: StackStart): Promise<void> {
+  for (const fn of s.cleanups.splice(0).reverse())
+    await fn().catch((err: unknown) => s.log?.(`rampart stack: stop failed: ${(err as Error).message}`));
+}
+
+async function openFiles(s: StackStart): Promise<StackFiles> {
+  const componentLog = s.opts.componentLogFile ? await openComponentLog(s.opts.componentLogFile) : undefined;
+  if (componentLog) s.cleanups.push(() => componentLog.close());
+  s.componentLogFile = componentLog?.file;
+  const childLog = componentLog ? (line: string) => componentLog.write(line) : s.log;
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'rampart-stack-'));
+  s.cleanups.push(() => rm(tmp, { recursive: true, force: true }));
+  return { childLog, tmp };
+}
+
+/** The proxy process starts while PostgreSQL and Redis do; its proxies are created once they are up. */
+async function startServices(s: StackStart, { childLog }: StackFiles): Promise<StackServices> {
+  const { opts } = s;
+  const wantProxy = opts.proxy !== false && opts.provider !== 'docker';
+  const proxy = wantProxy ? new FaultProxy(childLog) : undefined;
+  if (proxy) s.cleanups.push(() => proxy.stop());
+  const [depsResult, proxyResult] = await Promise.allSettled([
+    startDependencies(opts, childLog),
+    proxy?.startProcess(),
+  ]);
+  if (depsResult.status === 'fulfilled') s.cleanups.push(() => depsResult.value.stop());
+  if (depsResult.status === 'rejected') throw depsResult.reason;
+  if (proxyResult.status === 'rejected') throw proxyResult.reason;
+  const deps = depsResult.value;
+  deps.postgres?.onExit(s.report);
+  deps.redis?.onExit(s.report);
+  proxy?.onExit(s.report);
+  return { deps, proxy };
+}
+
+async function routeThroughProxy({ deps, proxy }: StackServices): Promise<TargetPaths> {
+  if (deps.toxiproxy) {
+    return {
+      proxyUrl: deps.toxiproxy.url,
+      targetDb: deps.toxiproxy.postgresUrl,
+      targetRedis: deps.toxiproxy.redisUrl,
+      proxyListen: null,
+    };
+  }
+  if (proxy) {
+    await proxy.createProxies({ postgres: deps.postgresUrl, redis: deps.redisUrl });
+    const proxyListen = { postgres: proxy.listen('postgres'), redis: proxy.listen('redis') };
+    return {
+      proxyUrl: proxy.url,
+      proxyListen,
+      targetDb: viaListen(deps.postgresUrl, proxyListen.postgres),
+      targetRedis: viaListen(deps.redisUrl, proxyListen.redis),
+    };
+  }
+  return { targetDb: deps.postgresUrl, targetRedis: deps.redisUrl, proxyUrl: null, proxyListen: null };
+}
+
+async function startTargets(s: StackStart, { childLog, tmp }: StackFiles, paths: TargetPaths): Promise<StackTargets> {
+  const { opts, workers } = s;
+  const tls = opts.tls ? await writeSelfSignedCert(tmp) : undefined;
+  const port = opts.targetPort || (await getFreePort(HOST));
+  const lbKind = opts.lb;
+  // Behind a balancer each instance gets its own port, speaks plain HTTP (the balancer terminates TLS)
+  // and all share one JWT secret, so a token issued by one instance is honoured by the others.
+  const instancePorts = lbKind ? await freePorts(HOST, s.instances, port) : [port];
+  const baseEnv = opts.baseEnv ?? process.env;
+  const sharedSecret =
+    lbKind && !baseEnv.JWT_SECRET && !opts.targetEnv?.JWT_SECRET ? { JWT_SECRET: randomBytes(32).toString('hex') } : {};
+  const instanceTls = lbKind ? undefined : tls;
+  const targets = instancePorts.map(
+    (instancePort, i) =>
+      new TargetProcess({
+        host: HOST,
+        port: instancePort,
+        workers,
+        ca: instanceTls?.cert,
+        log: childLog,
+        env: {
+          ...baseEnv,
+          HOST,
+          PORT: String(instancePort),
+          WORKERS: String(workers),
+          DATABASE_URL: paths.targetDb,
+          REDIS_URL: paths.targetRedis,
+          LOG_LEVEL: 'warn',
+          ...sharedSecret,
+          ...(lbKind ? { INSTANCE_ID: String(i + 1) } : {}),
+          ...(instanceTls
+            ? { TLS_CERT_FILE: instanceTls.certFile, TLS_KEY_FILE: instanceTls.keyFile }
+            : { TLS_CERT_FILE: '', TLS_KEY_FILE: '' }),
+          ...opts.targetEnv,
+        },
+      }),
+  );
+  const target = targets[0] as TargetProcess;
+  s.cleanups.push(async () => void (await Promise.all(targets.map((t) => t.stop()))));
+  const crashed = new Set<number>();
+  for (const [i, t] of targets.entries()) {
+    t.onExit((info) => {
+      if (info.component === 'target') crashed.add(i);
+      // Behind a balancer one instance's death is survived (the others serve); the last one's is the target's.
+      if (info.component !== 'target' || crashed.size === targets.length) s.report(info);
+      else s.report({ ...info, component: `target instance ${i + 1}` });
+    });
+  }
+  // In parallel: migrations run under an advisory lock, so the instances take turns at them.
+  const started = await Promise.allSettled(targets.map((t) => t.start()));
+  const failedStart = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failedStart) throw failedStart.reason;
+  return { targets, target, crashed, port, tls };
+}
+
+async function startBalancer(
+  s: StackStart,
+  { childLog, tmp }: StackFiles,
+  { targets, port, tls }: StackTargets,
+): Promise<StartedLoadBalancer | undefined> {
+  const { opts } = s;
+  const lbKind = opts.lb;
+  if (!lbKind) return undefined;
+  // The config, pid file and temp dirs go to the state dir (<state-dir>/nginx), or the stack's temp dir without one.
+  const stateDirOpt = opts.stateDir === undefined ? '.rampart' : opts.stateDir;
+  const lbDir = path.join(stateDirOpt === null ? tmp : path.resolve(stateDirOpt), lbKind);
+  const lb = await startLoadBalancer({
+    kind: lbKind,
+    host: HOST,
+    port,
+    upstreams: targets.map((t) => new URL(t.url).host),
+    dir: lbDir,
+    ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile, cert: tls.cert } } : {}),
+    log: childLog,
+  });
+  s.cleanups.push(() => lb.stop());
+  lb.onExit(s.report);
+  return lb;
+}
+
+/** Seeded directly (not through the proxy), after the target has run its migrations. */
+async function seed(s: StackStart, { childLog }: StackFiles, { deps }: StackServices): Promise<void> {
+  const counts = s.opts.seed;
+  if (!counts || !(counts.users > 0 || counts.posts > 0)) return;
+  const { seedTarget } = await import('./seed.ts');
+  const result = await seedTarget(deps.postgresUrl, counts, childLog);
+  s.log?.(`rampart stack: seeded ${result.users} users and ${result.posts} posts in ${Math.round(result.ms)} ms`);
+}
+
+async function writeState(
+  s: StackStart,
+  { deps, proxy }: StackServices,
+  { proxyUrl, proxyListen }: TargetPaths,
+  { targets, target, tls }: StackTargets,
+  lb: StartedLoadBalancer | undefined,
+): Promise<StackStateFile> {
+  const pids = (): Record<string, number | number[]> => ({
+    stack: process.pid,
+    ...(deps.postgres ? { postgres: deps.postgres.pid } : {}),
+    ...(deps.redis ? { redis: deps.redis.pid } : {}),
+    ...(proxy ? { proxy: proxy.pid } : {}),
+    ...(lb ? { lb: lb.pid, target: targets.map((t) => t.pid) } : { target: target.pid }),
+    workers: targets.flatMap((t) => t.workerPids),
+  });
+  const stateDir = s.opts.stateDir === undefined ? '.rampart' : s.opts.stateDir;
+  const state: StackState = {
+    target: lb ? lb.url : target.url,
+    postgres: deps.postgresUrl,
+    redis: deps.redisUrl,
+    proxy: proxyUrl,
+    pids: pids(),
+    proxies: proxyUrl ? { postgres: 'postgres', redis: 'redis' } : null,
+    proxyListen,
+    provider: deps.provider,
+    workers: s.workers,
+    tls: tls ? { certFile: tls.certFile } : null,
+    ...(lb ? { lb: { kind: lb.kind, configFile: lb.configFile, instances: targets.map((t) => t.url) } } : {}),
+    startedAt: new Date().toISOString(),
+  };
+  const stateFile = stateDir === null ? null : await writeStackState(stateDir, state);
+  if (stateDir !== null) s.cleanups.push(() => removeStackState(stateDir, process.pid));
+  return { state, stateDir, stateFile, pids };
+}
+
+/** Behind a balancer, a crashed instance is started again (with backoff; left down after a crash loop). */
+function supervise(s: StackStart, { targets, crashed }: StackTargets, { state, stateDir, pids }: StackStateFile): void {
+  const { opts } = s;
+  if (opts.supervision === false) return;
+  const supervisor = superviseInstances(
+    targets,
+    (e) => {
+      if (e.type === 'instance.restarted') crashed.delete(e.instance - 1);
+      say(
+        s,
+        e.type === 'instance.restarted'
+          ? `rampart stack: target instance ${e.instance} restarted (pid ${e.previousPid} → ${e.pid}; restart ${e.restarts})`
+          : e.type === 'instance.given-up'
+            ? `rampart stack: target instance ${e.instance} crashed ${e.crashes} times within ${(opts.supervision || defaultSupervision).windowMs / 1000} s: left down (the others serve)`
+            : `rampart stack: target instance ${e.instance} did not restart: ${e.error}`,
+      );
+      state.pids = pids();
+      state.supervision = { restarts: { ...supervisor.restarts }, givenUp: [...supervisor.givenUp] };
+      if (stateDir !== null) void writeStackState(stateDir, state).catch(() => undefined);
+      for (const cb of s.supervisionListeners) cb(e);
+    },
+    opts.supervision ?? defaultSupervision,
+  );
+  // Cleanups run last-first: supervision ends before any instance is stopped, so none is restarted while stopping.
+  s.cleanups.push(async () => supervisor.stop());
+}
+
+/** The handle on the started stack: its URLs, pids, controls, listeners and stop. */
+function startedStack(
+  s: StackStart,
+  { deps, proxy }: StackServices,
+  { proxyUrl }: TargetPaths,
+  { targets, target, tls }: StackTargets,
+  lb: StartedLoadBalancer | undefined,
+  { state, stateFile, pids }: StackStateFile,
+): StartedStack {
+  const controls: Partial<Record<StackComponent, ProcessControl>> = {
+    worker: workerControl(target, s.workers),
+    ...(deps.postgres ? { postgres: serverControl(deps.postgres) } : {}),
+    ...(deps.redis ? { redis: serverControl(deps.redis) } : {}),
+    ...(proxy ? { proxy: proxyControl(proxy) } : {}),
+  };
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= stopAll(s);
+    return stopped;
+  };
+  return {
+    targetUrl: lb ? lb.url : target.url,
+    postgresUrl: deps.postgresUrl,
+    redisUrl: deps.redisUrl,
+    proxyUrl,
+    proxies: state.proxies ?? null,
+    get pids() {
+      return pids();
+    },
+    tlsCert: tls?.cert ?? null,
+    instanceUrls: targets.map((t) => t.url),
+    lb: lb
+      ? {
+          kind: lb.kind,
+          configFile: lb.configFile,
+          get pid() {
+            return lb.pid;
+          },
+        }
+      : null,
+    stateFile,
+    componentLogFile: s.componentLogFile ?? null,
+    control(component) {
+      const c = controls[component];
+      if (c) return c;
+      if (!['postgres', 'redis', 'worker', 'proxy'].includes(component))
+        throw new InputError(
+          'RAMPART_UNKNOWN_COMPONENT',
+          `unknown component "${component}" (postgres, redis, worker, proxy)`,
+        );
+      throw new NotControllableError(
+        component,
+        component === 'proxy'
+          ? 'this stack runs without the fault proxy'
+          : `this stack did not start ${component} (${deps.provider === 'docker' ? 'it runs in a container' : 'an external URL was given'})`,
+      );
+    },
+    onCrash: (cb) => void s.crashListeners.push(cb),
+    onSupervision: (cb) => void s.supervisionListeners.push(cb),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }
