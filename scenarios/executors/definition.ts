@@ -38,7 +38,7 @@ export interface ExecutorDefinition<
   /** Its own fields (the scenario's common fields are added by scenarios/schema/scenario.ts). */
   readonly schema: S;
   readonly model: M;
-  /** One line for the docs table (docs/engine.md) . */
+  /** One line for the docs table (docs/engine.md). */
   readonly description: string;
   /** The field that must last longer than 0s, or null when the work is fixed (iterations) and maxDuration only bounds it. */
   readonly lasts: 'duration' | 'stages' | null;
