@@ -19,6 +19,7 @@ import { Aggregator } from './metrics/aggregator.ts';
 import { compileFlow, flowPicker, type CompiledFlow } from './flow/compile.ts';
 import { BATCH_PER_HOST, runIteration, type IterationEnv, type OnResponse } from './flow/iteration.ts';
 import { sharedTransport, perVuTransport, type Transport } from './http/transport.ts';
+import type { Sender } from './http/dispatch.ts';
 import { runSetup, runTeardown } from './setup-phase.ts';
 import { newVuState, type VuState } from './flow/redirects-cookies.ts';
 import { thinker } from './think-time.ts';
@@ -190,48 +191,60 @@ async function prepare(scenario: Scenario, options: RunScenarioOptions): Promise
   return run;
 }
 
+/** A phase's start or end in the run's events (setup, teardown). */
+function phaseEvent(
+  run: ScenarioRun,
+  type: 'phase.started' | 'phase.ended',
+  phase: 'setup' | 'teardown',
+  detail?: Record<string, number>,
+): void {
+  const name = run.scenario.name;
+  run.events.push({
+    ts: epochNow(),
+    type,
+    label: `${name}: ${phase}`,
+    id: `${name}:${phase}`,
+    scenario: name,
+    ...(detail ? { detail } : {}),
+  });
+}
+
+/**
+ * Setup and teardown users' steps on connections of their own (`concurrency` of them), under the run's path
+ * prefix; the connections close when the run is cancelled and when the steps end.
+ */
+async function onPhaseConnections<U extends { concurrency: number; steps: Array<{ path: string }> }, T>(
+  run: ScenarioRun,
+  users: U,
+  body: (spec: U, sender: Sender) => Promise<T>,
+): Promise<T> {
+  const transport = await sharedTransport({
+    origin: run.url.origin,
+    timeoutMs: run.timeoutMs,
+    connections: users.concurrency,
+  });
+  const close = () => void transport.close();
+  run.cancel.signal.addEventListener('abort', close, { once: true });
+  try {
+    const spec = { ...users, steps: users.steps.map((s) => ({ ...s, path: run.prefix + s.path })) };
+    return await body(spec, transport.senderFor(0));
+  } finally {
+    run.cancel.signal.removeEventListener('abort', close);
+    await transport.close();
+  }
+}
+
 /** Setup phase (k6 setup()): its requests are not part of the measured load. */
 async function setupPhase(run: ScenarioRun): Promise<void> {
-  const { scenario, url, prefix, timeoutMs, runId, events, cancel } = run;
-  if (!scenario.setup?.users) return;
-  events.push({
-    ts: epochNow(),
-    type: 'phase.started',
-    label: `${scenario.name}: setup`,
-    id: `${scenario.name}:setup`,
-    scenario: scenario.name,
-  });
-  const setupTransport = await sharedTransport({
-    origin: url.origin,
-    timeoutMs,
-    connections: scenario.setup.users.concurrency,
-  });
-  const closeSetup = () => void setupTransport.close();
-  cancel.signal.addEventListener('abort', closeSetup, { once: true });
+  const setup = run.scenario.setup?.users;
+  if (!setup) return;
+  phaseEvent(run, 'phase.started', 'setup');
   try {
-    run.users = await runSetup(
-      {
-        users: {
-          ...scenario.setup.users,
-          steps: scenario.setup.users.steps.map((s) => ({ ...s, path: prefix + s.path })),
-        },
-      },
-      setupTransport.senderFor(0),
-      runId,
-      cancel.signal,
-      run.users,
+    run.users = await onPhaseConnections(run, setup, (users, sender) =>
+      runSetup({ users }, sender, run.runId, run.cancel.signal, run.users),
     );
   } finally {
-    cancel.signal.removeEventListener('abort', closeSetup);
-    await setupTransport.close();
-    events.push({
-      ts: epochNow(),
-      type: 'phase.ended',
-      label: `${scenario.name}: setup`,
-      id: `${scenario.name}:setup`,
-      scenario: scenario.name,
-      detail: { users: run.users.length },
-    });
+    phaseEvent(run, 'phase.ended', 'setup', { users: run.users.length });
   }
 }
 
@@ -472,49 +485,16 @@ async function loadPhase(run: ScenarioRun): Promise<void> {
  * It runs after a graceful stop too; a hard cancel (a second Ctrl-C) skips it.
  */
 async function teardownPhase(run: ScenarioRun): Promise<void> {
-  const { scenario, url, prefix, timeoutMs, runId, events, notes, cancel, users } = run;
-  if (!(scenario.teardown?.users && users.length > 0 && !cancel.signal.aborted)) return;
-  events.push({
-    ts: epochNow(),
-    type: 'phase.started',
-    label: `${scenario.name}: teardown`,
-    id: `${scenario.name}:teardown`,
-    scenario: scenario.name,
-  });
-  const teardownTransport = await sharedTransport({
-    origin: url.origin,
-    timeoutMs,
-    connections: scenario.teardown.users.concurrency,
-  });
-  const closeTeardown = () => void teardownTransport.close();
-  cancel.signal.addEventListener('abort', closeTeardown, { once: true });
-  try {
-    const td = await runTeardown(
-      {
-        users: {
-          ...scenario.teardown.users,
-          steps: scenario.teardown.users.steps.map((s) => ({ ...s, path: prefix + s.path })),
-        },
-      },
-      teardownTransport.senderFor(0),
-      runId,
-      cancel.signal,
-      users,
-    );
-    if (td.failed > 0)
-      notes.push(`${scenario.name}: teardown failed for ${td.failed} of ${td.users} users (first: ${td.firstFailure})`);
-    events.push({
-      ts: epochNow(),
-      type: 'phase.ended',
-      label: `${scenario.name}: teardown`,
-      id: `${scenario.name}:teardown`,
-      scenario: scenario.name,
-      detail: { users: td.users, failed: td.failed },
-    });
-  } finally {
-    cancel.signal.removeEventListener('abort', closeTeardown);
-    await teardownTransport.close();
-  }
+  const { scenario, notes, cancel, users } = run;
+  const teardown = scenario.teardown?.users;
+  if (!(teardown && users.length > 0 && !cancel.signal.aborted)) return;
+  phaseEvent(run, 'phase.started', 'teardown');
+  const td = await onPhaseConnections(run, teardown, (spec, sender) =>
+    runTeardown({ users: spec }, sender, run.runId, cancel.signal, users),
+  );
+  if (td.failed > 0)
+    notes.push(`${scenario.name}: teardown failed for ${td.failed} of ${td.users} users (first: ${td.firstFailure})`);
+  phaseEvent(run, 'phase.ended', 'teardown', { users: td.users, failed: td.failed });
 }
 
 /** The summary, the threshold verdicts (doubted when the measurement is invalid), the notes and the warnings. */
