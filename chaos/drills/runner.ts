@@ -1,5 +1,13 @@
 import { baseUrlText } from '../../common/index.ts';
-import { LOAD_DID_NOT_START, judgeDrill, type DrillResult, type RunRecordPart } from '../../reports/index.ts';
+import {
+  LOAD_DID_NOT_START,
+  judgeDrill,
+  type DrillResult,
+  type EngineSample,
+  type RunRecordPart,
+  type Sample,
+  type ScenarioSummary,
+} from '../../reports/index.ts';
 import { DrillRun, sleep, type Check } from './drill-run.ts';
 import { drillEnvironment, preflight, unavailableFaults, type DrillEnvironment } from './environment.ts';
 import { startDrillLoad, type DrillLoad } from './load.ts';
@@ -207,16 +215,32 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
   if (skipped.length === drill.method.length) return notInjectable(drill, env, skipped, Date.now());
   await preflight(drill, env);
   const run = new DrillRun(drill, env, options, skipped);
-  const { name, signal, scenario } = run;
   const thin = sizingNotes(drill, options.rate);
   for (const line of thin) run.event('note', line);
+  run.event('phase.started', `drill ${run.name} (${drill.profile})`, { id: `drill:${run.name}` });
+  await loadAndInject(run, options);
+  const measured = await measure(run);
+  const result = judge(run, measured);
+  return {
+    drills: [result],
+    events: run.events,
+    samples: measured.samples,
+    engine: measured.engine,
+    summaries: measured.summaries,
+    notes: drillNotes(run, measured, thin),
+  };
+}
 
-  run.event('phase.started', `drill ${name} (${drill.profile})`, { id: `drill:${name}` });
+/**
+ * Start the load, verify the steady state, the fault phase; whatever ends them (the fault's end, a stop
+ * condition, an error, Ctrl-C) is noted and every fault is rolled back.
+ */
+async function loadAndInject(run: DrillRun, options: RunDrillOptions): Promise<void> {
   try {
     await startLoad(run, options);
     if (await verifySteadyState(run)) await faultPhase(run);
   } catch (err) {
-    run.aborted = signal.aborted
+    run.aborted = run.signal.aborted
       ? 'interrupted: faults rolled back, measurements kept'
       : err instanceof LoadDidNotStart
         ? `${LOAD_DID_NOT_START}: ${err.message}; nothing injected`
@@ -224,10 +248,25 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
     run.event('note', run.aborted);
   } finally {
     await run.rollbackAll();
-    if (run.faultStart) run.event('phase.ended', 'fault', { id: `fault:${name}` });
+    if (run.faultStart) run.event('phase.ended', 'fault', { id: `fault:${run.name}` });
   }
+}
+
+/** What the drill measured: the load's record (under the drill's scenario) and, unless interrupted, the recorded facts. */
+interface Measured {
+  endedAt: number;
+  samples: Sample[];
+  summaries: ScenarioSummary[];
+  engine: EngineSample[];
+  notes: string[];
+  recovery: number | null;
+  reconciliation: DrillResult['reconciliation'];
+}
+
+/** Observe recovery, stop the load, then record recovery and reconcile acknowledged writes (not after an interruption). */
+async function measure(run: DrillRun): Promise<Measured> {
+  const { drill, load, signal, scenario } = run;
   const observedUntil = await observeRecovery(run);
-  const { load } = run;
   const measured = await load?.stop();
   const endedAt = Date.now();
   const samples = (measured?.samples ?? []).map((s) => ({ ...s, scenario }));
@@ -236,7 +275,13 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
   const recovery = run.faultStart && !interrupted ? recordRecovery(run, observedUntil) : null;
   const reconciliation =
     load && run.faultStart && !interrupted && drill.reconcile.length > 0 ? await reconcileWrites(run, load) : null;
+  const engine = (measured?.engine ?? []).map((e) => ({ ...e, scenario }));
+  return { endedAt, samples, summaries, engine, notes: measured?.notes ?? [], recovery, reconciliation };
+}
 
+/** One evaluation: the window checks recomputed from the samples, exactly as `rampart report` does; its verdicts journalled. */
+function judge(run: DrillRun, { endedAt, samples, summaries, recovery, reconciliation }: Measured): DrillResult {
+  const { drill, name, scenario } = run;
   const result: DrillResult = {
     name,
     passed: false,
@@ -246,13 +291,12 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
     recoverySeconds: recovery,
     reconciliation,
     checks: run.checks,
-    skipped,
+    skipped: run.skipped,
     aborted: run.aborted,
     windows: run.windows,
     tags: drill.groups,
     profile: drill.profile,
   };
-  // One evaluation: the window checks recomputed from the samples, exactly as `rampart report` does.
   const judged = judgeDrill({ samples, summaries }, result);
   result.checks = judged.checks.map((c) => ({
     name: c.name,
@@ -273,11 +317,16 @@ export async function runDrill(drill: Drill, options: RunDrillOptions): Promise<
     });
   }
   run.event('phase.ended', `drill ${name}: ${judged.outcome.toUpperCase()}`, { id: `drill:${name}` });
-  const notes = [...env.notes, ...thin, ...(measured?.notes ?? [])];
+  return result;
+}
+
+/** The environment's notes, the sizing notes, the load's, the faults not injected here, and the load's size. */
+function drillNotes(run: DrillRun, measured: Measured, thin: string[]): string[] {
+  const { name, load, skipped } = run;
+  const notes = [...run.env.notes, ...thin, ...measured.notes];
   if (skipped.length > 0) notes.push(`drill ${name}: faults not injected here: ${skipped.join('; ')}`);
   if (load) notes.push(`drill ${name}: ${load.observations.length} requests, ${load.attempts.retried} retries`);
-  const engine = (measured?.engine ?? []).map((e) => ({ ...e, scenario }));
-  return { drills: [result], events: run.events, samples, engine, summaries, notes };
+  return notes;
 }
 
 /** Reconciliation as a recorded fact: every acknowledged write found, none duplicated; the missing ones named. */
