@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { startProxyServer } from './server.ts';
@@ -239,5 +240,23 @@ describe('the fault proxy API status codes and error bodies', () => {
     expect(taken.status).toBe(500);
     expect(taken.body).toMatchObject({ error: expect.stringMatching(/address already in use/) });
     expect((await api(server, 'GET', '/proxies')).body).not.toHaveProperty('b');
+  });
+
+  it('answers a path that does not percent-decode 400, as Go does, and goes on serving', async () => {
+    await using server = await startProxyServer({ port: 0 });
+    const raw = (path: string) =>
+      new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
+        const req = http.request(`${server.url}${path}`, { method: 'GET', agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+        });
+        req.on('error', reject).end();
+      });
+    for (const path of ['/proxies/%zz', '/proxies/a%', '/nowhere/%E0%A4%A']) {
+      expect(await raw(path)).toEqual({ status: 400, body: '400 Bad Request', connection: 'close' });
+    }
+    expect((await raw('/version')).status).toBe(200);
+    expect((await raw('/proxies/a%20b')).status).toBe(404);
   });
 });

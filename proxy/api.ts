@@ -50,6 +50,8 @@ export function createApiHandler(
   const warn = options.warn ?? (() => {});
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://proxy').pathname;
+    // Go's server refuses a path that does not percent-decode before any handler sees it (it would have thrown here).
+    if (!decodes(path)) return badRequest(res);
     const method = req.method ?? 'GET';
     const route = routes.find((r) => r.pattern.test(path));
     if (!route) return notFound(res);
@@ -159,6 +161,21 @@ function routeTable(handlers: Record<string, Handler>): Route[] {
     route.methods.set(method, handler);
   }
   return [...byPath.values()];
+}
+
+function decodes(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What Go's net/http answers a request whose URL it cannot parse: 400, and the connection closed. */
+function badRequest(res: ServerResponse): void {
+  res.setHeader('Connection', 'close');
+  sendText(res, 400, '400 Bad Request');
 }
 
 /** gorilla/mux's NotFoundHandler (no middleware runs, so no request id). */
