@@ -23,12 +23,9 @@ function plannedArrivals(s: Scenario): number | null {
 /** Requests of one iteration (all of them, or those tagged `tag`), over the flows by weight. */
 function perIteration(s: Scenario, tag?: string): number {
   const total = s.flows.reduce((a, f) => a + (f.weight ?? 1), 0);
+  // A parsed flow's steps are flat (a batch's and a group's steps carry their batch and group).
   const steps = (list: Scenario['flows'][number]['steps']): number =>
-    list.reduce((n, st) => {
-      if ('batch' in st) return n + steps(st.batch as typeof list);
-      if ('group' in st) return n + steps(st.steps as typeof list);
-      return n + (tag === undefined || st.name === tag ? (st.repeat ?? 1) : 0);
-    }, 0);
+    list.reduce((n, st) => n + (tag === undefined || st.name === tag ? (st.repeat ?? 1) : 0), 0);
   return s.flows.reduce((a, f) => a + ((f.weight ?? 1) / total) * steps(f.steps), 0);
 }
 
