@@ -15,6 +15,24 @@ export function procCpuMs(pid: number): number {
   }
 }
 
+/**
+ * CPU time (ms) of a process and everything under it so far: its own, its reaped children's (cutime + cstime,
+ * where a PostgreSQL backend's time goes when it exits) and its live children's. Unlike a sum over a list of pids
+ * taken earlier, it does not go down when a child exits between two readings.
+ */
+export function treeCpuMs(pid: number): number {
+  const own = (p: number | string, reaped: boolean) => {
+    try {
+      const f = statFields(p);
+      const ticks = Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
+      return (ticks * 1000) / 100;
+    } catch {
+      return 0;
+    }
+  };
+  return own(pid, true) + childrenOf(pid).reduce((a, c) => a + treeCpuMs(c), 0);
+}
+
 /** The pids whose parent is `ppid`. */
 export function childrenOf(ppid: number): number[] {
   try {

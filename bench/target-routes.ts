@@ -20,7 +20,7 @@
  *   npm run bench:target-routes [-- --rates 300,1000 --duration 8 --workers 2 --users 2000 --posts 20000]
  */
 import { spawn } from 'node:child_process';
-import { childrenOf, procCpuMs, writeSyscalls } from './proc-stats.ts';
+import { childrenOf, procCpuMs, treeCpuMs, writeSyscalls } from './proc-stats.ts';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -146,23 +146,17 @@ const pgXacts = async () => {
 
 const measure = async (url: string, r: Route, targetPids: () => number[], withDeps: boolean) => {
   let n = 0;
-  const pgPids = withDeps ? [...list('postgres'), ...list('postgres').flatMap(childrenOf)] : [];
-  const c0 = {
-    t: sum(targetPids()),
-    pg: sum(pgPids),
-    redis: withDeps ? sum(list('redis')) : 0,
-    self: process.cpuUsage(),
-  };
+  // PostgreSQL: the postmaster's tree (backends that exit during the run keep counting, through its cutime).
+  const pgCpu = () => (withDeps ? list('postgres').reduce((a, p) => a + treeCpuMs(p), 0) : 0);
   const r0 = withDeps ? await redisCommands() : 0;
   const x0 = withDeps ? await pgXacts() : 0;
   const t0 = {
     t: sum(targetPids()),
-    pg: sum(pgPids),
+    pg: pgCpu(),
     redis: withDeps ? sum(list('redis')) : 0,
     self: process.cpuUsage(),
     w: writes(targetPids()),
   };
-  void c0;
   const result = await autocannon({
     url,
     connections: 20,
@@ -193,7 +187,7 @@ const measure = async (url: string, r: Route, targetPids: () => number[], withDe
   const selfUs = process.cpuUsage(t0.self);
   const t1 = {
     t: sum(targetPids()),
-    pg: sum(pgPids),
+    pg: pgCpu(),
     redis: withDeps ? sum(list('redis')) : 0,
     w: writes(targetPids()),
   };
