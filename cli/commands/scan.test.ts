@@ -175,7 +175,7 @@ describe('rampart scan', () => {
   it('without --target starts the managed stack, scans SocialConnect with the known-issues file, exits 0 and stops the stack', async () => {
     const out = path.join(dir, 'managed');
     const r = await run(['scan', '--seed', '8', '--out', out, '--suppressions', 'security/target-known-issues.yaml']);
-    expect(r.code, r.stdout).toBe(0);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     const record = await readRunRecord(path.join(out, 'run.json'));
     expect(record.meta.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
     expect(failingFindings(record.findings)).toEqual([]);
