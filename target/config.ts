@@ -66,6 +66,8 @@ export const targetEnvSchema = z.object({
   REFRESH_TOKEN_TTL: opt(duration.default(7 * 24 * 3600_000)),
   RATE_LIMIT_PER_MINUTE: opt(int(1, 1_000_000).default(100)),
   RATE_LIMIT_ANON_PER_MINUTE: opt(int(1, 1_000_000).optional()),
+  /** Points a worker takes from Redis at once for one key, spent locally (1 = ask Redis on every request). */
+  RATE_LIMIT_LEASE: opt(int(1, 1000).default(8)),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: opt(int(1, 10_000).default(5)),
   LOGIN_MAX_FAILURES_PER_IP: opt(int(1, 1_000_000).default(50)),
   LOGIN_FAILURE_WINDOW: opt(duration.default(15 * 60_000)),
@@ -123,6 +125,8 @@ export interface TargetConfig {
   readonly rateLimit: {
     readonly perUserPerMinute: number;
     readonly perIpPerMinute: number;
+    /** Largest lease of points a worker takes from the shared counter at once (1: none). */
+    readonly lease: number;
     readonly loginMaxFailuresPerAccount: number;
     readonly loginMaxFailuresPerIp: number;
     readonly loginFailureWindowMs: number;
@@ -193,6 +197,7 @@ export function loadTargetConfig(env: NodeJS.ProcessEnv = process.env): TargetCo
     rateLimit: {
       perUserPerMinute: p.RATE_LIMIT_PER_MINUTE,
       perIpPerMinute: p.RATE_LIMIT_ANON_PER_MINUTE ?? p.RATE_LIMIT_PER_MINUTE,
+      lease: p.RATE_LIMIT_LEASE,
       loginMaxFailuresPerAccount: p.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       loginMaxFailuresPerIp: p.LOGIN_MAX_FAILURES_PER_IP,
       loginFailureWindowMs: p.LOGIN_FAILURE_WINDOW,

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startPostgres } from '../../stack/index.ts';
 import { useDatabase, useRedis } from '../../test/services.ts';
@@ -139,5 +140,87 @@ describe('requests the server failed are not charged', () => {
     // The sign-in's login is anonymous: one charged success so far, eight 503s (and any while PostgreSQL came back) refunded.
     expect(parseRemaining(res.headers.get('ratelimit'))).toBe(5);
     expect(await remainingAfter(t, token)).toBe(4);
+  });
+});
+
+/** How many times Redis ran the limiter's scripts (EVALSHA and EVAL) so far. */
+async function scriptCalls(redisUrl: string): Promise<number> {
+  const c = new Redis(redisUrl);
+  try {
+    const stats = await c.info('commandstats');
+    return [...stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+  } finally {
+    c.disconnect();
+  }
+}
+
+describe('leases: points taken from Redis several at a time', () => {
+  it('one user on one worker gets exactly its 100 a minute, the 101st is 429, with about a fifth of the Redis round trips', async () => {
+    await using redis = await useRedis();
+    const statuses = async (lease: string) => {
+      await using t = await startTestTarget({
+        redis,
+        env: { RATE_LIMIT_PER_MINUTE: '100', RATE_LIMIT_ANON_PER_MINUTE: '1000', RATE_LIMIT_LEASE: lease },
+      });
+      const token = await signUp(t, `lease${lease}`);
+      const before = await scriptCalls(redis.url);
+      const seen: number[] = [];
+      const remaining: number[] = [];
+      for (let i = 0; i < 101; i++) {
+        const res = await call(t.url, 'GET', '/v1/users/me', { token });
+        seen.push(res.status);
+        remaining.push(parseRemaining(res.headers.get('ratelimit')));
+      }
+      return { seen, remaining, scripts: (await scriptCalls(redis.url)) - before };
+    };
+    const leased = await statuses('8');
+    expect(leased.seen.slice(0, 100)).toEqual(Array(100).fill(200));
+    expect(leased.seen[100]).toBe(429);
+    // One worker sees its own lease: the header counts down exactly as without leases.
+    expect(leased.remaining).toEqual([...Array.from({ length: 100 }, (_, i) => 99 - i), 0]);
+    const perRequest = await statuses('1');
+    expect(perRequest.seen).toEqual(leased.seen);
+    expect(perRequest.scripts).toBeGreaterThanOrEqual(101);
+    // Leases of 8 while far from the limit, one point at a time in the last quarter: 22 script runs here.
+    expect(leased.scripts).toBeLessThan(30);
+  });
+
+  it('a user whose requests alternate between two instances is never let past the limit, and refused early by fewer than one lease', async () => {
+    await using db = await useDatabase();
+    await using redis = await useRedis();
+    const env = { RATE_LIMIT_PER_MINUTE: '100', RATE_LIMIT_ANON_PER_MINUTE: '1000', RATE_LIMIT_LEASE: '8' };
+    await using a = await startTestTarget({ env, redis, databaseUrl: db.url });
+    await using b = await startTestTarget({ env, redis, databaseUrl: db.url });
+    const token = await signUp(a, 'alt');
+    let allowed = 0;
+    const statuses: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const res = await call(i % 2 ? b.url : a.url, 'GET', '/v1/users/me', { token });
+      statuses.push(res.status);
+      if (res.status === 200) allowed += 1;
+    }
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect(allowed).toBeLessThanOrEqual(100);
+    expect(allowed).toBeGreaterThan(100 - 8);
+    // The shared counter holds exactly what was granted: never past the limit.
+    const c = new Redis(redis.url);
+    const keys = await c.keys('rl:user:*');
+    expect(keys).toHaveLength(1);
+    expect(Number(await c.get(keys[0] as string))).toBeLessThanOrEqual(100);
+    c.disconnect();
+  });
+
+  it('a 5xx is refunded into the lease: ten failed requests leave the budget where it was', async () => {
+    await using t = await startTestTarget({
+      env: { RATE_LIMIT_PER_MINUTE: '100', RATE_LIMIT_ANON_PER_MINUTE: '1000', RATE_LIMIT_LEASE: '8' },
+      routes: [failing],
+    });
+    const token = await signUp(t, 'leaserefund');
+    expect(await remainingAfter(t, token)).toBe(99);
+    for (let i = 0; i < 10; i++)
+      expect((await call(t.url, 'POST', '/v1/test-failures/unavailable', { token })).status).toBe(503);
+    expect(await remainingAfter(t, token)).toBe(98);
+    expect((await call(t.url, 'POST', '/v1/test-failures/gone', { token })).status).toBe(410);
+    expect(await remainingAfter(t, token)).toBe(96);
   });
 });
