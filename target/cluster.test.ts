@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,9 @@ describe('the cluster primary', () => {
       expect(ready).toMatchObject({ type: 'target.ready', url: `http://127.0.0.1:${port}` });
       const workers = (ready as { workers: number[] }).workers;
       expect(workers).toHaveLength(2);
+      // Each worker runs with the young generation the config gives it (WORKER_SEMI_SPACE_MB, default 64).
+      for (const pid of workers)
+        expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64');
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(res.status).toBe(200);
 

@@ -45,7 +45,10 @@ describe('target configuration', () => {
     expect(c.tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem' });
     expect(
       loadTargetConfig({ ...base, WORKER_NODE_ARGS: ' --cpu-prof  --cpu-prof-dir=/tmp/prof ' }).workerNodeArgs,
-    ).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/prof']);
+    ).toEqual(['--max-semi-space-size=64', '--cpu-prof', '--cpu-prof-dir=/tmp/prof']);
+    expect(loadTargetConfig({ ...base, WORKER_SEMI_SPACE_MB: '16' }).workerNodeArgs).toEqual([
+      '--max-semi-space-size=16',
+    ]);
   });
 
   it('names every bad or missing key', () => {
