@@ -16,6 +16,8 @@
  * 1 post list, 1 post, 1 like in 10: 20 % writes) runs beside the routes. Budgets,
  * printed as met or not: a read's target CPU per request at most 2× bare
  * Express's, a write's at most 4×, the mixed workload's at most 1.2 ms.
+ * GET /v1/posts is the first page (cached for 1 s, as every caller sees it);
+ * "GET /v1/posts page 2" the same list past a cursor, read from PostgreSQL each time.
  *
  *   npm run bench:target-routes [-- --rates 300,1000 --duration 8 --workers 2 --users 2000 --posts 20000]
  */
@@ -84,6 +86,7 @@ const call = async (method: string, path: string, body?: unknown, token?: string
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 };
+let page2: string | undefined;
 for (let i = 0; i < 20; i++) {
   const email = `routes-${runId}-${i}@example.test`;
   const reg = await call('POST', '/v1/auth/register', {
@@ -99,6 +102,8 @@ for (let i = 0; i < 20; i++) {
   const followee = (listed.items as Array<{ authorId: string }>).find((p) => p.authorId !== id)?.authorId;
   if (followee) await call('POST', `/v1/users/${followee}/follow`, undefined, token);
   sessions.push({ token, refresh: login.refreshToken as string, postId: post.id as string, id });
+  // The second page of the list: read from PostgreSQL on every request (only the first page is cached).
+  page2 ??= encodeURIComponent(listed.nextCursor as string);
 }
 
 interface Route {
@@ -116,6 +121,7 @@ const allRoutes: Route[] = [
   { name: 'GET /v1/feed', path: () => '/v1/feed?limit=20', auth: true },
   { name: 'GET /v1/trending', path: () => '/v1/trending', auth: true },
   { name: 'GET /v1/posts', path: () => '/v1/posts?limit=20', auth: true },
+  { name: 'GET /v1/posts page 2', path: () => `/v1/posts?limit=20&cursor=${page2}`, auth: true },
   {
     name: 'POST /v1/posts',
     method: 'POST',

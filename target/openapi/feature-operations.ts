@@ -47,7 +47,13 @@ export const featureOperations: OperationSpec[] = [
     tag: 'posts',
     auth: true,
     query: listPostsQuery,
-    responses: { 200: { description: 'A page of posts', schema: pageOf(postSchema) } },
+    responses: {
+      200: {
+        description: 'A page of posts (the first page of public posts is cached for up to 1 s: X-Cache)',
+        schema: pageOf(postSchema),
+        headers: xCache,
+      },
+    },
   },
   {
     method: 'get',

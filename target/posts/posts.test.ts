@@ -115,6 +115,46 @@ describe('posts', () => {
     expect(unchanged.rows[0].body).toBe('secret');
   });
 
+  it('answers the first page of public posts from a cache fresh for 1 s: a new post shows after it, a deleted one at once', async () => {
+    const url = '/v1/posts?limit=7';
+    await h.pool.query(`INSERT INTO posts (author_id, body) SELECT $1, 'filler ' || i FROM generate_series(1, 8) i`, [
+      bob.id,
+    ]);
+    const first = await call(h.target.url, 'GET', url, { token: bob.token });
+    expect(first.status).toBe(200);
+    // A post written behind the API's back (no cache epoch bump): only the cache can hide it.
+    const sneaked = await h.pool.query<{ id: string }>(
+      `INSERT INTO posts (author_id, body) VALUES ($1, 'written behind the cache') RETURNING id`,
+      [alice.id],
+    );
+    const again = await call(h.target.url, 'GET', url, { token: alice.token });
+    expect(again.headers.get('x-cache')).toBe('hit');
+    expect(again.body).toEqual(first.body);
+    const ids = (r: { body: { items: { id: string }[] } }) => r.body.items.map((p) => p.id);
+    expect(ids(again)).not.toContain(sneaked.rows[0]?.id);
+    // Later pages and an author's list are read from PostgreSQL each time.
+    const byAuthor = await call(h.target.url, 'GET', `/v1/posts?authorId=${alice.id}&limit=7`, { token: bob.token });
+    expect(byAuthor.headers.get('x-cache')).toBeNull();
+    expect(ids(byAuthor)).toContain(sneaked.rows[0]?.id);
+    const next = await call(h.target.url, 'GET', `/v1/posts?limit=7&cursor=${first.body.nextCursor}`, {
+      token: bob.token,
+    });
+    expect(next.status).toBe(200);
+    expect(next.headers.get('x-cache')).toBeNull();
+
+    await new Promise((r) => setTimeout(r, 1_100));
+    const later = await call(h.target.url, 'GET', url, { token: bob.token });
+    expect(later.headers.get('x-cache')).toBe('miss');
+    expect(ids(later)[0]).toBe(sneaked.rows[0]?.id);
+    // Deleted through the API: the epoch moves, the cached page is not answered again.
+    const hit = await call(h.target.url, 'GET', url, { token: bob.token });
+    expect(hit.headers.get('x-cache')).toBe('hit');
+    expect((await call(h.target.url, 'DELETE', `/v1/posts/${ids(later)[0]}`, { token: alice.token })).status).toBe(204);
+    const afterDelete = await call(h.target.url, 'GET', url, { token: bob.token });
+    expect(afterDelete.headers.get('x-cache')).toBe('miss');
+    expect(ids(afterDelete)).not.toContain(sneaked.rows[0]?.id);
+  });
+
   it('lets only the author or an editor change a public post (403 for others)', async () => {
     const post = await call(h.target.url, 'POST', '/v1/posts', { token: alice.token, body: { body: 'public' } });
     const path = `/v1/posts/${post.body.id}`;

@@ -27,6 +27,12 @@ export function postsRouter(app: AppDeps): Router {
 
   router.get('/', async (req, res) => {
     const q = validate(listPostsQuery, req.query, 'query');
+    if (q.cursor === undefined && q.authorId === undefined) {
+      const out = await posts.listLatestPage(deps, currentUser(res), q.limit);
+      res.setHeader('X-Cache', out.source);
+      res.type('json').send(out.json);
+      return;
+    }
     res.json(await posts.listPosts(deps, currentUser(res), q));
   });
 

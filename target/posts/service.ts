@@ -1,7 +1,8 @@
 import { ForbiddenError, NotFoundError } from '../platform/http-errors.ts';
 import { randomUUID } from 'node:crypto';
 import { replayIdempotent, requestHash } from '../idempotency/index.ts';
-import { bumpCacheEpoch } from '../platform/page-cache.ts';
+import { bumpCacheEpoch, readThroughJson } from '../platform/page-cache.ts';
+import type { CacheSource } from '../platform/page-cache.ts';
 import type { RecordedEvent } from '../platform/relay.ts';
 import { decodeCursor, toPage } from '../platform/pagination.ts';
 import type { Page } from '../platform/pagination.ts';
@@ -98,6 +99,34 @@ export async function listPosts(
     limit: q.limit,
   });
   return toPage(rows, q.limit, repo.toPost, repo.postKey);
+}
+
+/**
+ * The newest public posts — GET /v1/posts without a cursor or an author, the
+ * hottest read there is, the same page for every caller — from the read-through
+ * page cache (`posts:latest`, one field per limit): fresh for LATEST_FRESH_MS,
+ * kept in this process too (memo: Redis is asked only whether it is still the
+ * same page and epoch), so the workers share one PostgreSQL query per second
+ * instead of one per request. A new post shows within LATEST_FRESH_MS; an
+ * edited or deleted one is gone at once (both bump the cache epoch); with
+ * PostgreSQL down the last page is answered (stale) instead of a 503. Later
+ * pages and an author's list read PostgreSQL each time.
+ */
+export const LATEST_KEY = 'posts:latest';
+export const LATEST_FRESH_MS = 1_000;
+
+export async function listLatestPage(
+  deps: FeatureDeps,
+  user: Caller,
+  limit: number,
+): Promise<{ json: string; source: CacheSource }> {
+  const out = await readThroughJson(
+    deps.redis,
+    { key: LATEST_KEY, field: `limit:${limit}` },
+    { freshMs: LATEST_FRESH_MS, staleMs: 10 * 60_000, memo: true },
+    () => listPosts(deps, user, { limit }),
+  );
+  return { json: out.json, source: out.source };
 }
 
 export async function updatePost(deps: FeatureDeps, user: Caller, id: string, patch: UpdatePostInput): Promise<Post> {
