@@ -62,6 +62,18 @@ describe('read-through cache', () => {
     });
   });
 
+  it('never answers a stale copy from before an epoch bump, nor one older than staleMs, through an outage', async () => {
+    const key = { key: 'test:epoch', field: 'a' };
+    expect(await readThrough(redis, key, opts(0), async () => ({ n: 1 }))).toEqual({ data: { n: 1 }, source: 'miss' });
+    await new Promise((r) => setTimeout(r, 50)); // the write-back is fire-and-forget
+    expect(await readThrough(redis, key, opts(1500), pgDown)).toEqual({ data: { n: 1 }, source: 'stale' });
+    // Older than staleMs (60 s): the outage is the 503, not a page that old.
+    await expect(readThrough(redis, key, opts(61_000), pgDown)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    // A post edited, made private or deleted since: the copy may show it as it was, so not even stale.
+    await redis.run((c) => c.incr(EPOCH_KEY));
+    await expect(readThrough(redis, key, opts(1500), pgDown)).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+
   it('without a cached copy, a PostgreSQL outage is the 503 error, not an empty answer', async () => {
     await expect(readThrough(redis, { key: 'test:cache', field: 'never' }, opts(0), pgDown)).rejects.toBeInstanceOf(
       DependencyUnavailableError,

@@ -12,7 +12,8 @@ import { DependencyUnavailableError } from './http-errors.ts';
  * readers nothing as long as their page was cached recently.
  * Every entry records the content epoch (`cache:epoch`)
  * it was built under; editing or deleting a post bumps the epoch, so
- * no cached page shows it again as fresh (read in the same round trip).
+ * no cached page shows it again, as fresh or as the stale copy of an outage
+ * (read in the same round trip).
  */
 export const EPOCH_KEY = 'cache:epoch';
 export type CacheSource = 'hit' | 'miss' | 'stale' | 'bypass';
@@ -143,7 +144,15 @@ export async function readThroughJson<T>(
     const out = await loading;
     return { json: out.entry.json, source: read !== undefined ? 'miss' : 'bypass', entry: out.entry, data: out.data };
   } catch (err) {
-    if (entry && err instanceof DependencyUnavailableError && err.dependency === 'postgres')
+    // The stale copy only from the current epoch: a post edited, made private or deleted since it was cached
+    // must not come back through an outage (a 503 instead), nor a copy older than staleMs.
+    if (
+      entry &&
+      sameEpoch &&
+      age < opts.staleMs &&
+      err instanceof DependencyUnavailableError &&
+      err.dependency === 'postgres'
+    )
       return { json: entry.json, source: 'stale', entry };
     throw err;
   }

@@ -106,11 +106,12 @@ export async function listPosts(
  * hottest read there is, the same page for every caller — from the read-through
  * page cache (`posts:latest`, one field per limit): fresh for LATEST_FRESH_MS,
  * kept in this process too (memo: Redis is asked only whether it is still the
- * same page and epoch), so the workers share one PostgreSQL query per second
- * instead of one per request. A new post shows within LATEST_FRESH_MS; an
- * edited or deleted one is gone at once (both bump the cache epoch); with
- * PostgreSQL down the last page is answered (stale) instead of a 503. Later
- * pages and an author's list read PostgreSQL each time.
+ * same page and epoch), so a worker asks PostgreSQL about once per second per
+ * limit instead of once per request. A new post shows within LATEST_FRESH_MS;
+ * an edited, privatised or deleted one is gone at once (each bumps the cache
+ * epoch); with PostgreSQL down the last page of the current epoch is answered
+ * (stale) instead of a 503. Later pages and an author's list read PostgreSQL
+ * each time. The page holds public posts only, the same for every caller.
  */
 export const LATEST_KEY = 'posts:latest';
 export const LATEST_FRESH_MS = 1_000;
