@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,21 @@ function startCluster(env: Record<string, string>): Cluster {
   };
 }
 
+/** Whether process pid holds a socket listening on 127.0.0.1:port (its fds against /proc/net/tcp). */
+function listensOn(pid: number, port: number): boolean {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'utf8' }));
+    if (m) inodes.add(m[1] as string);
+  }
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .some((f) => f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A' && inodes.has(f[9] as string));
+}
+
 describe('the cluster primary', () => {
   let db: TestDatabase;
   let redis: StartedRedis;
@@ -78,6 +93,10 @@ describe('the cluster primary', () => {
       // Each worker runs with the young generation the config gives it (WORKER_SEMI_SPACE_MB, default 64).
       for (const pid of workers)
         expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64');
+      // Each worker accepts from the listening socket itself (CLUSTER_SCHEDULING=none; under node's round robin
+      // only the primary holds it): no connection passes through the primary, which would keep one it handed to
+      // a dying worker open with no one to answer it.
+      for (const pid of workers) expect(listensOn(pid, port)).toBe(true);
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(res.status).toBe(200);
 

@@ -103,6 +103,8 @@ async function main(): Promise<void> {
   }
 
   const worker = nodeEntry('target/worker.ts');
+  // Before the first fork (config.ts, CLUSTER_SCHEDULING: why the workers accept for themselves by default).
+  cluster.schedulingPolicy = config.clusterScheduling === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: worker.file, execArgv: [...worker.execArgv, ...config.workerNodeArgs] });
   const env = workerEnv(config, process.env);
   const listening = new Map<number, string>();

@@ -66,6 +66,13 @@ export const targetEnvSchema = z.object({
    * request's short-lived objects then die in fewer scavenges, and fewer survive into the old generation.
    */
   WORKER_SEMI_SPACE_MB: opt(int(1, 1024).default(64)),
+  /**
+   * How connections reach the workers. `none` (default): every worker accepts from the shared listening socket.
+   * `rr`: node's round robin, where the primary accepts each connection and hands it to a worker — and keeps its
+   * own copy of the socket until the worker says it took it, so a connection handed to a worker that is dying
+   * at that moment is held open by the primary with no one to answer it: the client waits for its timeout.
+   */
+  CLUSTER_SCHEDULING: opt(z.enum(['none', 'rr']).default('none')),
   JWT_SECRET: opt(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   ACCESS_TOKEN_TTL: opt(duration.default(900_000)),
   REFRESH_TOKEN_TTL: opt(duration.default(7 * 24 * 3600_000)),
@@ -155,6 +162,8 @@ export interface TargetConfig {
   readonly shutdownTimeoutMs: number;
   /** How long an idle keep-alive connection stays open (also sent as the Keep-Alive: timeout= hint). */
   readonly keepAliveTimeoutMs: number;
+  /** CLUSTER_SCHEDULING: `none` = the workers accept from the shared socket; `rr` = the primary hands connections out. */
+  readonly clusterScheduling: 'none' | 'rr';
   /** Retry-After (seconds) sent with 503s when a dependency is down. */
   readonly retryAfterSeconds: number;
   /** INSTANCE_ID: sent as X-Instance-Id on every response, so requests through a load balancer show who served them. */
@@ -194,6 +203,7 @@ export function loadTargetConfig(env: NodeJS.ProcessEnv = process.env): TargetCo
     databaseUrl: p.DATABASE_URL as string,
     redisUrl: p.REDIS_URL as string,
     workers: p.WORKERS,
+    clusterScheduling: p.CLUSTER_SCHEDULING,
     // The semi-space flag first: a --max-semi-space-size in WORKER_NODE_ARGS comes later and wins.
     workerNodeArgs: [
       `--max-semi-space-size=${p.WORKER_SEMI_SPACE_MB}`,
