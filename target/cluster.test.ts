@@ -93,10 +93,8 @@ describe('the cluster primary', () => {
       // Each worker runs with the young generation the config gives it (WORKER_SEMI_SPACE_MB, default 64).
       for (const pid of workers)
         expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=64');
-      // Each worker accepts from the listening socket itself (CLUSTER_SCHEDULING=none; under node's round robin
-      // only the primary holds it): no connection passes through the primary, which would keep one it handed to
-      // a dying worker open with no one to answer it.
-      for (const pid of workers) expect(listensOn(pid, port)).toBe(true);
+      // Node's round robin (CLUSTER_SCHEDULING default rr): only the primary holds the listening socket.
+      for (const pid of workers) expect(listensOn(pid, port)).toBe(false);
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(res.status).toBe(200);
 
@@ -108,6 +106,28 @@ describe('the cluster primary', () => {
       expect((online as { pid: number }).pid).not.toBe(workers[0]);
       expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
 
+      c.child.kill('SIGTERM');
+      expect(await c.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    }
+  });
+
+  it('with CLUSTER_SCHEDULING=none each worker accepts from the listening socket itself', async () => {
+    const port = await getFreePort();
+    const c = startCluster({
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      WORKERS: '2',
+      CLUSTER_SCHEDULING: 'none',
+    });
+    try {
+      const ready = await c.next('target.ready', 0, 60_000);
+      // No connection passes through the primary, which under round robin keeps one it handed to a worker being
+      // killed open with no one to answer it.
+      for (const pid of (ready as { workers: number[] }).workers) expect(listensOn(pid, port)).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
       c.child.kill('SIGTERM');
       expect(await c.exited).toEqual({ code: 0, signal: null });
     } finally {

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   }
 
   const worker = nodeEntry('target/worker.ts');
-  // Before the first fork (config.ts, CLUSTER_SCHEDULING: why the workers accept for themselves by default).
+  // Before the first fork (config.ts, CLUSTER_SCHEDULING: what round robin does to a connection when a worker dies).
   cluster.schedulingPolicy = config.clusterScheduling === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: worker.file, execArgv: [...worker.execArgv, ...config.workerNodeArgs] });
   const env = workerEnv(config, process.env);
