@@ -52,17 +52,24 @@ describe('startStack (managed)', () => {
   });
 
   it('kills one worker on request, the primary replaces it, and waitReady sees it back', async () => {
-    await using stack = await startStack({ env, stateDir: null, workers: 2 });
+    const lines: string[] = [];
+    await using stack = await startStack({ env, stateDir: null, workers: 2, log: (l) => lines.push(l) });
     const crashes: ExitInfo[] = [];
     stack.onCrash((c) => crashes.push(c));
     const before = stack.pids.workers as number[];
     await stack.control('worker').kill();
     await stack.control('worker').waitReady(30_000);
     const after = stack.pids.workers as number[];
-    expect(after).toHaveLength(2);
-    expect(after.filter((p) => !before.includes(p))).toHaveLength(1);
+    // On a failure, say what the cluster did (a replacement that died, and why), not only the count.
+    const story = () =>
+      `before ${before.join(',')}, after ${after.join(',')}, crashes ${JSON.stringify(crashes)}\n${lines.slice(-25).join('\n')}`;
+    expect(after, story()).toHaveLength(2);
+    expect(
+      after.filter((p) => !before.includes(p)),
+      story(),
+    ).toHaveLength(1);
     expect(await readyz(stack)).toBe(200);
-    expect(crashes).toEqual([]);
+    expect(crashes, story()).toEqual([]);
 
     // A worker dying on its own is reported, not hidden.
     process.kill(after[0] as number, 'SIGKILL');

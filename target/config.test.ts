@@ -49,8 +49,8 @@ describe('target configuration', () => {
     expect(loadTargetConfig({ ...base, WORKER_SEMI_SPACE_MB: '16' }).workerNodeArgs).toEqual([
       '--max-semi-space-size=16',
     ]);
-    expect(loadTargetConfig(base).clusterScheduling).toBe('rr');
-    expect(loadTargetConfig({ ...base, CLUSTER_SCHEDULING: 'none' }).clusterScheduling).toBe('none');
+    expect(loadTargetConfig(base).clusterScheduling).toBe('none');
+    expect(loadTargetConfig({ ...base, CLUSTER_SCHEDULING: 'rr' }).clusterScheduling).toBe('rr');
     expect(() => loadTargetConfig({ ...base, CLUSTER_SCHEDULING: 'fair' })).toThrow(/CLUSTER_SCHEDULING/);
   });
 

@@ -67,13 +67,13 @@ export const targetEnvSchema = z.object({
    */
   WORKER_SEMI_SPACE_MB: opt(int(1, 1024).default(64)),
   /**
-   * How connections reach the workers. `rr` (default, node's round robin): the primary accepts each connection
+   * How connections reach the workers. `rr` (node's round robin): the primary accepts each connection
    * and hands it to a worker — and keeps its own copy of the socket until the worker says it took it, so a
    * connection handed to a worker that is dying at that moment is held open by the primary with no one to answer
-   * it: the client waits for its timeout. `none`: every worker accepts from the shared listening socket, which no
-   * kill can strand a connection in.
+   * it: the client waits for its timeout. `none` (default): every worker accepts from the shared listening socket, which no
+   * kill can strand a connection in (on Linux the kernel spreads the connections; measured even here).
    */
-  CLUSTER_SCHEDULING: opt(z.enum(['none', 'rr']).default('rr')),
+  CLUSTER_SCHEDULING: opt(z.enum(['none', 'rr']).default('none')),
   JWT_SECRET: opt(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   ACCESS_TOKEN_TTL: opt(duration.default(900_000)),
   REFRESH_TOKEN_TTL: opt(duration.default(7 * 24 * 3600_000)),
