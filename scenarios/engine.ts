@@ -248,7 +248,6 @@ async function setupPhase(run: ScenarioRun): Promise<void> {
   }
 }
 
-/** The load: connections, the executor driving iterations, once a second the thresholds and progress, then the stop. */
 /**
  * The connections the load runs on. Open model: VU slots and connections grow on demand up to the cap (k6's
  * maxVUs); with a connection per slot each slot owns its Client (O(1) dispatch, no pool scan), with fewer the slots

@@ -12,7 +12,8 @@ import type { RedisService } from './redis.ts';
  * (shared by every worker and every instance), and when Redis is unavailable
  * a local in-process RateLimiterMemory takes over — logged and counted, never
  * silently failing open. Its budget is the limit divided by the number of
- * workers (round-robin spreads a client's requests evenly). With
+ * workers (a client's connections spread over the workers; where they do not
+ * spread evenly the local limit is stricter, never looser). With
  * REDIS_FALLBACK=off the Redis failure surfaces instead (503).
  *
  * Leases (`lease` > 1): instead of one Redis round trip per request, a worker
