@@ -194,7 +194,7 @@ describe('the cluster primary', () => {
       for (const pending of pendingAtKill)
         expect(pending, `pending at each kill: ${pendingAtKill.join(', ')}`).toBeGreaterThan(0);
       // Measured here (3 runs each): none {ok 846–1,001, error 599–754, hung 0}; rr {ok 1,475–1,541, error 55–121,
-      // hung 4: one a kill}. Under none the killed worker had accepted its share of the burst (node accepts until the
+      // hung 4: one per kill}. Under none the killed worker had accepted its share of the burst (node accepts until the
       // queue is empty), so more are reset; under rr the primary feeds a worker one connection at a time and strands
       // the one in flight.
       expect(totals.hung, JSON.stringify(totals)).toBe(0);
