@@ -79,6 +79,15 @@ function livezOnce(port: number, timeoutMs: number): Promise<'ok' | 'error' | 'h
   });
 }
 
+/** The cluster's environment: the test's PostgreSQL and Redis, a port, two workers, and `extra`. */
+const clusterEnv = (db: TestDatabase, redis: StartedRedis, port: number, extra: Record<string, string> = {}) => ({
+  DATABASE_URL: db.url,
+  REDIS_URL: redis.url,
+  PORT: String(port),
+  WORKERS: '2',
+  ...extra,
+});
+
 /** Whether process pid holds a socket listening on 127.0.0.1:port (its fds against /proc/net/tcp). */
 function listensOn(pid: number, port: number): boolean {
   const inodes = new Set<string>();
@@ -108,7 +117,7 @@ describe('the cluster primary', () => {
 
   it('forks WORKERS workers on one port, restarts a killed one, and drains to exit 0 on SIGTERM', async () => {
     const port = await getFreePort();
-    const c = startCluster({ DATABASE_URL: db.url, REDIS_URL: redis.url, PORT: String(port), WORKERS: '2' });
+    const c = startCluster(clusterEnv(db, redis, port));
     try {
       const ready = await c.next('target.ready', 0, 60_000);
       expect(ready).toMatchObject({ type: 'target.ready', url: `http://127.0.0.1:${port}` });
@@ -139,13 +148,7 @@ describe('the cluster primary', () => {
 
   it('with CLUSTER_SCHEDULING=rr only the primary holds the listening socket', async () => {
     const port = await getFreePort();
-    const c = startCluster({
-      DATABASE_URL: db.url,
-      REDIS_URL: redis.url,
-      PORT: String(port),
-      WORKERS: '2',
-      CLUSTER_SCHEDULING: 'rr',
-    });
+    const c = startCluster(clusterEnv(db, redis, port, { CLUSTER_SCHEDULING: 'rr' }));
     try {
       const ready = await c.next('target.ready', 0, 60_000);
       // Node's round robin: the primary accepts and hands each connection to a worker, keeping its own copy until
@@ -161,7 +164,7 @@ describe('the cluster primary', () => {
 
   it('leaves no connection unanswered when a worker is killed in the middle of a burst of new connections', async () => {
     const port = await getFreePort();
-    const c = startCluster({ DATABASE_URL: db.url, REDIS_URL: redis.url, PORT: String(port), WORKERS: '2' });
+    const c = startCluster(clusterEnv(db, redis, port));
     try {
       const ready = await c.next('target.ready', 0, 60_000);
       let workers = [...(ready as { workers: number[] }).workers];
