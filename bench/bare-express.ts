@@ -2,17 +2,24 @@
  * The bench's framework floors: a bare Express 5 app (or, with `http`, bare
  * node:http) on node:cluster with the target's worker count, answering GET /page
  * with a page of 20 posts shaped and sized like a feed page (no database, no
- * Redis, no middleware). Prints {"url": ...} once every worker listens; stops on
- * SIGTERM or when stdin ends.
+ * Redis, no middleware). With `express-pg`, bare Express answering GET /posts
+ * from PostgreSQL (BENCH_DATABASE_URL) with the target's own page read: the same
+ * cursor decoding, SQL text, named statement and page shaping (readPostsPage,
+ * namedQuery from target/), on a pg.Pool of the target's default size — and nothing else (no authentication, Redis, breaker, retry, validation
+ * or middleware): the floor of a read that must ask PostgreSQL. Prints
+ * {"url": ...} once every worker listens; stops on SIGTERM or when stdin ends.
  *
- *   node --import tsx bench/bare-express.ts [workers] [express|http]
+ *   node --import tsx bench/bare-express.ts [workers] [express|http|express-pg]
  */
 import cluster from 'node:cluster';
 import http from 'node:http';
 import express from 'express';
+import pg from 'pg';
+import { namedQuery, readPostsPage } from '../target/index.ts';
 
 const workers = Number(process.argv[2] ?? 2);
-const kind = process.argv[3] === 'http' ? 'http' : 'express';
+const kinds = ['express', 'http', 'express-pg'] as const;
+const kind = kinds.find((k) => k === process.argv[3]) ?? 'express';
 
 if (cluster.isPrimary) {
   // Workers listening on port 0 share one handle, so one random port for all of them.
@@ -59,6 +66,24 @@ if (cluster.isPrimary) {
         res.end(body);
       })
       .listen(0, '127.0.0.1');
+  } else if (kind === 'express-pg') {
+    const url = process.env.BENCH_DATABASE_URL;
+    if (!url) throw new Error('express-pg: set BENCH_DATABASE_URL to the PostgreSQL the target reads');
+    // The target's PG_POOL_MAX default (target/config.ts).
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const q = {
+      query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
+        const named = namedQuery(text, values);
+        return typeof named === 'string' ? pool.query<R>(named) : pool.query<R>(named);
+      },
+    };
+    const app = express();
+    app.set('query parser', 'simple');
+    app.get('/posts', async (req, res) => {
+      const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
+      res.json(await readPostsPage(q, { includePrivate: false, cursor, limit: Number(req.query.limit ?? 20) }));
+    });
+    app.listen(0, '127.0.0.1');
   } else {
     const app = express();
     app.get('/page', (_req, res) => {

@@ -18,6 +18,10 @@
  * Express's, a write's at most 4×, the mixed workload's at most 1.2 ms.
  * GET /v1/posts is the first page (cached for 1 s, as every caller sees it);
  * "GET /v1/posts page 2" the same list past a cursor, read from PostgreSQL each time.
+ * For that read a third floor runs in the same run: bare Express answering the
+ * same page with the target's own query on the same PostgreSQL (bench/bare-express.ts
+ * express-pg), printed beside the budget line: what the round trip costs on its
+ * own, and what SocialConnect adds on top of it.
  *
  *   npm run bench:target-routes [-- --rates 300,1000 --duration 8 --workers 2 --users 2000 --posts 20000]
  */
@@ -235,12 +239,16 @@ const mixed: Route = {
   pick: (n) => mixRoutes[n % mixRoutes.length] as Route,
 };
 
-/** The peers: bare Express and bare node:http with the target's worker count, measured at the current rate. */
-const peer = async (kind: 'express' | 'http') => {
+/**
+ * The peers, with the target's worker count, measured at the current rate: bare Express and bare node:http
+ * (GET /page, no I/O), and bare Express reading the same page past the cursor from the same PostgreSQL with the
+ * target's own query (`express-pg`: the floor of a read that must ask PostgreSQL).
+ */
+const peer = async (kind: 'express' | 'http' | 'express-pg') => {
   const bare = spawn(
     process.execPath,
     ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers, kind],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, BENCH_DATABASE_URL: stack.postgresUrl } },
   );
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -248,9 +256,11 @@ const peer = async (kind: 'express' | 'http') => {
       bare.once('exit', (code) => reject(new Error(`bare ${kind} peer exited (${code})`)));
     });
     const pidsOf = () => [bare.pid as number, ...childrenOf(bare.pid as number)];
-    const label = kind === 'express' ? 'bare Express' : 'bare node:http';
-    await measure(url, { name: `(warm-up) ${label}`, path: () => '/page' }, pidsOf, false);
-    return await measure(url, { name: `${label} GET /page`, path: () => '/page' }, pidsOf, false);
+    const label = { express: 'bare Express', http: 'bare node:http', 'express-pg': 'bare Express + pg' }[kind];
+    const path = kind === 'express-pg' ? () => `/posts?limit=20&cursor=${page2}` : () => '/page';
+    const route = kind === 'express-pg' ? 'page 2' : 'GET /page';
+    await measure(url, { name: `(warm-up) ${label}`, path }, pidsOf, false);
+    return await measure(url, { name: `${label} ${route}`, path }, pidsOf, kind === 'express-pg');
   } finally {
     bare.stdin.end();
     bare.kill('SIGTERM');
@@ -270,6 +280,8 @@ for (const [i, r] of rates.entries()) {
   const mix = await measure(base, mixed, targetPids, true);
   const express = await peer('express');
   const nodeHttp = await peer('http');
+  const page2Route = measured.find(({ route }) => route.name === 'GET /v1/posts page 2');
+  const expressPg = page2Route ? await peer('express-pg') : undefined;
   const line = (name: string, ms: number, limit: number, what: string) =>
     `${rate} req/s  ${name.padEnd(30)} target ${ms.toFixed(2)} ms/req = ${(ms / express.cpu.target).toFixed(2)}× bare Express (${express.cpu.target.toFixed(2)}), ${(ms / nodeHttp.cpu.target).toFixed(2)}× bare node:http (${nodeHttp.cpu.target.toFixed(2)}); budget ${what}: ${ms <= limit ? 'met' : 'NOT met'}`;
   for (const { route, m } of measured) {
@@ -285,6 +297,12 @@ for (const [i, r] of rates.entries()) {
     );
   }
   budgets.push(line(mixed.name, mix.cpu.target, 1.2, '≤ 1.2 ms'));
+  if (page2Route && expressPg) {
+    const floor = expressPg.cpu.target;
+    budgets.push(
+      `${rate} req/s  ${'  (the PostgreSQL read floor)'.padEnd(30)} GET /v1/posts page 2 ${page2Route.m.cpu.target.toFixed(2)} ms/req = ${(page2Route.m.cpu.target / floor).toFixed(2)}× bare Express + PostgreSQL with the same query (${floor.toFixed(2)}); that floor alone = ${(floor / express.cpu.target).toFixed(2)}× bare Express`,
+    );
+  }
 }
 log('\nBudgets (target CPU per request; floors measured at the same rate in the same run):');
 for (const b of budgets) log(b);

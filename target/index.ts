@@ -8,3 +8,6 @@ export { isTargetMessage } from './protocol.ts';
 export type { TargetMessage } from './protocol.ts';
 export { seed } from './seed/index.ts';
 export type { SeedResult } from './seed/index.ts';
+// bench:target-routes' floor of a read that must ask PostgreSQL: the post list's own page read and named statements.
+export { readPostsPage } from './posts/index.ts';
+export { namedQuery } from './platform/db.ts';

@@ -9,6 +9,7 @@ import type { Page } from '../platform/pagination.ts';
 import { isModerator, reader } from '../platform/feature-deps.ts';
 import type { Caller } from '../platform/feature-deps.ts';
 import type { FeatureDeps } from '../platform/feature-deps.ts';
+import type { Queryable } from '../platform/db.ts';
 import * as repo from './repository.ts';
 import type { PostRow } from './repository.ts';
 import type { CreatePostInput, Post, UpdatePostInput } from './schemas.ts';
@@ -90,15 +91,21 @@ export async function listPosts(
   user: Caller,
   q: { limit: number; cursor?: string; authorId?: string },
 ): Promise<Page<Post>> {
-  const cursor = decodeCursor(q.cursor);
   const includePrivate = q.authorId !== undefined && (q.authorId === user.id || isModerator(user));
-  const rows = await repo.listPosts(reader(deps.db), {
-    authorId: q.authorId,
-    includePrivate,
-    cursor,
-    limit: q.limit,
-  });
-  return toPage(rows, q.limit, repo.toPost, repo.postKey);
+  return readPostsPage(reader(deps.db), { authorId: q.authorId, includePrivate, cursor: q.cursor, limit: q.limit });
+}
+
+/**
+ * One page of the post list as the API shows it, from any Queryable: the cursor as the client sent it
+ * (decoded and checked here), the list query, the page's items and next cursor. bench:target-routes runs
+ * it on a bare pg.Pool behind bare Express as the floor of a read that must ask PostgreSQL.
+ */
+export async function readPostsPage(
+  q: Queryable,
+  f: { authorId?: string; includePrivate: boolean; cursor?: string; limit: number },
+): Promise<Page<Post>> {
+  const rows = await repo.listPosts(q, { ...f, cursor: decodeCursor(f.cursor) });
+  return toPage(rows, f.limit, repo.toPost, repo.postKey);
 }
 
 /**
