@@ -5,9 +5,10 @@
  * Redis, no middleware). With `express-pg`, bare Express answering GET /posts
  * from PostgreSQL (BENCH_DATABASE_URL) with the target's own page read: the same
  * cursor decoding, SQL text, named statement and page shaping (readPostsPage,
- * namedQuery from target/), on a pg.Pool of the target's default size — and nothing else (no authentication, Redis, breaker, retry, validation
- * or middleware): the floor of a read that must ask PostgreSQL. Prints
- * {"url": ...} once every worker listens; stops on SIGTERM or when stdin ends.
+ * namedQuery from target/), on a pg.Pool of the target's default size — and
+ * nothing else (no authentication, Redis, breaker, retry, validation or
+ * middleware): the floor of a read that must ask PostgreSQL. Prints {"url": ...}
+ * once every worker listens; stops on SIGTERM or when stdin ends.
  *
  *   node --import tsx bench/bare-express.ts [workers] [express|http|express-pg]
  */
