@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadEnvConfig, repoPath } from '../common/index.ts';
 import { commands } from './commands/index.ts';
 import { buildProgram, main } from './main.ts';
@@ -122,5 +123,21 @@ describe('the rampart executable', () => {
     const loaded = res.stderr.split('\n').filter((l) => l.startsWith('loaded '));
     expect(loaded.some((l) => /cli\/main\.[jt]s$/.test(l))).toBe(true);
     expect(loaded.filter((l) => /cli\/commands\/(?!index\.)|node_modules\/zod\//.test(l))).toEqual([]);
+  });
+
+  it('run as a program (npx rampart: its shebang), gives node the 64 MB young generation the load generator needs', () => {
+    // A preload prints the flags node was started with; NODE_OPTIONS itself is not among them.
+    const print = 'process._rawDebug("execArgv " + JSON.stringify(process.execArgv));';
+    const res = spawnSync(repoPath('bin/rampart.js'), ['--help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(print)}` },
+    });
+    expect(res.status, res.stderr).toBe(0);
+    const line = res.stderr.split('\n').find((l) => l.startsWith('execArgv '));
+    expect(JSON.parse(line?.slice('execArgv '.length) ?? '[]')).toContain('--max-semi-space-size=64');
+    // npm start passes it too.
+    const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toMatch(/^node --max-semi-space-size=64 bin\/rampart\.js /);
   });
 });
