@@ -205,7 +205,7 @@ function rampartArgs(words: string[]): string[] | null {
     expect(scripts[name], `npm ${sub} ${name}: no such script in package.json`).toBeDefined();
     const extra = more[0] === '--' ? more.slice(1) : more;
     const script = scripts[name] as string;
-    const viaBin = /^node bin\/rampart\.js (.*)$/.exec(script);
+    const viaBin = /^node (?:--[\w-]+(?:=\S+)? )*bin\/rampart\.js (.*)$/.exec(script); // node's flags, then the CLI's
     return viaBin ? [...shellWords(viaBin[1] as string), ...extra] : null;
   }
   if (cmd === 'node') {
