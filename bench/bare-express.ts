@@ -17,6 +17,7 @@ import http from 'node:http';
 import express from 'express';
 import pg from 'pg';
 import { namedQuery, readPostsPage } from '../target/index.ts';
+import { loadBenchConfig } from './config.ts';
 
 const workers = Number(process.argv[2] ?? 2);
 const kinds = ['express', 'http', 'express-pg'] as const;
@@ -68,7 +69,7 @@ if (cluster.isPrimary) {
       })
       .listen(0, '127.0.0.1');
   } else if (kind === 'express-pg') {
-    const url = process.env.BENCH_DATABASE_URL;
+    const url = loadBenchConfig().databaseUrl;
     if (!url) throw new Error('express-pg: set BENCH_DATABASE_URL to the PostgreSQL the target reads');
     // The target's PG_POOL_MAX default (target/config.ts).
     const pool = new pg.Pool({ connectionString: url, max: 10 });

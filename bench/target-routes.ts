@@ -248,7 +248,11 @@ const peer = async (kind: 'express' | 'http' | 'express-pg') => {
   const bare = spawn(
     process.execPath,
     ['--import', 'tsx', new URL('./bare-express.ts', import.meta.url).pathname, values.workers, kind],
-    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, BENCH_DATABASE_URL: stack.postgresUrl } },
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      // The child's environment: this one's, and the PostgreSQL its express-pg floor reads (bench/config.ts).
+      ...(kind === 'express-pg' ? { env: { ...process.env, BENCH_DATABASE_URL: stack.postgresUrl } } : {}),
+    },
   );
   try {
     const url = await new Promise<string>((resolve, reject) => {
