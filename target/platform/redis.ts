@@ -27,9 +27,10 @@ export interface RedisService {
   breakerState(): BreakerState;
   /**
    * A separate connection for blocking commands (XREADGROUP BLOCK, SUBSCRIBE):
-   * no command timeout, same fail-fast queue rules. The caller stops it.
+   * no command timeout, same fail-fast queue rules; `extra` overrides options (autoResubscribe...).
+   * Disconnected by stop().
    */
-  duplicateForBlocking(name: string): Redis;
+  duplicateForBlocking(name: string, extra?: Partial<RedisOptions>): Redis;
   stop(): Promise<void>;
 }
 
@@ -142,8 +143,8 @@ export function createRedis(
       }
     },
     breakerState: () => breaker.state(),
-    duplicateForBlocking(name) {
-      const c = new Redis(config.redisUrl, redisOptions(config, name, true));
+    duplicateForBlocking(name, extra = {}) {
+      const c = new Redis(config.redisUrl, { ...redisOptions(config, name, true), ...extra });
       c.on('error', (err: Error) => logger.debug({ err: err.message, conn: name }, 'redis blocking connection error'));
       blocking.add(c);
       c.once('end', () => blocking.delete(c));

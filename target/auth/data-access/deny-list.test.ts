@@ -1,0 +1,125 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StartedRedis } from '../../../stack/index.ts';
+import { useDatabase, useRedis } from '../../../test/services.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { connectRedis, createRedis } from '../../platform/redis.ts';
+import type { RedisService } from '../../platform/redis.ts';
+import { call, registerUser, startTestTarget, testConfig } from '../../testing.ts';
+import { createDenyList } from './deny-list.ts';
+import type { DenyList } from './deny-list.ts';
+
+let server: StartedRedis;
+let admin: Redis;
+const services: RedisService[] = [];
+const lists: DenyList[] = [];
+
+async function worker(opts?: { pingEveryMs?: number; staleAfterMs?: number }): Promise<DenyList> {
+  const redis = createRedis(testConfig('postgres://unused@127.0.0.1:1/x', server.url), createLogger('silent'));
+  await connectRedis(redis, 5000);
+  services.push(redis);
+  const list = createDenyList(redis, opts);
+  lists.push(list);
+  return list;
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** How many EXISTS this Redis has run: the deny-list's question when it cannot answer from its mirror. */
+async function existsCalls(): Promise<number> {
+  const info = await admin.info('commandstats');
+  return Number(/cmdstat_exists:calls=(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+const exp = () => Math.floor(Date.now() / 1000) + 600;
+
+beforeAll(async () => {
+  server = await useRedis();
+  admin = new Redis(server.url, { maxRetriesPerRequest: 1 });
+});
+afterAll(async () => {
+  for (const l of lists) l.stop();
+  for (const s of services) await s.stop();
+  admin?.disconnect();
+  await server?.stop();
+});
+
+describe('deny-list mirror', () => {
+  it('answers from memory once subscribed and loaded: a revocation made elsewhere, before or after it started, is seen with no EXISTS sent', async () => {
+    // Revoked before this worker existed: found by the load, not by a message.
+    await admin.set('auth:deny:before', '1', 'EX', 600);
+    const a = await worker();
+    const b = await worker();
+    await until('both mirrors in sync', () => a.mirrored() && b.mirrored());
+    const asked = await existsCalls();
+
+    await a.add('after', exp());
+    expect(await b.has('after')).toBe(true); // at once: no wait between a's add and b's check
+    expect(await b.has('before')).toBe(true);
+    expect(await b.has('never')).toBe(false);
+    expect(await a.has('after')).toBe(true);
+    expect(await existsCalls()).toBe(asked);
+
+    // The mirror is what answers: a key set behind its back (no message) is not seen while it is in sync.
+    await admin.set('auth:deny:unannounced', '1', 'EX', 600);
+    expect(await b.has('unannounced')).toBe(false);
+  });
+
+  it('a lost subscription: asks Redis until it has subscribed and loaded again, and misses nothing revoked meanwhile', async () => {
+    const b = await worker({ pingEveryMs: 100 });
+    await until('mirror in sync', () => b.mirrored());
+    await admin.client('KILL', 'TYPE', 'pubsub');
+    await until('mirror out of sync after its connection closed', () => !b.mirrored(), 5000);
+    // Revoked while the subscription was down (its message went nowhere).
+    await admin.set('auth:deny:while-away', '1', 'EX', 600);
+    const asked = await existsCalls();
+    expect(await b.has('while-away')).toBe(true);
+    expect(await existsCalls()).toBeGreaterThan(asked);
+
+    await until('mirror in sync again', () => b.mirrored());
+    const again = await existsCalls();
+    expect(await b.has('while-away')).toBe(true);
+    expect(await b.has('never')).toBe(false);
+    expect(await existsCalls()).toBe(again);
+  });
+
+  it('a silent subscription (Redis frozen) is not trusted past staleAfterMs: has() says unknown rather than guess', async () => {
+    const b = await worker({ pingEveryMs: 100, staleAfterMs: 400 });
+    await until('mirror in sync', () => b.mirrored());
+    await server.pause();
+    try {
+      await until('mirror no longer trusted', () => !b.mirrored(), 5000);
+      expect(await b.has('anything')).toBe('unknown');
+    } finally {
+      await server.resume();
+    }
+    await until('mirror trusted again', () => b.mirrored());
+    expect(await b.has('anything')).toBe(false);
+  });
+});
+
+describe('logout across instances', () => {
+  it('a token logged out on one instance is refused by another at once, answered from its mirror', async () => {
+    await using db = await useDatabase();
+    const env = { RATE_LIMIT_PER_MINUTE: '10000' };
+    await using a = await startTestTarget({ env, redis: server, databaseUrl: db.url });
+    await using b = await startTestTarget({ env, redis: server, databaseUrl: db.url });
+    const tokens: string[] = [];
+    for (let i = 0; i < 5; i++) tokens.push((await registerUser(a)).token);
+    for (const token of tokens) expect((await call(b.url, 'GET', '/v1/users/me', { token })).status).toBe(200);
+    const asked = await existsCalls();
+    for (const token of tokens) {
+      expect((await call(a.url, 'POST', '/v1/auth/logout', { token })).status).toBe(204);
+      const after = await call(b.url, 'GET', '/v1/users/me', { token });
+      expect(after.status).toBe(401);
+      expect(after.body.code).toBe('TOKEN_REVOKED');
+    }
+    expect(await existsCalls()).toBe(asked);
+  });
+});
