@@ -11,9 +11,11 @@ import type { DenyList } from './data-access/deny-list.ts';
  * No header: anonymous (res.locals.user undefined). Runs before the rate
  * limiter so it can key by user.
  *
- * The deny-list lookup is sent here but awaited by rejectBadToken, after the
- * rate limiter has sent its own command: the two travel in one round trip to
- * Redis (one write with auto-pipelining) instead of two in a row. Meanwhile a
+ * The deny-list lookup is begun here but awaited by rejectBadToken, after the
+ * rate limiter. It is answered from the worker's mirror of the list while that
+ * is in sync (no Redis command); when the lookup must ask Redis, it and the
+ * rate limiter's command travel in one round trip (one write with
+ * auto-pipelining) instead of two in a row. Meanwhile a
  * well-signed token keys the rate limit by its user, revoked or not; a badly
  * signed one by IP.
  *
