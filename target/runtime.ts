@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import type { TargetConfig } from './config.ts';
 import { createApp } from './app.ts';
 import type { CreateAppOptions } from './app.ts';
-import { requireAuth, requireRole } from './auth/index.ts';
+import { authServicesFor, requireAuth, requireRole } from './auth/index.ts';
 import { createDatabase } from './platform/db.ts';
 import type { AppDeps, BackgroundService } from './platform/deps.ts';
 import { createLogger } from './platform/logger.ts';
@@ -101,6 +101,7 @@ export async function createRuntime(config: TargetConfig, opts: RuntimeOptions =
     async stop() {
       shuttingDown = true;
       await Promise.allSettled(running.splice(0).map((s) => s.stop()));
+      authServicesFor(deps).denyList.stop(); // its subscription and ping timer, even while Redis is down
       await Promise.allSettled([db.stop(), redis.stop()]);
     },
   };

@@ -6,7 +6,7 @@ import { createLogger } from '../../platform/logger.ts';
 import { connectRedis, createRedis } from '../../platform/redis.ts';
 import type { RedisService } from '../../platform/redis.ts';
 import { call, registerUser, startTestTarget, testConfig } from '../../testing.ts';
-import { createDenyList } from './deny-list.ts';
+import { createDenyList, DENIED_SET } from './deny-list.ts';
 import type { DenyList } from './deny-list.ts';
 
 let server: StartedRedis;
@@ -14,7 +14,11 @@ let admin: Redis;
 const services: RedisService[] = [];
 const lists: DenyList[] = [];
 
-async function worker(opts?: { pingEveryMs?: number; staleAfterMs?: number }): Promise<DenyList> {
+async function worker(opts?: {
+  pingEveryMs?: number;
+  staleAfterMs?: number;
+  sweepEveryMs?: number;
+}): Promise<DenyList> {
   const redis = createRedis(testConfig('postgres://unused@127.0.0.1:1/x', server.url), createLogger('silent'));
   await connectRedis(redis, 5000);
   services.push(redis);
@@ -39,6 +43,11 @@ async function existsCalls(): Promise<number> {
 
 const exp = () => Math.floor(Date.now() / 1000) + 600;
 
+/** A revocation whose message no mirror heard (made while they were away): in Redis, not published. */
+async function revokeUnannounced(jti: string, expSec = exp()): Promise<void> {
+  await admin.multi().set(`auth:deny:${jti}`, '1', 'EX', 600).zadd(DENIED_SET, expSec, jti).exec();
+}
+
 beforeAll(async () => {
   server = await useRedis();
   admin = new Redis(server.url, { maxRetriesPerRequest: 1 });
@@ -53,7 +62,7 @@ afterAll(async () => {
 describe('deny-list mirror', () => {
   it('answers from memory once subscribed and loaded: a revocation made elsewhere, before or after it started, is seen with no EXISTS sent', async () => {
     // Revoked before this worker existed: found by the load, not by a message.
-    await admin.set('auth:deny:before', '1', 'EX', 600);
+    await revokeUnannounced('before');
     const a = await worker();
     const b = await worker();
     await until('both mirrors in sync', () => a.mirrored() && b.mirrored());
@@ -66,27 +75,46 @@ describe('deny-list mirror', () => {
     expect(await a.has('after')).toBe(true);
     expect(await existsCalls()).toBe(asked);
 
-    // The mirror is what answers: a key set behind its back (no message) is not seen while it is in sync.
-    await admin.set('auth:deny:unannounced', '1', 'EX', 600);
+    // The mirror is what answers: a revocation nobody published is not seen while it is in sync.
+    await revokeUnannounced('unannounced');
     expect(await b.has('unannounced')).toBe(false);
   });
 
-  it('a lost subscription: asks Redis until it has subscribed and loaded again, and misses nothing revoked meanwhile', async () => {
+  it('a revocation is kept in Redis with its expiry, and expired ids are trimmed by the next one', async () => {
+    const a = await worker();
+    const now = Math.floor(Date.now() / 1000);
+    await admin.zadd(DENIED_SET, now - 5, 'long-gone');
+    await a.add('kept', now + 900);
+    expect(Number(await admin.zscore(DENIED_SET, 'kept'))).toBe(now + 900);
+    expect(await admin.zscore(DENIED_SET, 'long-gone')).toBeNull();
+    expect(await admin.ttl('auth:deny:kept')).toBeGreaterThan(890);
+  });
+
+  it('loads ids with their expiries: a loaded revocation outlives the sweeps, an expired one is not loaded', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await revokeUnannounced('loaded-long', now + 600);
+    await admin.zadd(DENIED_SET, now - 1, 'loaded-expired'); // trimmed by the next add; not loaded meanwhile
+    const b = await worker({ sweepEveryMs: 50 });
+    await until('mirror in sync', () => b.mirrored());
+    await new Promise((r) => setTimeout(r, 400)); // several sweeps
+    const asked = await existsCalls();
+    expect(await b.has('loaded-long')).toBe(true);
+    expect(await b.has('loaded-expired')).toBe(false);
+    expect(await existsCalls()).toBe(asked);
+  });
+
+  it('a lost subscription: not trusted until it has subscribed and loaded again, and then it knows what it missed', async () => {
     const b = await worker({ pingEveryMs: 100 });
     await until('mirror in sync', () => b.mirrored());
+    await revokeUnannounced('missed'); // its message was lost: the mirror does not know it yet
+    expect(await b.has('missed')).toBe(false);
     await admin.client('KILL', 'TYPE', 'pubsub');
     await until('mirror out of sync after its connection closed', () => !b.mirrored(), 5000);
-    // Revoked while the subscription was down (its message went nowhere).
-    await admin.set('auth:deny:while-away', '1', 'EX', 600);
-    const asked = await existsCalls();
-    expect(await b.has('while-away')).toBe(true);
-    expect(await existsCalls()).toBeGreaterThan(asked);
-
     await until('mirror in sync again', () => b.mirrored());
-    const again = await existsCalls();
-    expect(await b.has('while-away')).toBe(true);
+    const asked = await existsCalls();
+    expect(await b.has('missed')).toBe(true);
     expect(await b.has('never')).toBe(false);
-    expect(await existsCalls()).toBe(again);
+    expect(await existsCalls()).toBe(asked);
   });
 
   it('a silent subscription (Redis frozen) is not trusted past staleAfterMs: has() says unknown rather than guess', async () => {
