@@ -3,25 +3,26 @@
  * node:http) on node:cluster with the target's worker count, answering GET /page
  * with a page of 20 posts shaped and sized like a feed page (no database, no
  * Redis, no middleware). With `express-pg`, bare Express answering GET /posts
- * from PostgreSQL (BENCH_DATABASE_URL) with the target's own page read: the same
+ * from PostgreSQL (the URL given after the kind) with the target's own page read: the same
  * cursor decoding, SQL text, named statement and page shaping (readPostsPage,
  * namedQuery from target/), on a pg.Pool of the target's default size — and
  * nothing else (no authentication, Redis, breaker, retry, validation or
  * middleware): the floor of a read that must ask PostgreSQL. Prints {"url": ...}
  * once every worker listens; stops on SIGTERM or when stdin ends.
  *
- *   node --import tsx bench/bare-express.ts [workers] [express|http|express-pg]
+ *   node --import tsx bench/bare-express.ts [workers] [express|http|express-pg <postgres url>]
  */
 import cluster from 'node:cluster';
 import http from 'node:http';
 import express from 'express';
 import pg from 'pg';
 import { namedQuery, readPostsPage } from '../target/index.ts';
-import { loadBenchConfig } from './config.ts';
 
 const workers = Number(process.argv[2] ?? 2);
 const kinds = ['express', 'http', 'express-pg'] as const;
 const kind = kinds.find((k) => k === process.argv[3]) ?? 'express';
+/** express-pg's PostgreSQL: an argument like the others (cluster workers get the primary's arguments). */
+const databaseUrl = process.argv[4];
 
 if (cluster.isPrimary) {
   // Workers listening on port 0 share one handle, so one random port for all of them.
@@ -69,8 +70,11 @@ if (cluster.isPrimary) {
       })
       .listen(0, '127.0.0.1');
   } else if (kind === 'express-pg') {
-    const url = loadBenchConfig().databaseUrl;
-    if (!url) throw new Error('express-pg: set BENCH_DATABASE_URL to the PostgreSQL the target reads');
+    const url = databaseUrl;
+    if (!url || !/^postgres(ql)?:\/\//.test(url))
+      throw new Error(
+        `express-pg: give the PostgreSQL the target reads as a postgres:// URL after the kind (got ${url})`,
+      );
     // The target's PG_POOL_MAX default (target/config.ts).
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     const q = {

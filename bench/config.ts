@@ -20,11 +20,6 @@ const benchEnvSchema = z.object({
   RAMPART_FROM_SOURCE: z.enum(['0', '1']).optional(),
   /** A real Toxiproxy server binary for bench:proxy's third path. */
   TOXIPROXY_BIN: z.string().min(1).optional(),
-  /** The PostgreSQL bench/bare-express.ts's express-pg floor reads (bench:target-routes sets it to the stack's). */
-  BENCH_DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-    .optional(),
 });
 
 export interface BenchConfig {
@@ -37,7 +32,6 @@ export interface BenchConfig {
   readonly rss: boolean;
   readonly fromSource: boolean;
   readonly toxiproxyBin: string | undefined;
-  readonly databaseUrl: string | undefined;
 }
 
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
@@ -55,6 +49,5 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     rss: e.BENCH_RSS === '1',
     fromSource: e.RAMPART_FROM_SOURCE === '1',
     toxiproxyBin: e.TOXIPROXY_BIN,
-    databaseUrl: e.BENCH_DATABASE_URL,
   });
 }

@@ -3,6 +3,7 @@
  * in this process on a fresh database of the shared PostgreSQL and a Redis of
  * its own.
  */
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { useDatabase, useRedis } from '../test/services.ts';
 import type { StartedRedis } from '../stack/index.ts';
@@ -123,5 +124,19 @@ export async function sqlRows(
     return (await client.query(text, values)).rows as Record<string, unknown>[];
   } finally {
     await client.end();
+  }
+}
+
+/** How many times a Redis server has run the named commands (INFO commandstats), summed. */
+export async function redisCommandCalls(redisUrl: string, ...commands: string[]): Promise<number> {
+  const c = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const stats = await c.info('commandstats');
+    return commands.reduce(
+      (sum, name) => sum + Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0),
+      0,
+    );
+  } finally {
+    c.disconnect();
   }
 }

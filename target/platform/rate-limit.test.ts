@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startPostgres } from '../../stack/index.ts';
 import { useDatabase, useRedis } from '../../test/services.ts';
-import { call, startTestTarget } from '../testing.ts';
+import { call, redisCommandCalls, startTestTarget } from '../testing.ts';
 import type { TestTarget } from '../testing.ts';
 import { ServiceUnavailableError } from './http-errors.ts';
 
@@ -144,15 +144,8 @@ describe('requests the server failed are not charged', () => {
 });
 
 /** How many times Redis ran the limiter's scripts (EVALSHA and EVAL) so far. */
-async function scriptCalls(redisUrl: string): Promise<number> {
-  const c = new Redis(redisUrl);
-  try {
-    const stats = await c.info('commandstats');
-    return [...stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
-  } finally {
-    c.disconnect();
-  }
-}
+/** The limiter's Lua script runs (EVALSHA, and EVAL when Redis did not have it). */
+const scriptCalls = (redisUrl: string) => redisCommandCalls(redisUrl, 'evalsha', 'eval');
 
 describe('leases: points taken from Redis several at a time', () => {
   it('one user on one worker gets exactly its 100 a minute, the 101st is 429, with about a fifth of the Redis round trips', async () => {

@@ -5,7 +5,8 @@ import { useDatabase, useRedis } from '../../../test/services.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { connectRedis, createRedis } from '../../platform/redis.ts';
 import type { RedisService } from '../../platform/redis.ts';
-import { call, registerUser, startTestTarget, testConfig } from '../../testing.ts';
+import { eventually } from '../../feature-testing.ts';
+import { call, redisCommandCalls, registerUser, startTestTarget, testConfig } from '../../testing.ts';
 import { createDenyList, DENIED_SET } from './deny-list.ts';
 import type { DenyList } from './deny-list.ts';
 
@@ -27,19 +28,11 @@ async function worker(opts?: {
   return list;
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls a condition of the mirror (bounded). */
+const until = (cond: () => boolean, timeoutMs = 10_000) => eventually(async () => cond(), timeoutMs, 20);
 
 /** How many EXISTS this Redis has run: the deny-list's question when it cannot answer from its mirror. */
-async function existsCalls(): Promise<number> {
-  const info = await admin.info('commandstats');
-  return Number(/cmdstat_exists:calls=(\d+)/.exec(info)?.[1] ?? 0);
-}
+const existsCalls = () => redisCommandCalls(server.url, 'exists');
 
 const exp = () => Math.floor(Date.now() / 1000) + 600;
 
@@ -65,7 +58,7 @@ describe('deny-list mirror', () => {
     await revokeUnannounced('before');
     const a = await worker();
     const b = await worker();
-    await until('both mirrors in sync', () => a.mirrored() && b.mirrored());
+    await until(() => a.mirrored() && b.mirrored());
     const asked = await existsCalls();
 
     await a.add('after', exp());
@@ -95,7 +88,7 @@ describe('deny-list mirror', () => {
     await revokeUnannounced('loaded-long', now + 600);
     await admin.zadd(DENIED_SET, now - 1, 'loaded-expired'); // trimmed by the next add; not loaded meanwhile
     const b = await worker({ sweepEveryMs: 50 });
-    await until('mirror in sync', () => b.mirrored());
+    await until(() => b.mirrored());
     await new Promise((r) => setTimeout(r, 400)); // several sweeps
     const asked = await existsCalls();
     expect(await b.has('loaded-long')).toBe(true);
@@ -105,12 +98,12 @@ describe('deny-list mirror', () => {
 
   it('a lost subscription: not trusted until it has subscribed and loaded again, and then it knows what it missed', async () => {
     const b = await worker({ pingEveryMs: 100 });
-    await until('mirror in sync', () => b.mirrored());
+    await until(() => b.mirrored());
     await revokeUnannounced('missed'); // its message was lost: the mirror does not know it yet
     expect(await b.has('missed')).toBe(false);
     await admin.client('KILL', 'TYPE', 'pubsub');
-    await until('mirror out of sync after its connection closed', () => !b.mirrored(), 5000);
-    await until('mirror in sync again', () => b.mirrored());
+    await until(() => !b.mirrored(), 5000);
+    await until(() => b.mirrored());
     const asked = await existsCalls();
     expect(await b.has('missed')).toBe(true);
     expect(await b.has('never')).toBe(false);
@@ -119,15 +112,15 @@ describe('deny-list mirror', () => {
 
   it('a silent subscription (Redis frozen) is not trusted past staleAfterMs: has() says unknown rather than guess', async () => {
     const b = await worker({ pingEveryMs: 100, staleAfterMs: 400 });
-    await until('mirror in sync', () => b.mirrored());
+    await until(() => b.mirrored());
     await server.pause();
     try {
-      await until('mirror no longer trusted', () => !b.mirrored(), 5000);
+      await until(() => !b.mirrored(), 5000);
       expect(await b.has('anything')).toBe('unknown');
     } finally {
       await server.resume();
     }
-    await until('mirror trusted again', () => b.mirrored());
+    await until(() => b.mirrored());
     expect(await b.has('anything')).toBe(false);
   });
 });
