@@ -22,6 +22,7 @@ import { repoPath, tsNodeArgs } from '../common/index.ts';
 import { pathToFileURL } from 'node:url';
 import type * as EngineModule from '../scenarios/index.ts';
 import { loadBenchConfig } from './config.ts';
+import { median } from './stats.ts';
 // @ts-expect-error plain JavaScript module without types (bin/dist-fresh.js)
 import { distIsFresh } from '../bin/dist-fresh.js';
 import { SEND_AHEAD_MS, spawnLocalServer } from '../scenarios/testing.ts';
@@ -46,11 +47,6 @@ const ROUNDS = config.rounds;
 const RATE = 1000;
 const want = (section: number) => config.only === null || config.only.includes(section);
 const log = (s: string) => process.stdout.write(`${s}\n`);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const fmt = (xs: number[], d = 0) => xs.map((x) => x.toFixed(d)).join(', ');
 const cpuSeconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
 

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoPath } from '../common/index.ts';
 import { startPostgres, startRedis } from '../stack/index.ts';
+import { median } from './stats.ts';
 
 const RUNS = Number(process.argv[2] ?? 3);
 
@@ -40,7 +41,6 @@ async function floorOnce(): Promise<number> {
   return ms;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const stack: number[] = [];
 const floor: number[] = [];
 for (let i = 0; i < RUNS; i++) {

@@ -28,7 +28,15 @@
  * not be met by any read that asks PostgreSQL). Its ratio to bare Express is
  * still printed.
  *
- *   npm run bench:target-routes [-- --rates 300,1000 --duration 8 --workers 2 --users 2000 --posts 20000]
+ * Rounds (--repeats, default 3): each round measures every route, the mixed
+ * workload and every floor once, in turn, with the floors' processes started
+ * once for the whole run. A ratio is taken within its round, and a budget's
+ * verdict is the median round's, printed with how many rounds were within it:
+ * one 8-s figure of bare Express alone moved 0.23–0.32 ms between runs on one
+ * quiet machine, more than a budget's margin, so a verdict on one round flips
+ * with the machine rather than with the code.
+ *
+ *   npm run bench:target-routes [-- --rates 300,1000 --duration 8 --repeats 3 --workers 2 --users 2000 --posts 20000]
  */
 import { spawn } from 'node:child_process';
 import { childrenOf, procCpuMs, treeCpuMs, writeSyscalls } from './proc-stats.ts';
@@ -40,6 +48,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadEnvConfig } from '../common/index.ts';
 import { startStack } from '../stack/index.ts';
+import { median, range } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -49,12 +58,18 @@ const { values } = parseArgs({
     users: { type: 'string', default: '2000' },
     posts: { type: 'string', default: '20000' },
     routes: { type: 'string' },
+    repeats: { type: 'string', default: '3' },
   },
 });
 const rates = values.rates.split(',').map(Number);
 if (rates.some((r) => !Number.isFinite(r) || r <= 0))
   throw new Error(`--rates ${values.rates}: give request rates per second separated by commas, e.g. 300,1000`);
 let rate = rates[0] as number;
+const repeats = Number(values.repeats);
+if (!Number.isInteger(repeats) || repeats < 1)
+  throw new Error(
+    `--repeats ${values.repeats}: give how many rounds to measure each route and floor, a whole number ≥ 1`,
+  );
 const duration = Number(values.duration);
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -247,11 +262,13 @@ const mixed: Route = {
 };
 
 /**
- * The peers, with the target's worker count, measured at the current rate: bare Express and bare node:http
- * (GET /page, no I/O), and bare Express reading the same page past the cursor from the same PostgreSQL with the
- * target's own query (`express-pg`: the floor of a read that must ask PostgreSQL).
+ * The peers, with the target's worker count: bare Express and bare node:http (GET /page, no I/O), and bare Express
+ * reading the same page past the cursor from the same PostgreSQL with the target's own query (`express-pg`: the
+ * floor of a read that must ask PostgreSQL). Started once and measured in every round beside the routes.
  */
-const peer = async (kind: 'express' | 'http' | 'express-pg') => {
+type PeerKind = 'express' | 'http' | 'express-pg';
+const peerLabel = { express: 'bare Express', http: 'bare node:http', 'express-pg': 'bare Express + pg' } as const;
+const startPeer = async (kind: PeerKind) => {
   const bare = spawn(
     process.execPath,
     [
@@ -264,66 +281,104 @@ const peer = async (kind: 'express' | 'http' | 'express-pg') => {
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
+  const stop = () => {
+    bare.stdin.end();
+    bare.kill('SIGTERM');
+  };
   try {
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: bare.stdout }).once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
       bare.once('exit', (code) => reject(new Error(`bare ${kind} peer exited (${code})`)));
     });
     const pidsOf = () => [bare.pid as number, ...childrenOf(bare.pid as number)];
-    const label = { express: 'bare Express', http: 'bare node:http', 'express-pg': 'bare Express + pg' }[kind];
     const path = kind === 'express-pg' ? () => `/posts?limit=20&cursor=${page2}` : () => '/page';
-    const route = kind === 'express-pg' ? 'page 2' : 'GET /page';
-    await measure(url, { name: `(warm-up) ${label}`, path }, pidsOf, false);
-    return await measure(url, { name: `${label} ${route}`, path }, pidsOf, kind === 'express-pg');
-  } finally {
-    bare.stdin.end();
-    bare.kill('SIGTERM');
+    const name = `${peerLabel[kind]} ${kind === 'express-pg' ? 'page 2' : 'GET /page'}`;
+    return {
+      stop,
+      warmUp: () => measure(url, { name: `(warm-up) ${name}`, path }, pidsOf, false),
+      measure: () => measure(url, { name, path }, pidsOf, kind === 'express-pg'),
+    };
+  } catch (err) {
+    stop();
+    throw err;
   }
 };
 
 const targetPids = () => [...list('target'), ...list('workers')];
+type Measured = Awaited<ReturnType<typeof measure>>;
+const kinds: PeerKind[] = ['express', 'http', ...(routes.some((r) => r.pgFloor) ? ['express-pg' as const] : [])];
+const peers: Array<Awaited<ReturnType<typeof startPeer>>> = [];
 const budgets: string[] = [];
-for (const [i, r] of rates.entries()) {
-  rate = r;
-  log(`\n${rate} req/s per route for ${duration} s, 20 connections (autocannon)`);
-  // Warm-up before the first rate: JIT, caches, connections.
-  if (i === 0)
-    for (const route of routes) await measure(base, { ...route, name: `(warm-up) ${route.name}` }, targetPids, false);
-  const measured: Array<{ route: Route; m: Awaited<ReturnType<typeof measure>> }> = [];
-  for (const route of routes) measured.push({ route, m: await measure(base, route, targetPids, true) });
-  const mix = await measure(base, mixed, targetPids, true);
-  const express = await peer('express');
-  const nodeHttp = await peer('http');
-  const expressPg = measured.some(({ route }) => route.pgFloor) ? await peer('express-pg') : undefined;
-  const line = (name: string, ms: number, limit: number, what: string) =>
-    `${rate} req/s  ${name.padEnd(30)} target ${ms.toFixed(2)} ms/req = ${(ms / express.cpu.target).toFixed(2)}× bare Express (${express.cpu.target.toFixed(2)}), ${(ms / nodeHttp.cpu.target).toFixed(2)}× bare node:http (${nodeHttp.cpu.target.toFixed(2)}); budget ${what}: ${ms <= limit ? 'met' : 'NOT met'}`;
-  for (const { route, m } of measured) {
-    if (route.name === 'GET /livez') continue;
-    const write = (route.method ?? 'GET') !== 'GET';
-    if (route.pgFloor && expressPg) {
-      // A read that must ask PostgreSQL: what SocialConnect adds is held to one bare Express request, as for the
-      // cached reads (≤ 2× bare Express = bare Express + one more), on top of bare Express doing the same query.
-      const floor = expressPg.cpu.target;
-      budgets.push(
-        line(route.name, m.cpu.target, floor + express.cpu.target, '≤ the PostgreSQL read floor + 1× bare Express'),
-      );
-      budgets.push(
-        `${rate} req/s  ${'  (the PostgreSQL read floor)'.padEnd(30)} ${(m.cpu.target / floor).toFixed(2)}× bare Express + PostgreSQL with the same query (${floor.toFixed(2)}), which alone is ${(floor / express.cpu.target).toFixed(2)}× bare Express; SocialConnect adds ${(m.cpu.target - floor).toFixed(2)} ms = ${((m.cpu.target - floor) / express.cpu.target).toFixed(2)}× bare Express`,
-      );
-      continue;
+try {
+  for (const kind of kinds) peers.push(await startPeer(kind));
+  for (const [i, r] of rates.entries()) {
+    rate = r;
+    log(`\n${rate} req/s per route for ${duration} s, 20 connections (autocannon), ${repeats} round(s)`);
+    // Warm-up before the first rate: JIT, caches, connections.
+    if (i === 0) {
+      for (const route of routes) await measure(base, { ...route, name: `(warm-up) ${route.name}` }, targetPids, false);
+      for (const p of peers) await p.warmUp();
     }
-    budgets.push(
-      line(
-        route.name,
-        m.cpu.target,
-        (write ? 4 : 2) * express.cpu.target,
-        write ? '≤ 4× bare Express' : '≤ 2× bare Express',
-      ),
-    );
+    // Every round measures each route, the mixed workload and each floor once, in turn: a ratio is taken within its
+    // round, so a drift of the machine's speed between rounds moves both of its sides.
+    const rounds: Array<{ routes: Measured[]; mix: Measured; floors: Measured[] }> = [];
+    for (let k = 0; k < repeats; k++) {
+      if (repeats > 1) log(`round ${k + 1} of ${repeats}`);
+      const measured: Measured[] = [];
+      for (const route of routes) measured.push(await measure(base, route, targetPids, true));
+      const mix = await measure(base, mixed, targetPids, true);
+      const floors: Measured[] = [];
+      for (const p of peers) floors.push(await p.measure());
+      rounds.push({ routes: measured, mix, floors });
+    }
+    const floorOf = (kind: PeerKind) => rounds.map((rd) => rd.floors[kinds.indexOf(kind)]!.cpu.target);
+    const express = floorOf('express');
+    const nodeHttp = floorOf('http');
+    const of = (j: number) => rounds.map((rd) => rd.routes[j]!.cpu.target);
+    const per = (xs: number[], ys: number[]) => xs.map((x, k) => x / ys[k]!);
+    /** Median and range over the rounds of a ratio taken within each round. */
+    const summary = (xs: number[], digits = 2) => {
+      const spread = range(xs, digits);
+      const mid = median(xs).toFixed(digits);
+      return spread === mid ? mid : `${mid} (${spread})`;
+    };
+    // The verdict is the median round's: one round's figure moves with the machine by more than a budget's margin.
+    // `score` is the budget's own figure in each round (a ratio to bare Express, or ms), held to `bound`.
+    const line = (name: string, ms: number[], score: number[], bound: number, what: string) => {
+      const ok = score.filter((x) => x <= bound).length;
+      return (
+        `${rate} req/s  ${name.padEnd(30)} target ${summary(ms)} ms/req = ${summary(per(ms, express))}× bare Express (${summary(express)}), ` +
+        `${summary(per(ms, nodeHttp))}× bare node:http (${summary(nodeHttp)}); budget ${what}: ${median(score) <= bound ? 'met' : 'NOT met'}` +
+        (repeats > 1 ? ` (within it in ${ok} of ${repeats} rounds)` : '')
+      );
+    };
+    for (const [j, route] of routes.entries()) {
+      if (route.name === 'GET /livez') continue;
+      const ms = of(j);
+      const write = (route.method ?? 'GET') !== 'GET';
+      if (route.pgFloor) {
+        // A read that must ask PostgreSQL: what SocialConnect adds is held to one bare Express request, as for the
+        // cached reads (≤ 2× bare Express = bare Express + one more), on top of bare Express doing the same query.
+        const floor = floorOf('express-pg');
+        const adds = ms.map((m, k) => m - floor[k]!);
+        budgets.push(
+          line(route.name, ms, per(adds, express), 1, '≤ the PostgreSQL read floor + 1× bare Express'),
+          `${rate} req/s  ${'  (the PostgreSQL read floor)'.padEnd(30)} ${summary(per(ms, floor))}× bare Express + PostgreSQL with the same query (${summary(floor)}), which alone is ${summary(per(floor, express))}× bare Express; SocialConnect adds ${summary(adds)} ms = ${summary(per(adds, express))}× bare Express`,
+        );
+        continue;
+      }
+      const factor = write ? 4 : 2;
+      budgets.push(line(route.name, ms, per(ms, express), factor, `≤ ${factor}× bare Express`));
+    }
+    const mixMs = rounds.map((rd) => rd.mix.cpu.target);
+    budgets.push(line(mixed.name, mixMs, mixMs, 1.2, '≤ 1.2 ms'));
   }
-  budgets.push(line(mixed.name, mix.cpu.target, 1.2, '≤ 1.2 ms'));
+} finally {
+  for (const p of peers) p.stop();
 }
-log('\nBudgets (target CPU per request; floors measured at the same rate in the same run):');
+log(
+  `\nBudgets (target CPU per request; floors measured at the same rate in the same run${repeats > 1 ? `; each figure the median over ${repeats} rounds (its range over the rounds in parentheses), a ratio taken within its round, the verdict the median round's` : ''}):`,
+);
 for (const b of budgets) log(b);
 await redis.quit();
 await db.end();
