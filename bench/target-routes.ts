@@ -59,6 +59,7 @@ const { values } = parseArgs({
     posts: { type: 'string', default: '20000' },
     routes: { type: 'string' },
     repeats: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
   },
 });
 const rates = values.rates.split(',').map(Number);
@@ -71,6 +72,9 @@ if (!Number.isInteger(repeats) || repeats < 1)
     `--repeats ${values.repeats}: give how many rounds to measure each route and floor, a whole number ≥ 1`,
   );
 const duration = Number(values.duration);
+const warmup = Number(values.warmup);
+if (!Number.isFinite(warmup) || warmup < 0)
+  throw new Error(`--warmup ${values.warmup}: give the seconds each route is driven before its measured window, ≥ 0`);
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 const sum = (ps: number[]) => ps.reduce((a, p) => a + procCpuMs(p), 0);
@@ -176,24 +180,14 @@ const pgXacts = async () => {
   return Number(rows[0]?.n ?? 0);
 };
 
-const measure = async (url: string, r: Route, targetPids: () => number[], withDeps: boolean) => {
+/** `r`'s requests at the current rate for `seconds` (autocannon, 20 connections), spread over the sessions. */
+const drive = (url: string, r: Route, seconds: number) => {
   let n = 0;
-  // PostgreSQL: the postmaster's tree (backends that exit during the run keep counting, through its cutime).
-  const pgCpu = () => (withDeps ? list('postgres').reduce((a, p) => a + treeCpuMs(p), 0) : 0);
-  const r0 = withDeps ? await redisCommands() : 0;
-  const x0 = withDeps ? await pgXacts() : 0;
-  const t0 = {
-    t: sum(targetPids()),
-    pg: pgCpu(),
-    redis: withDeps ? sum(list('redis')) : 0,
-    self: process.cpuUsage(),
-    w: writes(targetPids()),
-  };
-  const result = await autocannon({
+  return autocannon({
     url,
     connections: 20,
     overallRate: rate,
-    duration,
+    duration: seconds,
     requests: [
       {
         method: r.method ?? 'GET',
@@ -216,6 +210,25 @@ const measure = async (url: string, r: Route, targetPids: () => number[], withDe
       },
     ],
   });
+};
+
+const measure = async (url: string, r: Route, targetPids: () => number[], withDeps: boolean) => {
+  // Each window starts from the same state: the process has just served this route at this rate. Without it,
+  // whichever route came first after the processes sat idle (while the others were measured) paid ~0.2 ms per
+  // request more at 300 req/s (trending first: 0.64–0.68 ms, second: 0.44; the feed likewise).
+  if (warmup > 0) await drive(url, r, warmup);
+  // PostgreSQL: the postmaster's tree (backends that exit during the run keep counting, through its cutime).
+  const pgCpu = () => (withDeps ? list('postgres').reduce((a, p) => a + treeCpuMs(p), 0) : 0);
+  const r0 = withDeps ? await redisCommands() : 0;
+  const x0 = withDeps ? await pgXacts() : 0;
+  const t0 = {
+    t: sum(targetPids()),
+    pg: pgCpu(),
+    redis: withDeps ? sum(list('redis')) : 0,
+    self: process.cpuUsage(),
+    w: writes(targetPids()),
+  };
+  const result = await drive(url, r, duration);
   const selfUs = process.cpuUsage(t0.self);
   const t1 = {
     t: sum(targetPids()),
