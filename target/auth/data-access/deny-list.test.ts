@@ -7,7 +7,7 @@ import { connectRedis, createRedis } from '../../platform/redis.ts';
 import type { RedisService } from '../../platform/redis.ts';
 import { eventually } from '../../feature-testing.ts';
 import { call, redisCommandCalls, registerUser, startTestTarget, testConfig } from '../../testing.ts';
-import { createDenyList, DENIED_SET } from './deny-list.ts';
+import { createDenyList, DENIED_SET, DENY_CHANNEL } from './deny-list.ts';
 import type { DenyList } from './deny-list.ts';
 
 let server: StartedRedis;
@@ -15,12 +15,11 @@ let admin: Redis;
 const services: RedisService[] = [];
 const lists: DenyList[] = [];
 
-async function worker(opts?: {
-  pingEveryMs?: number;
-  staleAfterMs?: number;
-  sweepEveryMs?: number;
-}): Promise<DenyList> {
-  const redis = createRedis(testConfig('postgres://unused@127.0.0.1:1/x', server.url), createLogger('silent'));
+async function worker(
+  opts?: { pingEveryMs?: number; staleAfterMs?: number; sweepEveryMs?: number },
+  on: { url: string; env?: Record<string, string> } = server,
+): Promise<DenyList> {
+  const redis = createRedis(testConfig('postgres://unused@127.0.0.1:1/x', on.url, on.env), createLogger('silent'));
   await connectRedis(redis, 5000);
   services.push(redis);
   const list = createDenyList(redis, opts);
@@ -108,6 +107,54 @@ describe('deny-list mirror', () => {
     expect(await b.has('missed')).toBe(true);
     expect(await b.has('never')).toBe(false);
     expect(await existsCalls()).toBe(asked);
+  });
+
+  it('a subscription lost while it loads: that load is not trusted, and a revocation published before it subscribes again is still refused', async () => {
+    // A Redis of its own: b's is the only subscription on it, so its comings and goings can be watched.
+    await using own = await useRedis();
+    const watch = new Redis(own.url, { maxRetriesPerRequest: 1 });
+    try {
+      const subscribers = async () => (await watch.pubsub('NUMSUB', DENY_CHANNEL))[1];
+      const subConnections = async () =>
+        ((await watch.client('LIST')) as string).split('\n').filter((l) => l.includes('name=socialconnect-deny-list'))
+          .length;
+      const loads = () => redisCommandCalls(own.url, 'zrangebyscore');
+      // Pings seldom and trusted long: what decides here is the load. Commands wait up to 10 s for the hold below.
+      const b = await worker(
+        { pingEveryMs: 5000, staleAfterMs: 60_000 },
+        { url: own.url, env: { REDIS_COMMAND_TIMEOUT: '10000' } },
+      );
+      const bRedis = services.at(-1) as RedisService;
+      await until(() => b.mirrored());
+      const loaded = await loads();
+
+      // Hold b's command connection (Redis answers one connection's commands in order): its next load waits behind it.
+      const hold = bRedis.client.blpop('deny-list-test:hold', 8).catch(() => null);
+      await watch.client('KILL', 'TYPE', 'pubsub'); // b resubscribes, then loads: queued behind the hold
+      await eventually(async () => (await subscribers()) === 1, 5000, 20);
+      await watch.client('KILL', 'TYPE', 'pubsub'); // lost again while that load waits
+      await eventually(async () => (await subscribers()) === 0 && (await subConnections()) === 1, 5000, 20);
+      await watch.lpush('deny-list-test:hold', 'go');
+      await hold;
+      await eventually(async () => (await loads()) === loaded + 1, 5000, 20); // the load finished
+
+      // Its connection closed while it loaded: not trusted (the new connection is not subscribed: it would miss this).
+      expect(b.mirrored()).toBe(false);
+      const a = await worker(undefined, own);
+      await a.add('in-the-gap', exp());
+      expect(await b.has('in-the-gap')).toBe(true);
+
+      // The next tick subscribes and loads again; then the mirror answers, and knows it.
+      await until(() => b.mirrored(), 15_000);
+      expect(await subscribers()).toBeGreaterThanOrEqual(1);
+      const asked = await redisCommandCalls(own.url, 'exists');
+      expect(await b.has('in-the-gap')).toBe(true);
+      expect(await redisCommandCalls(own.url, 'exists')).toBe(asked);
+    } finally {
+      for (const l of lists.splice(-2)) l.stop();
+      for (const s of services.splice(-2)) await s.stop();
+      watch.disconnect();
+    }
   });
 
   it('a silent subscription (Redis frozen) is not trusted past staleAfterMs: has() says unknown rather than guess', async () => {
