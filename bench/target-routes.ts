@@ -134,6 +134,19 @@ for (let i = 0; i < 20; i++) {
   page2 ??= encodeURIComponent(listed.nextCursor as string);
 }
 
+// The access tokens live ACCESS_TOKEN_TTL (15 min by default) and a run is longer: every round starts with tokens
+// younger than 5 min (POST /v1/auth/refresh; a round takes ~2–3 min).
+let tokensAt = Date.now();
+const freshTokens = async () => {
+  if (Date.now() - tokensAt < 5 * 60_000) return;
+  for (const s of sessions) {
+    const out = await call('POST', '/v1/auth/refresh', { refreshToken: s.refresh });
+    s.token = out.accessToken as string;
+    s.refresh = out.refreshToken as string;
+  }
+  tokensAt = Date.now();
+};
+
 interface Route {
   name: string;
   method?: 'GET' | 'POST';
@@ -251,7 +264,7 @@ const measure = async (url: string, r: Route, targetPids: () => number[], withDe
         : '') +
       `  load ${(os.loadavg()[0] ?? 0).toFixed(1)}`,
   );
-  return { achieved: result.requests.total / duration, non2xx, cpu };
+  return { achieved: result.requests.total / duration, requests: result.requests.total, non2xx, cpu };
 };
 
 // The mixed workload: 10 requests in a fixed order, 20 % writes.
@@ -328,6 +341,7 @@ try {
     rate = r;
     log(`\n${rate} req/s per route for ${duration} s, 20 connections (autocannon), ${repeats} round(s)`);
     // Warm-up before the first rate: JIT, caches, connections.
+    await freshTokens();
     if (i === 0) {
       for (const route of routes) await measure(base, { ...route, name: `(warm-up) ${route.name}` }, targetPids, false);
       for (const p of peers) await p.warmUp();
@@ -337,6 +351,7 @@ try {
     const rounds: Array<{ routes: Measured[]; mix: Measured; floors: Measured[] }> = [];
     for (let k = 0; k < repeats; k++) {
       if (repeats > 1) log(`round ${k + 1} of ${repeats}`);
+      await freshTokens();
       const measured: Measured[] = [];
       for (const route of routes) measured.push(await measure(base, route, targetPids, true));
       const mix = await measure(base, mixed, targetPids, true);
@@ -347,7 +362,6 @@ try {
     const floorOf = (kind: PeerKind) => rounds.map((rd) => rd.floors[kinds.indexOf(kind)]!.cpu.target);
     const express = floorOf('express');
     const nodeHttp = floorOf('http');
-    const of = (j: number) => rounds.map((rd) => rd.routes[j]!.cpu.target);
     const per = (xs: number[], ys: number[]) => xs.map((x, k) => x / ys[k]!);
     /** Median and range over the rounds of a ratio taken within each round. */
     const summary = (xs: number[], digits = 2) => {
@@ -357,17 +371,26 @@ try {
     };
     // The verdict is the median round's: one round's figure moves with the machine by more than a budget's margin.
     // `score` is the budget's own figure in each round (a ratio to bare Express, or ms), held to `bound`.
-    const line = (name: string, ms: number[], score: number[], bound: number, what: string) => {
+    // A window where more than 1 % of the answers were not 2xx measured something else (an expired token, an
+    // error path): the budget is not judged on it, and the line says so.
+    const unanswered = (ws: Measured[]) => ws.filter((w) => w.non2xx > 0.01 * w.requests).length;
+    const floorsFailed = unanswered(rounds.flatMap((rd) => rd.floors));
+    const line = (name: string, windows: Measured[], score: number[], bound: number, what: string) => {
+      const ms = windows.map((w) => w.cpu.target);
       const ok = score.filter((x) => x <= bound).length;
+      const failed = unanswered(windows) + floorsFailed;
+      const verdict = failed
+        ? `not judged: ${failed} window(s) with more than 1 % non-2xx answers`
+        : `${median(score) <= bound ? 'met' : 'NOT met'}${repeats > 1 ? ` (within it in ${ok} of ${repeats} rounds)` : ''}`;
       return (
         `${rate} req/s  ${name.padEnd(30)} target ${summary(ms)} ms/req = ${summary(per(ms, express))}× bare Express (${summary(express)}), ` +
-        `${summary(per(ms, nodeHttp))}× bare node:http (${summary(nodeHttp)}); budget ${what}: ${median(score) <= bound ? 'met' : 'NOT met'}` +
-        (repeats > 1 ? ` (within it in ${ok} of ${repeats} rounds)` : '')
+        `${summary(per(ms, nodeHttp))}× bare node:http (${summary(nodeHttp)}); budget ${what}: ${verdict}`
       );
     };
     for (const [j, route] of routes.entries()) {
       if (route.name === 'GET /livez') continue;
-      const ms = of(j);
+      const windows = rounds.map((rd) => rd.routes[j]!);
+      const ms = windows.map((w) => w.cpu.target);
       const write = (route.method ?? 'GET') !== 'GET';
       if (route.pgFloor) {
         // A read that must ask PostgreSQL: what SocialConnect adds is held to one bare Express request, as for the
@@ -375,16 +398,24 @@ try {
         const floor = floorOf('express-pg');
         const adds = ms.map((m, k) => m - floor[k]!);
         budgets.push(
-          line(route.name, ms, per(adds, express), 1, '≤ the PostgreSQL read floor + 1× bare Express'),
+          line(route.name, windows, per(adds, express), 1, '≤ the PostgreSQL read floor + 1× bare Express'),
           `${rate} req/s  ${'  (the PostgreSQL read floor)'.padEnd(30)} ${summary(per(ms, floor))}× bare Express + PostgreSQL with the same query (${summary(floor)}), which alone is ${summary(per(floor, express))}× bare Express; SocialConnect adds ${summary(adds)} ms = ${summary(per(adds, express))}× bare Express`,
         );
         continue;
       }
       const factor = write ? 4 : 2;
-      budgets.push(line(route.name, ms, per(ms, express), factor, `≤ ${factor}× bare Express`));
+      budgets.push(line(route.name, windows, per(ms, express), factor, `≤ ${factor}× bare Express`));
     }
-    const mixMs = rounds.map((rd) => rd.mix.cpu.target);
-    budgets.push(line(mixed.name, mixMs, mixMs, 1.2, '≤ 1.2 ms'));
+    const mixWindows = rounds.map((rd) => rd.mix);
+    budgets.push(
+      line(
+        mixed.name,
+        mixWindows,
+        mixWindows.map((w) => w.cpu.target),
+        1.2,
+        '≤ 1.2 ms',
+      ),
+    );
   }
 } finally {
   for (const p of peers) p.stop();
