@@ -397,13 +397,14 @@ try {
       bound: number,
       what: string,
       floorsUsed: PeerKind[],
+      show: (score: number) => string,
     ) => {
       const ms = windows.map((w) => w.cpu.target);
       const ok = score.filter((x) => x <= bound).length;
       const failed = invalid([...windows, ...floorWindows(floorsUsed)]);
       const verdict = failed
         ? `not judged: ${failed} window(s) with more than 1 % non-2xx answers or under 95 % of the rate`
-        : `${median(score) <= bound ? 'met' : 'NOT met'} (median ${median(score).toFixed(3)}${repeats > 1 ? `; within it in ${ok} of ${repeats} rounds` : ''})`;
+        : `${median(score) <= bound ? 'met' : 'NOT met'} (median round ${show(median(score))}${repeats > 1 ? `; within it in ${ok} of ${repeats} rounds` : ''})`;
       return (
         `${rate} req/s  ${name.padEnd(30)} target ${summary(ms)} ms/req = ${summary(per(ms, express))}× bare Express (${summary(express)}), ` +
         `${summary(per(ms, nodeHttp))}× bare node:http (${summary(nodeHttp)}); budget ${what}: ${verdict}`
@@ -420,16 +421,31 @@ try {
         const floor = floorOf('express-pg');
         const adds = ms.map((m, k) => m - floor[k]!);
         budgets.push(
-          line(route.name, windows, per(adds, express), 1, '≤ the PostgreSQL read floor + 1× bare Express', [
-            'express',
-            'express-pg',
-          ]),
+          line(
+            route.name,
+            windows,
+            per(adds, express),
+            1,
+            '≤ the PostgreSQL read floor + 1× bare Express',
+            ['express', 'express-pg'],
+            (x) => `adds ${x.toFixed(3)}× bare Express over the floor`,
+          ),
           `${rate} req/s  ${'  (the PostgreSQL read floor)'.padEnd(30)} ${summary(per(ms, floor))}× bare Express + PostgreSQL with the same query (${summary(floor)}), which alone is ${summary(per(floor, express))}× bare Express; SocialConnect adds ${summary(adds)} ms = ${summary(per(adds, express))}× bare Express`,
         );
         continue;
       }
       const factor = write ? 4 : 2;
-      budgets.push(line(route.name, windows, per(ms, express), factor, `≤ ${factor}× bare Express`, ['express']));
+      budgets.push(
+        line(
+          route.name,
+          windows,
+          per(ms, express),
+          factor,
+          `≤ ${factor}× bare Express`,
+          ['express'],
+          (x) => `${x.toFixed(3)}×`,
+        ),
+      );
     }
     const mixWindows = rounds.map((rd) => rd.mix);
     budgets.push(
@@ -440,6 +456,7 @@ try {
         1.2,
         '≤ 1.2 ms',
         [],
+        (x) => `${x.toFixed(3)} ms`,
       ),
     );
   }
