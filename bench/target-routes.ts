@@ -28,7 +28,7 @@
  * not be met by any read that asks PostgreSQL). Its ratio to bare Express is
  * still printed.
  *
- * Rounds (--repeats, default 3): each round measures every route, the mixed
+ * Rounds (--repeats, default 3; judged in bench/route-budgets.ts): each round measures every route, the mixed
  * workload and every floor once, in turn, with the floors' processes started
  * once for the whole run. A ratio is taken within its round, and a budget's
  * verdict is the median round's, printed with how many rounds were within it:
@@ -48,7 +48,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadEnvConfig } from '../common/index.ts';
 import { startStack } from '../stack/index.ts';
-import { median, range } from './stats.ts';
+import { judgeBudgets } from './route-budgets.ts';
+import type { Measured, PeerKind, Round } from './route-budgets.ts';
 
 const { values } = parseArgs({
   options: {
@@ -307,7 +308,6 @@ const mixed: Route = {
  * reading the same page past the cursor from the same PostgreSQL with the target's own query (`express-pg`: the
  * floor of a read that must ask PostgreSQL). Started once and measured in every round beside the routes.
  */
-type PeerKind = 'express' | 'http' | 'express-pg';
 const peerLabel = { express: 'bare Express', http: 'bare node:http', 'express-pg': 'bare Express + pg' } as const;
 const startPeer = async (kind: PeerKind) => {
   const bare = spawn(
@@ -346,7 +346,6 @@ const startPeer = async (kind: PeerKind) => {
 };
 
 const targetPids = () => [...list('target'), ...list('workers')];
-type Measured = Awaited<ReturnType<typeof measure>>;
 const kinds: PeerKind[] = ['express', 'http', ...(routes.some((r) => r.pgFloor) ? ['express-pg' as const] : [])];
 const peers: Array<Awaited<ReturnType<typeof startPeer>>> = [];
 const budgets: string[] = [];
@@ -362,7 +361,7 @@ try {
     }
     // Every round measures each route, the mixed workload and each floor once, in turn: a ratio is taken within its
     // round, so a drift of the machine's speed between rounds moves both of its sides.
-    const rounds: Array<{ routes: Measured[]; mix: Measured; floors: Measured[] }> = [];
+    const rounds: Round[] = [];
     for (let k = 0; k < repeats; k++) {
       if (repeats > 1) log(`round ${k + 1} of ${repeats}`);
       const measured: Measured[] = [];
@@ -372,93 +371,7 @@ try {
       for (const p of peers) floors.push(await p.measure());
       rounds.push({ routes: measured, mix, floors });
     }
-    const floorOf = (kind: PeerKind) => rounds.map((rd) => rd.floors[kinds.indexOf(kind)]!.cpu.target);
-    const express = floorOf('express');
-    const nodeHttp = floorOf('http');
-    const per = (xs: number[], ys: number[]) => xs.map((x, k) => x / ys[k]!);
-    /** Median and range over the rounds of a ratio taken within each round. */
-    const summary = (xs: number[], digits = 2) => {
-      const spread = range(xs, digits);
-      const mid = median(xs).toFixed(digits);
-      return spread === mid ? mid : `${mid} (${spread})`;
-    };
-    // The verdict is the median round's: one round's figure moves with the machine by more than a budget's margin.
-    // `score` is the budget's own figure in each round (a ratio to bare Express, or ms), held to `bound`.
-    // A window where more than 1 % of the answers were not 2xx, or that held less than 95 % of the rate, measured
-    // something else (an expired token, an error path, a saturated process): no budget is judged on it, its own or
-    // one whose floor it was, and the line says so.
-    const invalid = (ws: Measured[]) =>
-      ws.filter((w) => w.non2xx > 0.01 * w.requests || w.achieved < 0.95 * w.rate).length;
-    const floorWindows = (used: PeerKind[]) => rounds.flatMap((rd) => used.map((k) => rd.floors[kinds.indexOf(k)]!));
-    const line = (
-      name: string,
-      windows: Measured[],
-      score: number[],
-      bound: number,
-      what: string,
-      floorsUsed: PeerKind[],
-      show: (score: number) => string,
-    ) => {
-      const ms = windows.map((w) => w.cpu.target);
-      const ok = score.filter((x) => x <= bound).length;
-      const failed = invalid([...windows, ...floorWindows(floorsUsed)]);
-      const verdict = failed
-        ? `not judged: ${failed} window(s) with more than 1 % non-2xx answers or under 95 % of the rate`
-        : `${median(score) <= bound ? 'met' : 'NOT met'} (median round ${show(median(score))}${repeats > 1 ? `; within it in ${ok} of ${repeats} rounds` : ''})`;
-      return (
-        `${rate} req/s  ${name.padEnd(30)} target ${summary(ms)} ms/req = ${summary(per(ms, express))}× bare Express (${summary(express)}), ` +
-        `${summary(per(ms, nodeHttp))}× bare node:http (${summary(nodeHttp)}); budget ${what}: ${verdict}`
-      );
-    };
-    for (const [j, route] of routes.entries()) {
-      if (route.name === 'GET /livez') continue;
-      const windows = rounds.map((rd) => rd.routes[j]!);
-      const ms = windows.map((w) => w.cpu.target);
-      const write = (route.method ?? 'GET') !== 'GET';
-      if (route.pgFloor) {
-        // A read that must ask PostgreSQL: what SocialConnect adds is held to one bare Express request, as for the
-        // cached reads (≤ 2× bare Express = bare Express + one more), on top of bare Express doing the same query.
-        const floor = floorOf('express-pg');
-        const adds = ms.map((m, k) => m - floor[k]!);
-        budgets.push(
-          line(
-            route.name,
-            windows,
-            per(adds, express),
-            1,
-            '≤ the PostgreSQL read floor + 1× bare Express',
-            ['express', 'express-pg'],
-            (x) => `adds ${x.toFixed(3)}× bare Express over the floor`,
-          ),
-          `${rate} req/s  ${'  (the PostgreSQL read floor)'.padEnd(30)} ${summary(per(ms, floor))}× bare Express + PostgreSQL with the same query (${summary(floor)}), which alone is ${summary(per(floor, express))}× bare Express; SocialConnect adds ${summary(adds)} ms = ${summary(per(adds, express))}× bare Express`,
-        );
-        continue;
-      }
-      const factor = write ? 4 : 2;
-      budgets.push(
-        line(
-          route.name,
-          windows,
-          per(ms, express),
-          factor,
-          `≤ ${factor}× bare Express`,
-          ['express'],
-          (x) => `${x.toFixed(3)}×`,
-        ),
-      );
-    }
-    const mixWindows = rounds.map((rd) => rd.mix);
-    budgets.push(
-      line(
-        mixed.name,
-        mixWindows,
-        mixWindows.map((w) => w.cpu.target),
-        1.2,
-        '≤ 1.2 ms',
-        [],
-        (x) => `${x.toFixed(3)} ms`,
-      ),
-    );
+    budgets.push(...judgeBudgets({ rate, rounds, kinds, routes, mixedName: mixed.name }));
   }
 } finally {
   for (const p of peers) p.stop();
